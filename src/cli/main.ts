@@ -1,0 +1,274 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.ts';
+import { DataDirLockedError, openDatabase } from '../db/database.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { t } from '../i18n/index.ts';
+import { AppError, ValidationError } from '../lib/errors.ts';
+import { createOperator } from '../modules/accounts/index.ts';
+import { isEmpty, seedDemo } from '../modules/demo/index.ts';
+import { createMerchant } from '../modules/merchants/index.ts';
+import { createPlatform } from '../server.ts';
+import { progressBar } from './progress.ts';
+
+const HELP = `comptoir — the region's buy-local marketplace
+
+Usage: comptoir <command> [options]   (add --json for JSON output)
+
+  start                        migrate, seed the demo region if the database is empty, serve
+  serve                        migrate and serve (never seeds)
+  migrate                      apply database migrations
+  seed --demo [--merchants N] [--products N] [--seed S]
+                               deterministic demo region (Outaouais)
+  merchant create --name NAME --address ADDR --lat LAT --lng LNG
+                  [--neq NEQ] [--association SLUG]... [--municipality M] [--email E]
+                               approved merchant + store location + API key
+  admin create --email E --password P --role region_admin|association_admin [--association SLUG]
+  backup --to FILE             consistent online backup of the embedded database
+
+Environment: PORT (3000), HOST (127.0.0.1), DATABASE_URL (unset = SQLite in DATA_DIR, default ./data)`;
+
+class UsageError extends Error {}
+
+function out(json: boolean, value: unknown, text: string) {
+  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, sub] = argv;
+  // `--lng -75.7`: parseArgs reads "-75.7" as an option; join negative numbers to their flag.
+  const rest = joinNegativeNumbers(argv.slice(cmd === 'merchant' || cmd === 'admin' ? 2 : 1));
+  const { values } = parseArgs({
+    args: rest,
+    allowPositionals: false,
+    strict: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      demo: { type: 'boolean', default: false },
+      merchants: { type: 'string' },
+      products: { type: 'string' },
+      seed: { type: 'string' },
+      name: { type: 'string' },
+      address: { type: 'string' },
+      municipality: { type: 'string' },
+      lat: { type: 'string' },
+      lng: { type: 'string' },
+      neq: { type: 'string' },
+      email: { type: 'string' },
+      website: { type: 'string' },
+      association: { type: 'string', multiple: true },
+      password: { type: 'string' },
+      role: { type: 'string' },
+      to: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const json = values.json ?? false;
+  if (!cmd || values.help || cmd === 'help') {
+    console.log(HELP);
+    return cmd ? 0 : 1;
+  }
+  const config = loadConfig();
+  const open = () => openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, lock: true });
+
+  switch (cmd) {
+    case 'start':
+    case 'serve': {
+      const database = open();
+      await migrateToLatest(database.db as never);
+      if (cmd === 'start' && (await isEmpty(database))) {
+        const started = Date.now();
+        process.stderr.write(
+          'Première utilisation : création de la région de démonstration… / First start: building the demo region…\n',
+        );
+        const r = await seedDemo(database, {
+          merchants: Number(process.env.DEMO_MERCHANTS ?? 300),
+          products: Number(process.env.DEMO_PRODUCTS ?? 15000),
+          seed: 1,
+          onProgress: progressBar(),
+        });
+        process.stderr.write(
+          `  ${r.merchants} merchants, ${r.products} products in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+        );
+      }
+      const platform = await createPlatform(config, { database });
+      const address = await platform.app.listen({ port: config.PORT, host: config.HOST });
+      const url = address.replace('://127.0.0.1', '://localhost');
+      out(json, { url, database: database.kind }, `Comptoir is running: ${url}/fr  (${database.kind})`);
+      const stop = async () => {
+        await platform.close();
+        await database.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return -1;
+    }
+    case 'migrate': {
+      const database = open();
+      const applied = await migrateToLatest(database.db as never);
+      await database.close();
+      out(json, { applied }, applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
+      return 0;
+    }
+    case 'seed': {
+      if (!values.demo) throw new UsageError('seed needs --demo (the only generator available).');
+      const merchants = intArg(values.merchants, 'merchants', 300, 1, 1_000_000);
+      const products = intArg(values.products, 'products', 15000, 0, 50_000_000);
+      const seed = intArg(values.seed, 'seed', 1, 0, 2 ** 31);
+      const database = open();
+      await migrateToLatest(database.db as never);
+      if (!(await isEmpty(database))) {
+        await database.close();
+        throw new UsageError('The database already has merchants; seed a fresh DATA_DIR or database.');
+      }
+      const r = await seedDemo(database, {
+        merchants,
+        products,
+        seed,
+        onProgress: json ? undefined : progressBar(),
+      });
+      await database.close();
+      out(
+        json,
+        r,
+        `Seeded ${r.associations} associations, ${r.merchants} merchants, ${r.locations} locations, ${r.products} products in ${r.seconds.toFixed(1)} s`,
+      );
+      return 0;
+    }
+    case 'merchant': {
+      if (sub !== 'create')
+        throw new UsageError('Usage: comptoir merchant create --name ... --address ... --lat ... --lng ...');
+      for (const k of ['name', 'address', 'lat', 'lng'] as const)
+        if (!values[k]) throw new UsageError(`--${k} is required.`);
+      const lat = Number(values.lat);
+      const lng = Number(values.lng);
+      if (!Number.isFinite(lat)) throw new UsageError('--lat must be a number.');
+      if (!Number.isFinite(lng)) throw new UsageError('--lng must be a number.');
+      const database = open();
+      await migrateToLatest(database.db as never);
+      try {
+        const r = await createMerchant(database.db, {
+          name: values.name!,
+          neq: values.neq,
+          email: values.email,
+          website: values.website,
+          associations: values.association ?? [],
+          location: { address: values.address!, municipality: values.municipality, lat, lng },
+        });
+        out(
+          json,
+          r,
+          `Merchant ${r.slug} created (id ${r.merchant_id}), location ${r.location_code}.\nAPI key (shown once): ${r.api_key}`,
+        );
+      } finally {
+        await database.close();
+      }
+      return 0;
+    }
+    case 'admin': {
+      if (sub !== 'create')
+        throw new UsageError(
+          'Usage: comptoir admin create --email E --password P --role region_admin|association_admin',
+        );
+      if (!values.email || !values.password || !values.role)
+        throw new UsageError('--email, --password and --role are required.');
+      if (values.role !== 'region_admin' && values.role !== 'association_admin') {
+        throw new UsageError('--role must be region_admin or association_admin.');
+      }
+      const database = open();
+      await migrateToLatest(database.db as never);
+      try {
+        const r = await createOperator(database.db, {
+          email: values.email,
+          password: values.password,
+          role: values.role,
+          association: values.association?.[0],
+        });
+        out(json, r, `Operator ${r.email} created (${r.role}).`);
+      } finally {
+        await database.close();
+      }
+      return 0;
+    }
+    case 'backup': {
+      if (!values.to) throw new UsageError('--to FILE is required.');
+      if (config.DATABASE_URL)
+        throw new UsageError(
+          'backup copies the embedded database; on PostgreSQL use pg_dump or your provider’s backups.',
+        );
+      const target = resolve(values.to);
+      if (existsSync(target)) throw new UsageError(`${target} already exists; choose a new file.`);
+      // A second process may read while the server runs (WAL); VACUUM INTO writes a consistent snapshot.
+      const database = openDatabase({ dataDir: config.dataDir, lock: false });
+      const started = Date.now();
+      database.sqlite!.prepare('VACUUM INTO ?').run(target);
+      await database.close();
+      out(json, { file: target, seconds: (Date.now() - started) / 1000 }, `Backup written to ${target}`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`Unknown command: ${cmd}\n\n${HELP}`);
+  }
+}
+
+function joinNegativeNumbers(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if (args[i].startsWith('--') && !args[i].includes('=') && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else out.push(args[i]);
+  }
+  return out;
+}
+
+function intArg(v: string | undefined, name: string, def: number, min: number, max: number): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be an integer between ${min} and ${max}.`);
+  return n;
+}
+
+function fail(json: boolean, code: string, message: string, details?: unknown): number {
+  if (json)
+    process.stdout.write(
+      `${JSON.stringify({ error: { code, message, ...(details ? { details } : {}) } })}\n`,
+    );
+  process.stderr.write(`comptoir: ${message}\n`);
+  if (details && !json) process.stderr.write(`${JSON.stringify(details, null, 2)}\n`);
+  return 2;
+}
+
+const argv = process.argv.slice(2);
+const wantsJson = argv.includes('--json');
+const lang = process.env.LANG?.startsWith('en') ? 'en' : 'fr';
+main(argv).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    let code: number;
+    if (err instanceof ValidationError) {
+      const details = err.issues.map((i) => ({ field: i.field, message: t(lang, i.message, i.params) }));
+      code = fail(
+        wantsJson,
+        'validation_failed',
+        details.map((d) => `${d.field}: ${d.message}`).join('; '),
+        details,
+      );
+    } else if (err instanceof AppError) code = fail(wantsJson, err.code, t(lang, err.messageKey, err.params));
+    else if (err instanceof UsageError || err instanceof ConfigError || err instanceof DataDirLockedError)
+      code = fail(wantsJson, 'usage', err.message);
+    else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      code = fail(wantsJson, 'usage', (err as Error).message);
+    else {
+      console.error(err);
+      code = 1;
+    }
+    process.exit(code);
+  },
+);

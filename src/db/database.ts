@@ -1,0 +1,125 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema.ts';
+import { nodeSqliteDialect, openSqlite } from './sqlite-dialect.ts';
+
+export type DbKind = 'sqlite' | 'postgres';
+
+/** One open database: the Kysely query layer plus the raw handle for the few dialect-specific paths. */
+export interface Database {
+  readonly db: Kysely<DB>;
+  readonly kind: DbKind;
+  /** Raw node:sqlite handle (bulk loads, FTS maintenance). Only when kind === 'sqlite'. */
+  readonly sqlite?: DatabaseSync;
+  /** Raw pg pool (LISTEN/NOTIFY, COPY-like bulk loads). Only when kind === 'postgres'. */
+  readonly pool?: pg.Pool;
+  /** Where the SQLite file lives (backups). */
+  readonly file?: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  /** PostgreSQL schema to use (tests isolate themselves in their own schema). */
+  pgSchema?: string;
+  /** Hold an exclusive lock on the data directory so two processes never share one SQLite file. */
+  lock?: boolean;
+  poolSize?: number;
+}
+
+let pgTypesConfigured = false;
+function configurePgTypes(): void {
+  if (pgTypesConfigured) return;
+  pgTypesConfigured = true;
+  // Same shapes as SQLite returns: numbers for counts/sums, ISO strings for times.
+  pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10)); // int8
+  pg.types.setTypeParser(1700, (v) => Number.parseFloat(v)); // numeric
+  pg.types.setTypeParser(1184, (v) => new Date(v).toISOString()); // timestamptz
+  pg.types.setTypeParser(1114, (v) => new Date(`${v}Z`).toISOString()); // timestamp
+}
+
+/** Opens SQLite (DATABASE_URL unset) or PostgreSQL. */
+export function openDatabase(opts: OpenOptions): Database {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.pgSchema, opts.poolSize);
+  mkdirSync(opts.dataDir, { recursive: true });
+  const release = opts.lock ? lockDataDir(opts.dataDir) : () => {};
+  const file = join(opts.dataDir, 'comptoir.db');
+  const raw = openSqlite(file);
+  const db = new Kysely<DB>({ dialect: nodeSqliteDialect(raw) });
+  return {
+    db,
+    kind: 'sqlite',
+    sqlite: raw,
+    file,
+    async close() {
+      await db.destroy();
+      release();
+    },
+  };
+}
+
+function openPostgres(url: string, schema?: string, poolSize = 10): Database {
+  configurePgTypes();
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    ...(schema ? { options: `-c search_path=${schema},public` } : {}),
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'postgres',
+    pool,
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+export class DataDirLockedError extends Error {}
+
+/** A pid lock file: a second process on the same data directory is refused with a clear message. */
+function lockDataDir(dir: string): () => void {
+  const lockFile = join(dir, 'comptoir.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockFile, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        try {
+          if (readFileSync(lockFile, 'utf8') === String(process.pid)) rmSync(lockFile);
+        } catch {}
+      };
+      process.once('exit', release);
+      return release;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
+      if (pid && pid !== process.pid && isAlive(pid)) {
+        throw new DataDirLockedError(
+          `The data directory ${dir} is in use by process ${pid}. Stop it first (two processes must not share one database).`,
+        );
+      }
+      // Stale lock from a killed process: take it over.
+      if (existsSync(lockFile)) rmSync(lockFile);
+    }
+  }
+  throw new DataDirLockedError(`Could not lock ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { migrationsApplied } from '../../db/migrate.ts';
+import type { AppContext } from '../context.ts';
+import { metrics } from './metrics.ts';
+
+export default async function opsRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await sql`select 1`.execute(ctx.database.db);
+      const migrated = await migrationsApplied(ctx.database.db as never);
+      if (!migrated) return reply.code(503).send({ status: 'migrations_pending' });
+      return { status: 'ready', database: ctx.database.kind };
+    } catch {
+      return reply.code(503).send({ status: 'database_unreachable' });
+    }
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    return reply.type('text/plain; version=0.0.4').send(metrics.render());
+  });
+}

@@ -1,0 +1,175 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { formatKm, isLang, type Lang, langFromAcceptLanguage, t } from '../../i18n/index.ts';
+import { listAssociations } from '../../modules/associations/index.ts';
+import { parseImages } from '../../modules/catalog/index.ts';
+import { boundingBox, haversineKm } from '../../modules/common/geo.ts';
+import { isOpenAt, parseHours } from '../../modules/common/hours.ts';
+import { listCategories, regionStats } from '../../modules/region/index.ts';
+import type { AppContext } from '../context.ts';
+import { pageContext } from './common.ts';
+import { Layout } from './components/layout.ts';
+import { MapBox, mapAssets } from './components/map.ts';
+import { Money, QuebecBadge } from './components/ui.ts';
+import { html, renderDocument } from './html.ts';
+import { localPath, sendHtml } from './page-context.ts';
+
+const langParams = z.object({ lang: z.enum(['fr', 'en']) });
+
+export default async function homeRoutes(app: FastifyInstance, ctx: AppContext) {
+  const { db } = ctx.database;
+
+  // `/` sends visitors to their language: remembered choice, then browser preference, French by default.
+  app.get('/', { schema: { hide: true } }, async (req, reply) => {
+    const remembered = req.cookies.lang;
+    const lang: Lang = isLang(remembered)
+      ? remembered
+      : langFromAcceptLanguage(req.headers['accept-language']);
+    return reply.redirect(`/${lang}`, 302);
+  });
+
+  app.get('/:lang', { schema: { hide: true, params: langParams } }, async (req, reply) => {
+    const { lang } = req.params as z.infer<typeof langParams>;
+    const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'home.title'), ...mapAssets });
+    const center = { lat: pc.region.center_lat, lng: pc.region.center_lng };
+    const box = boundingBox(center.lat, center.lng, 15);
+    const [stats, associations, categories, nearbyRows, qcProducts] = await Promise.all([
+      regionStats(db),
+      listAssociations(db),
+      listCategories(db),
+      db
+        .selectFrom('locations as l')
+        .innerJoin('merchants as m', 'm.id', 'l.merchant_id')
+        .select(['m.slug', 'm.display_name', 'l.lat', 'l.lng', 'l.municipality', 'l.hours_json'])
+        .where('m.status', '=', 'approved')
+        .where('l.lat', '>=', box.minLat)
+        .where('l.lat', '<=', box.maxLat)
+        .where('l.lng', '>=', box.minLng)
+        .where('l.lng', '<=', box.maxLng)
+        .limit(400)
+        .execute(),
+      db
+        .selectFrom('products as p')
+        .innerJoin('merchants as m', 'm.id', 'p.merchant_id')
+        .select([
+          'p.id',
+          'p.title_fr',
+          'p.title_en',
+          'p.price_cents',
+          'p.quebec_label',
+          'p.quebec_label_verified',
+          'p.images_json',
+          'm.display_name',
+        ])
+        .where('p.quebec_label', 'is not', null)
+        .where('p.status', '=', 'active')
+        .where('m.status', '=', 'approved')
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('inventory_levels as i')
+              .select('i.product_id')
+              .whereRef('i.product_id', '=', 'p.id')
+              .where((e) => e('i.on_hand', '>', e.ref('i.reserved'))),
+          ),
+        )
+        .orderBy('p.id', 'desc')
+        .limit(8)
+        .execute(),
+    ]);
+    const now = new Date();
+    const nearby = nearbyRows
+      .map((r) => ({
+        ...r,
+        km: haversineKm(center.lat, center.lng, r.lat, r.lng),
+        open: isOpenAt(parseHours(r.hours_json), now, pc.region.timezone),
+      }))
+      .sort((a, b) => Number(b.open) - Number(a.open) || a.km - b.km)
+      .slice(0, 8);
+    const welcome = lang === 'fr' ? pc.region.welcome_fr : pc.region.welcome_en;
+    const body = html`
+      <section class="hero">
+        <h1>${t(lang, 'home.title')}</h1>
+        <p class="lead">${welcome || t(lang, 'home.lead', { merchants: stats.merchants.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA'), products: stats.products.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA') })}</p>
+      </section>
+      ${stats.merchants === 0 ? html`<p class="notice">${t(lang, 'home.empty')}</p>` : null}
+      ${
+        associations.length
+          ? html`<section aria-labelledby="assoc-h">
+            <h2 id="assoc-h">${t(lang, 'home.associations')}</h2>
+            <ul class="tiles">
+              ${associations.map(
+                (a) => html`<li>
+                  <a class="tile" href=${`/${lang}/a/${a.slug}`} style=${`--tile-bg:${a.primary_color};--tile-fg:${a.accent_color}`}>
+                    <strong>${a.short_name}</strong>
+                    <span>${a.name}</span>
+                    <small>${t(lang, 'home.members', { count: Number(a.member_count) })}</small>
+                  </a>
+                </li>`,
+              )}
+            </ul>
+          </section>`
+          : null
+      }
+      ${
+        nearby.length
+          ? html`<section aria-labelledby="near-h">
+            <h2 id="near-h">${t(lang, 'home.nearby')}</h2>
+            <ul class="cards">
+              ${nearby.map(
+                (m) => html`<li class="card">
+                  <a href=${`/${lang}/m/${m.slug}`}><strong>${m.display_name}</strong></a>
+                  <span>${m.municipality} · ${formatKm(m.km, lang)}</span>
+                  <span class=${m.open ? 'open' : 'closed'}>${t(lang, m.open ? 'merchant.open_now' : 'merchant.closed_now')}</span>
+                </li>`,
+              )}
+            </ul>
+            ${MapBox(
+              pc,
+              nearby.map((m) => ({
+                lat: m.lat,
+                lng: m.lng,
+                label: m.display_name,
+                href: `/${lang}/m/${m.slug}`,
+              })),
+              t(lang, 'home.nearby'),
+            )}
+          </section>`
+          : null
+      }
+      ${
+        qcProducts.length
+          ? html`<section aria-labelledby="qc-h">
+            <h2 id="qc-h">${t(lang, 'home.quebec_products')}</h2>
+            <ul class="products">
+              ${qcProducts.map((p) => {
+                const img = parseImages(p.images_json)[0];
+                const title = lang === 'fr' ? p.title_fr : p.title_en || p.title_fr;
+                return html`<li class="product-card">
+                  ${img ? html`<img src=${img.url} alt="" width=${img.width} height=${img.height} loading="lazy" />` : null}
+                  <a href=${`/${lang}/p/${p.id}`}>${title}</a>
+                  ${Money(lang, p.price_cents)} ${QuebecBadge(lang, p.quebec_label, p.quebec_label_verified)}
+                  <small>${p.display_name}</small>
+                </li>`;
+              })}
+            </ul>
+          </section>`
+          : null
+      }
+      ${
+        categories.length
+          ? html`<section aria-labelledby="cat-h">
+            <h2 id="cat-h">${t(lang, 'home.categories')}</h2>
+            <ul class="chips">
+              ${categories.map(
+                (c) =>
+                  html`<li><a href=${`${localPath(lang, 'search')}?category=${c.slug}`}>${lang === 'fr' ? c.name_fr : c.name_en}</a></li>`,
+              )}
+            </ul>
+          </section>`
+          : null
+      }
+    `;
+    return sendHtml(reply, renderDocument(Layout(pc, body)));
+  });
+}

@@ -1,0 +1,123 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { formatMoney, t } from '../../i18n/index.ts';
+import { notFound } from '../../lib/errors.ts';
+import { listMerchantProducts, parseImages } from '../../modules/catalog/index.ts';
+import { isOpenAt } from '../../modules/common/hours.ts';
+import { getPublicMerchant } from '../../modules/merchants/index.ts';
+import type { AppContext } from '../context.ts';
+import { pageContext } from './common.ts';
+import { Layout } from './components/layout.ts';
+import { MapBox, mapAssets } from './components/map.ts';
+import { HoursTable, JsonLd, Money, Pager, QuebecBadge, StockBadge } from './components/ui.ts';
+import { html, renderDocument } from './html.ts';
+import { sendHtml } from './page-context.ts';
+
+const params = z.object({ lang: z.enum(['fr', 'en']), slug: z.string().min(1).max(120) });
+const query = z.object({ page: z.coerce.number().int().min(1).max(10000).default(1) });
+const PER_PAGE = 24;
+
+export default async function merchantPageRoutes(app: FastifyInstance, ctx: AppContext) {
+  const { db } = ctx.database;
+  app.get('/:lang/m/:slug', { schema: { hide: true, params, querystring: query } }, async (req, reply) => {
+    const { lang, slug } = req.params as z.infer<typeof params>;
+    const { page } = req.query as z.infer<typeof query>;
+    const m = await getPublicMerchant(db, slug);
+    if (!m) throw notFound('merchant');
+    const products = await listMerchantProducts(db, m.id, { limit: PER_PAGE, offset: (page - 1) * PER_PAGE });
+    const pages = Math.max(1, Math.ceil(products.total / PER_PAGE));
+    const base = `/${lang}/m/${m.slug}`;
+    const description = lang === 'fr' ? m.description_fr : m.description_en || m.description_fr;
+    const pc = await pageContext(req, reply, ctx, lang, {
+      title: m.display_name,
+      description: description.slice(0, 160) || undefined,
+      ...mapAssets,
+      head: JsonLd({
+        '@context': 'https://schema.org',
+        '@type': 'LocalBusiness',
+        name: m.display_name,
+        legalName: m.legal_name,
+        url: m.website ?? undefined,
+        telephone: m.phone ?? undefined,
+        description: description || undefined,
+        address: m.locations.map((l) => ({
+          '@type': 'PostalAddress',
+          streetAddress: l.address_line,
+          addressLocality: l.municipality,
+          postalCode: l.postal_code ?? undefined,
+          addressRegion: 'QC',
+          addressCountry: 'CA',
+        })),
+        geo: m.locations[0]
+          ? { '@type': 'GeoCoordinates', latitude: m.locations[0].lat, longitude: m.locations[0].lng }
+          : undefined,
+      }),
+    });
+    const now = new Date();
+    const open = m.locations.some((l) => isOpenAt(l.hours, now, pc.region.timezone));
+    const body = html`
+      <article class="merchant">
+        <header class="merchant-head">
+          <h1>${m.display_name}</h1>
+          <p class=${open ? 'open' : 'closed'}>${t(lang, open ? 'merchant.open_now' : 'merchant.closed_now')}</p>
+          ${description ? html`<p>${description}</p>` : null}
+          ${
+            m.associations.length
+              ? html`<p>
+                ${t(lang, 'merchant.associations')} :
+                ${m.associations.map((a, i) => html`${i ? ', ' : ''}<a href=${`/${lang}/a/${a.slug}`}>${a.name}</a>`)}
+              </p>`
+              : null
+          }
+          ${
+            m.website
+              ? html`<p><a class="button" href=${m.website} rel="noopener external">${t(lang, 'merchant.website')}</a></p>`
+              : null
+          }
+        </header>
+        <section aria-labelledby="loc-h">
+          <h2 id="loc-h">${t(lang, 'merchant.locations')}</h2>
+          <div class="locations">
+            ${m.locations.map(
+              (l) => html`<div class="location">
+                <h3>${l.name}</h3>
+                <p>${l.address_line}, ${l.municipality} ${l.postal_code ?? ''}</p>
+                <ul class="fulfilment">
+                  ${l.pickup ? html`<li>${t(lang, 'merchant.pickup')}</li>` : null}
+                  ${
+                    l.delivery_radius_km > 0
+                      ? html`<li>${t(lang, 'merchant.delivery', { km: l.delivery_radius_km, fee: formatMoney(l.delivery_fee_cents, lang) })}</li>`
+                      : null
+                  }
+                </ul>
+                ${HoursTable(lang, l.hours)}
+              </div>`,
+            )}
+          </div>
+          ${MapBox(
+            pc,
+            m.locations.map((l) => ({ lat: l.lat, lng: l.lng, label: l.name })),
+            t(lang, 'merchant.locations'),
+          )}
+        </section>
+        <section aria-labelledby="prod-h">
+          <h2 id="prod-h">${t(lang, 'merchant.products')}</h2>
+          ${products.items.length === 0 ? html`<p>${t(lang, 'merchant.no_products')}</p>` : null}
+          <ul class="products">
+            ${products.items.map((p) => {
+              const img = parseImages(p.images_json)[0];
+              return html`<li class="product-card">
+                ${img ? html`<img src=${img.url} alt="" width=${img.width} height=${img.height} loading="lazy" />` : null}
+                <a href=${`/${lang}/p/${p.id}`}>${lang === 'fr' ? p.title_fr : p.title_en || p.title_fr}</a>
+                ${Money(lang, p.price_cents)} ${QuebecBadge(lang, p.quebec_label)}
+                ${StockBadge(lang, p.available, { 'data-stock-product': p.id })}
+              </li>`;
+            })}
+          </ul>
+          ${Pager(lang, page, pages, (p) => `${base}?page=${p}`)}
+        </section>
+      </article>
+    `;
+    return sendHtml(reply, renderDocument(Layout(pc, body)));
+  });
+}

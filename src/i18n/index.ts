@@ -1,0 +1,87 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export type Lang = 'fr' | 'en';
+export const LANGS: readonly Lang[] = ['fr', 'en'];
+export const DEFAULT_LANG: Lang = 'fr';
+
+export interface MessageBundle {
+  fr: Record<string, string>;
+  en: Record<string, string>;
+}
+
+const dir = fileURLToPath(new URL('./messages/', import.meta.url));
+const catalog: MessageBundle = { fr: {}, en: {} };
+// Each module keeps its own bundle file in ./messages/ (no shared file to edit when a module grows).
+for (const f of readdirSync(dir)
+  .filter((f) => f.endsWith('.ts'))
+  .sort()) {
+  const mod = (await import(pathToFileURL(dir + f).href)) as { default: MessageBundle };
+  Object.assign(catalog.fr, mod.default.fr);
+  Object.assign(catalog.en, mod.default.en);
+}
+
+export function isLang(v: unknown): v is Lang {
+  return v === 'fr' || v === 'en';
+}
+
+/** Translates a message key; `{name}` placeholders take params. Falls back to French, then the key. */
+export function t(lang: Lang, key: string, params?: Record<string, string | number>): string {
+  const template = catalog[lang][key] ?? catalog.fr[key] ?? key;
+  if (!params) return template;
+  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+}
+
+/** True when a key exists (tests check both languages have every key). */
+export function hasMessage(lang: Lang, key: string): boolean {
+  return key in catalog[lang];
+}
+
+export function allKeys(lang: Lang): string[] {
+  return Object.keys(catalog[lang]);
+}
+
+/** Picks fr or en from an Accept-Language header; French unless English is preferred. */
+export function langFromAcceptLanguage(header: string | undefined): Lang {
+  if (!header) return DEFAULT_LANG;
+  const prefs = header
+    .split(',')
+    .map((part) => {
+      const [tag, ...rest] = part.trim().split(';');
+      const q = rest.find((r) => r.trim().startsWith('q='));
+      return { tag: tag.toLowerCase(), q: q ? Number.parseFloat(q.trim().slice(2)) || 0 : 1 };
+    })
+    .sort((a, b) => b.q - a.q);
+  for (const p of prefs) {
+    if (p.tag.startsWith('fr')) return 'fr';
+    if (p.tag.startsWith('en')) return 'en';
+  }
+  return DEFAULT_LANG;
+}
+
+const moneyFormatters: Record<Lang, Intl.NumberFormat> = {
+  fr: new Intl.NumberFormat('fr-CA', { style: 'currency', currency: 'CAD' }),
+  en: new Intl.NumberFormat('en-CA', { style: 'currency', currency: 'CAD' }),
+};
+
+/** fr-CA "1 234,50 $" (no-break spaces), en-CA "$1,234.50". */
+export function formatMoney(cents: number, lang: Lang): string {
+  return moneyFormatters[lang].format(cents / 100).replace(/[\u202f]/g, '\u00a0');
+}
+
+const distanceFormatters: Record<Lang, Intl.NumberFormat> = {
+  fr: new Intl.NumberFormat('fr-CA', { maximumFractionDigits: 1 }),
+  en: new Intl.NumberFormat('en-CA', { maximumFractionDigits: 1 }),
+};
+
+export function formatKm(km: number, lang: Lang): string {
+  return `${distanceFormatters[lang].format(km)}\u00a0km`;
+}
+
+export function formatDate(iso: string, lang: Lang, timeZone = 'America/Toronto'): string {
+  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', {
+    dateStyle: 'long',
+    timeStyle: 'short',
+    timeZone,
+  }).format(new Date(iso));
+}

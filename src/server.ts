@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import { type Database, openDatabase } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { buildApp } from './http/app.ts';
+import type { AppContext } from './http/context.ts';
+import { createEventBus } from './modules/events/factory.ts';
+
+/**
+ * The signing secret: SESSION_SECRET in production; otherwise generated once and kept in the
+ * data directory (never in the repository) so sessions survive restarts in development.
+ */
+function resolveSecret(config: Config): string {
+  if (config.SESSION_SECRET) return config.SESSION_SECRET;
+  if (config.NODE_ENV === 'production')
+    throw new Error('SESSION_SECRET is required in production (32+ characters).');
+  mkdirSync(config.dataDir, { recursive: true });
+  const file = join(config.dataDir, 'secret.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export interface Platform {
+  app: FastifyInstance;
+  context: AppContext;
+  close(): Promise<void>;
+}
+
+/** Opens the database, applies migrations and builds the app: what `comptoir serve` and tests share. */
+export async function createPlatform(
+  config: Config,
+  opts: { database?: Database; lock?: boolean; logger?: boolean | object } = {},
+): Promise<Platform> {
+  const database =
+    opts.database ??
+    openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, lock: opts.lock ?? true });
+  await migrateToLatest(database.db as never);
+  const events = await createEventBus(database);
+  const context: AppContext = { config, database, events, secret: resolveSecret(config) };
+  const app = await buildApp(context, { logger: opts.logger });
+  return {
+    app,
+    context,
+    async close() {
+      await app.close();
+      await events.close();
+      if (!opts.database) await database.close();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// Progressive enhancement only: every page works without this file.
+(() => {
+  // Live stock: elements tagged data-stock-product get updates over Server-Sent Events.
+  const stockEls = document.querySelectorAll('[data-stock-product]');
+  if (stockEls.length && 'EventSource' in window) {
+    const ids = [...new Set([...stockEls].map((e) => e.dataset.stockProduct))].slice(0, 200);
+    const lang = document.documentElement.lang.startsWith('en') ? 'en' : 'fr';
+    const text = (n) =>
+      n <= 0
+        ? lang === 'fr'
+          ? 'Rupture de stock'
+          : 'Out of stock'
+        : n <= 3
+          ? lang === 'fr'
+            ? `Plus que ${n}`
+            : `Only ${n} left`
+          : lang === 'fr'
+            ? `En stock (${n})`
+            : `In stock (${n})`;
+    const es = new EventSource(`/api/v1/stream?products=${ids.join(',')}`);
+    es.addEventListener('stock', (ev) => {
+      const d = JSON.parse(ev.data);
+      for (const el of document.querySelectorAll(`[data-stock-product="${d.product_id}"]`)) {
+        const loc = el.dataset.stockLocation;
+        if (loc && loc !== String(d.location_id)) continue;
+        el.textContent = text(d.available);
+        el.className = d.available <= 0 ? 'stock out' : d.available <= 3 ? 'stock low' : 'stock in';
+      }
+    });
+  }
+
+  // As-you-type suggestions for the header search box.
+  const input = document.querySelector('input[data-suggest]');
+  if (input) {
+    const list = document.createElement('datalist');
+    list.id = 'suggestions';
+    input.setAttribute('list', list.id);
+    input.after(list);
+    let timer;
+    let controller;
+    input.addEventListener('input', () => {
+      clearTimeout(timer);
+      const q = input.value.trim();
+      if (q.length < 2) return;
+      timer = setTimeout(async () => {
+        controller?.abort();
+        controller = new AbortController();
+        try {
+          const res = await fetch(`${input.dataset.suggest}&q=${encodeURIComponent(q)}`, {
+            signal: controller.signal,
+          });
+          if (!res.ok) return;
+          const data = await res.json();
+          list.replaceChildren(
+            ...(data.suggestions || []).slice(0, 8).map((s) => {
+              const o = document.createElement('option');
+              o.value = s.text;
+              return o;
+            }),
+          );
+        } catch {}
+      }, 120);
+    });
+  }
+})();
