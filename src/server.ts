@@ -8,6 +8,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { buildApp } from './http/app.ts';
 import type { AppContext } from './http/context.ts';
 import { createEventBus } from './modules/events/factory.ts';
+import { createMailer } from './modules/mail/index.ts';
 
 /**
  * The signing secret: SESSION_SECRET in production; otherwise generated once and kept in the
@@ -41,7 +42,8 @@ export async function createPlatform(
     openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, lock: opts.lock ?? true });
   await migrateToLatest(database.db as never);
   const events = await createEventBus(database);
-  const context: AppContext = { config, database, events, secret: resolveSecret(config) };
+  const mailer = createMailer(database.db, { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM });
+  const context: AppContext = { config, database, events, mailer, secret: resolveSecret(config) };
   const app = await buildApp(context, { logger: opts.logger });
   return {
     app,
@@ -49,6 +51,7 @@ export async function createPlatform(
     async close() {
       await app.close();
       await events.close();
+      mailer.close();
       if (!opts.database) await database.close();
     },
   };
