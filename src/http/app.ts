@@ -58,7 +58,6 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
           }),
     trustProxy: true,
     bodyLimit: 10 * 1024 * 1024,
-    disableRequestLogging: ctx.config.NODE_ENV === 'test',
     requestIdHeader: 'x-request-id',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
