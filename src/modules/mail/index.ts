@@ -20,7 +20,9 @@ export interface Mailer {
 }
 
 export function createMailer(db: Kysely<DB>, opts: { smtpUrl?: string; from: string }): Mailer {
-  const transport: Transporter | undefined = opts.smtpUrl ? nodemailer.createTransport(opts.smtpUrl) : undefined;
+  const transport: Transporter | undefined = opts.smtpUrl
+    ? nodemailer.createTransport(opts.smtpUrl)
+    : undefined;
   return {
     async send(msg) {
       const row = await db
@@ -45,7 +47,11 @@ export function createMailer(db: Kysely<DB>, opts: { smtpUrl?: string; from: str
           html: msg.html,
           headers: { 'Content-Language': msg.lang === 'fr' ? 'fr-CA' : 'en-CA' },
         });
-        await db.updateTable('outbox').set({ sent_at: new Date().toISOString() }).where('id', '=', row.id).execute();
+        await db
+          .updateTable('outbox')
+          .set({ sent_at: new Date().toISOString() })
+          .where('id', '=', row.id)
+          .execute();
         return { id: row.id, delivered: true };
       } catch (err) {
         // The message stays in the outbox with its error so an operator can see and resend it.
