@@ -70,7 +70,10 @@ async function main(argv: string[]): Promise<number> {
     return cmd ? 0 : 1;
   }
   const config = loadConfig();
-  const open = () => openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, lock: true });
+  // Servers, migrations and bulk seeding hold the data-directory lock (one writer process); short
+  // operator commands (merchant/admin create) may run beside a server: SQLite WAL makes that safe.
+  const open = (lock = true) =>
+    openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, lock });
 
   switch (cmd) {
     case 'start':
@@ -146,7 +149,7 @@ async function main(argv: string[]): Promise<number> {
       const lng = Number(values.lng);
       if (!Number.isFinite(lat)) throw new UsageError('--lat must be a number.');
       if (!Number.isFinite(lng)) throw new UsageError('--lng must be a number.');
-      const database = open();
+      const database = open(false);
       await migrateToLatest(database.db as never);
       try {
         const r = await createMerchant(database.db, {
@@ -177,7 +180,7 @@ async function main(argv: string[]): Promise<number> {
       if (values.role !== 'region_admin' && values.role !== 'association_admin') {
         throw new UsageError('--role must be region_admin or association_admin.');
       }
-      const database = open();
+      const database = open(false);
       await migrateToLatest(database.db as never);
       try {
         const r = await createOperator(database.db, {

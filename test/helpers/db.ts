@@ -14,6 +14,8 @@ export interface TestDatabase {
   /** SQLite: the data directory; PostgreSQL: the schema name. */
   dataDir: string;
   pgSchema?: string;
+  /** Environment for a child process (CLI, server) that must use this same database. */
+  childEnv: Record<string, string>;
   /** Opens another connection to the same data (a second server instance, a restart). */
   reopen(): Database;
   cleanup(): Promise<void>;
@@ -37,10 +39,13 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
   const open = () => openDatabase({ databaseUrl: url, dataDir, pgSchema, poolSize: 12 });
   const database = open();
   if (opts.migrate !== false) await migrateToLatest(database.db as never);
+  const childEnv: Record<string, string> = { DATA_DIR: dataDir };
+  if (url && pgSchema) childEnv.DATABASE_URL = pgUrlForSchema(url, pgSchema);
   return {
     database,
     dataDir,
     pgSchema,
+    childEnv,
     reopen: open,
     async cleanup() {
       await database.close().catch(() => {});
@@ -53,4 +58,11 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A DATABASE_URL whose connections use the given schema (libpq `options`). */
+export function pgUrlForSchema(url: string, schema: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema},public`);
+  return u.toString();
 }
