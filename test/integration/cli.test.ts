@@ -149,6 +149,35 @@ describe('comptoir CLI', () => {
     assert.notEqual(r.status, 0);
   });
 
+  test('a second server cannot open a data directory already in use', {
+    skip: TEST_DB_KIND !== 'sqlite' && 'the lock protects the embedded database',
+  }, async () => {
+    const { spawn } = await import('node:child_process');
+    const first = spawn(process.execPath, [CLI, 'serve', '--json'], {
+      env: { ...process.env, ...tdb.childEnv, PORT: '0', LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let buf = '';
+        first.stdout.on('data', (d) => {
+          buf += d;
+          if (buf.includes('\n')) resolve(buf);
+        });
+        first.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+      });
+      const { url } = JSON.parse(line) as { url: string };
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      const second = run('serve');
+      assert.notEqual(second.status, 0);
+      assert.match(second.stderr, /in use by process/);
+    } finally {
+      first.kill('SIGTERM');
+      await new Promise((r) => first.once('exit', r));
+    }
+    assert.equal(existsSync(join(tdb.dataDir, 'comptoir.lock')), false, 'the lock is released on shutdown');
+  });
+
   test('backup writes a consistent copy that can be restored', {
     skip: TEST_DB_KIND !== 'sqlite' && 'backup copies the embedded SQLite database',
   }, async () => {
