@@ -9,6 +9,7 @@ import { AppError, ValidationError } from '../lib/errors.ts';
 import { createOperator } from '../modules/accounts/index.ts';
 import { isEmpty, seedDemo } from '../modules/demo/index.ts';
 import { createMerchant } from '../modules/merchants/index.ts';
+import { copySqliteToPostgres } from '../modules/transfer/index.ts';
 import { createPlatform } from '../server.ts';
 import { progressBar } from './progress.ts';
 
@@ -26,6 +27,7 @@ Usage: comptoir <command> [options]   (add --json for JSON output)
                                approved merchant + store location + API key
   admin create --email E --password P --role region_admin|association_admin [--association SLUG]
   backup --to FILE             consistent online backup of the embedded database
+  copy --to postgres://...     move the region from the embedded database to an empty PostgreSQL
 
 Environment: PORT (3000), HOST (127.0.0.1), DATABASE_URL (unset = SQLite in DATA_DIR, default ./data)`;
 
@@ -209,6 +211,29 @@ async function main(argv: string[]): Promise<number> {
       database.sqlite!.prepare('VACUUM INTO ?').run(target);
       await database.close();
       out(json, { file: target, seconds: (Date.now() - started) / 1000 }, `Backup written to ${target}`);
+      return 0;
+    }
+    case 'copy': {
+      if (!values.to || !/^postgres(ql)?:\/\//.test(values.to))
+        throw new UsageError('--to postgres://... is required.');
+      if (config.DATABASE_URL)
+        throw new UsageError(
+          'copy reads the embedded database: unset DATABASE_URL and pass the target with --to.',
+        );
+      const source = open();
+      const target = openDatabase({ databaseUrl: values.to, dataDir: config.dataDir });
+      try {
+        const r = await copySqliteToPostgres(source, target, json ? undefined : progressBar());
+        const rows = r.tables.reduce((n, t) => n + t.rows, 0);
+        out(
+          json,
+          r,
+          `Copied ${r.tables.length} tables (${rows} rows) to PostgreSQL in ${r.seconds.toFixed(1)} s. Start with DATABASE_URL set to it.`,
+        );
+      } finally {
+        await source.close();
+        await target.close();
+      }
       return 0;
     }
     default:
