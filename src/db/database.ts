@@ -1,8 +1,9 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, type LogEvent, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { metrics } from '../lib/metrics.ts';
 import type { DB } from './schema.ts';
 import { nodeSqliteDialect, openSqlite } from './sqlite-dialect.ts';
 
@@ -31,6 +32,10 @@ export interface OpenOptions {
   poolSize?: number;
 }
 
+function recordQuery(event: LogEvent): void {
+  metrics.observeQuery(event.queryDurationMillis / 1000, event.level === 'error');
+}
+
 let pgTypesConfigured = false;
 function configurePgTypes(): void {
   if (pgTypesConfigured) return;
@@ -49,7 +54,7 @@ export function openDatabase(opts: OpenOptions): Database {
   const release = opts.lock ? lockDataDir(opts.dataDir) : () => {};
   const file = join(opts.dataDir, 'comptoir.db');
   const raw = openSqlite(file);
-  const db = new Kysely<DB>({ dialect: nodeSqliteDialect(raw) });
+  const db = new Kysely<DB>({ dialect: nodeSqliteDialect(raw), log: recordQuery });
   return {
     db,
     kind: 'sqlite',
@@ -69,7 +74,7 @@ function openPostgres(url: string, schema?: string, poolSize = 10): Database {
     max: poolSize,
     ...(schema ? { options: `-c search_path=${schema},public` } : {}),
   });
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: recordQuery });
   return {
     db,
     kind: 'postgres',
