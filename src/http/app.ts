@@ -6,7 +6,7 @@ import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -15,6 +15,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { AppContext } from './context.ts';
 import { installErrorHandling } from './errors.ts';
 import { metrics } from './ops/metrics.ts';
+import { pgRateLimitStore } from './rate-limit-store.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const httpDir = fileURLToPath(new URL('./', import.meta.url));
@@ -109,7 +110,13 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     getToken: (req) =>
       (req.body as Record<string, string> | undefined)?._csrf ?? (req.headers['x-csrf-token'] as string),
   });
-  await app.register(rateLimit, { global: false });
+  await app.register(rateLimit, {
+    global: false,
+    // Several instances on PostgreSQL share their counters; one instance on SQLite counts in memory.
+    ...(ctx.database.pool
+      ? { store: pgRateLimitStore(ctx.database.pool) as unknown as RateLimitPluginOptions['store'] }
+      : {}),
+  });
 
   await app.register(fastifyStatic, {
     root: join(root, 'static'),
