@@ -1,0 +1,103 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Ts = ColumnType<string, string | undefined, string>;
+type Dflt<T> = ColumnType<T, T | undefined, T>;
+
+export type OrderStatus = 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled';
+export type CheckoutStatus = 'reserved' | 'authorized' | 'confirmed' | 'failed' | 'expired';
+
+declare module '../../db/schema.ts' {
+  interface DB {
+    carts: {
+      id: Generated<number>;
+      token_hash: string;
+      user_id: number | null;
+      created_at: Ts;
+      updated_at: Ts;
+    };
+    cart_items: {
+      id: Generated<number>;
+      cart_id: number;
+      product_id: number;
+      location_id: number;
+      quantity: number;
+      created_at: Ts;
+    };
+    checkouts: {
+      id: Generated<number>;
+      cart_id: number;
+      idempotency_key: string;
+      status: CheckoutStatus;
+      payment_method: string;
+      payment_json: Dflt<string>;
+      customer_json: string;
+      lang: Dflt<string>;
+      total_cents: number;
+      expires_at: string;
+      created_at: Ts;
+      updated_at: Ts;
+    };
+    reservations: {
+      id: Generated<number>;
+      checkout_id: number;
+      product_id: number;
+      location_id: number;
+      quantity: number;
+      status: Dflt<'held' | 'committed' | 'released'>;
+      created_at: Ts;
+    };
+    orders: {
+      id: Generated<number>;
+      checkout_id: number;
+      merchant_id: number;
+      user_id: number | null;
+      status: Dflt<OrderStatus>;
+      customer_name: string;
+      customer_email: string;
+      customer_phone: string | null;
+      lang: Dflt<string>;
+      fulfilment_method: 'pickup' | 'delivery';
+      location_id: number;
+      delivery_address_json: string | null;
+      subtotal_cents: number;
+      delivery_fee_cents: Dflt<number>;
+      taxable_cents: number;
+      gst_cents: number;
+      qst_cents: number;
+      total_cents: number;
+      payment_method: string;
+      payment_status: Dflt<string>;
+      payment_reference: string | null;
+      access_token_hash: string;
+      created_at: Ts;
+      updated_at: Ts;
+    };
+    order_lines: {
+      id: Generated<number>;
+      order_id: number;
+      product_id: number;
+      location_id: number;
+      sku: string;
+      title: string;
+      tax_class: string;
+      quantity: number;
+      unit_price_cents: number;
+      line_total_cents: number;
+    };
+    order_events: {
+      id: Generated<number>;
+      order_id: number;
+      from_status: string | null;
+      to_status: string;
+      actor: string;
+      reason: string | null;
+      created_at: Ts;
+    };
+    merchant_payment_settings: {
+      merchant_id: number;
+      stripe_account_id: string | null;
+      card_enabled: Dflt<number>;
+      updated_at: Ts;
+    };
+  }
+}
