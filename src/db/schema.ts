@@ -88,6 +88,8 @@ export interface AssociationMembersTable {
   association_id: number;
   merchant_id: number;
   joined_at: Timestamp;
+  /** Added by migration 040 (associations module): 'invited' | 'active' | 'suspended'. */
+  status: ColumnType<string, string | undefined, string>;
 }
 
 export interface LocationsTable {
