@@ -177,6 +177,12 @@ function sendError(req: FastifyRequest, reply: FastifyReply, status: number, bod
   if (isApi(req) || !(req.headers.accept ?? '').includes('text/html')) {
     return reply.code(status).type('application/json; charset=utf-8').send(body);
   }
+  // A page that needs a signed-in user sends the browser to the login page, then back.
+  if (status === 401 && req.method === 'GET')
+    return reply.redirect(
+      `/${lang}/${lang === 'fr' ? 'connexion' : 'login'}?next=${encodeURIComponent(req.url)}`,
+      303,
+    );
   return reply
     .code(status)
     .type('text/html; charset=utf-8')

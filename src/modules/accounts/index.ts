@@ -67,3 +67,21 @@ export async function createOperator(
     };
   });
 }
+
+export {
+  type AccountSectionArgs,
+  registerAccountSection,
+  renderAccountSections,
+} from './account-sections.ts';
+export { confirmPath, readConfirmationToken, sendConfirmationEmail } from './confirmation.ts';
+export { signToken, verifyToken } from './tokens.ts';
+export {
+  checkCredentials,
+  createUser,
+  emailSchema,
+  findUserByEmail,
+  markEmailVerified,
+  type NewUser,
+  normaliseEmail,
+  updateProfile,
+} from './users.ts';

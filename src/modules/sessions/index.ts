@@ -1,0 +1,126 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { DB, Role } from '../../db/schema.ts';
+import './sessions.tables.ts';
+
+/** A session ends after this long without a request (idle timeout). */
+export const IDLE_TIMEOUT_MS = 12 * 60 * 60 * 1000;
+/** ...and in any case this long after login (absolute timeout). */
+export const ABSOLUTE_TIMEOUT_MS = 30 * 24 * 60 * 60 * 1000;
+/** last_seen_at is written at most this often (not on every request). */
+const TOUCH_EVERY_MS = 60 * 1000;
+/** Failed logins for one account within the window that lock further attempts for that account. */
+export const MAX_FAILURES_PER_ACCOUNT = 5;
+export const FAILURE_WINDOW_MS = 15 * 60 * 1000;
+
+export interface SessionUser {
+  id: number;
+  email: string;
+  name: string;
+  locale: 'fr' | 'en';
+  email_verified: boolean;
+  roles: { role: Role; merchant_id: number | null; association_id: number | null }[];
+  /** SHA-256 id of the session row (for logout). */
+  session_id: string;
+}
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** Creates a session for a user; returns the cookie token (256 random bits), shown only to the browser. */
+export async function createSession(db: Kysely<DB>, userId: number, now = new Date()) {
+  const token = randomBytes(32).toString('base64url');
+  const expires = new Date(now.getTime() + ABSOLUTE_TIMEOUT_MS);
+  await db
+    .insertInto('sessions')
+    .values({
+      id: hashToken(token),
+      user_id: userId,
+      created_at: now.toISOString(),
+      last_seen_at: now.toISOString(),
+      expires_at: expires.toISOString(),
+    })
+    .execute();
+  return { token, expiresAt: expires };
+}
+
+/** The user behind a cookie token, or undefined when unknown, expired (absolute) or idle too long. */
+export async function findSessionUser(
+  db: Kysely<DB>,
+  token: string,
+  now = new Date(),
+): Promise<SessionUser | undefined> {
+  if (!token || token.length > 100) return undefined;
+  const id = hashToken(token);
+  const row = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.id as sid',
+      'sessions.expires_at',
+      'sessions.last_seen_at',
+      'users.id',
+      'users.email',
+      'users.name',
+      'users.locale',
+      'users.email_verified_at',
+    ])
+    .where('sessions.id', '=', id)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const t = now.getTime();
+  const lastSeen = new Date(row.last_seen_at).getTime();
+  if (new Date(row.expires_at).getTime() <= t || t - lastSeen > IDLE_TIMEOUT_MS) {
+    await db.deleteFrom('sessions').where('id', '=', id).execute();
+    return undefined;
+  }
+  if (t - lastSeen > TOUCH_EVERY_MS) {
+    await db.updateTable('sessions').set({ last_seen_at: now.toISOString() }).where('id', '=', id).execute();
+  }
+  const roles = await db
+    .selectFrom('user_roles')
+    .select(['role', 'merchant_id', 'association_id'])
+    .where('user_id', '=', row.id)
+    .orderBy('id')
+    .execute();
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    locale: row.locale,
+    email_verified: row.email_verified_at !== null,
+    roles: roles.map((r) => ({ role: r.role, merchant_id: r.merchant_id, association_id: r.association_id })),
+    session_id: row.sid,
+  };
+}
+
+export async function deleteSession(db: Kysely<DB>, sessionId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+}
+
+/** Ends every session of a user (password change, suspension). */
+export async function deleteUserSessions(db: Kysely<DB>, userId: number): Promise<void> {
+  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+}
+
+export async function recordLoginFailure(db: Kysely<DB>, email: string, ip: string | null): Promise<void> {
+  await db.insertInto('login_failures').values({ email, ip }).execute();
+  // Old rows are useless: keep the table small.
+  const cutoff = new Date(Date.now() - 24 * 60 * 60 * 1000).toISOString();
+  await db.deleteFrom('login_failures').where('created_at', '<', cutoff).execute();
+}
+
+/** True when the account had too many failed logins recently (the password is then not even checked). */
+export async function accountLocked(db: Kysely<DB>, email: string, now = new Date()): Promise<boolean> {
+  const since = new Date(now.getTime() - FAILURE_WINDOW_MS).toISOString();
+  const r = await db
+    .selectFrom('login_failures')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('email', '=', email)
+    .where('created_at', '>', since)
+    .executeTakeFirstOrThrow();
+  return Number(r.n) >= MAX_FAILURES_PER_ACCOUNT;
+}
+
+export async function clearLoginFailures(db: Kysely<DB>, email: string): Promise<void> {
+  await db.deleteFrom('login_failures').where('email', '=', email).execute();
+}
