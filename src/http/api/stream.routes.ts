@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../lib/errors.ts';
+import {
+  MAX_STREAM_PRODUCTS,
+  openSse,
+  sseClientCount,
+  streamMerchantEvents,
+  watchProducts,
+} from '../../modules/events/sse.ts';
+import type { AppContext } from '../context.ts';
+import { metrics } from '../ops/metrics.ts';
+import { errorSchema, merchantRateLimit, requireMerchant } from './merchant-api.routes.ts';
+
+export default async function streamRoutes(app: FastifyInstance, ctx: AppContext) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  metrics.gauge('comptoir_sse_clients', 'Open Server-Sent Events connections.', sseClientCount);
+
+  r.get(
+    '/api/v1/stream',
+    {
+      config: { rateLimit: { max: 120, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['consumer'],
+        summary: 'Live availability (Server-Sent Events)',
+        description: `text/event-stream. Event \`stock\` with data {product_id, sku, location_id, available} whenever availability of a watched product changes (POS sync, import, back-office edit, reservation, cancellation). A comment heartbeat every 20 s. At most ${MAX_STREAM_PRODUCTS} products per connection.`,
+        querystring: z.object({
+          products: z
+            .string()
+            .regex(/^\d+(,\d+)*$/, 'field.invalid')
+            .meta({ description: 'Comma-separated product ids', example: '12,57' }),
+          lang: z.enum(['fr', 'en']).optional(),
+        }),
+        produces: ['text/event-stream'],
+        response: { 400: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const ids = [...new Set(req.query.products.split(',').map(Number))].filter((n) => n > 0);
+      if (ids.length > MAX_STREAM_PRODUCTS)
+        throw new AppError('validation_failed', 'merchant_api.too_many_products', {
+          params: { maximum: MAX_STREAM_PRODUCTS },
+        });
+      reply.hijack();
+      const conn = openSse(req.raw, reply.raw);
+      const off = watchProducts(ctx.events, ids, (e) =>
+        conn.send('stock', {
+          product_id: e.product_id,
+          sku: e.sku,
+          location_id: e.location_id,
+          available: e.available,
+        }),
+      );
+      conn.onClose(off);
+    },
+  );
+
+  r.get(
+    '/api/v1/merchant/stream',
+    {
+      config: { rateLimit: merchantRateLimit },
+      schema: {
+        tags: ['merchant'],
+        summary: 'Merchant live events (Server-Sent Events)',
+        description:
+          'text/event-stream of the merchant’s own events: `order` {order_id, merchant_id, status} and `stock` {product_id, sku, location_id, merchant_id, available}. Heartbeat every 20 s.',
+        security: [{ apiKey: [] }],
+        produces: ['text/event-stream'],
+        response: { 401: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const merchantId = await requireMerchant(req, ctx.database.db);
+      reply.hijack();
+      streamMerchantEvents(ctx.events, merchantId, req.raw, reply.raw);
+    },
+  );
+}

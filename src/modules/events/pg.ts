@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { type DomainEvents, type EventName, InProcessEventBus } from './index.ts';
+
+/** PostgreSQL limits a NOTIFY payload to 8000 bytes; events are batched below that. */
+export const MAX_NOTIFY_BYTES = 7900;
+
+interface Envelope {
+  i: string;
+  e: [EventName, unknown][];
+}
+
+/**
+ * Event bus across instances sharing one PostgreSQL database: events are delivered to local
+ * subscribers at once and relayed to the other instances with NOTIFY on a channel named after
+ * the schema (several test schemas on one server never see each other's events). A dedicated
+ * client LISTENs and reconnects after errors. Events published in the same tick are sent in
+ * batches of at most MAX_NOTIFY_BYTES per notification.
+ */
+export class PgEventBus extends InProcessEventBus {
+  readonly instanceId = randomUUID();
+  readonly #pool: pg.Pool;
+  readonly #channel: string;
+  #listener: pg.Client | undefined;
+  #closed = false;
+  #queue: [EventName, unknown][] = [];
+  #flushing: Promise<void> | undefined;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  /** Resolves when the LISTEN connection is established (again). */
+  ready: Promise<void>;
+
+  private constructor(pool: pg.Pool, channel: string) {
+    super();
+    this.#pool = pool;
+    this.#channel = channel;
+    this.ready = this.#listen();
+  }
+
+  static async create(pool: pg.Pool): Promise<PgEventBus> {
+    const { rows } = await pool.query<{ s: string }>('select current_schema() as s');
+    const channel = `comptoir_${(rows[0]?.s ?? 'public').replace(/[^a-z0-9_]/gi, '_')}`
+      .slice(0, 63)
+      .toLowerCase();
+    const bus = new PgEventBus(pool, channel);
+    await bus.ready;
+    return bus;
+  }
+
+  async #listen(): Promise<void> {
+    const client = new pg.Client(this.#pool.options as pg.ClientConfig);
+    client.on('notification', (msg) => {
+      if (msg.channel !== this.#channel || !msg.payload) return;
+      try {
+        const env = JSON.parse(msg.payload) as Envelope;
+        if (env.i === this.instanceId) return;
+        for (const [name, payload] of env.e) this.deliverLocal(name, payload as never);
+      } catch {}
+    });
+    client.on('error', () => this.#reconnect(client));
+    client.on('end', () => this.#reconnect(client));
+    await client.connect();
+    await client.query(`LISTEN "${this.#channel}"`);
+    this.#listener = client;
+  }
+
+  #reconnect(client: pg.Client): void {
+    if (this.#closed || this.#listener !== client) return;
+    this.#listener = undefined;
+    client.end().catch(() => {});
+    const attempt = (delay: number) => {
+      this.#reconnectTimer = setTimeout(() => {
+        if (this.#closed) return;
+        this.ready = this.#listen().catch(() => attempt(Math.min(delay * 2, 10_000)));
+      }, delay);
+    };
+    attempt(200);
+  }
+
+  override async publish<K extends EventName>(name: K, payload: DomainEvents[K]): Promise<void> {
+    this.deliverLocal(name, payload);
+    this.#queue.push([name, payload]);
+    if (!this.#flushing) {
+      this.#flushing = Promise.resolve().then(() => this.#flush());
+    }
+    return this.#flushing;
+  }
+
+  async #flush(): Promise<void> {
+    const events = this.#queue;
+    this.#queue = [];
+    this.#flushing = undefined;
+    if (this.#closed || !events.length) return;
+    const payloads: string[] = [];
+    let batch: [EventName, unknown][] = [];
+    const head = `{"i":"${this.instanceId}","e":`;
+    let size = head.length + 3;
+    for (const ev of events) {
+      const len = Buffer.byteLength(JSON.stringify(ev)) + 1;
+      if (len + head.length + 3 > MAX_NOTIFY_BYTES) continue; // never happens for our small events
+      if (size + len > MAX_NOTIFY_BYTES && batch.length) {
+        payloads.push(JSON.stringify({ i: this.instanceId, e: batch }));
+        batch = [];
+        size = head.length + 3;
+      }
+      batch.push(ev);
+      size += len;
+    }
+    if (batch.length) payloads.push(JSON.stringify({ i: this.instanceId, e: batch }));
+    try {
+      await this.#pool.query('select pg_notify($1, p) from unnest($2::text[]) as p', [
+        this.#channel,
+        payloads,
+      ]);
+    } catch {
+      // Other instances miss these events; local subscribers already have them.
+    }
+  }
+
+  override async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#reconnectTimer);
+    const l = this.#listener;
+    this.#listener = undefined;
+    await l?.end().catch(() => {});
+    await super.close();
+  }
+}
