@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { merchantDirectory, toCsv, toGeoJson } from '../../modules/opendata/index.ts';
+import type { AppContext } from '../context.ts';
+
+const query = z.object({ association: z.string().min(1).max(80).optional() });
+
+/** Open data: the approved merchants' public fields, as GeoJSON and CSV (docs/OPEN-DATA.md). */
+export default async function openDataRoutes(app: FastifyInstance, ctx: AppContext) {
+  const { db } = ctx.database;
+  const base = (req: { protocol: string; host: string }) => `${req.protocol}://${req.host}`;
+  app.get(
+    '/api/v1/open-data/merchants.geojson',
+    {
+      schema: {
+        tags: ['open data'],
+        summary: 'Approved merchants (public fields) as a GeoJSON FeatureCollection, one point per store',
+        querystring: query,
+      },
+    },
+    async (req, reply) => {
+      const { association } = req.query as z.infer<typeof query>;
+      const records = await merchantDirectory(db, { baseUrl: base(req), association });
+      return reply
+        .type('application/geo+json; charset=utf-8')
+        .header('access-control-allow-origin', '*')
+        .header('cache-control', 'public, max-age=300')
+        .send(JSON.stringify(toGeoJson(records)));
+    },
+  );
+  app.get(
+    '/api/v1/open-data/merchants.csv',
+    {
+      schema: {
+        tags: ['open data'],
+        summary: 'Approved merchants (public fields) as CSV (RFC 4180, UTF-8), one row per store',
+        querystring: query,
+      },
+    },
+    async (req, reply) => {
+      const { association } = req.query as z.infer<typeof query>;
+      const records = await merchantDirectory(db, { baseUrl: base(req), association });
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="merchants.csv"')
+        .header('access-control-allow-origin', '*')
+        .header('cache-control', 'public, max-age=300')
+        .send(`\ufeff${toCsv(records)}`);
+    },
+  );
+}
