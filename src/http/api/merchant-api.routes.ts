@@ -146,13 +146,10 @@ const profileSchema = z
 
 const inventoryRow = z.object({
   sku: z.string().min(1).max(100).meta({ description: 'Your SKU (as imported)', example: 'SIROP-540' }),
-  location_code: z
-    .string()
-    .optional()
-    .meta({
-      description: 'Store location code; optional when the merchant has one location',
-      example: 'principal',
-    }),
+  location_code: z.string().optional().meta({
+    description: 'Store location code; optional when the merchant has one location',
+    example: 'principal',
+  }),
   on_hand: z
     .number()
     .int()
@@ -354,14 +351,10 @@ export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppCo
           'Sets on_hand for each (sku, location_code), atomically. Idempotent with the Idempotency-Key header: the same key and body replay the first status and body; the same key with another body is refused (422 idempotency_key_reused). on_hand below the units reserved for placed orders is refused for that row (on_hand_below_reserved). Every change of availability is pushed to SSE clients; a drop to 3 or fewer fires inventory.low webhooks.',
         security,
         headers: z.object({
-          'idempotency-key': z
-            .string()
-            .max(200)
-            .optional()
-            .meta({
-              description: 'Any unique string per logical request',
-              example: 'pos-sync-2026-11-22T10:00Z',
-            }),
+          'idempotency-key': z.string().max(200).optional().meta({
+            description: 'Any unique string per logical request',
+            example: 'pos-sync-2026-11-22T10:00Z',
+          }),
         }),
         body: inventoryBody,
         response: { 200: inventoryResponse, 400: errorSchema, 401: errorSchema, 422: errorSchema },

@@ -272,14 +272,16 @@ export function parseImport(input: ImportInput): {
   return { format, rows };
 }
 
-function issueToError(row: number, sku: string | null, issue: z.core.$ZodIssue): RowError {
+function issueToError(row: number, sku: string | null, issue: z.core.$ZodIssue, raw: object): RowError {
   const field = issue.path.join('.') || '_';
+  const given = (raw as Record<string, unknown>)[String(issue.path[0])];
+  const missing = given === undefined || given === null || given === '';
   const base = { row, field, ...(sku ? { sku } : {}) };
   if (issue.message && /^[a-z_]+\.[a-z_.]+$/.test(issue.message))
     return { ...base, code: issue.message.split('.')[1], key: issue.message };
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined || issue.input === null
+      return missing
         ? { ...base, code: 'required', key: 'field.required' }
         : { ...base, code: 'invalid_type', key: 'field.invalid_type' };
     case 'too_small':
@@ -334,7 +336,7 @@ async function check(db: Kysely<DB>, merchantId: number, input: ImportInput): Pr
     const parsed = rowSchema.safeParse(data);
     const errors: RowError[] = parsed.success
       ? []
-      : parsed.error.issues.map((i) => issueToError(row, sku, i));
+      : parsed.error.issues.map((i) => issueToError(row, sku, i, data));
     if (parsed.success) {
       const d = parsed.data;
       if (d.category && !catBySlug.has(d.category))
