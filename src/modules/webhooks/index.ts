@@ -233,30 +233,36 @@ function post(
     );
   };
   const mod = url.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = mod.request(
-      url,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          ...headers,
-        },
-        lookup: guardedLookup,
-        timeout: TIMEOUT_MS,
-        agent: false,
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // Node skips `lookup` for IP literals: check those here.
+  const literal = isIP(host) ? resolvePublic(host, allowPrivate) : Promise.resolve();
+  return literal.then(
+    () =>
+      new Promise((resolve, reject) => {
+        const req = mod.request(
+          url,
+          {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+              ...headers,
+            },
+            lookup: guardedLookup,
+            timeout: TIMEOUT_MS,
+            agent: false,
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+            res.on('error', reject);
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', reject);
+        req.end(body);
+      }),
+  );
 }
 
 /**
