@@ -197,8 +197,8 @@ describe('webhooks', () => {
         target,
       );
     }
-    // A host that resolved publicly at creation but points to a private address at delivery time
-    // (DNS rebinding) is refused when sending, too.
+    // The check runs again at delivery time: a target accepted earlier (the operator allowed private
+    // addresses then, or its DNS now points inside) is refused when sending.
     received.length = 0;
     await p.context.events.publish('order', {
       order_id: 900,
