@@ -46,8 +46,8 @@ export default async function accountRoutes(app: FastifyInstance, ctx: AppContex
           ? html`<nav aria-labelledby="ws-h">
               <h2 id="ws-h">${t(lang, 'account.workspaces')}</h2>
               <ul>
-                ${isMerchant ? html`<li><a href=${`/${lang}/marchand`}>${t(lang, 'account.backoffice_link')}</a></li>` : null}
-                ${isAdmin ? html`<li><a href=${`/${lang}/admin/commerces`}>${t(lang, 'account.admin_link')}</a></li>` : null}
+                ${isMerchant ? html`<li><a href=${localPath(lang, 'merchant')}>${t(lang, 'account.backoffice_link')}</a></li>` : null}
+                ${isAdmin ? html`<li><a href=${localPath(lang, 'admin', lang === 'fr' ? '/commerces' : '/merchants')}>${t(lang, 'account.admin_link')}</a></li>` : null}
               </ul>
             </nav>`
           : null

@@ -25,9 +25,9 @@ const loginBody = z.object({
 /** Where a user lands after signing in when no `next` was given. */
 function homeFor(lang: Lang, roles: { role: string }[]): string {
   if (roles.some((r) => r.role === 'merchant_owner' || r.role === 'merchant_staff'))
-    return `/${lang}/marchand`;
+    return localPath(lang, 'merchant');
   if (roles.some((r) => r.role === 'region_admin' || r.role === 'association_admin'))
-    return `/${lang}/admin/commerces`;
+    return localPath(lang, 'admin', lang === 'fr' ? '/commerces' : '/merchants');
   return localPath(lang, 'account');
 }
 
@@ -54,7 +54,7 @@ export default async function authRoutes(app: FastifyInstance, ctx: AppContext) 
       </form>
       <p>
         ${t(lang, 'auth.no_account')} <a href=${localPath(lang, 'signup')}>${t(lang, 'auth.signup_link')}</a>
-        · <a href=${`/${lang}/marchand/inscription`}>${t(lang, 'auth.merchant_signup_link')}</a>
+        · <a href=${localPath(lang, 'merchant', lang === 'fr' ? '/inscription' : '/signup')}>${t(lang, 'auth.merchant_signup_link')}</a>
       </p>
     </section>`;
     return sendHtml(

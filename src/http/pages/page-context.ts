@@ -41,6 +41,8 @@ const SEGMENTS: Record<string, { fr: string; en: string }> = {
   signup: { fr: 'inscription', en: 'signup' },
   login: { fr: 'connexion', en: 'login' },
   map: { fr: 'carte', en: 'map' },
+  merchant: { fr: 'marchand', en: 'merchant' },
+  admin: { fr: 'admin', en: 'admin' },
 };
 
 /** `/fr/recherche` for ('fr', 'search'). */

@@ -71,7 +71,7 @@ export default async function signupRoutes(app: FastifyInstance, ctx: AppContext
           ${Field({ name: 'password', type: 'password', label: t(lang, 'auth.password'), hint: t(lang, 'auth.password_hint'), errors, required: true, autocomplete: 'new-password' })}
           <button type="submit">${t(lang, 'signup.submit')}</button>
         </form>
-        <p><a href=${`/${lang}/marchand/inscription`}>${t(lang, 'auth.merchant_signup_link')}</a></p>`,
+        <p><a href=${localPath(lang, 'merchant', lang === 'fr' ? '/inscription' : '/signup')}>${t(lang, 'auth.merchant_signup_link')}</a></p>`,
       errors ? 400 : 200,
     );
   }
