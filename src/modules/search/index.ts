@@ -1,10 +1,15 @@
-import type { Database } from '../../db/database.ts';
-
 /**
- * Rebuilds the whole search index from the catalogue (after a bulk load such as the demo seed).
- * Placeholder until the search module lands: a no-op.
+ * Search and discovery: who has it, near me, in stock, now. Public API of the module.
+ * Other modules call indexProducts() after changing products, rebuildSearchIndex() after a bulk load.
  */
-export async function rebuildSearchIndex(
-  _database: Database,
-  _onProgress?: (done: number, total: number, phase: string) => void,
-): Promise<void> {}
+export {
+  type DirectoryParams,
+  listMerchants,
+  productWithOffers,
+  type Suggestion,
+  suggest,
+} from './discovery.ts';
+export { indexProducts, rebuildSearchIndex } from './indexer.ts';
+export { documentTerms, fold, parseQuery, termsOf } from './normalize.ts';
+export { clearReferenceCache } from './reference.ts';
+export { RANKING, type SearchParams, type SortKey, search } from './search.service.ts';

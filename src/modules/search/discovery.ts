@@ -1,0 +1,296 @@
+import { sql } from 'kysely';
+import type { Database } from '../../db/database.ts';
+import { getPublicProduct } from '../catalog/index.ts';
+import { haversineKm } from '../common/geo.ts';
+import { isOpenAt, parseHours } from '../common/hours.ts';
+import { fold, parseQuery } from './normalize.ts';
+import { reference } from './reference.ts';
+import { invalid, type Lang, resolvePoint } from './search.service.ts';
+
+export interface Suggestion {
+  type: 'product' | 'merchant' | 'category';
+  text: string;
+  url: string;
+}
+
+/** As-you-type suggestions: categories and merchants whose name has a word starting with the typed one, then product titles. */
+export async function suggest(
+  database: Database,
+  q: string,
+  lang: Lang,
+): Promise<{ suggestions: Suggestion[] }> {
+  const words = parseQuery(q, { prefixLast: true });
+  if (words.length === 0) return { suggestions: [] };
+  const ref = await reference(database);
+  const foldedWords = words.map((w) => w.word);
+  const hasAll = (folded: string) => {
+    const tokens = folded.split(/[^a-z0-9]+/);
+    return foldedWords.every((w, i) =>
+      i === foldedWords.length - 1 ? tokens.some((t) => t.startsWith(w)) : tokens.includes(w),
+    );
+  };
+  const searchPath = lang === 'fr' ? 'recherche' : 'search';
+  const out: Suggestion[] = [];
+  for (const c of ref.categories) {
+    if (out.length >= 2) break;
+    if (hasAll(c.folded))
+      out.push({
+        type: 'category',
+        text: lang === 'fr' ? c.name_fr : c.name_en,
+        url: `/${lang}/${searchPath}?category=${encodeURIComponent(c.slug)}`,
+      });
+  }
+  let merchants = 0;
+  for (const m of ref.merchants) {
+    if (merchants >= 3) break;
+    if (hasAll(m.folded)) {
+      out.push({ type: 'merchant', text: m.name, url: `/${lang}/m/${m.slug}` });
+      merchants++;
+    }
+  }
+  const expr =
+    database.kind === 'sqlite'
+      ? `{title_terms} : (${words
+          .map(
+            (w) =>
+              `(${[...w.terms.map((t) => `"${t}"`), ...(w.prefix ? [`"${w.word}"*`] : [])].join(' OR ')})`,
+          )
+          .join(' AND ')})`
+      : words
+          .map(
+            (w) =>
+              `(${[...w.terms.map((t) => `${t}:A`), ...(w.prefix ? [`${w.word}:*A`] : [])].join(' | ')})`,
+          )
+          .join(' & ');
+  const hits =
+    database.kind === 'sqlite'
+      ? await sql<{ title_fr: string; title_en: string }>`select p.title_fr, p.title_en
+          from (select rowid as id from search_fts where search_fts match ${expr} order by rank limit 40) h
+          join products p on p.id = h.id where p.status = 'active'`.execute(database.db)
+      : await sql<{ title_fr: string; title_en: string }>`select p.title_fr, p.title_en
+          from (select d.product_id as id, ts_rank(d.tsv, q) as r from search_documents d, to_tsquery('simple', ${expr}) q
+                where d.tsv @@ q order by r desc, d.product_id limit 40) h
+          join products p on p.id = h.id where p.status = 'active' order by h.r desc, h.id`.execute(
+          database.db,
+        );
+  const seen = new Set<string>();
+  for (const h of hits.rows) {
+    const text = lang === 'en' ? h.title_en || h.title_fr : h.title_fr;
+    const key = fold(text);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ type: 'product', text, url: `/${lang}/${searchPath}?q=${encodeURIComponent(text)}` });
+    if (seen.size >= 6) break;
+  }
+  return { suggestions: out.slice(0, 10) };
+}
+
+export interface DirectoryParams {
+  q?: string;
+  lat?: number;
+  lng?: number;
+  near?: string;
+  radius_km?: number;
+  category?: string;
+  association?: string;
+  open_now?: boolean;
+  page?: number;
+  per_page?: number;
+  lang?: Lang;
+  now?: Date;
+}
+
+/** The approved merchants near a point (nearest location first), with filters. */
+export async function listMerchants(database: Database, params: DirectoryParams) {
+  const ref = await reference(database);
+  const lang = params.lang ?? 'fr';
+  const radius = params.radius_km ?? 25;
+  const page = params.page ?? 1;
+  const perPage = params.per_page ?? 20;
+  const category = params.category ? ref.categoryBySlug.get(params.category) : undefined;
+  if (params.category && !category) throw invalid('category', 'search.unknown_category');
+  const association = params.association
+    ? ref.associations.find((a) => a.slug === params.association)
+    : undefined;
+  if (params.association && !association) throw invalid('association', 'search.unknown_association');
+  const point = await resolvePoint(database, ref, params);
+  const words = parseQuery(params.q ?? '', { prefixLast: true }).map((w) => w.word);
+  const [locations, cats, descs] = await Promise.all([
+    database.db
+      .selectFrom('locations as l')
+      .innerJoin('merchants as m', 'm.id', 'l.merchant_id')
+      .select([
+        'l.id',
+        'l.merchant_id',
+        'l.name',
+        'l.address_line',
+        'l.municipality',
+        'l.lat',
+        'l.lng',
+        'l.hours_json',
+        'l.pickup',
+        'l.delivery_radius_km',
+      ])
+      .where('m.status', '=', 'approved')
+      .execute(),
+    database.db.selectFrom('merchant_categories').select(['merchant_id', 'category_id']).execute(),
+    words.length
+      ? database.db
+          .selectFrom('merchants')
+          .select(['id', 'description_fr', 'description_en'])
+          .where('status', '=', 'approved')
+          .execute()
+      : Promise.resolve([]),
+  ]);
+  const catsOf = new Map<number, number[]>();
+  for (const c of cats) {
+    const list = catsOf.get(Number(c.merchant_id)) ?? [];
+    list.push(Number(c.category_id));
+    catsOf.set(Number(c.merchant_id), list);
+  }
+  const descOf = new Map(descs.map((d) => [Number(d.id), fold(`${d.description_fr} ${d.description_en}`)]));
+  const now = params.now ?? new Date();
+  const best = new Map<number, { loc: (typeof locations)[number]; d: number; open: boolean }>();
+  for (const l of locations) {
+    const mid = Number(l.merchant_id);
+    const d = haversineKm(point.lat, point.lng, l.lat, l.lng);
+    if (d > radius) continue;
+    const open = isOpenAt(parseHours(l.hours_json), now, ref.timezone);
+    if (params.open_now && !open) continue;
+    const prev = best.get(mid);
+    if (!prev || d < prev.d) best.set(mid, { loc: l, d, open });
+  }
+  const results = [];
+  for (const [mid, b] of best) {
+    const m = ref.merchantById.get(mid);
+    if (!m) continue;
+    const mc = catsOf.get(mid) ?? [];
+    if (category && !mc.includes(category.id)) continue;
+    if (association && !association.members.has(mid)) continue;
+    if (words.length) {
+      const hay = `${m.folded} ${descOf.get(mid) ?? ''} ${fold(b.loc.municipality)}`.split(/[^a-z0-9]+/);
+      if (
+        !words.every((w, i) => (i === words.length - 1 ? hay.some((t) => t.startsWith(w)) : hay.includes(w)))
+      )
+        continue;
+    }
+    results.push({
+      id: mid,
+      slug: m.slug,
+      name: m.name,
+      url: `/${lang}/m/${m.slug}`,
+      categories: mc.flatMap((id) => {
+        const c = ref.categoryById.get(id);
+        return c ? [{ slug: c.slug, name: lang === 'fr' ? c.name_fr : c.name_en }] : [];
+      }),
+      associations: (ref.memberships.get(mid) ?? []).flatMap((id) => {
+        const a = ref.associations.find((x) => x.id === id);
+        return a ? [{ slug: a.slug, name: a.name }] : [];
+      }),
+      open_now: b.open,
+      location: {
+        id: Number(b.loc.id),
+        name: b.loc.name,
+        address: `${b.loc.address_line}, ${b.loc.municipality}`,
+        lat: b.loc.lat,
+        lng: b.loc.lng,
+        distance_km: Math.round(b.d * 100) / 100,
+        pickup: Number(b.loc.pickup),
+        delivery_radius_km: Number(b.loc.delivery_radius_km),
+      },
+    });
+  }
+  results.sort((a, b) => a.location.distance_km - b.location.distance_km || a.id - b.id);
+  return {
+    total: results.length,
+    page,
+    per_page: perPage,
+    point: { lat: point.lat, lng: point.lng, source: point.source, radius_km: radius },
+    results: results.slice((page - 1) * perPage, page * perPage),
+  };
+}
+
+/**
+ * A product with its offers: availability at each of its merchant's locations, plus the offers of
+ * the same GTIN at other merchants, all sorted by distance from the point.
+ */
+export async function productWithOffers(
+  database: Database,
+  productId: number,
+  opts: { lat?: number; lng?: number; near?: string; lang?: Lang } = {},
+) {
+  const p = await getPublicProduct(database.db, productId);
+  if (!p) return undefined;
+  const ref = await reference(database);
+  const point = await resolvePoint(database, ref, opts);
+  const ownOffers = p.offers.map((o) => ({
+    product_id: p.id,
+    price_cents: p.price_cents,
+    merchant: { id: p.merchant_id, slug: p.merchant_slug, name: p.merchant_name },
+    location: {
+      id: o.location_id,
+      name: o.name,
+      address: `${o.address_line}, ${o.municipality}`,
+      lat: o.lat,
+      lng: o.lng,
+      distance_km: Math.round(haversineKm(point.lat, point.lng, o.lat, o.lng) * 100) / 100,
+      pickup: Number(o.pickup),
+      delivery_radius_km: Number(o.delivery_radius_km),
+      hours: o.hours,
+    },
+    available: o.available,
+  }));
+  const others = p.gtin
+    ? await database.db
+        .selectFrom('products as p')
+        .innerJoin('merchants as m', 'm.id', 'p.merchant_id')
+        .innerJoin('locations as l', 'l.merchant_id', 'p.merchant_id')
+        .leftJoin('inventory_levels as i', (j) =>
+          j.onRef('i.product_id', '=', 'p.id').onRef('i.location_id', '=', 'l.id'),
+        )
+        .select([
+          'p.id as product_id',
+          'p.price_cents',
+          'm.id as merchant_id',
+          'm.slug',
+          'm.display_name',
+          'l.id as location_id',
+          'l.name',
+          'l.address_line',
+          'l.municipality',
+          'l.lat',
+          'l.lng',
+          'l.pickup',
+          'l.delivery_radius_km',
+          'l.hours_json',
+          'i.on_hand',
+          'i.reserved',
+        ])
+        .where('p.gtin', '=', p.gtin)
+        .where('p.id', '<>', p.id)
+        .where('p.status', '=', 'active')
+        .where('m.status', '=', 'approved')
+        .execute()
+    : [];
+  const otherOffers = others.map((o) => ({
+    product_id: Number(o.product_id),
+    price_cents: Number(o.price_cents),
+    merchant: { id: Number(o.merchant_id), slug: o.slug, name: o.display_name },
+    location: {
+      id: Number(o.location_id),
+      name: o.name,
+      address: `${o.address_line}, ${o.municipality}`,
+      lat: o.lat,
+      lng: o.lng,
+      distance_km: Math.round(haversineKm(point.lat, point.lng, o.lat, o.lng) * 100) / 100,
+      pickup: Number(o.pickup),
+      delivery_radius_km: Number(o.delivery_radius_km),
+      hours: parseHours(o.hours_json),
+    },
+    available: Math.max(0, Number(o.on_hand ?? 0) - Number(o.reserved ?? 0)),
+  }));
+  const offers = [...ownOffers, ...otherOffers].sort(
+    (a, b) => a.location.distance_km - b.location.distance_km || a.location.id - b.location.id,
+  );
+  return { product: p, point, offers };
+}

@@ -1,0 +1,214 @@
+import { createRequire } from 'node:module';
+
+/**
+ * Text normalisation shared by indexing and querying, on both databases: the database only ever
+ * sees plain ASCII tokens [a-z0-9], so SQLite FTS5 and PostgreSQL's 'simple' tsvector match the
+ * same documents.
+ *
+ * fold: lowercase, accents removed, ligatures œ→oe æ→ae ß→ss, apostrophes unified.
+ * tokens: words split on anything else; French elisions (l', d', qu'…) dropped; stop words dropped.
+ * terms of a word: the folded word, its French and English Snowball stems, and the singular of
+ * irregular plurals Snowball misses (bijoux→bijou, chevaux→cheval, yeux→oeil…).
+ */
+
+const require = createRequire(import.meta.url);
+const snowball = require('snowball-stemmers') as {
+  newStemmer(lang: string): { stem(word: string): string };
+};
+const frStemmer = snowball.newStemmer('french');
+const enStemmer = snowball.newStemmer('english');
+
+/** Irregular plurals (French -x plurals, -aux/-ail, English irregulars) mapped to their singular. */
+export const IRREGULAR_PLURALS: Readonly<Record<string, string>> = {
+  bijoux: 'bijou',
+  cailloux: 'caillou',
+  choux: 'chou',
+  genoux: 'genou',
+  hiboux: 'hibou',
+  joujoux: 'joujou',
+  poux: 'pou',
+  yeux: 'oeil',
+  chevaux: 'cheval',
+  travaux: 'travail',
+  vitraux: 'vitrail',
+  coraux: 'corail',
+  emaux: 'email',
+  soupiraux: 'soupirail',
+  jeux: 'jeu',
+  feux: 'feu',
+  cheveux: 'cheveu',
+  neveux: 'neveu',
+  voeux: 'voeu',
+  bateaux: 'bateau',
+  chapeaux: 'chapeau',
+  gateaux: 'gateau',
+  manteaux: 'manteau',
+  couteaux: 'couteau',
+  rideaux: 'rideau',
+  tableaux: 'tableau',
+  cadeaux: 'cadeau',
+  oiseaux: 'oiseau',
+  animaux: 'animal',
+  journaux: 'journal',
+  metaux: 'metal',
+  cristaux: 'cristal',
+  bocaux: 'bocal',
+  vegetaux: 'vegetal',
+  sacs: 'sac',
+  children: 'child',
+  men: 'man',
+  women: 'woman',
+  feet: 'foot',
+  teeth: 'tooth',
+  mice: 'mouse',
+  geese: 'goose',
+  knives: 'knife',
+  leaves: 'leaf',
+  loaves: 'loaf',
+  wolves: 'wolf',
+  shelves: 'shelf',
+};
+
+/** Words that carry no meaning for search, in both languages (after folding). */
+export const STOP_WORDS: ReadonlySet<string> = new Set([
+  'a',
+  'au',
+  'aux',
+  'avec',
+  'ce',
+  'de',
+  'des',
+  'du',
+  'en',
+  'et',
+  'la',
+  'le',
+  'les',
+  'ou',
+  'par',
+  'pour',
+  'sur',
+  'un',
+  'une',
+  'an',
+  'and',
+  'for',
+  'in',
+  'of',
+  'on',
+  'or',
+  'the',
+  'to',
+  'with',
+]);
+
+const ELISION = /^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)'(?=.)/;
+
+/** Lowercase, strip accents, fold ligatures and apostrophes. */
+export function fold(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/œ/g, 'oe')
+    .replace(/æ/g, 'ae')
+    .replace(/ß/g, 'ss')
+    .replace(/[’‘`´ʼ]/g, "'")
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '');
+}
+
+/** Folded words of a text, elisions removed, stop words kept (callers decide). */
+export function words(text: string): string[] {
+  const out: string[] = [];
+  for (const raw of fold(text).split(/[^a-z0-9']+/)) {
+    for (const piece of raw.replace(ELISION, '').split("'")) {
+      if (piece) out.push(piece);
+    }
+  }
+  return out;
+}
+
+/** The singular a word is indexed under: irregular map first, else the word itself. */
+export function singular(word: string): string {
+  return IRREGULAR_PLURALS[word] ?? word;
+}
+
+/** Every indexed term a folded word stands for: the word, its singular, French and English stems. */
+const termsCache = new Map<string, string[]>();
+export function termsOf(word: string): string[] {
+  const hit = termsCache.get(word);
+  if (hit) return hit;
+  const terms = computeTerms(word);
+  if (termsCache.size > 200_000) termsCache.clear();
+  termsCache.set(word, terms);
+  return terms;
+}
+
+function computeTerms(word: string): string[] {
+  const s = singular(word);
+  const set = new Set([word, s]);
+  if (!/^\d+$/.test(s) && s.length > 2) {
+    set.add(frStemmer.stem(s));
+    set.add(enStemmer.stem(s));
+  }
+  return [...set].filter((t) => t.length > 0);
+}
+
+/** The indexed text of a document: space-separated distinct terms (FTS5 and tsvector both read it). */
+export function documentTerms(...texts: (string | null | undefined)[]): string {
+  const set = new Set<string>();
+  for (const text of texts) {
+    if (!text) continue;
+    for (const w of words(text)) {
+      if (STOP_WORDS.has(w)) continue;
+      for (const t of termsOf(w)) set.add(t);
+    }
+  }
+  return [...set].join(' ');
+}
+
+export interface QueryWord {
+  /** The folded word as typed. */
+  word: string;
+  /** Terms that match it exactly (word, singular, stems). */
+  terms: string[];
+  /** Last word of an as-you-type query: also matches indexed terms starting with `word`. */
+  prefix: boolean;
+}
+
+export const MAX_QUERY_WORDS = 8;
+
+/**
+ * Parses a user query into words (at most 8, each at most 40 characters). Anything that is not a
+ * letter or digit is dropped, so quotes, operators or SQL can never reach the database's query
+ * syntax.
+ */
+export function parseQuery(q: string, opts: { prefixLast?: boolean } = {}): QueryWord[] {
+  const ws = words(q.slice(0, 500))
+    .map((w) => w.slice(0, 40))
+    .filter((w) => /^[a-z0-9]+$/.test(w));
+  const meaningful = ws.filter((w) => !STOP_WORDS.has(w));
+  const chosen = (meaningful.length > 0 ? meaningful : []).slice(0, MAX_QUERY_WORDS);
+  return chosen.map((word, i) => ({
+    word,
+    terms: termsOf(word),
+    prefix: Boolean(opts.prefixLast) && i === chosen.length - 1 && word.length >= 2,
+  }));
+}
+
+/** Damerau-Levenshtein distance-1 variants of a word (deletions, substitutions, insertions, transpositions). */
+export function editsOne(word: string): string[] {
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  const out = new Set<string>();
+  for (let i = 0; i <= word.length; i++) {
+    const a = word.slice(0, i);
+    const b = word.slice(i);
+    if (b) out.add(a + b.slice(1));
+    if (b.length > 1) out.add(a + b[1] + b[0] + b.slice(2));
+    for (const c of letters) {
+      if (b) out.add(a + c + b.slice(1));
+      out.add(a + c + b);
+    }
+  }
+  out.delete(word);
+  return [...out];
+}

@@ -1,0 +1,114 @@
+import { sql } from 'kysely';
+import type { Database } from '../../db/database.ts';
+import { fold } from './normalize.ts';
+
+export interface Category {
+  id: number;
+  slug: string;
+  name_fr: string;
+  name_en: string;
+  folded: string;
+}
+export interface MerchantRef {
+  id: number;
+  slug: string;
+  name: string;
+  folded: string;
+}
+export interface Reference {
+  at: number;
+  categories: Category[];
+  categoryBySlug: Map<string, Category>;
+  categoryById: Map<number, Category>;
+  merchants: MerchantRef[];
+  merchantBySlug: Map<string, MerchantRef>;
+  merchantById: Map<number, MerchantRef>;
+  associations: { id: number; slug: string; name: string; members: Set<number> }[];
+  memberships: Map<number, number[]>;
+  municipalities: { name: string; folded: string; lat: number; lng: number }[];
+  center: { lat: number; lng: number };
+  timezone: string;
+}
+
+const TTL_MS = 30_000;
+const cache = new WeakMap<Database, Promise<Reference>>();
+const loadedAt = new WeakMap<Database, number>();
+
+/**
+ * Small, slowly-changing reference data every search needs (categories, approved merchants,
+ * association memberships, municipalities, region centre), cached per database for 30 s.
+ */
+export function reference(database: Database): Promise<Reference> {
+  const at = loadedAt.get(database) ?? 0;
+  const hit = cache.get(database);
+  if (hit && Date.now() - at < TTL_MS) return hit;
+  const p = load(database);
+  cache.set(database, p);
+  loadedAt.set(database, Date.now());
+  p.catch(() => cache.delete(database));
+  return p;
+}
+
+/** Forget cached reference data (tests, after a bulk load). */
+export function clearReferenceCache(database: Database): void {
+  cache.delete(database);
+}
+
+async function load(database: Database): Promise<Reference> {
+  const db = database.db;
+  const [cats, merchants, assoc, members, munis, region] = await Promise.all([
+    db.selectFrom('categories').select(['id', 'slug', 'name_fr', 'name_en']).orderBy('position').execute(),
+    db
+      .selectFrom('merchants')
+      .select(['id', 'slug', 'display_name'])
+      .where('status', '=', 'approved')
+      .orderBy('id')
+      .execute(),
+    db.selectFrom('associations').select(['id', 'slug', 'name']).orderBy('id').execute(),
+    db.selectFrom('association_members').select(['association_id', 'merchant_id']).execute(),
+    db.selectFrom('municipalities').select(['name', 'lat', 'lng']).execute(),
+    sql<{
+      center_lat: number;
+      center_lng: number;
+      timezone: string;
+    }>`select center_lat, center_lng, timezone from region_settings where id = 1`.execute(db),
+  ]);
+  const categories = cats.map((c) => ({ ...c, id: Number(c.id), folded: fold(`${c.name_fr} ${c.name_en}`) }));
+  const ms = merchants.map((m) => ({
+    id: Number(m.id),
+    slug: m.slug,
+    name: m.display_name,
+    folded: fold(m.display_name),
+  }));
+  const memberships = new Map<number, number[]>();
+  const assocs = assoc.map((a) => ({
+    id: Number(a.id),
+    slug: a.slug,
+    name: a.name,
+    members: new Set<number>(),
+  }));
+  const byId = new Map(assocs.map((a) => [a.id, a]));
+  for (const m of members) {
+    const a = byId.get(Number(m.association_id));
+    if (!a) continue;
+    a.members.add(Number(m.merchant_id));
+    const list = memberships.get(Number(m.merchant_id)) ?? [];
+    list.push(a.id);
+    memberships.set(Number(m.merchant_id), list);
+  }
+  const r = region.rows[0];
+  return {
+    at: Date.now(),
+    categories,
+    categoryBySlug: new Map(categories.map((c) => [c.slug, c])),
+    categoryById: new Map(categories.map((c) => [c.id, c])),
+    merchants: ms,
+    merchantBySlug: new Map(ms.map((m) => [m.slug, m])),
+    merchantById: new Map(ms.map((m) => [m.id, m])),
+    associations: assocs,
+    memberships,
+    municipalities: munis.map((m) => ({ name: m.name, folded: fold(m.name), lat: m.lat, lng: m.lng })),
+    center: r ? { lat: r.center_lat, lng: r.center_lng } : { lat: 45.4765, lng: -75.7013 },
+    timezone: r?.timezone ?? 'America/Toronto',
+  };
+}
