@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config.ts';
+import { openSse } from '../../src/modules/events/sse.ts';
+import { createPlatform, type Platform } from '../../src/server.ts';
+import { TEST_DB_KIND } from '../helpers/db.ts';
+import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
+import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+
+/** Reads a text/event-stream with fetch and hands out parsed events as they arrive. */
+async function openStream(url: string, headers: Record<string, string> = {}) {
+  const ac = new AbortController();
+  const res = await fetch(url, { signal: ac.signal, headers });
+  const events: { event: string; data: unknown }[] = [];
+  const comments: string[] = [];
+  const waiters: (() => void)[] = [];
+  let buf = '';
+  const pump = (async () => {
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const dec = new TextDecoder();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += dec.decode(value, { stream: true });
+        let i = buf.indexOf('\n\n');
+        while (i >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          let event = 'message';
+          let data = '';
+          for (const line of block.split('\n')) {
+            if (line.startsWith(':')) comments.push(line.slice(1).trim());
+            else if (line.startsWith('event: ')) event = line.slice(7);
+            else if (line.startsWith('data: ')) data += line.slice(6);
+          }
+          if (data) events.push({ event, data: JSON.parse(data) });
+          for (const w of waiters.splice(0)) w();
+          i = buf.indexOf('\n\n');
+        }
+      }
+    } catch {}
+  })();
+  const until = async (pred: () => boolean, ms = 5000) => {
+    const end = Date.now() + ms;
+    while (!pred()) {
+      if (Date.now() > end) throw new Error('timed out waiting for SSE data');
+      await new Promise<void>((r) => {
+        waiters.push(r);
+        setTimeout(r, 50);
+      });
+    }
+  };
+  await until(() => comments.includes('connected'));
+  return {
+    res,
+    events,
+    comments,
+    until,
+    async close() {
+      ac.abort();
+      await pump;
+    },
+  };
+}
+
+describe('real-time stock (SSE)', () => {
+  let p: TestPlatform;
+  let region: MiniRegion;
+  let base: string;
+  before(async () => {
+    p = await createTestPlatform();
+    region = await seedMiniRegion(p.context.database.db);
+    await p.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(p.app.server.address() as AddressInfo).port}`;
+  });
+  after(() => p.close());
+
+  const sync = (b: string, key: string, rows: object[]) =>
+    fetch(`${b}/api/v1/merchant/inventory`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(rows),
+    });
+
+  test('an API stock update reaches a consumer stream watching that product, and only those', async () => {
+    const s = await openStream(
+      `${base}/api/v1/stream?products=${region.products.sirop},${region.products.tire}`,
+    );
+    assert.equal(s.res.status, 200);
+    assert.match(String(s.res.headers.get('content-type')), /text\/event-stream/);
+    const metrics1 = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics1, /comptoir_sse_clients 1\b/);
+    const res = await sync(base, region.merchants.erabliere.api_key, [
+      { sku: 'OEUFS-12', on_hand: 5 },
+      { sku: 'SIROP-540', on_hand: 7 },
+    ]);
+    assert.equal(res.status, 200);
+    await s.until(() => s.events.length >= 1);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(s.events, [
+      {
+        event: 'stock',
+        data: {
+          product_id: region.products.sirop,
+          sku: 'SIROP-540',
+          location_id: region.merchants.erabliere.location_id,
+          available: 7,
+        },
+      },
+    ]);
+    await s.close();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.match(await (await fetch(`${base}/metrics`)).text(), /comptoir_sse_clients 0\b/);
+  });
+
+  test('a cap on products per connection; malformed lists are a 400', async () => {
+    const ids = Array.from({ length: 201 }, (_, i) => i + 1).join(',');
+    const tooMany = await fetch(`${base}/api/v1/stream?products=${ids}&lang=en`);
+    assert.equal(tooMany.status, 400);
+    assert.match((await tooMany.json()).error.message, /at most 200/);
+    const bad = await fetch(`${base}/api/v1/stream?products=1,abc`);
+    assert.equal(bad.status, 400);
+  });
+
+  test('the merchant stream (API key) carries its own order and stock events only', async () => {
+    const unauth = await fetch(`${base}/api/v1/merchant/stream`);
+    assert.equal(unauth.status, 401);
+    const s = await openStream(`${base}/api/v1/merchant/stream`, {
+      authorization: `Bearer ${region.merchants.sports.api_key}`,
+    });
+    await p.context.events.publish('order', {
+      order_id: 1,
+      merchant_id: region.merchants.erabliere.merchant_id,
+      status: 'placed',
+    });
+    await p.context.events.publish('order', {
+      order_id: 2,
+      merchant_id: region.merchants.sports.merchant_id,
+      status: 'placed',
+    });
+    await sync(base, region.merchants.sports.api_key, [{ sku: 'VELO-MT', on_hand: 2 }]);
+    await s.until(() => s.events.length >= 2);
+    assert.deepEqual(
+      s.events.map((e) => e.event),
+      ['order', 'stock'],
+    );
+    assert.deepEqual(s.events[0].data, {
+      order_id: 2,
+      merchant_id: region.merchants.sports.merchant_id,
+      status: 'placed',
+    });
+    await s.close();
+  });
+
+  test('heartbeats keep the stream alive and closing the client unsubscribes', async () => {
+    let closed = 0;
+    const server = createServer((req, res) => {
+      const conn = openSse(req, res, { heartbeatMs: 50 });
+      conn.onClose(() => closed++);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const s = await openStream(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await s.until(() => s.comments.filter((c) => c === 'ping').length >= 2);
+    await s.close();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(closed, 1);
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  test('two instances on one PostgreSQL schema: an update through one reaches an SSE client of the other', {
+    skip: TEST_DB_KIND !== 'postgres' && 'PostgreSQL only (SQLite runs one instance)',
+  }, async () => {
+    const second = p.testDb.reopen();
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      INSECURE_COOKIES: '1',
+      DATA_DIR: p.testDb.dataDir,
+      DATABASE_URL: process.env.DATABASE_URL as string,
+    });
+    const b: Platform = await createPlatform(config, { database: second, lock: false, logger: false });
+    try {
+      await b.app.listen({ port: 0, host: '127.0.0.1' });
+      const baseB = `http://127.0.0.1:${(b.app.server.address() as AddressInfo).port}`;
+      const s = await openStream(`${baseB}/api/v1/stream?products=${region.products.chaussures}`);
+      const t0 = Date.now();
+      const res = await sync(base, region.merchants.sports.api_key, [{ sku: 'CH-COURSE-9', on_hand: 11 }]);
+      assert.equal(res.status, 200);
+      await s.until(() => s.events.length >= 1);
+      assert.ok(Date.now() - t0 < 2000);
+      assert.deepEqual(s.events[0], {
+        event: 'stock',
+        data: {
+          product_id: region.products.chaussures,
+          sku: 'CH-COURSE-9',
+          location_id: region.merchants.sports.location_id,
+          available: 11,
+        },
+      });
+      // And the other way round.
+      const s2 = await openStream(`${base}/api/v1/stream?products=${region.products.chaussures}`);
+      await fetch(`${baseB}/api/v1/merchant/inventory`, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${region.merchants.sports.api_key}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify([{ sku: 'CH-COURSE-9', on_hand: 12 }]),
+      });
+      await s2.until(() => s2.events.length >= 1);
+      assert.equal((s2.events[0].data as { available: number }).available, 12);
+      await s.until(() => s.events.length >= 2);
+      assert.equal(s.events.length, 2, 'no duplicate delivery on the publishing instance');
+      await s.close();
+      await s2.close();
+    } finally {
+      await b.close();
+      await second.close();
+    }
+  });
+});
