@@ -282,27 +282,6 @@ export async function search(database: Database, params: SearchParams) {
       });
     }
   }
-  const byGtin = new Map<string, Scored>();
-  const results: Scored[] = [];
-  for (const s of bestByProduct.values()) {
-    s.offers = offersByProduct.get(s.product_id) ?? 1;
-    if (!s.gtin) {
-      results.push(s);
-      continue;
-    }
-    const prev = byGtin.get(s.gtin);
-    if (!prev) {
-      byGtin.set(s.gtin, s);
-    } else {
-      const offers = prev.offers + s.offers;
-      const keep =
-        s.score > prev.score || (s.score === prev.score && s.product_id < prev.product_id) ? s : prev;
-      keep.offers = offers;
-      byGtin.set(s.gtin, keep);
-    }
-  }
-  results.push(...byGtin.values());
-
   const tie = (a: Scored, b: Scored) => a.distance_km - b.distance_km || a.product_id - b.product_id;
   const cmp: Record<SortKey, (a: Scored, b: Scored) => number> = {
     relevance: (a, b) => b.score - a.score || tie(a, b),
@@ -310,7 +289,20 @@ export async function search(database: Database, params: SearchParams) {
     price_asc: (a, b) => a.price_cents - b.price_cents || tie(a, b),
     price_desc: (a, b) => b.price_cents - a.price_cents || tie(a, b),
   };
-  results.sort(cmp[sort]);
+  const sorted = [...bestByProduct.values()].sort(cmp[sort]);
+  // One result per GTIN: the first in the requested order stands for the others (their offers are counted).
+  const byGtin = new Map<string, Scored>();
+  const results: Scored[] = [];
+  for (const s of sorted) {
+    s.offers = offersByProduct.get(s.product_id) ?? 1;
+    const first = s.gtin ? byGtin.get(s.gtin) : undefined;
+    if (first) {
+      first.offers += s.offers;
+      continue;
+    }
+    if (s.gtin) byGtin.set(s.gtin, s);
+    results.push(s);
+  }
 
   const facets = computeFacets(ref, results, lang, now);
   const slice = results.slice((page - 1) * perPage, page * perPage);
