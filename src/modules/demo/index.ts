@@ -1,4 +1,11 @@
+import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
+import { hashPassword } from '../accounts/index.ts';
+import { slugify } from '../common/slug.ts';
+import { rebuildSearchIndex } from '../search/index.ts';
+import { ASSOCIATION_CENTRES, generateMerchants, PRODUCT_COLUMNS, ProductStream } from './generate.ts';
+import { BulkWriter, type Column, insertObjects } from './load.ts';
+import { ASSOCIATIONS, CATEGORY_EN, REGION, VOCABULARY } from './region.ts';
 
 export interface SeedOptions {
   merchants: number;
@@ -13,11 +20,310 @@ export interface SeedResult {
   locations: number;
   products: number;
   seconds: number;
+  /** Seconds per phase (region, merchants, products, search index, analyze). */
+  phases: Record<string, number>;
 }
 
-/** Deterministic demo region (placeholder until the generator lands). */
-export async function seedDemo(_database: Database, _opts: SeedOptions): Promise<SeedResult> {
-  throw new Error('not implemented yet');
+/** Password of every demo account (region admin, association admins, first merchant's owner). */
+export const DEMO_PASSWORD = 'Demo-Comptoir-2026';
+
+const MERCHANT_COLUMNS: Column[] = [
+  ['id', 'int'],
+  ['slug', 'text'],
+  ['legal_name', 'text'],
+  ['display_name', 'text'],
+  ['neq', 'text'],
+  ['gst_number', 'text'],
+  ['qst_number', 'text'],
+  ['description_fr', 'text'],
+  ['description_en', 'text'],
+  ['email', 'text'],
+  ['phone', 'text'],
+  ['website', 'text'],
+  ['status', 'text'],
+  ['approved_at', 'ts'],
+];
+const LOCATION_COLUMNS: Column[] = [
+  ['id', 'int'],
+  ['merchant_id', 'int'],
+  ['code', 'text'],
+  ['name', 'text'],
+  ['address_line', 'text'],
+  ['municipality', 'text'],
+  ['postal_code', 'text'],
+  ['lat', 'real'],
+  ['lng', 'real'],
+  ['phone', 'text'],
+  ['hours_json', 'text'],
+  ['pickup', 'int'],
+  ['delivery_radius_km', 'real'],
+  ['delivery_fee_cents', 'int'],
+];
+const PRODUCT_TYPES: Record<(typeof PRODUCT_COLUMNS)[number], Column[1]> = {
+  id: 'int',
+  merchant_id: 'int',
+  sku: 'text',
+  title_fr: 'text',
+  title_en: 'text',
+  description_fr: 'text',
+  description_en: 'text',
+  category_id: 'int',
+  brand: 'text',
+  gtin: 'text',
+  price_cents: 'int',
+  tax_class: 'text',
+  quebec_label: 'text',
+  quebec_label_declared_by: 'text',
+  quebec_label_verified: 'int',
+  quebec_label_verified_at: 'ts',
+  images_json: 'text',
+};
+const PRODUCT_COLS: Column[] = PRODUCT_COLUMNS.map((c) => [c, PRODUCT_TYPES[c]] as const);
+const INVENTORY_COLS: Column[] = [
+  ['product_id', 'int'],
+  ['location_id', 'int'],
+  ['on_hand', 'int'],
+];
+
+const BATCH = 10_000;
+
+/**
+ * Deterministic demo region (Outaouais): region settings, municipalities, categories, the six
+ * associations, merchants with locations, a catalogue with stock, and demo accounts. The same
+ * seed gives the same data. Bulk loads go through the raw database handles; prints nothing.
+ */
+export async function seedDemo(database: Database, opts: SeedOptions): Promise<SeedResult> {
+  const started = performance.now();
+  const phases: Record<string, number> = {};
+  let mark = started;
+  const phaseDone = (name: string) => {
+    const now = performance.now();
+    phases[name] = Math.round(now - mark) / 1000;
+    mark = now;
+  };
+  const progress = opts.onProgress ?? (() => {});
+  const db = database.db;
+  const seed = Math.trunc(opts.seed) >>> 0;
+
+  // Hashing is deliberately slow: start it now, it runs beside the bulk load.
+  const passwordHash = hashPassword(DEMO_PASSWORD);
+
+  // ---- region, municipalities, categories, associations
+  progress(0, 1, 'region');
+  const b = VOCABULARY.region;
+  await db.deleteFrom('region_settings').execute();
+  await db
+    .insertInto('region_settings')
+    .values({
+      id: 1,
+      slug: REGION.slug,
+      name: REGION.name,
+      tagline_fr: REGION.tagline_fr,
+      tagline_en: REGION.tagline_en,
+      welcome_fr: REGION.welcome_fr,
+      welcome_en: REGION.welcome_en,
+      center_lat: REGION.centre.lat,
+      center_lng: REGION.centre.lng,
+      bounds_json: JSON.stringify(b),
+      primary_color: '#1d4f91',
+      accent_color: '#b3261e',
+      timezone: 'America/Toronto',
+    })
+    .execute();
+  const existingTowns = new Set(
+    (await db.selectFrom('municipalities').select('name').execute()).map((r) => r.name),
+  );
+  const towns = VOCABULARY.towns.filter((t) => !existingTowns.has(t[0]));
+  if (towns.length)
+    await db
+      .insertInto('municipalities')
+      .values(towns.map(([name, lat, lng, , sigma]) => ({ name, lat, lng, spread_km: sigma })))
+      .execute();
+
+  const categoryIds: number[] = [];
+  for (const [i, c] of VOCABULARY.categories.entries()) {
+    const slug = slugify(c.name);
+    const found = await db.selectFrom('categories').select('id').where('slug', '=', slug).executeTakeFirst();
+    const row =
+      found ??
+      (await db
+        .insertInto('categories')
+        .values({ slug, name_fr: c.name, name_en: CATEGORY_EN[i] ?? c.name, position: i + 1 })
+        .returning('id')
+        .executeTakeFirstOrThrow());
+    categoryIds.push(row.id);
+  }
+  const images = VOCABULARY.categories.map((c) =>
+    JSON.stringify([{ url: `/static/img/cat/${slugify(c.name)}.svg`, width: 400, height: 400 }]),
+  );
+
+  const associationIds = new Map<string, number>();
+  for (const a of ASSOCIATIONS) {
+    const centre = ASSOCIATION_CENTRES.find((c) => c.slug === a.slug)!;
+    const found = await db
+      .selectFrom('associations')
+      .select('id')
+      .where('slug', '=', a.slug)
+      .executeTakeFirst();
+    const row =
+      found ??
+      (await db
+        .insertInto('associations')
+        .values({
+          slug: a.slug,
+          name: a.name,
+          short_name: a.short_name,
+          description_fr: a.description_fr,
+          description_en: a.description_en,
+          municipalities_json: JSON.stringify(a.towns),
+          primary_color: a.primary_color,
+          accent_color: a.accent_color,
+          website: a.website,
+          center_lat: centre.lat,
+          center_lng: centre.lng,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow());
+    associationIds.set(a.slug, row.id);
+  }
+  progress(1, 1, 'region');
+  phaseDone('region');
+
+  // ---- merchants, locations, categories, memberships
+  const writer = await BulkWriter.open(database);
+  let locationCount = 0;
+  let productCount = 0;
+  try {
+    const merchants = generateMerchants(opts.merchants, seed);
+    const locations = merchants.flatMap((m) => m.locations);
+    locationCount = locations.length;
+    progress(0, merchants.length, 'merchants');
+    await insertObjects(writer, 'merchants', MERCHANT_COLUMNS, merchants);
+    await insertObjects(writer, 'locations', LOCATION_COLUMNS, locations);
+    const mc = merchants.flatMap((m) =>
+      m.categories.map((c) => ({ merchant_id: m.id, category_id: categoryIds[c - 1] })),
+    );
+    await insertObjects(
+      writer,
+      'merchant_categories',
+      [
+        ['merchant_id', 'int'],
+        ['category_id', 'int'],
+      ],
+      mc,
+    );
+    const am = merchants.flatMap((m) =>
+      m.associations.map((s) => ({ association_id: associationIds.get(s), merchant_id: m.id })),
+    );
+    await insertObjects(
+      writer,
+      'association_members',
+      [
+        ['association_id', 'int'],
+        ['merchant_id', 'int'],
+      ],
+      am,
+    );
+    await writer.flush();
+    progress(merchants.length, merchants.length, 'merchants');
+    phaseDone('merchants');
+
+    // ---- catalogue and stock, streamed in batches
+    const stream = new ProductStream(merchants, opts.products, seed, categoryIds, images);
+    progress(0, opts.products, 'products');
+    for (;;) {
+      const batch = stream.nextBatch(BATCH);
+      if (batch.n === 0) break;
+      const columns = PRODUCT_COLUMNS.map((c) => batch[c] as unknown[]);
+      await writer.insert('products', PRODUCT_COLS, columns, batch.n);
+      await writer.insert(
+        'inventory_levels',
+        INVENTORY_COLS,
+        [batch.inv_product_id, batch.inv_location_id, batch.inv_on_hand],
+        batch.inv_product_id.length,
+      );
+      progress(stream.done, opts.products, 'products');
+    }
+    await writer.flush();
+    productCount = stream.done;
+    phaseDone('products');
+  } finally {
+    await writer.close();
+  }
+
+  if (database.kind === 'postgres') {
+    for (const t of ['merchants', 'locations', 'products']) {
+      await sql`select setval(pg_get_serial_sequence(${t}, 'id'), coalesce((select max(id) from ${sql.table(t)}), 0) + 1, false)`.execute(
+        db,
+      );
+    }
+  }
+
+  // ---- demo accounts
+  const hash = await passwordHash;
+  const accounts: {
+    email: string;
+    name: string;
+    role: 'region_admin' | 'association_admin' | 'merchant_owner';
+    association_id?: number;
+    merchant_id?: number;
+  }[] = [
+    { email: 'admin@comptoir.demo', name: 'Administration régionale', role: 'region_admin' },
+    ...ASSOCIATIONS.map((a) => ({
+      email: `${a.slug}@comptoir.demo`,
+      name: a.short_name,
+      role: 'association_admin' as const,
+      association_id: associationIds.get(a.slug)!,
+    })),
+  ];
+  if (opts.merchants > 0)
+    accounts.push({
+      email: 'marchand@comptoir.demo',
+      name: 'Marchand démo',
+      role: 'merchant_owner',
+      merchant_id: 1,
+    });
+  const now = new Date().toISOString();
+  for (const a of accounts) {
+    const exists = await db.selectFrom('users').select('id').where('email', '=', a.email).executeTakeFirst();
+    if (exists) continue;
+    const u = await db
+      .insertInto('users')
+      .values({ email: a.email, password_hash: hash, name: a.name, locale: 'fr', email_verified_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('user_roles')
+      .values({
+        user_id: u.id,
+        role: a.role,
+        merchant_id: a.merchant_id ?? null,
+        association_id: a.association_id ?? null,
+      })
+      .execute();
+  }
+  phaseDone('accounts');
+
+  await rebuildSearchIndex(database, opts.onProgress);
+  phaseDone('search index');
+
+  progress(0, 1, 'analyze');
+  if (database.kind === 'sqlite') database.sqlite!.exec('analyze');
+  else
+    await sql`analyze region_settings, municipalities, categories, associations, merchants, locations, merchant_categories, association_members, products, inventory_levels`.execute(
+      db,
+    );
+  progress(1, 1, 'analyze');
+  phaseDone('analyze');
+
+  return {
+    associations: ASSOCIATIONS.length,
+    merchants: opts.merchants,
+    locations: locationCount,
+    products: productCount,
+    seconds: Math.round(performance.now() - started) / 1000,
+    phases,
+  };
 }
 
 /** True when the database has no merchants yet (the start command seeds only then). */

@@ -1,0 +1,109 @@
+import type { StatementSync } from 'node:sqlite';
+import type pg from 'pg';
+import type { Database } from '../../db/database.ts';
+
+export type ColType = 'int' | 'text' | 'real' | 'ts';
+export type Column = readonly [name: string, type: ColType];
+
+const PG_ARRAY: Record<ColType, string> = {
+  int: 'int[]',
+  text: 'text[]',
+  real: 'float8[]',
+  ts: 'timestamptz[]',
+};
+
+/**
+ * Bulk inserts with the raw handles: on SQLite a prepared statement run row by row inside one
+ * transaction per batch; on PostgreSQL one `INSERT ... SELECT FROM unnest($1::int[], ...)` per
+ * batch on a dedicated connection, pipelined (the next batch is generated while the previous is written).
+ */
+export class BulkWriter {
+  private statements = new Map<string, StatementSync>();
+  private client?: pg.PoolClient;
+  private pending: Promise<unknown> | undefined;
+
+  private database: Database;
+  private constructor(database: Database) {
+    this.database = database;
+  }
+
+  static async open(database: Database): Promise<BulkWriter> {
+    const w = new BulkWriter(database);
+    if (database.kind === 'postgres') {
+      w.client = await database.pool!.connect();
+      // The demo load can be redone from scratch: no need to wait for each commit to reach the disk.
+      await w.client.query('set synchronous_commit = off');
+    }
+    return w;
+  }
+
+  /** Inserts `n` rows given column-wise (`data[j][i]` = column j of row i). */
+  async insert(table: string, columns: readonly Column[], data: readonly (readonly unknown[])[], n: number) {
+    if (n === 0) return;
+    if (this.database.kind === 'sqlite') {
+      const raw = this.database.sqlite!;
+      const key = `${table}(${columns.map((c) => c[0]).join(',')})`;
+      let stmt = this.statements.get(key);
+      if (!stmt) {
+        stmt = raw.prepare(
+          `insert into ${table} (${columns.map((c) => c[0]).join(', ')}) values (${columns.map(() => '?').join(', ')})`,
+        );
+        this.statements.set(key, stmt);
+      }
+      const k = columns.length;
+      const args = new Array<unknown>(k);
+      raw.exec('begin');
+      try {
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < k; j++) args[j] = (data[j] as unknown[])[i];
+          stmt.run(...(args as never[]));
+        }
+        raw.exec('commit');
+      } catch (err) {
+        raw.exec('rollback');
+        throw err;
+      }
+      return;
+    }
+    const text = `insert into ${table} (${columns.map((c) => c[0]).join(', ')}) select * from unnest(${columns
+      .map((c, i) => `$${i + 1}::${PG_ARRAY[c[1]]}`)
+      .join(', ')})`;
+    const values = n === (data[0]?.length ?? 0) ? data : data.map((col) => col.slice(0, n));
+    const q = this.client!.query(text, values as unknown[]);
+    q.catch(() => {}); // observed below or by flush()
+    // Keep at most one batch in flight: bounded memory, and generation overlaps the write.
+    if (this.pending) await this.pending;
+    this.pending = q;
+  }
+
+  /** Waits for the batch in flight (PostgreSQL). */
+  async flush(): Promise<void> {
+    const p = this.pending;
+    this.pending = undefined;
+    if (p) await p;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      this.client?.release();
+      this.client = undefined;
+    }
+  }
+}
+
+/** Inserts an array of row objects through the writer, in chunks. */
+export async function insertObjects<T extends object>(
+  writer: BulkWriter,
+  table: string,
+  columns: readonly Column[],
+  rows: readonly T[],
+  chunk = 10_000,
+): Promise<void> {
+  for (let start = 0; start < rows.length; start += chunk) {
+    const part = rows.slice(start, start + chunk);
+    const data = columns.map(([name]) => part.map((r) => (r as Record<string, unknown>)[name] ?? null));
+    await writer.insert(table, columns, data, part.length);
+  }
+}
