@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { formatMoney, t } from '../../i18n/index.ts';
 import { notFound } from '../../lib/errors.ts';
-import { getPublicProduct } from '../../modules/catalog/index.ts';
+import { productWithOffers } from '../../modules/search/index.ts';
+import { productQuery } from '../../modules/search/search.schemas.ts';
 import type { AppContext } from '../context.ts';
 import { pageContext } from './common.ts';
 import { Layout } from './components/layout.ts';
@@ -14,43 +15,53 @@ import { sendHtml } from './page-context.ts';
 const params = z.object({ lang: z.enum(['fr', 'en']), id: z.coerce.number().int().positive() });
 
 export default async function productPageRoutes(app: FastifyInstance, ctx: AppContext) {
-  const { db } = ctx.database;
-  app.get('/:lang/p/:id', { schema: { hide: true, params } }, async (req, reply) => {
-    const { lang, id } = req.params as z.infer<typeof params>;
-    const p = await getPublicProduct(db, id);
-    if (!p) throw notFound('product');
-    const title = lang === 'fr' ? p.title_fr : p.title_en || p.title_fr;
-    const description = lang === 'fr' ? p.description_fr : p.description_en || p.description_fr;
-    const img = p.images[0];
-    const pc = await pageContext(req, reply, ctx, lang, {
-      title,
-      description: description.slice(0, 160) || undefined,
-      ...mapAssets,
-      head: JsonLd({
-        '@context': 'https://schema.org',
-        '@type': 'Product',
-        name: title,
-        description: description || undefined,
-        sku: p.sku,
-        gtin: p.gtin ?? undefined,
-        brand: p.brand ? { '@type': 'Brand', name: p.brand } : undefined,
-        image: img?.url,
-        offers: p.offers.map((o) => ({
-          '@type': 'Offer',
-          price: (p.price_cents / 100).toFixed(2),
-          priceCurrency: 'CAD',
-          availability: o.available > 0 ? 'https://schema.org/InStock' : 'https://schema.org/OutOfStock',
-          inventoryLevel: { '@type': 'QuantitativeValue', value: o.available },
-          availableAtOrFrom: {
-            '@type': 'Place',
-            name: o.name,
-            address: `${o.address_line}, ${o.municipality}`,
-          },
-          seller: { '@type': 'LocalBusiness', name: p.merchant_name },
-        })),
-      }),
-    });
-    const body = html`
+  app.get(
+    '/:lang/p/:id',
+    { schema: { hide: true, params, querystring: productQuery } },
+    async (req, reply) => {
+      const { lang, id } = req.params as z.infer<typeof params>;
+      const found = await productWithOffers(ctx.database, id, req.query as z.infer<typeof productQuery>);
+      if (!found) throw notFound('product');
+      const p = found.product;
+      // Offers of the same GTIN at other merchants, nearest first (the merchant's own are listed above them).
+      const others = found.offers.filter((o) => o.product_id !== p.id);
+      const km = (d: number) =>
+        d.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA', { maximumFractionDigits: 1 });
+      const ownDistance = new Map(
+        found.offers.filter((o) => o.product_id === p.id).map((o) => [o.location.id, o.location.distance_km]),
+      );
+      const title = lang === 'fr' ? p.title_fr : p.title_en || p.title_fr;
+      const description = lang === 'fr' ? p.description_fr : p.description_en || p.description_fr;
+      const img = p.images[0];
+      const pc = await pageContext(req, reply, ctx, lang, {
+        title,
+        description: description.slice(0, 160) || undefined,
+        ...mapAssets,
+        head: JsonLd({
+          '@context': 'https://schema.org',
+          '@type': 'Product',
+          name: title,
+          description: description || undefined,
+          sku: p.sku,
+          gtin: p.gtin ?? undefined,
+          brand: p.brand ? { '@type': 'Brand', name: p.brand } : undefined,
+          image: img?.url,
+          offers: p.offers.map((o) => ({
+            '@type': 'Offer',
+            price: (p.price_cents / 100).toFixed(2),
+            priceCurrency: 'CAD',
+            availability: o.available > 0 ? 'https://schema.org/InStock' : 'https://schema.org/OutOfStock',
+            inventoryLevel: { '@type': 'QuantitativeValue', value: o.available },
+            availableAtOrFrom: {
+              '@type': 'Place',
+              name: o.name,
+              address: `${o.address_line}, ${o.municipality}`,
+            },
+            seller: { '@type': 'LocalBusiness', name: p.merchant_name },
+          })),
+        }),
+      });
+      const body = html`
       <article class="product" data-product-id=${p.id}>
         <div class="product-media">
           ${img ? html`<img src=${img.url} alt=${title} width=${img.width} height=${img.height} />` : html`<div class="no-image" aria-hidden="true">⚜</div>`}
@@ -73,7 +84,7 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
             ${p.offers.map(
               (o) => html`<li class="offer">
                 <h3>${p.merchant_name} — ${o.name}</h3>
-                <p>${o.address_line}, ${o.municipality}</p>
+                <p>${o.address_line}, ${o.municipality} · ${t(lang, 'product.distance', { km: km(ownDistance.get(o.location_id) ?? 0) })}</p>
                 <p>${StockBadge(lang, o.available, { 'data-stock-product': p.id, 'data-stock-location': o.location_id })}</p>
                 <ul class="fulfilment">
                   ${o.pickup ? html`<li>${t(lang, 'merchant.pickup')}</li>` : null}
@@ -83,14 +94,38 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
               </li>`,
             )}
           </ul>
+          ${
+            others.length
+              ? html`<h2 id="others-h">${t(lang, 'product.other_merchants')}</h2>
+                <ul aria-labelledby="others-h">
+                  ${others.map(
+                    (o) => html`<li class="offer">
+                      <h3><a href=${`/${lang}/p/${o.product_id}`}>${o.merchant.name} — ${o.location.name}</a></h3>
+                      <p>${o.location.address} · ${t(lang, 'product.distance', { km: km(o.location.distance_km) })}</p>
+                      <p>${Money(lang, o.price_cents)}</p>
+                      <p>${StockBadge(lang, o.available, { 'data-stock-product': o.product_id, 'data-stock-location': o.location.id })}</p>
+                    </li>`,
+                  )}
+                </ul>`
+              : null
+          }
           ${MapBox(
             pc,
-            p.offers.map((o) => ({ lat: o.lat, lng: o.lng, label: `${p.merchant_name} — ${o.name}` })),
+            [
+              ...p.offers.map((o) => ({ lat: o.lat, lng: o.lng, label: `${p.merchant_name} — ${o.name}` })),
+              ...others.map((o) => ({
+                lat: o.location.lat,
+                lng: o.location.lng,
+                label: `${o.merchant.name} — ${o.location.name}`,
+                href: `/${lang}/p/${o.product_id}`,
+              })),
+            ],
             t(lang, 'product.offers'),
           )}
         </section>
       </article>
     `;
-    return sendHtml(reply, renderDocument(Layout(pc, body)));
-  });
+      return sendHtml(reply, renderDocument(Layout(pc, body)));
+    },
+  );
 }

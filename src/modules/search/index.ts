@@ -12,4 +12,4 @@ export {
 export { indexProducts, rebuildSearchIndex } from './indexer.ts';
 export { documentTerms, fold, parseQuery, termsOf } from './normalize.ts';
 export { clearReferenceCache } from './reference.ts';
-export { RANKING, type SearchParams, type SortKey, search } from './search.service.ts';
+export { RANKING, type SearchParams, type SortKey, search, spellingSuggestion } from './search.service.ts';

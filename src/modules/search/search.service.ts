@@ -440,3 +440,43 @@ export function snippet(text: string, words: QueryWord[]): string {
   const body = text.slice(start, start + 160);
   return `${start > 0 ? '…' : ''}${body}${start + 160 < text.length ? '…' : ''}`;
 }
+
+/**
+ * "Did you mean": each word of 4+ letters unknown to the index is replaced by the nearest indexed
+ * word one edit away (same length first). Undefined when nothing would change.
+ */
+export async function spellingSuggestion(database: Database, q: string): Promise<string | undefined> {
+  const ws = parseQuery(q);
+  if (ws.length === 0) return undefined;
+  let changed = false;
+  const out: string[] = [];
+  for (const w of ws) {
+    if (w.word.length < 4 || /^\d+$/.test(w.word)) {
+      out.push(w.word);
+      continue;
+    }
+    const known = await sql<{ term: string }>`select term from search_vocab where term = ${w.word}`.execute(
+      database.db,
+    );
+    if (known.rows.length > 0) {
+      out.push(w.word);
+      continue;
+    }
+    const found = await sql<{
+      term: string;
+    }>`select term from search_vocab where term in (${sql.join(editsOne(w.word))})`.execute(database.db);
+    const best = found.rows
+      .map((r) => r.term)
+      .sort(
+        (a, b) =>
+          Math.abs(a.length - w.word.length) - Math.abs(b.length - w.word.length) ||
+          b.length - a.length ||
+          a.localeCompare(b),
+      )[0];
+    if (best) {
+      out.push(best);
+      changed = true;
+    } else out.push(w.word);
+  }
+  return changed ? out.join(' ') : undefined;
+}
