@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'idempotency_key_reused'
   | 'rate_limited'
   | 'payment_failed'
+  | 'payment_method_unavailable'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'csrf_invalid';
@@ -28,6 +29,7 @@ const statusByCode: Record<ErrorCode, number> = {
   idempotency_key_reused: 422,
   rate_limited: 429,
   payment_failed: 402,
+  payment_method_unavailable: 400,
   payload_too_large: 413,
   unsupported_media_type: 415,
   csrf_invalid: 403,

@@ -1,0 +1,162 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../lib/errors.ts';
+import {
+  addItem,
+  authorizeCart,
+  createCart,
+  getCartView,
+  MAX_LINE_QUANTITY,
+  removeItem,
+  updateItem,
+} from '../../modules/cart/index.ts';
+import { checkout, startCheckoutSweeper } from '../../workflows/checkout.ts';
+import { checkoutDeps } from '../../workflows/deps.ts';
+import type { AppContext } from '../context.ts';
+import { apiLang } from '../errors.ts';
+
+export const CART_COOKIE = 'cart_token';
+
+export function cartToken(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  const m = typeof h === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
+  return m?.[1] ?? req.cookies[CART_COOKIE];
+}
+
+export function setCartCookie(reply: FastifyReply, ctx: AppContext, token: string) {
+  reply.setCookie(CART_COOKIE, token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: !ctx.config.INSECURE_COOKIES,
+    maxAge: 60 * 60 * 24 * 60,
+  });
+}
+
+const quantity = z.coerce
+  .number()
+  .int()
+  .min(1, 'cart.quantity_range')
+  .max(MAX_LINE_QUANTITY, 'cart.quantity_range');
+const cartParams = z.object({ cart_id: z.coerce.number().int().positive() });
+const itemParams = cartParams.extend({ item_id: z.coerce.number().int().positive() });
+
+const address = z.object({
+  text: z.string().trim().min(3).max(300),
+  lat: z.coerce.number().min(-90).max(90),
+  lng: z.coerce.number().min(-180).max(180),
+});
+export const checkoutBody = z.object({
+  customer: z.object({
+    name: z.string().trim().min(1).max(200),
+    email: z.string().trim().toLowerCase().email().max(254),
+    phone: z.string().trim().max(40).optional().nullable(),
+  }),
+  fulfilment: z.record(
+    z.string().regex(/^\d+$/),
+    z.discriminatedUnion('method', [
+      z.object({ method: z.literal('pickup'), location_id: z.coerce.number().int().positive() }),
+      z.object({ method: z.literal('delivery'), address }),
+    ]),
+  ),
+  payment: z
+    .object({
+      method: z.enum(['in_store', 'card', 'gift_card']).default('in_store'),
+      payment_method: z.string().max(200).optional(),
+      code: z.string().max(64).optional(),
+    })
+    .default({ method: 'in_store' }),
+});
+
+export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppContext) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const { db } = ctx.database;
+  const stop = startCheckoutSweeper(checkoutDeps(ctx));
+  app.addHook('onClose', async () => stop());
+
+  app.post('/api/v1/carts', { schema: { tags: ['cart'], summary: 'Create a cart' } }, async (_req, reply) => {
+    const cart = await createCart(db);
+    setCartCookie(reply, ctx, cart.token);
+    return reply.code(201).send(cart);
+  });
+
+  app.get('/api/v1/carts/:cart_id', { schema: { tags: ['cart'], params: cartParams } }, async (req) => {
+    await authorizeCart(db, req.params.cart_id, cartToken(req));
+    const view = await getCartView(db, req.params.cart_id, apiLang(req));
+    return {
+      ...view,
+      groups: view.groups.map((g) => ({
+        ...g,
+        merchant: { id: g.merchant.id, slug: g.merchant.slug, name: g.merchant.name },
+      })),
+    };
+  });
+
+  app.post(
+    '/api/v1/carts/:cart_id/items',
+    {
+      schema: {
+        tags: ['cart'],
+        params: cartParams,
+        body: z.object({
+          product_id: z.coerce.number().int().positive(),
+          location_id: z.coerce.number().int().positive().optional(),
+          quantity,
+        }),
+      },
+    },
+    async (req, reply) => {
+      await authorizeCart(db, req.params.cart_id, cartToken(req));
+      return reply.code(201).send(await addItem(db, req.params.cart_id, req.body));
+    },
+  );
+
+  app.patch(
+    '/api/v1/carts/:cart_id/items/:item_id',
+    { schema: { tags: ['cart'], params: itemParams, body: z.object({ quantity }) } },
+    async (req) => {
+      await authorizeCart(db, req.params.cart_id, cartToken(req));
+      return updateItem(db, req.params.cart_id, req.params.item_id, req.body.quantity);
+    },
+  );
+
+  app.delete(
+    '/api/v1/carts/:cart_id/items/:item_id',
+    { schema: { tags: ['cart'], params: itemParams } },
+    async (req, reply) => {
+      await authorizeCart(db, req.params.cart_id, cartToken(req));
+      await removeItem(db, req.params.cart_id, req.params.item_id);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/api/v1/carts/:cart_id/checkout',
+    {
+      schema: {
+        tags: ['cart'],
+        summary: 'Check out the whole cart: one order per merchant',
+        params: cartParams,
+        body: checkoutBody,
+        headers: z.object({ 'idempotency-key': z.string().min(8).max(200).optional() }),
+      },
+    },
+    async (req, reply) => {
+      const key = req.headers['idempotency-key'];
+      if (!key) throw new AppError('idempotency_key_required');
+      const cart = await authorizeCart(db, req.params.cart_id, cartToken(req));
+      const lang = apiLang(req);
+      const r = await checkout(
+        checkoutDeps(ctx, req.log),
+        req.params.cart_id,
+        key,
+        req.body,
+        lang,
+        cart.user_id,
+      );
+      if (r.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(r.status).send(r.body);
+    },
+  );
+}

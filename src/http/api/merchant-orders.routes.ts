@@ -1,0 +1,86 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  getOrder,
+  listMerchantOrders,
+  ORDER_STATUSES,
+  type OrderStatus,
+  orderJson,
+  transitionOrder,
+} from '../../modules/orders/index.ts';
+import { sendStatusEmail } from '../../modules/orders/receipts.ts';
+import { checkoutDeps } from '../../workflows/deps.ts';
+import type { AppContext } from '../context.ts';
+import { merchantRateLimit, requireMerchant } from './merchant-api.routes.ts';
+
+const statusEnum = z.enum(ORDER_STATUSES as [OrderStatus, ...OrderStatus[]]);
+
+/** Merchant API: the merchant's own orders and their transitions (API key, scoped to the merchant). */
+export default async function merchantOrdersRoutes(fastify: FastifyInstance, ctx: AppContext) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const { db } = ctx.database;
+  const security = [{ apiKey: [] }];
+
+  app.get(
+    '/api/v1/merchant/orders',
+    {
+      config: { rateLimit: merchantRateLimit },
+      schema: { tags: ['merchant'], security, querystring: z.object({ status: statusEnum.optional() }) },
+    },
+    async (req) => {
+      const merchantId = await requireMerchant(req, db);
+      return { orders: await listMerchantOrders(db, merchantId, req.query.status) };
+    },
+  );
+
+  app.get(
+    '/api/v1/merchant/orders/:order_id',
+    {
+      config: { rateLimit: merchantRateLimit },
+      schema: {
+        tags: ['merchant'],
+        security,
+        params: z.object({ order_id: z.coerce.number().int().positive() }),
+      },
+    },
+    async (req) => {
+      const merchantId = await requireMerchant(req, db);
+      const o = await getOrder(db, req.params.order_id, merchantId);
+      return {
+        ...orderJson(o),
+        customer: { name: o.customer_name, email: o.customer_email, phone: o.customer_phone },
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/merchant/orders/:order_id/transitions',
+    {
+      config: { rateLimit: merchantRateLimit },
+      schema: {
+        tags: ['merchant'],
+        security,
+        params: z.object({ order_id: z.coerce.number().int().positive() }),
+        body: z.object({
+          to: z.enum(['accepted', 'ready', 'completed', 'cancelled']),
+          reason: z.string().trim().max(500).optional(),
+        }),
+      },
+    },
+    async (req) => {
+      const merchantId = await requireMerchant(req, db);
+      const r = await transitionOrder(db, ctx.events, {
+        orderId: req.params.order_id,
+        merchantId,
+        to: req.body.to,
+        actor: `merchant:${merchantId}`,
+        reason: req.body.reason ?? null,
+      });
+      await sendStatusEmail(checkoutDeps(ctx), r.order_id).catch((err: unknown) =>
+        req.log.error({ err }, 'status email failed'),
+      );
+      return orderJson(await getOrder(db, r.order_id, merchantId));
+    },
+  );
+}

@@ -1,0 +1,128 @@
+/**
+ * Receipts and emails, in the customer's language. A receipt follows Revenu Québec's invoice
+ * rules: supplier name, date, total on every receipt; the supplier's GST and QST registration
+ * numbers from $30; the purchaser's name from $150; each tax shown separately.
+ */
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { formatDate, formatMoney, type Lang, t } from '../../i18n/index.ts';
+import type { Mailer } from '../mail/index.ts';
+import { getOrder, type OrderDetail, orderAccessToken } from './index.ts';
+
+export const REGISTRATION_NUMBERS_FROM_CENTS = 3000;
+export const PURCHASER_NAME_FROM_CENTS = 15000;
+
+interface Deps {
+  db: Kysely<DB>;
+  mailer: Mailer;
+  secret: string;
+  baseUrl?: string;
+}
+
+export function trackingPath(lang: Lang, orderId: number, token: string) {
+  return `/${lang}/${lang === 'fr' ? 'commandes' : 'orders'}/${orderId}?token=${encodeURIComponent(token)}`;
+}
+
+/** The receipt of one order as plain text lines. */
+export function receiptLines(o: OrderDetail, lang: Lang): string[] {
+  const m = (c: number) => formatMoney(c, lang);
+  const out = [
+    `${t(lang, 'receipt.supplier')}: ${o.merchant_legal_name}${o.merchant_legal_name !== o.merchant_name ? ` (${o.merchant_name})` : ''}`,
+    `${t(lang, 'receipt.order')}: #${o.id}`,
+    `${t(lang, 'receipt.date')}: ${formatDate(o.created_at, lang)}`,
+  ];
+  if (o.total_cents >= PURCHASER_NAME_FROM_CENTS)
+    out.push(`${t(lang, 'receipt.purchaser')}: ${o.customer_name}`);
+  out.push('');
+  for (const l of o.lines)
+    out.push(
+      `${l.quantity} × ${l.title} (${l.sku}) @ ${m(l.unit_price_cents)} = ${m(l.line_total_cents)}${l.tax_class === 'standard' ? '' : ` [${t(lang, `receipt.tax_class.${l.tax_class}`)}]`}`,
+    );
+  out.push('');
+  out.push(`${t(lang, 'receipt.subtotal')}: ${m(o.subtotal_cents)}`);
+  if (o.delivery_fee_cents) out.push(`${t(lang, 'receipt.delivery_fee')}: ${m(o.delivery_fee_cents)}`);
+  const showNumbers = o.total_cents >= REGISTRATION_NUMBERS_FROM_CENTS;
+  out.push(
+    `${t(lang, 'receipt.gst')}${showNumbers && o.gst_number ? ` (${o.gst_number})` : ''}: ${m(o.gst_cents)}`,
+  );
+  out.push(
+    `${t(lang, 'receipt.qst')}${showNumbers && o.qst_number ? ` (${o.qst_number})` : ''}: ${m(o.qst_cents)}`,
+  );
+  out.push(`${t(lang, 'receipt.total')}: ${m(o.total_cents)}`);
+  out.push(
+    o.fulfilment_method === 'pickup'
+      ? `${t(lang, 'receipt.pickup_at')}: ${o.location_name}, ${o.address_line}, ${o.municipality}`
+      : `${t(lang, 'receipt.delivery_to')}: ${JSON.parse(o.delivery_address_json ?? '{}').text ?? ''}`,
+  );
+  out.push(`${t(lang, 'receipt.payment')}: ${t(lang, `payment.method.${o.payment_method}`)}`);
+  return out;
+}
+
+/** Confirmation to the customer (one email for the checkout) and a new-order email to each merchant. */
+export async function sendCheckoutEmails(
+  deps: Deps,
+  res: { checkout_id: number; orders: { order_id: number; access_token: string }[]; total_cents: number },
+  lang: Lang,
+) {
+  const details = await Promise.all(res.orders.map((o) => getOrder(deps.db, o.order_id)));
+  if (!details.length) return;
+  const base = deps.baseUrl ?? '';
+  const parts: string[] = [t(lang, 'email.confirmation.intro', { name: details[0].customer_name }), ''];
+  for (const [i, o] of details.entries()) {
+    parts.push('────────', ...receiptLines(o, lang));
+    parts.push(
+      `${t(lang, 'email.follow_order')}: ${base}${trackingPath(lang, o.id, res.orders[i].access_token)}`,
+      '',
+    );
+  }
+  parts.push(`${t(lang, 'receipt.checkout_total')}: ${formatMoney(res.total_cents, lang)}`);
+  await deps.mailer.send({
+    to: details[0].customer_email,
+    subject: t(lang, 'email.confirmation.subject', { checkout: res.checkout_id }),
+    text: parts.join('\n'),
+    lang,
+    kind: 'order_confirmation',
+  });
+  for (const o of details) {
+    if (!o.merchant_email) continue;
+    // Merchants read in French by default (the region's language).
+    const ml: Lang = 'fr';
+    await deps.mailer.send({
+      to: o.merchant_email,
+      subject: t(ml, 'email.merchant_new_order.subject', { order: o.id }),
+      text: [
+        t(ml, 'email.merchant_new_order.intro', { order: o.id }),
+        '',
+        ...receiptLines(o, ml),
+        '',
+        `${o.customer_name} <${o.customer_email}>${o.customer_phone ? ` ${o.customer_phone}` : ''}`,
+      ].join('\n'),
+      lang: ml,
+      kind: 'merchant_new_order',
+    });
+  }
+}
+
+/** Tells the customer their order changed status (in their language). */
+export async function sendStatusEmail(deps: Deps, orderId: number) {
+  const o = await getOrder(deps.db, orderId);
+  const lang: Lang = o.lang === 'en' ? 'en' : 'fr';
+  const token = orderAccessToken(deps.secret, o.id, o.access_token_hash);
+  const last = o.events.at(-1);
+  await deps.mailer.send({
+    to: o.customer_email,
+    subject: t(lang, 'email.status.subject', { order: o.id, status: t(lang, `order.status.${o.status}`) }),
+    text: [
+      t(lang, 'email.status.intro', {
+        order: o.id,
+        merchant: o.merchant_name,
+        status: t(lang, `order.status.${o.status}`),
+      }),
+      ...(last?.reason ? [`${t(lang, 'order.reason')}: ${last.reason}`] : []),
+      '',
+      `${t(lang, 'email.follow_order')}: ${deps.baseUrl ?? ''}${trackingPath(lang, o.id, token)}`,
+    ].join('\n'),
+    lang,
+    kind: 'order_status',
+  });
+}

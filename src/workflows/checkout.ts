@@ -1,0 +1,636 @@
+/**
+ * Checkout: one form for the whole cart, one order per merchant under one checkout.
+ *
+ * Steps, each with its undo:
+ *   1. reserve   — one transaction: a conditional UPDATE per (product, location), lines of the same
+ *                  SKU summed, rows touched in (product_id, location_id) order so concurrent
+ *                  checkouts on PostgreSQL never deadlock; any short line rolls everything back.
+ *                  Undo: release (reserved -= n for every held reservation).
+ *   2. authorize — the payment method (in_store: nothing; card: Stripe; gift card: debit).
+ *                  Undo: void.
+ *   3. confirm   — one transaction: orders, lines, 'placed' events, reservations committed,
+ *                  checkout confirmed (only if the sweeper has not expired it), cart emptied.
+ *   4. capture   — after the orders exist: a charge never exists without its order.
+ * A crash between steps leaves a checkout 'reserved'/'authorized' with an expiry; the sweeper
+ * (expireCheckouts) releases its stock and voids its payment. A retry with the same
+ * Idempotency-Key returns the stored response (or, after a crash, the orders already committed).
+ */
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import { type Lang, t } from '../i18n/index.ts';
+import { AppError, type FieldIssue, ValidationError } from '../lib/errors.ts';
+import {
+  type CartGroup,
+  type CartView,
+  deliveryFor,
+  getCartView,
+  outOfStock,
+  type ShortLine,
+} from '../modules/cart/index.ts';
+import type { EventBus } from '../modules/events/index.ts';
+import {
+  type AvailabilityChange,
+  announceAvailability,
+  withIdempotency,
+} from '../modules/inventory/index.ts';
+import type { Mailer } from '../modules/mail/index.ts';
+import { newTokenSalt, orderAccessToken } from '../modules/orders/index.ts';
+import { sendCheckoutEmails } from '../modules/orders/receipts.ts';
+import type { Authorization, CheckoutForPayment, PaymentMethod } from '../modules/payments/index.ts';
+import { computeTotals, type OrderTotals } from '../modules/taxes/index.ts';
+
+/** How long an unfinished checkout holds stock before the sweeper returns it. */
+export const RESERVATION_TTL_MS = 15 * 60 * 1000;
+
+export interface CheckoutDeps {
+  db: Kysely<DB>;
+  events: EventBus;
+  mailer: Mailer;
+  secret: string;
+  payments: (id: string) => PaymentMethod;
+  baseUrl?: string;
+  log?: { error: (obj: unknown, msg: string) => void };
+}
+
+export interface Address {
+  text: string;
+  lat: number;
+  lng: number;
+}
+export type Fulfilment = { method: 'pickup'; location_id: number } | { method: 'delivery'; address: Address };
+
+export interface CheckoutInput {
+  customer: { name: string; email: string; phone?: string | null };
+  fulfilment: Record<string, Fulfilment>;
+  payment: { method: string; [k: string]: unknown };
+}
+
+export interface CheckoutResponse {
+  checkout_id: number;
+  orders: {
+    order_id: number;
+    merchant_id: number;
+    status: string;
+    totals: Omit<OrderTotals, 'taxable_cents'>;
+    access_token: string;
+  }[];
+  total_cents: number;
+}
+
+interface PlannedOrder {
+  group: CartGroup;
+  fulfilment: Fulfilment;
+  location_id: number;
+  totals: OrderTotals;
+}
+
+/** Validates the fulfilment choices against the cart; issues are reported at their field. */
+function plan(cart: CartView, input: CheckoutInput): PlannedOrder[] {
+  const issues: FieldIssue[] = [];
+  if (cart.groups.length === 0) issues.push({ field: 'cart', message: 'checkout.cart_empty' });
+  const out: PlannedOrder[] = [];
+  for (const g of cart.groups) {
+    const f = input.fulfilment[String(g.merchant.id)];
+    const field = `fulfilment.${g.merchant.id}`;
+    if (!f) {
+      issues.push({ field, message: 'checkout.fulfilment_required' });
+      continue;
+    }
+    if (f.method === 'pickup') {
+      const opt = g.fulfilment_options.find((o) => o.method === 'pickup' && o.location_id === f.location_id);
+      if (!opt) {
+        issues.push({ field: `${field}.location_id`, message: 'checkout.pickup_location_invalid' });
+        continue;
+      }
+      out.push({ group: g, fulfilment: f, location_id: f.location_id, totals: computeTotals(g.items) });
+    } else {
+      const opt = deliveryFor(g, f.address);
+      if (!opt) {
+        issues.push({ field: `${field}.address`, message: 'checkout.outside_delivery_zone' });
+        continue;
+      }
+      out.push({
+        group: g,
+        fulfilment: f,
+        location_id: opt.location_id,
+        totals: computeTotals(g.items, opt.fee_cents),
+      });
+    }
+  }
+  if (issues.length) throw new ValidationError(issues);
+  return out;
+}
+
+/** Step 1: reserve every line or nothing. Returns the checkout id. */
+async function reserve(
+  db: Kysely<DB>,
+  cartId: number,
+  key: string,
+  input: CheckoutInput,
+  lang: Lang,
+  orders: PlannedOrder[],
+): Promise<{ checkoutId: number; changes: AvailabilityChange[] }> {
+  const need = new Map<
+    string,
+    { product_id: number; location_id: number; quantity: number; sku: string; merchant_id: number }
+  >();
+  for (const o of orders)
+    for (const it of o.group.items) {
+      const k = `${it.product_id}:${it.location_id}`;
+      const cur = need.get(k);
+      if (cur) cur.quantity += it.quantity;
+      else
+        need.set(k, {
+          product_id: it.product_id,
+          location_id: it.location_id,
+          quantity: it.quantity,
+          sku: it.sku,
+          merchant_id: o.group.merchant.id,
+        });
+    }
+  const lines = [...need.values()].sort(
+    (a, b) => a.product_id - b.product_id || a.location_id - b.location_id,
+  );
+  const total = orders.reduce((s, o) => s + o.totals.total_cents, 0);
+  return db.transaction().execute(async (trx) => {
+    const now = new Date();
+    const ck = await trx
+      .insertInto('checkouts')
+      .values({
+        cart_id: cartId,
+        idempotency_key: key,
+        status: 'reserved',
+        payment_method: input.payment.method,
+        customer_json: JSON.stringify(input.customer),
+        lang,
+        total_cents: total,
+        expires_at: new Date(now.getTime() + RESERVATION_TTL_MS).toISOString(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const short: ShortLine[] = [];
+    const changes: AvailabilityChange[] = [];
+    for (const l of lines) {
+      const r = await trx
+        .updateTable('inventory_levels')
+        .set((eb) => ({ reserved: eb('reserved', '+', l.quantity), updated_at: now.toISOString() }))
+        .where('product_id', '=', l.product_id)
+        .where('location_id', '=', l.location_id)
+        .where((eb) => eb(eb('on_hand', '-', eb.ref('reserved')), '>=', l.quantity))
+        .returning(['on_hand', 'reserved'])
+        .executeTakeFirst();
+      if (!r) {
+        const lvl = await trx
+          .selectFrom('inventory_levels')
+          .select(['on_hand', 'reserved'])
+          .where('product_id', '=', l.product_id)
+          .where('location_id', '=', l.location_id)
+          .executeTakeFirst();
+        short.push({
+          product_id: l.product_id,
+          location_id: l.location_id,
+          sku: l.sku,
+          requested: l.quantity,
+          available: lvl ? Math.max(0, lvl.on_hand - lvl.reserved) : 0,
+        });
+        continue;
+      }
+      changes.push({
+        product_id: l.product_id,
+        location_id: l.location_id,
+        sku: l.sku,
+        merchant_id: l.merchant_id,
+        available: r.on_hand - r.reserved,
+        previous: r.on_hand - r.reserved + l.quantity,
+      });
+    }
+    if (short.length) throw outOfStock(short);
+    await trx
+      .insertInto('reservations')
+      .values(
+        lines.map((l) => ({
+          checkout_id: ck.id,
+          product_id: l.product_id,
+          location_id: l.location_id,
+          quantity: l.quantity,
+        })),
+      )
+      .execute();
+    return { checkoutId: ck.id, changes };
+  });
+}
+
+/** Undo of step 1: returns the held units of a checkout to stock (idempotent). */
+export async function releaseCheckout(
+  db: Kysely<DB>,
+  events: EventBus,
+  checkoutId: number,
+  status: 'failed' | 'expired',
+  onlyFrom: ('reserved' | 'authorized')[] = ['reserved', 'authorized'],
+): Promise<boolean> {
+  const changes = await db.transaction().execute(async (trx) => {
+    const upd = await trx
+      .updateTable('checkouts')
+      .set({ status, updated_at: new Date().toISOString() })
+      .where('id', '=', checkoutId)
+      .where('status', 'in', onlyFrom)
+      .executeTakeFirst();
+    if (Number(upd.numUpdatedRows) !== 1) return undefined;
+    const held = await trx
+      .selectFrom('reservations as r')
+      .innerJoin('products as p', 'p.id', 'r.product_id')
+      .select(['r.id', 'r.product_id', 'r.location_id', 'r.quantity', 'p.sku', 'p.merchant_id'])
+      .where('r.checkout_id', '=', checkoutId)
+      .where('r.status', '=', 'held')
+      .orderBy('r.product_id')
+      .orderBy('r.location_id')
+      .execute();
+    const out: AvailabilityChange[] = [];
+    for (const h of held) {
+      const r = await trx
+        .updateTable('inventory_levels')
+        .set((eb) => ({ reserved: eb('reserved', '-', h.quantity), updated_at: new Date().toISOString() }))
+        .where('product_id', '=', h.product_id)
+        .where('location_id', '=', h.location_id)
+        .returning(['on_hand', 'reserved'])
+        .executeTakeFirstOrThrow();
+      out.push({
+        product_id: h.product_id,
+        location_id: h.location_id,
+        sku: h.sku,
+        merchant_id: h.merchant_id,
+        available: r.on_hand - r.reserved,
+      });
+    }
+    await trx
+      .updateTable('reservations')
+      .set({ status: 'released' })
+      .where('checkout_id', '=', checkoutId)
+      .where('status', '=', 'held')
+      .execute();
+    return out;
+  });
+  if (!changes) return false;
+  await announceAvailability(db, events, changes);
+  return true;
+}
+
+/** Step 3: the orders, in one transaction, only if the checkout still holds its stock. */
+async function confirm(
+  deps: CheckoutDeps,
+  checkoutId: number,
+  cartId: number,
+  input: CheckoutInput,
+  lang: Lang,
+  userId: number | null,
+  orders: PlannedOrder[],
+  auth: Authorization,
+): Promise<CheckoutResponse> {
+  return deps.db.transaction().execute(async (trx) => {
+    const now = new Date().toISOString();
+    const upd = await trx
+      .updateTable('checkouts')
+      .set({ status: 'confirmed', payment_json: JSON.stringify(auth), updated_at: now })
+      .where('id', '=', checkoutId)
+      .where('status', 'in', ['reserved', 'authorized'])
+      .executeTakeFirst();
+    if (Number(upd.numUpdatedRows) !== 1) throw new AppError('conflict', 'checkout.expired');
+    const res: CheckoutResponse = { checkout_id: checkoutId, orders: [], total_cents: 0 };
+    for (const o of orders) {
+      const salt = newTokenSalt();
+      const row = await trx
+        .insertInto('orders')
+        .values({
+          checkout_id: checkoutId,
+          merchant_id: o.group.merchant.id,
+          user_id: userId,
+          status: 'placed',
+          customer_name: input.customer.name,
+          customer_email: input.customer.email,
+          customer_phone: input.customer.phone ?? null,
+          lang,
+          fulfilment_method: o.fulfilment.method,
+          location_id: o.location_id,
+          delivery_address_json:
+            o.fulfilment.method === 'delivery' ? JSON.stringify(o.fulfilment.address) : null,
+          subtotal_cents: o.totals.subtotal_cents,
+          delivery_fee_cents: o.totals.delivery_fee_cents,
+          taxable_cents: o.totals.taxable_cents,
+          gst_cents: o.totals.gst_cents,
+          qst_cents: o.totals.qst_cents,
+          total_cents: o.totals.total_cents,
+          payment_method: input.payment.method,
+          payment_status: auth.status_after_capture === 'paid' ? 'authorized' : 'due',
+          payment_reference: auth.parts.find((p) => p.merchant_id === o.group.merchant.id)?.reference ?? null,
+          access_token_hash: salt,
+          created_at: now,
+          updated_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('order_lines')
+        .values(
+          o.group.items.map((it) => ({
+            order_id: row.id,
+            product_id: it.product_id,
+            location_id: it.location_id,
+            sku: it.sku,
+            title: it.title,
+            tax_class: it.tax_class,
+            quantity: it.quantity,
+            unit_price_cents: it.unit_price_cents,
+            line_total_cents: it.unit_price_cents * it.quantity,
+          })),
+        )
+        .execute();
+      await trx
+        .insertInto('order_events')
+        .values({
+          order_id: row.id,
+          from_status: null,
+          to_status: 'placed',
+          actor: userId ? `user:${userId}` : 'customer',
+          reason: null,
+          created_at: now,
+        })
+        .execute();
+      const { taxable_cents: _t, ...totals } = o.totals;
+      res.orders.push({
+        order_id: row.id,
+        merchant_id: o.group.merchant.id,
+        status: 'placed',
+        totals,
+        access_token: orderAccessToken(deps.secret, row.id, salt),
+      });
+      res.total_cents += o.totals.total_cents;
+    }
+    await trx
+      .updateTable('reservations')
+      .set({ status: 'committed' })
+      .where('checkout_id', '=', checkoutId)
+      .where('status', '=', 'held')
+      .execute();
+    await trx.deleteFrom('cart_items').where('cart_id', '=', cartId).execute();
+    return res;
+  });
+}
+
+/** The response of a checkout already confirmed (a retry after a crash lost the stored response). */
+async function confirmedResponse(deps: CheckoutDeps, checkoutId: number): Promise<CheckoutResponse> {
+  const rows = await deps.db
+    .selectFrom('orders')
+    .selectAll()
+    .where('checkout_id', '=', checkoutId)
+    .orderBy('id')
+    .execute();
+  return {
+    checkout_id: checkoutId,
+    orders: rows.map((o) => ({
+      order_id: o.id,
+      merchant_id: o.merchant_id,
+      status: o.status,
+      totals: {
+        subtotal_cents: o.subtotal_cents,
+        delivery_fee_cents: o.delivery_fee_cents,
+        gst_cents: o.gst_cents,
+        qst_cents: o.qst_cents,
+        total_cents: o.total_cents,
+      },
+      access_token: orderAccessToken(deps.secret, o.id, o.access_token_hash),
+    })),
+    total_cents: rows.reduce((s, o) => s + o.total_cents, 0),
+  };
+}
+
+async function runCheckout(
+  deps: CheckoutDeps,
+  cartId: number,
+  key: string,
+  input: CheckoutInput,
+  lang: Lang,
+  userId: number | null,
+): Promise<CheckoutResponse> {
+  const prior = await deps.db
+    .selectFrom('checkouts')
+    .select(['id', 'status'])
+    .where('cart_id', '=', cartId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+  if (prior?.status === 'confirmed') return confirmedResponse(deps, prior.id);
+  if (prior)
+    await deps.db
+      .deleteFrom('reservations')
+      .where('checkout_id', '=', prior.id)
+      .where('status', '=', 'released')
+      .execute();
+  if (prior && (prior.status === 'reserved' || prior.status === 'authorized')) {
+    await releaseCheckout(deps.db, deps.events, prior.id, 'failed');
+  }
+  if (prior) {
+    // A failed or expired attempt under this key (its response was never stored): start afresh.
+    await deps.db
+      .deleteFrom('checkouts')
+      .where('id', '=', prior.id)
+      .where('status', 'in', ['failed', 'expired'])
+      .execute();
+  }
+
+  const cart = await getCartView(deps.db, cartId, lang);
+  const unavailable = cart.groups.flatMap((g) => g.items.filter((i) => i.available < i.quantity));
+  const orders = plan(cart, input);
+  if (unavailable.length)
+    throw outOfStock(
+      unavailable.map((i) => ({
+        product_id: i.product_id,
+        location_id: i.location_id,
+        sku: i.sku,
+        requested: i.quantity,
+        available: i.available,
+      })),
+    );
+  const method = deps.payments(input.payment.method);
+  const forPayment = (id: number): CheckoutForPayment => ({
+    id,
+    total_cents: orders.reduce((s, o) => s + o.totals.total_cents, 0),
+    parts: orders.map((o) => ({ merchant_id: o.group.merchant.id, total_cents: o.totals.total_cents })),
+    input: input.payment,
+  });
+  await method.check(deps.db, forPayment(0));
+
+  // 1. reserve
+  const { checkoutId, changes } = await reserve(deps.db, cartId, key, input, lang, orders);
+  await announceAvailability(deps.db, deps.events, changes);
+  const pay = forPayment(checkoutId);
+
+  // 2. authorize (undo: release)
+  let auth: Authorization;
+  try {
+    auth = await method.authorize(deps.db, pay);
+    await deps.db
+      .updateTable('checkouts')
+      .set({ status: 'authorized', payment_json: JSON.stringify(auth) })
+      .where('id', '=', checkoutId)
+      .where('status', '=', 'reserved')
+      .execute();
+  } catch (err) {
+    await releaseCheckout(deps.db, deps.events, checkoutId, 'failed');
+    throw err;
+  }
+
+  // 3. confirm (undo: void, release)
+  let res: CheckoutResponse;
+  try {
+    res = await confirm(deps, checkoutId, cartId, input, lang, userId, orders, auth);
+  } catch (err) {
+    await method
+      .void(deps.db, pay, auth)
+      .catch((e: unknown) => deps.log?.error({ err: e }, 'payment void failed'));
+    await releaseCheckout(deps.db, deps.events, checkoutId, 'failed');
+    throw err;
+  }
+
+  // 4. capture: the orders exist; a failure here leaves them with payment_status 'authorized'.
+  try {
+    await method.capture(deps.db, pay, auth);
+    if (auth.status_after_capture === 'paid')
+      await deps.db
+        .updateTable('orders')
+        .set({ payment_status: 'paid' })
+        .where('checkout_id', '=', checkoutId)
+        .execute();
+  } catch (err) {
+    deps.log?.error({ err, checkoutId }, 'payment capture failed');
+  }
+
+  for (const o of res.orders)
+    await deps.events.publish('order', {
+      order_id: o.order_id,
+      merchant_id: o.merchant_id,
+      status: 'placed',
+    });
+  await sendCheckoutEmails(deps, res, lang).catch((err: unknown) =>
+    deps.log?.error({ err }, 'checkout emails failed'),
+  );
+  return res;
+}
+
+/**
+ * Runs a checkout once per (cart, Idempotency-Key): a retry or a double click gets the same
+ * status and body; the same key with another body is refused (422 idempotency_key_reused).
+ */
+export async function checkout(
+  deps: CheckoutDeps,
+  cartId: number,
+  key: string,
+  input: CheckoutInput,
+  lang: Lang,
+  userId: number | null = null,
+): Promise<{ status: number; body: unknown; replayed: boolean }> {
+  const scope = `checkout:${cartId}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await withIdempotency(deps.db, scope, key, input, async () => {
+        try {
+          return { status: 201, body: await runCheckout(deps, cartId, key, input, lang, userId) };
+        } catch (err) {
+          // Client errors are results too: a replay returns the same refusal.
+          if (err instanceof AppError && err.status < 500 && !(err instanceof ValidationError))
+            return { status: err.status, body: errorBody(err, lang) };
+          throw err;
+        }
+      });
+    } catch (err) {
+      // The first request with this key is still running (a double click): wait for its result.
+      if (
+        err instanceof AppError &&
+        err.code === 'conflict' &&
+        err.messageKey === 'merchant_api.idempotency_in_progress' &&
+        attempt < 200
+      ) {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+function errorBody(err: AppError, lang: Lang) {
+  return {
+    error: {
+      code: err.code,
+      message: t(lang, err.messageKey, err.params),
+      ...(err.details ? { details: err.details } : {}),
+    },
+  };
+}
+
+/**
+ * The sweeper: checkouts that never reached their orders (abandoned, crashed) past their expiry
+ * give their stock back and void their payment authorization. Also clears idempotency records
+ * left unfinished by a crash, so the customer can retry with the same key.
+ */
+export async function expireCheckouts(
+  deps: Pick<CheckoutDeps, 'db' | 'events' | 'payments'>,
+  now = new Date(),
+): Promise<number> {
+  const due = await deps.db
+    .selectFrom('checkouts')
+    .select(['id', 'status', 'payment_method', 'payment_json', 'total_cents'])
+    .where('status', 'in', ['reserved', 'authorized'])
+    .where('expires_at', '<', now.toISOString())
+    .orderBy('id')
+    .limit(500)
+    .execute();
+  let n = 0;
+  for (const c of due) {
+    if (c.status === 'authorized') {
+      const auth = JSON.parse(c.payment_json) as Authorization;
+      if (auth.parts) {
+        const method = deps.payments(c.payment_method);
+        await method
+          .void(
+            deps.db,
+            {
+              id: c.id,
+              total_cents: c.total_cents,
+              parts: auth.parts.map((p) => ({ merchant_id: p.merchant_id, total_cents: 0 })),
+              input: {},
+            },
+            auth,
+          )
+          .catch(() => {});
+      }
+    }
+    if (await releaseCheckout(deps.db, deps.events, c.id, 'expired')) n++;
+  }
+  await deps.db
+    .deleteFrom('idempotency_keys')
+    .where('scope', 'like', 'checkout:%')
+    .where('status_code', 'is', null)
+    .where('created_at', '<', new Date(now.getTime() - RESERVATION_TTL_MS).toISOString())
+    .execute();
+  return n;
+}
+
+/** Starts the sweeper on an interval; returns a stop function. */
+export function startCheckoutSweeper(
+  deps: Pick<CheckoutDeps, 'db' | 'events' | 'payments'>,
+  intervalMs = 60_000,
+) {
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      await expireCheckouts(deps);
+    } catch {
+      // retried at the next tick
+    } finally {
+      running = false;
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
