@@ -225,13 +225,11 @@ export async function setStripeAccount(db: Kysely<DB>, merchantId: number, accou
     .insertInto('merchant_payment_settings')
     .values({ merchant_id: merchantId, stripe_account_id: accountId, card_enabled: accountId ? 1 : 0 })
     .onConflict((oc) =>
-      oc
-        .column('merchant_id')
-        .doUpdateSet({
-          stripe_account_id: accountId,
-          card_enabled: accountId ? 1 : 0,
-          updated_at: new Date().toISOString(),
-        }),
+      oc.column('merchant_id').doUpdateSet({
+        stripe_account_id: accountId,
+        card_enabled: accountId ? 1 : 0,
+        updated_at: new Date().toISOString(),
+      }),
     )
     .execute();
 }

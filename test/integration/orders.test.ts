@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
+import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+
+let p: TestPlatform;
+let region: MiniRegion;
+const events: { name: string; payload: unknown }[] = [];
+
+before(async () => {
+  p = await createTestPlatform();
+  region = await seedMiniRegion(p.context.database.db);
+  await p.context.database.db.updateTable('merchants').set({ status: 'approved' }).execute();
+  p.context.events.subscribe('order', (e) => events.push({ name: 'order', payload: e }));
+  p.context.events.subscribe('stock', (e) => events.push({ name: 'stock', payload: e }));
+});
+after(async () => {
+  await p?.close();
+});
+const db = () => p.context.database.db;
+
+async function placeOrder(
+  lang: 'fr' | 'en',
+  productId: number,
+  quantity: number,
+  merchant: { merchant_id: number; location_id: number },
+) {
+  const cart = (await p.app.inject({ method: 'POST', url: '/api/v1/carts' })).json();
+  const auth = { authorization: `Bearer ${cart.token}` };
+  const add = await p.app.inject({
+    method: 'POST',
+    url: `/api/v1/carts/${cart.cart_id}/items`,
+    headers: auth,
+    payload: { product_id: productId, quantity },
+  });
+  assert.equal(add.statusCode, 201, add.body);
+  const r = await p.app.inject({
+    method: 'POST',
+    url: `/api/v1/carts/${cart.cart_id}/checkout?lang=${lang}`,
+    headers: { ...auth, 'idempotency-key': randomUUID() },
+    payload: {
+      customer: { name: 'Alex Smith', email: 'alex@example.test' },
+      fulfilment: { [merchant.merchant_id]: { method: 'pickup', location_id: merchant.location_id } },
+    },
+  });
+  assert.equal(r.statusCode, 201, r.body);
+  return r.json().orders[0] as { order_id: number; access_token: string };
+}
+const level = (pid: number) =>
+  db()
+    .selectFrom('inventory_levels')
+    .select(['on_hand', 'reserved'])
+    .where('product_id', '=', pid)
+    .executeTakeFirstOrThrow();
+const transition = (orderId: number, key: string, to: string, reason?: string) =>
+  p.app.inject({
+    method: 'POST',
+    url: `/api/v1/merchant/orders/${orderId}/transitions`,
+    headers: { authorization: `Bearer ${key}` },
+    payload: { to, ...(reason ? { reason } : {}) },
+  });
+
+describe('order lifecycle (merchant API)', () => {
+  it('placed -> accepted -> ready -> completed sells the units; history has actor and time of each step', async () => {
+    const m = region.merchants.erabliere;
+    const before = await level(region.products.oeufs);
+    const o = await placeOrder('en', region.products.oeufs, 2, m);
+    assert.equal((await level(region.products.oeufs)).reserved, before.reserved + 2);
+    const list = await p.app.inject({
+      method: 'GET',
+      url: '/api/v1/merchant/orders?status=placed',
+      headers: { authorization: `Bearer ${m.api_key}` },
+    });
+    assert.equal(list.statusCode, 200);
+    assert.ok(list.json().orders.some((x: { order_id: number }) => x.order_id === o.order_id));
+    for (const to of ['accepted', 'ready', 'completed']) {
+      const r = await transition(o.order_id, m.api_key, to);
+      assert.equal(r.statusCode, 200, r.body);
+      assert.equal(r.json().status, to);
+    }
+    const after = await level(region.products.oeufs);
+    assert.deepEqual({ ...after }, { on_hand: before.on_hand - 2, reserved: before.reserved });
+    const got = (
+      await p.app.inject({ method: 'GET', url: `/api/v1/orders/${o.order_id}?token=${o.access_token}` })
+    ).json();
+    assert.deepEqual(
+      got.history.map((h: { status: string }) => h.status),
+      ['placed', 'accepted', 'ready', 'completed'],
+    );
+    assert.equal(got.history[1].actor, `merchant:${m.merchant_id}`);
+    assert.ok(got.history.every((h: { at: string }) => !Number.isNaN(Date.parse(h.at))));
+    assert.ok(
+      events.some(
+        (e) =>
+          e.name === 'order' &&
+          (e.payload as { status: string; order_id: number }).status === 'completed' &&
+          (e.payload as { order_id: number }).order_id === o.order_id,
+      ),
+    );
+    // Status emails in the customer's language (English here).
+    const mails = await db()
+      .selectFrom('outbox')
+      .selectAll()
+      .where('kind', '=', 'order_status')
+      .where('to_address', '=', 'alex@example.test')
+      .execute();
+    assert.equal(mails.length, 3);
+    assert.match(mails[2].subject, new RegExp(`Order #${o.order_id}: Completed`));
+  });
+
+  it('refuses a skipped or backwards step (409), and a finished order cannot be cancelled', async () => {
+    const m = region.merchants.erabliere;
+    const o = await placeOrder('fr', region.products.sirop, 1, m);
+    const skip = await transition(o.order_id, m.api_key, 'completed');
+    assert.equal(skip.statusCode, 409);
+    const bad = await transition(o.order_id, m.api_key, 'shipped');
+    assert.equal(bad.statusCode, 400);
+  });
+
+  it('cancellation (with reason) returns the stock and publishes availability', async () => {
+    const m = region.merchants.erabliere;
+    const before = await level(region.products.sirop);
+    const o = await placeOrder('fr', region.products.sirop, 4, m);
+    assert.equal((await level(region.products.sirop)).reserved, before.reserved + 4);
+    events.length = 0;
+    const r = await transition(o.order_id, m.api_key, 'cancelled', 'Rupture chez le fournisseur');
+    assert.equal(r.statusCode, 200, r.body);
+    assert.deepEqual({ ...(await level(region.products.sirop)) }, { ...before });
+    assert.ok(
+      events.some(
+        (e) =>
+          e.name === 'stock' && (e.payload as { product_id: number }).product_id === region.products.sirop,
+      ),
+    );
+    const again = await transition(o.order_id, m.api_key, 'cancelled');
+    assert.equal(again.statusCode, 409);
+    const fr = await db()
+      .selectFrom('outbox')
+      .selectAll()
+      .where('kind', '=', 'order_status')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    assert.match(fr.subject, /Annulée/);
+    assert.match(fr.text_body, /Rupture chez le fournisseur/);
+  });
+
+  it('is scoped to the merchant: another merchant’s order id is 404, and no key is 401', async () => {
+    const o = await placeOrder('fr', region.products.oeufs, 1, region.merchants.erabliere);
+    const other = await transition(o.order_id, region.merchants.sports.api_key, 'accepted');
+    assert.equal(other.statusCode, 404);
+    const view = await p.app.inject({
+      method: 'GET',
+      url: `/api/v1/merchant/orders/${o.order_id}`,
+      headers: { authorization: `Bearer ${region.merchants.sports.api_key}` },
+    });
+    assert.equal(view.statusCode, 404);
+    const list = (
+      await p.app.inject({
+        method: 'GET',
+        url: '/api/v1/merchant/orders',
+        headers: { authorization: `Bearer ${region.merchants.sports.api_key}` },
+      })
+    ).json();
+    assert.ok(!list.orders.some((x: { order_id: number }) => x.order_id === o.order_id));
+    const anon = await p.app.inject({
+      method: 'POST',
+      url: `/api/v1/merchant/orders/${o.order_id}/transitions`,
+      payload: { to: 'accepted' },
+    });
+    assert.equal(anon.statusCode, 401);
+  });
+});
