@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { formatKm, isLang, type Lang, langFromAcceptLanguage, t } from '../../i18n/index.ts';
 import { listAssociations } from '../../modules/associations/index.ts';
+import { activeCampaigns, CampaignBanner } from '../../modules/campaigns/index.ts';
 import { parseImages } from '../../modules/catalog/index.ts';
 import { boundingBox, haversineKm } from '../../modules/common/geo.ts';
 import { isOpenAt, parseHours } from '../../modules/common/hours.ts';
@@ -33,7 +34,7 @@ export default async function homeRoutes(app: FastifyInstance, ctx: AppContext) 
     const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'home.title'), ...mapAssets });
     const center = { lat: pc.region.center_lat, lng: pc.region.center_lng };
     const box = boundingBox(center.lat, center.lng, 15);
-    const [stats, associations, categories, nearbyRows, qcProducts] = await Promise.all([
+    const [stats, associations, categories, nearbyRows, qcProducts, campaigns] = await Promise.all([
       regionStats(db),
       listAssociations(db),
       listCategories(db),
@@ -76,6 +77,7 @@ export default async function homeRoutes(app: FastifyInstance, ctx: AppContext) 
         .orderBy('p.id', 'desc')
         .limit(8)
         .execute(),
+      activeCampaigns(db),
     ]);
     const now = new Date();
     const nearby = nearbyRows
@@ -93,6 +95,7 @@ export default async function homeRoutes(app: FastifyInstance, ctx: AppContext) 
         <p class="lead">${welcome || t(lang, 'home.lead', { merchants: stats.merchants.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA'), products: stats.products.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA') })}</p>
       </section>
       ${stats.merchants === 0 ? html`<p class="notice">${t(lang, 'home.empty')}</p>` : null}
+      ${campaigns.slice(0, 2).map((c) => CampaignBanner(lang, c))}
       ${
         associations.length
           ? html`<section aria-labelledby="assoc-h">

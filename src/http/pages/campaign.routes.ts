@@ -1,0 +1,107 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Lang } from '../../i18n/index.ts';
+import { t } from '../../i18n/index.ts';
+import { notFound } from '../../lib/errors.ts';
+import { getAssociation } from '../../modules/associations/index.ts';
+import { formatDay } from '../../modules/campaigns/banner.ts';
+import {
+  activeCampaigns,
+  CampaignBanner,
+  campaignFeatured,
+  getCampaignBySlug,
+  recordVisit,
+} from '../../modules/campaigns/index.ts';
+import { parseImages } from '../../modules/catalog/index.ts';
+import type { AppContext } from '../context.ts';
+import { pageContext } from './common.ts';
+import { Layout } from './components/layout.ts';
+import { Money, QuebecBadge } from './components/ui.ts';
+import { html, renderDocument } from './html.ts';
+import { localPath, sendHtml } from './page-context.ts';
+
+const slugParams = z.object({ slug: z.string().min(1).max(120) });
+
+/** Campaign landing pages `/fr/campagnes/{slug}`, `/en/campaigns/{slug}` and the list of running campaigns. */
+export default async function campaignPageRoutes(app: FastifyInstance, ctx: AppContext) {
+  const { db } = ctx.database;
+  for (const lang of ['fr', 'en'] as Lang[]) {
+    app.get(localPath(lang, 'campaigns'), { schema: { hide: true } }, async (req, reply) => {
+      const campaigns = await activeCampaigns(db);
+      const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'campaign.list_title') });
+      const body = html`<h1>${t(lang, 'campaign.list_title')}</h1>
+        ${campaigns.length === 0 ? html`<p>${t(lang, 'campaign.none')}</p>` : null}
+        ${campaigns.map((c) => CampaignBanner(lang, c))}`;
+      return sendHtml(reply, renderDocument(Layout(pc, body)));
+    });
+
+    app.get(
+      localPath(lang, 'campaigns', '/:slug'),
+      { schema: { hide: true, params: slugParams } },
+      async (req, reply) => {
+        const { slug } = req.params as z.infer<typeof slugParams>;
+        const c = await getCampaignBySlug(db, slug);
+        if (!c || !c.published) throw notFound('campaign');
+        const now = new Date().toISOString();
+        const running = c.starts_at <= now && c.ends_at > now;
+        const [featured, association] = await Promise.all([
+          campaignFeatured(db, c.id),
+          c.association_id ? getAssociation(db, c.association_id) : undefined,
+          recordVisit(db, c.id),
+        ]);
+        const title = lang === 'fr' ? c.title_fr : c.title_en || c.title_fr;
+        const text = lang === 'fr' ? c.body_fr : c.body_en || c.body_fr;
+        const pc = await pageContext(req, reply, ctx, lang, {
+          title,
+          description: text.slice(0, 160) || undefined,
+        });
+        const bg = association?.primary_color ?? pc.region.primary_color;
+        const fg = association?.accent_color ?? '#ffffff';
+        const body = html`<article class="campaign">
+          <header style=${`background:${bg};color:${fg};padding:1.25rem;border-radius:.75rem`}>
+            ${c.banner_url ? html`<img src=${c.banner_url} alt="" width="1200" height="300" style="width:100%;height:auto" />` : null}
+            <p>${association ? html`<a href=${`/${lang}/a/${association.slug}`} style="color:inherit">${association.name}</a>` : t(lang, 'campaign.regional')}</p>
+            <h1 style="color:inherit">${title}</h1>
+            <p>${t(lang, 'campaign.period', { from: formatDay(c.starts_at, lang), to: formatDay(c.ends_at, lang) })}</p>
+            ${running ? null : html`<p><strong>${t(lang, c.starts_at > now ? 'campaign.upcoming' : 'campaign.ended')}</strong></p>`}
+          </header>
+          ${text.split(/\n\s*\n/).map((para) => html`<p>${para}</p>`)}
+          ${
+            featured.merchants.length
+              ? html`<section aria-labelledby="fm-h">
+                  <h2 id="fm-h">${t(lang, 'campaign.featured_merchants')}</h2>
+                  <ul class="cards">
+                    ${featured.merchants.map(
+                      (m) => html`<li class="card">
+                        <a href=${`/${lang}/m/${m.slug}`}><strong>${m.display_name}</strong></a>
+                        ${m.municipality ? html`<span>${m.municipality}</span>` : null}
+                      </li>`,
+                    )}
+                  </ul>
+                </section>`
+              : null
+          }
+          ${
+            featured.products.length
+              ? html`<section aria-labelledby="fp-h">
+                  <h2 id="fp-h">${t(lang, 'campaign.featured_products')}</h2>
+                  <ul class="products">
+                    ${featured.products.map((p) => {
+                      const img = parseImages(p.images_json)[0];
+                      return html`<li class="product-card">
+                        ${img ? html`<img src=${img.url} alt="" width=${img.width} height=${img.height} loading="lazy" />` : null}
+                        <a href=${`/${lang}/p/${p.id}`}>${lang === 'fr' ? p.title_fr : p.title_en || p.title_fr}</a>
+                        ${Money(lang, p.price_cents)} ${QuebecBadge(lang, p.quebec_label)}
+                        <small>${p.merchant_name}</small>
+                      </li>`;
+                    })}
+                  </ul>
+                </section>`
+              : null
+          }
+        </article>`;
+        return sendHtml(reply, renderDocument(Layout(pc, body)));
+      },
+    );
+  }
+}

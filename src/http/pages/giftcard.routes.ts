@@ -1,0 +1,263 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Lang } from '../../i18n/index.ts';
+import { formatDate, formatMoney, t } from '../../i18n/index.ts';
+import { AppError, ValidationError } from '../../lib/errors.ts';
+import { getAssociationBySlug } from '../../modules/associations/index.ts';
+import { formatDay } from '../../modules/campaigns/banner.ts';
+import {
+  checkBalance,
+  FIXED_AMOUNTS_CENTS,
+  issueGiftCard,
+  MAX_AMOUNT_CENTS,
+  MIN_AMOUNT_CENTS,
+} from '../../modules/giftcards/index.ts';
+import type { AppContext } from '../context.ts';
+import { translateIssues } from '../errors.ts';
+import { Csrf, Notice } from '../merchant/forms.ts';
+import { pageContext } from './common.ts';
+import { Layout } from './components/layout.ts';
+import { html, renderDocument } from './html.ts';
+import { localPath, sendHtml } from './page-context.ts';
+
+const pageQuery = z.object({ association: z.string().max(80).optional() });
+const buyBody = z.object({
+  amount: z.string().max(10).default(''),
+  custom_amount: z.string().max(10).default(''),
+  association: z.string().max(80).default(''),
+  name: z.string().trim().max(120).default(''),
+  email: z.string().trim().max(254).default(''),
+  _csrf: z.string().optional(),
+});
+const balanceBody = z.object({ code: z.string().max(40).default(''), _csrf: z.string().optional() });
+
+export const giftcardPath = (lang: Lang, rest = '') => localPath(lang, 'giftcards', rest);
+const balanceSuffix = (lang: Lang) => (lang === 'fr' ? '/solde' : '/balance');
+const buySuffix = (lang: Lang) => (lang === 'fr' ? '/achat' : '/buy');
+
+/**
+ * The regional gift card for the public: terms (no expiry on the paid amount, no fees, bonus
+ * validity stated), where it is accepted, a purchase form and the balance check.
+ *
+ * Buying online records a PENDING card paid at the association's office (or the region's), which
+ * an admin then activates: card payment is the checkout's business and a demo must not take
+ * money. The code is shown once on the confirmation page and e-mailed to the buyer.
+ */
+export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppContext) {
+  const { db } = ctx.database;
+
+  async function participating(associationId: number | null) {
+    let q = db
+      .selectFrom('gift_card_merchants as g')
+      .innerJoin('merchants as m', 'm.id', 'g.merchant_id')
+      .select(['m.slug', 'm.display_name'])
+      .where('m.status', '=', 'approved')
+      .orderBy('m.display_name');
+    if (associationId !== null)
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('association_members as am')
+            .select('am.merchant_id')
+            .whereRef('am.merchant_id', '=', 'm.id')
+            .where('am.association_id', '=', associationId)
+            .where('am.status', '=', 'active'),
+        ),
+      );
+    return q.execute();
+  }
+
+  async function renderPage(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    lang: Lang,
+    opts: { association?: string; errors?: { field: string; message: string }[]; status?: number } = {},
+  ) {
+    const a = opts.association ? await getAssociationBySlug(db, opts.association) : undefined;
+    const merchants = await participating(a?.id ?? null);
+    const title = a ? t(lang, 'giftcard.title_of', { name: a.short_name }) : t(lang, 'giftcard.title');
+    const pc = await pageContext(req, reply, ctx, lang, { title });
+    const token = reply.generateCsrf();
+    const body = html`<section class="giftcards">
+      <h1>${title}</h1>
+      <p class="lead">${t(lang, 'giftcard.lead')}</p>
+      <h2>${t(lang, 'giftcard.terms_title')}</h2>
+      <ul>
+        <li>${t(lang, 'giftcard.terms_no_expiry')}</li>
+        <li>${t(lang, 'giftcard.terms_no_fees')}</li>
+        <li>${t(lang, 'giftcard.terms_bonus')}</li>
+        <li>${t(lang, 'giftcard.terms_where')}</li>
+        <li>${t(lang, 'giftcard.terms_balance')}</li>
+      </ul>
+      ${
+        opts.errors?.length
+          ? html`<div role="alert" class="notice error"><ul>${opts.errors.map((e) => html`<li>${e.message}</li>`)}</ul></div>`
+          : null
+      }
+      <h2 id="buy-h">${t(lang, 'giftcard.buy')}</h2>
+      <form method="post" action=${giftcardPath(lang, buySuffix(lang))} aria-labelledby="buy-h">
+        ${Csrf(token)}
+        <input type="hidden" name="association" value=${a?.slug ?? ''} />
+        <fieldset>
+          <legend>${t(lang, 'giftcard.amount')}</legend>
+          ${FIXED_AMOUNTS_CENTS.map(
+            (c, i) =>
+              html`<label><input type="radio" name="amount" value=${String(c / 100)} checked=${i === 1} /> ${formatMoney(c, lang)}</label> `,
+          )}
+          <label><input type="radio" name="amount" value="custom" /> ${t(lang, 'giftcard.other_amount')}</label>
+          <label for="custom_amount">${t(lang, 'giftcard.custom_label', { min: MIN_AMOUNT_CENTS / 100, max: MAX_AMOUNT_CENTS / 100 })}</label>
+          <input id="custom_amount" name="custom_amount" type="number" min=${MIN_AMOUNT_CENTS / 100} max=${MAX_AMOUNT_CENTS / 100} step="1" inputmode="numeric" />
+        </fieldset>
+        <label for="gc-name">${t(lang, 'giftcard.buyer_name')}</label>
+        <input id="gc-name" name="name" autocomplete="name" required />
+        <label for="gc-email">${t(lang, 'giftcard.buyer_email')}</label>
+        <input id="gc-email" name="email" type="email" autocomplete="email" required />
+        <p>${t(lang, 'giftcard.pay_at_office')}</p>
+        <button type="submit">${t(lang, 'giftcard.buy_submit')}</button>
+      </form>
+      <h2 id="bal-h">${t(lang, 'giftcard.balance_title')}</h2>
+      <form method="post" action=${giftcardPath(lang, balanceSuffix(lang))} aria-labelledby="bal-h">
+        ${Csrf(token)}
+        <label for="gc-code">${t(lang, 'giftcard.code')}</label>
+        <input id="gc-code" name="code" autocomplete="off" spellcheck="false" placeholder="XXXX-XXXX-XXXX-XXXX" required />
+        <button type="submit">${t(lang, 'giftcard.balance_submit')}</button>
+      </form>
+      <h2>${t(lang, 'giftcard.where_title', { count: merchants.length })}</h2>
+      <ul class="chips">
+        ${merchants.map((m) => html`<li><a href=${`/${lang}/m/${m.slug}`}>${m.display_name}</a></li>`)}
+      </ul>
+    </section>`;
+    return sendHtml(
+      reply.header('cache-control', 'no-store'),
+      renderDocument(Layout(pc, body)),
+      opts.status ?? 200,
+    );
+  }
+
+  for (const lang of ['fr', 'en'] as Lang[]) {
+    app.get(giftcardPath(lang), { schema: { hide: true, querystring: pageQuery } }, async (req, reply) => {
+      const { association } = req.query as z.infer<typeof pageQuery>;
+      return renderPage(req, reply, lang, { association });
+    });
+
+    app.post(
+      giftcardPath(lang, buySuffix(lang)),
+      {
+        schema: { hide: true, body: buyBody },
+        preHandler: app.csrfProtection,
+        config: { rateLimit: { max: 10, timeWindow: '10 minutes' } },
+      },
+      async (req, reply) => {
+        const input = req.body as z.infer<typeof buyBody>;
+        const a = input.association ? await getAssociationBySlug(db, input.association) : undefined;
+        const dollars = input.amount === 'custom' ? input.custom_amount : input.amount;
+        const paidCents = /^\d{1,6}$/.test(dollars.trim()) ? Number(dollars.trim()) * 100 : Number.NaN;
+        const issues: { field: string; message: string }[] = [];
+        if (!input.name) issues.push({ field: 'name', message: 'field.required' });
+        if (!z.email().safeParse(input.email).success)
+          issues.push({ field: 'email', message: 'field.invalid_email' });
+        try {
+          if (issues.length) throw new ValidationError(issues);
+          const card = await issueGiftCard(db, {
+            paidCents,
+            associationId: a?.id ?? null,
+            buyerName: input.name,
+            buyerEmail: input.email,
+            status: 'pending',
+          });
+          await ctx.mailer.send({
+            to: input.email,
+            subject: t(lang, 'giftcard.mail_subject'),
+            text: t(lang, 'giftcard.mail_body', {
+              code: card.code,
+              amount: formatMoney(card.paid_cents, lang),
+            }),
+            lang,
+            kind: 'gift_card_ordered',
+          });
+          req.log.info({ event: 'gift_card_ordered', card_id: card.id }, 'gift card ordered (pending)');
+          const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'giftcard.ordered_title') });
+          const body = html`<section class="narrow">
+            <h1>${t(lang, 'giftcard.ordered_title')}</h1>
+            ${Notice(t(lang, 'giftcard.ordered_lead', { amount: formatMoney(card.paid_cents, lang) }))}
+            <p>${t(lang, 'giftcard.your_code')}</p>
+            <p><strong class="gift-code" style="font:1.5rem monospace">${card.code}</strong></p>
+            <p>${t(lang, 'giftcard.keep_code')}</p>
+            <p><a href=${giftcardPath(lang)}>${t(lang, 'giftcard.back')}</a></p>
+          </section>`;
+          return sendHtml(reply.header('cache-control', 'no-store'), renderDocument(Layout(pc, body)), 201);
+        } catch (err) {
+          if (err instanceof ValidationError)
+            return renderPage(req, reply, lang, {
+              association: a?.slug,
+              errors: translateIssues(lang, err.issues),
+              status: 400,
+            });
+          throw err;
+        }
+      },
+    );
+
+    app.post(
+      giftcardPath(lang, balanceSuffix(lang)),
+      {
+        schema: { hide: true, body: balanceBody },
+        preHandler: app.csrfProtection,
+        // Per address, on top of the lock-out after 10 failed codes (checkBalance).
+        config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
+      },
+      async (req, reply) => {
+        const { code } = req.body as z.infer<typeof balanceBody>;
+        let bal: Awaited<ReturnType<typeof checkBalance>>;
+        try {
+          bal = await checkBalance(db, code, req.ip);
+        } catch (err) {
+          if (err instanceof AppError && (err.code === 'not_found' || err.code === 'rate_limited')) {
+            req.log.warn(
+              { event: 'gift_card_lookup_failed', ip: req.ip, code: err.code },
+              'gift card look-up refused',
+            );
+            return renderPage(req, reply, lang, {
+              errors: [{ field: 'code', message: t(lang, err.messageKey) }],
+              status: err.status,
+            });
+          }
+          throw err;
+        }
+        const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'giftcard.balance_title') });
+        const total = bal.paid_balance_cents + bal.bonus_balance_cents;
+        const body = html`<section class="narrow">
+          <h1>${t(lang, 'giftcard.balance_title')}</h1>
+          <p>${t(lang, 'giftcard.card_ending', { last4: bal.last4 })}${bal.association ? ` · ${bal.association.name}` : ''}</p>
+          ${bal.status === 'pending' ? Notice(t(lang, 'giftcard.not_active'), 'error') : null}
+          <dl class="balance">
+            <dt>${t(lang, 'giftcard.total_balance')}</dt><dd><strong>${formatMoney(total, lang)}</strong></dd>
+            <dt>${t(lang, 'giftcard.paid_part')}</dt><dd>${formatMoney(bal.paid_balance_cents, lang)} (${t(lang, 'giftcard.no_expiry')})</dd>
+            ${
+              bal.bonus_cents > 0
+                ? html`<dt>${t(lang, 'giftcard.bonus_part')}${bal.sponsor ? ` (${bal.sponsor})` : ''}</dt>
+                  <dd>${formatMoney(bal.bonus_balance_cents, lang)} · ${t(lang, bal.bonus_expired ? 'giftcard.bonus_expired_on' : 'giftcard.bonus_valid_until', { date: formatDay(bal.bonus_expires_at as string, lang) })}</dd>`
+                : null
+            }
+          </dl>
+          <h2>${t(lang, 'giftcard.history')}</h2>
+          <table class="data">
+            <thead><tr><th scope="col">${t(lang, 'giftcard.date')}</th><th scope="col">${t(lang, 'giftcard.operation')}</th><th scope="col">${t(lang, 'giftcard.merchant')}</th><th scope="col">${t(lang, 'giftcard.amount')}</th></tr></thead>
+            <tbody>
+              ${bal.ledger.map(
+                (l) => html`<tr>
+                  <td>${formatDate(l.created_at, lang)}</td>
+                  <td>${t(lang, `giftcard.kind_${l.kind}`)}</td>
+                  <td>${l.merchant_name ?? ''}</td>
+                  <td>${formatMoney(l.paid_delta_cents + l.bonus_delta_cents, lang)}</td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>
+          <p><a href=${giftcardPath(lang)}>${t(lang, 'giftcard.back')}</a></p>
+        </section>`;
+        return sendHtml(reply.header('cache-control', 'no-store'), renderDocument(Layout(pc, body)));
+      },
+    );
+  }
+}
