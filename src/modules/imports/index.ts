@@ -10,7 +10,7 @@
  * `t(lang, key, params)`; `translateRowErrors` does it for a whole result.
  */
 import { parse } from 'csv-parse/sync';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { DB, QuebecLabel, TaxClass } from '../../db/schema.ts';
 import { type Lang, t } from '../../i18n/index.ts';
@@ -19,8 +19,10 @@ import type { EventBus } from '../events/index.ts';
 import {
   type AvailabilityChange,
   announceAvailability,
+  isPostgres,
   levelsOf,
   merchantLocations,
+  productIdsBySku,
   type RowError,
   writeLevels,
 } from '../inventory/index.ts';
@@ -388,17 +390,11 @@ async function check(db: Kysely<DB>, merchantId: number, input: ImportInput): Pr
     results.push({ row, sku, status: 'error', errors });
   }
   // Existing products (update) and stock below what is reserved for placed orders.
-  const existing = new Map<string, number>();
-  const skus = valid.map((v) => v.data.sku);
-  for (let i = 0; i < skus.length; i += 500) {
-    const found = await db
-      .selectFrom('products')
-      .select(['id', 'sku'])
-      .where('merchant_id', '=', merchantId)
-      .where('sku', 'in', skus.slice(i, i + 500))
-      .execute();
-    for (const p of found) existing.set(p.sku, p.id);
-  }
+  const existing = await productIdsBySku(
+    db,
+    merchantId,
+    valid.map((v) => v.data.sku),
+  );
   const levels = await levelsOf(db, [...existing.values()]);
   const byRow = new Map(results.map((r) => [r.row, r]));
   const stillValid: Checked['valid'] = [];
@@ -495,31 +491,54 @@ export async function applyImport(
   const now = new Date().toISOString();
   const { changes, ids } = await db.transaction().execute(async (trx) => {
     const ids = new Map<string, number>();
-    for (let i = 0; i < checked.valid.length; i += 400) {
-      const batch = checked.valid.slice(i, i + 400);
+    const values = checked.valid.map(({ data: d }) => ({
+      merchant_id: merchantId,
+      sku: d.sku,
+      title_fr: d.title_fr,
+      title_en: d.title_en,
+      description_fr: d.description_fr,
+      description_en: d.description_en,
+      category_id: d.category ? (catBySlug.get(d.category) ?? null) : null,
+      price_cents: d.price_cents,
+      gtin: d.gtin,
+      brand: d.brand,
+      quebec_label: d.quebec_label,
+      quebec_label_declared_by: d.quebec_label ? 'import' : null,
+      tax_class: d.tax_class,
+      // Nominal intrinsic size: the page's CSS sizes the image; the real size is unknown here.
+      images_json: JSON.stringify(d.image_url ? [{ url: d.image_url, width: 800, height: 800 }] : []),
+      status: 'active' as const,
+      updated_at: now,
+    }));
+    if (isPostgres(trx)) {
+      // One JSON parameter per 5,000 rows (thousands of bind parameters are slow to plan on PostgreSQL).
+      for (let i = 0; i < values.length; i += 5000) {
+        const batch = values
+          .slice(i, i + 5000)
+          .map(({ merchant_id: _m, status: _s, updated_at: _u, ...v }) => v);
+        const res = await sql<{ id: number; sku: string }>`
+          insert into products (merchant_id, sku, title_fr, title_en, description_fr, description_en, category_id,
+            price_cents, gtin, brand, quebec_label, quebec_label_declared_by, tax_class, images_json, status, updated_at)
+          select ${merchantId}, x.sku, x.title_fr, x.title_en, x.description_fr, x.description_en, x.category_id,
+            x.price_cents, x.gtin, x.brand, x.quebec_label, x.quebec_label_declared_by, x.tax_class, x.images_json,
+            'active', ${now}::timestamptz
+          from json_to_recordset(${JSON.stringify(batch)}::json) as x(sku text, title_fr text, title_en text,
+            description_fr text, description_en text, category_id integer, price_cents integer, gtin text, brand text,
+            quebec_label text, quebec_label_declared_by text, tax_class text, images_json text)
+          on conflict (merchant_id, sku) do update set title_fr = excluded.title_fr, title_en = excluded.title_en,
+            description_fr = excluded.description_fr, description_en = excluded.description_en,
+            category_id = excluded.category_id, price_cents = excluded.price_cents, gtin = excluded.gtin,
+            brand = excluded.brand, quebec_label = excluded.quebec_label,
+            quebec_label_declared_by = excluded.quebec_label_declared_by, tax_class = excluded.tax_class,
+            images_json = excluded.images_json, status = excluded.status, updated_at = excluded.updated_at
+          returning id, sku`.execute(trx);
+        for (const r of res.rows) ids.set(r.sku, r.id);
+      }
+    }
+    for (let i = 0; !isPostgres(trx) && i < values.length; i += 400) {
       const rows = await trx
         .insertInto('products')
-        .values(
-          batch.map(({ data: d }) => ({
-            merchant_id: merchantId,
-            sku: d.sku,
-            title_fr: d.title_fr,
-            title_en: d.title_en,
-            description_fr: d.description_fr,
-            description_en: d.description_en,
-            category_id: d.category ? (catBySlug.get(d.category) ?? null) : null,
-            price_cents: d.price_cents,
-            gtin: d.gtin,
-            brand: d.brand,
-            quebec_label: d.quebec_label,
-            quebec_label_declared_by: d.quebec_label ? 'import' : null,
-            tax_class: d.tax_class,
-            // Nominal intrinsic size: the page's CSS sizes the image; the real size is unknown here.
-            images_json: JSON.stringify(d.image_url ? [{ url: d.image_url, width: 800, height: 800 }] : []),
-            status: 'active' as const,
-            updated_at: now,
-          })),
-        )
+        .values(values.slice(i, i + 400))
         .onConflict((oc) =>
           oc.columns(['merchant_id', 'sku']).doUpdateSet((eb) => ({
             title_fr: eb.ref('excluded.title_fr'),

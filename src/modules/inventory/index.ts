@@ -6,10 +6,10 @@
  * row asking for fewer units on hand than are reserved is refused with
  * `on_hand_below_reserved` (the merchant must cancel or complete those orders first).
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { EventBus } from '../events/index.ts';
-import { enqueueEvent } from '../webhooks/index.ts';
+import { enqueueEvents } from '../webhooks/index.ts';
 
 export { type IdempotentResult, withIdempotency } from './idempotency.ts';
 
@@ -61,6 +61,11 @@ export class RowErrors extends Error {
 }
 
 const CHUNK = 500;
+
+/** True on PostgreSQL (bulk paths differ: JSON record sets instead of many bind parameters). */
+export function isPostgres(db: Kysely<DB>): boolean {
+  return !db.getExecutor().adapter.constructor.name.startsWith('Sqlite');
+}
 function chunks<T>(list: T[], size = CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
@@ -88,6 +93,18 @@ export async function merchantLocations(db: Kysely<DB>, merchantId: number) {
 /** Existing stock levels for the given product ids (key `${product_id}:${location_id}`). */
 export async function levelsOf(db: Kysely<DB>, productIds: number[]) {
   const map = new Map<string, { on_hand: number; reserved: number }>();
+  if (isPostgres(db)) {
+    for (const ids of chunks(productIds, 50_000)) {
+      const rows = await db
+        .selectFrom('inventory_levels')
+        .select(['product_id', 'location_id', 'on_hand', 'reserved'])
+        .where(sql<boolean>`product_id = any(${ids}::int[])`)
+        .execute();
+      for (const r of rows)
+        map.set(`${r.product_id}:${r.location_id}`, { on_hand: r.on_hand, reserved: r.reserved });
+    }
+    return map;
+  }
   for (const ids of chunks(productIds)) {
     const rows = await db
       .selectFrom('inventory_levels')
@@ -100,12 +117,40 @@ export async function levelsOf(db: Kysely<DB>, productIds: number[]) {
   return map;
 }
 
+/** The merchant's product ids for the given SKUs (unknown SKUs are absent). */
+export async function productIdsBySku(db: Kysely<DB>, merchantId: number, skus: string[]) {
+  const map = new Map<string, number>();
+  const pg = isPostgres(db);
+  for (const list of chunks(skus, pg ? 50_000 : CHUNK)) {
+    const found = await db
+      .selectFrom('products')
+      .select(['id', 'sku'])
+      .where('merchant_id', '=', merchantId)
+      .where(pg ? sql<boolean>`sku = any(${list}::text[])` : (eb) => eb('sku', 'in', list))
+      .execute();
+    for (const p of found) map.set(p.sku, p.id);
+  }
+  return map;
+}
+
 /** Writes stock levels (insert or update on_hand), in batches, inside the caller's transaction. */
 export async function writeLevels(
   trx: Kysely<DB>,
   rows: { product_id: number; location_id: number; on_hand: number }[],
 ): Promise<void> {
   const now = new Date().toISOString();
+  if (isPostgres(trx)) {
+    // One JSON parameter per 5,000 rows: far cheaper for PostgreSQL than thousands of bind parameters.
+    for (const batch of chunks(rows, 5000)) {
+      await sql`insert into inventory_levels (product_id, location_id, on_hand, reserved, updated_at)
+        select x.product_id, x.location_id, x.on_hand, 0, ${now}::timestamptz
+        from json_to_recordset(${JSON.stringify(batch)}::json) as x(product_id integer, location_id integer, on_hand integer)
+        on conflict (product_id, location_id) do update set on_hand = excluded.on_hand, updated_at = excluded.updated_at`.execute(
+        trx,
+      );
+    }
+    return;
+  }
   for (const batch of chunks(rows)) {
     await trx
       .insertInto('inventory_levels')
@@ -180,16 +225,7 @@ export async function syncInventory(
     rows.push({ row, sku, location_code: code, on_hand: r.on_hand });
   });
 
-  const products = new Map<string, number>();
-  for (const skus of chunks([...new Set(rows.map((r) => r.sku))])) {
-    const found = await db
-      .selectFrom('products')
-      .select(['id', 'sku'])
-      .where('merchant_id', '=', merchantId)
-      .where('sku', 'in', skus)
-      .execute();
-    for (const p of found) products.set(p.sku, p.id);
-  }
+  const products = await productIdsBySku(db, merchantId, [...new Set(rows.map((r) => r.sku))]);
   for (const r of rows) {
     if (!products.has(r.sku))
       errors.push(
@@ -274,28 +310,33 @@ export async function announceAvailability(
   events: EventBus,
   changes: AvailabilityChange[],
 ): Promise<void> {
-  for (const c of changes) {
-    await events.publish('stock', {
-      product_id: c.product_id,
-      sku: c.sku,
-      location_id: c.location_id,
-      merchant_id: c.merchant_id,
-      available: c.available,
-    });
-  }
-  const low = changes.filter(
-    (c) =>
-      c.available <= LOW_STOCK_THRESHOLD && (c.previous === undefined || c.previous > LOW_STOCK_THRESHOLD),
+  // Published together: the PostgreSQL bus sends them in a few batched NOTIFYs.
+  await Promise.all(
+    changes.map((c) =>
+      events.publish('stock', {
+        product_id: c.product_id,
+        sku: c.sku,
+        location_id: c.location_id,
+        merchant_id: c.merchant_id,
+        available: c.available,
+      }),
+    ),
   );
-  for (const c of low) {
-    await enqueueEvent(db, c.merchant_id, 'inventory.low', {
+  const low = new Map<number, Record<string, unknown>[]>();
+  for (const c of changes) {
+    if (c.available > LOW_STOCK_THRESHOLD || (c.previous !== undefined && c.previous <= LOW_STOCK_THRESHOLD))
+      continue;
+    const list = low.get(c.merchant_id) ?? [];
+    list.push({
       product_id: c.product_id,
       sku: c.sku,
       location_id: c.location_id,
       available: c.available,
       threshold: LOW_STOCK_THRESHOLD,
     });
+    low.set(c.merchant_id, list);
   }
+  for (const [merchantId, list] of low) await enqueueEvents(db, merchantId, 'inventory.low', list);
 }
 
 /** Availability of one merchant's products per location (for feeds and exports). */

@@ -175,6 +175,18 @@ export async function enqueueEvent(
   data: Record<string, unknown>,
   dedupeKey?: string,
 ): Promise<number> {
+  return enqueueEvents(db, merchantId, event, [data], dedupeKey ? [dedupeKey] : undefined);
+}
+
+/** Queues several events of one kind for a merchant (one webhook lookup, batched inserts). */
+export async function enqueueEvents(
+  db: Kysely<DB>,
+  merchantId: number,
+  event: WebhookEvent,
+  list: Record<string, unknown>[],
+  dedupeKeys?: string[],
+): Promise<number> {
+  if (!list.length) return 0;
   const hooks = await db
     .selectFrom('webhooks')
     .select(['id', 'events_json'])
@@ -183,24 +195,29 @@ export async function enqueueEvent(
   const targets = hooks.filter((h) => (JSON.parse(h.events_json) as string[]).includes(event));
   if (!targets.length) return 0;
   const created_at = new Date().toISOString();
-  const rows = targets.map((h) => {
-    const delivery_id = dedupeKey
-      ? createHash('sha256').update(`${h.id}:${event}:${dedupeKey}`).digest('hex').slice(0, 32)
-      : randomUUID();
-    return {
-      webhook_id: h.id,
-      merchant_id: merchantId,
-      delivery_id,
-      event,
-      payload: JSON.stringify({ id: delivery_id, event, created_at, data }),
-      next_attempt_at: created_at,
-    };
-  });
-  await db
-    .insertInto('webhook_deliveries')
-    .values(rows)
-    .onConflict((oc) => oc.column('delivery_id').doNothing())
-    .execute();
+  const rows = targets.flatMap((h) =>
+    list.map((data, i) => {
+      const key = dedupeKeys?.[i];
+      const delivery_id = key
+        ? createHash('sha256').update(`${h.id}:${event}:${key}`).digest('hex').slice(0, 32)
+        : randomUUID();
+      return {
+        webhook_id: h.id,
+        merchant_id: merchantId,
+        delivery_id,
+        event,
+        payload: JSON.stringify({ id: delivery_id, event, created_at, data }),
+        next_attempt_at: created_at,
+      };
+    }),
+  );
+  for (let i = 0; i < rows.length; i += 500) {
+    await db
+      .insertInto('webhook_deliveries')
+      .values(rows.slice(i, i + 500))
+      .onConflict((oc) => oc.column('delivery_id').doNothing())
+      .execute();
+  }
   return rows.length;
 }
 
