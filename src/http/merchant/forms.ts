@@ -80,13 +80,14 @@ export function Select(
   const selected = (p.selected ?? [p.value ?? '']).map(String);
   return html`<div class=${err ? 'field has-error' : 'field'}>
     <label for=${id}>${p.label}${p.required ? html`<span aria-hidden="true"> *</span>` : null}</label>
+    ${p.hint ? html`<p class="hint" id=${`${id}-hint`}>${p.hint}</p>` : null}
     <select
       id=${id}
       name=${p.name}
       multiple=${p.multiple || undefined}
       required=${p.required || undefined}
       aria-invalid=${err ? 'true' : undefined}
-      aria-describedby=${err ? `${id}-error` : undefined}
+      aria-describedby=${[p.hint ? `${id}-hint` : '', err ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined}
     >
       ${p.options.map((o) => html`<option value=${o.value} selected=${selected.includes(String(o.value)) || undefined}>${o.label}</option>`)}
     </select>

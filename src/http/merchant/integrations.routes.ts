@@ -1,0 +1,333 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { formatDate, t } from '../../i18n/index.ts';
+import { AppError, notFound, ValidationError } from '../../lib/errors.ts';
+import {
+  applyImport,
+  ImportFormatError,
+  type ImportPreview,
+  previewImport,
+  TEMPLATE_COLUMNS,
+  translateRowErrors,
+} from '../../modules/imports/index.ts';
+import { createWebhook, deleteWebhook, listWebhooks, WEBHOOK_EVENTS } from '../../modules/webhooks/index.ts';
+import { type MerchantAccess, requireMerchantRole } from '../auth.ts';
+import type { AppContext } from '../context.ts';
+import { html } from '../pages/html.ts';
+import {
+  asArray,
+  Checkboxes,
+  Csrf,
+  ErrorSummary,
+  Field,
+  type FieldErrors,
+  issuesToErrors,
+  Notice,
+} from './forms.ts';
+import { bo, renderBo } from './layout.ts';
+
+const idParams = z.object({ id: z.coerce.number().int().positive() });
+const anyBody = z.record(z.string(), z.unknown());
+type V = Record<string, unknown>;
+export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
+
+/** Webhooks (owners) and catalogue import (owners and staff), wired to their modules. */
+export default async function integrationRoutes(app: FastifyInstance, ctx: AppContext) {
+  const { db } = ctx.database;
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 10 },
+  });
+  const importDir = (merchantId: number) => join(ctx.config.dataDir, 'imports', String(merchantId));
+
+  for (const lang of ['fr', 'en'] as const) {
+    // ---------------------------------------------------------------- webhooks
+    const hooksPage = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      access: MerchantAccess,
+      opts: { errors?: FieldErrors; v?: V; secret?: string } = {},
+    ) => {
+      const hooks = await listWebhooks(db, access.merchantId);
+      const token = reply.generateCsrf();
+      return renderBo(
+        req,
+        reply,
+        ctx,
+        lang,
+        access,
+        {
+          section: 'webhooks',
+          title: t(lang, 'backoffice.nav_webhooks'),
+          status: opts.errors ? 400 : 200,
+          body: html`<h1>${t(lang, 'backoffice.nav_webhooks')}</h1>
+            <p>${t(lang, 'backoffice.webhooks_intro')}</p>
+            ${
+              opts.secret
+                ? html`<div class="notice ok" role="status">
+                    <p>${t(lang, 'backoffice.webhook_created')}</p>
+                    <p><code data-webhook-secret>${opts.secret}</code></p>
+                  </div>`
+                : null
+            }
+            <table class="data">
+              <thead>
+                <tr>
+                  <th scope="col">URL</th>
+                  <th scope="col">${t(lang, 'backoffice.events')}</th>
+                  <th scope="col">${t(lang, 'backoffice.created')}</th>
+                  <th scope="col">${t(lang, 'admin.actions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${hooks.map(
+                  (h) => html`<tr>
+                    <th scope="row"><code>${h.url}</code></th>
+                    <td>${h.events.join(', ')}</td>
+                    <td>${formatDate(h.created_at, lang)}</td>
+                    <td>
+                      <form method="post" action=${bo(lang, 'webhooks', `/${h.id}/supprimer`)} data-confirm=${t(lang, 'backoffice.confirm_delete')}>
+                        ${Csrf(token)}<button type="submit">${t(lang, 'backoffice.delete')}</button>
+                      </form>
+                    </td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>
+            <h2>${t(lang, 'backoffice.new_webhook')}</h2>
+            ${ErrorSummary(lang, opts.errors)}
+            <form method="post" action=${bo(lang, 'webhooks')} novalidate>
+              ${Csrf(token)}
+              ${Field({ name: 'url', type: 'url', label: 'URL (https://…)', value: String(opts.v?.url ?? ''), errors: opts.errors, required: true })}
+              ${Checkboxes({
+                name: 'events',
+                legend: t(lang, 'backoffice.events'),
+                options: WEBHOOK_EVENTS.map((e) => ({ value: e, label: e })),
+                checked: opts.v ? asArray(opts.v.events) : [...WEBHOOK_EVENTS],
+                errors: opts.errors,
+              })}
+              <button type="submit">${t(lang, 'backoffice.create_webhook')}</button>
+            </form>`,
+        },
+        token,
+      );
+    };
+    const owner = (req: FastifyRequest) => requireMerchantRole(req, ctx, { owner: true });
+    app.get(bo(lang, 'webhooks'), { schema: { hide: true } }, async (req, reply) =>
+      hooksPage(req, reply, await owner(req)),
+    );
+    app.post(
+      bo(lang, 'webhooks'),
+      { schema: { hide: true, body: anyBody }, preHandler: app.csrfProtection },
+      async (req, reply) => {
+        const access = await owner(req);
+        const v = req.body as V;
+        const events = asArray(v.events).filter((e): e is (typeof WEBHOOK_EVENTS)[number] =>
+          (WEBHOOK_EVENTS as readonly string[]).includes(e),
+        );
+        try {
+          if (!events.length) throw new ValidationError([{ field: 'events', message: 'field.required' }]);
+          const created = await createWebhook(
+            db,
+            access.merchantId,
+            { url: String(v.url ?? ''), events },
+            { allowPrivate: ctx.config.WEBHOOKS_ALLOW_PRIVATE },
+          );
+          return hooksPage(req, reply, access, { secret: created.secret });
+        } catch (e) {
+          if (e instanceof ValidationError)
+            return hooksPage(req, reply, access, { errors: issuesToErrors(lang, e.issues), v });
+          if (e instanceof AppError && e.code === 'conflict')
+            return hooksPage(req, reply, access, { errors: { url: t(lang, e.messageKey, e.params) }, v });
+          throw e;
+        }
+      },
+    );
+    app.post(
+      bo(lang, 'webhooks', '/:id/supprimer'),
+      { schema: { hide: true, params: idParams, body: anyBody }, preHandler: app.csrfProtection },
+      async (req, reply) => {
+        const access = await owner(req);
+        await deleteWebhook(db, access.merchantId, (req.params as { id: number }).id);
+        return reply.redirect(bo(lang, 'webhooks'), 303);
+      },
+    );
+
+    // ---------------------------------------------------------------- import
+    const importPage = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      access: MerchantAccess,
+      opts: {
+        errors?: FieldErrors;
+        preview?: ImportPreview;
+        fileId?: string;
+        done?: string;
+        status?: number;
+      } = {},
+    ) => {
+      const token = reply.generateCsrf();
+      const p = opts.preview;
+      const rows = p
+        ? translateRowErrors(lang, p.rows.filter((r) => r.status === 'error').slice(0, 200))
+        : [];
+      return renderBo(
+        req,
+        reply,
+        ctx,
+        lang,
+        access,
+        {
+          section: 'import',
+          title: t(lang, 'backoffice.nav_import'),
+          status: opts.status ?? (opts.errors ? 400 : 200),
+          body: html`<h1>${t(lang, 'backoffice.nav_import')}</h1>
+            ${Notice(opts.done)}
+            <p>${t(lang, 'backoffice.import_intro')}</p>
+            <p><code>${TEMPLATE_COLUMNS.join(',')}</code></p>
+            ${ErrorSummary(lang, opts.errors)}
+            <form method="post" action=${bo(lang, 'import', '/apercu')} enctype="multipart/form-data">
+              ${Csrf(token)}
+              ${Field({ name: 'file', type: 'file', label: t(lang, 'backoffice.import_file'), errors: opts.errors, required: true, attrs: { accept: '.csv,text/csv,.json,application/json' } })}
+              <button type="submit">${t(lang, 'backoffice.preview')}</button>
+            </form>
+            ${
+              p
+                ? html`<section aria-labelledby="preview-h">
+                    <h2 id="preview-h">${t(lang, 'backoffice.preview')}</h2>
+                    <p role="status" data-preview=${`${p.valid}/${p.invalid}`}>
+                      ${t(lang, 'backoffice.preview_summary', { total: p.total, valid: p.valid, invalid: p.invalid })}
+                    </p>
+                    ${
+                      rows.length
+                        ? html`<table class="data">
+                            <thead>
+                              <tr>
+                                <th scope="col">${t(lang, 'backoffice.row')}</th>
+                                <th scope="col">SKU</th>
+                                <th scope="col">${t(lang, 'backoffice.errors')}</th>
+                              </tr>
+                            </thead>
+                            <tbody>
+                              ${rows.map(
+                                (r) => html`<tr data-row=${r.row}>
+                                  <th scope="row">${r.row}</th>
+                                  <td>${r.sku ?? ''}</td>
+                                  <td>
+                                    <ul>
+                                      ${(
+                                        (r.errors ?? []) as unknown as { field?: string; message: string }[]
+                                      ).map(
+                                        (e) => html`<li>${e.field ? `${e.field} : ` : ''}${e.message}</li>`,
+                                      )}
+                                    </ul>
+                                  </td>
+                                </tr>`,
+                              )}
+                            </tbody>
+                          </table>`
+                        : null
+                    }
+                    ${
+                      opts.fileId && p.valid > 0
+                        ? html`<form method="post" action=${bo(lang, 'import', '/appliquer')}>
+                            ${Csrf(token)}
+                            <input type="hidden" name="file_id" value=${opts.fileId} />
+                            ${
+                              p.invalid > 0
+                                ? html`<label class="check"><input type="checkbox" name="partial" value="1" /> ${t(lang, 'backoffice.import_partial')}</label>`
+                                : null
+                            }
+                            <button type="submit">${t(lang, 'backoffice.apply', { count: p.valid })}</button>
+                          </form>`
+                        : null
+                    }
+                  </section>`
+                : null
+            }`,
+        },
+        token,
+      );
+    };
+
+    app.get(bo(lang, 'import'), { schema: { hide: true } }, async (req, reply) =>
+      importPage(req, reply, await requireMerchantRole(req, ctx)),
+    );
+    app.post(
+      bo(lang, 'import', '/apercu'),
+      { preHandler: app.csrfProtection, schema: { hide: true } },
+      async (req, reply) => {
+        const access = await requireMerchantRole(req, ctx);
+        const file = (req.body as V | undefined)?.file;
+        if (!Buffer.isBuffer(file) || file.length === 0)
+          return importPage(req, reply, access, { errors: { file: t(lang, 'field.required') } });
+        const text = file.toString('utf8');
+        const contentType = /^\s*[[{]/.test(text) ? 'application/json' : 'text/csv';
+        const body = contentType === 'application/json' ? safeJson(text) : text;
+        let preview: ImportPreview;
+        try {
+          preview = await previewImport(db, access.merchantId, { body, contentType });
+        } catch (e) {
+          if (e instanceof ImportFormatError)
+            return importPage(req, reply, access, { errors: { file: t(lang, `import.${e.code}`) } });
+          throw e;
+        }
+        // Kept server-side between preview and apply (named by a random id, under the merchant's folder).
+        const fileId = randomBytes(16).toString('hex');
+        mkdirSync(importDir(access.merchantId), { recursive: true });
+        writeFileSync(
+          join(importDir(access.merchantId), `${fileId}.${contentType === 'text/csv' ? 'csv' : 'json'}`),
+          text,
+        );
+        return importPage(req, reply, access, { preview, fileId });
+      },
+    );
+    app.post(
+      bo(lang, 'import', '/appliquer'),
+      { preHandler: app.csrfProtection, schema: { hide: true, body: anyBody } },
+      async (req, reply) => {
+        const access = await requireMerchantRole(req, ctx);
+        const v = req.body as V;
+        const fileId = String(v.file_id ?? '');
+        if (!/^[0-9a-f]{32}$/.test(fileId)) throw notFound('import');
+        let text: string | undefined;
+        let contentType = 'text/csv';
+        for (const ext of ['csv', 'json']) {
+          try {
+            text = readFileSync(join(importDir(access.merchantId), `${fileId}.${ext}`), 'utf8');
+            contentType = ext === 'csv' ? 'text/csv' : 'application/json';
+            break;
+          } catch {}
+        }
+        if (text === undefined) throw notFound('import');
+        const result = await applyImport(
+          db,
+          ctx.events,
+          access.merchantId,
+          { body: contentType === 'text/csv' ? text : safeJson(text), contentType },
+          { partial: v.partial === '1' },
+        );
+        if (!result.applied) return importPage(req, reply, access, { preview: result, fileId, status: 400 });
+        rmSync(
+          join(importDir(access.merchantId), `${fileId}.${contentType === 'text/csv' ? 'csv' : 'json'}`),
+          { force: true },
+        );
+        return importPage(req, reply, access, {
+          done: t(lang, 'backoffice.import_done', { created: result.created, updated: result.updated }),
+        });
+      },
+    );
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,106 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { VNode } from 'preact';
+import type { Lang } from '../../i18n/index.ts';
+import { t } from '../../i18n/index.ts';
+import type { MerchantAccess } from '../auth.ts';
+import type { AppContext } from '../context.ts';
+import { LogoutForm } from '../pages/auth.routes.ts';
+import { pageContext } from '../pages/common.ts';
+import { Layout } from '../pages/components/layout.ts';
+import { html, renderDocument } from '../pages/html.ts';
+import { sendHtml } from '../pages/page-context.ts';
+
+/** Back-office sections and their URL segment in each language. */
+export const SECTIONS = {
+  dashboard: { fr: '', en: '' },
+  profile: { fr: '/profil', en: '/profile' },
+  locations: { fr: '/magasins', en: '/locations' },
+  products: { fr: '/produits', en: '/products' },
+  stock: { fr: '/inventaire', en: '/inventory' },
+  import: { fr: '/importation', en: '/import' },
+  staff: { fr: '/equipe', en: '/staff' },
+  keys: { fr: '/cles-api', en: '/api-keys' },
+  webhooks: { fr: '/webhooks', en: '/webhooks' },
+  invitation: { fr: '/invitation', en: '/invitation' },
+} as const;
+export type Section = keyof typeof SECTIONS;
+
+const root = (lang: Lang) => (lang === 'fr' ? '/fr/marchand' : '/en/merchant');
+
+/** `/fr/marchand/produits/12` for ('fr', 'products', '/12'). */
+export const bo = (lang: Lang, section: Section, rest = '') =>
+  `${root(lang)}${SECTIONS[section][lang]}${rest}`;
+
+const OWNER_ONLY: Section[] = ['profile', 'locations', 'staff', 'keys', 'webhooks'];
+const NAV: Section[] = [
+  'dashboard',
+  'products',
+  'stock',
+  'import',
+  'profile',
+  'locations',
+  'staff',
+  'keys',
+  'webhooks',
+];
+
+export interface BoPage {
+  section: Section;
+  /** Path after the section's segment (kept when switching language). */
+  rest?: string;
+  title: string;
+  body: VNode | (VNode | null)[];
+  status?: number;
+}
+
+/** Renders a back-office page: the site frame, the section menu, the merchant's status. */
+export async function renderBo(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  ctx: AppContext,
+  lang: Lang,
+  access: MerchantAccess,
+  page: BoPage,
+  csrfToken?: string,
+) {
+  const other: Lang = lang === 'fr' ? 'en' : 'fr';
+  const qs = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+  const pc = await pageContext(req, reply, ctx, lang, {
+    title: page.title,
+    altPath: bo(other, page.section, page.rest ?? '') + qs,
+    scripts: ['/static/js/backoffice.js?v=1'],
+  });
+  const merchant = await ctx.database.db
+    .selectFrom('merchants')
+    .select(['display_name', 'status', 'slug'])
+    .where('id', '=', access.merchantId)
+    .executeTakeFirstOrThrow();
+  const token = csrfToken ?? reply.generateCsrf();
+  const nav = NAV.filter((s) => access.role === 'merchant_owner' || !OWNER_ONLY.includes(s));
+  const body = html`<div class="backoffice">
+    <nav class="bo-nav" aria-label=${t(lang, 'backoffice.menu')}>
+      <p class="bo-merchant"><strong>${merchant.display_name}</strong></p>
+      <ul>
+        ${nav.map(
+          (s) => html`<li>
+            <a href=${bo(lang, s)} aria-current=${s === page.section ? 'page' : undefined}>${t(lang, `backoffice.nav_${s}`)}</a>
+          </li>`,
+        )}
+      </ul>
+      ${LogoutForm(lang, token)}
+    </nav>
+    <div class="bo-main">
+      ${
+        merchant.status !== 'approved'
+          ? html`<p class="notice warn" role="status">${t(lang, `backoffice.status_${merchant.status}`)}</p>`
+          : null
+      }
+      ${page.body}
+    </div>
+  </div>`;
+  return sendHtml(
+    reply.header('cache-control', 'no-store'),
+    renderDocument(Layout(pc, body)),
+    page.status ?? 200,
+  );
+}

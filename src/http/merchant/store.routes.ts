@@ -1,0 +1,259 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Lang } from '../../i18n/index.ts';
+import { formatMoney, t } from '../../i18n/index.ts';
+import { ValidationError } from '../../lib/errors.ts';
+import {
+  dashboard,
+  getLocation,
+  getProfile,
+  listLocations,
+  saveLocation,
+  updateProfile,
+} from '../../modules/backoffice/index.ts';
+import { WEEK_DAYS } from '../../modules/common/hours.ts';
+import { type MerchantAccess, requireMerchantRole } from '../auth.ts';
+import type { AppContext } from '../context.ts';
+import { cachedRegion } from '../pages/common.ts';
+import { html } from '../pages/html.ts';
+import { Csrf, ErrorSummary, Field, type FieldErrors, issuesToErrors, Notice, TextArea } from './forms.ts';
+import { bo, renderBo } from './layout.ts';
+
+const idParams = z.object({ id: z.coerce.number().int().positive() });
+const anyBody = z.record(z.string(), z.unknown());
+const savedQuery = z.object({ saved: z.string().optional() });
+type V = Record<string, unknown>;
+const s = (v: V, k: string) => (v[k] === undefined || v[k] === null ? '' : String(v[k]));
+
+/** Dashboard, store profile and locations (hours, pickup, delivery). */
+export default async function storeRoutes(app: FastifyInstance, ctx: AppContext) {
+  const { db } = ctx.database;
+
+  for (const lang of ['fr', 'en'] as const) {
+    app.get(bo(lang, 'dashboard'), { schema: { hide: true } }, async (req, reply) => {
+      const access = await requireMerchantRole(req, ctx);
+      const region = await cachedRegion(ctx);
+      const d = await dashboard(db, access.merchantId, region.timezone);
+      const title = (p: { title_fr: string; title_en: string }) =>
+        (lang === 'en' && p.title_en) || p.title_fr;
+      return renderBo(req, reply, ctx, lang, access, {
+        section: 'dashboard',
+        title: t(lang, 'backoffice.nav_dashboard'),
+        body: html`<h1>${t(lang, 'backoffice.nav_dashboard')}</h1>
+          <dl class="stats">
+            <div><dt>${t(lang, 'backoffice.orders_today')}</dt><dd data-stat="orders-today">${d.ordersToday}</dd></div>
+            <div><dt>${t(lang, 'backoffice.active_products')}</dt><dd data-stat="products">${d.productCount}</dd></div>
+          </dl>
+          <section aria-labelledby="low-h">
+            <h2 id="low-h">${t(lang, 'backoffice.low_stock')}</h2>
+            ${
+              d.lowStock.length
+                ? html`<table class="data">
+                    <thead>
+                      <tr>
+                        <th scope="col">${t(lang, 'backoffice.product')}</th>
+                        <th scope="col">${t(lang, 'backoffice.location')}</th>
+                        <th scope="col">${t(lang, 'backoffice.available')}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      ${d.lowStock.map(
+                        (r) => html`<tr>
+                          <th scope="row"><a href=${bo(lang, 'products', `/${r.product_id}`)}>${title(r)}</a> <small>${r.sku}</small></th>
+                          <td>${r.location}</td>
+                          <td>${r.available}</td>
+                        </tr>`,
+                      )}
+                    </tbody>
+                  </table>`
+                : html`<p>${t(lang, 'backoffice.no_low_stock')}</p>`
+            }
+          </section>`,
+      });
+    });
+
+    // ---------------------------------------------------------------- profile
+    const profilePage = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      access: MerchantAccess,
+      v: V,
+      errors?: FieldErrors,
+      saved = false,
+    ) =>
+      renderBo(req, reply, ctx, lang, access, {
+        section: 'profile',
+        title: t(lang, 'backoffice.nav_profile'),
+        status: errors ? 400 : 200,
+        body: html`<h1>${t(lang, 'backoffice.nav_profile')}</h1>
+          ${saved ? Notice(t(lang, 'form.saved')) : null} ${ErrorSummary(lang, errors)}
+          <form method="post" action=${bo(lang, 'profile')} novalidate>
+            ${Csrf(reply.generateCsrf())}
+            ${Field({ name: 'display_name', label: t(lang, 'onboarding.business_name'), value: s(v, 'display_name'), errors, required: true })}
+            ${Field({ name: 'legal_name', label: t(lang, 'backoffice.legal_name'), value: s(v, 'legal_name'), errors, required: true })}
+            <p>${t(lang, 'onboarding.neq')} : ${s(v, 'neq') || '—'}</p>
+            ${TextArea({ name: 'description_fr', label: t(lang, 'backoffice.description_fr'), value: s(v, 'description_fr'), errors })}
+            ${TextArea({ name: 'description_en', label: t(lang, 'backoffice.description_en'), value: s(v, 'description_en'), errors })}
+            ${Field({ name: 'email', type: 'email', label: t(lang, 'auth.email'), value: s(v, 'email'), errors })}
+            ${Field({ name: 'phone', type: 'tel', label: t(lang, 'onboarding.phone'), value: s(v, 'phone'), errors })}
+            ${Field({ name: 'website', type: 'url', label: t(lang, 'onboarding.website'), value: s(v, 'website'), errors })}
+            ${Field({ name: 'gst_number', label: t(lang, 'onboarding.gst'), value: s(v, 'gst_number'), errors })}
+            ${Field({ name: 'qst_number', label: t(lang, 'onboarding.qst'), value: s(v, 'qst_number'), errors })}
+            <button type="submit">${t(lang, 'form.save')}</button>
+          </form>`,
+      });
+
+    app.get(bo(lang, 'profile'), { schema: { hide: true, querystring: savedQuery } }, async (req, reply) => {
+      const access = await requireMerchantRole(req, ctx, { owner: true });
+      const p = await getProfile(db, access.merchantId);
+      return profilePage(req, reply, access, p, undefined, !!(req.query as { saved?: string }).saved);
+    });
+    app.post(
+      bo(lang, 'profile'),
+      { schema: { hide: true, body: anyBody }, preHandler: app.csrfProtection },
+      async (req, reply) => {
+        const access = await requireMerchantRole(req, ctx, { owner: true });
+        const body = req.body as V;
+        try {
+          await updateProfile(db, access.merchantId, body);
+        } catch (e) {
+          if (!(e instanceof ValidationError)) throw e;
+          const p = await getProfile(db, access.merchantId);
+          return profilePage(req, reply, access, { ...body, neq: p.neq }, issuesToErrors(lang, e.issues));
+        }
+        return reply.redirect(`${bo(lang, 'profile')}?saved=1`, 303);
+      },
+    );
+
+    // ---------------------------------------------------------------- locations
+    app.get(
+      bo(lang, 'locations'),
+      { schema: { hide: true, querystring: savedQuery } },
+      async (req, reply) => {
+        const access = await requireMerchantRole(req, ctx, { owner: true });
+        const locs = await listLocations(db, access.merchantId);
+        return renderBo(req, reply, ctx, lang, access, {
+          section: 'locations',
+          title: t(lang, 'backoffice.nav_locations'),
+          body: html`<h1>${t(lang, 'backoffice.nav_locations')}</h1>
+          ${(req.query as { saved?: string }).saved ? Notice(t(lang, 'form.saved')) : null}
+          <ul class="cards">
+            ${locs.map(
+              (l) => html`<li>
+                <h2><a href=${bo(lang, 'locations', `/${l.id}`)}>${l.name}</a></h2>
+                <p>${l.address_line}, ${l.municipality}</p>
+                <p>
+                  ${l.pickup ? t(lang, 'backoffice.pickup_yes') : t(lang, 'backoffice.pickup_no')} ·
+                  ${
+                    l.delivery_radius_km > 0
+                      ? t(lang, 'backoffice.delivery_summary', {
+                          km: l.delivery_radius_km,
+                          fee: formatMoney(l.delivery_fee_cents, lang),
+                        })
+                      : t(lang, 'backoffice.no_delivery')
+                  }
+                </p>
+              </li>`,
+            )}
+          </ul>
+          <p><a class="button" href=${bo(lang, 'locations', '/nouveau')}>${t(lang, 'backoffice.add_location')}</a></p>`,
+        });
+      },
+    );
+
+    const locationForm = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      access: MerchantAccess,
+      id: number | undefined,
+      v: V,
+      errors?: FieldErrors,
+    ) => {
+      const action = bo(lang, 'locations', id ? `/${id}` : '/nouveau');
+      return renderBo(req, reply, ctx, lang, access, {
+        section: 'locations',
+        rest: id ? `/${id}` : '/nouveau',
+        title: t(lang, 'backoffice.nav_locations'),
+        status: errors ? 400 : 200,
+        body: html`<h1>${s(v, 'name') || t(lang, 'backoffice.add_location')}</h1>
+          ${ErrorSummary(lang, errors)}
+          <form method="post" action=${action} novalidate>
+            ${Csrf(reply.generateCsrf())}
+            ${Field({ name: 'name', label: t(lang, 'backoffice.location_name'), value: s(v, 'name'), errors, required: true })}
+            ${Field({ name: 'address_line', label: t(lang, 'onboarding.street'), value: s(v, 'address_line'), errors, required: true })}
+            ${Field({ name: 'municipality', label: t(lang, 'onboarding.municipality'), value: s(v, 'municipality'), errors, required: true })}
+            ${Field({ name: 'postal_code', label: t(lang, 'onboarding.postal_code'), value: s(v, 'postal_code'), errors })}
+            ${Field({ name: 'phone', type: 'tel', label: t(lang, 'onboarding.phone'), value: s(v, 'phone'), errors })}
+            ${Field({ name: 'lat', label: t(lang, 'onboarding.lat'), value: s(v, 'lat'), errors, required: true, attrs: { inputmode: 'decimal' } })}
+            ${Field({ name: 'lng', label: t(lang, 'onboarding.lng'), value: s(v, 'lng'), errors, required: true, attrs: { inputmode: 'decimal' } })}
+            <fieldset>
+              <legend>${t(lang, 'backoffice.hours')}</legend>
+              <p class="hint">${t(lang, 'backoffice.hours_hint')}</p>
+              ${WEEK_DAYS.map(
+                (d) => html`<div class="hours-row">
+                  <span class="day">${t(lang, `hours.${d}`)}</span>
+                  ${Field({ name: `open_${d}`, type: 'time', label: `${t(lang, `hours.${d}`)} — ${t(lang, 'backoffice.opens')}`, value: s(v, `open_${d}`), errors })}
+                  ${Field({ name: `close_${d}`, type: 'time', label: `${t(lang, `hours.${d}`)} — ${t(lang, 'backoffice.closes')}`, value: s(v, `close_${d}`), errors })}
+                </div>`,
+              )}
+            </fieldset>
+            <fieldset>
+              <legend>${t(lang, 'backoffice.fulfilment')}</legend>
+              <label class="check"><input type="checkbox" name="pickup" value="1" checked=${v.pickup === '1' || v.pickup === 1 || undefined} /> ${t(lang, 'backoffice.pickup')}</label>
+              ${Field({ name: 'delivery_radius_km', type: 'number', label: t(lang, 'backoffice.delivery_radius'), value: s(v, 'delivery_radius_km') || '0', errors, attrs: { min: 0, max: 200, step: '0.5' } })}
+              ${Field({ name: 'delivery_fee', label: t(lang, 'backoffice.delivery_fee'), value: s(v, 'delivery_fee') || '0', errors: errors && { delivery_fee: errors.delivery_fee_cents ?? '' }, attrs: { inputmode: 'decimal' } })}
+            </fieldset>
+            <button type="submit">${t(lang, 'form.save')}</button>
+          </form>`,
+      });
+    };
+    const locValues = (l: Awaited<ReturnType<typeof getLocation>>): V => {
+      const v: V = { ...l, delivery_fee: (l.delivery_fee_cents / 100).toFixed(2) };
+      for (const d of WEEK_DAYS) {
+        const slot = l.hours[d]?.[0];
+        if (slot) {
+          v[`open_${d}`] = slot[0];
+          v[`close_${d}`] = slot[1];
+        }
+      }
+      return v;
+    };
+
+    app.get(bo(lang, 'locations', '/nouveau'), { schema: { hide: true } }, async (req, reply) => {
+      const access = await requireMerchantRole(req, ctx, { owner: true });
+      return locationForm(req, reply, access, undefined, { pickup: 1 });
+    });
+    app.get(
+      bo(lang, 'locations', '/:id'),
+      { schema: { hide: true, params: idParams } },
+      async (req, reply) => {
+        const access = await requireMerchantRole(req, ctx, { owner: true });
+        const { id } = req.params as { id: number };
+        return locationForm(req, reply, access, id, locValues(await getLocation(db, access.merchantId, id)));
+      },
+    );
+    const saveHandler = (withId: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
+      const access = await requireMerchantRole(req, ctx, { owner: true });
+      const id = withId ? (req.params as { id: number }).id : undefined;
+      if (id !== undefined) await getLocation(db, access.merchantId, id);
+      const body = req.body as V;
+      try {
+        await saveLocation(db, access.merchantId, id, body);
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        return locationForm(req, reply, access, id, body, issuesToErrors(lang, e.issues));
+      }
+      return reply.redirect(`${bo(lang, 'locations')}?saved=1`, 303);
+    };
+    app.post(
+      bo(lang, 'locations', '/nouveau'),
+      { schema: { hide: true, body: anyBody }, preHandler: app.csrfProtection },
+      saveHandler(false),
+    );
+    app.post(
+      bo(lang, 'locations', '/:id'),
+      { schema: { hide: true, params: idParams, body: anyBody }, preHandler: app.csrfProtection },
+      saveHandler(true),
+    );
+  }
+}
