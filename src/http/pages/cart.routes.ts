@@ -1,0 +1,202 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { formatMoney, type Lang, t } from '../../i18n/index.ts';
+import { AppError, ValidationError } from '../../lib/errors.ts';
+import {
+  addItem,
+  type CartView,
+  cartByToken,
+  createCart,
+  getCartView,
+  removeItem,
+  updateItem,
+} from '../../modules/cart/index.ts';
+import { CART_COOKIE, setCartCookie } from '../api/cart.routes.ts';
+import type { AppContext } from '../context.ts';
+import { pageContext } from './common.ts';
+import { Layout } from './components/layout.ts';
+import { HoursTable, Money } from './components/ui.ts';
+import { html, renderDocument } from './html.ts';
+import { localPath, sendHtml } from './page-context.ts';
+
+const langParam = z.object({ lang: z.enum(['fr', 'en']) });
+const addForm = z.object({
+  product_id: z.coerce.number().int().positive(),
+  location_id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  quantity: z.coerce.number().int().default(1),
+  _csrf: z.string().optional(),
+});
+const qtyForm = z.object({ quantity: z.coerce.number().int(), _csrf: z.string().optional() });
+
+/** The visitor's cart (from the cart cookie), created on first add. */
+export async function currentCart(req: FastifyRequest, ctx: AppContext) {
+  return cartByToken(ctx.database.db, req.cookies[CART_COOKIE]);
+}
+
+function errorMessage(lang: Lang, err: unknown): string | undefined {
+  if (err instanceof ValidationError) return err.issues.map((i) => t(lang, i.message, i.params)).join(' ');
+  if (err instanceof AppError && err.status < 500) return t(lang, err.messageKey, err.params);
+  return undefined;
+}
+
+export function CartGroups(lang: Lang, view: CartView, csrf: string | null) {
+  return view.groups.map(
+    (g) => html`<section class="cart-group" aria-labelledby=${`m-${g.merchant.id}`}>
+      <h2 id=${`m-${g.merchant.id}`}><a href=${`/${lang}/m/${g.merchant.slug}`}>${g.merchant.name}</a></h2>
+      <table class="cart-lines">
+        <thead>
+          <tr><th scope="col">${lang === 'fr' ? 'Article' : 'Item'}</th><th scope="col">${t(lang, 'cart.quantity')}</th><th scope="col">${t(lang, 'cart.total')}</th></tr>
+        </thead>
+        <tbody>
+          ${g.items.map(
+            (i) => html`<tr data-item=${i.item_id}>
+              <td>
+                <a href=${`/${lang}/p/${i.product_id}`}>${i.title}</a> · ${Money(lang, i.unit_price_cents)}
+                <br /><small class=${i.available < i.quantity ? 'stock out' : 'stock'}>${i.available < i.quantity ? t(lang, 'cart.unavailable') : t(lang, 'cart.available', { n: i.available })}</small>
+              </td>
+              <td>
+                ${
+                  csrf
+                    ? html`<form method="post" action=${`${localPath(lang, 'cart')}/articles/${i.item_id}`} class="inline">
+                        <input type="hidden" name="_csrf" value=${csrf} />
+                        <label class="sr" for=${`q-${i.item_id}`}>${t(lang, 'cart.quantity')}</label>
+                        <input id=${`q-${i.item_id}`} name="quantity" type="number" min="1" max="999" value=${i.quantity} inputmode="numeric" />
+                        <button type="submit">${t(lang, 'cart.update')}</button>
+                      </form>
+                      <form method="post" action=${`${localPath(lang, 'cart')}/articles/${i.item_id}/${lang === 'fr' ? 'retirer' : 'remove'}`} class="inline">
+                        <input type="hidden" name="_csrf" value=${csrf} />
+                        <button type="submit">${t(lang, 'cart.remove')}</button>
+                      </form>`
+                    : i.quantity
+                }
+              </td>
+              <td>${Money(lang, i.unit_price_cents * i.quantity)}</td>
+            </tr>`,
+          )}
+        </tbody>
+      </table>
+      <div class="fulfilment-options">
+        ${g.fulfilment_options.map((o) =>
+          o.method === 'pickup'
+            ? html`<details><summary>${t(lang, 'cart.pickup_at')} ${o.name}, ${o.address}</summary>${HoursTable(lang, o.hours)}</details>`
+            : html`<p>${t(lang, 'cart.delivery_within', { km: o.radius_km, fee: formatMoney(o.fee_cents, lang) })}</p>`,
+        )}
+      </div>
+      <dl class="totals">
+        <dt>${t(lang, 'cart.subtotal')}</dt><dd>${Money(lang, g.subtotal_cents)}</dd>
+        <dt>${t(lang, 'receipt.gst')}</dt><dd>${Money(lang, g.gst_cents)}</dd>
+        <dt>${t(lang, 'receipt.qst')}</dt><dd>${Money(lang, g.qst_cents)}</dd>
+        <dt>${t(lang, 'cart.total')}</dt><dd>${Money(lang, g.total_cents)}</dd>
+      </dl>
+    </section>`,
+  );
+}
+
+export default async function cartPageRoutes(app: FastifyInstance, ctx: AppContext) {
+  const { db } = ctx.database;
+
+  async function render(req: FastifyRequest, reply: FastifyReply, lang: Lang, error?: string, status = 200) {
+    const cart = await currentCart(req, ctx);
+    const view = cart ? await getCartView(db, cart.id, lang) : undefined;
+    const csrf = reply.generateCsrf();
+    const pc = await pageContext(req, reply, ctx, lang, {
+      title: t(lang, 'cart.title'),
+      cartCount: view?.item_count,
+    });
+    const body = html`<div class="cart-page">
+      <h1>${t(lang, 'cart.title')}</h1>
+      ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+      ${
+        !view || view.groups.length === 0
+          ? html`<p>${t(lang, 'cart.empty')}</p>`
+          : html`${CartGroups(lang, view, csrf)}
+            <p class="grand-total">${t(lang, 'cart.total')} : <strong>${Money(lang, view.total_cents)}</strong></p>
+            <p class="hint">${t(lang, 'cart.taxes_note')}</p>
+            <p><a class="button" href=${localPath(lang, 'checkout')}>${t(lang, 'cart.checkout')}</a></p>`
+      }
+    </div>`;
+    reply.header('cache-control', 'no-store');
+    return sendHtml(reply, renderDocument(Layout(pc, body)), status);
+  }
+
+  for (const lang of ['fr', 'en'] as const) {
+    app.get(localPath(lang, 'cart'), { schema: { hide: true } }, (req, reply) => render(req, reply, lang));
+
+    app.post(
+      `${localPath(lang, 'cart')}/articles/:item_id`,
+      { schema: { hide: true }, preHandler: app.csrfProtection },
+      async (req, reply) => {
+        const cart = await currentCart(req, ctx);
+        const itemId = Number((req.params as { item_id: string }).item_id);
+        const form = qtyForm.safeParse(req.body);
+        try {
+          if (!cart) throw new AppError('not_found');
+          await updateItem(db, cart.id, itemId, form.success ? form.data.quantity : 0);
+        } catch (err) {
+          const msg = errorMessage(lang, err);
+          if (!msg) throw err;
+          return render(req, reply, lang, msg, 400);
+        }
+        return reply.redirect(localPath(lang, 'cart'), 303);
+      },
+    );
+
+    app.post(
+      `${localPath(lang, 'cart')}/articles/:item_id/${lang === 'fr' ? 'retirer' : 'remove'}`,
+      { schema: { hide: true }, preHandler: app.csrfProtection },
+      async (req, reply) => {
+        const cart = await currentCart(req, ctx);
+        if (cart)
+          await removeItem(db, cart.id, Number((req.params as { item_id: string }).item_id)).catch(() => {});
+        return reply.redirect(localPath(lang, 'cart'), 303);
+      },
+    );
+  }
+
+  /** "Add to cart" form of the product page (fields product_id, location_id, quantity, _csrf). */
+  app.post(
+    '/:lang/panier/ajouter',
+    { schema: { hide: true, params: langParam }, preHandler: app.csrfProtection },
+    async (req, reply) => {
+      const { lang } = req.params as z.infer<typeof langParam>;
+      const form = addForm.safeParse(req.body);
+      let cart = await currentCart(req, ctx);
+      try {
+        if (!form.success)
+          throw new ValidationError([{ field: 'product_id', message: 'cart.product_unknown' }]);
+        if (!cart) {
+          const created = await createCart(db);
+          setCartCookie(reply, ctx, created.token);
+          cart = { id: created.cart_id, user_id: null };
+        }
+        await addItem(db, cart.id, {
+          product_id: form.data.product_id,
+          location_id: form.data.location_id,
+          quantity: form.data.quantity,
+        });
+      } catch (err) {
+        const msg = errorMessage(lang, err);
+        if (!msg) throw err;
+        return render(req, reply, lang, msg, err instanceof AppError ? err.status : 400);
+      }
+      return reply.redirect(localPath(lang, 'cart'), 303);
+    },
+  );
+}
+
+/** Markup for the product page's "Add to cart" form (one per offer/location). */
+export function AddToCartForm(lang: Lang, productId: number, locationId: number, csrf: string) {
+  return html`<form method="post" action=${`/${lang}/panier/ajouter`} class="add-to-cart">
+    <input type="hidden" name="_csrf" value=${csrf} />
+    <input type="hidden" name="product_id" value=${productId} />
+    <input type="hidden" name="location_id" value=${locationId} />
+    <label for=${`qty-${locationId}`}>${t(lang, 'cart.quantity')}</label>
+    <input id=${`qty-${locationId}`} name="quantity" type="number" min="1" max="999" value="1" inputmode="numeric" />
+    <button type="submit">${t(lang, 'cart.add')}</button>
+  </form>`;
+}

@@ -1,0 +1,295 @@
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { formatMoney, type Lang, t } from '../../i18n/index.ts';
+import { notFound, ValidationError } from '../../lib/errors.ts';
+import { getCartView } from '../../modules/cart/index.ts';
+import { zodIssues } from '../../modules/common/validation.ts';
+import { orderAccessToken } from '../../modules/orders/index.ts';
+import { trackingPath } from '../../modules/orders/receipts.ts';
+import { checkout } from '../../workflows/checkout.ts';
+import { checkoutDeps } from '../../workflows/deps.ts';
+import { checkoutBody } from '../api/cart.routes.ts';
+import { getSessionUser } from '../auth.ts';
+import type { AppContext } from '../context.ts';
+import { CartGroups, currentCart } from './cart.routes.ts';
+import { pageContext } from './common.ts';
+import { Layout } from './components/layout.ts';
+import { Money } from './components/ui.ts';
+import { html, renderDocument } from './html.ts';
+import { localPath, sendHtml } from './page-context.ts';
+
+type Form = Record<string, string>;
+type Errors = Record<string, string>;
+
+export const checkoutSignature = (secret: string, checkoutId: number) =>
+  createHmac('sha256', secret).update(`checkout:${checkoutId}`).digest('base64url');
+
+/** Flat form fields -> the API's checkout body. */
+function formToInput(form: Form, merchantIds: number[]) {
+  const fulfilment: Record<string, unknown> = {};
+  for (const id of merchantIds) {
+    const choice = form[`f_${id}`] ?? '';
+    const method = choice.split(':')[0];
+    if (method === 'pickup') fulfilment[id] = { method, location_id: choice.split(':')[1] };
+    else if (method === 'delivery')
+      fulfilment[id] = {
+        method,
+        address: {
+          text: form[`f_${id}_address`] ?? '',
+          lat: form[`f_${id}_lat`] || undefined,
+          lng: form[`f_${id}_lng`] || undefined,
+        },
+      };
+  }
+  return {
+    customer: { name: form.name ?? '', email: form.email ?? '', phone: form.phone || null },
+    fulfilment,
+    payment: {
+      method: form.payment_method || 'in_store',
+      ...(form.gift_card_code ? { code: form.gift_card_code } : {}),
+    },
+  };
+}
+
+const err = (errors: Errors, field: string) =>
+  errors[field]
+    ? html`<p class="field-error" id=${`e-${field.replace(/\./g, '-')}`}>${errors[field]}</p>`
+    : null;
+const invalid = (errors: Errors, field: string) =>
+  errors[field] ? { 'aria-invalid': 'true', 'aria-describedby': `e-${field.replace(/\./g, '-')}` } : {};
+
+export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppContext) {
+  const { db } = ctx.database;
+
+  async function renderForm(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    lang: Lang,
+    form: Form = {},
+    errors: Errors = {},
+    status = 200,
+    banner?: string,
+  ) {
+    const cart = await currentCart(req, ctx);
+    const view = cart ? await getCartView(db, cart.id, lang) : undefined;
+    if (!view || view.groups.length === 0) return reply.redirect(localPath(lang, 'cart'), 303);
+    if (!form.name || !form.email) {
+      const user = await getSessionUser(req, ctx);
+      if (user) {
+        form.name ||= user.name;
+        form.email ||= user.email;
+      }
+    }
+    const csrf = reply.generateCsrf();
+    const pc = await pageContext(req, reply, ctx, lang, {
+      title: t(lang, 'checkout.title'),
+      cartCount: view.item_count,
+    });
+    const input = (name: string, label: string, type = 'text', extra: Record<string, unknown> = {}) =>
+      html`<div class=${errors[name] ? 'field has-error' : 'field'}>
+        <label for=${`c-${name}`}>${label}</label>
+        <input id=${`c-${name}`} name=${name} type=${type} value=${form[name] ?? ''} ...${extra} ...${invalid(errors, name)} />
+        ${err(errors, name)}
+      </div>`;
+    const body = html`<div class="checkout-page">
+      <h1>${t(lang, 'checkout.title')}</h1>
+      ${banner ? html`<p class="error" role="alert">${banner}</p>` : null}
+      ${Object.keys(errors).length ? html`<p class="error" role="alert">${t(lang, 'error.validation_failed')}</p>` : null}
+      <form method="post" action=${localPath(lang, 'checkout')} novalidate>
+        <input type="hidden" name="_csrf" value=${csrf} />
+        <input type="hidden" name="idempotency_key" value=${randomUUID()} />
+        <fieldset>
+          <legend>${t(lang, 'checkout.customer')}</legend>
+          ${input('customer.name', t(lang, 'checkout.name'), 'text', { autocomplete: 'name', required: true })}
+          ${input('customer.email', t(lang, 'checkout.email'), 'email', { autocomplete: 'email', required: true })}
+          ${input('customer.phone', t(lang, 'checkout.phone'), 'tel', { autocomplete: 'tel' })}
+        </fieldset>
+        ${view.groups.map((g) => {
+          const id = g.merchant.id;
+          const f = `fulfilment.${id}`;
+          const choice = form[`f_${id}`] ?? '';
+          const pickups = g.fulfilment_options.filter((o) => o.method === 'pickup');
+          const delivery = g.fulfilment_options.find((o) => o.method === 'delivery');
+          return html`<fieldset class="merchant-fulfilment">
+            <legend>${g.merchant.name} — ${Money(lang, g.total_cents)}</legend>
+            ${err(errors, f)}
+            ${pickups.map(
+              (o) => html`<div class="choice">
+                <input type="radio" id=${`f-${id}-p-${o.location_id}`} name=${`f_${id}`} value=${`pickup:${o.location_id}`} checked=${choice ? choice === `pickup:${o.location_id}` : o === pickups[0]} />
+                <label for=${`f-${id}-p-${o.location_id}`}>${t(lang, 'checkout.pickup')} : ${o.name}, ${o.address}</label>
+              </div>`,
+            )}
+            ${err(errors, `${f}.location_id`)}
+            ${
+              delivery
+                ? html`<div class="choice">
+                    <input type="radio" id=${`f-${id}-d`} name=${`f_${id}`} value="delivery" checked=${choice === 'delivery' || (!choice && !pickups.length)} />
+                    <label for=${`f-${id}-d`}>${t(lang, 'checkout.delivery')} (${t(lang, 'cart.delivery_within', { km: delivery.radius_km, fee: formatMoney(delivery.fee_cents, lang) })})</label>
+                  </div>
+                  ${input(`f_${id}_address`, t(lang, 'checkout.address'), 'text', { autocomplete: 'street-address', ...invalid(errors, `${f}.address`) })}
+                  ${err(errors, `${f}.address`)}
+                  ${input(`f_${id}_lat`, t(lang, 'checkout.lat'), 'text', { inputmode: 'decimal' })}
+                  ${input(`f_${id}_lng`, t(lang, 'checkout.lng'), 'text', { inputmode: 'decimal' })}`
+                : null
+            }
+          </fieldset>`;
+        })}
+        <fieldset>
+          <legend>${t(lang, 'checkout.payment')}</legend>
+          ${(['in_store', 'gift_card', 'card'] as const)
+            .filter((m) => m !== 'card' || ctx.config.STRIPE_SECRET_KEY)
+            .map(
+              (m) => html`<div class="choice">
+                <input type="radio" id=${`pay-${m}`} name="payment_method" value=${m} checked=${(form.payment_method ?? 'in_store') === m} />
+                <label for=${`pay-${m}`}>${t(lang, `payment.method.${m}`)}</label>
+              </div>`,
+            )}
+          ${input('gift_card_code', t(lang, 'checkout.gift_card_code'), 'text', { autocomplete: 'off' })}
+          ${err(errors, 'payment')}
+        </fieldset>
+        ${CartGroups(lang, view, null)}
+        <p class="grand-total">${t(lang, 'cart.total')} : <strong>${Money(lang, view.total_cents)}</strong></p>
+        <button type="submit">${t(lang, 'checkout.place_order')}</button>
+      </form>
+    </div>`;
+    reply.header('cache-control', 'no-store');
+    return sendHtml(reply, renderDocument(Layout(pc, body)), status);
+  }
+
+  for (const lang of ['fr', 'en'] as const) {
+    app.get(localPath(lang, 'checkout'), { schema: { hide: true } }, (req, reply) =>
+      renderForm(req, reply, lang),
+    );
+
+    app.post(
+      localPath(lang, 'checkout'),
+      { schema: { hide: true }, preHandler: app.csrfProtection },
+      async (req, reply) => {
+        const raw = (req.body ?? {}) as Form;
+        // Form names 'customer.name' etc. are echoed back as typed.
+        const form: Form = {
+          ...raw,
+          name: raw['customer.name'] ?? '',
+          email: raw['customer.email'] ?? '',
+          phone: raw['customer.phone'] ?? '',
+        };
+        const cart = await currentCart(req, ctx);
+        if (!cart) return reply.redirect(localPath(lang, 'cart'), 303);
+        const confirmUrl = (id: number) =>
+          `${localPath(lang, 'checkout')}/confirmation/${id}?s=${checkoutSignature(ctx.secret, id)}`;
+        if (raw.idempotency_key) {
+          // A double submit of a form already accepted: the same confirmation, never a second order.
+          const done = await db
+            .selectFrom('checkouts')
+            .select('id')
+            .where('cart_id', '=', cart.id)
+            .where('idempotency_key', '=', raw.idempotency_key)
+            .where('status', '=', 'confirmed')
+            .executeTakeFirst();
+          if (done) return reply.redirect(confirmUrl(done.id), 303);
+        }
+        const view = await getCartView(db, cart.id, lang);
+        const parsed = checkoutBody.safeParse(
+          formToInput(
+            form,
+            view.groups.map((g) => g.merchant.id),
+          ),
+        );
+        const toErrors = (
+          issues: { field: string; message: string; params?: Record<string, string | number> }[],
+        ) => {
+          const e: Errors = {};
+          for (const i of issues) {
+            const field = i.field.replace(/^fulfilment\.(\d+)\.address\.(lat|lng|text)$/, (_m, id, k) =>
+              k === 'text' ? `f_${id}_address` : `f_${id}_${k}`,
+            );
+            e[field] ??= t(lang, i.message, i.params);
+          }
+          return e;
+        };
+        if (!parsed.success) return renderForm(req, reply, lang, raw, toErrors(zodIssues(parsed.error)), 400);
+        const user = await getSessionUser(req, ctx);
+        const key = raw.idempotency_key || randomUUID();
+        try {
+          const r = await checkout(
+            checkoutDeps(ctx, req.log),
+            cart.id,
+            key,
+            parsed.data,
+            lang,
+            user?.id ?? null,
+          );
+          if (r.status !== 201) {
+            const body = r.body as {
+              error: { message: string; details?: { lines?: { sku?: string; available: number }[] } };
+            };
+            const lines = body.error.details?.lines
+              ?.map((l) => `${l.sku ?? ''} (${t(lang, 'cart.available', { n: l.available })})`)
+              .join(', ');
+            return renderForm(
+              req,
+              reply,
+              lang,
+              raw,
+              {},
+              r.status,
+              `${body.error.message}${lines ? ` ${lines}` : ''}`,
+            );
+          }
+          const id = (r.body as { checkout_id: number }).checkout_id;
+          return reply.redirect(confirmUrl(id), 303);
+        } catch (e) {
+          if (e instanceof ValidationError) return renderForm(req, reply, lang, raw, toErrors(e.issues), 400);
+          throw e;
+        }
+      },
+    );
+
+    app.get(
+      `${localPath(lang, 'checkout')}/confirmation/:id`,
+      { schema: { hide: true } },
+      async (req, reply) => {
+        const id = Number((req.params as { id: string }).id);
+        const s = String((req.query as { s?: string }).s ?? '');
+        const expected = Buffer.from(checkoutSignature(ctx.secret, Number.isSafeInteger(id) ? id : 0));
+        if (
+          !Number.isSafeInteger(id) ||
+          Buffer.from(s).length !== expected.length ||
+          !timingSafeEqual(Buffer.from(s), expected)
+        )
+          throw notFound('checkout');
+        const orders = await db
+          .selectFrom('orders as o')
+          .innerJoin('merchants as m', 'm.id', 'o.merchant_id')
+          .select([
+            'o.id',
+            'o.status',
+            'o.total_cents',
+            'o.customer_email',
+            'o.access_token_hash',
+            'm.display_name',
+          ])
+          .where('o.checkout_id', '=', id)
+          .orderBy('o.id')
+          .execute();
+        if (!orders.length) throw notFound('checkout');
+        const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'checkout.confirmed') });
+        const body = html`<div class="confirmation">
+        <h1>${t(lang, 'checkout.confirmed')}</h1>
+        <p>${t(lang, 'checkout.confirmation_sent', { email: orders[0].customer_email })}</p>
+        <ul>
+          ${orders.map(
+            (o) => html`<li>
+              <a href=${trackingPath(lang, o.id, orderAccessToken(ctx.secret, o.id, o.access_token_hash))}>${t(lang, 'order.title', { order: o.id })}</a>
+              — ${o.display_name} — ${Money(lang, o.total_cents)} — ${t(lang, `order.status.${o.status}`)}
+            </li>`,
+          )}
+        </ul>
+      </div>`;
+        reply.header('cache-control', 'no-store');
+        return sendHtml(reply, renderDocument(Layout(pc, body)));
+      },
+    );
+  }
+}
