@@ -1,6 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { formatMoney, type Lang, t } from '../../i18n/index.ts';
 import { notFound, ValidationError } from '../../lib/errors.ts';
 import { getCartView } from '../../modules/cart/index.ts';
