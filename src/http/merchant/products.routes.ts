@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Lang } from '../../i18n/index.ts';
 import { t } from '../../i18n/index.ts';
 import { notFound, ValidationError } from '../../lib/errors.ts';
 import { MAX_IMAGE_BYTES } from '../../modules/backoffice/images.ts';

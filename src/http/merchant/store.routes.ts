@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Lang } from '../../i18n/index.ts';
 import { formatMoney, t } from '../../i18n/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import {

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Lang } from '../../i18n/index.ts';
 import { formatDate, t } from '../../i18n/index.ts';
 import { AppError, notFound, ValidationError } from '../../lib/errors.ts';
 import {
@@ -348,5 +347,3 @@ export default async function teamRoutes(app: FastifyInstance, ctx: AppContext) 
     );
   }
 }
-
-export type { Lang };
