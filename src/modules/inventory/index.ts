@@ -98,7 +98,7 @@ export async function levelsOf(db: Kysely<DB>, productIds: number[]) {
       const rows = await db
         .selectFrom('inventory_levels')
         .select(['product_id', 'location_id', 'on_hand', 'reserved'])
-        .where(sql<boolean>`product_id = any(${ids}::int[])`)
+        .where(sql<boolean>`product_id in (select unnest(${ids}::int[]))`)
         .execute();
       for (const r of rows)
         map.set(`${r.product_id}:${r.location_id}`, { on_hand: r.on_hand, reserved: r.reserved });
@@ -126,7 +126,7 @@ export async function productIdsBySku(db: Kysely<DB>, merchantId: number, skus: 
       .selectFrom('products')
       .select(['id', 'sku'])
       .where('merchant_id', '=', merchantId)
-      .where(pg ? sql<boolean>`sku = any(${list}::text[])` : (eb) => eb('sku', 'in', list))
+      .where(pg ? sql<boolean>`sku in (select unnest(${list}::text[]))` : (eb) => eb('sku', 'in', list))
       .execute();
     for (const p of found) map.set(p.sku, p.id);
   }
