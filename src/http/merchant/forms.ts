@@ -146,3 +146,30 @@ export function asArray(v: unknown): string[] {
 export function safeNext(next: unknown, fallback: string): string {
   return typeof next === 'string' && /^\/[^/\\]/.test(next) && !next.includes('//') ? next : fallback;
 }
+
+/** A map that fills the lat/lng fields on click (progressive: the fields work alone). */
+export function PinMap(opts: {
+  label: string;
+  tiles: string;
+  attribution: string;
+  center: { lat: number; lng: number };
+}) {
+  return html`<div
+    class="map pin-map"
+    role="region"
+    aria-label=${opts.label}
+    data-pin-map
+    data-lat="f-lat"
+    data-lng="f-lng"
+    data-tiles=${opts.tiles}
+    data-attribution=${opts.attribution}
+    data-center-lat=${opts.center.lat}
+    data-center-lng=${opts.center.lng}
+  ></div>`;
+}
+
+/** Leaflet and the back-office script, for pages with a PinMap. */
+export const pinMapAssets = {
+  scripts: ['/vendor/leaflet.js', '/static/js/backoffice.js?v=1'],
+  styles: ['/vendor/leaflet.css'],
+};

@@ -51,6 +51,8 @@ export interface BoPage {
   title: string;
   body: VNode | (VNode | null)[];
   status?: number;
+  /** Load Leaflet (a PinMap is on the page). */
+  map?: boolean;
 }
 
 /** Renders a back-office page: the site frame, the section menu, the merchant's status. */
@@ -68,7 +70,10 @@ export async function renderBo(
   const pc = await pageContext(req, reply, ctx, lang, {
     title: page.title,
     altPath: bo(other, page.section, page.rest ?? '') + qs,
-    scripts: ['/static/js/backoffice.js?v=1'],
+    scripts: page.map
+      ? ['/vendor/leaflet.js', '/static/js/backoffice.js?v=1']
+      : ['/static/js/backoffice.js?v=1'],
+    styles: page.map ? ['/vendor/leaflet.css'] : [],
   });
   const merchant = await ctx.database.db
     .selectFrom('merchants')

@@ -20,6 +20,8 @@ import {
   Field,
   type FieldErrors,
   issuesToErrors,
+  PinMap,
+  pinMapAssets,
   Select,
 } from './forms.ts';
 
@@ -38,7 +40,10 @@ export default async function onboardingRoutes(app: FastifyInstance, ctx: AppCon
     v: Values = {},
     errors?: FieldErrors,
   ) {
-    const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'onboarding.title') });
+    const pc = await pageContext(req, reply, ctx, lang, {
+      title: t(lang, 'onboarding.title'),
+      ...pinMapAssets,
+    });
     const [municipalities, categories, associations] = await Promise.all([
       listMunicipalities(db),
       listCategories(db),
@@ -79,6 +84,7 @@ export default async function onboardingRoutes(app: FastifyInstance, ctx: AppCon
           })}
           ${f('postalCode', 'onboarding.postal_code', { autocomplete: 'postal-code' })}
           <p class="hint">${t(lang, 'onboarding.pin_hint')}</p>
+          ${PinMap({ label: t(lang, 'onboarding.pin_map'), tiles: ctx.config.TILE_URL, attribution: ctx.config.TILE_ATTRIBUTION, center: { lat: pc.region.center_lat, lng: pc.region.center_lng } })}
           ${f('lat', 'onboarding.lat', { attrs: { inputmode: 'decimal' } })}
           ${f('lng', 'onboarding.lng', { attrs: { inputmode: 'decimal' } })}
         </fieldset>

@@ -22,6 +22,7 @@ import {
 import { QUEBEC_LABELS, TAX_CLASSES } from '../../modules/catalog/index.ts';
 import { RowErrors, syncInventory } from '../../modules/inventory/index.ts';
 import { listCategories } from '../../modules/region/index.ts';
+import { indexProducts } from '../../modules/search/index.ts';
 import { type MerchantAccess, requireMerchantRole } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { Money, Pager } from '../pages/components/ui.ts';
@@ -502,6 +503,8 @@ export default async function productRoutes(app: FastifyInstance, ctx: AppContex
         if (!(e instanceof ValidationError)) throw e;
         return productForm(req, reply, access, id, body, issuesToErrors(lang, e.issues));
       }
+      // Keep the search index in step (archived products leave it).
+      await indexProducts(ctx.database, [saved]);
       return reply.redirect(`${bo(lang, 'products', `/${saved}`)}?done=saved`, 303);
     };
     app.post(

@@ -15,7 +15,16 @@ import { type MerchantAccess, requireMerchantRole } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { cachedRegion } from '../pages/common.ts';
 import { html } from '../pages/html.ts';
-import { Csrf, ErrorSummary, Field, type FieldErrors, issuesToErrors, Notice, TextArea } from './forms.ts';
+import {
+  Csrf,
+  ErrorSummary,
+  Field,
+  type FieldErrors,
+  issuesToErrors,
+  Notice,
+  PinMap,
+  TextArea,
+} from './forms.ts';
 import { bo, renderBo } from './layout.ts';
 
 const idParams = z.object({ id: z.coerce.number().int().positive() });
@@ -169,11 +178,13 @@ export default async function storeRoutes(app: FastifyInstance, ctx: AppContext)
       errors?: FieldErrors,
     ) => {
       const action = bo(lang, 'locations', id ? `/${id}` : '/nouveau');
+      const region = await cachedRegion(ctx);
       return renderBo(req, reply, ctx, lang, access, {
         section: 'locations',
         rest: id ? `/${id}` : '/nouveau',
         title: t(lang, 'backoffice.nav_locations'),
         status: errors ? 400 : 200,
+        map: true,
         body: html`<h1>${s(v, 'name') || t(lang, 'backoffice.add_location')}</h1>
           ${ErrorSummary(lang, errors)}
           <form method="post" action=${action} novalidate>
@@ -185,6 +196,7 @@ export default async function storeRoutes(app: FastifyInstance, ctx: AppContext)
             ${Field({ name: 'phone', type: 'tel', label: t(lang, 'onboarding.phone'), value: s(v, 'phone'), errors })}
             ${Field({ name: 'lat', label: t(lang, 'onboarding.lat'), value: s(v, 'lat'), errors, required: true, attrs: { inputmode: 'decimal' } })}
             ${Field({ name: 'lng', label: t(lang, 'onboarding.lng'), value: s(v, 'lng'), errors, required: true, attrs: { inputmode: 'decimal' } })}
+            ${PinMap({ label: t(lang, 'onboarding.pin_map'), tiles: ctx.config.TILE_URL, attribution: ctx.config.TILE_ATTRIBUTION, center: { lat: region.center_lat, lng: region.center_lng } })}
             <fieldset>
               <legend>${t(lang, 'backoffice.hours')}</legend>
               <p class="hint">${t(lang, 'backoffice.hours_hint')}</p>

@@ -23,6 +23,7 @@ const messages: MessageBundle = {
     'onboarding.postal_code': 'Code postal',
     'onboarding.pin_hint':
       'Facultatif : la position exacte sur la carte (latitude, longitude). Sinon, le centre de la municipalité est utilisé.',
+    'onboarding.pin_map': 'Carte : cliquez pour placer votre magasin',
     'onboarding.lat': 'Latitude',
     'onboarding.lng': 'Longitude',
     'onboarding.associations': 'Associations de commerçants',
@@ -223,6 +224,7 @@ const messages: MessageBundle = {
     'onboarding.postal_code': 'Postal code',
     'onboarding.pin_hint':
       'Optional: the exact position on the map (latitude, longitude). Otherwise the centre of the municipality is used.',
+    'onboarding.pin_map': 'Map: click to place your store',
     'onboarding.lat': 'Latitude',
     'onboarding.lng': 'Longitude',
     'onboarding.associations': 'Merchant associations',
