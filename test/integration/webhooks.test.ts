@@ -143,6 +143,36 @@ describe('webhooks', () => {
     assert.deepEqual([1, 2, 3, 4, 20].map(backoffMs), [30_000, 60_000, 120_000, 240_000, 6 * 3600_000]);
   });
 
+  test('a delivery claimed by a worker that died is sent again after its lease; two workers never send it twice', async () => {
+    received.length = 0;
+    const { db } = p.context.database;
+    await p.context.events.publish('order', {
+      order_id: 601,
+      merchant_id: region.merchants.erabliere.merchant_id,
+      status: 'placed',
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const both = await Promise.all([work(), work()]);
+    assert.equal(both[0].delivered + both[1].delivered, 1);
+    assert.equal(received.length, 1);
+    await p.context.events.publish('order', {
+      order_id: 602,
+      merchant_id: region.merchants.erabliere.merchant_id,
+      status: 'placed',
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    // Simulate a crash right after the claim.
+    const [d] = await listDeliveries(db, region.merchants.erabliere.merchant_id, 1);
+    await db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'sending', next_attempt_at: new Date(Date.now() + 60_000).toISOString() })
+      .where('id', '=', d.id)
+      .execute();
+    assert.deepEqual(await work(), { delivered: 0, failed: 0 });
+    assert.deepEqual(await work(new Date(Date.now() + 61_000)), { delivered: 1, failed: 0 });
+    assert.equal(received.length, 2);
+  });
+
   test('order events from ctx.events become order.created / order.updated deliveries, once each', async () => {
     received.length = 0;
     const merchant_id = region.merchants.erabliere.merchant_id;

@@ -27,6 +27,8 @@ export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 export const MAX_ATTEMPTS = 8;
 export const MAX_WEBHOOKS_PER_MERCHANT = 10;
 const TIMEOUT_MS = 10_000;
+/** A claimed delivery is sent again if its worker has not finished within this lease. */
+export const LEASE_MS = 60_000;
 
 const blocked = new BlockList();
 for (const [net, prefix] of [
@@ -295,7 +297,8 @@ export async function runWebhookWorker(
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
     .select(['d.id', 'd.delivery_id', 'd.event', 'd.payload', 'd.attempts', 'w.url', 'w.secret'])
-    .where('d.status', '=', 'pending')
+    // 'sending' past its lease: the worker that claimed it died mid-delivery; send again.
+    .where('d.status', 'in', ['pending', 'sending'])
     .where('d.next_attempt_at', '<=', now)
     .orderBy('d.next_attempt_at')
     .limit(opts.limit ?? 50)
@@ -305,9 +308,10 @@ export async function runWebhookWorker(
   for (const d of due) {
     const claim = await db
       .updateTable('webhook_deliveries')
-      .set({ status: 'sending' })
+      .set({ status: 'sending', next_attempt_at: new Date(Date.parse(now) + LEASE_MS).toISOString() })
       .where('id', '=', d.id)
-      .where('status', '=', 'pending')
+      .where('status', 'in', ['pending', 'sending'])
+      .where('next_attempt_at', '<=', now)
       .executeTakeFirst();
     if (Number(claim.numUpdatedRows) === 0) continue;
     const attempts = d.attempts + 1;
