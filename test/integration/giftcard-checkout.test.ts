@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { issueGiftCard, setParticipation } from '../../src/modules/giftcards/index.ts';
+import { TEST_DB_KIND } from '../helpers/db.ts';
+import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
+import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+
+/** The gift card through the real checkout API (the buying module calls redeemGiftCard). */
+describe(`gift card at checkout (${TEST_DB_KIND})`, () => {
+  let p: TestPlatform;
+  let r: MiniRegion;
+  before(async () => {
+    p = await createTestPlatform();
+    r = await seedMiniRegion(p.context.database.db);
+    await setParticipation(p.context.database.db, r.merchants.erabliere.merchant_id, true);
+  });
+  after(() => p.close());
+
+  async function cartWith(productId: number, quantity: number) {
+    const c = (await p.app.inject({ method: 'POST', url: '/api/v1/carts' })).json() as {
+      cart_id: number;
+      token: string;
+    };
+    const add = await p.app.inject({
+      method: 'POST',
+      url: `/api/v1/carts/${c.cart_id}/items`,
+      headers: { authorization: `Bearer ${c.token}` },
+      payload: { product_id: productId, quantity },
+    });
+    assert.equal(add.statusCode, 201, add.body);
+    return c;
+  }
+  const checkout = (c: { cart_id: number; token: string }, code: string) =>
+    p.app.inject({
+      method: 'POST',
+      url: `/api/v1/carts/${c.cart_id}/checkout`,
+      headers: { authorization: `Bearer ${c.token}`, 'idempotency-key': randomUUID() },
+      payload: {
+        customer: { name: 'Léa Gagnon', email: 'lea@example.org' },
+        fulfilment: {
+          [r.merchants.erabliere.merchant_id]: {
+            method: 'pickup',
+            location_id: r.merchants.erabliere.location_id,
+          },
+        },
+        payment: { method: 'gift_card', code },
+      },
+    });
+
+  test('five checkouts at once on one card: only what the balance covers is paid, nothing more', async () => {
+    const db = p.context.database.db;
+    const card = await issueGiftCard(db, { paidCents: 6000 });
+    // Syrup is zero-rated: each cart totals 2 × 12,99 $ = 25,98 $; 60 $ covers two of them.
+    const carts = [];
+    for (let i = 0; i < 5; i++) carts.push(await cartWith(r.products.sirop, 2));
+    const results = await Promise.all(carts.map((c) => checkout(c, card.code)));
+    const ok = results.filter((x) => x.statusCode === 201);
+    const refused = results.filter((x) => x.statusCode !== 201);
+    assert.equal(ok.length, 2, results.map((x) => `${x.statusCode} ${x.body}`).join('\n'));
+    for (const x of refused) assert.equal(x.json().error.code, 'payment_failed', x.body);
+    const row = await db
+      .selectFrom('gift_cards')
+      .selectAll()
+      .where('id', '=', card.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.paid_balance_cents, 6000 - 2 * 2598);
+    const ledger = await db
+      .selectFrom('gift_card_ledger')
+      .selectAll()
+      .where('card_id', '=', card.id)
+      .where('kind', '=', 'redeem')
+      .execute();
+    assert.equal(ledger.length, 2);
+    assert.equal(
+      ledger.reduce((s, l) => s - l.paid_delta_cents, 0),
+      2 * 2598,
+    );
+    // Refused checkouts hold no stock: 12 units, 4 sold (held or committed), 8 still available.
+    const inv = await db
+      .selectFrom('inventory_levels')
+      .selectAll()
+      .where('product_id', '=', r.products.sirop)
+      .executeTakeFirstOrThrow();
+    assert.equal(inv.on_hand - inv.reserved, 8, JSON.stringify(inv));
+  });
+
+  test('balance API: JSON with paid and bonus parts; unknown codes 404 and logged', async () => {
+    const db = p.context.database.db;
+    const card = await issueGiftCard(db, {
+      paidCents: 2500,
+      bonusPercent: 20,
+      bonusExpiresAt: '2099-12-31T00:00:00.000Z',
+      sponsor: 'Caisse',
+    });
+    const res = await p.app.inject({
+      method: 'POST',
+      url: '/api/v1/gift-cards/balance',
+      payload: { code: card.code },
+    });
+    assert.equal(res.statusCode, 200);
+    const b = res.json();
+    assert.deepEqual(
+      [b.balance_cents, b.paid_balance_cents, b.bonus_balance_cents, b.paid_expires_at],
+      [3000, 2500, 500, null],
+    );
+    const bad = await p.app.inject({
+      method: 'POST',
+      url: '/api/v1/gift-cards/balance',
+      payload: { code: 'ZZZZ-ZZZZ-ZZZZ-ZZZY' },
+      remoteAddress: '192.0.2.50',
+    });
+    assert.equal(bad.statusCode, 404);
+    const logged = await db
+      .selectFrom('gift_card_attempts')
+      .selectAll()
+      .where('ip', '=', '192.0.2.50')
+      .execute();
+    assert.equal(logged.length, 1);
+  });
+});
