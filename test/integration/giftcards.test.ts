@@ -61,16 +61,14 @@ describe(`gift cards (${TEST_DB_KIND})`, () => {
     const card = await issueGiftCard(db, { paidCents: 2500 });
     for (const amountCents of [0, -100, 1.5]) {
       await assert.rejects(
-        db
-          .transaction()
-          .execute((trx) =>
-            redeemGiftCard(trx, {
-              code: card.code,
-              merchantId: r.merchants.erabliere.merchant_id,
-              amountCents,
-              orderRef: 'neg',
-            }),
-          ),
+        db.transaction().execute((trx) =>
+          redeemGiftCard(trx, {
+            code: card.code,
+            merchantId: r.merchants.erabliere.merchant_id,
+            amountCents,
+            orderRef: 'neg',
+          }),
+        ),
         ValidationError,
       );
     }
@@ -124,17 +122,48 @@ describe(`gift cards (${TEST_DB_KIND})`, () => {
       db.transaction().execute((trx) => refundGiftCard(trx, { cardId: card.id, orderRef: 'o-1' })),
       (e: AppError) => e.code === 'conflict',
     );
+    // An order cancelled later is refunded from its payment reference alone.
+    const later = await db.transaction().execute((trx) => refundGiftCard(trx, { orderRef: 'o-2' }));
+    assert.deepEqual([later.card_id, later.paid_cents], [card.id, 4000]);
+    await assert.rejects(
+      db.transaction().execute((trx) => refundGiftCard(trx, { orderRef: 'nope' })),
+      (e: AppError) => e.code === 'not_found',
+    );
     const bal = await checkBalance(db, card.code, '127.0.0.1');
-    assert.equal(bal.paid_balance_cents + bal.bonus_balance_cents, 2000);
+    assert.equal(bal.paid_balance_cents + bal.bonus_balance_cents, 6000);
     assert.deepEqual(
       bal.ledger.map((l) => l.kind),
-      ['issue', 'redeem', 'redeem', 'refund'],
+      ['issue', 'redeem', 'redeem', 'refund', 'refund'],
     );
     const report = await settlementReport(db, {}, [m1, m2]);
     const s1 = report.find((x) => x.merchant_id === m1)!;
     const s2 = report.find((x) => x.merchant_id === m2)!;
     assert.deepEqual([s1.paid_cents, s1.bonus_cents], [0, 0], 'refunded order owes nothing');
-    assert.deepEqual([s2.paid_cents, s2.bonus_cents, s2.total_cents], [4000, 0, 4000]);
+    assert.deepEqual([s2.paid_cents, s2.bonus_cents, s2.total_cents, s2.redemptions], [0, 0, 0, 1]);
+  });
+
+  test('settlement per merchant over a period: paid part and sponsor bonus apart', async () => {
+    await new Promise((res) => setTimeout(res, 5));
+    const from = new Date().toISOString();
+    const card = await issueGiftCard(db, { paidCents: 5000, bonusCents: 1000, bonusExpiresAt: future });
+    const m1 = r.merchants.erabliere.merchant_id;
+    await db
+      .transaction()
+      .execute((trx) =>
+        redeemGiftCard(trx, { code: card.code, merchantId: m1, amountCents: 1500, orderRef: 's-1' }),
+      );
+    await db
+      .transaction()
+      .execute((trx) =>
+        redeemGiftCard(trx, { code: card.code, merchantId: m1, amountCents: 700, orderRef: 's-2' }),
+      );
+    const [row] = await settlementReport(db, { from, to: new Date(Date.now() + 60_000).toISOString() }, [m1]);
+    assert.deepEqual(
+      [row.redemptions, row.bonus_cents, row.paid_cents, row.total_cents],
+      [2, 1000, 1200, 2200],
+    );
+    const none = await settlementReport(db, { from: new Date(Date.now() + 60_000).toISOString() }, [m1]);
+    assert.equal(none.length, 0);
   });
 
   test('expired bonus is not spendable; the paid amount never expires', async () => {
@@ -144,30 +173,26 @@ describe(`gift cards (${TEST_DB_KIND})`, () => {
       bonusExpiresAt: new Date(Date.now() + 1000).toISOString(),
     });
     const later = new Date(Date.now() + 5 * 365 * 86400_000);
-    const res = await db
-      .transaction()
-      .execute((trx) =>
+    const res = await db.transaction().execute((trx) =>
+      redeemGiftCard(trx, {
+        code: card.code,
+        merchantId: r.merchants.erabliere.merchant_id,
+        amountCents: 2000,
+        orderRef: 'late',
+        now: later,
+      }),
+    );
+    assert.deepEqual([res.bonus_cents, res.paid_cents], [0, 2000]);
+    await assert.rejects(
+      db.transaction().execute((trx) =>
         redeemGiftCard(trx, {
           code: card.code,
           merchantId: r.merchants.erabliere.merchant_id,
-          amountCents: 2000,
-          orderRef: 'late',
+          amountCents: 1,
+          orderRef: 'late2',
           now: later,
         }),
-      );
-    assert.deepEqual([res.bonus_cents, res.paid_cents], [0, 2000]);
-    await assert.rejects(
-      db
-        .transaction()
-        .execute((trx) =>
-          redeemGiftCard(trx, {
-            code: card.code,
-            merchantId: r.merchants.erabliere.merchant_id,
-            amountCents: 1,
-            orderRef: 'late2',
-            now: later,
-          }),
-        ),
+      ),
       (e: AppError) => e.messageKey === 'giftcard.insufficient',
     );
   });
@@ -175,45 +200,39 @@ describe(`gift cards (${TEST_DB_KIND})`, () => {
   test('non-participating merchant and out-of-association merchant are refused, nothing debited', async () => {
     const aylmerCard = await issueGiftCard(db, { paidCents: 3000, associationId: r.associations.aylmer });
     await assert.rejects(
-      db
-        .transaction()
-        .execute((trx) =>
-          redeemGiftCard(trx, {
-            code: aylmerCard.code,
-            merchantId: r.merchants.sports.merchant_id,
-            amountCents: 100,
-            orderRef: 'x',
-          }),
-        ),
+      db.transaction().execute((trx) =>
+        redeemGiftCard(trx, {
+          code: aylmerCard.code,
+          merchantId: r.merchants.sports.merchant_id,
+          amountCents: 100,
+          orderRef: 'x',
+        }),
+      ),
       (e: AppError) => e.messageKey === 'giftcard.merchant_not_participating',
     );
     await setParticipation(db, r.merchants.erabliere.merchant_id, false);
     await assert.rejects(
-      db
-        .transaction()
-        .execute((trx) =>
-          redeemGiftCard(trx, {
-            code: aylmerCard.code,
-            merchantId: r.merchants.erabliere.merchant_id,
-            amountCents: 100,
-            orderRef: 'y',
-          }),
-        ),
+      db.transaction().execute((trx) =>
+        redeemGiftCard(trx, {
+          code: aylmerCard.code,
+          merchantId: r.merchants.erabliere.merchant_id,
+          amountCents: 100,
+          orderRef: 'y',
+        }),
+      ),
       (e: AppError) => e.messageKey === 'giftcard.merchant_not_participating',
     );
     await setParticipation(db, r.merchants.erabliere.merchant_id, true);
     const pending = await issueGiftCard(db, { paidCents: 3000, status: 'pending' });
     await assert.rejects(
-      db
-        .transaction()
-        .execute((trx) =>
-          redeemGiftCard(trx, {
-            code: pending.code,
-            merchantId: r.merchants.erabliere.merchant_id,
-            amountCents: 100,
-            orderRef: 'z',
-          }),
-        ),
+      db.transaction().execute((trx) =>
+        redeemGiftCard(trx, {
+          code: pending.code,
+          merchantId: r.merchants.erabliere.merchant_id,
+          amountCents: 100,
+          orderRef: 'z',
+        }),
+      ),
       (e: AppError) => e.messageKey === 'giftcard.not_active',
     );
     const row = await db

@@ -355,11 +355,24 @@ function isUniqueViolation(err: unknown): boolean {
 
 /**
  * Gives back what a redemption took (order cancelled), to the same parts it came from; once per
- * order. A bonus given back after its validity has passed stays unusable (it expired).
+ * order. A bonus given back after its validity has passed stays unusable (it expired). With only
+ * `orderRef` (an order cancelled later), the card is found from the redemption's ledger row.
  */
 export async function refundGiftCard(trx: Db, input: { orderRef: string; cardId?: number; code?: string }) {
   let cardId = input.cardId;
   if (cardId === undefined && input.code) cardId = (await findCardByCode(trx, input.code))?.id;
+  if (cardId === undefined && !input.code) {
+    // Order cancelled by the merchant: the order knows its payment reference, not the card's code.
+    const reds = await trx
+      .selectFrom('gift_card_ledger')
+      .select('card_id')
+      .where('kind', '=', 'redeem')
+      .where('order_ref', '=', input.orderRef)
+      .execute();
+    if (reds.length === 1) cardId = reds[0].card_id;
+    else if (reds.length > 1) throw new AppError('conflict', 'giftcard.no_redemption');
+    else throw new AppError('not_found', 'giftcard.no_redemption');
+  }
   if (cardId === undefined) throw new AppError('not_found', 'giftcard.unknown');
   const red = await trx
     .selectFrom('gift_card_ledger')
