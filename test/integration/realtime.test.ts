@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { loadConfig } from '../../src/config.ts';
 import { openSse } from '../../src/modules/events/sse.ts';
 import { createPlatform, type Platform } from '../../src/server.ts';
@@ -217,6 +218,45 @@ describe('real-time stock (SSE)', () => {
       assert.equal(s.events.length, 2, 'no duplicate delivery on the publishing instance');
       await s.close();
       await s2.close();
+
+      // Many events in one tick travel in a few NOTIFYs of at most 8,000 bytes, none lost.
+      const got: number[] = [];
+      const off = b.context.events.subscribe('stock', (e) => got.push(e.available));
+      await Promise.all(
+        Array.from({ length: 500 }, (_, i) =>
+          p.context.events.publish('stock', {
+            product_id: 1,
+            sku: `BATCH-${i}-${'x'.repeat(40)}`,
+            location_id: 1,
+            merchant_id: 1,
+            available: i,
+          }),
+        ),
+      );
+      for (let i = 0; i < 100 && got.length < 500; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(
+        got,
+        Array.from({ length: 500 }, (_, i) => i),
+      );
+
+      // The LISTEN connections are killed: each instance reconnects and events flow again.
+      const schema = p.testDb.pgSchema as string;
+      const killed = await sql<{ n: number }>`select count(pg_terminate_backend(pid))::int as n
+        from pg_stat_activity where query = ${`LISTEN "comptoir_${schema}"`}`.execute(p.context.database.db);
+      assert.ok(killed.rows[0].n >= 2, 'both instances had a LISTEN connection');
+      got.length = 0;
+      for (let i = 0; i < 100 && got.length === 0; i++) {
+        await p.context.events.publish('stock', {
+          product_id: 1,
+          sku: 'X',
+          location_id: 1,
+          merchant_id: 1,
+          available: 42,
+        });
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(got.includes(42), 'events reach instance B after its listener reconnected');
+      off();
     } finally {
       await b.close();
       await second.close();
