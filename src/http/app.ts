@@ -41,6 +41,12 @@ function tileOrigin(tileUrl: string): string | undefined {
   }
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: { method: string; url: string }[];
+  }
+}
+
 export interface BuildOptions {
   logger?: boolean | object;
 }
@@ -65,6 +71,12 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  // Every route with its method, for the authorisation matrix test and operators' inspection.
+  const routeTable: { method: string; url: string }[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
+  });
   app.addHook('onResponse', async (req, reply) => {
     metrics.observeRequest(
       req.method,
