@@ -467,12 +467,14 @@ async function runCheckout(
   let auth: Authorization;
   try {
     auth = await method.authorize(deps.db, pay);
-    await deps.db
-      .updateTable('checkouts')
-      .set({ status: 'authorized', payment_json: JSON.stringify(auth) })
-      .where('id', '=', checkoutId)
-      .where('status', '=', 'reserved')
-      .execute();
+    // Record what the sweeper must void after a crash (nothing to record for pay-in-store).
+    if (auth.parts.some((x) => x.reference))
+      await deps.db
+        .updateTable('checkouts')
+        .set({ status: 'authorized', payment_json: JSON.stringify(auth) })
+        .where('id', '=', checkoutId)
+        .where('status', '=', 'reserved')
+        .execute();
   } catch (err) {
     await releaseCheckout(deps.db, deps.events, checkoutId, 'failed');
     throw err;
