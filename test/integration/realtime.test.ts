@@ -9,6 +9,7 @@ import { createPlatform, type Platform } from '../../src/server.ts';
 import { TEST_DB_KIND } from '../helpers/db.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { sessionCookie } from '../helpers/session.ts';
 
 /** Reads a text/event-stream with fetch and hands out parsed events as they arrive. */
 async function openStream(url: string, headers: Record<string, string> = {}) {
@@ -154,6 +155,47 @@ describe('real-time stock (SSE)', () => {
       status: 'placed',
     });
     await s.close();
+  });
+
+  test('the merchant stream also accepts the session of the merchant’s staff (back-office dashboard)', async () => {
+    const { db } = p.context.database;
+    const user = await db
+      .insertInto('users')
+      .values({ email: 'staff@sports.example', name: 'Staff' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('user_roles')
+      .values({ user_id: user.id, role: 'merchant_staff', merchant_id: region.merchants.sports.merchant_id })
+      .execute();
+    const cookie = await sessionCookie(db, user.id);
+    const s = await openStream(`${base}/api/v1/merchant/stream`, { cookie });
+    await p.context.events.publish('order', {
+      order_id: 3,
+      merchant_id: region.merchants.erabliere.merchant_id,
+      status: 'placed',
+    });
+    await p.context.events.publish('order', {
+      order_id: 4,
+      merchant_id: region.merchants.sports.merchant_id,
+      status: 'accepted',
+    });
+    await s.until(() => s.events.length >= 1);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(s.events, [
+      {
+        event: 'order',
+        data: { order_id: 4, merchant_id: region.merchants.sports.merchant_id, status: 'accepted' },
+      },
+    ]);
+    await s.close();
+    const other = await fetch(
+      `${base}/api/v1/merchant/stream?merchant_id=${region.merchants.erabliere.merchant_id}`,
+      {
+        headers: { cookie },
+      },
+    );
+    assert.equal(other.status, 403);
   });
 
   test('heartbeats keep the stream alive and closing the client unsubscribes', async () => {

@@ -9,6 +9,7 @@ import {
   streamMerchantEvents,
   watchProducts,
 } from '../../modules/events/sse.ts';
+import { requireMerchantRole } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { metrics } from '../ops/metrics.ts';
 import { errorSchema, merchantRateLimit, requireMerchant } from './merchant-api.routes.ts';
@@ -64,14 +65,25 @@ export default async function streamRoutes(app: FastifyInstance, ctx: AppContext
         tags: ['merchant'],
         summary: 'Merchant live events (Server-Sent Events)',
         description:
-          'text/event-stream of the merchant’s own events: `order` {order_id, merchant_id, status} and `stock` {product_id, sku, location_id, merchant_id, available}. Heartbeat every 20 s.',
+          'text/event-stream of the merchant’s own events: `order` {order_id, merchant_id, status} and `stock` {product_id, sku, location_id, merchant_id, available}. Heartbeat every 20 s. Authenticated by API key, or by the session of a signed-in owner or staff member (merchant_id selects the merchant when the user works for several).',
         security: [{ apiKey: [] }],
+        querystring: z.object({
+          merchant_id: z.coerce.number().int().positive().optional(),
+          lang: z.enum(['fr', 'en']).optional(),
+        }),
         produces: ['text/event-stream'],
         response: { 401: errorSchema },
       },
     },
     async (req, reply) => {
-      const merchantId = await requireMerchant(req, ctx.database.db);
+      // A POS authenticates with its API key; the back-office dashboard with the signed-in user's session.
+      const merchantId = req.headers.authorization
+        ? await requireMerchant(req, ctx.database.db)
+        : (
+            await requireMerchantRole(req, ctx, {
+              merchantId: (req.query as { merchant_id?: number }).merchant_id,
+            })
+          ).merchantId;
       reply.hijack();
       streamMerchantEvents(ctx.events, merchantId, req.raw, reply.raw);
     },
