@@ -169,16 +169,14 @@ describe(`impact figures (${TEST_DB_KIND})`, () => {
   test('gift-card float and redemptions appear in the figures', async () => {
     await setParticipation(db, r.merchants.erabliere.merchant_id, true);
     const card = await issueGiftCard(db, { paidCents: 5000, associationId: r.associations.aylmer });
-    await db
-      .transaction()
-      .execute((trx) =>
-        redeemGiftCard(trx, {
-          code: card.code,
-          merchantId: r.merchants.erabliere.merchant_id,
-          amountCents: 1200,
-          orderRef: 'g1',
-        }),
-      );
+    await db.transaction().execute((trx) =>
+      redeemGiftCard(trx, {
+        code: card.code,
+        merchantId: r.merchants.erabliere.merchant_id,
+        amountCents: 1200,
+        orderRef: 'g1',
+      }),
+    );
     const f = await impactFigures(db, {
       from: '2000-01-01T00:00:00.000Z',
       to: '2100-01-01T00:00:00.000Z',

@@ -41,7 +41,7 @@ export default async function campaignPageRoutes(app: FastifyInstance, ctx: AppC
       async (req, reply) => {
         const { slug } = req.params as z.infer<typeof slugParams>;
         const c = await getCampaignBySlug(db, slug);
-        if (!c || !c.published) throw notFound('campaign');
+        if (!c?.published) throw notFound('campaign');
         const now = new Date().toISOString();
         const running = c.starts_at <= now && c.ends_at > now;
         const [featured, association] = await Promise.all([
