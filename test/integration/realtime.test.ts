@@ -78,7 +78,11 @@ describe('real-time stock (SSE)', () => {
     await p.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(p.app.server.address() as AddressInfo).port}`;
   });
-  after(() => p.close());
+  after(async () => {
+    // Keep-alive sockets of fetch would otherwise hold the server's close.
+    p.app.server.closeAllConnections();
+    await p.close();
+  });
 
   const sync = (b: string, key: string, rows: object[]) =>
     fetch(`${b}/api/v1/merchant/inventory`, {
