@@ -6,6 +6,8 @@ import {
   CATEGORY_MATERIALS,
   CATEGORY_EN as CATEGORY_NAMES_EN,
   CATEGORY_WEIGHTS,
+  CHEAP_TYPES,
+  EXPENSIVE_TYPES,
   FAMILY_NAMES,
   FOOD_CATEGORIES,
   FOOD_LABELS,
@@ -473,7 +475,8 @@ function describe(rng: Rng, cat: number, brand: string | null): ProductDescripti
   const title_en = capitalise(enTitle);
 
   const [min, max] = c.price;
-  const dollars = min * (max / min) ** (rng.next() ** 1.6);
+  const [lo, hi] = EXPENSIVE_TYPES.test(sing) ? [0.55, 1] : CHEAP_TYPES.test(sing) ? [0, 0.3] : [0.15, 0.65];
+  const dollars = min * (max / min) ** (lo + (hi - lo) * rng.next());
   const label = rng.chance(Math.min(0.95, c.qc * LABEL_SCALE))
     ? rng.pick(food ? FOOD_LABELS : NONFOOD_LABELS)
     : null;

@@ -525,8 +525,17 @@ export const CATEGORY_BRAND_WORDS: Record<number, RegExp> = {
   9: /Savonnerie|Rucher|Miellerie/,
   10: /Quincaillerie|Magasin Général|Coop/,
   11: /Électro/,
-  12: /Atelier|Poterie|Bijouterie|Savonnerie|Ébénisterie|Délices/,
+  12: /Atelier|Poterie|Bijouterie|Savonnerie|Ébénisterie/,
   13: /Animalerie|Coop/,
   14: /Boutique|Jouets|Maison/,
   15: /Ferme|Coop|Quincaillerie|Vergers/,
 };
+
+/**
+ * Where a type's price sits in its category's range (log scale): big-ticket items near the top,
+ * small items near the bottom, the rest in the middle.
+ */
+export const EXPENSIVE_TYPES =
+  /^(vélo|canot|kayak|souffleuse|tondeuse|ordinateur|téléviseur|téléphone|poussette|siège d'auto|lit de bébé|table|pneu|scie|perceuse|planche à neige|ski de fond|tente|console|tablette|manteau|habit de neige|botte de ski|sculpture|tableau|courtepointe|aquarium|vin|cidre de glace|sac de couchage|échelle|chaise|étagère|miroir|tapis|patin|bâton de hockey|parfum|haut-parleur)/;
+export const CHEAP_TYPES =
+  /^(vis|ampoule|câble|carte de souhaits|magazine|chaussette|mitaine|tuque|casquette|gant|baume|brosse à dents|savon|semence|compost|terreau|biscuit|croustilles|baguette|croissant|gâterie|jouet pour chien|cretons|gruau|thé|tisane|eau|boisson|bière|jus|ketchup|sauce|farine|épices|œufs|yogourt|chandelle|cadre|jouet$|peluche|cerf-volant|voiture miniature|couche|biberon|t-shirt|livre usagé|album|tasse|déodorant|shampoing|vitamine|crème|chargeur|souris|litière|laisse|collier|pain|confiture|miel|saucisse|pâtes|ballon)/;
