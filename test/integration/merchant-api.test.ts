@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { generateApiKey } from '../../src/modules/merchants/index.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
@@ -320,6 +321,41 @@ describe('merchant POS API', () => {
     }
     const inv = doc.paths['/api/v1/merchant/inventory'].put;
     assert.ok(JSON.stringify(inv).includes('"example"'));
+  });
+
+  test('the merchant API is rate limited per API key, not per IP', async () => {
+    const fresh = generateApiKey();
+    await p.context.database.db
+      .insertInto('api_keys')
+      .values({
+        merchant_id: region.merchants.sports.merchant_id,
+        name: 'POS 2',
+        prefix: fresh.prefix,
+        key_hash: fresh.hash,
+      })
+      .execute();
+    const sports = `Bearer ${fresh.key}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 31; i++) {
+      const r = await p.app.inject({
+        url: '/api/v1/merchant/feeds/local-inventory',
+        headers: { authorization: sports },
+      });
+      statuses.push(r.statusCode);
+    }
+    assert.deepEqual(statuses.slice(0, 30), new Array(30).fill(200));
+    assert.equal(statuses[30], 429);
+    const limited = await p.app.inject({
+      url: '/api/v1/merchant/feeds/local-inventory?lang=en',
+      headers: { authorization: sports },
+    });
+    assert.equal(limited.json().error.code, 'rate_limited');
+    // Same IP, another merchant's key: its own budget.
+    const other = await p.app.inject({
+      url: '/api/v1/merchant/feeds/local-inventory',
+      headers: { authorization: erab },
+    });
+    assert.equal(other.statusCode, 200);
   });
 
   test('failed authentications are throttled per IP; rate limit headers per key', async () => {
