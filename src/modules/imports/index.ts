@@ -569,9 +569,10 @@ export async function applyImport(
       for (const r of rows) ids.set(r.sku, r.id);
     }
     const stockRows = checked.valid.filter((v) => v.data.on_hand !== null && v.locationId !== undefined);
+    // Products created by this import have no stock yet: only existing ones are looked up.
     const levels = await levelsOf(
       trx,
-      stockRows.map((v) => ids.get(v.data.sku) as number),
+      stockRows.filter((v) => v.productId !== undefined).map((v) => ids.get(v.data.sku) as number),
     );
     const writes: { product_id: number; location_id: number; on_hand: number }[] = [];
     const changes: AvailabilityChange[] = [];
