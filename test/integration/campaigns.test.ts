@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../src/db/schema.ts';
 import { type AppError, ValidationError } from '../../src/lib/errors.ts';
+import { seedDemoCampaigns } from '../../src/modules/campaigns/demo.ts';
 import {
   activeCampaigns,
   consumePromoCode,
@@ -187,5 +188,21 @@ describe(`campaigns and promo codes (${TEST_DB_KIND})`, () => {
       validatePromoCode(db, { code: 'NOPE', lines }),
       (e: AppError) => e.messageKey === 'promo.unknown',
     );
+  });
+
+  test('demo campaigns: a regional one, one per association, card accepted by approved merchants; idempotent', async () => {
+    const before = (await db.selectFrom('campaigns').select('id').execute()).length;
+    await db.deleteFrom('campaigns').execute();
+    const res = await seedDemoCampaigns(db);
+    assert.equal(res.campaigns, 3);
+    assert.equal((await seedDemoCampaigns(db)).campaigns, 0);
+    const active = await activeCampaigns(db, { associationId: r.associations.aylmer });
+    assert.deepEqual(
+      active.map((c) => c.slug),
+      ['achat-local-outaouais', 'achetez-aylmer'],
+    );
+    const accepting = await db.selectFrom('gift_card_merchants').select('merchant_id').execute();
+    assert.equal(accepting.length, 2);
+    assert.ok(before > 0);
   });
 });

@@ -1,0 +1,60 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { createCampaign, createPromoCode } from './index.ts';
+
+/**
+ * Demo content for the associations' tools (call after the demo merchants exist): a regional
+ * "achat local" campaign and one local campaign per association, each running for 60 days from
+ * `now`, with a promo code; every approved merchant accepts the regional gift card. Idempotent:
+ * does nothing when campaigns already exist.
+ */
+export async function seedDemoCampaigns(db: Kysely<DB>, now = new Date()) {
+  const existing = await db.selectFrom('campaigns').select('id').limit(1).executeTakeFirst();
+  if (existing) return { campaigns: 0 };
+  const starts_at = new Date(now.getTime() - 86400_000).toISOString();
+  const ends_at = new Date(now.getTime() + 60 * 86400_000).toISOString();
+  const regional = await createCampaign(db, {
+    slug: 'achat-local-outaouais',
+    title_fr: 'L’Outaouais, j’achète ici',
+    title_en: 'Outaouais: I buy here',
+    body_fr:
+      'Une campagne régionale avec les commerçants, les associations et les partenaires économiques : chaque achat fait ici fait vivre nos rues principales.\n\nCherchez un produit, réservez-le en ligne, passez le chercher en magasin.',
+    body_en:
+      'A regional campaign with merchants, associations and economic partners: every purchase made here keeps our main streets alive.\n\nSearch for a product, reserve it online, pick it up in store.',
+    starts_at,
+    ends_at,
+  });
+  await createPromoCode(db, regional.id, { code: 'OUTAOUAIS10', kind: 'percent', value: 10, max_uses: 1000 });
+  const associations = await db
+    .selectFrom('associations')
+    .select(['id', 'slug', 'short_name'])
+    .orderBy('id')
+    .execute();
+  for (const a of associations) {
+    const c = await createCampaign(db, {
+      slug: `achetez-${a.slug}`,
+      association_id: a.id,
+      title_fr: `Achetez ${a.short_name}`,
+      title_en: `Buy ${a.short_name}`,
+      body_fr: `Les commerces membres de ${a.short_name} vous attendent : découvrez-les sur la carte et en ligne.`,
+      body_en: `The member businesses of ${a.short_name} are waiting for you: discover them on the map and online.`,
+      starts_at,
+      ends_at,
+    });
+    await createPromoCode(db, c.id, {
+      code: `${a.slug.toUpperCase().replace(/[^A-Z0-9]/g, '')}5`.slice(0, 30),
+      kind: 'amount',
+      value: 500,
+      min_subtotal_cents: 2500,
+      max_uses: 200,
+    });
+  }
+  const merchants = await db.selectFrom('merchants').select('id').where('status', '=', 'approved').execute();
+  for (let i = 0; i < merchants.length; i += 500)
+    await db
+      .insertInto('gift_card_merchants')
+      .values(merchants.slice(i, i + 500).map((m) => ({ merchant_id: m.id })))
+      .onConflict((oc) => oc.column('merchant_id').doNothing())
+      .execute();
+  return { campaigns: associations.length + 1 };
+}
