@@ -2,10 +2,10 @@ import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { getPublicProduct } from '../catalog/index.ts';
 import { haversineKm } from '../common/geo.ts';
-import { isOpenAt, parseHours } from '../common/hours.ts';
+import { parseHours } from '../common/hours.ts';
 import { fold, parseQuery } from './normalize.ts';
 import { reference } from './reference.ts';
-import { invalid, type Lang, resolvePoint } from './search.service.ts';
+import { clock, invalid, type Lang, openAt, resolvePoint } from './search.service.ts';
 
 export interface Suggestion {
   type: 'product' | 'merchant' | 'category';
@@ -23,8 +23,7 @@ export async function suggest(
   if (words.length === 0) return { suggestions: [] };
   const ref = await reference(database);
   const foldedWords = words.map((w) => w.word);
-  const hasAll = (folded: string) => {
-    const tokens = folded.split(/[^a-z0-9]+/);
+  const hasAll = (tokens: string[]) => {
     return foldedWords.every((w, i) =>
       i === foldedWords.length - 1 ? tokens.some((t) => t.startsWith(w)) : tokens.includes(w),
     );
@@ -33,7 +32,7 @@ export async function suggest(
   const out: Suggestion[] = [];
   for (const c of ref.categories) {
     if (out.length >= 2) break;
-    if (hasAll(c.folded))
+    if (hasAll(c.tokens))
       out.push({
         type: 'category',
         text: lang === 'fr' ? c.name_fr : c.name_en,
@@ -43,7 +42,7 @@ export async function suggest(
   let merchants = 0;
   for (const m of ref.merchants) {
     if (merchants >= 3) break;
-    if (hasAll(m.folded)) {
+    if (hasAll(m.tokens)) {
       out.push({ type: 'merchant', text: m.name, url: `/${lang}/m/${m.slug}` });
       merchants++;
     }
@@ -53,7 +52,7 @@ export async function suggest(
       ? `{title_terms} : (${words
           .map(
             (w) =>
-              `(${[...w.terms.map((t) => `"${t}"`), ...(w.prefix ? [`"${w.word}"*`] : [])].join(' OR ')})`,
+              `(${[...w.terms.map((t) => `"${t}"`), ...(w.prefix && w.word.length >= 2 ? [`"${w.word}"*`] : [])].join(' OR ')})`,
           )
           .join(' AND ')})`
       : words
@@ -65,16 +64,20 @@ export async function suggest(
   const hits =
     database.kind === 'sqlite'
       ? await sql<{ title_fr: string; title_en: string }>`select p.title_fr, p.title_en
-          from (select rowid as id from search_fts where search_fts match ${expr} order by rank limit 40) h
+          from (select rowid as id from search_fts where search_fts match ${expr} limit 40) h
           join products p on p.id = h.id where p.status = 'active'`.execute(database.db)
       : await sql<{ title_fr: string; title_en: string }>`select p.title_fr, p.title_en
-          from (select d.product_id as id, ts_rank(d.tsv, q) as r from search_documents d, to_tsquery('simple', ${expr}) q
-                where d.tsv @@ q order by r desc, d.product_id limit 40) h
-          join products p on p.id = h.id where p.status = 'active' order by h.r desc, h.id`.execute(
-          database.db,
-        );
+          from (select d.product_id as id from search_documents d, to_tsquery('simple', ${expr}) q
+                where d.tsv @@ q order by d.product_id limit 40) h
+          join products p on p.id = h.id where p.status = 'active' order by h.id`.execute(database.db);
   const seen = new Set<string>();
-  for (const h of hits.rows) {
+  // The shortest titles first: the most generic completions of what is typed.
+  const rows = [...hits.rows].sort(
+    (a, b) =>
+      (lang === 'en' ? a.title_en || a.title_fr : a.title_fr).length -
+      (lang === 'en' ? b.title_en || b.title_fr : b.title_fr).length,
+  );
+  for (const h of rows) {
     const text = lang === 'en' ? h.title_en || h.title_fr : h.title_fr;
     const key = fold(text);
     if (seen.has(key)) continue;
@@ -149,13 +152,13 @@ export async function listMerchants(database: Database, params: DirectoryParams)
     catsOf.set(Number(c.merchant_id), list);
   }
   const descOf = new Map(descs.map((d) => [Number(d.id), fold(`${d.description_fr} ${d.description_en}`)]));
-  const now = params.now ?? new Date();
+  const at = clock(params.now ?? new Date(), ref.timezone);
   const best = new Map<number, { loc: (typeof locations)[number]; d: number; open: boolean }>();
   for (const l of locations) {
     const mid = Number(l.merchant_id);
     const d = haversineKm(point.lat, point.lng, l.lat, l.lng);
     if (d > radius) continue;
-    const open = isOpenAt(parseHours(l.hours_json), now, ref.timezone);
+    const open = openAt(parseHours(l.hours_json), at);
     if (params.open_now && !open) continue;
     const prev = best.get(mid);
     if (!prev || d < prev.d) best.set(mid, { loc: l, d, open });

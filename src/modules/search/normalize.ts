@@ -169,7 +169,11 @@ export function documentTerms(...texts: (string | null | undefined)[]): string {
 export interface QueryWord {
   /** The folded word as typed. */
   word: string;
-  /** Terms that match it exactly (word, singular, stems). */
+  /**
+   * Terms that match it: its French and English stems (every indexed word is also indexed under
+   * its stems, so the stems alone find singular and plural forms), or the word itself when it has
+   * no stem (numbers, words of 1-2 letters).
+   */
   terms: string[];
   /** Last word of an as-you-type query: also matches indexed terms starting with `word`. */
   prefix: boolean;
@@ -190,9 +194,18 @@ export function parseQuery(q: string, opts: { prefixLast?: boolean } = {}): Quer
   const chosen = (meaningful.length > 0 ? meaningful : []).slice(0, MAX_QUERY_WORDS);
   return chosen.map((word, i) => ({
     word,
-    terms: termsOf(word),
+    terms: queryTerms(word),
     prefix: Boolean(opts.prefixLast) && i === chosen.length - 1 && word.length >= 2,
   }));
+}
+
+/** The fewest terms that find every indexed form of a word (see QueryWord.terms). */
+export function queryTerms(word: string): string[] {
+  const all = termsOf(word);
+  const s = singular(word);
+  if (/^\d+$/.test(s) || s.length <= 2) return all;
+  const stems = [...new Set([frStemmer.stem(s), enStemmer.stem(s)])].filter((t) => t.length > 0);
+  return stems.length ? stems : all;
 }
 
 /** Damerau-Levenshtein distance-1 variants of a word (deletions, substitutions, insertions, transpositions). */

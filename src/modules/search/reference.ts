@@ -8,12 +8,23 @@ export interface Category {
   name_fr: string;
   name_en: string;
   folded: string;
+  tokens: string[];
 }
 export interface MerchantRef {
   id: number;
   slug: string;
   name: string;
   folded: string;
+  tokens: string[];
+}
+export interface LocationRef {
+  id: number;
+  merchant_id: number;
+  lat: number;
+  lng: number;
+  pickup: number;
+  delivery_radius_km: number;
+  hours_json: string;
 }
 export interface Reference {
   at: number;
@@ -26,6 +37,8 @@ export interface Reference {
   associations: { id: number; slug: string; name: string; members: Set<number> }[];
   memberships: Map<number, number[]>;
   municipalities: { name: string; folded: string; lat: number; lng: number }[];
+  /** Every location of an approved merchant (a few tens of thousands at most: kept in memory). */
+  locations: LocationRef[];
   center: { lat: number; lng: number };
   timezone: string;
 }
@@ -56,7 +69,7 @@ export function clearReferenceCache(database: Database): void {
 
 async function load(database: Database): Promise<Reference> {
   const db = database.db;
-  const [cats, merchants, assoc, members, munis, region] = await Promise.all([
+  const [cats, merchants, assoc, members, munis, region, locs] = await Promise.all([
     db.selectFrom('categories').select(['id', 'slug', 'name_fr', 'name_en']).orderBy('position').execute(),
     db
       .selectFrom('merchants')
@@ -72,13 +85,25 @@ async function load(database: Database): Promise<Reference> {
       center_lng: number;
       timezone: string;
     }>`select center_lat, center_lng, timezone from region_settings where id = 1`.execute(db),
+    db
+      .selectFrom('locations as l')
+      .innerJoin('merchants as m', 'm.id', 'l.merchant_id')
+      .select(['l.id', 'l.merchant_id', 'l.lat', 'l.lng', 'l.pickup', 'l.delivery_radius_km', 'l.hours_json'])
+      .where('m.status', '=', 'approved')
+      .orderBy('l.id')
+      .execute(),
   ]);
-  const categories = cats.map((c) => ({ ...c, id: Number(c.id), folded: fold(`${c.name_fr} ${c.name_en}`) }));
+  const tokens = (folded: string) => folded.split(/[^a-z0-9]+/).filter(Boolean);
+  const categories = cats.map((c) => {
+    const folded = fold(`${c.name_fr} ${c.name_en}`);
+    return { ...c, id: Number(c.id), folded, tokens: tokens(folded) };
+  });
   const ms = merchants.map((m) => ({
     id: Number(m.id),
     slug: m.slug,
     name: m.display_name,
     folded: fold(m.display_name),
+    tokens: tokens(fold(m.display_name)),
   }));
   const memberships = new Map<number, number[]>();
   const assocs = assoc.map((a) => ({
@@ -107,6 +132,13 @@ async function load(database: Database): Promise<Reference> {
     merchantById: new Map(ms.map((m) => [m.id, m])),
     associations: assocs,
     memberships,
+    locations: locs.map((l) => ({
+      ...l,
+      id: Number(l.id),
+      merchant_id: Number(l.merchant_id),
+      pickup: Number(l.pickup),
+      delivery_radius_km: Number(l.delivery_radius_km),
+    })),
     municipalities: munis.map((m) => ({ name: m.name, folded: fold(m.name), lat: m.lat, lng: m.lng })),
     center: r ? { lat: r.center_lat, lng: r.center_lng } : { lat: 45.4765, lng: -75.7013 },
     timezone: r?.timezone ?? 'America/Toronto',

@@ -1,11 +1,11 @@
-import { type RawBuilder, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { parseImages } from '../catalog/index.ts';
 import { boundingBox, haversineKm } from '../common/geo.ts';
-import { isOpenAt, parseHours } from '../common/hours.ts';
+import { localDayAndTime, type OpeningHours, parseHours } from '../common/hours.ts';
 import { editsOne, fold, parseQuery, type QueryWord } from './normalize.ts';
-import { type Reference, reference } from './reference.ts';
+import { type LocationRef, type Reference, reference } from './reference.ts';
 
 export type Lang = 'fr' | 'en';
 export type SortKey = 'relevance' | 'distance' | 'price_asc' | 'price_desc';
@@ -40,9 +40,14 @@ export interface SearchParams {
 export const RANKING = { text: 1, proximity: 0.5, inStock: 0.3, quebec: 0.15 } as const;
 
 /** Most candidate products read from the text index per query (best text matches first). */
-export const MAX_TEXT_HITS = 20_000;
-/** Most offers considered for a query without words (browse by filters near a point). */
+export const MAX_TEXT_HITS = 100_000;
+/** Most products considered for a query without words (browse by filters near a point). */
 export const MAX_BROWSE_OFFERS = 5_000;
+/**
+ * Most products near the point scored per query (the best text matches). Beyond it, `total` and
+ * facet counts cover these best matches only and the response says `approximate: true`.
+ */
+export const MAX_SCORED_PRODUCTS = 3_000;
 
 interface Candidate {
   product_id: number;
@@ -125,64 +130,139 @@ function matchExpr(database: Database, words: QueryWord[], mode: 'all' | 'any'):
   if (database.kind === 'sqlite') {
     const groups = words.map((w) => {
       const alts = w.terms.map((t) => `"${t}"`);
-      if (w.prefix) alts.push(`"${w.word}"*`);
+      if (w.prefix && w.word.length >= 3) alts.push(`"${w.word}"*`);
       return `(${alts.join(' OR ')})`;
     });
     return groups.join(mode === 'all' ? ' AND ' : ' OR ');
   }
   const groups = words.map((w) => {
     const alts = w.terms.map((t) => t);
-    if (w.prefix) alts.push(`${w.word}:*`);
+    if (w.prefix && w.word.length >= 3) alts.push(`${w.word}:*`);
     return `(${alts.join(' | ')})`;
   });
   return groups.join(mode === 'all' ? ' & ' : ' | ');
 }
 
-const OFFER_COLUMNS =
-  sql.raw(`p.id as product_id, p.merchant_id, p.category_id, p.quebec_label, p.price_cents, p.gtin,
-  l.id as location_id, l.lat, l.lng, l.pickup, l.delivery_radius_km, l.hours_json,
-  coalesce(i.on_hand - i.reserved, 0) as available`);
+interface Hit {
+  product_id: number;
+  merchant_id: number;
+  bm: number;
+}
 
-async function textCandidates(
-  database: Database,
-  expr: string,
-  box: ReturnType<typeof boundingBox>,
-  titleOnly = false,
-): Promise<Candidate[]> {
-  const hits: RawBuilder<unknown> =
+/** Text hits: product, merchant and the backend's relevance (SQLite FTS5 BM25, PostgreSQL ts_rank). */
+async function textHits(database: Database, expr: string): Promise<Hit[]> {
+  const r =
     database.kind === 'sqlite'
-      ? sql`select rowid as product_id, -bm25(search_fts, 4.0, 1.0) as bm from search_fts
-          where search_fts match ${titleOnly ? `{title_terms} : (${expr})` : expr} order by rank limit ${MAX_TEXT_HITS}`
-      : sql`select d.product_id, ts_rank(d.tsv, q) as bm from search_documents d, to_tsquery('simple', ${expr}) q
-          where d.tsv @@ q order by bm desc limit ${MAX_TEXT_HITS}`;
-  const r = await sql<Candidate>`with hits as (${hits})
-    select ${OFFER_COLUMNS}, h.bm
-    from hits h
-    join products p on p.id = h.product_id
-    join merchants m on m.id = p.merchant_id
-    join locations l on l.merchant_id = p.merchant_id
-    left join inventory_levels i on i.product_id = p.id and i.location_id = l.id
-    where p.status = 'active' and m.status = 'approved'
-      and l.lat between ${box.minLat} and ${box.maxLat} and l.lng between ${box.minLng} and ${box.maxLng}`.execute(
-    database.db,
-  );
+      ? await sql<Hit>`select f.rowid as product_id, d.merchant_id, -bm25(search_fts, 4.0, 1.0) as bm
+          from search_fts f join search_documents d on d.product_id = f.rowid
+          where search_fts match ${expr} limit ${MAX_TEXT_HITS}`.execute(database.db)
+      : await sql<Hit>`select d.product_id, d.merchant_id, ts_rank(d.tsv, q) as bm
+          from search_documents d, to_tsquery('simple', ${expr}) q
+          where d.tsv @@ q limit ${MAX_TEXT_HITS}`.execute(database.db);
   return r.rows;
 }
 
-async function browseCandidates(
+const idList = (database: Database, ids: number[]) =>
+  database.kind === 'sqlite'
+    ? sql`(select value from json_each(${JSON.stringify(ids)}))`
+    : sql`(select unnest(${ids}::int[]))`;
+
+interface ProductRow {
+  id: number;
+  merchant_id: number;
+  category_id: number | null;
+  quebec_label: string | null;
+  price_cents: number;
+  gtin: string | null;
+}
+
+/**
+ * Offers near the point: every product (of the hits, or of nearby merchants when there are no
+ * words) at each of its merchant's locations within the radius, with live availability.
+ */
+async function offerCandidates(
   database: Database,
-  box: ReturnType<typeof boundingBox>,
+  nearby: Map<number, LocationRef[]>,
+  hits: Hit[] | undefined,
+  stats: { capped: boolean },
 ): Promise<Candidate[]> {
-  const r = await sql<Candidate>`select ${OFFER_COLUMNS}, 0 as bm
-    from locations l
-    join merchants m on m.id = l.merchant_id
-    join products p on p.merchant_id = l.merchant_id
-    left join inventory_levels i on i.product_id = p.id and i.location_id = l.id
-    where p.status = 'active' and m.status = 'approved'
-      and l.lat between ${box.minLat} and ${box.maxLat} and l.lng between ${box.minLng} and ${box.maxLng}
-    order by p.id, l.id
-    limit ${MAX_BROWSE_OFFERS}`.execute(database.db);
-  return r.rows;
+  let products: ProductRow[];
+  const bmOf = new Map<number, number>();
+  if (hits) {
+    let near = hits.filter((h) => nearby.has(Number(h.merchant_id)));
+    if (near.length > MAX_SCORED_PRODUCTS) {
+      // Very common words: only the best text matches near the point are scored and counted.
+      near = near
+        .sort((a, b) => Number(b.bm) - Number(a.bm) || a.product_id - b.product_id)
+        .slice(0, MAX_SCORED_PRODUCTS);
+      stats.capped = true;
+    }
+    const ids: number[] = [];
+    for (const h of near) {
+      ids.push(Number(h.product_id));
+      bmOf.set(Number(h.product_id), Number(h.bm));
+    }
+    if (ids.length === 0) return [];
+    const r =
+      await sql<ProductRow>`select id, merchant_id, category_id, quebec_label, price_cents, gtin from products
+      where id in ${idList(database, ids)} and status = 'active'`.execute(database.db);
+    products = r.rows;
+  } else {
+    const merchants = [...nearby.keys()];
+    if (merchants.length === 0) return [];
+    const r =
+      await sql<ProductRow>`select id, merchant_id, category_id, quebec_label, price_cents, gtin from products
+      where merchant_id in ${idList(database, merchants)} and status = 'active' order by id limit ${MAX_BROWSE_OFFERS}`.execute(
+        database.db,
+      );
+    products = r.rows;
+    if (products.length >= MAX_BROWSE_OFFERS) stats.capped = true;
+  }
+  if (products.length === 0) return [];
+  const stock = await sql<{
+    product_id: number;
+    location_id: number;
+    available: number;
+  }>`select product_id, location_id,
+      on_hand - reserved as available from inventory_levels where product_id in ${idList(
+        database,
+        products.map((p) => Number(p.id)),
+      )}`.execute(database.db);
+  const avail = new Map<string, number>();
+  for (const s of stock.rows) avail.set(`${s.product_id}:${s.location_id}`, Number(s.available));
+  const out: Candidate[] = [];
+  for (const p of products) {
+    const pid = Number(p.id);
+    for (const l of nearby.get(Number(p.merchant_id)) ?? []) {
+      out.push({
+        product_id: pid,
+        merchant_id: Number(p.merchant_id),
+        category_id: p.category_id === null ? null : Number(p.category_id),
+        quebec_label: p.quebec_label,
+        price_cents: Number(p.price_cents),
+        gtin: p.gtin,
+        location_id: l.id,
+        lat: l.lat,
+        lng: l.lng,
+        pickup: l.pickup,
+        delivery_radius_km: l.delivery_radius_km,
+        hours_json: l.hours_json,
+        available: avail.get(`${pid}:${l.id}`) ?? 0,
+        bm: bmOf.get(pid) ?? 0,
+      });
+    }
+  }
+  return out;
+}
+
+/** The local weekday and time once per request (Intl formatting is far too slow to run per offer). */
+export function clock(now: Date, timeZone: string) {
+  return localDayAndTime(now, timeZone);
+}
+
+/** Whether opening hours include a local weekday and time. */
+export function openAt(hours: OpeningHours, at: ReturnType<typeof clock>): boolean {
+  return (hours[at.day] ?? []).some(([open, close]) => at.time >= open && at.time < close);
 }
 
 const hoursCache = new Map<string, ReturnType<typeof parseHours>>();
@@ -221,21 +301,44 @@ export async function search(database: Database, params: SearchParams) {
   const point = await resolvePoint(database, ref, params);
   const box = boundingBox(point.lat, point.lng, radius);
 
+  // Locations within the radius, by merchant (the reference data keeps them in memory).
+  const nearby = new Map<number, LocationRef[]>();
+  for (const l of ref.locations) {
+    if (l.lat < box.minLat || l.lat > box.maxLat || l.lng < box.minLng || l.lng > box.maxLng) continue;
+    if (merchant && l.merchant_id !== merchant.id) continue;
+    if (association && !association.members.has(l.merchant_id)) continue;
+    const list = nearby.get(l.merchant_id);
+    if (list) list.push(l);
+    else nearby.set(l.merchant_id, [l]);
+  }
+
   let words = parseQuery(params.q ?? '', { prefixLast: true });
   let relaxed = false;
+  const stats = { capped: false };
   let candidates: Candidate[];
   if (words.length === 0) {
-    candidates = await browseCandidates(database, box);
+    candidates = await offerCandidates(database, nearby, undefined, stats);
   } else {
     words = await expandTypos(database, words);
-    candidates = await textCandidates(database, matchExpr(database, words, 'all'), box);
+    candidates = await offerCandidates(
+      database,
+      nearby,
+      await textHits(database, matchExpr(database, words, 'all')),
+      stats,
+    );
     if (candidates.length === 0 && words.length > 1) {
       relaxed = true;
-      candidates = await textCandidates(database, matchExpr(database, words, 'any'), box);
+      candidates = await offerCandidates(
+        database,
+        nearby,
+        await textHits(database, matchExpr(database, words, 'any')),
+        stats,
+      );
     }
   }
 
   const now = params.now ?? new Date();
+  const at = clock(now, ref.timezone);
   let maxBm = 0;
   for (const c of candidates) if (Number(c.bm) > maxBm) maxBm = Number(c.bm);
   // Best offer of each product (then of each GTIN) within the radius, after filters.
@@ -257,7 +360,7 @@ export async function search(database: Database, params: SearchParams) {
     if (association && !association.members.has(Number(c.merchant_id))) continue;
     if (merchant && Number(c.merchant_id) !== merchant.id) continue;
     if (!ref.merchantById.has(Number(c.merchant_id))) continue;
-    if (params.open_now && !isOpenAt(hoursOf(c.hours_json), now, ref.timezone)) continue;
+    if (params.open_now && !openAt(hoursOf(c.hours_json), at)) continue;
     const text = maxBm > 0 ? Number(c.bm) / maxBm : 0;
     const score =
       RANKING.text * text +
@@ -304,7 +407,7 @@ export async function search(database: Database, params: SearchParams) {
     results.push(s);
   }
 
-  const facets = computeFacets(ref, results, lang, now);
+  const facets = computeFacets(ref, results, lang, at);
   const slice = results.slice((page - 1) * perPage, page * perPage);
   const details = await loadDetails(database, slice);
   return {
@@ -313,6 +416,7 @@ export async function search(database: Database, params: SearchParams) {
     per_page: perPage,
     point: { lat: point.lat, lng: point.lng, source: point.source, radius_km: radius },
     relaxed,
+    approximate: stats.capped,
     results: slice.map((s) => {
       const d = details.get(s.product_id);
       const title = d ? (lang === 'en' ? d.title_en || d.title_fr : d.title_fr) : '';
@@ -348,7 +452,7 @@ export async function search(database: Database, params: SearchParams) {
   };
 }
 
-function computeFacets(ref: Reference, results: Scored[], lang: Lang, now: Date) {
+function computeFacets(ref: Reference, results: Scored[], lang: Lang, at: ReturnType<typeof clock>) {
   const count = <K>(key: (s: Scored) => K | K[] | null | undefined) => {
     const m = new Map<K, number>();
     for (const s of results) {
@@ -381,7 +485,7 @@ function computeFacets(ref: Reference, results: Scored[], lang: Lang, now: Date)
     if (s.available > 0) inStock++;
     if (Number(s.pickup)) pickup++;
     if (Number(s.delivery_radius_km) > 0 && Number(s.delivery_radius_km) >= s.distance_km) delivery++;
-    if (isOpenAt(hoursOf(s.hours_json), now, ref.timezone)) openNow++;
+    if (openAt(hoursOf(s.hours_json), at)) openNow++;
   }
   return {
     category,

@@ -1,0 +1,269 @@
+// Search benchmark through HTTP (npm run bench:search). Prints figures; results go in
+// docs/PERFORMANCE.md ("Search").
+//
+//   npx node bench/search.ts [--sqlite /work/bench-data/sqlite-1m] [--pg postgres://...] [--duration 10]
+//                            [--merchants 20000 --products 1000000]   # seeds a missing dataset first
+//                            [--skip-pg] [--skip-sqlite]
+//
+// For each backend it starts a real server (`comptoir serve`, a child process on a loopback port),
+// then drives it with autocannon: the `queries` of the Outaouais retail vocabulary, random user
+// positions in the region (a municipality plus jitter), 10 km radius, top 20, facets on; at 1 and 16
+// connections; and the suggest endpoint with prefixes of the same queries. Latency percentiles are
+// computed from every response time; RSS is the server's VmRSS / VmHWM after the runs.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { openDatabase } from '../src/db/database.ts';
+
+interface Instance extends PromiseLike<{ errors: number; non2xx: number }> {
+  on(event: 'response', cb: (client: unknown, status: number, bytes: number, ms: number) => void): void;
+}
+const autocannon = createRequire(import.meta.url)('autocannon') as (
+  opts: Record<string, unknown>,
+) => Instance;
+
+const { values } = parseArgs({
+  options: {
+    sqlite: { type: 'string', default: '/work/bench-data/sqlite-1m' },
+    pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
+    'pg-schema': { type: 'string', default: 'bench_search_1m' },
+    duration: { type: 'string', default: '10' },
+    merchants: { type: 'string', default: '20000' },
+    products: { type: 'string', default: '1000000' },
+    'skip-pg': { type: 'boolean', default: false },
+    'skip-sqlite': { type: 'boolean', default: false },
+    variants: { type: 'string', default: 'default' },
+  },
+});
+const DURATION = Number(values.duration);
+const vocabulary = JSON.parse(readFileSync('/work/shared/data/outaouais-retail-vocabulary.json', 'utf8')) as {
+  queries: [string, number][];
+};
+const QUERIES = vocabulary.queries.map((q) => q[0]);
+
+function pgUrl(url: string, schema: string) {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema},public`);
+  return u.toString();
+}
+
+interface Muni {
+  lat: number;
+  lng: number;
+  spread_km: number;
+}
+
+async function municipalities(env: Record<string, string>): Promise<Muni[]> {
+  const database = openDatabase({
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.DATA_DIR ?? '/tmp',
+    lock: false,
+    poolSize: 1,
+  });
+  try {
+    const rows = await database.db.selectFrom('municipalities').select(['lat', 'lng', 'spread_km']).execute();
+    return rows.length ? rows : [{ lat: 45.4765, lng: -75.7013, spread_km: 10 }];
+  } finally {
+    await database.close();
+  }
+}
+
+async function productCount(env: Record<string, string>): Promise<number> {
+  const database = openDatabase({
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.DATA_DIR ?? '/tmp',
+    lock: false,
+  });
+  try {
+    const r = await database.db
+      .selectFrom('products')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
+  } catch {
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+function seed(env: Record<string, string>) {
+  console.log(`seeding ${values.merchants} merchants / ${values.products} products…`);
+  const r = spawnSync(
+    process.execPath,
+    [
+      'src/cli/main.ts',
+      'seed',
+      '--demo',
+      '--merchants',
+      values.merchants!,
+      '--products',
+      values.products!,
+      '--json',
+    ],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`seed failed (${r.status})`);
+  console.log(r.stdout.trim());
+}
+
+async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
+  const port = 38000 + Math.floor(Math.random() * 2000);
+  const child = spawn(process.execPath, ['src/cli/main.ts', 'serve'], {
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      SESSION_SECRET: randomBytes(24).toString('hex'),
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  for (let i = 0; i < 600 && !exited; i++) {
+    try {
+      const r = await fetch(`${base}/readyz`);
+      if (r.ok) return { child, base };
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill();
+  throw new Error('server did not become ready');
+}
+
+function rss(pid: number) {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+  return { rss_mb: Math.round(kb('VmRSS') / 1024), peak_mb: Math.round(kb('VmHWM') / 1024) };
+}
+
+let rng = 42;
+const random = () => {
+  rng = (rng * 1103515245 + 12345) & 0x7fffffff;
+  return rng / 0x7fffffff;
+};
+
+function searchPath(munis: Muni[], extra = '') {
+  const m = munis[Math.floor(random() * munis.length)]!;
+  const km = (random() - 0.5) * 2 * Math.max(1, m.spread_km);
+  const lat = m.lat + km / 111.32;
+  const lng =
+    m.lng + ((random() - 0.5) * 2 * Math.max(1, m.spread_km)) / (111.32 * Math.cos((m.lat * Math.PI) / 180));
+  const q = QUERIES[Math.floor(random() * QUERIES.length)]!;
+  return `/api/v1/search?q=${encodeURIComponent(q)}&lat=${lat.toFixed(5)}&lng=${lng.toFixed(5)}&radius_km=10&per_page=20${extra}`;
+}
+
+function suggestPath() {
+  const q = QUERIES[Math.floor(random() * QUERIES.length)]!;
+  const len = 3 + Math.floor(random() * Math.max(1, q.length - 2));
+  return `/api/v1/suggest?lang=fr&q=${encodeURIComponent(q.slice(0, len))}`;
+}
+
+function pct(sorted: number[], p: number) {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function run(base: string, name: string, connections: number, path: () => string) {
+  const times: number[] = [];
+  let errors = 0;
+  const instance = autocannon({
+    url: base,
+    connections,
+    duration: DURATION,
+    requests: [
+      {
+        setupRequest: (req: Record<string, unknown>) => ({ ...req, path: path() }),
+      },
+    ],
+  });
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    times.push(ms);
+    if (status >= 400) errors++;
+  });
+  const result = await instance;
+  times.sort((a, b) => a - b);
+  const row = {
+    run: name,
+    connections,
+    requests: times.length,
+    rps: Math.round(times.length / DURATION),
+    p50_ms: +pct(times, 50).toFixed(2),
+    p95_ms: +pct(times, 95).toFixed(2),
+    p99_ms: +pct(times, 99).toFixed(2),
+    errors: errors + result.errors + result.non2xx,
+  };
+  console.log(JSON.stringify(row));
+  return row;
+}
+
+async function bench(kind: 'sqlite' | 'postgres', env: Record<string, string>) {
+  if ((await productCount(env)) === 0) seed(env);
+  const products = await productCount(env);
+  const munis = await municipalities(env);
+  const { child, base } = await startServer(env);
+  const rows = [];
+  try {
+    // Warm-up: caches, JIT, the OS page cache.
+    for (let i = 0; i < 300; i++) await fetch(base + searchPath(munis));
+    for (let i = 0; i < 100; i++) await fetch(base + suggestPath());
+    const variants = values.variants!.split(',');
+    for (const v of variants) {
+      const extra = v === 'default' ? '' : `&${v}`;
+      rows.push(await run(base, `search ${v}`, 1, () => searchPath(munis, extra)));
+      rows.push(await run(base, `search ${v}`, 16, () => searchPath(munis, extra)));
+    }
+    rows.push(await run(base, 'suggest', 1, suggestPath));
+    rows.push(await run(base, 'suggest', 16, suggestPath));
+    const mem = rss(child.pid!);
+    console.log(JSON.stringify({ backend: kind, products, ...mem }));
+    return { kind, products, rows, mem };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+console.log(
+  JSON.stringify({
+    date: new Date().toISOString(),
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    mem_gb: Math.round(totalmem() / 2 ** 30),
+    loadavg: loadavg().map((x) => +x.toFixed(2)),
+    node: process.version,
+    duration_s: DURATION,
+  }),
+);
+const out = [];
+if (!values['skip-sqlite']) {
+  if (!existsSync(values.sqlite!)) console.log(`no dataset at ${values.sqlite}: it will be seeded`);
+  out.push(await bench('sqlite', { DATA_DIR: values.sqlite! }));
+}
+if (!values['skip-pg']) {
+  const c = new pg.Client({ connectionString: values.pg });
+  await c.connect();
+  await c.query(`create schema if not exists ${values['pg-schema']}`);
+  await c.end();
+  out.push(
+    await bench('postgres', {
+      DATABASE_URL: pgUrl(values.pg!, values['pg-schema']!),
+      DATA_DIR: '/tmp/comptoir-bench-pg-data',
+    }),
+  );
+}
+console.log('\nsummary');
+for (const b of out) {
+  console.log(`${b.kind} (${b.products} products), server RSS ${b.mem.rss_mb} MB (peak ${b.mem.peak_mb} MB)`);
+  console.table(b.rows);
+}
