@@ -264,3 +264,60 @@ describe('card payments through Stripe (local fake API) and emails over real SMT
     assert.equal(bad.statusCode, 400);
   });
 });
+
+describe('regional gift card', () => {
+  it('pays a checkout from the card balance; cancelling the order gives it back', async () => {
+    const { issueGiftCard, setParticipation } = await import('../../src/modules/giftcards/index.ts');
+    const card = await issueGiftCard(db(), { paidCents: 5000, status: 'active' });
+    await setParticipation(db(), region.merchants.erabliere.merchant_id, true);
+    const cart = (await p.app.inject({ method: 'POST', url: '/api/v1/carts' })).json();
+    const auth = { authorization: `Bearer ${cart.token}` };
+    await p.app.inject({
+      method: 'POST',
+      url: `/api/v1/carts/${cart.cart_id}/items`,
+      headers: auth,
+      payload: { product_id: region.products.oeufs, quantity: 2 },
+    });
+    const r = await p.app.inject({
+      method: 'POST',
+      url: `/api/v1/carts/${cart.cart_id}/checkout`,
+      headers: { ...auth, 'idempotency-key': randomUUID() },
+      payload: {
+        customer: { name: 'Gift', email: 'gift@example.test' },
+        fulfilment: {
+          [region.merchants.erabliere.merchant_id]: {
+            method: 'pickup',
+            location_id: region.merchants.erabliere.location_id,
+          },
+        },
+        payment: { method: 'gift_card', code: card.code },
+      },
+    });
+    assert.equal(r.statusCode, 201, r.body);
+    const order = r.json().orders[0];
+    assert.equal(order.totals.total_cents, 1098);
+    const balance = async () =>
+      (
+        await db()
+          .selectFrom('gift_cards')
+          .select(['paid_balance_cents'])
+          .where('id', '=', card.id)
+          .executeTakeFirstOrThrow()
+      ).paid_balance_cents;
+    assert.equal(await balance(), 5000 - 1098);
+    const paid = await db()
+      .selectFrom('orders')
+      .select('payment_status')
+      .where('id', '=', order.order_id)
+      .executeTakeFirstOrThrow();
+    assert.equal(paid.payment_status, 'paid');
+    const cancel = await p.app.inject({
+      method: 'POST',
+      url: `/api/v1/merchant/orders/${order.order_id}/transitions`,
+      headers: { authorization: `Bearer ${region.merchants.erabliere.api_key}` },
+      payload: { to: 'cancelled', reason: 'test' },
+    });
+    assert.equal(cancel.statusCode, 200, cancel.body);
+    assert.equal(await balance(), 5000);
+  });
+});

@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import type { EventBus } from '../events/index.ts';
+import { refundGiftCard } from '../giftcards/index.ts';
 import { type AvailabilityChange, announceAvailability } from '../inventory/index.ts';
 import type { OrderStatus } from './orders.tables.ts';
 import './orders.tables.ts';
@@ -201,7 +202,10 @@ export interface TransitionInput {
  */
 export async function transitionOrder(db: Kysely<DB>, events: EventBus, input: TransitionInput) {
   const result = await db.transaction().execute(async (trx) => {
-    let q = trx.selectFrom('orders').select(['id', 'status', 'merchant_id']).where('id', '=', input.orderId);
+    let q = trx
+      .selectFrom('orders')
+      .select(['id', 'status', 'merchant_id', 'payment_method', 'payment_reference'])
+      .where('id', '=', input.orderId);
     if (input.merchantId !== undefined) q = q.where('merchant_id', '=', input.merchantId);
     const order = await q.executeTakeFirst();
     if (!order) throw notFound('order');
@@ -231,6 +235,16 @@ export async function transitionOrder(db: Kysely<DB>, events: EventBus, input: T
         created_at: now,
       })
       .execute();
+    if (input.to === 'cancelled' && order.payment_method === 'gift_card' && order.payment_reference) {
+      // The gift card gets back what this order took from it, in the same transaction.
+      const red = await trx
+        .selectFrom('gift_card_ledger')
+        .select('card_id')
+        .where('order_ref', '=', order.payment_reference)
+        .where('kind', '=', 'redeem')
+        .executeTakeFirst();
+      if (red) await refundGiftCard(trx, { orderRef: order.payment_reference, cardId: red.card_id });
+    }
     const changes: AvailabilityChange[] = [];
     if (input.to === 'completed' || input.to === 'cancelled') {
       const lines = await trx
