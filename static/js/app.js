@@ -38,6 +38,11 @@
     input.after(list);
     let timer;
     let controller;
+    let urls = new Map();
+    input.addEventListener('change', () => {
+      const url = urls.get(input.value);
+      if (url?.startsWith('/')) window.location.assign(url);
+    });
     input.addEventListener('input', () => {
       clearTimeout(timer);
       const q = input.value.trim();
@@ -51,10 +56,13 @@
           });
           if (!res.ok) return;
           const data = await res.json();
+          urls = new Map();
           list.replaceChildren(
             ...(data.suggestions || []).slice(0, 8).map((s) => {
               const o = document.createElement('option');
               o.value = s.text;
+              // Merchants and categories open their own page when picked.
+              if (s.type !== 'product' && s.url) urls.set(s.text, s.url);
               return o;
             }),
           );
