@@ -179,6 +179,9 @@ describe(`association showcase, widget, campaigns and gift card pages (${TEST_DB
     assert.match(bal.body, /40,00\u00a0\$/);
     assert.match(bal.body, /n’est pas encore activée/);
     assert.match(bal.body, new RegExp(`se terminant par ${code.replace(/-/g, '').slice(-4)}`));
+    const reload = await agent.get('/en/gift-cards/solde');
+    assert.equal(reload.statusCode, 303);
+    assert.equal(reload.headers.location, '/en/gift-cards');
     const none = await agent.submit(
       '/fr/cartes-cadeaux/solde',
       { code: 'ZZZZ-ZZZZ-ZZZZ-ZZZZ' },

@@ -140,6 +140,13 @@ export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppC
       return renderPage(req, reply, lang, { association });
     });
 
+    // The result pages answer POSTs; their language switch and a reload land here (GET): back to the form.
+    for (const other of ['fr', 'en'] as Lang[])
+      for (const suffix of [buySuffix(other), balanceSuffix(other)])
+        app.get(giftcardPath(lang, suffix), { schema: { hide: true } }, (_req, reply) =>
+          reply.redirect(giftcardPath(lang), 303),
+        );
+
     app.post(
       giftcardPath(lang, buySuffix(lang)),
       {
