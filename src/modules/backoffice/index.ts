@@ -310,7 +310,8 @@ export async function listProducts(db: Kysely<DB>, merchantId: number, f: Produc
   if (f.status !== 'all') q = q.where('p.status', '=', f.status);
   if (f.category) q = q.where('p.category_id', '=', f.category);
   if (f.q) {
-    const like = `%${f.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    // No LIKE escaping (SQLite has no default escape character): % and _ only widen the match.
+    const like = `%${f.q.toLowerCase().replace(/\\/g, '')}%`;
     q = q.where((eb) =>
       eb.or([
         eb(eb.fn('lower', ['p.sku']), 'like', like),
