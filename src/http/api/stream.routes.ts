@@ -6,6 +6,7 @@ import {
   MAX_STREAM_PRODUCTS,
   openSse,
   sseClientCount,
+  stockFrame,
   streamMerchantEvents,
   watchProducts,
 } from '../../modules/events/sse.ts';
@@ -45,14 +46,7 @@ export default async function streamRoutes(app: FastifyInstance, ctx: AppContext
         });
       reply.hijack();
       const conn = openSse(req.raw, reply.raw);
-      const off = watchProducts(ctx.events, ids, (e) =>
-        conn.send('stock', {
-          product_id: e.product_id,
-          sku: e.sku,
-          location_id: e.location_id,
-          available: e.available,
-        }),
-      );
+      const off = watchProducts(ctx.events, ids, (e) => conn.sendFrame(stockFrame(e)));
       conn.onClose(off);
     },
   );

@@ -7,6 +7,30 @@ export const HEARTBEAT_MS = 20_000;
 export const MAX_STREAM_PRODUCTS = 200;
 
 let clients = 0;
+
+/** One Server-Sent Events frame. */
+export function sseFrame(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+const stockFrames = new WeakMap<object, string>();
+/**
+ * The public `stock` frame of an event ({product_id, sku, location_id, available}; no merchant id),
+ * serialised once however many clients receive it.
+ */
+export function stockFrame(e: DomainEvents['stock']): string {
+  let f = stockFrames.get(e);
+  if (!f) {
+    f = sseFrame('stock', {
+      product_id: e.product_id,
+      sku: e.sku,
+      location_id: e.location_id,
+      available: e.available,
+    });
+    stockFrames.set(e, f);
+  }
+  return f;
+}
 /** Open SSE connections in this process (the `comptoir_sse_clients` gauge). */
 export function sseClientCount(): number {
   return clients;
@@ -14,6 +38,8 @@ export function sseClientCount(): number {
 
 export interface SseConnection {
   send(event: string, data: unknown): void;
+  /** Writes an already formatted frame (see `sseFrame`), e.g. one shared by many clients. */
+  sendFrame(frame: string): void;
   /** Called once when the client goes away (or the server closes the stream). */
   onClose(fn: () => void): void;
   close(): void;
@@ -58,7 +84,10 @@ export function openSse(
   res.on('error', teardown);
   return {
     send(event, data) {
-      if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      if (!closed) res.write(sseFrame(event, data));
+    },
+    sendFrame(frame) {
+      if (!closed) res.write(frame);
     },
     onClose(fn) {
       if (closed) fn();
