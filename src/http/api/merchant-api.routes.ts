@@ -282,7 +282,8 @@ export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppCo
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_req, body, done) =>
     done(null, body),
   );
-  app.addHook('preHandler', async (req) => {
+  // onRequest: the key is checked before the body is parsed or validated (no work for strangers).
+  app.addHook('onRequest', async (req) => {
     await requireMerchant(req, db);
   });
 

@@ -21,6 +21,10 @@ export default async function merchantOrdersRoutes(fastify: FastifyInstance, ctx
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { db } = ctx.database;
   const security = [{ apiKey: [] }];
+  // The key is checked before the body is parsed or validated: strangers get 401, never a 400.
+  app.addHook('onRequest', async (req) => {
+    await requireMerchant(req, db);
+  });
 
   app.get(
     '/api/v1/merchant/orders',

@@ -50,7 +50,7 @@ export default async function merchantWebhookRoutes(app: FastifyInstance, ctx: A
     await worker?.stop();
   });
 
-  app.addHook('preHandler', async (req) => {
+  app.addHook('onRequest', async (req) => {
     await requireMerchant(req, db);
   });
 
