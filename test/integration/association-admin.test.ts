@@ -164,7 +164,7 @@ describe(`association governance and admin screens (${TEST_DB_KIND})`, () => {
         description_en: 'New intro.',
         primary_color: '#114477',
         accent_color: '#ffffff',
-        logo_url: '',
+        logo_url: '/static/img/logo.svg',
         website: 'https://apica.example',
       },
       '/fr/admin/associations/aylmer',
@@ -184,6 +184,20 @@ describe(`association governance and admin screens (${TEST_DB_KIND})`, () => {
       '/fr/admin/associations/aylmer',
     );
     assert.equal(badColour.statusCode, 400);
+    assert.match(page.body, /<img src="\/static\/img\/logo.svg" alt="Logo de APICA/);
+    const foreignLogo = await aylmerAdmin.submit(
+      '/fr/admin/associations/aylmer/showcase',
+      {
+        name: 'APICA',
+        short_name: 'Aylmer',
+        primary_color: '#114477',
+        accent_color: '#ffffff',
+        logo_url: 'https://evil.example/x.png',
+      },
+      '/fr/admin/associations/aylmer',
+    );
+    assert.equal(foreignLogo.statusCode, 400);
+    assert.match(foreignLogo.body, /chemin commençant par \//);
   });
 
   test('the region admin acts everywhere', async () => {

@@ -174,7 +174,8 @@ export const showcaseInput = z.object({
     .string()
     .trim()
     .max(500)
-    .regex(/^(https:\/\/|\/static\/|$)/, 'field.invalid')
+    // Same-origin paths only: the Content-Security-Policy (img-src 'self') would block other hosts.
+    .regex(/^(\/(?!\/)\S*|)$/, 'association.image_path')
     .transform((s) => s || null)
     .nullable()
     .default(null),

@@ -40,7 +40,8 @@ export const campaignInput = z
       .string()
       .trim()
       .max(500)
-      .regex(/^(https:\/\/|\/static\/)/, 'field.invalid')
+      // Same-origin paths only: the Content-Security-Policy (img-src 'self') would block other hosts.
+      .regex(/^\/(?!\/)\S*$/, 'association.image_path')
       .nullable()
       .optional(),
     starts_at: iso,
