@@ -28,14 +28,18 @@ describe('pages in a real browser (Chromium), both languages, axe', { skip: skip
     await tiles?.close();
   });
 
-  const pages = () => [
+  const pages = (lang: 'fr' | 'en') => [
     { name: 'home', path: '' },
     { name: 'merchant', path: `/m/${region.merchants.erabliere.slug}` },
     { name: 'product', path: `/p/${region.products.sirop}` },
+    { name: 'search', path: lang === 'fr' ? '/recherche?q=sirop+d%27%C3%A9rable' : '/search?q=maple+syrup' },
+    { name: 'directory', path: lang === 'fr' ? '/commerces' : '/merchants' },
+    { name: 'association', path: '/a/aylmer' },
+    { name: 'cart', path: lang === 'fr' ? '/panier' : '/cart' },
   ];
 
   for (const lang of ['fr', 'en'] as const) {
-    test(`home, merchant and product pages load in ${lang} with zero axe violations`, async () => {
+    test(`home, merchant, product, search, directory, association and cart pages load in ${lang} with zero axe violations`, async () => {
       const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
       const page = await context.newPage();
       const errors: string[] = [];
@@ -43,7 +47,7 @@ describe('pages in a real browser (Chromium), both languages, axe', { skip: skip
       page.on('console', (m) => {
         if (m.type() === 'error') errors.push(`${m.text()} ${m.location().url}`);
       });
-      for (const { name, path } of pages()) {
+      for (const { name, path } of pages(lang)) {
         const res = await page.goto(`${base}/${lang}${path}`, { waitUntil: 'networkidle' });
         assert.equal(res?.status(), 200, `${name} status`);
         assert.equal(await page.getAttribute('html', 'lang'), lang === 'fr' ? 'fr-CA' : 'en-CA');
