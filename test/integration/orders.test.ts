@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { createUser } from '../../src/modules/accounts/index.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { Agent } from '../helpers/session.ts';
 
 let p: TestPlatform;
 let region: MiniRegion;
@@ -169,5 +171,64 @@ describe('order lifecycle (merchant API)', () => {
       payload: { to: 'accepted' },
     });
     assert.equal(anon.statusCode, 401);
+  });
+});
+
+describe('back-office orders page and customer account', () => {
+  it('staff see their own orders and move them with plain forms; another merchant’s order is 404', async () => {
+    const m = region.merchants.erabliere;
+    const PW = 'correct horse battery staple';
+    await createUser(db(), {
+      email: 'staff-a@example.test',
+      password: PW,
+      verified: true,
+      roles: [{ role: 'merchant_staff', merchant_id: m.merchant_id }],
+    });
+    const staff = new Agent(p.app);
+    await staff.login('staff-a@example.test', PW);
+    const o = await placeOrder('fr', region.products.oeufs, 1, m);
+    const other = await placeOrder('fr', region.products.chaussures, 1, region.merchants.sports);
+    const page = await staff.get('/fr/marchand/commandes');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, new RegExp(`data-order="${o.order_id}"`));
+    assert.doesNotMatch(page.body, new RegExp(`data-order="${other.order_id}"`));
+    const moved = await staff.submit(
+      `/fr/marchand/commandes/${o.order_id}/transitions`,
+      { to: 'accepted' },
+      '/fr/marchand/commandes',
+    );
+    assert.equal(moved.statusCode, 303);
+    const row = await db()
+      .selectFrom('orders')
+      .select('status')
+      .where('id', '=', o.order_id)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.status, 'accepted');
+    const ev = await db()
+      .selectFrom('order_events')
+      .select('actor')
+      .where('order_id', '=', o.order_id)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    assert.match(ev.actor, /^user:\d+$/);
+    const denied = await staff.submit(
+      `/fr/marchand/commandes/${other.order_id}/transitions`,
+      { to: 'accepted' },
+      '/fr/marchand/commandes',
+    );
+    assert.equal(denied.statusCode, 404);
+    const anon = await new Agent(p.app).get('/fr/marchand/commandes');
+    assert.equal(anon.statusCode, 303);
+  });
+
+  it('a signed-in customer finds their orders (placed with their email) on their account page', async () => {
+    const PW = 'correct horse battery staple';
+    await createUser(db(), { email: 'alex@example.test', password: PW, verified: true });
+    const me = new Agent(p.app);
+    await me.login('alex@example.test', PW);
+    const account = await me.get('/fr/compte');
+    assert.equal(account.statusCode, 200);
+    assert.match(account.body, /Mes commandes/);
+    assert.match(account.body, /href="\/fr\/commandes\/\d+\?token=/);
   });
 });
