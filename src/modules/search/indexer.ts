@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
+import { SEARCH_INDEXES } from '../../db/migrations/010_search.ts';
 import './search.tables.ts';
 import { documentTerms } from './normalize.ts';
+import { forgetOwners, rememberOwners } from './owners.ts';
 
 interface SourceRow {
   id: number;
@@ -63,6 +65,7 @@ async function writeDocs(
 ): Promise<void> {
   const all = [...docs.map((d) => d.product_id), ...gone];
   if (all.length === 0) return;
+  await rememberOwners(database, docs);
   const vocab = vocabOf(docs);
   if (database.kind === 'sqlite' && database.sqlite) {
     const s = database.sqlite;
@@ -138,6 +141,7 @@ export async function rebuildSearchIndex(
   onProgress?: (done: number, total: number, phase: string) => void,
 ): Promise<void> {
   const db = database.db;
+  for (const statement of SEARCH_INDEXES) await sql.raw(statement).execute(db);
   const totalRow = await sql<{
     n: number;
   }>`select count(*) as n from products where status = 'active'`.execute(db);
@@ -148,6 +152,7 @@ export async function rebuildSearchIndex(
   } else {
     await sql`truncate search_documents, search_vocab`.execute(db);
   }
+  forgetOwners(database);
   const BATCH = 10_000;
   let lastId = 0;
   let done = 0;

@@ -190,7 +190,8 @@ export function parseQuery(q: string, opts: { prefixLast?: boolean } = {}): Quer
   const ws = words(q.slice(0, 500))
     .map((w) => w.slice(0, 40))
     .filter((w) => /^[a-z0-9]+$/.test(w));
-  const meaningful = ws.filter((w) => !STOP_WORDS.has(w));
+  // Single letters (a stray "d" of "pneus d hiver") would match nearly everything.
+  const meaningful = ws.filter((w) => !STOP_WORDS.has(w) && (w.length > 1 || /\d/.test(w)));
   const chosen = (meaningful.length > 0 ? meaningful : []).slice(0, MAX_QUERY_WORDS);
   return chosen.map((word, i) => ({
     word,

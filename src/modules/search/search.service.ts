@@ -5,6 +5,7 @@ import { parseImages } from '../catalog/index.ts';
 import { boundingBox, haversineKm } from '../common/geo.ts';
 import { localDayAndTime, type OpeningHours, parseHours } from '../common/hours.ts';
 import { editsOne, fold, parseQuery, type QueryWord } from './normalize.ts';
+import { merchantsOf } from './owners.ts';
 import { type LocationRef, type Reference, reference } from './reference.ts';
 
 export type Lang = 'fr' | 'en';
@@ -41,13 +42,15 @@ export const RANKING = { text: 1, proximity: 0.5, inStock: 0.3, quebec: 0.15 } a
 
 /** Most candidate products read from the text index per query (best text matches first). */
 export const MAX_TEXT_HITS = 100_000;
+/** Above this many text hits, SQLite ranks by title/description tiers instead of BM25. */
+export const MAX_BM25_HITS = 4_000;
 /** Most products considered for a query without words (browse by filters near a point). */
 export const MAX_BROWSE_OFFERS = 5_000;
 /**
  * Most products near the point scored per query (the best text matches). Beyond it, `total` and
  * facet counts cover these best matches only and the response says `approximate: true`.
  */
-export const MAX_SCORED_PRODUCTS = 3_000;
+export const MAX_SCORED_PRODUCTS = 2_000;
 
 interface Candidate {
   product_id: number;
@@ -151,14 +154,37 @@ interface Hit {
 
 /** Text hits: product, merchant and the backend's relevance (SQLite FTS5 BM25, PostgreSQL ts_rank). */
 async function textHits(database: Database, expr: string): Promise<Hit[]> {
-  const r =
-    database.kind === 'sqlite'
-      ? await sql<Hit>`select f.rowid as product_id, d.merchant_id, -bm25(search_fts, 4.0, 1.0) as bm
-          from search_fts f join search_documents d on d.product_id = f.rowid
-          where search_fts match ${expr} limit ${MAX_TEXT_HITS}`.execute(database.db)
-      : await sql<Hit>`select d.product_id, d.merchant_id, ts_rank(d.tsv, q) as bm
-          from search_documents d, to_tsquery('simple', ${expr}) q
-          where d.tsv @@ q limit ${MAX_TEXT_HITS}`.execute(database.db);
+  let rows: Hit[];
+  if (database.kind === 'sqlite') {
+    // BM25 costs 2-10× the match itself: computed when the match is selective, else two cheap
+    // tiers (title match 2, description-only match 1), see docs/ARCHITECTURE.md "Search".
+    const plain = await sql<{ product_id: number }>`select rowid as product_id from search_fts
+      where search_fts match ${expr} limit ${MAX_TEXT_HITS}`.execute(database.db);
+    if (plain.rows.length <= MAX_BM25_HITS) {
+      const r = await sql<Hit>`select rowid as product_id, -bm25(search_fts, 4.0, 1.0) as bm
+        from search_fts where search_fts match ${expr} limit ${MAX_TEXT_HITS}`.execute(database.db);
+      rows = r.rows;
+    } else {
+      const title = await sql<{ product_id: number }>`select rowid as product_id from search_fts
+        where search_fts match ${`{title_terms} : (${expr})`} limit ${MAX_TEXT_HITS}`.execute(database.db);
+      const inTitle = new Set(title.rows.map((r) => Number(r.product_id)));
+      rows = plain.rows.map((r) => ({
+        product_id: Number(r.product_id),
+        merchant_id: 0,
+        bm: inTitle.has(Number(r.product_id)) ? 2 : 1,
+      }));
+    }
+    // The FTS table holds no columns to read back: the merchant comes from the in-memory owner map.
+    const owners = await merchantsOf(
+      database,
+      rows.map((h) => Number(h.product_id)),
+    );
+    for (const h of rows) h.merchant_id = owners.get(Number(h.product_id)) ?? 0;
+    return rows;
+  }
+  const r = await sql<Hit>`select d.product_id, d.merchant_id, ts_rank(d.tsv, q) as bm
+    from search_documents d, to_tsquery('simple', ${expr}) q
+    where d.tsv @@ q limit ${MAX_TEXT_HITS}`.execute(database.db);
   return r.rows;
 }
 
