@@ -63,6 +63,8 @@ export interface CheckoutInput {
   customer: { name: string; email: string; phone?: string | null };
   fulfilment: Record<string, Fulfilment>;
   payment: { method: string; [k: string]: unknown };
+  /** The total the customer was shown; when given and different now (a price changed), nothing is done. */
+  expected_total_cents?: number;
 }
 
 export interface CheckoutResponse {
@@ -449,6 +451,11 @@ async function runCheckout(
         available: i.available,
       })),
     );
+  const total = orders.reduce((s, o) => s + o.totals.total_cents, 0);
+  if (input.expected_total_cents !== undefined && input.expected_total_cents !== total)
+    throw new AppError('conflict', 'checkout.totals_changed', {
+      details: { expected_total_cents: input.expected_total_cents, total_cents: total },
+    });
   const method = deps.payments(input.payment.method);
   const forPayment = (id: number): CheckoutForPayment => ({
     id,

@@ -452,4 +452,40 @@ describe('checkout', () => {
       .executeTakeFirstOrThrow();
     assert.equal(c.status, 'expired');
   });
+
+  it('a total that changed since the customer saw it (price update) is refused; nothing reserved, no order', async () => {
+    const cart = await newCart();
+    await add(cart, region.products.oeufs, 1);
+    const seen = (
+      await p.app.inject({
+        method: 'GET',
+        url: `/api/v1/carts/${cart.cart_id}`,
+        headers: { authorization: `Bearer ${cart.token}` },
+      })
+    ).json();
+    await db()
+      .updateTable('products')
+      .set({ price_cents: 599 })
+      .where('id', '=', region.products.oeufs)
+      .execute();
+    const before = await level(region.products.oeufs);
+    const f = {
+      [region.merchants.erabliere.merchant_id]: {
+        method: 'pickup',
+        location_id: region.merchants.erabliere.location_id,
+      },
+    };
+    const r = await doCheckout(cart, body(f, { expected_total_cents: seen.total_cents }));
+    assert.equal(r.statusCode, 409);
+    assert.equal(r.json().error.details.total_cents, 599);
+    assert.deepEqual({ ...(await level(region.products.oeufs)) }, { ...before });
+    const ok = await doCheckout(cart, body(f, { expected_total_cents: 599 }));
+    assert.equal(ok.statusCode, 201, ok.body);
+    assert.equal(ok.json().total_cents, 599);
+    await db()
+      .updateTable('products')
+      .set({ price_cents: 549 })
+      .where('id', '=', region.products.oeufs)
+      .execute();
+  });
 });

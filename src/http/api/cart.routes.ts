@@ -67,6 +67,7 @@ export const checkoutBody = z.object({
       code: z.string().max(64).optional(),
     })
     .default({ method: 'in_store' }),
+  expected_total_cents: z.number().int().min(0).optional(),
 });
 
 export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppContext) {
