@@ -278,7 +278,7 @@ describe('demo seed (40 merchants, 1,500 products)', () => {
     assert.match(by.get('admin@comptoir.demo')!.password_hash!, /^\$argon2id\$/);
   });
 
-  test('new rows after the seed get fresh ids (sequences follow the explicit ids)', async () => {
+  test('new rows after the seed get fresh ids; secondary indexes are rebuilt', async () => {
     const db = tdb.database.db;
     const m = await db
       .insertInto('merchants')
@@ -287,6 +287,22 @@ describe('demo seed (40 merchants, 1,500 products)', () => {
       .executeTakeFirstOrThrow();
     assert.equal(m.id, 41);
     await db.deleteFrom('merchants').where('id', '=', m.id).execute();
+    // The secondary indexes dropped for the bulk load are back.
+    const names =
+      tdb.database.kind === 'sqlite'
+        ? (tdb.database.sqlite!.prepare(`select name from sqlite_master where type = 'index'`).all() as {
+            name: string;
+          }[])
+        : ((
+            await tdb.database.pool!.query(
+              `select indexname as name from pg_indexes where schemaname = current_schema()`,
+            )
+          ).rows as { name: string }[]);
+    for (const ix of ['products_gtin', 'products_category', 'inventory_location'])
+      assert.ok(
+        names.some((n) => n.name === ix),
+        ix,
+      );
   });
 });
 

@@ -4,7 +4,7 @@ import { hashPassword } from '../accounts/index.ts';
 import { slugify } from '../common/slug.ts';
 import { rebuildSearchIndex } from '../search/index.ts';
 import { ASSOCIATION_CENTRES, generateMerchants, PRODUCT_COLUMNS, ProductStream } from './generate.ts';
-import { BulkWriter, type Column, insertObjects } from './load.ts';
+import { BulkWriter, type Column, deferIndexes, insertObjects } from './load.ts';
 import { ASSOCIATIONS, CATEGORY_EN, REGION, VOCABULARY } from './region.ts';
 
 export interface SeedOptions {
@@ -229,23 +229,29 @@ export async function seedDemo(database: Database, opts: SeedOptions): Promise<S
     phaseDone('merchants');
 
     // ---- catalogue and stock, streamed in batches
-    const stream = new ProductStream(merchants, opts.products, seed, categoryIds, images);
-    progress(0, opts.products, 'products');
-    for (;;) {
-      const batch = stream.nextBatch(BATCH);
-      if (batch.n === 0) break;
-      const columns = PRODUCT_COLUMNS.map((c) => batch[c] as unknown[]);
-      await writer.insert('products', PRODUCT_COLS, columns, batch.n);
-      await writer.insert(
-        'inventory_levels',
-        INVENTORY_COLS,
-        [batch.inv_product_id, batch.inv_location_id, batch.inv_on_hand],
-        batch.inv_product_id.length,
-      );
-      progress(stream.done, opts.products, 'products');
+    const recreateIndexes =
+      opts.products >= 1000 ? await deferIndexes(database, ['products', 'inventory_levels']) : undefined;
+    try {
+      const stream = new ProductStream(merchants, opts.products, seed, categoryIds, images);
+      progress(0, opts.products, 'products');
+      for (;;) {
+        const batch = stream.nextBatch(BATCH);
+        if (batch.n === 0) break;
+        const columns = PRODUCT_COLUMNS.map((c) => batch[c] as unknown[]);
+        await writer.insert('products', PRODUCT_COLS, columns, batch.n);
+        await writer.insert(
+          'inventory_levels',
+          INVENTORY_COLS,
+          [batch.inv_product_id, batch.inv_location_id, batch.inv_on_hand],
+          batch.inv_product_id.length,
+        );
+        progress(stream.done, opts.products, 'products');
+      }
+      await writer.flush();
+      productCount = stream.done;
+    } finally {
+      await recreateIndexes?.();
     }
-    await writer.flush();
-    productCount = stream.done;
     phaseDone('products');
   } finally {
     await writer.close();

@@ -38,6 +38,10 @@ export class BulkWriter {
       w.client = await database.pool!.connect();
       // The demo load can be redone from scratch: no need to wait for each commit to reach the disk.
       await w.client.query('set synchronous_commit = off');
+      // The generator only writes consistent references (merchants before their locations and
+      // products, products before their stock): skip the per-row foreign-key triggers when the
+      // role may (superuser); otherwise they simply run.
+      await w.client.query('set session_replication_role = replica').catch(() => {});
     }
     return w;
   }
@@ -109,6 +113,7 @@ export class BulkWriter {
     try {
       await this.flush();
     } finally {
+      await this.client?.query('reset session_replication_role').catch(() => {});
       this.client?.release();
       this.client = undefined;
       if (this.database.kind === 'sqlite') {
@@ -133,4 +138,42 @@ export async function insertObjects<T extends object>(
     const data = columns.map(([name]) => part.map((r) => (r as Record<string, unknown>)[name] ?? null));
     await writer.insert(table, columns, data, part.length);
   }
+}
+
+/**
+ * Drops the secondary indexes of `tables` (those not backing a primary key or unique constraint)
+ * and returns a function that creates them again with their exact definitions: building an
+ * index once after a bulk load is much faster than maintaining it row by row.
+ */
+export async function deferIndexes(database: Database, tables: string[]): Promise<() => Promise<void>> {
+  let defs: { name: string; sql: string }[];
+  if (database.kind === 'sqlite') {
+    const raw = database.sqlite!;
+    defs = raw
+      .prepare(
+        `select name, sql from sqlite_master where type = 'index' and sql is not null and tbl_name in (${tables.map(() => '?').join(', ')})`,
+      )
+      .all(...tables) as { name: string; sql: string }[];
+    for (const d of defs) raw.exec(`drop index "${d.name}"`);
+    return async () => {
+      for (const d of defs) raw.exec(d.sql);
+    };
+  }
+  const pool = database.pool!;
+  const r = await pool.query(
+    `select i.relname as name, pg_get_indexdef(i.oid) as sql
+       from pg_index x
+       join pg_class i on i.oid = x.indexrelid
+       join pg_class t on t.oid = x.indrelid
+      where t.relnamespace = to_regnamespace(current_schema())::oid
+        and t.relname = any($1)
+        and not exists (select 1 from pg_constraint c where c.conindid = x.indexrelid)`,
+    [tables],
+  );
+  defs = r.rows as { name: string; sql: string }[];
+  for (const d of defs) await pool.query(`drop index "${d.name}"`);
+  return async () => {
+    // Index builds run in parallel on separate connections.
+    await Promise.all(defs.map((d) => pool.query(d.sql)));
+  };
 }
