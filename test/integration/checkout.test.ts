@@ -488,4 +488,28 @@ describe('checkout', () => {
       .where('id', '=', region.products.oeufs)
       .execute();
   });
+
+  it('concurrent multi-line checkouts touching the same rows in opposite orders never deadlock (no 500)', async () => {
+    const a = region.products.sirop;
+    const b = region.products.oeufs;
+    const f = {
+      [region.merchants.erabliere.merchant_id]: {
+        method: 'pickup',
+        location_id: region.merchants.erabliere.location_id,
+      },
+    };
+    const carts = [];
+    for (let i = 0; i < 16; i++) {
+      const c = await newCart();
+      for (const pid of i % 2 ? [a, b] : [b, a]) assert.equal((await add(c, pid, 1)).statusCode, 201);
+      carts.push(c);
+    }
+    const before = { a: await level(a), b: await level(b) };
+    const results = await Promise.all(carts.map((c) => doCheckout(c, body(f))));
+    for (const r of results)
+      assert.ok(r.statusCode === 201 || r.statusCode === 409, `${r.statusCode} ${r.body}`);
+    const ok = results.filter((r) => r.statusCode === 201).length;
+    assert.equal((await level(a)).reserved, before.a.reserved + ok);
+    assert.equal((await level(b)).reserved, before.b.reserved + ok);
+  });
 });
