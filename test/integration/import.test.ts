@@ -84,10 +84,16 @@ BEURRE-250,"Beurre d’érable, 250 g",Maple butter 250 g,,,epicerie,899,,,,stan
     assert.equal(beurre?.title_fr, 'Beurre d’érable, 250 g');
     assert.equal(beurre?.category, 'epicerie');
     assert.equal(beurre?.on_hand, 7);
-    // The new product is public right away.
+    // The new product is public right away, and searchable.
     const page = await p.app.inject({ url: `/fr/p/${beurre?.id}` });
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /Beurre d’érable/);
+    const found = await p.app.inject({ url: '/api/v1/search?q=beurre&lat=45.3956&lng=-75.8436' });
+    assert.equal(found.statusCode, 200, found.body);
+    assert.ok(
+      found.json().results.some((r: { sku: string }) => r.sku === 'BEURRE-250'),
+      'imported product found by search',
+    );
   });
 
   test('all or nothing by default: one bad row means nothing applies, with row numbers and reasons', async () => {

@@ -433,7 +433,10 @@ export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppCo
             rows: translateRowErrors(lang, p.rows),
           } as never);
         }
-        const res = await applyImport(db, ctx.events, merchantId, input, { partial: q.partial === '1' });
+        const res = await applyImport(db, ctx.events, merchantId, input, {
+          partial: q.partial === '1',
+          database: ctx.database,
+        });
         return reply
           .code(res.applied ? 200 : 422)
           .send({ ...res, rows: translateRowErrors(lang, res.rows) } as never);

@@ -12,6 +12,7 @@
 import { parse } from 'csv-parse/sync';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
+import type { Database } from '../../db/database.ts';
 import type { DB, QuebecLabel, TaxClass } from '../../db/schema.ts';
 import { type Lang, t } from '../../i18n/index.ts';
 import { QUEBEC_LABELS, TAX_CLASSES } from '../catalog/index.ts';
@@ -26,6 +27,7 @@ import {
   type RowError,
   writeLevels,
 } from '../inventory/index.ts';
+import { indexProducts } from '../search/index.ts';
 
 export const TEMPLATE_COLUMNS = [
   'sku',
@@ -475,14 +477,19 @@ export async function previewImport(
  * nothing is written (`applied: false`); with `partial: true` valid rows are written and invalid
  * ones reported. Products are upserted by SKU (scoped to the merchant); rows with `on_hand`
  * set the stock at `location_code` (or the merchant's only location). Availability changes are
- * announced (SSE, inventory.low webhooks) after the commit.
+ * announced (SSE, inventory.low webhooks) after the commit. Pass `database: ctx.database` so the
+ * imported products are re-indexed for search (`indexProducts`).
  */
 export async function applyImport(
   db: Kysely<DB>,
   events: EventBus,
   merchantId: number,
   input: ImportInput,
-  opts: { partial?: boolean } = {},
+  opts: {
+    partial?: boolean;
+    /** The open database (ctx.database): when given, imported products are re-indexed for search. */
+    database?: Database;
+  } = {},
 ): Promise<ImportResult> {
   let checked: Checked;
   try {
@@ -596,6 +603,7 @@ export async function applyImport(
     return { changes, ids };
   });
   await announceAvailability(db, events, changes);
+  if (opts.database) await indexProducts(opts.database, [...ids.values()]);
   let created = 0;
   let updated = 0;
   for (const r of preview.rows) {
@@ -607,7 +615,6 @@ export async function applyImport(
       updated++;
     }
   }
-  void ids;
   return { ...preview, applied: true, created, updated };
 }
 
