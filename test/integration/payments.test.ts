@@ -57,6 +57,14 @@ const fake: Server = createServer((req, res) => {
       pi.status = m[2] === 'capture' ? 'succeeded' : 'canceled';
       return send(200, { object: 'payment_intent', currency: 'cad', ...pi });
     }
+    if (path === '/v1/refunds' && req.method === 'POST')
+      return send(200, {
+        id: `re_${++seq}`,
+        object: 'refund',
+        payment_intent: form.get('payment_intent'),
+        status: 'succeeded',
+        account,
+      });
     send(404, { error: { type: 'invalid_request_error', message: 'not found' } });
   });
 });
@@ -192,6 +200,33 @@ describe('card payments through Stripe (local fake API) and emails over real SMT
     assert.ok(mail, 'confirmation delivered over SMTP');
     assert.match(mail.raw, /Confirmation of your purchase/);
     assert.match(mail.raw, /GST 5%/);
+  });
+
+  it('cancelling a card order refunds its payment on the merchant’s account', async () => {
+    const order = await db()
+      .selectFrom('orders')
+      .select(['id', 'merchant_id', 'payment_reference'])
+      .where('payment_method', '=', 'card')
+      .where('merchant_id', '=', region.merchants.erabliere.merchant_id)
+      .executeTakeFirstOrThrow();
+    calls.length = 0;
+    const r = await p.app.inject({
+      method: 'POST',
+      url: `/api/v1/merchant/orders/${order.id}/transitions`,
+      headers: { authorization: `Bearer ${region.merchants.erabliere.api_key}` },
+      payload: { to: 'cancelled', reason: 'out of stock' },
+    });
+    assert.equal(r.statusCode, 200, r.body);
+    const refund = calls.find((c) => c.path === '/v1/refunds');
+    assert.ok(refund);
+    assert.equal(refund.form.get('payment_intent'), order.payment_reference);
+    assert.equal(refund.account, 'acct_erabliere');
+    const after = await db()
+      .selectFrom('orders')
+      .select('payment_status')
+      .where('id', '=', order.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(after.payment_status, 'refunded');
   });
 
   it('a decline at the second merchant voids the first authorization, releases the stock and creates no order', async () => {

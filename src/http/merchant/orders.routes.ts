@@ -9,6 +9,7 @@ import {
   transitionOrder,
 } from '../../modules/orders/index.ts';
 import { sendStatusEmail } from '../../modules/orders/receipts.ts';
+import { refundCancelledOrder } from '../../modules/payments/index.ts';
 import { checkoutDeps } from '../../workflows/deps.ts';
 import { requireMerchantRole } from '../auth.ts';
 import type { AppContext } from '../context.ts';
@@ -102,6 +103,7 @@ export default async function merchantOrdersPage(app: FastifyInstance, ctx: AppC
           actor: `user:${access.user.id}`,
           reason: form.data.reason || null,
         });
+        if (r.status === 'cancelled') await refundCancelledOrder(db, ctx.config, r.order_id);
         await sendStatusEmail(checkoutDeps(ctx), r.order_id).catch((err: unknown) =>
           req.log.error({ err }, 'status email failed'),
         );

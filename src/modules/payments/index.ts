@@ -233,3 +233,45 @@ export async function setStripeAccount(db: Kysely<DB>, merchantId: number, accou
     )
     .execute();
 }
+
+/**
+ * After an order paid by card is cancelled: refunds its PaymentIntent on the merchant's account
+ * (or cancels it if it was never captured). Gift card refunds happen inside the cancellation's
+ * transaction (src/modules/orders). Returns the order's new payment status, if it changed.
+ */
+export async function refundCancelledOrder(
+  db: Kysely<DB>,
+  config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_BASE'>,
+  orderId: number,
+): Promise<string | undefined> {
+  const o = await db
+    .selectFrom('orders')
+    .select(['merchant_id', 'status', 'payment_method', 'payment_status', 'payment_reference'])
+    .where('id', '=', orderId)
+    .executeTakeFirst();
+  if (!o || o.status !== 'cancelled' || o.payment_method !== 'card' || !o.payment_reference) return undefined;
+  if (o.payment_status !== 'paid' && o.payment_status !== 'authorized') return undefined;
+  const stripe = stripeClient(config);
+  if (!stripe) return undefined;
+  const account = (await stripeAccounts(db, [o.merchant_id])).get(o.merchant_id);
+  let status = 'refunded';
+  try {
+    if (o.payment_status === 'paid')
+      await stripe.refunds.create(
+        { payment_intent: o.payment_reference },
+        { stripeAccount: account, idempotencyKey: `refund-${o.payment_reference}` },
+      );
+    else {
+      await stripe.paymentIntents.cancel(
+        o.payment_reference,
+        {},
+        { stripeAccount: account, idempotencyKey: `cancel-${o.payment_reference}` },
+      );
+      status = 'voided';
+    }
+  } catch {
+    status = 'refund_failed';
+  }
+  await db.updateTable('orders').set({ payment_status: status }).where('id', '=', orderId).execute();
+  return status;
+}
