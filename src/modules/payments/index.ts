@@ -249,7 +249,7 @@ export async function refundCancelledOrder(
     .select(['merchant_id', 'status', 'payment_method', 'payment_status', 'payment_reference'])
     .where('id', '=', orderId)
     .executeTakeFirst();
-  if (!o || o.status !== 'cancelled' || o.payment_method !== 'card' || !o.payment_reference) return undefined;
+  if (o?.status !== 'cancelled' || o.payment_method !== 'card' || !o.payment_reference) return undefined;
   if (o.payment_status !== 'paid' && o.payment_status !== 'authorized') return undefined;
   const stripe = stripeClient(config);
   if (!stripe) return undefined;
