@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createMerchant } from '../../src/modules/merchants/index.ts';
 import { clearReferenceCache, indexProducts, rebuildSearchIndex } from '../../src/modules/search/index.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
@@ -292,6 +293,24 @@ describe('search API (on the test database)', () => {
     assert.deepEqual(skus((await get('/api/v1/search?q=bijoux')).body), []);
   });
 
+  test('a merchant approved after earlier searches is found as soon as its products are indexed', async () => {
+    const { db } = p.context.database;
+    assert.equal((await get('/api/v1/search?q=raquettes')).body.total, 0);
+    const m = await createMerchant(db, {
+      name: 'Plein Air Gatineau',
+      location: { address: '1 rue Neuve', municipality: 'Gatineau', lat: 45.47, lng: -75.7 },
+    });
+    const row = await db
+      .insertInto('products')
+      .values({ merchant_id: m.merchant_id, sku: 'RAQ-1', title_fr: 'Raquettes à neige', price_cents: 19900 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await indexProducts(p.context.database, [row.id]);
+    const r = await get('/api/v1/search?q=raquette');
+    assert.deepEqual(skus(r.body), ['RAQ-1']);
+    assert.equal(r.body.results[0]!.merchant.slug, m.slug);
+  });
+
   test('availability is read live from inventory', async () => {
     const { db } = p.context.database;
     await db
@@ -321,7 +340,7 @@ describe('search API (on the test database)', () => {
       total: number;
       results: { slug: string; location: { distance_km: number } }[];
     };
-    assert.equal(r.total, 2);
+    assert.equal(r.total, 3, 'the two fixture merchants and Plein Air Gatineau');
     assert.equal(r.results[0]!.slug, region.merchants.sports.slug);
     const byCat = (await p.app.inject({ url: '/api/v1/merchants?category=chaussures' })).json() as typeof r;
     assert.deepEqual(

@@ -4,6 +4,7 @@ import { SEARCH_INDEXES } from '../../db/migrations/010_search.ts';
 import './search.tables.ts';
 import { documentTerms } from './normalize.ts';
 import { forgetOwners, rememberOwners } from './owners.ts';
+import { clearReferenceCache, markReferenceStale } from './reference.ts';
 
 interface SourceRow {
   id: number;
@@ -66,6 +67,7 @@ async function writeDocs(
   const all = [...docs.map((d) => d.product_id), ...gone];
   if (all.length === 0) return;
   await rememberOwners(database, docs);
+  markReferenceStale(database);
   const vocab = vocabOf(docs);
   if (database.kind === 'sqlite' && database.sqlite) {
     const s = database.sqlite;
@@ -153,6 +155,7 @@ export async function rebuildSearchIndex(
     await sql`truncate search_documents, search_vocab`.execute(db);
   }
   forgetOwners(database);
+  clearReferenceCache(database);
   const BATCH = 10_000;
   let lastId = 0;
   let done = 0;

@@ -46,6 +46,7 @@ export interface Reference {
 const TTL_MS = 30_000;
 const cache = new WeakMap<Database, Promise<Reference>>();
 const loadedAt = new WeakMap<Database, number>();
+const stale = new WeakSet<Database>();
 
 /**
  * Small, slowly-changing reference data every search needs (categories, approved merchants,
@@ -54,12 +55,21 @@ const loadedAt = new WeakMap<Database, number>();
 export function reference(database: Database): Promise<Reference> {
   const at = loadedAt.get(database) ?? 0;
   const hit = cache.get(database);
-  if (hit && Date.now() - at < TTL_MS) return hit;
+  if (hit && !stale.has(database) && Date.now() - at < TTL_MS) return hit;
+  stale.delete(database);
   const p = load(database);
   cache.set(database, p);
   loadedAt.set(database, Date.now());
   p.catch(() => cache.delete(database));
   return p;
+}
+
+/**
+ * Products were (re)indexed: a new merchant may have its first products, so the next search
+ * reloads the reference data instead of waiting for the 30 s expiry.
+ */
+export function markReferenceStale(database: Database): void {
+  if (cache.has(database)) stale.add(database);
 }
 
 /** Forget cached reference data (tests, after a bulk load). */
