@@ -37,7 +37,18 @@ async function run(label: string, database: Database, size: () => Promise<number
   const t0 = performance.now();
   await migrateToLatest(database.db as never);
   const migrate = (performance.now() - t0) / 1000;
-  const r = await seedDemo(database, { merchants, products, seed });
+  // Phase changes go to stderr as they happen (a 1M run takes minutes).
+  let phase = '';
+  const r = await seedDemo(database, {
+    merchants,
+    products,
+    seed,
+    onProgress: (_done, _total, p) => {
+      if (p === phase) return;
+      phase = p;
+      process.stderr.write(`  [${label}] ${((performance.now() - t0) / 1000).toFixed(1)} s: ${p}\n`);
+    },
+  });
   const bytes = await size();
   console.log(`\n== ${label}: ${r.merchants} merchants, ${r.locations} locations, ${r.products} products`);
   console.log(`  migrate              ${migrate.toFixed(2)} s (not counted)`);
