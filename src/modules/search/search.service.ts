@@ -128,6 +128,20 @@ async function expandTypos(database: Database, words: QueryWord[]): Promise<Quer
   return out;
 }
 
+/**
+ * The last word is matched as a prefix only while it is incomplete: a word already in the index
+ * vocabulary ("bottes") is matched through its stems, which is much cheaper than a prefix scan.
+ */
+async function completeWordsNeedNoPrefix(database: Database, words: QueryWord[]): Promise<QueryWord[]> {
+  const last = words[words.length - 1];
+  if (!last?.prefix) return words;
+  const known = await sql<{ term: string }>`select term from search_vocab where term = ${last.word}`.execute(
+    database.db,
+  );
+  if (known.rows.length === 0) return words;
+  return [...words.slice(0, -1), { ...last, prefix: false }];
+}
+
 /** Backend match expression: every word must match one of its terms (or, for the last, a prefix). */
 function matchExpr(database: Database, words: QueryWord[], mode: 'all' | 'any'): string {
   if (database.kind === 'sqlite') {
@@ -346,6 +360,7 @@ export async function search(database: Database, params: SearchParams) {
     candidates = await offerCandidates(database, nearby, undefined, stats);
   } else {
     words = await expandTypos(database, words);
+    words = await completeWordsNeedNoPrefix(database, words);
     candidates = await offerCandidates(
       database,
       nearby,
