@@ -79,6 +79,8 @@ describe('pages in a real browser (Chromium), both languages, axe', { skip: skip
   test('the map draws with tiles from the configured local tile server', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/fr/m/${region.merchants.erabliere.slug}`, { waitUntil: 'networkidle' });
+    // Leaflet loads when the map scrolls into view.
+    await page.locator('[data-map]').first().scrollIntoViewIfNeeded();
     await page.waitForSelector('.leaflet-marker-icon');
     assert.ok(tiles.requests() > 0, 'tiles were requested from the local server');
     await page.close();

@@ -39,6 +39,8 @@ export async function pageContext(
   return {
     lang,
     altPath: alternatePath(req.url, lang === 'fr' ? 'en' : 'fr'),
+    path: req.url,
+    origin: (ctx.config.PUBLIC_URL ?? `${req.protocol}://${req.host}`).replace(/\/$/, ''),
     region,
     tileUrl: ctx.config.TILE_URL,
     tileAttribution: ctx.config.TILE_ATTRIBUTION,

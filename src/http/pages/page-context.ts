@@ -8,6 +8,10 @@ export interface PageContext {
   lang: Lang;
   /** Path of the same page in the other language (for the FR | EN switch). */
   altPath: string;
+  /** Path of this page (hreflang and canonical links need absolute URLs: origin + path). */
+  path: string;
+  /** Public origin, e.g. https://achat.example.ca (PUBLIC_URL, else the request's host). */
+  origin: string;
   region: Region;
   title: string;
   description?: string;

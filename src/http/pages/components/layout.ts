@@ -14,7 +14,9 @@ export function Layout(ctx: PageContext, body: VNode | VNode[] | string): VNode 
       <title>${title}</title>
       <meta name="description" content=${ctx.description ?? tr(ctx, 'site.description', { region: regionName })} />
       <meta name="theme-color" content=${ctx.region.primary_color} />
-      <link rel="alternate" hreflang=${other === 'fr' ? 'fr-CA' : 'en-CA'} href=${ctx.altPath} />
+      <link rel="alternate" hreflang=${ctx.lang === 'fr' ? 'fr-CA' : 'en-CA'} href=${ctx.origin + ctx.path} />
+      <link rel="alternate" hreflang=${other === 'fr' ? 'fr-CA' : 'en-CA'} href=${ctx.origin + ctx.altPath} />
+      <link rel="alternate" hreflang="x-default" href=${ctx.origin + (ctx.lang === 'fr' ? ctx.path : ctx.altPath)} />
       <link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml" />
       <link rel="stylesheet" href="/static/css/app.css?v=1" />
       ${(ctx.styles ?? []).map((s) => html`<link rel="stylesheet" href=${s} />`)}

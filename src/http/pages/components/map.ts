@@ -22,8 +22,8 @@ export function MapBox(ctx: PageContext, markers: MapMarker[], label: string): V
   ></div>`;
 }
 
-/** Scripts and styles a page with a map adds to the layout. */
+/** Scripts a page with a map adds; map.js fetches Leaflet's script and styles when a map comes into view. */
 export const mapAssets = {
-  scripts: ['/vendor/leaflet.js', '/static/js/map.js?v=1'],
-  styles: ['/vendor/leaflet.css'],
+  scripts: ['/static/js/map.js?v=2'],
+  styles: [] as string[],
 };
