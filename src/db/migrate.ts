@@ -46,7 +46,10 @@ export async function migrationsApplied(db: Kysely<unknown>): Promise<boolean> {
  */
 async function createMigrator(db: Kysely<unknown>): Promise<Migrator> {
   const isSqlite = db.getExecutor().adapter.constructor.name.startsWith('Sqlite');
-  if (isSqlite) return new Migrator({ db, provider: new DirectoryProvider() });
+  // Modules own number ranges (ARCHITECTURE.md), so a lower-numbered migration can land after a
+  // higher one has run; Kysely applies it instead of refusing the "out of order" set.
+  const base = { db, provider: new DirectoryProvider(), allowUnorderedMigrations: true };
+  if (isSqlite) return new Migrator(base);
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  return new Migrator({ db, provider: new DirectoryProvider(), migrationTableSchema: rows[0].schema });
+  return new Migrator({ ...base, migrationTableSchema: rows[0].schema });
 }

@@ -16,6 +16,7 @@ export const SECTIONS = {
   profile: { fr: '/profil', en: '/profile' },
   locations: { fr: '/magasins', en: '/locations' },
   products: { fr: '/produits', en: '/products' },
+  orders: { fr: '/commandes', en: '/orders' },
   stock: { fr: '/inventaire', en: '/inventory' },
   import: { fr: '/importation', en: '/import' },
   staff: { fr: '/equipe', en: '/staff' },
@@ -34,6 +35,7 @@ export const bo = (lang: Lang, section: Section, rest = '') =>
 const OWNER_ONLY: Section[] = ['profile', 'locations', 'staff', 'keys', 'webhooks'];
 const NAV: Section[] = [
   'dashboard',
+  'orders',
   'products',
   'stock',
   'import',

@@ -48,8 +48,7 @@ export default async function merchantOrdersPage(app: FastifyInstance, ctx: AppC
         lang,
         access,
         {
-          section: 'dashboard',
-          rest: lang === 'fr' ? '/commandes' : '/orders',
+          section: 'orders',
           title: t(lang, 'order.merchant_orders'),
           body: html`<h1>${t(lang, 'order.merchant_orders')}</h1>
             <nav class="filters">
@@ -59,7 +58,7 @@ export default async function merchantOrdersPage(app: FastifyInstance, ctx: AppC
             <table class="data">
               <thead><tr>
                 <th scope="col">#</th><th scope="col">${t(lang, 'order.customer')}</th><th scope="col">${t(lang, 'cart.total')}</th>
-                <th scope="col">Statut / Status</th><th scope="col"></th>
+                <th scope="col">${lang === 'fr' ? 'Statut' : 'Status'}</th><th scope="col"></th>
               </tr></thead>
               <tbody>
                 ${orders.map(
