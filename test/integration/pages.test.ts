@@ -64,6 +64,11 @@ describe('web shell pages', () => {
     assert.match(en.body, /Amber maple syrup/);
     const low = await p.app.inject({ url: `/fr/p/${region.products.tire}` });
     assert.match(low.body, /Plus que 1/);
+    // Each offer in stock can be added to the cart without JavaScript.
+    assert.match(fr.body, /<form method="post" action="\/fr\/panier\/ajouter" class="add-to-cart">/);
+    assert.match(fr.body, new RegExp(`name="location_id" value="${region.merchants.erabliere.location_id}"`));
+    const out = await p.app.inject({ url: `/fr/p/${region.products.velo}` });
+    assert.doesNotMatch(out.body, /class="add-to-cart"/, 'no add-to-cart form when out of stock');
   });
 
   test('unknown pages are a translated 404, never a stack trace', async () => {

@@ -5,6 +5,7 @@ import { notFound } from '../../lib/errors.ts';
 import { productWithOffers } from '../../modules/search/index.ts';
 import { productQuery } from '../../modules/search/search.schemas.ts';
 import type { AppContext } from '../context.ts';
+import { AddToCartForm } from './cart.routes.ts';
 import { pageContext } from './common.ts';
 import { Layout } from './components/layout.ts';
 import { MapBox, mapAssets } from './components/map.ts';
@@ -30,6 +31,7 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
       const ownDistance = new Map(
         found.offers.filter((o) => o.product_id === p.id).map((o) => [o.location.id, o.location.distance_km]),
       );
+      const csrf = reply.generateCsrf();
       const title = lang === 'fr' ? p.title_fr : p.title_en || p.title_fr;
       const description = lang === 'fr' ? p.description_fr : p.description_en || p.description_fr;
       const img = p.images[0];
@@ -86,6 +88,7 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
                 <h3>${p.merchant_name} — ${o.name}</h3>
                 <p>${o.address_line}, ${o.municipality} · ${t(lang, 'product.distance', { km: km(ownDistance.get(o.location_id) ?? 0) })}</p>
                 <p>${StockBadge(lang, o.available, { 'data-stock-product': p.id, 'data-stock-location': o.location_id })}</p>
+                ${o.available > 0 ? AddToCartForm(lang, p.id, o.location_id, csrf) : null}
                 <ul class="fulfilment">
                   ${o.pickup ? html`<li>${t(lang, 'merchant.pickup')}</li>` : null}
                   ${o.delivery_radius_km > 0 ? html`<li>${t(lang, 'merchant.delivery', { km: o.delivery_radius_km, fee: formatMoney(o.delivery_fee_cents, lang) })}</li>` : null}
@@ -104,6 +107,7 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
                       <p>${o.location.address} · ${t(lang, 'product.distance', { km: km(o.location.distance_km) })}</p>
                       <p>${Money(lang, o.price_cents)}</p>
                       <p>${StockBadge(lang, o.available, { 'data-stock-product': o.product_id, 'data-stock-location': o.location.id })}</p>
+                      ${o.available > 0 ? AddToCartForm(lang, o.product_id, o.location.id, csrf) : null}
                     </li>`,
                   )}
                 </ul>`
