@@ -2,9 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { formatMoney, t } from '../../i18n/index.ts';
 import { notFound } from '../../lib/errors.ts';
+import { registerAccountSection } from '../../modules/accounts/index.ts';
 import { listMerchantProducts, parseImages } from '../../modules/catalog/index.ts';
 import { isOpenAt } from '../../modules/common/hours.ts';
+import { isFavourite, listFavourites, setFavourite } from '../../modules/favourites/index.ts';
 import { getPublicMerchant } from '../../modules/merchants/index.ts';
+import { getSessionUser, requireUser } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { pageContext } from './common.ts';
 import { Layout } from './components/layout.ts';
@@ -14,11 +17,41 @@ import { html, renderDocument } from './html.ts';
 import { sendHtml } from './page-context.ts';
 
 const params = z.object({ lang: z.enum(['fr', 'en']), slug: z.string().min(1).max(120) });
+const favouriteBody = z.object({ favourite: z.enum(['0', '1']), _csrf: z.string().optional() });
 const query = z.object({ page: z.coerce.number().int().min(1).max(10000).default(1) });
 const PER_PAGE = 24;
 
 export default async function merchantPageRoutes(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx.database;
+
+  registerAccountSection('favourites', 20, async ({ userId, lang }) => {
+    const rows = await listFavourites(db, userId);
+    return html`<section aria-labelledby="fav-h">
+      <h2 id="fav-h">${t(lang, 'favourites.title')}</h2>
+      ${
+        rows.length
+          ? html`<ul>
+            ${rows.map((m) => html`<li><a href=${`/${lang}/m/${m.slug}`}>${m.display_name}</a></li>`)}
+          </ul>`
+          : html`<p>${t(lang, 'favourites.none')}</p>`
+      }
+    </section>`;
+  });
+
+  // Add or remove a favourite merchant (signed-in customers; a plain form, CSRF-protected).
+  app.post(
+    '/:lang/m/:slug/favori',
+    { schema: { hide: true, params, body: favouriteBody }, preHandler: app.csrfProtection },
+    async (req, reply) => {
+      const { lang, slug } = req.params as z.infer<typeof params>;
+      const user = await requireUser(req, reply, ctx);
+      const m = await getPublicMerchant(db, slug);
+      if (!m) throw notFound('merchant');
+      await setFavourite(db, user.id, m.id, (req.body as z.infer<typeof favouriteBody>).favourite === '1');
+      return reply.redirect(`/${lang}/m/${m.slug}`, 303);
+    },
+  );
+
   app.get('/:lang/m/:slug', { schema: { hide: true, params, querystring: query } }, async (req, reply) => {
     const { lang, slug } = req.params as z.infer<typeof params>;
     const { page } = req.query as z.infer<typeof query>;
@@ -55,6 +88,8 @@ export default async function merchantPageRoutes(app: FastifyInstance, ctx: AppC
     });
     const now = new Date();
     const open = m.locations.some((l) => isOpenAt(l.hours, now, pc.region.timezone));
+    const user = await getSessionUser(req, ctx);
+    const favourite = user ? await isFavourite(db, user.id, m.id) : false;
     const body = html`
       <article class="merchant">
         <header class="merchant-head">
@@ -72,6 +107,17 @@ export default async function merchantPageRoutes(app: FastifyInstance, ctx: AppC
           ${
             m.website
               ? html`<p><a class="button" href=${m.website} rel="noopener external">${t(lang, 'merchant.website')}</a></p>`
+              : null
+          }
+          ${
+            user
+              ? html`<form method="post" action=${`/${lang}/m/${m.slug}/favori`} class="favourite">
+                  <input type="hidden" name="_csrf" value=${reply.generateCsrf()} />
+                  <input type="hidden" name="favourite" value=${favourite ? '0' : '1'} />
+                  <button type="submit" class="button secondary" aria-pressed=${favourite ? 'true' : 'false'}>
+                    ${t(lang, favourite ? 'favourites.remove' : 'favourites.add')}
+                  </button>
+                </form>`
               : null
           }
         </header>
