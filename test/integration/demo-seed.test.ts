@@ -150,7 +150,9 @@ describe('demo seed (40 merchants, 1,500 products)', () => {
     assert.match(assocs.find((a) => a.slug === 'aylmer')!.name, /^APICA/);
     const members = await db.selectFrom('association_members').select('merchant_id').execute();
     assert.ok(members.length >= 20, `${members.length} memberships`);
-    for (const p of ['region', 'merchants', 'products', 'analyze']) assert.ok(phases.has(p), p);
+    for (const p of ['region', 'merchants', 'products', 'campaigns', 'analyze']) assert.ok(phases.has(p), p);
+    const campaigns = await db.selectFrom('campaigns').select('slug').execute();
+    assert.equal(campaigns.length, 7, 'a regional campaign and one per association');
   });
 
   test('merchants: valid NEQ, tax numbers for most, mostly approved, addresses and hours', async () => {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { hashPassword } from '../accounts/index.ts';
+import { seedDemoCampaigns } from '../campaigns/demo.ts';
 import { slugify } from '../common/slug.ts';
 import { rebuildSearchIndex } from '../search/index.ts';
 import { ASSOCIATION_CENTRES, generateMerchants, PRODUCT_COLUMNS, ProductStream } from './generate.ts';
@@ -309,6 +310,12 @@ export async function seedDemo(database: Database, opts: SeedOptions): Promise<S
       .execute();
   }
   phaseDone('accounts');
+
+  // The associations' tools: a regional campaign, one per association, gift card acceptance.
+  progress(0, 1, 'campaigns');
+  await seedDemoCampaigns(db);
+  progress(1, 1, 'campaigns');
+  phaseDone('campaigns');
 
   await rebuildSearchIndex(database, opts.onProgress);
   phaseDone('search index');
