@@ -50,7 +50,7 @@ describe('search, directory and product pages', () => {
 
   test('near= a town resolves to its coordinates', async () => {
     const r = await page('/fr/recherche?q=sirop&near=Chelsea&radius_km=2');
-    assert.match(r.body, /autour de Chelsea/);
+    assert.match(r.body, /point de départ : Chelsea/);
     assert.match(r.body, /Sports Chelsea/);
     assert.doesNotMatch(r.body, /Érablière du Lac/);
   });

@@ -84,23 +84,28 @@ export default async function searchPageRoutes(app: FastifyInstance, ctx: AppCon
           res.total === 0
             ? NoResults(lang, path, current, suggestion, radius, ref.categories)
             : html`
+          <div class="search-layout">
+          <div class="search-list">
           <ol class="products results">
             ${res.results.map(
               (x) => html`<li class="product-card result">
-                ${x.image_url ? html`<img src=${x.image_url} alt="" loading="lazy" width="160" height="160" />` : null}
-                <a href=${x.url}>${x.title}</a>
+                ${x.image_url ? html`<img src=${x.image_url} alt="" loading="lazy" width="96" height="96" />` : html`<span></span>`}
+                <div class="result-body">
+                <a class="result-title" href=${x.url}>${x.title}</a>
                 ${x.description_snippet ? html`<p>${x.description_snippet}</p>` : null}
                 <span class="money">${formatMoney(x.price_cents, lang)}</span> ${QuebecBadge(lang, x.quebec_label)}
                 ${StockBadge(lang, x.available, { 'data-stock-product': x.product_id, 'data-stock-location': x.location.id })}
                 <p>
-                  <a href=${`/${lang}/m/${x.merchant.slug}`}>${x.merchant.name}</a> — ${x.location.name},
-                  ${t(lang, 'search.distance', { km: x.location.distance_km.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA', { maximumFractionDigits: 1 }) })}
+                  <a href=${`/${lang}/m/${x.merchant.slug}`}>${x.merchant.name}</a> — ${x.location.name}, ${t(lang, 'search.distance', { km: x.location.distance_km.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA', { maximumFractionDigits: 1 }) })}
                   ${x.offers_nearby > 1 ? html` · <a href=${x.url}>${t(lang, 'search.offers_nearby', { count: x.offers_nearby })}</a>` : null}
                 </p>
+                </div>
               </li>`,
             )}
           </ol>
           ${Pager(lang, res.page, pages, (p) => withParams(path, current, { page: p }))}
+          </div>
+          <div class="search-map">
           ${MapBox(
             pc,
             res.results.map((x) => ({
@@ -110,7 +115,9 @@ export default async function searchPageRoutes(app: FastifyInstance, ctx: AppCon
               href: x.url,
             })),
             t(lang, 'search.map'),
-          )}`
+          )}
+          </div>
+          </div>`
         }
       `;
       return sendHtml(reply, renderDocument(Layout(pc, body)));
