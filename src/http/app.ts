@@ -75,7 +75,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   const routeTable: { method: string; url: string }[] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
+    for (const method of [route.method].flat())
+      if (method !== 'HEAD') routeTable.push({ method, url: route.url });
   });
   app.addHook('onResponse', async (req, reply) => {
     metrics.observeRequest(

@@ -70,7 +70,7 @@ describe('pages in a real browser (Chromium), both languages, axe', { skip: skip
     await page.goto(`${base}/fr/p/${region.products.sirop}`);
     await page.click('a.lang');
     assert.equal(new URL(page.url()).pathname, `/en/p/${region.products.sirop}`);
-    assert.match(await page.locator('h1').innerText(), /Amber maple syrup/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Amber maple syrup/);
     await page.goto(`${base}/`);
     assert.equal(new URL(page.url()).pathname, '/en');
     await page.close();

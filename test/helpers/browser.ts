@@ -39,7 +39,7 @@ export async function startTileServer(): Promise<{
   close(): Promise<void>;
 }> {
   let count = 0;
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer((_req, res) => {
     count++;
     res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'max-age=3600' });
     res.end(TILE);

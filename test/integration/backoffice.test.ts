@@ -123,7 +123,11 @@ describe('merchant back-office', () => {
     assert.equal(pr.quebec_label_declared_by, 'merchant');
     assert.equal(pr.quebec_label_verified, 0);
     assert.equal(res.headers.location, `/fr/marchand/produits/${pr.id}?done=saved`);
-    const indexed = await db().selectFrom('search_documents').select('product_id').where('product_id', '=', pr.id).executeTakeFirst();
+    const indexed = await db()
+      .selectFrom('search_documents')
+      .select('product_id')
+      .where('product_id', '=', pr.id)
+      .executeTakeFirst();
     assert.ok(indexed, 'the new product is in the search index');
     const page = await owner.get(res.headers.location as string);
     assert.match(page.body, /Produit enregistré/);
