@@ -47,6 +47,15 @@ export const TEMPLATE_COLUMNS = [
 ] as const;
 export const MAX_IMPORT_ROWS = 200_000;
 
+/** Imports up to this many products are searchable when the response is sent; larger ones shortly after. */
+export const SYNC_INDEX_MAX = 2000;
+const pendingIndexing = new Set<Promise<void>>();
+
+/** Resolves when the background search indexing of large imports has finished (tests, benchmarks, shutdown). */
+export async function importIndexingIdle(): Promise<void> {
+  while (pendingIndexing.size) await Promise.all([...pendingIndexing]);
+}
+
 export type ImportFormat = 'template_csv' | 'shopify_csv' | 'json';
 
 /** One product row in our canonical shape (what every format is mapped to). */
@@ -478,7 +487,8 @@ export async function previewImport(
  * ones reported. Products are upserted by SKU (scoped to the merchant); rows with `on_hand`
  * set the stock at `location_code` (or the merchant's only location). Availability changes are
  * announced (SSE, inventory.low webhooks) after the commit. Pass `database: ctx.database` so the
- * imported products are re-indexed for search (`indexProducts`).
+ * imported products are re-indexed for search (`indexProducts`): before returning for up to
+ * SYNC_INDEX_MAX products, in the background for larger imports (see `importIndexingIdle`).
  */
 export async function applyImport(
   db: Kysely<DB>,
@@ -603,7 +613,17 @@ export async function applyImport(
     return { changes, ids };
   });
   await announceAvailability(db, events, changes);
-  if (opts.database) await indexProducts(opts.database, [...ids.values()]);
+  if (opts.database) {
+    const productIds = [...ids.values()];
+    if (productIds.length <= SYNC_INDEX_MAX) await indexProducts(opts.database, productIds);
+    else {
+      // Large imports answer first; search catches up in the background (pages show the products at once).
+      const job = indexProducts(opts.database, productIds)
+        .catch((err) => console.error('search indexing after import failed', err))
+        .finally(() => pendingIndexing.delete(job));
+      pendingIndexing.add(job);
+    }
+  }
   let created = 0;
   let updated = 0;
   for (const r of preview.rows) {
