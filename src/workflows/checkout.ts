@@ -1,6 +1,11 @@
 /**
  * Checkout: one form for the whole cart, one order per merchant under one checkout.
  *
+ * Before any step: the fulfilment choices are checked and an optional promo code is validated
+ * against the cart's per-merchant subtotals (src/workflows/promo.ts); each merchant's discount is
+ * spread over its lines and the taxes are computed on the discounted lines. A refused code is a
+ * field error at `promo_code`: nothing is reserved or charged.
+ *
  * Steps, each with its undo:
  *   1. reserve   — one transaction: a conditional UPDATE per (product, location), lines of the same
  *                  SKU summed, rows touched in (product_id, location_id) order so concurrent
@@ -8,8 +13,10 @@
  *                  Undo: release (reserved -= n for every held reservation).
  *   2. authorize — the payment method (in_store: nothing; card: Stripe; gift card: debit).
  *                  Undo: void.
- *   3. confirm   — one transaction: orders, lines, 'placed' events, reservations committed,
- *                  checkout confirmed (only if the sweeper has not expired it), cart emptied.
+ *   3. confirm   — one transaction: the promo code's use counted (consumePromoCode, a conditional
+ *                  UPDATE: max_uses holds under concurrency; the loser gets the field error and
+ *                  steps 2 and 1 are undone), orders, lines, 'placed' events, reservations
+ *                  committed, checkout confirmed (only if the sweeper has not expired it), cart emptied.
  *   4. capture   — after the orders exist: a charge never exists without its order.
  * A crash between steps leaves a checkout 'reserved'/'authorized' with an expiry; the sweeper
  * (expireCheckouts) releases its stock and voids its payment. A retry with the same
@@ -19,8 +26,10 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { type Lang, t } from '../i18n/index.ts';
 import { AppError, type FieldIssue, ValidationError } from '../lib/errors.ts';
+import { consumePromoCode, type PromoResult } from '../modules/campaigns/index.ts';
 import {
   type CartGroup,
+  type CartLine,
   type CartView,
   deliveryFor,
   getCartView,
@@ -34,10 +43,19 @@ import {
   withIdempotency,
 } from '../modules/inventory/index.ts';
 import type { Mailer } from '../modules/mail/index.ts';
-import { newTokenSalt, orderAccessToken } from '../modules/orders/index.ts';
+import { newTokenSalt, orderAccessToken, totalsOf } from '../modules/orders/index.ts';
 import { sendCheckoutEmails } from '../modules/orders/receipts.ts';
 import type { Authorization, CheckoutForPayment, PaymentMethod } from '../modules/payments/index.ts';
-import { computeTotals, type OrderTotals } from '../modules/taxes/index.ts';
+import { computeDiscountedTotals, type DiscountedTotals } from '../modules/taxes/index.ts';
+import {
+  checkPromo,
+  discountFor,
+  discountLines,
+  PROMO_FIELD,
+  type PromoLog,
+  promoCodeOf,
+  promoCovers,
+} from './promo.ts';
 
 /** How long an unfinished checkout holds stock before the sweeper returns it. */
 export const RESERVATION_TTL_MS = 15 * 60 * 1000;
@@ -49,7 +67,7 @@ export interface CheckoutDeps {
   secret: string;
   payments: (id: string) => PaymentMethod;
   baseUrl?: string;
-  log?: { error: (obj: unknown, msg: string) => void };
+  log?: { error: (obj: unknown, msg: string) => void } & PromoLog;
 }
 
 export interface Address {
@@ -65,6 +83,8 @@ export interface CheckoutInput {
   payment: { method: string; [k: string]: unknown };
   /** The total the customer was shown; when given and different now (a price changed), nothing is done. */
   expected_total_cents?: number;
+  /** A campaign's promo code (case and surrounding spaces ignored; '' = none). */
+  promo_code?: string;
 }
 
 export interface CheckoutResponse {
@@ -73,22 +93,36 @@ export interface CheckoutResponse {
     order_id: number;
     merchant_id: number;
     status: string;
-    totals: Omit<OrderTotals, 'taxable_cents'>;
+    /** discount_cents appears when a promo code discounted this order. */
+    totals: ReturnType<typeof totalsOf>;
     access_token: string;
   }[];
   total_cents: number;
+  /** The promo code applied and the discount over all orders (absent without a code). */
+  promo?: { code: string; discount_cents: number };
 }
 
 interface PlannedOrder {
   group: CartGroup;
+  /** The group's lines with their share of the merchant's discount. */
+  lines: (CartLine & { discount_cents: number })[];
   fulfilment: Fulfilment;
   location_id: number;
-  totals: OrderTotals;
+  totals: DiscountedTotals;
+  promo_code_id: number | null;
 }
 
-/** Validates the fulfilment choices against the cart; issues are reported at their field. */
-function plan(cart: CartView, input: CheckoutInput): PlannedOrder[] {
-  const issues: FieldIssue[] = [];
+/**
+ * Validates the fulfilment choices against the cart and prices each merchant order (its promo
+ * discount spread over its lines, taxes on the discounted lines); issues are reported at their
+ * field, together with any issue found before (the promo code's).
+ */
+function plan(
+  cart: CartView,
+  input: CheckoutInput,
+  promo: PromoResult | undefined,
+  issues: FieldIssue[] = [],
+): PlannedOrder[] {
   if (cart.groups.length === 0) issues.push({ field: 'cart', message: 'checkout.cart_empty' });
   const out: PlannedOrder[] = [];
   for (const g of cart.groups) {
@@ -104,23 +138,36 @@ function plan(cart: CartView, input: CheckoutInput): PlannedOrder[] {
         issues.push({ field: `${field}.location_id`, message: 'checkout.pickup_location_invalid' });
         continue;
       }
-      out.push({ group: g, fulfilment: f, location_id: f.location_id, totals: computeTotals(g.items) });
+      out.push(priced(g, promo, f, f.location_id, 0));
     } else {
       const opt = deliveryFor(g, f.address);
       if (!opt) {
         issues.push({ field: `${field}.address`, message: 'checkout.outside_delivery_zone' });
         continue;
       }
-      out.push({
-        group: g,
-        fulfilment: f,
-        location_id: opt.location_id,
-        totals: computeTotals(g.items, opt.fee_cents),
-      });
+      out.push(priced(g, promo, f, opt.location_id, opt.fee_cents));
     }
   }
   if (issues.length) throw new ValidationError(issues);
   return out;
+}
+
+function priced(
+  group: CartGroup,
+  promo: PromoResult | undefined,
+  fulfilment: Fulfilment,
+  locationId: number,
+  feeCents: number,
+): PlannedOrder {
+  const lines = discountLines(group.items, discountFor(promo, group.merchant.id));
+  return {
+    group,
+    lines,
+    fulfilment,
+    location_id: locationId,
+    totals: computeDiscountedTotals(lines, feeCents),
+    promo_code_id: promo && promoCovers(promo, group.merchant.id) ? promo.promo_code_id : null,
+  };
 }
 
 /** Step 1: reserve every line or nothing. Returns the checkout id. */
@@ -287,6 +334,7 @@ async function confirm(
   userId: number | null,
   orders: PlannedOrder[],
   auth: Authorization,
+  promo: PromoResult | undefined,
 ): Promise<CheckoutResponse> {
   return deps.db.transaction().execute(async (trx) => {
     const now = new Date().toISOString();
@@ -297,6 +345,26 @@ async function confirm(
       .where('status', 'in', ['reserved', 'authorized'])
       .executeTakeFirst();
     if (Number(upd.numUpdatedRows) !== 1) throw new AppError('conflict', 'checkout.expired');
+    if (promo) {
+      // Counted here, with the orders: a rollback gives the use back; max_uses is one conditional UPDATE.
+      try {
+        await consumePromoCode(trx, promo.promo_code_id);
+      } catch (err) {
+        if (err instanceof AppError && err.messageKey === 'promo.exhausted') {
+          deps.log?.warn?.(
+            {
+              event: 'promo_code_refused',
+              code: promo.code,
+              reason: err.messageKey,
+              checkout_id: checkoutId,
+            },
+            'promo code refused',
+          );
+          throw new ValidationError([{ field: PROMO_FIELD, message: 'promo.exhausted' }]);
+        }
+        throw err;
+      }
+    }
     const res: CheckoutResponse = { checkout_id: checkoutId, orders: [], total_cents: 0 };
     for (const o of orders) {
       const salt = newTokenSalt();
@@ -316,6 +384,8 @@ async function confirm(
           delivery_address_json:
             o.fulfilment.method === 'delivery' ? JSON.stringify(o.fulfilment.address) : null,
           subtotal_cents: o.totals.subtotal_cents,
+          discount_cents: o.totals.discount_cents,
+          promo_code_id: o.promo_code_id,
           delivery_fee_cents: o.totals.delivery_fee_cents,
           taxable_cents: o.totals.taxable_cents,
           gst_cents: o.totals.gst_cents,
@@ -333,7 +403,7 @@ async function confirm(
       await trx
         .insertInto('order_lines')
         .values(
-          o.group.items.map((it) => ({
+          o.lines.map((it) => ({
             order_id: row.id,
             product_id: it.product_id,
             location_id: it.location_id,
@@ -343,6 +413,7 @@ async function confirm(
             quantity: it.quantity,
             unit_price_cents: it.unit_price_cents,
             line_total_cents: it.unit_price_cents * it.quantity,
+            discount_cents: it.discount_cents,
           })),
         )
         .execute();
@@ -357,12 +428,11 @@ async function confirm(
           created_at: now,
         })
         .execute();
-      const { taxable_cents: _t, ...totals } = o.totals;
       res.orders.push({
         order_id: row.id,
         merchant_id: o.group.merchant.id,
         status: 'placed',
-        totals,
+        totals: totalsOf(o.totals),
         access_token: orderAccessToken(deps.secret, row.id, salt),
       });
       res.total_cents += o.totals.total_cents;
@@ -374,6 +444,11 @@ async function confirm(
       .where('status', '=', 'held')
       .execute();
     await trx.deleteFrom('cart_items').where('cart_id', '=', cartId).execute();
+    if (promo)
+      res.promo = {
+        code: promo.code,
+        discount_cents: orders.reduce((s, o) => s + o.totals.discount_cents, 0),
+      };
     return res;
   });
 }
@@ -381,27 +456,25 @@ async function confirm(
 /** The response of a checkout already confirmed (a retry after a crash lost the stored response). */
 async function confirmedResponse(deps: CheckoutDeps, checkoutId: number): Promise<CheckoutResponse> {
   const rows = await deps.db
-    .selectFrom('orders')
-    .selectAll()
-    .where('checkout_id', '=', checkoutId)
-    .orderBy('id')
+    .selectFrom('orders as o')
+    .leftJoin('promo_codes as pc', 'pc.id', 'o.promo_code_id')
+    .selectAll('o')
+    .select('pc.code as promo_code')
+    .where('o.checkout_id', '=', checkoutId)
+    .orderBy('o.id')
     .execute();
+  const code = rows.find((o) => o.promo_code)?.promo_code;
   return {
     checkout_id: checkoutId,
     orders: rows.map((o) => ({
       order_id: o.id,
       merchant_id: o.merchant_id,
       status: o.status,
-      totals: {
-        subtotal_cents: o.subtotal_cents,
-        delivery_fee_cents: o.delivery_fee_cents,
-        gst_cents: o.gst_cents,
-        qst_cents: o.qst_cents,
-        total_cents: o.total_cents,
-      },
+      totals: totalsOf(o),
       access_token: orderAccessToken(deps.secret, o.id, o.access_token_hash),
     })),
     total_cents: rows.reduce((s, o) => s + o.total_cents, 0),
+    ...(code ? { promo: { code, discount_cents: rows.reduce((s, o) => s + o.discount_cents, 0) } } : {}),
   };
 }
 
@@ -440,7 +513,18 @@ async function runCheckout(
 
   const cart = await getCartView(deps.db, cartId, lang);
   const unavailable = cart.groups.flatMap((g) => g.items.filter((i) => i.available < i.quantity));
-  const orders = plan(cart, input);
+  // The promo step: read-only validation against the per-merchant subtotals; a refusal is a field
+  // issue reported with the fulfilment ones, before anything is reserved or charged.
+  const issues: FieldIssue[] = [];
+  const code = promoCodeOf(input.promo_code);
+  let promo: PromoResult | undefined;
+  if (code && cart.groups.length)
+    promo = await checkPromo(deps.db, cart, code, deps.log).catch((err: unknown) => {
+      if (!(err instanceof ValidationError)) throw err;
+      issues.push(...err.issues);
+      return undefined;
+    });
+  const orders = plan(cart, input, promo, issues);
   if (unavailable.length)
     throw outOfStock(
       unavailable.map((i) => ({
@@ -457,10 +541,13 @@ async function runCheckout(
       details: { expected_total_cents: input.expected_total_cents, total_cents: total },
     });
   const method = deps.payments(input.payment.method);
+  // Discounted totals; an order a promo made free has nothing to authorize (Stripe refuses 0).
   const forPayment = (id: number): CheckoutForPayment => ({
     id,
     total_cents: orders.reduce((s, o) => s + o.totals.total_cents, 0),
-    parts: orders.map((o) => ({ merchant_id: o.group.merchant.id, total_cents: o.totals.total_cents })),
+    parts: orders
+      .filter((o) => o.totals.total_cents > 0)
+      .map((o) => ({ merchant_id: o.group.merchant.id, total_cents: o.totals.total_cents })),
     input: input.payment,
   });
   await method.check(deps.db, forPayment(0));
@@ -490,7 +577,7 @@ async function runCheckout(
   // 3. confirm (undo: void, release)
   let res: CheckoutResponse;
   try {
-    res = await confirm(deps, checkoutId, cartId, input, lang, userId, orders, auth);
+    res = await confirm(deps, checkoutId, cartId, input, lang, userId, orders, auth, promo);
   } catch (err) {
     await method
       .void(deps.db, pay, auth)
@@ -642,4 +729,20 @@ export function startCheckoutSweeper(
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * Stock reservations held by checkouts still in progress (not yet orders, not yet released): the
+ * `comptoir_reservations_pending` gauge. Reads through the checkouts' (status, expires_at) index and
+ * the reservations' checkout index, so its cost follows the checkouts in flight, not the history.
+ */
+export async function countPendingReservations(db: Kysely<DB>): Promise<number> {
+  const r = await db
+    .selectFrom('checkouts as c')
+    .innerJoin('reservations as r', 'r.checkout_id', 'c.id')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('c.status', 'in', ['reserved', 'authorized'])
+    .where('r.status', '=', 'held')
+    .executeTakeFirst();
+  return Number(r?.n ?? 0);
 }

@@ -11,10 +11,12 @@ import {
   removeItem,
   updateItem,
 } from '../../modules/cart/index.ts';
-import { checkout, startCheckoutSweeper } from '../../workflows/checkout.ts';
+import { checkout, countPendingReservations, startCheckoutSweeper } from '../../workflows/checkout.ts';
 import { checkoutDeps } from '../../workflows/deps.ts';
+import { checkPromo, discountedView, promoCodeOf } from '../../workflows/promo.ts';
 import type { AppContext } from '../context.ts';
 import { apiLang } from '../errors.ts';
+import { metrics } from '../ops/metrics.ts';
 
 export const CART_COOKIE = 'cart_token';
 
@@ -68,6 +70,24 @@ export const checkoutBody = z.object({
     })
     .default({ method: 'in_store' }),
   expected_total_cents: z.number().int().min(0).optional(),
+  promo_code: z
+    .string()
+    .max(64)
+    .optional()
+    .describe(
+      'A campaign promo code (case-insensitive; empty = none). Each covered merchant’s discount is taken before taxes; a refused code is a 400 at the field promo_code and nothing is reserved.',
+    ),
+});
+
+const cartQuery = z.object({
+  lang: z.enum(['fr', 'en']).optional(),
+  promo_code: z
+    .string()
+    .max(64)
+    .optional()
+    .describe(
+      'Preview a promo code: the groups then carry discount_cents and the discounted taxes and totals.',
+    ),
 });
 
 export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppContext) {
@@ -75,6 +95,12 @@ export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppCo
   const { db } = ctx.database;
   const stop = startCheckoutSweeper(checkoutDeps(ctx));
   app.addHook('onClose', async () => stop());
+  // Region-wide (read from the database): every instance reports the same value.
+  metrics.cachedGauge(
+    'comptoir_reservations_pending',
+    'Stock reservations held by checkouts in progress (refreshed at most every 5 s).',
+    () => countPendingReservations(db),
+  );
 
   app.post('/api/v1/carts', { schema: { tags: ['cart'], summary: 'Create a cart' } }, async (_req, reply) => {
     const cart = await createCart(db);
@@ -82,17 +108,33 @@ export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppCo
     return reply.code(201).send(cart);
   });
 
-  app.get('/api/v1/carts/:cart_id', { schema: { tags: ['cart'], params: cartParams } }, async (req) => {
-    await authorizeCart(db, req.params.cart_id, cartToken(req));
-    const view = await getCartView(db, req.params.cart_id, apiLang(req));
-    return {
-      ...view,
-      groups: view.groups.map((g) => ({
-        ...g,
-        merchant: { id: g.merchant.id, slug: g.merchant.slug, name: g.merchant.name },
-      })),
-    };
-  });
+  app.get(
+    '/api/v1/carts/:cart_id',
+    { schema: { tags: ['cart'], params: cartParams, querystring: cartQuery } },
+    async (req) => {
+      await authorizeCart(db, req.params.cart_id, cartToken(req));
+      const view = await getCartView(db, req.params.cart_id, apiLang(req));
+      const code = promoCodeOf(req.query.promo_code);
+      if (code && view.groups.length) {
+        // A preview: validated and priced exactly as the checkout will, nothing counted.
+        const priced = discountedView(view, await checkPromo(db, view, code, req.log));
+        return {
+          ...priced,
+          groups: priced.groups.map((g) => ({
+            ...g,
+            merchant: { id: g.merchant.id, slug: g.merchant.slug, name: g.merchant.name },
+          })),
+        };
+      }
+      return {
+        ...view,
+        groups: view.groups.map((g) => ({
+          ...g,
+          merchant: { id: g.merchant.id, slug: g.merchant.slug, name: g.merchant.name },
+        })),
+      };
+    },
+  );
 
   app.post(
     '/api/v1/carts/:cart_id/items',

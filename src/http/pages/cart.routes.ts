@@ -11,6 +11,7 @@ import {
   removeItem,
   updateItem,
 } from '../../modules/cart/index.ts';
+import type { DiscountedCartView } from '../../workflows/promo.ts';
 import { CART_COOKIE, setCartCookie } from '../api/cart.routes.ts';
 import type { AppContext } from '../context.ts';
 import { pageContext } from './common.ts';
@@ -44,7 +45,9 @@ function errorMessage(lang: Lang, err: unknown): string | undefined {
   return undefined;
 }
 
-export function CartGroups(lang: Lang, view: CartView, csrf: string | null) {
+/** The cart's merchant groups; with a promo applied (checkout summary), each group's discount before taxes. */
+export function CartGroups(lang: Lang, view: CartView | DiscountedCartView, csrf: string | null) {
+  const code = 'promo' in view ? view.promo?.code : undefined;
   return view.groups.map(
     (g) => html`<section class="cart-group" aria-labelledby=${`m-${g.merchant.id}`}>
       <h2 id=${`m-${g.merchant.id}`}><a href=${`/${lang}/m/${g.merchant.slug}`}>${g.merchant.name}</a></h2>
@@ -89,6 +92,11 @@ export function CartGroups(lang: Lang, view: CartView, csrf: string | null) {
       </div>
       <dl class="totals">
         <dt>${t(lang, 'cart.subtotal')}</dt><dd>${Money(lang, g.subtotal_cents)}</dd>
+        ${
+          'discount_cents' in g && g.discount_cents
+            ? html`<dt>${t(lang, 'cart.discount', { code: code ?? '' })}</dt><dd class="discount">${Money(lang, -g.discount_cents)}</dd>`
+            : null
+        }
         <dt>${t(lang, 'receipt.gst')}</dt><dd>${Money(lang, g.gst_cents)}</dd>
         <dt>${t(lang, 'receipt.qst')}</dt><dd>${Money(lang, g.qst_cents)}</dd>
         <dt>${t(lang, 'cart.total')}</dt><dd>${Money(lang, g.total_cents)}</dd>

@@ -8,6 +8,14 @@ import { orderAccessToken } from '../../modules/orders/index.ts';
 import { trackingPath } from '../../modules/orders/receipts.ts';
 import { checkout } from '../../workflows/checkout.ts';
 import { checkoutDeps } from '../../workflows/deps.ts';
+import {
+  checkPromo,
+  type DiscountedCartView,
+  discountedView,
+  PROMO_FIELD,
+  promoCodeOf,
+  promoIssue,
+} from '../../workflows/promo.ts';
 import { checkoutBody } from '../api/cart.routes.ts';
 import { getSessionUser } from '../auth.ts';
 import type { AppContext } from '../context.ts';
@@ -48,6 +56,7 @@ function formToInput(form: Form, merchantIds: number[]) {
       method: form.payment_method || 'in_store',
       ...(form.gift_card_code ? { code: form.gift_card_code } : {}),
     },
+    ...(promoCodeOf(form.promo_code) ? { promo_code: form.promo_code } : {}),
   };
 }
 
@@ -80,6 +89,18 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
         form.email ||= user.email;
       }
     }
+    // The summary with the typed promo code applied (read-only; counted only when the order is placed).
+    let priced: DiscountedCartView = discountedView(view);
+    const code = promoCodeOf(form.promo_code);
+    if (code && !errors[PROMO_FIELD]) {
+      try {
+        priced = discountedView(view, await checkPromo(db, view, code, req.log));
+      } catch (e) {
+        const issue = promoIssue(e);
+        if (!issue) throw e;
+        errors[PROMO_FIELD] = t(lang, issue.message, issue.params);
+      }
+    }
     const csrf = reply.generateCsrf();
     const pc = await pageContext(req, reply, ctx, lang, {
       title: t(lang, 'checkout.title'),
@@ -104,7 +125,7 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
           ${input('customer.email', t(lang, 'checkout.email'), 'email', { autocomplete: 'email', required: true })}
           ${input('customer.phone', t(lang, 'checkout.phone'), 'tel', { autocomplete: 'tel' })}
         </fieldset>
-        ${view.groups.map((g) => {
+        ${priced.groups.map((g) => {
           const id = g.merchant.id;
           const f = `fulfilment.${id}`;
           const choice = form[`f_${id}`] ?? '';
@@ -147,8 +168,26 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
           ${input('gift_card_code', t(lang, 'checkout.gift_card_code'), 'text', { autocomplete: 'off' })}
           ${err(errors, 'payment')}
         </fieldset>
-        ${CartGroups(lang, view, null)}
-        <p class="grand-total">${t(lang, 'cart.total')} : <strong>${Money(lang, view.total_cents)}</strong></p>
+        <fieldset class="promo">
+          <legend>${t(lang, 'checkout.promo_code')}</legend>
+          ${input(PROMO_FIELD, t(lang, 'checkout.promo_code'), 'text', { autocomplete: 'off', autocapitalize: 'characters', maxlength: 64 })}
+          ${
+            priced.promo
+              ? html`<p class="promo-applied" role="status">${t(lang, 'checkout.promo_applied', {
+                  code: priced.promo.code,
+                  amount: formatMoney(priced.promo.discount_cents, lang),
+                })}</p>`
+              : null
+          }
+          <button type="submit" name="apply_promo" value="1" class="secondary">${t(lang, 'checkout.promo_apply')}</button>
+        </fieldset>
+        ${CartGroups(lang, priced, null)}
+        ${
+          priced.discount_cents
+            ? html`<p class="discount-total">${t(lang, 'cart.discount', { code: priced.promo?.code ?? '' })} : <strong>${Money(lang, -priced.discount_cents)}</strong></p>`
+            : null
+        }
+        <p class="grand-total">${t(lang, 'cart.total')} : <strong>${Money(lang, priced.total_cents)}</strong></p>
         <button type="submit">${t(lang, 'checkout.place_order')}</button>
       </form>
     </div>`;
@@ -175,6 +214,23 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
         };
         const cart = await currentCart(req, ctx);
         if (!cart) return reply.redirect(localPath(lang, 'cart'), 303);
+        if (raw.apply_promo) {
+          // "Apply code": the same form again with the discount in the summary, or the refusal next
+          // to the field; nothing is reserved and the code's use is not counted.
+          const errors: Errors = {};
+          const code = promoCodeOf(raw.promo_code);
+          const view = code ? await getCartView(db, cart.id, lang) : undefined;
+          if (code && view?.groups.length) {
+            try {
+              await checkPromo(db, view, code, req.log);
+            } catch (e) {
+              const issue = promoIssue(e);
+              if (!issue) throw e;
+              errors[PROMO_FIELD] = t(lang, issue.message, issue.params);
+            }
+          }
+          return renderForm(req, reply, lang, raw, errors, Object.keys(errors).length ? 400 : 200);
+        }
         const confirmUrl = (id: number) =>
           `${localPath(lang, 'checkout')}/confirmation/${id}?s=${checkoutSignature(ctx.secret, id)}`;
         if (raw.idempotency_key) {

@@ -367,8 +367,9 @@ export interface PromoResult {
  * published and running, below its use limit, at the merchants it covers (its own merchant, or the
  * campaign's featured merchants, or when none are featured: the association's members / every
  * merchant for a regional campaign), when their subtotal reaches the minimum. An amount is split
- * across eligible merchants in proportion to their subtotals. At checkout, call `consumePromoCode`
- * in the same transaction that creates the orders.
+ * across eligible merchants in proportion to their subtotals (largest remainder). At checkout,
+ * call `consumePromoCode` in the same transaction that creates the orders
+ * (src/workflows/checkout.ts does both, and spreads each merchant's discount over its lines).
  */
 export async function validatePromoCode(
   db: Db,
@@ -416,13 +417,11 @@ export async function validatePromoCode(
       discount_cents: Math.round((l.subtotalCents * promo.value) / 100),
     }));
   } else {
-    const total = Math.min(promo.value, base);
-    let left = total;
-    discounts = targets.map((l, i) => {
-      const share = i === targets.length - 1 ? left : Math.floor((total * l.subtotalCents) / base);
-      left -= share;
-      return { merchant_id: l.merchantId, discount_cents: Math.min(share, l.subtotalCents) };
-    });
+    const shares = allocateProportionally(
+      Math.min(promo.value, base),
+      targets.map((l) => l.subtotalCents),
+    );
+    discounts = targets.map((l, i) => ({ merchant_id: l.merchantId, discount_cents: shares[i] }));
   }
   return {
     promo_code_id: promo.id,
@@ -433,6 +432,35 @@ export async function validatePromoCode(
     discounts,
     discount_cents: discounts.reduce((s, d) => s + d.discount_cents, 0),
   };
+}
+
+/**
+ * Splits `total` cents across `weights` in proportion, by the largest-remainder method: each part
+ * gets the floor of its exact share, then the cents left go one by one to the largest remainders
+ * (ties: the earlier part). Parts add up to exactly min(total, Σ weights) and no part exceeds its
+ * weight, so a discount never makes a line or an order negative. Exact (BigInt) for any size.
+ */
+export function allocateProportionally(total: number, weights: number[]): number[] {
+  const sum = weights.reduce((s, w) => s + w, 0);
+  if (!Number.isSafeInteger(total) || weights.some((w) => !Number.isSafeInteger(w) || w < 0))
+    throw new RangeError('allocateProportionally takes non-negative integers');
+  if (total <= 0 || sum <= 0) return weights.map(() => 0);
+  const t = BigInt(Math.min(total, sum));
+  const big = BigInt(sum);
+  const parts = weights.map((w, i) => {
+    const exact = t * BigInt(w);
+    return { i, w, q: Number(exact / big), r: exact % big };
+  });
+  let left = Number(t) - parts.reduce((s, p) => s + p.q, 0);
+  const byRemainder = [...parts].sort((a, b) => (a.r === b.r ? a.i - b.i : a.r > b.r ? -1 : 1));
+  for (const p of byRemainder) {
+    if (left === 0) break;
+    if (p.q < p.w) {
+      p.q++;
+      left--;
+    }
+  }
+  return parts.map((p) => p.q);
 }
 
 async function eligibleMerchants(

@@ -171,7 +171,11 @@ export function impactCsv(f: ImpactFigures): string {
   return stringify(rows, { record_delimiter: '\r\n' });
 }
 
-/** Campaign figures for its owner: landing-page visits, and orders/sales at the campaign's merchants during its period. */
+/**
+ * Campaign figures for its owner: landing-page visits, orders/sales at the campaign's merchants
+ * during its period, and the orders placed with the campaign's promo codes (count, sales after
+ * discount, discounts given; cancelled orders left out) beside the codes' use count.
+ */
 export async function campaignFigures(db: Kysely<DB>, campaignId: number) {
   const c = await db.selectFrom('campaigns').selectAll().where('id', '=', campaignId).executeTakeFirst();
   if (!c) return undefined;
@@ -193,7 +197,7 @@ export async function campaignFigures(db: Kysely<DB>, campaignId: number) {
       featured.map((f) => f.merchant_id),
     );
   else if (c.association_id !== null) q = q.where((eb) => inScope(eb, c.association_id as number));
-  const [r, v, codes] = await Promise.all([
+  const [r, v, codes, withCodes] = await Promise.all([
     q.executeTakeFirstOrThrow(),
     db
       .selectFrom('campaign_visits')
@@ -205,8 +209,28 @@ export async function campaignFigures(db: Kysely<DB>, campaignId: number) {
       .select(sql<number>`coalesce(sum(uses), 0)`.as('uses'))
       .where('campaign_id', '=', campaignId)
       .executeTakeFirstOrThrow(),
+    // Orders placed with one of the campaign's codes (any time, not cancelled): the code's own effect.
+    db
+      .selectFrom('orders as o')
+      .innerJoin('promo_codes as p', 'p.id', 'o.promo_code_id')
+      .select([
+        sql<number>`count(*)`.as('orders'),
+        sql<number>`coalesce(sum(o.total_cents), 0)`.as('sales'),
+        sql<number>`coalesce(sum(o.discount_cents), 0)`.as('discounts'),
+      ])
+      .where('p.campaign_id', '=', campaignId)
+      .where('o.status', '<>', 'cancelled')
+      .executeTakeFirstOrThrow(),
   ]);
-  return { visits: n(v.visits), orders: n(r.orders), sales_cents: n(r.sales), promo_uses: n(codes.uses) };
+  return {
+    visits: n(v.visits),
+    orders: n(r.orders),
+    sales_cents: n(r.sales),
+    promo_uses: n(codes.uses),
+    promo_orders: n(withCodes.orders),
+    promo_sales_cents: n(withCodes.sales),
+    promo_discount_cents: n(withCodes.discounts),
+  };
 }
 
 /** A bar chart as inline SVG (no script), with a text alternative given by the caller. */

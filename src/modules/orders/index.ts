@@ -12,6 +12,7 @@ import type { EventBus } from '../events/index.ts';
 import { refundGiftCard } from '../giftcards/index.ts';
 import { type AvailabilityChange, announceAvailability } from '../inventory/index.ts';
 import type { OrderStatus } from './orders.tables.ts';
+import '../campaigns/campaigns.tables.ts';
 import './orders.tables.ts';
 
 export type { OrderStatus } from './orders.tables.ts';
@@ -60,8 +61,10 @@ export async function getOrder(db: Kysely<DB>, orderId: number, merchantId?: num
     .selectFrom('orders as o')
     .innerJoin('merchants as m', 'm.id', 'o.merchant_id')
     .innerJoin('locations as l', 'l.id', 'o.location_id')
+    .leftJoin('promo_codes as pc', 'pc.id', 'o.promo_code_id')
     .selectAll('o')
     .select([
+      'pc.code as promo_code',
       'm.display_name as merchant_name',
       'm.legal_name as merchant_legal_name',
       'm.slug as merchant_slug',
@@ -105,9 +108,11 @@ export function orderJson(o: OrderDetail) {
       quantity: l.quantity,
       unit_price_cents: l.unit_price_cents,
       line_total_cents: l.line_total_cents,
+      ...(l.discount_cents ? { discount_cents: l.discount_cents } : {}),
       tax_class: l.tax_class,
     })),
     totals: totalsOf(o),
+    ...(o.promo_code ? { promo_code: o.promo_code } : {}),
     payment: { method: o.payment_method, status: o.payment_status },
     history: o.events.map((e) => ({
       from: e.from_status,
@@ -119,15 +124,28 @@ export function orderJson(o: OrderDetail) {
   };
 }
 
+/**
+ * An order's totals as the API shows them: total = subtotal − discount + delivery fee + GST + QST;
+ * `discount_cents` (a promo code, before taxes) appears only when the order has one.
+ */
 export function totalsOf(o: {
   subtotal_cents: number;
+  discount_cents?: number;
   delivery_fee_cents: number;
   gst_cents: number;
   qst_cents: number;
   total_cents: number;
-}) {
+}): {
+  subtotal_cents: number;
+  discount_cents?: number;
+  delivery_fee_cents: number;
+  gst_cents: number;
+  qst_cents: number;
+  total_cents: number;
+} {
   return {
     subtotal_cents: o.subtotal_cents,
+    ...(o.discount_cents ? { discount_cents: o.discount_cents } : {}),
     delivery_fee_cents: o.delivery_fee_cents,
     gst_cents: o.gst_cents,
     qst_cents: o.qst_cents,
@@ -152,6 +170,7 @@ export async function listMerchantOrders(
       'fulfilment_method',
       'location_id',
       'subtotal_cents',
+      'discount_cents',
       'delivery_fee_cents',
       'gst_cents',
       'qst_cents',

@@ -59,7 +59,11 @@ declare module '../../db/schema.ts' {
       fulfilment_method: 'pickup' | 'delivery';
       location_id: number;
       delivery_address_json: string | null;
+      /** Sum of the lines before any discount. */
       subtotal_cents: number;
+      /** Promo-code discount before taxes (migration 036): total = subtotal − discount + fee + taxes. */
+      discount_cents: Dflt<number>;
+      promo_code_id: ColumnType<number | null, number | null | undefined, number | null>;
       delivery_fee_cents: Dflt<number>;
       taxable_cents: number;
       gst_cents: number;
@@ -83,6 +87,8 @@ declare module '../../db/schema.ts' {
       quantity: number;
       unit_price_cents: number;
       line_total_cents: number;
+      /** This line's share of the order's discount (taxes are computed on line total − discount). */
+      discount_cents: Dflt<number>;
     };
     order_events: {
       id: Generated<number>;

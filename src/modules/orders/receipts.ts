@@ -1,7 +1,8 @@
 /**
  * Receipts and emails, in the customer's language. A receipt follows Revenu Québec's invoice
  * rules: supplier name, date, total on every receipt; the supplier's GST and QST registration
- * numbers from $30; the purchaser's name from $150; each tax shown separately.
+ * numbers from $30; the purchaser's name from $150; each tax shown separately. A promo discount
+ * is shown before the taxes, which are computed on the discounted amount.
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
@@ -40,6 +41,12 @@ export function receiptLines(o: OrderDetail, lang: Lang): string[] {
     );
   out.push('');
   out.push(`${t(lang, 'receipt.subtotal')}: ${m(o.subtotal_cents)}`);
+  // A promo code lowers the price before taxes: shown between the subtotal and the taxes.
+  if (o.discount_cents)
+    out.push(
+      `${t(lang, 'receipt.discount', { code: o.promo_code ?? '' }).trim()}: ${m(-o.discount_cents)}`,
+      `${t(lang, 'receipt.subtotal_after_discount')}: ${m(o.subtotal_cents - o.discount_cents)}`,
+    );
   if (o.delivery_fee_cents) out.push(`${t(lang, 'receipt.delivery_fee')}: ${m(o.delivery_fee_cents)}`);
   const showNumbers = o.total_cents >= REGISTRATION_NUMBERS_FROM_CENTS;
   out.push(

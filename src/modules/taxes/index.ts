@@ -44,8 +44,7 @@ export function computeTotals(lines: TaxLine[], deliveryFeeCents = 0): OrderTota
     subtotal += amount;
     if (l.tax_class === 'standard') taxableGoods += amount;
   }
-  const feeTaxable = deliveryFeeCents > 0 && lines.some((l) => l.tax_class === 'standard');
-  const taxable = taxableGoods + (feeTaxable ? deliveryFeeCents : 0);
+  const taxable = taxableGoods + taxedFee(lines, deliveryFeeCents);
   const gst = taxOn(taxable, GST_RATE_PPK);
   const qst = taxOn(taxable, QST_RATE_PPK);
   return {
@@ -70,4 +69,51 @@ export function sumTotals(all: OrderTotals[]): OrderTotals {
   };
   for (const t of all) for (const k of Object.keys(z) as (keyof OrderTotals)[]) z[k] += t[k];
   return z;
+}
+
+export interface DiscountedTaxLine extends TaxLine {
+  /** This line's share of a discount (promo code), 0 ≤ discount ≤ unit price × quantity. */
+  discount_cents: number;
+}
+
+export interface DiscountedTotals extends OrderTotals {
+  discount_cents: number;
+}
+
+/**
+ * Totals of one merchant order whose lines carry a discount (a promo code), which is a price
+ * reduction before taxes: standard-rated lines are taxed on (line total − discount), zero-rated
+ * and exempt lines stay untaxed whatever their share; the delivery fee is not discounted and
+ * keeps its own rule. total = subtotal − discount + delivery fee + GST + QST.
+ */
+export function computeDiscountedTotals(lines: DiscountedTaxLine[], deliveryFeeCents = 0): DiscountedTotals {
+  let discount = 0;
+  let taxableGoods = 0;
+  for (const l of lines) {
+    const amount = l.unit_price_cents * l.quantity;
+    if (!Number.isSafeInteger(l.discount_cents) || l.discount_cents < 0 || l.discount_cents > amount)
+      throw new RangeError('a line discount must be an integer between 0 and the line total');
+    discount += l.discount_cents;
+    if (l.tax_class === 'standard') taxableGoods += amount - l.discount_cents;
+  }
+  let subtotal = 0;
+  for (const l of lines) subtotal += l.unit_price_cents * l.quantity;
+  // A standard-rated item discounted to nothing is still delivered: the fee keeps its rule.
+  const taxable = taxableGoods + taxedFee(lines, deliveryFeeCents);
+  const gst = taxOn(taxable, GST_RATE_PPK);
+  const qst = taxOn(taxable, QST_RATE_PPK);
+  return {
+    subtotal_cents: subtotal,
+    discount_cents: discount,
+    delivery_fee_cents: deliveryFeeCents,
+    taxable_cents: taxable,
+    gst_cents: gst,
+    qst_cents: qst,
+    total_cents: subtotal - discount + deliveryFeeCents + gst + qst,
+  };
+}
+
+/** The delivery fee follows the goods delivered: taxed when at least one standard-rated item is delivered. */
+function taxedFee(lines: TaxLine[], deliveryFeeCents: number): number {
+  return deliveryFeeCents > 0 && lines.some((l) => l.tax_class === 'standard') ? deliveryFeeCents : 0;
 }
