@@ -12,6 +12,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { ValidationError } from '../lib/errors.ts';
+import { sessionCookieName } from './auth.ts';
 import type { AppContext } from './context.ts';
 import { installErrorHandling } from './errors.ts';
 import { metrics } from './ops/metrics.ts';
@@ -48,22 +50,73 @@ declare module 'fastify' {
 }
 
 export interface BuildOptions {
+  /** false: no log; an object: pino options (a `stream`, a `level`) merged over the safe defaults. */
   logger?: boolean | object;
+}
+
+/** Query parameters that carry a secret (signed links, keys, codes): their values never reach a log. */
+const SECRET_PARAMS = /([?&](?:token|key|api_key|access_token|code|secret|password|signature)=)[^&#]*/gi;
+
+/** A URL fit for the logs: secret query parameter values replaced (ASVS 14.2.1, 16.2.5). */
+export const redactUrl = (url: string) => url.replace(SECRET_PARAMS, '$1[redacted]');
+
+/** Logger options: no header is logged at all, URLs lose their secrets, and credentials are redacted anyway. */
+function loggerOptions(ctx: AppContext, override: BuildOptions['logger']): boolean | object {
+  if (override === false) return false;
+  if (override === undefined && ctx.config.LOG_LEVEL === 'silent') return false;
+  return {
+    level: ctx.config.LOG_LEVEL === 'silent' ? 'info' : ctx.config.LOG_LEVEL,
+    // Never log credentials or tokens (ASVS 16.2.5), even if a log line carries headers.
+    redact: [
+      'req.headers.authorization',
+      'req.headers.cookie',
+      'res.headers["set-cookie"]',
+      'headers.authorization',
+      'headers.cookie',
+      'password',
+      '*.password',
+    ],
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string; hostname?: string; id?: string }) => ({
+        method: req.method,
+        url: redactUrl(req.url),
+        host: req.hostname,
+        remoteAddress: req.ip,
+      }),
+    },
+    ...(typeof override === 'object' ? override : {}),
+  };
+}
+
+/**
+ * Default rate limits for routes that set none: the API (per address) and checkout (per address,
+ * tighter). Local callers (the host itself: benchmarks, health checks) are exempt from these
+ * defaults only; the limits on login, sign-up, gift-card balance and the merchant API apply to all.
+ */
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+export const DEFAULT_RATE_LIMITS = {
+  api: { max: 600, timeWindow: 60_000, allowList: (req: { ip: string }) => LOOPBACK.has(req.ip) },
+  checkout: { max: 20, timeWindow: 10 * 60_000, allowList: (req: { ip: string }) => LOOPBACK.has(req.ip) },
+};
+const isCheckout = (method: string, url: string) =>
+  method === 'POST' &&
+  (/^\/api\/v1\/carts\/:\w+\/checkout$/.test(url) || /^\/(fr\/paiement|en\/checkout)$/.test(url));
+
+/** True when a string anywhere in a parsed request part holds a NUL character. */
+function hasNul(v: unknown, depth = 0): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (v === null || typeof v !== 'object' || depth > 64 || Buffer.isBuffer(v)) return false;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (hasNul(x, depth + 1)) return true;
+  return false;
 }
 
 /** Builds the Fastify application (not listening). */
 export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger:
-      opts.logger ??
-      (ctx.config.LOG_LEVEL === 'silent'
-        ? false
-        : {
-            level: ctx.config.LOG_LEVEL,
-            // Never log credentials or tokens (ASVS 16.2.5).
-            redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-          }),
-    trustProxy: true,
+    logger: loggerOptions(ctx, opts.logger),
+    // X-Forwarded-For is believed only from a proxy on this host or the private network: a client
+    // talking to the app directly cannot pick its own address and escape the per-address limits.
+    trustProxy: 'loopback, linklocal, uniquelocal',
     bodyLimit: 10 * 1024 * 1024,
     requestIdHeader: 'x-request-id',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
@@ -71,12 +124,49 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  // A NUL character is never valid text: PostgreSQL refuses it (a 500), SQLite would store it. It is
+  // dropped from query strings (a hostile search still gets results) and refused in paths and bodies.
+  app.addHook('preValidation', async (req) => {
+    const query = req.query as Record<string, unknown> | undefined;
+    if (query && typeof query === 'object' && hasNul(query))
+      for (const [k, v] of Object.entries(query))
+        if (typeof v === 'string') query[k] = v.replaceAll('\u0000', '');
+        else if (Array.isArray(v))
+          query[k] = v.map((x) => (typeof x === 'string' ? x.replaceAll('\u0000', '') : x));
+    for (const [field, value] of [
+      ['params', req.params],
+      ['body', req.body],
+    ] as const)
+      if (hasNul(value)) throw new ValidationError([{ field, message: 'field.invalid' }]);
+  });
   // Every route with its method, for the authorisation matrix test and operators' inspection.
   const routeTable: { method: string; url: string }[] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat())
       if (method !== 'HEAD') routeTable.push({ method, url: route.url });
+    // Runs before the rate-limit plugin's own onRoute hook (registered below), which reads this config.
+    const methods = [route.method].flat();
+    if ((route.config as { rateLimit?: unknown } | undefined)?.rateLimit === undefined) {
+      const limit = methods.some((m) => isCheckout(m, route.url))
+        ? DEFAULT_RATE_LIMITS.checkout
+        : route.url.startsWith('/api/v1/')
+          ? DEFAULT_RATE_LIMITS.api
+          : undefined;
+      if (limit) route.config = { ...(route.config ?? {}), rateLimit: limit } as typeof route.config;
+    }
+  });
+  // A page rendered for a signed-in user is never stored by a browser or shared cache (ASVS 14.3.2).
+  app.addHook('onSend', async (req, reply, payload) => {
+    const type = String(reply.getHeader('content-type') ?? '');
+    const cache = reply.getHeader('cache-control');
+    if (
+      req.cookies?.[sessionCookieName(ctx)] &&
+      /^(text\/html|application\/json)/.test(type) &&
+      (cache === undefined || cache === 'no-cache')
+    )
+      reply.header('cache-control', 'private, no-store');
+    return payload;
   });
   app.addHook('onResponse', async (req, reply) => {
     metrics.observeRequest(

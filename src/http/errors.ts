@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isLang, type Lang, langFromAcceptLanguage, t } from '../i18n/index.ts';
 import { AppError, type FieldIssue, ValidationError } from '../lib/errors.ts';
+import { knownUserId } from './auth.ts';
 import { renderErrorPage } from './pages/error-page.ts';
 
 /** Language of an API response: `lang` query parameter, then Accept-Language, then French. */
@@ -158,7 +159,18 @@ export function installErrorHandling(app: FastifyInstance): void {
     const { status, body } = errorResponse(err, lang);
     if (status >= 500) req.log.error({ err }, 'unhandled error');
     else if (status === 401 || status === 403)
-      req.log.warn({ code: body.error.code, url: req.routeOptions.url }, 'authorisation refused');
+      // Who, from where, on what (ASVS 16.3.2); never the credentials themselves.
+      req.log.warn(
+        {
+          event: 'authorisation_refused',
+          code: body.error.code,
+          method: req.method,
+          route: req.routeOptions.url,
+          user_id: knownUserId(req) ?? null,
+          ip: req.ip,
+        },
+        'authorisation refused',
+      );
     return sendError(req, reply, status, body, lang);
   });
   app.setNotFoundHandler((req, reply) => {

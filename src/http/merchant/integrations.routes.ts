@@ -309,7 +309,7 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
           ctx.events,
           access.merchantId,
           { body: contentType === 'text/csv' ? text : safeJson(text), contentType },
-          { partial: v.partial === '1' },
+          { partial: v.partial === '1', database: ctx.database },
         );
         if (!result.applied) return importPage(req, reply, access, { preview: result, fileId, status: 400 });
         rmSync(

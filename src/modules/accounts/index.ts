@@ -21,7 +21,7 @@ export async function createOperator(
   const issues = [];
   const email = emailSchema.safeParse(input.email);
   if (!email.success) issues.push({ field: 'email', message: 'field.invalid_email' });
-  const pwProblem = passwordProblem(input.password);
+  const pwProblem = passwordProblem(input.password, [input.email.split('@')[0] ?? '']);
   if (pwProblem) issues.push({ field: 'password', message: pwProblem });
   let associationId: number | null = null;
   if (input.role === 'association_admin') {

@@ -23,7 +23,7 @@ export async function createUser(db: Kysely<DB>, input: NewUser): Promise<{ id: 
   const issues = [];
   const email = emailSchema.safeParse(input.email);
   if (!email.success) issues.push({ field: 'email', message: 'field.invalid_email' });
-  const pw = passwordProblem(input.password ?? '');
+  const pw = passwordProblem(input.password ?? '', [input.email.split('@')[0] ?? '', input.name ?? '']);
   if (pw) issues.push({ field: 'password', message: pw });
   const name = (input.name ?? '').trim();
   if (name.length > 120) issues.push({ field: 'name', message: 'field.too_long', params: { maximum: 120 } });
