@@ -19,6 +19,7 @@ export default async function opsRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    await metrics.collect();
     return reply.type('text/plain; version=0.0.4').send(metrics.render());
   });
 }

@@ -6,6 +6,11 @@ export interface DomainEvents {
   stock: { product_id: number; sku: string; location_id: number; merchant_id: number; available: number };
   /** An order was created or changed status. */
   order: { order_id: number; merchant_id: number; status: string };
+  /**
+   * Products were (re)indexed for search by one instance (`origin`), so the others refresh what
+   * they keep in memory; an empty list means "everything" (after a full rebuild).
+   */
+  catalog: { origin: string; product_ids: number[] };
 }
 export type EventName = keyof DomainEvents;
 
