@@ -37,6 +37,8 @@ const { values } = parseArgs({
     'skip-pg': { type: 'boolean', default: false },
     'skip-sqlite': { type: 'boolean', default: false },
     variants: { type: 'string', default: 'default' },
+    // Server runs with the search cache on and off (COMPTOIR_SEARCH_CACHE), compared in one run.
+    cache: { type: 'string', default: 'on,off' },
   },
 });
 const DURATION = Number(values.duration);
@@ -211,27 +213,31 @@ async function bench(kind: 'sqlite' | 'postgres', env: Record<string, string>) {
   if ((await productCount(env)) === 0) seed(env);
   const products = await productCount(env);
   const munis = await municipalities(env);
-  const { child, base } = await startServer(env);
   const rows = [];
-  try {
-    // Warm-up: caches, JIT, the OS page cache.
-    for (let i = 0; i < 300; i++) await fetch(base + searchPath(munis));
-    for (let i = 0; i < 100; i++) await fetch(base + suggestPath());
-    const variants = values.variants!.split(',');
-    for (const v of variants) {
-      const extra = v === 'default' ? '' : `&${v}`;
-      rows.push(await run(base, `search ${v}`, 1, () => searchPath(munis, extra)));
-      rows.push(await run(base, `search ${v}`, 16, () => searchPath(munis, extra)));
+  const mems: Record<string, ReturnType<typeof rss>> = {};
+  for (const cache of values.cache!.split(',')) {
+    const { child, base } = await startServer({ ...env, COMPTOIR_SEARCH_CACHE: cache === 'off' ? '0' : '1' });
+    try {
+      // Warm-up: caches, JIT, the OS page cache.
+      for (let i = 0; i < 300; i++) await fetch(base + searchPath(munis));
+      for (let i = 0; i < 100; i++) await fetch(base + suggestPath());
+      const variants = values.variants!.split(',');
+      for (const v of variants) {
+        const extra = v === 'default' ? '' : `&${v}`;
+        const name = `search ${v}, cache ${cache}`;
+        rows.push(await run(base, name, 1, () => searchPath(munis, extra)));
+        rows.push(await run(base, name, 16, () => searchPath(munis, extra)));
+      }
+      rows.push(await run(base, `suggest, cache ${cache}`, 1, suggestPath));
+      rows.push(await run(base, `suggest, cache ${cache}`, 16, suggestPath));
+      mems[cache] = rss(child.pid!);
+      console.log(JSON.stringify({ backend: kind, products, cache, ...mems[cache] }));
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
     }
-    rows.push(await run(base, 'suggest', 1, suggestPath));
-    rows.push(await run(base, 'suggest', 16, suggestPath));
-    const mem = rss(child.pid!);
-    console.log(JSON.stringify({ backend: kind, products, ...mem }));
-    return { kind, products, rows, mem };
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
   }
+  return { kind, products, rows, mems };
 }
 
 console.log(
@@ -264,6 +270,9 @@ if (!values['skip-pg']) {
 }
 console.log('\nsummary');
 for (const b of out) {
-  console.log(`${b.kind} (${b.products} products), server RSS ${b.mem.rss_mb} MB (peak ${b.mem.peak_mb} MB)`);
+  for (const [cache, mem] of Object.entries(b.mems))
+    console.log(
+      `${b.kind} (${b.products} products), cache ${cache}: server RSS ${mem.rss_mb} MB (peak ${mem.peak_mb} MB)`,
+    );
   console.table(b.rows);
 }

@@ -9,6 +9,7 @@ import { buildApp } from './http/app.ts';
 import type { AppContext } from './http/context.ts';
 import { createEventBus } from './modules/events/factory.ts';
 import { createMailer } from './modules/mail/index.ts';
+import { attachSearchEvents } from './modules/search/index.ts';
 
 /**
  * The signing secret: SESSION_SECRET in production; otherwise generated once and kept in the
@@ -42,6 +43,8 @@ export async function createPlatform(
     openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, lock: opts.lock ?? true });
   await migrateToLatest(database.db as never);
   const events = await createEventBus(database);
+  // Search keeps catalogue facts in memory; stock and catalogue events keep them current.
+  const detachSearch = attachSearchEvents(database, events);
   const mailer = createMailer(database.db, { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM });
   const context: AppContext = { config, database, events, mailer, secret: resolveSecret(config) };
   const app = await buildApp(context, { logger: opts.logger });
@@ -50,6 +53,7 @@ export async function createPlatform(
     context,
     async close() {
       await app.close();
+      detachSearch();
       await events.close();
       mailer.close();
       if (!opts.database) await database.close();

@@ -9,6 +9,7 @@ import { AppError, ValidationError } from '../lib/errors.ts';
 import { createOperator } from '../modules/accounts/index.ts';
 import { isEmpty, seedDemo } from '../modules/demo/index.ts';
 import { createMerchant } from '../modules/merchants/index.ts';
+import { catalogMemory } from '../modules/search/index.ts';
 import { copySqliteToPostgres } from '../modules/transfer/index.ts';
 import { createPlatform } from '../server.ts';
 import { progressBar } from './progress.ts';
@@ -101,6 +102,8 @@ async function main(argv: string[]): Promise<number> {
       const address = await platform.app.listen({ port: config.PORT, host: config.HOST });
       const url = address.replace('://127.0.0.1', '://localhost');
       out(json, { url, database: database.kind }, `Comptoir is running: ${url}/fr  (${database.kind})`);
+      // Warm the search memory in the background so the first search does not pay for it.
+      catalogMemory(database).catch((err) => platform.app.log.warn({ err }, 'search warm-up failed'));
       const stop = async () => {
         await platform.close();
         await database.close();

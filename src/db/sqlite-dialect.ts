@@ -67,6 +67,11 @@ export function openSqlite(file: string): DatabaseSync {
   db.exec('PRAGMA busy_timeout = 5000');
   db.exec('PRAGMA cache_size = -65536');
   db.exec('PRAGMA temp_store = MEMORY');
-  db.exec('PRAGMA mmap_size = 268435456');
+  // Memory-mapped reads (SQLITE_MMAP_MB, default 64): mapped pages count in the process's RSS, and
+  // past a few tens of MB they bought search nothing measurable (docs/PERFORMANCE.md, Search).
+  const mmapMb = Number(process.env.SQLITE_MMAP_MB ?? 64);
+  db.exec(
+    `PRAGMA mmap_size = ${Number.isFinite(mmapMb) && mmapMb >= 0 ? Math.floor(mmapMb * 1048576) : 67108864}`,
+  );
   return db;
 }

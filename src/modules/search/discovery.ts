@@ -5,7 +5,7 @@ import { haversineKm } from '../common/geo.ts';
 import { parseHours } from '../common/hours.ts';
 import { fold, parseQuery } from './normalize.ts';
 import { reference } from './reference.ts';
-import { clock, invalid, type Lang, openAt, resolvePoint } from './search.service.ts';
+import { cached, clock, invalid, type Lang, openAt, resolvePoint } from './search.service.ts';
 
 export interface Suggestion {
   type: 'product' | 'merchant' | 'category';
@@ -21,6 +21,17 @@ export async function suggest(
 ): Promise<{ suggestions: Suggestion[] }> {
   const words = parseQuery(q, { prefixLast: true });
   if (words.length === 0) return { suggestions: [] };
+  // Suggestions do not depend on where the shopper is: cached until the catalogue changes.
+  return cached(database, `s:${lang}:${JSON.stringify(words)}`, () =>
+    computeSuggestions(database, words, lang),
+  );
+}
+
+async function computeSuggestions(
+  database: Database,
+  words: ReturnType<typeof parseQuery>,
+  lang: Lang,
+): Promise<{ suggestions: Suggestion[] }> {
   const ref = await reference(database);
   const foldedWords = words.map((w) => w.word);
   const hasAll = (tokens: string[]) => {

@@ -2,8 +2,15 @@ import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { SEARCH_INDEXES } from '../../db/migrations/010_search.ts';
 import './search.tables.ts';
+import {
+  announceCatalogChange,
+  announceCatalogReset,
+  forgetCatalogMemory,
+  type ProductFacts,
+  refreshProducts,
+  reloadStock,
+} from './memory.ts';
 import { documentTerms } from './normalize.ts';
-import { forgetOwners, rememberOwners } from './owners.ts';
 import { clearReferenceCache, markReferenceStale } from './reference.ts';
 
 interface SourceRow {
@@ -17,6 +24,9 @@ interface SourceRow {
   gtin: string | null;
   category_fr: string | null;
   category_en: string | null;
+  category_id: number | null;
+  quebec_label: string | null;
+  price_cents: number;
   status: string;
 }
 
@@ -38,7 +48,7 @@ export function toDoc(r: SourceRow): IndexedDoc {
 }
 
 const SOURCE_SQL = `select p.id, p.merchant_id, p.title_fr, p.title_en, p.description_fr, p.description_en,
-  p.brand, p.gtin, p.status, c.name_fr as category_fr, c.name_en as category_en
+  p.brand, p.gtin, p.status, p.category_id, p.quebec_label, p.price_cents, c.name_fr as category_fr, c.name_en as category_en
   from products p left join categories c on c.id = p.category_id`;
 
 async function loadSource(database: Database, ids: number[]): Promise<SourceRow[]> {
@@ -66,7 +76,6 @@ async function writeDocs(
 ): Promise<void> {
   const all = [...docs.map((d) => d.product_id), ...gone];
   if (all.length === 0) return;
-  await rememberOwners(database, docs);
   markReferenceStale(database);
   const vocab = vocabOf(docs);
   if (database.kind === 'sqlite' && database.sqlite) {
@@ -129,11 +138,11 @@ export async function indexProducts(database: Database, productIds: readonly num
     const rows = await loadSource(database, chunk);
     const active = rows.filter((r) => r.status === 'active');
     const activeIds = new Set(active.map((r) => Number(r.id)));
-    await writeDocs(
-      database,
-      active.map(toDoc),
-      chunk.filter((id) => !activeIds.has(id)),
-    );
+    const gone = chunk.filter((id) => !activeIds.has(id));
+    await writeDocs(database, active.map(toDoc), gone);
+    refreshProducts(database, rows as ProductFacts[], gone);
+    await reloadStock(database, [...activeIds]);
+    await announceCatalogChange(database, chunk);
   }
 }
 
@@ -154,7 +163,7 @@ export async function rebuildSearchIndex(
   } else {
     await sql`truncate search_documents, search_vocab`.execute(db);
   }
-  forgetOwners(database);
+  forgetCatalogMemory(database);
   clearReferenceCache(database);
   const BATCH = 10_000;
   let lastId = 0;
@@ -175,4 +184,6 @@ export async function rebuildSearchIndex(
   } else {
     await sql`analyze search_documents`.execute(db);
   }
+  forgetCatalogMemory(database);
+  await announceCatalogReset(database);
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
+import { type OpeningHours, parseHours, WEEK_DAYS } from '../common/hours.ts';
 import { fold } from './normalize.ts';
 
 export interface Category {
@@ -25,6 +26,12 @@ export interface LocationRef {
   pickup: number;
   delivery_radius_km: number;
   hours_json: string;
+  /** Position in `Reference.locations` (per-search arrays are indexed by it). */
+  index: number;
+  /** Opening hours parsed once. */
+  hours: OpeningHours;
+  /** Opening intervals in minutes since midnight, per weekday (0 = Monday): [open, close, open, close...]. */
+  minutes: number[][];
 }
 export interface Reference {
   at: number;
@@ -39,9 +46,25 @@ export interface Reference {
   municipalities: { name: string; folded: string; lat: number; lng: number }[];
   /** Every location of an approved merchant (a few tens of thousands at most: kept in memory). */
   locations: LocationRef[];
+  /** Locations of each approved merchant, indexed by merchant id (a dense array: no hashing per hit). */
+  locationsByMerchant: (LocationRef[] | undefined)[];
+  /** Locations bucketed by GRID_DEG cells (key: cellKey(row, col)), so a search reads only the cells its box overlaps. */
+  grid: Map<number, LocationRef[]>;
+  /** Largest approved merchant id (sizes per-search arrays). */
+  maxMerchantId: number;
   center: { lat: number; lng: number };
   timezone: string;
 }
+
+/** Grid cell size in degrees (about 5.5 km north-south, 3.9 km east-west here). */
+export const GRID_DEG = 0.05;
+export const cellOf = (deg: number) => Math.floor(deg / GRID_DEG);
+export const cellKey = (row: number, col: number) => row * 100_000 + col;
+/** "09:30" → 570. */
+export const toMinutes = (hhmm: string) => {
+  const [h, m] = hhmm.split(':');
+  return Number(h) * 60 + Number(m);
+};
 
 const TTL_MS = 30_000;
 const cache = new WeakMap<Database, Promise<Reference>>();
@@ -132,6 +155,32 @@ async function load(database: Database): Promise<Reference> {
     memberships.set(Number(m.merchant_id), list);
   }
   const r = region.rows[0];
+  const locations: LocationRef[] = locs.map((l, index) => ({
+    ...l,
+    id: Number(l.id),
+    merchant_id: Number(l.merchant_id),
+    pickup: Number(l.pickup),
+    delivery_radius_km: Number(l.delivery_radius_km),
+    index,
+    hours: parseHours(l.hours_json),
+    minutes: [],
+  }));
+  const grid = new Map<number, LocationRef[]>();
+  for (const l of locations) {
+    l.minutes = WEEK_DAYS.map((d) =>
+      (l.hours[d] ?? []).flatMap(([open, close]) => [toMinutes(open), toMinutes(close)]),
+    );
+    const key = cellKey(cellOf(l.lat), cellOf(l.lng));
+    const list = grid.get(key);
+    if (list) list.push(l);
+    else grid.set(key, [l]);
+  }
+  const locationsByMerchant: (LocationRef[] | undefined)[] = [];
+  for (const l of locations) {
+    const list = locationsByMerchant[l.merchant_id];
+    if (list) list.push(l);
+    else locationsByMerchant[l.merchant_id] = [l];
+  }
   return {
     at: Date.now(),
     categories,
@@ -142,13 +191,10 @@ async function load(database: Database): Promise<Reference> {
     merchantById: new Map(ms.map((m) => [m.id, m])),
     associations: assocs,
     memberships,
-    locations: locs.map((l) => ({
-      ...l,
-      id: Number(l.id),
-      merchant_id: Number(l.merchant_id),
-      pickup: Number(l.pickup),
-      delivery_radius_km: Number(l.delivery_radius_km),
-    })),
+    locations,
+    locationsByMerchant,
+    grid,
+    maxMerchantId: ms.reduce((a, m) => Math.max(a, m.id), 0),
     municipalities: munis.map((m) => ({ name: m.name, folded: fold(m.name), lat: m.lat, lng: m.lng })),
     center: r ? { lat: r.center_lat, lng: r.center_lng } : { lat: 45.4765, lng: -75.7013 },
     timezone: r?.timezone ?? 'America/Toronto',

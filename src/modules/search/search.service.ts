@@ -3,10 +3,10 @@ import type { Database } from '../../db/database.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { parseImages } from '../catalog/index.ts';
 import { boundingBox, haversineKm } from '../common/geo.ts';
-import { localDayAndTime, type OpeningHours, parseHours } from '../common/hours.ts';
+import { localDayAndTime, type OpeningHours } from '../common/hours.ts';
+import { availableAt, type CatalogMemory, catalogGeneration, catalogMemory } from './memory.ts';
 import { editsOne, fold, parseQuery, type QueryWord } from './normalize.ts';
-import { merchantsOf } from './owners.ts';
-import { type LocationRef, type Reference, reference } from './reference.ts';
+import { cellKey, cellOf, type LocationRef, type Reference, reference, toMinutes } from './reference.ts';
 
 export type Lang = 'fr' | 'en';
 export type SortKey = 'relevance' | 'distance' | 'price_asc' | 'price_desc';
@@ -52,24 +52,25 @@ export const MAX_BROWSE_OFFERS = 5_000;
  */
 export const MAX_SCORED_PRODUCTS = 2_000;
 
-interface Candidate {
+/** The best offer of a product near the point, as ranked and counted. */
+interface Scored {
   product_id: number;
   merchant_id: number;
   category_id: number | null;
   quebec_label: string | null;
   price_cents: number;
-  gtin: string | null;
+  /** The GTIN's number in memory (0: none), for grouping without string keys; the text is read with the page. */
+  gtin_id: number;
   location_id: number;
   lat: number;
   lng: number;
   pickup: number;
   delivery_radius_km: number;
-  hours_json: string;
+  /** The location delivers to the point. */
+  delivers: boolean;
+  /** The location is open at the evaluation instant. */
+  open: boolean;
   available: number;
-  bm: number;
-}
-
-interface Scored extends Candidate {
   distance_km: number;
   score: number;
   offers: number;
@@ -160,46 +161,107 @@ function matchExpr(database: Database, words: QueryWord[], mode: 'all' | 'any'):
   return groups.join(mode === 'all' ? ' & ' : ' | ');
 }
 
-interface Hit {
-  product_id: number;
-  merchant_id: number;
-  bm: number;
+/** Text matches of one expression: product ids, best first (relevance desc, then id), and their relevance. */
+interface Hits {
+  ids: Int32Array;
+  bm: Float32Array;
 }
 
-/** Text hits: product, merchant and the backend's relevance (SQLite FTS5 BM25, PostgreSQL ts_rank). */
-async function textHits(database: Database, expr: string): Promise<Hit[]> {
-  let rows: Hit[];
-  if (database.kind === 'sqlite') {
-    // BM25 costs 2-10× the match itself: computed when the match is selective, else two cheap
-    // tiers (title match 2, description-only match 1), see docs/ARCHITECTURE.md "Search".
-    const plain = await sql<{ product_id: number }>`select rowid as product_id from search_fts
-      where search_fts match ${expr} limit ${MAX_TEXT_HITS}`.execute(database.db);
-    if (plain.rows.length <= MAX_BM25_HITS) {
-      const r = await sql<Hit>`select rowid as product_id, -bm25(search_fts, 4.0, 1.0) as bm
-        from search_fts where search_fts match ${expr} limit ${MAX_TEXT_HITS}`.execute(database.db);
-      rows = r.rows;
-    } else {
+/**
+ * Per-process cache of text matches and prepared query words, keyed by the expression. Popular
+ * queries repeat (a region's shoppers search for the same few hundred things), and a match does
+ * not depend on where the shopper stands, so the index is read once per query and catalogue
+ * generation: any product (re)indexed on this instance, or announced by another through a
+ * `catalog` event, drops the whole cache. `COMPTOIR_SEARCH_CACHE=0` turns it off (benchmarks
+ * measure both).
+ */
+interface HitCache {
+  generation: number;
+  entries: Map<string, unknown>;
+  ids: number;
+}
+const MAX_CACHED_IDS = 4_000_000;
+const hitCaches = new WeakMap<Database, HitCache>();
+const cacheEnabled = () => process.env.COMPTOIR_SEARCH_CACHE !== '0';
+
+function cacheOf(database: Database): HitCache {
+  const generation = catalogGeneration(database);
+  let c = hitCaches.get(database);
+  if (!c || c.generation !== generation) {
+    c = { generation, entries: new Map(), ids: 0 };
+    hitCaches.set(database, c);
+  }
+  return c;
+}
+
+/** A value cached per database until the catalogue changes (see HitCache). */
+export async function cached<T>(database: Database, key: string, compute: () => Promise<T>): Promise<T> {
+  if (!cacheEnabled()) return compute();
+  const c = cacheOf(database);
+  const hit = c.entries.get(key);
+  if (hit) {
+    // Most recently used last: Map order is the eviction order.
+    c.entries.delete(key);
+    c.entries.set(key, hit);
+    return hit as T;
+  }
+  const value = await compute();
+  const c2 = cacheOf(database);
+  if (c2 !== c) return value; // the catalogue changed meanwhile: do not keep a stale answer
+  const size = sizeOf(value);
+  c.entries.set(key, value);
+  c.ids += size;
+  for (const [k, v] of c.entries) {
+    if (c.ids <= MAX_CACHED_IDS) break;
+    c.entries.delete(k);
+    c.ids -= sizeOf(v);
+  }
+  return value;
+}
+
+const sizeOf = (v: unknown) =>
+  (v as Partial<Hits>).ids instanceof Int32Array ? (v as Hits).ids.length + 1 : 1;
+
+function sortedHits(rows: { product_id: number; bm: number }[]): Hits {
+  rows.sort((a, b) => Number(b.bm) - Number(a.bm) || Number(a.product_id) - Number(b.product_id));
+  const ids = new Int32Array(rows.length);
+  const bm = new Float32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    ids[i] = Number(rows[i]!.product_id);
+    bm[i] = Number(rows[i]!.bm);
+  }
+  return { ids, bm };
+}
+
+/** Text hits: products and the backend's relevance (SQLite FTS5 BM25, PostgreSQL ts_rank). */
+function textHits(database: Database, expr: string): Promise<Hits> {
+  return cached(database, `h:${expr}`, async () => {
+    if (database.kind === 'sqlite') {
+      // BM25 costs 2-10× the match itself: computed when the match is selective, else two cheap
+      // tiers (title match 2, description-only match 1), see docs/ARCHITECTURE.md "Search".
+      const plain = await sql<{ product_id: number }>`select rowid as product_id from search_fts
+        where search_fts match ${expr} limit ${MAX_TEXT_HITS}`.execute(database.db);
+      if (plain.rows.length <= MAX_BM25_HITS) {
+        const r = await sql<{ product_id: number; bm: number }>`select rowid as product_id,
+          -bm25(search_fts, 4.0, 1.0) as bm
+          from search_fts where search_fts match ${expr} limit ${MAX_TEXT_HITS}`.execute(database.db);
+        return sortedHits(r.rows);
+      }
       const title = await sql<{ product_id: number }>`select rowid as product_id from search_fts
         where search_fts match ${`{title_terms} : (${expr})`} limit ${MAX_TEXT_HITS}`.execute(database.db);
       const inTitle = new Set(title.rows.map((r) => Number(r.product_id)));
-      rows = plain.rows.map((r) => ({
-        product_id: Number(r.product_id),
-        merchant_id: 0,
-        bm: inTitle.has(Number(r.product_id)) ? 2 : 1,
-      }));
+      return sortedHits(
+        plain.rows.map((r) => ({
+          product_id: Number(r.product_id),
+          bm: inTitle.has(Number(r.product_id)) ? 2 : 1,
+        })),
+      );
     }
-    // The FTS table holds no columns to read back: the merchant comes from the in-memory owner map.
-    const owners = await merchantsOf(
-      database,
-      rows.map((h) => Number(h.product_id)),
-    );
-    for (const h of rows) h.merchant_id = owners.get(Number(h.product_id)) ?? 0;
-    return rows;
-  }
-  const r = await sql<Hit>`select d.product_id, d.merchant_id, ts_rank(d.tsv, q) as bm
-    from search_documents d, to_tsquery('simple', ${expr}) q
-    where d.tsv @@ q limit ${MAX_TEXT_HITS}`.execute(database.db);
-  return r.rows;
+    const r = await sql<{ product_id: number; bm: number }>`select d.product_id, ts_rank(d.tsv, q) as bm
+      from search_documents d, to_tsquery('simple', ${expr}) q
+      where d.tsv @@ q limit ${MAX_TEXT_HITS}`.execute(database.db);
+    return sortedHits(r.rows);
+  });
 }
 
 const idList = (database: Database, ids: number[]) =>
@@ -207,92 +269,72 @@ const idList = (database: Database, ids: number[]) =>
     ? sql`(select value from json_each(${JSON.stringify(ids)}))`
     : sql`(select unnest(${ids}::int[]))`;
 
-interface ProductRow {
-  id: number;
-  merchant_id: number;
-  category_id: number | null;
-  quebec_label: string | null;
-  price_cents: number;
-  gtin: string | null;
+/**
+ * Products near the point: of the hits (best text matches first) or, when there are no words,
+ * of nearby merchants; each with its text relevance. The merchant comes from memory (memory.ts).
+ */
+async function nearProducts(
+  database: Database,
+  m: CatalogMemory,
+  area: NearArea,
+  hits: Hits | undefined,
+  stats: { capped: boolean },
+): Promise<{ ids: number[]; bms: number[] }> {
+  const ids: number[] = [];
+  const bms: number[] = [];
+  if (hits) {
+    const owner = m.merchant;
+    for (let i = 0; i < hits.ids.length; i++) {
+      const pid = hits.ids[i]!;
+      const mid = pid < owner.length ? owner[pid]! : 0;
+      if (mid === 0 || !area.isNear(mid)) continue;
+      if (ids.length === MAX_SCORED_PRODUCTS) {
+        // Very common words: only the best text matches near the point are scored and counted.
+        stats.capped = true;
+        break;
+      }
+      ids.push(pid);
+      bms.push(hits.bm[i]!);
+    }
+    return { ids, bms };
+  }
+  const merchants = area.all();
+  if (merchants.length === 0) return { ids, bms };
+  const r = await sql<{ id: number }>`select id from products
+    where merchant_id in ${idList(database, merchants)} and status = 'active' order by id limit ${MAX_BROWSE_OFFERS}`.execute(
+    database.db,
+  );
+  for (const row of r.rows) {
+    ids.push(Number(row.id));
+    bms.push(0);
+  }
+  if (ids.length >= MAX_BROWSE_OFFERS) stats.capped = true;
+  return { ids, bms };
 }
 
 /**
- * Offers near the point: every product (of the hits, or of nearby merchants when there are no
- * words) at each of its merchant's locations within the radius, with live availability.
+ * Which merchants have a location in the search box (and pass the merchant/association filters),
+ * decided lazily per merchant and remembered for the search: most searches look at far fewer
+ * merchants (those of their text matches) than the region holds.
  */
-async function offerCandidates(
-  database: Database,
-  nearby: Map<number, LocationRef[]>,
-  hits: Hit[] | undefined,
-  stats: { capped: boolean },
-): Promise<Candidate[]> {
-  let products: ProductRow[];
-  const bmOf = new Map<number, number>();
-  if (hits) {
-    let near = hits.filter((h) => nearby.has(Number(h.merchant_id)));
-    if (near.length > MAX_SCORED_PRODUCTS) {
-      // Very common words: only the best text matches near the point are scored and counted.
-      near = near
-        .sort((a, b) => Number(b.bm) - Number(a.bm) || a.product_id - b.product_id)
-        .slice(0, MAX_SCORED_PRODUCTS);
-      stats.capped = true;
-    }
-    const ids: number[] = [];
-    for (const h of near) {
-      ids.push(Number(h.product_id));
-      bmOf.set(Number(h.product_id), Number(h.bm));
-    }
-    if (ids.length === 0) return [];
-    const r =
-      await sql<ProductRow>`select id, merchant_id, category_id, quebec_label, price_cents, gtin from products
-      where id in ${idList(database, ids)} and status = 'active'`.execute(database.db);
-    products = r.rows;
-  } else {
-    const merchants = [...nearby.keys()];
-    if (merchants.length === 0) return [];
-    const r =
-      await sql<ProductRow>`select id, merchant_id, category_id, quebec_label, price_cents, gtin from products
-      where merchant_id in ${idList(database, merchants)} and status = 'active' order by id limit ${MAX_BROWSE_OFFERS}`.execute(
-        database.db,
-      );
-    products = r.rows;
-    if (products.length >= MAX_BROWSE_OFFERS) stats.capped = true;
-  }
-  if (products.length === 0) return [];
-  const stock = await sql<{
-    product_id: number;
-    location_id: number;
-    available: number;
-  }>`select product_id, location_id,
-      on_hand - reserved as available from inventory_levels where product_id in ${idList(
-        database,
-        products.map((p) => Number(p.id)),
-      )}`.execute(database.db);
-  const avail = new Map<string, number>();
-  for (const s of stock.rows) avail.set(`${s.product_id}:${s.location_id}`, Number(s.available));
-  const out: Candidate[] = [];
-  for (const p of products) {
-    const pid = Number(p.id);
-    for (const l of nearby.get(Number(p.merchant_id)) ?? []) {
-      out.push({
-        product_id: pid,
-        merchant_id: Number(p.merchant_id),
-        category_id: p.category_id === null ? null : Number(p.category_id),
-        quebec_label: p.quebec_label,
-        price_cents: Number(p.price_cents),
-        gtin: p.gtin,
-        location_id: l.id,
-        lat: l.lat,
-        lng: l.lng,
-        pickup: l.pickup,
-        delivery_radius_km: l.delivery_radius_km,
-        hours_json: l.hours_json,
-        available: avail.get(`${pid}:${l.id}`) ?? 0,
-        bm: bmOf.get(pid) ?? 0,
-      });
-    }
-  }
-  return out;
+interface NearArea {
+  /** 0 = not decided yet, 1 = near, 2 = not near. */
+  state: Uint8Array;
+  maxMerchant: number;
+  isNear(merchantId: number): boolean;
+  /** Every near merchant (for searches without words): a pass over the grid cells of the box. */
+  all(): number[];
+}
+
+/** A nearby location with what depends only on it, computed once per search (not once per offer). */
+interface NearLocation {
+  ref: LocationRef;
+  /** Inside the box and the radius, and kept by the location-level filters. */
+  offers: boolean;
+  distance_km: number;
+  proximity: number;
+  delivers: boolean;
+  open: boolean;
 }
 
 /** The local weekday and time once per request (Intl formatting is far too slow to run per offer). */
@@ -300,20 +342,30 @@ export function clock(now: Date, timeZone: string) {
   return localDayAndTime(now, timeZone);
 }
 
+const DAY_INDEX: Record<string, number> = { mon: 0, tue: 1, wed: 2, thu: 3, fri: 4, sat: 5, sun: 6 };
+
+/** Same as openAt, over hours pre-converted to minutes (reference.ts), for the per-location hot path. */
+function openAtMinutes(minutes: number[][], dayIndex: number, t: number): boolean {
+  const day = minutes[dayIndex] ?? [];
+  for (let i = 0; i + 1 < day.length; i += 2) if (t >= day[i]! && t < day[i + 1]!) return true;
+  return false;
+}
+
+const openMasks = new WeakMap<Reference, { key: number; mask: Uint8Array }>();
+/** Which locations are open at a local weekday and minute: computed once per minute for all of them. */
+function openLocations(ref: Reference, dayIndex: number, t: number): Uint8Array {
+  const key = dayIndex * 1440 + t;
+  const hit = openMasks.get(ref);
+  if (hit?.key === key) return hit.mask;
+  const mask = new Uint8Array(ref.locations.length);
+  for (const l of ref.locations) mask[l.index] = openAtMinutes(l.minutes, dayIndex, t) ? 1 : 0;
+  openMasks.set(ref, { key, mask });
+  return mask;
+}
+
 /** Whether opening hours include a local weekday and time. */
 export function openAt(hours: OpeningHours, at: ReturnType<typeof clock>): boolean {
   return (hours[at.day] ?? []).some(([open, close]) => at.time >= open && at.time < close);
-}
-
-const hoursCache = new Map<string, ReturnType<typeof parseHours>>();
-function hoursOf(json: string) {
-  let h = hoursCache.get(json);
-  if (!h) {
-    h = parseHours(json);
-    if (hoursCache.size > 50_000) hoursCache.clear();
-    hoursCache.set(json, h);
-  }
-  return h;
 }
 
 export interface FacetValue {
@@ -341,90 +393,163 @@ export async function search(database: Database, params: SearchParams) {
   const point = await resolvePoint(database, ref, params);
   const box = boundingBox(point.lat, point.lng, radius);
 
-  // Locations within the radius, by merchant (the reference data keeps them in memory).
-  const nearby = new Map<number, LocationRef[]>();
-  for (const l of ref.locations) {
-    if (l.lat < box.minLat || l.lat > box.maxLat || l.lng < box.minLng || l.lng > box.maxLng) continue;
-    if (merchant && l.merchant_id !== merchant.id) continue;
-    if (association && !association.members.has(l.merchant_id)) continue;
-    const list = nearby.get(l.merchant_id);
-    if (list) list.push(l);
-    else nearby.set(l.merchant_id, [l]);
-  }
+  const now = params.now ?? new Date();
+  const at = clock(now, ref.timezone);
+  // Merchants with a location in the box (a pass over the in-memory locations, no allocation
+  // per location); distance, delivery and opening are computed only for the locations of
+  // merchants that have a candidate product, once per search.
+  const inBox = (l: LocationRef) =>
+    l.lat >= box.minLat && l.lat <= box.maxLat && l.lng >= box.minLng && l.lng <= box.maxLng;
+  const keeps = (l: LocationRef) =>
+    inBox(l) &&
+    !(merchant && l.merchant_id !== merchant.id) &&
+    !(association && !association.members.has(l.merchant_id));
+  const state = new Uint8Array(ref.maxMerchantId + 1);
+  const area: NearArea = {
+    state,
+    maxMerchant: ref.maxMerchantId,
+    isNear(mid) {
+      if (mid > ref.maxMerchantId) return false;
+      let v = state[mid]!;
+      if (v === 0) {
+        v = 2;
+        for (const l of ref.locationsByMerchant[mid] ?? []) {
+          if (keeps(l)) {
+            v = 1;
+            break;
+          }
+        }
+        state[mid] = v;
+      }
+      return v === 1;
+    },
+    all() {
+      const out: number[] = [];
+      for (let row = cellOf(box.minLat); row <= cellOf(box.maxLat); row++) {
+        for (let col = cellOf(box.minLng); col <= cellOf(box.maxLng); col++) {
+          for (const l of ref.grid.get(cellKey(row, col)) ?? []) {
+            if (state[l.merchant_id] !== 0 || !keeps(l)) continue;
+            state[l.merchant_id] = 1;
+            out.push(l.merchant_id);
+          }
+        }
+      }
+      return out;
+    },
+  };
+  const safeRadius = Math.max(radius, 0.001);
+  const atDay = DAY_INDEX[at.day] ?? 0;
+  const atMinutes = toMinutes(at.time);
+  const facts = new Map<number, NearLocation>();
+  const openMask = openLocations(ref, atDay, atMinutes);
+  const locationFacts = (l: LocationRef): NearLocation => {
+    let f = facts.get(l.index);
+    if (!f) {
+      const d = haversineKm(point.lat, point.lng, l.lat, l.lng);
+      const delivers = l.delivery_radius_km > 0 && l.delivery_radius_km >= d;
+      const open = openMask[l.index] === 1;
+      f = {
+        ref: l,
+        offers:
+          inBox(l) &&
+          d <= radius &&
+          !(params.fulfilment === 'pickup' && !l.pickup) &&
+          !(params.fulfilment === 'delivery' && !delivers) &&
+          !(params.open_now && !open),
+        distance_km: d,
+        proximity: Math.max(0, 1 - d / safeRadius),
+        delivers,
+        open,
+      };
+      facts.set(l.index, f);
+    }
+    return f;
+  };
 
+  const m = await catalogMemory(database);
   let words = parseQuery(params.q ?? '', { prefixLast: true });
   let relaxed = false;
   const stats = { capped: false };
-  let candidates: Candidate[];
+  let near: { ids: number[]; bms: number[] };
   if (words.length === 0) {
-    candidates = await offerCandidates(database, nearby, undefined, stats);
+    near = await nearProducts(database, m, area, undefined, stats);
   } else {
-    words = await expandTypos(database, words);
-    words = await completeWordsNeedNoPrefix(database, words);
-    candidates = await offerCandidates(
+    const parsed = words;
+    words = await cached(database, `w:${JSON.stringify(parsed)}`, async () =>
+      completeWordsNeedNoPrefix(database, await expandTypos(database, parsed)),
+    );
+    near = await nearProducts(
       database,
-      nearby,
+      m,
+      area,
       await textHits(database, matchExpr(database, words, 'all')),
       stats,
     );
-    if (candidates.length === 0 && words.length > 1) {
+    if (near.ids.length === 0 && words.length > 1) {
       relaxed = true;
-      candidates = await offerCandidates(
+      near = await nearProducts(
         database,
-        nearby,
+        m,
+        area,
         await textHits(database, matchExpr(database, words, 'any')),
         stats,
       );
     }
   }
 
-  const now = params.now ?? new Date();
-  const at = clock(now, ref.timezone);
   let maxBm = 0;
-  for (const c of candidates) if (Number(c.bm) > maxBm) maxBm = Number(c.bm);
-  // Best offer of each product (then of each GTIN) within the radius, after filters.
-  const bestByProduct = new Map<number, Scored>();
-  const offersByProduct = new Map<number, number>();
-  for (const c of candidates) {
-    const d = haversineKm(point.lat, point.lng, c.lat, c.lng);
-    if (d > radius) continue;
-    const available = Math.max(0, Number(c.available));
-    if (category && Number(c.category_id) !== category.id) continue;
-    if (params.quebec && !c.quebec_label) continue;
-    if (params.in_stock && available <= 0) continue;
-    if (params.fulfilment === 'pickup' && !Number(c.pickup)) continue;
-    if (
-      params.fulfilment === 'delivery' &&
-      !(Number(c.delivery_radius_km) >= d && Number(c.delivery_radius_km) > 0)
-    )
-      continue;
-    if (association && !association.members.has(Number(c.merchant_id))) continue;
-    if (merchant && Number(c.merchant_id) !== merchant.id) continue;
-    if (!ref.merchantById.has(Number(c.merchant_id))) continue;
-    if (params.open_now && !openAt(hoursOf(c.hours_json), at)) continue;
-    const text = maxBm > 0 ? Number(c.bm) / maxBm : 0;
-    const score =
-      RANKING.text * text +
-      RANKING.proximity * Math.max(0, 1 - d / Math.max(radius, 0.001)) +
-      RANKING.inStock * (available > 0 ? 1 : 0) +
-      RANKING.quebec * (c.quebec_label ? 1 : 0);
-    const pid = Number(c.product_id);
-    offersByProduct.set(pid, (offersByProduct.get(pid) ?? 0) + 1);
-    const prev = bestByProduct.get(pid);
-    if (!prev || score > prev.score || (score === prev.score && d < prev.distance_km)) {
-      bestByProduct.set(pid, {
-        ...c,
-        product_id: pid,
-        merchant_id: Number(c.merchant_id),
-        category_id: c.category_id === null ? null : Number(c.category_id),
-        location_id: Number(c.location_id),
-        price_cents: Number(c.price_cents),
-        available,
-        distance_km: d,
-        score,
-        offers: 0,
-      });
+  for (const b of near.bms) if (b > maxBm) maxBm = b;
+  const categoryId = category?.id ?? 0;
+  // Best offer of each product within the radius, after filters (then one per GTIN below).
+  const scored: Scored[] = [];
+  for (let i = 0; i < near.ids.length; i++) {
+    const pid = near.ids[i]!;
+    if (pid >= m.merchant.length || m.merchant[pid] === 0) continue; // archived since
+    const mid = m.merchant[pid]!;
+    if (categoryId && m.category[pid] !== categoryId) continue;
+    const q = m.quebec[pid]!;
+    if (params.quebec && q === 0) continue;
+    const text = maxBm > 0 ? near.bms[i]! / maxBm : 0;
+    const base = RANKING.text * text + RANKING.quebec * (q ? 1 : 0);
+    let best: NearLocation | undefined;
+    let bestScore = 0;
+    let bestAvailable = 0;
+    let offers = 0;
+    for (const loc of ref.locationsByMerchant[mid] ?? []) {
+      const l = locationFacts(loc);
+      if (!l.offers) continue;
+      const available = Math.max(0, availableAt(m, pid, loc.id));
+      if (params.in_stock && available <= 0) continue;
+      const score = base + RANKING.proximity * l.proximity + RANKING.inStock * (available > 0 ? 1 : 0);
+      offers++;
+      if (!best || score > bestScore || (score === bestScore && l.distance_km < best.distance_km)) {
+        best = l;
+        bestScore = score;
+        bestAvailable = available;
+      }
     }
+    if (!best) continue;
+    const g = m.gtin[pid]!;
+    const c = m.category[pid]!;
+    scored.push({
+      product_id: pid,
+      merchant_id: mid,
+      category_id: c === 0 ? null : c,
+      quebec_label: q === 0 ? null : m.quebecLabels[q - 1]!,
+      price_cents: m.price[pid]!,
+      gtin_id: g,
+      location_id: best.ref.id,
+      lat: best.ref.lat,
+      lng: best.ref.lng,
+      pickup: best.ref.pickup,
+      delivery_radius_km: best.ref.delivery_radius_km,
+      delivers: best.delivers,
+      open: best.open,
+      available: bestAvailable,
+      distance_km: best.distance_km,
+      score: bestScore,
+      offers,
+    });
   }
   const tie = (a: Scored, b: Scored) => a.distance_km - b.distance_km || a.product_id - b.product_id;
   const cmp: Record<SortKey, (a: Scored, b: Scored) => number> = {
@@ -433,22 +558,21 @@ export async function search(database: Database, params: SearchParams) {
     price_asc: (a, b) => a.price_cents - b.price_cents || tie(a, b),
     price_desc: (a, b) => b.price_cents - a.price_cents || tie(a, b),
   };
-  const sorted = [...bestByProduct.values()].sort(cmp[sort]);
+  const sorted = scored.sort(cmp[sort]);
   // One result per GTIN: the first in the requested order stands for the others (their offers are counted).
-  const byGtin = new Map<string, Scored>();
+  const byGtin = new Map<number, Scored>();
   const results: Scored[] = [];
   for (const s of sorted) {
-    s.offers = offersByProduct.get(s.product_id) ?? 1;
-    const first = s.gtin ? byGtin.get(s.gtin) : undefined;
+    const first = s.gtin_id ? byGtin.get(s.gtin_id) : undefined;
     if (first) {
       first.offers += s.offers;
       continue;
     }
-    if (s.gtin) byGtin.set(s.gtin, s);
+    if (s.gtin_id) byGtin.set(s.gtin_id, s);
     results.push(s);
   }
 
-  const facets = computeFacets(ref, results, lang, at);
+  const facets = computeFacets(ref, results, lang);
   const slice = results.slice((page - 1) * perPage, page * perPage);
   const details = await loadDetails(database, slice);
   return {
@@ -470,12 +594,12 @@ export async function search(database: Database, params: SearchParams) {
         sku: d?.sku ?? '',
         title,
         description_snippet: snippet(description, words),
-        price_cents: s.price_cents,
+        price_cents: d?.price_cents ?? s.price_cents,
         currency: 'CAD',
         quebec_label: s.quebec_label,
         image_url: image?.url ?? null,
         url: `/${lang}/p/${s.product_id}`,
-        gtin: s.gtin,
+        gtin: d?.gtin ?? null,
         merchant: { id: s.merchant_id, slug: m?.slug ?? '', name: m?.name ?? '' },
         location: {
           id: s.location_id,
@@ -484,7 +608,7 @@ export async function search(database: Database, params: SearchParams) {
           lng: s.lng,
           distance_km: Math.round(s.distance_km * 100) / 100,
         },
-        available: s.available,
+        available: Math.max(0, d?.stock.get(s.location_id) ?? s.available),
         offers_nearby: s.offers,
         score: Math.round(s.score * 1000) / 1000,
       };
@@ -493,7 +617,7 @@ export async function search(database: Database, params: SearchParams) {
   };
 }
 
-function computeFacets(ref: Reference, results: Scored[], lang: Lang, at: ReturnType<typeof clock>) {
+function computeFacets(ref: Reference, results: Scored[], lang: Lang) {
   const count = <K>(key: (s: Scored) => K | K[] | null | undefined) => {
     const m = new Map<K, number>();
     for (const s of results) {
@@ -525,8 +649,8 @@ function computeFacets(ref: Reference, results: Scored[], lang: Lang, at: Return
   for (const s of results) {
     if (s.available > 0) inStock++;
     if (Number(s.pickup)) pickup++;
-    if (Number(s.delivery_radius_km) > 0 && Number(s.delivery_radius_km) >= s.distance_km) delivery++;
-    if (openAt(hoursOf(s.hours_json), at)) openNow++;
+    if (s.delivers) delivery++;
+    if (s.open) openNow++;
   }
   return {
     category,
@@ -549,24 +673,47 @@ interface Detail {
   description_fr: string;
   description_en: string;
   images_json: string;
+  price_cents: number;
+  gtin: string | null;
   locations: Map<number, { name: string }>;
+  /** Availability by location id. */
+  stock: Map<number, number>;
 }
 
+/** What the page of results shows, read from the database: exact price and availability, texts. */
 async function loadDetails(database: Database, slice: Scored[]): Promise<Map<number, Detail>> {
   const out = new Map<number, Detail>();
   if (slice.length === 0) return out;
   const ids = slice.map((s) => s.product_id);
   const locIds = [...new Set(slice.map((s) => s.location_id))];
-  const [products, locations] = await Promise.all([
+  const [products, locations, stock] = await Promise.all([
     database.db
       .selectFrom('products')
-      .select(['id', 'sku', 'title_fr', 'title_en', 'description_fr', 'description_en', 'images_json'])
+      .select([
+        'id',
+        'sku',
+        'title_fr',
+        'title_en',
+        'description_fr',
+        'description_en',
+        'images_json',
+        'price_cents',
+        'gtin',
+      ])
       .where('id', 'in', ids)
       .execute(),
     database.db.selectFrom('locations').select(['id', 'name']).where('id', 'in', locIds).execute(),
+    database.db
+      .selectFrom('inventory_levels')
+      .select(['product_id', 'location_id', 'on_hand', 'reserved'])
+      .where('product_id', 'in', ids)
+      .execute(),
   ]);
   const locMap = new Map(locations.map((l) => [Number(l.id), { name: l.name }]));
-  for (const p of products) out.set(Number(p.id), { ...p, locations: locMap });
+  for (const p of products)
+    out.set(Number(p.id), { ...p, price_cents: Number(p.price_cents), locations: locMap, stock: new Map() });
+  for (const r of stock)
+    out.get(Number(r.product_id))?.stock.set(Number(r.location_id), Number(r.on_hand) - Number(r.reserved));
   return out;
 }
 

@@ -1,0 +1,357 @@
+import { sql } from 'kysely';
+import type { Database } from '../../db/database.ts';
+import type { EventBus } from '../events/index.ts';
+
+/**
+ * The facts a search ranks, filters and counts by, kept in memory per process so a query reads
+ * no table rows for its candidates: for each active product its merchant, category, Québec
+ * label, price and GTIN, and its availability at each location. About 30 bytes a product (30 MB
+ * for a million), loaded once (lazily, or warmed at start) from the database, which stays the
+ * source of truth:
+ * - this instance's catalogue writes update it through the indexer (`refreshProducts`);
+ * - availability follows the `stock` events every stock change publishes after its commit (the
+ *   same events the live pages use; on PostgreSQL they come from every instance);
+ * - other instances' catalogue writes arrive as `catalog` events.
+ * The page of results a search returns re-reads price and availability from the database, so
+ * what a person sees is exact even in the instant an event is in flight.
+ */
+export interface CatalogMemory {
+  merchant: Int32Array;
+  category: Int32Array;
+  price: Int32Array;
+  /** Index into `quebecLabels` + 1; 0 = no label. */
+  quebec: Uint8Array;
+  quebecLabels: string[];
+  /**
+   * The GTIN as a number (GTINs are at most 14 digits: exact in a double, and leading zeros do
+   * not change the trade item), 0 = none; a non-numeric code gets a negative number from `otherGtins`.
+   */
+  gtin: Float64Array;
+  otherGtins: Map<string, number>;
+  /** Availability per product and location in compressed rows: product p owns slots invStart[p]..invStart[p+1]. */
+  invStart: Int32Array;
+  invLoc: Int32Array;
+  invAvail: Int32Array;
+  /** Pairs created after the load (a product stocked at a new location). */
+  extra: Map<number, Map<number, number>>;
+  /** Bumped on every catalogue change: text-hit caches built before it are dropped. */
+  generation: number;
+}
+
+interface State {
+  promise?: Promise<CatalogMemory>;
+  memory?: CatalogMemory;
+  /** Stock events received while the memory loads, applied once it is ready. */
+  pending: { product_id: number; location_id: number; available: number }[];
+  /** Products re-indexed while the memory loads (the load may have read them before). */
+  pendingProducts: { rows: ProductFacts[]; gone: number[] }[];
+  bus?: EventBus;
+  unsubscribe?: (() => void)[];
+  generation: number;
+}
+
+const states = new WeakMap<Database, State>();
+
+function stateOf(database: Database): State {
+  let s = states.get(database);
+  if (!s) {
+    s = { pending: [], pendingProducts: [], generation: 0 };
+    states.set(database, s);
+  }
+  return s;
+}
+
+const PAGE = 50_000;
+
+async function load(database: Database): Promise<CatalogMemory> {
+  const db = database.db;
+  const max = await sql<{ n: number | null }>`select max(id) as n from products`.execute(db);
+  const size = Math.max(1024, Number(max.rows[0]?.n ?? 0) + 1024);
+  const m: CatalogMemory = {
+    merchant: new Int32Array(size),
+    category: new Int32Array(size),
+    price: new Int32Array(size),
+    quebec: new Uint8Array(size),
+    quebecLabels: [],
+    gtin: new Float64Array(size),
+    otherGtins: new Map(),
+    invStart: new Int32Array(size + 1),
+    invLoc: new Int32Array(0),
+    invAvail: new Int32Array(0),
+    extra: new Map(),
+    generation: 0,
+  };
+  let last = 0;
+  for (;;) {
+    const r =
+      await sql<ProductFacts>`select id, merchant_id, category_id, quebec_label, price_cents, gtin, status
+      from products where id > ${last} order by id limit ${PAGE}`.execute(db);
+    if (r.rows.length === 0) break;
+    for (const row of r.rows) setProduct(m, row);
+    last = Number(r.rows[r.rows.length - 1]!.id);
+  }
+  // Stock rows in product order become the compressed rows (one pass, arrays grown by doubling).
+  let loc = new Int32Array(Math.max(1024, size));
+  let avail = new Int32Array(loc.length);
+  let n = 0;
+  let prevProduct = 0;
+  // Ranges of product ids (not keyset pages): a plain index range scan on both databases.
+  for (let from = 0; from < size; from += PAGE) {
+    const r = await sql<{ product_id: number; location_id: number; available: number }>`select product_id,
+      location_id, on_hand - reserved as available from inventory_levels
+      where product_id > ${from} and product_id <= ${from + PAGE}
+      order by product_id, location_id`.execute(db);
+    for (const row of r.rows) {
+      const p = Number(row.product_id);
+      if (p >= size) continue; // created during the load: its stock event will arrive
+      while (prevProduct < p) m.invStart[++prevProduct] = n;
+      if (n === loc.length) {
+        const l2 = new Int32Array(loc.length * 2);
+        l2.set(loc);
+        loc = l2;
+        const a2 = new Int32Array(avail.length * 2);
+        a2.set(avail);
+        avail = a2;
+      }
+      loc[n] = Number(row.location_id);
+      avail[n] = Number(row.available);
+      n++;
+    }
+  }
+  while (prevProduct < size) m.invStart[++prevProduct] = n;
+  m.invLoc = loc.slice(0, n);
+  m.invAvail = avail.slice(0, n);
+  return m;
+}
+
+export interface ProductFacts {
+  id: number;
+  merchant_id: number;
+  category_id: number | null;
+  quebec_label: string | null;
+  price_cents: number;
+  gtin: string | null;
+  status: string;
+}
+
+function grow(m: CatalogMemory, id: number) {
+  if (id < m.merchant.length) return;
+  const size = Math.max(id + 1024, m.merchant.length * 2);
+  const widen = <T extends Int32Array | Uint8Array | Float64Array>(a: T): T => {
+    const b = new (a.constructor as new (n: number) => T)(size);
+    b.set(a);
+    return b;
+  };
+  m.merchant = widen(m.merchant);
+  m.category = widen(m.category);
+  m.price = widen(m.price);
+  m.quebec = widen(m.quebec);
+  m.gtin = widen(m.gtin);
+  // Products past the compressed rows own no slot: their stock lives in `extra`.
+  const start = new Int32Array(size + 1);
+  start.set(m.invStart);
+  start.fill(m.invStart[m.invStart.length - 1]!, m.invStart.length);
+  m.invStart = start;
+}
+
+function setProduct(m: CatalogMemory, row: ProductFacts) {
+  const id = Number(row.id);
+  grow(m, id);
+  if (row.status !== 'active') {
+    m.merchant[id] = 0;
+    return;
+  }
+  m.merchant[id] = Number(row.merchant_id);
+  m.category[id] = row.category_id === null ? 0 : Number(row.category_id);
+  m.price[id] = Number(row.price_cents);
+  let q = 0;
+  if (row.quebec_label) {
+    q = m.quebecLabels.indexOf(row.quebec_label) + 1;
+    if (q === 0 && m.quebecLabels.length < 255) q = m.quebecLabels.push(row.quebec_label);
+  }
+  m.quebec[id] = q;
+  m.gtin[id] = row.gtin ? gtinKey(m, row.gtin) : 0;
+}
+
+function gtinKey(m: CatalogMemory, gtin: string): number {
+  if (/^\d{1,15}$/.test(gtin)) return Number(gtin) || 0;
+  let k = m.otherGtins.get(gtin);
+  if (k === undefined) {
+    k = -(m.otherGtins.size + 1);
+    m.otherGtins.set(gtin, k);
+  }
+  return k;
+}
+
+/** Availability of a product at a location (0 when it has no stock row). */
+export function availableAt(m: CatalogMemory, productId: number, locationId: number): number {
+  if (productId + 1 < m.invStart.length) {
+    for (let i = m.invStart[productId]!; i < m.invStart[productId + 1]!; i++)
+      if (m.invLoc[i] === locationId) return m.invAvail[i]!;
+  }
+  return m.extra.get(productId)?.get(locationId) ?? 0;
+}
+
+function setAvailable(m: CatalogMemory, productId: number, locationId: number, available: number) {
+  if (productId + 1 < m.invStart.length) {
+    for (let i = m.invStart[productId]!; i < m.invStart[productId + 1]!; i++) {
+      if (m.invLoc[i] === locationId) {
+        m.invAvail[i] = available;
+        return;
+      }
+    }
+  }
+  let byLoc = m.extra.get(productId);
+  if (!byLoc) {
+    byLoc = new Map();
+    m.extra.set(productId, byLoc);
+  }
+  byLoc.set(locationId, available);
+}
+
+/** The catalogue facts of this database, loaded on first use. */
+export function catalogMemory(database: Database): Promise<CatalogMemory> {
+  const s = stateOf(database);
+  if (!s.promise) {
+    const promise: Promise<CatalogMemory> = load(database).then((m) => {
+      // Forgotten meanwhile (full rebuild): this load may predate it, a new one will follow.
+      if (s.promise !== promise) return m;
+      m.generation = s.generation;
+      for (const p of s.pendingProducts) {
+        for (const r of p.rows) setProduct(m, r);
+        for (const id of p.gone) if (id < m.merchant.length) m.merchant[id] = 0;
+      }
+      for (const e of s.pending) setAvailable(m, e.product_id, e.location_id, e.available);
+      s.pending = [];
+      s.pendingProducts = [];
+      s.memory = m;
+      return m;
+    });
+    s.promise = promise;
+    promise.catch(() => {
+      if (s.promise === promise) s.promise = undefined;
+    });
+  }
+  return s.promise;
+}
+
+/** Current generation (changes with every catalogue write this process knows of). */
+export function catalogGeneration(database: Database): number {
+  return stateOf(database).generation;
+}
+
+/** Called by the indexer after products were written (and by `catalog` events from other instances). */
+export function refreshProducts(database: Database, rows: ProductFacts[], goneIds: number[] = []) {
+  const s = stateOf(database);
+  s.generation++;
+  const m = s.memory;
+  if (!m) {
+    if (s.promise) s.pendingProducts.push({ rows, gone: goneIds });
+    return;
+  }
+  m.generation = s.generation;
+  for (const r of rows) setProduct(m, r);
+  for (const id of goneIds) if (id < m.merchant.length) m.merchant[id] = 0;
+}
+
+/** Sets availability rows read from the database (products just indexed: their stock as it is now). */
+export function refreshStock(
+  database: Database,
+  rows: { product_id: number; location_id: number; available: number }[],
+) {
+  const s = stateOf(database);
+  if (s.memory) {
+    for (const r of rows)
+      setAvailable(s.memory, Number(r.product_id), Number(r.location_id), Number(r.available));
+  } else if (s.promise) s.pending.push(...rows);
+}
+
+/** Reads the current stock of some products and keeps it in memory. */
+export async function reloadStock(database: Database, productIds: number[]) {
+  const s = stateOf(database);
+  if (!s.memory && !s.promise) return;
+  for (let i = 0; i < productIds.length; i += 2000) {
+    const chunk = productIds.slice(i, i + 2000);
+    const r = await sql<{ product_id: number; location_id: number; available: number }>`select product_id,
+      location_id, on_hand - reserved as available from inventory_levels
+      where product_id in (${sql.join(chunk)})`.execute(database.db);
+    refreshStock(database, r.rows);
+  }
+}
+
+/** Drops everything (after a full rebuild of the index). */
+export function forgetCatalogMemory(database: Database) {
+  const s = stateOf(database);
+  s.generation++;
+  s.promise = undefined;
+  s.memory = undefined;
+  s.pending = [];
+  s.pendingProducts = [];
+}
+
+/**
+ * Wires the memory to the platform's event bus: stock events keep availability current, and
+ * `catalog` events (products indexed by another instance) reload those products' facts.
+ */
+export function attachSearchEvents(database: Database, bus: EventBus): () => void {
+  const s = stateOf(database);
+  for (const off of s.unsubscribe ?? []) off();
+  s.bus = bus;
+  const offStock = bus.subscribe('stock', (e) => {
+    if (s.memory) setAvailable(s.memory, Number(e.product_id), Number(e.location_id), Number(e.available));
+    else if (s.promise) s.pending.push(e);
+  });
+  const offCatalog = bus.subscribe('catalog', (e) => {
+    if (e.origin === originOf(database)) return;
+    void reloadProducts(database, e.product_ids).catch(() => forgetCatalogMemory(database));
+  });
+  s.unsubscribe = [offStock, offCatalog];
+  return () => {
+    offStock();
+    offCatalog();
+    s.unsubscribe = [];
+    s.bus = undefined;
+  };
+}
+
+const origins = new WeakMap<Database, string>();
+function originOf(database: Database): string {
+  let o = origins.get(database);
+  if (!o) {
+    o = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+    origins.set(database, o);
+  }
+  return o;
+}
+
+async function reloadProducts(database: Database, ids: number[]) {
+  if (ids.length === 0) {
+    forgetCatalogMemory(database);
+    return;
+  }
+  const r =
+    await sql<ProductFacts>`select id, merchant_id, category_id, quebec_label, price_cents, gtin, status
+    from products where id in (${sql.join(ids)})`.execute(database.db);
+  const found = new Set(r.rows.map((x) => Number(x.id)));
+  refreshProducts(
+    database,
+    r.rows,
+    ids.filter((id) => !found.has(id)),
+  );
+  await reloadStock(database, [...found]);
+}
+
+/** Tells the other instances which products this one re-indexed (in NOTIFY-sized chunks). */
+export async function announceCatalogChange(database: Database, productIds: number[]) {
+  const bus = stateOf(database).bus;
+  if (!bus || productIds.length === 0) return;
+  const origin = originOf(database);
+  for (let i = 0; i < productIds.length; i += 500)
+    await bus.publish('catalog', { origin, product_ids: productIds.slice(i, i + 500) });
+}
+
+/** Tells the other instances to drop their memory (after a full rebuild). */
+export async function announceCatalogReset(database: Database) {
+  const bus = stateOf(database).bus;
+  if (bus) await bus.publish('catalog', { origin: originOf(database), product_ids: [] });
+}
