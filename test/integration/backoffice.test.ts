@@ -422,6 +422,13 @@ describe('merchant back-office', () => {
       .where('sku', '=', 'CONF-FRAISE')
       .executeTakeFirstOrThrow();
     assert.deepEqual({ ...pr }, { merchant_id: A, price_cents: 799 });
+    // Imported from the back-office, the product is searchable at once.
+    const found = await p.app.inject({ url: '/api/v1/search?q=confiture%20fraises&radius_km=100' });
+    assert.equal(found.statusCode, 200);
+    assert.ok(
+      found.json().results.some((r: { sku: string }) => r.sku === 'CONF-FRAISE'),
+      'the imported product is in the search index',
+    );
     // Another merchant cannot apply A's uploaded file.
     const b = new Agent(p.app);
     await b.login('owner-b@example.test', PW);
