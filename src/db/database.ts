@@ -1,7 +1,16 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
-import { Kysely, type LogEvent, PostgresDialect } from 'kysely';
+import {
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  Kysely,
+  type LogEvent,
+  PostgresDialect,
+  type SchemaMetadata,
+  sql,
+  type TableMetadata,
+} from 'kysely';
 import pg from 'pg';
 import { metrics } from '../lib/metrics.ts';
 import type { DB } from './schema.ts';
@@ -74,7 +83,7 @@ function openPostgres(url: string, schema?: string, poolSize = 10): Database {
     max: poolSize,
     ...(schema ? { options: `-c search_path=${schema},public` } : {}),
   });
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: recordQuery });
+  const db = new Kysely<DB>({ dialect: new CurrentSchemaPostgresDialect({ pool }), log: recordQuery });
   return {
     db,
     kind: 'postgres',
@@ -83,6 +92,39 @@ function openPostgres(url: string, schema?: string, poolSize = 10): Database {
       await db.destroy();
     },
   };
+}
+
+/**
+ * Kysely's PostgreSQL introspector (used by the migrator) reads every schema of the database and
+ * fails with "schema ... does not exist" when another one is dropped meanwhile (several regions or
+ * test files sharing one database). Ours looks only at the connection's current schema, which is
+ * all the migrator needs.
+ */
+class CurrentSchemaIntrospector implements DatabaseIntrospector {
+  readonly #db: Kysely<unknown>;
+  constructor(db: Kysely<unknown>) {
+    this.#db = db;
+  }
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const { rows } = await sql<{ name: string }>`select current_schema() as name`.execute(this.#db);
+    return rows.filter((r) => r.name !== null);
+  }
+  async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<{ name: string; schema: string; kind: string }>`
+      select c.relname as name, n.nspname as schema, c.relkind as kind
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind in ('r', 'v', 'p')`.execute(this.#db);
+    return rows.map((r) => ({ name: r.name, schema: r.schema, isView: r.kind === 'v', columns: [] }));
+  }
+  async getMetadata(): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables() };
+  }
+}
+
+class CurrentSchemaPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new CurrentSchemaIntrospector(db);
+  }
 }
 
 export class DataDirLockedError extends Error {}
