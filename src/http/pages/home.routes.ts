@@ -17,24 +17,23 @@ import { localPath, sendHtml } from './page-context.ts';
 
 const langParams = z.object({ lang: z.enum(['fr', 'en']) });
 
+/** How long the shared part of the home page is reused (see `showcase` below). */
+const SHOWCASE_TTL_MS = 30_000;
+
 export default async function homeRoutes(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx.database;
 
-  // `/` sends visitors to their language: remembered choice, then browser preference, French by default.
-  app.get('/', { schema: { hide: true } }, async (req, reply) => {
-    const remembered = req.cookies.lang;
-    const lang: Lang = isLang(remembered)
-      ? remembered
-      : langFromAcceptLanguage(req.headers['accept-language']);
-    return reply.redirect(`/${lang}`, 302);
-  });
-
-  app.get('/:lang', { schema: { hide: true, params: langParams } }, async (req, reply) => {
-    const { lang } = req.params as z.infer<typeof langParams>;
-    const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'home.title'), ...mapAssets });
-    const center = { lat: pc.region.center_lat, lng: pc.region.center_lng };
+  /**
+   * What the home page shows every visitor (region counts, associations, merchants near the centre,
+   * Québec products in stock) is the same for all and costs tens of milliseconds on a large region
+   * (counting a million products): computed at most once per SHOWCASE_TTL_MS and shared by the
+   * requests meanwhile. Campaigns and opening hours stay live; prices and stock are exact on the
+   * pages the home page links to.
+   */
+  let cached: { at: number; value: Promise<Showcase> } | undefined;
+  const loadShowcase = async (center: { lat: number; lng: number }) => {
     const box = boundingBox(center.lat, center.lng, 15);
-    const [stats, associations, categories, nearbyRows, qcProducts, campaigns] = await Promise.all([
+    const [stats, associations, categories, nearbyRows, qcProducts] = await Promise.all([
       regionStats(db),
       listAssociations(db),
       listCategories(db),
@@ -77,6 +76,37 @@ export default async function homeRoutes(app: FastifyInstance, ctx: AppContext) 
         .orderBy('p.id', 'desc')
         .limit(8)
         .execute(),
+    ]);
+    return { stats, associations, categories, nearbyRows, qcProducts };
+  };
+  type Showcase = Awaited<ReturnType<typeof loadShowcase>>;
+  const showcase = (center: { lat: number; lng: number }): Promise<Showcase> => {
+    if (!cached || Date.now() - cached.at > SHOWCASE_TTL_MS) {
+      const value = loadShowcase(center);
+      cached = { at: Date.now(), value };
+      // A failed read is not kept: the next visitor tries again.
+      value.catch(() => {
+        if (cached?.value === value) cached = undefined;
+      });
+    }
+    return cached.value;
+  };
+
+  // `/` sends visitors to their language: remembered choice, then browser preference, French by default.
+  app.get('/', { schema: { hide: true } }, async (req, reply) => {
+    const remembered = req.cookies.lang;
+    const lang: Lang = isLang(remembered)
+      ? remembered
+      : langFromAcceptLanguage(req.headers['accept-language']);
+    return reply.redirect(`/${lang}`, 302);
+  });
+
+  app.get('/:lang', { schema: { hide: true, params: langParams } }, async (req, reply) => {
+    const { lang } = req.params as z.infer<typeof langParams>;
+    const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'home.title'), ...mapAssets });
+    const center = { lat: pc.region.center_lat, lng: pc.region.center_lng };
+    const [{ stats, associations, categories, nearbyRows, qcProducts }, campaigns] = await Promise.all([
+      showcase(center),
       activeCampaigns(db),
     ]);
     const now = new Date();
