@@ -1,0 +1,232 @@
+// Soak: a moderate, steady mixed load for minutes with the server's memory sampled (npm run
+// bench:soak). Results go in docs/PERFORMANCE.md ("Load and soak").
+//
+//   npx node bench/soak.ts [--minutes 10] [--rate 40] [--connections 20] [--sample 10]
+//                          [--sqlite DIR | --products N | --pg URL [--pg-schema S] [--instances N]]
+//
+// Same dataset and server set-up as bench/load.ts (the 1M SQLite region copied to
+// /work/bench-data/load-sqlite by default), the same request mix arriving at --rate requests/s in
+// total (Poisson arrivals, open loop, over at most --connections sockets). Every --sample seconds: the server's RSS (/proc), V8 heap used/total and external memory
+// (its /metrics), requests and p95 of the last interval. At the end: the series, a least-squares
+// slope (MB/min) of RSS and heap over the samples after the first --settle seconds (caches and JIT
+// fill up first), and a verdict: "growth trend" when the heap slope exceeds --max-slope MB/min with
+// r² ≥ 0.5 (a steady climb, not GC noise), else "no growth trend".
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import {
+  cpuSeconds,
+  loadFixtures,
+  machine,
+  memoryOf,
+  preparePostgres,
+  prepareSqlite,
+  Recorder,
+  runPaced,
+  scrape,
+  startServers,
+  stopServers,
+  summarise,
+} from './mixed-load.ts';
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '40' },
+    connections: { type: 'string', default: '20' },
+    sample: { type: 'string', default: '10' },
+    settle: { type: 'string', default: '60' },
+    'max-slope': { type: 'string', default: '1' },
+    sqlite: { type: 'string' },
+    source: { type: 'string', default: '/work/bench-data/sqlite-1m' },
+    products: { type: 'string', default: '1000000' },
+    merchants: { type: 'string' },
+    pg: { type: 'string' },
+    'pg-schema': { type: 'string' },
+    instances: { type: 'string', default: '1' },
+    keys: { type: 'string', default: '200' },
+    'log-level': { type: 'string', default: 'info' },
+  },
+});
+const SECONDS = Math.round(Number(values.minutes) * 60);
+const RATE = Number(values.rate);
+const SAMPLE = Number(values.sample);
+const SETTLE = Number(values.settle);
+const PRODUCTS = Number(values.products);
+const MERCHANTS = Number(values.merchants ?? Math.max(1, Math.min(20_000, Math.round(PRODUCTS / 50))));
+const INSTANCES = Number(values.instances);
+if (!values.pg && INSTANCES !== 1) throw new Error('--instances > 1 needs --pg');
+
+const target = values.pg
+  ? await preparePostgres({
+      url: values.pg,
+      schema: values['pg-schema'] ?? `load_${PRODUCTS === 1_000_000 ? '1m' : PRODUCTS}`,
+      products: PRODUCTS,
+      merchants: MERCHANTS,
+    })
+  : await prepareSqlite({
+      dir: values.sqlite ?? `/work/bench-data/load-sqlite${PRODUCTS === 1_000_000 ? '' : `-${PRODUCTS}`}`,
+      source: values.source,
+      products: PRODUCTS,
+      merchants: MERCHANTS,
+    });
+const fx = await loadFixtures(target.env, { keys: Number(values.keys) });
+console.log(
+  JSON.stringify({
+    ...machine(),
+    dataset: target.label,
+    products: fx.products,
+    instances: INSTANCES,
+    minutes: SECONDS / 60,
+    rate: RATE,
+    connections: Number(values.connections),
+    sample_s: SAMPLE,
+    log_level: values['log-level'],
+  }),
+);
+
+/** Records into the whole-run totals and into the current sampling window. */
+class TeeRecorder extends Recorder {
+  window = new Recorder();
+  override record(route: string, status: number, ms: number) {
+    super.record(route, status, ms);
+    this.window.record(route, status, ms);
+  }
+}
+
+interface Sample {
+  t_s: number;
+  instance: number;
+  rss_mb: number;
+  heap_used_mb: number;
+  heap_total_mb: number;
+  external_mb: number;
+  req: number;
+  p95_ms: number;
+  errors: number;
+  load1: number;
+}
+
+/** Least squares y = a + b·x; returns the slope b and r². */
+function regression(xs: number[], ys: number[]) {
+  const n = xs.length;
+  if (n < 3) return { slope: 0, r2: 0 };
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+    syy += (ys[i]! - my) ** 2;
+  }
+  const slope = sxx ? sxy / sxx : 0;
+  const r2 = sxx && syy ? (sxy * sxy) / (sxx * syy) : 0;
+  return { slope, r2 };
+}
+
+const mb = (b: number | undefined) => +((b ?? 0) / 2 ** 20).toFixed(1);
+const servers = await startServers(target, INSTANCES, values['log-level']!);
+try {
+  const rec = new TeeRecorder();
+  const samples: Sample[] = [];
+  const cpu0 = servers.map((s) => cpuSeconds(s.child.pid!));
+  const t0 = performance.now();
+  const take = async () => {
+    const t = Math.round((performance.now() - t0) / 1000);
+    const w = summarise(rec.window, SAMPLE);
+    rec.window.reset();
+    for (const [i, s] of servers.entries()) {
+      const m = await scrape(s.base);
+      const row: Sample = {
+        t_s: t,
+        instance: i,
+        rss_mb: +memoryOf(s.child.pid!).rss_mb.toFixed(1),
+        heap_used_mb: mb(m.nodejs_heap_used_bytes),
+        heap_total_mb: mb(m.nodejs_heap_total_bytes),
+        external_mb: mb(m.nodejs_external_memory_bytes),
+        req: w.total,
+        p95_ms: w.p95_ms,
+        errors: w.non2xx_or_timeout,
+        load1: +loadavg()[0]!.toFixed(2),
+      };
+      samples.push(row);
+      console.log(JSON.stringify(row));
+    }
+  };
+  await take();
+  const sampler = setInterval(() => {
+    take().catch((err) => console.error('sample failed', err));
+  }, SAMPLE * 1000);
+  const { connectionErrors } = await runPaced({
+    servers,
+    fx,
+    connections: Number(values.connections),
+    seconds: SECONDS,
+    recorder: rec,
+    rate: RATE,
+  });
+  clearInterval(sampler);
+  await take();
+  const seconds = (performance.now() - t0) / 1000;
+
+  console.log('\nmemory series');
+  console.table(samples);
+  const whole = summarise(rec, seconds);
+  console.log('per route (whole soak)');
+  console.table(whole.rows);
+  const verdicts = servers.map((s, i) => {
+    const after = samples.filter((x) => x.instance === i && x.t_s >= SETTLE);
+    const xs = after.map((x) => x.t_s / 60);
+    const rss = regression(
+      xs,
+      after.map((x) => x.rss_mb),
+    );
+    const heap = regression(
+      xs,
+      after.map((x) => x.heap_used_mb),
+    );
+    const growth = heap.slope > Number(values['max-slope']) && heap.r2 >= 0.5;
+    return {
+      instance: i,
+      port: s.port,
+      samples_after_settle: after.length,
+      rss_first_mb: after[0]?.rss_mb,
+      rss_last_mb: after.at(-1)?.rss_mb,
+      rss_slope_mb_per_min: +rss.slope.toFixed(2),
+      rss_r2: +rss.r2.toFixed(2),
+      heap_first_mb: after[0]?.heap_used_mb,
+      heap_last_mb: after.at(-1)?.heap_used_mb,
+      heap_slope_mb_per_min: +heap.slope.toFixed(2),
+      heap_r2: +heap.r2.toFixed(2),
+      cpu_cores_avg: +((cpuSeconds(s.child.pid!) - cpu0[i]!) / seconds).toFixed(2),
+      verdict: growth ? 'growth trend' : 'no growth trend',
+    };
+  });
+  console.log('trend (least squares after the first %d s)', SETTLE);
+  console.table(verdicts);
+  console.log(
+    JSON.stringify({
+      backend: target.kind,
+      products: fx.products,
+      minutes: +(seconds / 60).toFixed(1),
+      requests: whole.total,
+      rps: whole.rps,
+      p50_ms: whole.p50_ms,
+      p95_ms: whole.p95_ms,
+      p99_ms: whole.p99_ms,
+      non2xx_or_timeout: whole.non2xx_or_timeout,
+      connection_errors: connectionErrors,
+      loadavg_1m_end: +loadavg()[0]!.toFixed(2),
+      verdicts: verdicts.map((v) => ({
+        instance: v.instance,
+        rss_slope_mb_per_min: v.rss_slope_mb_per_min,
+        heap_slope_mb_per_min: v.heap_slope_mb_per_min,
+        heap_r2: v.heap_r2,
+        verdict: v.verdict,
+      })),
+    }),
+  );
+} finally {
+  await stopServers(servers);
+}
