@@ -221,6 +221,59 @@ describe('back-office orders page and customer account', () => {
     assert.equal(anon.statusCode, 303);
   });
 
+  it('the order page shows staff what to prepare: lines, pickup, customer, taxes, history; scoped to the merchant', async () => {
+    const m = region.merchants.erabliere;
+    const PW = 'correct horse battery staple';
+    await createUser(db(), {
+      email: 'staff-detail@example.test',
+      password: PW,
+      verified: true,
+      roles: [{ role: 'merchant_staff', merchant_id: m.merchant_id }],
+    });
+    const staff = new Agent(p.app);
+    await staff.login('staff-detail@example.test', PW);
+    const o = await placeOrder('fr', region.products.oeufs, 2, m);
+    const other = await placeOrder('en', region.products.chaussures, 1, region.merchants.sports);
+    const stored = await db()
+      .selectFrom('orders')
+      .select(['gst_cents', 'qst_cents', 'total_cents'])
+      .where('id', '=', o.order_id)
+      .executeTakeFirstOrThrow();
+    const line = await db()
+      .selectFrom('order_lines')
+      .select(['sku', 'title', 'quantity'])
+      .where('order_id', '=', o.order_id)
+      .executeTakeFirstOrThrow();
+
+    const list = await staff.get('/fr/marchand/commandes');
+    assert.match(list.body, new RegExp(`href="/fr/marchand/commandes/${o.order_id}"`));
+    const page = await staff.get(`/fr/marchand/commandes/${o.order_id}`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Articles à préparer/);
+    assert.ok(
+      page.body.includes(`<tr data-line="${line.sku}"><td>${line.sku}</td><td>${line.title}`),
+      'the line',
+    );
+    assert.equal(line.quantity, 2);
+    assert.match(page.body, /Alex Smith/);
+    assert.match(page.body, /Cueillette : /);
+    const money = (cents: number) => (cents / 100).toFixed(2).replace('.', ',');
+    assert.match(page.body, new RegExp(`data-total="gst"><span class="money">${money(stored.gst_cents)}`));
+    assert.match(page.body, new RegExp(`data-total="qst"><span class="money">${money(stored.qst_cents)}`));
+    assert.match(
+      page.body,
+      new RegExp(`data-total="total"><strong><span class="money">${money(stored.total_cents)}`),
+    );
+    assert.match(page.body, /action="\/fr\/marchand\/commandes\/\d+\/transitions"/);
+    const en = await staff.get(`/en/merchant/orders/${o.order_id}`);
+    assert.equal(en.statusCode, 200);
+    assert.match(en.body, /Items to prepare/);
+
+    assert.equal((await staff.get(`/fr/marchand/commandes/${other.order_id}`)).statusCode, 404);
+    assert.equal((await staff.get('/fr/marchand/commandes/abc')).statusCode, 404);
+    assert.equal((await new Agent(p.app).get(`/fr/marchand/commandes/${o.order_id}`)).statusCode, 303);
+  });
+
   it('a signed-in customer finds their orders (placed with their email) on their account page', async () => {
     const PW = 'correct horse battery staple';
     await createUser(db(), { email: 'alex@example.test', password: PW, verified: true });

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { formatDate, type Lang, t } from '../../i18n/index.ts';
-import { AppError } from '../../lib/errors.ts';
+import { AppError, notFound } from '../../lib/errors.ts';
 import {
+  getOrder,
   listMerchantOrders,
   ORDER_STATUSES,
+  type OrderDetail,
   type OrderStatus,
   transitionOrder,
 } from '../../modules/orders/index.ts';
@@ -25,11 +27,90 @@ const NEXT: Record<OrderStatus, OrderStatus[]> = {
   cancelled: [],
 };
 const path = (lang: Lang) => (lang === 'fr' ? '/fr/marchand/commandes' : '/en/merchant/orders');
+const idParams = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1),
+});
 const transitionForm = z.object({
   to: z.enum(['accepted', 'ready', 'completed', 'cancelled']),
   reason: z.string().trim().max(500).optional(),
   _csrf: z.string().optional(),
 });
+
+/** The buttons that move an order to its possible next statuses (plain forms, no JavaScript). */
+function transitionForms(lang: Lang, orderId: number, status: OrderStatus, csrf: string) {
+  return NEXT[status].map(
+    (to) => html`<form method="post" action=${`${path(lang)}/${orderId}/transitions`} class="inline">
+      <input type="hidden" name="_csrf" value=${csrf} />
+      <input type="hidden" name="to" value=${to} />
+      ${to === 'cancelled' ? html`<label class="sr" for=${`r-${orderId}`}>${t(lang, 'order.reason')}</label><input id=${`r-${orderId}`} name="reason" type="text" maxlength="500" placeholder=${t(lang, 'order.reason')} />` : null}
+      <button type="submit">${t(lang, 'order.move_to', { status: t(lang, `order.status.${to}`) })}</button>
+    </form>`,
+  );
+}
+
+/** What the merchant prepares: lines, fulfilment, customer, totals with taxes, history. */
+function orderDetail(lang: Lang, o: OrderDetail, csrf: string) {
+  const address = o.delivery_address_json
+    ? (JSON.parse(o.delivery_address_json) as Record<string, unknown>)
+    : null;
+  const addressText = address
+    ? Object.values(address)
+        .filter((v) => typeof v === 'string' && v.trim() !== '')
+        .join(', ')
+    : '';
+  return html`<article class="bo-order" data-order=${o.id}>
+    <p><a href=${path(lang)}>← ${t(lang, 'order.merchant_orders')}</a></p>
+    <h1>${t(lang, 'order.title', { order: o.id })}</h1>
+    <p class="status" data-status=${o.status}><strong>${t(lang, `order.status.${o.status}`)}</strong> — ${formatDate(o.created_at, lang)}</p>
+    <div class="actions">${transitionForms(lang, o.id, o.status, csrf)}</div>
+    <h2>${t(lang, 'order.customer')}</h2>
+    <p>${o.customer_name}<br /><a href=${`mailto:${o.customer_email}`}>${o.customer_email}</a>${o.customer_phone ? html`<br /><a href=${`tel:${o.customer_phone}`}>${o.customer_phone}</a>` : null}</p>
+    <p>${
+      o.fulfilment_method === 'pickup'
+        ? html`${t(lang, 'receipt.pickup_at')} : ${o.location_name} (${o.address_line}, ${o.municipality})`
+        : html`${t(lang, 'receipt.delivery_to')} : ${addressText}`
+    }</p>
+    <h2>${t(lang, 'order.lines')}</h2>
+    <table class="data">
+      <thead><tr>
+        <th scope="col">${t(lang, 'order.sku')}</th><th scope="col">${t(lang, 'order.product')}</th>
+        <th scope="col">${t(lang, 'cart.quantity')}</th><th scope="col">${t(lang, 'order.unit_price')}</th>
+        <th scope="col">${t(lang, 'order.line_total')}</th>
+      </tr></thead>
+      <tbody>
+        ${o.lines.map(
+          (l) => html`<tr data-line=${l.sku}>
+            <td>${l.sku}</td><td>${l.title}${l.tax_class !== 'standard' ? html` <small>(${t(lang, `receipt.tax_class.${l.tax_class}`)})</small>` : null}</td>
+            <td>${l.quantity}</td><td>${Money(lang, l.unit_price_cents)}</td>
+            <td>${Money(lang, l.line_total_cents)}${l.discount_cents ? html`<br /><small>− ${Money(lang, l.discount_cents)}</small>` : null}</td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>
+    <dl class="totals">
+      <dt>${t(lang, 'receipt.subtotal')}</dt><dd data-total="subtotal">${Money(lang, o.subtotal_cents)}</dd>
+      ${o.discount_cents ? html`<dt>${t(lang, 'receipt.discount', { code: o.promo_code ?? '' })}</dt><dd data-total="discount">− ${Money(lang, o.discount_cents)}</dd>` : null}
+      ${o.delivery_fee_cents ? html`<dt>${t(lang, 'receipt.delivery_fee')}</dt><dd>${Money(lang, o.delivery_fee_cents)}</dd>` : null}
+      <dt>${t(lang, 'receipt.gst')}</dt><dd data-total="gst">${Money(lang, o.gst_cents)}</dd>
+      <dt>${t(lang, 'receipt.qst')}</dt><dd data-total="qst">${Money(lang, o.qst_cents)}</dd>
+      <dt>${t(lang, 'receipt.total')}</dt><dd data-total="total"><strong>${Money(lang, o.total_cents)}</strong></dd>
+      <dt>${t(lang, 'receipt.payment')}</dt><dd>${t(lang, `payment.method.${o.payment_method}`)} (${o.payment_status})</dd>
+    </dl>
+    <h2>${t(lang, 'order.history')}</h2>
+    <ol class="history">
+      ${o.events.map(
+        (e) => html`<li>
+          <time datetime=${e.created_at}>${formatDate(e.created_at, lang)}</time> — ${t(lang, `order.status.${e.to_status}`)}
+          <small>(${e.actor})</small>${e.reason ? html` — ${t(lang, 'order.reason')} : ${e.reason}` : null}
+        </li>`,
+      )}
+    </ol>
+  </article>`;
+}
 
 /** Back-office: the merchant's orders and their next steps (staff and owners). */
 export default async function merchantOrdersPage(app: FastifyInstance, ctx: AppContext) {
@@ -63,25 +144,38 @@ export default async function merchantOrdersPage(app: FastifyInstance, ctx: AppC
               <tbody>
                 ${orders.map(
                   (o) => html`<tr data-order=${o.order_id}>
-                    <td>${o.order_id}<br /><small>${formatDate(o.created_at, lang)}</small></td>
+                    <td><a href=${`${path(lang)}/${o.order_id}`}>${o.order_id}</a><br /><small>${formatDate(o.created_at, lang)}</small></td>
                     <td>${o.customer_name}<br /><small>${o.customer_email}${o.customer_phone ? ` · ${o.customer_phone}` : ''}</small><br /><small>${t(lang, o.fulfilment_method === 'pickup' ? 'checkout.pickup' : 'checkout.delivery')}</small></td>
                     <td>${Money(lang, o.total_cents)}<br /><small>${t(lang, `payment.method.${o.payment_method}`)}</small></td>
                     <td>${t(lang, `order.status.${o.status}`)}</td>
-                    <td>${NEXT[o.status].map(
-                      (
-                        to,
-                      ) => html`<form method="post" action=${`${path(lang)}/${o.order_id}/transitions`} class="inline">
-                        <input type="hidden" name="_csrf" value=${csrf} />
-                        <input type="hidden" name="to" value=${to} />
-                        ${to === 'cancelled' ? html`<label class="sr" for=${`r-${o.order_id}`}>${t(lang, 'order.reason')}</label><input id=${`r-${o.order_id}`} name="reason" type="text" maxlength="500" placeholder=${t(lang, 'order.reason')} />` : null}
-                        <button type="submit">${t(lang, 'order.move_to', { status: t(lang, `order.status.${to}`) })}</button>
-                      </form>`,
-                    )}</td>
+                    <td>${transitionForms(lang, o.order_id, o.status, csrf)}</td>
                   </tr>`,
                 )}
               </tbody>
             </table>
             ${orders.length ? null : html`<p>${t(lang, 'order.none')}</p>`}`,
+        },
+        csrf,
+      );
+    });
+
+    app.get(`${path(lang)}/:id`, { schema: { hide: true } }, async (req, reply) => {
+      const access = await requireMerchantRole(req, ctx);
+      const params = idParams.safeParse(req.params);
+      if (!params.success) throw notFound('order');
+      // Scoped by the caller's merchant: another merchant's order is a 404, never shown.
+      const order = await getOrder(db, params.data.id, access.merchantId);
+      const csrf = reply.generateCsrf();
+      return renderBo(
+        req,
+        reply,
+        ctx,
+        lang,
+        access,
+        {
+          section: 'orders',
+          title: t(lang, 'order.title', { order: order.id }),
+          body: orderDetail(lang, order, csrf),
         },
         csrf,
       );
