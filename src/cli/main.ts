@@ -6,6 +6,7 @@ import { DataDirLockedError, openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { t } from '../i18n/index.ts';
 import { AppError, ValidationError } from '../lib/errors.ts';
+import { collectStartupGarbage } from '../lib/heap.ts';
 import { createOperator } from '../modules/accounts/index.ts';
 import { isEmpty, seedDemo } from '../modules/demo/index.ts';
 import { createMerchant } from '../modules/merchants/index.ts';
@@ -103,7 +104,9 @@ async function main(argv: string[]): Promise<number> {
       const url = address.replace('://127.0.0.1', '://localhost');
       out(json, { url, database: database.kind }, `Comptoir is running: ${url}/fr  (${database.kind})`);
       // Warm the search memory in the background so the first search does not pay for it.
-      catalogMemory(database).catch((err) => platform.app.log.warn({ err }, 'search warm-up failed'));
+      catalogMemory(database)
+        .then(() => collectStartupGarbage())
+        .catch((err) => platform.app.log.warn({ err }, 'search warm-up failed'));
       const stop = async () => {
         await platform.close();
         await database.close();

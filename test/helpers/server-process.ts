@@ -68,6 +68,16 @@ export async function startServerProcess(
       reject(new Error(`server exited before listening (${child.exitCode}): ${stderr.join('\n')}`));
     });
   });
+  // Listening is not ready: the search warm-up runs after listen, and /readyz says 503 meanwhile.
+  for (let waited = 0; ; waited += 50) {
+    const ready = await fetch(`${base}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ready) break;
+    if (exited || waited > timeoutMs) throw new Error(`server never became ready: ${stderr.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return {
     child,
     base,

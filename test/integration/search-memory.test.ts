@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
-import { indexProducts, rebuildSearchIndex } from '../../src/modules/search/index.ts';
+import {
+  catalogMemory,
+  catalogMemoryLoading,
+  indexProducts,
+  rebuildSearchIndex,
+} from '../../src/modules/search/index.ts';
 import { createPlatform, type Platform } from '../../src/server.ts';
 import { TEST_DB_KIND } from '../helpers/db.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
@@ -43,6 +48,18 @@ describe('search memory and caches follow changes', () => {
     await rebuildSearchIndex(p.context.database);
   });
   after(() => p.close());
+
+  test('/readyz answers warming_up while the catalogue facts load, ready once they are in memory', async () => {
+    // A full rebuild forgets the memory; the next load starts from nothing.
+    await rebuildSearchIndex(p.context.database);
+    const loading = catalogMemory(p.context.database);
+    assert.equal(catalogMemoryLoading(p.context.database), true);
+    await loading;
+    assert.equal(catalogMemoryLoading(p.context.database), false);
+    const ready = await p.app.inject({ url: '/readyz' });
+    assert.equal(ready.statusCode, 200);
+    assert.equal(ready.json().status, 'ready');
+  });
 
   test('a stock sync changes the in-stock filter, facet and ranking at once (no stale memory)', async () => {
     const key = region.merchants.sports.api_key;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { migrationsApplied } from '../../db/migrate.ts';
+import { catalogMemoryLoading } from '../../modules/search/index.ts';
 import type { AppContext } from '../context.ts';
 import { metrics } from './metrics.ts';
 
@@ -12,6 +13,7 @@ export default async function opsRoutes(app: FastifyInstance, ctx: AppContext) {
       await sql`select 1`.execute(ctx.database.db);
       const migrated = await migrationsApplied(ctx.database.db as never);
       if (!migrated) return reply.code(503).send({ status: 'migrations_pending' });
+      if (catalogMemoryLoading(ctx.database)) return reply.code(503).send({ status: 'warming_up' });
       return { status: 'ready', database: ctx.database.kind };
     } catch {
       return reply.code(503).send({ status: 'database_unreachable' });

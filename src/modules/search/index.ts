@@ -10,7 +10,7 @@ export {
   suggest,
 } from './discovery.ts';
 export { indexProducts, rebuildSearchIndex } from './indexer.ts';
-export { attachSearchEvents, catalogMemory } from './memory.ts';
+export { attachSearchEvents, catalogMemory, catalogMemoryLoading } from './memory.ts';
 export { documentTerms, fold, parseQuery, termsOf } from './normalize.ts';
 export { clearReferenceCache } from './reference.ts';
 export { RANKING, type SearchParams, type SortKey, search, spellingSuggestion } from './search.service.ts';

@@ -235,6 +235,15 @@ export function catalogMemory(database: Database): Promise<CatalogMemory> {
   return s.promise;
 }
 
+/**
+ * True while the catalogue facts are being read (the warm-up `comptoir serve` starts after it
+ * listens): `/readyz` then answers 503 so a proxy sends no searches to an instance still loading.
+ */
+export function catalogMemoryLoading(database: Database): boolean {
+  const s = states.get(database);
+  return s?.promise !== undefined && s.memory === undefined;
+}
+
 /** Current generation (changes with every catalogue write this process knows of). */
 export function catalogGeneration(database: Database): number {
   return stateOf(database).generation;
