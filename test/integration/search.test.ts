@@ -359,3 +359,64 @@ describe('search API (on the test database)', () => {
     assert.equal((await p.app.inject({ url: '/api/v1/merchants/nope' })).statusCode, 404);
   });
 });
+
+describe('a very common word (more matches near the user than are scored)', () => {
+  let p: TestPlatform;
+  let region: MiniRegion;
+  before(async () => {
+    p = await createTestPlatform();
+    region = await seedMiniRegion(p.context.database.db);
+    const { db } = p.context.database;
+    await db.updateTable('merchants').set({ status: 'approved' }).execute();
+    // 2,100 matches at Aylmer first (the lowest ids), then one at Chelsea, where the user stands.
+    const far = Array.from({ length: 2100 }, (_, i) => ({
+      merchant_id: region.merchants.erabliere.merchant_id,
+      sku: `RAQ-${i}`,
+      title_fr: `Raquettes à neige modèle ${i}`,
+      price_cents: 10000 + i,
+    }));
+    for (let i = 0; i < far.length; i += 500)
+      await db
+        .insertInto('products')
+        .values(far.slice(i, i + 500))
+        .execute();
+    await db
+      .insertInto('products')
+      .values({
+        merchant_id: region.merchants.sports.merchant_id,
+        sku: 'RAQ-CHELSEA',
+        // A longer title: a lower text relevance than the 2,100 others, so in hit order it comes last.
+        title_fr: 'Raquettes à neige de randonnée en aluminium, fixations réglables, fabriquées à Chelsea',
+        price_cents: 500,
+      })
+      .execute();
+    await rebuildSearchIndex(p.context.database);
+  });
+  after(() => p.close());
+
+  const search = async (query: string) => {
+    const res = await p.app.inject({
+      url: `/api/v1/search?q=raquettes&lat=${CHELSEA.lat}&lng=${CHELSEA.lng}&radius_km=25&per_page=5&${query}`,
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    return res.json() as SearchBody & { approximate: boolean };
+  };
+
+  test('a distance sort starts with the shop where the user stands, though its text match is the weakest', async () => {
+    const body = await search('sort=distance');
+    assert.equal(body.approximate, true);
+    assert.equal(body.results[0]!.sku, 'RAQ-CHELSEA');
+    assert.equal(body.results[0]!.location.distance_km, 0);
+    assert.ok(body.results.slice(1).every((r) => r.location.distance_km > 10));
+  });
+
+  test('a price sort starts with the cheapest match; relevance ranks the nearby one first too', async () => {
+    assert.deepEqual(
+      (await search('sort=price_asc')).results.map((r) => r.price_cents),
+      [500, 10000, 10001, 10002, 10003],
+    );
+    assert.equal((await search('sort=price_desc')).results[0]!.price_cents, 12099);
+    // Proximity (0.5 × 1 against 0.5 × 0.52) outweighs its weaker text match.
+    assert.equal((await search('sort=relevance')).results[0]!.sku, 'RAQ-CHELSEA');
+  });
+});

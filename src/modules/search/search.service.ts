@@ -279,6 +279,7 @@ async function nearProducts(
   area: NearArea,
   hits: Hits | undefined,
   stats: { capped: boolean },
+  rank: CandidateRank,
 ): Promise<{ ids: number[]; bms: number[] }> {
   const ids: number[] = [];
   const bms: number[] = [];
@@ -288,13 +289,15 @@ async function nearProducts(
       const pid = hits.ids[i]!;
       const mid = pid < owner.length ? owner[pid]! : 0;
       if (mid === 0 || !area.isNear(mid)) continue;
-      if (ids.length === MAX_SCORED_PRODUCTS) {
-        // Very common words: only the best text matches near the point are scored and counted.
-        stats.capped = true;
-        break;
-      }
       ids.push(pid);
       bms.push(hits.bm[i]!);
+    }
+    if (ids.length > MAX_SCORED_PRODUCTS) {
+      // Very common words: only MAX_SCORED_PRODUCTS are scored and counted. Which ones matters: the
+      // best for the requested order (taking the first in hit order, as before, dropped the
+      // closest shops from a distance sort and the cheapest from a price sort).
+      stats.capped = true;
+      return bestCandidates(ids, bms, rank);
     }
     return { ids, bms };
   }
@@ -313,6 +316,63 @@ async function nearProducts(
 }
 
 /**
+ * How a candidate ranks before it is scored (smaller first): its product, its text relevance and
+ * the best relevance among the candidates. An estimate of the final order from what memory knows
+ * without looking at its offers.
+ */
+type CandidateRank = (productId: number, bm: number, maxBm: number) => number;
+
+/**
+ * The MAX_SCORED_PRODUCTS best candidates by `rank` (ties: hit order). Linear: a selection of the
+ * cut-off key, not a sort.
+ */
+function bestCandidates(ids: number[], bms: number[], rank: CandidateRank) {
+  const n = ids.length;
+  let maxBm = 0;
+  for (const b of bms) if (b > maxBm) maxBm = b;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = rank(ids[i]!, bms[i]!, maxBm);
+  const cut = kthSmallest(keys.slice(), MAX_SCORED_PRODUCTS - 1);
+  const out = { ids: [] as number[], bms: [] as number[] };
+  let atCut = MAX_SCORED_PRODUCTS;
+  for (let i = 0; i < n; i++) if (keys[i]! < cut) atCut--;
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    if (k < cut || (k === cut && atCut-- > 0)) {
+      out.ids.push(ids[i]!);
+      out.bms.push(bms[i]!);
+    }
+  }
+  return out;
+}
+
+/** The k-th smallest value (0-based) of `a`, which it reorders (Hoare's selection). */
+export function kthSmallest(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
+}
+
+/**
  * Which merchants have a location in the search box (and pass the merchant/association filters),
  * decided lazily per merchant and remembered for the search: most searches look at far fewer
  * merchants (those of their text matches) than the region holds.
@@ -322,6 +382,8 @@ interface NearArea {
   state: Uint8Array;
   maxMerchant: number;
   isNear(merchantId: number): boolean;
+  /** Distance from the point to the merchant's nearest location kept by the filters (km). */
+  distanceKm(merchantId: number): number;
   /** Every near merchant (for searches without words): a pass over the grid cells of the box. */
   all(): number[];
 }
@@ -405,6 +467,7 @@ export async function search(database: Database, params: SearchParams) {
     !(merchant && l.merchant_id !== merchant.id) &&
     !(association && !association.members.has(l.merchant_id));
   const state = new Uint8Array(ref.maxMerchantId + 1);
+  let merchantKm: Float64Array | undefined;
   const area: NearArea = {
     state,
     maxMerchant: ref.maxMerchantId,
@@ -422,6 +485,17 @@ export async function search(database: Database, params: SearchParams) {
         state[mid] = v;
       }
       return v === 1;
+    },
+    distanceKm(mid) {
+      merchantKm ??= new Float64Array(ref.maxMerchantId + 1).fill(-1);
+      let d = merchantKm[mid]!;
+      if (d < 0) {
+        d = Number.POSITIVE_INFINITY;
+        for (const l of ref.locationsByMerchant[mid] ?? [])
+          if (keeps(l)) d = Math.min(d, haversineKm(point.lat, point.lng, l.lat, l.lng));
+        merchantKm[mid] = d;
+      }
+      return d;
     },
     all() {
       const out: number[] = [];
@@ -467,12 +541,28 @@ export async function search(database: Database, params: SearchParams) {
   };
 
   const m = await catalogMemory(database);
+  // Which candidates to score when there are too many (see nearProducts): the final order's
+  // estimate. Relevance: text and proximity and the Québec boost as in the score (stock, known only
+  // per offer, is left out); the other orders exactly.
+  const rank: CandidateRank =
+    sort === 'distance'
+      ? (pid) => area.distanceKm(m.merchant[pid]!)
+      : sort === 'price_asc'
+        ? (pid) => m.price[pid]!
+        : sort === 'price_desc'
+          ? (pid) => -m.price[pid]!
+          : (pid, bm, maxBm) =>
+              -(
+                RANKING.text * (maxBm > 0 ? bm / maxBm : 0) +
+                RANKING.proximity * Math.max(0, 1 - area.distanceKm(m.merchant[pid]!) / safeRadius) +
+                RANKING.quebec * (m.quebec[pid]! ? 1 : 0)
+              );
   let words = parseQuery(params.q ?? '', { prefixLast: true });
   let relaxed = false;
   const stats = { capped: false };
   let near: { ids: number[]; bms: number[] };
   if (words.length === 0) {
-    near = await nearProducts(database, m, area, undefined, stats);
+    near = await nearProducts(database, m, area, undefined, stats, rank);
   } else {
     const parsed = words;
     words = await cached(database, `w:${JSON.stringify(parsed)}`, async () =>
@@ -484,6 +574,7 @@ export async function search(database: Database, params: SearchParams) {
       area,
       await textHits(database, matchExpr(database, words, 'all')),
       stats,
+      rank,
     );
     if (near.ids.length === 0 && words.length > 1) {
       relaxed = true;
@@ -493,6 +584,7 @@ export async function search(database: Database, params: SearchParams) {
         area,
         await textHits(database, matchExpr(database, words, 'any')),
         stats,
+        rank,
       );
     }
   }
