@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Lang } from '../../i18n/index.ts';
 import { t } from '../../i18n/index.ts';
-import { checkCredentials, normaliseEmail } from '../../modules/accounts/index.ts';
+import { checkCredentials, forgotPasswordPath, normaliseEmail } from '../../modules/accounts/index.ts';
 import { accountLocked, clearLoginFailures, recordLoginFailure } from '../../modules/sessions/index.ts';
 import { endSession, getSessionUser, startSession } from '../auth.ts';
 import type { AppContext } from '../context.ts';
@@ -52,6 +52,7 @@ export default async function authRoutes(app: FastifyInstance, ctx: AppContext) 
         ${Field({ name: 'password', type: 'password', label: t(lang, 'auth.password'), required: true, autocomplete: 'current-password' })}
         <button type="submit">${t(lang, 'auth.login_submit')}</button>
       </form>
+      <p><a href=${forgotPasswordPath(lang)}>${t(lang, 'password.forgot_link')}</a></p>
       <p>
         ${t(lang, 'auth.no_account')} <a href=${localPath(lang, 'signup')}>${t(lang, 'auth.signup_link')}</a>
         · <a href=${localPath(lang, 'merchant', lang === 'fr' ? '/inscription' : '/signup')}>${t(lang, 'auth.merchant_signup_link')}</a>

@@ -74,6 +74,18 @@ export {
   renderAccountSections,
 } from './account-sections.ts';
 export { confirmPath, readConfirmationToken, sendConfirmationEmail } from './confirmation.ts';
+export { changePassword, forgotPasswordPath, sendPasswordChangedEmail } from './password-change.ts';
+export {
+  completePasswordReset,
+  passwordResetsSettled,
+  RESET_TTL_MS,
+  type ResetLink,
+  type ResetLinkState,
+  readPasswordReset,
+  requestPasswordReset,
+  requestPasswordResetLater,
+  resetPasswordPath,
+} from './password-reset.ts';
 export { signToken, verifyToken } from './tokens.ts';
 export {
   checkCredentials,

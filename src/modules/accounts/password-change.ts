@@ -1,0 +1,98 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { t } from '../../i18n/index.ts';
+import { AppError, type FieldIssue, ValidationError } from '../../lib/errors.ts';
+import type { Mailer } from '../mail/index.ts';
+import { accountLocked, deleteUserSessions, recordLoginFailure } from '../sessions/index.ts';
+import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
+import './password-resets.tables.ts';
+
+export const forgotPasswordPath = (lang: 'fr' | 'en') =>
+  lang === 'fr' ? '/fr/mot-de-passe-oublie' : '/en/forgot-password';
+
+/** Words tied to an account that a password must not be made of (ASVS 6.2.11). */
+export const contextWords = (user: { email: string; name?: string | null }) => [
+  user.email.split('@')[0] ?? '',
+  user.name ?? '',
+];
+
+/** The new password and its confirmation, checked with the sign-up rules. */
+export function newPasswordIssues(
+  user: { email: string; name?: string | null },
+  password: string,
+  confirm: string,
+  fields: { password: string; confirm: string },
+): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const problem = passwordProblem(password, contextWords(user));
+  if (problem) issues.push({ field: fields.password, message: problem });
+  else if (password !== confirm) issues.push({ field: fields.confirm, message: 'password.mismatch' });
+  return issues;
+}
+
+/**
+ * Changes a signed-in user's password (ASVS 6.2.2, 6.2.3): the current password must be right,
+ * the new one follows the sign-up rules and matches its confirmation. A wrong current password
+ * counts as a failed login for the account (the same 5 per 15 minutes lock), so a stolen session
+ * cannot be used to guess it. On success, in one transaction: the new argon2id hash, every session
+ * of the user deleted (the caller starts a fresh one for this browser) and pending reset links voided.
+ */
+export async function changePassword(
+  db: Kysely<DB>,
+  user: { id: number; email: string; name?: string | null },
+  input: { current: string; password: string; confirm: string; ip?: string | null },
+): Promise<void> {
+  if (await accountLocked(db, user.email)) throw new AppError('rate_limited', 'auth.locked');
+  const row = await db
+    .selectFrom('users')
+    .select('password_hash')
+    .where('id', '=', user.id)
+    .executeTakeFirst();
+  const issues: FieldIssue[] = [];
+  const currentOk = !!row?.password_hash && (await verifyPassword(row.password_hash, input.current));
+  if (!currentOk) {
+    await recordLoginFailure(db, user.email, input.ip ?? null);
+    issues.push({ field: 'current_password', message: 'password.current_wrong' });
+  }
+  issues.push(
+    ...newPasswordIssues(user, input.password, input.confirm, {
+      password: 'new_password',
+      confirm: 'confirm_password',
+    }),
+  );
+  if (issues.length) throw new ValidationError(issues);
+  const passwordHash = await hashPassword(input.password);
+  const now = new Date().toISOString();
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: now })
+      .where('id', '=', user.id)
+      .execute();
+    await deleteUserSessions(trx, user.id);
+    await trx
+      .updateTable('password_resets')
+      .set({ used_at: now })
+      .where('user_id', '=', user.id)
+      .where('used_at', 'is', null)
+      .execute();
+  });
+}
+
+/** Tells the owner of an account, in their language, that its password was changed (ASVS 6.3.7). */
+export async function sendPasswordChangedEmail(
+  deps: { mailer: Mailer },
+  opts: { email: string; lang: 'fr' | 'en'; baseUrl: string; regionName: string },
+): Promise<void> {
+  await deps.mailer.send({
+    to: opts.email,
+    lang: opts.lang,
+    kind: 'password_changed',
+    subject: t(opts.lang, 'password.changed_mail_subject'),
+    text: t(opts.lang, 'password.changed_mail_body', {
+      region: opts.regionName,
+      email: opts.email,
+      link: `${opts.baseUrl}${forgotPasswordPath(opts.lang)}`,
+    }),
+  });
+}
