@@ -7,6 +7,7 @@ import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { buildApp } from './http/app.ts';
 import type { AppContext } from './http/context.ts';
+import { passwordResetsSettled } from './modules/accounts/index.ts';
 import { createEventBus } from './modules/events/factory.ts';
 import { createMailer } from './modules/mail/index.ts';
 import { attachSearchEvents } from './modules/search/index.ts';
@@ -53,6 +54,8 @@ export async function createPlatform(
     context,
     async close() {
       await app.close();
+      // A reset email being prepared after its answer was sent is finished before the mailer closes.
+      await passwordResetsSettled();
       detachSearch();
       await events.close();
       mailer.close();
