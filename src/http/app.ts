@@ -163,7 +163,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     if (
       req.cookies?.[sessionCookieName(ctx)] &&
       /^(text\/html|application\/json)/.test(type) &&
-      (cache === undefined || cache === 'no-cache')
+      (cache === undefined || cache === 'no-cache' || cache === 'no-store')
     )
       reply.header('cache-control', 'private, no-store');
     return payload;

@@ -174,6 +174,20 @@ describe('order lifecycle (merchant API)', () => {
   });
 });
 
+describe('order tracking page', () => {
+  it('is never stored by a browser or proxy (its receipt and signed link) and sends no referrer', async () => {
+    const o = await placeOrder('fr', region.products.oeufs, 1, region.merchants.erabliere);
+    const page = await p.app.inject({ url: `/fr/commandes/${o.order_id}?token=${o.access_token}` });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /class="receipt"/);
+    assert.equal(page.headers['cache-control'], 'no-store');
+    assert.equal(page.headers['referrer-policy'], 'no-referrer');
+    const cart = await p.app.inject({ url: '/fr/panier' });
+    assert.equal(cart.headers['cache-control'], 'no-store');
+    assert.equal((await p.app.inject({ url: '/fr' })).headers['cache-control'], 'no-cache');
+  });
+});
+
 describe('back-office orders page and customer account', () => {
   it('staff see their own orders and move them with plain forms; another merchant’s order is 404', async () => {
     const m = region.merchants.erabliere;
@@ -265,6 +279,7 @@ describe('back-office orders page and customer account', () => {
       new RegExp(`data-total="total"><strong><span class="money">${money(stored.total_cents)}`),
     );
     assert.match(page.body, /action="\/fr\/marchand\/commandes\/\d+\/transitions"/);
+    assert.match(page.body, /Payer à la cueillette ou à la livraison \(à percevoir\)/);
     const en = await staff.get(`/en/merchant/orders/${o.order_id}`);
     assert.equal(en.statusCode, 200);
     assert.match(en.body, /Items to prepare/);

@@ -98,7 +98,7 @@ function orderDetail(lang: Lang, o: OrderDetail, csrf: string) {
       <dt>${t(lang, 'receipt.gst')}</dt><dd data-total="gst">${Money(lang, o.gst_cents)}</dd>
       <dt>${t(lang, 'receipt.qst')}</dt><dd data-total="qst">${Money(lang, o.qst_cents)}</dd>
       <dt>${t(lang, 'receipt.total')}</dt><dd data-total="total"><strong>${Money(lang, o.total_cents)}</strong></dd>
-      <dt>${t(lang, 'receipt.payment')}</dt><dd>${t(lang, `payment.method.${o.payment_method}`)} (${o.payment_status})</dd>
+      <dt>${t(lang, 'receipt.payment')}</dt><dd>${t(lang, `payment.method.${o.payment_method}`)} (${t(lang, `payment.status.${o.payment_status}`)})</dd>
     </dl>
     <h2>${t(lang, 'order.history')}</h2>
     <ol class="history">

@@ -69,8 +69,13 @@ export function alternatePath(url: string, to: Lang): string {
   return parts.join('/') + (qs ? `?${qs}` : '');
 }
 
+/**
+ * Sends a rendered page. Public pages may be kept and revalidated (`no-cache`); a page that set its
+ * own policy first (order tracking, cart, checkout, gift-card pages: `no-store`) keeps it.
+ */
 export function sendHtml(reply: FastifyReply, body: string, status = 200) {
-  return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(body);
+  if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-cache');
+  return reply.code(status).type('text/html; charset=utf-8').send(body);
 }
 
 export function requestLang(req: FastifyRequest): Lang {
