@@ -24,6 +24,11 @@ const envSchema = z.object({
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   STRIPE_API_BASE: z.string().url().optional(),
+  /**
+   * Bearer token for GET /metrics from outside the host's private network (a hosted Prometheus);
+   * scrapers on loopback or private addresses need none.
+   */
+  METRICS_TOKEN: z.string().min(24).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Allow webhooks to loopback/private addresses (development only). */
   WEBHOOKS_ALLOW_PRIVATE: z

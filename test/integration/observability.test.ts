@@ -4,7 +4,7 @@ import { createCart } from '../../src/modules/cart/index.ts';
 import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from '../helpers/db.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { formField, HttpAgent, openEventStream } from '../helpers/http-agent.ts';
-import { createTestPlatform } from '../helpers/platform.ts';
+import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.ts';
 
 /** One sample of a Prometheus text exposition: `name{labels} value`. */
@@ -232,5 +232,38 @@ describe('readiness when the database is gone', () => {
     } finally {
       await p.close();
     }
+  });
+});
+
+describe('/metrics is for the operator’s scrapers only', () => {
+  const TOKEN = 'metrics-token-0123456789abcdef';
+  let p: TestPlatform;
+  before(async () => {
+    p = await createTestPlatform({ METRICS_TOKEN: TOKEN });
+  });
+  after(() => p.close());
+
+  test('loopback and private addresses are served; a public address gets the ordinary 404 unless it holds the token', async () => {
+    for (const remoteAddress of ['127.0.0.1', '10.1.2.3', '192.168.0.9', '::1']) {
+      const res = await p.app.inject({ url: '/metrics', remoteAddress });
+      assert.equal(res.statusCode, 200, remoteAddress);
+      assert.match(res.body, /comptoir_http_request_duration_seconds/);
+    }
+    const outside = await p.app.inject({ url: '/metrics', remoteAddress: '93.184.216.34' });
+    assert.equal(outside.statusCode, 404);
+    assert.doesNotMatch(outside.body, /comptoir_/);
+    const wrong = await p.app.inject({
+      url: '/metrics',
+      remoteAddress: '93.184.216.34',
+      headers: { authorization: `Bearer ${TOKEN.slice(0, -1)}x` },
+    });
+    assert.equal(wrong.statusCode, 404);
+    const scraper = await p.app.inject({
+      url: '/metrics',
+      remoteAddress: '93.184.216.34',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    assert.equal(scraper.statusCode, 200);
+    assert.match(scraper.body, /comptoir_http_request_duration_seconds/);
   });
 });
