@@ -215,10 +215,10 @@ describe('webhooks', () => {
     const { db } = p.context.database;
     const merchantId = region.merchants.sports.merchant_id;
     for (const target of [
-      url,
-      'http://localhost:9/x',
-      'http://[::1]/x',
-      'http://169.254.169.254/latest/meta-data',
+      url.replace('http:', 'https:'),
+      'https://localhost:9/x',
+      'https://[::1]/x',
+      'https://169.254.169.254/latest/meta-data',
     ]) {
       await assert.rejects(
         createWebhook(db, merchantId, { url: target, events: ['inventory.low'] }, { allowPrivate: false }),
@@ -227,6 +227,17 @@ describe('webhooks', () => {
         target,
       );
     }
+    // Outside development, plain http:// is refused even to a public address (no DNS needed here).
+    await assert.rejects(
+      createWebhook(
+        db,
+        merchantId,
+        { url: 'http://93.184.215.14/hooks', events: ['inventory.low'] },
+        { allowPrivate: false },
+      ),
+      (err: unknown) =>
+        err instanceof ValidationError && err.issues[0].message === 'merchant_api.webhook_url_https',
+    );
     // The check runs again at delivery time: a target accepted earlier (the operator allowed private
     // addresses then, or its DNS now points inside) is refused when sending.
     received.length = 0;

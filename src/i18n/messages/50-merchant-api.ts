@@ -20,6 +20,8 @@ const messages: MessageBundle = {
     'merchant_api.webhook_url_private':
       'Adresse refusée : les webhooks ne peuvent pas viser une adresse privée, locale ou de bouclage.',
     'merchant_api.webhook_url_unresolvable': 'Nom d’hôte introuvable.',
+    'merchant_api.webhook_url_https':
+      'Les webhooks sont envoyés en HTTPS seulement : l’URL doit commencer par https://.',
     'merchant_api.webhook_url_credentials': 'L’URL ne doit pas contenir d’identifiants.',
     'merchant_api.too_many_webhooks': 'Trop de webhooks (maximum {maximum}).',
     'merchant_api.too_many_products': 'Trop de produits suivis (maximum {maximum}).',
@@ -52,6 +54,7 @@ const messages: MessageBundle = {
     'merchant_api.webhook_url_private':
       'Address refused: webhooks cannot target a private, local or loopback address.',
     'merchant_api.webhook_url_unresolvable': 'Host name not found.',
+    'merchant_api.webhook_url_https': 'Webhooks are sent over HTTPS only: the URL must start with https://.',
     'merchant_api.webhook_url_credentials': 'The URL must not contain credentials.',
     'merchant_api.too_many_webhooks': 'Too many webhooks (at most {maximum}).',
     'merchant_api.too_many_products': 'Too many products watched (at most {maximum}).',

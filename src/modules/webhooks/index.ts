@@ -120,6 +120,10 @@ export async function createWebhook(
   opts: { allowPrivate: boolean },
 ): Promise<WebhookView & { secret: string }> {
   const url = checkUrl(input.url);
+  // Signed payloads carry order and stock data: over the Internet they travel encrypted. Plain
+  // http:// is accepted only where private targets are (development, WEBHOOKS_ALLOW_PRIVATE).
+  if (url.protocol !== 'https:' && !opts.allowPrivate)
+    throw new ValidationError([{ field: 'url', message: 'merchant_api.webhook_url_https' }]);
   try {
     await resolvePublic(url.hostname, opts.allowPrivate);
   } catch (err) {
