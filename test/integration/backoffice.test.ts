@@ -341,8 +341,29 @@ describe('merchant back-office', () => {
     assert.equal(l.delivery_fee_cents, 750);
   });
 
-  test('API keys: shown once, stored hashed, revocable', async () => {
-    const res = await owner.submit('/fr/marchand/cles-api', { name: 'Caisse 1' });
+  test('API keys: the password is asked again, then the key is shown once, stored hashed, revocable', async () => {
+    const count = async () =>
+      Number(
+        (
+          await db()
+            .selectFrom('api_keys')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('merchant_id', '=', A)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await count();
+    const wrong = await owner.submit('/fr/marchand/cles-api', {
+      name: 'Caisse 1',
+      current_password: 'not it',
+    });
+    assert.equal(wrong.statusCode, 400);
+    assert.match(wrong.body, /id="f-current_password-error"[^>]*>[^<]*Le mot de passe actuel est incorrect/);
+    assert.doesNotMatch(wrong.body, /data-api-key/);
+    const missing = await owner.submit('/fr/marchand/cles-api', { name: 'Caisse 1' });
+    assert.equal(missing.statusCode, 400);
+    assert.equal(await count(), before, 'no key without the password');
+    const res = await owner.submit('/fr/marchand/cles-api', { name: 'Caisse 1', current_password: PW });
     assert.equal(res.statusCode, 200);
     const key = /data-api-key="true">(ck_[\w-]+)</.exec(res.body)?.[1] as string;
     assert.ok(key);
@@ -362,9 +383,17 @@ describe('merchant back-office', () => {
   });
 
   test('webhooks page creates (secret shown once) and deletes through the webhooks module', async () => {
+    const refused = await owner.submit('/en/merchant/webhooks', {
+      url: 'http://127.0.0.1:9/hook',
+      events: ['order.created'],
+      current_password: 'not it',
+    });
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /The current password is incorrect/);
     const res = await owner.submit('/en/merchant/webhooks', {
       url: 'http://127.0.0.1:9/hook',
       events: ['order.created', 'inventory.low'],
+      current_password: PW,
     });
     assert.equal(res.statusCode, 200, res.body.slice(0, 300));
     assert.match(res.body, /data-webhook-secret="true">whsec_/);
@@ -374,7 +403,11 @@ describe('merchant back-office', () => {
       .where('merchant_id', '=', A)
       .executeTakeFirstOrThrow();
     assert.deepEqual(JSON.parse(hook.events_json), ['order.created', 'inventory.low']);
-    const bad = await owner.submit('/en/merchant/webhooks', { url: 'not a url', events: ['order.created'] });
+    const bad = await owner.submit('/en/merchant/webhooks', {
+      url: 'not a url',
+      events: ['order.created'],
+      current_password: PW,
+    });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /id="f-url-error"/);
     const del = await owner.submit(`/en/merchant/webhooks/${hook.id}/supprimer`, {}, '/en/merchant/webhooks');

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { formatDate, t } from '../../i18n/index.ts';
 import { AppError, notFound, ValidationError } from '../../lib/errors.ts';
+import { confirmPassword } from '../../modules/accounts/index.ts';
 import {
   applyImport,
   ImportFormatError,
@@ -110,6 +111,7 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
                 checked: opts.v ? asArray(opts.v.events) : [...WEBHOOK_EVENTS],
                 errors: opts.errors,
               })}
+              ${Field({ name: 'current_password', type: 'password', label: t(lang, 'password.current'), errors: opts.errors, required: true, hint: t(lang, 'backoffice.reauth_hint'), attrs: { autocomplete: 'current-password' } })}
               <button type="submit">${t(lang, 'backoffice.create_webhook')}</button>
             </form>`,
         },
@@ -131,6 +133,12 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
         );
         try {
           if (!events.length) throw new ValidationError([{ field: 'events', message: 'field.required' }]);
+          // Re-authentication (ASVS 7.5.1): a webhook sends the merchant's orders to a new address.
+          const password = String(v.current_password ?? '');
+          if (!(await confirmPassword(db, access.user, password, req.ip)))
+            throw new ValidationError([
+              { field: 'current_password', message: password ? 'password.current_wrong' : 'field.required' },
+            ]);
           const created = await createWebhook(
             db,
             access.merchantId,

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { formatDate, t } from '../../i18n/index.ts';
 import { AppError, notFound, ValidationError } from '../../lib/errors.ts';
+import { confirmPassword } from '../../modules/accounts/index.ts';
 import {
   acceptInvitation,
   cancelInvitation,
@@ -292,6 +293,7 @@ export default async function teamRoutes(app: FastifyInstance, ctx: AppContext) 
             <form method="post" action=${bo(lang, 'keys')} novalidate>
               ${Csrf(token)}
               ${Field({ name: 'name', label: t(lang, 'backoffice.key_name'), errors: opts.errors, required: true, hint: t(lang, 'backoffice.key_name_hint') })}
+              ${Field({ name: 'current_password', type: 'password', label: t(lang, 'password.current'), errors: opts.errors, required: true, hint: t(lang, 'backoffice.reauth_hint'), attrs: { autocomplete: 'current-password' } })}
               <button type="submit">${t(lang, 'backoffice.create_key')}</button>
             </form>`,
         },
@@ -307,10 +309,14 @@ export default async function teamRoutes(app: FastifyInstance, ctx: AppContext) 
       async (req, reply) => {
         const access = await owner(req);
         const name = String((req.body as V).name ?? '').trim();
+        const errors: FieldErrors = {};
         if (name.length < 1 || name.length > 80)
-          return keysPage(req, reply, access, {
-            errors: { name: t(lang, name ? 'field.too_long' : 'field.required', { maximum: 80 }) },
-          });
+          errors.name = t(lang, name ? 'field.too_long' : 'field.required', { maximum: 80 });
+        // Re-authentication (ASVS 7.5.1): a key reads and writes the merchant's catalogue and orders.
+        const password = String((req.body as V).current_password ?? '');
+        if (!(await confirmPassword(db, access.user, password, req.ip)))
+          errors.current_password = t(lang, password ? 'password.current_wrong' : 'field.required');
+        if (Object.keys(errors).length) return keysPage(req, reply, access, { errors });
         const k = generateApiKey();
         await db
           .insertInto('api_keys')

@@ -3,6 +3,7 @@ import type { MessageBundle } from '../index.ts';
 /** Merchant onboarding, the approval screen and the merchant back-office. */
 const messages: MessageBundle = {
   fr: {
+    'backoffice.reauth_hint': 'Par sécurité, confirmez votre mot de passe.',
     'onboarding.title': 'Inscrire mon commerce',
     'onboarding.intro':
       'L’inscription est gratuite. Votre commerce sera visible dès qu’une association dont vous êtes membre l’aura approuvé.',
@@ -205,6 +206,7 @@ const messages: MessageBundle = {
     'backoffice.qty_label': '{product} — {location}',
   },
   en: {
+    'backoffice.reauth_hint': 'For your security, confirm your password.',
     'onboarding.title': 'Register my business',
     'onboarding.intro':
       'Registration is free. Your business becomes visible once an association you belong to approves it.',

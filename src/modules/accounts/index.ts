@@ -74,7 +74,12 @@ export {
   renderAccountSections,
 } from './account-sections.ts';
 export { confirmPath, readConfirmationToken, sendConfirmationEmail } from './confirmation.ts';
-export { changePassword, forgotPasswordPath, sendPasswordChangedEmail } from './password-change.ts';
+export {
+  changePassword,
+  confirmPassword,
+  forgotPasswordPath,
+  sendPasswordChangedEmail,
+} from './password-change.ts';
 export {
   completePasswordReset,
   passwordResetsSettled,

@@ -96,3 +96,26 @@ export async function sendPasswordChangedEmail(
     }),
   });
 }
+
+/**
+ * Re-authentication before a sensitive change (ASVS 7.5.1: creating an API key or a webhook): true
+ * when `password` is the user's. A wrong one counts as a failed login (the same per-account lock),
+ * and a locked account is refused outright.
+ */
+export async function confirmPassword(
+  db: Kysely<DB>,
+  user: { id: number; email: string },
+  password: string,
+  ip?: string | null,
+): Promise<boolean> {
+  if (password === '') return false; // a blank field is a missing answer, not a guess
+  if (await accountLocked(db, user.email)) throw new AppError('rate_limited', 'auth.locked');
+  const row = await db
+    .selectFrom('users')
+    .select('password_hash')
+    .where('id', '=', user.id)
+    .executeTakeFirst();
+  const ok = !!row?.password_hash && (await verifyPassword(row.password_hash, password));
+  if (!ok) await recordLoginFailure(db, user.email, ip ?? null);
+  return ok;
+}
