@@ -10,6 +10,7 @@ import {
   sendPasswordChangedEmail,
   updateProfile,
 } from '../../modules/accounts/index.ts';
+import { countUserSessions, deleteOtherSessions } from '../../modules/sessions/index.ts';
 import { adminScope, requireUser, type SessionUser, startSession } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { Csrf, Field, type FieldErrors, issuesToErrors, Notice, Select } from '../merchant/forms.ts';
@@ -36,6 +37,9 @@ const passwordBody = z.object({
 /** The password form posts here; the account page itself stays the place to see it. */
 const passwordPath = (lang: Lang) =>
   localPath(lang, 'account', lang === 'fr' ? '/mot-de-passe' : '/password');
+
+/** "Sign out my other devices" posts here. */
+const sessionsPath = (lang: Lang) => localPath(lang, 'account', '/sessions');
 
 interface RenderOptions {
   /** A notice at the top (profile saved, password changed). */
@@ -67,6 +71,7 @@ export default async function accountRoutes(app: FastifyInstance, ctx: AppContex
     const scope = adminScope(user);
     const isAdmin = scope.all || scope.associationIds.length > 0;
     const sections = await renderAccountSections({ db, userId: user.id, email: user.email, lang });
+    const sessionCount = await countUserSessions(db, user.id);
     const body = html`<section class="account">
       <h1>${t(lang, 'account.title')}</h1>
       ${Notice(opts.notice)}
@@ -115,6 +120,18 @@ export default async function accountRoutes(app: FastifyInstance, ctx: AppContex
         </form>
         <p><a href=${forgotPasswordPath(lang)}>${t(lang, 'password.forgot_link')}</a></p>
       </section>
+      <section aria-labelledby="sessions-h" id="sessions">
+        <h2 id="sessions-h">${t(lang, 'account.sessions_title')}</h2>
+        <p data-sessions=${sessionCount}>${t(lang, 'account.sessions_count', { count: sessionCount })}</p>
+        ${
+          sessionCount > 1
+            ? html`<form method="post" action=${sessionsPath(lang)}>
+                ${Csrf(token)}
+                <button type="submit">${t(lang, 'account.sessions_end_others')}</button>
+              </form>`
+            : null
+        }
+      </section>
       ${sections}
       ${LogoutForm(lang, token)}
     </section>`;
@@ -144,6 +161,23 @@ export default async function accountRoutes(app: FastifyInstance, ctx: AppContex
           { ...user, name: input.name, locale: input.locale },
           { notice: t(lang, 'form.saved') },
         );
+      },
+    );
+
+    // "Sign out my other devices" (ASVS 7.5.2): every session of the user but this browser's ends.
+    app.get(sessionsPath(lang), { schema: { hide: true } }, async (_req, reply) =>
+      reply.redirect(`${localPath(lang, 'account')}#sessions`, 303),
+    );
+    app.post(
+      sessionsPath(lang),
+      { schema: { hide: true }, preHandler: app.csrfProtection },
+      async (req, reply) => {
+        const user = await requireUser(req, reply, ctx);
+        const ended = await deleteOtherSessions(db, user.id, user.session_id);
+        req.log.info({ event: 'sessions_ended', user_id: user.id, count: ended }, 'other sessions ended');
+        return render(req, reply, lang, user, {
+          notice: t(lang, 'account.sessions_ended', { count: ended }),
+        });
       },
     );
 

@@ -38,6 +38,11 @@ const messages: MessageBundle = {
     'signup.mail_exists_body':
       'Bonjour,\n\nQuelqu’un (peut-être vous) a tenté de créer un compte {region} avec cette adresse, mais un compte existe déjà. Connectez-vous ici : {link}\n\nSi ce n’était pas vous, ignorez ce message.',
     'account.title': 'Mon compte',
+    'account.sessions_title': 'Appareils connectés',
+    'account.sessions_count':
+      'Vous êtes connecté sur {count} navigateur(s) ou appareil(s), y compris celui-ci.',
+    'account.sessions_end_others': 'Déconnecter mes autres appareils',
+    'account.sessions_ended': 'Vos autres sessions sont fermées ({count}).',
     'account.profile': 'Profil',
     'account.locale': 'Langue de communication',
     'account.lang_fr': 'Français',
@@ -82,6 +87,10 @@ const messages: MessageBundle = {
     'signup.mail_exists_body':
       'Hello,\n\nSomeone (perhaps you) tried to create a {region} account with this address, but an account already exists. Sign in here: {link}\n\nIf it was not you, ignore this message.',
     'account.title': 'My account',
+    'account.sessions_title': 'Signed-in devices',
+    'account.sessions_count': 'You are signed in on {count} browser(s) or device(s), this one included.',
+    'account.sessions_end_others': 'Sign out my other devices',
+    'account.sessions_ended': 'Your other sessions were signed out ({count}).',
     'account.profile': 'Profile',
     'account.locale': 'Language for messages',
     'account.lang_fr': 'French',

@@ -97,6 +97,31 @@ export async function deleteSession(db: Kysely<DB>, sessionId: string): Promise<
   await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
 }
 
+/** How many browsers the user is signed in on (sessions not yet expired). */
+export async function countUserSessions(db: Kysely<DB>, userId: number, now = new Date()): Promise<number> {
+  const r = await db
+    .selectFrom('sessions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('expires_at', '>', now.toISOString())
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Ends every session of a user but the one asking ("sign out my other devices"); returns how many. */
+export async function deleteOtherSessions(
+  db: Kysely<DB>,
+  userId: number,
+  keepSessionId: string,
+): Promise<number> {
+  const r = await db
+    .deleteFrom('sessions')
+    .where('user_id', '=', userId)
+    .where('id', '!=', keepSessionId)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
 /** Ends every session of a user (password change, suspension). */
 export async function deleteUserSessions(db: Kysely<DB>, userId: number): Promise<void> {
   await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
