@@ -686,7 +686,15 @@ describe('security: cookies outside development (Secure, __Host-)', () => {
     assert.doesNotMatch(csrf, /Domain=/);
     const cart = await p.app.inject({ method: 'POST', url: '/api/v1/carts' });
     const c = String(cart.headers['set-cookie']);
-    assert.match(c, /cart_token=[^;]+; Max-Age=\d+; Path=\/; HttpOnly; Secure; SameSite=Lax/);
+    assert.match(c, /^__Host-cart=[^;]+; Max-Age=\d+; Path=\/; HttpOnly; Secure; SameSite=Lax/);
     assert.doesNotMatch(c, /Domain=/);
+    // The cart answers to its new cookie, and to the old `cart_token` a returning visitor still holds.
+    const { cart_id, token } = cart.json() as { cart_id: number; token: string };
+    for (const cookies of [{ '__Host-cart': token }, { cart_token: token }] as Record<string, string>[]) {
+      const read = await p.app.inject({ url: `/api/v1/carts/${cart_id}`, cookies });
+      assert.equal(read.statusCode, 200, JSON.stringify(Object.keys(cookies)));
+    }
+    const without = await p.app.inject({ url: `/api/v1/carts/${cart_id}` });
+    assert.notEqual(without.statusCode, 200);
   });
 });

@@ -18,16 +18,29 @@ import type { AppContext } from '../context.ts';
 import { apiLang } from '../errors.ts';
 import { metrics } from '../ops/metrics.ts';
 
-export const CART_COOKIE = 'cart_token';
+/** The cart cookie's name before it took the `__Host-` prefix; still read so no visitor loses a cart. */
+const LEGACY_CART_COOKIE = 'cart_token';
 
-export function cartToken(req: FastifyRequest): string | undefined {
+/**
+ * `__Host-cart` (Secure, Path=/, no Domain: a sibling subdomain cannot plant or overwrite it) in
+ * production; `cart_token` over plain HTTP in development and tests, like the session cookie.
+ */
+export const cartCookieName = (ctx: AppContext) =>
+  ctx.config.INSECURE_COOKIES ? LEGACY_CART_COOKIE : '__Host-cart';
+
+/** The visitor's cart token from its cookie (the prefixed name first). */
+export function cartCookie(req: FastifyRequest, ctx: AppContext): string | undefined {
+  return req.cookies[cartCookieName(ctx)] ?? req.cookies[LEGACY_CART_COOKIE];
+}
+
+export function cartToken(req: FastifyRequest, ctx: AppContext): string | undefined {
   const h = req.headers.authorization;
   const m = typeof h === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
-  return m?.[1] ?? req.cookies[CART_COOKIE];
+  return m?.[1] ?? cartCookie(req, ctx);
 }
 
 export function setCartCookie(reply: FastifyReply, ctx: AppContext, token: string) {
-  reply.setCookie(CART_COOKIE, token, {
+  reply.setCookie(cartCookieName(ctx), token, {
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
@@ -112,7 +125,7 @@ export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppCo
     '/api/v1/carts/:cart_id',
     { schema: { tags: ['cart'], params: cartParams, querystring: cartQuery } },
     async (req) => {
-      await authorizeCart(db, req.params.cart_id, cartToken(req));
+      await authorizeCart(db, req.params.cart_id, cartToken(req, ctx));
       const view = await getCartView(db, req.params.cart_id, apiLang(req));
       const code = promoCodeOf(req.query.promo_code);
       if (code && view.groups.length) {
@@ -150,7 +163,7 @@ export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppCo
       },
     },
     async (req, reply) => {
-      await authorizeCart(db, req.params.cart_id, cartToken(req));
+      await authorizeCart(db, req.params.cart_id, cartToken(req, ctx));
       return reply.code(201).send(await addItem(db, req.params.cart_id, req.body));
     },
   );
@@ -159,7 +172,7 @@ export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppCo
     '/api/v1/carts/:cart_id/items/:item_id',
     { schema: { tags: ['cart'], params: itemParams, body: z.object({ quantity }) } },
     async (req) => {
-      await authorizeCart(db, req.params.cart_id, cartToken(req));
+      await authorizeCart(db, req.params.cart_id, cartToken(req, ctx));
       return updateItem(db, req.params.cart_id, req.params.item_id, req.body.quantity);
     },
   );
@@ -168,7 +181,7 @@ export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppCo
     '/api/v1/carts/:cart_id/items/:item_id',
     { schema: { tags: ['cart'], params: itemParams } },
     async (req, reply) => {
-      await authorizeCart(db, req.params.cart_id, cartToken(req));
+      await authorizeCart(db, req.params.cart_id, cartToken(req, ctx));
       await removeItem(db, req.params.cart_id, req.params.item_id);
       return reply.code(204).send();
     },
@@ -188,7 +201,7 @@ export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppCo
     async (req, reply) => {
       const key = req.headers['idempotency-key'];
       if (!key) throw new AppError('idempotency_key_required');
-      const cart = await authorizeCart(db, req.params.cart_id, cartToken(req));
+      const cart = await authorizeCart(db, req.params.cart_id, cartToken(req, ctx));
       const lang = apiLang(req);
       const r = await checkout(
         checkoutDeps(ctx, req.log),

@@ -12,7 +12,7 @@ import {
   updateItem,
 } from '../../modules/cart/index.ts';
 import type { DiscountedCartView } from '../../workflows/promo.ts';
-import { CART_COOKIE, setCartCookie } from '../api/cart.routes.ts';
+import { cartCookie, setCartCookie } from '../api/cart.routes.ts';
 import type { AppContext } from '../context.ts';
 import { pageContext } from './common.ts';
 import { Layout } from './components/layout.ts';
@@ -36,7 +36,7 @@ const qtyForm = z.object({ quantity: z.coerce.number().int(), _csrf: z.string().
 
 /** The visitor's cart (from the cart cookie), created on first add. */
 export async function currentCart(req: FastifyRequest, ctx: AppContext) {
-  return cartByToken(ctx.database.db, req.cookies[CART_COOKIE]);
+  return cartByToken(ctx.database.db, cartCookie(req, ctx));
 }
 
 function errorMessage(lang: Lang, err: unknown): string | undefined {
