@@ -135,7 +135,8 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
           if (!events.length) throw new ValidationError([{ field: 'events', message: 'field.required' }]);
           // Re-authentication (ASVS 7.5.1): a webhook sends the merchant's orders to a new address.
           const password = String(v.current_password ?? '');
-          if (!(await confirmPassword(db, access.user, password, req.ip)))
+          // A blank field is a missing answer, not a guess: it does not count as a failed login.
+          if (password === '' || !(await confirmPassword(db, access.user, password, req.ip)))
             throw new ValidationError([
               { field: 'current_password', message: password ? 'password.current_wrong' : 'field.required' },
             ]);

@@ -314,7 +314,8 @@ export default async function teamRoutes(app: FastifyInstance, ctx: AppContext) 
           errors.name = t(lang, name ? 'field.too_long' : 'field.required', { maximum: 80 });
         // Re-authentication (ASVS 7.5.1): a key reads and writes the merchant's catalogue and orders.
         const password = String((req.body as V).current_password ?? '');
-        if (!(await confirmPassword(db, access.user, password, req.ip)))
+        // A blank field is a missing answer, not a guess: it does not count as a failed login.
+        if (password === '' || !(await confirmPassword(db, access.user, password, req.ip)))
           errors.current_password = t(lang, password ? 'password.current_wrong' : 'field.required');
         if (Object.keys(errors).length) return keysPage(req, reply, access, { errors });
         const k = generateApiKey();

@@ -42,18 +42,9 @@ export async function changePassword(
   user: { id: number; email: string; name?: string | null },
   input: { current: string; password: string; confirm: string; ip?: string | null },
 ): Promise<void> {
-  if (await accountLocked(db, user.email)) throw new AppError('rate_limited', 'auth.locked');
-  const row = await db
-    .selectFrom('users')
-    .select('password_hash')
-    .where('id', '=', user.id)
-    .executeTakeFirst();
   const issues: FieldIssue[] = [];
-  const currentOk = !!row?.password_hash && (await verifyPassword(row.password_hash, input.current));
-  if (!currentOk) {
-    await recordLoginFailure(db, user.email, input.ip ?? null);
+  if (!(await confirmPassword(db, user, input.current, input.ip)))
     issues.push({ field: 'current_password', message: 'password.current_wrong' });
-  }
   issues.push(
     ...newPasswordIssues(user, input.password, input.confirm, {
       password: 'new_password',
@@ -98,7 +89,7 @@ export async function sendPasswordChangedEmail(
 }
 
 /**
- * Re-authentication before a sensitive change (ASVS 7.5.1: creating an API key or a webhook): true
+ * Re-authentication (ASVS 7.5.1: changing the password, creating an API key or a webhook): true
  * when `password` is the user's. A wrong one counts as a failed login (the same per-account lock),
  * and a locked account is refused outright.
  */
@@ -108,7 +99,6 @@ export async function confirmPassword(
   password: string,
   ip?: string | null,
 ): Promise<boolean> {
-  if (password === '') return false; // a blank field is a missing answer, not a guess
   if (await accountLocked(db, user.email)) throw new AppError('rate_limited', 'auth.locked');
   const row = await db
     .selectFrom('users')
