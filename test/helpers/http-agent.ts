@@ -88,6 +88,7 @@ export function formField(page: string, name: string): string {
 
 export interface EventStream {
   status: number;
+  headers: Headers;
   events: { event: string; data: unknown }[];
   comments: string[];
   /** Waits until `pred()` holds (checked at every chunk and every 50 ms). */
@@ -146,6 +147,7 @@ export async function openEventStream(
   if (res.status === 200) await until(() => comments.includes('connected'));
   return {
     status: res.status,
+    headers: res.headers,
     events,
     comments,
     until,

@@ -8,66 +8,11 @@ import { openSse } from '../../src/modules/events/sse.ts';
 import { createPlatform, type Platform } from '../../src/server.ts';
 import { TEST_DB_KIND } from '../helpers/db.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
+import { openEventStream } from '../helpers/http-agent.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { sessionCookie } from '../helpers/session.ts';
 
 /** Reads a text/event-stream with fetch and hands out parsed events as they arrive. */
-async function openStream(url: string, headers: Record<string, string> = {}) {
-  const ac = new AbortController();
-  const res = await fetch(url, { signal: ac.signal, headers });
-  const events: { event: string; data: unknown }[] = [];
-  const comments: string[] = [];
-  const waiters: (() => void)[] = [];
-  let buf = '';
-  const pump = (async () => {
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const dec = new TextDecoder();
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buf += dec.decode(value, { stream: true });
-        let i = buf.indexOf('\n\n');
-        while (i >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          let event = 'message';
-          let data = '';
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) comments.push(line.slice(1).trim());
-            else if (line.startsWith('event: ')) event = line.slice(7);
-            else if (line.startsWith('data: ')) data += line.slice(6);
-          }
-          if (data) events.push({ event, data: JSON.parse(data) });
-          for (const w of waiters.splice(0)) w();
-          i = buf.indexOf('\n\n');
-        }
-      }
-    } catch {}
-  })();
-  const until = async (pred: () => boolean, ms = 5000) => {
-    const end = Date.now() + ms;
-    while (!pred()) {
-      if (Date.now() > end) throw new Error('timed out waiting for SSE data');
-      await new Promise<void>((r) => {
-        waiters.push(r);
-        setTimeout(r, 50);
-      });
-    }
-  };
-  await until(() => comments.includes('connected'));
-  return {
-    res,
-    events,
-    comments,
-    until,
-    async close() {
-      ac.abort();
-      await pump;
-    },
-  };
-}
-
 describe('real-time stock (SSE)', () => {
   let p: TestPlatform;
   let region: MiniRegion;
@@ -92,11 +37,11 @@ describe('real-time stock (SSE)', () => {
     });
 
   test('an API stock update reaches a consumer stream watching that product, and only those', async () => {
-    const s = await openStream(
+    const s = await openEventStream(
       `${base}/api/v1/stream?products=${region.products.sirop},${region.products.tire}`,
     );
-    assert.equal(s.res.status, 200);
-    assert.match(String(s.res.headers.get('content-type')), /text\/event-stream/);
+    assert.equal(s.status, 200);
+    assert.match(String(s.headers.get('content-type')), /text\/event-stream/);
     const metrics1 = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics1, /comptoir_sse_clients 1\b/);
     const res = await sync(base, region.merchants.erabliere.api_key, [
@@ -134,7 +79,7 @@ describe('real-time stock (SSE)', () => {
   test('the merchant stream (API key) carries its own order and stock events only', async () => {
     const unauth = await fetch(`${base}/api/v1/merchant/stream`);
     assert.equal(unauth.status, 401);
-    const s = await openStream(`${base}/api/v1/merchant/stream`, {
+    const s = await openEventStream(`${base}/api/v1/merchant/stream`, {
       authorization: `Bearer ${region.merchants.sports.api_key}`,
     });
     await p.context.events.publish('order', {
@@ -173,7 +118,7 @@ describe('real-time stock (SSE)', () => {
       .values({ user_id: user.id, role: 'merchant_staff', merchant_id: region.merchants.sports.merchant_id })
       .execute();
     const cookie = await sessionCookie(db, user.id);
-    const s = await openStream(`${base}/api/v1/merchant/stream`, { cookie });
+    const s = await openEventStream(`${base}/api/v1/merchant/stream`, { cookie });
     await p.context.events.publish('order', {
       order_id: 3,
       merchant_id: region.merchants.erabliere.merchant_id,
@@ -209,7 +154,7 @@ describe('real-time stock (SSE)', () => {
       conn.onClose(() => closed++);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const s = await openStream(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    const s = await openEventStream(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
     await s.until(() => s.comments.filter((c) => c === 'ping').length >= 2);
     await s.close();
     await new Promise((r) => setTimeout(r, 100));
@@ -233,7 +178,7 @@ describe('real-time stock (SSE)', () => {
     try {
       await b.app.listen({ port: 0, host: '127.0.0.1' });
       const baseB = `http://127.0.0.1:${(b.app.server.address() as AddressInfo).port}`;
-      const s = await openStream(`${baseB}/api/v1/stream?products=${region.products.chaussures}`);
+      const s = await openEventStream(`${baseB}/api/v1/stream?products=${region.products.chaussures}`);
       const t0 = Date.now();
       const res = await sync(base, region.merchants.sports.api_key, [{ sku: 'CH-COURSE-9', on_hand: 11 }]);
       assert.equal(res.status, 200);
@@ -249,7 +194,7 @@ describe('real-time stock (SSE)', () => {
         },
       });
       // And the other way round.
-      const s2 = await openStream(`${base}/api/v1/stream?products=${region.products.chaussures}`);
+      const s2 = await openEventStream(`${base}/api/v1/stream?products=${region.products.chaussures}`);
       await fetch(`${baseB}/api/v1/merchant/inventory`, {
         method: 'PUT',
         headers: {
