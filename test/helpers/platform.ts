@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.ts';
 import { createPlatform, type Platform } from '../../src/server.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
@@ -6,8 +7,15 @@ export interface TestPlatform extends Platform {
   testDb: TestDatabase;
 }
 
-/** A full app on a fresh test database, for `app.inject` or a real port. */
-export async function createTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
+/**
+ * A full app on a fresh test database, for `app.inject` or a real port. With `opts.logs`, the app
+ * logs at `env.LOG_LEVEL` (default info) into that array, one JSON line per entry, for tests that
+ * read the logs.
+ */
+export async function createTestPlatform(
+  env: Record<string, string> = {},
+  opts: { logs?: string[] } = {},
+): Promise<TestPlatform> {
   const testDb = await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -18,7 +26,19 @@ export async function createTestPlatform(env: Record<string, string> = {}): Prom
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     ...env,
   });
-  const platform = await createPlatform(config, { database: testDb.database, lock: false, logger: false });
+  const logs = opts.logs;
+  const logger = logs
+    ? {
+        level: env.LOG_LEVEL ?? 'info',
+        stream: new Writable({
+          write(chunk, _enc, cb) {
+            logs.push(String(chunk));
+            cb();
+          },
+        }),
+      }
+    : false;
+  const platform = await createPlatform(config, { database: testDb.database, lock: false, logger });
   return {
     ...platform,
     testDb,

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
 import { createUser, passwordResetsSettled } from '../../src/modules/accounts/index.ts';
-import { createPlatform, type Platform } from '../../src/server.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { seedMiniRegion } from '../helpers/fixtures.ts';
+import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { Agent } from '../helpers/session.ts';
 
 /**
@@ -20,8 +17,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const tokenOf = (cookie: string | undefined) => cookie as string;
 
 describe('password change and reset', () => {
-  let p: Platform;
-  let testDb: TestDatabase;
+  let p: TestPlatform;
   const logs: string[] = [];
   /** Every token and password sent: none may appear in the logs. */
   const secrets = new Set<string>([PW, NEW_PW]);
@@ -31,32 +27,12 @@ describe('password change and reset', () => {
   const agent = () => new Agent(p.app, `10.9.${Math.floor(++ipCounter / 250)}.${ipCounter % 250}`);
 
   before(async () => {
-    testDb = await createTestDatabase();
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      INSECURE_COOKIES: '1',
-      DATA_DIR: testDb.dataDir,
-      TILE_URL: 'http://127.0.0.1:9/tiles/{z}/{x}/{y}.png',
-      ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
-    });
-    const stream = new Writable({
-      write(chunk, _enc, cb) {
-        logs.push(String(chunk));
-        cb();
-      },
-    });
-    p = await createPlatform(config, {
-      database: testDb.database,
-      lock: false,
-      logger: { level: 'info', stream },
-    });
+    p = await createTestPlatform({ LOG_LEVEL: 'info' }, { logs });
     await seedMiniRegion(db());
   });
   after(async () => {
     await passwordResetsSettled();
     await p.close();
-    await testDb.cleanup();
   });
 
   async function newUser(email: string, locale: 'fr' | 'en' = 'fr', verified = true) {

@@ -2,16 +2,12 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
 import { DEFAULT_RATE_LIMITS, redactUrl } from '../../src/http/app.ts';
 import { createUser, passwordProblem, verifyPassword } from '../../src/modules/accounts/index.ts';
 import { issueGiftCard } from '../../src/modules/giftcards/index.ts';
 import { generateApiKey } from '../../src/modules/merchants/api-keys.ts';
 import { clearReferenceCache, rebuildSearchIndex } from '../../src/modules/search/index.ts';
-import { createPlatform, type Platform } from '../../src/server.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { Agent, csrfFrom, sessionCookie } from '../helpers/session.ts';
@@ -26,8 +22,7 @@ const XSS = '<script>alert(1)</script>';
 const XSS_ATTR = '"><img src=x onerror=alert(2)>';
 
 describe('security (ASVS 5.0 level 2)', () => {
-  let p: Platform;
-  let testDb: TestDatabase;
+  let p: TestPlatform;
   let region: MiniRegion;
   const logs: string[] = [];
   /** Every secret the tests send: none may appear in the logs. */
@@ -36,26 +31,7 @@ describe('security (ASVS 5.0 level 2)', () => {
   const db = () => p.context.database.db;
 
   before(async () => {
-    testDb = await createTestDatabase();
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'debug',
-      INSECURE_COOKIES: '1',
-      DATA_DIR: testDb.dataDir,
-      TILE_URL: 'http://127.0.0.1:9/tiles/{z}/{x}/{y}.png',
-      ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
-    });
-    const stream = new Writable({
-      write(chunk, _enc, cb) {
-        logs.push(String(chunk));
-        cb();
-      },
-    });
-    p = await createPlatform(config, {
-      database: testDb.database,
-      lock: false,
-      logger: { level: 'debug', stream },
-    });
+    p = await createTestPlatform({ LOG_LEVEL: 'debug' }, { logs });
     // A route that fails like a bug would, to see what a 500 shows.
     p.app.get('/test/boom', async () => {
       throw new Error('secret internals: db password hunter2 at /src/modules/x.ts:12');
@@ -111,7 +87,6 @@ describe('security (ASVS 5.0 level 2)', () => {
   });
   after(async () => {
     await p.close();
-    await testDb.cleanup();
   });
 
   async function signedIn(userId: number, ip: string) {
