@@ -27,12 +27,12 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   cpuSeconds,
+  DATASET_OPTIONS,
   loadFixtures,
   MIX,
   machine,
   memoryOf,
-  preparePostgres,
-  prepareSqlite,
+  prepareTarget,
   Recorder,
   runMix,
   runPaced,
@@ -47,15 +47,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '60' },
     connections: { type: 'string', default: '200' },
     warmup: { type: 'string', default: '10' },
-    sqlite: { type: 'string' },
-    source: { type: 'string', default: '/work/bench-data/sqlite-1m' },
-    products: { type: 'string', default: '1000000' },
-    merchants: { type: 'string' },
-    pg: { type: 'string' },
-    'pg-schema': { type: 'string' },
-    instances: { type: 'string' },
-    keys: { type: 'string', default: '200' },
-    'log-level': { type: 'string', default: 'info' },
+    ...DATASET_OPTIONS,
     /** Total requests/s (open loop): the same connections, paced; default: as fast as answered. */
     rate: { type: 'string' },
     /** Seconds per route of the service-time pass (1 connection, one route at a time); 0 skips it. */
@@ -66,26 +58,7 @@ const { values } = parseArgs({
 });
 const DURATION = Number(values.duration);
 const CONNECTIONS = Number(values.connections);
-const PRODUCTS = Number(values.products);
-const MERCHANTS = Number(values.merchants ?? Math.max(1, Math.min(20_000, Math.round(PRODUCTS / 50))));
-const suffix = PRODUCTS === 1_000_000 ? '' : `-${PRODUCTS}`;
-const INSTANCES = Number(values.instances ?? (values.pg ? 2 : 1));
-if (!values.pg && INSTANCES !== 1)
-  throw new Error('--instances > 1 needs --pg (SQLite is one server process per data directory)');
-
-const target = values.pg
-  ? await preparePostgres({
-      url: values.pg,
-      schema: values['pg-schema'] ?? `load_${PRODUCTS === 1_000_000 ? '1m' : PRODUCTS}`,
-      products: PRODUCTS,
-      merchants: MERCHANTS,
-    })
-  : await prepareSqlite({
-      dir: values.sqlite ?? `/work/bench-data/load-sqlite${suffix}`,
-      source: values.source,
-      products: PRODUCTS,
-      merchants: MERCHANTS,
-    });
+const { target, instances: INSTANCES } = await prepareTarget(values, values.pg ? 2 : 1);
 const fx = await loadFixtures(target.env, { keys: Number(values.keys) });
 const without = (values.without ?? '').split(',').filter(Boolean);
 const mix = Object.fromEntries(

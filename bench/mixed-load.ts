@@ -40,6 +40,56 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (
 // ---------------------------------------------------------------------------------------------
 // Dataset
 
+/** The options bench/load.ts and bench/soak.ts share: which dataset, how many servers, how logged. */
+export const DATASET_OPTIONS = {
+  sqlite: { type: 'string' },
+  source: { type: 'string', default: '/work/bench-data/sqlite-1m' },
+  products: { type: 'string', default: '1000000' },
+  merchants: { type: 'string' },
+  pg: { type: 'string' },
+  'pg-schema': { type: 'string' },
+  instances: { type: 'string' },
+  keys: { type: 'string', default: '200' },
+  'log-level': { type: 'string', default: 'info' },
+} as const;
+
+/**
+ * The dataset the options name (copied or seeded, see prepareSqlite / preparePostgres) and the
+ * number of server instances: `--instances`, else `defaultInstances` (SQLite allows only one).
+ */
+export async function prepareTarget(
+  values: {
+    sqlite?: string;
+    source?: string;
+    products?: string;
+    merchants?: string;
+    pg?: string;
+    'pg-schema'?: string;
+    instances?: string;
+  },
+  defaultInstances: number,
+): Promise<{ target: Target; instances: number }> {
+  const products = Number(values.products);
+  const merchants = Number(values.merchants ?? Math.max(1, Math.min(20_000, Math.round(products / 50))));
+  const instances = Number(values.instances ?? defaultInstances);
+  if (!values.pg && instances !== 1)
+    throw new Error('--instances > 1 needs --pg (SQLite is one server process per data directory)');
+  const target = values.pg
+    ? await preparePostgres({
+        url: values.pg,
+        schema: values['pg-schema'] ?? `load_${products === 1_000_000 ? '1m' : products}`,
+        products,
+        merchants,
+      })
+    : await prepareSqlite({
+        dir: values.sqlite ?? `/work/bench-data/load-sqlite${products === 1_000_000 ? '' : `-${products}`}`,
+        source: values.source,
+        products,
+        merchants,
+      });
+  return { target, instances };
+}
+
 export interface Target {
   kind: 'sqlite' | 'postgres';
   /** Environment of the server processes (DATA_DIR, DATABASE_URL). */

@@ -15,11 +15,11 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   cpuSeconds,
+  DATASET_OPTIONS,
   loadFixtures,
   machine,
   memoryOf,
-  preparePostgres,
-  prepareSqlite,
+  prepareTarget,
   Recorder,
   runPaced,
   scrape,
@@ -36,39 +36,14 @@ const { values } = parseArgs({
     sample: { type: 'string', default: '10' },
     settle: { type: 'string', default: '60' },
     'max-slope': { type: 'string', default: '1' },
-    sqlite: { type: 'string' },
-    source: { type: 'string', default: '/work/bench-data/sqlite-1m' },
-    products: { type: 'string', default: '1000000' },
-    merchants: { type: 'string' },
-    pg: { type: 'string' },
-    'pg-schema': { type: 'string' },
-    instances: { type: 'string', default: '1' },
-    keys: { type: 'string', default: '200' },
-    'log-level': { type: 'string', default: 'info' },
+    ...DATASET_OPTIONS,
   },
 });
 const SECONDS = Math.round(Number(values.minutes) * 60);
 const RATE = Number(values.rate);
 const SAMPLE = Number(values.sample);
 const SETTLE = Number(values.settle);
-const PRODUCTS = Number(values.products);
-const MERCHANTS = Number(values.merchants ?? Math.max(1, Math.min(20_000, Math.round(PRODUCTS / 50))));
-const INSTANCES = Number(values.instances);
-if (!values.pg && INSTANCES !== 1) throw new Error('--instances > 1 needs --pg');
-
-const target = values.pg
-  ? await preparePostgres({
-      url: values.pg,
-      schema: values['pg-schema'] ?? `load_${PRODUCTS === 1_000_000 ? '1m' : PRODUCTS}`,
-      products: PRODUCTS,
-      merchants: MERCHANTS,
-    })
-  : await prepareSqlite({
-      dir: values.sqlite ?? `/work/bench-data/load-sqlite${PRODUCTS === 1_000_000 ? '' : `-${PRODUCTS}`}`,
-      source: values.source,
-      products: PRODUCTS,
-      merchants: MERCHANTS,
-    });
+const { target, instances: INSTANCES } = await prepareTarget(values, 1);
 const fx = await loadFixtures(target.env, { keys: Number(values.keys) });
 console.log(
   JSON.stringify({
