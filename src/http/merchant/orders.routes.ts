@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { formatDate, type Lang, t } from '../../i18n/index.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import {
+  deliveryAddressText,
   getOrder,
   listMerchantOrders,
   ORDER_STATUSES,
@@ -54,14 +55,6 @@ function transitionForms(lang: Lang, orderId: number, status: OrderStatus, csrf:
 
 /** What the merchant prepares: lines, fulfilment, customer, totals with taxes, history. */
 function orderDetail(lang: Lang, o: OrderDetail, csrf: string) {
-  const address = o.delivery_address_json
-    ? (JSON.parse(o.delivery_address_json) as Record<string, unknown>)
-    : null;
-  const addressText = address
-    ? Object.values(address)
-        .filter((v) => typeof v === 'string' && v.trim() !== '')
-        .join(', ')
-    : '';
   return html`<article class="bo-order" data-order=${o.id}>
     <p><a href=${path(lang)}>← ${t(lang, 'order.merchant_orders')}</a></p>
     <h1>${t(lang, 'order.title', { order: o.id })}</h1>
@@ -72,7 +65,7 @@ function orderDetail(lang: Lang, o: OrderDetail, csrf: string) {
     <p>${
       o.fulfilment_method === 'pickup'
         ? html`${t(lang, 'receipt.pickup_at')} : ${o.location_name} (${o.address_line}, ${o.municipality})`
-        : html`${t(lang, 'receipt.delivery_to')} : ${addressText}`
+        : html`${t(lang, 'receipt.delivery_to')} : ${deliveryAddressText(o.delivery_address_json)}`
     }</p>
     <h2>${t(lang, 'order.lines')}</h2>
     <table class="data">

@@ -88,6 +88,11 @@ export async function getOrder(db: Kysely<DB>, orderId: number, merchantId?: num
 }
 export type OrderDetail = Awaited<ReturnType<typeof getOrder>>;
 
+/** The delivery address as the customer gave it (orders store `{text, lat, lng}`); '' for a pickup. */
+export function deliveryAddressText(json: string | null): string {
+  return json ? String((JSON.parse(json) as { text?: string }).text ?? '') : '';
+}
+
 /** Public JSON shape of an order (API and tracking). */
 export function orderJson(o: OrderDetail) {
   return {

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { formatDate, formatMoney, type Lang, t } from '../../i18n/index.ts';
 import type { Mailer } from '../mail/index.ts';
-import { getOrder, type OrderDetail, orderAccessToken } from './index.ts';
+import { deliveryAddressText, getOrder, type OrderDetail, orderAccessToken } from './index.ts';
 
 export const REGISTRATION_NUMBERS_FROM_CENTS = 3000;
 export const PURCHASER_NAME_FROM_CENTS = 15000;
@@ -59,7 +59,7 @@ export function receiptLines(o: OrderDetail, lang: Lang): string[] {
   out.push(
     o.fulfilment_method === 'pickup'
       ? `${t(lang, 'receipt.pickup_at')}: ${o.location_name}, ${o.address_line}, ${o.municipality}`
-      : `${t(lang, 'receipt.delivery_to')}: ${JSON.parse(o.delivery_address_json ?? '{}').text ?? ''}`,
+      : `${t(lang, 'receipt.delivery_to')}: ${deliveryAddressText(o.delivery_address_json)}`,
   );
   out.push(`${t(lang, 'receipt.payment')}: ${t(lang, `payment.method.${o.payment_method}`)}`);
   return out;
