@@ -69,8 +69,8 @@ BEURRE-250,"Beurre d’érable, 250 g",Maple butter 250 g,,,epicerie,899,,,,stan
     assert.deepEqual(
       body.rows.map((r: { row: number; sku: string; status: string }) => [r.row, r.sku, r.status]),
       [
-        [1, 'SIROP-540', 'updated'],
-        [2, 'BEURRE-250', 'created'],
+        [2, 'SIROP-540', 'updated'],
+        [3, 'BEURRE-250', 'created'],
       ],
     );
     const sirop = await product('SIROP-540');
@@ -78,7 +78,8 @@ BEURRE-250,"Beurre d’érable, 250 g",Maple butter 250 g,,,epicerie,899,,,,stan
     assert.equal(sirop?.price_cents, 1399);
     assert.equal(sirop?.description_fr, 'Nouveau texte');
     assert.equal(sirop?.on_hand, 15);
-    assert.equal(sirop?.quebec_label_declared_by, 'import');
+    // Same label as before: who declared it (the merchant, in the back-office) is kept.
+    assert.equal(sirop?.quebec_label_declared_by, 'merchant');
     assert.deepEqual(JSON.parse(sirop?.images_json ?? '[]')[0].url, 'https://img.example/sirop.jpg');
     const beurre = await product('BEURRE-250');
     assert.equal(beurre?.title_fr, 'Beurre d’érable, 250 g');
@@ -117,17 +118,18 @@ CH-NEW,Chose encore,,,,,100,,,,,,,
           r.errors.map((e) => `${e.field}:${e.code}`).sort(),
         ]),
     );
-    assert.deepEqual(errs[2], ['price_cents:invalid_type', 'title_fr:too_short']);
-    assert.deepEqual(errs[3], [
+    // An empty title keeps the existing product's title; a price that is not cents is refused.
+    assert.deepEqual(errs[3], ['price_cents:price_invalid']);
+    assert.deepEqual(errs[4], [
       'gtin:gtin_invalid',
       'image_url:image_url_invalid',
       'on_hand:too_small',
       'quebec_label:invalid_enum',
       'tax_class:invalid_enum',
     ]);
-    assert.deepEqual(errs[5], ['sku:duplicate_sku']);
+    assert.deepEqual(errs[6], ['sku:duplicate_sku']);
     const dup = body.rows[4].errors[0];
-    assert.equal(dup.message, 'SKU already present on row 4.');
+    assert.equal(dup.message, 'SKU already present on row 5.');
     assert.equal((await product('SIROP-540'))?.price_cents, 1399);
     assert.equal(await product('CH-NEW'), undefined);
   });
@@ -146,10 +148,12 @@ CH-NEW,Chose encore,,,,,100,,,,,,,
     const body = res.json();
     assert.equal(body.format, 'json');
     assert.equal(body.applied, true);
-    assert.equal(body.created, 1);
-    assert.equal(body.invalid, 3);
+    assert.equal(body.created, 2);
+    assert.equal(body.invalid, 2);
     assert.equal(body.rows[1].errors[0].code, 'too_small');
-    assert.equal(body.rows[2].errors[0].message, 'Catégorie inconnue : inexistante.');
+    // An unknown category is a warning: the row applies uncategorised.
+    assert.equal(body.rows[2].status, 'created');
+    assert.match(body.rows[2].warnings[0].message, /^Catégorie inconnue : inexistante\./);
     assert.equal(body.rows[3].errors[0].code, 'row_not_object');
     assert.equal((await product('CONF-FRAISE'))?.on_hand, 5);
     assert.equal(await product('CONF-BLEUET'), undefined);
@@ -170,13 +174,14 @@ bas-laine,Bas de laine & co,<ul><li>Chauds</li><li>Doux</li></ul>,Laines du Pont
     assert.deepEqual(
       body.rows.map((r: { row: number; sku: string }) => [r.row, r.sku]),
       [
-        [1, 'TUQ-S'],
-        [2, 'TUQ-L'],
-        [4, 'bas-laine'],
+        [2, 'TUQ-S'],
+        [3, 'TUQ-L'],
+        [5, 'bas-laine'],
       ],
     );
     const small = await product('TUQ-S');
     assert.equal(small?.title_fr, 'Tuque en laine — Petite');
+    assert.equal(small?.title_en, '', 'one-language export: English falls back to French on pages');
     assert.equal(small?.description_fr, 'Tricotée à la main à Wakefield.');
     assert.doesNotMatch(small?.description_fr ?? '', /[<>]|alert/);
     assert.equal(small?.price_cents, 2499);

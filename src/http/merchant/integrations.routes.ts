@@ -9,6 +9,7 @@ import { AppError, notFound, ValidationError } from '../../lib/errors.ts';
 import { confirmPassword } from '../../modules/accounts/index.ts';
 import {
   applyImport,
+  decodeText,
   ImportFormatError,
   type ImportPreview,
   previewImport,
@@ -177,12 +178,13 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
         fileId?: string;
         done?: string;
         status?: number;
+        clearEmpty?: boolean;
       } = {},
     ) => {
       const token = reply.generateCsrf();
       const p = opts.preview;
       const rows = p
-        ? translateRowErrors(lang, p.rows.filter((r) => r.status === 'error').slice(0, 200))
+        ? translateRowErrors(lang, p.rows.filter((r) => r.status === 'error' || r.warnings).slice(0, 200))
         : [];
       return renderBo(
         req,
@@ -202,6 +204,8 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
             <form method="post" action=${bo(lang, 'import', '/apercu')} enctype="multipart/form-data">
               ${Csrf(token)}
               ${Field({ name: 'file', type: 'file', label: t(lang, 'backoffice.import_file'), errors: opts.errors, required: true, attrs: { accept: '.csv,text/csv,.json,application/json' } })}
+              <label class="check"><input type="checkbox" name="clear_empty" value="1" checked=${opts.clearEmpty || undefined} /> ${t(lang, 'import.clear_empty')}</label>
+              <p class="hint">${t(lang, 'import.clear_empty_hint')}</p>
               <button type="submit">${t(lang, 'backoffice.preview')}</button>
             </form>
             ${
@@ -210,7 +214,13 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
                     <h2 id="preview-h">${t(lang, 'backoffice.preview')}</h2>
                     <p role="status" data-preview=${`${p.valid}/${p.invalid}`}>
                       ${t(lang, 'backoffice.preview_summary', { total: p.total, valid: p.valid, invalid: p.invalid })}
+                      ${p.unchanged ? ` ${t(lang, 'import.unchanged_count', { count: p.unchanged })}` : ''}
                     </p>
+                    ${
+                      p.unknown_categories.length
+                        ? html`<p data-unknown-categories>${t(lang, 'import.unknown_categories', { list: p.unknown_categories.join(', ') })}</p>`
+                        : null
+                    }
                     ${
                       rows.length
                         ? html`<table class="data">
@@ -229,7 +239,10 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
                                   <td>
                                     <ul>
                                       ${(
-                                        (r.errors ?? []) as unknown as { field?: string; message: string }[]
+                                        [...(r.errors ?? []), ...(r.warnings ?? [])] as unknown as {
+                                          field?: string;
+                                          message: string;
+                                        }[]
                                       ).map(
                                         (e) => html`<li>${e.field ? `${e.field} : ` : ''}${e.message}</li>`,
                                       )}
@@ -246,6 +259,7 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
                         ? html`<form method="post" action=${bo(lang, 'import', '/appliquer')}>
                             ${Csrf(token)}
                             <input type="hidden" name="file_id" value=${opts.fileId} />
+                            ${opts.clearEmpty ? html`<input type="hidden" name="clear_empty" value="1" />` : null}
                             ${
                               p.invalid > 0
                                 ? html`<label class="check"><input type="checkbox" name="partial" value="1" /> ${t(lang, 'backoffice.import_partial')}</label>`
@@ -272,14 +286,15 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
       async (req, reply) => {
         const access = await requireMerchantRole(req, ctx);
         const file = (req.body as V | undefined)?.file;
+        const clearEmpty = (req.body as V | undefined)?.clear_empty === '1';
         if (!Buffer.isBuffer(file) || file.length === 0)
           return importPage(req, reply, access, { errors: { file: t(lang, 'field.required') } });
-        const text = file.toString('utf8');
+        const text = decodeText(file);
         const contentType = /^\s*[[{]/.test(text) ? 'application/json' : 'text/csv';
         const body = contentType === 'application/json' ? safeJson(text) : text;
         let preview: ImportPreview;
         try {
-          preview = await previewImport(db, access.merchantId, { body, contentType });
+          preview = await previewImport(db, access.merchantId, { body, contentType, clearEmpty });
         } catch (e) {
           if (e instanceof ImportFormatError)
             return importPage(req, reply, access, { errors: { file: t(lang, `import.${e.code}`) } });
@@ -292,7 +307,7 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
           join(importDir(access.merchantId), `${fileId}.${contentType === 'text/csv' ? 'csv' : 'json'}`),
           text,
         );
-        return importPage(req, reply, access, { preview, fileId });
+        return importPage(req, reply, access, { preview, fileId, clearEmpty });
       },
     );
     app.post(
@@ -317,10 +332,20 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
           db,
           ctx.events,
           access.merchantId,
-          { body: contentType === 'text/csv' ? text : safeJson(text), contentType },
+          {
+            body: contentType === 'text/csv' ? text : safeJson(text),
+            contentType,
+            clearEmpty: v.clear_empty === '1',
+          },
           { partial: v.partial === '1', database: ctx.database },
         );
-        if (!result.applied) return importPage(req, reply, access, { preview: result, fileId, status: 400 });
+        if (!result.applied)
+          return importPage(req, reply, access, {
+            preview: result,
+            fileId,
+            status: 400,
+            clearEmpty: v.clear_empty === '1',
+          });
         rmSync(
           join(importDir(access.merchantId), `${fileId}.${contentType === 'text/csv' ? 'csv' : 'json'}`),
           { force: true },

@@ -11,6 +11,11 @@ import {
   updateProfile,
 } from '../../modules/backoffice/index.ts';
 import { WEEK_DAYS } from '../../modules/common/hours.ts';
+import {
+  defaultLocationOf,
+  locationCodeIssues,
+  setLocationCodeAndDefault,
+} from '../../modules/inventory/index.ts';
 import { type MerchantAccess, requireMerchantRole } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { cachedRegion } from '../pages/common.ts';
@@ -140,6 +145,7 @@ export default async function storeRoutes(app: FastifyInstance, ctx: AppContext)
       async (req, reply) => {
         const access = await requireMerchantRole(req, ctx, { owner: true });
         const locs = await listLocations(db, access.merchantId);
+        const defaultId = defaultLocationOf(locs)?.id;
         return renderBo(req, reply, ctx, lang, access, {
           section: 'locations',
           title: t(lang, 'backoffice.nav_locations'),
@@ -149,6 +155,10 @@ export default async function storeRoutes(app: FastifyInstance, ctx: AppContext)
             ${locs.map(
               (l) => html`<li>
                 <h2><a href=${bo(lang, 'locations', `/${l.id}`)}>${l.name}</a></h2>
+                <p>
+                  ${t(lang, 'location.code')} : <code data-location-code>${l.code}</code>
+                  ${l.id === defaultId ? html` · <strong data-default-location>${t(lang, 'location.is_default')}</strong>` : null}
+                </p>
                 <p>${l.address_line}, ${l.municipality}</p>
                 <p>
                   ${l.pickup ? t(lang, 'backoffice.pickup_yes') : t(lang, 'backoffice.pickup_no')} ·
@@ -190,6 +200,9 @@ export default async function storeRoutes(app: FastifyInstance, ctx: AppContext)
           <form method="post" action=${action} novalidate>
             ${Csrf(reply.generateCsrf())}
             ${Field({ name: 'name', label: t(lang, 'backoffice.location_name'), value: s(v, 'name'), errors, required: true })}
+            ${Field({ name: 'code', label: t(lang, 'location.code'), value: s(v, 'code'), errors, required: id !== undefined, hint: t(lang, 'location.code_hint') })}
+            <label class="check"><input type="checkbox" name="is_default" value="1" checked=${v.is_default === '1' || v.is_default === 1 || undefined} /> ${t(lang, 'location.default')}</label>
+            <p class="hint">${t(lang, 'location.default_hint')}</p>
             ${Field({ name: 'address_line', label: t(lang, 'onboarding.street'), value: s(v, 'address_line'), errors, required: true })}
             ${Field({ name: 'municipality', label: t(lang, 'onboarding.municipality'), value: s(v, 'municipality'), errors, required: true })}
             ${Field({ name: 'postal_code', label: t(lang, 'onboarding.postal_code'), value: s(v, 'postal_code'), errors })}
@@ -248,8 +261,28 @@ export default async function storeRoutes(app: FastifyInstance, ctx: AppContext)
       const id = withId ? (req.params as { id: number }).id : undefined;
       if (id !== undefined) await getLocation(db, access.merchantId, id);
       const body = req.body as V;
+      // No code field (an older form): the code stays; an empty one on a new store: generated.
+      const code = body.code === undefined ? undefined : s(body, 'code').trim();
       try {
-        await saveLocation(db, access.merchantId, id, body);
+        // One transaction: a refused code leaves the rest of the form unsaved too.
+        await db.transaction().execute(async (trx) => {
+          const issues =
+            code !== undefined && (id !== undefined || code)
+              ? await locationCodeIssues(trx, access.merchantId, id, code)
+              : [];
+          let saved: number | undefined;
+          try {
+            saved = await saveLocation(trx, access.merchantId, id, body);
+          } catch (e) {
+            if (!(e instanceof ValidationError)) throw e;
+            issues.unshift(...e.issues);
+          }
+          if (issues.length || saved === undefined) throw new ValidationError(issues);
+          await setLocationCodeAndDefault(trx, access.merchantId, saved, {
+            code: code || undefined,
+            makeDefault: body.is_default === '1',
+          });
+        });
       } catch (e) {
         if (!(e instanceof ValidationError)) throw e;
         return locationForm(req, reply, access, id, body, issuesToErrors(lang, e.issues));

@@ -13,21 +13,28 @@ import { parse } from 'csv-parse/sync';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
-import type { DB, QuebecLabel, TaxClass } from '../../db/schema.ts';
+import type { DB, QuebecLabel } from '../../db/schema.ts';
 import { type Lang, t } from '../../i18n/index.ts';
 import { QUEBEC_LABELS, TAX_CLASSES } from '../catalog/index.ts';
+import { humanText } from '../common/validation.ts';
 import type { EventBus } from '../events/index.ts';
 import {
   type AvailabilityChange,
   announceAvailability,
+  defaultLocationOf,
   isPostgres,
   levelsOf,
   merchantLocations,
-  productIdsBySku,
   type RowError,
   writeLevels,
 } from '../inventory/index.ts';
 import { indexProducts } from '../search/index.ts';
+import { loadCategoryIndex, matchCategory, matchShopifyCategory } from './category-match.ts';
+import { mapTemplateHeader } from './columns.ts';
+import { mergeProduct, normaliseRow, type ProductFields, productChanged } from './rows.ts';
+import { isShopifyHeader, parseShopify } from './shopify.ts';
+
+export { stripHtml } from './html.ts';
 
 export const TEMPLATE_COLUMNS = [
   'sku',
@@ -44,6 +51,7 @@ export const TEMPLATE_COLUMNS = [
   'image_url',
   'location_code',
   'on_hand',
+  'status',
 ] as const;
 export const MAX_IMPORT_ROWS = 200_000;
 
@@ -58,37 +66,26 @@ export async function importIndexingIdle(): Promise<void> {
 
 export type ImportFormat = 'template_csv' | 'shopify_csv' | 'json';
 
-/** One product row in our canonical shape (what every format is mapped to). */
-export interface ImportRow {
-  sku: string;
-  title_fr: string;
-  title_en: string;
-  description_fr: string;
-  description_en: string;
-  category: string | null;
-  price_cents: number;
-  gtin: string | null;
-  brand: string | null;
-  quebec_label: QuebecLabel | null;
-  tax_class: TaxClass;
-  image_url: string | null;
-  location_code: string | null;
-  on_hand: number | null;
-}
-
 export interface ImportInput {
   /** CSV text or a parsed JSON value (array of rows). */
   body: unknown;
   /** The request's content type: text/csv, application/json... (format detection). */
   contentType?: string;
+  /**
+   * Empty cells clear back-office enrichments (image, English texts, Québec label, category);
+   * by default they leave them alone.
+   */
+  clearEmpty?: boolean;
 }
 
 export interface ImportRowResult {
-  /** 1-based data row number (CSV: the header is row 0; JSON: array index + 1). */
+  /** CSV: the row number the spreadsheet shows (the header is row 1); JSON: array index + 1. */
   row: number;
   sku: string | null;
-  status: 'create' | 'update' | 'created' | 'updated' | 'error';
+  status: 'create' | 'update' | 'unchanged' | 'created' | 'updated' | 'error';
   errors?: RowError[];
+  /** Problems that did not stop the row (an unknown category: the row applies uncategorised). */
+  warnings?: RowError[];
 }
 
 export interface ImportPreview {
@@ -96,6 +93,10 @@ export interface ImportPreview {
   total: number;
   valid: number;
   invalid: number;
+  /** Valid rows that change nothing (a re-import of the same file). */
+  unchanged: number;
+  /** Category values no category matched, to map (or ask the region to create). */
+  unknown_categories: string[];
   rows: ImportRowResult[];
 }
 
@@ -105,15 +106,11 @@ export interface ImportResult extends ImportPreview {
   updated: number;
 }
 
-const emptyToNull = (v: unknown) => (v === '' || v === undefined ? null : v);
-const intFromText = (v: unknown) =>
-  typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v.trim()) : v;
-
 // Plain schema (no preprocess: 2-3x faster on 100,000 rows); `normalise` maps CSV text first.
-const rowSchema = z.object({
+const fullRowSchema = z.object({
   sku: z.string().trim().min(1).max(100),
-  title_fr: z.string().trim().min(1).max(300),
-  title_en: z.string().trim().max(300),
+  title_fr: humanText({ max: 300 }),
+  title_en: humanText({ min: 0, max: 300 }),
   description_fr: z.string().max(10_000),
   description_en: z.string().max(10_000),
   category: z.string().trim().max(100).nullable(),
@@ -134,59 +131,35 @@ const rowSchema = z.object({
   on_hand: z.number().int().min(0).max(1_000_000_000).nullable(),
 });
 
-/** Empty cells become null or defaults; integer text becomes numbers (CSV gives only text). */
-function normalise(r: Record<string, unknown>): Record<string, unknown> {
-  return {
-    sku: r.sku,
-    title_fr: r.title_fr,
-    title_en: r.title_en ?? '',
-    description_fr: r.description_fr ?? '',
-    description_en: r.description_en ?? '',
-    category: emptyToNull(r.category),
-    price_cents: intFromText(r.price_cents),
-    gtin: emptyToNull(r.gtin),
-    brand: emptyToNull(r.brand),
-    quebec_label: emptyToNull(r.quebec_label),
-    tax_class: emptyToNull(r.tax_class) ?? 'standard',
-    image_url: emptyToNull(r.image_url),
-    location_code: emptyToNull(r.location_code),
-    on_hand: intFromText(emptyToNull(r.on_hand)),
-  };
-}
-
-/** Removes tags, scripts and styles from HTML and decodes entities: plain text, safe to render. */
-export function stripHtml(input: string): string {
-  const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
-  return input
-    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/<\/(p|div|li|h[1-6])\s*>|<br\s*\/?>/gi, '\n')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
-      if (e[0] === '#') {
-        const code = e[1] === 'x' || e[1] === 'X' ? Number.parseInt(e.slice(2), 16) : Number(e.slice(1));
-        return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : ' ';
-      }
-      return named[e.toLowerCase()] ?? m;
+/**
+ * A row as validated: every field optional (an absent column or a blank cell leaves the product's
+ * field alone; `normaliseRow` decides) except the SKU; plus the import-only fields.
+ */
+const rowSchema = fullRowSchema.partial().extend({
+  sku: fullRowSchema.shape.sku,
+  status: z.enum(['active', 'draft', 'archived']).optional(),
+  images: z
+    .array(
+      z
+        .string()
+        .max(2000)
+        .regex(/^https?:\/\/[^\s]+$/i, 'import.image_url_invalid'),
+    )
+    .max(50)
+    .optional(),
+  shopify_category: z
+    .object({
+      productCategory: z.string().optional(),
+      type: z.string().optional(),
+      tags: z.string().optional(),
     })
-    .replace(/[<>]/g, ' ')
-    .replace(/[ \t\f\v]+/g, ' ')
-    .replace(/ *\n[\s]*/g, '\n')
-    .trim();
-}
-
-/** "12.99" / "$1,299.50" → cents; anything else is returned unchanged (validation reports it). */
-function dollarsToCents(v: string): unknown {
-  const s = v.replace(/[$\s,]/g, '');
-  if (!/^\d+(\.\d{1,2})?$/.test(s)) return v;
-  const [d, c = ''] = s.split('.');
-  return Number(d) * 100 + Number(c.padEnd(2, '0'));
-}
+    .optional(),
+});
 
 function detectCsv(header: string[]): ImportFormat | undefined {
-  const h = new Set(header.map((c) => c.trim()));
-  if (h.has('Handle') && (h.has('Variant SKU') || h.has('Variant Price'))) return 'shopify_csv';
-  if (h.has('sku') && h.has('title_fr')) return 'template_csv';
+  if (isShopifyHeader(header)) return 'shopify_csv';
+  // English or French column names (titre, catégorie, prix...): see columns.ts.
+  if (mapTemplateHeader(header)) return 'template_csv';
   return undefined;
 }
 
@@ -198,6 +171,45 @@ class FormatError extends Error {
   }
 }
 
+/**
+ * Decodes an uploaded text file: UTF-8 (with or without BOM), UTF-16 LE/BE with their BOM, else
+ * Windows-1252 when the bytes are not valid UTF-8 (what French Excel writes for "CSV (séparateur :
+ * point-virgule)"), so accents are never stored as mojibake.
+ */
+export function decodeText(buf: Uint8Array): string {
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
+    return new TextDecoder('utf-8').decode(buf.subarray(3));
+  if (buf[0] === 0xff && buf[1] === 0xfe) return new TextDecoder('utf-16le').decode(buf.subarray(2));
+  if (buf[0] === 0xfe && buf[1] === 0xff) return new TextDecoder('utf-16be').decode(buf.subarray(2));
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    return new TextDecoder('windows-1252').decode(buf);
+  }
+}
+
+/** The CSV separator: whichever of `,` `;` and tab occurs most in the header line (outside quotes). */
+export function detectSeparator(text: string): ',' | ';' | '\t' {
+  const counts = { ',': 0, ';': 0, '\t': 0 };
+  let quoted = false;
+  for (const ch of text) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) break;
+    else if (!quoted && ch in counts) counts[ch as keyof typeof counts]++;
+  }
+  if (counts[';'] > counts[','] && counts[';'] >= counts['\t']) return ';';
+  if (counts['\t'] > counts[','] && counts['\t'] > counts[';']) return '\t';
+  return ',';
+}
+
+/** True when a string anywhere in a parsed JSON value holds a NUL character (PostgreSQL refuses them). */
+function hasNul(v: unknown, depth = 0): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (v === null || typeof v !== 'object' || depth > 16) return false;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (hasNul(x, depth + 1)) return true;
+  return false;
+}
+
 /** Parses the body into raw rows (not yet validated) and says which format it was. */
 export function parseImport(input: ImportInput): {
   format: ImportFormat;
@@ -205,7 +217,10 @@ export function parseImport(input: ImportInput): {
 } {
   const ct = (input.contentType ?? '').toLowerCase();
   let body = input.body;
-  if (Buffer.isBuffer(body)) body = body.toString('utf8');
+  if (Buffer.isBuffer(body)) body = decodeText(body);
+  // A NUL is never text: refused whole (nothing imported) rather than a database error later.
+  if (typeof body === 'string' ? body.includes('\u0000') : hasNul(body))
+    throw new FormatError('contains_nul');
   if (typeof body === 'string' && !ct.includes('csv') && /^\s*\[/.test(body)) {
     try {
       body = JSON.parse(body);
@@ -220,7 +235,9 @@ export function parseImport(input: ImportInput): {
   if (typeof body !== 'string') throw new FormatError('unknown_format');
   let records: string[][];
   try {
-    records = parse(body.replace(/^\uFEFF/, ''), {
+    const text = body.replace(/^\uFEFF/, '');
+    records = parse(text, {
+      delimiter: detectSeparator(text),
       relax_column_count: true,
       skip_empty_lines: true,
     }) as string[][];
@@ -232,64 +249,17 @@ export function parseImport(input: ImportInput): {
   const format = detectCsv(header);
   if (!format) throw new FormatError('unknown_format');
   if (records.length - 1 > MAX_IMPORT_ROWS) throw new FormatError('too_many_rows');
-  const idx = new Map(header.map((h, i) => [h, i]));
-  const get = (r: string[], col: string) => {
-    const i = idx.get(col);
-    return i === undefined ? undefined : (r[i] ?? '');
+  if (format === 'shopify_csv') return { format, rows: parseShopify(records) };
+  const fields = mapTemplateHeader(header) as NonNullable<ReturnType<typeof mapTemplateHeader>>;
+  return {
+    format,
+    // Row numbers as the spreadsheet shows them: the header is row 1.
+    rows: records.slice(1).map((r, i) => {
+      const data: Record<string, unknown> = {};
+      for (const [col, field] of fields) data[field] = r[col] ?? '';
+      return { row: i + 2, data };
+    }),
   };
-  if (format === 'template_csv') {
-    return {
-      format,
-      rows: records.slice(1).map((r, i) => {
-        const data: Record<string, unknown> = {};
-        for (const col of TEMPLATE_COLUMNS) {
-          const v = get(r, col);
-          if (v !== undefined) data[col] = v;
-        }
-        return { row: i + 1, data };
-      }),
-    };
-  }
-  // Shopify: one row per variant; extra rows of a product (more images) repeat the Handle only.
-  const rows: { row: number; data: unknown }[] = [];
-  let current: { handle: string; title: string; body: string; vendor: string } | undefined;
-  records.slice(1).forEach((r, i) => {
-    const handle = get(r, 'Handle')?.trim() ?? '';
-    const title = get(r, 'Title')?.trim() ?? '';
-    if (!current || current.handle !== handle || title) {
-      current = {
-        handle,
-        title,
-        body: stripHtml(get(r, 'Body (HTML)') ?? ''),
-        vendor: get(r, 'Vendor')?.trim() ?? '',
-      };
-    }
-    const sku = get(r, 'Variant SKU')?.trim() ?? '';
-    const price = get(r, 'Variant Price')?.trim() ?? '';
-    if (!sku && !price) return; // an image-only row
-    const options = ['Option1 Value', 'Option2 Value', 'Option3 Value']
-      .map((c) => get(r, c)?.trim())
-      .filter((v): v is string => !!v && v !== 'Default Title');
-    const name = options.length ? `${current.title} — ${options.join(' / ')}` : current.title;
-    const qty = get(r, 'Variant Inventory Qty')?.trim();
-    rows.push({
-      row: i + 1,
-      data: {
-        sku: sku || handle,
-        title_fr: name,
-        title_en: name,
-        description_fr: current.body,
-        description_en: current.body,
-        price_cents: price ? dollarsToCents(price) : undefined,
-        gtin: get(r, 'Variant Barcode')?.trim() ?? null,
-        brand: current.vendor || null,
-        image_url: (get(r, 'Variant Image')?.trim() || get(r, 'Image Src')?.trim()) ?? null,
-        on_hand: qty === undefined || qty === '' ? null : Math.max(0, Number(qty)) || intFromText(qty),
-        tax_class: get(r, 'Variant Taxable')?.trim().toUpperCase() === 'FALSE' ? 'zero_rated' : 'standard',
-      },
-    });
-  });
-  return { format, rows };
 }
 
 function issueToError(row: number, sku: string | null, issue: z.core.$ZodIssue, raw: object): RowError {
@@ -324,26 +294,83 @@ function issueToError(row: number, sku: string | null, issue: z.core.$ZodIssue, 
   }
 }
 
+interface ValidRow {
+  row: number;
+  sku: string;
+  values: ProductFields;
+  /** The product row must be written (new or changed). */
+  write: boolean;
+  productId?: number;
+  on_hand?: number;
+  locationId?: number;
+}
+
 interface Checked {
   format: ImportFormat;
   results: ImportRowResult[];
-  valid: { row: number; data: ImportRow; productId?: number; locationId?: number }[];
+  valid: ValidRow[];
+  unknownCategories: Set<string>;
+}
+
+type CurrentProduct = ProductFields & { id: number; sku: string };
+
+/** The merchant's products with the given SKUs, every field an import may change. */
+async function currentProducts(db: Kysely<DB>, merchantId: number, skus: string[]) {
+  const map = new Map<string, CurrentProduct>();
+  const pg = isPostgres(db);
+  for (let i = 0; i < skus.length; i += pg ? 50_000 : 500) {
+    const list = skus.slice(i, i + (pg ? 50_000 : 500));
+    const rows = await db
+      .selectFrom('products')
+      .select([
+        'id',
+        'sku',
+        'title_fr',
+        'title_en',
+        'description_fr',
+        'description_en',
+        'category_id',
+        'price_cents',
+        'gtin',
+        'brand',
+        'quebec_label',
+        'quebec_label_declared_by',
+        'tax_class',
+        'images_json',
+        'status',
+      ])
+      .where('merchant_id', '=', merchantId)
+      .where(pg ? sql<boolean>`sku in (select unnest(${list}::text[]))` : (eb) => eb('sku', 'in', list))
+      .execute();
+    for (const r of rows) map.set(r.sku, r);
+  }
+  return map;
 }
 
 async function check(db: Kysely<DB>, merchantId: number, input: ImportInput): Promise<Checked> {
   const { format, rows } = parseImport(input);
-  const [locations, categories] = await Promise.all([
+  const clearEmpty = !!input.clearEmpty;
+  const rawSku = (data: unknown) => {
+    const v = data && typeof data === 'object' ? (data as { sku?: unknown }).sku : undefined;
+    return typeof v === 'string' && v.trim() ? v.trim() : null;
+  };
+  const [locations, categories, current] = await Promise.all([
     merchantLocations(db, merchantId),
-    db.selectFrom('categories').select(['id', 'slug']).execute(),
+    loadCategoryIndex(db),
+    currentProducts(db, merchantId, [...new Set(rows.map((r) => rawSku(r.data)).filter((s) => s !== null))]),
   ]);
-  const catBySlug = new Map(categories.map((c) => [c.slug, c.id]));
-  const single = locations.size === 1 ? [...locations.values()][0] : undefined;
+  // Rows without location_code go to the default store (adding a store never breaks an import).
+  const fallback = defaultLocationOf(locations.values());
+  const levels = await levelsOf(
+    db,
+    [...current.values()].map((p) => p.id),
+  );
   const results: ImportRowResult[] = [];
-  const valid: Checked['valid'] = [];
-  const seen = new Map<string, number>();
+  const valid: ValidRow[] = [];
+  const unknownCategories = new Set<string>();
+  const seen = new Map<string, { row: number; values?: ProductFields; stores: Set<number> }>();
   for (const { row, data } of rows) {
-    const rawSku = data && typeof data === 'object' ? (data as { sku?: unknown }).sku : undefined;
-    const sku = typeof rawSku === 'string' && rawSku.trim() ? rawSku.trim() : null;
+    const sku = rawSku(data);
     if (!data || typeof data !== 'object' || Array.isArray(data)) {
       results.push({
         row,
@@ -353,94 +380,128 @@ async function check(db: Kysely<DB>, merchantId: number, input: ImportInput): Pr
       });
       continue;
     }
-    const parsed = rowSchema.safeParse(normalise(data as Record<string, unknown>));
-    const errors: RowError[] = parsed.success
-      ? []
-      : parsed.error.issues.map((i) => issueToError(row, sku, i, data));
+    const n = normaliseRow(data as Record<string, unknown>, { clearEmpty, row, sku });
+    const parsed = rowSchema.safeParse(n.data);
+    const errors: RowError[] = [
+      ...n.errors,
+      ...(parsed.success ? [] : parsed.error.issues.map((i) => issueToError(row, sku, i, n.data))),
+    ];
+    const warnings = n.warnings;
     if (parsed.success) {
       const d = parsed.data;
-      if (d.category && !catBySlug.has(d.category))
-        errors.push({
-          row,
-          sku: d.sku,
+      const cur = current.get(d.sku);
+      const base = { row, sku: d.sku };
+      if (!cur) {
+        // A new product needs a French title and a price; an existing one keeps them.
+        if (d.title_fr === undefined)
+          errors.push({ ...base, field: 'title_fr', code: 'required', key: 'field.required' });
+        if (d.price_cents === undefined && !n.errors.length)
+          errors.push({
+            ...base,
+            field: 'price_cents',
+            code: 'price_required',
+            key: 'import.price_required',
+          });
+      }
+      let categoryId: number | null | undefined;
+      const unknownCategory = (values: string[]) => {
+        for (const v of values) unknownCategories.add(v);
+        warnings.push({
+          ...base,
           field: 'category',
           code: 'unknown_category',
-          key: 'import.unknown_category',
-          params: { category: d.category },
+          key: 'import.unknown_category_warning',
+          params: { category: values.join(' | ') },
         });
-      const loc = d.location_code ? locations.get(d.location_code) : single;
-      if (d.on_hand !== null && !loc)
+        // Uncategorised when new; an existing product keeps the category it has.
+        categoryId = cur ? undefined : null;
+      };
+      if (d.category === null) categoryId = null;
+      else if (d.category !== undefined) {
+        categoryId = matchCategory(categories, d.category);
+        if (categoryId === undefined) unknownCategory([d.category.trim()]);
+      }
+      if (d.shopify_category) {
+        const m = matchShopifyCategory(categories, d.shopify_category);
+        if (m.id !== undefined) categoryId = m.id;
+        else unknownCategory(m.tried);
+      }
+      const loc = d.location_code ? locations.get(d.location_code) : fallback;
+      if (d.on_hand != null && !loc)
         errors.push(
           d.location_code
             ? {
-                row,
-                sku: d.sku,
+                ...base,
                 field: 'location_code',
                 code: 'unknown_location',
                 key: 'merchant_api.unknown_location',
                 params: { code: d.location_code },
               }
             : {
-                row,
-                sku: d.sku,
+                ...base,
                 field: 'location_code',
                 code: 'location_code_required',
                 key: 'merchant_api.location_code_required',
               },
         );
-      const first = seen.get(d.sku);
-      if (first !== undefined)
+      const level = cur && loc ? levels.get(`${cur.id}:${loc.id}`) : undefined;
+      if (d.on_hand != null && level && d.on_hand < level.reserved)
         errors.push({
-          row,
-          sku: d.sku,
+          ...base,
+          field: 'on_hand',
+          code: 'on_hand_below_reserved',
+          key: 'merchant_api.on_hand_below_reserved',
+          params: { reserved: level.reserved },
+        });
+      const values = mergeProduct(cur, d, categoryId);
+      const first = seen.get(d.sku);
+      // Our own export repeats a product once per store: the same product cells for another store
+      // is a stock row, not a duplicate.
+      const stockOnly =
+        first?.values !== undefined &&
+        d.on_hand != null &&
+        loc !== undefined &&
+        !first.stores.has(loc.id) &&
+        !productChanged(first.values, values);
+      if (first !== undefined && !stockOnly)
+        errors.push({
+          ...base,
           field: 'sku',
           code: 'duplicate_sku',
           key: 'import.duplicate_sku',
-          params: { row: first },
+          params: { row: first.row },
         });
-      else seen.set(d.sku, row);
+      else if (first === undefined)
+        seen.set(d.sku, {
+          row,
+          values: errors.length ? undefined : values,
+          stores: new Set(d.on_hand != null && loc ? [loc.id] : []),
+        });
+      if (stockOnly && loc) first?.stores.add(loc.id);
       if (!errors.length) {
-        valid.push({ row, data: d as ImportRow, locationId: d.on_hand !== null ? loc?.id : undefined });
-        results.push({ row, sku: d.sku, status: 'create' });
+        const write = !stockOnly && (!cur || productChanged(cur, values));
+        const stock = d.on_hand != null && (!level || level.on_hand !== d.on_hand);
+        valid.push({
+          row,
+          sku: d.sku,
+          values,
+          write,
+          productId: cur?.id,
+          on_hand: d.on_hand ?? undefined,
+          locationId: d.on_hand != null ? loc?.id : undefined,
+        });
+        results.push({
+          row,
+          sku: d.sku,
+          status: !cur && !stockOnly ? 'create' : write || stock ? 'update' : 'unchanged',
+          ...(warnings.length ? { warnings } : {}),
+        });
         continue;
       }
     }
-    results.push({ row, sku, status: 'error', errors });
+    results.push({ row, sku, status: 'error', errors, ...(warnings.length ? { warnings } : {}) });
   }
-  // Existing products (update) and stock below what is reserved for placed orders.
-  const existing = await productIdsBySku(
-    db,
-    merchantId,
-    valid.map((v) => v.data.sku),
-  );
-  const levels = await levelsOf(db, [...existing.values()]);
-  const byRow = new Map(results.map((r) => [r.row, r]));
-  const stillValid: Checked['valid'] = [];
-  for (const v of valid) {
-    const id = existing.get(v.data.sku);
-    const res = byRow.get(v.row) as ImportRowResult;
-    if (id !== undefined) {
-      v.productId = id;
-      res.status = 'update';
-      const reserved = v.locationId ? (levels.get(`${id}:${v.locationId}`)?.reserved ?? 0) : 0;
-      if (v.data.on_hand !== null && v.data.on_hand < reserved) {
-        res.status = 'error';
-        res.errors = [
-          {
-            row: v.row,
-            sku: v.data.sku,
-            field: 'on_hand',
-            code: 'on_hand_below_reserved',
-            key: 'merchant_api.on_hand_below_reserved',
-            params: { reserved },
-          },
-        ];
-        continue;
-      }
-    }
-    stillValid.push(v);
-  }
-  return { format, results, valid: stillValid };
+  return { format, results, valid, unknownCategories };
 }
 
 function summary(c: Checked): ImportPreview {
@@ -450,6 +511,8 @@ function summary(c: Checked): ImportPreview {
     total: c.results.length,
     valid: c.results.length - invalid,
     invalid,
+    unchanged: c.results.filter((r) => r.status === 'unchanged').length,
+    unknown_categories: [...c.unknownCategories].sort(),
     rows: c.results,
   };
 }
@@ -510,45 +573,27 @@ export async function applyImport(
   }
   const preview = summary(checked);
   if (preview.invalid > 0 && !opts.partial) return { ...preview, applied: false, created: 0, updated: 0 };
-  const categories = await db.selectFrom('categories').select(['id', 'slug']).execute();
-  const catBySlug = new Map(categories.map((c) => [c.slug, c.id]));
   const now = new Date().toISOString();
-  const { changes, ids } = await db.transaction().execute(async (trx) => {
+  const { changes, written } = await db.transaction().execute(async (trx) => {
     const ids = new Map<string, number>();
-    const values = checked.valid.map(({ data: d }) => ({
-      merchant_id: merchantId,
-      sku: d.sku,
-      title_fr: d.title_fr,
-      title_en: d.title_en,
-      description_fr: d.description_fr,
-      description_en: d.description_en,
-      category_id: d.category ? (catBySlug.get(d.category) ?? null) : null,
-      price_cents: d.price_cents,
-      gtin: d.gtin,
-      brand: d.brand,
-      quebec_label: d.quebec_label,
-      quebec_label_declared_by: d.quebec_label ? 'import' : null,
-      tax_class: d.tax_class,
-      // Nominal intrinsic size: the page's CSS sizes the image; the real size is unknown here.
-      images_json: JSON.stringify(d.image_url ? [{ url: d.image_url, width: 800, height: 800 }] : []),
-      status: 'active' as const,
-      updated_at: now,
-    }));
+    for (const v of checked.valid) if (v.productId !== undefined) ids.set(v.sku, v.productId);
+    const values = checked.valid
+      .filter((v) => v.write)
+      .map(({ sku, values: p }) => ({ merchant_id: merchantId, sku, ...p, updated_at: now }));
+    const written = values.map((v) => v.sku);
     if (isPostgres(trx)) {
       // One JSON parameter per 5,000 rows (thousands of bind parameters are slow to plan on PostgreSQL).
       for (let i = 0; i < values.length; i += 5000) {
-        const batch = values
-          .slice(i, i + 5000)
-          .map(({ merchant_id: _m, status: _s, updated_at: _u, ...v }) => v);
+        const batch = values.slice(i, i + 5000).map(({ merchant_id: _m, updated_at: _u, ...v }) => v);
         const res = await sql<{ id: number; sku: string }>`
           insert into products (merchant_id, sku, title_fr, title_en, description_fr, description_en, category_id,
             price_cents, gtin, brand, quebec_label, quebec_label_declared_by, tax_class, images_json, status, updated_at)
           select ${merchantId}, x.sku, x.title_fr, x.title_en, x.description_fr, x.description_en, x.category_id,
             x.price_cents, x.gtin, x.brand, x.quebec_label, x.quebec_label_declared_by, x.tax_class, x.images_json,
-            'active', ${now}::timestamptz
+            x.status, ${now}::timestamptz
           from json_to_recordset(${JSON.stringify(batch)}::json) as x(sku text, title_fr text, title_en text,
             description_fr text, description_en text, category_id integer, price_cents integer, gtin text, brand text,
-            quebec_label text, quebec_label_declared_by text, tax_class text, images_json text)
+            quebec_label text, quebec_label_declared_by text, tax_class text, images_json text, status text)
           on conflict (merchant_id, sku) do update set title_fr = excluded.title_fr, title_en = excluded.title_en,
             description_fr = excluded.description_fr, description_en = excluded.description_en,
             category_id = excluded.category_id, price_cents = excluded.price_cents, gtin = excluded.gtin,
@@ -585,24 +630,24 @@ export async function applyImport(
         .execute();
       for (const r of rows) ids.set(r.sku, r.id);
     }
-    const stockRows = checked.valid.filter((v) => v.data.on_hand !== null && v.locationId !== undefined);
+    const stockRows = checked.valid.filter((v) => v.on_hand !== undefined && v.locationId !== undefined);
     // Products created by this import have no stock yet: only existing ones are looked up.
     const levels = await levelsOf(
       trx,
-      stockRows.filter((v) => v.productId !== undefined).map((v) => ids.get(v.data.sku) as number),
+      stockRows.filter((v) => v.productId !== undefined).map((v) => v.productId as number),
     );
     const writes: { product_id: number; location_id: number; on_hand: number }[] = [];
     const changes: AvailabilityChange[] = [];
     for (const v of stockRows) {
-      const product_id = ids.get(v.data.sku) as number;
+      const product_id = ids.get(v.sku) as number;
       const location_id = v.locationId as number;
       const cur = levels.get(`${product_id}:${location_id}`);
-      const on_hand = v.data.on_hand as number;
+      const on_hand = v.on_hand as number;
       if (cur && cur.on_hand === on_hand) continue;
       writes.push({ product_id, location_id, on_hand });
       changes.push({
         product_id,
-        sku: v.data.sku,
+        sku: v.sku,
         location_id,
         merchant_id: merchantId,
         available: on_hand - (cur?.reserved ?? 0),
@@ -610,11 +655,11 @@ export async function applyImport(
       });
     }
     await writeLevels(trx, writes);
-    return { changes, ids };
+    return { changes, written: written.map((s) => ids.get(s) as number) };
   });
   await announceAvailability(db, events, changes);
-  if (opts.database) {
-    const productIds = [...ids.values()];
+  if (opts.database && written.length) {
+    const productIds = written;
     if (productIds.length <= SYNC_INDEX_MAX) await indexProducts(opts.database, productIds);
     else {
       // Large imports answer first; search catches up in the background (pages show the products at once).
@@ -638,11 +683,20 @@ export async function applyImport(
   return { ...preview, applied: true, created, updated };
 }
 
-/** Adds translated `message`s to row errors (for API responses and back-office pages). */
-export function translateRowErrors<T extends { errors?: RowError[] }>(lang: Lang, rows: T[]) {
+/** Adds translated `message`s to row errors and warnings (for API responses and back-office pages). */
+export function translateRowErrors<T extends { errors?: RowError[]; warnings?: RowError[] }>(
+  lang: Lang,
+  rows: T[],
+) {
+  const tr = (list: RowError[]) =>
+    list.map(({ key, params, ...e }) => ({ ...e, message: t(lang, key, params) }));
   return rows.map((r) =>
-    r.errors
-      ? { ...r, errors: r.errors.map(({ key, params, ...e }) => ({ ...e, message: t(lang, key, params) })) }
+    r.errors || r.warnings
+      ? {
+          ...r,
+          ...(r.errors ? { errors: tr(r.errors) } : {}),
+          ...(r.warnings ? { warnings: tr(r.warnings) } : {}),
+        }
       : r,
   );
 }
@@ -677,6 +731,7 @@ export async function exportProducts(db: Kysely<DB>, merchantId: number): Promis
       'p.images_json',
       'l.code as location_code',
       'i.on_hand',
+      'p.status',
     ])
     .where('p.merchant_id', '=', merchantId)
     .orderBy('p.id')
@@ -704,6 +759,7 @@ export async function exportProducts(db: Kysely<DB>, merchantId: number): Promis
         image,
         r.location_code,
         r.on_hand,
+        r.status,
       ].map(csvSafe),
     );
   }
