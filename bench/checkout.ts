@@ -35,6 +35,7 @@ async function run(kind: 'sqlite' | 'postgres') {
   const config = loadConfig({
     NODE_ENV: 'production',
     SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+    PUBLIC_URL: 'http://127.0.0.1',
     LOG_LEVEL: 'silent',
     INSECURE_COOKIES: '1',
     DATA_DIR: tdb.dataDir,

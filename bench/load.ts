@@ -2,12 +2,12 @@
 // ("Load and soak").
 //
 //   npx node bench/load.ts [--duration 60] [--connections 200]
-//                          [--sqlite /work/bench-data/load-sqlite] [--products 1000000]
+//                          [--sqlite .bench-data/load-sqlite] [--products 1000000]
 //                          [--pg postgres://postgres@127.0.0.1:5432/test [--pg-schema load_1m] --instances 2]
 //                          [--rate R] [--without home,suggest] [--service 3] [--log-level info]
 //
 // Dataset: SQLite uses --sqlite DIR as is when it holds a database; otherwise, for the full size, a
-// copy of --source (default /work/bench-data/sqlite-1m, never written to); otherwise `comptoir seed
+// copy of --source (default .bench-data/sqlite-1m in the repository, gitignored; never written to); otherwise `comptoir seed
 // --demo --merchants M --products N` (M = N/50, at most 20,000). --products N picks a smaller region
 // (its own directory or schema). With --pg the same runs on a PostgreSQL schema (seeded when empty)
 // with --instances server processes; each virtual client's requests alternate across instances.

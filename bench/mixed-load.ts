@@ -43,7 +43,7 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (
 /** The options bench/load.ts and bench/soak.ts share: which dataset, how many servers, how logged. */
 export const DATASET_OPTIONS = {
   sqlite: { type: 'string' },
-  source: { type: 'string', default: '/work/bench-data/sqlite-1m' },
+  source: { type: 'string', default: join(root, '.bench-data/sqlite-1m') },
   products: { type: 'string', default: '1000000' },
   merchants: { type: 'string' },
   pg: { type: 'string' },
@@ -82,7 +82,7 @@ export async function prepareTarget(
         merchants,
       })
     : await prepareSqlite({
-        dir: values.sqlite ?? `/work/bench-data/load-sqlite${products === 1_000_000 ? '' : `-${products}`}`,
+        dir: values.sqlite ?? `${root}.bench-data/load-sqlite${products === 1_000_000 ? '' : `-${products}`}`,
         source: values.source,
         products,
         merchants,
@@ -274,9 +274,10 @@ export async function loadFixtures(env: Record<string, string>, opts: { keys: nu
       if (rows.length) syncers.push({ key: k.key, rows });
     }
     const munis = await db.selectFrom('municipalities').select(['lat', 'lng', 'spread_km']).execute();
-    const vocabulary = JSON.parse(
-      readFileSync('/work/shared/data/outaouais-retail-vocabulary.json', 'utf8'),
-    ) as { queries: [string, number][] };
+    // The demo generator's vocabulary (French/English retail terms, realistic consumer queries).
+    const vocabulary = JSON.parse(readFileSync(join(root, 'src/modules/demo/vocabulary.json'), 'utf8')) as {
+      queries: [string, number][];
+    };
     return {
       products,
       offers,
@@ -317,6 +318,7 @@ export async function startServers(target: Target, instances: number, logLevel: 
         LOG_LEVEL: logLevel,
         NODE_ENV: 'production',
         SESSION_SECRET: secret,
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
         INSECURE_COOKIES: '1',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

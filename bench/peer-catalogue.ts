@@ -170,6 +170,7 @@ const config = loadConfig({
   LOG_LEVEL: 'silent',
   NODE_ENV: 'production',
   SESSION_SECRET: 'x'.repeat(40),
+  PUBLIC_URL: 'http://127.0.0.1',
 });
 const platform = await createPlatform(config, { database, logger: false });
 await platform.app.listen({ port: 0, host: '127.0.0.1' });

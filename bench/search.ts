@@ -1,7 +1,7 @@
 // Search benchmark through HTTP (npm run bench:search). Prints figures; results go in
 // docs/PERFORMANCE.md ("Search").
 //
-//   npx node bench/search.ts [--sqlite /work/bench-data/sqlite-1m] [--pg postgres://...] [--duration 10]
+//   npx node bench/search.ts [--sqlite .bench-data/sqlite-1m] [--pg postgres://...] [--duration 10]
 //                            [--merchants 20000 --products 1000000]   # seeds a missing dataset first
 //                            [--skip-pg] [--skip-sqlite] [--warmup 10] [--cache on,off] [--pg-schema S]
 //
@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openDatabase } from '../src/db/database.ts';
@@ -28,7 +29,7 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (
 
 const { values } = parseArgs({
   options: {
-    sqlite: { type: 'string', default: '/work/bench-data/sqlite-1m' },
+    sqlite: { type: 'string', default: fileURLToPath(new URL('../.bench-data/sqlite-1m', import.meta.url)) },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     'pg-schema': { type: 'string', default: 'bench_search_1m' },
     duration: { type: 'string', default: '10' },
@@ -44,7 +45,10 @@ const { values } = parseArgs({
   },
 });
 const DURATION = Number(values.duration);
-const vocabulary = JSON.parse(readFileSync('/work/shared/data/outaouais-retail-vocabulary.json', 'utf8')) as {
+// The demo generator's vocabulary: its `queries` are realistic consumer searches.
+const vocabulary = JSON.parse(
+  readFileSync(new URL('../src/modules/demo/vocabulary.json', import.meta.url), 'utf8'),
+) as {
   queries: [string, number][];
 };
 const QUERIES = vocabulary.queries.map((q) => q[0]);
@@ -126,6 +130,7 @@ async function startServer(env: Record<string, string>): Promise<{ child: ChildP
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
       SESSION_SECRET: randomBytes(24).toString('hex'),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -5,7 +5,7 @@
 //                          [--sqlite DIR | --products N | --pg URL [--pg-schema S] [--instances N]]
 //
 // Same dataset and server set-up as bench/load.ts (the 1M SQLite region copied to
-// /work/bench-data/load-sqlite by default), the same request mix arriving at --rate requests/s in
+// .bench-data/load-sqlite by default), the same request mix arriving at --rate requests/s in
 // total (Poisson arrivals, open loop, over at most --connections sockets). Every --sample seconds: the server's RSS (/proc), V8 heap used/total and external memory
 // (its /metrics), requests and p95 of the last interval. At the end: the series, a least-squares
 // slope (MB/min) of RSS and heap over the samples after the first --settle seconds (caches and JIT

@@ -34,6 +34,7 @@ cleanup() {
 trap cleanup EXIT
 
 export DATA_DIR="$WORK/data" LOG_LEVEL=warn NODE_ENV=production INSECURE_COOKIES=1 PORT HOST=127.0.0.1
+export PUBLIC_URL="http://127.0.0.1:$PORT"
 export SESSION_SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '/+=')
 if [ -n "${DATABASE_URL:-}" ]; then
   PG_SCHEMA="sqlmap_$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"

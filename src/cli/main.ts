@@ -1,39 +1,35 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.ts';
+import { ConfigError, loadConfig, publicBaseUrl } from '../config.ts';
 import { DataDirLockedError, openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { t } from '../i18n/index.ts';
 import { AppError, ValidationError } from '../lib/errors.ts';
 import { collectStartupGarbage } from '../lib/heap.ts';
-import { createOperator } from '../modules/accounts/index.ts';
+import { createOperator, inviteAccount } from '../modules/accounts/index.ts';
 import { isEmpty, seedDemo } from '../modules/demo/index.ts';
+import { createMailer } from '../modules/mail/index.ts';
 import { createMerchant } from '../modules/merchants/index.ts';
+import { getRegion } from '../modules/region/index.ts';
 import { catalogMemory } from '../modules/search/index.ts';
 import { copySqliteToPostgres } from '../modules/transfer/index.ts';
 import { createPlatform } from '../server.ts';
+import { COMMAND_HELP, commandHelp, errorLine, USAGE } from './help.ts';
 import { progressBar } from './progress.ts';
+import { regionCommand } from './region.ts';
+import { townsCommand } from './towns.ts';
 
-const HELP = `comptoir — the region's buy-local marketplace
-
-Usage: comptoir <command> [options]   (add --json for JSON output)
-
-  start                        migrate, seed the demo region if the database is empty, serve
-  serve                        migrate and serve (never seeds)
-  migrate                      apply database migrations
-  seed --demo [--merchants N] [--products N] [--seed S]
-                               deterministic demo region (Outaouais)
-  merchant create --name NAME --address ADDR --lat LAT --lng LNG
-                  [--neq NEQ] [--association SLUG]... [--municipality M] [--email E]
-                               approved merchant + store location + API key
-  admin create --email E --password P --role region_admin|association_admin [--association SLUG]
-  backup --to FILE             consistent online backup of the embedded database
-  copy --to postgres://...     move the region from the embedded database to an empty PostgreSQL
-
-Environment: PORT (3000), HOST (127.0.0.1), DATABASE_URL (unset = SQLite in DATA_DIR, default ./data)`;
+/** The general usage text (per-command texts are in help.ts). */
+const HELP = USAGE;
 
 class UsageError extends Error {}
+/** Exit 2 with the general usage on stderr. */
+class UnknownCommandError extends UsageError {
+  constructor(cmd: string) {
+    super(`Unknown command: ${cmd}`);
+  }
+}
 
 function out(json: boolean, value: unknown, text: string) {
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text}\n`);
@@ -41,8 +37,23 @@ function out(json: boolean, value: unknown, text: string) {
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, sub] = argv;
+  // Help comes before option parsing: a command's own options are not all known here.
+  if (cmd === 'help' || argv.includes('--help') || argv.includes('-h')) {
+    const topic = cmd === 'help' ? sub : cmd?.startsWith('-') ? undefined : cmd;
+    const text = commandHelp(topic);
+    if (!text) throw new UnknownCommandError(topic ?? '');
+    process.stdout.write(`${text}\n`);
+    return 0;
+  }
+  if (!cmd) {
+    process.stderr.write(`${HELP}\n`);
+    return 2;
+  }
+  if (!Object.hasOwn(COMMAND_HELP, cmd)) throw new UnknownCommandError(cmd);
   // `--lng -75.7`: parseArgs reads "-75.7" as an option; join negative numbers to their flag.
-  const rest = joinNegativeNumbers(argv.slice(cmd === 'merchant' || cmd === 'admin' ? 2 : 1));
+  // `towns import FILE`: towns.ts reads the positionals; only options after them are parsed here.
+  const skip = cmd === 'towns' ? 3 : cmd === 'merchant' || cmd === 'admin' || cmd === 'region' ? 2 : 1;
+  const rest = joinNegativeNumbers(argv.slice(skip));
   const { values } = parseArgs({
     args: rest,
     allowPositionals: false,
@@ -65,14 +76,18 @@ async function main(argv: string[]): Promise<number> {
       password: { type: 'string' },
       role: { type: 'string' },
       to: { type: 'string' },
+      // region set
+      'name-en': { type: 'string' },
+      centre: { type: 'string' },
+      bounds: { type: 'string' },
+      timezone: { type: 'string' },
+      'radius-km': { type: 'string' },
+      tagline: { type: 'string' },
+      'tagline-en': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const json = values.json ?? false;
-  if (!cmd || values.help || cmd === 'help') {
-    console.log(HELP);
-    return cmd ? 0 : 1;
-  }
   const config = loadConfig();
   // Servers, migrations and bulk seeding hold the data-directory lock (one writer process); short
   // operator commands (merchant/admin create) may run beside a server: SQLite WAL makes that safe.
@@ -168,10 +183,31 @@ async function main(argv: string[]): Promise<number> {
           associations: values.association ?? [],
           location: { address: values.address!, municipality: values.municipality, lat, lng },
         });
+        // The owner gets a single-use link to choose a password and reach the back-office.
+        let invitationSent = false;
+        if (values.email) {
+          const mailer = createMailer(database.db, { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM });
+          try {
+            await inviteAccount(
+              { db: database.db, mailer },
+              {
+                email: values.email,
+                role: 'merchant_owner',
+                merchantId: r.merchant_id,
+                lang,
+                baseUrl: publicBaseUrl(config),
+                regionName: (await getRegion(database.db)).name,
+              },
+            );
+            invitationSent = true;
+          } finally {
+            mailer.close();
+          }
+        }
         out(
           json,
-          r,
-          `Merchant ${r.slug} created (id ${r.merchant_id}), location ${r.location_code}.\nAPI key (shown once): ${r.api_key}`,
+          { ...r, invitation_sent: invitationSent },
+          `Merchant ${r.slug} created (id ${r.merchant_id}), location ${r.location_code}.\nAPI key (shown once): ${r.api_key}${invitationSent ? `\nOwner invitation sent to ${values.email} (link valid 7 days).` : ''}`,
         );
       } finally {
         await database.close();
@@ -219,6 +255,12 @@ async function main(argv: string[]): Promise<number> {
       out(json, { file: target, seconds: (Date.now() - started) / 1000 }, `Backup written to ${target}`);
       return 0;
     }
+    case 'region':
+      // A short operator command: may run beside a server (no data-directory lock).
+      return regionCommand(sub, values, { json, lang, open: () => open(false) });
+    case 'towns':
+      // A short operator command: may run beside a server (no data-directory lock).
+      return townsCommand(argv.slice(1), { json, lang, open: () => open(false) });
     case 'copy': {
       if (!values.to || !/^postgres(ql)?:\/\//.test(values.to))
         throw new UsageError('--to postgres://... is required.');
@@ -267,14 +309,13 @@ function intArg(v: string | undefined, name: string, def: number, min: number, m
   return n;
 }
 
-function fail(json: boolean, code: string, message: string, details?: unknown): number {
+function fail(json: boolean, code: string, message: string, details?: unknown, exit = 1): number {
   if (json)
     process.stdout.write(
       `${JSON.stringify({ error: { code, message, ...(details ? { details } : {}) } })}\n`,
     );
   process.stderr.write(`comptoir: ${message}\n`);
-  if (details && !json) process.stderr.write(`${JSON.stringify(details, null, 2)}\n`);
-  return 2;
+  return exit;
 }
 
 const argv = process.argv.slice(2);
@@ -295,13 +336,23 @@ main(argv).then(
         details,
       );
     } else if (err instanceof AppError) code = fail(wantsJson, err.code, t(lang, err.messageKey, err.params));
-    else if (err instanceof UsageError || err instanceof ConfigError || err instanceof DataDirLockedError)
-      code = fail(wantsJson, 'usage', err.message);
-    else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
-      code = fail(wantsJson, 'usage', (err as Error).message);
+    else if (err instanceof UnknownCommandError) {
+      code = fail(wantsJson, 'usage', err.message, undefined, 2);
+      process.stderr.write(`\n${HELP}\n`);
+    } else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      code = fail(
+        wantsJson,
+        'usage',
+        `${(err as Error).message} (see comptoir ${argv[0] ?? ''} --help)`,
+        undefined,
+        2,
+      );
+    else if (err instanceof ConfigError || err instanceof DataDirLockedError)
+      code = fail(wantsJson, 'config', err.message.replace(/\n\s*/g, ' '));
     else {
-      console.error(err);
-      code = 1;
+      // One clear line, never a stack trace (COMPTOIR_DEBUG=1 shows it).
+      if (process.env.COMPTOIR_DEBUG === '1') console.error(err);
+      code = fail(wantsJson, 'error', errorLine(err));
     }
     process.exit(code);
   },

@@ -3,12 +3,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
 
-/** Debian's Chromium; browser tests skip (with a message) only when it is not installed. */
+/**
+ * Debian's Chromium. Locally, browser tests skip (with a message) when it is not installed; under
+ * CI (`CI` set and not 0/false) they never skip: a missing Chromium fails them, so a green CI run
+ * always includes the browser tests.
+ */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM_PATH);
-export const skipReason = hasChromium
-  ? false
-  : `Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium`;
+export const inCi = !!process.env.CI && !/^(0|false)$/i.test(process.env.CI);
+const missing = `Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM_PATH)`;
+export const skipReason = hasChromium || inCi ? false : missing;
 
 export const CHROMIUM_ARGS = [
   '--headless',
@@ -23,6 +27,7 @@ export const CHROMIUM_ARGS = [
 
 /** Launches Chromium; Playwright gives every launch a fresh temporary user-data-dir. */
 export function launchBrowser(): Promise<Browser> {
+  if (!hasChromium) return Promise.reject(new Error(`${missing}; browser tests cannot be skipped under CI`));
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
 }
 

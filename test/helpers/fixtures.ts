@@ -42,14 +42,20 @@ export async function seedMiniRegion(db: Kysely<DB>) {
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const cats = await db
+  // epicerie and chaussures come with the default taxonomy (migration 005); 'sports' is local.
+  await db
     .insertInto('categories')
     .values([
       { slug: 'epicerie', name_fr: 'Épicerie', name_en: 'Grocery', position: 1 },
       { slug: 'chaussures', name_fr: 'Chaussures', name_en: 'Shoes', position: 2 },
       { slug: 'sports', name_fr: 'Sports et plein air', name_en: 'Sports and outdoors', position: 3 },
     ])
-    .returning(['id', 'slug'])
+    .onConflict((oc) => oc.column('slug').doNothing())
+    .execute();
+  const cats = await db
+    .selectFrom('categories')
+    .select(['id', 'slug'])
+    .where('slug', 'in', ['epicerie', 'chaussures', 'sports'])
     .execute();
   const cat = (slug: string) => cats.find((c) => c.slug === slug)!.id;
   const hours = {

@@ -47,11 +47,13 @@ describe('comptoir CLI', () => {
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     assert.deepEqual(Object.keys(out).sort(), [
       'api_key',
+      'invitation_sent',
       'location_code',
       'location_id',
       'merchant_id',
       'slug',
     ]);
+    assert.equal(out.invitation_sent, false, 'no --email, no owner invitation');
     assert.equal(out.slug, 'boulangerie-fortin');
     const auth = await authenticateApiKey(tdb.database.db, out.api_key as string);
     assert.equal(auth.merchantId, out.merchant_id);

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Database } from '../../src/db/database.ts';
 import { verifyPassword } from '../../src/modules/accounts/index.ts';
 import { isValidGtin13 } from '../../src/modules/demo/generate.ts';
-import { DEMO_PASSWORD, isEmpty, seedDemo } from '../../src/modules/demo/index.ts';
+import { DEMO_CATEGORY_SLUGS, DEMO_PASSWORD, isEmpty, seedDemo } from '../../src/modules/demo/index.ts';
 import { ASSOCIATIONS, VOCABULARY } from '../../src/modules/demo/region.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
@@ -129,7 +129,10 @@ describe('demo seed (40 merchants, 1,500 products)', () => {
     assert.equal(await count('products'), 1500);
     assert.equal(await count('locations'), result.locations);
     assert.ok(result.locations >= 40 && result.locations <= 80);
-    assert.equal(await count('categories'), 15);
+    // The demo uses the default taxonomy (migration 005) and creates no category of its own.
+    const slugs = (await db.selectFrom('categories').select('slug').execute()).map((c) => c.slug);
+    assert.equal(slugs.length, 30);
+    for (const slug of DEMO_CATEGORY_SLUGS) assert.ok(slugs.includes(slug), slug);
     assert.equal(await count('municipalities'), VOCABULARY.towns.length);
 
     const region = await db.selectFrom('region_settings').selectAll().executeTakeFirstOrThrow();
@@ -224,9 +227,9 @@ describe('demo seed (40 merchants, 1,500 products)', () => {
     );
 
     // Each category's price stays in its range (shared products vary a little around their base price).
-    const cats = await db.selectFrom('categories').select(['id', 'name_fr']).execute();
-    for (const c of cats) {
-      const range = VOCABULARY.categories.find((v) => v.name === c.name_fr)!.price;
+    const cats = await db.selectFrom('categories').select(['id', 'slug', 'name_fr']).execute();
+    for (const c of cats.filter((x) => DEMO_CATEGORY_SLUGS.includes(x.slug))) {
+      const range = VOCABULARY.categories[DEMO_CATEGORY_SLUGS.indexOf(c.slug)]!.price;
       for (const p of products.filter((x) => x.category_id === c.id)) {
         assert.ok(
           p.price_cents >= range[0] * 80 && p.price_cents <= range[1] * 110,

@@ -284,7 +284,7 @@ describe(`promo codes at checkout (${TEST_DB_KIND})`, () => {
     assert.match(text, /Purchase total: \$164\.21/);
   });
 
-  test('amount code for one merchant in a 2-merchant cart: only that merchant discounted; FACTS.md example in exact cents (fr)', async () => {
+  test('amount code for one merchant in a 2-merchant cart: only that merchant discounted; Revenu Québec’s worked example in exact cents (fr)', async () => {
     const c = await newCart([
       [pr.std, 1],
       [pr.shoe, 1],
@@ -302,7 +302,7 @@ describe(`promo codes at checkout (${TEST_DB_KIND})`, () => {
       qst_cents: 200,
       total_cents: 2300,
     });
-    // 129.99 − 29.99 = 100.00 taxable -> GST 5.00, QST 9.98, total 114.98 (FACTS.md).
+    // 129.99 − 29.99 = 100.00 taxable -> GST 5.00, QST 9.98, total 114.98 (Revenu Québec's worked example).
     assert.deepEqual(s.totals, {
       subtotal_cents: 12999,
       discount_cents: 2999,

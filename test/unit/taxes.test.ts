@@ -10,7 +10,7 @@ import {
   taxOn,
 } from '../../src/modules/taxes/index.ts';
 
-describe('Québec taxes (FACTS.md worked examples)', () => {
+describe('Québec taxes (Revenu Québec’s worked examples)', () => {
   it('$100.00 taxable -> GST $5.00, QST $9.98, total $114.98', () => {
     const t = computeTotals([{ unit_price_cents: 10000, quantity: 1, tax_class: 'standard' }]);
     assert.deepEqual(t, {

@@ -85,6 +85,7 @@ export default async function accountRoutes(app: FastifyInstance, ctx: AppContex
               <h2 id="ws-h">${t(lang, 'account.workspaces')}</h2>
               <ul>
                 ${isMerchant ? html`<li><a href=${localPath(lang, 'merchant')}>${t(lang, 'account.backoffice_link')}</a></li>` : null}
+                ${isAdmin ? html`<li><a href=${localPath(lang, 'admin')}>${t(lang, 'console.account_link')}</a></li>` : null}
                 ${isAdmin ? html`<li><a href=${localPath(lang, 'admin', lang === 'fr' ? '/commerces' : '/merchants')}>${t(lang, 'account.admin_link')}</a></li>` : null}
               </ul>
             </nav>`

@@ -6,7 +6,7 @@ import { activeCampaigns, CampaignBanner } from '../../modules/campaigns/index.t
 import { parseImages } from '../../modules/catalog/index.ts';
 import { boundingBox, haversineKm } from '../../modules/common/geo.ts';
 import { isOpenAt, parseHours } from '../../modules/common/hours.ts';
-import { listCategories, regionStats } from '../../modules/region/index.ts';
+import { listCategories, regionStats, regionTagline } from '../../modules/region/index.ts';
 import type { AppContext } from '../context.ts';
 import { pageContext } from './common.ts';
 import { Layout } from './components/layout.ts';
@@ -126,6 +126,7 @@ export default async function homeRoutes(app: FastifyInstance, ctx: AppContext) 
     const body = html`
       <section class="hero">
         <h1>${t(lang, 'home.title')}</h1>
+        ${regionTagline(pc.region, lang) ? html`<p class="tagline">${regionTagline(pc.region, lang)}</p>` : null}
         <p class="lead">${welcome || t(lang, 'home.lead', { merchants: stats.merchants.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA'), products: stats.products.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA') })}</p>
       </section>
       ${stats.merchants === 0 ? html`<p class="notice">${t(lang, 'home.empty')}</p>` : null}

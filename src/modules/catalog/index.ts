@@ -120,3 +120,47 @@ export async function listMerchantProducts(
     .executeTakeFirstOrThrow();
   return { total: Number(total.n), items: rows.map((r) => ({ ...r, available: Number(r.available) })) };
 }
+
+/**
+ * Every category's slug and names (French and English), in display order: what imports match a
+ * merchant's category cells against. Read-only.
+ */
+export async function listCategoryNames(db: Kysely<DB>) {
+  return db
+    .selectFrom('categories')
+    .select(['id', 'slug', 'name_fr', 'name_en'])
+    .where('hidden', '=', 0) // a hidden category is offered nowhere (catalog categories service)
+    .orderBy('position')
+    .orderBy('id')
+    .execute();
+}
+
+export type { Category } from './categories.schemas.ts';
+/**
+ * The category taxonomy (owned here; the default bilingual list comes from migration 005).
+ * `listCategories` gives visible ones unless `includeHidden`; `categoriesForApi(db, lang)` the
+ * public list; `resolveCategorySlugs` maps slugs, old ones included (aliases), to ids; the region
+ * admin's edits: `createCategory`, `renameCategory`, `setCategoryHidden` (products become
+ * uncategorised), `mergeCategories` (products move, the old slug becomes an alias).
+ */
+export {
+  categoriesForApi,
+  createCategory,
+  getCategory,
+  listCategories,
+  listCategoriesForAdmin,
+  mergeCategories,
+  renameCategory,
+  resolveCategorySlugs,
+  setCategoryHidden,
+} from './categories.service.ts';
+
+/** Old slugs (merged or renamed-away categories) that still resolve to a visible category: imports match them too. */
+export async function listCategoryAliases(db: Kysely<DB>) {
+  return db
+    .selectFrom('category_aliases as a')
+    .innerJoin('categories as c', 'c.id', 'a.category_id')
+    .select(['a.slug', 'a.category_id'])
+    .where('c.hidden', '=', 0)
+    .execute();
+}

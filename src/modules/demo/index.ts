@@ -1,12 +1,16 @@
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { hashPassword } from '../accounts/index.ts';
 import { seedDemoCampaigns } from '../campaigns/demo.ts';
+import { resolveCategorySlugs } from '../catalog/index.ts';
 import { slugify } from '../common/slug.ts';
+import { setRegion } from '../region/index.ts';
 import { rebuildSearchIndex } from '../search/index.ts';
+import { importTownsFile } from '../towns/index.ts';
 import { ASSOCIATION_CENTRES, generateMerchants, PRODUCT_COLUMNS, ProductStream } from './generate.ts';
 import { BulkWriter, type Column, deferIndexes, insertObjects } from './load.ts';
-import { ASSOCIATIONS, CATEGORY_EN, REGION, VOCABULARY } from './region.ts';
+import { ASSOCIATIONS, REGION, VOCABULARY } from './region.ts';
 
 export interface SeedOptions {
   merchants: number;
@@ -88,6 +92,28 @@ const INVENTORY_COLS: Column[] = [
 
 const BATCH = 10_000;
 
+/** The demo region's towns, shipped with the repository (docs/REGION-SETUP.md describes the format). */
+const OUTAOUAIS_TOWNS_CSV = join(import.meta.dirname, '../../../regions/outaouais/towns.csv');
+
+/** Taxonomy slug of each vocabulary category (id 1..15, in order). */
+export const DEMO_CATEGORY_SLUGS = [
+  'epicerie',
+  'boissons-alcools',
+  'chaussures',
+  'vetements-mode',
+  'sports-plein-air',
+  'livres-papeterie',
+  'jouets-jeux',
+  'maison-deco',
+  'beaute-soins',
+  'quincaillerie-renovation',
+  'electronique',
+  'art-artisanat',
+  'animaux',
+  'bebe-enfants',
+  'jardin',
+];
+
 /**
  * Deterministic demo region (Outaouais): region settings, municipalities, categories, the six
  * associations, merchants with locations, a catalogue with stock, and demo accounts. The same
@@ -112,48 +138,34 @@ export async function seedDemo(database: Database, opts: SeedOptions): Promise<S
   // ---- region, municipalities, categories, associations
   progress(0, 1, 'region');
   const b = VOCABULARY.region;
-  await db.deleteFrom('region_settings').execute();
-  await db
-    .insertInto('region_settings')
-    .values({
-      id: 1,
-      slug: REGION.slug,
+  // Through the region service, like `comptoir region set` and /fr/admin/region.
+  await setRegion(
+    db,
+    {
       name: REGION.name,
       tagline_fr: REGION.tagline_fr,
       tagline_en: REGION.tagline_en,
       welcome_fr: REGION.welcome_fr,
       welcome_en: REGION.welcome_en,
-      center_lat: REGION.centre.lat,
-      center_lng: REGION.centre.lng,
-      bounds_json: JSON.stringify(b),
+      centre: REGION.centre,
+      bounds: { south: b.minLat, west: b.minLng, north: b.maxLat, east: b.maxLng },
+      timezone: 'America/Toronto',
+      default_radius_km: 25,
       primary_color: '#1d4f91',
       accent_color: '#b3261e',
-      timezone: 'America/Toronto',
-    })
-    .execute();
-  const existingTowns = new Set(
-    (await db.selectFrom('municipalities').select('name').execute()).map((r) => r.name),
+    },
+    { slug: REGION.slug },
   );
-  const towns = VOCABULARY.towns.filter((t) => !existingTowns.has(t[0]));
-  if (towns.length)
-    await db
-      .insertInto('municipalities')
-      .values(towns.map(([name, lat, lng, , sigma]) => ({ name, lat, lng, spread_km: sigma })))
-      .execute();
+  // The shipped town list, through the same service as `comptoir towns import`.
+  await importTownsFile(db, OUTAOUAIS_TOWNS_CSV);
 
-  const categoryIds: number[] = [];
-  for (const [i, c] of VOCABULARY.categories.entries()) {
-    const slug = slugify(c.name);
-    const found = await db.selectFrom('categories').select('id').where('slug', '=', slug).executeTakeFirst();
-    const row =
-      found ??
-      (await db
-        .insertInto('categories')
-        .values({ slug, name_fr: c.name, name_en: CATEGORY_EN[i] ?? c.name, position: i + 1 })
-        .returning('id')
-        .executeTakeFirstOrThrow());
-    categoryIds.push(row.id);
-  }
+  // The demo's categories are the default taxonomy's (migration 005); the demo creates none.
+  const categoryBySlug = await resolveCategorySlugs(db, DEMO_CATEGORY_SLUGS);
+  const categoryIds = DEMO_CATEGORY_SLUGS.map((slug) => {
+    const id = categoryBySlug.get(slug);
+    if (id === undefined) throw new Error(`category ${slug} is missing: run the migrations first`);
+    return id;
+  });
   const images = VOCABULARY.categories.map((c) =>
     JSON.stringify([{ url: `/static/img/cat/${slugify(c.name)}.svg`, width: 400, height: 400 }]),
   );

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { type OpeningHours, parseHours, WEEK_DAYS } from '../common/hours.ts';
+import { loadRegion, regionGeneration } from '../region/index.ts';
 import { fold } from './normalize.ts';
 
 export interface Category {
@@ -52,8 +52,10 @@ export interface Reference {
   grid: Map<number, LocationRef[]>;
   /** Largest approved merchant id (sizes per-search arrays). */
   maxMerchantId: number;
+  /** The region's centre, time zone and default radius (region module settings). */
   center: { lat: number; lng: number };
   timezone: string;
+  defaultRadiusKm: number;
 }
 
 /** Grid cell size in degrees (about 5.5 km north-south, 3.9 km east-west here). */
@@ -70,6 +72,7 @@ const TTL_MS = 30_000;
 const cache = new WeakMap<Database, Promise<Reference>>();
 const loadedAt = new WeakMap<Database, number>();
 const stale = new WeakSet<Database>();
+const generationOf = new WeakMap<Database, number>();
 
 /**
  * Small, slowly-changing reference data every search needs (categories, approved merchants,
@@ -78,7 +81,11 @@ const stale = new WeakSet<Database>();
 export function reference(database: Database): Promise<Reference> {
   const at = loadedAt.get(database) ?? 0;
   const hit = cache.get(database);
-  if (hit && !stale.has(database) && Date.now() - at < TTL_MS) return hit;
+  // A region change made by this process (centre, radius, time zone) reloads at once.
+  const current = regionGeneration(database.db);
+  if (hit && !stale.has(database) && Date.now() - at < TTL_MS && generationOf.get(database) === current)
+    return hit;
+  generationOf.set(database, current);
   stale.delete(database);
   const p = load(database);
   cache.set(database, p);
@@ -103,7 +110,13 @@ export function clearReferenceCache(database: Database): void {
 async function load(database: Database): Promise<Reference> {
   const db = database.db;
   const [cats, merchants, assoc, members, munis, region, locs] = await Promise.all([
-    db.selectFrom('categories').select(['id', 'slug', 'name_fr', 'name_en']).orderBy('position').execute(),
+    // Hidden categories (catalog module) hold no products and are never suggested.
+    db
+      .selectFrom('categories')
+      .select(['id', 'slug', 'name_fr', 'name_en'])
+      .where('hidden', '=', 0)
+      .orderBy('position')
+      .execute(),
     db
       .selectFrom('merchants')
       .select(['id', 'slug', 'display_name'])
@@ -111,13 +124,13 @@ async function load(database: Database): Promise<Reference> {
       .orderBy('id')
       .execute(),
     db.selectFrom('associations').select(['id', 'slug', 'name']).orderBy('id').execute(),
-    db.selectFrom('association_members').select(['association_id', 'merchant_id']).execute(),
+    db
+      .selectFrom('association_members')
+      .select(['association_id', 'merchant_id'])
+      .where('status', '=', 'active')
+      .execute(),
     db.selectFrom('municipalities').select(['name', 'lat', 'lng']).execute(),
-    sql<{
-      center_lat: number;
-      center_lng: number;
-      timezone: string;
-    }>`select center_lat, center_lng, timezone from region_settings where id = 1`.execute(db),
+    loadRegion(db),
     db
       .selectFrom('locations as l')
       .innerJoin('merchants as m', 'm.id', 'l.merchant_id')
@@ -154,7 +167,6 @@ async function load(database: Database): Promise<Reference> {
     list.push(a.id);
     memberships.set(Number(m.merchant_id), list);
   }
-  const r = region.rows[0];
   const locations: LocationRef[] = locs.map((l, index) => ({
     ...l,
     id: Number(l.id),
@@ -196,7 +208,8 @@ async function load(database: Database): Promise<Reference> {
     grid,
     maxMerchantId: ms.reduce((a, m) => Math.max(a, m.id), 0),
     municipalities: munis.map((m) => ({ name: m.name, folded: fold(m.name), lat: m.lat, lng: m.lng })),
-    center: r ? { lat: r.center_lat, lng: r.center_lng } : { lat: 45.4765, lng: -75.7013 },
-    timezone: r?.timezone ?? 'America/Toronto',
+    center: { lat: region.center_lat, lng: region.center_lng },
+    timezone: region.timezone,
+    defaultRadiusKm: region.default_radius_km,
   };
 }

@@ -440,7 +440,7 @@ export interface FacetValue {
 export async function search(database: Database, params: SearchParams) {
   const ref = await reference(database);
   const lang: Lang = params.lang ?? 'fr';
-  const radius = params.radius_km ?? 25;
+  const radius = params.radius_km ?? ref.defaultRadiusKm;
   const page = params.page ?? 1;
   const perPage = params.per_page ?? 20;
   const sort = params.sort ?? 'relevance';

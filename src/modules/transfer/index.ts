@@ -78,6 +78,9 @@ export async function copySqliteToPostgres(
   const client = await pool.connect();
   try {
     await client.query('begin');
+    // Migrations seed region defaults (the category taxonomy and its aliases); the source region
+    // replaces them, so they are cleared first (children before parents). The target holds no merchants.
+    for (const table of [...tables].reverse()) await client.query(`delete from "${table}"`);
     for (const table of tables) {
       const { rows: colRows } = await client.query<{
         column_name: string;

@@ -1,13 +1,14 @@
 import type { VNode } from 'preact';
+import { brandStyle, regionName as regionNameIn } from '../../../modules/region/index.ts';
 import { html } from '../html.ts';
 import { localPath, type PageContext, tr } from '../page-context.ts';
 
 /** The page frame every consumer page shares: header with search, language switch, cart; footer. */
 export function Layout(ctx: PageContext, body: VNode | VNode[] | string): VNode {
   const other = ctx.lang === 'fr' ? 'en' : 'fr';
-  const regionName = ctx.region.name;
+  const regionName = regionNameIn(ctx.region, ctx.lang);
   const title = ctx.title ? `${ctx.title} · ${regionName}` : regionName;
-  return html`<html lang=${ctx.lang === 'fr' ? 'fr-CA' : 'en-CA'}>
+  return html`<html lang=${ctx.lang === 'fr' ? 'fr-CA' : 'en-CA'} style=${brandStyle(ctx.region) || undefined}>
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -27,7 +28,11 @@ export function Layout(ctx: PageContext, body: VNode | VNode[] | string): VNode 
       <header class="site-header">
         <div class="bar">
           <a class="brand" href=${`/${ctx.lang}`}>
-            <img src="/static/img/logo.svg" alt="" width="32" height="32" />
+            ${
+              ctx.region.logo_path
+                ? html`<img src=${ctx.region.logo_path} alt="" height="32" />`
+                : html`<img src="/static/img/logo.svg" alt="" width="32" height="32" />`
+            }
             <span>${regionName}</span>
           </a>
           <nav class="tools" aria-label=${tr(ctx, 'nav.tools')}>
@@ -65,6 +70,9 @@ export function Layout(ctx: PageContext, body: VNode | VNode[] | string): VNode 
           <a href=${`/${ctx.lang}/${ctx.lang === 'fr' ? 'commerces' : 'merchants'}`}>${tr(ctx, 'footer.directory')}</a>
           · <a href="/api/docs">${tr(ctx, 'footer.api')}</a>
           · <a href="/api/v1/open-data/merchants.csv">${tr(ctx, 'footer.open_data')}</a>
+          · <a href=${localPath(ctx.lang, 'terms')}>${tr(ctx, 'footer.terms')}</a>
+          · <a href=${localPath(ctx.lang, 'privacy')}>${tr(ctx, 'footer.privacy')}</a>
+          ${ctx.region.contact_email ? html`· <a href=${`mailto:${ctx.region.contact_email}`}>${tr(ctx, 'legal.contact')}</a>` : null}
           · <a href=${ctx.altPath} lang=${other}>${other === 'en' ? 'English' : 'Français'}</a>
         </p>
       </footer>

@@ -1,0 +1,180 @@
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Lang } from '../../i18n/index.ts';
+import { t } from '../../i18n/index.ts';
+import { ValidationError } from '../../lib/errors.ts';
+import { MAX_IMAGE_BYTES } from '../../modules/backoffice/images.ts';
+import { loadRegion, type Region, type RegionPatch, setRegion } from '../../modules/region/index.ts';
+import { requireRegionAdmin } from '../auth.ts';
+import type { AppContext } from '../context.ts';
+import {
+  Csrf,
+  ErrorSummary,
+  Field,
+  type FieldErrors,
+  issuesToErrors,
+  Notice,
+  TextArea,
+} from '../merchant/forms.ts';
+import { pageContext } from '../pages/common.ts';
+import { Layout } from '../pages/components/layout.ts';
+import { html, renderDocument } from '../pages/html.ts';
+import { localPath, sendHtml } from '../pages/page-context.ts';
+
+export const adminRegionPath = (lang: Lang) => localPath(lang, 'admin', '/region');
+
+/** Text fields of the form, in the order the settings schema knows them. */
+const TEXT_FIELDS = [
+  'name',
+  'name_en',
+  'tagline_fr',
+  'tagline_en',
+  'centre',
+  'bounds',
+  'timezone',
+  'default_radius_km',
+  'primary_color',
+  'accent_color',
+  'contact_email',
+  'contact_phone',
+  'contact_address',
+  'terms_fr',
+  'terms_en',
+  'privacy_fr',
+  'privacy_en',
+] as const;
+type FormValues = Record<(typeof TEXT_FIELDS)[number], string>;
+
+const anyBody = z.record(z.string(), z.unknown());
+const pageQuery = z.object({ saved: z.literal('1').optional() });
+
+function valuesOf(r: Region): FormValues {
+  const b = r.bounds;
+  return {
+    name: r.name,
+    name_en: r.name_en,
+    tagline_fr: r.tagline_fr,
+    tagline_en: r.tagline_en,
+    centre: `${r.center_lat}, ${r.center_lng}`,
+    bounds: b ? `${b.south}, ${b.west}, ${b.north}, ${b.east}` : '',
+    timezone: r.timezone,
+    default_radius_km: String(r.default_radius_km),
+    primary_color: r.primary_color,
+    accent_color: r.accent_color,
+    contact_email: r.contact_email,
+    contact_phone: r.contact_phone,
+    contact_address: r.contact_address,
+    terms_fr: r.terms_fr,
+    terms_en: r.terms_en,
+    privacy_fr: r.privacy_fr,
+    privacy_en: r.privacy_en,
+  };
+}
+
+/** Region settings (name, map, time zone, logo, colours, contact, legal pages): region admins only. */
+export default async function adminRegionRoutes(app: FastifyInstance, ctx: AppContext) {
+  const { db } = ctx.database;
+  // Multipart for the logo; fields land in req.body so the CSRF token is read as usual.
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fileSize: MAX_IMAGE_BYTES, files: 1, fields: 40, fieldSize: 200_000 },
+  });
+
+  async function render(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    lang: Lang,
+    v: FormValues,
+    errors?: FieldErrors,
+    saved = false,
+  ) {
+    const title = t(lang, 'region.admin_title');
+    const pc = await pageContext(req, reply, ctx, lang, { title });
+    const token = reply.generateCsrf();
+    const f = (name: keyof FormValues, extra: Partial<Parameters<typeof Field>[0]> = {}) =>
+      Field({ name, label: t(lang, `region.field_${name}`), value: v[name], errors, ...extra });
+    const area = (name: keyof FormValues) =>
+      TextArea({ name, label: t(lang, `region.field_${name}`), value: v[name], errors, rows: 8 });
+    const body = html`<section class="admin">
+      <h1>${title}</h1>
+      <p>${t(lang, 'region.admin_lead')}</p>
+      ${Notice(saved ? t(lang, 'region.saved') : undefined)}
+      ${ErrorSummary(lang, errors)}
+      <form method="post" action=${adminRegionPath(lang)} enctype="multipart/form-data" novalidate>
+        ${Csrf(token)}
+        <fieldset>
+          <legend>${t(lang, 'region.section_identity')}</legend>
+          ${f('name', { required: true, attrs: { maxlength: 80 } })}
+          ${f('name_en', { attrs: { maxlength: 80 } })}
+          ${f('tagline_fr', { attrs: { maxlength: 200 } })}
+          ${f('tagline_en', { attrs: { maxlength: 200 } })}
+        </fieldset>
+        <fieldset>
+          <legend>${t(lang, 'region.section_map')}</legend>
+          ${f('centre', { required: true, hint: t(lang, 'region.centre_hint'), attrs: { inputmode: 'decimal' } })}
+          ${f('bounds', { hint: t(lang, 'region.bounds_hint'), attrs: { inputmode: 'decimal' } })}
+          ${f('timezone', { required: true, hint: t(lang, 'region.timezone_hint') })}
+          ${f('default_radius_km', { type: 'number', required: true, attrs: { min: 1, max: 500, step: 'any' } })}
+        </fieldset>
+        <fieldset>
+          <legend>${t(lang, 'region.section_brand')}</legend>
+          ${pc.region.logo_path ? html`<p>${t(lang, 'region.logo_current')} : <img src=${pc.region.logo_path} alt="" height="48" /></p>` : null}
+          ${Field({ name: 'logo', type: 'file', label: t(lang, 'region.field_logo'), hint: t(lang, 'region.logo_hint'), errors, attrs: { accept: 'image/jpeg,image/png,image/webp' } })}
+          ${f('primary_color', { hint: t(lang, 'region.colour_hint') })}
+          ${f('accent_color', { hint: t(lang, 'region.colour_hint') })}
+        </fieldset>
+        <fieldset>
+          <legend>${t(lang, 'region.section_contact')}</legend>
+          ${f('contact_email', { type: 'email', autocomplete: 'email' })}
+          ${f('contact_phone', { type: 'tel' })}
+          ${f('contact_address')}
+        </fieldset>
+        <fieldset>
+          <legend>${t(lang, 'region.section_legal')}</legend>
+          <p class="hint">${t(lang, 'region.legal_hint')}</p>
+          ${area('terms_fr')} ${area('terms_en')} ${area('privacy_fr')} ${area('privacy_en')}
+        </fieldset>
+        <button type="submit">${t(lang, 'region.save')}</button>
+      </form>
+    </section>`;
+    return sendHtml(
+      reply.header('cache-control', 'no-store'),
+      renderDocument(Layout(pc, body)),
+      errors ? 400 : 200,
+    );
+  }
+
+  for (const lang of ['fr', 'en'] as const) {
+    const path = adminRegionPath(lang);
+    app.get(path, { schema: { hide: true, querystring: pageQuery } }, async (req, reply) => {
+      await requireRegionAdmin(req, ctx);
+      // The form edits what is stored now, not a cached copy.
+      const { saved } = req.query as z.infer<typeof pageQuery>;
+      return render(req, reply, lang, valuesOf(await loadRegion(db)), undefined, saved === '1');
+    });
+
+    app.post(
+      path,
+      { schema: { hide: true, body: anyBody }, preHandler: app.csrfProtection },
+      async (req, reply) => {
+        const user = await requireRegionAdmin(req, ctx);
+        const raw = req.body as Record<string, unknown>;
+        const str = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string) : '');
+        const submitted = Object.fromEntries(TEXT_FIELDS.map((k) => [k, str(k)])) as FormValues;
+        const patch: RegionPatch = { ...submitted };
+        const file = raw.logo;
+        // An empty file part is "no new logo"; anything that is not a file upload is refused.
+        const logo = Buffer.isBuffer(file) && file.length > 0 ? file : undefined;
+        try {
+          await setRegion(db, patch, logo ? { logo: { data: logo, dataDir: ctx.config.dataDir } } : {});
+        } catch (err) {
+          if (!(err instanceof ValidationError)) throw err;
+          return render(req, reply, lang, submitted, issuesToErrors(lang, err.issues));
+        }
+        req.log.info({ event: 'region_settings_updated', by: user.id }, 'region settings updated');
+        return reply.redirect(`${path}?saved=1`, 303);
+      },
+    );
+  }
+}

@@ -1,0 +1,185 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Lang } from '../../i18n/index.ts';
+import { t } from '../../i18n/index.ts';
+import { ValidationError } from '../../lib/errors.ts';
+import { clearReferenceCache } from '../../modules/search/index.ts';
+import { createTown, getTown, listTowns, type Town, updateTown } from '../../modules/towns/index.ts';
+import { requireRegionAdmin } from '../auth.ts';
+import type { AppContext } from '../context.ts';
+import { Csrf, ErrorSummary, Field, type FieldErrors, issuesToErrors, Notice } from '../merchant/forms.ts';
+import { pageContext } from '../pages/common.ts';
+import { Layout } from '../pages/components/layout.ts';
+import { html, renderDocument } from '../pages/html.ts';
+import { localPath, sendHtml } from '../pages/page-context.ts';
+
+/** /fr/admin/villes, /en/admin/towns. */
+export const adminTownsPath = (lang: Lang) => localPath(lang, 'admin', lang === 'fr' ? '/villes' : '/towns');
+
+const idParams = z.object({ id: z.coerce.number().int().positive() });
+const listQuery = z.object({ done: z.enum(['created', 'saved']).optional() });
+// Strings in; the towns service validates them (so errors are the same for the CLI and this page).
+const townForm = z.object({
+  name: z.string().max(500).default(''),
+  lat: z.string().max(50).default(''),
+  lng: z.string().max(50).default(''),
+  postal_prefixes: z.string().max(500).default(''),
+  _csrf: z.string().optional(),
+});
+type TownForm = z.infer<typeof townForm>;
+
+/** Region admins list, add and edit the region's towns (names, centres, postal areas). */
+export default async function adminTownRoutes(app: FastifyInstance, ctx: AppContext) {
+  const { db } = ctx.database;
+
+  function townFields(lang: Lang, values: Partial<TownForm>, errors?: FieldErrors) {
+    return html`${Field({ name: 'name', label: t(lang, 'admin_towns.name'), value: values.name, errors, required: true })}
+      ${Field({ name: 'lat', label: t(lang, 'admin_towns.lat'), value: values.lat, errors, required: true, attrs: { inputmode: 'decimal' } })}
+      ${Field({ name: 'lng', label: t(lang, 'admin_towns.lng'), value: values.lng, errors, required: true, attrs: { inputmode: 'decimal' } })}
+      ${Field({
+        name: 'postal_prefixes',
+        label: t(lang, 'admin_towns.postal_prefixes'),
+        hint: t(lang, 'admin_towns.prefixes_hint'),
+        value: values.postal_prefixes,
+        errors,
+      })}`;
+  }
+
+  async function listPage(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    lang: Lang,
+    form: { values?: Partial<TownForm>; errors?: FieldErrors; done?: string } = {},
+  ) {
+    const towns = await listTowns(db);
+    const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'admin_towns.title') });
+    const base = adminTownsPath(lang);
+    const body = html`<section class="admin">
+      <h1>${t(lang, 'admin_towns.title')}</h1>
+      <p>${t(lang, 'admin_towns.lead')}</p>
+      ${Notice(form.done ? t(lang, `admin_towns.${form.done}`) : undefined)}
+      ${
+        towns.length
+          ? html`<table class="data">
+              <caption>${t(lang, 'admin_towns.list')}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">${t(lang, 'admin_towns.name')}</th>
+                  <th scope="col">${t(lang, 'admin_towns.lat')}</th>
+                  <th scope="col">${t(lang, 'admin_towns.lng')}</th>
+                  <th scope="col">${t(lang, 'admin_towns.postal_prefixes')}</th>
+                  <th scope="col">${t(lang, 'admin_towns.actions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${towns.map(
+                  (m) => html`<tr data-town=${m.id}>
+                    <th scope="row">${m.name}</th>
+                    <td>${m.lat}</td>
+                    <td>${m.lng}</td>
+                    <td>${m.postal_prefixes}</td>
+                    <td>
+                      <a href=${`${base}/${m.id}`} aria-label=${t(lang, 'admin_towns.edit', { name: m.name })}>${t(lang, 'admin_towns.edit_short')}</a>
+                    </td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>`
+          : html`<p>${t(lang, 'admin_towns.none')}</p>`
+      }
+      <h2 id="add">${t(lang, 'admin_towns.add')}</h2>
+      ${ErrorSummary(lang, form.errors)}
+      <form method="post" action=${base} novalidate>
+        ${Csrf(reply.generateCsrf())} ${townFields(lang, form.values ?? {}, form.errors)}
+        <button type="submit">${t(lang, 'admin_towns.add')}</button>
+      </form>
+    </section>`;
+    return sendHtml(
+      reply.header('cache-control', 'no-store'),
+      renderDocument(Layout(pc, body)),
+      reply.statusCode,
+    );
+  }
+
+  async function editPage(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    lang: Lang,
+    town: Town,
+    form: { values?: Partial<TownForm>; errors?: FieldErrors } = {},
+  ) {
+    const title = t(lang, 'admin_towns.edit', { name: town.name });
+    const pc = await pageContext(req, reply, ctx, lang, { title });
+    const base = adminTownsPath(lang);
+    const values = form.values ?? {
+      name: town.name,
+      lat: String(town.lat),
+      lng: String(town.lng),
+      postal_prefixes: town.postal_prefixes,
+    };
+    const body = html`<section class="admin">
+      <p><a href=${base}>${t(lang, 'admin_towns.back')}</a></p>
+      <h1>${title}</h1>
+      ${ErrorSummary(lang, form.errors)}
+      <form method="post" action=${`${base}/${town.id}`} novalidate>
+        ${Csrf(reply.generateCsrf())} ${townFields(lang, values, form.errors)}
+        <button type="submit">${t(lang, 'admin_towns.save')}</button>
+      </form>
+    </section>`;
+    return sendHtml(
+      reply.header('cache-control', 'no-store'),
+      renderDocument(Layout(pc, body)),
+      reply.statusCode,
+    );
+  }
+
+  for (const lang of ['fr', 'en'] as const) {
+    const base = adminTownsPath(lang);
+    app.get(base, { schema: { hide: true, querystring: listQuery } }, async (req, reply) => {
+      await requireRegionAdmin(req, ctx);
+      return listPage(req, reply, lang, { done: (req.query as z.infer<typeof listQuery>).done });
+    });
+    app.post(
+      base,
+      { schema: { hide: true, body: townForm }, preHandler: app.csrfProtection },
+      async (req, reply) => {
+        const user = await requireRegionAdmin(req, ctx);
+        const values = req.body as TownForm;
+        try {
+          const id = await createTown(db, values);
+          clearReferenceCache(ctx.database); // search reads towns ("near Aylmer") from a cache
+          req.log.info({ event: 'town_created', town_id: id, by: user.id }, 'town created');
+          return reply.redirect(`${base}?done=created`, 303);
+        } catch (err) {
+          if (!(err instanceof ValidationError)) throw err;
+          reply.code(400);
+          return listPage(req, reply, lang, { values, errors: issuesToErrors(lang, err.issues) });
+        }
+      },
+    );
+    app.get(`${base}/:id`, { schema: { hide: true, params: idParams } }, async (req, reply) => {
+      await requireRegionAdmin(req, ctx);
+      const town = await getTown(db, (req.params as z.infer<typeof idParams>).id);
+      return editPage(req, reply, lang, town);
+    });
+    app.post(
+      `${base}/:id`,
+      { schema: { hide: true, params: idParams, body: townForm }, preHandler: app.csrfProtection },
+      async (req, reply) => {
+        const user = await requireRegionAdmin(req, ctx);
+        const town = await getTown(db, (req.params as z.infer<typeof idParams>).id);
+        const values = req.body as TownForm;
+        try {
+          await updateTown(db, town.id, values);
+          clearReferenceCache(ctx.database);
+          req.log.info({ event: 'town_updated', town_id: town.id, by: user.id }, 'town updated');
+          return reply.redirect(`${base}?done=saved`, 303);
+        } catch (err) {
+          if (!(err instanceof ValidationError)) throw err;
+          reply.code(400);
+          return editPage(req, reply, lang, town, { values, errors: issuesToErrors(lang, err.issues) });
+        }
+      },
+    );
+  }
+}

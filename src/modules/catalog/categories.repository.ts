@@ -1,0 +1,135 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import './categories.tables.ts';
+import type { Category } from './categories.schemas.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+const COLUMNS = ['id', 'slug', 'name_fr', 'name_en', 'position', 'hidden'] as const;
+
+export function selectCategories(db: Db, opts: { includeHidden?: boolean } = {}): Promise<Category[]> {
+  let q = db.selectFrom('categories').select(COLUMNS);
+  if (!opts.includeHidden) q = q.where('hidden', '=', 0);
+  return q.orderBy('position').orderBy('id').execute();
+}
+
+export function selectCategoryById(db: Db, id: number): Promise<Category | undefined> {
+  return db.selectFrom('categories').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
+/** True when the slug names a category or an alias. */
+export async function slugInUse(db: Db, slug: string): Promise<boolean> {
+  const [c, a] = await Promise.all([
+    db.selectFrom('categories').select('id').where('slug', '=', slug).executeTakeFirst(),
+    db.selectFrom('category_aliases').select('category_id').where('slug', '=', slug).executeTakeFirst(),
+  ]);
+  return Boolean(c || a);
+}
+
+/** Category ids for slugs, through aliases too; unknown slugs are absent from the map. */
+export async function selectIdsBySlug(db: Db, slugs: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (!slugs.length) return out;
+  const direct = await db
+    .selectFrom('categories')
+    .select(['id', 'slug'])
+    .where('slug', 'in', slugs)
+    .execute();
+  for (const c of direct) out.set(c.slug, c.id);
+  const rest = slugs.filter((s) => !out.has(s));
+  if (rest.length) {
+    const aliases = await db
+      .selectFrom('category_aliases')
+      .select(['slug', 'category_id'])
+      .where('slug', 'in', rest)
+      .execute();
+    for (const a of aliases) out.set(a.slug, a.category_id);
+  }
+  return out;
+}
+
+export async function insertCategory(
+  db: Db,
+  v: { slug: string; name_fr: string; name_en: string },
+): Promise<number> {
+  const max = await db
+    .selectFrom('categories')
+    .select((eb) => eb.fn.max('position').as('p'))
+    .executeTakeFirst();
+  const row = await db
+    .insertInto('categories')
+    .values({ ...v, position: Number(max?.p ?? 0) + 1 })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function updateCategoryNames(db: Db, id: number, v: { name_fr: string; name_en: string }) {
+  await db.updateTable('categories').set(v).where('id', '=', id).execute();
+}
+
+export async function setHidden(db: Db, id: number, hidden: boolean) {
+  await db
+    .updateTable('categories')
+    .set({ hidden: hidden ? 1 : 0 })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function productIdsIn(db: Db, categoryId: number): Promise<number[]> {
+  const rows = await db.selectFrom('products').select('id').where('category_id', '=', categoryId).execute();
+  return rows.map((r) => r.id);
+}
+
+/** Products of `from` move to `to` (null = uncategorised). */
+export async function moveProducts(db: Db, from: number, to: number | null) {
+  await db.updateTable('products').set({ category_id: to }).where('category_id', '=', from).execute();
+}
+
+/** Merchant links of `from` move to `to` (kept once per merchant), or are dropped when `to` is null. */
+export async function moveMerchantLinks(db: Db, from: number, to: number | null) {
+  if (to !== null) {
+    const rows = await db
+      .selectFrom('merchant_categories as mc')
+      .select('mc.merchant_id')
+      .where('mc.category_id', '=', from)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('merchant_categories as x')
+              .select('x.merchant_id')
+              .whereRef('x.merchant_id', '=', 'mc.merchant_id')
+              .where('x.category_id', '=', to),
+          ),
+        ),
+      )
+      .execute();
+    if (rows.length)
+      await db
+        .insertInto('merchant_categories')
+        .values(rows.map((r) => ({ merchant_id: r.merchant_id, category_id: to })))
+        .execute();
+  }
+  await db.deleteFrom('merchant_categories').where('category_id', '=', from).execute();
+}
+
+/** The merged category's slug and its aliases now point at the target; then the row goes. */
+export async function foldInto(db: Db, source: Category, targetId: number) {
+  await db
+    .updateTable('category_aliases')
+    .set({ category_id: targetId })
+    .where('category_id', '=', source.id)
+    .execute();
+  await db.insertInto('category_aliases').values({ slug: source.slug, category_id: targetId }).execute();
+  await db.deleteFrom('categories').where('id', '=', source.id).execute();
+}
+
+/** Active and archived products per category id. */
+export async function productCounts(db: Db): Promise<Map<number, number>> {
+  const rows = await db
+    .selectFrom('products')
+    .select(['category_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('category_id', 'is not', null)
+    .groupBy('category_id')
+    .execute();
+  return new Map(rows.map((r) => [Number(r.category_id), Number(r.n)]));
+}

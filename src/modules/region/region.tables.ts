@@ -1,0 +1,20 @@
+import type { ColumnType } from 'kysely';
+
+type Text = ColumnType<string, string | undefined, string>;
+
+// Columns added by migration 004 to the core `region_settings` row (one row, id = 1).
+declare module '../../db/schema.ts' {
+  interface RegionSettingsTable {
+    name_en: Text;
+    default_radius_km: ColumnType<number, number | undefined, number>;
+    /** Media path of the re-encoded logo (`/media/region/<hash>.webp`), '' when none. */
+    logo_path: Text;
+    contact_email: Text;
+    contact_phone: Text;
+    contact_address: Text;
+    terms_fr: Text;
+    terms_en: Text;
+    privacy_fr: Text;
+    privacy_en: Text;
+  }
+}
