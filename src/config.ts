@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
-/** Environment-driven configuration, validated once at boot (DEVELOPERS.md convention 6). */
-const envSchema = z.object({
+/** Environment-driven configuration, validated once at boot (a bad value stops the start with every problem listed). */
+const envFields = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -12,8 +12,16 @@ const envSchema = z.object({
     .optional()
     .or(z.literal('').transform(() => undefined)),
   DATA_DIR: z.string().default('./data'),
-  /** Public base URL used in emails, feeds and sitemaps. */
-  PUBLIC_URL: z.string().url().optional(),
+  /**
+   * Public base URL (https://achat.example.ca): the only origin of absolute links (emails, sitemap,
+   * open data, canonical links); required in production (envSchema below).
+   */
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .refine((v) => /^https?:\/\//i.test(v), 'PUBLIC_URL must be an http:// or https:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   /** Map tiles: {z}/{x}/{y} template; tests point it at a local tile server. */
   TILE_URL: z.string().default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
   TILE_ATTRIBUTION: z.string().default('© OpenStreetMap'),
@@ -42,9 +50,29 @@ const envSchema = z.object({
     .transform((v) => (v === undefined ? undefined : v === '1' || v === 'true')),
 });
 
+const envSchema = envFields.superRefine((env, issues) => {
+  // Without it, absolute links would have to come from the request's Host / X-Forwarded-Host,
+  // which any client chooses (host header poisoning of reset emails, sitemap, canonical links).
+  if (env.NODE_ENV === 'production' && !env.PUBLIC_URL)
+    issues.addIssue({
+      code: 'custom',
+      path: ['PUBLIC_URL'],
+      message:
+        'PUBLIC_URL is required in production (the public address, e.g. https://achat.example.ca): links in emails, the sitemap and canonical URLs are built from it',
+    });
+});
+
 export type Config = z.infer<typeof envSchema> & { dataDir: string };
 
 export class ConfigError extends Error {}
+
+/**
+ * The public origin for absolute URLs (no trailing slash): PUBLIC_URL, else (development and tests
+ * only, production requires PUBLIC_URL) http://localhost:PORT. Never the request's Host header.
+ */
+export function publicBaseUrl(config: Pick<Config, 'PUBLIC_URL' | 'PORT'>): string {
+  return config.PUBLIC_URL ? config.PUBLIC_URL.replace(/\/+$/, '') : `http://localhost:${config.PORT}`;
+}
 
 /** Parses and validates configuration from an environment object. Throws ConfigError with every problem listed. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

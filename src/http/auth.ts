@@ -11,6 +11,28 @@ import type { AppContext } from './context.ts';
 
 export type { SessionUser } from '../modules/sessions/index.ts';
 
+/** Control characters (C0, DEL, C1) and backslashes: browsers drop or rewrite them in a URL. */
+const UNSAFE_IN_NEXT = /[\p{Cc}\\]/u;
+
+/** True when a "next" target holds a character no link of ours ever carries (a forged request). */
+export const isHostileNext = (next: unknown): boolean =>
+  typeof next === 'string' && UNSAFE_IN_NEXT.test(next);
+
+/**
+ * Only same-site paths are accepted as a "next" target (no open redirect): one leading slash
+ * followed by anything but a slash, no "//" anywhere, and no control character or backslash
+ * (browsers strip a tab or newline, so "/\t/evil.example/" would become "//evil.example/").
+ */
+export function safeNext(next: unknown, fallback: string): string {
+  return typeof next === 'string' &&
+    next.length <= 2000 &&
+    /^\/(?![/\\])/.test(next) &&
+    !next.includes('//') &&
+    !isHostileNext(next)
+    ? next
+    : fallback;
+}
+
 /** `__Host-session` (Secure, Path=/, no Domain) in production; `session` over plain HTTP in dev/tests. */
 export const sessionCookieName = (ctx: AppContext) =>
   ctx.config.INSECURE_COOKIES ? 'session' : '__Host-session';

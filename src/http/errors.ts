@@ -82,6 +82,16 @@ function zodToIssues(err: FastifyError): FieldIssue[] {
   });
 }
 
+/**
+ * The multipart parser's own errors (no boundary, a body cut short, an unusable boundary) carry no
+ * status: they are the client's malformed upload, not a server fault.
+ */
+const MULTIPART_ERRORS =
+  /^(Multipart: Boundary not found|Boundary required|Unexpected end of multipart data|\w+ terminated early due to unexpected end of multipart data|The needle cannot (be an empty|have a length bigger)|Unsupported Content-Type\.|Missing Content-Type-header\.)/;
+function isMalformedMultipart(err: FastifyError | undefined): boolean {
+  return err instanceof Error && typeof err.statusCode !== 'number' && MULTIPART_ERRORS.test(err.message);
+}
+
 /** Builds the contract's error body for any thrown value; unknown errors never leak their message. */
 export function errorResponse(
   err: unknown,
@@ -125,6 +135,11 @@ export function errorResponse(
       },
     };
   }
+  if (isMalformedMultipart(fe))
+    return {
+      status: 400,
+      body: { error: { code: 'validation_failed', message: t(lang, 'hardening.multipart_invalid') } },
+    };
   const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
   if (status === 429)
     return { status, body: { error: { code: 'rate_limited', message: t(lang, 'error.rate_limited') } } };

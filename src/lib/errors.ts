@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'conflict'
   | 'out_of_stock'
+  | 'merchant_unavailable'
   | 'idempotency_key_required'
   | 'idempotency_key_reused'
   | 'rate_limited'
@@ -25,6 +26,7 @@ const statusByCode: Record<ErrorCode, number> = {
   forbidden: 403,
   conflict: 409,
   out_of_stock: 409,
+  merchant_unavailable: 409,
   idempotency_key_required: 400,
   idempotency_key_reused: 422,
   rate_limited: 429,

@@ -1,7 +1,9 @@
 /**
  * Checkout: one form for the whole cart, one order per merchant under one checkout.
  *
- * Before any step: the fulfilment choices are checked and an optional promo code is validated
+ * Before any step: lines of a merchant that no longer takes orders (not 'approved') are refused
+ * (409 merchant_unavailable naming them; re-checked inside the reservation's transaction), the
+ * fulfilment choices are checked and an optional promo code is validated
  * against the cart's per-merchant subtotals (src/workflows/promo.ts); each merchant's discount is
  * spread over its lines and the taxes are computed on the discounted lines. A refused code is a
  * field error at `promo_code`: nothing is reserved or charged.
@@ -33,8 +35,10 @@ import {
   type CartView,
   deliveryFor,
   getCartView,
+  merchantUnavailable,
   outOfStock,
   type ShortLine,
+  unavailableMerchantLines,
 } from '../modules/cart/index.ts';
 import type { EventBus } from '../modules/events/index.ts';
 import {
@@ -170,6 +174,23 @@ function priced(
   };
 }
 
+/**
+ * The total a checkout of this cart view would charge for `input` (promo, fulfilment fees, taxes),
+ * read-only. The web checkout passes it on as `expected_total_cents` once the customer's displayed
+ * total is verified, so a price change in between is refused, never charged. Throws the checkout's
+ * own field errors.
+ */
+export async function quoteTotal(
+  db: Kysely<DB>,
+  cart: CartView,
+  input: CheckoutInput,
+  log?: PromoLog,
+): Promise<number> {
+  const code = promoCodeOf(input.promo_code);
+  const promo = code && cart.groups.length ? await checkPromo(db, cart, code, log) : undefined;
+  return plan(cart, input, promo).reduce((s, o) => s + o.totals.total_cents, 0);
+}
+
 /** Step 1: reserve every line or nothing. Returns the checkout id. */
 async function reserve(
   db: Kysely<DB>,
@@ -217,6 +238,25 @@ async function reserve(
       })
       .returning('id')
       .executeTakeFirstOrThrow();
+    // Re-read here: a suspension committed since the cart was read still refuses (rolled back).
+    const stopped = new Set(
+      (
+        await trx
+          .selectFrom('merchants')
+          .select('id')
+          .where(
+            'id',
+            'in',
+            orders.map((o) => o.group.merchant.id),
+          )
+          .where('status', '<>', 'approved')
+          .execute()
+      ).map((m) => m.id),
+    );
+    if (stopped.size)
+      throw merchantUnavailable(
+        unavailableMerchantLines({ groups: orders.map((o) => o.group) }, (g) => stopped.has(g.merchant.id)),
+      );
     const short: ShortLine[] = [];
     const changes: AvailabilityChange[] = [];
     for (const l of lines) {
@@ -512,6 +552,9 @@ async function runCheckout(
   }
 
   const cart = await getCartView(deps.db, cartId, lang);
+  // A suspended (or no longer approved) merchant's lines: refused first, naming them; nothing reserved.
+  const stoppedLines = unavailableMerchantLines(cart);
+  if (stoppedLines.length) throw merchantUnavailable(stoppedLines);
   const unavailable = cart.groups.flatMap((g) => g.items.filter((i) => i.available < i.quantity));
   // The promo step: read-only validation against the per-merchant subtotals; a refusal is a field
   // issue reported with the fulfilment ones, before anything is reserved or charged.
@@ -626,16 +669,25 @@ export async function checkout(
   const scope = `checkout:${cartId}`;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await withIdempotency(deps.db, scope, key, input, async () => {
-        try {
-          return { status: 201, body: await runCheckout(deps, cartId, key, input, lang, userId) };
-        } catch (err) {
-          // Client errors are results too: a replay returns the same refusal.
-          if (err instanceof AppError && err.status < 500 && !(err instanceof ValidationError))
-            return { status: err.status, body: errorBody(err, lang) };
-          throw err;
-        }
-      });
+      return await withIdempotency(
+        deps.db,
+        scope,
+        key,
+        input,
+        async () => {
+          try {
+            return { status: 201, body: await runCheckout(deps, cartId, key, input, lang, userId) };
+          } catch (err) {
+            // Client errors are results too: a replay returns the same refusal.
+            if (err instanceof AppError && err.status < 500 && !(err instanceof ValidationError))
+              return { status: err.status, body: errorBody(err, lang) };
+            throw err;
+          }
+        },
+        // A crash between the orders' commit and the stored answer leaves the key "in progress":
+        // the confirmed checkout row knows the orders, so a retry gets them at once.
+        { recover: () => committedCheckout(deps, cartId, key) },
+      );
     } catch (err) {
       // The first request with this key is still running (a double click): wait for its result.
       if (
@@ -650,6 +702,18 @@ export async function checkout(
       throw err;
     }
   }
+}
+
+/** The answer of a checkout already confirmed under this (cart, key), if any. */
+async function committedCheckout(deps: CheckoutDeps, cartId: number, key: string) {
+  const c = await deps.db
+    .selectFrom('checkouts')
+    .select('id')
+    .where('cart_id', '=', cartId)
+    .where('idempotency_key', '=', key)
+    .where('status', '=', 'confirmed')
+    .executeTakeFirst();
+  return c ? { status: 201, body: await confirmedResponse(deps, c.id) } : undefined;
 }
 
 function errorBody(err: AppError, lang: Lang) {

@@ -1,3 +1,4 @@
+import { publicBaseUrl } from '../config.ts';
 import type { AppContext } from '../http/context.ts';
 import { paymentMethods } from '../modules/payments/index.ts';
 import type { CheckoutDeps } from './checkout.ts';
@@ -14,7 +15,7 @@ export function checkoutDeps(ctx: AppContext, log?: CheckoutDeps['log']): Checko
       mailer: ctx.mailer,
       secret: ctx.secret,
       payments: paymentMethods(ctx.config),
-      baseUrl: ctx.config.PUBLIC_URL?.replace(/\/$/, ''),
+      baseUrl: publicBaseUrl(ctx.config),
     };
     cache.set(ctx, d);
   }

@@ -217,6 +217,9 @@ describe(`association governance and admin screens (${TEST_DB_KIND})`, () => {
       slug: 'pontiac',
       name: 'Commerçants du Pontiac',
       short_name: 'Pontiac',
+      towns: 'Shawville, Fort-Coulonge',
+      center_lat: '45.6047',
+      center_lng: '-76.4836',
       primary_color: '#224466',
       accent_color: '#ffffff',
     });

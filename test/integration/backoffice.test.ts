@@ -432,7 +432,8 @@ describe('merchant back-office', () => {
     });
     assert.equal(prev.statusCode, 200, prev.body.slice(0, 400));
     assert.match(prev.body, /data-preview="1\/1"/);
-    assert.match(prev.body, /<tr data-row="2">/);
+    // Row numbers as the spreadsheet shows them (header = row 1).
+    assert.match(prev.body, /<tr data-row="3">/);
     assert.equal(
       await db().selectFrom('products').select('id').where('sku', '=', 'CONF-FRAISE').executeTakeFirst(),
       undefined,

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { createUser } from '../../src/modules/accounts/index.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
-import { Agent } from '../helpers/session.ts';
+import { Agent, csrfFrom } from '../helpers/session.ts';
 
 const PW = 'correct horse battery';
 
@@ -176,7 +176,7 @@ describe('merchant onboarding and approval', () => {
     assert.equal(mail.lang, 'en');
   });
 
-  test('an Aylmer admin sees and approves only Aylmer merchants; Chelsea is out of reach', async () => {
+  test('an Aylmer admin sees only Aylmer merchants, read-only; a region admin approves', async () => {
     const ruisseau = await db()
       .selectFrom('merchants')
       .select('id')
@@ -194,8 +194,34 @@ describe('merchant onboarding and approval', () => {
     assert.match(page.body, /Boulangerie du Ruisseau/);
     assert.doesNotMatch(page.body, /Chelsea Pottery/);
 
+    // A merchant's status is region-wide: an association admin never changes it (403), even for
+    // its own members.
+    assert.doesNotMatch(page.body, /\/status"/, 'no approval buttons for an association admin');
+    const token = csrfFrom((await admin.get('/fr/admin/associations/aylmer')).body);
+    for (const [id, status] of [
+      [ruisseau.id, 'approved'],
+      [pottery.id, 'approved'],
+      [region.merchants.sports.merchant_id, 'suspended'],
+    ] as const) {
+      const res = await admin.post(`/fr/admin/commerces/${id}/status`, { status, _csrf: token });
+      assert.equal(res.statusCode, 403, `${id} ${status}`);
+    }
+    const statuses = await db()
+      .selectFrom('merchants')
+      .select(['id', 'status'])
+      .where('id', 'in', [ruisseau.id, pottery.id, region.merchants.sports.merchant_id])
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      statuses.map((s) => s.status),
+      ['approved', 'pending', 'pending'],
+      'Sports Chelsea (approved), Boulangerie du Ruisseau and Chelsea Pottery (pending) unchanged',
+    );
+
+    const regionAdmin = new Agent(p.app);
+    await regionAdmin.login('region@example.test', PW);
     // Not yet confirmed by its owner: approval waits.
-    const early = await admin.submit(
+    const early = await regionAdmin.submit(
       `/fr/admin/commerces/${ruisseau.id}/status`,
       { status: 'approved' },
       '/fr/admin/commerces',
@@ -203,31 +229,7 @@ describe('merchant onboarding and approval', () => {
     assert.equal(early.statusCode, 409);
     await confirmOwner('louise@example.test');
 
-    const out = await admin.submit(
-      `/fr/admin/commerces/${pottery.id}/status`,
-      { status: 'approved' },
-      '/fr/admin/commerces',
-    );
-    assert.equal(out.statusCode, 404);
-    const susp = await admin.submit(
-      `/fr/admin/commerces/${region.merchants.sports.merchant_id}/status`,
-      { status: 'suspended' },
-      '/fr/admin/commerces',
-    );
-    assert.equal(susp.statusCode, 404);
-    const statuses = await db()
-      .selectFrom('merchants')
-      .select(['id', 'status'])
-      .where('id', 'in', [pottery.id, region.merchants.sports.merchant_id])
-      .orderBy('id')
-      .execute();
-    assert.deepEqual(
-      statuses.map((s) => s.status),
-      ['approved', 'pending'],
-      'Sports Chelsea (approved) and Chelsea Pottery (pending) unchanged',
-    );
-
-    const ok = await admin.submit(
+    const ok = await regionAdmin.submit(
       `/fr/admin/commerces/${ruisseau.id}/status`,
       { status: 'approved' },
       '/fr/admin/commerces',

@@ -37,6 +37,7 @@ describe('two instances behind a round-robin proxy share sessions, carts, checko
       ...tdb.childEnv,
       NODE_ENV: 'production',
       SESSION_SECRET: randomBytes(32).toString('hex'),
+      PUBLIC_URL: 'https://comptoir.example',
       LOG_LEVEL: 'warn',
     };
     [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);

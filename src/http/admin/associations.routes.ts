@@ -7,9 +7,11 @@ import {
   createAssociation,
   getAssociationBySlug,
   inviteMember,
+  isActiveMember,
   listAssociations,
   listMembers,
   type MemberStatus,
+  removeMember,
   setMemberStatus,
   updateShowcase,
 } from '../../modules/associations/index.ts';
@@ -25,7 +27,8 @@ import { campaignFigures } from '../../modules/impact/index.ts';
 import { adminScope, requireAnyAdmin, requireAssociationAdmin, requireRegionAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { translateIssues } from '../errors.ts';
-import { Csrf, Notice } from '../merchant/forms.ts';
+import { Csrf, ErrorSummary, Field, type FieldErrors, issuesToErrors, Notice } from '../merchant/forms.ts';
+import { bo } from '../merchant/layout.ts';
 import { pageContext } from '../pages/common.ts';
 import { Layout } from '../pages/components/layout.ts';
 import { html, renderDocument } from '../pages/html.ts';
@@ -90,7 +93,8 @@ export default async function adminAssociationRoutes(app: FastifyInstance, ctx: 
     slug: string,
     opts: { errors?: string[]; done?: string; status?: number } = {},
   ) {
-    const { a } = await loadAssociation(req, slug);
+    const { a, user } = await loadAssociation(req, slug);
+    const regionAdmin = adminScope(user).all;
     const [members, campaigns, accepting] = await Promise.all([
       listMembers(db, a.id),
       listCampaigns(db, { associationIds: [a.id] }),
@@ -113,20 +117,29 @@ export default async function adminAssociationRoutes(app: FastifyInstance, ctx: 
           ${members.map(
             (m) => html`<tr data-member=${m.id}>
               <th scope="row"><a href=${`/${lang}/m/${m.slug}`}>${m.display_name}</a></th>
-              <td>${t(lang, `admin_assoc.status_${m.status}`)}</td>
+              <td>${t(lang, m.status === 'invited' ? 'membership.status_invited_admin' : `admin_assoc.status_${m.status}`)}</td>
               <td>${t(lang, acceptSet.has(m.id) ? 'admin_assoc.yes' : 'admin_assoc.no')}</td>
               <td>
                 ${(['active', 'suspended'] as MemberStatus[])
-                  .filter((s) => s !== m.status)
+                  // An invitation is the merchant's to accept; only a region admin may settle it.
+                  .filter((s) => s !== m.status && (m.status !== 'invited' || regionAdmin))
                   .map(
                     (s) => html`<form method="post" action=${`${base}/members/${m.id}`} class="inline">
                       ${Csrf(token)}<input type="hidden" name="status" value=${s} />
                       <button type="submit">${t(lang, `admin_assoc.action_${s}`)} <span class="sr">${m.display_name}</span></button>
                     </form>`,
                   )}
-                <form method="post" action=${`${base}/giftcard/${m.id}`} class="inline">
-                  ${Csrf(token)}<input type="hidden" name="accepts" value=${acceptSet.has(m.id) ? '0' : '1'} />
-                  <button type="submit">${t(lang, acceptSet.has(m.id) ? 'admin_assoc.card_stop' : 'admin_assoc.card_start')} <span class="sr">${m.display_name}</span></button>
+                ${
+                  m.status === 'active'
+                    ? html`<form method="post" action=${`${base}/giftcard/${m.id}`} class="inline">
+                        ${Csrf(token)}<input type="hidden" name="accepts" value=${acceptSet.has(m.id) ? '0' : '1'} />
+                        <button type="submit">${t(lang, acceptSet.has(m.id) ? 'admin_assoc.card_stop' : 'admin_assoc.card_start')} <span class="sr">${m.display_name}</span></button>
+                      </form>`
+                    : null
+                }
+                <form method="post" action=${`${base}/members/${m.id}/remove`} class="inline" data-confirm=${t(lang, 'membership.confirm_remove')}>
+                  ${Csrf(token)}
+                  <button type="submit">${t(lang, m.status === 'invited' ? 'membership.withdraw' : 'membership.remove')} <span class="sr">${m.display_name}</span></button>
                 </form>
               </td>
             </tr>`,
@@ -136,7 +149,8 @@ export default async function adminAssociationRoutes(app: FastifyInstance, ctx: 
       <form method="post" action=${`${base}/invite`}>
         ${Csrf(token)}
         <label for="inv">${t(lang, 'admin_assoc.invite_label')}</label>
-        <input id="inv" name="merchant" required />
+        <input id="inv" name="merchant" required aria-describedby="inv-hint" />
+        <p class="hint" id="inv-hint">${t(lang, 'membership.invite_hint')}</p>
         <button type="submit">${t(lang, 'admin_assoc.invite')}</button>
       </form>
 
@@ -217,34 +231,56 @@ export default async function adminAssociationRoutes(app: FastifyInstance, ctx: 
   for (const lang of ['fr', 'en'] as Lang[]) {
     const base = `${adminBase(lang)}/associations`;
 
-    app.get(base, { schema: { hide: true } }, async (req, reply) => {
+    /** The list of associations, and for region admins the creation form (with its errors). */
+    async function listPage(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      opts: { errors?: FieldErrors; values?: Record<string, string> } = {},
+    ) {
       const user = await requireAnyAdmin(req, ctx);
       const scope = adminScope(user);
       const all = await listAssociations(db);
       const mine = scope.all ? all : all.filter((a) => scope.associationIds.includes(a.id));
       const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'admin_assoc.title') });
       const token = reply.generateCsrf();
+      const v = opts.values ?? {};
+      const e = opts.errors;
       const body = html`<section class="admin">
         <h1>${t(lang, 'admin_assoc.title')}</h1>
         <p><a href=${`${adminBase(lang)}/campaigns`}>${t(lang, 'admin_assoc.campaigns')}</a> · <a href=${`${adminBase(lang)}/gift-cards`}>${t(lang, 'giftcard.title')}</a> · <a href=${`${adminBase(lang)}/impact`}>${t(lang, 'admin_assoc.figures')}</a></p>
         <ul>${mine.map((a) => html`<li><a href=${`${base}/${a.slug}`}>${a.name}</a> — ${t(lang, 'home.members', { count: Number(a.member_count) })}</li>`)}</ul>
         ${
           scope.all
-            ? html`<form method="post" action=${base}>
+            ? html`<form method="post" action=${base} novalidate>
                 <h2>${t(lang, 'admin_assoc.new')}</h2>
+                ${ErrorSummary(lang, e)}
                 ${Csrf(token)}
-                <label for="n-slug">${t(lang, 'admin_assoc.slug')}</label><input id="n-slug" name="slug" required pattern="[a-z0-9-]+" />
-                <label for="n-name">${t(lang, 'admin_assoc.name')}</label><input id="n-name" name="name" required />
-                <label for="n-short">${t(lang, 'admin_assoc.short_name')}</label><input id="n-short" name="short_name" required />
-                <label for="n-pc">${t(lang, 'admin_assoc.primary_color')}</label><input id="n-pc" name="primary_color" type="color" value="#1d4f91" />
-                <label for="n-ac">${t(lang, 'admin_assoc.accent_color')}</label><input id="n-ac" name="accent_color" type="color" value="#ffffff" />
+                ${Field({ name: 'slug', label: t(lang, 'admin_assoc.slug'), value: v.slug, errors: e, required: true, attrs: { pattern: '[a-z0-9-]+' } })}
+                ${Field({ name: 'name', label: t(lang, 'admin_assoc.name'), value: v.name, errors: e, required: true })}
+                ${Field({ name: 'short_name', label: t(lang, 'admin_assoc.short_name'), value: v.short_name, errors: e, required: true })}
+                <div class=${e?.towns ? 'field has-error' : 'field'}>
+                  <label for="f-towns">${t(lang, 'membership.towns')}<span aria-hidden="true"> *</span></label>
+                  <p class="hint" id="f-towns-hint">${t(lang, 'membership.towns_hint')}</p>
+                  <textarea id="f-towns" name="towns" rows="3" required aria-invalid=${e?.towns ? 'true' : undefined} aria-describedby=${e?.towns ? 'f-towns-hint f-towns-error' : 'f-towns-hint'}>${v.towns ?? ''}</textarea>
+                  ${e?.towns ? html`<p class="field-error" id="f-towns-error" role="alert">${e.towns}</p>` : null}
+                </div>
+                ${Field({ name: 'center_lat', label: t(lang, 'membership.center_lat'), hint: t(lang, 'membership.center_hint'), value: v.center_lat, errors: e, required: true, attrs: { inputmode: 'decimal' } })}
+                ${Field({ name: 'center_lng', label: t(lang, 'membership.center_lng'), value: v.center_lng, errors: e, required: true, attrs: { inputmode: 'decimal' } })}
+                <label for="n-pc">${t(lang, 'admin_assoc.primary_color')}</label><input id="n-pc" name="primary_color" type="color" value=${v.primary_color || '#1d4f91'} />
+                <label for="n-ac">${t(lang, 'admin_assoc.accent_color')}</label><input id="n-ac" name="accent_color" type="color" value=${v.accent_color || '#ffffff'} />
                 <button type="submit">${t(lang, 'admin_assoc.create')}</button>
               </form>`
             : null
         }
       </section>`;
-      return sendHtml(reply.header('cache-control', 'no-store'), renderDocument(Layout(pc, body)));
-    });
+      return sendHtml(
+        reply.header('cache-control', 'no-store'),
+        renderDocument(Layout(pc, body)),
+        e ? 400 : 200,
+      );
+    }
+
+    app.get(base, { schema: { hide: true } }, (req, reply) => listPage(req, reply));
 
     app.post(
       base,
@@ -252,13 +288,25 @@ export default async function adminAssociationRoutes(app: FastifyInstance, ctx: 
       async (req, reply) => {
         const user = await requireRegionAdmin(req, ctx);
         const b = req.body as Record<string, unknown>;
-        const created = await createAssociation(db, {
-          slug: str(b.slug),
-          name: str(b.name),
-          short_name: str(b.short_name),
-          primary_color: str(b.primary_color),
-          accent_color: str(b.accent_color),
-        });
+        const values = Object.fromEntries(
+          [
+            'slug',
+            'name',
+            'short_name',
+            'towns',
+            'center_lat',
+            'center_lng',
+            'primary_color',
+            'accent_color',
+          ].map((k) => [k, k === 'towns' ? list(b.towns).join('\n').trim() : str(b[k])]),
+        );
+        let created: { id: number; slug: string };
+        try {
+          created = await createAssociation(db, values);
+        } catch (err) {
+          if (!(err instanceof ValidationError)) throw err;
+          return listPage(req, reply, { errors: issuesToErrors(lang, err.issues), values });
+        }
         req.log.info(
           { event: 'association_created', slug: created.slug, by: user.id },
           'association created',
@@ -306,10 +354,25 @@ export default async function adminAssociationRoutes(app: FastifyInstance, ctx: 
         const { slug, merchantId } = req.params as z.infer<typeof memberParams>;
         const { a, user } = await loadAssociation(req, slug);
         const status = str((req.body as Record<string, unknown>).status) as MemberStatus;
-        await setMemberStatus(db, a.id, merchantId, status);
+        await setMemberStatus(db, a.id, merchantId, status, { regionAdmin: adminScope(user).all });
         req.log.info(
           { event: 'member_status', association: a.slug, merchant_id: merchantId, status, by: user.id },
           'member status changed',
+        );
+        return reply.redirect(`${base}/${a.slug}?done=1`, 303);
+      },
+    );
+
+    app.post(
+      `${base}/:slug/members/:merchantId/remove`,
+      { schema: { hide: true, params: memberParams, body: form }, preHandler: app.csrfProtection },
+      async (req, reply) => {
+        const { slug, merchantId } = req.params as z.infer<typeof memberParams>;
+        const { a, user } = await loadAssociation(req, slug);
+        await removeMember(db, a.id, merchantId);
+        req.log.info(
+          { event: 'member_removed', association: a.slug, merchant_id: merchantId, by: user.id },
+          'member removed from the association',
         );
         return reply.redirect(`${base}/${a.slug}?done=1`, 303);
       },
@@ -322,11 +385,24 @@ export default async function adminAssociationRoutes(app: FastifyInstance, ctx: 
         const { slug } = req.params as z.infer<typeof slugParams>;
         const { a, user } = await loadAssociation(req, slug);
         try {
-          const id = await inviteMember(db, a.id, str((req.body as Record<string, unknown>).merchant));
+          const inv = await inviteMember(db, a.id, str((req.body as Record<string, unknown>).merchant));
           req.log.info(
-            { event: 'member_invited', association: a.slug, merchant_id: id, by: user.id },
+            { event: 'member_invited', association: a.slug, merchant_id: inv.id, by: user.id },
             'member invited',
           );
+          // The owners decide: the invitation waits in their back-office.
+          for (const o of inv.owners)
+            await ctx.mailer.send({
+              to: o.email,
+              lang: o.locale,
+              kind: 'association_invitation',
+              subject: t(o.locale, 'membership.mail_subject', { association: a.name }),
+              text: t(o.locale, 'membership.mail_body', {
+                association: a.name,
+                name: inv.display_name,
+                path: bo(o.locale, 'memberships'),
+              }),
+            });
         } catch (err) {
           return associationPage(req, reply, lang, slug, { errors: errorsOf(lang, err), status: 400 });
         }
@@ -340,8 +416,8 @@ export default async function adminAssociationRoutes(app: FastifyInstance, ctx: 
       async (req, reply) => {
         const { slug, merchantId } = req.params as z.infer<typeof memberParams>;
         const { a, user } = await loadAssociation(req, slug);
-        const member = (await listMembers(db, a.id)).find((m) => m.id === merchantId);
-        if (!member) throw notFound('member');
+        // Only an active member is in the association's scope (an invitation gives none).
+        if (!(await isActiveMember(db, a.id, merchantId))) throw notFound('member');
         const accepts = str((req.body as Record<string, unknown>).accepts) === '1';
         await setParticipation(db, merchantId, accepts);
         req.log.info(

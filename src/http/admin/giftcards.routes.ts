@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Lang } from '../../i18n/index.ts';
 import { formatMoney, t } from '../../i18n/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
-import { getAssociationBySlug } from '../../modules/associations/index.ts';
+import { activeMemberIds, getAssociationBySlug } from '../../modules/associations/index.ts';
 import {
   activateGiftCard,
   giftCardFigures,
@@ -66,14 +66,8 @@ export default async function adminGiftcardRoutes(app: FastifyInstance, ctx: App
     return { user, association: undefined };
   }
 
-  async function memberIds(associationId: number) {
-    const rows = await db
-      .selectFrom('association_members')
-      .select('merchant_id')
-      .where('association_id', '=', associationId)
-      .execute();
-    return rows.map((r) => r.merchant_id);
-  }
+  /** The association's ACTIVE members: an invitation gives no view of a merchant's settlement. */
+  const memberIds = (associationId: number) => activeMemberIds(db, [associationId]);
 
   for (const lang of ['fr', 'en'] as Lang[]) {
     const base = `/${lang}/admin/gift-cards`;

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { MerchantStatus } from '../../db/schema.ts';
 import type { Lang } from '../../i18n/index.ts';
 import { formatDate, t } from '../../i18n/index.ts';
+import { AppError } from '../../lib/errors.ts';
+import { activeMemberIds } from '../../modules/associations/index.ts';
 import { listMerchantsForAdmin, setMerchantStatus } from '../../modules/onboarding/index.ts';
 import { adminScope, requireAnyAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
@@ -23,20 +25,31 @@ const listQuery = z.object({
 const idParams = z.object({ id: z.coerce.number().int().positive() });
 const statusBody = z.object({ status: z.enum(['approved', 'suspended']), _csrf: z.string().optional() });
 
-/** Approval screen: association admins see the merchants of their associations; region admins see all. */
+/**
+ * Approval screen. A merchant's status (approved, suspended) is region-wide, so only region admins
+ * change it; association admins see their ACTIVE members here, read-only (they remove a merchant
+ * from their association on the association's page, never suspend it for the whole region).
+ */
 export default async function adminMerchantRoutes(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx.database;
 
   async function list(req: FastifyRequest, reply: FastifyReply, lang: Lang) {
     const user = await requireAnyAdmin(req, ctx);
     const { status, done } = req.query as z.infer<typeof listQuery>;
-    const rows = await listMerchantsForAdmin(db, adminScope(user), status as MerchantStatus | 'all');
+    const scope = adminScope(user);
+    let rows = await listMerchantsForAdmin(db, scope, status as MerchantStatus | 'all');
+    if (!scope.all) {
+      // An invitation not yet accepted gives no scope over the merchant.
+      const active = new Set(await activeMemberIds(db, scope.associationIds));
+      rows = rows.filter((m) => active.has(m.id));
+    }
     const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'admin.merchants_title') });
     const token = reply.generateCsrf();
     const base = adminMerchantsPath(lang);
     const body = html`<section class="admin">
       <h1>${t(lang, 'admin.merchants_title')}</h1>
       ${Notice(done ? t(lang, `admin.done_${done}`) : undefined)}
+      ${scope.all ? null : html`<p class="hint">${t(lang, 'membership.region_only')}</p>`}
       <nav aria-label=${t(lang, 'admin.filter')} class="tabs">
         ${STATUSES.map(
           (s) =>
@@ -67,7 +80,7 @@ export default async function adminMerchantRoutes(app: FastifyInstance, ctx: App
                     <td>${t(lang, `admin.status_${m.status}`)}</td>
                     <td>
                       ${(['approved', 'suspended'] as const)
-                        .filter((s) => s !== m.status)
+                        .filter((s) => scope.all && s !== m.status)
                         .map(
                           (s) => html`<form method="post" action=${`${base}/${m.id}/status`} class="inline">
                             ${Csrf(token)}<input type="hidden" name="status" value=${s} />
@@ -95,6 +108,8 @@ export default async function adminMerchantRoutes(app: FastifyInstance, ctx: App
       { schema: { hide: true, params: idParams, body: statusBody }, preHandler: app.csrfProtection },
       async (req, reply) => {
         const user = await requireAnyAdmin(req, ctx);
+        // Region-wide status: an association admin can only remove a merchant from its association.
+        if (!adminScope(user).all) throw new AppError('forbidden', 'membership.region_only');
         const { id } = req.params as z.infer<typeof idParams>;
         const { status } = req.body as z.infer<typeof statusBody>;
         const r = await setMerchantStatus(db, adminScope(user), id, status);

@@ -7,10 +7,11 @@ import {
   authorizeCart,
   createCart,
   getCartView,
-  MAX_LINE_QUANTITY,
+  quantityJson,
   removeItem,
   updateItem,
 } from '../../modules/cart/index.ts';
+import { humanText } from '../../modules/common/validation.ts';
 import { checkout, countPendingReservations, startCheckoutSweeper } from '../../workflows/checkout.ts';
 import { checkoutDeps } from '../../workflows/deps.ts';
 import { checkPromo, discountedView, promoCodeOf } from '../../workflows/promo.ts';
@@ -49,11 +50,7 @@ export function setCartCookie(reply: FastifyReply, ctx: AppContext, token: strin
   });
 }
 
-const quantity = z.coerce
-  .number()
-  .int()
-  .min(1, 'cart.quantity_range')
-  .max(MAX_LINE_QUANTITY, 'cart.quantity_range');
+const quantity = quantityJson;
 const cartParams = z.object({ cart_id: z.coerce.number().int().positive() });
 const itemParams = cartParams.extend({ item_id: z.coerce.number().int().positive() });
 
@@ -64,7 +61,7 @@ const address = z.object({
 });
 export const checkoutBody = z.object({
   customer: z.object({
-    name: z.string().trim().min(1).max(200),
+    name: humanText({ max: 200 }),
     email: z.string().trim().toLowerCase().email().max(254),
     phone: z.string().trim().max(40).optional().nullable(),
   }),
@@ -135,7 +132,12 @@ export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppCo
           ...priced,
           groups: priced.groups.map((g) => ({
             ...g,
-            merchant: { id: g.merchant.id, slug: g.merchant.slug, name: g.merchant.name },
+            merchant: {
+              id: g.merchant.id,
+              slug: g.merchant.slug,
+              name: g.merchant.name,
+              available: g.merchant.available,
+            },
           })),
         };
       }
@@ -143,7 +145,13 @@ export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppCo
         ...view,
         groups: view.groups.map((g) => ({
           ...g,
-          merchant: { id: g.merchant.id, slug: g.merchant.slug, name: g.merchant.name },
+          // available: false = the merchant no longer takes orders (its lines' available is 0).
+          merchant: {
+            id: g.merchant.id,
+            slug: g.merchant.slug,
+            name: g.merchant.name,
+            available: g.merchant.available,
+          },
         })),
       };
     },

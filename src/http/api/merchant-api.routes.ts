@@ -1,17 +1,24 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyInstance, FastifyRequest, FastifySchemaCompiler } from 'fastify';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { t } from '../../i18n/index.ts';
 import { AppError } from '../../lib/errors.ts';
 import {
   applyImport,
+  decodeText,
   exportProducts,
   ImportFormatError,
   previewImport,
   TEMPLATE_COLUMNS,
   translateRowErrors,
 } from '../../modules/imports/index.ts';
-import { RowErrors, syncInventory, withIdempotency } from '../../modules/inventory/index.ts';
+import {
+  defaultLocationOf,
+  idempotencyKeyHeader,
+  RowErrors,
+  syncInventory,
+  withIdempotency,
+} from '../../modules/inventory/index.ts';
 import { authenticateApiKey, hashApiKey } from '../../modules/merchants/index.ts';
 import type { AppContext } from '../context.ts';
 import { apiLang, errorResponse } from '../errors.ts';
@@ -99,6 +106,9 @@ const locationSchema = z.object({
   pickup: z.number().int(),
   delivery_radius_km: z.number(),
   delivery_fee_cents: z.number().int(),
+  is_default: z
+    .boolean()
+    .meta({ description: 'The default store: stock rows without location_code go there' }),
 });
 const profileSchema = z
   .object({
@@ -139,6 +149,7 @@ const profileSchema = z
           pickup: 1,
           delivery_radius_km: 10,
           delivery_fee_cents: 500,
+          is_default: true,
         },
       ],
     },
@@ -147,7 +158,7 @@ const profileSchema = z
 const inventoryRow = z.object({
   sku: z.string().min(1).max(100).meta({ description: 'Your SKU (as imported)', example: 'SIROP-540' }),
   location_code: z.string().optional().meta({
-    description: 'Store location code; optional when the merchant has one location',
+    description: 'Store location code; absent: the merchant’s default store',
     example: 'principal',
   }),
   on_hand: z
@@ -204,12 +215,30 @@ const inventoryResponse = z
 
 const productRow = z.object({
   sku: z.string().meta({ example: 'SIROP-540' }),
-  title_fr: z.string().meta({ example: 'Sirop d’érable ambré 540 ml' }),
+  title_fr: z
+    .string()
+    .optional()
+    .meta({ description: 'Required for a new SKU', example: 'Sirop d’érable ambré 540 ml' }),
   title_en: z.string().optional().meta({ example: 'Amber maple syrup 540 ml' }),
   description_fr: z.string().optional(),
   description_en: z.string().optional(),
-  category: z.string().nullable().optional().meta({ description: 'Category slug', example: 'epicerie' }),
-  price_cents: z.number().int().min(0).meta({ example: 1299 }),
+  category: z.string().nullable().optional().meta({
+    description:
+      'Category slug or French/English name (case and accents ignored); unknown: a warning, the row applies uncategorised',
+    example: 'epicerie',
+  }),
+  price_cents: z.number().int().min(0).optional().meta({
+    description: 'Price in cents (or give price in dollars); required for a new SKU',
+    example: 1299,
+  }),
+  price: z
+    .union([z.number(), z.string()])
+    .optional()
+    .meta({ description: 'Price in dollars', example: '12,99 $' }),
+  status: z
+    .enum(['active', 'draft', 'archived'])
+    .optional()
+    .meta({ description: 'Absent: new products are active, existing ones keep their status' }),
   gtin: z.string().nullable().optional().meta({ example: '0627843000016' }),
   brand: z.string().nullable().optional(),
   quebec_label: z
@@ -247,12 +276,15 @@ const importResponse = z
     invalid: z.number().int(),
     created: z.number().int(),
     updated: z.number().int(),
+    unchanged: z.number().int(),
+    unknown_categories: z.array(z.string()),
     rows: z.array(
       z.object({
         row: z.number().int(),
         sku: z.string().nullable(),
-        status: z.enum(['create', 'update', 'created', 'updated', 'error']),
+        status: z.enum(['create', 'update', 'unchanged', 'created', 'updated', 'error']),
         errors: z.array(rowError).optional(),
+        warnings: z.array(rowError).optional(),
       }),
     ),
   })
@@ -276,11 +308,22 @@ const importResponse = z
 
 const security = [{ apiKey: [] }];
 
+/**
+ * Validation of the bulk endpoints: their bodies are checked row by row by their module (per-row
+ * errors, CSV text for imports), everything else by the route's zod schema as on any route. (With
+ * `attachValidation` a failing body hid the query string and headers: `dry_run=true` wrote for real.)
+ */
+const rowsCheckedByModule: FastifySchemaCompiler<unknown> = (route) =>
+  route.httpPart === 'body'
+    ? (data) => ({ value: data })
+    : (validatorCompiler as FastifySchemaCompiler<unknown>)(route);
+
 export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db } = ctx.database;
-  app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_req, body, done) =>
-    done(null, body),
+  // Bytes, decoded by the imports module (UTF-8/UTF-16 with BOM, else Windows-1252 from Excel).
+  app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'buffer' }, (_req, body, done) =>
+    done(null, decodeText(body as Buffer)),
   );
   // onRequest: the key is checked before the body is parsed or validated (no work for strangers).
   app.addHook('onRequest', async (req) => {
@@ -331,11 +374,13 @@ export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppCo
           'pickup',
           'delivery_radius_km',
           'delivery_fee_cents',
+          'is_default',
         ])
         .where('merchant_id', '=', id)
         .orderBy('id')
         .execute();
-      return { ...m, locations };
+      const defaultId = defaultLocationOf(locations)?.id;
+      return { ...m, locations: locations.map((l) => ({ ...l, is_default: l.id === defaultId })) };
     },
   );
 
@@ -344,7 +389,7 @@ export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppCo
     {
       config: { rateLimit: merchantRateLimit },
       bodyLimit: 8 * 1024 * 1024,
-      attachValidation: true,
+      validatorCompiler: rowsCheckedByModule,
       schema: {
         tags: ['merchant'],
         summary: 'Bulk stock sync from a POS',
@@ -352,8 +397,9 @@ export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppCo
           'Sets on_hand for each (sku, location_code), atomically. Idempotent with the Idempotency-Key header: the same key and body replay the first status and body; the same key with another body is refused (422 idempotency_key_reused). on_hand below the units reserved for placed orders is refused for that row (on_hand_below_reserved). Every change of availability is pushed to SSE clients; a drop to 3 or fewer fires inventory.low webhooks.',
         security,
         headers: z.object({
-          'idempotency-key': z.string().max(200).optional().meta({
-            description: 'Any unique string per logical request',
+          'idempotency-key': idempotencyKeyHeader.optional().meta({
+            description:
+              'Any unique string per logical request (at most 200 characters, no control character)',
             example: 'pos-sync-2026-11-22T10:00Z',
           }),
         }),
@@ -398,7 +444,7 @@ export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppCo
     {
       config: { rateLimit: { ...merchantRateLimit, max: 60 } },
       bodyLimit: 64 * 1024 * 1024,
-      attachValidation: true,
+      validatorCompiler: rowsCheckedByModule,
       schema: {
         tags: ['merchant'],
         summary: 'Catalogue import (bulk upsert by SKU)',
@@ -411,6 +457,10 @@ export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppCo
             .optional()
             .meta({ description: '1: apply valid rows, report the others' }),
           dry_run: z.enum(['0', '1']).optional().meta({ description: '1: validate only (preview)' }),
+          clear_empty: z.enum(['0', '1']).optional().meta({
+            description:
+              '1: empty cells clear the image, English texts, Québec label and category (default: they are left alone)',
+          }),
           lang: z.enum(['fr', 'en']).optional(),
         }),
         body: productsBody,
@@ -420,8 +470,12 @@ export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppCo
     async (req, reply) => {
       const merchantId = merchantOf(req);
       const lang = apiLang(req);
-      const input = { body: req.body, contentType: req.headers['content-type'] };
-      const q = req.query as { partial?: string; dry_run?: string };
+      const q = req.query as { partial?: string; dry_run?: string; clear_empty?: string };
+      const input = {
+        body: req.body,
+        contentType: req.headers['content-type'],
+        clearEmpty: q.clear_empty === '1',
+      };
       try {
         if (q.dry_run === '1') {
           const p = await previewImport(db, merchantId, input);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { publicBaseUrl } from '../../config.ts';
 import { merchantDirectory, toCsv, toGeoJson } from '../../modules/opendata/index.ts';
 import type { AppContext } from '../context.ts';
 
@@ -8,7 +9,8 @@ const query = z.object({ association: z.string().min(1).max(80).optional() });
 /** Open data: the approved merchants' public fields, as GeoJSON and CSV (docs/OPEN-DATA.md). */
 export default async function openDataRoutes(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx.database;
-  const base = (req: { protocol: string; host: string }) => `${req.protocol}://${req.host}`;
+  // The configured public URL, never the request's Host header (these files are cached and republished).
+  const base = (_req: unknown) => publicBaseUrl(ctx.config);
   app.get(
     '/api/v1/open-data/merchants.geojson',
     {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../lib/errors.ts';
+import { isHttpUrl } from '../../modules/common/validation.ts';
 import { getPublicMerchant } from '../../modules/merchants/index.ts';
 import { listMerchants, productWithOffers, search, suggest } from '../../modules/search/index.ts';
 import {
@@ -56,7 +57,8 @@ export default async function searchApiRoutes(app: FastifyInstance, ctx: AppCont
         name: m.display_name,
         description_fr: m.description_fr,
         description_en: m.description_en,
-        website: m.website,
+        // Rows saved before http(s)-only validation may hold another scheme: never hand it out.
+        website: isHttpUrl(m.website) ? m.website : null,
         phone: m.phone,
         logo_url: m.logo_url,
         associations: m.associations,

@@ -142,10 +142,8 @@ export function asArray(v: unknown): string[] {
   return Array.isArray(v) ? v.map(String) : [String(v)];
 }
 
-/** Only same-site relative paths are accepted as a "next" target (no open redirect). */
-export function safeNext(next: unknown, fallback: string): string {
-  return typeof next === 'string' && /^\/[^/\\]/.test(next) && !next.includes('//') ? next : fallback;
-}
+/** Only same-site paths are accepted as a "next" target (one rule, kept in ../auth.ts). */
+export { safeNext } from '../auth.ts';
 
 /** A map that fills the lat/lng fields on click (progressive: the fields work alone). */
 export function PinMap(opts: {

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import type { Lang } from '../../i18n/index.ts';
 import { t } from '../../i18n/index.ts';
+import { pendingInvitationCount } from '../../modules/associations/index.ts';
 import type { MerchantAccess } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { LogoutForm } from '../pages/auth.routes.ts';
@@ -23,6 +24,7 @@ export const SECTIONS = {
   keys: { fr: '/cles-api', en: '/api-keys' },
   webhooks: { fr: '/webhooks', en: '/webhooks' },
   invitation: { fr: '/invitation', en: '/invitation' },
+  memberships: { fr: '/associations', en: '/associations' },
 } as const;
 export type Section = keyof typeof SECTIONS;
 
@@ -32,7 +34,7 @@ const root = (lang: Lang) => (lang === 'fr' ? '/fr/marchand' : '/en/merchant');
 export const bo = (lang: Lang, section: Section, rest = '') =>
   `${root(lang)}${SECTIONS[section][lang]}${rest}`;
 
-const OWNER_ONLY: Section[] = ['profile', 'locations', 'staff', 'keys', 'webhooks'];
+const OWNER_ONLY: Section[] = ['profile', 'locations', 'staff', 'keys', 'webhooks', 'memberships'];
 const NAV: Section[] = [
   'dashboard',
   'orders',
@@ -44,6 +46,7 @@ const NAV: Section[] = [
   'staff',
   'keys',
   'webhooks',
+  'memberships',
 ];
 
 export interface BoPage {
@@ -83,6 +86,11 @@ export async function renderBo(
     .where('id', '=', access.merchantId)
     .executeTakeFirstOrThrow();
   const token = csrfToken ?? reply.generateCsrf();
+  // Association invitations wait for the owner's answer: say so on every page until answered.
+  const invitations =
+    access.role === 'merchant_owner' && page.section !== 'memberships'
+      ? await pendingInvitationCount(ctx.database.db, access.merchantId)
+      : 0;
   const nav = NAV.filter((s) => access.role === 'merchant_owner' || !OWNER_ONLY.includes(s));
   const body = html`<div class="backoffice">
     <nav class="bo-nav" aria-label=${t(lang, 'backoffice.menu')}>
@@ -100,6 +108,11 @@ export async function renderBo(
       ${
         merchant.status !== 'approved'
           ? html`<p class="notice warn" role="status">${t(lang, `backoffice.status_${merchant.status}`)}</p>`
+          : null
+      }
+      ${
+        invitations
+          ? html`<p class="notice" role="status"><a href=${bo(lang, 'memberships')}>${t(lang, 'membership.bo_notice', { count: invitations })}</a></p>`
           : null
       }
       ${page.body}

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { publicBaseUrl } from '../../config.ts';
 import { t } from '../../i18n/index.ts';
 import { notFound } from '../../lib/errors.ts';
 import {
@@ -44,7 +45,7 @@ export default async function associationPageRoutes(app: FastifyInstance, ctx: A
       description: description.slice(0, 160) || undefined,
       ...mapAssets,
     });
-    const origin = `${req.protocol}://${req.host}`;
+    const origin = publicBaseUrl(ctx.config);
     const searchHref = `${localPath(lang, 'search')}?association=${encodeURIComponent(a.slug)}`;
     const style = `--brand:${a.primary_color};border-top:6px solid ${a.primary_color}`;
     const body = html`

@@ -3,10 +3,14 @@ import { z } from 'zod';
 import type { Lang } from '../../i18n/index.ts';
 import { t } from '../../i18n/index.ts';
 import { checkCredentials, forgotPasswordPath, normaliseEmail } from '../../modules/accounts/index.ts';
-import { accountLocked, clearLoginFailures, recordLoginFailure } from '../../modules/sessions/index.ts';
-import { endSession, getSessionUser, startSession } from '../auth.ts';
+import {
+  clearLoginFailures,
+  releaseLoginAttempt,
+  reserveLoginAttempt,
+} from '../../modules/sessions/index.ts';
+import { endSession, getSessionUser, isHostileNext, safeNext, startSession } from '../auth.ts';
 import type { AppContext } from '../context.ts';
-import { Csrf, Field, Notice, safeNext } from '../merchant/forms.ts';
+import { Csrf, Field, Notice } from '../merchant/forms.ts';
 import { pageContext } from './common.ts';
 import { Layout } from './components/layout.ts';
 import { html, renderDocument } from './html.ts';
@@ -94,14 +98,24 @@ export default async function authRoutes(app: FastifyInstance, ctx: AppContext) 
       async (req, reply) => {
         const input = req.body as z.infer<typeof loginBody>;
         const email = normaliseEmail(input.email);
+        // Checked before anything is read or written: a control character or backslash in "next"
+        // never comes from our pages (it used to fail at the redirect, after the session existed).
+        if (isHostileNext(input.next))
+          return renderLogin(req, reply, lang, {
+            email,
+            error: t(lang, 'hardening.next_invalid'),
+            status: 400,
+          });
         const next = safeNext(input.next, '');
-        if (await accountLocked(db, email)) {
+        // The attempt is reserved (counted) before the password is checked: parallel tries cannot
+        // get more than the per-account allowance of checks.
+        const attempt = await reserveLoginAttempt(db, email, req.ip);
+        if (attempt === undefined) {
           req.log.warn({ event: 'login_locked', email, ip: req.ip }, 'login refused: account throttled');
           return renderLogin(req, reply, lang, { email, next, error: t(lang, 'auth.locked'), status: 429 });
         }
         const user = await checkCredentials(db, email, input.password);
         if (!user) {
-          await recordLoginFailure(db, email, req.ip);
           req.log.warn({ event: 'login_failed', email, ip: req.ip }, 'login failed');
           return renderLogin(req, reply, lang, {
             email,
@@ -110,6 +124,7 @@ export default async function authRoutes(app: FastifyInstance, ctx: AppContext) 
             status: 401,
           });
         }
+        await releaseLoginAttempt(db, attempt);
         if (!user.verified) {
           return renderLogin(req, reply, lang, {
             email,

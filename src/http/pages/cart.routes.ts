@@ -8,6 +8,7 @@ import {
   cartByToken,
   createCart,
   getCartView,
+  quantityForm,
   removeItem,
   updateItem,
 } from '../../modules/cart/index.ts';
@@ -29,10 +30,10 @@ const addForm = z.object({
     .positive()
     .optional()
     .or(z.literal('').transform(() => undefined)),
-  quantity: z.coerce.number().int().default(1),
+  quantity: quantityForm.default(1),
   _csrf: z.string().optional(),
 });
-const qtyForm = z.object({ quantity: z.coerce.number().int(), _csrf: z.string().optional() });
+const qtyForm = z.object({ quantity: quantityForm, _csrf: z.string().optional() });
 
 /** The visitor's cart (from the cart cookie), created on first add. */
 export async function currentCart(req: FastifyRequest, ctx: AppContext) {
@@ -51,6 +52,7 @@ export function CartGroups(lang: Lang, view: CartView | DiscountedCartView, csrf
   return view.groups.map(
     (g) => html`<section class="cart-group" aria-labelledby=${`m-${g.merchant.id}`}>
       <h2 id=${`m-${g.merchant.id}`}><a href=${`/${lang}/m/${g.merchant.slug}`}>${g.merchant.name}</a></h2>
+      ${g.merchant.available ? null : html`<p class="error merchant-unavailable" role="alert">${t(lang, 'cart.merchant_unavailable')}</p>`}
       <table class="cart-lines">
         <thead>
           <tr><th scope="col">${lang === 'fr' ? 'Article' : 'Item'}</th><th scope="col">${t(lang, 'cart.quantity')}</th><th scope="col">${t(lang, 'cart.total')}</th></tr>
@@ -60,7 +62,13 @@ export function CartGroups(lang: Lang, view: CartView | DiscountedCartView, csrf
             (i) => html`<tr data-item=${i.item_id}>
               <td>
                 <a href=${`/${lang}/p/${i.product_id}`}>${i.title}</a> · ${Money(lang, i.unit_price_cents)}
-                <br /><small class=${i.available < i.quantity ? 'stock out' : 'stock'}>${i.available < i.quantity ? t(lang, 'cart.unavailable') : t(lang, 'cart.available', { n: i.available })}</small>
+                <br /><small class=${i.available < i.quantity ? 'stock out' : 'stock'}>${
+                  !g.merchant.available
+                    ? t(lang, 'cart.merchant_line_unavailable')
+                    : i.available < i.quantity
+                      ? t(lang, 'cart.unavailable')
+                      : t(lang, 'cart.available', { n: i.available })
+                }</small>
               </td>
               <td>
                 ${

@@ -2,11 +2,16 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatMoney, type Lang, t } from '../../i18n/index.ts';
 import { notFound, ValidationError } from '../../lib/errors.ts';
-import { getCartView } from '../../modules/cart/index.ts';
+import {
+  type CartView,
+  getCartView,
+  merchantUnavailable,
+  unavailableMerchantLines,
+} from '../../modules/cart/index.ts';
 import { zodIssues } from '../../modules/common/validation.ts';
 import { orderAccessToken } from '../../modules/orders/index.ts';
 import { trackingPath } from '../../modules/orders/receipts.ts';
-import { checkout } from '../../workflows/checkout.ts';
+import { checkout, quoteTotal } from '../../workflows/checkout.ts';
 import { checkoutDeps } from '../../workflows/deps.ts';
 import {
   checkPromo,
@@ -101,6 +106,10 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
         errors[PROMO_FIELD] = t(lang, issue.message, issue.params);
       }
     }
+    // Lines of a merchant that no longer takes orders: said up front (the order would be refused).
+    const stopped = unavailableMerchantLines(view);
+    const stoppedError = stopped.length ? merchantUnavailable(stopped) : undefined;
+    const notice = banner ?? (stoppedError && t(lang, stoppedError.messageKey, stoppedError.params));
     const csrf = reply.generateCsrf();
     const pc = await pageContext(req, reply, ctx, lang, {
       title: t(lang, 'checkout.title'),
@@ -114,11 +123,12 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
       </div>`;
     const body = html`<div class="checkout-page">
       <h1>${t(lang, 'checkout.title')}</h1>
-      ${banner ? html`<p class="error" role="alert">${banner}</p>` : null}
+      ${notice ? html`<p class="error" role="alert">${notice}</p>` : null}
       ${Object.keys(errors).length ? html`<p class="error" role="alert">${t(lang, 'error.validation_failed')}</p>` : null}
       <form method="post" action=${localPath(lang, 'checkout')} novalidate>
         <input type="hidden" name="_csrf" value=${csrf} />
         <input type="hidden" name="idempotency_key" value=${randomUUID()} />
+        <input type="hidden" name="expected_total_cents" value=${String(priced.total_cents)} />
         <fieldset>
           <legend>${t(lang, 'checkout.customer')}</legend>
           ${input('customer.name', t(lang, 'checkout.name'), 'text', { autocomplete: 'name', required: true })}
@@ -195,6 +205,22 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
     return sendHtml(reply, renderDocument(Layout(pc, body)), status);
   }
 
+  /**
+   * The grand total the form shows for this cart and promo code (pickup basis, as renderForm
+   * computes it); undefined when there is nothing to compare: a merchant no longer taking orders or a
+   * refused code (the checkout refuses those with their own message, nothing reserved).
+   */
+  async function shownTotal(view: CartView, promoCode: string | undefined, req: FastifyRequest) {
+    if (unavailableMerchantLines(view).length) return undefined;
+    const code = promoCodeOf(promoCode);
+    try {
+      return discountedView(view, code ? await checkPromo(db, view, code, req.log) : undefined).total_cents;
+    } catch (e) {
+      if (promoIssue(e)) return undefined;
+      throw e;
+    }
+  }
+
   for (const lang of ['fr', 'en'] as const) {
     app.get(localPath(lang, 'checkout'), { schema: { hide: true } }, (req, reply) =>
       renderForm(req, reply, lang),
@@ -264,24 +290,58 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
           return e;
         };
         if (!parsed.success) return renderForm(req, reply, lang, raw, toErrors(zodIssues(parsed.error)), 400);
+        let input = parsed.data;
+        if (raw.expected_total_cents !== undefined) {
+          // The total the page showed: changed since (a merchant's price), the same form again with
+          // the new figures, 409, nothing reserved. Verified, the full total (fees included) goes on
+          // as expected_total_cents, so a change between here and the reservation is refused too.
+          const now = await shownTotal(view, raw.promo_code, req);
+          if (now !== undefined) {
+            const shown = /^\d{1,12}$/.test(raw.expected_total_cents)
+              ? Number(raw.expected_total_cents)
+              : undefined;
+            if (shown !== now)
+              return renderForm(
+                req,
+                reply,
+                lang,
+                raw,
+                {},
+                409,
+                shown === undefined
+                  ? t(lang, 'checkout_integrity.total_check')
+                  : t(lang, 'checkout_integrity.total_changed', {
+                      from: formatMoney(shown, lang),
+                      to: formatMoney(now, lang),
+                    }),
+              );
+            const full = await quoteTotal(db, view, input, req.log).catch((e: unknown) => {
+              // The checkout reports its own field errors just after.
+              if (e instanceof ValidationError) return undefined;
+              throw e;
+            });
+            if (full !== undefined) input = { ...input, expected_total_cents: full };
+          }
+        }
         const user = await getSessionUser(req, ctx);
         const key = raw.idempotency_key || randomUUID();
         try {
-          const r = await checkout(
-            checkoutDeps(ctx, req.log),
-            cart.id,
-            key,
-            parsed.data,
-            lang,
-            user?.id ?? null,
-          );
+          const r = await checkout(checkoutDeps(ctx, req.log), cart.id, key, input, lang, user?.id ?? null);
           if (r.status !== 201) {
             const body = r.body as {
-              error: { message: string; details?: { lines?: { sku?: string; available: number }[] } };
+              error: {
+                code: string;
+                message: string;
+                details?: { lines?: { sku?: string; available?: number }[] };
+              };
             };
-            const lines = body.error.details?.lines
-              ?.map((l) => `${l.sku ?? ''} (${t(lang, 'cart.available', { n: l.available })})`)
-              .join(', ');
+            // The short lines' figures (a suspended merchant's lines are already named in the message).
+            const lines =
+              body.error.code === 'out_of_stock'
+                ? body.error.details?.lines
+                    ?.map((l) => `${l.sku ?? ''} (${t(lang, 'cart.available', { n: l.available ?? 0 })})`)
+                    .join(', ')
+                : undefined;
             return renderForm(
               req,
               reply,

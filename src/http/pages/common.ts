@@ -1,29 +1,30 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { publicBaseUrl } from '../../config.ts';
 import type { Lang } from '../../i18n/index.ts';
-import { getRegion, type Region } from '../../modules/region/index.ts';
+import { clearRegionCache, getRegion, type Region } from '../../modules/region/index.ts';
 import type { AppContext } from '../context.ts';
 import { alternatePath, type PageContext } from './page-context.ts';
 
-let regionCache: { at: number; value: Region; key: unknown } | undefined;
-
-/** Region settings change rarely; a few seconds of caching keeps them off every page's critical path. */
-export async function cachedRegion(ctx: AppContext): Promise<Region> {
-  const now = Date.now();
-  if (regionCache && regionCache.key === ctx.database && now - regionCache.at < 10_000)
-    return regionCache.value;
-  const value = await getRegion(ctx.database.db);
-  regionCache = { at: now, value, key: ctx.database };
-  return value;
+/** The region settings, from the region module's cache (its own updates clear it at once). */
+export function cachedRegion(ctx: AppContext): Promise<Region> {
+  return getRegion(ctx.database.db);
 }
 
-export function invalidateRegionCache(): void {
-  regionCache = undefined;
+export function invalidateRegionCache(ctx: AppContext): void {
+  clearRegionCache(ctx.database.db);
 }
 
 /** Remembers the visitor's language choice (URL-visible, and in a cookie for `/`). */
-export function rememberLang(req: FastifyRequest, reply: FastifyReply, lang: Lang): void {
+export function rememberLang(req: FastifyRequest, reply: FastifyReply, lang: Lang, secure = true): void {
   if (req.cookies.lang !== lang) {
-    reply.setCookie('lang', lang, { path: '/', maxAge: 60 * 60 * 24 * 365, sameSite: 'lax', httpOnly: true });
+    // Secure like the other cookies (plain http only with INSECURE_COOKIES, for local development).
+    reply.setCookie('lang', lang, {
+      path: '/',
+      maxAge: 60 * 60 * 24 * 365,
+      sameSite: 'lax',
+      httpOnly: true,
+      secure,
+    });
   }
 }
 
@@ -34,13 +35,14 @@ export async function pageContext(
   lang: Lang,
   extra: Partial<PageContext> & { title: string },
 ): Promise<PageContext> {
-  rememberLang(req, reply, lang);
+  rememberLang(req, reply, lang, !ctx.config.INSECURE_COOKIES);
   const region = await cachedRegion(ctx);
   return {
     lang,
     altPath: alternatePath(req.url, lang === 'fr' ? 'en' : 'fr'),
     path: req.url,
-    origin: (ctx.config.PUBLIC_URL ?? `${req.protocol}://${req.host}`).replace(/\/$/, ''),
+    // Never the request's Host / X-Forwarded-Host: canonical and hreflang links would follow it.
+    origin: publicBaseUrl(ctx.config),
     region,
     tileUrl: ctx.config.TILE_URL,
     tileAttribution: ctx.config.TILE_ATTRIBUTION,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { publicBaseUrl } from '../../config.ts';
 import { t } from '../../i18n/index.ts';
 import { notFound } from '../../lib/errors.ts';
 import { getAssociationBySlug, showcaseMembers, uniqueMembers } from '../../modules/associations/index.ts';
@@ -26,7 +27,7 @@ export default async function embedRoutes(app: FastifyInstance, ctx: AppContext)
     if (!a) throw notFound('association');
     const rows = await showcaseMembers(db, a.id);
     const members = uniqueMembers(rows);
-    const origin = `${req.protocol}://${req.host}`;
+    const origin = publicBaseUrl(ctx.config);
     const doc = html`<html lang=${lang === 'fr' ? 'fr-CA' : 'en-CA'}>
       <head>
         <meta charset="utf-8" />

@@ -5,6 +5,7 @@ import { notFound } from '../../lib/errors.ts';
 import { registerAccountSection } from '../../modules/accounts/index.ts';
 import { listMerchantProducts, parseImages } from '../../modules/catalog/index.ts';
 import { isOpenAt } from '../../modules/common/hours.ts';
+import { isHttpUrl } from '../../modules/common/validation.ts';
 import { isFavourite, listFavourites, setFavourite } from '../../modules/favourites/index.ts';
 import { getPublicMerchant } from '../../modules/merchants/index.ts';
 import { getSessionUser, requireUser } from '../auth.ts';
@@ -70,7 +71,7 @@ export default async function merchantPageRoutes(app: FastifyInstance, ctx: AppC
         '@type': 'LocalBusiness',
         name: m.display_name,
         legalName: m.legal_name,
-        url: m.website ?? undefined,
+        url: isHttpUrl(m.website) ? m.website : undefined,
         telephone: m.phone ?? undefined,
         description: description || undefined,
         address: m.locations.map((l) => ({
@@ -105,7 +106,7 @@ export default async function merchantPageRoutes(app: FastifyInstance, ctx: AppC
               : null
           }
           ${
-            m.website
+            isHttpUrl(m.website)
               ? html`<p><a class="button" href=${m.website} rel="noopener external">${t(lang, 'merchant.website')}</a></p>`
               : null
           }

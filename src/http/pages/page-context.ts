@@ -10,7 +10,7 @@ export interface PageContext {
   altPath: string;
   /** Path of this page (hreflang and canonical links need absolute URLs: origin + path). */
   path: string;
-  /** Public origin, e.g. https://achat.example.ca (PUBLIC_URL, else the request's host). */
+  /** Public origin, e.g. https://achat.example.ca (PUBLIC_URL; http://localhost:PORT outside production; never the Host header). */
   origin: string;
   region: Region;
   title: string;
@@ -47,6 +47,8 @@ const SEGMENTS: Record<string, { fr: string; en: string }> = {
   map: { fr: 'carte', en: 'map' },
   merchant: { fr: 'marchand', en: 'merchant' },
   admin: { fr: 'admin', en: 'admin' },
+  terms: { fr: 'conditions', en: 'terms' },
+  privacy: { fr: 'confidentialite', en: 'privacy' },
 };
 
 /** `/fr/recherche` for ('fr', 'search'). */

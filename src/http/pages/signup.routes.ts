@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { publicBaseUrl } from '../../config.ts';
 import type { Lang } from '../../i18n/index.ts';
 import { t } from '../../i18n/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
@@ -25,9 +26,12 @@ const signupBody = z.object({
   _csrf: z.string().optional(),
 });
 
-/** Base URL for links in emails: PUBLIC_URL, else the address the request came in on. */
-export function baseUrl(req: FastifyRequest, ctx: AppContext): string {
-  return ctx.config.PUBLIC_URL?.replace(/\/$/, '') ?? `${req.protocol}://${req.host}`;
+/**
+ * Base URL for links in emails: the configured public URL, never the request's Host header (a
+ * client chooses it: a reset link to its own host would leak the token). `req` kept for callers.
+ */
+export function baseUrl(_req: FastifyRequest, ctx: AppContext): string {
+  return publicBaseUrl(ctx.config);
 }
 
 export default async function signupRoutes(app: FastifyInstance, ctx: AppContext) {

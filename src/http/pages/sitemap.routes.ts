@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { publicBaseUrl } from '../../config.ts';
 import type { DB } from '../../db/schema.ts';
 import type { AppContext } from '../context.ts';
 
@@ -124,9 +125,9 @@ export async function buildSitemap(
   return renderUrlset(base, await entries(db, (page - 1) * perFile, perFile, c));
 }
 
-function baseUrl(ctx: AppContext, req: FastifyRequest): string {
-  if (ctx.config.PUBLIC_URL) return ctx.config.PUBLIC_URL.replace(/\/+$/, '');
-  return `${req.protocol}://${req.host}`;
+/** The configured public URL, never the request's Host header (the sitemap is cached by crawlers). */
+function baseUrl(ctx: AppContext, _req: FastifyRequest): string {
+  return publicBaseUrl(ctx.config);
 }
 
 export default async function sitemapRoutes(app: FastifyInstance, ctx: AppContext) {

@@ -4,7 +4,13 @@ import type { DB, Role } from '../../db/schema.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { hashPassword, passwordProblem } from './passwords.ts';
 
-export { hashPassword, MIN_PASSWORD_LENGTH, passwordProblem, verifyPassword } from './passwords.ts';
+export {
+  hashPassword,
+  MIN_PASSWORD_LENGTH,
+  passwordHashing,
+  passwordProblem,
+  verifyPassword,
+} from './passwords.ts';
 
 const emailSchema = z.string().trim().toLowerCase().email();
 
@@ -74,6 +80,23 @@ export {
   renderAccountSections,
 } from './account-sections.ts';
 export { confirmPath, readConfirmationToken, sendConfirmationEmail } from './confirmation.ts';
+export {
+  acceptInvitation,
+  INVITATION_TTL_MS,
+  type Invitation,
+  type InvitationState,
+  type InvitedRole,
+  invitationPath,
+  inviteAccount,
+  listOperators,
+  OPERATOR_ROLES,
+  type OperatorAccount,
+  type OperatorRole,
+  type PendingInvitation,
+  readInvitation,
+  revokeOperator,
+  withdrawInvitation,
+} from './invitations.ts';
 export {
   changePassword,
   confirmPassword,

@@ -3,7 +3,7 @@ import type { DB } from '../../db/schema.ts';
 import { t } from '../../i18n/index.ts';
 import { AppError, type FieldIssue, ValidationError } from '../../lib/errors.ts';
 import type { Mailer } from '../mail/index.ts';
-import { accountLocked, deleteUserSessions, recordLoginFailure } from '../sessions/index.ts';
+import { deleteUserSessions, releaseLoginAttempt, reserveLoginAttempt } from '../sessions/index.ts';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
 import './password-resets.tables.ts';
 
@@ -99,13 +99,15 @@ export async function confirmPassword(
   password: string,
   ip?: string | null,
 ): Promise<boolean> {
-  if (await accountLocked(db, user.email)) throw new AppError('rate_limited', 'auth.locked');
+  // Reserved before the check, like a login: parallel tries get no more checks than the lock allows.
+  const attempt = await reserveLoginAttempt(db, user.email, ip ?? null);
+  if (attempt === undefined) throw new AppError('rate_limited', 'auth.locked');
   const row = await db
     .selectFrom('users')
     .select('password_hash')
     .where('id', '=', user.id)
     .executeTakeFirst();
   const ok = !!row?.password_hash && (await verifyPassword(row.password_hash, password));
-  if (!ok) await recordLoginFailure(db, user.email, ip ?? null);
+  if (ok) await releaseLoginAttempt(db, attempt);
   return ok;
 }

@@ -163,5 +163,10 @@ export function passwordProblem(pw: string, context: string[] = []): string | un
   return undefined;
 }
 
-export const hashPassword = (pw: string) => hash(pw, OPTIONS);
+/** How many hashes were computed (metrics; tests check that paths doing the same work hash alike). */
+export const passwordHashing = { count: 0 };
+export const hashPassword = (pw: string) => {
+  passwordHashing.count++;
+  return hash(pw, OPTIONS);
+};
 export const verifyPassword = (stored: string, pw: string) => verify(stored, pw).catch(() => false);

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { DB, Role } from '../../db/schema.ts';
 import { ValidationError } from '../../lib/errors.ts';
+import { humanTextProblem } from '../common/validation.ts';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
 
 export const emailSchema = z.string().trim().toLowerCase().email().max(254);
@@ -27,14 +28,17 @@ export async function createUser(db: Kysely<DB>, input: NewUser): Promise<{ id: 
   if (pw) issues.push({ field: 'password', message: pw });
   const name = (input.name ?? '').trim();
   if (name.length > 120) issues.push({ field: 'name', message: 'field.too_long', params: { maximum: 120 } });
+  const nameProblem = humanTextProblem(name);
+  if (nameProblem) issues.push({ field: 'name', message: nameProblem });
   if (issues.length || !email.success) throw new ValidationError(issues);
   const existing = await db
     .selectFrom('users')
     .select('id')
     .where('email', '=', email.data)
     .executeTakeFirst();
-  if (existing) throw new ValidationError([{ field: 'email', message: 'account.email_taken' }]);
+  // Hashed either way: a taken address must cost the same time as a new one (no enumeration by timing).
   const passwordHash = await hashPassword(input.password);
+  if (existing) throw new ValidationError([{ field: 'email', message: 'account.email_taken' }]);
   const roles = input.roles ?? [{ role: 'customer' as Role }];
   return db.transaction().execute(async (trx) => {
     const u = await trx
@@ -104,6 +108,8 @@ export async function updateProfile(
   userId: number,
   input: { name: string; locale: 'fr' | 'en' },
 ): Promise<void> {
+  const problem = humanTextProblem(input.name.trim());
+  if (problem) throw new ValidationError([{ field: 'name', message: problem }]);
   await db
     .updateTable('users')
     .set({

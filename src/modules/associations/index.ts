@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../../db/schema.ts';
-import { notFound, ValidationError } from '../../lib/errors.ts';
+import { AppError, notFound, ValidationError } from '../../lib/errors.ts';
 import { zodIssues } from '../common/validation.ts';
 
 /** Local merchant associations (APICA in Aylmer, ...) with their member counts. */
@@ -117,49 +117,180 @@ export async function listMembers(db: Kysely<DB>, associationId: number) {
     .execute();
 }
 
+/** Who asks for a membership change: region admins may do more than an association's own admin. */
+export interface MembershipActor {
+  regionAdmin: boolean;
+}
+
 /**
- * Changes a member's status in ONE association (approve = 'active', suspend = 'suspended').
- * Scoped by the association id: another association's membership is never touched (404).
+ * Changes a member's status in ONE association (re-activate = 'active', suspend = 'suspended').
+ * Scoped by the association id: another association's membership is never touched (404). An
+ * association admin only toggles memberships the merchant has accepted (active or suspended): an
+ * invitation becomes active only when the merchant's owner accepts it (`respondToInvitation`), so
+ * an association cannot pull another association's merchant into its scope (403). Region admins
+ * may set any status.
  */
 export async function setMemberStatus(
   db: Kysely<DB>,
   associationId: number,
   merchantId: number,
   status: MemberStatus,
+  actor: MembershipActor = { regionAdmin: false },
 ) {
-  if (!MEMBER_STATUSES.includes(status))
+  const allowed: MemberStatus[] = actor.regionAdmin ? MEMBER_STATUSES : ['active', 'suspended'];
+  if (!allowed.includes(status))
     throw new ValidationError([
-      { field: 'status', message: 'field.invalid_enum', params: { options: MEMBER_STATUSES.join(', ') } },
+      { field: 'status', message: 'field.invalid_enum', params: { options: allowed.join(', ') } },
     ]);
-  const r = await db
+  let q = db
     .updateTable('association_members')
     .set({ status })
     .where('association_id', '=', associationId)
-    .where('merchant_id', '=', merchantId)
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) throw notFound('member');
+    .where('merchant_id', '=', merchantId);
+  // One conditional UPDATE: an invitation accepted or declined meanwhile is never overwritten.
+  if (!actor.regionAdmin) q = q.where('status', 'in', ['active', 'suspended']);
+  const r = await q.executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 1) return;
+  const row = await memberRow(db, associationId, merchantId);
+  if (row) throw new AppError('forbidden', 'membership.awaiting_merchant');
+  throw notFound('member');
 }
 
-/** Invites a merchant of the region (by slug) to join; it appears once approved ('active'). */
-export async function inviteMember(db: Kysely<DB>, associationId: number, merchantSlug: string) {
-  const m = await db
-    .selectFrom('merchants')
-    .select('id')
-    .where('slug', '=', merchantSlug.trim())
-    .executeTakeFirst();
-  if (!m) throw new ValidationError([{ field: 'merchant', message: 'association.unknown_merchant' }]);
-  const existing = await db
+async function memberRow(db: Kysely<DB>, associationId: number, merchantId: number) {
+  return db
     .selectFrom('association_members')
     .select('status')
     .where('association_id', '=', associationId)
-    .where('merchant_id', '=', m.id)
+    .where('merchant_id', '=', merchantId)
     .executeTakeFirst();
-  if (existing) throw new ValidationError([{ field: 'merchant', message: 'association.already_member' }]);
-  await db
-    .insertInto('association_members')
-    .values({ association_id: associationId, merchant_id: m.id, status: 'invited' })
+}
+
+/**
+ * Removes a merchant from ONE association (an invitation is withdrawn the same way), with its
+ * featuring in that association's campaigns. The merchant itself (region-wide status, other
+ * associations, gift-card acceptance) is untouched. Unknown membership: 404.
+ */
+export async function removeMember(db: Kysely<DB>, associationId: number, merchantId: number) {
+  await db.transaction().execute(async (trx) => {
+    const r = await trx
+      .deleteFrom('association_members')
+      .where('association_id', '=', associationId)
+      .where('merchant_id', '=', merchantId)
+      .executeTakeFirst();
+    if (Number(r.numDeletedRows) !== 1) throw notFound('member');
+    await trx
+      .deleteFrom('campaign_merchants')
+      .where('merchant_id', '=', merchantId)
+      .where('campaign_id', 'in', (eb) =>
+        eb.selectFrom('campaigns').select('id').where('association_id', '=', associationId),
+      )
+      .execute();
+  });
+}
+
+/** True when the merchant is an ACTIVE member of the association (the only status that gives scope). */
+export async function isActiveMember(db: Kysely<DB>, associationId: number, merchantId: number) {
+  return (await memberRow(db, associationId, merchantId))?.status === 'active';
+}
+
+/** Ids of the active members of these associations (an association admin's scope). */
+export async function activeMemberIds(db: Kysely<DB>, associationIds: number[]): Promise<number[]> {
+  if (!associationIds.length) return [];
+  const rows = await db
+    .selectFrom('association_members')
+    .select('merchant_id')
+    .distinct()
+    .where('association_id', 'in', associationIds)
+    .where('status', '=', 'active')
     .execute();
-  return m.id;
+  return rows.map((r) => r.merchant_id);
+}
+
+/**
+ * Invites a merchant of the region (by slug) to join. The membership stays 'invited' (no scope,
+ * not shown) until the merchant's owner accepts it in the back-office. Returns the merchant and
+ * its owners to notify.
+ */
+export async function inviteMember(db: Kysely<DB>, associationId: number, merchantSlug: string) {
+  const m = await db
+    .selectFrom('merchants')
+    .select(['id', 'display_name'])
+    .where('slug', '=', merchantSlug.trim())
+    .executeTakeFirst();
+  if (!m) throw new ValidationError([{ field: 'merchant', message: 'association.unknown_merchant' }]);
+  if (await memberRow(db, associationId, m.id))
+    throw new ValidationError([{ field: 'merchant', message: 'association.already_member' }]);
+  try {
+    await db
+      .insertInto('association_members')
+      .values({ association_id: associationId, merchant_id: m.id, status: 'invited' })
+      .execute();
+  } catch (err) {
+    // Two invitations at once: the primary key decides.
+    if (/unique|primary|23505/i.test(String((err as { code?: string }).code ?? (err as Error).message)))
+      throw new ValidationError([{ field: 'merchant', message: 'association.already_member' }]);
+    throw err;
+  }
+  const owners = await db
+    .selectFrom('user_roles as r')
+    .innerJoin('users as u', 'u.id', 'r.user_id')
+    .select(['u.email', 'u.locale'])
+    .where('r.role', '=', 'merchant_owner')
+    .where('r.merchant_id', '=', m.id)
+    .execute();
+  return { id: m.id, display_name: m.display_name, owners };
+}
+
+/** A merchant's memberships (every status), with the association's names, for its back-office. */
+export async function merchantMemberships(db: Kysely<DB>, merchantId: number) {
+  return db
+    .selectFrom('association_members as am')
+    .innerJoin('associations as a', 'a.id', 'am.association_id')
+    .select(['a.id', 'a.slug', 'a.name', 'am.status', 'am.joined_at'])
+    .where('am.merchant_id', '=', merchantId)
+    .orderBy('a.name')
+    .execute();
+}
+
+/** How many invitations wait for the merchant's answer (the back-office shows a notice). */
+export async function pendingInvitationCount(db: Kysely<DB>, merchantId: number): Promise<number> {
+  const r = await db
+    .selectFrom('association_members')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('merchant_id', '=', merchantId)
+    .where('status', '=', 'invited')
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/**
+ * The merchant's owner answers an invitation: accepted, the membership becomes active; declined,
+ * it is deleted (the association may invite again later). Only an 'invited' membership of THIS
+ * merchant is touched, in one conditional statement; anything else is 404.
+ */
+export async function respondToInvitation(
+  db: Kysely<DB>,
+  merchantId: number,
+  associationId: number,
+  accept: boolean,
+) {
+  const r = accept
+    ? await db
+        .updateTable('association_members')
+        .set({ status: 'active', joined_at: new Date().toISOString() })
+        .where('association_id', '=', associationId)
+        .where('merchant_id', '=', merchantId)
+        .where('status', '=', 'invited')
+        .executeTakeFirst()
+        .then((x) => Number(x.numUpdatedRows))
+    : await db
+        .deleteFrom('association_members')
+        .where('association_id', '=', associationId)
+        .where('merchant_id', '=', merchantId)
+        .where('status', '=', 'invited')
+        .executeTakeFirst()
+        .then((x) => Number(x.numDeletedRows));
+  if (r !== 1) throw notFound('invitation');
 }
 
 const colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'association.colour_invalid');
@@ -201,17 +332,40 @@ export async function updateShowcase(db: Kysely<DB>, associationId: number, raw:
 }
 
 const slugRe = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-/** Region admins create associations. */
+/** A coordinate typed in a form: a number (decimal point or comma) within [min, max]. */
+const coordinate = (min: number, max: number, key: string) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : Number(v.trim().replace(',', '.'))) : v),
+    z
+      .number({ error: (i) => (i.input === undefined ? 'field.required' : key) })
+      .refine((n) => Number.isFinite(n) && n >= min && n <= max, key),
+  );
+export const associationInput = showcaseInput.extend({
+  slug: z.string().trim().regex(slugRe, 'field.invalid').max(60),
+  // The towns it covers: one per line or separated by commas.
+  towns: z.preprocess(
+    (v) =>
+      (Array.isArray(v) ? v : String(v ?? '').split(/[\n,;]+/)).map((t) => String(t).trim()).filter(Boolean),
+    z
+      .array(z.string().min(2, 'membership.town_invalid').max(80, 'membership.town_invalid'))
+      .min(1, 'membership.towns_required')
+      .max(50, 'membership.towns_too_many')
+      .transform((a) => [...new Set(a)]),
+  ),
+  center_lat: coordinate(-90, 90, 'membership.lat_range'),
+  center_lng: coordinate(-180, 180, 'membership.lng_range'),
+});
+
+/** Region admins create associations: identity, the towns covered and the map centre. */
 export async function createAssociation(db: Kysely<DB>, raw: unknown) {
-  const parsed = showcaseInput
-    .extend({ slug: z.string().trim().regex(slugRe, 'field.invalid').max(60) })
-    .safeParse(raw);
+  const parsed = associationInput.safeParse(raw);
   if (!parsed.success) throw new ValidationError(zodIssues(parsed.error));
-  if (await getAssociationBySlug(db, parsed.data.slug))
+  const { towns, ...rest } = parsed.data;
+  if (await getAssociationBySlug(db, rest.slug))
     throw new ValidationError([{ field: 'slug', message: 'association.slug_taken' }]);
   return db
     .insertInto('associations')
-    .values(parsed.data)
+    .values({ ...rest, municipalities_json: JSON.stringify(towns) })
     .returning(['id', 'slug'])
     .executeTakeFirstOrThrow();
 }

@@ -60,17 +60,27 @@ export async function processProductImage(
         params: { minimum: MIN_IMAGE_SIDE, maximum: MAX_IMAGE_SIDE },
       },
     ]);
+  const renditions: { width: number; out: { data: Buffer; info: { width: number; height: number } } }[] = [];
+  try {
+    // The header alone passed: decoding the pixels is what finds corrupt data (a 400, not a 500).
+    for (const width of IMAGE_WIDTHS)
+      renditions.push({
+        width,
+        out: await sharp(buf, { limitInputPixels: MAX_IMAGE_SIDE * MAX_IMAGE_SIDE })
+          .rotate()
+          .resize({ width, withoutEnlargement: true })
+          .webp({ quality: 80 })
+          .toBuffer({ resolveWithObject: true }),
+      });
+  } catch {
+    throw new ValidationError([{ field, message: 'backoffice.image_unreadable' }]);
+  }
   const id = createHash('sha256').update(buf).digest('hex').slice(0, 24);
   const dir = join(opts.dataDir, 'media', 'p', String(opts.merchantId));
   mkdirSync(dir, { recursive: true });
   const sizes: Record<string, string> = {};
   let big = { width: 0, height: 0 };
-  for (const width of IMAGE_WIDTHS) {
-    const out = await sharp(buf, { limitInputPixels: MAX_IMAGE_SIDE * MAX_IMAGE_SIDE })
-      .rotate()
-      .resize({ width, withoutEnlargement: true })
-      .webp({ quality: 80 })
-      .toBuffer({ resolveWithObject: true });
+  for (const { width, out } of renditions) {
     const name = `${id}-${width}.webp`;
     writeFileSync(join(dir, name), out.data);
     sizes[String(width)] = `/media/p/${opts.merchantId}/${name}`;

@@ -8,7 +8,7 @@ import type { DB, QuebecLabel, TaxClass } from '../../db/schema.ts';
 import { AppError, notFound, ValidationError } from '../../lib/errors.ts';
 import { parseImages, QUEBEC_LABELS, TAX_CLASSES } from '../catalog/index.ts';
 import { type OpeningHours, parseHours, WEEK_DAYS } from '../common/hours.ts';
-import { zodIssues } from '../common/validation.ts';
+import { httpUrl, humanText, zodIssues } from '../common/validation.ts';
 import { LOW_STOCK_THRESHOLD } from '../inventory/index.ts';
 import { gstNumberSchema, latSchema, lngSchema, qstNumberSchema } from '../merchants/index.ts';
 
@@ -104,13 +104,13 @@ export async function dashboard(db: Kysely<DB>, merchantId: number, timeZone: st
 /* ---------------------------------------------------------------- profile */
 
 export const profileInput = z.object({
-  display_name: z.string().trim().min(2).max(120),
-  legal_name: z.string().trim().min(2).max(200),
+  display_name: humanText({ min: 2, max: 120 }),
+  legal_name: humanText({ min: 2, max: 200 }),
   description_fr: text(4000),
   description_en: text(4000),
   email: optionalOf(z.string().trim().email().max(254)),
   phone: optionalOf(z.string().trim().max(40)),
-  website: optionalOf(z.string().trim().url().max(300)),
+  website: optionalOf(httpUrl({ max: 300 })),
   gst_number: optionalOf(gstNumberSchema),
   qst_number: optionalOf(qstNumberSchema),
 });
@@ -364,8 +364,8 @@ export const productInput = z.object({
     .min(1)
     .max(100)
     .regex(/^[\w.\-/]+$/, 'backoffice.sku_invalid'),
-  title_fr: z.string().trim().min(1, 'field.required').max(200),
-  title_en: text(200),
+  title_fr: humanText({ max: 200, tooShort: 'field.required' }),
+  title_en: z.preprocess((v) => v ?? '', humanText({ min: 0, max: 200 })),
   description_fr: text(5000),
   description_en: text(5000),
   category_id: optionalOf(z.coerce.number().int().positive()),

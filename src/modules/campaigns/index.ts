@@ -468,6 +468,17 @@ async function eligibleMerchants(
   promo: { merchant_id: number | null; campaign_id: number; association_id: number | null },
   merchantIds: number[],
 ): Promise<Set<number>> {
+  // Existing merchants of the cart; for a local campaign only the association's ACTIVE members,
+  // checked now: a merchant suspended, removed or only invited since the code was made is not covered.
+  let q = db
+    .selectFrom('merchants as m')
+    .select('m.id')
+    .where('m.id', 'in', merchantIds.length ? merchantIds : [-1]);
+  if (promo.association_id !== null) {
+    const aid = promo.association_id;
+    q = q.where((eb) => memberOf(eb, aid));
+  }
+  merchantIds = (await q.execute()).map((r) => r.id);
   if (promo.merchant_id !== null) return new Set(merchantIds.filter((id) => id === promo.merchant_id));
   const featured = await db
     .selectFrom('campaign_merchants')
@@ -478,9 +489,8 @@ async function eligibleMerchants(
     const f = new Set(featured.map((r) => r.merchant_id));
     return new Set(merchantIds.filter((id) => f.has(id)));
   }
-  let q = db.selectFrom('merchants as m').select('m.id').where('m.id', 'in', merchantIds);
-  if (promo.association_id !== null) q = q.where((eb) => memberOf(eb, promo.association_id as number));
-  return new Set((await q.execute()).map((r) => r.id));
+  // No featured merchant: the whole region, or the association's active members (filtered above).
+  return new Set(merchantIds);
 }
 
 /**

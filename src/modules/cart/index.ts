@@ -10,10 +10,17 @@ import type { Lang } from '../../i18n/index.ts';
 import { AppError, notFound, ValidationError } from '../../lib/errors.ts';
 import { haversineKm } from '../common/geo.ts';
 import { type OpeningHours, parseHours } from '../common/hours.ts';
+import { formInteger, jsonInteger } from '../common/validation.ts';
 import '../orders/orders.tables.ts';
 import { computeTotals, type OrderTotals, sumTotals } from '../taxes/index.ts';
 
 export const MAX_LINE_QUANTITY = 999;
+/** A line quantity in JSON: an integer number only (`true`, `[1]`, `"0x10"` are refused, not coerced). */
+export const quantityJson = jsonInteger
+  .min(1, 'cart.quantity_range')
+  .max(MAX_LINE_QUANTITY, 'cart.quantity_range');
+/** A line quantity from a form: decimal digits (or a JSON number from the page script); range checked by the cart. */
+export const quantityForm = formInteger;
 export const MAX_CART_LINES = 100;
 
 export const hashCartToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -185,6 +192,47 @@ export function outOfStock(lines: ShortLine[]) {
   return new AppError('out_of_stock', 'cart.out_of_stock', { details: { lines } });
 }
 
+/** A cart line whose merchant no longer takes orders (suspended, or no longer approved). */
+export interface UnavailableMerchantLine {
+  item_id: number;
+  product_id: number;
+  sku: string;
+  title: string;
+  merchant_id: number;
+  merchant_name: string;
+}
+
+/**
+ * The lines of a cart view whose merchant no longer takes orders (empty when every merchant does);
+ * `stopped` overrides the view's reading (a status re-read inside the checkout's transaction).
+ */
+export function unavailableMerchantLines(
+  view: Pick<CartView, 'groups'>,
+  stopped: (g: CartGroup) => boolean = (g) => !g.merchant.available,
+): UnavailableMerchantLine[] {
+  return view.groups.filter(stopped).flatMap((g) =>
+    g.items.map((i) => ({
+      item_id: i.item_id,
+      product_id: i.product_id,
+      sku: i.sku,
+      title: i.title,
+      merchant_id: g.merchant.id,
+      merchant_name: g.merchant.name,
+    })),
+  );
+}
+
+/** 409 merchant_unavailable naming the lines (ids, titles) to remove before checking out. */
+export function merchantUnavailable(lines: UnavailableMerchantLine[]) {
+  return new AppError('merchant_unavailable', 'checkout_integrity.merchant_unavailable', {
+    params: {
+      merchants: [...new Set(lines.map((l) => l.merchant_name))].join(', '),
+      items: lines.map((l) => l.title).join(', '),
+    },
+    details: { lines },
+  });
+}
+
 export interface PickupOption {
   method: 'pickup';
   location_id: number;
@@ -220,6 +268,8 @@ export interface CartGroup extends OrderTotals {
     legal_name: string;
     gst_number: string | null;
     qst_number: string | null;
+    /** False when the merchant is suspended or no longer approved: its lines cannot be ordered. */
+    available: boolean;
   };
   items: CartLine[];
   fulfilment_options: (PickupOption | DeliveryOption)[];
@@ -261,6 +311,7 @@ export async function getCartView(db: Kysely<DB>, cartId: number, lang: Lang): P
       'm.legal_name',
       'm.gst_number',
       'm.qst_number',
+      'm.status as merchant_status',
       'i.on_hand',
       'i.reserved',
     ])
@@ -290,6 +341,7 @@ export async function getCartView(db: Kysely<DB>, cartId: number, lang: Lang): P
           legal_name: r.legal_name,
           gst_number: r.gst_number,
           qst_number: r.qst_number,
+          available: r.merchant_status === 'approved',
         },
         items: [],
         fulfilment_options: [
@@ -329,7 +381,11 @@ export async function getCartView(db: Kysely<DB>, cartId: number, lang: Lang): P
       quantity: r.quantity,
       unit_price_cents: r.price_cents,
       tax_class: r.tax_class,
-      available: r.product_status === 'active' ? Math.max(0, (r.on_hand ?? 0) - (r.reserved ?? 0)) : 0,
+      // A suspended merchant's lines count as unavailable everywhere the cart is shown.
+      available:
+        r.product_status === 'active' && r.merchant_status === 'approved'
+          ? Math.max(0, (r.on_hand ?? 0) - (r.reserved ?? 0))
+          : 0,
     });
   }
   for (const g of groups.values()) Object.assign(g, computeTotals(g.items));

@@ -10,8 +10,23 @@ import { type Kysely, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { EventBus } from '../events/index.ts';
 import { enqueueEvents } from '../webhooks/index.ts';
+import { defaultLocationOf } from './locations.ts';
 
-export { type IdempotentResult, withIdempotency } from './idempotency.ts';
+export {
+  checkBodyDepth,
+  checkIdempotencyKey,
+  IDEMPOTENCY_KEY_MAX,
+  type IdempotentResult,
+  idempotencyKeyHeader,
+  MAX_BODY_DEPTH,
+  withIdempotency,
+} from './idempotency.ts';
+export {
+  defaultLocationOf,
+  LOCATION_CODE_PATTERN,
+  locationCodeIssues,
+  setLocationCodeAndDefault,
+} from './locations.ts';
 
 /** `inventory.low` fires when availability drops from above this to at most this many units. */
 export const LOW_STOCK_THRESHOLD = 3;
@@ -79,27 +94,34 @@ const rowError = (
   params?: Record<string, string | number>,
 ): RowError => ({ row, code, key: `merchant_api.${code}`, ...extra, ...(params ? { params } : {}) });
 
-/** Locations of a merchant by code. */
+/** Locations of a merchant by code (`is_default`: see `defaultLocationOf`). */
 export async function merchantLocations(db: Kysely<DB>, merchantId: number) {
   const rows = await db
     .selectFrom('locations')
-    .select(['id', 'code', 'name'])
+    .select(['id', 'code', 'name', 'is_default'])
     .where('merchant_id', '=', merchantId)
     .orderBy('id')
     .execute();
   return new Map(rows.map((r) => [r.code, r]));
 }
 
-/** Existing stock levels for the given product ids (key `${product_id}:${location_id}`). */
-export async function levelsOf(db: Kysely<DB>, productIds: number[]) {
+/**
+ * Existing stock levels for the given product ids (key `${product_id}:${location_id}`). With
+ * `forUpdate` (PostgreSQL, inside a transaction) the rows are locked in (product_id, location_id)
+ * order, the order checkouts reserve in: a reservation committed meanwhile is seen, never overwritten.
+ */
+export async function levelsOf(db: Kysely<DB>, productIds: number[], opts: { forUpdate?: boolean } = {}) {
   const map = new Map<string, { on_hand: number; reserved: number }>();
   if (isPostgres(db)) {
     for (const ids of chunks(productIds, 50_000)) {
-      const rows = await db
+      const q = db
         .selectFrom('inventory_levels')
         .select(['product_id', 'location_id', 'on_hand', 'reserved'])
-        .where(sql<boolean>`product_id in (select unnest(${ids}::int[]))`)
-        .execute();
+        .where(sql<boolean>`product_id in (select unnest(${ids}::int[]))`);
+      const rows = await (opts.forUpdate
+        ? q.orderBy('product_id').orderBy('location_id').forUpdate()
+        : q
+      ).execute();
       for (const r of rows)
         map.set(`${r.product_id}:${r.location_id}`, { on_hand: r.on_hand, reserved: r.reserved });
     }
@@ -182,7 +204,8 @@ export async function syncInventory(
   const errors: RowError[] = [];
   const rows: { row: number; sku: string; location_code: string; on_hand: number }[] = [];
   const locations = await merchantLocations(db, merchantId);
-  const single = locations.size === 1 ? [...locations.keys()][0] : undefined;
+  // Rows without location_code go to the default store (adding a store never breaks a POS).
+  const single = defaultLocationOf(locations.values())?.code;
   const seen = new Set<string>();
   input.forEach((raw, i) => {
     const row = i + 1;
@@ -239,10 +262,12 @@ export async function syncInventory(
   }
   if (errors.length) throw new RowErrors(errors.sort((a, b) => a.row - b.row));
 
-  return db
-    .transaction()
-    .execute(async (trx) => {
-      const levels = await levelsOf(trx, [...products.values()]);
+  const apply = () =>
+    db.transaction().execute(async (trx) => {
+      // Locked read: a checkout reserving these rows meanwhile is waited for and its units counted.
+      const ids = [...new Set(products.values())].sort((a, b) => a - b);
+      const levels = await levelsOf(trx, ids, { forUpdate: true });
+      const errors: RowError[] = [];
       const results: SyncRowResult[] = [];
       const writes: { product_id: number; location_id: number; on_hand: number }[] = [];
       const changes: AvailabilityChange[] = [];
@@ -291,12 +316,32 @@ export async function syncInventory(
       if (errors.length) throw new RowErrors(errors);
       await writeLevels(trx, writes);
       return { results, changes };
-    })
-    .then(async ({ results, changes }) => {
-      await announceAvailability(db, events, changes);
-      const updated = results.filter((r) => r.status === 'updated').length;
-      return { updated, unchanged: results.length - updated, results };
     });
+  let applied: Awaited<ReturnType<typeof apply>> | undefined;
+  for (let attempt = 1; !applied; attempt++) {
+    try {
+      applied = await apply();
+    } catch (err) {
+      // Last guard (the database's CHECK on_hand >= reserved): re-read, the rows then report
+      // on_hand_below_reserved instead of a server error.
+      if (attempt >= 3 || !isBelowReservedViolation(err)) throw err;
+    }
+  }
+  const { results, changes } = applied;
+  await announceAvailability(db, events, changes);
+  const updated = results.filter((r) => r.status === 'updated').length;
+  return { updated, unchanged: results.length - updated, results };
+}
+
+/** The CHECK constraint `on_hand - reserved >= 0` refused a write (PostgreSQL 23514, or SQLite). */
+export function isBelowReservedViolation(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.constraint === 'inventory_available_not_negative') return true;
+  return (
+    (e.code === '23514' || /CHECK constraint failed/i.test(String(e.message))) &&
+    /inventory_available_not_negative/.test(String(e.message))
+  );
 }
 
 /**

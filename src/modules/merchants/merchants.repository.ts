@@ -25,13 +25,17 @@ export function locationsOf(db: Q, merchantId: number) {
 }
 
 export function associationsOf(db: Q, merchantId: number) {
-  return db
-    .selectFrom('association_members as am')
-    .innerJoin('associations as a', 'a.id', 'am.association_id')
-    .select(['a.id', 'a.slug', 'a.name', 'a.short_name', 'a.primary_color', 'a.accent_color'])
-    .where('am.merchant_id', '=', merchantId)
-    .orderBy('a.name')
-    .execute();
+  return (
+    db
+      .selectFrom('association_members as am')
+      .innerJoin('associations as a', 'a.id', 'am.association_id')
+      .select(['a.id', 'a.slug', 'a.name', 'a.short_name', 'a.primary_color', 'a.accent_color'])
+      .where('am.merchant_id', '=', merchantId)
+      // An invitation the merchant has not accepted is not a membership yet.
+      .where('am.status', '=', 'active')
+      .orderBy('a.name')
+      .execute()
+  );
 }
 
 export function categoriesOf(db: Q, merchantId: number) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { httpUrl, humanText } from '../common/validation.ts';
 
 /** NEQ: 10 digits, the first two give the legal form (11, 22, 33, 88 per the Registraire des entreprises). */
 export const neqSchema = z
@@ -29,14 +30,14 @@ export const hoursSchema = z.partialRecord(
 );
 
 export const createMerchantInput = z.object({
-  name: z.string().trim().min(2).max(120),
-  legalName: z.string().trim().min(2).max(200).optional(),
+  name: humanText({ min: 2, max: 120 }),
+  legalName: humanText({ min: 2, max: 200 }).optional(),
   neq: neqSchema.optional(),
   gstNumber: gstNumberSchema.optional(),
   qstNumber: qstNumberSchema.optional(),
   email: z.string().trim().email().optional(),
   phone: z.string().trim().max(40).optional(),
-  website: z.string().trim().url().optional(),
+  website: httpUrl({ max: 300 }).optional(),
   descriptionFr: z.string().max(4000).optional(),
   descriptionEn: z.string().max(4000).optional(),
   status: z.enum(['pending', 'approved', 'suspended']).default('approved'),

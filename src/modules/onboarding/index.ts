@@ -4,7 +4,7 @@ import type { DB, MerchantStatus } from '../../db/schema.ts';
 import { AppError, type FieldIssue, notFound, ValidationError } from '../../lib/errors.ts';
 import { emailSchema, hashPassword, passwordProblem } from '../accounts/index.ts';
 import { slugify } from '../common/slug.ts';
-import { zodIssues } from '../common/validation.ts';
+import { httpUrl, humanText, zodIssues } from '../common/validation.ts';
 import { gstNumberSchema, latSchema, lngSchema, neqSchema, qstNumberSchema } from '../merchants/index.ts';
 
 const optionalText = (max: number) =>
@@ -19,13 +19,13 @@ const optional = <T extends z.ZodType>(s: T) =>
 
 /** Form of a merchant signing up (the owner account and the business in one step). */
 export const merchantSignupInput = z.object({
-  businessName: z.string().trim().min(2).max(120),
+  businessName: humanText({ min: 2, max: 120 }),
   legalName: optionalText(200),
   neq: neqSchema,
   gstNumber: optional(gstNumberSchema),
   qstNumber: optional(qstNumberSchema),
   phone: optionalText(40),
-  website: optional(z.string().trim().url().max(300)),
+  website: optional(httpUrl({ max: 300 })),
   address: z.string().trim().min(3).max(300),
   postalCode: optional(
     z
@@ -40,7 +40,7 @@ export const merchantSignupInput = z.object({
   lng: optional(lngSchema),
   categories: z.array(z.coerce.number().int().positive()).max(10).default([]),
   associations: z.array(z.coerce.number().int().positive()).min(1, 'onboarding.association_required').max(5),
-  ownerName: z.string().trim().min(1).max(120),
+  ownerName: humanText({ max: 120 }),
   email: emailSchema,
   password: z.string().max(200),
   locale: z.enum(['fr', 'en']).default('fr'),
@@ -205,7 +205,8 @@ export async function listMerchantsForAdmin(
       eb
         .selectFrom('association_members')
         .select('merchant_id')
-        .where('association_id', 'in', scope.associationIds),
+        .where('association_id', 'in', scope.associationIds)
+        .where('status', '=', 'active'),
     );
   const rows = await q.execute();
   if (!rows.length) return [];
@@ -215,6 +216,7 @@ export async function listMerchantsForAdmin(
     .innerJoin('associations', 'associations.id', 'association_members.association_id')
     .select(['association_members.merchant_id', 'associations.short_name'])
     .where('association_members.merchant_id', 'in', ids)
+    .where('association_members.status', '=', 'active')
     .execute();
   const locs = await db
     .selectFrom('locations')
@@ -244,6 +246,7 @@ export async function merchantInScope(
     .select('merchant_id')
     .where('merchant_id', '=', merchantId)
     .where('association_id', 'in', scope.associationIds)
+    .where('status', '=', 'active')
     .executeTakeFirst();
   return !!hit;
 }

@@ -1,6 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { isHttpUrl } from '../common/validation.ts';
 
 /**
  * The public merchant directory as open data (docs/OPEN-DATA.md): approved merchants only, public
@@ -91,7 +92,8 @@ export async function merchantDirectory(
     lng: r.lng,
     categories: cats.filter((c) => c.merchant_id === r.id).map((c) => c.slug),
     associations: assocs.filter((a) => a.merchant_id === r.id).map((a) => a.slug),
-    website: r.website,
+    // Rows saved before http(s) was enforced may hold `javascript:` or `data:` links: never published.
+    website: isHttpUrl(r.website) ? r.website : null,
     url: `${base}/fr/m/${r.slug}`,
   }));
 }

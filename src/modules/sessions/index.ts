@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DB, Role } from '../../db/schema.ts';
 import './sessions.tables.ts';
 
@@ -132,6 +132,51 @@ export async function recordLoginFailure(db: Kysely<DB>, email: string, ip: stri
   // Old rows are useless: keep the table small.
   const cutoff = new Date(Date.now() - 24 * 60 * 60 * 1000).toISOString();
   await db.deleteFrom('login_failures').where('created_at', '<', cutoff).execute();
+}
+
+/**
+ * Takes one of the account's password checks for this window before the password is verified: a
+ * `login_failures` row is written first (it stays as the failure record when the password is wrong;
+ * `releaseLoginAttempt` removes it when it was right). Counting and writing happen under one lock per
+ * address (a transaction advisory lock on PostgreSQL; SQLite runs one write transaction at a time), so
+ * parallel attempts cannot all read "4 failures" and all go on: at most MAX_FAILURES_PER_ACCOUNT
+ * passwords are ever checked per window. Returns the reservation id, or undefined when locked.
+ */
+export async function reserveLoginAttempt(
+  db: Kysely<DB>,
+  email: string,
+  ip: string | null,
+  now = new Date(),
+): Promise<number | undefined> {
+  const since = new Date(now.getTime() - FAILURE_WINDOW_MS).toISOString();
+  const id = await db.transaction().execute(async (trx) => {
+    if (!trx.getExecutor().adapter.constructor.name.startsWith('Sqlite'))
+      await sql`select pg_advisory_xact_lock(hashtext(${`login:${email}`}))`.execute(trx);
+    const r = await trx
+      .selectFrom('login_failures')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('email', '=', email)
+      .where('created_at', '>', since)
+      .executeTakeFirstOrThrow();
+    if (Number(r.n) >= MAX_FAILURES_PER_ACCOUNT) return undefined;
+    const row = await trx
+      .insertInto('login_failures')
+      .values({ email, ip, created_at: now.toISOString() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  });
+  if (id !== undefined) {
+    // Old rows are useless: keep the table small.
+    const cutoff = new Date(now.getTime() - 24 * 60 * 60 * 1000).toISOString();
+    await db.deleteFrom('login_failures').where('created_at', '<', cutoff).execute();
+  }
+  return id;
+}
+
+/** The password was right: the reserved attempt does not count as a failure. */
+export async function releaseLoginAttempt(db: Kysely<DB>, reservationId: number): Promise<void> {
+  await db.deleteFrom('login_failures').where('id', '=', reservationId).execute();
 }
 
 /** True when the account had too many failed logins recently (the password is then not even checked). */
