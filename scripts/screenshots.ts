@@ -2,11 +2,18 @@
 // both languages, saved under docs/screenshots/.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { DEMO_PASSWORD } from '../src/modules/demo/index.ts';
 import { launchBrowser } from '../test/helpers/browser.ts';
 import { demoServer, samplePaths } from './demo-server.ts';
 
 const outDir = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
 mkdirSync(outDir, { recursive: true });
+// `--design`: the design-system screenshots of docs/DESIGN.md (back-office, console, forms), fr.
+if (process.argv.includes('--design')) {
+  await designScreenshots();
+  process.exit(0);
+}
 const server = await demoServer();
 const { merchant, product } = await samplePaths(server.base);
 const pages: [string, { fr: string; en: string }][] = [
@@ -44,4 +51,132 @@ try {
 } finally {
   await browser.close();
   await server.close();
+}
+
+async function login(page: Page, base: string, email: string) {
+  await page.goto(`${base}/fr/connexion`);
+  await page.getByLabel('Adresse courriel').fill(email);
+  await page.getByLabel('Mot de passe').fill(DEMO_PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Se connecter' }).click()]);
+}
+
+/** A pickup order at the demo merchant (id 1), placed through the real pages, so the back-office has orders. */
+async function placeOrder(page: Page, base: string, merchantSlug: string) {
+  await page.goto(`${base}/fr/m/${merchantSlug}`);
+  const product = await page.locator('a[href^="/fr/p/"]').first().getAttribute('href');
+  await page.goto(`${base}${product}`);
+  await Promise.all([
+    page.waitForNavigation(),
+    page.getByRole('button', { name: 'Ajouter au panier' }).first().click(),
+  ]);
+  await page.goto(`${base}/fr/paiement`);
+  await page.getByLabel('Nom', { exact: true }).fill('Camille Tremblay');
+  await page.getByLabel('Courriel', { exact: true }).fill('camille@example.test');
+  await Promise.all([
+    page.waitForNavigation(),
+    page.getByRole('button', { name: 'Passer la commande' }).click(),
+  ]);
+}
+
+async function designScreenshots() {
+  const server = await demoServer({ merchants: 12, products: 240 });
+  const browser = await launchBrowser();
+  const shot = async (page: Page, name: string, device: string, fullPage = false) => {
+    const file = `${outDir}design-${name}-fr-${device}.png`;
+    await page.screenshot({ path: file, fullPage });
+    console.log(file);
+  };
+  try {
+    const slug = String(
+      (
+        await server.database?.db
+          .selectFrom('merchants')
+          .select('slug')
+          .where('id', '=', 1)
+          .executeTakeFirst()
+      )?.slug,
+    );
+    // The demo merchant takes pickup orders at its stores (so the orders list has rows to show).
+    await server.database?.db
+      .updateTable('locations')
+      .set({ pickup: 1 })
+      .where('merchant_id', '=', 1)
+      .execute();
+    // A customer fills the cart, sees checkout, places two orders.
+    const customer = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const c = await customer.newPage();
+    for (let i = 0; i < 2; i++) {
+      await placeOrder(c, server.base, slug).catch((e: Error) =>
+        console.warn(`order not placed: ${e.message}`),
+      );
+    }
+    await c.goto(`${server.base}/fr/m/${slug}`);
+    const product = await c.locator('a[href^="/fr/p/"]').first().getAttribute('href');
+    await c.goto(`${server.base}${product}`);
+    await Promise.all([
+      c.waitForNavigation(),
+      c.getByRole('button', { name: 'Ajouter au panier' }).first().click(),
+    ]);
+    await c.goto(`${server.base}/fr/panier`);
+    await shot(c, 'cart', 'mobile', true);
+    await c.goto(`${server.base}/fr/paiement`);
+    await shot(c, 'checkout', 'mobile', true);
+    await c.goto(`${server.base}/fr/nulle-part`);
+    await shot(c, 'error', 'mobile');
+    await customer.close();
+
+    for (const [device, viewport] of [
+      ['mobile', { width: 390, height: 844 }],
+      ['desktop', { width: 1366, height: 900 }],
+    ] as const) {
+      const merchant = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+      const m = await merchant.newPage();
+      await login(m, server.base, 'marchand@comptoir.demo');
+      await m.goto(`${server.base}/fr/marchand`, { waitUntil: 'networkidle' });
+      await shot(m, 'bo-dashboard', device);
+      await m.goto(`${server.base}/fr/marchand/commandes`, { waitUntil: 'networkidle' });
+      await shot(m, 'bo-orders', device);
+      const order = await m
+        .locator('a[href^="/fr/marchand/commandes/"]')
+        .first()
+        .getAttribute('href', { timeout: 2000 })
+        .catch(() => null);
+      if (order && device === 'desktop') {
+        await m.goto(`${server.base}${order}`, { waitUntil: 'networkidle' });
+        await shot(m, 'bo-order', device, true);
+      }
+      if (device === 'mobile') {
+        // A form that failed: the summary at the top, each error beside its field.
+        await m.goto(`${server.base}/fr/marchand/produits/nouveau`);
+        await m.getByLabel('Prix ($)').fill('abc');
+        await Promise.all([m.waitForNavigation(), m.getByRole('button', { name: 'Enregistrer' }).click()]);
+        await shot(m, 'bo-form-errors', device, true);
+        await m.goto(`${server.base}/fr/marchand/profil?saved=1`);
+        await shot(m, 'bo-flash', device);
+        await m.goto(`${server.base}/fr/marchand/produits`);
+        await shot(m, 'bo-products', device);
+      }
+      await merchant.close();
+
+      const admin = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+      const a = await admin.newPage();
+      await login(a, server.base, 'admin@comptoir.demo');
+      await a.goto(`${server.base}/fr/admin`, { waitUntil: 'networkidle' });
+      await shot(a, 'admin-home', device, device === 'desktop');
+      await a.goto(`${server.base}/fr/admin/region`, { waitUntil: 'networkidle' });
+      await shot(a, 'admin-region', device);
+      await a.goto(`${server.base}/fr/admin/commerces?status=all`, { waitUntil: 'networkidle' });
+      await shot(a, 'admin-merchants', device);
+      if (device === 'mobile') {
+        await a.goto(`${server.base}/fr/admin/impact`, { waitUntil: 'networkidle' });
+        await shot(a, 'admin-impact', device);
+        await a.goto(`${server.base}/fr/admin/associations`, { waitUntil: 'networkidle' });
+        await shot(a, 'admin-associations', device, true);
+      }
+      await admin.close();
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
 }

@@ -25,6 +25,16 @@ const envFields = z.object({
   /** Map tiles: {z}/{x}/{y} template; tests point it at a local tile server. */
   TILE_URL: z.string().default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
   TILE_ATTRIBUTION: z.string().default('© OpenStreetMap'),
+  /**
+   * Geocoder for delivery radii (Nominatim/Photon-compatible: GET {url}/search?q=…&format=json).
+   * Unset: delivery by town and postal code only; radius-only zones are not offered.
+   */
+  GEOCODER_URL: z
+    .string()
+    .url()
+    .refine((v) => /^https?:\/\//i.test(v), 'GEOCODER_URL must be an http:// or https:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   /** Secret for signing cookies and links; generated per data dir in development. */
   SESSION_SECRET: z.string().min(32).optional(),
   SMTP_URL: z.string().optional(),
@@ -43,6 +53,20 @@ const envFields = z.object({
     .enum(['0', '1', 'true', 'false'])
     .default('0')
     .transform((v) => v === '1' || v === 'true'),
+  /** Let imported image URLs point at loopback/private addresses (development and tests only). */
+  IMAGE_FETCH_ALLOW_PRIVATE: z
+    .enum(['0', '1', 'true', 'false'])
+    .default('0')
+    .transform((v) => v === '1' || v === 'true'),
+  /** Time limit for fetching one imported image, redirects and body included. */
+  IMAGE_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Size limit for one imported image: the transfer is aborted beyond it (uploads allow 8 MB). */
+  IMAGE_FETCH_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(8 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
   /** Cookies get the Secure flag and __Host- prefix unless explicitly served over plain HTTP (dev/test). */
   INSECURE_COOKIES: z
     .enum(['0', '1', 'true', 'false'])
@@ -51,6 +75,14 @@ const envFields = z.object({
 });
 
 const envSchema = envFields.superRefine((env, issues) => {
+  // Fetching imported images from private addresses would let any merchant's file probe the
+  // operator's network: a production server refuses the development switch.
+  if (env.NODE_ENV === 'production' && env.IMAGE_FETCH_ALLOW_PRIVATE)
+    issues.addIssue({
+      code: 'custom',
+      path: ['IMAGE_FETCH_ALLOW_PRIVATE'],
+      message: 'IMAGE_FETCH_ALLOW_PRIVATE=1 is for development and tests only (not with NODE_ENV=production)',
+    });
   // Without it, absolute links would have to come from the request's Host / X-Forwarded-Host,
   // which any client chooses (host header poisoning of reset emails, sitemap, canonical links).
   if (env.NODE_ENV === 'production' && !env.PUBLIC_URL)

@@ -10,6 +10,7 @@ import type { AppContext } from './http/context.ts';
 import { passwordResetsSettled } from './modules/accounts/index.ts';
 import { createEventBus } from './modules/events/factory.ts';
 import { createMailer } from './modules/mail/index.ts';
+import { type ImageFetchWorker, startImageFetchWorker } from './modules/media/index.ts';
 import { attachSearchEvents } from './modules/search/index.ts';
 
 /**
@@ -31,6 +32,8 @@ function resolveSecret(config: Config): string {
 export interface Platform {
   app: FastifyInstance;
   context: AppContext;
+  /** Fetches imported image URLs in the background; `images.drain()` waits for the queue (tests). */
+  images: ImageFetchWorker;
   close(): Promise<void>;
 }
 
@@ -49,10 +52,22 @@ export async function createPlatform(
   const mailer = createMailer(database.db, { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM });
   const context: AppContext = { config, database, events, mailer, secret: resolveSecret(config) };
   const app = await buildApp(context, { logger: opts.logger });
+  // Pending fetches left by a stopped instance are resumed here (the queue is a table).
+  const images = startImageFetchWorker(database.db, {
+    dataDir: config.dataDir,
+    limits: () => ({
+      allowPrivate: config.IMAGE_FETCH_ALLOW_PRIVATE,
+      timeoutMs: config.IMAGE_FETCH_TIMEOUT_MS,
+      maxBytes: config.IMAGE_FETCH_MAX_BYTES,
+      maxRedirects: 3,
+    }),
+  });
   return {
     app,
     context,
+    images,
     async close() {
+      await images.stop();
       await app.close();
       // A reset email being prepared after its answer was sent is finished before the mailer closes.
       await passwordResetsSettled();

@@ -16,6 +16,7 @@ import { ValidationError } from '../lib/errors.ts';
 import { sessionCookieName } from './auth.ts';
 import type { AppContext } from './context.ts';
 import { installErrorHandling } from './errors.ts';
+import { finaliseOpenApi } from './openapi.ts';
 import { metrics } from './ops/metrics.ts';
 import { pgRateLimitStore } from './rate-limit-store.ts';
 
@@ -238,6 +239,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
 
   await app.register(swagger, {
     openapi: {
+      // 3.1: JSON Schema 2020-12 schemas and the top-level `webhooks` (src/http/openapi.ts).
+      openapi: '3.1.0',
       info: {
         title: 'Comptoir API',
         version: '1.0.0',
@@ -260,6 +263,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
       },
     },
     transform: jsonSchemaTransform,
+    // Named components ($ref), extra request media types, webhooks; see src/http/openapi.ts.
+    transformObject: finaliseOpenApi,
     hideUntagged: false,
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });

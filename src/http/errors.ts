@@ -99,7 +99,7 @@ export function errorResponse(
 ): { status: number; body: ErrorBody; headers?: Record<string, string> } {
   if (err instanceof ValidationError) {
     return {
-      status: 400,
+      status: err.status,
       body: {
         error: {
           code: err.code,

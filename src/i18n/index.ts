@@ -29,7 +29,52 @@ export function isLang(v: unknown): v is Lang {
 export function t(lang: Lang, key: string, params?: Record<string, string | number>): string {
   const template = catalog[lang][key] ?? catalog.fr[key] ?? key;
   if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+  return template.replace(
+    /(?<!\p{L})(?:([Dd]e|[Qq]ue) )?\{(\w+)\}/gu,
+    (m, word: string | undefined, name: string) => {
+      if (!(name in params)) return m;
+      const value = String(params[name]);
+      if (!word) return value;
+      return lang === 'fr' && startsWithVowel(value) ? `${word.slice(0, -1)}’${value}` : `${word} ${value}`;
+    },
+  );
+}
+
+// "de {name}" / "que {name}" lose their e before a vowel: "membres d’APICA", "plus qu’Aylmer".
+// The message cannot spell it since the name comes from params; h is left alone (aspirated or not,
+// we cannot tell).
+const startsWithVowel = (s: string) => /^[AEIOUÀÂÄÉÈÊËÎÏÔÖÙÛÜaeiouàâäéèêëîïôöùûü]/.test(s);
+
+/** French elision of "de"/"que" before a word starting with a vowel ("de Aylmer" → "d’Aylmer"). */
+export function elide(text: string): string {
+  return text.replace(
+    /(?<!\p{L})([Dd]e|[Qq]ue) (?=[AEIOUÀÂÄÉÈÊËÎÏÔÖÙÛÜaeiouàâäéèêëîïôöùûü])/gu,
+    (_m, w: string) => `${w.slice(0, -1)}’`,
+  );
+}
+
+const pluralRules: Record<Lang, Intl.PluralRules> = {
+  fr: new Intl.PluralRules('fr-CA'),
+  en: new Intl.PluralRules('en-CA'),
+};
+
+/**
+ * Plural-aware message: picks `key.one` / `key.other` (any CLDR category, falling back to `other`)
+ * by Intl.PluralRules, so French says "0 produit", "1 produit", "2 produits" and English "0 products".
+ * `{count}` is the number formatted for the language ("1 234").
+ */
+export function tp(lang: Lang, key: string, count: number, params?: Record<string, string | number>): string {
+  const rule = pluralRules[lang].select(count);
+  const k = hasMessage(lang, `${key}.${rule}`) ? `${key}.${rule}` : `${key}.other`;
+  const n = new Intl.NumberFormat(lang === 'fr' ? 'fr-CA' : 'en-CA')
+    .format(count)
+    .replace(/\u202f/g, '\u00a0');
+  return t(lang, k, { ...params, count: n });
+}
+
+/** "Total :" in French (narrow no-break space before the colon), "Total:" in English. */
+export function labelColon(lang: Lang, label: string): string {
+  return lang === 'fr' ? `${label}\u202f:` : `${label}:`;
 }
 
 /** True when a key exists (tests check both languages have every key). */

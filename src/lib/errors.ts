@@ -71,8 +71,11 @@ export const notFound = (what = 'resource') =>
 
 export class ValidationError extends AppError {
   readonly issues: FieldIssue[];
-  constructor(issues: FieldIssue[]) {
+  /** 400 by default; 422 for well-formed input the rules refuse (e.g. an address outside every delivery zone). */
+  override readonly status: number;
+  constructor(issues: FieldIssue[], opts: { status?: 400 | 422 } = {}) {
     super('validation_failed', 'error.validation_failed', { details: {} });
     this.issues = issues;
+    this.status = opts.status ?? 400;
   }
 }

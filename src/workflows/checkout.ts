@@ -26,21 +26,26 @@
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
-import { type Lang, t } from '../i18n/index.ts';
+import { formatMoney, type Lang, t } from '../i18n/index.ts';
 import { AppError, type FieldIssue, ValidationError } from '../lib/errors.ts';
 import { consumePromoCode, type PromoResult } from '../modules/campaigns/index.ts';
 import {
   type CartGroup,
   type CartLine,
   type CartView,
-  deliveryFor,
+  type DeliveryOption,
   getCartView,
+  type MatchContext,
+  matchStore,
   merchantUnavailable,
   outOfStock,
   type ShortLine,
+  type StoreMatch,
+  townPrefixes,
   unavailableMerchantLines,
 } from '../modules/cart/index.ts';
 import type { EventBus } from '../modules/events/index.ts';
+import { addressText, type Geocoder, type PostalAddress } from '../modules/geocoding/index.ts';
 import {
   type AvailabilityChange,
   announceAvailability,
@@ -48,9 +53,10 @@ import {
 } from '../modules/inventory/index.ts';
 import type { Mailer } from '../modules/mail/index.ts';
 import { newTokenSalt, orderAccessToken, totalsOf } from '../modules/orders/index.ts';
+import { matchSlot } from '../modules/orders/pickup-slots.ts';
 import { sendCheckoutEmails } from '../modules/orders/receipts.ts';
 import type { Authorization, CheckoutForPayment, PaymentMethod } from '../modules/payments/index.ts';
-import { computeDiscountedTotals, type DiscountedTotals } from '../modules/taxes/index.ts';
+import { computeDiscountedTotals, type DiscountedTotals, recordOrderTaxes } from '../modules/taxes/index.ts';
 import {
   checkPromo,
   discountFor,
@@ -72,14 +78,20 @@ export interface CheckoutDeps {
   payments: (id: string) => PaymentMethod;
   baseUrl?: string;
   log?: { error: (obj: unknown, msg: string) => void } & PromoLog;
+  /** Places delivery addresses for radius zones (GEOCODER_URL); without it only town/postal zones deliver. */
+  geocoder?: Geocoder;
 }
 
-export interface Address {
-  text: string;
-  lat: number;
-  lng: number;
-}
-export type Fulfilment = { method: 'pickup'; location_id: number } | { method: 'delivery'; address: Address };
+/** A delivery address as the customer types it (line1, line2?, city, postal code; never coordinates). */
+export type Address = PostalAddress;
+export type Fulfilment =
+  | {
+      method: 'pickup';
+      location_id: number;
+      /** A slot start (ISO 8601) among the cart's offered slots. */
+      slot?: string;
+    }
+  | { method: 'delivery'; address: Address };
 
 export interface CheckoutInput {
   customer: { name: string; email: string; phone?: string | null };
@@ -114,21 +126,29 @@ interface PlannedOrder {
   location_id: number;
   totals: DiscountedTotals;
   promo_code_id: number | null;
+  /** The pickup slot chosen (UTC ISO 8601), null when none (or a delivery). */
+  pickup_slot_at?: string | null;
 }
 
 /**
  * Validates the fulfilment choices against the cart and prices each merchant order (its promo
- * discount spread over its lines, taxes on the discounted lines); issues are reported at their
- * field, together with any issue found before (the promo code's).
+ * discount spread over its lines, taxes on the discounted lines, the delivery fee of the zone
+ * covering the address); issues are reported at their field, together with any issue found
+ * before (the promo code's). A delivery's lines are planned at the store that delivers.
  */
-function plan(
+async function plan(
+  deps: QuoteDeps,
   cart: CartView,
   input: CheckoutInput,
   promo: PromoResult | undefined,
   issues: FieldIssue[] = [],
-): PlannedOrder[] {
+  lang: Lang = 'fr',
+): Promise<PlannedOrder[]> {
   if (cart.groups.length === 0) issues.push({ field: 'cart', message: 'checkout.cart_empty' });
   const out: PlannedOrder[] = [];
+  // An address no zone takes (or below a minimum) is a 422: well-formed, refused by the rules.
+  let refused = false;
+  let ctx: MatchContext | undefined;
   for (const g of cart.groups) {
     const f = input.fulfilment[String(g.merchant.id)];
     const field = `fulfilment.${g.merchant.id}`;
@@ -142,53 +162,182 @@ function plan(
         issues.push({ field: `${field}.location_id`, message: 'checkout.pickup_location_invalid' });
         continue;
       }
-      out.push(priced(g, promo, f, f.location_id, 0));
-    } else {
-      const opt = deliveryFor(g, f.address);
-      if (!opt) {
-        issues.push({ field: `${field}.address`, message: 'checkout.outside_delivery_zone' });
+      // A slot must be one the cart offers now (not past, inside the windows, aligned).
+      const slot = f.slot ? matchSlot(opt.method === 'pickup' ? opt.slots : [], f.slot) : null;
+      if (slot === undefined) {
+        // Well-formed but not offered (past, outside the windows, not aligned): refused by the rules.
+        refused = true;
+        issues.push({ field: `${field}.slot`, message: 'pickup.slot_unavailable' });
         continue;
       }
-      out.push(priced(g, promo, f, opt.location_id, opt.fee_cents));
+      out.push({ ...priced(g, g.items, promo, f, f.location_id, 0), pickup_slot_at: slot });
+    } else {
+      // The delivery: one store covering the address (a zone by town, postal prefix or radius).
+      const stores = g.fulfilment_options.filter((o): o is DeliveryOption => o.method === 'delivery');
+      ctx ??= { prefixes: await townPrefixes(deps.db), geocoder: deps.geocoder };
+      const matches: StoreMatch[] = [];
+      for (const st of stores) matches.push(await matchStore(st, f.address, g.subtotal_cents, ctx));
+      const ok = matches.filter((m): m is Extract<StoreMatch, { ok: true }> => m.ok);
+      if (!ok.length) {
+        refused = true;
+        const mins = matches.flatMap((m) =>
+          !m.ok && m.reason === 'below_minimum' ? [m.min_order_cents] : [],
+        );
+        issues.push(
+          mins.length
+            ? {
+                field: `${field}.address`,
+                message: 'delivery.below_minimum',
+                params: { min: formatMoney(Math.min(...mins), lang) },
+              }
+            : { field: `${field}.address`, message: 'checkout.outside_delivery_zone' },
+        );
+        continue;
+      }
+      // The lines are held where the delivery leaves from: fee and stock from the same store.
+      const store = await deliveringStore(deps.db, g, ok);
+      const items = g.items.map((it) =>
+        it.location_id === store.location_id
+          ? it
+          : { ...it, location_id: store.location_id, available: store.available(it) },
+      );
+      out.push(priced(g, items, promo, f, store.location_id, store.fee_cents));
     }
   }
-  if (issues.length) throw new ValidationError(issues);
+  if (issues.length) throw new ValidationError(issues, refused ? { status: 422 } : {});
   return out;
+}
+
+/**
+ * The store that delivers: among those covering the address, one holding enough stock for every
+ * line (cheapest fee, then the store the lines were added from, then the oldest); when none does,
+ * the cheapest, and the reservation reports the short lines.
+ */
+async function deliveringStore(
+  db: Kysely<DB>,
+  g: CartGroup,
+  ok: { location_id: number; fee_cents: number }[],
+) {
+  const levels = await db
+    .selectFrom('inventory_levels')
+    .select(['product_id', 'location_id', 'on_hand', 'reserved'])
+    .where('product_id', 'in', [...new Set(g.items.map((i) => i.product_id))])
+    .where(
+      'location_id',
+      'in',
+      ok.map((m) => m.location_id),
+    )
+    .execute();
+  const avail = (productId: number, locationId: number) => {
+    const l = levels.find((x) => x.product_id === productId && x.location_id === locationId);
+    return l ? Math.max(0, l.on_hand - l.reserved) : 0;
+  };
+  const need = new Map<number, number>();
+  for (const i of g.items) need.set(i.product_id, (need.get(i.product_id) ?? 0) + i.quantity);
+  const home = (locationId: number) => g.items.every((i) => i.location_id === locationId);
+  const ranked = [...ok].sort(
+    (a, b) =>
+      a.fee_cents - b.fee_cents ||
+      Number(home(b.location_id)) - Number(home(a.location_id)) ||
+      a.location_id - b.location_id,
+  );
+  const chosen =
+    ranked.find((m) => [...need].every(([pid, q]) => avail(pid, m.location_id) >= q)) ?? ranked[0];
+  if (!chosen) throw new Error('deliveringStore: no store');
+  return {
+    location_id: chosen.location_id,
+    fee_cents: chosen.fee_cents,
+    available: (i: CartLine) => avail(i.product_id, chosen.location_id),
+  };
 }
 
 function priced(
   group: CartGroup,
+  items: CartLine[],
   promo: PromoResult | undefined,
   fulfilment: Fulfilment,
   locationId: number,
   feeCents: number,
 ): PlannedOrder {
-  const lines = discountLines(group.items, discountFor(promo, group.merchant.id));
+  const lines = discountLines(items, discountFor(promo, group.merchant.id));
   return {
     group,
     lines,
     fulfilment,
     location_id: locationId,
-    totals: computeDiscountedTotals(lines, feeCents),
+    // The cart read the merchant's tax status and the region's platform setting (decision 0005).
+    totals: computeDiscountedTotals(lines, feeCents, group.tax_collection),
     promo_code_id: promo && promoCovers(promo, group.merchant.id) ? promo.promo_code_id : null,
   };
 }
 
+/** What pricing needs besides the cart: the database (stock, towns) and the geocoder. */
+export type QuoteDeps = Pick<CheckoutDeps, 'db' | 'geocoder'> & { log?: PromoLog };
+
+/** One merchant order of a quote: exactly what the checkout will charge for it. */
+export interface QuoteGroup {
+  merchant: { id: number; slug: string; name: string };
+  fulfilment: { method: 'pickup' | 'delivery'; location_id: number; fee_cents: number; slot?: string };
+  subtotal_cents: number;
+  discount_cents: number;
+  delivery_fee_cents: number;
+  gst_cents: number;
+  qst_cents: number;
+  total_cents: number;
+}
+export interface Quote {
+  groups: QuoteGroup[];
+  total_cents: number;
+}
+
+function quoteOf(orders: PlannedOrder[]): Quote {
+  const groups = orders.map(
+    (o): QuoteGroup => ({
+      merchant: { id: o.group.merchant.id, slug: o.group.merchant.slug, name: o.group.merchant.name },
+      fulfilment: {
+        method: o.fulfilment.method,
+        location_id: o.location_id,
+        fee_cents: o.totals.delivery_fee_cents,
+        ...(o.pickup_slot_at ? { slot: o.pickup_slot_at } : {}),
+      },
+      subtotal_cents: o.totals.subtotal_cents,
+      discount_cents: o.totals.discount_cents,
+      delivery_fee_cents: o.totals.delivery_fee_cents,
+      gst_cents: o.totals.gst_cents,
+      qst_cents: o.totals.qst_cents,
+      total_cents: o.totals.total_cents,
+    }),
+  );
+  return { groups, total_cents: groups.reduce((s, g) => s + g.total_cents, 0) };
+}
+
 /**
- * The total a checkout of this cart view would charge for `input` (promo, fulfilment fees, taxes),
- * read-only. The web checkout passes it on as `expected_total_cents` once the customer's displayed
- * total is verified, so a price change in between is refused, never charged. Throws the checkout's
- * own field errors.
+ * The price of a checkout of this cart view for `input` (promo, the fee of the zone covering each
+ * delivery address, taxes), computed by the very function the checkout charges with, read-only:
+ * `POST /api/v1/carts/{id}/quote`, the web checkout's displayed total and its
+ * `expected_total_cents`. Throws the checkout's own field errors (a refused promo code: 400; an
+ * address outside every zone or below a zone's minimum: 422).
  */
+export async function quoteCheckout(
+  deps: QuoteDeps,
+  cart: CartView,
+  input: CheckoutInput,
+  lang: Lang = 'fr',
+): Promise<Quote> {
+  const code = promoCodeOf(input.promo_code);
+  const promo = code && cart.groups.length ? await checkPromo(deps.db, cart, code, deps.log) : undefined;
+  return quoteOf(await plan(deps, cart, input, promo, [], lang));
+}
+
+/** The grand total of `quoteCheckout`. */
 export async function quoteTotal(
   db: Kysely<DB>,
   cart: CartView,
   input: CheckoutInput,
   log?: PromoLog,
+  geocoder?: Geocoder,
 ): Promise<number> {
-  const code = promoCodeOf(input.promo_code);
-  const promo = code && cart.groups.length ? await checkPromo(db, cart, code, log) : undefined;
-  return plan(cart, input, promo).reduce((s, o) => s + o.totals.total_cents, 0);
+  return (await quoteCheckout({ db, geocoder, log }, cart, input)).total_cents;
 }
 
 /** Step 1: reserve every line or nothing. Returns the checkout id. */
@@ -204,8 +353,9 @@ async function reserve(
     string,
     { product_id: number; location_id: number; quantity: number; sku: string; merchant_id: number }
   >();
+  // The planned lines: a delivery's lines are held at the store that delivers.
   for (const o of orders)
-    for (const it of o.group.items) {
+    for (const it of o.lines) {
       const k = `${it.product_id}:${it.location_id}`;
       const cur = need.get(k);
       if (cur) cur.quantity += it.quantity;
@@ -422,7 +572,10 @@ async function confirm(
           fulfilment_method: o.fulfilment.method,
           location_id: o.location_id,
           delivery_address_json:
-            o.fulfilment.method === 'delivery' ? JSON.stringify(o.fulfilment.address) : null,
+            o.fulfilment.method === 'delivery'
+              ? JSON.stringify({ ...o.fulfilment.address, text: addressText(o.fulfilment.address) })
+              : null,
+          pickup_slot_at: o.pickup_slot_at ?? null,
           subtotal_cents: o.totals.subtotal_cents,
           discount_cents: o.totals.discount_cents,
           promo_code_id: o.promo_code_id,
@@ -432,8 +585,9 @@ async function confirm(
           qst_cents: o.totals.qst_cents,
           total_cents: o.totals.total_cents,
           payment_method: input.payment.method,
-          payment_status: auth.status_after_capture === 'paid' ? 'authorized' : 'due',
+          payment_status: paymentStatusOf(auth, o),
           payment_reference: auth.parts.find((p) => p.merchant_id === o.group.merchant.id)?.reference ?? null,
+          ...giftColumnsOf(auth, o),
           access_token_hash: salt,
           created_at: now,
           updated_at: now,
@@ -457,6 +611,8 @@ async function confirm(
           })),
         )
         .execute();
+      // Who collected the taxes, kept for the receipt (small suppliers, decision record 0005).
+      await recordOrderTaxes(trx, row.id, o.group.tax_collection);
       await trx
         .insertInto('order_events')
         .values({
@@ -491,6 +647,24 @@ async function confirm(
       };
     return res;
   });
+}
+
+/** An order's payment status at creation; an order a gift card covers entirely is paid at once. */
+function paymentStatusOf(auth: Authorization, o: PlannedOrder): string {
+  const share = auth.gift?.shares.find((s) => s.merchant_id === o.group.merchant.id)?.amount_cents ?? 0;
+  if (auth.gift) return share >= o.totals.total_cents ? 'paid' : 'due';
+  return auth.status_after_capture === 'paid' ? 'authorized' : 'due';
+}
+
+/** The gift card's part of an order (src/modules/giftcards/split.ts), when one paid part of the checkout. */
+function giftColumnsOf(auth: Authorization, o: PlannedOrder) {
+  if (!auth.gift) return {};
+  const share = auth.gift.shares.find((s) => s.merchant_id === o.group.merchant.id)?.amount_cents ?? 0;
+  return {
+    gift_card_cents: share,
+    gift_card_balance_after_cents: auth.gift.balance_after_cents,
+    remainder_method: share < o.totals.total_cents ? auth.gift.remainder_method : null,
+  };
 }
 
 /** The response of a checkout already confirmed (a retry after a crash lost the stored response). */
@@ -555,7 +729,6 @@ async function runCheckout(
   // A suspended (or no longer approved) merchant's lines: refused first, naming them; nothing reserved.
   const stoppedLines = unavailableMerchantLines(cart);
   if (stoppedLines.length) throw merchantUnavailable(stoppedLines);
-  const unavailable = cart.groups.flatMap((g) => g.items.filter((i) => i.available < i.quantity));
   // The promo step: read-only validation against the per-merchant subtotals; a refusal is a field
   // issue reported with the fulfilment ones, before anything is reserved or charged.
   const issues: FieldIssue[] = [];
@@ -567,7 +740,9 @@ async function runCheckout(
       issues.push(...err.issues);
       return undefined;
     });
-  const orders = plan(cart, input, promo, issues);
+  const orders = await plan(deps, cart, input, promo, issues, lang);
+  // Availability where each line will be held (a delivery's lines at the delivering store).
+  const unavailable = orders.flatMap((o) => o.lines.filter((i) => i.available < i.quantity));
   if (unavailable.length)
     throw outOfStock(
       unavailable.map((i) => ({

@@ -1,5 +1,6 @@
 import { publicBaseUrl } from '../config.ts';
 import type { AppContext } from '../http/context.ts';
+import { geocoderFor } from '../modules/geocoding/index.ts';
 import { paymentMethods } from '../modules/payments/index.ts';
 import type { CheckoutDeps } from './checkout.ts';
 
@@ -16,6 +17,7 @@ export function checkoutDeps(ctx: AppContext, log?: CheckoutDeps['log']): Checko
       secret: ctx.secret,
       payments: paymentMethods(ctx.config),
       baseUrl: publicBaseUrl(ctx.config),
+      geocoder: geocoderFor(ctx.config),
     };
     cache.set(ctx, d);
   }

@@ -108,7 +108,7 @@ export interface DiscountedCartView extends Omit<CartView, 'groups'> {
 export function discountedView(view: CartView, promo?: PromoResult): DiscountedCartView {
   const groups: DiscountedGroup[] = view.groups.map((g) => {
     const items = discountLines(g.items, discountFor(promo, g.merchant.id));
-    return { ...g, items, ...computeDiscountedTotals(items) };
+    return { ...g, items, ...computeDiscountedTotals(items, 0, g.tax_collection) };
   });
   const all = sumTotals(groups);
   const discount = groups.reduce((s, g) => s + g.discount_cents, 0);

@@ -25,6 +25,14 @@
         if (loc && loc !== String(d.location_id)) continue;
         el.textContent = text(d.available);
         el.className = d.available <= 0 ? 'stock out' : d.available <= 3 ? 'stock low' : 'stock in';
+        // The offer's "add to cart" follows its badge: disabled while out of stock, back when restocked.
+        const button = el
+          .closest('.offer, .default-offer')
+          ?.querySelector('form.add-to-cart button[type="submit"]');
+        if (button) {
+          button.disabled = d.available <= 0;
+          button.setAttribute('aria-disabled', String(d.available <= 0));
+        }
       }
     });
   }

@@ -184,7 +184,7 @@ describe(`association governance and admin screens (${TEST_DB_KIND})`, () => {
       '/fr/admin/associations/aylmer',
     );
     assert.equal(badColour.statusCode, 400);
-    assert.match(page.body, /<img src="\/static\/img\/logo.svg" alt="Logo de APICA/);
+    assert.match(page.body, /<img src="\/static\/img\/logo.svg" alt="Logo d’APICA/);
     const foreignLogo = await aylmerAdmin.submit(
       '/fr/admin/associations/aylmer/showcase',
       {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -16,6 +17,7 @@ describe('accounts and back-office in a real browser (Chromium), axe', { skip: s
   let browser: Browser;
   let base: string;
   let tiles: Awaited<ReturnType<typeof startTileServer>>;
+  let orderId: number;
 
   before(async () => {
     tiles = await startTileServer();
@@ -35,6 +37,32 @@ describe('accounts and back-office in a real browser (Chromium), axe', { skip: s
       verified: true,
       roles: [{ role: 'region_admin' }],
     });
+    // One pickup order, so the orders list and the order page show rows, badges and actions.
+    const cart = (await p.app.inject({ method: 'POST', url: '/api/v1/carts' })).json();
+    const auth = { authorization: `Bearer ${cart.token}` };
+    const add = await p.app.inject({
+      method: 'POST',
+      url: `/api/v1/carts/${cart.cart_id}/items`,
+      headers: auth,
+      payload: { product_id: region.products.sirop, quantity: 1 },
+    });
+    assert.equal(add.statusCode, 201, add.body);
+    const placed = await p.app.inject({
+      method: 'POST',
+      url: `/api/v1/carts/${cart.cart_id}/checkout?lang=fr`,
+      headers: { ...auth, 'idempotency-key': randomUUID() },
+      payload: {
+        customer: { name: 'Alex Smith', email: 'alex@example.test' },
+        fulfilment: {
+          [region.merchants.erabliere.merchant_id]: {
+            method: 'pickup',
+            location_id: region.merchants.erabliere.location_id,
+          },
+        },
+      },
+    });
+    assert.equal(placed.statusCode, 201, placed.body);
+    orderId = placed.json().orders[0].order_id;
     await p.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(p.app.server.address() as AddressInfo).port}`;
     browser = await launchBrowser();
@@ -113,8 +141,14 @@ describe('accounts and back-office in a real browser (Chromium), axe', { skip: s
       assert.equal(new URL(page.url()).pathname, lang === 'fr' ? '/fr/marchand' : '/en/merchant');
       const paths =
         lang === 'fr'
-          ? [`/produits/${region.products.sirop}`, `/magasins/${region.merchants.erabliere.location_id}`]
-          : ['/inventory', '/staff'];
+          ? [
+              '',
+              '/commandes',
+              `/commandes/${orderId}`,
+              `/produits/${region.products.sirop}`,
+              `/magasins/${region.merchants.erabliere.location_id}`,
+            ]
+          : ['', '/orders', '/inventory', '/staff'];
       for (const path of paths) {
         const url = `${base}/${lang}/${lang === 'fr' ? 'marchand' : 'merchant'}${path}`;
         const res = await page.goto(url, { waitUntil: 'networkidle' });
@@ -141,13 +175,25 @@ describe('accounts and back-office in a real browser (Chromium), axe', { skip: s
     await ctx.close();
   });
 
-  test('the approval screen passes axe', async () => {
-    const ctx = await browser.newContext();
-    const page = await ctx.newPage();
-    await login(page, 'fr', 'admin@example.test');
-    assert.equal(new URL(page.url()).pathname, '/fr/admin/commerces');
-    await page.goto(`${base}/fr/admin/commerces?status=all`);
-    await axe(page, 'admin approvals');
-    await ctx.close();
+  test('the console, region settings and approval screens pass axe (phone and desktop)', async () => {
+    for (const viewport of [
+      { width: 390, height: 844 },
+      { width: 1366, height: 900 },
+    ]) {
+      const ctx = await browser.newContext({ viewport });
+      const page = await ctx.newPage();
+      await login(page, 'fr', 'admin@example.test');
+      // Operators land on the console, which links every tool.
+      assert.equal(new URL(page.url()).pathname, '/fr/admin');
+      await axe(page, `admin console ${viewport.width}`);
+      for (const path of ['/fr/admin/region', '/en/admin/region', '/fr/admin/commerces?status=all']) {
+        const res = await page.goto(`${base}${path}`, { waitUntil: 'networkidle' });
+        assert.equal(res?.status(), 200, path);
+        // Every console tool links back to the console.
+        assert.equal(await page.locator('nav.admin-bar a[href$="/admin"]').count(), 1, path);
+        await axe(page, `${path} ${viewport.width}`);
+      }
+      await ctx.close();
+    }
   });
 });

@@ -322,8 +322,10 @@ describe('merchant back-office', () => {
       close_mon: '17:00',
       open_sat: '10:00',
       close_sat: '16:00',
-      delivery_radius_km: '15',
-      delivery_fee: '7,50',
+      delivery_enabled: '1',
+      radius_km: '15',
+      zone_0_towns: 'Aylmer',
+      zone_0_fee: '7,50',
     };
     const bad = await owner.submit(`/fr/marchand/magasins/${loc}`, {
       ...fields,

@@ -104,11 +104,11 @@ describe('cart and checkout pages work without JavaScript', () => {
       'customer.name': 'Luc Gagnon',
       'customer.email': 'luc@example.test',
       [`f_${m.merchant_id}`]: 'delivery',
-      [`f_${m.merchant_id}_address`]: '1 rue Loin, Maniwaki',
-      [`f_${m.merchant_id}_lat`]: '46.38',
-      [`f_${m.merchant_id}_lng`]: '-75.97',
+      [`f_${m.merchant_id}_line1`]: '1 rue Loin',
+      [`f_${m.merchant_id}_city`]: 'Maniwaki',
+      [`f_${m.merchant_id}_postal_code`]: 'J9E 2B1',
     });
-    assert.equal(far.statusCode, 400);
+    assert.equal(far.statusCode, 422);
     assert.match(far.body, /hors de la zone de livraison/);
     const lvl = await p.context.database.db
       .selectFrom('inventory_levels')

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { setLocationFulfilment } from '../../src/modules/inventory/locations.ts';
 import { expireCheckouts } from '../../src/workflows/checkout.ts';
 import { checkoutDeps } from '../../src/workflows/deps.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
@@ -288,18 +289,25 @@ describe('checkout', () => {
     assert.equal(missing.json().error.code, 'idempotency_key_required');
   });
 
-  it('delivery: inside the radius adds the fee (untaxed for zero-rated goods); outside is refused at the field, nothing reserved', async () => {
+  it('delivery: inside a zone adds its fee (untaxed for zero-rated goods); outside is refused at the field, nothing reserved', async () => {
     const cart = await newCart();
     await add(cart, region.products.oeufs, 2);
     const mid = region.merchants.erabliere.merchant_id;
+    await setLocationFulfilment(db(), mid, region.merchants.erabliere.location_id, {
+      pickup: { enabled: true },
+      delivery: { enabled: true, zones: [{ towns: ['Aylmer'], fee_cents: 500 }] },
+    });
     const before = await level(region.products.oeufs);
     const far = await doCheckout(
       cart,
       body({
-        [mid]: { method: 'delivery', address: { text: '1 rue Loin, Mont-Laurier', lat: 46.55, lng: -75.5 } },
+        [mid]: {
+          method: 'delivery',
+          address: { line1: '1 rue Loin', city: 'Mont-Laurier', postal_code: 'J9L 1A1' },
+        },
       }),
     );
-    assert.equal(far.statusCode, 400);
+    assert.equal(far.statusCode, 422);
     assert.equal(far.json().error.details.fields[0].field, `fulfilment.${mid}.address`);
     assert.deepEqual(await level(region.products.oeufs), before);
     const missing = await doCheckout(cart, { fulfilment: {} });
@@ -313,7 +321,10 @@ describe('checkout', () => {
     const near = await doCheckout(
       cart,
       body({
-        [mid]: { method: 'delivery', address: { text: '10 rue Proche, Aylmer', lat: 45.4, lng: -75.85 } },
+        [mid]: {
+          method: 'delivery',
+          address: { line1: '10 rue Proche', city: 'aylmer', postal_code: 'j9h5e1' },
+        },
       }),
     );
     assert.equal(near.statusCode, 201, near.body);

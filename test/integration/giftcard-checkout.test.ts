@@ -51,38 +51,56 @@ describe(`gift card at checkout (${TEST_DB_KIND})`, () => {
   test('five checkouts at once on one card: only what the balance covers is paid, nothing more', async () => {
     const db = p.context.database.db;
     const card = await issueGiftCard(db, { paidCents: 6000 });
-    // Syrup is zero-rated: each cart totals 2 × 12,99 $ = 25,98 $; 60 $ covers two of them.
+    // Syrup is zero-rated: each cart totals 2 × 12,99 $ = 25,98 $; 60 $ covers two of them and
+    // 8,04 $ of a third (the rest due in store); the card then holds nothing: the others are refused.
     const carts = [];
     for (let i = 0; i < 5; i++) carts.push(await cartWith(r.products.sirop, 2));
     const results = await Promise.all(carts.map((c) => checkout(c, card.code)));
     const ok = results.filter((x) => x.statusCode === 201);
     const refused = results.filter((x) => x.statusCode !== 201);
-    assert.equal(ok.length, 2, results.map((x) => `${x.statusCode} ${x.body}`).join('\n'));
-    for (const x of refused) assert.equal(x.json().error.code, 'payment_failed', x.body);
+    assert.equal(ok.length, 3, results.map((x) => `${x.statusCode} ${x.body}`).join('\n'));
+    for (const x of refused) {
+      assert.equal(x.statusCode, 422, x.body);
+      assert.equal(x.json().error.details.fields[0].field, 'payment.code', x.body);
+    }
+    const paid = await db
+      .selectFrom('orders')
+      .select(['gift_card_cents', 'payment_status'])
+      .where('payment_method', '=', 'gift_card')
+      .orderBy('gift_card_cents', 'desc')
+      .execute();
+    assert.deepEqual(
+      paid.map((o) => [o.gift_card_cents, o.payment_status]),
+      [
+        [2598, 'paid'],
+        [2598, 'paid'],
+        [6000 - 2 * 2598, 'due'],
+      ],
+    );
     const row = await db
       .selectFrom('gift_cards')
       .selectAll()
       .where('id', '=', card.id)
       .executeTakeFirstOrThrow();
-    assert.equal(row.paid_balance_cents, 6000 - 2 * 2598);
+    assert.equal(row.paid_balance_cents, 0);
     const ledger = await db
       .selectFrom('gift_card_ledger')
       .selectAll()
       .where('card_id', '=', card.id)
       .where('kind', '=', 'redeem')
       .execute();
-    assert.equal(ledger.length, 2);
+    assert.equal(ledger.length, 3);
     assert.equal(
       ledger.reduce((s, l) => s - l.paid_delta_cents, 0),
-      2 * 2598,
+      6000,
     );
-    // Refused checkouts hold no stock: 12 units, 4 sold (held or committed), 8 still available.
+    // Refused checkouts hold no stock: 12 units, 6 sold (held or committed), 6 still available.
     const inv = await db
       .selectFrom('inventory_levels')
       .selectAll()
       .where('product_id', '=', r.products.sirop)
       .executeTakeFirstOrThrow();
-    assert.equal(inv.on_hand - inv.reserved, 8, JSON.stringify(inv));
+    assert.equal(inv.on_hand - inv.reserved, 6, JSON.stringify(inv));
   });
 
   test('balance API: JSON with paid and bonus parts; unknown codes 404 and logged', async () => {

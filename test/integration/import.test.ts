@@ -42,6 +42,16 @@ describe('catalogue import', () => {
       .where('p.sku', '=', sku)
       .executeTakeFirst();
 
+  /** Image URLs queued for a product (fetched in the background by the media module). */
+  const queued = async (productId: number | undefined) =>
+    (
+      await p.context.database.db
+        .selectFrom('image_fetches')
+        .select('source_url')
+        .where('product_id', '=', productId ?? 0)
+        .orderBy('position')
+        .execute()
+    ).map((r) => r.source_url);
   const put = (payload: string | object, opts: { query?: string; type?: string; lang?: string } = {}) =>
     p.app.inject({
       method: 'PUT',
@@ -80,7 +90,9 @@ BEURRE-250,"Beurre d’érable, 250 g",Maple butter 250 g,,,epicerie,899,,,,stan
     assert.equal(sirop?.on_hand, 15);
     // Same label as before: who declared it (the merchant, in the back-office) is kept.
     assert.equal(sirop?.quebec_label_declared_by, 'merchant');
-    assert.deepEqual(JSON.parse(sirop?.images_json ?? '[]')[0].url, 'https://img.example/sirop.jpg');
+    // Foreign images are fetched in the background, never stored as links.
+    assert.deepEqual(JSON.parse(sirop?.images_json ?? '[]'), []);
+    assert.deepEqual(await queued(sirop?.id), ['https://img.example/sirop.jpg']);
     const beurre = await product('BEURRE-250');
     assert.equal(beurre?.title_fr, 'Beurre d’érable, 250 g');
     assert.equal(beurre?.category, 'epicerie');
@@ -188,7 +200,10 @@ bas-laine,Bas de laine & co,<ul><li>Chauds</li><li>Doux</li></ul>,Laines du Pont
     assert.equal(small?.gtin, '0627843000023');
     assert.equal(small?.brand, 'Laines du Pontiac');
     assert.equal(small?.on_hand, 4);
-    assert.equal(JSON.parse(small?.images_json ?? '[]')[0].url, 'https://cdn.shopify.example/tuque.jpg');
+    assert.deepEqual(await queued(small?.id), [
+      'https://cdn.shopify.example/tuque.jpg',
+      'https://cdn.shopify.example/tuque-2.jpg',
+    ]);
     const large = await product('TUQ-L');
     assert.equal(large?.title_fr, 'Tuque en laine — Grande');
     assert.equal(large?.price_cents, 102650);
@@ -204,7 +219,7 @@ bas-laine,Bas de laine & co,<ul><li>Chauds</li><li>Doux</li></ul>,Laines du Pont
     const res = await put('name,price\nx,1\n', { lang: 'en' });
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error.code, 'validation_failed');
-    assert.match(res.json().error.message, /Unrecognised format/);
+    assert.match(res.json().error.message, /^Format not recognised\. Columns found: name, price\./);
   });
 
   test('previewImport (module API) validates without writing; dry_run=1 over HTTP', async () => {

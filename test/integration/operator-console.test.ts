@@ -118,12 +118,12 @@ describe(`operator console, operator accounts and invitations (${TEST_DB_KIND})`
     ])
       assert.ok(links.includes(href), href);
     assert.match(fr.body, /data-pending="2"/);
-    assert.match(fr.body, /En attente d’approbation : 2/);
+    assert.match(fr.body, /2 commerces en attente d’approbation/);
 
     const en = await regionAdmin.get('/en/admin');
     assert.equal(en.statusCode, 200);
     assert.match(en.body, /<h1>Operator console<\/h1>/);
-    assert.match(en.body, /Awaiting approval: 2/);
+    assert.match(en.body, /2 businesses awaiting approval/);
     const enLinks = hrefs(en.body);
     for (const href of [
       '/en/admin/merchants',

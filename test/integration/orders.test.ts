@@ -270,7 +270,7 @@ describe('back-office orders page and customer account', () => {
     );
     assert.equal(line.quantity, 2);
     assert.match(page.body, /Alex Smith/);
-    assert.match(page.body, /Cueillette : /);
+    assert.match(page.body, /Cueillette\u202f: /);
     const money = (cents: number) => (cents / 100).toFixed(2).replace('.', ',');
     assert.match(page.body, new RegExp(`data-total="gst"><span class="money">${money(stored.gst_cents)}`));
     assert.match(page.body, new RegExp(`data-total="qst"><span class="money">${money(stored.qst_cents)}`));

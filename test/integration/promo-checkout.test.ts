@@ -585,7 +585,7 @@ describe(`promo codes at checkout (${TEST_DB_KIND})`, () => {
       good.body,
       new RegExp(`Rabais \\(PAGE15\\)</dt><dd class="discount"><span class="money">-19,50${NBSP}\\$`),
     );
-    assert.match(good.body, new RegExp(`Total : <strong><span class="money">146,58${NBSP}\\$`));
+    assert.match(good.body, new RegExp(`Total\u202f: <strong><span class="money">146,58${NBSP}\\$`));
     assert.deepEqual(await level(pr.std), lvl, 'applying reserves nothing');
     assert.equal(await uses('PAGE15'), 0, 'applying counts nothing');
     // Placing the order with a bad code: error next to the field, nothing reserved.

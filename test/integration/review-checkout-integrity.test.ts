@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, loadConfig, publicBaseUrl } from '../../src/config.ts';
 import { createUser, passwordResetsSettled } from '../../src/modules/accounts/index.ts';
+import { setLocationFulfilment } from '../../src/modules/inventory/locations.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { Agent } from '../helpers/session.ts';
@@ -106,7 +107,7 @@ describe('outside review (2026-12): checkout integrity and public URLs', () => {
             `role="alert">Le total est passé de 10,98${NB}\\$ à 11,98${NB}\\$; vérifiez votre commande, puis confirmez-la\\.`,
           ),
         );
-        assert.match(changed.body, new RegExp(`Total : <strong><span class="money">11,98${NB}\\$`));
+        assert.match(changed.body, new RegExp(`Total\u202f: <strong><span class="money">11,98${NB}\\$`));
         assert.equal(
           hidden(changed.body, 'expected_total_cents'),
           '1198',
@@ -154,37 +155,62 @@ describe('outside review (2026-12): checkout integrity and public URLs', () => {
       }
     });
 
-    test('an unchanged total with a delivery fee on top goes through (the fee is chosen on the form, not a price change)', async () => {
+    test('a delivery fee is in the total shown before the button: the quoted total goes through; the pickup total with delivery chosen is recomputed (409), nothing reserved', async () => {
       const erab = region.merchants.erabliere;
-      const loc = await db()
-        .selectFrom('locations')
-        .select(['lat', 'lng', 'delivery_radius_km'])
-        .where('id', '=', erab.location_id)
-        .executeTakeFirstOrThrow();
+      await setLocationFulfilment(db(), erab.merchant_id, erab.location_id, {
+        pickup: { enabled: true },
+        delivery: { enabled: true, zones: [{ towns: ['Aylmer'], fee_cents: 400 }] },
+      });
       const cart = await newCart();
       await add(cart, region.products.oeufs, 1);
       const a = agent();
       a.cookies.set('cart_token', cart.token);
       const page = await a.get('/fr/paiement');
-      const choice =
-        loc.delivery_radius_km > 0
-          ? {
-              [`f_${erab.merchant_id}`]: 'delivery',
-              [`f_${erab.merchant_id}_address`]: '12 rue Principale',
-              [`f_${erab.merchant_id}_lat`]: String(loc.lat),
-              [`f_${erab.merchant_id}_lng`]: String(loc.lng),
-            }
-          : { [`f_${erab.merchant_id}`]: `pickup:${erab.location_id}` };
-      const ok = await a.post('/fr/paiement', {
+      const delivery = {
+        [`f_${erab.merchant_id}`]: 'delivery',
+        [`f_${erab.merchant_id}_line1`]: '12 rue Principale',
+        [`f_${erab.merchant_id}_city`]: 'Aylmer',
+        [`f_${erab.merchant_id}_postal_code`]: 'J9H 5E1',
+      };
+      const base = {
         _csrf: hidden(page.body, '_csrf'),
         idempotency_key: hidden(page.body, 'idempotency_key'),
-        expected_total_cents: hidden(page.body, 'expected_total_cents'),
+        quoted_for: hidden(page.body, 'quoted_for'),
         'customer.name': 'Line Gagnon',
-        'customer.email': 'line@example.test',
+        'customer.email': 'livraison-zone@example.test',
         payment_method: 'in_store',
-        ...choice,
+        ...delivery,
+      };
+      const pickupTotal = Number(hidden(page.body, 'expected_total_cents'));
+      const reserved = async () =>
+        (
+          await db()
+            .selectFrom('inventory_levels')
+            .select('reserved')
+            .where('product_id', '=', region.products.oeufs)
+            .executeTakeFirstOrThrow()
+        ).reserved;
+      const heldBefore = await reserved();
+      const stale = await a.post('/fr/paiement', { ...base, expected_total_cents: String(pickupTotal) });
+      assert.equal(stale.statusCode, 409);
+      assert.match(stale.body, /Total recalculé pour vos choix/);
+      assert.equal(await reserved(), heldBefore);
+      // The page shown again carries the quote (fee included) as its total.
+      const quoted = Number(hidden(stale.body, 'expected_total_cents'));
+      assert.equal(quoted, pickupTotal + 400);
+      const ok = await a.post('/fr/paiement', {
+        ...base,
+        _csrf: hidden(stale.body, '_csrf'),
+        expected_total_cents: String(quoted),
       });
       assert.equal(ok.statusCode, 303, ok.body);
+      const order = await db()
+        .selectFrom('orders')
+        .select(['total_cents', 'delivery_fee_cents'])
+        .where('customer_email', '=', 'livraison-zone@example.test')
+        .executeTakeFirstOrThrow();
+      assert.equal(order.total_cents, quoted);
+      assert.equal(order.delivery_fee_cents, 400);
     });
   });
 

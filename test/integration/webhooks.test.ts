@@ -108,6 +108,8 @@ describe('webhooks', () => {
       product_id: region.products.sirop,
       sku: 'SIROP-540',
       location_id: region.merchants.erabliere.location_id,
+      // The store's code too, as POS systems name their stores.
+      location_code: 'principal',
       available: 2,
       threshold: 3,
     });

@@ -3,10 +3,15 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { formatMoney } from '../../src/i18n/index.ts';
 import {
+  computeDiscountedTotals,
   computeTotals,
   GST_RATE_PPK,
+  type PlatformTaxes,
+  platformTaxesOf,
   QST_RATE_PPK,
+  REGISTERED,
   sumTotals,
+  taxCollectionFor,
   taxOn,
 } from '../../src/modules/taxes/index.ts';
 
@@ -111,5 +116,117 @@ describe('tax properties', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('small suppliers and the platform collecting (decision record 0005)', () => {
+  const platform = (collection: PlatformTaxes['collection']): PlatformTaxes => ({
+    collection,
+    legal_name: 'Comptoir Estrie inc.',
+    gst_number: '987654321RT0001',
+    qst_number: '9876543210TQ0001',
+  });
+  // Maple taffy 6.99 (standard) + syrup 12.99 (zero-rated), delivered for 5.00.
+  const lines = [
+    { unit_price_cents: 699, quantity: 1, tax_class: 'standard' },
+    { unit_price_cents: 1299, quantity: 1, tax_class: 'zero_rated' },
+  ];
+
+  it('a registered merchant collects both taxes whatever the platform does', () => {
+    for (const c of ['none', 'qst', 'qst_gst'] as const) {
+      const tc = taxCollectionFor('registered', platform(c));
+      assert.deepEqual(tc, REGISTERED);
+      const t = computeTotals(lines, 500, tc);
+      assert.deepEqual(t, computeTotals(lines, 500), 'the same as before migration 008');
+      assert.equal(t.taxable_cents, 1199);
+      assert.equal(t.gst_cents, 60); // 59.95 -> 60
+      assert.equal(t.qst_cents, 120); // 119.60 -> 120
+      assert.equal(t.total_cents, 1998 + 500 + 60 + 120);
+    }
+  });
+
+  it('a small supplier, platform not collecting: no GST, no QST, nothing taxable', () => {
+    const tc = taxCollectionFor('small_supplier', platform('none'));
+    assert.deepEqual(tc, { regime: 'small_supplier', gst: false, qst: false });
+    const t = computeTotals(lines, 500, tc);
+    assert.deepEqual(t, {
+      subtotal_cents: 1998,
+      delivery_fee_cents: 500,
+      taxable_cents: 0,
+      gst_cents: 0,
+      qst_cents: 0,
+      total_cents: 2498,
+    });
+  });
+
+  it('a small supplier, platform collecting the QST: QST on the taxable goods and the fee, no GST', () => {
+    const tc = taxCollectionFor('small_supplier', platform('qst'));
+    assert.equal(tc.regime, 'platform');
+    assert.equal(tc.gst, false);
+    assert.equal(tc.qst, true);
+    assert.deepEqual(tc.platform, {
+      legal_name: 'Comptoir Estrie inc.',
+      gst_number: '987654321RT0001',
+      qst_number: '9876543210TQ0001',
+    });
+    const t = computeTotals(lines, 500, tc);
+    assert.equal(t.taxable_cents, 1199);
+    assert.equal(t.gst_cents, 0);
+    assert.equal(t.qst_cents, 120);
+    assert.equal(t.total_cents, 1998 + 500 + 120);
+    // $100.00 of taxable goods: QST $9.98 only, total $109.98.
+    const hundred = computeTotals([{ unit_price_cents: 10000, quantity: 1, tax_class: 'standard' }], 0, tc);
+    assert.equal(hundred.qst_cents, 998);
+    assert.equal(hundred.total_cents, 10998);
+    assert.equal(formatMoney(hundred.total_cents, 'fr'), '109,98\u00a0$');
+  });
+
+  it('an operator that also collects the GST (qst_gst): both taxes, as a registered merchant would', () => {
+    const tc = taxCollectionFor('small_supplier', platform('qst_gst'));
+    assert.equal(tc.regime, 'platform');
+    const t = computeTotals(lines, 500, tc);
+    assert.equal(t.gst_cents, 60);
+    assert.equal(t.qst_cents, 120);
+  });
+
+  it('zero-rated goods of a small supplier stay untaxed when the platform collects', () => {
+    const t = computeTotals(
+      [{ unit_price_cents: 1299, quantity: 2, tax_class: 'zero_rated' }],
+      500,
+      taxCollectionFor('small_supplier', platform('qst')),
+    );
+    assert.equal(t.taxable_cents, 0);
+    assert.equal(t.qst_cents, 0);
+    assert.equal(t.total_cents, 2598 + 500);
+  });
+
+  it('a promo discount comes before the platform’s QST', () => {
+    const tc = taxCollectionFor('small_supplier', platform('qst'));
+    const t = computeDiscountedTotals(
+      [{ unit_price_cents: 10000, quantity: 1, tax_class: 'standard', discount_cents: 1000 }],
+      0,
+      tc,
+    );
+    assert.equal(t.taxable_cents, 9000);
+    assert.equal(t.gst_cents, 0);
+    assert.equal(t.qst_cents, 898); // 897.75 -> 898
+    assert.equal(t.total_cents, 9000 + 898);
+    const none = computeDiscountedTotals(
+      [{ unit_price_cents: 10000, quantity: 1, tax_class: 'standard', discount_cents: 1000 }],
+      0,
+      taxCollectionFor('small_supplier', platform('none')),
+    );
+    assert.equal(none.total_cents, 9000);
+  });
+
+  it('region settings: an unknown collection reads as none; the legal name falls back to the region name', () => {
+    const base = {
+      name: 'Comptoir Estrie',
+      platform_legal_name: '',
+      platform_gst_number: '',
+      platform_qst_number: '',
+    };
+    assert.equal(platformTaxesOf({ ...base, platform_tax_collection: 'bogus' }).collection, 'none');
+    assert.equal(platformTaxesOf({ ...base, platform_tax_collection: 'qst' }).legal_name, 'Comptoir Estrie');
   });
 });

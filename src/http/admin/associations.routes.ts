@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Lang } from '../../i18n/index.ts';
-import { formatMoney, t } from '../../i18n/index.ts';
+import { formatMoney, t, tp } from '../../i18n/index.ts';
 import { AppError, notFound, ValidationError } from '../../lib/errors.ts';
 import {
   createAssociation,
@@ -117,7 +117,7 @@ export default async function adminAssociationRoutes(app: FastifyInstance, ctx: 
           ${members.map(
             (m) => html`<tr data-member=${m.id}>
               <th scope="row"><a href=${`/${lang}/m/${m.slug}`}>${m.display_name}</a></th>
-              <td>${t(lang, m.status === 'invited' ? 'membership.status_invited_admin' : `admin_assoc.status_${m.status}`)}</td>
+              <td><span class=${`badge s-${m.status}`}>${t(lang, m.status === 'invited' ? 'membership.status_invited_admin' : `admin_assoc.status_${m.status}`)}</span></td>
               <td>${t(lang, acceptSet.has(m.id) ? 'admin_assoc.yes' : 'admin_assoc.no')}</td>
               <td>
                 ${(['active', 'suspended'] as MemberStatus[])
@@ -248,7 +248,7 @@ export default async function adminAssociationRoutes(app: FastifyInstance, ctx: 
       const body = html`<section class="admin">
         <h1>${t(lang, 'admin_assoc.title')}</h1>
         <p><a href=${`${adminBase(lang)}/campaigns`}>${t(lang, 'admin_assoc.campaigns')}</a> · <a href=${`${adminBase(lang)}/gift-cards`}>${t(lang, 'giftcard.title')}</a> · <a href=${`${adminBase(lang)}/impact`}>${t(lang, 'admin_assoc.figures')}</a></p>
-        <ul>${mine.map((a) => html`<li><a href=${`${base}/${a.slug}`}>${a.name}</a> — ${t(lang, 'home.members', { count: Number(a.member_count) })}</li>`)}</ul>
+        <ul>${mine.map((a) => html`<li><a href=${`${base}/${a.slug}`}>${a.name}</a> — ${tp(lang, 'home.members_n', Number(a.member_count))}</li>`)}</ul>
         ${
           scope.all
             ? html`<form method="post" action=${base} novalidate>

@@ -4,11 +4,14 @@ import type { Lang } from '../../i18n/index.ts';
 import { t } from '../../i18n/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import {
+  addCategorySynonym,
   type Category,
   createCategory,
   getCategory,
   listCategoriesForAdmin,
+  listCategorySynonymsOf,
   mergeCategories,
+  removeCategorySynonym,
   renameCategory,
   setCategoryHidden,
 } from '../../modules/catalog/index.ts';
@@ -37,11 +40,14 @@ const namesForm = z.object({
 const hideForm = z.object({ hidden: z.string().max(5).optional(), _csrf: z.string().optional() });
 const mergeForm = z.object({ target: z.string().max(20).default(''), _csrf: z.string().optional() });
 type NamesForm = z.infer<typeof namesForm>;
+const synonymForm = z.object({ synonym: z.string().max(500).default(''), _csrf: z.string().optional() });
+const removeSynonymForm = z.object({ folded: z.string().max(500).default(''), _csrf: z.string().optional() });
+const editQuery = z.object({ done: z.enum(['synonym_added', 'synonym_removed']).optional() });
 
 /**
  * Region admins edit the category taxonomy: add, rename (fr/en; the slug never changes), hide
- * (products become uncategorised) and merge (products and merchants move to the target, the old
- * slug becomes an alias).
+ * (products become uncategorised), merge (products and merchants move to the target, the old
+ * slug becomes an alias) and give synonyms that product imports match ("Dépanneur" = Épicerie).
  */
 export default async function adminCategoryRoutes(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx.database;
@@ -127,7 +133,7 @@ export default async function adminCategoryRoutes(app: FastifyInstance, ctx: App
                 })}
               </tbody>
             </table>`
-          : html`<p>${t(lang, 'admin_categories.none')}</p>`
+          : html`<p class="empty">${t(lang, 'admin_categories.none')}</p>`
       }
       <h2 id="add">${t(lang, 'admin_categories.add')}</h2>
       ${ErrorSummary(lang, form.errors)}
@@ -156,11 +162,19 @@ export default async function adminCategoryRoutes(app: FastifyInstance, ctx: App
     reply: FastifyReply,
     lang: Lang,
     c: Category,
-    form: { values?: Partial<NamesForm>; errors?: FieldErrors } = {},
+    form: {
+      values?: Partial<NamesForm>;
+      errors?: FieldErrors;
+      synonym?: string;
+      synonymErrors?: FieldErrors;
+      done?: string;
+    } = {},
   ) {
     const title = t(lang, 'admin_categories.edit', { name: lang === 'fr' ? c.name_fr : c.name_en });
     const pc = await pageContext(req, reply, ctx, lang, { title });
     const base = adminCategoriesPath(lang);
+    const synonyms = await listCategorySynonymsOf(db, c.id);
+    const token = reply.generateCsrf();
     const body = html`<section class="admin">
       <p><a href=${base}>${t(lang, 'admin_categories.back')}</a></p>
       <h1>${title}</h1>
@@ -170,8 +184,41 @@ export default async function adminCategoryRoutes(app: FastifyInstance, ctx: App
       </dl>
       ${ErrorSummary(lang, form.errors)}
       <form method="post" action=${`${base}/${c.id}`} novalidate>
-        ${Csrf(reply.generateCsrf())} ${nameFields(lang, form.values ?? c, form.errors)}
+        ${Csrf(token)} ${nameFields(lang, form.values ?? c, form.errors)}
         <button type="submit">${t(lang, 'admin_categories.rename')}</button>
+      </form>
+      <h2 id="synonyms">${t(lang, 'category_synonyms.title')}</h2>
+      ${Notice(form.done ? t(lang, `category_synonyms.done_${form.done}`) : undefined)}
+      <p>${t(lang, 'category_synonyms.lead')}</p>
+      ${
+        synonyms.length
+          ? html`<ul class="synonyms">
+              ${synonyms.map(
+                (s) => html`<li data-synonym=${s.folded}>
+                  ${s.label}
+                  <form method="post" action=${`${base}/${c.id}/synonyms/remove`} class="inline">
+                    ${Csrf(token)}<input type="hidden" name="folded" value=${s.folded} />
+                    <button type="submit" aria-label=${t(lang, 'category_synonyms.remove_named', { synonym: s.label })}>
+                      ${t(lang, 'category_synonyms.remove')}
+                    </button>
+                  </form>
+                </li>`,
+              )}
+            </ul>`
+          : html`<p>${t(lang, 'category_synonyms.none')}</p>`
+      }
+      ${ErrorSummary(lang, form.synonymErrors)}
+      <form method="post" action=${`${base}/${c.id}/synonyms`} novalidate>
+        ${Csrf(token)}
+        ${Field({
+          name: 'synonym',
+          label: t(lang, 'category_synonyms.add_label'),
+          hint: t(lang, 'category_synonyms.add_hint'),
+          value: form.synonym,
+          errors: form.synonymErrors,
+          required: true,
+        })}
+        <button type="submit">${t(lang, 'category_synonyms.add')}</button>
       </form>
     </section>`;
     return sendHtml(
@@ -208,10 +255,54 @@ export default async function adminCategoryRoutes(app: FastifyInstance, ctx: App
       },
     );
 
-    app.get(`${base}/:id`, { schema: { hide: true, params: idParams } }, async (req, reply) => {
-      await requireRegionAdmin(req, ctx);
-      return editPage(req, reply, lang, await getCategory(db, idOf(req)));
-    });
+    app.get(
+      `${base}/:id`,
+      { schema: { hide: true, params: idParams, querystring: editQuery } },
+      async (req, reply) => {
+        await requireRegionAdmin(req, ctx);
+        return editPage(req, reply, lang, await getCategory(db, idOf(req)), {
+          done: (req.query as z.infer<typeof editQuery>).done,
+        });
+      },
+    );
+
+    app.post(
+      `${base}/:id/synonyms`,
+      { schema: { hide: true, params: idParams, body: synonymForm }, preHandler: app.csrfProtection },
+      async (req, reply) => {
+        const user = await requireRegionAdmin(req, ctx);
+        const c = await getCategory(db, idOf(req));
+        const { synonym } = req.body as z.infer<typeof synonymForm>;
+        try {
+          const s = await addCategorySynonym(ctx.database, c.id, { synonym });
+          req.log.info(
+            { event: 'category_synonym_added', category: c.slug, synonym: s.folded, by: user.id },
+            'category synonym added',
+          );
+          return reply.redirect(`${base}/${c.id}?done=synonym_added#synonyms`, 303);
+        } catch (err) {
+          if (!(err instanceof ValidationError)) throw err;
+          reply.code(400);
+          return editPage(req, reply, lang, c, { synonym, synonymErrors: issuesToErrors(lang, err.issues) });
+        }
+      },
+    );
+
+    app.post(
+      `${base}/:id/synonyms/remove`,
+      { schema: { hide: true, params: idParams, body: removeSynonymForm }, preHandler: app.csrfProtection },
+      async (req, reply) => {
+        const user = await requireRegionAdmin(req, ctx);
+        const c = await getCategory(db, idOf(req));
+        const { folded } = req.body as z.infer<typeof removeSynonymForm>;
+        await removeCategorySynonym(ctx.database, c.id, folded);
+        req.log.info(
+          { event: 'category_synonym_removed', category: c.slug, synonym: folded, by: user.id },
+          'category synonym removed',
+        );
+        return reply.redirect(`${base}/${c.id}?done=synonym_removed#synonyms`, 303);
+      },
+    );
 
     app.post(
       `${base}/:id`,

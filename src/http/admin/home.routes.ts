@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Lang } from '../../i18n/index.ts';
-import { t } from '../../i18n/index.ts';
+import { t, tp } from '../../i18n/index.ts';
 import { listMerchantsForAdmin } from '../../modules/onboarding/index.ts';
 import { adminScope, requireAnyAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
@@ -54,7 +54,7 @@ export default async function adminHomeRoutes(app: FastifyInstance, ctx: AppCont
           href: adminMerchantsPath(lang),
           label: t(lang, 'console.merchants_link'),
           desc: t(lang, 'console.merchants_desc'),
-          extra: t(lang, 'console.pending_count', { count: pending.length }),
+          extra: tp(lang, 'console.pending_n', pending.length),
         },
       ];
       const groups: { key: string; title: string; tools: Tool[] }[] = scope.all

@@ -1,11 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { publicBaseUrl } from '../../config.ts';
 import type { MerchantStatus } from '../../db/schema.ts';
 import type { Lang } from '../../i18n/index.ts';
 import { formatDate, t } from '../../i18n/index.ts';
 import { AppError } from '../../lib/errors.ts';
 import { activeMemberIds } from '../../modules/associations/index.ts';
-import { listMerchantsForAdmin, setMerchantStatus } from '../../modules/onboarding/index.ts';
+import {
+  listMerchantsForAdmin,
+  notifyMerchantStatus,
+  setMerchantStatus,
+} from '../../modules/onboarding/index.ts';
 import { adminScope, requireAnyAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { Csrf, Notice } from '../merchant/forms.ts';
@@ -58,7 +63,7 @@ export default async function adminMerchantRoutes(app: FastifyInstance, ctx: App
       </nav>
       ${
         rows.length
-          ? html`<table class="data">
+          ? html`<table class="data stack">
               <caption class="sr">${t(lang, `admin.status_${status}`)}</caption>
               <thead>
                 <tr>
@@ -77,14 +82,14 @@ export default async function adminMerchantRoutes(app: FastifyInstance, ctx: App
                     <td>${m.neq ?? '—'}</td>
                     <td>${m.municipality}</td>
                     <td>${m.associations.join(', ')}</td>
-                    <td>${t(lang, `admin.status_${m.status}`)}</td>
+                    <td><span class=${`badge s-${m.status}`}>${t(lang, `admin.status_${m.status}`)}</span></td>
                     <td>
                       ${(['approved', 'suspended'] as const)
                         .filter((s) => scope.all && s !== m.status)
                         .map(
                           (s) => html`<form method="post" action=${`${base}/${m.id}/status`} class="inline">
                             ${Csrf(token)}<input type="hidden" name="status" value=${s} />
-                            <button type="submit" aria-label=${`${t(lang, `admin.action_${s}`)} ${m.display_name}`}>
+                            <button type="submit" class=${s === 'suspended' ? 'danger' : undefined} aria-label=${`${t(lang, `admin.action_${s}`)} ${m.display_name}`}>
                               ${t(lang, `admin.action_${s}`)}
                             </button>
                           </form>`,
@@ -94,7 +99,7 @@ export default async function adminMerchantRoutes(app: FastifyInstance, ctx: App
                 )}
               </tbody>
             </table>`
-          : html`<p>${t(lang, 'admin.none')}</p>`
+          : html`<p class="empty">${t(lang, 'admin.none')}</p>`
       }
     </section>`;
     return sendHtml(reply.header('cache-control', 'no-store'), renderDocument(Layout(pc, body)));
@@ -117,17 +122,7 @@ export default async function adminMerchantRoutes(app: FastifyInstance, ctx: App
           { event: 'merchant_status', merchant_id: id, status, by: user.id },
           'merchant status changed',
         );
-        if (r.changed) {
-          for (const o of r.owners) {
-            await ctx.mailer.send({
-              to: o.email,
-              lang: o.locale,
-              kind: `merchant_${status}`,
-              subject: t(o.locale, `admin.mail_${status}_subject`, { name: r.display_name }),
-              text: t(o.locale, `admin.mail_${status}_body`, { name: r.display_name }),
-            });
-          }
-        }
+        await notifyMerchantStatus(ctx.mailer, publicBaseUrl(ctx.config), r, status);
         return reply.redirect(`${base}?done=${status}`, 303);
       },
     );

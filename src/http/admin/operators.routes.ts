@@ -159,7 +159,7 @@ export default async function operatorRoutes(app: FastifyInstance, ctx: AppConte
                 )}
               </tbody>
             </table>`
-          : html`<p>${t(lang, 'operators.none_pending')}</p>`
+          : html`<p class="empty">${t(lang, 'operators.none_pending')}</p>`
       }
       <section aria-labelledby="inv-h">
         <h2 id="inv-h">${t(lang, 'operators.invite_title')}</h2>

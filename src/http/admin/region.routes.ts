@@ -15,6 +15,7 @@ import {
   type FieldErrors,
   issuesToErrors,
   Notice,
+  Select,
   TextArea,
 } from '../merchant/forms.ts';
 import { pageContext } from '../pages/common.ts';
@@ -44,7 +45,14 @@ const TEXT_FIELDS = [
   'privacy_fr',
   'privacy_en',
 ] as const;
-type FormValues = Record<(typeof TEXT_FIELDS)[number], string>;
+/** Platform tax collection for small suppliers (decision record 0005); absent from a post = unchanged. */
+const TAX_FIELDS = [
+  'platform_tax_collection',
+  'platform_legal_name',
+  'platform_gst_number',
+  'platform_qst_number',
+] as const;
+type FormValues = Record<(typeof TEXT_FIELDS)[number] | (typeof TAX_FIELDS)[number], string>;
 
 const anyBody = z.record(z.string(), z.unknown());
 const pageQuery = z.object({ saved: z.literal('1').optional() });
@@ -69,6 +77,10 @@ function valuesOf(r: Region): FormValues {
     terms_en: r.terms_en,
     privacy_fr: r.privacy_fr,
     privacy_en: r.privacy_en,
+    platform_tax_collection: r.platform_tax_collection,
+    platform_legal_name: r.platform_legal_name,
+    platform_gst_number: r.platform_gst_number,
+    platform_qst_number: r.platform_qst_number,
   };
 }
 
@@ -135,6 +147,23 @@ export default async function adminRegionRoutes(app: FastifyInstance, ctx: AppCo
           <p class="hint">${t(lang, 'region.legal_hint')}</p>
           ${area('terms_fr')} ${area('terms_en')} ${area('privacy_fr')} ${area('privacy_en')}
         </fieldset>
+        <fieldset>
+          <legend>${t(lang, 'small_supplier.region_section')}</legend>
+          <p class="hint">${t(lang, 'small_supplier.region_hint')}</p>
+          ${Select({
+            name: 'platform_tax_collection',
+            label: t(lang, 'small_supplier.field_platform_tax_collection'),
+            value: v.platform_tax_collection,
+            errors,
+            options: (['none', 'qst', 'qst_gst'] as const).map((c) => ({
+              value: c,
+              label: t(lang, `small_supplier.collection_${c}`),
+            })),
+          })}
+          ${(['platform_legal_name', 'platform_gst_number', 'platform_qst_number'] as const).map((name) =>
+            Field({ name, label: t(lang, `small_supplier.field_${name}`), value: v[name], errors }),
+          )}
+        </fieldset>
         <button type="submit">${t(lang, 'region.save')}</button>
       </form>
     </section>`;
@@ -161,7 +190,14 @@ export default async function adminRegionRoutes(app: FastifyInstance, ctx: AppCo
         const user = await requireRegionAdmin(req, ctx);
         const raw = req.body as Record<string, unknown>;
         const str = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string) : '');
-        const submitted = Object.fromEntries(TEXT_FIELDS.map((k) => [k, str(k)])) as FormValues;
+        const current = await loadRegion(db);
+        const taxValues = Object.fromEntries(
+          TAX_FIELDS.map((k) => [k, typeof raw[k] === 'string' ? str(k) : current[k]]),
+        );
+        const submitted = {
+          ...Object.fromEntries(TEXT_FIELDS.map((k) => [k, str(k)])),
+          ...taxValues,
+        } as FormValues;
         const patch: RegionPatch = { ...submitted };
         const file = raw.logo;
         // An empty file part is "no new logo"; anything that is not a file upload is refused.

@@ -85,7 +85,7 @@ export default async function adminTownRoutes(app: FastifyInstance, ctx: AppCont
                 )}
               </tbody>
             </table>`
-          : html`<p>${t(lang, 'admin_towns.none')}</p>`
+          : html`<p class="empty">${t(lang, 'admin_towns.none')}</p>`
       }
       <h2 id="add">${t(lang, 'admin_towns.add')}</h2>
       ${ErrorSummary(lang, form.errors)}

@@ -7,17 +7,34 @@ import {
   authorizeCart,
   createCart,
   getCartView,
+  merchantUnavailable,
   quantityJson,
   removeItem,
+  unavailableMerchantLines,
   updateItem,
 } from '../../modules/cart/index.ts';
 import { humanText } from '../../modules/common/validation.ts';
-import { checkout, countPendingReservations, startCheckoutSweeper } from '../../workflows/checkout.ts';
+import { postalAddressSchema } from '../../modules/geocoding/index.ts';
+import {
+  checkout,
+  countPendingReservations,
+  quoteCheckout,
+  startCheckoutSweeper,
+} from '../../workflows/checkout.ts';
 import { checkoutDeps } from '../../workflows/deps.ts';
 import { checkPromo, discountedView, promoCodeOf } from '../../workflows/promo.ts';
 import type { AppContext } from '../context.ts';
 import { apiLang } from '../errors.ts';
 import { metrics } from '../ops/metrics.ts';
+import {
+  cartItemResponse,
+  cartResponse,
+  checkoutResponse,
+  newCartResponse,
+  noContent,
+  quoteResponse,
+  refused,
+} from './responses.ts';
 
 /** The cart cookie's name before it took the `__Host-` prefix; still read so no visitor loses a cart. */
 const LEGACY_CART_COOKIE = 'cart_token';
@@ -54,11 +71,10 @@ const quantity = quantityJson;
 const cartParams = z.object({ cart_id: z.coerce.number().int().positive() });
 const itemParams = cartParams.extend({ item_id: z.coerce.number().int().positive() });
 
-const address = z.object({
-  text: z.string().trim().min(3).max(300),
-  lat: z.coerce.number().min(-90).max(90),
-  lng: z.coerce.number().min(-180).max(180),
-});
+/** A delivery address as a person types it: never coordinates (the store's zones decide). */
+const address = postalAddressSchema.describe(
+  'Postal address; postal_code is a Canadian code (A1A 1A1, space optional), normalised upper-case with a space.',
+);
 export const checkoutBody = z.object({
   customer: z.object({
     name: humanText({ max: 200 }),
@@ -68,7 +84,22 @@ export const checkoutBody = z.object({
   fulfilment: z.record(
     z.string().regex(/^\d+$/),
     z.discriminatedUnion('method', [
-      z.object({ method: z.literal('pickup'), location_id: z.coerce.number().int().positive() }),
+      z.object({
+        method: z.literal('pickup'),
+        location_id: z.coerce.number().int().positive(),
+        slot: z
+          .string()
+          .trim()
+          .max(40)
+          .regex(
+            /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/,
+            'pickup.slot_format',
+          )
+          .optional()
+          .describe(
+            'Start of a pickup slot (ISO 8601) among the slots the cart lists for this location (fulfilment_options[].slots); a slot past, outside the windows or not aligned is refused at fulfilment.MERCHANT_ID.slot.',
+          ),
+      }),
       z.object({ method: z.literal('delivery'), address }),
     ]),
   ),
@@ -77,6 +108,12 @@ export const checkoutBody = z.object({
       method: z.enum(['in_store', 'card', 'gift_card']).default('in_store'),
       payment_method: z.string().max(200).optional(),
       code: z.string().max(64).optional(),
+      remainder_method: z
+        .enum(['in_store'])
+        .optional()
+        .describe(
+          'With gift_card: how the part the card does not cover is paid (in store). The card’s whole balance is applied across the merchant orders in cart order; a card holding nothing is a 422 at payment.code.',
+        ),
     })
     .default({ method: 'in_store' }),
   expected_total_cents: z.number().int().min(0).optional(),
@@ -88,6 +125,8 @@ export const checkoutBody = z.object({
       'A campaign promo code (case-insensitive; empty = none). Each covered merchant’s discount is taken before taxes; a refused code is a 400 at the field promo_code and nothing is reserved.',
     ),
 });
+
+export const quoteBody = checkoutBody.pick({ fulfilment: true, promo_code: true });
 
 const cartQuery = z.object({
   lang: z.enum(['fr', 'en']).optional(),
@@ -112,15 +151,35 @@ export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppCo
     () => countPendingReservations(db),
   );
 
-  app.post('/api/v1/carts', { schema: { tags: ['cart'], summary: 'Create a cart' } }, async (_req, reply) => {
-    const cart = await createCart(db);
-    setCartCookie(reply, ctx, cart.token);
-    return reply.code(201).send(cart);
-  });
+  app.post(
+    '/api/v1/carts',
+    {
+      schema: {
+        tags: ['cart'],
+        operationId: 'createCart',
+        summary: 'Create a cart',
+        response: { 201: newCartResponse, '4xx': refused },
+      },
+    },
+    async (_req, reply) => {
+      const cart = await createCart(db);
+      setCartCookie(reply, ctx, cart.token);
+      return reply.code(201).send(cart);
+    },
+  );
 
   app.get(
     '/api/v1/carts/:cart_id',
-    { schema: { tags: ['cart'], params: cartParams, querystring: cartQuery } },
+    {
+      schema: {
+        tags: ['cart'],
+        operationId: 'getCart',
+        summary: 'A cart with live availability and totals',
+        params: cartParams,
+        querystring: cartQuery,
+        response: { 200: cartResponse, '4xx': refused },
+      },
+    },
     async (req) => {
       await authorizeCart(db, req.params.cart_id, cartToken(req, ctx));
       const view = await getCartView(db, req.params.cart_id, apiLang(req));
@@ -162,7 +221,10 @@ export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppCo
     {
       schema: {
         tags: ['cart'],
+        operationId: 'addCartItem',
+        summary: 'Add a product (at a location) to the cart',
         params: cartParams,
+        response: { 201: cartItemResponse, '4xx': refused },
         body: z.object({
           product_id: z.coerce.number().int().positive(),
           location_id: z.coerce.number().int().positive().optional(),
@@ -178,7 +240,16 @@ export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppCo
 
   app.patch(
     '/api/v1/carts/:cart_id/items/:item_id',
-    { schema: { tags: ['cart'], params: itemParams, body: z.object({ quantity }) } },
+    {
+      schema: {
+        tags: ['cart'],
+        operationId: 'updateCartItem',
+        summary: 'Change a line’s quantity',
+        params: itemParams,
+        body: z.object({ quantity }),
+        response: { 200: cartItemResponse, '4xx': refused },
+      },
+    },
     async (req) => {
       await authorizeCart(db, req.params.cart_id, cartToken(req, ctx));
       return updateItem(db, req.params.cart_id, req.params.item_id, req.body.quantity);
@@ -187,7 +258,15 @@ export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppCo
 
   app.delete(
     '/api/v1/carts/:cart_id/items/:item_id',
-    { schema: { tags: ['cart'], params: itemParams } },
+    {
+      schema: {
+        tags: ['cart'],
+        operationId: 'removeCartItem',
+        summary: 'Remove a line',
+        params: itemParams,
+        response: { 204: noContent('Removed'), '4xx': refused },
+      },
+    },
     async (req, reply) => {
       await authorizeCart(db, req.params.cart_id, cartToken(req, ctx));
       await removeItem(db, req.params.cart_id, req.params.item_id);
@@ -200,7 +279,9 @@ export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppCo
     {
       schema: {
         tags: ['cart'],
+        operationId: 'checkoutCart',
         summary: 'Check out the whole cart: one order per merchant',
+        response: { 201: checkoutResponse, '4xx': refused },
         params: cartParams,
         body: checkoutBody,
         headers: z.object({ 'idempotency-key': z.string().min(8).max(200).optional() }),
@@ -221,6 +302,31 @@ export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppCo
       );
       if (r.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(r.status).send(r.body);
+    },
+  );
+
+  app.post(
+    '/api/v1/carts/:cart_id/quote',
+    {
+      schema: {
+        tags: ['cart'],
+        operationId: 'quoteCheckout',
+        summary: 'Price the checkout: fees and taxes included, exactly what it will charge',
+        response: { 200: quoteResponse, '4xx': refused },
+        description:
+          'Takes the checkout body’s fulfilment (and promo_code); reserves and counts nothing. An address outside every delivery zone of a merchant, or below the zone’s minimum order, is a 422 field error at fulfilment.MERCHANT_ID.address.',
+        params: cartParams,
+        body: quoteBody,
+      },
+    },
+    async (req) => {
+      await authorizeCart(db, req.params.cart_id, cartToken(req, ctx));
+      const lang = apiLang(req);
+      const view = await getCartView(db, req.params.cart_id, lang);
+      const stopped = unavailableMerchantLines(view);
+      if (stopped.length) throw merchantUnavailable(stopped);
+      const input = { customer: { name: '', email: '' }, payment: { method: 'in_store' }, ...req.body };
+      return quoteCheckout(checkoutDeps(ctx, req.log), view, input, lang);
     },
   );
 }

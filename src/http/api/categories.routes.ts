@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { categoriesForApi } from '../../modules/catalog/index.ts';
 import type { AppContext } from '../context.ts';
+import { refused } from './responses.ts';
 
 const query = z.object({ lang: z.enum(['fr', 'en']).default('fr') });
 const categoryItem = z.object({
@@ -21,7 +22,7 @@ export default async function categoryApiRoutes(app: FastifyInstance, ctx: AppCo
         operationId: 'listCategories',
         summary: 'Visible product categories, in display order, named in fr and en',
         querystring: query,
-        response: { 200: z.array(categoryItem) },
+        response: { 200: z.array(categoryItem), '4xx': refused },
       },
     },
     async (req, reply) => {

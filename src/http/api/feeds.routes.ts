@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { merchantStock } from '../../modules/inventory/index.ts';
 import type { AppContext } from '../context.ts';
 import { errorSchema, merchantOf, merchantRateLimit, requireMerchant } from './merchant-api.routes.ts';
+import { textResponse } from './responses.ts';
 
 /** Google local inventory availability from a unit count. */
 export function googleAvailability(available: number): 'in_stock' | 'limited_availability' | 'out_of_stock' {
@@ -20,12 +21,19 @@ export default async function feedRoutes(app: FastifyInstance, ctx: AppContext) 
       config: { rateLimit: { ...merchantRateLimit, max: 30 } },
       schema: {
         tags: ['merchant'],
+        operationId: 'getLocalInventoryFeed',
         summary: 'Google local inventory feed (TSV)',
         description:
           'Tab-separated, one line per product and store: store_code (location code), id (SKU), availability (in_stock, limited_availability when 3 or fewer, out_of_stock), quantity (available units), price ("12.99 CAD"), pickup_method (buy when the store offers pickup, else not_supported), pickup_sla (same_day when available).',
         security: [{ apiKey: [] }],
         produces: ['text/tab-separated-values'],
-        response: { 401: errorSchema },
+        response: {
+          200: textResponse(
+            'text/tab-separated-values',
+            'One header line, then one line per product and store',
+          ),
+          401: errorSchema,
+        },
       },
     },
     async (req, reply) => {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { checkBalance } from '../../modules/giftcards/index.ts';
 import type { AppContext } from '../context.ts';
+import { giftCardBalanceResponse, refused } from './responses.ts';
 
 const body = z.object({ code: z.string().min(1).max(40) });
 
@@ -16,8 +17,10 @@ export default async function giftcardApiRoutes(app: FastifyInstance, ctx: AppCo
     {
       schema: {
         tags: ['gift cards'],
+        operationId: 'getGiftCardBalance',
         summary: 'Balance of a regional gift card (paid part and bonus part apart) and its ledger',
         body,
+        response: { 200: giftCardBalanceResponse, '4xx': refused },
       },
       config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
     },

@@ -2,15 +2,17 @@ import type { FastifyInstance, FastifyRequest, FastifySchemaCompiler } from 'fas
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { t } from '../../i18n/index.ts';
-import { AppError } from '../../lib/errors.ts';
+import { AppError, notFound } from '../../lib/errors.ts';
 import {
   applyImport,
   decodeText,
   exportProducts,
   ImportFormatError,
+  MAX_XLSX_BYTES,
   previewImport,
   TEMPLATE_COLUMNS,
   translateRowErrors,
+  XLSX_CONTENT_TYPE,
 } from '../../modules/imports/index.ts';
 import {
   defaultLocationOf,
@@ -19,9 +21,15 @@ import {
   syncInventory,
   withIdempotency,
 } from '../../modules/inventory/index.ts';
+import {
+  fulfilmentOf,
+  locationFulfilmentSchema,
+  setLocationFulfilment,
+} from '../../modules/inventory/locations.ts';
 import { authenticateApiKey, hashApiKey } from '../../modules/merchants/index.ts';
 import type { AppContext } from '../context.ts';
 import { apiLang, errorResponse } from '../errors.ts';
+import { textResponse } from './responses.ts';
 
 /** Requests per minute per API key on the merchant API. */
 export const MERCHANT_API_RATE = 600;
@@ -92,7 +100,10 @@ export const errorSchema = z
       details: z.record(z.string(), z.unknown()).optional(),
     }),
   })
-  .meta({ description: 'Error body; `message` in the request language (lang, Accept-Language).' });
+  .meta({
+    id: 'Error',
+    description: 'Error body; `message` in the request language (lang, Accept-Language).',
+  });
 
 const locationSchema = z.object({
   id: z.number().int(),
@@ -109,6 +120,10 @@ const locationSchema = z.object({
   is_default: z
     .boolean()
     .meta({ description: 'The default store: stock rows without location_code go there' }),
+  fulfilment: locationFulfilmentSchema.meta({
+    description:
+      'Pickup and delivery as set by PUT /api/v1/merchant/locations/{location_code} (or the back-office)',
+  }),
 });
 const profileSchema = z
   .object({
@@ -125,6 +140,7 @@ const profileSchema = z
     locations: z.array(locationSchema),
   })
   .meta({
+    id: 'MerchantProfile',
     example: {
       id: 1,
       slug: 'erabliere-du-lac',
@@ -150,6 +166,17 @@ const profileSchema = z
           delivery_radius_km: 10,
           delivery_fee_cents: 500,
           is_default: true,
+          fulfilment: {
+            pickup: { enabled: true, preparation_minutes: 30 },
+            delivery: {
+              enabled: true,
+              zones: [
+                { towns: ['Aylmer'], postal_prefixes: ['J9H', 'J9J'], fee_cents: 400 },
+                { towns: ['Hull'], postal_prefixes: [], fee_cents: 600, min_order_cents: 2500 },
+              ],
+              radius_km: null,
+            },
+          },
         },
       ],
     },
@@ -168,6 +195,7 @@ const inventoryRow = z.object({
     .meta({ description: 'Units on the shelf (reserved units included)', example: 12 }),
 });
 const inventoryBody = z.array(inventoryRow).meta({
+  id: 'InventorySync',
   description:
     'Stock levels to set. Atomic: any invalid row (unknown SKU or location, wrong type, negative, below reserved units) fails the whole request with per-row errors in error.details.rows.',
   example: [
@@ -194,6 +222,7 @@ const inventoryResponse = z
     ),
   })
   .meta({
+    id: 'InventorySyncResult',
     example: {
       updated: 1,
       unchanged: 0,
@@ -257,6 +286,7 @@ const productRow = z.object({
   on_hand: z.number().int().min(0).nullable().optional(),
 });
 const productsBody = z.array(productRow).meta({
+  id: 'ProductImport',
   description: `Bulk upsert by sku. JSON array of rows, or a CSV body (Content-Type: text/csv) with our template's columns (${TEMPLATE_COLUMNS.join(', ')}) or Shopify's product export columns (Handle, Title, Body (HTML), Vendor, Variant SKU, Variant Price, Variant Barcode, Variant Inventory Qty, Image Src); the format is detected from the header row.`,
 });
 const rowError = z.object({
@@ -269,7 +299,17 @@ const rowError = z.object({
 });
 const importResponse = z
   .object({
-    format: z.enum(['template_csv', 'shopify_csv', 'json']),
+    format: z.enum([
+      'template_csv',
+      'shopify_csv',
+      'square_csv',
+      'lightspeed_csv',
+      'template_xlsx',
+      'shopify_xlsx',
+      'square_xlsx',
+      'lightspeed_xlsx',
+      'json',
+    ]),
     applied: z.boolean(),
     total: z.number().int(),
     valid: z.number().int(),
@@ -289,6 +329,7 @@ const importResponse = z
     ),
   })
   .meta({
+    id: 'ImportResult',
     description:
       'Per-row results. Without partial=1, one invalid row means nothing is applied (applied: false, HTTP 422). With dry_run=1 nothing is written (statuses create/update/error).',
     example: {
@@ -325,6 +366,13 @@ export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppCo
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'buffer' }, (_req, body, done) =>
     done(null, decodeText(body as Buffer)),
   );
+  // Excel workbooks stay bytes (the imports module unzips them with its own size caps). The route's
+  // bodyLimit (for CSV and JSON) wins over a parser's, hence the explicit file-size check.
+  app.addContentTypeParser(XLSX_CONTENT_TYPE, { parseAs: 'buffer' }, (_req, body, done) =>
+    (body as Buffer).length > MAX_XLSX_BYTES
+      ? done(new AppError('payload_too_large', 'error.payload_too_large'), undefined)
+      : done(null, body),
+  );
   // onRequest: the key is checked before the body is parsed or validated (no work for strangers).
   app.addHook('onRequest', async (req) => {
     await requireMerchant(req, db);
@@ -336,6 +384,7 @@ export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppCo
       config: { rateLimit: merchantRateLimit },
       schema: {
         tags: ['merchant'],
+        operationId: 'getMerchantProfile',
         summary: 'Own merchant profile',
         description: 'The profile and store locations of the merchant owning the API key.',
         security,
@@ -375,12 +424,53 @@ export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppCo
           'delivery_radius_km',
           'delivery_fee_cents',
           'is_default',
+          'delivery_zones_json',
+          'preparation_minutes',
         ])
         .where('merchant_id', '=', id)
         .orderBy('id')
         .execute();
       const defaultId = defaultLocationOf(locations)?.id;
-      return { ...m, locations: locations.map((l) => ({ ...l, is_default: l.id === defaultId })) };
+      return {
+        ...m,
+        locations: locations.map(({ delivery_zones_json: _z, preparation_minutes: _p, ...l }, i) => ({
+          ...l,
+          is_default: l.id === defaultId,
+          fulfilment: fulfilmentOf(locations[i]!),
+        })),
+      };
+    },
+  );
+
+  r.put(
+    '/api/v1/merchant/locations/:location_code',
+    {
+      config: { rateLimit: merchantRateLimit },
+      // Checked by the module: every problem comes back as a translated field error.
+      validatorCompiler: rowsCheckedByModule,
+      schema: {
+        tags: ['merchant'],
+        operationId: 'updateLocationFulfilment',
+        summary: 'Set a store’s pickup and delivery',
+        description:
+          'Pickup (enabled, preparation_minutes) and delivery: zones by towns (names, case and accents ignored) and/or postal prefixes (FSA, 3 characters), each with fee_cents and an optional min_order_cents (subtotal before discount and taxes); a zone with neither covers radius_km around the store and needs a geocoder (GEOCODER_URL) to be offered. An address covered by several zones pays the lowest fee. The same settings as the back-office store page; the whole body replaces the store’s fulfilment.',
+        security,
+        params: z.object({ location_code: z.string().min(1).max(40) }),
+        body: locationFulfilmentSchema,
+        response: { 200: locationFulfilmentSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema },
+      },
+    },
+    async (req) => {
+      const merchantId = merchantOf(req);
+      const { location_code } = req.params as { location_code: string };
+      const loc = await db
+        .selectFrom('locations')
+        .select('id')
+        .where('merchant_id', '=', merchantId)
+        .where('code', '=', location_code)
+        .executeTakeFirst();
+      if (!loc) throw notFound('location');
+      return setLocationFulfilment(db, merchantId, loc.id, req.body);
     },
   );
 
@@ -392,6 +482,7 @@ export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppCo
       validatorCompiler: rowsCheckedByModule,
       schema: {
         tags: ['merchant'],
+        operationId: 'syncInventory',
         summary: 'Bulk stock sync from a POS',
         description:
           'Sets on_hand for each (sku, location_code), atomically. Idempotent with the Idempotency-Key header: the same key and body replay the first status and body; the same key with another body is refused (422 idempotency_key_reused). on_hand below the units reserved for placed orders is refused for that row (on_hand_below_reserved). Every change of availability is pushed to SSE clients; a drop to 3 or fewer fires inventory.low webhooks.',
@@ -447,9 +538,10 @@ export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppCo
       validatorCompiler: rowsCheckedByModule,
       schema: {
         tags: ['merchant'],
+        operationId: 'importProducts',
         summary: 'Catalogue import (bulk upsert by SKU)',
         description:
-          'JSON array, our CSV template or a Shopify product export CSV. Per-row results with row number and reason. All or nothing unless partial=1; dry_run=1 validates without writing (preview).',
+          'JSON array; our template, a Shopify product export, a Square item library export or a Lightspeed X-Series product export, as CSV (text/csv) or Excel (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, first worksheet, at most 20 MB). Per-row results with row number and reason. All or nothing unless partial=1; dry_run=1 validates without writing (preview).',
         security,
         querystring: z.object({
           partial: z
@@ -463,6 +555,7 @@ export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppCo
           }),
           lang: z.enum(['fr', 'en']).optional(),
         }),
+        consumes: ['application/json', 'text/csv', XLSX_CONTENT_TYPE],
         body: productsBody,
         response: { 200: importResponse, 400: errorSchema, 401: errorSchema, 422: importResponse },
       },
@@ -496,7 +589,10 @@ export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppCo
           .send({ ...res, rows: translateRowErrors(lang, res.rows) } as never);
       } catch (err) {
         if (err instanceof ImportFormatError) {
-          const { body } = errorResponse(new AppError('validation_failed', `import.${err.code}`), lang);
+          const { body } = errorResponse(
+            new AppError('validation_failed', err.key, { params: err.params }),
+            lang,
+          );
           return reply.code(400).send(body as never);
         }
         throw err;
@@ -510,11 +606,16 @@ export default async function merchantApiRoutes(app: FastifyInstance, ctx: AppCo
       config: { rateLimit: { ...merchantRateLimit, max: 30 } },
       schema: {
         tags: ['merchant'],
+        operationId: 'exportProducts',
         summary: 'Catalogue export (CSV, import template columns)',
         description:
           'The merchant’s products and stock per location in the import template columns. Cells starting with =, +, -, @, tab or CR are prefixed with an apostrophe (spreadsheet formula injection).',
         security,
         produces: ['text/csv'],
+        response: {
+          200: textResponse('text/csv', 'The catalogue, UTF-8 with BOM, RFC 4180, header row first'),
+          401: errorSchema,
+        },
       },
     },
     async (req, reply) => {

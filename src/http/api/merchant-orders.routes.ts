@@ -14,6 +14,7 @@ import { refundCancelledOrder } from '../../modules/payments/index.ts';
 import { checkoutDeps } from '../../workflows/deps.ts';
 import type { AppContext } from '../context.ts';
 import { merchantRateLimit, requireMerchant } from './merchant-api.routes.ts';
+import { orderListResponse, orderResponse, refused } from './responses.ts';
 
 const statusEnum = z.enum(ORDER_STATUSES as [OrderStatus, ...OrderStatus[]]);
 
@@ -31,7 +32,14 @@ export default async function merchantOrdersRoutes(fastify: FastifyInstance, ctx
     '/api/v1/merchant/orders',
     {
       config: { rateLimit: merchantRateLimit },
-      schema: { tags: ['merchant'], security, querystring: z.object({ status: statusEnum.optional() }) },
+      schema: {
+        tags: ['merchant'],
+        operationId: 'listMerchantOrders',
+        summary: 'The merchant’s orders, newest first (optionally of one status)',
+        security,
+        querystring: z.object({ status: statusEnum.optional() }),
+        response: { 200: orderListResponse, '4xx': refused },
+      },
     },
     async (req) => {
       const merchantId = await requireMerchant(req, db);
@@ -45,8 +53,11 @@ export default async function merchantOrdersRoutes(fastify: FastifyInstance, ctx
       config: { rateLimit: merchantRateLimit },
       schema: {
         tags: ['merchant'],
+        operationId: 'getMerchantOrder',
+        summary: 'One of the merchant’s orders, with the customer’s contact details',
         security,
         params: z.object({ order_id: z.coerce.number().int().positive() }),
+        response: { 200: orderResponse, '4xx': refused },
       },
     },
     async (req) => {
@@ -65,8 +76,11 @@ export default async function merchantOrdersRoutes(fastify: FastifyInstance, ctx
       config: { rateLimit: merchantRateLimit },
       schema: {
         tags: ['merchant'],
+        operationId: 'transitionMerchantOrder',
+        summary: 'Move an order on: accepted, ready, completed or cancelled (refunded)',
         security,
         params: z.object({ order_id: z.coerce.number().int().positive() }),
+        response: { 200: orderResponse, '4xx': refused },
         body: z.object({
           to: z.enum(['accepted', 'ready', 'completed', 'cancelled']),
           reason: z.string().trim().max(500).optional(),

@@ -12,12 +12,14 @@ import {
 import type { AppContext } from '../context.ts';
 import { errorSchema, merchantOf, merchantRateLimit, requireMerchant } from './merchant-api.routes.ts';
 
-const webhookSchema = z.object({
-  id: z.number().int(),
-  url: z.string(),
-  events: z.array(z.enum(WEBHOOK_EVENTS)),
-  created_at: z.string(),
-});
+const webhookSchema = z
+  .object({
+    id: z.number().int(),
+    url: z.string(),
+    events: z.array(z.enum(WEBHOOK_EVENTS)),
+    created_at: z.string(),
+  })
+  .meta({ id: 'Webhook' });
 const example = {
   id: 7,
   url: 'https://pos.example.com/comptoir/hooks',
@@ -60,6 +62,7 @@ export default async function merchantWebhookRoutes(app: FastifyInstance, ctx: A
       config: { rateLimit: merchantRateLimit },
       schema: {
         tags: ['merchant'],
+        operationId: 'createWebhook',
         summary: 'Register a webhook',
         description:
           'Deliveries are JSON POSTs `{id, event, created_at, data}` with headers Comptoir-Event, Comptoir-Delivery (unique id, the same on retries) and Comptoir-Signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + raw body)>`. The secret is returned once, here. Non-2xx answers are retried with exponential backoff (30 s doubling, 8 attempts). Private, loopback and link-local addresses are refused.',
@@ -96,11 +99,13 @@ export default async function merchantWebhookRoutes(app: FastifyInstance, ctx: A
       config: { rateLimit: merchantRateLimit },
       schema: {
         tags: ['merchant'],
+        operationId: 'listWebhooks',
         summary: 'List webhooks',
         description: 'The merchant’s webhooks (secrets are never shown again).',
         security,
         response: {
           200: z.object({ webhooks: z.array(webhookSchema) }).meta({ example: { webhooks: [example] } }),
+          401: errorSchema,
         },
       },
     },
@@ -113,12 +118,13 @@ export default async function merchantWebhookRoutes(app: FastifyInstance, ctx: A
       config: { rateLimit: merchantRateLimit },
       schema: {
         tags: ['merchant'],
+        operationId: 'deleteWebhook',
         summary: 'Delete a webhook',
         description:
           'Deletes one of the merchant’s webhooks and its pending deliveries; another merchant’s id is 404.',
         security,
         params: z.object({ webhook_id: z.coerce.number().int().positive().meta({ example: 7 }) }),
-        response: { 204: z.null().meta({ description: 'Deleted' }), 404: errorSchema },
+        response: { 204: z.null().meta({ description: 'Deleted' }), 401: errorSchema, 404: errorSchema },
       },
     },
     async (req, reply) => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { publicBaseUrl } from '../../config.ts';
 import { merchantDirectory, toCsv, toGeoJson } from '../../modules/opendata/index.ts';
 import type { AppContext } from '../context.ts';
+import { geoJsonResponse, refused, textResponse } from './responses.ts';
 
 const query = z.object({ association: z.string().min(1).max(80).optional() });
 
@@ -16,8 +17,13 @@ export default async function openDataRoutes(app: FastifyInstance, ctx: AppConte
     {
       schema: {
         tags: ['open data'],
+        operationId: 'getOpenDataMerchantsGeoJson',
         summary: 'Approved merchants (public fields) as a GeoJSON FeatureCollection, one point per store',
         querystring: query,
+        response: {
+          200: textResponse('application/geo+json', 'FeatureCollection (RFC 7946)', geoJsonResponse),
+          '4xx': refused,
+        },
       },
     },
     async (req, reply) => {
@@ -35,8 +41,10 @@ export default async function openDataRoutes(app: FastifyInstance, ctx: AppConte
     {
       schema: {
         tags: ['open data'],
+        operationId: 'getOpenDataMerchantsCsv',
         summary: 'Approved merchants (public fields) as CSV (RFC 4180, UTF-8), one row per store',
         querystring: query,
+        response: { 200: textResponse('text/csv', 'One row per store, header row first'), '4xx': refused },
       },
     },
     async (req, reply) => {

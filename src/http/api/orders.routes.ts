@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authorizeOrder, getOrder, orderJson } from '../../modules/orders/index.ts';
 import type { AppContext } from '../context.ts';
+import { orderResponse, refused } from './responses.ts';
 
 const params = z.object({ order_id: z.coerce.number().int().positive() });
 
@@ -15,8 +16,10 @@ export default async function ordersApiRoutes(fastify: FastifyInstance, ctx: App
     {
       schema: {
         tags: ['orders'],
+        operationId: 'getOrder',
         summary: 'An order and its status history',
         params,
+        response: { 200: orderResponse, '4xx': refused },
         querystring: z.object({ token: z.string().max(200).optional() }),
       },
     },

@@ -12,6 +12,14 @@ import {
   suggestQuery,
 } from '../../modules/search/search.schemas.ts';
 import type { AppContext } from '../context.ts';
+import {
+  merchantListResponse,
+  productResponse,
+  publicMerchantResponse,
+  refused,
+  searchResponse,
+  suggestResponse,
+} from './responses.ts';
 
 /** Consumer discovery API: search, suggest, merchants directory and profile, product with offers. */
 export default async function searchApiRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -20,13 +28,29 @@ export default async function searchApiRoutes(app: FastifyInstance, ctx: AppCont
 
   r.get(
     '/api/v1/search',
-    { schema: { tags: ['search'], summary: 'Products offered near a point', querystring: searchQuery } },
+    {
+      schema: {
+        tags: ['search'],
+        operationId: 'searchProducts',
+        summary: 'Products offered near a point',
+        querystring: searchQuery,
+        response: { 200: searchResponse, '4xx': refused },
+      },
+    },
     async (req) => search(database, req.query),
   );
 
   r.get(
     '/api/v1/suggest',
-    { schema: { tags: ['search'], summary: 'As-you-type suggestions', querystring: suggestQuery } },
+    {
+      schema: {
+        tags: ['search'],
+        operationId: 'suggest',
+        summary: 'As-you-type suggestions',
+        querystring: suggestQuery,
+        response: { 200: suggestResponse, '4xx': refused },
+      },
+    },
     async (req, reply) => {
       reply.header('cache-control', 'public, max-age=60');
       return suggest(database, req.query.q ?? '', req.query.lang ?? 'fr');
@@ -35,7 +59,15 @@ export default async function searchApiRoutes(app: FastifyInstance, ctx: AppCont
 
   r.get(
     '/api/v1/merchants',
-    { schema: { tags: ['search'], summary: 'Merchants near a point', querystring: merchantsQuery } },
+    {
+      schema: {
+        tags: ['search'],
+        operationId: 'listMerchants',
+        summary: 'Merchants near a point',
+        querystring: merchantsQuery,
+        response: { 200: merchantListResponse, '4xx': refused },
+      },
+    },
     async (req) => listMerchants(database, req.query),
   );
 
@@ -44,8 +76,10 @@ export default async function searchApiRoutes(app: FastifyInstance, ctx: AppCont
     {
       schema: {
         tags: ['search'],
+        operationId: 'getMerchant',
         summary: 'Merchant profile: locations, hours, fulfilment options',
         params: z.object({ slug: z.string().min(1).max(200) }),
+        response: { 200: publicMerchantResponse, '4xx': refused },
       },
     },
     async (req) => {
@@ -89,7 +123,9 @@ export default async function searchApiRoutes(app: FastifyInstance, ctx: AppCont
     {
       schema: {
         tags: ['search'],
+        operationId: 'getProduct',
         summary: 'A product with its offers (availability per location, same GTIN elsewhere)',
+        response: { 200: productResponse, '4xx': refused },
         params: z.object({
           product_id: z.coerce
             .number()

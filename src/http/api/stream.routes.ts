@@ -14,6 +14,7 @@ import { requireMerchantRole } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { metrics } from '../ops/metrics.ts';
 import { errorSchema, merchantRateLimit, requireMerchant } from './merchant-api.routes.ts';
+import { textResponse } from './responses.ts';
 
 export default async function streamRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -25,6 +26,7 @@ export default async function streamRoutes(app: FastifyInstance, ctx: AppContext
       config: { rateLimit: { max: 120, timeWindow: '1 minute' } },
       schema: {
         tags: ['consumer'],
+        operationId: 'streamAvailability',
         summary: 'Live availability (Server-Sent Events)',
         description: `text/event-stream. Event \`stock\` with data {product_id, sku, location_id, available} whenever availability of a watched product changes (POS sync, import, back-office edit, reservation, cancellation). A comment heartbeat every 20 s. At most ${MAX_STREAM_PRODUCTS} products per connection.`,
         querystring: z.object({
@@ -35,7 +37,10 @@ export default async function streamRoutes(app: FastifyInstance, ctx: AppContext
           lang: z.enum(['fr', 'en']).optional(),
         }),
         produces: ['text/event-stream'],
-        response: { 400: errorSchema },
+        response: {
+          200: textResponse('text/event-stream', 'Server-Sent Events (`stock`)'),
+          400: errorSchema,
+        },
       },
     },
     async (req, reply) => {
@@ -57,6 +62,7 @@ export default async function streamRoutes(app: FastifyInstance, ctx: AppContext
       config: { rateLimit: merchantRateLimit },
       schema: {
         tags: ['merchant'],
+        operationId: 'streamMerchantEvents',
         summary: 'Merchant live events (Server-Sent Events)',
         description:
           'text/event-stream of the merchant’s own events: `order` {order_id, merchant_id, status} and `stock` {product_id, sku, location_id, merchant_id, available}. Heartbeat every 20 s. Authenticated by API key, or by the session of a signed-in owner or staff member (merchant_id selects the merchant when the user works for several).',
@@ -66,7 +72,10 @@ export default async function streamRoutes(app: FastifyInstance, ctx: AppContext
           lang: z.enum(['fr', 'en']).optional(),
         }),
         produces: ['text/event-stream'],
-        response: { 401: errorSchema },
+        response: {
+          200: textResponse('text/event-stream', 'Server-Sent Events (`order`, `stock`)'),
+          401: errorSchema,
+        },
       },
     },
     async (req, reply) => {

@@ -12,9 +12,11 @@ import {
   decodeText,
   ImportFormatError,
   type ImportPreview,
+  isZip,
   previewImport,
   TEMPLATE_COLUMNS,
   translateRowErrors,
+  XLSX_CONTENT_TYPE,
 } from '../../modules/imports/index.ts';
 import { createWebhook, deleteWebhook, listWebhooks, WEBHOOK_EVENTS } from '../../modules/webhooks/index.ts';
 import { type MerchantAccess, requireMerchantRole } from '../auth.ts';
@@ -203,7 +205,7 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
             ${ErrorSummary(lang, opts.errors)}
             <form method="post" action=${bo(lang, 'import', '/apercu')} enctype="multipart/form-data">
               ${Csrf(token)}
-              ${Field({ name: 'file', type: 'file', label: t(lang, 'backoffice.import_file'), errors: opts.errors, required: true, attrs: { accept: '.csv,text/csv,.json,application/json' } })}
+              ${Field({ name: 'file', type: 'file', label: t(lang, 'backoffice.import_file'), errors: opts.errors, required: true, attrs: { accept: `.csv,text/csv,.json,application/json,.xlsx,${XLSX_CONTENT_TYPE}` } })}
               <label class="check"><input type="checkbox" name="clear_empty" value="1" checked=${opts.clearEmpty || undefined} /> ${t(lang, 'import.clear_empty')}</label>
               <p class="hint">${t(lang, 'import.clear_empty_hint')}</p>
               <button type="submit">${t(lang, 'backoffice.preview')}</button>
@@ -289,23 +291,32 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
         const clearEmpty = (req.body as V | undefined)?.clear_empty === '1';
         if (!Buffer.isBuffer(file) || file.length === 0)
           return importPage(req, reply, access, { errors: { file: t(lang, 'field.required') } });
-        const text = decodeText(file);
-        const contentType = /^\s*[[{]/.test(text) ? 'application/json' : 'text/csv';
-        const body = contentType === 'application/json' ? safeJson(text) : text;
+        // An Excel workbook (ZIP bytes) stays binary; text files are decoded.
+        const xlsx = isZip(file);
+        const text = xlsx ? '' : decodeText(file);
+        const contentType = xlsx
+          ? XLSX_CONTENT_TYPE
+          : /^\s*[[{]/.test(text)
+            ? 'application/json'
+            : 'text/csv';
+        const body = xlsx ? file : contentType === 'application/json' ? safeJson(text) : text;
         let preview: ImportPreview;
         try {
           preview = await previewImport(db, access.merchantId, { body, contentType, clearEmpty });
         } catch (e) {
           if (e instanceof ImportFormatError)
-            return importPage(req, reply, access, { errors: { file: t(lang, `import.${e.code}`) } });
+            return importPage(req, reply, access, { errors: { file: t(lang, e.key, e.params) } });
           throw e;
         }
         // Kept server-side between preview and apply (named by a random id, under the merchant's folder).
         const fileId = randomBytes(16).toString('hex');
         mkdirSync(importDir(access.merchantId), { recursive: true });
         writeFileSync(
-          join(importDir(access.merchantId), `${fileId}.${contentType === 'text/csv' ? 'csv' : 'json'}`),
-          text,
+          join(
+            importDir(access.merchantId),
+            `${fileId}.${xlsx ? 'xlsx' : contentType === 'text/csv' ? 'csv' : 'json'}`,
+          ),
+          xlsx ? file : text,
         );
         return importPage(req, reply, access, { preview, fileId, clearEmpty });
       },
@@ -319,21 +330,26 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
         const fileId = String(v.file_id ?? '');
         if (!/^[0-9a-f]{32}$/.test(fileId)) throw notFound('import');
         let text: string | undefined;
+        let workbook: Buffer | undefined;
         let contentType = 'text/csv';
-        for (const ext of ['csv', 'json']) {
+        let ext = 'csv';
+        for (const e of ['csv', 'json', 'xlsx']) {
           try {
-            text = readFileSync(join(importDir(access.merchantId), `${fileId}.${ext}`), 'utf8');
-            contentType = ext === 'csv' ? 'text/csv' : 'application/json';
+            const path = join(importDir(access.merchantId), `${fileId}.${e}`);
+            if (e === 'xlsx') workbook = readFileSync(path);
+            else text = readFileSync(path, 'utf8');
+            contentType = e === 'csv' ? 'text/csv' : e === 'json' ? 'application/json' : XLSX_CONTENT_TYPE;
+            ext = e;
             break;
           } catch {}
         }
-        if (text === undefined) throw notFound('import');
+        if (text === undefined && workbook === undefined) throw notFound('import');
         const result = await applyImport(
           db,
           ctx.events,
           access.merchantId,
           {
-            body: contentType === 'text/csv' ? text : safeJson(text),
+            body: workbook ?? (contentType === 'text/csv' ? text : safeJson(text as string)),
             contentType,
             clearEmpty: v.clear_empty === '1',
           },
@@ -346,10 +362,7 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
             status: 400,
             clearEmpty: v.clear_empty === '1',
           });
-        rmSync(
-          join(importDir(access.merchantId), `${fileId}.${contentType === 'text/csv' ? 'csv' : 'json'}`),
-          { force: true },
-        );
+        rmSync(join(importDir(access.merchantId), `${fileId}.${ext}`), { force: true });
         return importPage(req, reply, access, {
           done: t(lang, 'backoffice.import_done', { created: result.created, updated: result.updated }),
         });

@@ -64,7 +64,7 @@ export default async function membershipRoutes(app: FastifyInstance, ctx: AppCon
                         </li>`,
                       )}
                     </ul>`
-                : html`<p>${t(lang, 'membership.no_invitations')}</p>`
+                : html`<p class="empty">${t(lang, 'membership.no_invitations')}</p>`
             }
             <h2 id="mem-h">${t(lang, 'membership.mine')}</h2>
             ${
@@ -75,13 +75,13 @@ export default async function membershipRoutes(app: FastifyInstance, ctx: AppCon
                       ${joined.map(
                         (a) => html`<tr data-association=${a.id}>
                           <th scope="row"><a href=${`/${lang}/a/${a.slug}`}>${a.name}</a></th>
-                          <td>${t(lang, `admin_assoc.status_${a.status}`)}</td>
+                          <td><span class=${`badge s-${a.status}`}>${t(lang, `admin_assoc.status_${a.status}`)}</span></td>
                           <td>${formatDate(a.joined_at, lang)}</td>
                         </tr>`,
                       )}
                     </tbody>
                   </table>`
-                : html`<p>${t(lang, 'membership.none')}</p>`
+                : html`<p class="empty">${t(lang, 'membership.none')}</p>`
             }`,
         },
         token,

@@ -63,6 +63,17 @@ export default async function onboardingRoutes(app: FastifyInstance, ctx: AppCon
           ${f('businessName', 'onboarding.business_name', { required: true, autocomplete: 'organization' })}
           ${f('legalName', 'onboarding.legal_name')}
           ${f('neq', 'onboarding.neq', { required: true, hint: t(lang, 'onboarding.neq_hint'), attrs: { inputmode: 'numeric' } })}
+          ${Select({
+            name: 'taxStatus',
+            label: t(lang, 'small_supplier.tax_status'),
+            hint: t(lang, 'small_supplier.tax_status_hint'),
+            value: s('taxStatus') || 'registered',
+            errors,
+            options: [
+              { value: 'registered', label: t(lang, 'small_supplier.status_registered') },
+              { value: 'small_supplier', label: t(lang, 'small_supplier.status_small_supplier') },
+            ],
+          })}
           ${f('gstNumber', 'onboarding.gst', { hint: t(lang, 'onboarding.gst_hint') })}
           ${f('qstNumber', 'onboarding.qst', { hint: t(lang, 'onboarding.qst_hint') })}
           ${f('phone', 'onboarding.phone', { type: 'tel', autocomplete: 'tel' })}

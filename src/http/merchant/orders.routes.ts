@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { formatDate, type Lang, t } from '../../i18n/index.ts';
+import { formatDate, type Lang, labelColon, t } from '../../i18n/index.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import {
   deliveryAddressText,
@@ -11,7 +11,8 @@ import {
   type OrderStatus,
   transitionOrder,
 } from '../../modules/orders/index.ts';
-import { sendStatusEmail } from '../../modules/orders/receipts.ts';
+import { formatSlot, formatTime, regionTimeZone, todaysPickups } from '../../modules/orders/pickup-slots.ts';
+import { giftCardLines, sendStatusEmail } from '../../modules/orders/receipts.ts';
 import { refundCancelledOrder } from '../../modules/payments/index.ts';
 import { checkoutDeps } from '../../workflows/deps.ts';
 import { requireMerchantRole } from '../auth.ts';
@@ -48,26 +49,54 @@ function transitionForms(lang: Lang, orderId: number, status: OrderStatus, csrf:
       <input type="hidden" name="_csrf" value=${csrf} />
       <input type="hidden" name="to" value=${to} />
       ${to === 'cancelled' ? html`<label class="sr" for=${`r-${orderId}`}>${t(lang, 'order.reason')}</label><input id=${`r-${orderId}`} name="reason" type="text" maxlength="500" placeholder=${t(lang, 'order.reason')} />` : null}
-      <button type="submit">${t(lang, 'order.move_to', { status: t(lang, `order.status.${to}`) })}</button>
+      <button type="submit" class=${to === 'cancelled' ? 'danger' : undefined}>${t(lang, 'order.move_to', { status: t(lang, `order.status.${to}`) })}</button>
     </form>`,
   );
 }
 
+/** Today's pickups by slot (local time), above the orders list. */
+function TodaysPickups(lang: Lang, today: Awaited<ReturnType<typeof todaysPickups>>) {
+  return html`<section class="todays-pickups" aria-labelledby="pickups-today">
+    <h2 id="pickups-today">${t(lang, 'pickup.today_title')}</h2>
+    ${
+      today.slots.length
+        ? html`<ol class="slots">
+            ${today.slots.map(
+              (s) => html`<li data-slot=${s.slot}>
+                <strong>${formatTime(s.slot, lang, today.timeZone)}</strong>
+                <ul>
+                  ${s.orders.map(
+                    (o) => html`<li data-order=${o.order_id}>
+                      <a href=${`${path(lang)}/${o.order_id}`}>#${o.order_id}</a> — ${o.customer_name} — ${o.location_name} —
+                      <span class=${`badge s-${o.status}`}>${t(lang, `order.status.${o.status}`)}</span>
+                    </li>`,
+                  )}
+                </ul>
+              </li>`,
+            )}
+          </ol>`
+        : html`<p class="empty">${t(lang, 'pickup.today_none')}</p>`
+    }
+  </section>`;
+}
+
 /** What the merchant prepares: lines, fulfilment, customer, totals with taxes, history. */
-function orderDetail(lang: Lang, o: OrderDetail, csrf: string) {
+function orderDetail(lang: Lang, o: OrderDetail, csrf: string, tz: string) {
   return html`<article class="bo-order" data-order=${o.id}>
     <p><a href=${path(lang)}>← ${t(lang, 'order.merchant_orders')}</a></p>
     <h1>${t(lang, 'order.title', { order: o.id })}</h1>
-    <p class="status" data-status=${o.status}><strong>${t(lang, `order.status.${o.status}`)}</strong> — ${formatDate(o.created_at, lang)}</p>
+    <p class="status" data-status=${o.status}><strong class=${`badge s-${o.status}`}>${t(lang, `order.status.${o.status}`)}</strong> — ${formatDate(o.created_at, lang)}</p>
     <div class="actions">${transitionForms(lang, o.id, o.status, csrf)}</div>
     <h2>${t(lang, 'order.customer')}</h2>
     <p>${o.customer_name}<br /><a href=${`mailto:${o.customer_email}`}>${o.customer_email}</a>${o.customer_phone ? html`<br /><a href=${`tel:${o.customer_phone}`}>${o.customer_phone}</a>` : null}</p>
     <p>${
       o.fulfilment_method === 'pickup'
-        ? html`${t(lang, 'receipt.pickup_at')} : ${o.location_name} (${o.address_line}, ${o.municipality})`
-        : html`${t(lang, 'receipt.delivery_to')} : ${deliveryAddressText(o.delivery_address_json)}`
+        ? html`${labelColon(lang, t(lang, 'receipt.pickup_at'))} ${o.location_name} (${o.address_line}, ${o.municipality})`
+        : html`${labelColon(lang, t(lang, 'receipt.delivery_to'))} ${deliveryAddressText(o.delivery_address_json)}`
     }</p>
-    <h2>${t(lang, 'order.lines')}</h2>
+    ${o.pickup_slot_at ? html`<p class="pickup-slot" data-slot=${new Date(o.pickup_slot_at).toISOString()}>${labelColon(lang, t(lang, 'pickup.slot'))} <strong>${formatSlot(o.pickup_slot_at, lang, tz, o.pickup_slot_minutes)}</strong></p>` : null}
+    <h2 id="lines-h">${t(lang, 'order.lines')}</h2>
+    <div class="table-wrap" role="region" aria-labelledby="lines-h" tabindex="0">
     <table class="data">
       <thead><tr>
         <th scope="col">${t(lang, 'order.sku')}</th><th scope="col">${t(lang, 'order.product')}</th>
@@ -84,6 +113,7 @@ function orderDetail(lang: Lang, o: OrderDetail, csrf: string) {
         )}
       </tbody>
     </table>
+    </div>
     <dl class="totals">
       <dt>${t(lang, 'receipt.subtotal')}</dt><dd data-total="subtotal">${Money(lang, o.subtotal_cents)}</dd>
       ${o.discount_cents ? html`<dt>${t(lang, 'receipt.discount', { code: o.promo_code ?? '' })}</dt><dd data-total="discount">− ${Money(lang, o.discount_cents)}</dd>` : null}
@@ -92,13 +122,17 @@ function orderDetail(lang: Lang, o: OrderDetail, csrf: string) {
       <dt>${t(lang, 'receipt.qst')}</dt><dd data-total="qst">${Money(lang, o.qst_cents)}</dd>
       <dt>${t(lang, 'receipt.total')}</dt><dd data-total="total"><strong>${Money(lang, o.total_cents)}</strong></dd>
       <dt>${t(lang, 'receipt.payment')}</dt><dd>${t(lang, `payment.method.${o.payment_method}`)} (${t(lang, `payment.status.${o.payment_status}`)})</dd>
+      ${giftCardLines(o, lang).map((line) => {
+        const i = line.lastIndexOf(': ');
+        return html`<dt>${line.slice(0, i)}</dt><dd data-total="gift">${line.slice(i + 2)}</dd>`;
+      })}
     </dl>
     <h2>${t(lang, 'order.history')}</h2>
     <ol class="history">
       ${o.events.map(
         (e) => html`<li>
           <time datetime=${e.created_at}>${formatDate(e.created_at, lang)}</time> — ${t(lang, `order.status.${e.to_status}`)}
-          <small>(${e.actor})</small>${e.reason ? html` — ${t(lang, 'order.reason')} : ${e.reason}` : null}
+          ${' '}<small>(${e.actor})</small>${e.reason ? html` — ${t(lang, 'order.reason')} : ${e.reason}` : null}
         </li>`,
       )}
     </ol>
@@ -114,6 +148,7 @@ export default async function merchantOrdersPage(app: FastifyInstance, ctx: AppC
       const q = (req.query as { status?: string }).status;
       const status = ORDER_STATUSES.includes(q as OrderStatus) ? (q as OrderStatus) : undefined;
       const orders = await listMerchantOrders(db, access.merchantId, status);
+      const tz = await regionTimeZone(db);
       const csrf = reply.generateCsrf();
       return renderBo(
         req,
@@ -126,10 +161,11 @@ export default async function merchantOrdersPage(app: FastifyInstance, ctx: AppC
           title: t(lang, 'order.merchant_orders'),
           body: html`<h1>${t(lang, 'order.merchant_orders')}</h1>
             <nav class="filters">
-              <a href=${path(lang)}>${lang === 'fr' ? 'Toutes' : 'All'}</a>
-              ${ORDER_STATUSES.map((s) => html` · <a href=${`${path(lang)}?status=${s}`} aria-current=${s === status ? 'page' : undefined}>${t(lang, `order.status.${s}`)}</a>`)}
+              <a href=${path(lang)} aria-current=${status ? undefined : 'page'}>${lang === 'fr' ? 'Toutes' : 'All'}</a>
+              ${ORDER_STATUSES.map((s) => html`<a href=${`${path(lang)}?status=${s}`} aria-current=${s === status ? 'page' : undefined}>${t(lang, `order.status.${s}`)}</a>`)}
             </nav>
-            <table class="data">
+            ${TodaysPickups(lang, await todaysPickups(db, access.merchantId))}
+            <table class="data stack">
               <thead><tr>
                 <th scope="col">#</th><th scope="col">${t(lang, 'order.customer')}</th><th scope="col">${t(lang, 'cart.total')}</th>
                 <th scope="col">${lang === 'fr' ? 'Statut' : 'Status'}</th><th scope="col"></th>
@@ -138,15 +174,15 @@ export default async function merchantOrdersPage(app: FastifyInstance, ctx: AppC
                 ${orders.map(
                   (o) => html`<tr data-order=${o.order_id}>
                     <td><a href=${`${path(lang)}/${o.order_id}`}>${o.order_id}</a><br /><small>${formatDate(o.created_at, lang)}</small></td>
-                    <td>${o.customer_name}<br /><small>${o.customer_email}${o.customer_phone ? ` · ${o.customer_phone}` : ''}</small><br /><small>${t(lang, o.fulfilment_method === 'pickup' ? 'checkout.pickup' : 'checkout.delivery')}</small></td>
+                    <td>${o.customer_name}<br /><small>${o.customer_email}${o.customer_phone ? ` · ${o.customer_phone}` : ''}</small><br /><small>${t(lang, o.fulfilment_method === 'pickup' ? 'checkout.pickup' : 'checkout.delivery')}${o.pickup_slot_at ? ` · ${formatSlot(o.pickup_slot_at, lang, tz)}` : ''}</small></td>
                     <td>${Money(lang, o.total_cents)}<br /><small>${t(lang, `payment.method.${o.payment_method}`)}</small></td>
-                    <td>${t(lang, `order.status.${o.status}`)}</td>
+                    <td><span class=${`badge s-${o.status}`}>${t(lang, `order.status.${o.status}`)}</span></td>
                     <td>${transitionForms(lang, o.order_id, o.status, csrf)}</td>
                   </tr>`,
                 )}
               </tbody>
             </table>
-            ${orders.length ? null : html`<p>${t(lang, 'order.none')}</p>`}`,
+            ${orders.length ? null : html`<p class="empty">${t(lang, 'order.none')}</p>`}`,
         },
         csrf,
       );
@@ -168,7 +204,7 @@ export default async function merchantOrdersPage(app: FastifyInstance, ctx: AppC
         {
           section: 'orders',
           title: t(lang, 'order.title', { order: order.id }),
-          body: orderDetail(lang, order, csrf),
+          body: orderDetail(lang, order, csrf, await regionTimeZone(db)),
         },
         csrf,
       );

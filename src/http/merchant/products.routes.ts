@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { t } from '../../i18n/index.ts';
+import { t, tp } from '../../i18n/index.ts';
 import { notFound, ValidationError } from '../../lib/errors.ts';
 import { MAX_IMAGE_BYTES } from '../../modules/backoffice/images.ts';
 import {
@@ -21,6 +21,7 @@ import {
 } from '../../modules/backoffice/index.ts';
 import { QUEBEC_LABELS, TAX_CLASSES } from '../../modules/catalog/index.ts';
 import { RowErrors, syncInventory } from '../../modules/inventory/index.ts';
+import { listImageFailures } from '../../modules/media/index.ts';
 import { listCategories } from '../../modules/region/index.ts';
 import { indexProducts } from '../../modules/search/index.ts';
 import { type MerchantAccess, requireMerchantRole } from '../auth.ts';
@@ -37,6 +38,7 @@ import {
   Select,
   TextArea,
 } from './forms.ts';
+import { ImageFailures } from './image-failures.ts';
 import { bo, renderBo } from './layout.ts';
 
 const idParams = z.object({ id: z.coerce.number().int().positive() });
@@ -108,9 +110,10 @@ export default async function productRoutes(app: FastifyInstance, ctx: AppContex
     app.get(bo(lang, 'products'), { schema: { hide: true } }, async (req, reply) => {
       const access = await requireMerchantRole(req, ctx);
       const f = productFilters.parse(req.query ?? {});
-      const [{ total, rows }, categories] = await Promise.all([
+      const [{ total, rows }, categories, imageFailures] = await Promise.all([
         listProducts(db, access.merchantId, f),
         listCategories(db),
+        listImageFailures(db, access.merchantId, lang),
       ]);
       const pages = Math.max(1, Math.ceil(total / PRODUCTS_PER_PAGE));
       const qs = (page: number) =>
@@ -151,7 +154,8 @@ export default async function productRoutes(app: FastifyInstance, ctx: AppContex
             })}
             <button type="submit">${t(lang, 'backoffice.filter')}</button>
           </form>
-          <p role="status">${t(lang, 'backoffice.product_count', { count: total })}</p>
+          ${ImageFailures(lang, imageFailures, (id) => bo(lang, 'products', `/${id}`))}
+          <p role="status">${tp(lang, 'backoffice.product_count_n', total)}</p>
           ${
             rows.length
               ? html`<table class="data">

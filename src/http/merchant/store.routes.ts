@@ -1,25 +1,30 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { formatMoney, t } from '../../i18n/index.ts';
+import { t } from '../../i18n/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import {
   dashboard,
   getLocation,
   getProfile,
   listLocations,
+  PICKUP_SLOT_LENGTHS,
   saveLocation,
   updateProfile,
 } from '../../modules/backoffice/index.ts';
+import { storesNotSelling } from '../../modules/cart/buyable.ts';
+import { zonesText } from '../../modules/cart/index.ts';
 import { WEEK_DAYS } from '../../modules/common/hours.ts';
 import {
   defaultLocationOf,
   locationCodeIssues,
   setLocationCodeAndDefault,
 } from '../../modules/inventory/index.ts';
+import { deliverySettingsOf, setLocationFulfilment } from '../../modules/inventory/locations.ts';
 import { type MerchantAccess, requireMerchantRole } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { cachedRegion } from '../pages/common.ts';
 import { html } from '../pages/html.ts';
+import { fulfilmentFromForm, ZoneEditor, zoneFormValues, zoneIssuesToForm } from './delivery-zones.ts';
 import {
   Csrf,
   ErrorSummary,
@@ -28,6 +33,7 @@ import {
   issuesToErrors,
   Notice,
   PinMap,
+  Select,
   TextArea,
 } from './forms.ts';
 import { bo, renderBo } from './layout.ts';
@@ -47,6 +53,8 @@ export default async function storeRoutes(app: FastifyInstance, ctx: AppContext)
       const access = await requireMerchantRole(req, ctx);
       const region = await cachedRegion(ctx);
       const d = await dashboard(db, access.merchantId, region.timezone);
+      // Stores with neither pickup nor delivery: their products cannot be bought online.
+      const notSelling = await storesNotSelling(db, access.merchantId);
       const title = (p: { title_fr: string; title_en: string }) =>
         (lang === 'en' && p.title_en) || p.title_fr;
       return renderBo(req, reply, ctx, lang, access, {
@@ -57,6 +65,12 @@ export default async function storeRoutes(app: FastifyInstance, ctx: AppContext)
             <div><dt>${t(lang, 'backoffice.orders_today')}</dt><dd data-stat="orders-today">${d.ordersToday}</dd></div>
             <div><dt>${t(lang, 'backoffice.active_products')}</dt><dd data-stat="products">${d.productCount}</dd></div>
           </dl>
+          ${
+            notSelling.length
+              ? html`<p class="warning" role="alert" data-warning="no-fulfilment">${t(lang, 'bo.no_fulfilment_warning', { stores: notSelling.join(', ') })}
+                  <a href=${bo(lang, 'locations')}>${t(lang, 'backoffice.nav_locations')}</a></p>`
+              : null
+          }
           <section aria-labelledby="low-h">
             <h2 id="low-h">${t(lang, 'backoffice.low_stock')}</h2>
             ${
@@ -79,7 +93,7 @@ export default async function storeRoutes(app: FastifyInstance, ctx: AppContext)
                       )}
                     </tbody>
                   </table>`
-                : html`<p>${t(lang, 'backoffice.no_low_stock')}</p>`
+                : html`<p class="empty">${t(lang, 'backoffice.no_low_stock')}</p>`
             }
           </section>`,
       });
@@ -110,8 +124,22 @@ export default async function storeRoutes(app: FastifyInstance, ctx: AppContext)
             ${Field({ name: 'email', type: 'email', label: t(lang, 'auth.email'), value: s(v, 'email'), errors })}
             ${Field({ name: 'phone', type: 'tel', label: t(lang, 'onboarding.phone'), value: s(v, 'phone'), errors })}
             ${Field({ name: 'website', type: 'url', label: t(lang, 'onboarding.website'), value: s(v, 'website'), errors })}
-            ${Field({ name: 'gst_number', label: t(lang, 'onboarding.gst'), value: s(v, 'gst_number'), errors })}
-            ${Field({ name: 'qst_number', label: t(lang, 'onboarding.qst'), value: s(v, 'qst_number'), errors })}
+            <fieldset>
+              <legend>${t(lang, 'small_supplier.section')}</legend>
+              ${Select({
+                name: 'tax_status',
+                label: t(lang, 'small_supplier.tax_status'),
+                hint: t(lang, 'small_supplier.tax_status_hint'),
+                value: s(v, 'tax_status') || 'registered',
+                errors,
+                options: [
+                  { value: 'registered', label: t(lang, 'small_supplier.status_registered') },
+                  { value: 'small_supplier', label: t(lang, 'small_supplier.status_small_supplier') },
+                ],
+              })}
+              ${Field({ name: 'gst_number', label: t(lang, 'onboarding.gst'), hint: t(lang, 'small_supplier.gst_hint'), value: s(v, 'gst_number'), errors })}
+              ${Field({ name: 'qst_number', label: t(lang, 'onboarding.qst'), hint: t(lang, 'small_supplier.qst_hint'), value: s(v, 'qst_number'), errors })}
+            </fieldset>
             <button type="submit">${t(lang, 'form.save')}</button>
           </form>`,
       });
@@ -162,14 +190,12 @@ export default async function storeRoutes(app: FastifyInstance, ctx: AppContext)
                 <p>${l.address_line}, ${l.municipality}</p>
                 <p>
                   ${l.pickup ? t(lang, 'backoffice.pickup_yes') : t(lang, 'backoffice.pickup_no')} ·
-                  ${
-                    l.delivery_radius_km > 0
-                      ? t(lang, 'backoffice.delivery_summary', {
-                          km: l.delivery_radius_km,
-                          fee: formatMoney(l.delivery_fee_cents, lang),
-                        })
-                      : t(lang, 'backoffice.no_delivery')
-                  }
+                  ${(() => {
+                    const d = deliverySettingsOf(l);
+                    return d.enabled && d.zones.length
+                      ? t(lang, 'delivery.summary_zones', { zones: zonesText(lang, d) })
+                      : t(lang, 'backoffice.no_delivery');
+                  })()}
                 </p>
               </li>`,
             )}
@@ -218,26 +244,34 @@ export default async function storeRoutes(app: FastifyInstance, ctx: AppContext)
                   <span class="day">${t(lang, `hours.${d}`)}</span>
                   ${Field({ name: `open_${d}`, type: 'time', label: `${t(lang, `hours.${d}`)} — ${t(lang, 'backoffice.opens')}`, value: s(v, `open_${d}`), errors })}
                   ${Field({ name: `close_${d}`, type: 'time', label: `${t(lang, `hours.${d}`)} — ${t(lang, 'backoffice.closes')}`, value: s(v, `close_${d}`), errors })}
+                  ${Field({ name: `open2_${d}`, type: 'time', label: `${t(lang, `hours.${d}`)} — ${t(lang, 'pickup.reopens')}`, value: s(v, `open2_${d}`), errors })}
+                  ${Field({ name: `close2_${d}`, type: 'time', label: `${t(lang, `hours.${d}`)} — ${t(lang, 'backoffice.closes')} (2)`, value: s(v, `close2_${d}`), errors })}
                 </div>`,
               )}
             </fieldset>
             <fieldset>
               <legend>${t(lang, 'backoffice.fulfilment')}</legend>
               <label class="check"><input type="checkbox" name="pickup" value="1" checked=${v.pickup === '1' || v.pickup === 1 || undefined} /> ${t(lang, 'backoffice.pickup')}</label>
-              ${Field({ name: 'delivery_radius_km', type: 'number', label: t(lang, 'backoffice.delivery_radius'), value: s(v, 'delivery_radius_km') || '0', errors, attrs: { min: 0, max: 200, step: '0.5' } })}
-              ${Field({ name: 'delivery_fee', label: t(lang, 'backoffice.delivery_fee'), value: s(v, 'delivery_fee') || '0', errors: errors && { delivery_fee: errors.delivery_fee_cents ?? '' }, attrs: { inputmode: 'decimal' } })}
+              ${Select({ name: 'pickup_slot_minutes', label: t(lang, 'pickup.slot_length'), hint: t(lang, 'pickup.slot_length_hint'), value: s(v, 'pickup_slot_minutes') || '30', errors, options: PICKUP_SLOT_LENGTHS.map((n) => ({ value: String(n), label: `${n} min` })) })}
+              ${Field({ name: 'pickup_days_ahead', type: 'number', label: t(lang, 'pickup.days_ahead'), value: s(v, 'pickup_days_ahead') || '7', errors, attrs: { min: 1, max: 30, step: 1 } })}
             </fieldset>
+            ${ZoneEditor(lang, v, errors)}
             <button type="submit">${t(lang, 'form.save')}</button>
           </form>`,
       });
     };
     const locValues = (l: Awaited<ReturnType<typeof getLocation>>): V => {
-      const v: V = { ...l, delivery_fee: (l.delivery_fee_cents / 100).toFixed(2) };
+      const v: V = { ...l, ...zoneFormValues(l) };
       for (const d of WEEK_DAYS) {
         const slot = l.hours[d]?.[0];
         if (slot) {
           v[`open_${d}`] = slot[0];
           v[`close_${d}`] = slot[1];
+        }
+        const second = l.hours[d]?.[1];
+        if (second) {
+          v[`open2_${d}`] = second[0];
+          v[`close2_${d}`] = second[1];
         }
       }
       return v;
@@ -272,11 +306,25 @@ export default async function storeRoutes(app: FastifyInstance, ctx: AppContext)
               : [];
           let saved: number | undefined;
           try {
-            saved = await saveLocation(trx, access.merchantId, id, body);
+            // Radius and fee columns are written by the zone editor's settings just below.
+            saved = await saveLocation(trx, access.merchantId, id, {
+              ...body,
+              delivery_radius_km: '0',
+              delivery_fee: '0',
+            });
           } catch (e) {
             if (!(e instanceof ValidationError)) throw e;
             issues.unshift(...e.issues);
           }
+          const zones = fulfilmentFromForm(body);
+          issues.push(...zones.issues);
+          if (saved !== undefined && !zones.issues.length)
+            try {
+              await setLocationFulfilment(trx, access.merchantId, saved, zones.value);
+            } catch (e) {
+              if (!(e instanceof ValidationError)) throw e;
+              issues.push(...zoneIssuesToForm(e.issues, zones.rowOf));
+            }
           if (issues.length || saved === undefined) throw new ValidationError(issues);
           await setLocationCodeAndDefault(trx, access.merchantId, saved, {
             code: code || undefined,

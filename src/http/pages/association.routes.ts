@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { publicBaseUrl } from '../../config.ts';
-import { t } from '../../i18n/index.ts';
+import { t, tp } from '../../i18n/index.ts';
 import { notFound } from '../../lib/errors.ts';
 import {
   getAssociationBySlug,
@@ -54,7 +54,7 @@ export default async function associationPageRoutes(app: FastifyInstance, ctx: A
           ${a.logo_url ? html`<img src=${a.logo_url} alt=${t(lang, 'association.logo_alt', { name: a.name })} width="96" height="96" style="background:#fff;border-radius:.5rem" />` : null}
           <h1 style="color:inherit">${a.name}</h1>
           ${description ? html`<p class="lead">${description}</p>` : null}
-          <p>${t(lang, 'home.members', { count: members.length })}</p>
+          <p>${tp(lang, 'home.members_n', members.length)}</p>
           <form role="search" action=${localPath(lang, 'search')} method="get">
             <input type="hidden" name="association" value=${a.slug} />
             <label for="aq">${t(lang, 'association.search_label', { name: a.short_name })}</label>

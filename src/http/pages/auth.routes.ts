@@ -31,7 +31,7 @@ function homeFor(lang: Lang, roles: { role: string }[]): string {
   if (roles.some((r) => r.role === 'merchant_owner' || r.role === 'merchant_staff'))
     return localPath(lang, 'merchant');
   if (roles.some((r) => r.role === 'region_admin' || r.role === 'association_admin'))
-    return localPath(lang, 'admin', lang === 'fr' ? '/commerces' : '/merchants');
+    return localPath(lang, 'admin'); // the operator console lists every tool the person may use
   return localPath(lang, 'account');
 }
 

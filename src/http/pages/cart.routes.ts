@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { formatMoney, type Lang, t } from '../../i18n/index.ts';
+import { type Lang, labelColon, t, tp } from '../../i18n/index.ts';
 import { AppError, ValidationError } from '../../lib/errors.ts';
 import {
   addItem,
@@ -11,7 +11,9 @@ import {
   quantityForm,
   removeItem,
   updateItem,
+  zonesText,
 } from '../../modules/cart/index.ts';
+import { formatSlot } from '../../modules/orders/pickup-slots.ts';
 import type { DiscountedCartView } from '../../workflows/promo.ts';
 import { cartCookie, setCartCookie } from '../api/cart.routes.ts';
 import type { AppContext } from '../context.ts';
@@ -46,8 +48,23 @@ function errorMessage(lang: Lang, err: unknown): string | undefined {
   return undefined;
 }
 
+/** A pickup store's next slots (local time); the customer picks one at checkout. */
+function NextSlots(lang: Lang, slots: string[], timeZone: string) {
+  if (!slots.length) return html`<p class="hint pickup-slots">${t(lang, 'pickup.no_slots')}</p>`;
+  return html`<p class="hint pickup-slots">
+    ${labelColon(lang, t(lang, 'pickup.next_slots'))}${' '}
+    ${slots.slice(0, 3).map((x, i) => html`${i ? ', ' : ''}<time datetime=${x}>${formatSlot(x, lang, timeZone)}</time>`)}
+  </p>`;
+}
+
 /** The cart's merchant groups; with a promo applied (checkout summary), each group's discount before taxes. */
-export function CartGroups(lang: Lang, view: CartView | DiscountedCartView, csrf: string | null) {
+export function CartGroups(
+  lang: Lang,
+  view: CartView | DiscountedCartView,
+  csrf: string | null,
+  /** The region's time zone: the cart page shows each store's next pickup slots in it. */
+  timeZone?: string,
+) {
   const code = 'promo' in view ? view.promo?.code : undefined;
   return view.groups.map(
     (g) => html`<section class="cart-group" aria-labelledby=${`m-${g.merchant.id}`}>
@@ -67,7 +84,7 @@ export function CartGroups(lang: Lang, view: CartView | DiscountedCartView, csrf
                     ? t(lang, 'cart.merchant_line_unavailable')
                     : i.available < i.quantity
                       ? t(lang, 'cart.unavailable')
-                      : t(lang, 'cart.available', { n: i.available })
+                      : tp(lang, 'cart.available_n', i.available)
                 }</small>
               </td>
               <td>
@@ -81,7 +98,7 @@ export function CartGroups(lang: Lang, view: CartView | DiscountedCartView, csrf
                       </form>
                       <form method="post" action=${`${localPath(lang, 'cart')}/articles/${i.item_id}/${lang === 'fr' ? 'retirer' : 'remove'}`} class="inline">
                         <input type="hidden" name="_csrf" value=${csrf} />
-                        <button type="submit">${t(lang, 'cart.remove')}</button>
+                        <button type="submit" class="danger">${t(lang, 'cart.remove')}</button>
                       </form>`
                     : i.quantity
                 }
@@ -94,8 +111,9 @@ export function CartGroups(lang: Lang, view: CartView | DiscountedCartView, csrf
       <div class="fulfilment-options">
         ${g.fulfilment_options.map((o) =>
           o.method === 'pickup'
-            ? html`<details><summary>${t(lang, 'cart.pickup_at')} ${o.name}, ${o.address}</summary>${HoursTable(lang, o.hours)}</details>`
-            : html`<p>${t(lang, 'cart.delivery_within', { km: o.radius_km, fee: formatMoney(o.fee_cents, lang) })}</p>`,
+            ? html`<details><summary>${t(lang, 'cart.pickup_at')} ${o.name}, ${o.address}</summary>${HoursTable(lang, o.hours)}</details>
+                ${timeZone ? NextSlots(lang, o.slots, timeZone) : null}`
+            : html`<p>${t(lang, 'delivery.option', { store: o.name })} — ${zonesText(lang, o)}</p>`,
         )}
       </div>
       <dl class="totals">
@@ -105,10 +123,21 @@ export function CartGroups(lang: Lang, view: CartView | DiscountedCartView, csrf
             ? html`<dt>${t(lang, 'cart.discount', { code: code ?? '' })}</dt><dd class="discount">${Money(lang, -g.discount_cents)}</dd>`
             : null
         }
+        ${g.delivery_fee_cents ? html`<dt>${t(lang, 'checkout.delivery_fee_line')}</dt><dd class="delivery-fee">${Money(lang, g.delivery_fee_cents)}</dd>` : null}
         <dt>${t(lang, 'receipt.gst')}</dt><dd>${Money(lang, g.gst_cents)}</dd>
         <dt>${t(lang, 'receipt.qst')}</dt><dd>${Money(lang, g.qst_cents)}</dd>
-        <dt>${t(lang, 'cart.total')}</dt><dd>${Money(lang, g.total_cents)}</dd>
+        <dt class="total">${t(lang, 'cart.total')}</dt><dd class="total">${Money(lang, g.total_cents)}</dd>
       </dl>
+      ${
+        // Small suppliers (decision record 0005): say why there is no tax, or who collects it.
+        g.tax_collection.regime === 'registered'
+          ? null
+          : html`<p class="hint" data-tax-regime=${g.tax_collection.regime}>${
+              g.tax_collection.platform
+                ? t(lang, 'small_supplier.cart_platform', { name: g.tax_collection.platform.legal_name })
+                : t(lang, 'small_supplier.cart_not_registered')
+            }</p>`
+      }
     </section>`,
   );
 }
@@ -125,15 +154,18 @@ export default async function cartPageRoutes(app: FastifyInstance, ctx: AppConte
       cartCount: view?.item_count,
     });
     const body = html`<div class="cart-page">
-      <h1>${t(lang, 'cart.title')}</h1>
+      <div class="page-head">
+        <h1>${t(lang, 'cart.title')}</h1>
+        ${view?.item_count ? html`<p class="lead">${tp(lang, 'cart.items_n', view.item_count)}</p>` : null}
+      </div>
       ${error ? html`<p class="error" role="alert">${error}</p>` : null}
       ${
         !view || view.groups.length === 0
-          ? html`<p>${t(lang, 'cart.empty')}</p>`
-          : html`${CartGroups(lang, view, csrf)}
-            <p class="grand-total">${t(lang, 'cart.total')} : <strong>${Money(lang, view.total_cents)}</strong></p>
+          ? html`<p class="empty">${t(lang, 'cart.empty')}</p>`
+          : html`${CartGroups(lang, view, csrf, pc.region.timezone)}
+            <p class="grand-total">${labelColon(lang, t(lang, 'cart.total'))} <strong>${Money(lang, view.total_cents)}</strong></p>
             <p class="hint">${t(lang, 'cart.taxes_note')}</p>
-            <p><a class="button" href=${localPath(lang, 'checkout')}>${t(lang, 'cart.checkout')}</a></p>`
+            <p class="checkout-actions"><a class="button btn-primary btn-large" href=${localPath(lang, 'checkout')}>${t(lang, 'cart.checkout')}</a></p>`
       }
     </div>`;
     reply.header('cache-control', 'no-store');

@@ -1,17 +1,19 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { formatMoney, type Lang, t } from '../../i18n/index.ts';
-import { notFound, ValidationError } from '../../lib/errors.ts';
+import { formatMoney, type Lang, labelColon, t } from '../../i18n/index.ts';
+import { type FieldIssue, notFound, ValidationError } from '../../lib/errors.ts';
 import {
   type CartView,
   getCartView,
   merchantUnavailable,
   unavailableMerchantLines,
+  zonesText,
 } from '../../modules/cart/index.ts';
 import { zodIssues } from '../../modules/common/validation.ts';
 import { orderAccessToken } from '../../modules/orders/index.ts';
-import { trackingPath } from '../../modules/orders/receipts.ts';
-import { checkout, quoteTotal } from '../../workflows/checkout.ts';
+import { formatSlot, regionTimeZone } from '../../modules/orders/pickup-slots.ts';
+import { giftCardLines, trackingPath } from '../../modules/orders/receipts.ts';
+import { checkout, type Quote, quoteCheckout } from '../../workflows/checkout.ts';
 import { checkoutDeps } from '../../workflows/deps.ts';
 import {
   checkPromo,
@@ -21,12 +23,13 @@ import {
   promoCodeOf,
   promoIssue,
 } from '../../workflows/promo.ts';
-import { checkoutBody } from '../api/cart.routes.ts';
+import { checkoutBody, quoteBody } from '../api/cart.routes.ts';
 import { getSessionUser } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { CartGroups, currentCart } from './cart.routes.ts';
 import { pageContext } from './common.ts';
 import { Layout } from './components/layout.ts';
+import { PickupSlotSelect } from './components/pickup.ts';
 import { Money } from './components/ui.ts';
 import { html, renderDocument } from './html.ts';
 import { localPath, sendHtml } from './page-context.ts';
@@ -43,14 +46,19 @@ function formToInput(form: Form, merchantIds: number[]) {
   for (const id of merchantIds) {
     const choice = form[`f_${id}`] ?? '';
     const method = choice.split(':')[0];
-    if (method === 'pickup') fulfilment[id] = { method, location_id: choice.split(':')[1] };
-    else if (method === 'delivery')
+    if (method === 'pickup') {
+      const loc = choice.split(':')[1];
+      // One slot select per pickup store; the chosen store's is the one sent ('' = no preference).
+      const slot = form[`f_${id}_slot_${loc}`];
+      fulfilment[id] = { method, location_id: loc, ...(slot ? { slot } : {}) };
+    } else if (method === 'delivery')
       fulfilment[id] = {
         method,
         address: {
-          text: form[`f_${id}_address`] ?? '',
-          lat: form[`f_${id}_lat`] || undefined,
-          lng: form[`f_${id}_lng`] || undefined,
+          line1: form[`f_${id}_line1`] ?? '',
+          line2: form[`f_${id}_line2`] || undefined,
+          city: form[`f_${id}_city`] ?? '',
+          postal_code: form[`f_${id}_postal_code`] ?? '',
         },
       };
   }
@@ -65,6 +73,26 @@ function formToInput(form: Form, merchantIds: number[]) {
   };
 }
 
+/** API field paths -> the form's field names (address parts sit under their own inputs). */
+function issuesToForm(
+  lang: Lang,
+  issues: { field: string; message: string; params?: Record<string, string | number> }[],
+): Errors {
+  const e: Errors = {};
+  for (const i of issues) {
+    const field = i.field.replace(
+      /^fulfilment\.(\d+)\.address\.(line1|line2|city|postal_code)$/,
+      (_m, id, k) => `f_${id}_${k}`,
+    );
+    e[field] ??= t(lang, i.message, i.params);
+  }
+  return e;
+}
+
+/** Which fulfilment choices and code a displayed total was quoted for (a hidden field). */
+const quoteKey = (input: unknown) =>
+  createHash('sha256').update(JSON.stringify(input)).digest('base64url').slice(0, 22);
+
 const err = (errors: Errors, field: string) =>
   errors[field]
     ? html`<p class="field-error" id=${`e-${field.replace(/\./g, '-')}`}>${errors[field]}</p>`
@@ -75,6 +103,49 @@ const invalid = (errors: Errors, field: string) =>
 export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx.database;
 
+  /**
+   * The quote for the form's choices (a merchant without a choice: the one the form pre-selects,
+   * unless `asTyped`), by the checkout's own pricing; `issues` when the choices cannot be priced
+   * (address incomplete or outside every zone, refused code); undefined when a merchant no longer
+   * takes orders.
+   */
+  async function pageQuote(
+    view: CartView,
+    form: Form,
+    lang: Lang,
+    req: FastifyRequest,
+    asTyped = false,
+  ): Promise<{ quote?: Quote; key?: string; issues?: FieldIssue[] } | undefined> {
+    if (unavailableMerchantLines(view).length || !view.groups.length) return undefined;
+    const filled: Form = { ...form };
+    if (!asTyped)
+      for (const g of view.groups) {
+        const first = g.fulfilment_options[0];
+        if (!filled[`f_${g.merchant.id}`] && first)
+          filled[`f_${g.merchant.id}`] =
+            first.method === 'pickup' ? `pickup:${first.location_id}` : 'delivery';
+      }
+    const parsed = quoteBody.safeParse(
+      formToInput(
+        filled,
+        view.groups.map((g) => g.merchant.id),
+      ),
+    );
+    if (!parsed.success) return { issues: zodIssues(parsed.error) };
+    try {
+      const quote = await quoteCheckout(
+        checkoutDeps(ctx, req.log),
+        view,
+        { customer: { name: '', email: '' }, payment: { method: 'in_store' }, ...parsed.data },
+        lang,
+      );
+      return { quote, key: quoteKey(parsed.data) };
+    } catch (e) {
+      if (e instanceof ValidationError) return { issues: e.issues };
+      throw e;
+    }
+  }
+
   async function renderForm(
     req: FastifyRequest,
     reply: FastifyReply,
@@ -83,6 +154,7 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
     errors: Errors = {},
     status = 200,
     banner?: string,
+    opts: { quoteErrors?: boolean } = {},
   ) {
     const cart = await currentCart(req, ctx);
     const view = cart ? await getCartView(db, cart.id, lang) : undefined;
@@ -106,11 +178,40 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
         errors[PROMO_FIELD] = t(lang, issue.message, issue.params);
       }
     }
+    // The total shown before the button is the quote of the choices on the form (fees included),
+    // computed as the checkout will charge; without a priceable choice yet, the pickup basis.
+    const pq = await pageQuote(view, form, lang, req);
+    if (opts.quoteErrors && pq?.issues) {
+      for (const [k, v] of Object.entries(issuesToForm(lang, pq.issues))) errors[k] ??= v;
+      status = 422;
+    }
+    const quoted = pq?.quote;
+    const shownTotal = quoted?.total_cents ?? priced.total_cents;
+    // The summary's per-merchant figures are the quote's (delivery fee and its taxes included).
+    const summary: DiscountedCartView = quoted
+      ? {
+          ...priced,
+          total_cents: quoted.total_cents,
+          groups: priced.groups.map((g) => {
+            const q = quoted.groups.find((x) => x.merchant.id === g.merchant.id);
+            return q
+              ? {
+                  ...g,
+                  delivery_fee_cents: q.delivery_fee_cents,
+                  gst_cents: q.gst_cents,
+                  qst_cents: q.qst_cents,
+                  total_cents: q.total_cents,
+                }
+              : g;
+          }),
+        }
+      : priced;
     // Lines of a merchant that no longer takes orders: said up front (the order would be refused).
     const stopped = unavailableMerchantLines(view);
     const stoppedError = stopped.length ? merchantUnavailable(stopped) : undefined;
     const notice = banner ?? (stoppedError && t(lang, stoppedError.messageKey, stoppedError.params));
     const csrf = reply.generateCsrf();
+    const slotZone = await regionTimeZone(db);
     const pc = await pageContext(req, reply, ctx, lang, {
       title: t(lang, 'checkout.title'),
       cartCount: view.item_count,
@@ -128,7 +229,8 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
       <form method="post" action=${localPath(lang, 'checkout')} novalidate>
         <input type="hidden" name="_csrf" value=${csrf} />
         <input type="hidden" name="idempotency_key" value=${randomUUID()} />
-        <input type="hidden" name="expected_total_cents" value=${String(priced.total_cents)} />
+        <input type="hidden" name="expected_total_cents" value=${String(shownTotal)} />
+        <input type="hidden" name="quoted_for" value=${pq?.key ?? ''} />
         <fieldset>
           <legend>${t(lang, 'checkout.customer')}</legend>
           ${input('customer.name', t(lang, 'checkout.name'), 'text', { autocomplete: 'name', required: true })}
@@ -140,27 +242,40 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
           const f = `fulfilment.${id}`;
           const choice = form[`f_${id}`] ?? '';
           const pickups = g.fulfilment_options.filter((o) => o.method === 'pickup');
-          const delivery = g.fulfilment_options.find((o) => o.method === 'delivery');
+          const deliveries = g.fulfilment_options.filter((o) => o.method === 'delivery');
+          const delivery = deliveries[0];
+          const qg = quoted?.groups.find((x) => x.merchant.id === id);
           return html`<fieldset class="merchant-fulfilment">
-            <legend>${g.merchant.name} — ${Money(lang, g.total_cents)}</legend>
+            <legend>${g.merchant.name} — ${Money(lang, qg?.total_cents ?? g.total_cents)}</legend>
+            ${qg?.delivery_fee_cents ? html`<p class="delivery-fee">${labelColon(lang, t(lang, 'checkout.delivery_fee_line'))} ${Money(lang, qg.delivery_fee_cents)}</p>` : null}
             ${err(errors, f)}
             ${pickups.map(
               (o) => html`<div class="choice">
                 <input type="radio" id=${`f-${id}-p-${o.location_id}`} name=${`f_${id}`} value=${`pickup:${o.location_id}`} checked=${choice ? choice === `pickup:${o.location_id}` : o === pickups[0]} />
-                <label for=${`f-${id}-p-${o.location_id}`}>${t(lang, 'checkout.pickup')} : ${o.name}, ${o.address}</label>
+                <label for=${`f-${id}-p-${o.location_id}`}>${labelColon(lang, t(lang, 'checkout.pickup'))} ${o.name}, ${o.address}</label>
+                ${PickupSlotSelect(lang, id, o, form, slotZone)}
               </div>`,
             )}
             ${err(errors, `${f}.location_id`)}
+            ${err(errors, `${f}.slot`)}
             ${
               delivery
                 ? html`<div class="choice">
                     <input type="radio" id=${`f-${id}-d`} name=${`f_${id}`} value="delivery" checked=${choice === 'delivery' || (!choice && !pickups.length)} />
-                    <label for=${`f-${id}-d`}>${t(lang, 'checkout.delivery')} (${t(lang, 'cart.delivery_within', { km: delivery.radius_km, fee: formatMoney(delivery.fee_cents, lang) })})</label>
+                    <label for=${`f-${id}-d`}>${t(lang, 'checkout.delivery')}</label>
+                    <ul class="delivery-zones">
+                      ${deliveries.map((o) => html`<li>${o.method === 'delivery' ? zonesText(lang, o) : ''}</li>`)}
+                    </ul>
                   </div>
-                  ${input(`f_${id}_address`, t(lang, 'checkout.address'), 'text', { autocomplete: 'street-address', ...invalid(errors, `${f}.address`) })}
-                  ${err(errors, `${f}.address`)}
-                  ${input(`f_${id}_lat`, t(lang, 'checkout.lat'), 'text', { inputmode: 'decimal' })}
-                  ${input(`f_${id}_lng`, t(lang, 'checkout.lng'), 'text', { inputmode: 'decimal' })}`
+                  <fieldset class="address" ...${invalid(errors, `${f}.address`)}>
+                    <legend>${t(lang, 'checkout.address')}</legend>
+                    ${err(errors, `${f}.address`)}
+                    ${input(`f_${id}_line1`, t(lang, 'address.line1'), 'text', { autocomplete: 'address-line1', maxlength: 200 })}
+                    ${input(`f_${id}_line2`, t(lang, 'address.line2'), 'text', { autocomplete: 'address-line2', maxlength: 200 })}
+                    ${input(`f_${id}_city`, t(lang, 'address.city'), 'text', { autocomplete: 'address-level2', maxlength: 100 })}
+                    ${input(`f_${id}_postal_code`, t(lang, 'address.postal_code'), 'text', { autocomplete: 'postal-code', maxlength: 7, autocapitalize: 'characters' })}
+                    <button type="submit" name="quote_update" value="1" class="secondary">${t(lang, 'checkout.quote_update')}</button>
+                  </fieldset>`
                 : null
             }
           </fieldset>`;
@@ -176,6 +291,7 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
               </div>`,
             )}
           ${input('gift_card_code', t(lang, 'checkout.gift_card_code'), 'text', { autocomplete: 'off' })}
+          <p class="hint">${t(lang, 'giftcard.split_hint')}</p>
           ${err(errors, 'payment')}
         </fieldset>
         <fieldset class="promo">
@@ -191,34 +307,19 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
           }
           <button type="submit" name="apply_promo" value="1" class="secondary">${t(lang, 'checkout.promo_apply')}</button>
         </fieldset>
-        ${CartGroups(lang, priced, null)}
+        ${CartGroups(lang, summary, null)}
         ${
           priced.discount_cents
             ? html`<p class="discount-total">${t(lang, 'cart.discount', { code: priced.promo?.code ?? '' })} : <strong>${Money(lang, -priced.discount_cents)}</strong></p>`
             : null
         }
-        <p class="grand-total">${t(lang, 'cart.total')} : <strong>${Money(lang, priced.total_cents)}</strong></p>
-        <button type="submit">${t(lang, 'checkout.place_order')}</button>
+        <p class="grand-total" data-quoted=${quoted ? 'true' : 'false'}>${labelColon(lang, t(lang, 'cart.total'))} <strong>${Money(lang, shownTotal)}</strong></p>
+        ${quoted ? html`<p class="hint">${t(lang, 'checkout.quoted_total')}</p>` : null}
+        <p class="checkout-actions"><button type="submit" class="btn-primary btn-large">${t(lang, 'checkout.place_order')}</button></p>
       </form>
     </div>`;
     reply.header('cache-control', 'no-store');
     return sendHtml(reply, renderDocument(Layout(pc, body)), status);
-  }
-
-  /**
-   * The grand total the form shows for this cart and promo code (pickup basis, as renderForm
-   * computes it); undefined when there is nothing to compare: a merchant no longer taking orders or a
-   * refused code (the checkout refuses those with their own message, nothing reserved).
-   */
-  async function shownTotal(view: CartView, promoCode: string | undefined, req: FastifyRequest) {
-    if (unavailableMerchantLines(view).length) return undefined;
-    const code = promoCodeOf(promoCode);
-    try {
-      return discountedView(view, code ? await checkPromo(db, view, code, req.log) : undefined).total_cents;
-    } catch (e) {
-      if (promoIssue(e)) return undefined;
-      throw e;
-    }
   }
 
   for (const lang of ['fr', 'en'] as const) {
@@ -257,6 +358,10 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
           }
           return renderForm(req, reply, lang, raw, errors, Object.keys(errors).length ? 400 : 200);
         }
+        if (raw.quote_update)
+          // "Calculate the total": the form again with the quote of the typed choices (delivery fee
+          // of the address's zone, taxes), or the refusal next to the address; nothing reserved.
+          return renderForm(req, reply, lang, raw, {}, 200, undefined, { quoteErrors: true });
         const confirmUrl = (id: number) =>
           `${localPath(lang, 'checkout')}/confirmation/${id}?s=${checkoutSignature(ctx.secret, id)}`;
         if (raw.idempotency_key) {
@@ -277,30 +382,23 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
             view.groups.map((g) => g.merchant.id),
           ),
         );
-        const toErrors = (
-          issues: { field: string; message: string; params?: Record<string, string | number> }[],
-        ) => {
-          const e: Errors = {};
-          for (const i of issues) {
-            const field = i.field.replace(/^fulfilment\.(\d+)\.address\.(lat|lng|text)$/, (_m, id, k) =>
-              k === 'text' ? `f_${id}_address` : `f_${id}_${k}`,
-            );
-            e[field] ??= t(lang, i.message, i.params);
-          }
-          return e;
-        };
+        const toErrors = (issues: FieldIssue[]) => issuesToForm(lang, issues);
         if (!parsed.success) return renderForm(req, reply, lang, raw, toErrors(zodIssues(parsed.error)), 400);
         let input = parsed.data;
         if (raw.expected_total_cents !== undefined) {
           // The total the page showed: changed since (a merchant's price), the same form again with
           // the new figures, 409, nothing reserved. Verified, the full total (fees included) goes on
           // as expected_total_cents, so a change between here and the reservation is refused too.
-          const now = await shownTotal(view, raw.promo_code, req);
+          // The quote of exactly what was submitted (undefined: the checkout reports its own errors).
+          const now = (await pageQuote(view, form, lang, req, true))?.quote?.total_cents;
           if (now !== undefined) {
             const shown = /^\d{1,12}$/.test(raw.expected_total_cents)
               ? Number(raw.expected_total_cents)
               : undefined;
-            if (shown !== now)
+            if (shown !== now) {
+              // Shown for other choices (delivery picked without "Calculate"): the new total, to confirm.
+              const otherChoice =
+                raw.quoted_for !== undefined && raw.quoted_for !== quoteKey(quoteBody.parse(input));
               return renderForm(
                 req,
                 reply,
@@ -310,17 +408,15 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
                 409,
                 shown === undefined
                   ? t(lang, 'checkout_integrity.total_check')
-                  : t(lang, 'checkout_integrity.total_changed', {
-                      from: formatMoney(shown, lang),
-                      to: formatMoney(now, lang),
-                    }),
+                  : otherChoice
+                    ? t(lang, 'checkout.quote_recomputed', { to: formatMoney(now, lang) })
+                    : t(lang, 'checkout_integrity.total_changed', {
+                        from: formatMoney(shown, lang),
+                        to: formatMoney(now, lang),
+                      }),
               );
-            const full = await quoteTotal(db, view, input, req.log).catch((e: unknown) => {
-              // The checkout reports its own field errors just after.
-              if (e instanceof ValidationError) return undefined;
-              throw e;
-            });
-            if (full !== undefined) input = { ...input, expected_total_cents: full };
+            }
+            input = { ...input, expected_total_cents: now };
           }
         }
         const user = await getSessionUser(req, ctx);
@@ -355,7 +451,8 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
           const id = (r.body as { checkout_id: number }).checkout_id;
           return reply.redirect(confirmUrl(id), 303);
         } catch (e) {
-          if (e instanceof ValidationError) return renderForm(req, reply, lang, raw, toErrors(e.issues), 400);
+          if (e instanceof ValidationError)
+            return renderForm(req, reply, lang, raw, toErrors(e.issues), e.status);
           throw e;
         }
       },
@@ -383,12 +480,18 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
             'o.total_cents',
             'o.customer_email',
             'o.access_token_hash',
+            'o.payment_method',
+            'o.gift_card_cents',
+            'o.gift_card_balance_after_cents',
+            'o.remainder_method',
+            'o.pickup_slot_at',
             'm.display_name',
           ])
           .where('o.checkout_id', '=', id)
           .orderBy('o.id')
           .execute();
         if (!orders.length) throw notFound('checkout');
+        const slotZone = await regionTimeZone(db);
         const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'checkout.confirmed') });
         const body = html`<div class="confirmation">
         <h1>${t(lang, 'checkout.confirmed')}</h1>
@@ -398,6 +501,8 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
             (o) => html`<li>
               <a href=${trackingPath(lang, o.id, orderAccessToken(ctx.secret, o.id, o.access_token_hash))}>${t(lang, 'order.title', { order: o.id })}</a>
               — ${o.display_name} — ${Money(lang, o.total_cents)} — ${t(lang, `order.status.${o.status}`)}
+              ${o.pickup_slot_at ? html`<br />${t(lang, 'pickup.slot')} : ${formatSlot(o.pickup_slot_at, lang, slotZone)}` : null}
+              ${giftCardLines(o, lang).length ? html`<ul class="gift-card-split">${giftCardLines(o, lang).map((line) => html`<li>${line}</li>`)}</ul>` : null}
             </li>`,
           )}
         </ul>

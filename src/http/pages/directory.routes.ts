@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { t } from '../../i18n/index.ts';
+import { t, tp } from '../../i18n/index.ts';
 import { listMerchants } from '../../modules/search/index.ts';
 import { reference } from '../../modules/search/reference.ts';
 import { merchantsQuery } from '../../modules/search/search.schemas.ts';
@@ -43,7 +43,7 @@ export default async function directoryPageRoutes(app: FastifyInstance, ctx: App
       const pages = Math.max(1, Math.ceil(res.total / perPage));
       const body = html`
         <h1>${t(lang, 'directory.title')}</h1>
-        <p class="lead" role="status">${t(lang, 'directory.count', { count: res.total, km: res.point.radius_km })}</p>
+        <p class="lead" role="status">${tp(lang, 'directory.count_n', res.total, { km: res.point.radius_km })}</p>
         <form class="filters" method="get" action=${path}>
           <fieldset>
             <legend>${t(lang, 'search.filters')}</legend>

@@ -12,13 +12,13 @@ export function renderErrorPage(lang: Lang, status: number, message: string): st
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>${title}</title>
-      <link rel="stylesheet" href="/static/css/app.css?v=1" />
+      <link rel="stylesheet" href="/static/css/app.css?v=2" />
     </head>
     <body>
       <main id="main" class="error-page">
         <h1>${title}</h1>
         <p>${text}</p>
-        <p><a href=${`/${lang}`}>${t(lang, 'page.back_home')}</a></p>
+        <p><a class="button" href=${`/${lang}`}>${t(lang, 'page.back_home')}</a></p>
       </main>
     </body>
   </html>`);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { formatKm, isLang, type Lang, langFromAcceptLanguage, t } from '../../i18n/index.ts';
+import { formatKm, isLang, type Lang, langFromAcceptLanguage, t, tp } from '../../i18n/index.ts';
 import { listAssociations } from '../../modules/associations/index.ts';
 import { activeCampaigns, CampaignBanner } from '../../modules/campaigns/index.ts';
 import { parseImages } from '../../modules/catalog/index.ts';
@@ -141,7 +141,7 @@ export default async function homeRoutes(app: FastifyInstance, ctx: AppContext) 
                   <a class="tile" href=${`/${lang}/a/${a.slug}`} style=${`--tile-bg:${a.primary_color};--tile-fg:${a.accent_color}`}>
                     <strong>${a.short_name}</strong>
                     <span>${a.name}</span>
-                    <small>${t(lang, 'home.members', { count: Number(a.member_count) })}</small>
+                    <small>${tp(lang, 'home.members_n', Number(a.member_count))}</small>
                   </a>
                 </li>`,
               )}

@@ -1,13 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { formatMoney, t } from '../../i18n/index.ts';
+import { formatMoney, labelColon, t } from '../../i18n/index.ts';
 import { notFound } from '../../lib/errors.ts';
 import { registerAccountSection } from '../../modules/accounts/index.ts';
 import { listMerchantProducts, parseImages } from '../../modules/catalog/index.ts';
+import { haversineKm } from '../../modules/common/geo.ts';
 import { isOpenAt } from '../../modules/common/hours.ts';
 import { isHttpUrl } from '../../modules/common/validation.ts';
 import { isFavourite, listFavourites, setFavourite } from '../../modules/favourites/index.ts';
 import { getPublicMerchant } from '../../modules/merchants/index.ts';
+import { reference } from '../../modules/search/reference.ts';
+import { geoQuery } from '../../modules/search/search.schemas.ts';
+import { resolvePoint } from '../../modules/search/search.service.ts';
 import { getSessionUser, requireUser } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { pageContext } from './common.ts';
@@ -16,10 +20,11 @@ import { MapBox, mapAssets } from './components/map.ts';
 import { HoursTable, JsonLd, Money, Pager, QuebecBadge, StockBadge } from './components/ui.ts';
 import { html, renderDocument } from './html.ts';
 import { sendHtml } from './page-context.ts';
+import { pointQuery } from './product.routes.ts';
 
 const params = z.object({ lang: z.enum(['fr', 'en']), slug: z.string().min(1).max(120) });
 const favouriteBody = z.object({ favourite: z.enum(['0', '1']), _csrf: z.string().optional() });
-const query = z.object({ page: z.coerce.number().int().min(1).max(10000).default(1) });
+const query = z.object({ page: z.coerce.number().int().min(1).max(10000).default(1), ...geoQuery });
 const PER_PAGE = 24;
 
 export default async function merchantPageRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -55,9 +60,17 @@ export default async function merchantPageRoutes(app: FastifyInstance, ctx: AppC
 
   app.get('/:lang/m/:slug', { schema: { hide: true, params, querystring: query } }, async (req, reply) => {
     const { lang, slug } = req.params as z.infer<typeof params>;
-    const { page } = req.query as z.infer<typeof query>;
+    const { page, lat, lng, near } = req.query as z.infer<typeof query>;
     const m = await getPublicMerchant(db, slug);
     if (!m) throw notFound('merchant');
+    // The shopper's point (from the search or a product page): stores nearest first, links keep it.
+    const keep = pointQuery({ lat, lng, near });
+    const point = keep
+      ? await resolvePoint(ctx.database, await reference(ctx.database), { lat, lng, near })
+      : undefined;
+    const distance = (l: { lat: number; lng: number }) =>
+      point ? haversineKm(point.lat, point.lng, l.lat, l.lng) : 0;
+    m.locations.sort((a, b) => distance(a) - distance(b) || a.id - b.id);
     const products = await listMerchantProducts(db, m.id, { limit: PER_PAGE, offset: (page - 1) * PER_PAGE });
     const pages = Math.max(1, Math.ceil(products.total / PER_PAGE));
     const base = `/${lang}/m/${m.slug}`;
@@ -100,7 +113,7 @@ export default async function merchantPageRoutes(app: FastifyInstance, ctx: AppC
           ${
             m.associations.length
               ? html`<p>
-                ${t(lang, 'merchant.associations')} :
+                ${labelColon(lang, t(lang, 'merchant.associations'))}${' '}
                 ${m.associations.map((a, i) => html`${i ? ', ' : ''}<a href=${`/${lang}/a/${a.slug}`}>${a.name}</a>`)}
               </p>`
               : null
@@ -128,7 +141,11 @@ export default async function merchantPageRoutes(app: FastifyInstance, ctx: AppC
             ${m.locations.map(
               (l) => html`<div class="location">
                 <h3>${l.name}</h3>
-                <p>${l.address_line}, ${l.municipality} ${l.postal_code ?? ''}</p>
+                <p>${l.address_line}, ${l.municipality} ${l.postal_code ?? ''}${
+                  point
+                    ? html` · <span class="distance">${t(lang, 'product.distance', { km: distance(l).toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA', { maximumFractionDigits: 1 }) })}</span>`
+                    : null
+                }</p>
                 <ul class="fulfilment">
                   ${l.pickup ? html`<li>${t(lang, 'merchant.pickup')}</li>` : null}
                   ${
@@ -155,7 +172,7 @@ export default async function merchantPageRoutes(app: FastifyInstance, ctx: AppC
               const img = parseImages(p.images_json)[0];
               return html`<li class="product-card">
                 ${img ? html`<img src=${img.url} alt="" width=${img.width} height=${img.height} loading="lazy" />` : null}
-                <a href=${`/${lang}/p/${p.id}`}>${lang === 'fr' ? p.title_fr : p.title_en || p.title_fr}</a>
+                <a href=${`/${lang}/p/${p.id}${keep}`}>${lang === 'fr' ? p.title_fr : p.title_en || p.title_fr}</a>
                 ${Money(lang, p.price_cents)} ${QuebecBadge(lang, p.quebec_label)}
                 ${StockBadge(lang, p.available, { 'data-stock-product': p.id })}
               </li>`;

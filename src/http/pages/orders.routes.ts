@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { formatDate, type Lang, t } from '../../i18n/index.ts';
 import { registerAccountSection } from '../../modules/accounts/index.ts';
 import { authorizeOrder, getOrder, listUserOrders, orderAccessToken } from '../../modules/orders/index.ts';
+import { regionTimeZone } from '../../modules/orders/pickup-slots.ts';
 import { receiptLines, trackingPath } from '../../modules/orders/receipts.ts';
 import type { AppContext } from '../context.ts';
 import { pageContext } from './common.ts';
@@ -54,7 +55,7 @@ export default async function orderPageRoutes(app: FastifyInstance, ctx: AppCont
             </li>`,
           )}
         </ol>
-        <pre class="receipt">${receiptLines(o, lang).join('\n')}</pre>
+        <pre class="receipt">${receiptLines(o, lang, await regionTimeZone(db)).join('\n')}</pre>
         <p><a href=${localPath(lang, 'cart')}>${t(lang, 'cart.title')}</a></p>
       </article>`;
       reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { formatMoney, t } from '../../i18n/index.ts';
 import { notFound } from '../../lib/errors.ts';
+import { sellsOnline } from '../../modules/cart/buyable.ts';
 import { productWithOffers } from '../../modules/search/index.ts';
 import { productQuery } from '../../modules/search/search.schemas.ts';
 import type { AppContext } from '../context.ts';
@@ -15,6 +16,56 @@ import { sendHtml } from './page-context.ts';
 
 const params = z.object({ lang: z.enum(['fr', 'en']), id: z.coerce.number().int().positive() });
 
+/** `?lat=&lng=` or `?near=` as the shopper gave it ('' when neither): links keep the point. */
+export function pointQuery(q: { lat?: number; lng?: number; near?: string }): string {
+  if (q.lat !== undefined && q.lng !== undefined) return `?lat=${q.lat}&lng=${q.lng}`;
+  return q.near ? `?near=${encodeURIComponent(q.near)}` : '';
+}
+
+/** Fulfilment columns and contact details of stores (and their merchant) by location id. */
+interface StoreContact {
+  id: number;
+  pickup: number;
+  delivery_zones_json: string | null;
+  delivery_radius_km: number;
+  delivery_fee_cents: number;
+  phone: string | null;
+  merchant_phone: string | null;
+  merchant_email: string | null;
+}
+async function storeContacts(ctx: AppContext, ids: number[]): Promise<Map<number, StoreContact>> {
+  if (!ids.length) return new Map<number, StoreContact>();
+  const rows = await ctx.database.db
+    .selectFrom('locations as l')
+    .innerJoin('merchants as m', 'm.id', 'l.merchant_id')
+    .select([
+      'l.id',
+      'l.pickup',
+      'l.delivery_zones_json',
+      'l.delivery_radius_km',
+      'l.delivery_fee_cents',
+      'l.phone',
+      'm.phone as merchant_phone',
+      'm.email as merchant_email',
+    ])
+    .where('l.id', 'in', ids)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** Instead of "add to cart" at a store with neither pickup nor delivery: how to reach the merchant. */
+function ContactMerchant(lang: 'fr' | 'en', st: StoreContact | undefined) {
+  const phone = st?.phone || st?.merchant_phone;
+  return html`<div class="contact-merchant" role="note">
+    <p>${t(lang, 'offer.contact_merchant')}</p>
+    <p>
+      ${phone ? html`<a href=${`tel:${phone.replace(/[^\d+]/g, '')}`}>${phone}</a>` : null}
+      ${phone && st?.merchant_email ? ' · ' : null}
+      ${st?.merchant_email ? html`<a href=${`mailto:${st.merchant_email}`}>${st.merchant_email}</a>` : null}
+    </p>
+  </div>`;
+}
+
 export default async function productPageRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get(
     '/:lang/p/:id',
@@ -26,11 +77,32 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
       const p = found.product;
       // Offers of the same GTIN at other merchants, nearest first (the merchant's own are listed above them).
       const others = found.offers.filter((o) => o.product_id !== p.id);
+      // The shopper's point travels on: every product and merchant link keeps it (distances from it).
+      const keep = pointQuery(req.query as z.infer<typeof productQuery>);
+      const stores = await storeContacts(
+        ctx,
+        found.offers.map((o) => o.location.id),
+      );
+      const buyable = (locationId: number) => {
+        const st = stores.get(locationId);
+        return st ? sellsOnline(st) : false;
+      };
       const km = (d: number) =>
         d.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA', { maximumFractionDigits: 1 });
       const ownDistance = new Map(
         found.offers.filter((o) => o.product_id === p.id).map((o) => [o.location.id, o.location.distance_km]),
       );
+      // The merchant's stores nearest first; the nearest one with stock that can sell is the default.
+      const ownOffers = [...p.offers].sort(
+        (a, b) =>
+          (ownDistance.get(a.location_id) ?? 0) - (ownDistance.get(b.location_id) ?? 0) ||
+          a.location_id - b.location_id,
+      );
+      const nearest = ownOffers.find((o) => o.available > 0 && buyable(o.location_id));
+      const buyOrContact = (productId: number, locationId: number, available: number) => {
+        if (!buyable(locationId)) return ContactMerchant(lang, stores.get(locationId));
+        return available > 0 ? AddToCartForm(lang, productId, locationId, csrf) : null;
+      };
       const csrf = reply.generateCsrf();
       const title = lang === 'fr' ? p.title_fr : p.title_en || p.title_fr;
       const description = lang === 'fr' ? p.description_fr : p.description_en || p.description_fr;
@@ -72,7 +144,16 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
           <h1>${title}</h1>
           <p class="price">${Money(lang, p.price_cents)}</p>
           <p>${QuebecBadge(lang, p.quebec_label, p.quebec_label_verified)}</p>
-          <p>${t(lang, 'product.sold_by_label')} <a href=${`/${lang}/m/${p.merchant_slug}`}>${p.merchant_name}</a></p>
+          <p>${t(lang, 'product.sold_by_label')} <a href=${`/${lang}/m/${p.merchant_slug}${keep}`}>${p.merchant_name}</a></p>
+          ${
+            nearest
+              ? html`<div class="default-offer" data-default-location=${nearest.location_id}>
+                  <p>${t(lang, 'offer.nearest')} : <strong>${nearest.name}</strong> · ${t(lang, 'product.distance', { km: km(ownDistance.get(nearest.location_id) ?? 0) })}
+                  ${StockBadge(lang, nearest.available, { 'data-stock-product': p.id, 'data-stock-location': nearest.location_id })}</p>
+                  ${AddToCartForm(lang, p.id, nearest.location_id, csrf)}
+                </div>`
+              : null
+          }
           ${description ? html`<p class="description">${description}</p>` : null}
           <dl class="facts">
             ${p.brand ? html`<dt>${t(lang, 'product.brand')}</dt><dd>${p.brand}</dd>` : null}
@@ -83,12 +164,12 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
         <section class="offers" aria-labelledby="offers-h">
           <h2 id="offers-h">${t(lang, 'product.offers')}</h2>
           <ul>
-            ${p.offers.map(
-              (o) => html`<li class="offer">
+            ${ownOffers.map(
+              (o) => html`<li class="offer" data-location=${o.location_id}>
                 <h3>${p.merchant_name} — ${o.name}</h3>
                 <p>${o.address_line}, ${o.municipality} · ${t(lang, 'product.distance', { km: km(ownDistance.get(o.location_id) ?? 0) })}</p>
                 <p>${StockBadge(lang, o.available, { 'data-stock-product': p.id, 'data-stock-location': o.location_id })}</p>
-                ${o.available > 0 ? AddToCartForm(lang, p.id, o.location_id, csrf) : null}
+                ${o === nearest ? null : buyOrContact(p.id, o.location_id, o.available)}
                 <ul class="fulfilment">
                   ${o.pickup ? html`<li>${t(lang, 'merchant.pickup')}</li>` : null}
                   ${o.delivery_radius_km > 0 ? html`<li>${t(lang, 'merchant.delivery', { km: o.delivery_radius_km, fee: formatMoney(o.delivery_fee_cents, lang) })}</li>` : null}
@@ -103,11 +184,11 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
                 <ul aria-labelledby="others-h">
                   ${others.map(
                     (o) => html`<li class="offer">
-                      <h3><a href=${`/${lang}/p/${o.product_id}`}>${o.merchant.name} — ${o.location.name}</a></h3>
+                      <h3><a href=${`/${lang}/p/${o.product_id}${keep}`}>${o.merchant.name} — ${o.location.name}</a></h3>
                       <p>${o.location.address} · ${t(lang, 'product.distance', { km: km(o.location.distance_km) })}</p>
                       <p>${Money(lang, o.price_cents)}</p>
                       <p>${StockBadge(lang, o.available, { 'data-stock-product': o.product_id, 'data-stock-location': o.location.id })}</p>
-                      ${o.available > 0 ? AddToCartForm(lang, o.product_id, o.location.id, csrf) : null}
+                      ${buyOrContact(o.product_id, o.location.id, o.available)}
                     </li>`,
                   )}
                 </ul>`
@@ -121,7 +202,7 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
                 lat: o.location.lat,
                 lng: o.location.lng,
                 label: `${o.merchant.name} — ${o.location.name}`,
-                href: `/${lang}/p/${o.product_id}`,
+                href: `/${lang}/p/${o.product_id}${keep}`,
               })),
             ],
             t(lang, 'product.offers'),

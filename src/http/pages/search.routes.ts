@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Lang } from '../../i18n/index.ts';
-import { formatMoney, t } from '../../i18n/index.ts';
+import { formatMoney, t, tp } from '../../i18n/index.ts';
 import { search, spellingSuggestion } from '../../modules/search/index.ts';
 import { reference } from '../../modules/search/reference.ts';
 import { type SearchQuery, searchQuery } from '../../modules/search/search.schemas.ts';
@@ -12,6 +12,7 @@ import { MapBox, mapAssets } from './components/map.ts';
 import { Pager, QuebecBadge, StockBadge } from './components/ui.ts';
 import { html, renderDocument } from './html.ts';
 import { localPath, sendHtml } from './page-context.ts';
+import { pointQuery } from './product.routes.ts';
 
 const RADII = [2, 5, 10, 25, 50, 100];
 const SORTS = ['relevance', 'distance', 'price_asc', 'price_desc'] as const;
@@ -38,6 +39,8 @@ export default async function searchPageRoutes(app: FastifyInstance, ctx: AppCon
     const path = localPath(lang, 'search');
     r.get(path, { schema: { hide: true, querystring: searchQuery } }, async (req, reply) => {
       const q = req.query;
+      // Product links carry the shopper's point: the product page measures distances from it.
+      const keep = pointQuery(q);
       const perPage = q.per_page ?? 20;
       const res = await search(ctx.database, { ...q, lang, per_page: perPage });
       const ref = await reference(ctx.database);
@@ -76,9 +79,15 @@ export default async function searchPageRoutes(app: FastifyInstance, ctx: AppCon
       const body = html`
         <h1>${title}</h1>
         <p class="lead" role="status">
-          ${t(lang, 'search.count', { count: res.total, km: radius })} ${t(lang, 'search.near_point', { place })}
+          ${tp(lang, 'search.count_n', res.total, { km: radius })} ${t(lang, 'search.near_point', { place })}
         </p>
         ${res.relaxed ? html`<p class="notice">${t(lang, 'search.relaxed')}</p>` : null}
+        ${
+          // A place typed but not found (town or postal code): said, never silently the centre.
+          q.near?.trim() && res.point.source === 'region'
+            ? html`<p class="notice" role="alert" data-place-unknown>${t(lang, 'place.unknown', { place: q.near.trim().slice(0, 100) })}</p>`
+            : null
+        }
         ${Filters(lang, path, q, res.facets, ref.associations)}
         ${
           res.total === 0
@@ -91,13 +100,13 @@ export default async function searchPageRoutes(app: FastifyInstance, ctx: AppCon
               (x) => html`<li class="product-card result">
                 ${x.image_url ? html`<img src=${x.image_url} alt="" loading="lazy" width="96" height="96" />` : html`<span></span>`}
                 <div class="result-body">
-                <a class="result-title" href=${x.url}>${x.title}</a>
+                <a class="result-title" href=${`${x.url}${keep}`}>${x.title}</a>
                 ${x.description_snippet ? html`<p>${x.description_snippet}</p>` : null}
                 <span class="money">${formatMoney(x.price_cents, lang)}</span> ${QuebecBadge(lang, x.quebec_label)}
                 ${StockBadge(lang, x.available, { 'data-stock-product': x.product_id, 'data-stock-location': x.location.id })}
                 <p>
                   <a href=${`/${lang}/m/${x.merchant.slug}`}>${x.merchant.name}</a> — ${x.location.name}, ${t(lang, 'search.distance', { km: x.location.distance_km.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA', { maximumFractionDigits: 1 }) })}
-                  ${x.offers_nearby > 1 ? html` · <a href=${x.url}>${t(lang, 'search.offers_nearby', { count: x.offers_nearby })}</a>` : null}
+                  ${x.offers_nearby > 1 ? html` · <a href=${`${x.url}${keep}`}>${t(lang, 'search.offers_nearby', { count: x.offers_nearby })}</a>` : null}
                 </p>
                 </div>
               </li>`,
@@ -112,7 +121,7 @@ export default async function searchPageRoutes(app: FastifyInstance, ctx: AppCon
               lat: x.location.lat,
               lng: x.location.lng,
               label: `${x.title} — ${x.merchant.name}`,
-              href: x.url,
+              href: `${x.url}${keep}`,
             })),
             t(lang, 'search.map'),
           )}

@@ -10,7 +10,13 @@ import { parseImages, QUEBEC_LABELS, TAX_CLASSES } from '../catalog/index.ts';
 import { type OpeningHours, parseHours, WEEK_DAYS } from '../common/hours.ts';
 import { httpUrl, humanText, zodIssues } from '../common/validation.ts';
 import { LOW_STOCK_THRESHOLD } from '../inventory/index.ts';
-import { gstNumberSchema, latSchema, lngSchema, qstNumberSchema } from '../merchants/index.ts';
+import {
+  gstNumberSchema,
+  latSchema,
+  lngSchema,
+  qstNumberSchema,
+  taxStatusSchema,
+} from '../merchants/index.ts';
 
 export { processProductImage, removeProductImages } from './images.ts';
 export {
@@ -113,6 +119,8 @@ export const profileInput = z.object({
   website: optionalOf(httpUrl({ max: 300 })),
   gst_number: optionalOf(gstNumberSchema),
   qst_number: optionalOf(qstNumberSchema),
+  /** Absent = unchanged (older forms and clients); decision record 0005. */
+  tax_status: optionalOf(taxStatusSchema),
 });
 
 export async function getProfile(db: Kysely<DB>, merchantId: number) {
@@ -132,6 +140,7 @@ export async function getProfile(db: Kysely<DB>, merchantId: number) {
       'website',
       'gst_number',
       'qst_number',
+      'tax_status',
     ])
     .where('id', '=', merchantId)
     .executeTakeFirst();
@@ -141,9 +150,19 @@ export async function getProfile(db: Kysely<DB>, merchantId: number) {
 
 export async function updateProfile(db: Kysely<DB>, merchantId: number, raw: unknown): Promise<void> {
   const v = parse(profileInput, raw);
+  // A registered merchant's receipts carry both numbers; a small supplier has none.
+  if (v.tax_status === 'registered') {
+    const missing = (['gst_number', 'qst_number'] as const).filter((k) => !v[k]);
+    if (missing.length)
+      throw new ValidationError(
+        missing.map((field) => ({ field, message: 'small_supplier.numbers_required' })),
+      );
+  }
+  const small = v.tax_status === 'small_supplier';
   await db
     .updateTable('merchants')
     .set({
+      ...(v.tax_status ? { tax_status: v.tax_status } : {}),
       display_name: v.display_name,
       legal_name: v.legal_name,
       description_fr: v.description_fr,
@@ -151,8 +170,8 @@ export async function updateProfile(db: Kysely<DB>, merchantId: number, raw: unk
       email: v.email ?? null,
       phone: v.phone ?? null,
       website: v.website ?? null,
-      gst_number: v.gst_number ?? null,
-      qst_number: v.qst_number ?? null,
+      gst_number: small ? null : (v.gst_number ?? null),
+      qst_number: small ? null : (v.qst_number ?? null),
       updated_at: new Date().toISOString(),
     })
     .where('id', '=', merchantId)
@@ -188,8 +207,39 @@ export function hoursFromForm(raw: Record<string, unknown>): OpeningHours {
       continue;
     }
     out[d] = [[o, c]];
+    // Split hours (e.g. closed over lunch): an optional second range after the first.
+    const o2 = String(raw[`open2_${d}`] ?? '').trim();
+    const c2 = String(raw[`close2_${d}`] ?? '').trim();
+    if (!o2 && !c2) continue;
+    if (!time.safeParse(o2).success || !time.safeParse(c2).success || o2 >= c2 || o2 < c) {
+      issues.push({ field: `open2_${d}`, message: 'pickup.hours_second_range' });
+      continue;
+    }
+    out[d]?.push([o2, c2]);
   }
   if (issues.length) throw new ValidationError(issues);
+  return out;
+}
+
+/** Pickup slot lengths a store can choose (minutes). */
+export const PICKUP_SLOT_LENGTHS = [10, 15, 20, 30, 45, 60, 90, 120] as const;
+
+/**
+ * The pickup slot settings of the store form (length, days offered; migration 031); absent
+ * fields (an older form) leave the stored values unchanged.
+ */
+function pickupSlotValues(raw: Record<string, unknown>, issues: { field: string; message: string }[]) {
+  const out: { pickup_slot_minutes?: number; pickup_days_ahead?: number } = {};
+  if (raw.pickup_slot_minutes !== undefined && raw.pickup_slot_minutes !== '') {
+    const n = Number(raw.pickup_slot_minutes);
+    if ((PICKUP_SLOT_LENGTHS as readonly number[]).includes(n)) out.pickup_slot_minutes = n;
+    else issues.push({ field: 'pickup_slot_minutes', message: 'pickup.slot_length_invalid' });
+  }
+  if (raw.pickup_days_ahead !== undefined && raw.pickup_days_ahead !== '') {
+    const n = Number(raw.pickup_days_ahead);
+    if (Number.isInteger(n) && n >= 1 && n <= 30) out.pickup_days_ahead = n;
+    else issues.push({ field: 'pickup_days_ahead', message: 'pickup.days_ahead_invalid' });
+  }
   return out;
 }
 
@@ -237,6 +287,7 @@ export async function saveLocation(
         : Math.round(Number(String(raw.delivery_fee).replace(',', '.')) * 100),
   });
   if (!r.success) issues.push(...zodIssues(r.error));
+  const slotValues = pickupSlotValues(raw, issues);
   if (issues.length || !r.success) throw new ValidationError(issues);
   const v = r.data;
   const values = {
@@ -251,6 +302,7 @@ export async function saveLocation(
     delivery_radius_km: v.delivery_radius_km,
     delivery_fee_cents: v.delivery_fee_cents,
     hours_json: JSON.stringify(hours),
+    ...slotValues,
     updated_at: new Date().toISOString(),
   };
   if (id !== undefined) {

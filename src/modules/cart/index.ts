@@ -8,11 +8,21 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { Lang } from '../../i18n/index.ts';
 import { AppError, notFound, ValidationError } from '../../lib/errors.ts';
-import { haversineKm } from '../common/geo.ts';
 import { type OpeningHours, parseHours } from '../common/hours.ts';
 import { formInteger, jsonInteger } from '../common/validation.ts';
+import { type DeliveryZone, deliverySettingsOf } from '../inventory/locations.ts';
 import '../orders/orders.tables.ts';
-import { computeTotals, type OrderTotals, sumTotals } from '../taxes/index.ts';
+import { slotsForLocations } from '../orders/pickup-slots.ts';
+import { getRegion } from '../region/index.ts';
+import {
+  computeTotals,
+  type OrderTotals,
+  platformTaxesOf,
+  sumTotals,
+  type TaxCollection,
+  taxCollectionFor,
+} from '../taxes/index.ts';
+import { sellsOnline } from './buyable.ts';
 
 export const MAX_LINE_QUANTITY = 999;
 /** A line quantity in JSON: an integer number only (`true`, `[1]`, `"0x10"` are refused, not coerced). */
@@ -68,13 +78,27 @@ async function offer(db: Kysely<DB>, productId: number, locationId?: number) {
     .innerJoin('locations as l', (j) =>
       j.onRef('l.id', '=', 'i.location_id').onRef('l.merchant_id', '=', 'p.merchant_id'),
     )
-    .select(['p.id as product_id', 'p.merchant_id', 'i.location_id', 'i.on_hand', 'i.reserved'])
+    .select([
+      'p.id as product_id',
+      'p.merchant_id',
+      'i.location_id',
+      'i.on_hand',
+      'i.reserved',
+      'l.pickup',
+      'l.delivery_zones_json',
+      'l.delivery_radius_km',
+      'l.delivery_fee_cents',
+    ])
     .where('p.id', '=', productId)
     .where('p.status', '=', 'active')
     .where('m.status', '=', 'approved');
   if (locationId !== undefined) q = q.where('i.location_id', '=', locationId);
   const rows = await q.execute();
-  rows.sort((x, y) => y.on_hand - y.reserved - (x.on_hand - x.reserved));
+  // Stores that can fulfil an order first (src/modules/cart/buyable.ts), then the most available.
+  rows.sort(
+    (x, y) =>
+      Number(sellsOnline(y)) - Number(sellsOnline(x)) || y.on_hand - y.reserved - (x.on_hand - x.reserved),
+  );
   return rows[0];
 }
 
@@ -99,6 +123,8 @@ export async function addItem(db: Kysely<DB>, cartId: number, input: AddItemInpu
         : { field: 'product_id', message: 'cart.product_unknown' },
     ]);
   }
+  if (!sellsOnline(o))
+    throw new ValidationError([{ field: 'location_id', message: 'offer.no_fulfilment' }], { status: 422 });
   const existing = await db
     .selectFrom('cart_items')
     .select(['id', 'quantity'])
@@ -239,13 +265,20 @@ export interface PickupOption {
   name: string;
   address: string;
   hours: OpeningHours;
+  /** Pickup slot starts open now (UTC ISO 8601; src/modules/orders/pickup-slots.ts). */
+  slots: string[];
 }
 export interface DeliveryOption {
   method: 'delivery';
   location_id: number;
-  radius_km: number;
+  name: string;
+  /** The store's radius for zones without towns or prefixes (reached through a geocoder), or null. */
+  radius_km: number | null;
+  /** The lowest fee among the store's zones (the fee charged depends on the address's zone). */
   fee_cents: number;
+  /** The store's position (the radius's centre). */
   from: { lat: number; lng: number };
+  zones: DeliveryZone[];
 }
 
 export interface CartLine {
@@ -273,6 +306,8 @@ export interface CartGroup extends OrderTotals {
   };
   items: CartLine[];
   fulfilment_options: (PickupOption | DeliveryOption)[];
+  /** Which taxes this merchant's order carries and who collects them (small suppliers: decision 0005). */
+  tax_collection: TaxCollection;
 }
 
 export interface CartView {
@@ -311,6 +346,7 @@ export async function getCartView(db: Kysely<DB>, cartId: number, lang: Lang): P
       'm.legal_name',
       'm.gst_number',
       'm.qst_number',
+      'm.tax_status',
       'm.status as merchant_status',
       'i.on_hand',
       'i.reserved',
@@ -328,6 +364,7 @@ export async function getCartView(db: Kysely<DB>, cartId: number, lang: Lang): P
         .orderBy('id')
         .execute()
     : [];
+  const platform = platformTaxesOf(await getRegion(db));
   const groups = new Map<number, CartGroup>();
   for (const r of rows) {
     let g = groups.get(r.merchant_id);
@@ -354,20 +391,26 @@ export async function getCartView(db: Kysely<DB>, cartId: number, lang: Lang): P
                 name: l.name,
                 address: `${l.address_line}, ${l.municipality}`,
                 hours: parseHours(l.hours_json),
+                slots: [],
               }),
             ),
-          ...locs
-            .filter((l) => l.delivery_radius_km > 0)
-            .map(
-              (l): DeliveryOption => ({
+          ...locs.flatMap((l): DeliveryOption[] => {
+            const d = deliverySettingsOf(l);
+            if (!d.enabled || !d.zones.length) return [];
+            return [
+              {
                 method: 'delivery',
                 location_id: l.id,
-                radius_km: l.delivery_radius_km,
-                fee_cents: l.delivery_fee_cents,
+                name: l.name,
+                radius_km: d.radius_km,
+                fee_cents: Math.min(...d.zones.map((z) => z.fee_cents)),
                 from: { lat: l.lat, lng: l.lng },
-              }),
-            ),
+                zones: d.zones,
+              },
+            ];
+          }),
         ],
+        tax_collection: taxCollectionFor(r.tax_status, platform),
         ...computeTotals([]),
       };
       groups.set(r.merchant_id, g);
@@ -388,8 +431,19 @@ export async function getCartView(db: Kysely<DB>, cartId: number, lang: Lang): P
           : 0,
     });
   }
-  for (const g of groups.values()) Object.assign(g, computeTotals(g.items));
+  for (const g of groups.values()) Object.assign(g, computeTotals(g.items, 0, g.tax_collection));
   const list = [...groups.values()];
+  // Pickup slots per store, cut from its opening hours in the region's time zone.
+  const pickups = list.flatMap((g) =>
+    g.fulfilment_options.filter((o): o is PickupOption => o.method === 'pickup'),
+  );
+  if (pickups.length) {
+    const slots = await slotsForLocations(
+      db,
+      pickups.map((o) => o.location_id),
+    );
+    for (const o of pickups) o.slots = slots.get(o.location_id) ?? [];
+  }
   const all = sumTotals(list);
   return {
     cart_id: cartId,
@@ -402,12 +456,11 @@ export async function getCartView(db: Kysely<DB>, cartId: number, lang: Lang): P
   };
 }
 
-/** Delivery option of a group that reaches the address, or undefined (outside every radius). */
-export function deliveryFor(
-  group: CartGroup,
-  address: { lat: number; lng: number },
-): DeliveryOption | undefined {
-  return group.fulfilment_options
-    .filter((o): o is DeliveryOption => o.method === 'delivery')
-    .find((o) => haversineKm(o.from.lat, o.from.lng, address.lat, address.lng) <= o.radius_km);
-}
+export {
+  type DeliveryStore,
+  type MatchContext,
+  matchStore,
+  type StoreMatch,
+  townPrefixes,
+  zonesText,
+} from './delivery.ts';

@@ -16,6 +16,42 @@ export function selectCategoryById(db: Db, id: number): Promise<Category | undef
   return db.selectFrom('categories').select(COLUMNS).where('id', '=', id).executeTakeFirst();
 }
 
+/** A category's synonyms (region admin's free text), in the order added. */
+export function selectSynonyms(db: Db, categoryId: number) {
+  return db
+    .selectFrom('category_aliases')
+    .select(['label', 'folded'])
+    .where('category_id', '=', categoryId)
+    .where('folded', 'is not', null)
+    .orderBy('label')
+    .execute() as Promise<{ label: string; folded: string }[]>;
+}
+
+/** The category holding this folded synonym, if any. */
+export function selectSynonymOwner(db: Db, folded: string) {
+  return db
+    .selectFrom('category_aliases')
+    .select('category_id')
+    .where('folded', '=', folded)
+    .executeTakeFirst();
+}
+
+export async function insertSynonym(db: Db, categoryId: number, label: string, folded: string) {
+  await db
+    .insertInto('category_aliases')
+    .values({ slug: `synonym:${folded}`, category_id: categoryId, label, folded })
+    .execute();
+}
+
+export async function deleteSynonym(db: Db, categoryId: number, folded: string): Promise<boolean> {
+  const r = await db
+    .deleteFrom('category_aliases')
+    .where('category_id', '=', categoryId)
+    .where('folded', '=', folded)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
 /** True when the slug names a category or an alias. */
 export async function slugInUse(db: Db, slug: string): Promise<boolean> {
   const [c, a] = await Promise.all([

@@ -28,3 +28,35 @@ export interface Category {
   position: number;
   hidden: number;
 }
+
+/**
+ * A category text as imports compare it: lower case, no accents, `&` and "et" as "and",
+ * punctuation and runs of spaces as one space ("Épicerie fine" → "epicerie fine").
+ */
+export function foldCategoryText(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/œ/g, 'oe')
+    .replace(/æ/g, 'ae')
+    .replace(/&/g, ' and ')
+    .replace(/\bet\b/g, 'and')
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
+}
+
+/** A synonym as the region admin types it: free text, 1–80 characters, at least one letter or digit. */
+export const synonymInput = z.object({
+  synonym: z
+    .string()
+    .trim()
+    .min(1, 'categories.synonym_required')
+    .max(80, 'categories.name_too_long')
+    .refine((s) => foldCategoryText(s) !== '', 'categories.synonym_required'),
+});
+
+export interface CategorySynonym {
+  label: string;
+  folded: string;
+}

@@ -7,8 +7,10 @@ import { AppError, ValidationError } from '../../lib/errors.ts';
 import { slugify } from '../common/slug.ts';
 import { clearReferenceCache, indexProducts } from '../search/index.ts';
 import {
+  deleteSynonym,
   foldInto,
   insertCategory,
+  insertSynonym,
   moveMerchantLinks,
   moveProducts,
   productCounts,
@@ -16,6 +18,8 @@ import {
   selectCategories,
   selectCategoryById,
   selectIdsBySlug,
+  selectSynonymOwner,
+  selectSynonyms,
   setHidden,
   slugInUse,
   updateCategoryNames,
@@ -23,9 +27,12 @@ import {
 import {
   type Category,
   type CategoryNames,
+  type CategorySynonym,
   categoryNames,
+  foldCategoryText,
   type NewCategory,
   newCategory,
+  synonymInput,
 } from './categories.schemas.ts';
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
@@ -148,4 +155,55 @@ export async function mergeCategories(
   clearReferenceCache(database);
   await indexProducts(database, moved);
   return { products: moved.length };
+}
+
+/** A category's synonyms (what imports also match), sorted. */
+export async function listCategorySynonymsOf(db: Kysely<DB>, id: number): Promise<CategorySynonym[]> {
+  await getCategory(db, id);
+  return selectSynonyms(db, id);
+}
+
+/**
+ * Adds a synonym to a category ("Dépanneur" for Épicerie): imports then file products whose
+ * category cell says it there. Refused (field `synonym`) when, once folded, it is already a synonym
+ * anywhere or the slug or a name of any category (an import cell must name one category only).
+ */
+export async function addCategorySynonym(
+  database: Database,
+  id: number,
+  input: { synonym?: unknown },
+): Promise<CategorySynonym> {
+  const { db } = database;
+  const category = await getCategory(db, id);
+  const { synonym: label } = parse(synonymInput, input);
+  const folded = foldCategoryText(label);
+  const taken = (message: string, name: string) =>
+    new ValidationError([{ field: 'synonym', message, params: { name } }]);
+  const all = await selectCategories(db, { includeHidden: true });
+  const named = all.find((c) => [c.slug, c.name_fr, c.name_en].some((n) => foldCategoryText(n) === folded));
+  if (named) throw taken('categories.synonym_is_name', named.name_fr);
+  const owner = await selectSynonymOwner(db, folded);
+  const ownerName = () => all.find((c) => c.id === owner?.category_id)?.name_fr ?? '';
+  if (owner)
+    throw taken(
+      owner.category_id === id ? 'categories.synonym_exists' : 'categories.synonym_taken',
+      ownerName(),
+    );
+  try {
+    await insertSynonym(db, category.id, label, folded);
+  } catch (err) {
+    // Added at the same moment by another request: the unique index decides.
+    const again = await selectSynonymOwner(db, folded);
+    if (again)
+      throw taken('categories.synonym_taken', all.find((c) => c.id === again.category_id)?.name_fr ?? '');
+    throw err;
+  }
+  return { label, folded };
+}
+
+/** Removes a synonym (by its folded form, as listed) from a category; unknown ones are a 404. */
+export async function removeCategorySynonym(database: Database, id: number, folded: string): Promise<void> {
+  await getCategory(database.db, id);
+  if (!(await deleteSynonym(database.db, id, folded)))
+    throw new AppError('not_found', 'categories.synonym_not_found');
 }

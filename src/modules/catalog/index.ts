@@ -143,24 +143,31 @@ export type { Category } from './categories.schemas.ts';
  * admin's edits: `createCategory`, `renameCategory`, `setCategoryHidden` (products become
  * uncategorised), `mergeCategories` (products move, the old slug becomes an alias).
  */
+export { foldCategoryText } from './categories.schemas.ts';
 export {
+  addCategorySynonym,
   categoriesForApi,
   createCategory,
   getCategory,
   listCategories,
   listCategoriesForAdmin,
+  listCategorySynonymsOf,
   mergeCategories,
+  removeCategorySynonym,
   renameCategory,
   resolveCategorySlugs,
   setCategoryHidden,
 } from './categories.service.ts';
 
-/** Old slugs (merged or renamed-away categories) that still resolve to a visible category: imports match them too. */
+/**
+ * Old slugs (merged or renamed-away categories) and the region admin's synonyms (`folded` set) that
+ * resolve to a visible category: imports match them too.
+ */
 export async function listCategoryAliases(db: Kysely<DB>) {
   return db
     .selectFrom('category_aliases as a')
     .innerJoin('categories as c', 'c.id', 'a.category_id')
-    .select(['a.slug', 'a.category_id'])
+    .select(['a.slug', 'a.category_id', 'a.folded'])
     .where('c.hidden', '=', 0)
     .execute();
 }

@@ -1,13 +1,17 @@
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
+import type { DB } from '../../db/schema.ts';
 import { hashPassword } from '../accounts/index.ts';
 import { seedDemoCampaigns } from '../campaigns/demo.ts';
 import { resolveCategorySlugs } from '../catalog/index.ts';
+import { haversineKm } from '../common/geo.ts';
 import { slugify } from '../common/slug.ts';
+import { foldTown } from '../geocoding/index.ts';
+import { setLocationFulfilment } from '../inventory/locations.ts';
 import { setRegion } from '../region/index.ts';
 import { rebuildSearchIndex } from '../search/index.ts';
-import { importTownsFile } from '../towns/index.ts';
+import { importTownsFile, listTowns } from '../towns/index.ts';
 import { ASSOCIATION_CENTRES, generateMerchants, PRODUCT_COLUMNS, ProductStream } from './generate.ts';
 import { BulkWriter, type Column, deferIndexes, insertObjects } from './load.ts';
 import { ASSOCIATIONS, REGION, VOCABULARY } from './region.ts';
@@ -278,6 +282,11 @@ export async function seedDemo(database: Database, opts: SeedOptions): Promise<S
     }
   }
 
+  // ---- delivery zones: stores that deliver get zones by town and postal prefix, set through the
+  // back-office's own function (their town at the generated fee; the other towns whose centre is
+  // within the generated radius, $2 more and a $25 minimum).
+  await seedDeliveryZones(db);
+
   // ---- demo accounts
   const hash = await passwordHash;
   const accounts: {
@@ -355,4 +364,52 @@ export async function seedDemo(database: Database, opts: SeedOptions): Promise<S
 export async function isEmpty(database: Database): Promise<boolean> {
   const row = await database.db.selectFrom('merchants').select('id').limit(1).executeTakeFirst();
   return !row;
+}
+
+/** Demo stores that deliver: zones from the towns list (regions/outaouais/towns.csv). */
+async function seedDeliveryZones(db: Kysely<DB>): Promise<void> {
+  const towns = await listTowns(db);
+  const stores = await db
+    .selectFrom('locations')
+    .select([
+      'id',
+      'merchant_id',
+      'municipality',
+      'lat',
+      'lng',
+      'pickup',
+      'delivery_radius_km',
+      'delivery_fee_cents',
+    ])
+    .where('delivery_radius_km', '>', 0)
+    .orderBy('id')
+    .execute();
+  for (const l of stores) {
+    const home = towns.find((t) => foldTown(t.name) === foldTown(l.municipality));
+    const near = towns.filter(
+      (t) => t !== home && haversineKm(l.lat, l.lng, t.lat, t.lng) <= l.delivery_radius_km,
+    );
+    const zones = [
+      {
+        towns: [home?.name ?? l.municipality],
+        postal_prefixes: home ? home.postal_prefixes.split(/\s+/).filter(Boolean) : [],
+        fee_cents: l.delivery_fee_cents,
+      },
+      ...(near.length
+        ? [
+            {
+              towns: near.map((t) => t.name),
+              postal_prefixes: [],
+              fee_cents: l.delivery_fee_cents + 200,
+              min_order_cents: 2500,
+            },
+          ]
+        : []),
+    ];
+    await setLocationFulfilment(db, l.merchant_id, l.id, {
+      pickup: { enabled: l.pickup === 1 },
+      // The radius stays the store's reach for search's delivery filter; zones decide eligibility.
+      delivery: { enabled: true, zones, radius_km: l.delivery_radius_km },
+    });
+  }
 }

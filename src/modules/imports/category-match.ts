@@ -7,7 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import { listCategoryAliases, listCategoryNames } from '../catalog/index.ts';
+import { foldCategoryText, listCategoryAliases, listCategoryNames } from '../catalog/index.ts';
 
 export interface CategoryName {
   id: number;
@@ -19,19 +19,11 @@ export interface CategoryName {
 /** Folded text → category id. */
 export type CategoryIndex = Map<string, number>;
 
-/** Lower case, no accents, `&` as "and", punctuation and runs of spaces as one space. */
-export function foldCategory(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/œ/g, 'oe')
-    .replace(/æ/g, 'ae')
-    .replace(/&/g, ' and ')
-    .replace(/\bet\b/g, 'and')
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim();
-}
+/**
+ * Lower case, no accents, `&` as "and", punctuation and runs of spaces as one space (the catalog's
+ * folding, the one stored synonyms were folded with).
+ */
+export const foldCategory = foldCategoryText;
 
 /** Plural-insensitive key: "Boissons" and "Boisson", "Toys" and "Toy" meet. */
 const singular = (folded: string) =>
@@ -46,10 +38,16 @@ const singular = (folded: string) =>
  */
 export function buildCategoryIndex(
   categories: CategoryName[],
-  aliases: { slug: string; category_id: number }[] = [],
+  aliases: { slug: string; category_id: number; folded?: string | null }[] = [],
 ): CategoryIndex {
   const index: CategoryIndex = new Map();
-  for (const a of aliases) index.set(foldCategory(a.slug), a.category_id);
+  for (const a of aliases) {
+    // A synonym (region admin's text, stored folded) or an old slug; synonyms also match in the plural.
+    if (a.folded) {
+      index.set(a.folded, a.category_id);
+      index.set(`~${singular(a.folded)}`, a.category_id);
+    } else index.set(foldCategory(a.slug), a.category_id);
+  }
   const parts = new Map<string, number | null>();
   for (const c of categories)
     for (const name of [c.name_fr, c.name_en])

@@ -1,6 +1,7 @@
 /**
- * Catalogue import: our CSV template, a JSON array, or Shopify's product export CSV (detected
- * from the header row). Two steps the back-office can show separately:
+ * Catalogue import: our template, a JSON array, Shopify's product export, Square's item library
+ * export or Lightspeed X-Series' product export, as CSV or Excel (.xlsx), detected from the header
+ * row. Two steps the back-office can show separately:
  *
  *   const preview = await previewImport(db, merchantId, { body, contentType });
  *   // show preview.rows (per-row status and errors) to the merchant, then:
@@ -15,7 +16,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import type { DB, QuebecLabel } from '../../db/schema.ts';
 import { type Lang, t } from '../../i18n/index.ts';
-import { QUEBEC_LABELS, TAX_CLASSES } from '../catalog/index.ts';
+import { parseImages, QUEBEC_LABELS, TAX_CLASSES } from '../catalog/index.ts';
 import { humanText } from '../common/validation.ts';
 import type { EventBus } from '../events/index.ts';
 import {
@@ -28,13 +29,18 @@ import {
   type RowError,
   writeLevels,
 } from '../inventory/index.ts';
+import { importedImageChanges, knownImages, queueImageFetches } from '../media/index.ts';
 import { indexProducts } from '../search/index.ts';
 import { loadCategoryIndex, matchCategory, matchShopifyCategory } from './category-match.ts';
-import { mapTemplateHeader } from './columns.ts';
+import { foldHeader, mapTemplateHeader } from './columns.ts';
+import { isLightspeedHeader, parseLightspeed } from './lightspeed.ts';
 import { mergeProduct, normaliseRow, type ProductFields, productChanged } from './rows.ts';
 import { isShopifyHeader, parseShopify } from './shopify.ts';
+import { isSquareHeader, parseSquare } from './square.ts';
+import { isZip, MAX_XLSX_BYTES, readXlsx, XLSX_CONTENT_TYPE, XlsxError } from './xlsx.ts';
 
 export { stripHtml } from './html.ts';
+export { isZip, MAX_XLSX_BYTES, MAX_XLSX_UNCOMPRESSED, XLSX_CONTENT_TYPE } from './xlsx.ts';
 
 export const TEMPLATE_COLUMNS = [
   'sku',
@@ -64,12 +70,14 @@ export async function importIndexingIdle(): Promise<void> {
   while (pendingIndexing.size) await Promise.all([...pendingIndexing]);
 }
 
-export type ImportFormat = 'template_csv' | 'shopify_csv' | 'json';
+/** The file's layout (whose columns) and container: `square_xlsx` is Square's export saved as Excel. */
+export type ImportFormat = 'json' | `${'template' | 'shopify' | 'square' | 'lightspeed'}_${'csv' | 'xlsx'}`;
+type Layout = 'template' | 'shopify' | 'square' | 'lightspeed';
 
 export interface ImportInput {
-  /** CSV text or a parsed JSON value (array of rows). */
+  /** CSV text, a parsed JSON value (array of rows), or the file's bytes (CSV in any encoding, .xlsx). */
   body: unknown;
-  /** The request's content type: text/csv, application/json... (format detection). */
+  /** The request's content type: text/csv, application/json, XLSX_CONTENT_TYPE... (format detection). */
   contentType?: string;
   /**
    * Empty cells clear back-office enrichments (image, English texts, Québec label, category);
@@ -154,21 +162,91 @@ const rowSchema = fullRowSchema.partial().extend({
       tags: z.string().optional(),
     })
     .optional(),
+  /** Stock per location name or code (Square, Lightspeed: one column per location). */
+  stock: z
+    .array(z.object({ location: z.string().max(200), on_hand: fullRowSchema.shape.on_hand.unwrap() }))
+    .max(500)
+    .optional(),
 });
 
-function detectCsv(header: string[]): ImportFormat | undefined {
-  if (isShopifyHeader(header)) return 'shopify_csv';
+function detectLayout(header: string[]): Layout | undefined {
+  if (isShopifyHeader(header)) return 'shopify';
+  if (isSquareHeader(header)) return 'square';
+  if (isLightspeedHeader(header)) return 'lightspeed';
   // English or French column names (titre, catégorie, prix...): see columns.ts.
-  if (mapTemplateHeader(header)) return 'template_csv';
+  if (mapTemplateHeader(header)) return 'template';
   return undefined;
 }
 
 class FormatError extends Error {
   readonly code: string;
-  constructor(code: string) {
+  readonly params?: Record<string, string | number>;
+  constructor(code: string, params?: Record<string, string | number>) {
     super(code);
     this.code = code;
+    this.params = params;
   }
+}
+
+/** The header matched no format: one message naming the columns found (the first 12) and what is expected. */
+function unknownHeader(header: string[]): FormatError {
+  const cols = header.filter(Boolean);
+  const shown = cols
+    .slice(0, 12)
+    .map((c) => (c.length > 40 ? `${c.slice(0, 40)}…` : c))
+    .join(', ');
+  return new FormatError('unknown_header', {
+    columns: (shown || '—') + (cols.length > 12 ? ', …' : ''),
+  });
+}
+
+/** Header + rows (records[0] is the header) → canonical rows of the detected layout. */
+function rowsOf(records: string[][]): { layout: Layout; rows: { row: number; data: unknown }[] } {
+  if (!records.length) throw new FormatError('unknown_format');
+  const header = records[0].map((c) => c.trim());
+  const layout = detectLayout(header);
+  if (!layout) throw unknownHeader(header);
+  if (records.length - 1 > MAX_IMPORT_ROWS) throw new FormatError('too_many_rows');
+  if (layout === 'shopify') return { layout, rows: parseShopify(records) };
+  if (layout === 'square') return { layout, rows: parseSquare(records) };
+  if (layout === 'lightspeed') return { layout, rows: parseLightspeed(records) };
+  const fields = mapTemplateHeader(header) as NonNullable<ReturnType<typeof mapTemplateHeader>>;
+  return {
+    layout,
+    // Row numbers as the spreadsheet shows them: the header is row 1.
+    rows: records.slice(1).map((r, i) => {
+      const data: Record<string, unknown> = {};
+      for (const [col, field] of fields) data[field] = r[col] ?? '';
+      return { row: i + 2, data };
+    }),
+  };
+}
+
+/** True when the body is an Excel workbook: its content type, or the ZIP magic bytes. */
+function isXlsxInput(input: ImportInput): boolean {
+  const ct = (input.contentType ?? '').toLowerCase();
+  return (
+    ct.startsWith(XLSX_CONTENT_TYPE) ||
+    (Buffer.isBuffer(input.body) && isZip(input.body)) ||
+    (typeof input.body === 'string' && input.body.startsWith('PK\u0003\u0004'))
+  );
+}
+
+/** Reads an Excel workbook body (first worksheet) into canonical rows. */
+async function parseXlsxImport(input: ImportInput): Promise<ReturnType<typeof parseImport>> {
+  if (!Buffer.isBuffer(input.body) || !isZip(input.body)) throw new FormatError('invalid_xlsx');
+  if (input.body.length > MAX_XLSX_BYTES) throw new FormatError('xlsx_too_large');
+  let records: string[][];
+  try {
+    records = await readXlsx(input.body, MAX_IMPORT_ROWS);
+  } catch (err) {
+    if (err instanceof XlsxError) throw new FormatError(err.code);
+    throw err;
+  }
+  if (!records.length) throw unknownHeader([]);
+  if (records.some((r) => r.some((c) => c.includes('\u0000')))) throw new FormatError('contains_nul');
+  const { layout, rows } = rowsOf(records);
+  return { format: `${layout}_xlsx`, rows };
 }
 
 /**
@@ -210,13 +288,17 @@ function hasNul(v: unknown, depth = 0): boolean {
   return false;
 }
 
-/** Parses the body into raw rows (not yet validated) and says which format it was. */
+/**
+ * Parses a text or JSON body into raw rows (not yet validated) and says which format it was.
+ * Excel workbooks are read asynchronously by `previewImport` / `applyImport`.
+ */
 export function parseImport(input: ImportInput): {
   format: ImportFormat;
   rows: { row: number; data: unknown }[];
 } {
   const ct = (input.contentType ?? '').toLowerCase();
   let body = input.body;
+  if (isXlsxInput(input)) throw new FormatError('invalid_xlsx');
   if (Buffer.isBuffer(body)) body = decodeText(body);
   // A NUL is never text: refused whole (nothing imported) rather than a database error later.
   if (typeof body === 'string' ? body.includes('\u0000') : hasNul(body))
@@ -244,22 +326,8 @@ export function parseImport(input: ImportInput): {
   } catch {
     throw new FormatError('invalid_csv');
   }
-  if (!records.length) throw new FormatError('unknown_format');
-  const header = records[0].map((c) => c.trim());
-  const format = detectCsv(header);
-  if (!format) throw new FormatError('unknown_format');
-  if (records.length - 1 > MAX_IMPORT_ROWS) throw new FormatError('too_many_rows');
-  if (format === 'shopify_csv') return { format, rows: parseShopify(records) };
-  const fields = mapTemplateHeader(header) as NonNullable<ReturnType<typeof mapTemplateHeader>>;
-  return {
-    format,
-    // Row numbers as the spreadsheet shows them: the header is row 1.
-    rows: records.slice(1).map((r, i) => {
-      const data: Record<string, unknown> = {};
-      for (const [col, field] of fields) data[field] = r[col] ?? '';
-      return { row: i + 2, data };
-    }),
-  };
+  const { layout, rows } = rowsOf(records);
+  return { format: `${layout}_csv`, rows };
 }
 
 function issueToError(row: number, sku: string | null, issue: z.core.$ZodIssue, raw: object): RowError {
@@ -303,6 +371,10 @@ interface ValidRow {
   productId?: number;
   on_hand?: number;
   locationId?: number;
+  /** Stock per store from a POS export's location columns (Square, Lightspeed). */
+  stock?: { locationId: number; on_hand: number }[];
+  /** Image URLs to fetch in the background (media module): never stored as foreign links. */
+  images?: { urls: string[]; pending: { url: string; position: number }[] };
 }
 
 interface Checked {
@@ -348,7 +420,7 @@ async function currentProducts(db: Kysely<DB>, merchantId: number, skus: string[
 }
 
 async function check(db: Kysely<DB>, merchantId: number, input: ImportInput): Promise<Checked> {
-  const { format, rows } = parseImport(input);
+  const { format, rows } = isXlsxInput(input) ? await parseXlsxImport(input) : parseImport(input);
   const clearEmpty = !!input.clearEmpty;
   const rawSku = (data: unknown) => {
     const v = data && typeof data === 'object' ? (data as { sku?: unknown }).sku : undefined;
@@ -361,7 +433,17 @@ async function check(db: Kysely<DB>, merchantId: number, input: ImportInput): Pr
   ]);
   // Rows without location_code go to the default store (adding a store never breaks an import).
   const fallback = defaultLocationOf(locations.values());
+  // A POS export names its locations as the merchant typed them in the POS: matched to a store by
+  // code, then by name, case-, accent- and punctuation-insensitively ("Main_Outlet" = "Main outlet").
+  const byName = new Map<string, { id: number; code: string }>();
+  for (const l of locations.values()) if (!byName.has(foldHeader(l.code))) byName.set(foldHeader(l.code), l);
+  for (const l of locations.values()) if (!byName.has(foldHeader(l.name))) byName.set(foldHeader(l.name), l);
   const levels = await levelsOf(
+    db,
+    [...current.values()].map((p) => p.id),
+  );
+  // Image URLs already fetched for these products (re-importing the same file fetches nothing).
+  const fetched = await knownImages(
     db,
     [...current.values()].map((p) => p.id),
   );
@@ -381,6 +463,7 @@ async function check(db: Kysely<DB>, merchantId: number, input: ImportInput): Pr
       continue;
     }
     const n = normaliseRow(data as Record<string, unknown>, { clearEmpty, row, sku });
+    if ((data as { stock?: unknown }).stock !== undefined) n.data.stock = (data as { stock?: unknown }).stock;
     const parsed = rowSchema.safeParse(n.data);
     const errors: RowError[] = [
       ...n.errors,
@@ -453,7 +536,34 @@ async function check(db: Kysely<DB>, merchantId: number, input: ImportInput): Pr
           key: 'merchant_api.on_hand_below_reserved',
           params: { reserved: level.reserved },
         });
-      const values = mergeProduct(cur, d, categoryId);
+      const img = importedImageChanges(fetched, cur?.id, cur ? parseImages(cur.images_json) : [], d);
+      const stock: { locationId: number; on_hand: number }[] = [];
+      for (const cell of d.stock ?? []) {
+        const store = byName.get(foldHeader(cell.location));
+        if (!store) {
+          warnings.push({
+            ...base,
+            field: 'stock',
+            code: 'unknown_location',
+            key: 'import_formats.unknown_location_warning',
+            params: { location: cell.location },
+          });
+          continue;
+        }
+        const lv = cur ? levels.get(`${cur.id}:${store.id}`) : undefined;
+        if (lv && cell.on_hand < lv.reserved)
+          errors.push({
+            ...base,
+            field: 'stock',
+            location_code: store.code,
+            code: 'on_hand_below_reserved',
+            key: 'merchant_api.on_hand_below_reserved',
+            params: { reserved: lv.reserved },
+          });
+        else if (!stock.some((x) => x.locationId === store.id))
+          stock.push({ locationId: store.id, on_hand: cell.on_hand });
+      }
+      const values = mergeProduct(cur, img.changes, categoryId);
       const first = seen.get(d.sku);
       // Our own export repeats a product once per store: the same product cells for another store
       // is a stock row, not a duplicate.
@@ -480,7 +590,9 @@ async function check(db: Kysely<DB>, merchantId: number, input: ImportInput): Pr
       if (stockOnly && loc) first?.stores.add(loc.id);
       if (!errors.length) {
         const write = !stockOnly && (!cur || productChanged(cur, values));
-        const stock = d.on_hand != null && (!level || level.on_hand !== d.on_hand);
+        const stockChange =
+          (d.on_hand != null && (!level || level.on_hand !== d.on_hand)) ||
+          stock.some((x) => levels.get(`${cur?.id}:${x.locationId}`)?.on_hand !== x.on_hand);
         valid.push({
           row,
           sku: d.sku,
@@ -489,11 +601,13 @@ async function check(db: Kysely<DB>, merchantId: number, input: ImportInput): Pr
           productId: cur?.id,
           on_hand: d.on_hand ?? undefined,
           locationId: d.on_hand != null ? loc?.id : undefined,
+          ...(stock.length ? { stock } : {}),
+          images: img.fetch,
         });
         results.push({
           row,
           sku: d.sku,
-          status: !cur && !stockOnly ? 'create' : write || stock ? 'update' : 'unchanged',
+          status: !cur && !stockOnly ? 'create' : write || stockChange ? 'update' : 'unchanged',
           ...(warnings.length ? { warnings } : {}),
         });
         continue;
@@ -520,11 +634,23 @@ function summary(c: Checked): ImportPreview {
 /** A format problem for the whole body (not a row): unknown header, broken CSV or JSON. */
 export class ImportFormatError extends Error {
   readonly code: string;
-  constructor(code: string) {
+  /** Message key to translate with `params` (e.g. the columns found in an unrecognised header). */
+  readonly key: string;
+  readonly params?: Record<string, string | number>;
+  constructor(code: string, params?: Record<string, string | number>) {
     super(code);
     this.code = code;
+    this.params = params;
+    this.key = FORMAT_KEYS[code] ?? `import.${code}`;
   }
 }
+
+/** Format problems whose message lives in the import-formats bundle. */
+const FORMAT_KEYS: Record<string, string> = {
+  unknown_header: 'import_formats.unknown_header',
+  invalid_xlsx: 'import_formats.invalid_xlsx',
+  xlsx_too_large: 'import_formats.xlsx_too_large',
+};
 
 /**
  * Parses and validates an import without writing anything: per-row status (`create`,
@@ -539,7 +665,7 @@ export async function previewImport(
   try {
     return summary(await check(db, merchantId, input));
   } catch (err) {
-    if (err instanceof FormatError) throw new ImportFormatError(err.code);
+    if (err instanceof FormatError) throw new ImportFormatError(err.code, err.params);
     throw err;
   }
 }
@@ -568,7 +694,7 @@ export async function applyImport(
   try {
     checked = await check(db, merchantId, input);
   } catch (err) {
-    if (err instanceof FormatError) throw new ImportFormatError(err.code);
+    if (err instanceof FormatError) throw new ImportFormatError(err.code, err.params);
     throw err;
   }
   const preview = summary(checked);
@@ -630,7 +756,10 @@ export async function applyImport(
         .execute();
       for (const r of rows) ids.set(r.sku, r.id);
     }
-    const stockRows = checked.valid.filter((v) => v.on_hand !== undefined && v.locationId !== undefined);
+    const stockRows = checked.valid.flatMap((v) => [
+      ...(v.on_hand !== undefined && v.locationId !== undefined ? [v] : []),
+      ...(v.stock ?? []).map((x) => ({ ...v, ...x })),
+    ]);
     // Products created by this import have no stock yet: only existing ones are looked up.
     const levels = await levelsOf(
       trx,
@@ -655,6 +784,15 @@ export async function applyImport(
       });
     }
     await writeLevels(trx, writes);
+    await queueImageFetches(
+      trx,
+      merchantId,
+      checked.valid.flatMap((v) =>
+        v.images && ids.has(v.sku)
+          ? [{ productId: ids.get(v.sku) as number, existing: v.productId !== undefined, ...v.images }]
+          : [],
+      ),
+    );
     return { changes, written: written.map((s) => ids.get(s) as number) };
   });
   await announceAvailability(db, events, changes);

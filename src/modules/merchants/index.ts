@@ -1,4 +1,6 @@
-/** Merchants: profiles, store locations, association memberships, API keys. */
+/** Merchants: profiles, store locations, association memberships, API keys, sales-tax status. */
+import './merchants.tables.ts';
+
 export { generateApiKey, hashApiKey } from './api-keys.ts';
 export {
   createMerchantInput,
@@ -8,6 +10,8 @@ export {
   lngSchema,
   neqSchema,
   qstNumberSchema,
+  /** 'registered' | 'small_supplier' (migration 008; decision record 0005). */
+  taxStatusSchema,
 } from './merchants.schemas.ts';
 export {
   authenticateApiKey,

@@ -7,11 +7,15 @@ export const neqSchema = z
   .trim()
   .regex(/^(11|22|33|88)\d{8}$/, 'merchant.neq_invalid');
 
+/** Registration numbers are written with or without spaces ("123456789 RT 0001"): stored without. */
+const compact = (v: string) => v.replace(/[\s\u00a0-]+/g, '');
+
 /** GST/HST number: 9-digit business number + RT + 4-digit account, e.g. 123456789RT0001. */
 export const gstNumberSchema = z
   .string()
   .trim()
   .toUpperCase()
+  .overwrite(compact)
   .regex(/^\d{9}RT\d{4}$/, 'merchant.gst_invalid');
 
 /** QST number: 10 digits + TQ + 4 digits, e.g. 1234567890TQ0001. */
@@ -19,7 +23,13 @@ export const qstNumberSchema = z
   .string()
   .trim()
   .toUpperCase()
+  .overwrite(compact)
   .regex(/^\d{10}TQ\d{4}$/, 'merchant.qst_invalid');
+
+/** A merchant's sales-tax declaration (migration 008). */
+export const taxStatusSchema = z.enum(['registered', 'small_supplier'], {
+  error: 'small_supplier.tax_status_invalid',
+});
 
 export const latSchema = z.coerce.number().min(-90, 'geo.lat_range').max(90, 'geo.lat_range');
 export const lngSchema = z.coerce.number().min(-180, 'geo.lng_range').max(180, 'geo.lng_range');
@@ -35,6 +45,8 @@ export const createMerchantInput = z.object({
   neq: neqSchema.optional(),
   gstNumber: gstNumberSchema.optional(),
   qstNumber: qstNumberSchema.optional(),
+  /** Default: registered (the numbers may follow later). */
+  taxStatus: taxStatusSchema.optional(),
   email: z.string().trim().email().optional(),
   phone: z.string().trim().max(40).optional(),
   website: httpUrl({ max: 300 }).optional(),

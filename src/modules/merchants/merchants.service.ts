@@ -71,8 +71,10 @@ export async function createMerchant(db: Kysely<DB>, raw: CreateMerchantInput): 
         legal_name: input.legalName ?? input.name,
         display_name: input.name,
         neq: input.neq ?? null,
-        gst_number: input.gstNumber ?? null,
-        qst_number: input.qstNumber ?? null,
+        // A small supplier has no registration numbers (decision record 0005).
+        tax_status: input.taxStatus ?? 'registered',
+        gst_number: input.taxStatus === 'small_supplier' ? null : (input.gstNumber ?? null),
+        qst_number: input.taxStatus === 'small_supplier' ? null : (input.qstNumber ?? null),
         email: input.email ?? null,
         phone: input.phone ?? null,
         website: input.website ?? null,

@@ -1,11 +1,20 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { DB, MerchantStatus } from '../../db/schema.ts';
+import { t } from '../../i18n/index.ts';
 import { AppError, type FieldIssue, notFound, ValidationError } from '../../lib/errors.ts';
 import { emailSchema, hashPassword, passwordProblem } from '../accounts/index.ts';
 import { slugify } from '../common/slug.ts';
 import { httpUrl, humanText, zodIssues } from '../common/validation.ts';
-import { gstNumberSchema, latSchema, lngSchema, neqSchema, qstNumberSchema } from '../merchants/index.ts';
+import type { Mailer } from '../mail/index.ts';
+import {
+  gstNumberSchema,
+  latSchema,
+  lngSchema,
+  neqSchema,
+  qstNumberSchema,
+  taxStatusSchema,
+} from '../merchants/index.ts';
 
 const optionalText = (max: number) =>
   z
@@ -24,6 +33,8 @@ export const merchantSignupInput = z.object({
   neq: neqSchema,
   gstNumber: optional(gstNumberSchema),
   qstNumber: optional(qstNumberSchema),
+  /** Optional: registered by default; a small supplier keeps no numbers (decision record 0005). */
+  taxStatus: optional(taxStatusSchema),
   phone: optionalText(40),
   website: optional(httpUrl({ max: 300 })),
   address: z.string().trim().min(3).max(300),
@@ -116,8 +127,9 @@ export async function registerMerchant(db: Kysely<DB>, raw: unknown): Promise<Me
         legal_name: input.legalName ?? input.businessName,
         display_name: input.businessName,
         neq: input.neq,
-        gst_number: input.gstNumber ?? null,
-        qst_number: input.qstNumber ?? null,
+        tax_status: input.taxStatus ?? 'registered',
+        gst_number: input.taxStatus === 'small_supplier' ? null : (input.gstNumber ?? null),
+        qst_number: input.taxStatus === 'small_supplier' ? null : (input.qstNumber ?? null),
         email: input.email,
         phone: input.phone ?? null,
         website: input.website ?? null,
@@ -304,4 +316,32 @@ export async function setMerchantStatus(
 
 export async function listMunicipalities(db: Kysely<DB>) {
   return db.selectFrom('municipalities').select(['id', 'name', 'lat', 'lng']).orderBy('name').execute();
+}
+
+/**
+ * Tells a merchant's owners, each in their language, that a region admin approved or suspended
+ * it (after setMerchantStatus reported a change). The approval gives the back-office link, always
+ * absolute from the configured public URL (never a request's Host header).
+ */
+export async function notifyMerchantStatus(
+  mailer: Mailer,
+  baseUrl: string,
+  r: { display_name: string; owners: { email: string; locale: 'fr' | 'en' }[]; changed: boolean },
+  status: 'approved' | 'suspended',
+): Promise<void> {
+  if (!r.changed) return;
+  for (const o of r.owners) {
+    const text = t(o.locale, `admin.mail_${status}_body`, { name: r.display_name });
+    const link = `${baseUrl}${o.locale === 'fr' ? '/fr/marchand' : '/en/merchant'}`;
+    await mailer.send({
+      to: o.email,
+      lang: o.locale,
+      kind: `merchant_${status}`,
+      subject: t(o.locale, `admin.mail_${status}_subject`, { name: r.display_name }),
+      text:
+        status === 'approved'
+          ? `${text}\n\n${t(o.locale, 'email.merchant_approved.link', { url: link })}`
+          : text,
+    });
+  }
 }

@@ -13,6 +13,7 @@ import { refundGiftCard } from '../giftcards/index.ts';
 import { type AvailabilityChange, announceAvailability } from '../inventory/index.ts';
 import type { OrderStatus } from './orders.tables.ts';
 import '../campaigns/campaigns.tables.ts';
+import '../taxes/taxes.tables.ts';
 import './orders.tables.ts';
 
 export type { OrderStatus } from './orders.tables.ts';
@@ -62,8 +63,14 @@ export async function getOrder(db: Kysely<DB>, orderId: number, merchantId?: num
     .innerJoin('merchants as m', 'm.id', 'o.merchant_id')
     .innerJoin('locations as l', 'l.id', 'o.location_id')
     .leftJoin('promo_codes as pc', 'pc.id', 'o.promo_code_id')
+    // Who collected the taxes (migration 008; no row = the merchant, as before).
+    .leftJoin('order_taxes as ot', 'ot.order_id', 'o.id')
     .selectAll('o')
     .select([
+      'ot.regime as tax_regime',
+      'ot.collector_name as tax_collector_name',
+      'ot.collector_gst_number as tax_collector_gst_number',
+      'ot.collector_qst_number as tax_collector_qst_number',
       'pc.code as promo_code',
       'm.display_name as merchant_name',
       'm.legal_name as merchant_legal_name',
@@ -75,6 +82,9 @@ export async function getOrder(db: Kysely<DB>, orderId: number, merchantId?: num
       'l.address_line',
       'l.municipality',
       'l.hours_json',
+      'l.pickup_slot_minutes',
+      'l.phone as location_phone',
+      'l.postal_code as location_postal_code',
     ])
     .where('o.id', '=', orderId);
   if (merchantId !== undefined) q = q.where('o.merchant_id', '=', merchantId);
@@ -105,6 +115,7 @@ export function orderJson(o: OrderDetail) {
       method: o.fulfilment_method,
       location_id: o.location_id,
       ...(o.delivery_address_json ? { address: JSON.parse(o.delivery_address_json) } : {}),
+      ...(o.pickup_slot_at ? { slot: o.pickup_slot_at } : {}),
     },
     lines: o.lines.map((l) => ({
       product_id: l.product_id,
@@ -118,7 +129,19 @@ export function orderJson(o: OrderDetail) {
     })),
     totals: totalsOf(o),
     ...(o.promo_code ? { promo_code: o.promo_code } : {}),
-    payment: { method: o.payment_method, status: o.payment_status },
+    payment: {
+      method: o.payment_method,
+      status: o.payment_status,
+      // A gift card paying part of the order: its share, the rest due and the card's balance after.
+      ...(o.payment_method === 'gift_card' && o.gift_card_balance_after_cents !== null
+        ? {
+            gift_card_cents: o.gift_card_cents,
+            remainder_cents: o.total_cents - o.gift_card_cents,
+            remainder_method: o.remainder_method,
+            gift_card_balance_after_cents: o.gift_card_balance_after_cents,
+          }
+        : {}),
+    },
     history: o.events.map((e) => ({
       from: e.from_status,
       status: e.to_status,
@@ -182,6 +205,7 @@ export async function listMerchantOrders(
       'total_cents',
       'payment_method',
       'payment_status',
+      'pickup_slot_at',
       'created_at',
       'updated_at',
     ])

@@ -7,6 +7,11 @@ export type OrderStatus = 'placed' | 'accepted' | 'ready' | 'completed' | 'cance
 export type CheckoutStatus = 'reserved' | 'authorized' | 'confirmed' | 'failed' | 'expired';
 
 declare module '../../db/schema.ts' {
+  /** Pickup windows of a store (migration 031). */
+  interface LocationsTable {
+    pickup_slot_minutes: Dflt<number>;
+    pickup_days_ahead: Dflt<number>;
+  }
   interface DB {
     carts: {
       id: Generated<number>;
@@ -72,6 +77,12 @@ declare module '../../db/schema.ts' {
       payment_method: string;
       payment_status: Dflt<string>;
       payment_reference: string | null;
+      /** Migration 031: the chosen pickup slot's start (UTC ISO 8601), null for a delivery. */
+      pickup_slot_at: ColumnType<string | null, string | null | undefined, string | null>;
+      /** Part of total_cents paid by gift card; the rest is due by remainder_method. */
+      gift_card_cents: Dflt<number>;
+      gift_card_balance_after_cents: ColumnType<number | null, number | null | undefined, number | null>;
+      remainder_method: ColumnType<string | null, string | null | undefined, string | null>;
       access_token_hash: string;
       created_at: Ts;
       updated_at: Ts;

@@ -2,13 +2,16 @@
  * Receipts and emails, in the customer's language. A receipt follows Revenu Québec's invoice
  * rules: supplier name, date, total on every receipt; the supplier's GST and QST registration
  * numbers from $30; the purchaser's name from $150; each tax shown separately. A promo discount
- * is shown before the taxes, which are computed on the discounted amount.
+ * is shown before the taxes, which are computed on the discounted amount. A small supplier's
+ * receipt says no tax was collected, or names the platform that collected it (`taxLines`).
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { formatDate, formatMoney, type Lang, t } from '../../i18n/index.ts';
+import { parseHours, WEEK_DAYS } from '../common/hours.ts';
 import type { Mailer } from '../mail/index.ts';
 import { deliveryAddressText, getOrder, type OrderDetail, orderAccessToken } from './index.ts';
+import { formatSlot, regionTimeZone } from './pickup-slots.ts';
 
 export const REGISTRATION_NUMBERS_FROM_CENTS = 3000;
 export const PURCHASER_NAME_FROM_CENTS = 15000;
@@ -25,7 +28,7 @@ export function trackingPath(lang: Lang, orderId: number, token: string) {
 }
 
 /** The receipt of one order as plain text lines. */
-export function receiptLines(o: OrderDetail, lang: Lang): string[] {
+export function receiptLines(o: OrderDetail, lang: Lang, timeZone = 'America/Toronto'): string[] {
   const m = (c: number) => formatMoney(c, lang);
   const out = [
     `${t(lang, 'receipt.supplier')}: ${o.merchant_legal_name}${o.merchant_legal_name !== o.merchant_name ? ` (${o.merchant_name})` : ''}`,
@@ -48,21 +51,75 @@ export function receiptLines(o: OrderDetail, lang: Lang): string[] {
       `${t(lang, 'receipt.subtotal_after_discount')}: ${m(o.subtotal_cents - o.discount_cents)}`,
     );
   if (o.delivery_fee_cents) out.push(`${t(lang, 'receipt.delivery_fee')}: ${m(o.delivery_fee_cents)}`);
-  const showNumbers = o.total_cents >= REGISTRATION_NUMBERS_FROM_CENTS;
-  out.push(
-    `${t(lang, 'receipt.gst')}${showNumbers && o.gst_number ? ` (${o.gst_number})` : ''}: ${m(o.gst_cents)}`,
-  );
-  out.push(
-    `${t(lang, 'receipt.qst')}${showNumbers && o.qst_number ? ` (${o.qst_number})` : ''}: ${m(o.qst_cents)}`,
-  );
+  out.push(...taxLines(o, lang));
   out.push(`${t(lang, 'receipt.total')}: ${m(o.total_cents)}`);
   out.push(
     o.fulfilment_method === 'pickup'
       ? `${t(lang, 'receipt.pickup_at')}: ${o.location_name}, ${o.address_line}, ${o.municipality}`
       : `${t(lang, 'receipt.delivery_to')}: ${deliveryAddressText(o.delivery_address_json)}`,
   );
+  if (o.pickup_slot_at)
+    out.push(
+      `${t(lang, 'pickup.slot')}: ${formatSlot(o.pickup_slot_at, lang, timeZone, o.pickup_slot_minutes)}`,
+    );
   out.push(`${t(lang, 'receipt.payment')}: ${t(lang, `payment.method.${o.payment_method}`)}`);
+  out.push(...giftCardLines(o, lang));
   return out;
+}
+
+/** A gift card's part of an order: paid by the card, what is left to pay and how, the card's balance. */
+export function giftCardLines(
+  o: Pick<
+    OrderDetail,
+    | 'payment_method'
+    | 'gift_card_cents'
+    | 'total_cents'
+    | 'remainder_method'
+    | 'gift_card_balance_after_cents'
+  >,
+  lang: Lang,
+): string[] {
+  if (o.payment_method !== 'gift_card' || o.gift_card_balance_after_cents === null) return [];
+  const m = (c: number) => formatMoney(c, lang);
+  const out = [`${t(lang, 'giftcard.paid_by_card')}: ${m(o.gift_card_cents)}`];
+  if (o.total_cents > o.gift_card_cents)
+    out.push(
+      `${t(lang, 'giftcard.remainder_due', { method: t(lang, `payment.method.${o.remainder_method ?? 'in_store'}`) })}: ${m(o.total_cents - o.gift_card_cents)}`,
+    );
+  out.push(`${t(lang, 'giftcard.balance_left')}: ${m(o.gift_card_balance_after_cents)}`);
+  return out;
+}
+
+/**
+ * The tax lines of a receipt, by who collected (order_taxes, decision record 0005):
+ * - the merchant (registered; orders before migration 008): GST and QST each shown, with the
+ *   merchant's numbers from $30;
+ * - nobody (a small supplier): one line saying so, no amounts that could read as tax charged;
+ * - the platform: each tax it collected, then the line naming it and its numbers (always shown:
+ *   it identifies who collected), and the GST marked as not collected when only the QST was.
+ */
+function taxLines(o: OrderDetail, lang: Lang): string[] {
+  const m = (c: number) => formatMoney(c, lang);
+  if (o.tax_regime === 'small_supplier') return [t(lang, 'small_supplier.receipt_not_registered')];
+  if (o.tax_regime === 'platform') {
+    const name = o.tax_collector_name ?? '';
+    const gst = o.tax_collector_gst_number ?? '';
+    const qst = o.tax_collector_qst_number ?? '';
+    return [
+      gst
+        ? `${t(lang, 'receipt.gst')}: ${m(o.gst_cents)}`
+        : t(lang, 'small_supplier.receipt_gst_not_collected'),
+      `${t(lang, 'receipt.qst')}: ${m(o.qst_cents)}`,
+      gst
+        ? t(lang, 'small_supplier.receipt_collected_both', { name, gst, qst })
+        : t(lang, 'small_supplier.receipt_collected_qst', { name, qst }),
+    ];
+  }
+  const showNumbers = o.total_cents >= REGISTRATION_NUMBERS_FROM_CENTS;
+  return [
+    `${t(lang, 'receipt.gst')}${showNumbers && o.gst_number ? ` (${o.gst_number})` : ''}: ${m(o.gst_cents)}`,
+    `${t(lang, 'receipt.qst')}${showNumbers && o.qst_number ? ` (${o.qst_number})` : ''}: ${m(o.qst_cents)}`,
+  ];
 }
 
 /** Confirmation to the customer (one email for the checkout) and a new-order email to each merchant. */
@@ -74,9 +131,10 @@ export async function sendCheckoutEmails(
   const details = await Promise.all(res.orders.map((o) => getOrder(deps.db, o.order_id)));
   if (!details.length) return;
   const base = deps.baseUrl ?? '';
+  const tz = await regionTimeZone(deps.db);
   const parts: string[] = [t(lang, 'email.confirmation.intro', { name: details[0].customer_name }), ''];
   for (const [i, o] of details.entries()) {
-    parts.push('────────', ...receiptLines(o, lang));
+    parts.push('────────', ...receiptLines(o, lang, tz));
     parts.push(
       `${t(lang, 'email.follow_order')}: ${base}${trackingPath(lang, o.id, res.orders[i].access_token)}`,
       '',
@@ -100,7 +158,7 @@ export async function sendCheckoutEmails(
       text: [
         t(ml, 'email.merchant_new_order.intro', { order: o.id }),
         '',
-        ...receiptLines(o, ml),
+        ...receiptLines(o, ml, tz),
         '',
         `${o.customer_name} <${o.customer_email}>${o.customer_phone ? ` ${o.customer_phone}` : ''}`,
       ].join('\n'),
@@ -108,6 +166,27 @@ export async function sendCheckoutEmails(
       kind: 'merchant_new_order',
     });
   }
+}
+
+/** Ready for pickup: where (the store's address), its opening hours and the slot chosen. */
+export function readyForPickupLines(o: OrderDetail, lang: Lang, timeZone: string): string[] {
+  const hours = parseHours(o.hours_json);
+  const out = [
+    '',
+    `${t(lang, 'email.ready.store')}: ${o.location_name}, ${o.address_line}, ${o.municipality}${o.location_postal_code ? ` ${o.location_postal_code}` : ''}${o.location_phone ? ` · ${o.location_phone}` : ''}`,
+  ];
+  if (o.pickup_slot_at)
+    out.push(
+      `${t(lang, 'pickup.slot')}: ${formatSlot(o.pickup_slot_at, lang, timeZone, o.pickup_slot_minutes)}`,
+    );
+  out.push(`${t(lang, 'email.ready.hours')}:`);
+  for (const d of WEEK_DAYS) {
+    const ranges = hours[d] ?? [];
+    out.push(
+      `  ${t(lang, `hours.${d}`)}: ${ranges.length ? ranges.map(([a, b]) => `${a}–${b}`).join(', ') : t(lang, 'hours.closed')}`,
+    );
+  }
+  return out;
 }
 
 /** Tells the customer their order changed status (in their language). */
@@ -126,6 +205,9 @@ export async function sendStatusEmail(deps: Deps, orderId: number) {
         status: t(lang, `order.status.${o.status}`),
       }),
       ...(last?.reason ? [`${t(lang, 'order.reason')}: ${last.reason}`] : []),
+      ...(o.status === 'ready' && o.fulfilment_method === 'pickup'
+        ? readyForPickupLines(o, lang, await regionTimeZone(deps.db))
+        : []),
       '',
       `${t(lang, 'email.follow_order')}: ${deps.baseUrl ?? ''}${trackingPath(lang, o.id, token)}`,
     ].join('\n'),

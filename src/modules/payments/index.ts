@@ -12,7 +12,8 @@ import Stripe from 'stripe';
 import type { Config } from '../../config.ts';
 import type { DB } from '../../db/schema.ts';
 import { AppError } from '../../lib/errors.ts';
-import { redeemGiftCard, refundGiftCard } from '../giftcards/index.ts';
+import { refundGiftCard } from '../giftcards/index.ts';
+import { checkGiftCardUsable, type GiftShare, redeemAcross } from '../giftcards/split.ts';
 import '../orders/orders.tables.ts';
 
 export type PaymentMethodId = 'in_store' | 'card' | 'gift_card';
@@ -33,6 +34,11 @@ export interface Authorization {
   parts: { merchant_id: number; reference: string | null }[];
   /** Order payment_status after capture: 'due' (pay at pickup) or 'paid'. */
   status_after_capture: 'due' | 'paid';
+  /**
+   * A gift card's part (src/modules/giftcards/split.ts): each merchant order's share, the card's
+   * balance afterwards, and how the rest is paid. An order its share covers entirely is paid.
+   */
+  gift?: { shares: GiftShare[]; balance_after_cents: number; remainder_method: 'in_store' };
 }
 
 export interface PaymentMethod {
@@ -62,26 +68,29 @@ export const inStore: PaymentMethod = {
 
 export const giftCard: PaymentMethod = {
   id: 'gift_card',
-  async check(_db, c) {
+  async check(db, c) {
     if (typeof c.input.code !== 'string' || c.input.code.trim() === '')
       throw new AppError('payment_method_unavailable', 'payment.gift_card_code_required');
+    // A card holding nothing: a field error before any stock is reserved.
+    await checkGiftCardUsable(db, c.input.code);
   },
   async authorize(trx, c) {
-    // All parts in one transaction: either every merchant order is paid by the card or none is.
+    // All shares in one transaction: the card pays its whole balance across the orders (cart
+    // order), or nothing; what it does not cover is due in store (remainder_method).
     return trx.transaction().execute(async (t) => {
-      const parts: Authorization['parts'] = [];
-      for (const p of c.parts) {
-        const ref = `checkout:${c.id}:merchant:${p.merchant_id}`;
-        if (p.total_cents > 0)
-          await redeemGiftCard(t, {
-            code: String(c.input.code),
-            merchantId: p.merchant_id,
-            amountCents: p.total_cents,
-            orderRef: ref,
-          });
-        parts.push({ merchant_id: p.merchant_id, reference: p.total_cents > 0 ? ref : null });
-      }
-      return { parts, status_after_capture: 'paid' as const };
+      const { shares, balance_after_cents } = await redeemAcross(t, {
+        code: String(c.input.code),
+        parts: c.parts,
+        refFor: (m) => `checkout:${c.id}:merchant:${m}`,
+      });
+      const covered = c.parts.every(
+        (p) => (shares.find((s) => s.merchant_id === p.merchant_id)?.amount_cents ?? 0) >= p.total_cents,
+      );
+      return {
+        parts: shares.map((s) => ({ merchant_id: s.merchant_id, reference: s.reference })),
+        status_after_capture: covered ? ('paid' as const) : ('due' as const),
+        gift: { shares, balance_after_cents, remainder_method: 'in_store' as const },
+      };
     });
   },
   async capture() {},

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { gstNumberSchema, qstNumberSchema } from '../merchants/merchants.schemas.ts';
 
 /** Brand colours are used as text on white and as backgrounds under white text: WCAG AA for text. */
 export const MIN_TEXT_CONTRAST = 4.5;
@@ -104,6 +105,28 @@ export const regionSettingsSchema = z
     privacy_en: text(50_000),
     welcome_fr: text(1000),
     welcome_en: text(1000),
+    // Distribution platform operator for small suppliers (migration 008, decision record 0005).
+    platform_tax_collection: z.enum(['none', 'qst', 'qst_gst'], {
+      error: 'small_supplier.platform_collection_invalid',
+    }),
+    platform_legal_name: text(200),
+    platform_gst_number: z.union([z.literal(''), gstNumberSchema]),
+    platform_qst_number: z.union([z.literal(''), qstNumberSchema]),
+  })
+  .superRefine((r, issue) => {
+    // Receipts name the collecting operator's registration numbers: required once it collects.
+    if (r.platform_tax_collection !== 'none' && !r.platform_qst_number)
+      issue.addIssue({
+        code: 'custom',
+        path: ['platform_qst_number'],
+        message: 'small_supplier.platform_numbers_required',
+      });
+    if (r.platform_tax_collection === 'qst_gst' && !r.platform_gst_number)
+      issue.addIssue({
+        code: 'custom',
+        path: ['platform_gst_number'],
+        message: 'small_supplier.platform_numbers_required',
+      });
   })
   .superRefine((r, issue) => {
     const b = r.bounds as { south: number; west: number; north: number; east: number } | null;

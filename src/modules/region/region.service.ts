@@ -51,6 +51,10 @@ export const DEFAULT_REGION_ROW: RegionRow = {
   terms_en: '',
   privacy_fr: '',
   privacy_en: '',
+  platform_tax_collection: 'none',
+  platform_legal_name: '',
+  platform_gst_number: '',
+  platform_qst_number: '',
   updated_at: new Date(0).toISOString(),
 };
 
@@ -139,6 +143,10 @@ function settingsOf(r: Region): RegionSettings {
     privacy_en: r.privacy_en,
     welcome_fr: r.welcome_fr,
     welcome_en: r.welcome_en,
+    platform_tax_collection: r.platform_tax_collection as RegionSettings['platform_tax_collection'],
+    platform_legal_name: r.platform_legal_name,
+    platform_gst_number: r.platform_gst_number,
+    platform_qst_number: r.platform_qst_number,
   };
 }
 
@@ -195,6 +203,10 @@ export async function setRegion(
     terms_en: s.terms_en,
     privacy_fr: s.privacy_fr,
     privacy_en: s.privacy_en,
+    platform_tax_collection: s.platform_tax_collection,
+    platform_legal_name: s.platform_legal_name,
+    platform_gst_number: s.platform_gst_number,
+    platform_qst_number: s.platform_qst_number,
   });
   clearRegionCache(db);
   return getRegion(db);

@@ -16,5 +16,10 @@ declare module '../../db/schema.ts' {
     terms_en: Text;
     privacy_fr: Text;
     privacy_en: Text;
+    /** Migration 008: the operator as distribution platform for small suppliers ('none' | 'qst' | 'qst_gst'). */
+    platform_tax_collection: Text;
+    platform_legal_name: Text;
+    platform_gst_number: Text;
+    platform_qst_number: Text;
   }
 }

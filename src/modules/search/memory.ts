@@ -36,6 +36,11 @@ export interface CatalogMemory {
   extra: Map<number, Map<number, number>>;
   /** Bumped on every catalogue change: text-hit caches built before it are dropped. */
   generation: number;
+  /**
+   * Products set active since the derived browse index was built (browse.ts), in order; `null`
+   * when too many to list (the index is then rebuilt).
+   */
+  changed: number[] | null;
 }
 
 interface State {
@@ -80,6 +85,7 @@ async function load(database: Database): Promise<CatalogMemory> {
     invAvail: new Int32Array(0),
     extra: new Map(),
     generation: 0,
+    changed: null,
   };
   let last = 0;
   for (;;) {
@@ -154,6 +160,9 @@ function grow(m: CatalogMemory, id: number) {
   m.invStart = start;
 }
 
+/** Past this many changed products the browse index is rebuilt rather than patched. */
+const MAX_CHANGED = 50_000;
+
 function setProduct(m: CatalogMemory, row: ProductFacts) {
   const id = Number(row.id);
   grow(m, id);
@@ -162,6 +171,10 @@ function setProduct(m: CatalogMemory, row: ProductFacts) {
     return;
   }
   m.merchant[id] = Number(row.merchant_id);
+  if (m.changed) {
+    if (m.changed.length < MAX_CHANGED) m.changed.push(id);
+    else m.changed = null;
+  }
   m.category[id] = row.category_id === null ? 0 : Number(row.category_id);
   m.price[id] = Number(row.price_cents);
   let q = 0;
@@ -209,6 +222,15 @@ function setAvailable(m: CatalogMemory, productId: number, locationId: number, a
   byLoc.set(locationId, available);
 }
 
+const loadedHooks: ((m: CatalogMemory) => void)[] = [];
+/**
+ * Runs once the facts are loaded: indexes derived from them (browse.ts) are built during the
+ * warm-up rather than by the first search.
+ */
+export function onCatalogMemoryLoaded(hook: (m: CatalogMemory) => void) {
+  loadedHooks.push(hook);
+}
+
 /** The catalogue facts of this database, loaded on first use. */
 export function catalogMemory(database: Database): Promise<CatalogMemory> {
   const s = stateOf(database);
@@ -225,6 +247,7 @@ export function catalogMemory(database: Database): Promise<CatalogMemory> {
       s.pending = [];
       s.pendingProducts = [];
       s.memory = m;
+      for (const hook of loadedHooks) hook(m);
       return m;
     });
     s.promise = promise;

@@ -1,6 +1,7 @@
 import type { Database } from '../../db/database.ts';
 import { type OpeningHours, parseHours, WEEK_DAYS } from '../common/hours.ts';
 import { loadRegion, regionGeneration } from '../region/index.ts';
+import '../towns/towns.tables.ts';
 import { fold } from './normalize.ts';
 
 export interface Category {
@@ -43,7 +44,8 @@ export interface Reference {
   merchantById: Map<number, MerchantRef>;
   associations: { id: number; slug: string; name: string; members: Set<number> }[];
   memberships: Map<number, number[]>;
-  municipalities: { name: string; folded: string; lat: number; lng: number }[];
+  /** Towns with their postal prefixes (FSA, upper-case) for postal-code places. */
+  municipalities: { name: string; folded: string; lat: number; lng: number; prefixes: string[] }[];
   /** Every location of an approved merchant (a few tens of thousands at most: kept in memory). */
   locations: LocationRef[];
   /** Locations of each approved merchant, indexed by merchant id (a dense array: no hashing per hit). */
@@ -129,7 +131,7 @@ async function load(database: Database): Promise<Reference> {
       .select(['association_id', 'merchant_id'])
       .where('status', '=', 'active')
       .execute(),
-    db.selectFrom('municipalities').select(['name', 'lat', 'lng']).execute(),
+    db.selectFrom('municipalities').select(['name', 'lat', 'lng', 'postal_prefixes']).execute(),
     loadRegion(db),
     db
       .selectFrom('locations as l')
@@ -207,7 +209,13 @@ async function load(database: Database): Promise<Reference> {
     locationsByMerchant,
     grid,
     maxMerchantId: ms.reduce((a, m) => Math.max(a, m.id), 0),
-    municipalities: munis.map((m) => ({ name: m.name, folded: fold(m.name), lat: m.lat, lng: m.lng })),
+    municipalities: munis.map((m) => ({
+      name: m.name,
+      folded: fold(m.name),
+      lat: m.lat,
+      lng: m.lng,
+      prefixes: m.postal_prefixes.split(/\s+/).filter(Boolean),
+    })),
     center: { lat: region.center_lat, lng: region.center_lng },
     timezone: region.timezone,
     defaultRadiusKm: region.default_radius_km,

@@ -4,6 +4,8 @@ import { ValidationError } from '../../lib/errors.ts';
 import { parseImages } from '../catalog/index.ts';
 import { boundingBox, haversineKm } from '../common/geo.ts';
 import { localDayAndTime, type OpeningHours } from '../common/hours.ts';
+import { fsaOf } from '../geocoding/index.ts';
+import { browse, type Facets } from './browse.ts';
 import { availableAt, type CatalogMemory, catalogGeneration, catalogMemory } from './memory.ts';
 import { editsOne, fold, parseQuery, type QueryWord } from './normalize.ts';
 import { cellKey, cellOf, type LocationRef, type Reference, reference, toMinutes } from './reference.ts';
@@ -53,7 +55,7 @@ export const MAX_BROWSE_OFFERS = 5_000;
 export const MAX_SCORED_PRODUCTS = 2_000;
 
 /** The best offer of a product near the point, as ranked and counted. */
-interface Scored {
+export interface Scored {
   product_id: number;
   merchant_id: number;
   category_id: number | null;
@@ -93,7 +95,17 @@ export async function resolvePoint(
     const exact = ref.municipalities.find((m) => m.folded === near);
     const starts = exact ?? ref.municipalities.find((m) => m.folded.startsWith(near));
     if (starts) return { lat: starts.lat, lng: starts.lng, source: 'near' };
-    const postal = near.replace(/\s+/g, '').toUpperCase();
+    // A postal code, full ("J9H 5E1", "j9h5e1") or its FSA: the towns owning that FSA (their
+    // centre), else the stores whose postal code starts with it.
+    const fsa = fsaOf(p.near ?? '');
+    const towns = fsa ? ref.municipalities.filter((m) => m.prefixes.includes(fsa)) : [];
+    if (towns.length)
+      return {
+        lat: towns.reduce((a, m) => a + m.lat, 0) / towns.length,
+        lng: towns.reduce((a, m) => a + m.lng, 0) / towns.length,
+        source: 'near',
+      };
+    const postal = fsa ?? near.replace(/\s+/g, '').toUpperCase();
     if (/^[A-Z]\d[A-Z]?\d?[A-Z]?\d?$/.test(postal)) {
       const r = await sql<{ lat: number | null; lng: number | null }>`select avg(lat) as lat, avg(lng) as lng
         from locations where upper(replace(postal_code, ' ', '')) like ${`${postal}%`}`.execute(database.db);
@@ -102,6 +114,7 @@ export async function resolvePoint(
         return { lat: Number(row.lat), lng: Number(row.lng), source: 'near' };
     }
   }
+  // A place given but not found is 'region' too: callers tell it from no place by `near` (pages say so).
   return { ...ref.center, source: 'region' };
 }
 
@@ -436,6 +449,13 @@ export interface FacetValue {
   label?: string;
 }
 
+/**
+ * `COMPTOIR_BROWSE_LEGACY=1` serves queries without words the way they were served before
+ * browse.ts (at most MAX_BROWSE_OFFERS products, lowest ids first): kept only so the browse
+ * benchmark can compare both in one run.
+ */
+const legacyBrowse = () => process.env.COMPTOIR_BROWSE_LEGACY === '1';
+
 /** Products near a point, ranked, filtered and counted by facet. */
 export async function search(database: Database, params: SearchParams) {
   const ref = await reference(database);
@@ -561,114 +581,142 @@ export async function search(database: Database, params: SearchParams) {
   let relaxed = false;
   const stats = { capped: false };
   let near: { ids: number[]; bms: number[] };
-  if (words.length === 0) {
-    near = await nearProducts(database, m, area, undefined, stats, rank);
+  let total: number;
+  let facets: Facets;
+  let slice: Scored[];
+  if (words.length === 0 && !legacyBrowse()) {
+    // Browsing without words: exact over every nearby product, in typed arrays (browse.ts).
+    const r = browse(ref, m, {
+      point,
+      radius,
+      keeps,
+      box,
+      fulfilment: params.fulfilment,
+      openNow: params.open_now === true,
+      openMask,
+      categoryId: category?.id ?? 0,
+      quebec: params.quebec === true,
+      inStock: params.in_stock === true,
+      sort,
+      offset: (page - 1) * perPage,
+      limit: perPage,
+      lang,
+      weights: RANKING,
+    });
+    total = r.total;
+    facets = r.facets;
+    slice = r.page;
   } else {
-    const parsed = words;
-    words = await cached(database, `w:${JSON.stringify(parsed)}`, async () =>
-      completeWordsNeedNoPrefix(database, await expandTypos(database, parsed)),
-    );
-    near = await nearProducts(
-      database,
-      m,
-      area,
-      await textHits(database, matchExpr(database, words, 'all')),
-      stats,
-      rank,
-    );
-    if (near.ids.length === 0 && words.length > 1) {
-      relaxed = true;
+    if (words.length === 0) {
+      near = await nearProducts(database, m, area, undefined, stats, rank);
+    } else {
+      const parsed = words;
+      words = await cached(database, `w:${JSON.stringify(parsed)}`, async () =>
+        completeWordsNeedNoPrefix(database, await expandTypos(database, parsed)),
+      );
       near = await nearProducts(
         database,
         m,
         area,
-        await textHits(database, matchExpr(database, words, 'any')),
+        await textHits(database, matchExpr(database, words, 'all')),
         stats,
         rank,
       );
-    }
-  }
-
-  let maxBm = 0;
-  for (const b of near.bms) if (b > maxBm) maxBm = b;
-  const categoryId = category?.id ?? 0;
-  // Best offer of each product within the radius, after filters (then one per GTIN below).
-  const scored: Scored[] = [];
-  for (let i = 0; i < near.ids.length; i++) {
-    const pid = near.ids[i]!;
-    if (pid >= m.merchant.length || m.merchant[pid] === 0) continue; // archived since
-    const mid = m.merchant[pid]!;
-    if (categoryId && m.category[pid] !== categoryId) continue;
-    const q = m.quebec[pid]!;
-    if (params.quebec && q === 0) continue;
-    const text = maxBm > 0 ? near.bms[i]! / maxBm : 0;
-    const base = RANKING.text * text + RANKING.quebec * (q ? 1 : 0);
-    let best: NearLocation | undefined;
-    let bestScore = 0;
-    let bestAvailable = 0;
-    let offers = 0;
-    for (const loc of ref.locationsByMerchant[mid] ?? []) {
-      const l = locationFacts(loc);
-      if (!l.offers) continue;
-      const available = Math.max(0, availableAt(m, pid, loc.id));
-      if (params.in_stock && available <= 0) continue;
-      const score = base + RANKING.proximity * l.proximity + RANKING.inStock * (available > 0 ? 1 : 0);
-      offers++;
-      if (!best || score > bestScore || (score === bestScore && l.distance_km < best.distance_km)) {
-        best = l;
-        bestScore = score;
-        bestAvailable = available;
+      if (near.ids.length === 0 && words.length > 1) {
+        relaxed = true;
+        near = await nearProducts(
+          database,
+          m,
+          area,
+          await textHits(database, matchExpr(database, words, 'any')),
+          stats,
+          rank,
+        );
       }
     }
-    if (!best) continue;
-    const g = m.gtin[pid]!;
-    const c = m.category[pid]!;
-    scored.push({
-      product_id: pid,
-      merchant_id: mid,
-      category_id: c === 0 ? null : c,
-      quebec_label: q === 0 ? null : m.quebecLabels[q - 1]!,
-      price_cents: m.price[pid]!,
-      gtin_id: g,
-      location_id: best.ref.id,
-      lat: best.ref.lat,
-      lng: best.ref.lng,
-      pickup: best.ref.pickup,
-      delivery_radius_km: best.ref.delivery_radius_km,
-      delivers: best.delivers,
-      open: best.open,
-      available: bestAvailable,
-      distance_km: best.distance_km,
-      score: bestScore,
-      offers,
-    });
-  }
-  const tie = (a: Scored, b: Scored) => a.distance_km - b.distance_km || a.product_id - b.product_id;
-  const cmp: Record<SortKey, (a: Scored, b: Scored) => number> = {
-    relevance: (a, b) => b.score - a.score || tie(a, b),
-    distance: (a, b) => tie(a, b),
-    price_asc: (a, b) => a.price_cents - b.price_cents || tie(a, b),
-    price_desc: (a, b) => b.price_cents - a.price_cents || tie(a, b),
-  };
-  const sorted = scored.sort(cmp[sort]);
-  // One result per GTIN: the first in the requested order stands for the others (their offers are counted).
-  const byGtin = new Map<number, Scored>();
-  const results: Scored[] = [];
-  for (const s of sorted) {
-    const first = s.gtin_id ? byGtin.get(s.gtin_id) : undefined;
-    if (first) {
-      first.offers += s.offers;
-      continue;
-    }
-    if (s.gtin_id) byGtin.set(s.gtin_id, s);
-    results.push(s);
-  }
 
-  const facets = computeFacets(ref, results, lang);
-  const slice = results.slice((page - 1) * perPage, page * perPage);
+    let maxBm = 0;
+    for (const b of near.bms) if (b > maxBm) maxBm = b;
+    const categoryId = category?.id ?? 0;
+    // Best offer of each product within the radius, after filters (then one per GTIN below).
+    const scored: Scored[] = [];
+    for (let i = 0; i < near.ids.length; i++) {
+      const pid = near.ids[i]!;
+      if (pid >= m.merchant.length || m.merchant[pid] === 0) continue; // archived since
+      const mid = m.merchant[pid]!;
+      if (categoryId && m.category[pid] !== categoryId) continue;
+      const q = m.quebec[pid]!;
+      if (params.quebec && q === 0) continue;
+      const text = maxBm > 0 ? near.bms[i]! / maxBm : 0;
+      const base = RANKING.text * text + RANKING.quebec * (q ? 1 : 0);
+      let best: NearLocation | undefined;
+      let bestScore = 0;
+      let bestAvailable = 0;
+      let offers = 0;
+      for (const loc of ref.locationsByMerchant[mid] ?? []) {
+        const l = locationFacts(loc);
+        if (!l.offers) continue;
+        const available = Math.max(0, availableAt(m, pid, loc.id));
+        if (params.in_stock && available <= 0) continue;
+        const score = base + RANKING.proximity * l.proximity + RANKING.inStock * (available > 0 ? 1 : 0);
+        offers++;
+        if (!best || score > bestScore || (score === bestScore && l.distance_km < best.distance_km)) {
+          best = l;
+          bestScore = score;
+          bestAvailable = available;
+        }
+      }
+      if (!best) continue;
+      const g = m.gtin[pid]!;
+      const c = m.category[pid]!;
+      scored.push({
+        product_id: pid,
+        merchant_id: mid,
+        category_id: c === 0 ? null : c,
+        quebec_label: q === 0 ? null : m.quebecLabels[q - 1]!,
+        price_cents: m.price[pid]!,
+        gtin_id: g,
+        location_id: best.ref.id,
+        lat: best.ref.lat,
+        lng: best.ref.lng,
+        pickup: best.ref.pickup,
+        delivery_radius_km: best.ref.delivery_radius_km,
+        delivers: best.delivers,
+        open: best.open,
+        available: bestAvailable,
+        distance_km: best.distance_km,
+        score: bestScore,
+        offers,
+      });
+    }
+    const tie = (a: Scored, b: Scored) => a.distance_km - b.distance_km || a.product_id - b.product_id;
+    const cmp: Record<SortKey, (a: Scored, b: Scored) => number> = {
+      relevance: (a, b) => b.score - a.score || tie(a, b),
+      distance: (a, b) => tie(a, b),
+      price_asc: (a, b) => a.price_cents - b.price_cents || tie(a, b),
+      price_desc: (a, b) => b.price_cents - a.price_cents || tie(a, b),
+    };
+    const sorted = scored.sort(cmp[sort]);
+    // One result per GTIN: the first in the requested order stands for the others (their offers are counted).
+    const byGtin = new Map<number, Scored>();
+    const results: Scored[] = [];
+    for (const s of sorted) {
+      const first = s.gtin_id ? byGtin.get(s.gtin_id) : undefined;
+      if (first) {
+        first.offers += s.offers;
+        continue;
+      }
+      if (s.gtin_id) byGtin.set(s.gtin_id, s);
+      results.push(s);
+    }
+
+    facets = computeFacets(ref, results, lang);
+    slice = results.slice((page - 1) * perPage, page * perPage);
+    total = results.length;
+  }
   const details = await loadDetails(database, slice);
   return {
-    total: results.length,
+    total,
     page,
     per_page: perPage,
     point: { lat: point.lat, lng: point.lng, source: point.source, radius_km: radius },

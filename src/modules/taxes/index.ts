@@ -4,8 +4,81 @@
  * (one merchant order) and rounded to the cent, half a cent or more rounding up.
  * Zero-rated and exempt goods carry neither tax; a delivery fee follows the goods delivered:
  * taxable unless every item is zero-rated (or exempt, i.e. nothing taxable is delivered).
+ *
+ * Who collects (docs/decisions/0005-small-suppliers-and-platform-taxes.md): a registered merchant
+ * collects both taxes; a small supplier (not registered) collects none, unless the region's
+ * operator is a registered distribution platform operator, which then collects the QST on the
+ * small supplier's taxable goods (and the GST only when the operator chose `qst_gst`).
  */
 import type { TaxClass } from '../../db/schema.ts';
+import './taxes.tables.ts';
+
+export {
+  /** Records who collected which tax on an order, inside the checkout's transaction (migration 008). */
+  recordOrderTaxes,
+} from './order-taxes.ts';
+
+/** A merchant's declaration: registered for the GST and the QST, or a small supplier (not registered). */
+export type TaxStatus = 'registered' | 'small_supplier';
+export const TAX_STATUSES: readonly TaxStatus[] = ['registered', 'small_supplier'];
+
+/**
+ * The region's setting as a distribution platform operator: collects nothing for unregistered
+ * sellers, the QST only (Revenu Québec's rule for goods delivered in Québec), or QST and GST.
+ */
+export type PlatformCollection = 'none' | 'qst' | 'qst_gst';
+export const PLATFORM_COLLECTIONS: readonly PlatformCollection[] = ['none', 'qst', 'qst_gst'];
+
+/** The operator collecting for small suppliers, as its receipts name it. */
+export interface PlatformTaxes {
+  collection: PlatformCollection;
+  legal_name: string;
+  gst_number: string;
+  qst_number: string;
+}
+
+/** Which taxes one merchant order carries, and who collects them. */
+export interface TaxCollection {
+  /** registered: the merchant collects; small_supplier: nobody; platform: the region's operator. */
+  regime: 'registered' | 'small_supplier' | 'platform';
+  gst: boolean;
+  qst: boolean;
+  /** The collecting operator (regime 'platform' only). */
+  platform?: Omit<PlatformTaxes, 'collection'>;
+}
+
+/** Every merchant before migration 008 and by default: both taxes, collected by the merchant. */
+export const REGISTERED: TaxCollection = Object.freeze({ regime: 'registered', gst: true, qst: true });
+
+/** The region settings' platform columns, the legal name falling back to the region's name. */
+export function platformTaxesOf(r: {
+  name: string;
+  platform_tax_collection: string;
+  platform_legal_name: string;
+  platform_gst_number: string;
+  platform_qst_number: string;
+}): PlatformTaxes {
+  const c = r.platform_tax_collection;
+  return {
+    collection: c === 'qst' || c === 'qst_gst' ? c : 'none',
+    legal_name: r.platform_legal_name || r.name,
+    gst_number: r.platform_gst_number,
+    qst_number: r.platform_qst_number,
+  };
+}
+
+/** The collection for a merchant's tax status under the region's platform setting. */
+export function taxCollectionFor(status: TaxStatus | string, platform: PlatformTaxes): TaxCollection {
+  if (status !== 'small_supplier') return REGISTERED;
+  if (platform.collection === 'none') return { regime: 'small_supplier', gst: false, qst: false };
+  const { legal_name, gst_number, qst_number } = platform;
+  return {
+    regime: 'platform',
+    gst: platform.collection === 'qst_gst',
+    qst: true,
+    platform: { legal_name, gst_number, qst_number },
+  };
+}
 
 /** Rates in parts per 100,000 so that all arithmetic stays in integers. */
 export const GST_RATE_PPK = 5_000; // 5 %
@@ -35,8 +108,15 @@ export interface OrderTotals {
   total_cents: number;
 }
 
-/** Totals of one merchant order (one invoice). */
-export function computeTotals(lines: TaxLine[], deliveryFeeCents = 0): OrderTotals {
+/**
+ * Totals of one merchant order (one invoice). `taxable_cents` is the amount the collected taxes
+ * are computed on (0 when no tax is collected).
+ */
+export function computeTotals(
+  lines: TaxLine[],
+  deliveryFeeCents = 0,
+  collection: TaxCollection = REGISTERED,
+): OrderTotals {
   let subtotal = 0;
   let taxableGoods = 0;
   for (const l of lines) {
@@ -44,9 +124,7 @@ export function computeTotals(lines: TaxLine[], deliveryFeeCents = 0): OrderTota
     subtotal += amount;
     if (l.tax_class === 'standard') taxableGoods += amount;
   }
-  const taxable = taxableGoods + taxedFee(lines, deliveryFeeCents);
-  const gst = taxOn(taxable, GST_RATE_PPK);
-  const qst = taxOn(taxable, QST_RATE_PPK);
+  const { taxable, gst, qst } = taxesOn(taxableGoods + taxedFee(lines, deliveryFeeCents), collection);
   return {
     subtotal_cents: subtotal,
     delivery_fee_cents: deliveryFeeCents,
@@ -86,7 +164,11 @@ export interface DiscountedTotals extends OrderTotals {
  * and exempt lines stay untaxed whatever their share; the delivery fee is not discounted and
  * keeps its own rule. total = subtotal − discount + delivery fee + GST + QST.
  */
-export function computeDiscountedTotals(lines: DiscountedTaxLine[], deliveryFeeCents = 0): DiscountedTotals {
+export function computeDiscountedTotals(
+  lines: DiscountedTaxLine[],
+  deliveryFeeCents = 0,
+  collection: TaxCollection = REGISTERED,
+): DiscountedTotals {
   let discount = 0;
   let taxableGoods = 0;
   for (const l of lines) {
@@ -99,9 +181,7 @@ export function computeDiscountedTotals(lines: DiscountedTaxLine[], deliveryFeeC
   let subtotal = 0;
   for (const l of lines) subtotal += l.unit_price_cents * l.quantity;
   // A standard-rated item discounted to nothing is still delivered: the fee keeps its rule.
-  const taxable = taxableGoods + taxedFee(lines, deliveryFeeCents);
-  const gst = taxOn(taxable, GST_RATE_PPK);
-  const qst = taxOn(taxable, QST_RATE_PPK);
+  const { taxable, gst, qst } = taxesOn(taxableGoods + taxedFee(lines, deliveryFeeCents), collection);
   return {
     subtotal_cents: subtotal,
     discount_cents: discount,
@@ -116,4 +196,13 @@ export function computeDiscountedTotals(lines: DiscountedTaxLine[], deliveryFeeC
 /** The delivery fee follows the goods delivered: taxed when at least one standard-rated item is delivered. */
 function taxedFee(lines: TaxLine[], deliveryFeeCents: number): number {
   return deliveryFeeCents > 0 && lines.some((l) => l.tax_class === 'standard') ? deliveryFeeCents : 0;
+}
+
+/** Each collected tax on the taxable base; the base reads 0 when nothing is collected on it. */
+function taxesOn(base: number, c: TaxCollection): { taxable: number; gst: number; qst: number } {
+  return {
+    taxable: c.gst || c.qst ? base : 0,
+    gst: c.gst ? taxOn(base, GST_RATE_PPK) : 0,
+    qst: c.qst ? taxOn(base, QST_RATE_PPK) : 0,
+  };
 }

@@ -184,6 +184,22 @@ export async function enqueueEvent(
   return enqueueEvents(db, merchantId, event, [data], dedupeKey ? [dedupeKey] : undefined);
 }
 
+/** Adds each stock payload's store code (`location_code`, what POS systems send) beside `location_id`. */
+async function withLocationCodes(db: Kysely<DB>, merchantId: number, list: Record<string, unknown>[]) {
+  const ids = [...new Set(list.map((d) => d.location_id).filter((v): v is number => typeof v === 'number'))];
+  if (!ids.length) return list;
+  const rows = await db
+    .selectFrom('locations')
+    .select(['id', 'code'])
+    .where('merchant_id', '=', merchantId)
+    .where('id', 'in', ids)
+    .execute();
+  const codes = new Map(rows.map((r) => [r.id, r.code]));
+  return list.map((d) =>
+    d.location_code !== undefined ? d : { ...d, location_code: codes.get(d.location_id as number) ?? null },
+  );
+}
+
 /** Queues several events of one kind for a merchant (one webhook lookup, batched inserts). */
 export async function enqueueEvents(
   db: Kysely<DB>,
@@ -200,6 +216,7 @@ export async function enqueueEvents(
     .execute();
   const targets = hooks.filter((h) => (JSON.parse(h.events_json) as string[]).includes(event));
   if (!targets.length) return 0;
+  if (event === 'inventory.low') list = await withLocationCodes(db, merchantId, list);
   const created_at = new Date().toISOString();
   const rows = targets.flatMap((h) =>
     list.map((data, i) => {
@@ -238,14 +255,13 @@ export function backoffMs(attempts: number): number {
   return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 6 * 3600_000);
 }
 
-function post(
-  url: URL,
-  body: string,
-  headers: Record<string, string>,
-  allowPrivate: boolean,
-): Promise<{ status: number }> {
-  // The connection goes to an address checked here (no DNS rebinding between check and connect).
-  const guardedLookup: LookupFunction = (hostname, options, callback) => {
+/**
+ * A `lookup` for http(s).request that resolves through `resolvePublic`: the connection goes to
+ * the address checked here (no DNS rebinding between check and connect). Node skips `lookup` for
+ * IP literals: callers check those with `resolvePublic` first.
+ */
+export function publicLookup(allowPrivate: boolean): LookupFunction {
+  return (hostname, options, callback) => {
     resolvePublic(hostname, allowPrivate).then(
       (answers) => {
         if ((options as { all?: boolean }).all)
@@ -255,6 +271,15 @@ function post(
       (err: Error) => callback(err as NodeJS.ErrnoException, '', 0),
     );
   };
+}
+
+function post(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  allowPrivate: boolean,
+): Promise<{ status: number }> {
+  const guardedLookup = publicLookup(allowPrivate);
   const mod = url.protocol === 'https:' ? https : http;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   // Node skips `lookup` for IP literals: check those here.

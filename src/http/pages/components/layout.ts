@@ -8,6 +8,11 @@ export function Layout(ctx: PageContext, body: VNode | VNode[] | string): VNode 
   const other = ctx.lang === 'fr' ? 'en' : 'fr';
   const regionName = regionNameIn(ctx.region, ctx.lang);
   const title = ctx.title ? `${ctx.title} · ${regionName}` : regionName;
+  // Back-office and console pages get the denser stylesheet; consumer pages stay small.
+  const pathname = ctx.path.split('?')[0];
+  const area = /^\/(?:fr|en)\/(admin|marchand|merchant)(?:\/|$)/.exec(pathname)?.[1];
+  const backOffice = area !== undefined;
+  const consoleHome = `/${ctx.lang}/admin`;
   return html`<html lang=${ctx.lang === 'fr' ? 'fr-CA' : 'en-CA'} style=${brandStyle(ctx.region) || undefined}>
     <head>
       <meta charset="utf-8" />
@@ -19,7 +24,8 @@ export function Layout(ctx: PageContext, body: VNode | VNode[] | string): VNode 
       <link rel="alternate" hreflang=${other === 'fr' ? 'fr-CA' : 'en-CA'} href=${ctx.origin + ctx.altPath} />
       <link rel="alternate" hreflang="x-default" href=${ctx.origin + (ctx.lang === 'fr' ? ctx.path : ctx.altPath)} />
       <link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml" />
-      <link rel="stylesheet" href="/static/css/app.css?v=1" />
+      <link rel="stylesheet" href="/static/css/app.css?v=2" />
+      ${backOffice ? html`<link rel="stylesheet" href="/static/css/bo.css?v=1" />` : null}
       ${(ctx.styles ?? []).map((s) => html`<link rel="stylesheet" href=${s} />`)}
       ${ctx.head ?? null}
     </head>
@@ -63,7 +69,16 @@ export function Layout(ctx: PageContext, body: VNode | VNode[] | string): VNode 
           <button type="submit">${tr(ctx, 'search.submit')}</button>
         </form>
       </header>
-      <main id="main" tabindex="-1">${body}</main>
+      <main id="main" tabindex="-1">
+        ${
+          area === 'admin' && pathname !== consoleHome
+            ? html`<nav class="admin-bar" aria-label=${tr(ctx, 'console.title')}>
+                <a href=${consoleHome}><span aria-hidden="true">← </span>${tr(ctx, 'console.title')}</a>
+              </nav>`
+            : null
+        }
+        ${body}
+      </main>
       <footer class="site-footer">
         <p>${tr(ctx, 'footer.about', { region: regionName })}</p>
         <p>

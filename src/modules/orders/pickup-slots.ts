@@ -1,0 +1,210 @@
+/**
+ * Pickup slots: windows of `slot_minutes` cut from a store's opening ranges (several ranges per
+ * day allowed, e.g. 09:00–12:00 and 13:00–17:00), in the region's time zone, for the next
+ * `days_ahead` days, starting no earlier than now + the store's preparation time. A slot is
+ * identified by its start instant, sent and stored as UTC ISO 8601 (`2026-12-04T14:30:00.000Z`).
+ * Slots are aligned on the opening time of their range: 09:00, 09:30, ... for 30-minute slots.
+ */
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import type { Lang } from '../../i18n/index.ts';
+import { type OpeningHours, parseHours, WEEK_DAYS, type WeekDay } from '../common/hours.ts';
+import { getRegion } from '../region/index.ts';
+import './orders.tables.ts';
+
+export interface SlotSettings {
+  hours: OpeningHours;
+  /** Minutes between the order and the earliest slot start. */
+  preparation_minutes: number;
+  slot_minutes: number;
+  days_ahead: number;
+}
+
+// Intl formatters are costly to build: one per time zone, kept.
+const partsFormatters = new Map<string, Intl.DateTimeFormat>();
+function partsIn(at: number, timeZone: string) {
+  let f = partsFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    partsFormatters.set(timeZone, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(new Date(at)).map((x) => [x.type, x.value]));
+  return { y: +p.year, m: +p.month, d: +p.day, h: +p.hour, min: +p.minute, s: +p.second };
+}
+
+/** Offset (ms) of a time zone at an instant: local wall time − UTC. */
+function offsetAt(at: number, timeZone: string): number {
+  const p = partsIn(at, timeZone);
+  return Date.UTC(p.y, p.m - 1, p.d, p.h, p.min, p.s) - Math.floor(at / 1000) * 1000;
+}
+
+/** The UTC instant of a local wall time (a time skipped by a DST change moves forward by the gap). */
+export function zonedTimeToUtc(y: number, m: number, d: number, minutes: number, timeZone: string): number {
+  const wall = Date.UTC(y, m - 1, d, 0, minutes);
+  let at = wall - offsetAt(wall, timeZone);
+  // Second pass: the offset may differ at the guessed instant (a DST change between them).
+  at = wall - offsetAt(at, timeZone);
+  return at;
+}
+
+const toMinutes = (hhmm: string) => {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(hhmm);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : Number.NaN;
+};
+
+/** The slot starts (UTC ISO 8601) open for ordering at `now`, in time order. */
+export function pickupSlots(s: SlotSettings, timeZone: string, now = new Date()): string[] {
+  const earliest = now.getTime() + Math.max(0, s.preparation_minutes) * 60_000;
+  const step = s.slot_minutes;
+  if (!(step > 0)) return [];
+  const today = partsIn(now.getTime(), timeZone);
+  const out: number[] = [];
+  // The preparation time can push the first slot past the offered days: count days from today.
+  for (let offset = 0; offset < s.days_ahead; offset++) {
+    const date = new Date(Date.UTC(today.y, today.m - 1, today.d + offset));
+    const day = WEEK_DAYS[(date.getUTCDay() + 6) % 7] as WeekDay;
+    for (const [open, close] of s.hours[day] ?? []) {
+      const from = toMinutes(open);
+      const to = close === '00:00' ? 24 * 60 : toMinutes(close);
+      if (!Number.isFinite(from) || !Number.isFinite(to)) continue;
+      for (let t = from; t + step <= to; t += step) {
+        const at = zonedTimeToUtc(
+          date.getUTCFullYear(),
+          date.getUTCMonth() + 1,
+          date.getUTCDate(),
+          t,
+          timeZone,
+        );
+        if (at >= earliest) out.push(at);
+      }
+    }
+  }
+  return [...new Set(out)].sort((a, b) => a - b).map((t) => new Date(t).toISOString());
+}
+
+/** The slot the customer sent, normalised to the form stored, if it is one of `slots`; else undefined. */
+export function matchSlot(slots: readonly string[], given: string): string | undefined {
+  const t = Date.parse(given);
+  if (!Number.isFinite(t)) return undefined;
+  return slots.find((s) => Date.parse(s) === t);
+}
+
+/** A location row's slot settings (preparation_minutes: migration 039; NULL = none). */
+export function slotSettingsOf(l: {
+  hours_json: string;
+  pickup_slot_minutes: number;
+  pickup_days_ahead: number;
+  preparation_minutes?: number | null;
+}): SlotSettings {
+  return {
+    hours: parseHours(l.hours_json),
+    preparation_minutes: Number(l.preparation_minutes ?? 0) || 0,
+    slot_minutes: l.pickup_slot_minutes,
+    days_ahead: l.pickup_days_ahead,
+  };
+}
+
+/** The region's time zone (slots are cut in it). */
+export async function regionTimeZone(db: Kysely<DB>): Promise<string> {
+  return (await getRegion(db)).timezone;
+}
+
+/** Slots per pickup location of the given ids, at `now`. */
+export async function slotsForLocations(
+  db: Kysely<DB>,
+  locationIds: number[],
+  now = new Date(),
+): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  if (!locationIds.length) return out;
+  const [tz, rows] = await Promise.all([
+    regionTimeZone(db),
+    db.selectFrom('locations').selectAll().where('id', 'in', locationIds).execute(),
+  ]);
+  for (const l of rows) out.set(l.id, pickupSlots(slotSettingsOf(l), tz, now));
+  return out;
+}
+
+const slotFormatters = new Map<string, Intl.DateTimeFormat>();
+/** A slot as the customer and the merchant read it, in local time: "vendredi 4 décembre 2026, 14 h 30". */
+export function formatSlot(iso: string, lang: Lang, timeZone: string, slotMinutes?: number): string {
+  const key = `${lang}|${timeZone}`;
+  let f = slotFormatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', {
+      timeZone,
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+      hour: 'numeric',
+      minute: '2-digit',
+    });
+    slotFormatters.set(key, f);
+  }
+  const start = f.format(new Date(iso));
+  if (!slotMinutes) return start;
+  return `${start} – ${formatTime(new Date(Date.parse(iso) + slotMinutes * 60_000).toISOString(), lang, timeZone)}`;
+}
+
+/** Local time of day of an instant: "14 h 30" (fr-CA) / "2:30 p.m." (en-CA). */
+export function formatTime(iso: string, lang: Lang, timeZone: string): string {
+  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', {
+    timeZone,
+    hour: 'numeric',
+    minute: '2-digit',
+  }).format(new Date(iso));
+}
+
+/** Today's bounds [start, end) in UTC for the region's local calendar day containing `now`. */
+export function localDayBounds(timeZone: string, now = new Date()): { from: string; to: string } {
+  const p = partsIn(now.getTime(), timeZone);
+  const from = zonedTimeToUtc(p.y, p.m, p.d, 0, timeZone);
+  const next = new Date(Date.UTC(p.y, p.m - 1, p.d + 1));
+  const to = zonedTimeToUtc(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), 0, timeZone);
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+}
+
+/**
+ * A merchant's pickups of the region's current local day, by slot (orders still to hand over:
+ * placed, accepted, ready), for the back-office "today's pickups" section.
+ */
+export async function todaysPickups(db: Kysely<DB>, merchantId: number, now = new Date()) {
+  const tz = await regionTimeZone(db);
+  const { from, to } = localDayBounds(tz, now);
+  const rows = await db
+    .selectFrom('orders as o')
+    .innerJoin('locations as l', 'l.id', 'o.location_id')
+    .select([
+      'o.id as order_id',
+      'o.status',
+      'o.customer_name',
+      'o.pickup_slot_at',
+      'o.total_cents',
+      'l.name as location_name',
+      'l.pickup_slot_minutes',
+    ])
+    .where('o.merchant_id', '=', merchantId)
+    .where('o.fulfilment_method', '=', 'pickup')
+    .where('o.status', 'in', ['placed', 'accepted', 'ready'])
+    .where('o.pickup_slot_at', '>=', from)
+    .where('o.pickup_slot_at', '<', to)
+    .orderBy('o.pickup_slot_at')
+    .orderBy('o.id')
+    .execute();
+  const slots = new Map<string, typeof rows>();
+  for (const r of rows) {
+    // PostgreSQL returns timestamptz in its own form: one key per instant.
+    const key = new Date(r.pickup_slot_at as string).toISOString();
+    slots.set(key, [...(slots.get(key) ?? []), r]);
+  }
+  return { timeZone: tz, slots: [...slots.entries()].map(([slot, orders]) => ({ slot, orders })) };
+}
