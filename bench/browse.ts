@@ -20,7 +20,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/database.ts';
-import { DEMO_CATEGORY_SLUGS } from '../src/modules/demo/index.ts';
+import { DEMO_CATEGORY_SLUGS } from '../src/tools/demo/index.ts';
 
 interface Instance extends PromiseLike<{ errors: number; non2xx: number }> {
   on(event: 'response', cb: (client: unknown, status: number, bytes: number, ms: number) => void): void;

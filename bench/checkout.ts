@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
-import { createMerchant } from '../src/modules/merchants/index.ts';
+import { createMerchant } from '../src/modules/onboarding/index.ts';
 import { createPlatform } from '../src/server.ts';
 import { createTestDatabase } from '../test/helpers/db.ts';
 

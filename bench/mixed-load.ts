@@ -275,7 +275,7 @@ export async function loadFixtures(env: Record<string, string>, opts: { keys: nu
     }
     const munis = await db.selectFrom('municipalities').select(['lat', 'lng', 'spread_km']).execute();
     // The demo generator's vocabulary (French/English retail terms, realistic consumer queries).
-    const vocabulary = JSON.parse(readFileSync(join(root, 'src/modules/demo/vocabulary.json'), 'utf8')) as {
+    const vocabulary = JSON.parse(readFileSync(join(root, 'src/tools/demo/vocabulary.json'), 'utf8')) as {
       queries: [string, number][];
     };
     return {

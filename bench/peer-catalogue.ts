@@ -273,7 +273,7 @@ async function load(productsPath: string, vendorsPath: string, queries: number) 
   const { openDatabase } = await import('../src/db/database.ts');
   const { migrateToLatest } = await import('../src/db/migrate.ts');
   const { slugify } = await import('../src/modules/common/slug.ts');
-  const { createMerchant } = await import('../src/modules/merchants/index.ts');
+  const { createMerchant } = await import('../src/modules/onboarding/index.ts');
   const { fold, rebuildSearchIndex } = await import('../src/modules/search/index.ts');
   const { createPlatform } = await import('../src/server.ts');
   const vendorList = parseVendors(readFileSync(vendorsPath, 'utf8'));

@@ -47,7 +47,7 @@ const { values } = parseArgs({
 const DURATION = Number(values.duration);
 // The demo generator's vocabulary: its `queries` are realistic consumer searches.
 const vocabulary = JSON.parse(
-  readFileSync(new URL('../src/modules/demo/vocabulary.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../src/tools/demo/vocabulary.json', import.meta.url), 'utf8'),
 ) as {
   queries: [string, number][];
 };

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { type Database, openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
-import { seedDemo } from '../src/modules/demo/index.ts';
+import { seedDemo } from '../src/tools/demo/index.ts';
 
 const { values } = parseArgs({
   options: {

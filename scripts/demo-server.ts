@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
-import { isEmpty, seedDemo } from '../src/modules/demo/index.ts';
 import { createPlatform } from '../src/server.ts';
+import { isEmpty, seedDemo } from '../src/tools/demo/index.ts';
 
 /**
  * The demo to measure or photograph: BASE_URL when given (e.g. a running `npm start`),

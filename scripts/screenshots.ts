@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../src/modules/demo/index.ts';
+import { DEMO_PASSWORD } from '../src/tools/demo/index.ts';
 import { launchBrowser } from '../test/helpers/browser.ts';
 import { demoServer, samplePaths } from './demo-server.ts';
 

@@ -8,7 +8,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { buildApp } from './http/app.ts';
 import type { AppContext } from './http/context.ts';
 import { passwordResetsSettled } from './modules/accounts/index.ts';
-import { createEventBus } from './modules/events/factory.ts';
+import { createEventBus } from './modules/events/index.ts';
 import { createMailer } from './modules/mail/index.ts';
 import { type ImageFetchWorker, startImageFetchWorker } from './modules/media/index.ts';
 import { attachSearchEvents } from './modules/search/index.ts';

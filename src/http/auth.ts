@@ -1,15 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../lib/errors.ts';
-import {
-  ABSOLUTE_TIMEOUT_MS,
-  createSession,
-  deleteSession,
-  findSessionUser,
-  type SessionUser,
-} from '../modules/sessions/index.ts';
+import { findSessionUser, type SessionUser } from '../modules/accounts/index.ts';
+import { ABSOLUTE_TIMEOUT_MS, createSession, deleteSession, findSession } from '../modules/sessions/index.ts';
 import type { AppContext } from './context.ts';
 
-export type { SessionUser } from '../modules/sessions/index.ts';
+export type { SessionUser } from '../modules/accounts/index.ts';
 
 /** Control characters (C0, DEL, C1) and backslashes: browsers drop or rewrite them in a URL. */
 const UNSAFE_IN_NEXT = /[\p{Cc}\\]/u;
@@ -45,8 +40,14 @@ export function getSessionUser(req: FastifyRequest, ctx: AppContext): Promise<Se
   let p = cache.get(req);
   if (!p) {
     const token = req.cookies?.[sessionCookieName(ctx)];
-    p = token ? findSessionUser(ctx.database.db, token) : Promise.resolve(undefined);
-    p.then((u) => u && seen.set(req, u.id)).catch(() => {});
+    // The id is remembered inside the returned chain: a failed look-up rejects for the caller
+    // (and reaches the error handler, which logs it) instead of needing a side branch to silence.
+    p = token
+      ? findSessionUser(ctx.database.db, token).then((u) => {
+          if (u) seen.set(req, u.id);
+          return u;
+        })
+      : Promise.resolve(undefined);
     cache.set(req, p);
   }
   return p;
@@ -149,8 +150,8 @@ export async function startSession(reply: FastifyReply, ctx: AppContext, userId:
   const req = reply.request;
   const old = req.cookies?.[sessionCookieName(ctx)];
   if (old) {
-    const prev = await findSessionUser(ctx.database.db, old);
-    if (prev) await deleteSession(ctx.database.db, prev.session_id);
+    const prev = await findSession(ctx.database.db, old);
+    if (prev) await deleteSession(ctx.database.db, prev.id);
   }
   const { token } = await createSession(ctx.database.db, userId);
   cache.delete(req);

@@ -11,7 +11,7 @@
  */
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import { createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
-import { webhookPayloadSchemas } from '../modules/webhooks/payloads.ts';
+import { webhookPayloadSchemas } from './api/webhook-payloads.ts';
 
 type Json = Record<string, unknown>;
 

@@ -1,25 +1,39 @@
-import { publicBaseUrl } from '../config.ts';
-import type { AppContext } from '../http/context.ts';
+/**
+ * The checkout's dependencies for one platform, built once (payment registry, geocoder). The
+ * caller (HTTP) passes the platform's pieces; workflows never import from src/http.
+ */
+import { type Config, publicBaseUrl } from '../config.ts';
+import type { EventBus } from '../modules/events/index.ts';
 import { geocoderFor } from '../modules/geocoding/index.ts';
+import type { Mailer } from '../modules/mail/index.ts';
 import { paymentMethods } from '../modules/payments/index.ts';
-import type { CheckoutDeps } from './checkout.ts';
+import type { CheckoutDeps } from './checkout/index.ts';
 
-const cache = new WeakMap<AppContext, CheckoutDeps>();
+/** What the checkout takes from the platform (the HTTP layer's context has all of it). */
+export interface CheckoutPlatform {
+  config: Config;
+  database: { db: CheckoutDeps['db'] };
+  events: EventBus;
+  mailer: Mailer;
+  secret: string;
+}
 
-/** The checkout's dependencies for one platform (payment registry built once). */
-export function checkoutDeps(ctx: AppContext, log?: CheckoutDeps['log']): CheckoutDeps {
-  let d = cache.get(ctx);
+const cache = new WeakMap<CheckoutPlatform, CheckoutDeps>();
+
+/** The checkout's dependencies for one platform (payment registry built once); `log` for this request. */
+export function checkoutDeps(platform: CheckoutPlatform, log?: CheckoutDeps['log']): CheckoutDeps {
+  let d = cache.get(platform);
   if (!d) {
     d = {
-      db: ctx.database.db,
-      events: ctx.events,
-      mailer: ctx.mailer,
-      secret: ctx.secret,
-      payments: paymentMethods(ctx.config),
-      baseUrl: publicBaseUrl(ctx.config),
-      geocoder: geocoderFor(ctx.config),
+      db: platform.database.db,
+      events: platform.events,
+      mailer: platform.mailer,
+      secret: platform.secret,
+      payments: paymentMethods(platform.config),
+      baseUrl: publicBaseUrl(platform.config),
+      geocoder: geocoderFor(platform.config),
     };
-    cache.set(ctx, d);
+    cache.set(platform, d);
   }
   return log ? { ...d, log } : d;
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB, QuebecLabel, TaxClass } from '../../src/db/schema.ts';
-import { createMerchant } from '../../src/modules/merchants/index.ts';
+import { createMerchant } from '../../src/modules/onboarding/index.ts';
 
 /** A tiny, hand-written region for tests that need exact expectations. */
 export async function seedMiniRegion(db: Kysely<DB>) {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { setLocationFulfilment } from '../../src/modules/inventory/locations.ts';
-import { expireCheckouts } from '../../src/workflows/checkout.ts';
+import { setLocationFulfilment } from '../../src/modules/merchants/index.ts';
+import { expireCheckouts } from '../../src/workflows/checkout/index.ts';
 import { checkoutDeps } from '../../src/workflows/deps.ts';
+import type { ApiCart } from '../helpers/factories.ts';
+import * as factories from '../helpers/factories.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
@@ -13,7 +15,7 @@ let region: MiniRegion;
 before(async () => {
   p = await createTestPlatform();
   region = await seedMiniRegion(p.context.database.db);
-  await p.context.database.db.updateTable('merchants').set({ status: 'approved' }).execute();
+  await factories.approveMerchants(p.context.database.db, region);
   await p.context.database.db
     .updateTable('merchants')
     .set({ email: 'commandes@erabliere.example' })
@@ -26,40 +28,12 @@ after(async () => {
 
 const db = () => p.context.database.db;
 
-async function newCart() {
-  const r = await p.app.inject({ method: 'POST', url: '/api/v1/carts' });
-  assert.equal(r.statusCode, 201);
-  return r.json() as { cart_id: number; token: string };
-}
-async function add(
-  cart: { cart_id: number; token: string },
-  product_id: number,
-  quantity: number,
-  location_id?: number,
-) {
-  return p.app.inject({
-    method: 'POST',
-    url: `/api/v1/carts/${cart.cart_id}/items`,
-    headers: { authorization: `Bearer ${cart.token}` },
-    payload: { product_id, quantity, ...(location_id ? { location_id } : {}) },
-  });
-}
-function body(fulfilment: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  return { customer: { name: 'Marie Tremblay', email: 'marie@example.test' }, fulfilment, ...extra };
-}
-async function doCheckout(
-  cart: { cart_id: number; token: string },
-  payload: unknown,
-  key = randomUUID(),
-  lang = 'fr',
-) {
-  return p.app.inject({
-    method: 'POST',
-    url: `/api/v1/carts/${cart.cart_id}/checkout?lang=${lang}`,
-    headers: { authorization: `Bearer ${cart.token}`, 'idempotency-key': key },
-    payload: payload as object,
-  });
-}
+const newCart = () => factories.newCart(p.app);
+const add = (cart: ApiCart, product_id: number, quantity: number, location_id?: number) =>
+  factories.addToCart(p.app, cart, product_id, quantity, location_id);
+const body = factories.checkoutBody;
+const doCheckout = (cart: ApiCart, payload: unknown, key = randomUUID(), lang = 'fr') =>
+  factories.checkoutCart(p.app, cart, payload, { idempotencyKey: key, lang });
 async function level(product_id: number) {
   return db()
     .selectFrom('inventory_levels')

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { openDatabase } from '../../src/db/database.ts';
-import { getPublicProduct } from '../../src/modules/catalog/index.ts';
+import { getPublicProduct } from '../../src/modules/inventory/index.ts';
 import { createTestDatabase, pgUrlForSchema, TEST_DB_KIND, type TestDatabase } from '../helpers/db.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 

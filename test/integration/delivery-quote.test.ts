@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from '../../src/config.ts';
 import { createUser } from '../../src/modules/accounts/index.ts';
 import { createCampaign, createPromoCode } from '../../src/modules/campaigns/index.ts';
 import { fsaOf, normalizePostalCode } from '../../src/modules/geocoding/index.ts';
-import { setLocationFulfilment } from '../../src/modules/inventory/locations.ts';
+import { setLocationFulfilment } from '../../src/modules/merchants/index.ts';
 import { importTowns } from '../../src/modules/towns/index.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Database } from '../../src/db/database.ts';
 import { verifyPassword } from '../../src/modules/accounts/index.ts';
-import { isValidGtin13 } from '../../src/modules/demo/generate.ts';
-import { DEMO_CATEGORY_SLUGS, DEMO_PASSWORD, isEmpty, seedDemo } from '../../src/modules/demo/index.ts';
-import { ASSOCIATIONS, VOCABULARY } from '../../src/modules/demo/region.ts';
+import { isValidGtin13 } from '../../src/tools/demo/generate.ts';
+import { DEMO_CATEGORY_SLUGS, DEMO_PASSWORD, isEmpty, seedDemo } from '../../src/tools/demo/index.ts';
+import { ASSOCIATIONS, VOCABULARY } from '../../src/tools/demo/region.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 const CLI = join(import.meta.dirname, '../../src/cli/main.ts');

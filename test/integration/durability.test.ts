@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { InProcessEventBus } from '../../src/modules/events/index.ts';
 import { paymentMethods } from '../../src/modules/payments/index.ts';
-import { expireCheckouts } from '../../src/workflows/checkout.ts';
+import { expireCheckouts } from '../../src/workflows/checkout/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 

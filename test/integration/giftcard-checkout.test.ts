@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { issueGiftCard, setParticipation } from '../../src/modules/giftcards/index.ts';
 import { TEST_DB_KIND } from '../helpers/db.ts';
+import { type ApiCart, checkoutCart, cartWith as newCartWith, pickupAt } from '../helpers/factories.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
@@ -17,35 +17,12 @@ describe(`gift card at checkout (${TEST_DB_KIND})`, () => {
   });
   after(() => p.close());
 
-  async function cartWith(productId: number, quantity: number) {
-    const c = (await p.app.inject({ method: 'POST', url: '/api/v1/carts' })).json() as {
-      cart_id: number;
-      token: string;
-    };
-    const add = await p.app.inject({
-      method: 'POST',
-      url: `/api/v1/carts/${c.cart_id}/items`,
-      headers: { authorization: `Bearer ${c.token}` },
-      payload: { product_id: productId, quantity },
-    });
-    assert.equal(add.statusCode, 201, add.body);
-    return c;
-  }
-  const checkout = (c: { cart_id: number; token: string }, code: string) =>
-    p.app.inject({
-      method: 'POST',
-      url: `/api/v1/carts/${c.cart_id}/checkout`,
-      headers: { authorization: `Bearer ${c.token}`, 'idempotency-key': randomUUID() },
-      payload: {
-        customer: { name: 'Léa Gagnon', email: 'lea@example.org' },
-        fulfilment: {
-          [r.merchants.erabliere.merchant_id]: {
-            method: 'pickup',
-            location_id: r.merchants.erabliere.location_id,
-          },
-        },
-        payment: { method: 'gift_card', code },
-      },
+  const cartWith = (productId: number, quantity: number) => newCartWith(p.app, [[productId, quantity]]);
+  const checkout = (c: ApiCart, code: string) =>
+    checkoutCart(p.app, c, {
+      customer: { name: 'Léa Gagnon', email: 'lea@example.org' },
+      fulfilment: pickupAt(r.merchants.erabliere),
+      payment: { method: 'gift_card', code },
     });
 
   test('five checkouts at once on one card: only what the balance covers is paid, nothing more', async () => {

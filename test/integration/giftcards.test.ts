@@ -143,6 +143,8 @@ describe(`gift cards (${TEST_DB_KIND})`, () => {
   });
 
   test('settlement per merchant over a period: paid part and sponsor bonus apart', async () => {
+    // A time-based boundary, not an event: the period must start strictly after the previous
+    // test's ledger entries, so a few milliseconds have to pass on the clock.
     await new Promise((res) => setTimeout(res, 5));
     const from = new Date().toISOString();
     const card = await issueGiftCard(db, { paidCents: 5000, bonusCents: 1000, bonusExpiresAt: future });

@@ -8,7 +8,7 @@ import {
   matchTaxonomyPath,
 } from '../../src/modules/imports/category-match.ts';
 import { dollarsToCents, mapTemplateHeader } from '../../src/modules/imports/columns.ts';
-import { createMerchant } from '../../src/modules/merchants/index.ts';
+import { createMerchant } from '../../src/modules/onboarding/index.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { Agent } from '../helpers/session.ts';
 

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config.ts';
 import { queueForeignImages } from '../../src/db/migrations/025_image_fetches.ts';
 import { createUser } from '../../src/modules/accounts/index.ts';
 import { listImageFailures } from '../../src/modules/media/index.ts';
-import { createMerchant } from '../../src/modules/merchants/index.ts';
+import { createMerchant } from '../../src/modules/onboarding/index.ts';
 import { createPlatform } from '../../src/server.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { Agent } from '../helpers/session.ts';

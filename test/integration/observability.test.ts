@@ -6,6 +6,7 @@ import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { formField, HttpAgent, openEventStream } from '../helpers/http-agent.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** One sample of a Prometheus text exposition: `name{labels} value`. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -192,7 +193,15 @@ describe('observability of a real server process: health, readiness, metrics, re
     assert.equal(failed.status, 401);
     const ok = await agent.get(base, '/en/search?q=syrup');
     assert.equal(ok.status, 200);
-    await new Promise((r) => setTimeout(r, 200)); // the child flushes its stdout
+    // The child writes its logs on its own time: wait until the last request's closing line is there.
+    await waitFor(
+      () => {
+        const all = logs();
+        const syrup = all.find((l) => l.msg === 'incoming request' && l.req?.url === '/en/search?q=syrup');
+        return syrup && all.some((l) => l.msg === 'request completed' && l.reqId === syrup.reqId);
+      },
+      { what: 'the server process to log the search request' },
+    );
 
     const lines = logs();
     const mine = lines.filter((l) => l.reqId === 'proxy-req-0001');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { createMerchant } from '../../src/modules/merchants/index.ts';
+import { createMerchant } from '../../src/modules/onboarding/index.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
 type Json = Record<string, unknown>;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { commandHelp } from '../../src/cli/help.ts';
 import { createOperator, createUser, readInvitation } from '../../src/modules/accounts/index.ts';
-import { createMerchant } from '../../src/modules/merchants/index.ts';
+import { createMerchant } from '../../src/modules/onboarding/index.ts';
 import { TEST_DB_KIND } from '../helpers/db.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createUser } from '../../src/modules/accounts/index.ts';
+import { approveMerchants, placeOrder as placeApiOrder } from '../helpers/factories.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { Agent } from '../helpers/session.ts';
@@ -13,7 +13,7 @@ const events: { name: string; payload: unknown }[] = [];
 before(async () => {
   p = await createTestPlatform();
   region = await seedMiniRegion(p.context.database.db);
-  await p.context.database.db.updateTable('merchants').set({ status: 'approved' }).execute();
+  await approveMerchants(p.context.database.db, region);
   p.context.events.subscribe('order', (e) => events.push({ name: 'order', payload: e }));
   p.context.events.subscribe('stock', (e) => events.push({ name: 'stock', payload: e }));
 });
@@ -28,26 +28,11 @@ async function placeOrder(
   quantity: number,
   merchant: { merchant_id: number; location_id: number },
 ) {
-  const cart = (await p.app.inject({ method: 'POST', url: '/api/v1/carts' })).json();
-  const auth = { authorization: `Bearer ${cart.token}` };
-  const add = await p.app.inject({
-    method: 'POST',
-    url: `/api/v1/carts/${cart.cart_id}/items`,
-    headers: auth,
-    payload: { product_id: productId, quantity },
+  const { orders } = await placeApiOrder(p.app, [[productId, quantity]], merchant, {
+    lang,
+    customer: { name: 'Alex Smith', email: 'alex@example.test' },
   });
-  assert.equal(add.statusCode, 201, add.body);
-  const r = await p.app.inject({
-    method: 'POST',
-    url: `/api/v1/carts/${cart.cart_id}/checkout?lang=${lang}`,
-    headers: { ...auth, 'idempotency-key': randomUUID() },
-    payload: {
-      customer: { name: 'Alex Smith', email: 'alex@example.test' },
-      fulfilment: { [merchant.merchant_id]: { method: 'pickup', location_id: merchant.location_id } },
-    },
-  });
-  assert.equal(r.statusCode, 201, r.body);
-  return r.json().orders[0] as { order_id: number; access_token: string };
+  return orders[0];
 }
 const level = (pid: number) =>
   db()

@@ -8,6 +8,7 @@ import Stripe from 'stripe';
 import { setStripeAccount } from '../../src/modules/payments/index.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** A local stand-in for the Stripe API: payment intents on connected accounts. */
 interface Call {
@@ -193,10 +194,10 @@ describe('card payments through Stripe (local fake API) and emails over real SMT
     assert.ok(orders.every((o) => o.payment_status === 'paid' && o.payment_reference?.startsWith('pi_')));
 
     // The confirmation reached a real SMTP server, in English.
-    const deadline = Date.now() + 5000;
-    while (!received.some((m) => m.to === 'card@example.test') && Date.now() < deadline)
-      await new Promise((x) => setTimeout(x, 50));
-    const mail = received.find((m) => m.to === 'card@example.test');
+    // Sent by the mailer over the network: poll the test SMTP server's inbox.
+    const mail = await waitFor(() => received.find((m) => m.to === 'card@example.test'), {
+      what: 'the confirmation email',
+    }).catch(() => undefined);
     assert.ok(mail, 'confirmation delivered over SMTP');
     assert.match(mail.raw, /Confirmation of your purchase/);
     assert.match(mail.raw, /GST 5%/);

@@ -13,9 +13,10 @@ import {
 import { issueGiftCard, setParticipation } from '../../src/modules/giftcards/index.ts';
 import { campaignFigures } from '../../src/modules/impact/index.ts';
 import { transitionOrder } from '../../src/modules/orders/index.ts';
-import { checkout } from '../../src/workflows/checkout.ts';
+import { checkout } from '../../src/workflows/checkout/index.ts';
 import { checkoutDeps } from '../../src/workflows/deps.ts';
 import { createTestDatabase, TEST_DB_KIND } from '../helpers/db.ts';
+import { approveMerchants, cartWith, checkoutBody, checkoutCart } from '../helpers/factories.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { Agent, sessionCookie } from '../helpers/session.ts';
@@ -76,7 +77,7 @@ describe(`promo codes at checkout (${TEST_DB_KIND})`, () => {
     p = await createTestPlatform();
     db = p.context.database.db;
     r = await seedMiniRegion(db);
-    await db.updateTable('merchants').set({ status: 'approved' }).execute();
+    await approveMerchants(db, r);
     await db
       .updateTable('merchants')
       .set({ email: 'commandes@erabliere.example' })
@@ -126,19 +127,7 @@ describe(`promo codes at checkout (${TEST_DB_KIND})`, () => {
   });
   after(() => p?.close());
 
-  async function newCart(lines: [number, number][]): Promise<Cart> {
-    const c = (await p.app.inject({ method: 'POST', url: '/api/v1/carts' })).json() as Cart;
-    for (const [product_id, quantity] of lines) {
-      const res = await p.app.inject({
-        method: 'POST',
-        url: `/api/v1/carts/${c.cart_id}/items`,
-        headers: { authorization: `Bearer ${c.token}` },
-        payload: { product_id, quantity },
-      });
-      assert.equal(res.statusCode, 201, res.body);
-    }
-    return c;
-  }
+  const newCart = (lines: [number, number][]): Promise<Cart> => cartWith(p.app, lines);
   const pickup = (...ids: number[]) =>
     Object.fromEntries(
       ids.map((id) => [
@@ -149,18 +138,9 @@ describe(`promo codes at checkout (${TEST_DB_KIND})`, () => {
         },
       ]),
     );
-  const body = (fulfilment: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-    customer: { name: 'Marie Tremblay', email: 'marie@example.test' },
-    fulfilment,
-    ...extra,
-  });
+  const body = checkoutBody;
   const post = (c: Cart, payload: unknown, key = randomUUID(), lang = 'fr') =>
-    p.app.inject({
-      method: 'POST',
-      url: `/api/v1/carts/${c.cart_id}/checkout?lang=${lang}`,
-      headers: { authorization: `Bearer ${c.token}`, 'idempotency-key': key },
-      payload: payload as object,
-    });
+    checkoutCart(p.app, c, payload, { idempotencyKey: key, lang });
   const uses = async (code: string) =>
     (await db.selectFrom('promo_codes').select('uses').where('code', '=', code).executeTakeFirstOrThrow())
       .uses;

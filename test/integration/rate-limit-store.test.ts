@@ -42,7 +42,7 @@ describe('rate limits shared by instances on PostgreSQL', {
     assert.equal((await incr(a, '198.51.100.1', 60_000)).current, 1, 'another client has its own counter');
     const short = await incr(b, 'window-test', 50);
     assert.equal(short.current, 1);
-    await new Promise((r) => setTimeout(r, 80));
+    await new Promise((r) => setTimeout(r, 80)); // time-based: the 50 ms window has to expire
     assert.equal((await incr(a, 'window-test', 50)).current, 1, 'a new window starts after expiry');
   });
 });

@@ -4,13 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { loadConfig } from '../../src/config.ts';
-import { openSse } from '../../src/modules/events/sse.ts';
+import { createUserWithHash } from '../../src/modules/accounts/index.ts';
+import { openSse } from '../../src/modules/events/index.ts';
 import { createPlatform, type Platform } from '../../src/server.ts';
 import { TEST_DB_KIND } from '../helpers/db.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { openEventStream } from '../helpers/http-agent.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { sessionCookie } from '../helpers/session.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** Reads a text/event-stream with fetch and hands out parsed events as they arrive. */
 describe('real-time stock (SSE)', () => {
@@ -49,9 +51,17 @@ describe('real-time stock (SSE)', () => {
       { sku: 'SIROP-540', on_hand: 7 },
     ]);
     assert.equal(res.status, 200);
-    await s.until(() => s.events.length >= 1);
-    await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(s.events, [
+    // The sync published its events before answering; a marker published now on a watched product
+    // arrives after all of them on the same stream, so nothing else can still be on its way.
+    await p.context.events.publish('stock', {
+      product_id: region.products.tire,
+      sku: 'MARKER',
+      location_id: 0,
+      merchant_id: 0,
+      available: -1,
+    });
+    await s.until(() => s.events.some((e) => (e.data as { sku: string }).sku === 'MARKER'));
+    assert.deepEqual(s.events.slice(0, -1), [
       {
         event: 'stock',
         data: {
@@ -63,8 +73,13 @@ describe('real-time stock (SSE)', () => {
       },
     ]);
     await s.close();
-    await new Promise((r) => setTimeout(r, 100));
-    assert.match(await (await fetch(`${base}/metrics`)).text(), /comptoir_sse_clients 0\b/);
+    // The server notices the closed socket on its own time: poll the gauge.
+    await waitFor(
+      async () => /comptoir_sse_clients 0\b/.test(await (await fetch(`${base}/metrics`)).text()),
+      {
+        what: 'the SSE client gauge to drop to 0',
+      },
+    );
   });
 
   test('a cap on products per connection; malformed lists are a 400', async () => {
@@ -108,16 +123,13 @@ describe('real-time stock (SSE)', () => {
 
   test('the merchant stream also accepts the session of the merchant’s staff (back-office dashboard)', async () => {
     const { db } = p.context.database;
-    const user = await db
-      .insertInto('users')
-      .values({ email: 'staff@sports.example', name: 'Staff' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await db
-      .insertInto('user_roles')
-      .values({ user_id: user.id, role: 'merchant_staff', merchant_id: region.merchants.sports.merchant_id })
-      .execute();
-    const cookie = await sessionCookie(db, user.id);
+    const userId = await createUserWithHash(db, {
+      email: 'staff@sports.example',
+      name: 'Staff',
+      passwordHash: null,
+      roles: [{ role: 'merchant_staff', merchant_id: region.merchants.sports.merchant_id }],
+    });
+    const cookie = await sessionCookie(db, userId);
     const s = await openEventStream(`${base}/api/v1/merchant/stream`, { cookie });
     await p.context.events.publish('order', {
       order_id: 3,
@@ -129,9 +141,14 @@ describe('real-time stock (SSE)', () => {
       merchant_id: region.merchants.sports.merchant_id,
       status: 'accepted',
     });
-    await s.until(() => s.events.length >= 1);
-    await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(s.events, [
+    // A marker of this merchant, published last, arrives after everything published before it.
+    await p.context.events.publish('order', {
+      order_id: 5,
+      merchant_id: region.merchants.sports.merchant_id,
+      status: 'marker',
+    });
+    await s.until(() => s.events.some((e) => (e.data as { order_id: number }).order_id === 5));
+    assert.deepEqual(s.events.slice(0, -1), [
       {
         event: 'order',
         data: { order_id: 4, merchant_id: region.merchants.sports.merchant_id, status: 'accepted' },
@@ -157,7 +174,7 @@ describe('real-time stock (SSE)', () => {
     const s = await openEventStream(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
     await s.until(() => s.comments.filter((c) => c === 'ping').length >= 2);
     await s.close();
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => closed === 1, { what: 'the server to see the client go' });
     assert.equal(closed, 1);
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
@@ -224,7 +241,9 @@ describe('real-time stock (SSE)', () => {
           }),
         ),
       );
-      for (let i = 0; i < 100 && got.length < 500; i++) await new Promise((r) => setTimeout(r, 20));
+      // Sent by instance A (settled: every NOTIFY is out); instance B receives them over the network.
+      await p.context.events.settled();
+      await waitFor(() => got.length >= 500, { timeoutMs: 2000, what: '500 events on instance B' });
       assert.deepEqual(
         got,
         Array.from({ length: 500 }, (_, i) => i),
@@ -236,17 +255,26 @@ describe('real-time stock (SSE)', () => {
         from pg_stat_activity where query = ${`LISTEN "comptoir_${schema}"`}`.execute(p.context.database.db);
       assert.ok(killed.rows[0].n >= 2, 'both instances had a LISTEN connection');
       got.length = 0;
-      for (let i = 0; i < 100 && got.length === 0; i++) {
-        await p.context.events.publish('stock', {
-          product_id: 1,
-          sku: 'X',
-          location_id: 1,
-          merchant_id: 1,
-          available: 42,
-        });
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      assert.ok(got.includes(42), 'events reach instance B after its listener reconnected');
+      // Reconnection happens on the instances' own timers: publish until B hears it (each try
+      // waits for its NOTIFY to be sent, then briefly for B).
+      await waitFor(
+        async () => {
+          await p.context.events.publish('stock', {
+            product_id: 1,
+            sku: 'X',
+            location_id: 1,
+            merchant_id: 1,
+            available: 42,
+          });
+          await p.context.events.settled();
+          return got.includes(42);
+        },
+        {
+          timeoutMs: 5000,
+          intervalMs: 50,
+          what: 'events to reach instance B after its listener reconnected',
+        },
+      );
       off();
     } finally {
       await b.close();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createUser } from '../../src/modules/accounts/index.ts';
 import { resolveCategorySlugs } from '../../src/modules/catalog/index.ts';
-import { createMerchant } from '../../src/modules/merchants/index.ts';
+import { createMerchant } from '../../src/modules/onboarding/index.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { Agent, sessionCookie } from '../helpers/session.ts';
 

@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, loadConfig, publicBaseUrl } from '../../src/config.ts';
 import { createUser, passwordResetsSettled } from '../../src/modules/accounts/index.ts';
-import { setLocationFulfilment } from '../../src/modules/inventory/locations.ts';
+import { changeMerchantStatus, setLocationFulfilment } from '../../src/modules/merchants/index.ts';
+import type { ApiCart } from '../helpers/factories.ts';
+import * as factories from '../helpers/factories.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { Agent } from '../helpers/session.ts';
@@ -26,25 +28,16 @@ describe('outside review (2026-12): checkout integrity and public URLs', () => {
   before(async () => {
     p = await createTestPlatform();
     region = await seedMiniRegion(db());
-    await db().updateTable('merchants').set({ status: 'approved' }).execute();
+    await factories.approveMerchants(db(), region);
   });
   after(async () => {
     await passwordResetsSettled();
     await p?.close();
   });
 
-  async function newCart() {
-    const r = await p.app.inject({ method: 'POST', url: '/api/v1/carts' });
-    assert.equal(r.statusCode, 201);
-    return r.json() as { cart_id: number; token: string };
-  }
-  async function add(cart: { cart_id: number; token: string }, product_id: number, quantity: number) {
-    const r = await p.app.inject({
-      method: 'POST',
-      url: `/api/v1/carts/${cart.cart_id}/items`,
-      headers: { authorization: `Bearer ${cart.token}` },
-      payload: { product_id, quantity },
-    });
+  const newCart = () => factories.newCart(p.app);
+  async function add(cart: ApiCart, product_id: number, quantity: number) {
+    const r = await factories.addToCart(p.app, cart, product_id, quantity);
     assert.equal(r.statusCode, 201, r.body);
   }
   const hidden = (page: string, name: string) => {
@@ -75,7 +68,7 @@ describe('outside review (2026-12): checkout integrity and public URLs', () => {
   const setPrice = (productId: number, cents: number) =>
     db().updateTable('products').set({ price_cents: cents }).where('id', '=', productId).execute();
   const setStatus = (merchantId: number, status: 'approved' | 'suspended' | 'pending') =>
-    db().updateTable('merchants').set({ status }).where('id', '=', merchantId).execute();
+    changeMerchantStatus(db(), merchantId, status);
 
   describe('web checkout: the total the customer saw (item 3)', () => {
     test('a price changed after the page was shown: 409, the page again with the new figures and a translated message, nothing reserved; confirming then places the order at the new total', async () => {

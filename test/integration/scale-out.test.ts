@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from '../helpers/db.ts';
+import { approveMerchants } from '../helpers/factories.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { formField, HttpAgent, openEventStream } from '../helpers/http-agent.ts';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.ts';
@@ -31,7 +32,7 @@ describe('two instances behind a round-robin proxy share sessions, carts, checko
   before(async () => {
     tdb = await createTestDatabase();
     region = await seedMiniRegion(tdb.database.db);
-    await tdb.database.db.updateTable('merchants').set({ status: 'approved' }).execute();
+    await approveMerchants(tdb.database.db, region);
     // What every instance of a deployment shares: the database and the signing secret.
     const env = {
       ...tdb.childEnv,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { Database } from '../../src/db/database.ts';
-import { createMerchant } from '../../src/modules/merchants/index.ts';
+import { createMerchant } from '../../src/modules/onboarding/index.ts';
 import { rebuildSearchIndex, type SearchParams, search, suggest } from '../../src/modules/search/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { seedMiniRegion } from '../helpers/fixtures.ts';

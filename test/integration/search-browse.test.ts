@@ -4,9 +4,9 @@ import { sql } from 'kysely';
 import type { Database } from '../../src/db/database.ts';
 import { boundingBox, haversineKm } from '../../src/modules/common/geo.ts';
 import { localDayAndTime } from '../../src/modules/common/hours.ts';
-import { seedDemo } from '../../src/modules/demo/index.ts';
 import { loadRegion } from '../../src/modules/region/index.ts';
 import { indexProducts, RANKING, type SearchParams, search } from '../../src/modules/search/index.ts';
+import { seedDemo } from '../../src/tools/demo/index.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
 /**

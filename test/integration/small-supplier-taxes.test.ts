@@ -5,7 +5,7 @@ import { createOperator, createUser } from '../../src/modules/accounts/index.ts'
 import { getCartView } from '../../src/modules/cart/index.ts';
 import { getOrder } from '../../src/modules/orders/index.ts';
 import { receiptLines } from '../../src/modules/orders/receipts.ts';
-import { quoteTotal } from '../../src/workflows/checkout.ts';
+import { quoteTotal } from '../../src/workflows/checkout/index.ts';
 import { TEST_DB_KIND } from '../helpers/db.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';

@@ -153,7 +153,7 @@ describe('webhooks', () => {
       merchant_id: region.merchants.erabliere.merchant_id,
       status: 'placed',
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await p.context.events.settled(); // the subscriber has queued the deliveries
     const both = await Promise.all([work(), work()]);
     assert.equal(both[0].delivered + both[1].delivered, 1);
     assert.equal(received.length, 1);
@@ -162,7 +162,7 @@ describe('webhooks', () => {
       merchant_id: region.merchants.erabliere.merchant_id,
       status: 'placed',
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await p.context.events.settled(); // the subscriber has queued the deliveries
     // Simulate a crash right after the claim.
     const [d] = await listDeliveries(db, region.merchants.erabliere.merchant_id, 1);
     await db
@@ -187,7 +187,7 @@ describe('webhooks', () => {
       merchant_id: region.merchants.sports.merchant_id,
       status: 'placed',
     });
-    await new Promise((r) => setTimeout(r, 100));
+    await p.context.events.settled(); // the subscriber has queued the deliveries
     await work();
     assert.deepEqual(
       received.map((r) => [r.headers['comptoir-event'], JSON.parse(r.body).data]),
@@ -248,7 +248,7 @@ describe('webhooks', () => {
       merchant_id: region.merchants.erabliere.merchant_id,
       status: 'placed',
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await p.context.events.settled(); // the subscriber has queued the deliveries
     const r = await runWebhookWorker(db, { allowPrivate: false });
     assert.deepEqual(r, { delivered: 0, failed: 1 });
     assert.equal(received.length, 0);
@@ -271,7 +271,7 @@ describe('webhooks', () => {
       merchant_id: region.merchants.erabliere.merchant_id,
       status: 'placed',
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await p.context.events.settled(); // the subscriber has queued the deliveries
     await work(new Date(Date.now() + 3600_000));
     assert.equal(received.length, 0);
   });

@@ -6,22 +6,23 @@ import { ValidationError } from '../../lib/errors.ts';
 import {
   addCategorySynonym,
   type Category,
-  createCategory,
   getCategory,
   listCategoriesForAdmin,
   listCategorySynonymsOf,
-  mergeCategories,
   removeCategorySynonym,
+} from '../../modules/catalog/index.ts';
+import {
+  createCategory,
+  mergeCategories,
   renameCategory,
   setCategoryHidden,
-} from '../../modules/catalog/index.ts';
+} from '../../workflows/category-admin.ts';
 import { requireRegionAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { Csrf, ErrorSummary, Field, type FieldErrors, issuesToErrors, Notice } from '../merchant/forms.ts';
-import { pageContext } from '../pages/common.ts';
-import { Layout } from '../pages/components/layout.ts';
-import { html, renderDocument } from '../pages/html.ts';
-import { localPath, sendHtml } from '../pages/page-context.ts';
+import { html } from '../pages/html.ts';
+import { localPath } from '../pages/page-context.ts';
+import { saveForm, sendAdminPage } from './admin-page.ts';
 
 /** /fr/admin/categories, /en/admin/categories. */
 export const adminCategoriesPath = (lang: Lang) => localPath(lang, 'admin', '/categories');
@@ -68,7 +69,6 @@ export default async function adminCategoryRoutes(app: FastifyInstance, ctx: App
     } = {},
   ) {
     const rows = await listCategoriesForAdmin(db);
-    const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'admin_categories.title') });
     const base = adminCategoriesPath(lang);
     const token = reply.generateCsrf();
     const label = (c: Category) => (lang === 'fr' ? c.name_fr : c.name_en);
@@ -150,11 +150,7 @@ export default async function adminCategoryRoutes(app: FastifyInstance, ctx: App
         <button type="submit">${t(lang, 'admin_categories.add')}</button>
       </form>
     </section>`;
-    return sendHtml(
-      reply.header('cache-control', 'no-store'),
-      renderDocument(Layout(pc, body)),
-      reply.statusCode,
-    );
+    return sendAdminPage(req, reply, ctx, lang, t(lang, 'admin_categories.title'), body);
   }
 
   async function editPage(
@@ -171,7 +167,6 @@ export default async function adminCategoryRoutes(app: FastifyInstance, ctx: App
     } = {},
   ) {
     const title = t(lang, 'admin_categories.edit', { name: lang === 'fr' ? c.name_fr : c.name_en });
-    const pc = await pageContext(req, reply, ctx, lang, { title });
     const base = adminCategoriesPath(lang);
     const synonyms = await listCategorySynonymsOf(db, c.id);
     const token = reply.generateCsrf();
@@ -221,11 +216,7 @@ export default async function adminCategoryRoutes(app: FastifyInstance, ctx: App
         <button type="submit">${t(lang, 'category_synonyms.add')}</button>
       </form>
     </section>`;
-    return sendHtml(
-      reply.header('cache-control', 'no-store'),
-      renderDocument(Layout(pc, body)),
-      reply.statusCode,
-    );
+    return sendAdminPage(req, reply, ctx, lang, title, body);
   }
 
   for (const lang of ['fr', 'en'] as const) {
@@ -243,15 +234,15 @@ export default async function adminCategoryRoutes(app: FastifyInstance, ctx: App
       async (req, reply) => {
         const user = await requireRegionAdmin(req, ctx);
         const values = req.body as NamesForm;
-        try {
-          const c = await createCategory(ctx.database, values);
-          req.log.info({ event: 'category_created', category: c.slug, by: user.id }, 'category created');
-          return reply.redirect(`${base}?done=created`, 303);
-        } catch (err) {
-          if (!(err instanceof ValidationError)) throw err;
-          reply.code(400);
-          return listPage(req, reply, lang, { values, errors: issuesToErrors(lang, err.issues) });
-        }
+        const r = await saveForm(
+          reply,
+          lang,
+          () => createCategory(ctx.database, values),
+          (errors) => listPage(req, reply, lang, { values, errors }),
+        );
+        if (!r.saved) return r.page;
+        req.log.info({ event: 'category_created', category: r.value.slug, by: user.id }, 'category created');
+        return reply.redirect(`${base}?done=created`, 303);
       },
     );
 
@@ -311,15 +302,15 @@ export default async function adminCategoryRoutes(app: FastifyInstance, ctx: App
         const user = await requireRegionAdmin(req, ctx);
         const c = await getCategory(db, idOf(req));
         const values = req.body as NamesForm;
-        try {
-          await renameCategory(ctx.database, c.id, values);
-          req.log.info({ event: 'category_renamed', category: c.slug, by: user.id }, 'category renamed');
-          return reply.redirect(`${base}?done=renamed`, 303);
-        } catch (err) {
-          if (!(err instanceof ValidationError)) throw err;
-          reply.code(400);
-          return editPage(req, reply, lang, c, { values, errors: issuesToErrors(lang, err.issues) });
-        }
+        const r = await saveForm(
+          reply,
+          lang,
+          () => renameCategory(ctx.database, c.id, values),
+          (errors) => editPage(req, reply, lang, c, { values, errors }),
+        );
+        if (!r.saved) return r.page;
+        req.log.info({ event: 'category_renamed', category: c.slug, by: user.id }, 'category renamed');
+        return reply.redirect(`${base}?done=renamed`, 303);
       },
     );
 

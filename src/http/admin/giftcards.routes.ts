@@ -3,12 +3,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Lang } from '../../i18n/index.ts';
 import { formatMoney, t } from '../../i18n/index.ts';
-import { ValidationError } from '../../lib/errors.ts';
-import { activeMemberIds, getAssociationBySlug } from '../../modules/associations/index.ts';
+import { notFound, ValidationError } from '../../lib/errors.ts';
+import { activeMemberIds, getAssociation, getAssociationBySlug } from '../../modules/associations/index.ts';
 import {
   activateGiftCard,
+  csrfOnlyForm,
+  type GiftCardIssueForm,
   giftCardFigures,
+  giftCardIssueForm,
   issueGiftCard,
+  issueInputOfForm,
   listCards,
   settlementReport,
 } from '../../modules/giftcards/index.ts';
@@ -29,8 +33,6 @@ const query = z.object({
   format: z.enum(['html', 'csv']).default('html'),
 });
 const idParams = z.object({ id: z.coerce.number().int().positive() });
-const form = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
-const str = (v: unknown) => (Array.isArray(v) ? String(v[0] ?? '') : String(v ?? '')).trim();
 
 /**
  * Gift-card back-office: issue cards (admin-issued cards are active at once), activate cards
@@ -56,11 +58,8 @@ export default async function adminGiftcardRoutes(app: FastifyInstance, ctx: App
     const scope = adminScope(user);
     if (!scope.all) {
       // An association admin without ?association= sees their first association.
-      const a = await db
-        .selectFrom('associations')
-        .selectAll()
-        .where('id', '=', scope.associationIds[0])
-        .executeTakeFirstOrThrow();
+      const a = await getAssociation(db, scope.associationIds[0]);
+      if (!a) throw notFound('association');
       return { user, association: a };
     }
     return { user, association: undefined };
@@ -176,29 +175,17 @@ export default async function adminGiftcardRoutes(app: FastifyInstance, ctx: App
 
     app.post(
       base,
-      { schema: { hide: true, querystring: query, body: form }, preHandler: app.csrfProtection },
+      { schema: { hide: true, querystring: query, body: giftCardIssueForm }, preHandler: app.csrfProtection },
       async (req, reply) => {
         const q = req.query as z.infer<typeof query>;
         const { user, association } = await scopeOf(req, q.association);
         // A regional card (no association) is the region admins' to issue.
         if (!association) await requireRegionAdmin(req, ctx);
-        const b = req.body as Record<string, unknown>;
-        const amount = str(b.amount);
-        const bonus = str(b.bonus_percent);
-        const until = str(b.bonus_expires_at);
+        const form = req.body as GiftCardIssueForm;
         try {
           const card = await issueGiftCard(db, {
-            paidCents: /^\d{1,6}$/.test(amount) ? Number(amount) * 100 : Number.NaN,
-            bonusPercent: bonus ? Number(bonus) : undefined,
-            bonusExpiresAt: until
-              ? /^\d{4}-\d{2}-\d{2}$/.test(until)
-                ? `${until}T23:59:59-05:00`
-                : until
-              : null,
-            sponsor: str(b.sponsor) || null,
+            ...issueInputOfForm(form),
             associationId: association?.id ?? null,
-            buyerName: str(b.name) || null,
-            buyerEmail: str(b.email) || null,
             status: 'active',
           });
           req.log.info({ event: 'gift_card_issued', card_id: card.id, by: user.id }, 'gift card issued');
@@ -214,7 +201,7 @@ export default async function adminGiftcardRoutes(app: FastifyInstance, ctx: App
     app.post(
       `${base}/:id/activate`,
       {
-        schema: { hide: true, params: idParams, querystring: query, body: form },
+        schema: { hide: true, params: idParams, querystring: query, body: csrfOnlyForm },
         preHandler: app.csrfProtection,
       },
       async (req, reply) => {

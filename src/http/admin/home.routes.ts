@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Lang } from '../../i18n/index.ts';
 import { t, tp } from '../../i18n/index.ts';
+import { associationsByIds } from '../../modules/associations/index.ts';
 import { listMerchantsForAdmin } from '../../modules/onboarding/index.ts';
 import { adminScope, requireAnyAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
@@ -39,14 +40,7 @@ export default async function adminHomeRoutes(app: FastifyInstance, ctx: AppCont
       const scope = adminScope(user);
       const [pending, associations] = await Promise.all([
         listMerchantsForAdmin(db, scope, 'pending'),
-        scope.all
-          ? Promise.resolve([])
-          : db
-              .selectFrom('associations')
-              .select(['id', 'slug', 'name'])
-              .where('id', 'in', scope.associationIds)
-              .orderBy('name')
-              .execute(),
+        scope.all ? Promise.resolve([]) : associationsByIds(db, scope.associationIds),
       ]);
       const a = `/${lang}/admin`;
       const merchants: Tool[] = [

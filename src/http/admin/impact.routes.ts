@@ -3,14 +3,19 @@ import { z } from 'zod';
 import type { Lang } from '../../i18n/index.ts';
 import { formatMoney, t } from '../../i18n/index.ts';
 import { notFound } from '../../lib/errors.ts';
-import { getAssociationBySlug, listAssociations } from '../../modules/associations/index.ts';
-import { barChartSvg, impactCsv, impactFigures } from '../../modules/impact/index.ts';
+import {
+  findAssociationById,
+  findAssociationBySlug,
+  listAssociations,
+} from '../../modules/associations/index.ts';
+import { impactCsv, impactFigures } from '../../modules/impact/index.ts';
 import { adminScope, requireAnyAdmin, requireAssociationAdmin, requireRegionAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { pageContext } from '../pages/common.ts';
 import { Layout } from '../pages/components/layout.ts';
 import { html, renderDocument } from '../pages/html.ts';
 import { sendHtml } from '../pages/page-context.ts';
+import { barChartSvg } from './bar-chart.ts';
 
 const day = z
   .string()
@@ -30,9 +35,9 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
     const base = `/${lang}/admin/impact`;
     app.get(base, { schema: { hide: true, querystring: query } }, async (req, reply) => {
       const q = req.query as z.infer<typeof query>;
-      let association: Awaited<ReturnType<typeof getAssociationBySlug>>;
+      let association: Awaited<ReturnType<typeof findAssociationBySlug>>;
       if (q.association) {
-        association = await getAssociationBySlug(db, q.association);
+        association = await findAssociationBySlug(db, q.association);
         if (!association) {
           await requireAnyAdmin(req, ctx);
           throw notFound('association');
@@ -42,11 +47,7 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
         const user = await requireAnyAdmin(req, ctx);
         const scope = adminScope(user);
         if (!scope.all) {
-          association = await db
-            .selectFrom('associations')
-            .selectAll()
-            .where('id', '=', scope.associationIds[0])
-            .executeTakeFirst();
+          association = await findAssociationById(db, scope.associationIds[0]);
         } else await requireRegionAdmin(req, ctx);
       }
       // Default period: the last 30 days (whole UTC days).

@@ -4,8 +4,6 @@ import { publicBaseUrl } from '../../config.ts';
 import type { MerchantStatus } from '../../db/schema.ts';
 import type { Lang } from '../../i18n/index.ts';
 import { formatDate, t } from '../../i18n/index.ts';
-import { AppError } from '../../lib/errors.ts';
-import { activeMemberIds } from '../../modules/associations/index.ts';
 import {
   listMerchantsForAdmin,
   notifyMerchantStatus,
@@ -42,12 +40,8 @@ export default async function adminMerchantRoutes(app: FastifyInstance, ctx: App
     const user = await requireAnyAdmin(req, ctx);
     const { status, done } = req.query as z.infer<typeof listQuery>;
     const scope = adminScope(user);
-    let rows = await listMerchantsForAdmin(db, scope, status as MerchantStatus | 'all');
-    if (!scope.all) {
-      // An invitation not yet accepted gives no scope over the merchant.
-      const active = new Set(await activeMemberIds(db, scope.associationIds));
-      rows = rows.filter((m) => active.has(m.id));
-    }
+    // Association admins see their ACTIVE members only (an invitation gives no scope).
+    const rows = await listMerchantsForAdmin(db, scope, status as MerchantStatus | 'all');
     const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'admin.merchants_title') });
     const token = reply.generateCsrf();
     const base = adminMerchantsPath(lang);
@@ -113,8 +107,6 @@ export default async function adminMerchantRoutes(app: FastifyInstance, ctx: App
       { schema: { hide: true, params: idParams, body: statusBody }, preHandler: app.csrfProtection },
       async (req, reply) => {
         const user = await requireAnyAdmin(req, ctx);
-        // Region-wide status: an association admin can only remove a merchant from its association.
-        if (!adminScope(user).all) throw new AppError('forbidden', 'membership.region_only');
         const { id } = req.params as z.infer<typeof idParams>;
         const { status } = req.body as z.infer<typeof statusBody>;
         const r = await setMerchantStatus(db, adminScope(user), id, status);

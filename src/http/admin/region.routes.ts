@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Lang } from '../../i18n/index.ts';
 import { t } from '../../i18n/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
-import { MAX_IMAGE_BYTES } from '../../modules/backoffice/images.ts';
+import { MAX_IMAGE_BYTES } from '../../modules/backoffice/index.ts';
 import { loadRegion, type Region, type RegionPatch, setRegion } from '../../modules/region/index.ts';
 import { requireRegionAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
@@ -54,7 +54,22 @@ const TAX_FIELDS = [
 ] as const;
 type FormValues = Record<(typeof TEXT_FIELDS)[number] | (typeof TAX_FIELDS)[number], string>;
 
-const anyBody = z.record(z.string(), z.unknown());
+// The settings service validates every value (the CLI gets the same messages); here each field is
+// typed: a text field that is absent or not a string counts as empty, a tax field that is absent
+// (or not a string) leaves the stored value, and a logo is a file part (anything else: no new logo).
+const formText = z.string().catch('');
+const regionForm = z.object({
+  ...(Object.fromEntries(TEXT_FIELDS.map((k) => [k, formText])) as Record<
+    (typeof TEXT_FIELDS)[number],
+    typeof formText
+  >),
+  ...(Object.fromEntries(TAX_FIELDS.map((k) => [k, z.string().optional().catch(undefined)])) as Record<
+    (typeof TAX_FIELDS)[number],
+    z.ZodCatch<z.ZodOptional<z.ZodString>>
+  >),
+  logo: z.instanceof(Buffer).optional().catch(undefined),
+  _csrf: z.string().optional().catch(undefined),
+});
 const pageQuery = z.object({ saved: z.literal('1').optional() });
 
 function valuesOf(r: Region): FormValues {
@@ -185,23 +200,18 @@ export default async function adminRegionRoutes(app: FastifyInstance, ctx: AppCo
 
     app.post(
       path,
-      { schema: { hide: true, body: anyBody }, preHandler: app.csrfProtection },
+      { schema: { hide: true, body: regionForm }, preHandler: app.csrfProtection },
       async (req, reply) => {
         const user = await requireRegionAdmin(req, ctx);
-        const raw = req.body as Record<string, unknown>;
-        const str = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string) : '');
+        const form = req.body as z.infer<typeof regionForm>;
         const current = await loadRegion(db);
-        const taxValues = Object.fromEntries(
-          TAX_FIELDS.map((k) => [k, typeof raw[k] === 'string' ? str(k) : current[k]]),
-        );
         const submitted = {
-          ...Object.fromEntries(TEXT_FIELDS.map((k) => [k, str(k)])),
-          ...taxValues,
+          ...Object.fromEntries(TEXT_FIELDS.map((k) => [k, form[k]])),
+          ...Object.fromEntries(TAX_FIELDS.map((k) => [k, form[k] ?? current[k]])),
         } as FormValues;
         const patch: RegionPatch = { ...submitted };
-        const file = raw.logo;
-        // An empty file part is "no new logo"; anything that is not a file upload is refused.
-        const logo = Buffer.isBuffer(file) && file.length > 0 ? file : undefined;
+        // An empty file part is "no new logo".
+        const logo = form.logo && form.logo.length > 0 ? form.logo : undefined;
         try {
           await setRegion(db, patch, logo ? { logo: { data: logo, dataDir: ctx.config.dataDir } } : {});
         } catch (err) {

@@ -2,16 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Lang } from '../../i18n/index.ts';
 import { t } from '../../i18n/index.ts';
-import { ValidationError } from '../../lib/errors.ts';
 import { clearReferenceCache } from '../../modules/search/index.ts';
 import { createTown, getTown, listTowns, type Town, updateTown } from '../../modules/towns/index.ts';
 import { requireRegionAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
-import { Csrf, ErrorSummary, Field, type FieldErrors, issuesToErrors, Notice } from '../merchant/forms.ts';
-import { pageContext } from '../pages/common.ts';
-import { Layout } from '../pages/components/layout.ts';
-import { html, renderDocument } from '../pages/html.ts';
-import { localPath, sendHtml } from '../pages/page-context.ts';
+import { Csrf, ErrorSummary, Field, type FieldErrors, Notice } from '../merchant/forms.ts';
+import { html } from '../pages/html.ts';
+import { localPath } from '../pages/page-context.ts';
+import { saveForm, sendAdminPage } from './admin-page.ts';
 
 /** /fr/admin/villes, /en/admin/towns. */
 export const adminTownsPath = (lang: Lang) => localPath(lang, 'admin', lang === 'fr' ? '/villes' : '/towns');
@@ -52,7 +50,6 @@ export default async function adminTownRoutes(app: FastifyInstance, ctx: AppCont
     form: { values?: Partial<TownForm>; errors?: FieldErrors; done?: string } = {},
   ) {
     const towns = await listTowns(db);
-    const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'admin_towns.title') });
     const base = adminTownsPath(lang);
     const body = html`<section class="admin">
       <h1>${t(lang, 'admin_towns.title')}</h1>
@@ -94,11 +91,7 @@ export default async function adminTownRoutes(app: FastifyInstance, ctx: AppCont
         <button type="submit">${t(lang, 'admin_towns.add')}</button>
       </form>
     </section>`;
-    return sendHtml(
-      reply.header('cache-control', 'no-store'),
-      renderDocument(Layout(pc, body)),
-      reply.statusCode,
-    );
+    return sendAdminPage(req, reply, ctx, lang, t(lang, 'admin_towns.title'), body);
   }
 
   async function editPage(
@@ -109,7 +102,6 @@ export default async function adminTownRoutes(app: FastifyInstance, ctx: AppCont
     form: { values?: Partial<TownForm>; errors?: FieldErrors } = {},
   ) {
     const title = t(lang, 'admin_towns.edit', { name: town.name });
-    const pc = await pageContext(req, reply, ctx, lang, { title });
     const base = adminTownsPath(lang);
     const values = form.values ?? {
       name: town.name,
@@ -126,11 +118,7 @@ export default async function adminTownRoutes(app: FastifyInstance, ctx: AppCont
         <button type="submit">${t(lang, 'admin_towns.save')}</button>
       </form>
     </section>`;
-    return sendHtml(
-      reply.header('cache-control', 'no-store'),
-      renderDocument(Layout(pc, body)),
-      reply.statusCode,
-    );
+    return sendAdminPage(req, reply, ctx, lang, title, body);
   }
 
   for (const lang of ['fr', 'en'] as const) {
@@ -145,16 +133,16 @@ export default async function adminTownRoutes(app: FastifyInstance, ctx: AppCont
       async (req, reply) => {
         const user = await requireRegionAdmin(req, ctx);
         const values = req.body as TownForm;
-        try {
-          const id = await createTown(db, values);
-          clearReferenceCache(ctx.database); // search reads towns ("near Aylmer") from a cache
-          req.log.info({ event: 'town_created', town_id: id, by: user.id }, 'town created');
-          return reply.redirect(`${base}?done=created`, 303);
-        } catch (err) {
-          if (!(err instanceof ValidationError)) throw err;
-          reply.code(400);
-          return listPage(req, reply, lang, { values, errors: issuesToErrors(lang, err.issues) });
-        }
+        const r = await saveForm(
+          reply,
+          lang,
+          () => createTown(db, values),
+          (errors) => listPage(req, reply, lang, { values, errors }),
+        );
+        if (!r.saved) return r.page;
+        clearReferenceCache(ctx.database); // search reads towns ("near Aylmer") from a cache
+        req.log.info({ event: 'town_created', town_id: r.value, by: user.id }, 'town created');
+        return reply.redirect(`${base}?done=created`, 303);
       },
     );
     app.get(`${base}/:id`, { schema: { hide: true, params: idParams } }, async (req, reply) => {
@@ -169,16 +157,16 @@ export default async function adminTownRoutes(app: FastifyInstance, ctx: AppCont
         const user = await requireRegionAdmin(req, ctx);
         const town = await getTown(db, (req.params as z.infer<typeof idParams>).id);
         const values = req.body as TownForm;
-        try {
-          await updateTown(db, town.id, values);
-          clearReferenceCache(ctx.database);
-          req.log.info({ event: 'town_updated', town_id: town.id, by: user.id }, 'town updated');
-          return reply.redirect(`${base}?done=saved`, 303);
-        } catch (err) {
-          if (!(err instanceof ValidationError)) throw err;
-          reply.code(400);
-          return editPage(req, reply, lang, town, { values, errors: issuesToErrors(lang, err.issues) });
-        }
+        const r = await saveForm(
+          reply,
+          lang,
+          () => updateTown(db, town.id, values),
+          (errors) => editPage(req, reply, lang, town, { values, errors }),
+        );
+        if (!r.saved) return r.page;
+        clearReferenceCache(ctx.database);
+        req.log.info({ event: 'town_updated', town_id: town.id, by: user.id }, 'town updated');
+        return reply.redirect(`${base}?done=saved`, 303);
       },
     );
   }

@@ -20,7 +20,7 @@ import {
   countPendingReservations,
   quoteCheckout,
   startCheckoutSweeper,
-} from '../../workflows/checkout.ts';
+} from '../../workflows/checkout/index.ts';
 import { checkoutDeps } from '../../workflows/deps.ts';
 import { checkPromo, discountedView, promoCodeOf } from '../../workflows/promo.ts';
 import type { AppContext } from '../context.ts';

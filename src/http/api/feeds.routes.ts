@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { merchantStock } from '../../modules/inventory/index.ts';
+import { LOW_STOCK_THRESHOLD, merchantStock } from '../../modules/inventory/index.ts';
 import type { AppContext } from '../context.ts';
-import { errorSchema, merchantOf, merchantRateLimit, requireMerchant } from './merchant-api.routes.ts';
+import { errorSchema, merchantOf, merchantRateLimit, requireMerchant } from './merchant-api.auth.ts';
 import { textResponse } from './responses.ts';
 
-/** Google local inventory availability from a unit count. */
+/** Google local inventory availability from a unit count (limited: the low-stock threshold or fewer). */
 export function googleAvailability(available: number): 'in_stock' | 'limited_availability' | 'out_of_stock' {
   if (available <= 0) return 'out_of_stock';
-  if (available <= 3) return 'limited_availability';
+  if (available <= LOW_STOCK_THRESHOLD) return 'limited_availability';
   return 'in_stock';
 }
 

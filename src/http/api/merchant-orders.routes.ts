@@ -7,9 +7,9 @@ import {
   ORDER_STATUSES,
   type OrderStatus,
   orderJson,
+  sendStatusEmail,
   transitionOrder,
 } from '../../modules/orders/index.ts';
-import { sendStatusEmail } from '../../modules/orders/receipts.ts';
 import { refundCancelledOrder } from '../../modules/payments/index.ts';
 import { checkoutDeps } from '../../workflows/deps.ts';
 import type { AppContext } from '../context.ts';
@@ -96,7 +96,7 @@ export default async function merchantOrdersRoutes(fastify: FastifyInstance, ctx
         actor: `merchant:${merchantId}`,
         reason: req.body.reason ?? null,
       });
-      if (r.status === 'cancelled') await refundCancelledOrder(db, ctx.config, r.order_id);
+      if (r.status === 'cancelled') await refundCancelledOrder(db, ctx.config, r.order_id, req.log);
       await sendStatusEmail(checkoutDeps(ctx), r.order_id).catch((err: unknown) =>
         req.log.error({ err }, 'status email failed'),
       );

@@ -37,7 +37,8 @@ export default async function merchantWebhookRoutes(app: FastifyInstance, ctx: A
   // derived from (order, status), so several instances receiving the same event queue it once.
   const off = ctx.events.subscribe('order', (e) => {
     const event = e.status === 'placed' ? 'order.created' : 'order.updated';
-    enqueueEvent(
+    // Returned so that the bus's settled() waits for the delivery to be queued.
+    return enqueueEvent(
       db,
       e.merchant_id,
       event,
@@ -46,7 +47,13 @@ export default async function merchantWebhookRoutes(app: FastifyInstance, ctx: A
     ).catch((err) => app.log.error({ err }, 'webhook enqueue failed'));
   });
   // Tests drive the worker themselves (runWebhookWorker); a running server sends every 2 s.
-  const worker = ctx.config.NODE_ENV === 'test' ? undefined : startWebhookWorker(db, { allowPrivate });
+  const worker =
+    ctx.config.NODE_ENV === 'test'
+      ? undefined
+      : startWebhookWorker(db, {
+          allowPrivate,
+          onError: (err) => app.log.error({ err }, 'webhook worker round failed'),
+        });
   app.addHook('onClose', async () => {
     off();
     await worker?.stop();

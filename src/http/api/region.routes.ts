@@ -4,8 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../lib/errors.ts';
-import { getRegion, publicRegion } from '../../modules/region/index.ts';
-import { publicRegionSchema } from '../../modules/region/region.schemas.ts';
+import { getRegion, publicRegion, publicRegionSchema } from '../../modules/region/index.ts';
 import type { AppContext } from '../context.ts';
 
 /** Public read of the region settings, and the region's uploaded logo. */

@@ -3,14 +3,17 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../lib/errors.ts';
 import { isHttpUrl } from '../../modules/common/validation.ts';
-import { getPublicMerchant } from '../../modules/merchants/index.ts';
-import { listMerchants, productWithOffers, search, suggest } from '../../modules/search/index.ts';
+import { getPublicMerchant } from '../../modules/directory/index.ts';
 import {
+  listMerchants,
   merchantsQuery,
   productQuery,
+  productWithOffers,
+  search,
   searchQuery,
+  suggest,
   suggestQuery,
-} from '../../modules/search/search.schemas.ts';
+} from '../../modules/search/index.ts';
 import type { AppContext } from '../context.ts';
 import {
   merchantListResponse,

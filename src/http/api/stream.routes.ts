@@ -9,7 +9,7 @@ import {
   stockFrame,
   streamMerchantEvents,
   watchProducts,
-} from '../../modules/events/sse.ts';
+} from '../../modules/events/index.ts';
 import { requireMerchantRole } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { metrics } from '../ops/metrics.ts';

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type Stripe from 'stripe';
 import { AppError } from '../../lib/errors.ts';
+import { recordCardPaymentEvent } from '../../modules/orders/index.ts';
 import { stripeClient } from '../../modules/payments/index.ts';
 import type { AppContext } from '../context.ts';
 
@@ -24,23 +25,8 @@ export default async function stripeWebhookRoutes(app: FastifyInstance, ctx: App
     } catch {
       throw new AppError('validation_failed', 'payment.webhook_signature_invalid');
     }
-    if (event.type.startsWith('payment_intent.')) {
-      const pi = event.data.object as Stripe.PaymentIntent;
-      const status =
-        event.type === 'payment_intent.succeeded'
-          ? 'paid'
-          : event.type === 'payment_intent.payment_failed' || event.type === 'payment_intent.canceled'
-            ? 'failed'
-            : undefined;
-      if (status) {
-        await db
-          .updateTable('orders')
-          .set({ payment_status: status, updated_at: new Date().toISOString() })
-          .where('payment_method', '=', 'card')
-          .where('payment_reference', '=', pi.id)
-          .execute();
-      }
-    }
+    if (event.type.startsWith('payment_intent.'))
+      await recordCardPaymentEvent(db, event.type, (event.data.object as Stripe.PaymentIntent).id);
     return reply.code(200).send({ received: true });
   });
 }

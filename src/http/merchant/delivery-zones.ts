@@ -5,9 +5,10 @@
  * back at their row's field.
  */
 import type { VNode } from 'preact';
+import { z } from 'zod';
 import { type Lang, t } from '../../i18n/index.ts';
 import type { FieldIssue } from '../../lib/errors.ts';
-import { deliverySettingsOf } from '../../modules/inventory/locations.ts';
+import { deliverySettingsOf } from '../../modules/merchants/index.ts';
 import { html } from '../pages/html.ts';
 import { Field, type FieldErrors } from './forms.ts';
 
@@ -16,6 +17,14 @@ const s = (v: V, k: string) => (v[k] === undefined || v[k] === null ? '' : Strin
 /** Blank rows offered below the saved zones. */
 const BLANK_ROWS = 2;
 const MAX_ROWS = 50;
+
+/** The zone editor's fields, as a typed form schema's shape (every one optional text). */
+export const zoneFormFields: Record<string, z.ZodOptional<z.ZodString>> = Object.fromEntries([
+  ...['preparation_minutes', 'delivery_enabled', 'radius_km'].map((k) => [k, z.string().max(100).optional()]),
+  ...Array.from({ length: MAX_ROWS }, (_, i) =>
+    ['towns', 'prefixes', 'fee', 'min'].map((f) => [`zone_${i}_${f}`, z.string().max(10_000).optional()]),
+  ).flat(),
+]);
 
 const dollars = (cents: number | null | undefined) =>
   cents === null || cents === undefined ? '' : (cents / 100).toFixed(2);

@@ -6,7 +6,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { formatDate, t } from '../../i18n/index.ts';
 import { AppError, notFound, ValidationError } from '../../lib/errors.ts';
-import { confirmPassword } from '../../modules/accounts/index.ts';
 import {
   applyImport,
   decodeText,
@@ -33,9 +32,29 @@ import {
   Notice,
 } from './forms.ts';
 import { bo, renderBo } from './layout.ts';
+import {
+  actionForm,
+  csrfField,
+  idParams,
+  ReauthField,
+  RowAction,
+  reauthIssues,
+  renderListCreate,
+} from './page-kit.ts';
 
-const idParams = z.object({ id: z.coerce.number().int().positive() });
-const anyBody = z.record(z.string(), z.unknown());
+const webhookForm = z.object({
+  url: z.string().max(5000).default(''),
+  events: z.union([z.string(), z.array(z.string())]).optional(),
+  current_password: z.string().max(1000).default(''),
+  ...csrfField,
+});
+type WebhookForm = z.infer<typeof webhookForm>;
+const applyForm = z.object({
+  file_id: z.string().max(100).default(''),
+  clear_empty: z.string().max(5).optional(),
+  partial: z.string().max(5).optional(),
+  ...csrfField,
+});
 type V = Record<string, unknown>;
 export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 
@@ -54,72 +73,65 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
       req: FastifyRequest,
       reply: FastifyReply,
       access: MerchantAccess,
-      opts: { errors?: FieldErrors; v?: V; secret?: string } = {},
+      opts: { errors?: FieldErrors; v?: WebhookForm; secret?: string } = {},
     ) => {
       const hooks = await listWebhooks(db, access.merchantId);
       const token = reply.generateCsrf();
-      return renderBo(
-        req,
-        reply,
-        ctx,
-        lang,
-        access,
-        {
-          section: 'webhooks',
-          title: t(lang, 'backoffice.nav_webhooks'),
-          status: opts.errors ? 400 : 200,
-          body: html`<h1>${t(lang, 'backoffice.nav_webhooks')}</h1>
-            <p>${t(lang, 'backoffice.webhooks_intro')}</p>
-            ${
-              opts.secret
-                ? html`<div class="notice ok" role="status">
-                    <p>${t(lang, 'backoffice.webhook_created')}</p>
-                    <p><code data-webhook-secret>${opts.secret}</code></p>
-                  </div>`
-                : null
+      return renderListCreate(req, reply, ctx, lang, access, token, {
+        section: 'webhooks',
+        title: t(lang, 'backoffice.nav_webhooks'),
+        intro: t(lang, 'backoffice.webhooks_intro'),
+        secret: opts.secret
+          ? {
+              message: t(lang, 'backoffice.webhook_created'),
+              value: opts.secret,
+              attr: 'data-webhook-secret',
             }
-            <table class="data">
-              <thead>
-                <tr>
-                  <th scope="col">URL</th>
-                  <th scope="col">${t(lang, 'backoffice.events')}</th>
-                  <th scope="col">${t(lang, 'backoffice.created')}</th>
-                  <th scope="col">${t(lang, 'admin.actions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${hooks.map(
-                  (h) => html`<tr>
-                    <th scope="row"><code>${h.url}</code></th>
-                    <td>${h.events.join(', ')}</td>
-                    <td>${formatDate(h.created_at, lang)}</td>
-                    <td>
-                      <form method="post" action=${bo(lang, 'webhooks', `/${h.id}/supprimer`)} data-confirm=${t(lang, 'backoffice.confirm_delete')}>
-                        ${Csrf(token)}<button type="submit">${t(lang, 'backoffice.delete')}</button>
-                      </form>
-                    </td>
-                  </tr>`,
-                )}
-              </tbody>
-            </table>
-            <h2>${t(lang, 'backoffice.new_webhook')}</h2>
-            ${ErrorSummary(lang, opts.errors)}
-            <form method="post" action=${bo(lang, 'webhooks')} novalidate>
-              ${Csrf(token)}
-              ${Field({ name: 'url', type: 'url', label: 'URL (https://…)', value: String(opts.v?.url ?? ''), errors: opts.errors, required: true })}
-              ${Checkboxes({
-                name: 'events',
-                legend: t(lang, 'backoffice.events'),
-                options: WEBHOOK_EVENTS.map((e) => ({ value: e, label: e })),
-                checked: opts.v ? asArray(opts.v.events) : [...WEBHOOK_EVENTS],
-                errors: opts.errors,
-              })}
-              ${Field({ name: 'current_password', type: 'password', label: t(lang, 'password.current'), errors: opts.errors, required: true, hint: t(lang, 'backoffice.reauth_hint'), attrs: { autocomplete: 'current-password' } })}
-              <button type="submit">${t(lang, 'backoffice.create_webhook')}</button>
-            </form>`,
-        },
-        token,
-      );
+          : undefined,
+        columns: [
+          'URL',
+          t(lang, 'backoffice.events'),
+          t(lang, 'backoffice.created'),
+          t(lang, 'admin.actions'),
+        ],
+        rows: hooks.map(
+          (h) => html`<tr>
+            <th scope="row"><code>${h.url}</code></th>
+            <td>${h.events.join(', ')}</td>
+            <td>${formatDate(h.created_at, lang)}</td>
+            <td>
+              ${RowAction(
+                token,
+                bo(lang, 'webhooks', `/${h.id}/supprimer`),
+                t(lang, 'backoffice.delete'),
+                t(lang, 'backoffice.confirm_delete'),
+              )}
+            </td>
+          </tr>`,
+        ),
+        createTitle: t(lang, 'backoffice.new_webhook'),
+        action: bo(lang, 'webhooks'),
+        fields: [
+          Field({
+            name: 'url',
+            type: 'url',
+            label: 'URL (https://…)',
+            value: opts.v?.url ?? '',
+            errors: opts.errors,
+            required: true,
+          }),
+          Checkboxes({
+            name: 'events',
+            legend: t(lang, 'backoffice.events'),
+            options: WEBHOOK_EVENTS.map((e) => ({ value: e, label: e })),
+            checked: opts.v ? asArray(opts.v.events) : [...WEBHOOK_EVENTS],
+            errors: opts.errors,
+          }),
+          ReauthField(lang, opts.errors),
+        ],
+        submitLabel: t(lang, 'backoffice.create_webhook'),
+        errors: opts.errors,
+      });
     };
     const owner = (req: FastifyRequest) => requireMerchantRole(req, ctx, { owner: true });
     app.get(bo(lang, 'webhooks'), { schema: { hide: true } }, async (req, reply) =>
@@ -127,26 +139,22 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
     );
     app.post(
       bo(lang, 'webhooks'),
-      { schema: { hide: true, body: anyBody }, preHandler: app.csrfProtection },
+      { schema: { hide: true, body: webhookForm }, preHandler: app.csrfProtection },
       async (req, reply) => {
         const access = await owner(req);
-        const v = req.body as V;
+        const v = req.body as WebhookForm;
         const events = asArray(v.events).filter((e): e is (typeof WEBHOOK_EVENTS)[number] =>
           (WEBHOOK_EVENTS as readonly string[]).includes(e),
         );
         try {
           if (!events.length) throw new ValidationError([{ field: 'events', message: 'field.required' }]);
           // Re-authentication (ASVS 7.5.1): a webhook sends the merchant's orders to a new address.
-          const password = String(v.current_password ?? '');
-          // A blank field is a missing answer, not a guess: it does not count as a failed login.
-          if (password === '' || !(await confirmPassword(db, access.user, password, req.ip)))
-            throw new ValidationError([
-              { field: 'current_password', message: password ? 'password.current_wrong' : 'field.required' },
-            ]);
+          const reauth = await reauthIssues(ctx, access, v.current_password, req.ip);
+          if (reauth.length) throw new ValidationError(reauth);
           const created = await createWebhook(
             db,
             access.merchantId,
-            { url: String(v.url ?? ''), events },
+            { url: v.url, events },
             { allowPrivate: ctx.config.WEBHOOKS_ALLOW_PRIVATE },
           );
           return hooksPage(req, reply, access, { secret: created.secret });
@@ -161,7 +169,7 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
     );
     app.post(
       bo(lang, 'webhooks', '/:id/supprimer'),
-      { schema: { hide: true, params: idParams, body: anyBody }, preHandler: app.csrfProtection },
+      { schema: { hide: true, params: idParams, body: actionForm }, preHandler: app.csrfProtection },
       async (req, reply) => {
         const access = await owner(req);
         await deleteWebhook(db, access.merchantId, (req.params as { id: number }).id);
@@ -323,11 +331,11 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
     );
     app.post(
       bo(lang, 'import', '/appliquer'),
-      { preHandler: app.csrfProtection, schema: { hide: true, body: anyBody } },
+      { preHandler: app.csrfProtection, schema: { hide: true, body: applyForm } },
       async (req, reply) => {
         const access = await requireMerchantRole(req, ctx);
-        const v = req.body as V;
-        const fileId = String(v.file_id ?? '');
+        const v = req.body as z.infer<typeof applyForm>;
+        const fileId = v.file_id;
         if (!/^[0-9a-f]{32}$/.test(fileId)) throw notFound('import');
         let text: string | undefined;
         let workbook: Buffer | undefined;

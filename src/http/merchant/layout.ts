@@ -3,6 +3,7 @@ import type { VNode } from 'preact';
 import type { Lang } from '../../i18n/index.ts';
 import { t } from '../../i18n/index.ts';
 import { pendingInvitationCount } from '../../modules/associations/index.ts';
+import { getMerchant } from '../../modules/merchants/index.ts';
 import type { MerchantAccess } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { LogoutForm } from '../pages/auth.routes.ts';
@@ -80,11 +81,7 @@ export async function renderBo(
       : ['/static/js/backoffice.js?v=1'],
     styles: page.map ? ['/vendor/leaflet.css'] : [],
   });
-  const merchant = await ctx.database.db
-    .selectFrom('merchants')
-    .select(['display_name', 'status', 'slug'])
-    .where('id', '=', access.merchantId)
-    .executeTakeFirstOrThrow();
+  const merchant = await getMerchant(ctx.database.db, access.merchantId);
   const token = csrfToken ?? reply.generateCsrf();
   // Association invitations wait for the owner's answer: say so on every page until answered.
   const invitations =

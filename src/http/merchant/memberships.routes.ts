@@ -10,7 +10,8 @@ import { bo, renderBo } from './layout.ts';
 
 const idParams = z.object({ id: z.coerce.number().int().positive() });
 const doneQuery = z.object({ done: z.enum(['accept', 'decline']).optional() });
-const anyBody = z.record(z.string(), z.unknown());
+/** Accept and decline forms carry only the CSRF token. */
+const answerForm = z.object({ _csrf: z.string().optional() });
 const ANSWERS = {
   fr: { accept: 'accepter', decline: 'refuser' },
   en: { accept: 'accept', decline: 'decline' },
@@ -100,7 +101,7 @@ export default async function membershipRoutes(app: FastifyInstance, ctx: AppCon
     for (const answer of ['accept', 'decline'] as const) {
       app.post(
         bo(lang, 'memberships', `/:id/${ANSWERS[lang][answer]}`),
-        { schema: { hide: true, params: idParams, body: anyBody }, preHandler: app.csrfProtection },
+        { schema: { hide: true, params: idParams, body: answerForm }, preHandler: app.csrfProtection },
         async (req, reply) => {
           const access = await owner(req);
           const { id } = req.params as z.infer<typeof idParams>;

@@ -4,6 +4,7 @@ import type { Lang } from '../../i18n/index.ts';
 import { t } from '../../i18n/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { sendConfirmationEmail } from '../../modules/accounts/index.ts';
+import { listAssociations } from '../../modules/associations/index.ts';
 import { listMunicipalities, registerMerchant } from '../../modules/onboarding/index.ts';
 import { listCategories } from '../../modules/region/index.ts';
 import type { AppContext } from '../context.ts';
@@ -29,6 +30,30 @@ export const merchantSignupPath = (lang: Lang) =>
   localPath(lang, 'merchant', lang === 'fr' ? '/inscription' : '/signup');
 
 type Values = Record<string, unknown>;
+const text = (max = 5000) => z.string().max(max).optional();
+const many = z.union([z.string().max(100), z.array(z.string().max(100)).max(100)]).optional();
+/** The sign-up form as posted (the module's `merchantSignupInput` validates the values). */
+const signupForm = z.object({
+  businessName: text(),
+  legalName: text(),
+  neq: text(),
+  gstNumber: text(),
+  qstNumber: text(),
+  taxStatus: text(),
+  phone: text(),
+  website: text(),
+  address: text(),
+  postalCode: text(),
+  municipalityId: text(),
+  lat: text(),
+  lng: text(),
+  categories: many,
+  associations: many,
+  ownerName: text(),
+  email: text(),
+  password: text(),
+  _csrf: z.string().optional(),
+});
 
 export default async function onboardingRoutes(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx.database;
@@ -47,7 +72,7 @@ export default async function onboardingRoutes(app: FastifyInstance, ctx: AppCon
     const [municipalities, categories, associations] = await Promise.all([
       listMunicipalities(db),
       listCategories(db),
-      db.selectFrom('associations').select(['id', 'name']).orderBy('name').execute(),
+      listAssociations(db),
     ]);
     const s = (k: string) => (v[k] === undefined ? '' : String(v[k]));
     const f = (name: string, key: string, extra: Partial<Parameters<typeof Field>[0]> = {}) =>
@@ -134,7 +159,7 @@ export default async function onboardingRoutes(app: FastifyInstance, ctx: AppCon
     app.post(
       merchantSignupPath(lang),
       {
-        schema: { hide: true, body: z.record(z.string(), z.unknown()) },
+        schema: { hide: true, body: signupForm },
         preHandler: app.csrfProtection,
         config: { rateLimit: { max: 10, timeWindow: '10 minutes' } },
       },

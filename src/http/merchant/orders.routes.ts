@@ -2,17 +2,22 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { formatDate, type Lang, labelColon, t } from '../../i18n/index.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
+import { usersByIds } from '../../modules/accounts/index.ts';
 import {
   deliveryAddressText,
+  formatSlot,
+  formatTime,
   getOrder,
+  giftCardLines,
   listMerchantOrders,
   ORDER_STATUSES,
   type OrderDetail,
   type OrderStatus,
+  regionTimeZone,
+  sendStatusEmail,
+  todaysPickups,
   transitionOrder,
 } from '../../modules/orders/index.ts';
-import { formatSlot, formatTime, regionTimeZone, todaysPickups } from '../../modules/orders/pickup-slots.ts';
-import { giftCardLines, sendStatusEmail } from '../../modules/orders/receipts.ts';
 import { refundCancelledOrder } from '../../modules/payments/index.ts';
 import { checkoutDeps } from '../../workflows/deps.ts';
 import { requireMerchantRole } from '../auth.ts';
@@ -81,7 +86,7 @@ function TodaysPickups(lang: Lang, today: Awaited<ReturnType<typeof todaysPickup
 }
 
 /** What the merchant prepares: lines, fulfilment, customer, totals with taxes, history. */
-function orderDetail(lang: Lang, o: OrderDetail, csrf: string, tz: string) {
+function orderDetail(lang: Lang, o: OrderDetail, csrf: string, tz: string, actors: Map<string, string>) {
   return html`<article class="bo-order" data-order=${o.id}>
     <p><a href=${path(lang)}>← ${t(lang, 'order.merchant_orders')}</a></p>
     <h1>${t(lang, 'order.title', { order: o.id })}</h1>
@@ -132,11 +137,24 @@ function orderDetail(lang: Lang, o: OrderDetail, csrf: string, tz: string) {
       ${o.events.map(
         (e) => html`<li>
           <time datetime=${e.created_at}>${formatDate(e.created_at, lang)}</time> — ${t(lang, `order.status.${e.to_status}`)}
-          ${' '}<small>(${e.actor})</small>${e.reason ? html` — ${t(lang, 'order.reason')} : ${e.reason}` : null}
+          ${' '}<small>(${actors.get(e.actor) ?? e.actor})</small>${e.reason ? html` — ${t(lang, 'order.reason')} : ${e.reason}` : null}
         </li>`,
       )}
     </ol>
   </article>`;
+}
+
+/**
+ * Who made each step of an order's history, as people read it: `user:<id>` actors become the
+ * person's name (their email without one); other actors (`merchant:<id>` for the POS API...) stay.
+ */
+async function actorNames(db: AppContext['database']['db'], o: OrderDetail): Promise<Map<string, string>> {
+  const ids = o.events.flatMap((e) => {
+    const m = /^user:(\d+)$/.exec(e.actor);
+    return m ? [Number(m[1])] : [];
+  });
+  const users = await usersByIds(db, ids);
+  return new Map(users.map((u) => [`user:${u.id}`, u.name || u.email]));
 }
 
 /** Back-office: the merchant's orders and their next steps (staff and owners). */
@@ -204,7 +222,7 @@ export default async function merchantOrdersPage(app: FastifyInstance, ctx: AppC
         {
           section: 'orders',
           title: t(lang, 'order.title', { order: order.id }),
-          body: orderDetail(lang, order, csrf, await regionTimeZone(db)),
+          body: orderDetail(lang, order, csrf, await regionTimeZone(db), await actorNames(db, order)),
         },
         csrf,
       );

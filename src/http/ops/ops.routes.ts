@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { migrationsApplied } from '../../db/migrate.ts';
+import { ping } from '../../db/ping.ts';
 import { catalogMemoryLoading } from '../../modules/search/index.ts';
 import { isPrivateAddress } from '../../modules/webhooks/index.ts';
 import type { AppContext } from '../context.ts';
@@ -12,7 +12,7 @@ export default async function opsRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     try {
-      await sql`select 1`.execute(ctx.database.db);
+      await ping(ctx.database.db);
       const migrated = await migrationsApplied(ctx.database.db as never);
       if (!migrated) return reply.code(503).send({ status: 'migrations_pending' });
       if (catalogMemoryLoading(ctx.database)) return reply.code(503).send({ status: 'warming_up' });

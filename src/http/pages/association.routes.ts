@@ -4,14 +4,15 @@ import { publicBaseUrl } from '../../config.ts';
 import { t, tp } from '../../i18n/index.ts';
 import { notFound } from '../../lib/errors.ts';
 import {
-  getAssociationBySlug,
+  findAssociationBySlug,
   showcaseMembers,
   showcaseProducts,
   uniqueMembers,
 } from '../../modules/associations/index.ts';
-import { activeCampaigns, CampaignBanner } from '../../modules/campaigns/index.ts';
+import { activeCampaigns } from '../../modules/campaigns/index.ts';
 import { parseImages } from '../../modules/catalog/index.ts';
 import type { AppContext } from '../context.ts';
+import { CampaignBanner } from './campaign-banner.ts';
 import { pageContext } from './common.ts';
 import { Layout } from './components/layout.ts';
 import { MapBox, mapAssets } from './components/map.ts';
@@ -31,7 +32,7 @@ export default async function associationPageRoutes(app: FastifyInstance, ctx: A
   const { db } = ctx.database;
   app.get('/:lang/a/:slug', { schema: { hide: true, params } }, async (req, reply) => {
     const { lang, slug } = req.params as z.infer<typeof params>;
-    const a = await getAssociationBySlug(db, slug);
+    const a = await findAssociationBySlug(db, slug);
     if (!a) throw notFound('association');
     const [locations, products, campaigns] = await Promise.all([
       showcaseMembers(db, a.id),

@@ -2,12 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Lang } from '../../i18n/index.ts';
 import { t } from '../../i18n/index.ts';
-import { checkCredentials, forgotPasswordPath, normaliseEmail } from '../../modules/accounts/index.ts';
-import {
-  clearLoginFailures,
-  releaseLoginAttempt,
-  reserveLoginAttempt,
-} from '../../modules/sessions/index.ts';
+import { attemptLogin, forgotPasswordPath, normaliseEmail } from '../../modules/accounts/index.ts';
 import { endSession, getSessionUser, isHostileNext, safeNext, startSession } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { Csrf, Field, Notice } from '../merchant/forms.ts';
@@ -107,15 +102,12 @@ export default async function authRoutes(app: FastifyInstance, ctx: AppContext) 
             status: 400,
           });
         const next = safeNext(input.next, '');
-        // The attempt is reserved (counted) before the password is checked: parallel tries cannot
-        // get more than the per-account allowance of checks.
-        const attempt = await reserveLoginAttempt(db, email, req.ip);
-        if (attempt === undefined) {
+        const login = await attemptLogin(db, { email, password: input.password, ip: req.ip });
+        if (login.state === 'locked') {
           req.log.warn({ event: 'login_locked', email, ip: req.ip }, 'login refused: account throttled');
           return renderLogin(req, reply, lang, { email, next, error: t(lang, 'auth.locked'), status: 429 });
         }
-        const user = await checkCredentials(db, email, input.password);
-        if (!user) {
+        if (login.state === 'bad_credentials') {
           req.log.warn({ event: 'login_failed', email, ip: req.ip }, 'login failed');
           return renderLogin(req, reply, lang, {
             email,
@@ -124,8 +116,7 @@ export default async function authRoutes(app: FastifyInstance, ctx: AppContext) 
             status: 401,
           });
         }
-        await releaseLoginAttempt(db, attempt);
-        if (!user.verified) {
+        if (login.state === 'unverified') {
           return renderLogin(req, reply, lang, {
             email,
             next,
@@ -133,19 +124,9 @@ export default async function authRoutes(app: FastifyInstance, ctx: AppContext) 
             status: 403,
           });
         }
-        await clearLoginFailures(db, email);
-        await startSession(reply, ctx, user.id);
-        req.log.info({ event: 'login', user_id: user.id }, 'login');
-        let target = next;
-        if (!target) {
-          const roles = await db
-            .selectFrom('user_roles')
-            .select('role')
-            .where('user_id', '=', user.id)
-            .execute();
-          target = homeFor(lang, roles);
-        }
-        return reply.redirect(target, 303);
+        await startSession(reply, ctx, login.userId);
+        req.log.info({ event: 'login', user_id: login.userId }, 'login');
+        return reply.redirect(next || homeFor(lang, login.roles), 303);
       },
     );
 

@@ -3,17 +3,16 @@ import { z } from 'zod';
 import type { Lang } from '../../i18n/index.ts';
 import { t } from '../../i18n/index.ts';
 import { notFound } from '../../lib/errors.ts';
-import { getAssociation } from '../../modules/associations/index.ts';
-import { formatDay } from '../../modules/campaigns/banner.ts';
+import { findAssociationById } from '../../modules/associations/index.ts';
 import {
   activeCampaigns,
-  CampaignBanner,
   campaignFeatured,
   getCampaignBySlug,
   recordVisit,
 } from '../../modules/campaigns/index.ts';
 import { parseImages } from '../../modules/catalog/index.ts';
 import type { AppContext } from '../context.ts';
+import { CampaignBanner, formatDay } from './campaign-banner.ts';
 import { pageContext } from './common.ts';
 import { Layout } from './components/layout.ts';
 import { Money, QuebecBadge } from './components/ui.ts';
@@ -46,7 +45,7 @@ export default async function campaignPageRoutes(app: FastifyInstance, ctx: AppC
         const running = c.starts_at <= now && c.ends_at > now;
         const [featured, association] = await Promise.all([
           campaignFeatured(db, c.id),
-          c.association_id ? getAssociation(db, c.association_id) : undefined,
+          c.association_id ? findAssociationById(db, c.association_id) : undefined,
           recordVisit(db, c.id),
         ]);
         const title = lang === 'fr' ? c.title_fr : c.title_en || c.title_fr;

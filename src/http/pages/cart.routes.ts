@@ -13,7 +13,7 @@ import {
   updateItem,
   zonesText,
 } from '../../modules/cart/index.ts';
-import { formatSlot } from '../../modules/orders/pickup-slots.ts';
+import { formatSlot } from '../../modules/orders/index.ts';
 import type { DiscountedCartView } from '../../workflows/promo.ts';
 import { cartCookie, setCartCookie } from '../api/cart.routes.ts';
 import type { AppContext } from '../context.ts';
@@ -36,6 +36,8 @@ const addForm = z.object({
   _csrf: z.string().optional(),
 });
 const qtyForm = z.object({ quantity: quantityForm, _csrf: z.string().optional() });
+/** A line id in the URL; anything else is no line of the cart. */
+const itemParam = z.object({ item_id: z.coerce.number().int().positive() });
 
 /** The visitor's cart (from the cart cookie), created on first add. */
 export async function currentCart(req: FastifyRequest, ctx: AppContext) {
@@ -199,8 +201,14 @@ export default async function cartPageRoutes(app: FastifyInstance, ctx: AppConte
       { schema: { hide: true }, preHandler: app.csrfProtection },
       async (req, reply) => {
         const cart = await currentCart(req, ctx);
-        if (cart)
-          await removeItem(db, cart.id, Number((req.params as { item_id: string }).item_id)).catch(() => {});
+        const item = itemParam.safeParse(req.params);
+        if (cart && item.success)
+          try {
+            await removeItem(db, cart.id, item.data.item_id);
+          } catch (err) {
+            // Already gone (a double submit, another tab): the cart page shows the cart as it is now.
+            if (!(err instanceof AppError && err.code === 'not_found')) throw err;
+          }
         return reply.redirect(localPath(lang, 'cart'), 303);
       },
     );

@@ -1,7 +1,7 @@
-import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatMoney, type Lang, labelColon, t } from '../../i18n/index.ts';
-import { type FieldIssue, notFound, ValidationError } from '../../lib/errors.ts';
+import { type FieldIssue, ValidationError } from '../../lib/errors.ts';
 import {
   type CartView,
   getCartView,
@@ -10,10 +10,8 @@ import {
   zonesText,
 } from '../../modules/cart/index.ts';
 import { zodIssues } from '../../modules/common/validation.ts';
-import { orderAccessToken } from '../../modules/orders/index.ts';
-import { formatSlot, regionTimeZone } from '../../modules/orders/pickup-slots.ts';
-import { giftCardLines, trackingPath } from '../../modules/orders/receipts.ts';
-import { checkout, type Quote, quoteCheckout } from '../../workflows/checkout.ts';
+import { confirmedCheckoutId, regionTimeZone } from '../../modules/orders/index.ts';
+import { checkout, type Quote, quoteCheckout } from '../../workflows/checkout/index.ts';
 import { checkoutDeps } from '../../workflows/deps.ts';
 import {
   checkPromo,
@@ -27,6 +25,17 @@ import { checkoutBody, quoteBody } from '../api/cart.routes.ts';
 import { getSessionUser } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { CartGroups, currentCart } from './cart.routes.ts';
+import {
+  checkoutSignature,
+  confirmationPage,
+  type Errors,
+  err,
+  type Form,
+  formToInput,
+  invalid,
+  issuesToForm,
+  quoteKey,
+} from './checkout-form.ts';
 import { pageContext } from './common.ts';
 import { Layout } from './components/layout.ts';
 import { PickupSlotSelect } from './components/pickup.ts';
@@ -34,71 +43,7 @@ import { Money } from './components/ui.ts';
 import { html, renderDocument } from './html.ts';
 import { localPath, sendHtml } from './page-context.ts';
 
-type Form = Record<string, string>;
-type Errors = Record<string, string>;
-
-export const checkoutSignature = (secret: string, checkoutId: number) =>
-  createHmac('sha256', secret).update(`checkout:${checkoutId}`).digest('base64url');
-
-/** Flat form fields -> the API's checkout body. */
-function formToInput(form: Form, merchantIds: number[]) {
-  const fulfilment: Record<string, unknown> = {};
-  for (const id of merchantIds) {
-    const choice = form[`f_${id}`] ?? '';
-    const method = choice.split(':')[0];
-    if (method === 'pickup') {
-      const loc = choice.split(':')[1];
-      // One slot select per pickup store; the chosen store's is the one sent ('' = no preference).
-      const slot = form[`f_${id}_slot_${loc}`];
-      fulfilment[id] = { method, location_id: loc, ...(slot ? { slot } : {}) };
-    } else if (method === 'delivery')
-      fulfilment[id] = {
-        method,
-        address: {
-          line1: form[`f_${id}_line1`] ?? '',
-          line2: form[`f_${id}_line2`] || undefined,
-          city: form[`f_${id}_city`] ?? '',
-          postal_code: form[`f_${id}_postal_code`] ?? '',
-        },
-      };
-  }
-  return {
-    customer: { name: form.name ?? '', email: form.email ?? '', phone: form.phone || null },
-    fulfilment,
-    payment: {
-      method: form.payment_method || 'in_store',
-      ...(form.gift_card_code ? { code: form.gift_card_code } : {}),
-    },
-    ...(promoCodeOf(form.promo_code) ? { promo_code: form.promo_code } : {}),
-  };
-}
-
-/** API field paths -> the form's field names (address parts sit under their own inputs). */
-function issuesToForm(
-  lang: Lang,
-  issues: { field: string; message: string; params?: Record<string, string | number> }[],
-): Errors {
-  const e: Errors = {};
-  for (const i of issues) {
-    const field = i.field.replace(
-      /^fulfilment\.(\d+)\.address\.(line1|line2|city|postal_code)$/,
-      (_m, id, k) => `f_${id}_${k}`,
-    );
-    e[field] ??= t(lang, i.message, i.params);
-  }
-  return e;
-}
-
-/** Which fulfilment choices and code a displayed total was quoted for (a hidden field). */
-const quoteKey = (input: unknown) =>
-  createHash('sha256').update(JSON.stringify(input)).digest('base64url').slice(0, 22);
-
-const err = (errors: Errors, field: string) =>
-  errors[field]
-    ? html`<p class="field-error" id=${`e-${field.replace(/\./g, '-')}`}>${errors[field]}</p>`
-    : null;
-const invalid = (errors: Errors, field: string) =>
-  errors[field] ? { 'aria-invalid': 'true', 'aria-describedby': `e-${field.replace(/\./g, '-')}` } : {};
+export { checkoutSignature };
 
 export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx.database;
@@ -366,14 +311,8 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
           `${localPath(lang, 'checkout')}/confirmation/${id}?s=${checkoutSignature(ctx.secret, id)}`;
         if (raw.idempotency_key) {
           // A double submit of a form already accepted: the same confirmation, never a second order.
-          const done = await db
-            .selectFrom('checkouts')
-            .select('id')
-            .where('cart_id', '=', cart.id)
-            .where('idempotency_key', '=', raw.idempotency_key)
-            .where('status', '=', 'confirmed')
-            .executeTakeFirst();
-          if (done) return reply.redirect(confirmUrl(done.id), 303);
+          const done = await confirmedCheckoutId(db, cart.id, raw.idempotency_key);
+          if (done !== undefined) return reply.redirect(confirmUrl(done), 303);
         }
         const view = await getCartView(db, cart.id, lang);
         const parsed = checkoutBody.safeParse(
@@ -458,58 +397,6 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
       },
     );
 
-    app.get(
-      `${localPath(lang, 'checkout')}/confirmation/:id`,
-      { schema: { hide: true } },
-      async (req, reply) => {
-        const id = Number((req.params as { id: string }).id);
-        const s = String((req.query as { s?: string }).s ?? '');
-        const expected = Buffer.from(checkoutSignature(ctx.secret, Number.isSafeInteger(id) ? id : 0));
-        if (
-          !Number.isSafeInteger(id) ||
-          Buffer.from(s).length !== expected.length ||
-          !timingSafeEqual(Buffer.from(s), expected)
-        )
-          throw notFound('checkout');
-        const orders = await db
-          .selectFrom('orders as o')
-          .innerJoin('merchants as m', 'm.id', 'o.merchant_id')
-          .select([
-            'o.id',
-            'o.status',
-            'o.total_cents',
-            'o.customer_email',
-            'o.access_token_hash',
-            'o.payment_method',
-            'o.gift_card_cents',
-            'o.gift_card_balance_after_cents',
-            'o.remainder_method',
-            'o.pickup_slot_at',
-            'm.display_name',
-          ])
-          .where('o.checkout_id', '=', id)
-          .orderBy('o.id')
-          .execute();
-        if (!orders.length) throw notFound('checkout');
-        const slotZone = await regionTimeZone(db);
-        const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'checkout.confirmed') });
-        const body = html`<div class="confirmation">
-        <h1>${t(lang, 'checkout.confirmed')}</h1>
-        <p>${t(lang, 'checkout.confirmation_sent', { email: orders[0].customer_email })}</p>
-        <ul>
-          ${orders.map(
-            (o) => html`<li>
-              <a href=${trackingPath(lang, o.id, orderAccessToken(ctx.secret, o.id, o.access_token_hash))}>${t(lang, 'order.title', { order: o.id })}</a>
-              — ${o.display_name} — ${Money(lang, o.total_cents)} — ${t(lang, `order.status.${o.status}`)}
-              ${o.pickup_slot_at ? html`<br />${t(lang, 'pickup.slot')} : ${formatSlot(o.pickup_slot_at, lang, slotZone)}` : null}
-              ${giftCardLines(o, lang).length ? html`<ul class="gift-card-split">${giftCardLines(o, lang).map((line) => html`<li>${line}</li>`)}</ul>` : null}
-            </li>`,
-          )}
-        </ul>
-      </div>`;
-        reply.header('cache-control', 'no-store');
-        return sendHtml(reply, renderDocument(Layout(pc, body)));
-      },
-    );
+    confirmationPage(app, ctx, lang);
   }
 }

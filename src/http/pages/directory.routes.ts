@@ -1,9 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { t, tp } from '../../i18n/index.ts';
-import { listMerchants } from '../../modules/search/index.ts';
-import { reference } from '../../modules/search/reference.ts';
-import { merchantsQuery } from '../../modules/search/search.schemas.ts';
+import { listMerchants, merchantsQuery, reference } from '../../modules/search/index.ts';
 import type { AppContext } from '../context.ts';
 import { pageContext } from './common.ts';
 import { Layout } from './components/layout.ts';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { publicBaseUrl } from '../../config.ts';
 import { t } from '../../i18n/index.ts';
 import { notFound } from '../../lib/errors.ts';
-import { getAssociationBySlug, showcaseMembers, uniqueMembers } from '../../modules/associations/index.ts';
+import { findAssociationBySlug, showcaseMembers, uniqueMembers } from '../../modules/associations/index.ts';
 import type { AppContext } from '../context.ts';
 import { html, renderDocument } from './html.ts';
 
@@ -23,7 +23,7 @@ export default async function embedRoutes(app: FastifyInstance, ctx: AppContext)
   app.get('/embed/a/:slug', { schema: { hide: true, params, querystring: query } }, async (req, reply) => {
     const { slug } = req.params as z.infer<typeof params>;
     const { lang } = req.query as z.infer<typeof query>;
-    const a = await getAssociationBySlug(db, slug);
+    const a = await findAssociationBySlug(db, slug);
     if (!a) throw notFound('association');
     const rows = await showcaseMembers(db, a.id);
     const members = uniqueMembers(rows);

@@ -4,32 +4,28 @@ import type { Lang } from '../../i18n/index.ts';
 import { formatDate, formatMoney, t } from '../../i18n/index.ts';
 import { AppError, ValidationError } from '../../lib/errors.ts';
 import { getAssociationBySlug } from '../../modules/associations/index.ts';
-import { formatDay } from '../../modules/campaigns/banner.ts';
 import {
+  centsOfDollars,
   checkBalance,
   FIXED_AMOUNTS_CENTS,
+  type GiftCardPurchaseForm,
+  giftCardBalanceForm,
+  giftCardPurchaseForm,
   issueGiftCard,
   MAX_AMOUNT_CENTS,
   MIN_AMOUNT_CENTS,
+  participatingMerchants,
 } from '../../modules/giftcards/index.ts';
 import type { AppContext } from '../context.ts';
 import { translateIssues } from '../errors.ts';
 import { Csrf, Notice } from '../merchant/forms.ts';
+import { formatDay } from './campaign-banner.ts';
 import { pageContext } from './common.ts';
 import { Layout } from './components/layout.ts';
 import { html, renderDocument } from './html.ts';
 import { localPath, sendHtml } from './page-context.ts';
 
 const pageQuery = z.object({ association: z.string().max(80).optional() });
-const buyBody = z.object({
-  amount: z.string().max(10).default(''),
-  custom_amount: z.string().max(10).default(''),
-  association: z.string().max(80).default(''),
-  name: z.string().trim().max(120).default(''),
-  email: z.string().trim().max(254).default(''),
-  _csrf: z.string().optional(),
-});
-const balanceBody = z.object({ code: z.string().max(40).default(''), _csrf: z.string().optional() });
 
 export const giftcardPath = (lang: Lang, rest = '') => localPath(lang, 'giftcards', rest);
 const balanceSuffix = (lang: Lang) => (lang === 'fr' ? '/solde' : '/balance');
@@ -46,27 +42,6 @@ const buySuffix = (lang: Lang) => (lang === 'fr' ? '/achat' : '/buy');
 export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx.database;
 
-  async function participating(associationId: number | null) {
-    let q = db
-      .selectFrom('gift_card_merchants as g')
-      .innerJoin('merchants as m', 'm.id', 'g.merchant_id')
-      .select(['m.slug', 'm.display_name'])
-      .where('m.status', '=', 'approved')
-      .orderBy('m.display_name');
-    if (associationId !== null)
-      q = q.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('association_members as am')
-            .select('am.merchant_id')
-            .whereRef('am.merchant_id', '=', 'm.id')
-            .where('am.association_id', '=', associationId)
-            .where('am.status', '=', 'active'),
-        ),
-      );
-    return q.execute();
-  }
-
   async function renderPage(
     req: FastifyRequest,
     reply: FastifyReply,
@@ -74,7 +49,7 @@ export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppC
     opts: { association?: string; errors?: { field: string; message: string }[]; status?: number } = {},
   ) {
     const a = opts.association ? await getAssociationBySlug(db, opts.association) : undefined;
-    const merchants = await participating(a?.id ?? null);
+    const merchants = await participatingMerchants(db, a?.id ?? null);
     const title = a ? t(lang, 'giftcard.title_of', { name: a.short_name }) : t(lang, 'giftcard.title');
     const pc = await pageContext(req, reply, ctx, lang, { title });
     const token = reply.generateCsrf();
@@ -150,15 +125,15 @@ export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppC
     app.post(
       giftcardPath(lang, buySuffix(lang)),
       {
-        schema: { hide: true, body: buyBody },
+        schema: { hide: true, body: giftCardPurchaseForm },
         preHandler: app.csrfProtection,
         config: { rateLimit: { max: 10, timeWindow: '10 minutes' } },
       },
       async (req, reply) => {
-        const input = req.body as z.infer<typeof buyBody>;
+        const input = req.body as GiftCardPurchaseForm;
         const a = input.association ? await getAssociationBySlug(db, input.association) : undefined;
         const dollars = input.amount === 'custom' ? input.custom_amount : input.amount;
-        const paidCents = /^\d{1,6}$/.test(dollars.trim()) ? Number(dollars.trim()) * 100 : Number.NaN;
+        const paidCents = centsOfDollars(dollars);
         const issues: { field: string; message: string }[] = [];
         if (!input.name) issues.push({ field: 'name', message: 'field.required' });
         if (!z.email().safeParse(input.email).success)
@@ -208,13 +183,13 @@ export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppC
     app.post(
       giftcardPath(lang, balanceSuffix(lang)),
       {
-        schema: { hide: true, body: balanceBody },
+        schema: { hide: true, body: giftCardBalanceForm },
         preHandler: app.csrfProtection,
         // Per address, on top of the lock-out after 10 failed codes (checkBalance).
         config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
       },
       async (req, reply) => {
-        const { code } = req.body as z.infer<typeof balanceBody>;
+        const { code } = req.body as z.infer<typeof giftCardBalanceForm>;
         let bal: Awaited<ReturnType<typeof checkBalance>>;
         try {
           bal = await checkBalance(db, code, req.ip);

@@ -2,12 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { formatKm, isLang, type Lang, langFromAcceptLanguage, t, tp } from '../../i18n/index.ts';
 import { listAssociations } from '../../modules/associations/index.ts';
-import { activeCampaigns, CampaignBanner } from '../../modules/campaigns/index.ts';
+import { activeCampaigns } from '../../modules/campaigns/index.ts';
 import { parseImages } from '../../modules/catalog/index.ts';
-import { boundingBox, haversineKm } from '../../modules/common/geo.ts';
+import { haversineKm } from '../../modules/common/geo.ts';
 import { isOpenAt, parseHours } from '../../modules/common/hours.ts';
 import { listCategories, regionStats, regionTagline } from '../../modules/region/index.ts';
+import { quebecProductsInStock, storesNear } from '../../modules/search/index.ts';
 import type { AppContext } from '../context.ts';
+import { CampaignBanner } from './campaign-banner.ts';
 import { pageContext } from './common.ts';
 import { Layout } from './components/layout.ts';
 import { MapBox, mapAssets } from './components/map.ts';
@@ -32,54 +34,12 @@ export default async function homeRoutes(app: FastifyInstance, ctx: AppContext) 
    */
   let cached: { at: number; value: Promise<Showcase> } | undefined;
   const loadShowcase = async (center: { lat: number; lng: number }) => {
-    const box = boundingBox(center.lat, center.lng, 15);
     const [stats, associations, categories, nearbyRows, qcProducts] = await Promise.all([
       regionStats(db),
       listAssociations(db),
       listCategories(db),
-      db
-        .selectFrom('locations as l')
-        .innerJoin('merchants as m', 'm.id', 'l.merchant_id')
-        .select(['m.slug', 'm.display_name', 'l.lat', 'l.lng', 'l.municipality', 'l.hours_json'])
-        .where('m.status', '=', 'approved')
-        .where('l.lat', '>=', box.minLat)
-        .where('l.lat', '<=', box.maxLat)
-        .where('l.lng', '>=', box.minLng)
-        .where('l.lng', '<=', box.maxLng)
-        .limit(400)
-        .execute(),
-      // CROSS JOIN keeps products as SQLite's outer loop (newest first, stops at 8): with an inner
-      // join its planner started from the approved merchants and sorted all their products
-      // (0.7 s on the 1M region, blocking the event loop). PostgreSQL plans both forms alike.
-      db
-        .selectFrom('products as p')
-        .crossJoin('merchants as m')
-        .whereRef('m.id', '=', 'p.merchant_id')
-        .select([
-          'p.id',
-          'p.title_fr',
-          'p.title_en',
-          'p.price_cents',
-          'p.quebec_label',
-          'p.quebec_label_verified',
-          'p.images_json',
-          'm.display_name',
-        ])
-        .where('p.quebec_label', 'is not', null)
-        .where('p.status', '=', 'active')
-        .where('m.status', '=', 'approved')
-        .where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom('inventory_levels as i')
-              .select('i.product_id')
-              .whereRef('i.product_id', '=', 'p.id')
-              .where((e) => e('i.on_hand', '>', e.ref('i.reserved'))),
-          ),
-        )
-        .orderBy('p.id', 'desc')
-        .limit(8)
-        .execute(),
+      storesNear(db, center, 15),
+      quebecProductsInStock(db, 8),
     ]);
     return { stats, associations, categories, nearbyRows, qcProducts };
   };

@@ -2,9 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { formatDate, type Lang, t } from '../../i18n/index.ts';
 import { registerAccountSection } from '../../modules/accounts/index.ts';
-import { authorizeOrder, getOrder, listUserOrders, orderAccessToken } from '../../modules/orders/index.ts';
-import { regionTimeZone } from '../../modules/orders/pickup-slots.ts';
-import { receiptLines, trackingPath } from '../../modules/orders/receipts.ts';
+import {
+  authorizeOrder,
+  getOrder,
+  listUserOrders,
+  orderAccessToken,
+  receiptLines,
+  regionTimeZone,
+  trackingPath,
+} from '../../modules/orders/index.ts';
 import type { AppContext } from '../context.ts';
 import { pageContext } from './common.ts';
 import { Layout } from './components/layout.ts';

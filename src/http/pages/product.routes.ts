@@ -2,9 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { formatMoney, t } from '../../i18n/index.ts';
 import { notFound } from '../../lib/errors.ts';
-import { sellsOnline } from '../../modules/cart/buyable.ts';
-import { productWithOffers } from '../../modules/search/index.ts';
-import { productQuery } from '../../modules/search/search.schemas.ts';
+import { sellsOnline } from '../../modules/cart/index.ts';
+import {
+  productQuery,
+  productWithOffers,
+  type StoreContact,
+  storeContacts,
+} from '../../modules/search/index.ts';
 import type { AppContext } from '../context.ts';
 import { AddToCartForm } from './cart.routes.ts';
 import { pageContext } from './common.ts';
@@ -20,37 +24,6 @@ const params = z.object({ lang: z.enum(['fr', 'en']), id: z.coerce.number().int(
 export function pointQuery(q: { lat?: number; lng?: number; near?: string }): string {
   if (q.lat !== undefined && q.lng !== undefined) return `?lat=${q.lat}&lng=${q.lng}`;
   return q.near ? `?near=${encodeURIComponent(q.near)}` : '';
-}
-
-/** Fulfilment columns and contact details of stores (and their merchant) by location id. */
-interface StoreContact {
-  id: number;
-  pickup: number;
-  delivery_zones_json: string | null;
-  delivery_radius_km: number;
-  delivery_fee_cents: number;
-  phone: string | null;
-  merchant_phone: string | null;
-  merchant_email: string | null;
-}
-async function storeContacts(ctx: AppContext, ids: number[]): Promise<Map<number, StoreContact>> {
-  if (!ids.length) return new Map<number, StoreContact>();
-  const rows = await ctx.database.db
-    .selectFrom('locations as l')
-    .innerJoin('merchants as m', 'm.id', 'l.merchant_id')
-    .select([
-      'l.id',
-      'l.pickup',
-      'l.delivery_zones_json',
-      'l.delivery_radius_km',
-      'l.delivery_fee_cents',
-      'l.phone',
-      'm.phone as merchant_phone',
-      'm.email as merchant_email',
-    ])
-    .where('l.id', 'in', ids)
-    .execute();
-  return new Map(rows.map((r) => [r.id, r]));
 }
 
 /** Instead of "add to cart" at a store with neither pickup nor delivery: how to reach the merchant. */
@@ -80,7 +53,7 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
       // The shopper's point travels on: every product and merchant link keeps it (distances from it).
       const keep = pointQuery(req.query as z.infer<typeof productQuery>);
       const stores = await storeContacts(
-        ctx,
+        ctx.database.db,
         found.offers.map((o) => o.location.id),
       );
       const buyable = (locationId: number) => {

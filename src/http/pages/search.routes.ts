@@ -2,9 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Lang } from '../../i18n/index.ts';
 import { formatMoney, t, tp } from '../../i18n/index.ts';
-import { search, spellingSuggestion } from '../../modules/search/index.ts';
-import { reference } from '../../modules/search/reference.ts';
-import { type SearchQuery, searchQuery } from '../../modules/search/search.schemas.ts';
+import {
+  reference,
+  type SearchQuery,
+  search,
+  searchQuery,
+  spellingSuggestion,
+} from '../../modules/search/index.ts';
 import type { AppContext } from '../context.ts';
 import { pageContext } from './common.ts';
 import { Layout } from './components/layout.ts';

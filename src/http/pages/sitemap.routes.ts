@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { publicBaseUrl } from '../../config.ts';
 import type { DB } from '../../db/schema.ts';
+import { type SitemapEntry, sitemapCounts, sitemapEntries } from '../../modules/search/index.ts';
 import type { AppContext } from '../context.ts';
 
 /** The sitemap protocol's limit of URLs per file; above it /sitemap.xml becomes an index. */
@@ -14,70 +15,8 @@ const xmlEscape = (s: string) =>
     (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] as string,
   );
 
-interface Entry {
-  /** Path without the language prefix, e.g. `/m/slug`; '' for home. */
-  path: string;
-  lastmod?: string;
-}
-
-/** Counts the public pages: home, approved merchants, their active products. */
-async function counts(db: Kysely<DB>) {
-  const m = await db
-    .selectFrom('merchants')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('status', '=', 'approved')
-    .executeTakeFirstOrThrow();
-  const p = await db
-    .selectFrom('products as p')
-    .innerJoin('merchants as m', 'm.id', 'p.merchant_id')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('m.status', '=', 'approved')
-    .where('p.status', '=', 'active')
-    .executeTakeFirstOrThrow();
-  return { merchants: Number(m.n), products: Number(p.n) };
-}
-
-/** Entries [offset, offset+limit) of the ordered list: home, merchants, products. */
-async function entries(
-  db: Kysely<DB>,
-  offset: number,
-  limit: number,
-  c: { merchants: number },
-): Promise<Entry[]> {
-  const out: Entry[] = [];
-  let skip = offset;
-  if (skip === 0) out.push({ path: '' });
-  else skip -= 1;
-  if (out.length < limit && skip < c.merchants) {
-    const rows = await db
-      .selectFrom('merchants')
-      .select(['slug', 'updated_at'])
-      .where('status', '=', 'approved')
-      .orderBy('id')
-      .offset(skip)
-      .limit(limit - out.length)
-      .execute();
-    for (const r of rows) out.push({ path: `/m/${r.slug}`, lastmod: r.updated_at });
-    skip = 0;
-  } else skip -= Math.min(skip, c.merchants);
-  if (out.length < limit) {
-    const rows = await db
-      .selectFrom('products as p')
-      .innerJoin('merchants as m', 'm.id', 'p.merchant_id')
-      .select(['p.id', 'p.updated_at'])
-      .where('m.status', '=', 'approved')
-      .where('p.status', '=', 'active')
-      .orderBy('p.id')
-      .offset(skip)
-      .limit(limit - out.length)
-      .execute();
-    for (const r of rows) out.push({ path: `/p/${r.id}`, lastmod: r.updated_at });
-  }
-  return out;
-}
-
 /** A <urlset>: one <url> per page in French with its English alternate (hreflang). */
-export function renderUrlset(base: string, list: Entry[]): string {
+export function renderUrlset(base: string, list: SitemapEntry[]): string {
   const parts = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">',
@@ -114,15 +53,15 @@ export async function buildSitemap(
   page: number | undefined,
   perFile = SITEMAP_MAX_URLS,
 ): Promise<string | undefined> {
-  const c = await counts(db);
+  const c = await sitemapCounts(db);
   const total = 1 + c.merchants + c.products;
   const pages = Math.ceil(total / perFile);
   if (page === undefined) {
-    if (pages <= 1) return renderUrlset(base, await entries(db, 0, perFile, c));
+    if (pages <= 1) return renderUrlset(base, await sitemapEntries(db, 0, perFile, c));
     return renderIndex(base, pages);
   }
   if (page < 1 || page > pages) return undefined;
-  return renderUrlset(base, await entries(db, (page - 1) * perFile, perFile, c));
+  return renderUrlset(base, await sitemapEntries(db, (page - 1) * perFile, perFile, c));
 }
 
 /** The configured public URL, never the request's Host header (the sitemap is cached by crawlers). */

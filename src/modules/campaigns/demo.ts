@@ -1,6 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import { createCampaign, createPromoCode } from './index.ts';
+import { listAssociations } from '../associations/index.ts';
+import { setParticipation } from '../giftcards/index.ts';
+import { allApprovedMerchantIds } from '../merchants/index.ts';
+import { createCampaign, hasCampaigns } from './campaigns.service.ts';
+import { createPromoCode } from './promo.service.ts';
 
 /**
  * Demo content for the associations' tools (call after the demo merchants exist): a regional
@@ -9,8 +13,7 @@ import { createCampaign, createPromoCode } from './index.ts';
  * does nothing when campaigns already exist.
  */
 export async function seedDemoCampaigns(db: Kysely<DB>, now = new Date()) {
-  const existing = await db.selectFrom('campaigns').select('id').limit(1).executeTakeFirst();
-  if (existing) return { campaigns: 0 };
+  if (await hasCampaigns(db)) return { campaigns: 0 };
   const starts_at = new Date(now.getTime() - 86400_000).toISOString();
   const ends_at = new Date(now.getTime() + 60 * 86400_000).toISOString();
   const regional = await createCampaign(db, {
@@ -25,11 +28,8 @@ export async function seedDemoCampaigns(db: Kysely<DB>, now = new Date()) {
     ends_at,
   });
   await createPromoCode(db, regional.id, { code: 'OUTAOUAIS10', kind: 'percent', value: 10, max_uses: 1000 });
-  const associations = await db
-    .selectFrom('associations')
-    .select(['id', 'slug', 'short_name'])
-    .orderBy('id')
-    .execute();
+  // Creation order (id), as the campaigns' slugs and codes were always made.
+  const associations = (await listAssociations(db)).sort((a, b) => a.id - b.id);
   for (const a of associations) {
     const c = await createCampaign(db, {
       slug: `achetez-${a.slug}`,
@@ -49,12 +49,6 @@ export async function seedDemoCampaigns(db: Kysely<DB>, now = new Date()) {
       max_uses: 200,
     });
   }
-  const merchants = await db.selectFrom('merchants').select('id').where('status', '=', 'approved').execute();
-  for (let i = 0; i < merchants.length; i += 500)
-    await db
-      .insertInto('gift_card_merchants')
-      .values(merchants.slice(i, i + 500).map((m) => ({ merchant_id: m.id })))
-      .onConflict((oc) => oc.column('merchant_id').doNothing())
-      .execute();
+  for (const merchantId of await allApprovedMerchantIds(db)) await setParticipation(db, merchantId, true);
   return { campaigns: associations.length + 1 };
 }

@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import { deliverySettingsOf } from '../inventory/locations.ts';
+import { deliverySettingsOf, locationsOfMerchant } from '../merchants/index.ts';
 
 export interface FulfilmentColumns {
   pickup: number;
@@ -23,11 +23,9 @@ export function sellsOnline(l: FulfilmentColumns): boolean {
 
 /** A merchant's stores that can sell nothing online (neither pickup nor delivery), by name. */
 export async function storesNotSelling(db: Kysely<DB>, merchantId: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('locations')
-    .select(['name', 'pickup', 'delivery_zones_json', 'delivery_radius_km', 'delivery_fee_cents'])
-    .where('merchant_id', '=', merchantId)
-    .orderBy('name')
-    .execute();
-  return rows.filter((l) => !sellsOnline(l)).map((l) => l.name);
+  const rows = await locationsOfMerchant(db, merchantId);
+  return rows
+    .filter((l) => !sellsOnline(l))
+    .map((l) => l.name)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

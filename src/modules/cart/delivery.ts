@@ -11,8 +11,8 @@ import type { DB } from '../../db/schema.ts';
 import { formatMoney, type Lang, t } from '../../i18n/index.ts';
 import { haversineKm } from '../common/geo.ts';
 import { foldTown, fsaOf, type Geocoder, type Point, type PostalAddress } from '../geocoding/index.ts';
-import type { DeliveryZone } from '../inventory/locations.ts';
-import '../towns/towns.tables.ts';
+import type { DeliveryZone } from '../merchants/index.ts';
+import { listTowns } from '../towns/index.ts';
 
 export interface DeliveryStore {
   location_id: number;
@@ -29,7 +29,7 @@ export type StoreMatch =
 
 /** Postal prefixes of each town (folded name -> FSAs), from the towns table. */
 export async function townPrefixes(db: Kysely<DB>): Promise<Map<string, Set<string>>> {
-  const rows = await db.selectFrom('municipalities').select(['name', 'postal_prefixes']).execute();
+  const rows = await listTowns(db);
   return new Map(
     rows.map((r) => [foldTown(r.name), new Set(r.postal_prefixes.split(/\s+/).filter(Boolean))]),
   );

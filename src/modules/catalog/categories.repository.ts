@@ -16,6 +16,36 @@ export function selectCategoryById(db: Db, id: number): Promise<Category | undef
   return db.selectFrom('categories').select(COLUMNS).where('id', '=', id).executeTakeFirst();
 }
 
+/** A category by its current slug (aliases not followed), hidden or not. */
+export function selectCategoryBySlug(db: Db, slug: string): Promise<Category | undefined> {
+  return db.selectFrom('categories').select(COLUMNS).where('slug', '=', slug).executeTakeFirst();
+}
+
+/** Categories by ids (unknown ids absent), hidden ones included, in display order. */
+export function selectCategoriesByIds(db: Db, ids: readonly number[]): Promise<Category[]> {
+  if (!ids.length) return Promise.resolve([]);
+  return db
+    .selectFrom('categories')
+    .select(COLUMNS)
+    .where('id', 'in', [...new Set(ids)])
+    .orderBy('position')
+    .orderBy('id')
+    .execute();
+}
+
+/**
+ * Old slugs and synonyms that resolve to a visible category (`slug`, `category_id`, `folded`:
+ * null on slug aliases).
+ */
+export function selectVisibleAliases(db: Db) {
+  return db
+    .selectFrom('category_aliases as a')
+    .innerJoin('categories as c', 'c.id', 'a.category_id')
+    .select(['a.slug', 'a.category_id', 'a.folded'])
+    .where('c.hidden', '=', 0)
+    .execute();
+}
+
 /** A category's synonyms (region admin's free text), in the order added. */
 export function selectSynonyms(db: Db, categoryId: number) {
   return db
@@ -111,43 +141,6 @@ export async function setHidden(db: Db, id: number, hidden: boolean) {
     .execute();
 }
 
-export async function productIdsIn(db: Db, categoryId: number): Promise<number[]> {
-  const rows = await db.selectFrom('products').select('id').where('category_id', '=', categoryId).execute();
-  return rows.map((r) => r.id);
-}
-
-/** Products of `from` move to `to` (null = uncategorised). */
-export async function moveProducts(db: Db, from: number, to: number | null) {
-  await db.updateTable('products').set({ category_id: to }).where('category_id', '=', from).execute();
-}
-
-/** Merchant links of `from` move to `to` (kept once per merchant), or are dropped when `to` is null. */
-export async function moveMerchantLinks(db: Db, from: number, to: number | null) {
-  if (to !== null) {
-    const rows = await db
-      .selectFrom('merchant_categories as mc')
-      .select('mc.merchant_id')
-      .where('mc.category_id', '=', from)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('merchant_categories as x')
-              .select('x.merchant_id')
-              .whereRef('x.merchant_id', '=', 'mc.merchant_id')
-              .where('x.category_id', '=', to),
-          ),
-        ),
-      )
-      .execute();
-    if (rows.length)
-      await db
-        .insertInto('merchant_categories')
-        .values(rows.map((r) => ({ merchant_id: r.merchant_id, category_id: to })))
-        .execute();
-  }
-  await db.deleteFrom('merchant_categories').where('category_id', '=', from).execute();
-}
-
 /** The merged category's slug and its aliases now point at the target; then the row goes. */
 export async function foldInto(db: Db, source: Category, targetId: number) {
   await db
@@ -157,15 +150,4 @@ export async function foldInto(db: Db, source: Category, targetId: number) {
     .execute();
   await db.insertInto('category_aliases').values({ slug: source.slug, category_id: targetId }).execute();
   await db.deleteFrom('categories').where('id', '=', source.id).execute();
-}
-
-/** Active and archived products per category id. */
-export async function productCounts(db: Db): Promise<Map<number, number>> {
-  const rows = await db
-    .selectFrom('products')
-    .select(['category_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('category_id', 'is not', null)
-    .groupBy('category_id')
-    .execute();
-  return new Map(rows.map((r) => [Number(r.category_id), Number(r.n)]));
 }

@@ -5,21 +5,20 @@ import type { DB } from '../../db/schema.ts';
 import type { Lang } from '../../i18n/index.ts';
 import { AppError, ValidationError } from '../../lib/errors.ts';
 import { slugify } from '../common/slug.ts';
-import { clearReferenceCache, indexProducts } from '../search/index.ts';
+import { moveMerchantCategory, unfileMerchantsFromCategory } from '../merchants/index.ts';
 import {
   deleteSynonym,
   foldInto,
   insertCategory,
   insertSynonym,
-  moveMerchantLinks,
-  moveProducts,
-  productCounts,
-  productIdsIn,
   selectCategories,
+  selectCategoriesByIds,
   selectCategoryById,
+  selectCategoryBySlug,
   selectIdsBySlug,
   selectSynonymOwner,
   selectSynonyms,
+  selectVisibleAliases,
   setHidden,
   slugInUse,
   updateCategoryNames,
@@ -34,6 +33,11 @@ import {
   newCategory,
   synonymInput,
 } from './categories.schemas.ts';
+import {
+  moveProductsToCategory as moveProducts,
+  countProductsPerCategory as productCounts,
+  selectProductIdsInCategory as productIdsIn,
+} from './products.repository.ts';
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const r = schema.safeParse(input);
@@ -46,6 +50,15 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
 /** Visible categories in display order (hidden ones with `includeHidden`, for the admin page). */
 export function listCategories(db: Kysely<DB>, opts: { includeHidden?: boolean } = {}): Promise<Category[]> {
   return selectCategories(db, opts);
+}
+
+/**
+ * Every visible category's id, slug and names (French and English), in display order: what imports
+ * match a merchant's category cells against.
+ */
+export async function listCategoryNames(db: Kysely<DB>) {
+  const rows = await selectCategories(db);
+  return rows.map(({ id, slug, name_fr, name_en }) => ({ id, slug, name_fr, name_en }));
 }
 
 /** Every category, hidden ones included, with its number of products (the admin page). */
@@ -74,6 +87,29 @@ export async function getCategory(db: Kysely<DB>, id: number): Promise<Category>
   return c;
 }
 
+/** A category by id (hidden ones included), or undefined. */
+export function findCategoryById(db: Kysely<DB>, id: number): Promise<Category | undefined> {
+  return selectCategoryById(db, id);
+}
+
+/** A category by its current slug (hidden ones included; old slugs: `resolveCategorySlugs`), or undefined. */
+export function findCategoryBySlug(db: Kysely<DB>, slug: string): Promise<Category | undefined> {
+  return selectCategoryBySlug(db, slug);
+}
+
+/** Categories by ids, hidden ones included, in display order (unknown ids absent). */
+export function findCategoriesByIds(db: Kysely<DB>, ids: readonly number[]): Promise<Category[]> {
+  return selectCategoriesByIds(db, ids);
+}
+
+/**
+ * Old slugs (merged or renamed-away categories) and the region admin's synonyms (`folded` set) that
+ * resolve to a visible category: imports match them too.
+ */
+export function listCategoryAliases(db: Kysely<DB>) {
+  return selectVisibleAliases(db);
+}
+
 /** Category ids for slugs, old slugs (aliases) included; unknown slugs are absent. */
 export function resolveCategorySlugs(db: Kysely<DB>, slugs: readonly string[]): Promise<Map<string, number>> {
   return selectIdsBySlug(db, [...new Set(slugs)]);
@@ -90,56 +126,60 @@ export async function createCategory(
   if (await slugInUse(db, slug))
     throw new ValidationError([{ field: 'slug', message: 'categories.slug_taken' }]);
   const id = await insertCategory(db, { slug, name_fr: v.name_fr, name_en: v.name_en });
-  clearReferenceCache(database);
   return { id, slug };
 }
 
-/** Renames a category; its slug stays, so links and imports keep working. */
-export async function renameCategory(database: Database, id: number, input: CategoryNames): Promise<void> {
+/**
+ * Renames a category; its slug stays, so links and imports keep working. Returns the ids of its
+ * products (category names are search terms of their products: the caller re-indexes them).
+ */
+export async function renameCategory(
+  database: Database,
+  id: number,
+  input: CategoryNames,
+): Promise<{ productIds: number[] }> {
   const { db } = database;
   await getCategory(db, id);
   const v = parse(categoryNames, input);
   await updateCategoryNames(db, id, v);
-  clearReferenceCache(database);
-  // Category names are search terms of their products.
-  await indexProducts(database, await productIdsIn(db, id));
+  return { productIds: await productIdsIn(db, id) };
 }
 
 /**
  * Hides a category (or shows it again). Hiding leaves its products uncategorised and drops it from
  * merchants' categories: a hidden category is no longer offered anywhere, so nothing may point at
- * it. Showing it again does not bring them back (use merge to move products instead).
+ * it. Showing it again does not bring them back (use merge to move products instead). Returns the
+ * products that became uncategorised (the caller re-indexes them for search).
  */
 export async function setCategoryHidden(
   database: Database,
   id: number,
   hidden: boolean,
-): Promise<{ products: number }> {
+): Promise<{ products: number; productIds: number[] }> {
   const { db } = database;
   await getCategory(db, id);
   const moved = await db.transaction().execute(async (trx) => {
     const ids = hidden ? await productIdsIn(trx, id) : [];
     if (hidden) {
       await moveProducts(trx, id, null);
-      await moveMerchantLinks(trx, id, null);
+      await unfileMerchantsFromCategory(trx, id);
     }
     await setHidden(trx, id, hidden);
     return ids;
   });
-  clearReferenceCache(database);
-  await indexProducts(database, moved);
-  return { products: moved.length };
+  return { products: moved.length, productIds: moved };
 }
 
 /**
  * Merges `sourceId` into `targetId`: products and merchant links move to the target, the source
- * disappears and its slug (and former slugs) become aliases of the target.
+ * disappears and its slug (and former slugs) become aliases of the target. Returns the moved
+ * products (the caller re-indexes them for search).
  */
 export async function mergeCategories(
   database: Database,
   sourceId: number,
   targetId: number,
-): Promise<{ products: number }> {
+): Promise<{ products: number; productIds: number[] }> {
   const { db } = database;
   const source = await getCategory(db, sourceId);
   const target = await selectCategoryById(db, targetId);
@@ -148,13 +188,11 @@ export async function mergeCategories(
   const moved = await db.transaction().execute(async (trx) => {
     const ids = await productIdsIn(trx, source.id);
     await moveProducts(trx, source.id, target.id);
-    await moveMerchantLinks(trx, source.id, target.id);
+    await moveMerchantCategory(trx, source.id, target.id);
     await foldInto(trx, source, target.id);
     return ids;
   });
-  clearReferenceCache(database);
-  await indexProducts(database, moved);
-  return { products: moved.length };
+  return { products: moved.length, productIds: moved };
 }
 
 /** A category's synonyms (what imports also match), sorted. */

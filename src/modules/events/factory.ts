@@ -1,5 +1,5 @@
 import type { Database } from '../../db/database.ts';
-import { type EventBus, InProcessEventBus } from './index.ts';
+import { type EventBus, InProcessEventBus } from './bus.ts';
 import { PgEventBus } from './pg.ts';
 
 /**

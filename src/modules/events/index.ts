@@ -1,46 +1,32 @@
-import { EventEmitter } from 'node:events';
-
-/** Events that cross modules (stock changes, new orders). Payloads are JSON-serialisable. */
-export interface DomainEvents {
-  /** Availability of a product at a location changed. */
-  stock: { product_id: number; sku: string; location_id: number; merchant_id: number; available: number };
-  /** An order was created or changed status. */
-  order: { order_id: number; merchant_id: number; status: string };
-  /**
-   * Products were (re)indexed for search by one instance (`origin`), so the others refresh what
-   * they keep in memory; an empty list means "everything" (after a full rebuild).
-   */
-  catalog: { origin: string; product_ids: number[] };
-}
-export type EventName = keyof DomainEvents;
-
 /**
- * Publish/subscribe between modules and to SSE clients. One instance: in-process.
- * Several instances on PostgreSQL: an implementation relaying through LISTEN/NOTIFY.
+ * Events: the bus that carries domain events between modules (and, on PostgreSQL, between
+ * instances), and Server-Sent Events streams over it. Public API of the module.
  */
-export interface EventBus {
-  publish<K extends EventName>(name: K, payload: DomainEvents[K]): Promise<void>;
-  subscribe<K extends EventName>(name: K, handler: (payload: DomainEvents[K]) => void): () => void;
-  close(): Promise<void>;
-}
-
-export class InProcessEventBus implements EventBus {
-  protected readonly emitter = new EventEmitter();
-  constructor() {
-    this.emitter.setMaxListeners(0);
-  }
-  async publish<K extends EventName>(name: K, payload: DomainEvents[K]): Promise<void> {
-    this.emitter.emit(name, payload);
-  }
-  /** Delivers to local subscribers only (used by relays that receive events from other instances). */
-  deliverLocal<K extends EventName>(name: K, payload: DomainEvents[K]): void {
-    this.emitter.emit(name, payload);
-  }
-  subscribe<K extends EventName>(name: K, handler: (payload: DomainEvents[K]) => void): () => void {
-    this.emitter.on(name, handler as (p: unknown) => void);
-    return () => this.emitter.off(name, handler as (p: unknown) => void);
-  }
-  async close(): Promise<void> {
-    this.emitter.removeAllListeners();
-  }
-}
+export {
+  /** Events that cross modules, by name, with their payloads. */
+  type DomainEvents,
+  /** Publish/subscribe between modules; `settled()` awaits the work events started. */
+  type EventBus,
+  /** A subscriber; one returning a promise is awaited by `settled()`. */
+  type EventHandler,
+  /** The name of a domain event. */
+  type EventName,
+  /** The bus of a single instance (tests and SQLite deployments). */
+  InProcessEventBus,
+} from './bus.ts';
+/** The bus for a deployment: in-process on SQLite, relayed through LISTEN/NOTIFY on PostgreSQL. */
+export { createEventBus } from './factory.ts';
+/**
+ * Server-Sent Events over the bus: `openSse` (a stream with heartbeats), `watchProducts` (stock
+ * events of some products), `streamMerchantEvents` (a merchant's order and stock events),
+ * `stockFrame` (one frame), `sseClientCount` (open streams, for metrics) and the most products
+ * one stream may watch.
+ */
+export {
+  MAX_STREAM_PRODUCTS,
+  openSse,
+  sseClientCount,
+  stockFrame,
+  streamMerchantEvents,
+  watchProducts,
+} from './sse.ts';

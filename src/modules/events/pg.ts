@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { debuglog } from 'node:util';
 import pg from 'pg';
-import { type DomainEvents, type EventName, InProcessEventBus } from './index.ts';
+import { type DomainEvents, type EventName, InProcessEventBus } from './bus.ts';
+
+/** Debug output of the relay (`NODE_DEBUG=comptoir-events`). */
+const debug = debuglog('comptoir-events');
 
 /** PostgreSQL limits a NOTIFY payload to 8000 bytes; events are batched below that. */
 export const MAX_NOTIFY_BYTES = 7900;
@@ -54,7 +58,10 @@ export class PgEventBus extends InProcessEventBus {
         const env = JSON.parse(msg.payload) as Envelope;
         if (env.i === this.instanceId) return;
         for (const [name, payload] of env.e) this.deliverLocal(name, payload as never);
-      } catch {}
+      } catch (err) {
+        // Only our own instances NOTIFY on this channel; a payload we cannot read is dropped.
+        debug('unreadable notification dropped: %o', err);
+      }
     });
     client.on('error', () => this.#reconnect(client));
     client.on('end', () => this.#reconnect(client));
@@ -66,7 +73,8 @@ export class PgEventBus extends InProcessEventBus {
   #reconnect(client: pg.Client): void {
     if (this.#closed || this.#listener !== client) return;
     this.#listener = undefined;
-    client.end().catch(() => {});
+    // The connection already failed; ending it only frees the socket, so a failure here changes nothing.
+    client.end().catch((err) => debug('closing the failed LISTEN connection: %s', err.message));
     const attempt = (delay: number) => {
       this.#reconnectTimer = setTimeout(() => {
         if (this.#closed) return;
@@ -81,6 +89,8 @@ export class PgEventBus extends InProcessEventBus {
     this.#queue.push([name, payload]);
     if (!this.#flushing) {
       this.#flushing = Promise.resolve().then(() => this.#flush());
+      // #flush never rejects (a failed NOTIFY only costs the other instances these events).
+      this.track(this.#flushing);
     }
     return this.#flushing;
   }
@@ -111,8 +121,9 @@ export class PgEventBus extends InProcessEventBus {
         this.#channel,
         payloads,
       ]);
-    } catch {
+    } catch (err) {
       // Other instances miss these events; local subscribers already have them.
+      debug('NOTIFY failed, other instances miss %d events: %s', events.length, (err as Error).message);
     }
   }
 
@@ -121,7 +132,7 @@ export class PgEventBus extends InProcessEventBus {
     clearTimeout(this.#reconnectTimer);
     const l = this.#listener;
     this.#listener = undefined;
-    await l?.end().catch(() => {});
+    await l?.end().catch((err) => debug('closing the LISTEN connection at shutdown: %s', err.message));
     await super.close();
   }
 }

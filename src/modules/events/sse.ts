@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DomainEvents, EventBus } from './index.ts';
+import type { DomainEvents, EventBus } from './bus.ts';
 
 /** Comment lines sent this often keep proxies from closing idle streams (15–25 s is safe). */
 export const HEARTBEAT_MS = 20_000;

@@ -8,7 +8,10 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { AppError, ValidationError } from '../../lib/errors.ts';
-import { acceptsCard, hashCode, normaliseCode, redeemGiftCard, usableBonus } from './index.ts';
+import { hashCode, usableBonus } from './codes.ts';
+import { findCardByHash } from './giftcards.repository.ts';
+import { acceptsCard } from './giftcards.service.ts';
+import { redeemGiftCard } from './redemption.service.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -22,10 +25,8 @@ export interface GiftShare {
   reference: string | null;
 }
 
-async function cardOf(db: Db, code: string) {
-  const c = normaliseCode(code);
-  return db.selectFrom('gift_cards').selectAll().where('code_hash', '=', hashCode(c)).executeTakeFirst();
-}
+/** The card of a code as typed (hashCode normalises it; no shape check: an unknown code is simply absent). */
+const cardOf = (db: Db, code: string) => findCardByHash(db, hashCode(code));
 
 /**
  * Read-only check before anything is reserved: a card that exists and is active but holds nothing

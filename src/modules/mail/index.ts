@@ -1,70 +1,9 @@
-import type { Kysely } from 'kysely';
-import nodemailer, { type Transporter } from 'nodemailer';
-import type { DB } from '../../db/schema.ts';
-import './mail.tables.ts';
-
-export interface MailMessage {
-  to: string;
-  subject: string;
-  text: string;
-  html?: string;
-  lang: 'fr' | 'en';
-  /** What the email is about (order_confirmation, account_confirmation...): filters the outbox. */
-  kind: string;
-}
-
-/** Sends email: always recorded in the outbox; delivered over SMTP when SMTP_URL is configured. */
-export interface Mailer {
-  send(msg: MailMessage): Promise<{ id: number; delivered: boolean }>;
-  close(): void;
-}
-
-export function createMailer(db: Kysely<DB>, opts: { smtpUrl?: string; from: string }): Mailer {
-  const transport: Transporter | undefined = opts.smtpUrl
-    ? nodemailer.createTransport(opts.smtpUrl)
-    : undefined;
-  return {
-    async send(msg) {
-      const row = await db
-        .insertInto('outbox')
-        .values({
-          to_address: msg.to,
-          subject: msg.subject,
-          text_body: msg.text,
-          html_body: msg.html ?? null,
-          lang: msg.lang,
-          kind: msg.kind,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      if (!transport) return { id: row.id, delivered: false };
-      try {
-        await transport.sendMail({
-          from: opts.from,
-          to: msg.to,
-          subject: msg.subject,
-          text: msg.text,
-          html: msg.html,
-          headers: { 'Content-Language': msg.lang === 'fr' ? 'fr-CA' : 'en-CA' },
-        });
-        await db
-          .updateTable('outbox')
-          .set({ sent_at: new Date().toISOString() })
-          .where('id', '=', row.id)
-          .execute();
-        return { id: row.id, delivered: true };
-      } catch (err) {
-        // The message stays in the outbox with its error so an operator can see and resend it.
-        await db
-          .updateTable('outbox')
-          .set({ error: String((err as Error).message).slice(0, 500) })
-          .where('id', '=', row.id)
-          .execute();
-        return { id: row.id, delivered: false };
-      }
-    },
-    close() {
-      transport?.close();
-    },
-  };
-}
+/** Mail: every email is recorded in the outbox (table `outbox`, owned here), then sent over SMTP. */
+export {
+  /** A mailer over the database's outbox and, when `smtpUrl` is set, an SMTP transport. */
+  createMailer,
+  /** Sends email: always recorded in the outbox; delivered over SMTP when configured. */
+  type Mailer,
+  /** One email to send. */
+  type MailMessage,
+} from './mailer.service.ts';

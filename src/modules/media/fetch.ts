@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { AppError } from '../../lib/errors.ts';
-import { sniffImage } from '../backoffice/images.ts';
+import { sniffImage } from '../common/images.ts';
 import { publicLookup, resolvePublic } from '../webhooks/index.ts';
 
 export interface FetchLimits {

@@ -1,7 +1,26 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { DB } from '../../db/schema.ts';
+/** SQL over the merchants module's own tables `merchants` and `merchant_categories`. */
+import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
+import type { DB, MerchantStatus, MerchantsTable } from '../../db/schema.ts';
 
-type Q = Kysely<DB> | Transaction<DB>;
+export type Q = Kysely<DB> | Transaction<DB>;
+
+export function findById(db: Q, id: number) {
+  return db.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findByIds(db: Q, ids: readonly number[]) {
+  if (!ids.length) return Promise.resolve([]);
+  return db
+    .selectFrom('merchants')
+    .selectAll()
+    .where('id', 'in', [...new Set(ids)])
+    .orderBy('id')
+    .execute();
+}
+
+export function findBySlug(db: Q, slug: string) {
+  return db.selectFrom('merchants').selectAll().where('slug', '=', slug).executeTakeFirst();
+}
 
 export function findApprovedBySlug(db: Q, slug: string) {
   return db
@@ -12,46 +31,113 @@ export function findApprovedBySlug(db: Q, slug: string) {
     .executeTakeFirst();
 }
 
-export function findById(db: Q, id: number) {
-  return db.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 export function slugExists(db: Q, slug: string) {
   return db.selectFrom('merchants').select('id').where('slug', '=', slug).executeTakeFirst();
 }
 
-export function locationsOf(db: Q, merchantId: number) {
-  return db.selectFrom('locations').selectAll().where('merchant_id', '=', merchantId).orderBy('id').execute();
+export function findByNeq(db: Q, neq: string) {
+  return db.selectFrom('merchants').select('id').where('neq', '=', neq).executeTakeFirst();
 }
 
-export function associationsOf(db: Q, merchantId: number) {
-  return (
-    db
-      .selectFrom('association_members as am')
-      .innerJoin('associations as a', 'a.id', 'am.association_id')
-      .select(['a.id', 'a.slug', 'a.name', 'a.short_name', 'a.primary_color', 'a.accent_color'])
-      .where('am.merchant_id', '=', merchantId)
-      // An invitation the merchant has not accepted is not a membership yet.
-      .where('am.status', '=', 'active')
-      .orderBy('a.name')
-      .execute()
-  );
-}
-
-export function categoriesOf(db: Q, merchantId: number) {
-  return db
-    .selectFrom('merchant_categories as mc')
-    .innerJoin('categories as c', 'c.id', 'mc.category_id')
-    .select(['c.id', 'c.slug', 'c.name_fr', 'c.name_en'])
-    .where('mc.merchant_id', '=', merchantId)
-    .orderBy('c.position')
+/** Ids among `ids` whose merchant is approved. */
+export async function approvedIdsAmong(db: Q, ids: readonly number[]): Promise<number[]> {
+  if (!ids.length) return [];
+  const rows = await db
+    .selectFrom('merchants')
+    .select('id')
+    .where('id', 'in', [...new Set(ids)])
+    .where('status', '=', 'approved')
     .execute();
+  return rows.map((r) => r.id);
 }
 
-export function findApiKeyByHash(db: Q, keyHash: string) {
-  return db
-    .selectFrom('api_keys')
-    .select(['id', 'merchant_id', 'revoked_at'])
-    .where('key_hash', '=', keyHash)
-    .executeTakeFirst();
+export async function approvedIds(db: Q): Promise<number[]> {
+  const rows = await db.selectFrom('merchants').select('id').where('status', '=', 'approved').execute();
+  return rows.map((r) => r.id);
+}
+
+export async function countByStatus(db: Q, status: MerchantStatus): Promise<number> {
+  const r = await db
+    .selectFrom('merchants')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '=', status)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function anyMerchant(db: Q): Promise<boolean> {
+  return !!(await db.selectFrom('merchants').select('id').limit(1).executeTakeFirst());
+}
+
+export function listForReview(db: Q, filter: { status?: MerchantStatus; ids?: readonly number[] }) {
+  let q = db
+    .selectFrom('merchants')
+    .select(['id', 'display_name', 'legal_name', 'neq', 'email', 'status', 'created_at'])
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(500);
+  if (filter.status) q = q.where('status', '=', filter.status);
+  if (filter.ids) q = q.where('id', 'in', filter.ids.length ? [...filter.ids] : [-1]);
+  return q.execute();
+}
+
+export function insertMerchant(db: Q, values: Insertable<MerchantsTable>) {
+  return db.insertInto('merchants').values(values).returning('id').executeTakeFirstOrThrow();
+}
+
+export async function updateMerchant(db: Q, id: number, values: Updateable<MerchantsTable>): Promise<number> {
+  const r = await db.updateTable('merchants').set(values).where('id', '=', id).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/* ------------------------------------------------------------------ merchant_categories */
+
+export async function categoryIdsOf(db: Q, merchantId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('merchant_categories')
+    .select('category_id')
+    .where('merchant_id', '=', merchantId)
+    .execute();
+  return rows.map((r) => r.category_id);
+}
+
+export async function insertCategories(db: Q, merchantId: number, categoryIds: readonly number[]) {
+  for (const categoryId of categoryIds)
+    await db
+      .insertInto('merchant_categories')
+      .values({ merchant_id: merchantId, category_id: categoryId })
+      .execute();
+}
+
+/**
+ * Every merchant filed under category `from` is filed under `to` instead (a category merge); a
+ * merchant already under both keeps one row.
+ */
+export async function moveCategory(db: Q, from: number, to: number): Promise<void> {
+  const rows = await db
+    .selectFrom('merchant_categories as mc')
+    .select('mc.merchant_id')
+    .where('mc.category_id', '=', from)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('merchant_categories as x')
+            .select('x.merchant_id')
+            .whereRef('x.merchant_id', '=', 'mc.merchant_id')
+            .where('x.category_id', '=', to),
+        ),
+      ),
+    )
+    .execute();
+  if (rows.length)
+    await db
+      .insertInto('merchant_categories')
+      .values(rows.map((r) => ({ merchant_id: r.merchant_id, category_id: to })))
+      .execute();
+  await db.deleteFrom('merchant_categories').where('category_id', '=', from).execute();
+}
+
+/** Every merchant filed under this category is no longer (the region admin hid the category). Added by catalog (H2). */
+export async function unlinkCategory(db: Q, categoryId: number): Promise<void> {
+  await db.deleteFrom('merchant_categories').where('category_id', '=', categoryId).execute();
 }

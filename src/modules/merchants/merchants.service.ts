@@ -1,155 +1,233 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.ts';
-import { AppError, ValidationError } from '../../lib/errors.ts';
+/**
+ * Merchants: look-ups for every other module, the one place merchants are created (CLI and
+ * sign-up), their status (review by region/association admins) and their profile.
+ */
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { DB, MerchantStatus, MerchantsTable } from '../../db/schema.ts';
+import { notFound } from '../../lib/errors.ts';
 import { parseHours } from '../common/hours.ts';
 import { slugify } from '../common/slug.ts';
-import { zodIssues } from '../common/validation.ts';
-import { generateApiKey, hashApiKey } from './api-keys.ts';
+import * as keys from './api-keys.service.ts';
+import * as locations from './locations.repository.ts';
+import type { LocationValues } from './locations.service.ts';
+import type { Q } from './merchants.repository.ts';
 import * as repo from './merchants.repository.ts';
-import { type CreateMerchantInput, createMerchantInput } from './merchants.schemas.ts';
 
-export interface CreatedMerchant {
-  merchant_id: number;
-  slug: string;
-  location_id: number;
-  location_code: string;
-  api_key: string;
+/** A merchant row. */
+export type Merchant = Selectable<MerchantsTable>;
+
+/** One merchant by id (any status), or undefined. */
+export function findMerchantById(db: Q, id: number): Promise<Merchant | undefined> {
+  return repo.findById(db, id);
 }
 
-async function uniqueSlug(db: Kysely<DB>, name: string): Promise<string> {
+/** One merchant by id, or `not_found`. */
+export async function getMerchant(db: Q, id: number): Promise<Merchant> {
+  const m = await repo.findById(db, id);
+  if (!m) throw notFound('merchant');
+  return m;
+}
+
+/** Merchants by id (one query, any status, by id); unknown ids are left out. */
+export function findMerchantsByIds(db: Q, ids: readonly number[]): Promise<Merchant[]> {
+  return repo.findByIds(db, ids);
+}
+
+/** One merchant by slug (any status), or undefined. */
+export function findMerchantBySlug(db: Q, slug: string): Promise<Merchant | undefined> {
+  return repo.findBySlug(db, slug);
+}
+
+/** One approved merchant by slug (pending and suspended ones are not public), or undefined. */
+export function findApprovedMerchantBySlug(db: Q, slug: string): Promise<Merchant | undefined> {
+  return repo.findApprovedBySlug(db, slug);
+}
+
+/** A merchant's status, or undefined when there is no such merchant. */
+export async function merchantStatus(db: Q, id: number): Promise<MerchantStatus | undefined> {
+  return (await repo.findById(db, id))?.status;
+}
+
+/** Display names by merchant id (one query); unknown ids are absent from the map. */
+export async function merchantNames(db: Q, ids: readonly number[]): Promise<Map<number, string>> {
+  return new Map((await repo.findByIds(db, ids)).map((m) => [m.id, m.display_name]));
+}
+
+/** The ids among `ids` whose merchant is approved (the others: pending, suspended or unknown). */
+export function approvedMerchantIds(db: Q, ids: readonly number[]): Promise<number[]> {
+  return repo.approvedIdsAmong(db, ids);
+}
+
+/** Ids of every approved merchant. */
+export function allApprovedMerchantIds(db: Q): Promise<number[]> {
+  return repo.approvedIds(db);
+}
+
+/** How many merchants have this status. */
+export function countMerchants(db: Q, status: MerchantStatus): Promise<number> {
+  return repo.countByStatus(db, status);
+}
+
+/** True when the database holds at least one merchant. */
+export function hasAnyMerchant(db: Q): Promise<boolean> {
+  return repo.anyMerchant(db);
+}
+
+/** Ids of the categories a merchant is filed under. */
+export function merchantCategoryIds(db: Q, merchantId: number): Promise<number[]> {
+  return repo.categoryIdsOf(db, merchantId);
+}
+
+/** A category merge: every merchant filed under `from` is filed under `to` instead. */
+export function moveMerchantCategory(db: Q, from: number, to: number): Promise<void> {
+  return repo.moveCategory(db, from, to);
+}
+
+/** A merchant's own profile fields, as the back-office edits them. */
+export interface MerchantProfileValues {
+  display_name: string;
+  legal_name: string;
+  description_fr: string;
+  description_en: string;
+  email: string | null;
+  phone: string | null;
+  website: string | null;
+  gst_number: string | null;
+  qst_number: string | null;
+  /** Absent: unchanged. */
+  tax_status?: string;
+}
+
+/**
+ * Saves a merchant's profile. A small supplier keeps no registration numbers (decision record 0005),
+ * whatever the form sent.
+ */
+export async function updateMerchantProfile(
+  db: Q,
+  merchantId: number,
+  v: MerchantProfileValues,
+): Promise<void> {
+  const small = v.tax_status === 'small_supplier';
+  const n = await repo.updateMerchant(db, merchantId, {
+    ...(v.tax_status ? { tax_status: v.tax_status } : {}),
+    display_name: v.display_name,
+    legal_name: v.legal_name,
+    description_fr: v.description_fr,
+    description_en: v.description_en,
+    email: v.email,
+    phone: v.phone,
+    website: v.website,
+    gst_number: small ? null : v.gst_number,
+    qst_number: small ? null : v.qst_number,
+    updated_at: new Date().toISOString(),
+  });
+  if (n !== 1) throw notFound('merchant');
+}
+
+/** Sets a merchant's status (the approval date with 'approved'). Rules: see onboarding's `setMerchantStatus`. */
+export async function changeMerchantStatus(db: Q, merchantId: number, status: MerchantStatus): Promise<void> {
+  const now = new Date().toISOString();
+  await repo.updateMerchant(db, merchantId, {
+    status,
+    updated_at: now,
+    ...(status === 'approved' ? { approved_at: now } : {}),
+  });
+}
+
+/** Merchants to review: by status (all when absent) and/or within these ids; oldest first, at most 500. */
+export function listMerchantsForReview(
+  db: Q,
+  filter: { status?: MerchantStatus; ids?: readonly number[] },
+): Promise<
+  Pick<Merchant, 'id' | 'display_name' | 'legal_name' | 'neq' | 'email' | 'status' | 'created_at'>[]
+> {
+  return repo.listForReview(db, filter);
+}
+
+/** True when a merchant already registered this NEQ (Québec enterprise number). */
+export async function neqTaken(db: Q, neq: string): Promise<boolean> {
+  return !!(await repo.findByNeq(db, neq));
+}
+
+/** A free slug for a business name: `boulangerie-x`, then `boulangerie-x-2`, ... */
+export async function uniqueMerchantSlug(db: Q, name: string): Promise<string> {
   const base = slugify(name) || 'commerce';
   let slug = base;
   for (let i = 2; await repo.slugExists(db, slug); i++) slug = `${base}-${i}`;
   return slug;
 }
 
-/** Creates a merchant with one store location and a first API key (shown once, stored hashed). */
-export async function createMerchant(db: Kysely<DB>, raw: CreateMerchantInput): Promise<CreatedMerchant> {
-  const parsed = createMerchantInput.safeParse(raw);
-  if (!parsed.success) throw new ValidationError(zodIssues(parsed.error));
-  const input = parsed.data;
-
-  const associations = input.associations.length
-    ? await db
-        .selectFrom('associations')
-        .select(['id', 'slug'])
-        .where('slug', 'in', input.associations)
-        .execute()
-    : [];
-  const missing = input.associations.filter((s) => !associations.some((a) => a.slug === s));
-  if (missing.length) {
-    throw new ValidationError([
-      {
-        field: 'associations',
-        message: 'merchant.unknown_association',
-        params: { slugs: missing.join(', ') },
-      },
-    ]);
-  }
-  const categories = input.categories.length
-    ? await db.selectFrom('categories').select(['id', 'slug']).where('slug', 'in', input.categories).execute()
-    : [];
-  const missingCats = input.categories.filter((s) => !categories.some((c) => c.slug === s));
-  if (missingCats.length) {
-    throw new ValidationError([
-      {
-        field: 'categories',
-        message: 'merchant.unknown_category',
-        params: { slugs: missingCats.join(', ') },
-      },
-    ]);
-  }
-
-  const slug = await uniqueSlug(db, input.name);
-  const apiKey = generateApiKey();
-  const now = new Date().toISOString();
-  return db.transaction().execute(async (trx) => {
-    const m = await trx
-      .insertInto('merchants')
-      .values({
-        slug,
-        legal_name: input.legalName ?? input.name,
-        display_name: input.name,
-        neq: input.neq ?? null,
-        // A small supplier has no registration numbers (decision record 0005).
-        tax_status: input.taxStatus ?? 'registered',
-        gst_number: input.taxStatus === 'small_supplier' ? null : (input.gstNumber ?? null),
-        qst_number: input.taxStatus === 'small_supplier' ? null : (input.qstNumber ?? null),
-        email: input.email ?? null,
-        phone: input.phone ?? null,
-        website: input.website ?? null,
-        logo_url: null,
-        description_fr: input.descriptionFr ?? '',
-        description_en: input.descriptionEn ?? '',
-        status: input.status,
-        approved_at: input.status === 'approved' ? now : null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const code = input.location.code ?? 'principal';
-    const loc = await trx
-      .insertInto('locations')
-      .values({
-        merchant_id: m.id,
-        code,
-        name: input.location.name ?? input.name,
-        address_line: input.location.address,
-        municipality: input.location.municipality ?? '',
-        postal_code: input.location.postalCode ?? null,
-        lat: input.location.lat,
-        lng: input.location.lng,
-        phone: input.phone ?? null,
-        hours_json: JSON.stringify(input.location.hours ?? {}),
-        pickup: input.location.pickup ? 1 : 0,
-        delivery_radius_km: input.location.deliveryRadiusKm,
-        delivery_fee_cents: input.location.deliveryFeeCents,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    for (const a of associations) {
-      await trx
-        .insertInto('association_members')
-        .values({ association_id: a.id, merchant_id: m.id })
-        .execute();
-    }
-    for (const c of categories) {
-      await trx.insertInto('merchant_categories').values({ merchant_id: m.id, category_id: c.id }).execute();
-    }
-    await trx
-      .insertInto('api_keys')
-      .values({ merchant_id: m.id, name: 'CLI', prefix: apiKey.prefix, key_hash: apiKey.hash })
-      .execute();
-    return { merchant_id: m.id, slug, location_id: loc.id, location_code: code, api_key: apiKey.key };
-  });
+/** What `insertMerchant` takes: the business, its first store, its categories. */
+export interface NewMerchant {
+  slug: string;
+  displayName: string;
+  legalName: string;
+  neq: string | null;
+  taxStatus: 'registered' | 'small_supplier';
+  gstNumber: string | null;
+  qstNumber: string | null;
+  email: string | null;
+  phone: string | null;
+  website: string | null;
+  descriptionFr?: string;
+  descriptionEn?: string;
+  status: MerchantStatus;
+  categoryIds: readonly number[];
+  location: LocationValues & { code: string };
+  /** Creates a first API key of that name (returned once in clear). */
+  apiKeyName?: string;
 }
 
-/** Public profile of an approved merchant, or undefined. */
-export async function getPublicMerchant(db: Kysely<DB>, slug: string) {
+/**
+ * Writes a new merchant, its first store, its categories and (optionally) a first API key, in the
+ * caller's transaction: the one writer of new merchants (CLI `merchant create`, sign-up, demo).
+ */
+export async function insertMerchant(
+  trx: Transaction<DB> | Kysely<DB>,
+  m: NewMerchant,
+): Promise<{ merchantId: number; locationId: number; apiKey?: string }> {
+  const small = m.taxStatus === 'small_supplier';
+  const row = await repo.insertMerchant(trx, {
+    slug: m.slug,
+    legal_name: m.legalName,
+    display_name: m.displayName,
+    neq: m.neq,
+    // A small supplier has no registration numbers (decision record 0005).
+    tax_status: m.taxStatus,
+    gst_number: small ? null : m.gstNumber,
+    qst_number: small ? null : m.qstNumber,
+    email: m.email,
+    phone: m.phone,
+    website: m.website,
+    logo_url: null,
+    ...(m.descriptionFr !== undefined ? { description_fr: m.descriptionFr } : {}),
+    ...(m.descriptionEn !== undefined ? { description_en: m.descriptionEn } : {}),
+    status: m.status,
+    approved_at: m.status === 'approved' ? new Date().toISOString() : null,
+  });
+  const loc = await locations.insertLocation(trx, { ...m.location, merchant_id: row.id });
+  await repo.insertCategories(trx, row.id, m.categoryIds);
+  const apiKey = m.apiKeyName ? (await keys.createApiKey(trx, row.id, m.apiKeyName)).key : undefined;
+  return { merchantId: row.id, locationId: loc.id, ...(apiKey ? { apiKey } : {}) };
+}
+
+/** A merchant's identity as lists show it. */
+export type MerchantSummary = Pick<Merchant, 'id' | 'slug' | 'display_name' | 'status'>;
+
+/** `id, slug, display_name, status` of merchants by id (one query); unknown ids are left out. */
+export async function merchantSummaries(db: Q, ids: readonly number[]): Promise<MerchantSummary[]> {
+  return (await repo.findByIds(db, ids)).map((m) => ({
+    id: m.id,
+    slug: m.slug,
+    display_name: m.display_name,
+    status: m.status,
+  }));
+}
+
+/** The approved merchant of a slug with its stores (oldest first, opening hours parsed), or undefined. */
+export async function findPublicMerchant(db: Q, slug: string) {
   const m = await repo.findApprovedBySlug(db, slug);
   if (!m) return undefined;
-  const [locations, associations, categories] = await Promise.all([
-    repo.locationsOf(db, m.id),
-    repo.associationsOf(db, m.id),
-    repo.categoriesOf(db, m.id),
-  ]);
-  return {
-    ...m,
-    locations: locations.map((l) => ({ ...l, hours: parseHours(l.hours_json) })),
-    associations,
-    categories,
-  };
-}
-export type PublicMerchant = NonNullable<Awaited<ReturnType<typeof getPublicMerchant>>>;
-
-/** Resolves a bearer API key to its merchant; revoked or unknown keys are refused the same way. */
-export async function authenticateApiKey(
-  db: Kysely<DB>,
-  key: string,
-): Promise<{ merchantId: number; keyId: number }> {
-  const row = await repo.findApiKeyByHash(db, hashApiKey(key));
-  if (!row || row.revoked_at) throw new AppError('unauthorized', 'error.api_key_invalid');
-  const merchant = await repo.findById(db, row.merchant_id);
-  if (!merchant || merchant.status === 'suspended')
-    throw new AppError('forbidden', 'error.merchant_suspended');
-  return { merchantId: row.merchant_id, keyId: row.id };
+  const stores = await locations.locationsOf(db, m.id);
+  return { ...m, locations: stores.map((l) => ({ ...l, hours: parseHours(l.hours_json) })) };
 }

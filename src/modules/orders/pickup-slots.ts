@@ -9,7 +9,9 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { Lang } from '../../i18n/index.ts';
 import { type OpeningHours, parseHours, WEEK_DAYS, type WeekDay } from '../common/hours.ts';
+import { findLocationsByIds } from '../merchants/index.ts';
 import { getRegion } from '../region/index.ts';
+import { findPickupsBetween } from './orders.repository.ts';
 import './orders.tables.ts';
 
 export interface SlotSettings {
@@ -126,10 +128,7 @@ export async function slotsForLocations(
 ): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>();
   if (!locationIds.length) return out;
-  const [tz, rows] = await Promise.all([
-    regionTimeZone(db),
-    db.selectFrom('locations').selectAll().where('id', 'in', locationIds).execute(),
-  ]);
+  const [tz, rows] = await Promise.all([regionTimeZone(db), findLocationsByIds(db, locationIds)]);
   for (const l of rows) out.set(l.id, pickupSlots(slotSettingsOf(l), tz, now));
   return out;
 }
@@ -180,26 +179,20 @@ export function localDayBounds(timeZone: string, now = new Date()): { from: stri
 export async function todaysPickups(db: Kysely<DB>, merchantId: number, now = new Date()) {
   const tz = await regionTimeZone(db);
   const { from, to } = localDayBounds(tz, now);
-  const rows = await db
-    .selectFrom('orders as o')
-    .innerJoin('locations as l', 'l.id', 'o.location_id')
-    .select([
-      'o.id as order_id',
-      'o.status',
-      'o.customer_name',
-      'o.pickup_slot_at',
-      'o.total_cents',
-      'l.name as location_name',
-      'l.pickup_slot_minutes',
-    ])
-    .where('o.merchant_id', '=', merchantId)
-    .where('o.fulfilment_method', '=', 'pickup')
-    .where('o.status', 'in', ['placed', 'accepted', 'ready'])
-    .where('o.pickup_slot_at', '>=', from)
-    .where('o.pickup_slot_at', '<', to)
-    .orderBy('o.pickup_slot_at')
-    .orderBy('o.id')
-    .execute();
+  const found = await findPickupsBetween(db, merchantId, from, to);
+  const stores = new Map(
+    (
+      await findLocationsByIds(
+        db,
+        found.map((r) => r.location_id),
+      )
+    ).map((l) => [l.id, l]),
+  );
+  const rows = found.map(({ location_id, ...r }) => ({
+    ...r,
+    location_name: stores.get(location_id)?.name ?? '',
+    pickup_slot_minutes: stores.get(location_id)?.pickup_slot_minutes ?? 0,
+  }));
   const slots = new Map<string, typeof rows>();
   for (const r of rows) {
     // PostgreSQL returns timestamptz in its own form: one key per instant.

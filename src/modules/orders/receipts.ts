@@ -10,8 +10,10 @@ import type { DB } from '../../db/schema.ts';
 import { formatDate, formatMoney, type Lang, t } from '../../i18n/index.ts';
 import { parseHours, WEEK_DAYS } from '../common/hours.ts';
 import type { Mailer } from '../mail/index.ts';
-import { deliveryAddressText, getOrder, type OrderDetail, orderAccessToken } from './index.ts';
+import { deliveryAddressText } from './order-json.ts';
+import { getOrder, type OrderDetail } from './orders.service.ts';
 import { formatSlot, regionTimeZone } from './pickup-slots.ts';
+import { orderAccessToken } from './tokens.ts';
 
 export const REGISTRATION_NUMBERS_FROM_CENTS = 3000;
 export const PURCHASER_NAME_FROM_CENTS = 15000;

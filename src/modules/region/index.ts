@@ -3,20 +3,28 @@
  * geography (centre, bounds, default search radius), its time zone, contact and legal pages.
  * Public API of the module; the settings are set with `comptoir region set` or /fr/admin/region.
  */
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.ts';
 import './region.tables.ts';
 
+/** The stored settings row. */
 export type { RegionRow } from './region.repository.ts';
 export {
+  /** WCAG contrast ratio between two colours. */
   contrastRatio,
+  /** True for an IANA time zone name. */
   isTimeZone,
+  /** The least contrast accepted for text colours. */
   MIN_TEXT_CONTRAST,
+  /** zod schema of `GET /api/v1/region`'s answer (OpenAPI). */
+  publicRegionSchema,
+  /** A partial change of the settings. */
   type RegionPatch,
+  /** The full settings. */
   type RegionSettings,
+  /** zod schema of the full settings. */
   regionSettingsSchema,
 } from './region.schemas.ts';
 export {
+  /** A south-west/north-east box. */
   type Bounds,
   /** CSS custom properties (--brand, --brand-dark, --action, --accent) for the layout. */
   brandStyle,
@@ -30,10 +38,13 @@ export {
   legalText,
   /** Settings read straight from the database, bypassing the cache. */
   loadRegion,
+  /** What `publicRegion` returns. */
   type PublicRegion,
   /** The JSON view served by `GET /api/v1/region` and printed by `comptoir region set --json`. */
   publicRegion,
+  /** How long the settings stay cached. */
   REGION_TTL_MS,
+  /** The settings as the app uses them. */
   type Region,
   /** Changes with every update made by this process; derived caches compare it to reload. */
   regionGeneration,
@@ -48,25 +59,9 @@ export {
   setRegion,
 } from './region.service.ts';
 
-/** Region counts shown on the home page. */
-export async function regionStats(db: Kysely<DB>) {
-  const [m, p] = await Promise.all([
-    db
-      .selectFrom('merchants')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', '=', 'approved')
-      .executeTakeFirstOrThrow(),
-    db
-      .selectFrom('products')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', '=', 'active')
-      .executeTakeFirstOrThrow(),
-  ]);
-  return { merchants: Number(m.n), products: Number(p.n) };
-}
-
-/** The category taxonomy, in display order. */
-export async function listCategories(db: Kysely<DB>) {
-  // Hidden categories (catalog module, /fr/admin/categories) are offered nowhere.
-  return db.selectFrom('categories').selectAll().where('hidden', '=', 0).orderBy('position').execute();
-}
+export {
+  /** The visible category taxonomy in display order (the catalog module's; kept here for the home page). */
+  listCategories,
+  /** Region counts shown on the home page: approved merchants and active products. */
+  regionStats,
+} from './region-home.service.ts';

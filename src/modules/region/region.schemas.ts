@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gstNumberSchema, qstNumberSchema } from '../merchants/merchants.schemas.ts';
+import { gstNumberSchema, qstNumberSchema } from '../merchants/index.ts';
 
 /** Brand colours are used as text on white and as backgrounds under white text: WCAG AA for text. */
 export const MIN_TEXT_CONTRAST = 4.5;

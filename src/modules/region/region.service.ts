@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import type { DB } from '../../db/schema.ts';
 import type { Lang } from '../../i18n/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
-import { MAX_IMAGE_BYTES, sniffImage } from '../backoffice/images.ts';
+import { MAX_IMAGE_BYTES, sniffImage } from '../common/images.ts';
 import { zodIssues } from '../common/validation.ts';
 import { type RegionRow, readRegionRow, writeRegionRow } from './region.repository.ts';
 import { type RegionPatch, type RegionSettings, regionSettingsSchema } from './region.schemas.ts';

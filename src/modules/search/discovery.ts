@@ -1,11 +1,20 @@
-import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
-import { getPublicProduct } from '../catalog/index.ts';
+import { parseImages } from '../catalog/index.ts';
 import { haversineKm } from '../common/geo.ts';
 import { parseHours } from '../common/hours.ts';
+import { clock, openAt } from './area.ts';
+import {
+  directoryRows,
+  productStockAtStores,
+  publicProductRow,
+  sameGtinOffers,
+  titleMatches,
+} from './discovery.repository.ts';
 import { fold, parseQuery } from './normalize.ts';
+import { invalid, resolvePoint } from './place.ts';
 import { reference } from './reference.ts';
-import { cached, clock, invalid, type Lang, openAt, resolvePoint } from './search.service.ts';
+import type { Lang } from './search.types.ts';
+import { cached } from './text-match.ts';
 
 export interface Suggestion {
   type: 'product' | 'merchant' | 'category';
@@ -72,18 +81,10 @@ async function computeSuggestions(
               `(${[...w.terms.map((t) => `${t}:A`), ...(w.prefix ? [`${w.word}:*A`] : [])].join(' | ')})`,
           )
           .join(' & ');
-  const hits =
-    database.kind === 'sqlite'
-      ? await sql<{ title_fr: string; title_en: string }>`select p.title_fr, p.title_en
-          from (select rowid as id from search_fts where search_fts match ${expr} limit 40) h
-          join products p on p.id = h.id where p.status = 'active'`.execute(database.db)
-      : await sql<{ title_fr: string; title_en: string }>`select p.title_fr, p.title_en
-          from (select d.product_id as id from search_documents d, to_tsquery('simple', ${expr}) q
-                where d.tsv @@ q order by d.product_id limit 40) h
-          join products p on p.id = h.id where p.status = 'active' order by h.id`.execute(database.db);
+  const hits = await titleMatches(database.db, database.kind, expr);
   const seen = new Set<string>();
   // The shortest titles first: the most generic completions of what is typed.
-  const rows = [...hits.rows].sort(
+  const rows = [...hits].sort(
     (a, b) =>
       (lang === 'en' ? a.title_en || a.title_fr : a.title_fr).length -
       (lang === 'en' ? b.title_en || b.title_fr : b.title_fr).length,
@@ -129,33 +130,7 @@ export async function listMerchants(database: Database, params: DirectoryParams)
   if (params.association && !association) throw invalid('association', 'search.unknown_association');
   const point = await resolvePoint(database, ref, params);
   const words = parseQuery(params.q ?? '', { prefixLast: true }).map((w) => w.word);
-  const [locations, cats, descs] = await Promise.all([
-    database.db
-      .selectFrom('locations as l')
-      .innerJoin('merchants as m', 'm.id', 'l.merchant_id')
-      .select([
-        'l.id',
-        'l.merchant_id',
-        'l.name',
-        'l.address_line',
-        'l.municipality',
-        'l.lat',
-        'l.lng',
-        'l.hours_json',
-        'l.pickup',
-        'l.delivery_radius_km',
-      ])
-      .where('m.status', '=', 'approved')
-      .execute(),
-    database.db.selectFrom('merchant_categories').select(['merchant_id', 'category_id']).execute(),
-    words.length
-      ? database.db
-          .selectFrom('merchants')
-          .select(['id', 'description_fr', 'description_en'])
-          .where('status', '=', 'approved')
-          .execute()
-      : Promise.resolve([]),
-  ]);
+  const [locations, cats, descs] = await directoryRows(database.db, words.length > 0);
   const catsOf = new Map<number, number[]>();
   for (const c of cats) {
     const list = catsOf.get(Number(c.merchant_id)) ?? [];
@@ -224,6 +199,22 @@ export async function listMerchants(database: Database, params: DirectoryParams)
   };
 }
 
+/** An active product of an approved merchant with its stock at each of the merchant's stores. */
+export async function getPublicProduct(database: Database, productId: number) {
+  const p = await publicProductRow(database.db, productId);
+  if (!p) return undefined;
+  const stock = await productStockAtStores(database.db, p.merchant_id, productId);
+  return {
+    ...p,
+    images: parseImages(p.images_json),
+    offers: stock.map((s) => ({
+      ...s,
+      hours: parseHours(s.hours_json),
+      available: Math.max(0, (s.on_hand ?? 0) - (s.reserved ?? 0)),
+    })),
+  };
+}
+
 /**
  * A product with its offers: availability at each of its merchant's locations, plus the offers of
  * the same GTIN at other merchants, all sorted by distance from the point.
@@ -233,7 +224,7 @@ export async function productWithOffers(
   productId: number,
   opts: { lat?: number; lng?: number; near?: string; lang?: Lang } = {},
 ) {
-  const p = await getPublicProduct(database.db, productId);
+  const p = await getPublicProduct(database, productId);
   if (!p) return undefined;
   const ref = await reference(database);
   const point = await resolvePoint(database, ref, opts);
@@ -254,38 +245,7 @@ export async function productWithOffers(
     },
     available: o.available,
   }));
-  const others = p.gtin
-    ? await database.db
-        .selectFrom('products as p')
-        .innerJoin('merchants as m', 'm.id', 'p.merchant_id')
-        .innerJoin('locations as l', 'l.merchant_id', 'p.merchant_id')
-        .leftJoin('inventory_levels as i', (j) =>
-          j.onRef('i.product_id', '=', 'p.id').onRef('i.location_id', '=', 'l.id'),
-        )
-        .select([
-          'p.id as product_id',
-          'p.price_cents',
-          'm.id as merchant_id',
-          'm.slug',
-          'm.display_name',
-          'l.id as location_id',
-          'l.name',
-          'l.address_line',
-          'l.municipality',
-          'l.lat',
-          'l.lng',
-          'l.pickup',
-          'l.delivery_radius_km',
-          'l.hours_json',
-          'i.on_hand',
-          'i.reserved',
-        ])
-        .where('p.gtin', '=', p.gtin)
-        .where('p.id', '<>', p.id)
-        .where('p.status', '=', 'active')
-        .where('m.status', '=', 'approved')
-        .execute()
-    : [];
+  const others = p.gtin ? await sameGtinOffers(database.db, p.gtin, p.id) : [];
   const otherOffers = others.map((o) => ({
     product_id: Number(o.product_id),
     price_cents: Number(o.price_cents),

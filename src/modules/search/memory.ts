@@ -1,6 +1,15 @@
-import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { EventBus } from '../events/index.ts';
+import {
+  maxProductId,
+  type ProductFacts,
+  productFactsAfter,
+  productFactsByIds,
+  stockInRange,
+  stockOf,
+} from './memory.repository.ts';
+
+export type { ProductFacts } from './memory.repository.ts';
 
 /**
  * The facts a search ranks, filters and counts by, kept in memory per process so a query reads
@@ -70,8 +79,7 @@ const PAGE = 50_000;
 
 async function load(database: Database): Promise<CatalogMemory> {
   const db = database.db;
-  const max = await sql<{ n: number | null }>`select max(id) as n from products`.execute(db);
-  const size = Math.max(1024, Number(max.rows[0]?.n ?? 0) + 1024);
+  const size = Math.max(1024, (await maxProductId(db)) + 1024);
   const m: CatalogMemory = {
     merchant: new Int32Array(size),
     category: new Int32Array(size),
@@ -89,25 +97,18 @@ async function load(database: Database): Promise<CatalogMemory> {
   };
   let last = 0;
   for (;;) {
-    const r =
-      await sql<ProductFacts>`select id, merchant_id, category_id, quebec_label, price_cents, gtin, status
-      from products where id > ${last} order by id limit ${PAGE}`.execute(db);
-    if (r.rows.length === 0) break;
-    for (const row of r.rows) setProduct(m, row);
-    last = Number(r.rows[r.rows.length - 1]!.id);
+    const rows = await productFactsAfter(db, last, PAGE);
+    if (rows.length === 0) break;
+    for (const row of rows) setProduct(m, row);
+    last = Number(rows[rows.length - 1]!.id);
   }
   // Stock rows in product order become the compressed rows (one pass, arrays grown by doubling).
   let loc = new Int32Array(Math.max(1024, size));
   let avail = new Int32Array(loc.length);
   let n = 0;
   let prevProduct = 0;
-  // Ranges of product ids (not keyset pages): a plain index range scan on both databases.
   for (let from = 0; from < size; from += PAGE) {
-    const r = await sql<{ product_id: number; location_id: number; available: number }>`select product_id,
-      location_id, on_hand - reserved as available from inventory_levels
-      where product_id > ${from} and product_id <= ${from + PAGE}
-      order by product_id, location_id`.execute(db);
-    for (const row of r.rows) {
+    for (const row of await stockInRange(db, from, from + PAGE)) {
       const p = Number(row.product_id);
       if (p >= size) continue; // created during the load: its stock event will arrive
       while (prevProduct < p) m.invStart[++prevProduct] = n;
@@ -128,16 +129,6 @@ async function load(database: Database): Promise<CatalogMemory> {
   m.invLoc = loc.slice(0, n);
   m.invAvail = avail.slice(0, n);
   return m;
-}
-
-export interface ProductFacts {
-  id: number;
-  merchant_id: number;
-  category_id: number | null;
-  quebec_label: string | null;
-  price_cents: number;
-  gtin: string | null;
-  status: string;
 }
 
 function grow(m: CatalogMemory, id: number) {
@@ -304,10 +295,7 @@ export async function reloadStock(database: Database, productIds: number[]) {
   if (!s.memory && !s.promise) return;
   for (let i = 0; i < productIds.length; i += 2000) {
     const chunk = productIds.slice(i, i + 2000);
-    const r = await sql<{ product_id: number; location_id: number; available: number }>`select product_id,
-      location_id, on_hand - reserved as available from inventory_levels
-      where product_id in (${sql.join(chunk)})`.execute(database.db);
-    refreshStock(database, r.rows);
+    refreshStock(database, await stockOf(database.db, chunk));
   }
 }
 
@@ -335,7 +323,9 @@ export function attachSearchEvents(database: Database, bus: EventBus): () => voi
   });
   const offCatalog = bus.subscribe('catalog', (e) => {
     if (e.origin === originOf(database)) return;
-    void reloadProducts(database, e.product_ids).catch(() => forgetCatalogMemory(database));
+    // Returned so that the bus's settled() waits for the reload; a failed reload drops the memory
+    // (rebuilt from the database on the next search).
+    return reloadProducts(database, e.product_ids).catch(() => forgetCatalogMemory(database));
   });
   s.unsubscribe = [offStock, offCatalog];
   return () => {
@@ -361,13 +351,11 @@ async function reloadProducts(database: Database, ids: number[]) {
     forgetCatalogMemory(database);
     return;
   }
-  const r =
-    await sql<ProductFacts>`select id, merchant_id, category_id, quebec_label, price_cents, gtin, status
-    from products where id in (${sql.join(ids)})`.execute(database.db);
-  const found = new Set(r.rows.map((x) => Number(x.id)));
+  const rows = await productFactsByIds(database.db, ids);
+  const found = new Set(rows.map((x) => Number(x.id)));
   refreshProducts(
     database,
-    r.rows,
+    rows,
     ids.filter((id) => !found.has(id)),
   );
   await reloadStock(database, [...found]);

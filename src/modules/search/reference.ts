@@ -1,8 +1,8 @@
 import type { Database } from '../../db/database.ts';
 import { type OpeningHours, parseHours, WEEK_DAYS } from '../common/hours.ts';
 import { loadRegion, regionGeneration } from '../region/index.ts';
-import '../towns/towns.tables.ts';
 import { fold } from './normalize.ts';
+import { referenceRows } from './reference.repository.ts';
 
 export interface Category {
   id: number;
@@ -110,36 +110,9 @@ export function clearReferenceCache(database: Database): void {
 }
 
 async function load(database: Database): Promise<Reference> {
-  const db = database.db;
-  const [cats, merchants, assoc, members, munis, region, locs] = await Promise.all([
-    // Hidden categories (catalog module) hold no products and are never suggested.
-    db
-      .selectFrom('categories')
-      .select(['id', 'slug', 'name_fr', 'name_en'])
-      .where('hidden', '=', 0)
-      .orderBy('position')
-      .execute(),
-    db
-      .selectFrom('merchants')
-      .select(['id', 'slug', 'display_name'])
-      .where('status', '=', 'approved')
-      .orderBy('id')
-      .execute(),
-    db.selectFrom('associations').select(['id', 'slug', 'name']).orderBy('id').execute(),
-    db
-      .selectFrom('association_members')
-      .select(['association_id', 'merchant_id'])
-      .where('status', '=', 'active')
-      .execute(),
-    db.selectFrom('municipalities').select(['name', 'lat', 'lng', 'postal_prefixes']).execute(),
-    loadRegion(db),
-    db
-      .selectFrom('locations as l')
-      .innerJoin('merchants as m', 'm.id', 'l.merchant_id')
-      .select(['l.id', 'l.merchant_id', 'l.lat', 'l.lng', 'l.pickup', 'l.delivery_radius_km', 'l.hours_json'])
-      .where('m.status', '=', 'approved')
-      .orderBy('l.id')
-      .execute(),
+  const [[cats, merchants, assoc, members, munis, locs], region] = await Promise.all([
+    referenceRows(database.db),
+    loadRegion(database.db),
   ]);
   const tokens = (folded: string) => folded.split(/[^a-z0-9]+/).filter(Boolean);
   const categories = cats.map((c) => {

@@ -5,10 +5,13 @@
  * edit them at /fr/admin/villes.
  */
 
+/** A town row, and what the forms and imports give for one. */
 export type { Town, TownInput } from './towns.schemas.ts';
 export {
   /** Adds one town (unique name); throws ValidationError with field issues. */
   createTown,
+  /** The town of that exact name, or undefined. */
+  findTownByName,
   /** One town by id, or `not_found`. */
   getTown,
   /** Parses and imports a CSV text, all or nothing; returns how many towns were added and updated. */

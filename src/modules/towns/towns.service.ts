@@ -26,6 +26,11 @@ export async function getTown(db: Kysely<DB>, id: number): Promise<Town> {
   return town;
 }
 
+/** The town of that exact name, or undefined (stores and imports refer to towns by name). */
+export function findTownByName(db: Kysely<DB>, name: string): Promise<Town | undefined> {
+  return selectTownByName(db, name);
+}
+
 function validate(input: TownInput): TownValues {
   const r = townInput.safeParse(input);
   if (r.success) return r.data;

@@ -1,7 +1,7 @@
 import type { VNode } from 'preact';
 import { type Lang, t } from '../../../i18n/index.ts';
 import type { PickupOption } from '../../../modules/cart/index.ts';
-import { formatSlot } from '../../../modules/orders/pickup-slots.ts';
+import { formatSlot } from '../../../modules/orders/index.ts';
 import { html } from '../html.ts';
 
 /** The pickup slot select of one store at checkout (values: UTC ISO starts; labels: local time). */

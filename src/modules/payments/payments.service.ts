@@ -1,0 +1,190 @@
+/**
+ * Payment methods behind one interface. A checkout authorizes once for every merchant order
+ * (after stock is reserved), captures after the orders are committed, and voids if anything fails.
+ *
+ * - in_store: pay at pickup or delivery; nothing to authorize (default).
+ * - card: Stripe Payment Intents on each merchant's connected account (manual capture); only when
+ *   STRIPE_SECRET_KEY is configured and the merchant has a `stripe_account_id` (./stripe.ts).
+ * - gift_card: the regional gift card (src/modules/giftcards), debited inside a transaction.
+ */
+import type { Kysely } from 'kysely';
+import type { Config } from '../../config.ts';
+import type { DB } from '../../db/schema.ts';
+import { AppError } from '../../lib/errors.ts';
+import { checkGiftCardUsable, redeemAcross, refundGiftCard } from '../giftcards/index.ts';
+import { findOrderPayment, setPaymentStatus } from '../orders/index.ts';
+import {
+  type Authorization,
+  type CheckoutForPayment,
+  type PaymentLog,
+  type PaymentMethod,
+  type PaymentMethodId,
+  type PaymentRegistry,
+  unavailable,
+} from './payment-method.ts';
+import { findStripeAccounts, upsertStripeAccount } from './payments.repository.ts';
+import { cardMethod, stripeClient } from './stripe.ts';
+
+export const inStore: PaymentMethod = {
+  id: 'in_store',
+  async check() {},
+  async authorize(_trx, c) {
+    return {
+      parts: c.parts.map((p) => ({ merchant_id: p.merchant_id, reference: null })),
+      status_after_capture: 'due',
+    };
+  },
+  async capture() {},
+  async void() {},
+};
+
+export const giftCard: PaymentMethod = {
+  id: 'gift_card',
+  async check(db, c) {
+    if (typeof c.input.code !== 'string' || c.input.code.trim() === '')
+      throw new AppError('payment_method_unavailable', 'payment.gift_card_code_required');
+    // A card holding nothing: a field error before any stock is reserved.
+    await checkGiftCardUsable(db, c.input.code);
+  },
+  async authorize(trx, c) {
+    // All shares in one transaction: the card pays its whole balance across the orders (cart
+    // order), or nothing; what it does not cover is due in store (remainder_method).
+    return trx.transaction().execute(async (t) => {
+      const { shares, balance_after_cents } = await redeemAcross(t, {
+        code: String(c.input.code),
+        parts: c.parts,
+        refFor: (m) => `checkout:${c.id}:merchant:${m}`,
+      });
+      const covered = c.parts.every(
+        (p) => (shares.find((s) => s.merchant_id === p.merchant_id)?.amount_cents ?? 0) >= p.total_cents,
+      );
+      return {
+        parts: shares.map((s) => ({ merchant_id: s.merchant_id, reference: s.reference })),
+        status_after_capture: covered ? ('paid' as const) : ('due' as const),
+        gift: { shares, balance_after_cents, remainder_method: 'in_store' as const },
+      };
+    });
+  },
+  async capture() {},
+  async void(db, c, auth) {
+    for (const p of auth.parts) {
+      if (!p.reference) continue;
+      await db
+        .transaction()
+        .execute((t) => refundGiftCard(t, { orderRef: p.reference as string, code: String(c.input.code) }))
+        .catch((err: unknown) => {
+          // Already refunded (a retried void): nothing left to give back.
+          if (!(err instanceof AppError && err.code === 'conflict')) throw err;
+        });
+    }
+  },
+};
+
+/**
+ * The payment method registry of one platform. `log` receives failures that are not reported to
+ * the customer (an authorization that could not be voided after a decline).
+ */
+export function paymentMethods(
+  config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_BASE'>,
+  log?: PaymentLog,
+): PaymentRegistry {
+  const card = cardMethod(stripeClient(config), log);
+  const all: Record<PaymentMethodId, PaymentMethod> = { in_store: inStore, card, gift_card: giftCard };
+  return (id: string): PaymentMethod => {
+    const m = all[id as PaymentMethodId];
+    if (!m) throw unavailable(id);
+    return m;
+  };
+}
+
+/** Checkout step (read-only, before stock is reserved): refuses a method that cannot pay this checkout. */
+export async function checkPayment(
+  db: Kysely<DB>,
+  payments: PaymentRegistry,
+  methodId: string,
+  checkout: CheckoutForPayment,
+): Promise<void> {
+  await payments(methodId).check(db, checkout);
+}
+
+/** Checkout step: authorizes every merchant order's amount; its undo is {@link voidPayment}. */
+export async function authorizePayment(
+  db: Kysely<DB>,
+  payments: PaymentRegistry,
+  methodId: string,
+  checkout: CheckoutForPayment,
+): Promise<Authorization> {
+  return payments(methodId).authorize(db, checkout);
+}
+
+/**
+ * Checkout step, after the orders are committed: captures what was authorized. Returns the orders'
+ * payment status afterwards ('paid' or 'due'); the caller (orders) records it.
+ */
+export async function capturePayment(
+  db: Kysely<DB>,
+  payments: PaymentRegistry,
+  methodId: string,
+  checkout: CheckoutForPayment,
+  auth: Authorization,
+): Promise<Authorization['status_after_capture']> {
+  await payments(methodId).capture(db, checkout, auth);
+  return auth.status_after_capture;
+}
+
+/** Undo of {@link authorizePayment}: releases an authorization (card) or refunds the debit (gift card). */
+export async function voidPayment(
+  db: Kysely<DB>,
+  payments: PaymentRegistry,
+  methodId: string,
+  checkout: CheckoutForPayment,
+  auth: Authorization,
+): Promise<void> {
+  await payments(methodId).void(db, checkout, auth);
+}
+
+/** Connects a merchant to Stripe (its connected account id) and enables card payment. */
+export async function setStripeAccount(db: Kysely<DB>, merchantId: number, accountId: string | null) {
+  await upsertStripeAccount(db, merchantId, accountId);
+}
+
+/**
+ * After an order paid by card is cancelled: refunds its PaymentIntent on the merchant's account
+ * (or cancels it if it was never captured). Gift card refunds happen inside the cancellation's
+ * transaction (src/modules/orders). Returns the order's new payment status, if it changed.
+ */
+export async function refundCancelledOrder(
+  db: Kysely<DB>,
+  config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_BASE'>,
+  orderId: number,
+  log?: PaymentLog,
+): Promise<string | undefined> {
+  const o = await findOrderPayment(db, orderId);
+  if (o?.status !== 'cancelled' || o.payment_method !== 'card' || !o.payment_reference) return undefined;
+  if (o.payment_status !== 'paid' && o.payment_status !== 'authorized') return undefined;
+  const stripe = stripeClient(config);
+  if (!stripe) return undefined;
+  const account = (await findStripeAccounts(db, [o.merchant_id])).get(o.merchant_id);
+  let status = 'refunded';
+  try {
+    if (o.payment_status === 'paid')
+      await stripe.refunds.create(
+        { payment_intent: o.payment_reference },
+        { stripeAccount: account, idempotencyKey: `refund-${o.payment_reference}` },
+      );
+    else {
+      await stripe.paymentIntents.cancel(
+        o.payment_reference,
+        {},
+        { stripeAccount: account, idempotencyKey: `cancel-${o.payment_reference}` },
+      );
+      status = 'voided';
+    }
+  } catch (err) {
+    // Recorded on the order ('refund_failed') for the merchant to settle by hand.
+    log?.error({ err, orderId }, 'card refund of a cancelled order failed');
+    status = 'refund_failed';
+  }
+  await setPaymentStatus(db, orderId, status);
+  return status;
+}

@@ -1,0 +1,69 @@
+/**
+ * SQL of the catalogue facts kept in memory (memory.ts): the products' ranking facts and their
+ * availability per location. Search is a read model of products and inventory_levels
+ * (src/db/ownership.ts): read here, never written.
+ */
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+
+type Q = Kysely<DB> | Transaction<DB>;
+
+/** The facts of a product a search ranks, filters and counts by. */
+export interface ProductFacts {
+  id: number;
+  merchant_id: number;
+  category_id: number | null;
+  quebec_label: string | null;
+  price_cents: number;
+  gtin: string | null;
+  status: string;
+}
+
+/** Availability of a product at a location (on hand minus reserved). */
+export interface StockRow {
+  product_id: number;
+  location_id: number;
+  available: number;
+}
+
+/** The largest product id (sizes the in-memory arrays). */
+export async function maxProductId(db: Q): Promise<number> {
+  const r = await sql<{ n: number | null }>`select max(id) as n from products`.execute(db);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+/** One keyset page of product facts, ids above `afterId` in order. */
+export async function productFactsAfter(db: Q, afterId: number, limit: number): Promise<ProductFacts[]> {
+  const r =
+    await sql<ProductFacts>`select id, merchant_id, category_id, quebec_label, price_cents, gtin, status
+    from products where id > ${afterId} order by id limit ${limit}`.execute(db);
+  return r.rows;
+}
+
+/** Product facts by id (products another instance re-indexed). */
+export async function productFactsByIds(db: Q, ids: number[]): Promise<ProductFacts[]> {
+  const r =
+    await sql<ProductFacts>`select id, merchant_id, category_id, quebec_label, price_cents, gtin, status
+    from products where id in (${sql.join(ids)})`.execute(db);
+  return r.rows;
+}
+
+/**
+ * Stock rows of the products in (from, to], in product then location order. Ranges of product ids
+ * (not keyset pages): a plain index range scan on both databases.
+ */
+export async function stockInRange(db: Q, from: number, to: number): Promise<StockRow[]> {
+  const r = await sql<StockRow>`select product_id,
+    location_id, on_hand - reserved as available from inventory_levels
+    where product_id > ${from} and product_id <= ${to}
+    order by product_id, location_id`.execute(db);
+  return r.rows;
+}
+
+/** Stock rows of some products. */
+export async function stockOf(db: Q, productIds: number[]): Promise<StockRow[]> {
+  const r = await sql<StockRow>`select product_id,
+    location_id, on_hand - reserved as available from inventory_levels
+    where product_id in (${sql.join(productIds)})`.execute(db);
+  return r.rows;
+}

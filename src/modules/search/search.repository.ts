@@ -1,0 +1,114 @@
+/**
+ * SQL of a search at query time: the index vocabulary, the text match (SQLite FTS5 or PostgreSQL
+ * tsvector), products near a point without words, and the exact rows of the page of results.
+ * Search is a read model (src/db/ownership.ts): it reads products, locations and inventory_levels
+ * here and never writes them.
+ */
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { DbKind } from '../../db/database.ts';
+import type { DB } from '../../db/schema.ts';
+import './search.tables.ts';
+
+type Q = Kysely<DB> | Transaction<DB>;
+
+/** Which of `terms` the index vocabulary holds. */
+export async function knownTerms(db: Q, terms: string[]): Promise<string[]> {
+  const r = await sql<{
+    term: string;
+  }>`select term from search_vocab where term in (${sql.join(terms)})`.execute(db);
+  return r.rows.map((row) => row.term);
+}
+
+/** Whether the index vocabulary holds `term`. */
+export async function termKnown(db: Q, term: string): Promise<boolean> {
+  const r = await sql<{ term: string }>`select term from search_vocab where term = ${term}`.execute(db);
+  return r.rows.length > 0;
+}
+
+/** SQLite: products matching an FTS5 expression, in index order (no relevance computed). */
+export async function ftsMatches(db: Q, expr: string, limit: number): Promise<{ product_id: number }[]> {
+  const r = await sql<{ product_id: number }>`select rowid as product_id from search_fts
+    where search_fts match ${expr} limit ${limit}`.execute(db);
+  return r.rows;
+}
+
+/** SQLite: products matching an FTS5 expression with their BM25 relevance (title weighted 4×). */
+export async function ftsMatchesWithBm25(
+  db: Q,
+  expr: string,
+  limit: number,
+): Promise<{ product_id: number; bm: number }[]> {
+  const r = await sql<{ product_id: number; bm: number }>`select rowid as product_id,
+    -bm25(search_fts, 4.0, 1.0) as bm
+    from search_fts where search_fts match ${expr} limit ${limit}`.execute(db);
+  return r.rows;
+}
+
+/** PostgreSQL: products matching a tsquery with their ts_rank relevance. */
+export async function tsMatchesWithRank(
+  db: Q,
+  expr: string,
+  limit: number,
+): Promise<{ product_id: number; bm: number }[]> {
+  const r = await sql<{ product_id: number; bm: number }>`select d.product_id, ts_rank(d.tsv, q) as bm
+    from search_documents d, to_tsquery('simple', ${expr}) q
+    where d.tsv @@ q limit ${limit}`.execute(db);
+  return r.rows;
+}
+
+const idList = (kind: DbKind, ids: number[]) =>
+  kind === 'sqlite'
+    ? sql`(select value from json_each(${JSON.stringify(ids)}))`
+    : sql`(select unnest(${ids}::int[]))`;
+
+/** Active products of some merchants, lowest ids first (searches without words, legacy path). */
+export async function activeProductIdsOf(
+  db: Q,
+  kind: DbKind,
+  merchantIds: number[],
+  limit: number,
+): Promise<number[]> {
+  const r = await sql<{ id: number }>`select id from products
+    where merchant_id in ${idList(kind, merchantIds)} and status = 'active' order by id limit ${limit}`.execute(
+    db,
+  );
+  return r.rows.map((row) => Number(row.id));
+}
+
+/** Centre of the stores whose postal code starts with `postalPrefix` (no spaces, upper case). */
+export async function storesCentreByPostalPrefix(
+  db: Q,
+  postalPrefix: string,
+): Promise<{ lat: number; lng: number } | undefined> {
+  const r = await sql<{ lat: number | null; lng: number | null }>`select avg(lat) as lat, avg(lng) as lng
+    from locations where upper(replace(postal_code, ' ', '')) like ${`${postalPrefix}%`}`.execute(db);
+  const row = r.rows[0];
+  return row?.lat != null && row.lng != null ? { lat: Number(row.lat), lng: Number(row.lng) } : undefined;
+}
+
+/** What a page of results shows, read live: the products, their stores' names and their stock rows. */
+export function pageRows(db: Q, productIds: number[], locationIds: number[]) {
+  return Promise.all([
+    db
+      .selectFrom('products')
+      .select([
+        'id',
+        'sku',
+        'title_fr',
+        'title_en',
+        'description_fr',
+        'description_en',
+        'images_json',
+        'price_cents',
+        'gtin',
+      ])
+      .where('id', 'in', productIds)
+      .execute(),
+    db.selectFrom('locations').select(['id', 'name']).where('id', 'in', locationIds).execute(),
+    db
+      .selectFrom('inventory_levels')
+      .select(['product_id', 'location_id', 'on_hand', 'reserved'])
+      .where('product_id', 'in', productIds)
+      .execute(),
+  ]);
+}

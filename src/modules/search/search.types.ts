@@ -1,0 +1,116 @@
+/** Types and tuning constants shared by the search's parts (query, candidates, scoring, facets, browse). */
+import type { LocationRef } from './reference.ts';
+
+export type Lang = 'fr' | 'en';
+export type SortKey = 'relevance' | 'distance' | 'price_asc' | 'price_desc';
+
+export interface SearchParams {
+  q?: string;
+  lat?: number;
+  lng?: number;
+  near?: string;
+  radius_km?: number;
+  category?: string;
+  quebec?: boolean;
+  in_stock?: boolean;
+  fulfilment?: 'pickup' | 'delivery';
+  association?: string;
+  merchant?: string;
+  open_now?: boolean;
+  sort?: SortKey;
+  page?: number;
+  per_page?: number;
+  lang?: Lang;
+  /** Evaluation instant for "open now" (tests); defaults to now. */
+  now?: Date;
+}
+
+/**
+ * Ranking weights (documented in docs/ARCHITECTURE.md, "Search"):
+ * score = 1.0·text + 0.5·proximity + 0.3·in_stock + 0.15·quebec
+ * text = the backend's relevance (SQLite FTS5 BM25, PostgreSQL ts_rank) divided by the best of the
+ * candidate set, so 0..1; proximity = 1 - distance/radius; in_stock and quebec are 0 or 1.
+ */
+export const RANKING = { text: 1, proximity: 0.5, inStock: 0.3, quebec: 0.15 } as const;
+
+/** Most candidate products read from the text index per query (best text matches first). */
+export const MAX_TEXT_HITS = 100_000;
+/** Above this many text hits, SQLite ranks by title/description tiers instead of BM25. */
+export const MAX_BM25_HITS = 4_000;
+/** Most products considered for a query without words (browse by filters near a point). */
+export const MAX_BROWSE_OFFERS = 5_000;
+/**
+ * Most products near the point scored per query (the best text matches). Beyond it, `total` and
+ * facet counts cover these best matches only and the response says `approximate: true`.
+ */
+export const MAX_SCORED_PRODUCTS = 2_000;
+
+/** The best offer of a product near the point, as ranked and counted. */
+export interface Scored {
+  product_id: number;
+  merchant_id: number;
+  category_id: number | null;
+  quebec_label: string | null;
+  price_cents: number;
+  /** The GTIN's number in memory (0: none), for grouping without string keys; the text is read with the page. */
+  gtin_id: number;
+  location_id: number;
+  lat: number;
+  lng: number;
+  pickup: number;
+  delivery_radius_km: number;
+  /** The location delivers to the point. */
+  delivers: boolean;
+  /** The location is open at the evaluation instant. */
+  open: boolean;
+  available: number;
+  distance_km: number;
+  score: number;
+  offers: number;
+}
+
+export interface FacetValue {
+  value: string;
+  count: number;
+  label?: string;
+}
+
+/**
+ * Which merchants have a location in the search box (and pass the merchant/association filters),
+ * decided lazily per merchant and remembered for the search: most searches look at far fewer
+ * merchants (those of their text matches) than the region holds.
+ */
+export interface NearArea {
+  /** 0 = not decided yet, 1 = near, 2 = not near. */
+  state: Uint8Array;
+  maxMerchant: number;
+  isNear(merchantId: number): boolean;
+  /** Distance from the point to the merchant's nearest location kept by the filters (km). */
+  distanceKm(merchantId: number): number;
+  /** Every near merchant (for searches without words): a pass over the grid cells of the box. */
+  all(): number[];
+}
+
+/** A nearby location with what depends only on it, computed once per search (not once per offer). */
+export interface NearLocation {
+  ref: LocationRef;
+  /** Inside the box and the radius, and kept by the location-level filters. */
+  offers: boolean;
+  distance_km: number;
+  proximity: number;
+  delivers: boolean;
+  open: boolean;
+}
+
+/**
+ * How a candidate ranks before it is scored (smaller first): its product, its text relevance and
+ * the best relevance among the candidates. An estimate of the final order from what memory knows
+ * without looking at its offers.
+ */
+export type CandidateRank = (productId: number, bm: number, maxBm: number) => number;
+
+/** Text matches of one expression: product ids, best first (relevance desc, then id), and their relevance. */
+export interface Hits {
+  ids: Int32Array;
+  bm: Float32Array;
+}

@@ -1,0 +1,161 @@
+/**
+ * The text side of a search: query words prepared against the index vocabulary (typos, complete
+ * last word), the backend's match expression, and its hits, cached until the catalogue changes.
+ */
+import type { Database } from '../../db/database.ts';
+import { catalogGeneration } from './memory.ts';
+import { editsOne, type QueryWord } from './normalize.ts';
+import {
+  ftsMatches,
+  ftsMatchesWithBm25,
+  knownTerms,
+  termKnown,
+  tsMatchesWithRank,
+} from './search.repository.ts';
+import { type Hits, MAX_BM25_HITS, MAX_TEXT_HITS } from './search.types.ts';
+
+/**
+ * Per-process cache of text matches and prepared query words, keyed by the expression. Popular
+ * queries repeat (a region's shoppers search for the same few hundred things), and a match does
+ * not depend on where the shopper stands, so the index is read once per query and catalogue
+ * generation: any product (re)indexed on this instance, or announced by another through a
+ * `catalog` event, drops the whole cache. `COMPTOIR_SEARCH_CACHE=0` turns it off (benchmarks
+ * measure both).
+ */
+interface HitCache {
+  generation: number;
+  entries: Map<string, unknown>;
+  ids: number;
+}
+const MAX_CACHED_IDS = 4_000_000;
+const hitCaches = new WeakMap<Database, HitCache>();
+const cacheEnabled = () => process.env.COMPTOIR_SEARCH_CACHE !== '0';
+
+function cacheOf(database: Database): HitCache {
+  const generation = catalogGeneration(database);
+  let c = hitCaches.get(database);
+  if (!c || c.generation !== generation) {
+    c = { generation, entries: new Map(), ids: 0 };
+    hitCaches.set(database, c);
+  }
+  return c;
+}
+
+/** A value cached per database until the catalogue changes (see HitCache). */
+export async function cached<T>(database: Database, key: string, compute: () => Promise<T>): Promise<T> {
+  if (!cacheEnabled()) return compute();
+  const c = cacheOf(database);
+  const hit = c.entries.get(key);
+  if (hit) {
+    // Most recently used last: Map order is the eviction order.
+    c.entries.delete(key);
+    c.entries.set(key, hit);
+    return hit as T;
+  }
+  const value = await compute();
+  const c2 = cacheOf(database);
+  if (c2 !== c) return value; // the catalogue changed meanwhile: do not keep a stale answer
+  const size = sizeOf(value);
+  c.entries.set(key, value);
+  c.ids += size;
+  for (const [k, v] of c.entries) {
+    if (c.ids <= MAX_CACHED_IDS) break;
+    c.entries.delete(k);
+    c.ids -= sizeOf(v);
+  }
+  return value;
+}
+
+const sizeOf = (v: unknown) =>
+  (v as Partial<Hits>).ids instanceof Int32Array ? (v as Hits).ids.length + 1 : 1;
+
+/** Typo tolerance: words of 5+ letters unknown to the index gain the indexed terms one edit away. */
+async function expandTypos(database: Database, words: QueryWord[]): Promise<QueryWord[]> {
+  const unknownWords = words.filter((w) => w.word.length >= 5 && !/^\d+$/.test(w.word));
+  if (unknownWords.length === 0) return words;
+  const knownSet = new Set(
+    await knownTerms(
+      database.db,
+      unknownWords.flatMap((w) => w.terms),
+    ),
+  );
+  const out: QueryWord[] = [];
+  for (const w of words) {
+    if (!unknownWords.includes(w) || w.terms.some((t) => knownSet.has(t))) {
+      out.push(w);
+      continue;
+    }
+    const found = await knownTerms(database.db, editsOne(w.word));
+    out.push({ ...w, terms: [...w.terms, ...found.slice(0, 12)] });
+  }
+  return out;
+}
+
+/**
+ * The last word is matched as a prefix only while it is incomplete: a word already in the index
+ * vocabulary ("bottes") is matched through its stems, which is much cheaper than a prefix scan.
+ */
+async function completeWordsNeedNoPrefix(database: Database, words: QueryWord[]): Promise<QueryWord[]> {
+  const last = words[words.length - 1];
+  if (!last?.prefix) return words;
+  if (!(await termKnown(database.db, last.word))) return words;
+  return [...words.slice(0, -1), { ...last, prefix: false }];
+}
+
+/** Parsed query words made ready for matching (typos expanded, a complete last word no prefix), cached. */
+export function prepareWords(database: Database, parsed: QueryWord[]): Promise<QueryWord[]> {
+  return cached(database, `w:${JSON.stringify(parsed)}`, async () =>
+    completeWordsNeedNoPrefix(database, await expandTypos(database, parsed)),
+  );
+}
+
+/** Backend match expression: every word must match one of its terms (or, for the last, a prefix). */
+export function matchExpr(database: Database, words: QueryWord[], mode: 'all' | 'any'): string {
+  if (database.kind === 'sqlite') {
+    const groups = words.map((w) => {
+      const alts = w.terms.map((t) => `"${t}"`);
+      if (w.prefix && w.word.length >= 3) alts.push(`"${w.word}"*`);
+      return `(${alts.join(' OR ')})`;
+    });
+    return groups.join(mode === 'all' ? ' AND ' : ' OR ');
+  }
+  const groups = words.map((w) => {
+    const alts = w.terms.map((t) => t);
+    if (w.prefix && w.word.length >= 3) alts.push(`${w.word}:*`);
+    return `(${alts.join(' | ')})`;
+  });
+  return groups.join(mode === 'all' ? ' & ' : ' | ');
+}
+
+function sortedHits(rows: { product_id: number; bm: number }[]): Hits {
+  rows.sort((a, b) => Number(b.bm) - Number(a.bm) || Number(a.product_id) - Number(b.product_id));
+  const ids = new Int32Array(rows.length);
+  const bm = new Float32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    ids[i] = Number(rows[i]!.product_id);
+    bm[i] = Number(rows[i]!.bm);
+  }
+  return { ids, bm };
+}
+
+/** Text hits: products and the backend's relevance (SQLite FTS5 BM25, PostgreSQL ts_rank). */
+export function textHits(database: Database, expr: string): Promise<Hits> {
+  return cached(database, `h:${expr}`, async () => {
+    const db = database.db;
+    if (database.kind === 'sqlite') {
+      // BM25 costs 2-10× the match itself: computed when the match is selective, else two cheap
+      // tiers (title match 2, description-only match 1), see docs/ARCHITECTURE.md "Search".
+      const plain = await ftsMatches(db, expr, MAX_TEXT_HITS);
+      if (plain.length <= MAX_BM25_HITS) return sortedHits(await ftsMatchesWithBm25(db, expr, MAX_TEXT_HITS));
+      const title = await ftsMatches(db, `{title_terms} : (${expr})`, MAX_TEXT_HITS);
+      const inTitle = new Set(title.map((r) => Number(r.product_id)));
+      return sortedHits(
+        plain.map((r) => ({
+          product_id: Number(r.product_id),
+          bm: inTitle.has(Number(r.product_id)) ? 2 : 1,
+        })),
+      );
+    }
+    return sortedHits(await tsMatchesWithRank(db, expr, MAX_TEXT_HITS));
+  });
+}
