@@ -1,8 +1,9 @@
 // npm run screenshots: mobile (390×844) and desktop (1280×800) screenshots of the key pages in
-// both languages, saved under docs/screenshots/.
+// both languages, saved under docs/screenshots/, then a purchase's cart, checkout (one store's
+// pickup at a slot, another's delivery to a postal address) and confirmation.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../src/tools/demo/index.ts';
 import { launchBrowser } from '../test/helpers/browser.ts';
 import { demoServer, samplePaths } from './demo-server.ts';
@@ -12,6 +13,18 @@ mkdirSync(outDir, { recursive: true });
 // `--design`: the design-system screenshots of docs/DESIGN.md (back-office, console, forms), fr.
 if (process.argv.includes('--design')) {
   await designScreenshots();
+  process.exit(0);
+}
+// `--checkout`: only the purchase screenshots (cart, checkout, confirmation).
+if (process.argv.includes('--checkout')) {
+  const server = await demoServer();
+  const browser = await launchBrowser();
+  try {
+    await checkoutScreenshots(browser, server);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
   process.exit(0);
 }
 const server = await demoServer();
@@ -48,9 +61,133 @@ try {
     }
     await context.close();
   }
+  await checkoutScreenshots(browser, server);
 } finally {
   await browser.close();
   await server.close();
+}
+
+type DemoServer = Awaited<ReturnType<typeof demoServer>>;
+
+/**
+ * Two offers of the demo for one purchase: a product of a store that delivers to Aylmer (postal
+ * prefix J9H, its own zone, no minimum) and a product of another merchant's store that takes
+ * pickups. Candidates by stock; the product page says which ones are sold online.
+ */
+async function purchaseCandidates(server: DemoServer) {
+  const db = server.database?.db;
+  if (!db) throw new Error('checkout screenshots need the in-process demo (no BASE_URL)');
+  const offers = (zones: boolean) =>
+    db
+      .selectFrom('inventory_levels as i')
+      .innerJoin('locations as l', 'l.id', 'i.location_id')
+      .innerJoin('merchants as m', 'm.id', 'l.merchant_id')
+      .innerJoin('products as p', 'p.id', 'i.product_id')
+      .select(['p.id as product_id', 'l.id as location_id', 'm.id as merchant_id'])
+      .where('m.status', '=', 'approved')
+      .where('p.status', '=', 'active')
+      .where('p.parent_id', 'is', null)
+      .where('i.on_hand', '>', 10)
+      .where('l.municipality', '=', 'Aylmer')
+      .where(zones ? 'l.delivery_zones_json' : 'l.pickup', zones ? 'like' : '=', zones ? '%J9H%' : 1)
+      .orderBy('p.price_cents')
+      .limit(40)
+      .execute();
+  return { delivery: await offers(true), pickup: await offers(false) };
+}
+
+/** Adds the product at that store from its page; false when the page offers no "add to cart" there. */
+async function addAt(
+  page: Page,
+  base: string,
+  lang: 'fr' | 'en',
+  o: { product_id: number; location_id: number },
+) {
+  await page.goto(`${base}/${lang}/p/${o.product_id}`);
+  const button = page.locator(
+    `form.add-to-cart:has(input[name="location_id"][value="${o.location_id}"]) button[type="submit"]`,
+  );
+  if (!(await button.count())) return false;
+  await Promise.all([page.waitForURL(/\/(panier|cart)$/), button.first().click()]);
+  return true;
+}
+
+/** Cart, checkout and confirmation of one purchase per language and device. */
+async function checkoutScreenshots(browser: Browser, server: DemoServer) {
+  const { delivery, pickup } = await purchaseCandidates(server);
+  const words = {
+    fr: {
+      cart: '/fr/panier',
+      checkout: '/fr/paiement',
+      name: 'Nom',
+      email: 'Courriel',
+      place: 'Passer la commande',
+    },
+    en: { cart: '/en/cart', checkout: '/en/checkout', name: 'Name', email: 'Email', place: 'Place order' },
+  };
+  for (const [device, viewport] of [
+    ['mobile', { width: 390, height: 844 }],
+    ['desktop', { width: 1280, height: 800 }],
+  ] as const) {
+    for (const lang of ['fr', 'en'] as const) {
+      const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+      const page = await context.newPage();
+      const shot = async (name: string) => {
+        const file = `${outDir}${name}-${lang}-${device}.png`;
+        await page.screenshot({ path: file, fullPage: name !== 'cart' || device === 'mobile' });
+        console.log(file);
+      };
+      let delivered: (typeof delivery)[number] | undefined;
+      for (const o of delivery)
+        if (await addAt(page, server.base, lang, o)) {
+          delivered = o;
+          break;
+        }
+      let picked: (typeof pickup)[number] | undefined;
+      for (const o of pickup) {
+        if (o.merchant_id === delivered?.merchant_id) continue;
+        if (await addAt(page, server.base, lang, o)) {
+          picked = o;
+          break;
+        }
+      }
+      if (!delivered || !picked) {
+        console.warn(`skip checkout ${lang} ${device}: no delivering and pickup offers found in the demo`);
+        await context.close();
+        continue;
+      }
+      const w = words[lang];
+      await page.goto(`${server.base}${w.cart}`, { waitUntil: 'networkidle' });
+      await shot('cart');
+      await page.goto(`${server.base}${w.checkout}`, { waitUntil: 'networkidle' });
+      await page.getByLabel(w.name, { exact: true }).fill('Camille Tremblay');
+      await page.getByLabel(w.email, { exact: true }).fill('camille@example.test');
+      const p = picked.merchant_id;
+      await page.locator(`#f-${p}-p-${picked.location_id}`).check();
+      const slots = page.locator(`#c-f_${p}_slot_${picked.location_id} option`);
+      if ((await slots.count()) > 1) {
+        const slot = await slots.nth(1).getAttribute('value');
+        if (slot) await page.locator(`#c-f_${p}_slot_${picked.location_id}`).selectOption(slot);
+      }
+      const d = delivered.merchant_id;
+      await page.locator(`#f-${d}-d`).check();
+      await page.locator(`#c-f_${d}_line1`).fill('12 rue Front');
+      await page.locator(`#c-f_${d}_city`).fill('Gatineau');
+      await page.locator(`#c-f_${d}_postal_code`).fill('J9H 5E1');
+      // "Calculate the total": the form comes back with the delivery fee and the exact total.
+      await Promise.all([
+        page.waitForNavigation(),
+        page.locator('button[name="quote_update"]').first().click(),
+      ]);
+      await shot('checkout');
+      await Promise.all([
+        page.waitForURL(/\/confirmation\//),
+        page.getByRole('button', { name: w.place }).click(),
+      ]);
+      await shot('confirmation');
+      await context.close();
+    }
+  }
 }
 
 async function login(page: Page, base: string, email: string) {

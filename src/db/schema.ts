@@ -138,6 +138,12 @@ export interface ProductsTable {
   quebec_label_verified_at: string | null;
   images_json: ColumnType<string, string | undefined, string>;
   status: ColumnType<'active' | 'archived', 'active' | 'archived' | undefined, 'active' | 'archived'>;
+  /** The product this row is a variant of; null for the product row itself (migration 026). */
+  parent_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The variant's option values in order, JSON `[{"name","value"}]`; null without options. */
+  options_json: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The import's grouping key (Shopify Handle, template `handle`), on the product row. */
+  handle: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'conflict'
   | 'out_of_stock'
   | 'merchant_unavailable'
+  | 'variant_required'
   | 'idempotency_key_required'
   | 'idempotency_key_reused'
   | 'rate_limited'
@@ -27,6 +28,7 @@ const statusByCode: Record<ErrorCode, number> = {
   conflict: 409,
   out_of_stock: 409,
   merchant_unavailable: 409,
+  variant_required: 400,
   idempotency_key_required: 400,
   idempotency_key_reused: 422,
   rate_limited: 429,

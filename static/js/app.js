@@ -78,4 +78,21 @@
       }, 120);
     });
   }
+
+  // Product variants: the stores' variant choosers follow each other, and the variants' stock
+  // table marks the chosen row (without JavaScript every form chooses on its own).
+  const choosers = document.querySelectorAll('select[data-variant-chooser]');
+  const markVariant = (id) => {
+    for (const row of document.querySelectorAll('tr[data-variant]'))
+      row.classList.toggle('chosen', row.dataset.variant === id);
+  };
+  for (const select of choosers) {
+    select.addEventListener('change', () => {
+      for (const other of choosers)
+        if (other !== select && other.querySelector(`option[value="${select.value}"]`))
+          other.value = select.value;
+      markVariant(select.value);
+    });
+  }
+  if (choosers.length) markVariant(choosers[0].value);
 })();

@@ -183,12 +183,27 @@ describe('faithful catalogue import (real files, re-imports, stores)', () => {
     ]);
     assert.equal(await stock('PAIN-LEV', mainStore), 12);
 
+    // The rows of a Handle are the variants of one product, with their options.
     const small = await product('TUQ-S-GRIS');
-    assert.equal(small?.title_fr, 'Tuque en laine — Petite / Gris');
+    assert.equal(small?.title_fr, 'Tuque en laine');
     assert.equal(small?.category, 'vetements-mode', 'Apparel & Accessories → the clothing category');
     assert.equal(small?.price_cents, 2499);
     const large = await product('TUQ-L-GRIS');
-    assert.equal(large?.title_fr, 'Tuque en laine — Grande / Gris');
+    assert.equal(large?.title_fr, 'Tuque en laine');
+    const grouping = await db()
+      .selectFrom('products')
+      .select(['sku', 'parent_id', 'options_json'])
+      .where('merchant_id', '=', merchantId)
+      .where('sku', 'in', ['TUQ-S-GRIS', 'TUQ-L-GRIS'])
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      grouping.map((g) => [g.sku, g.parent_id, g.options_json]),
+      [
+        ['TUQ-S-GRIS', null, '[{"name":"Taille","value":"Petite"},{"name":"Couleur","value":"Gris"}]'],
+        ['TUQ-L-GRIS', small?.id, '[{"name":"Taille","value":"Grande"},{"name":"Couleur","value":"Gris"}]'],
+      ],
+    );
     assert.equal(large?.price_cents, 102650);
     assert.equal(large?.gtin, null);
     assert.deepEqual(
@@ -477,12 +492,13 @@ describe('faithful catalogue import (real files, re-imports, stores)', () => {
     assert.equal(r3.statusCode, 200, r3.body);
     assert.equal(await stock('MIEL-500', second.id), 2);
 
-    // Several stores: the export has one row per product and store, and still re-imports unchanged.
+    // Several stores: the export has one stock column per store code, and still re-imports unchanged.
     const csv = await p.app.inject({
       url: '/api/v1/merchant/products.csv',
       headers: { authorization: auth },
     });
-    assert.equal(csv.body.match(/\r\nMIEL-500,/g)?.length, 2);
+    assert.equal(csv.body.match(/\r\nMIEL-500,/g)?.length, 1);
+    assert.match(csv.body.split('\r\n')[0], /,on_hand_depot-vanier,/);
     const before = await snapshot();
     const levels = await db()
       .selectFrom('inventory_levels')

@@ -103,6 +103,17 @@ describe('import formats: Square, Lightspeed, Excel, unknown headers, category s
       .where('p.merchant_id', '=', merchantId)
       .where('p.sku', '=', sku)
       .executeTakeFirst();
+  /** [sku, is a variant of another row, options] in row order. */
+  const grouping = async (skus: string[]) =>
+    (
+      await db()
+        .selectFrom('products')
+        .select(['sku', 'parent_id', 'options_json'])
+        .where('merchant_id', '=', merchantId)
+        .where('sku', 'in', skus)
+        .orderBy('id')
+        .execute()
+    ).map((r) => [r.sku, r.parent_id !== null, r.options_json]);
   /** Stock of a SKU per store code. */
   const stock = async (sku: string) =>
     Object.fromEntries(
@@ -207,7 +218,12 @@ describe('import formats: Square, Lightspeed, Excel, unknown headers, category s
     // "Erabliere du Lac" (no accent) is the store named "Érablière du Lac"; "Boutique Hull" the other.
     assert.deepEqual(await stock('SQ-SIROP-1L'), { principal: 12, hull: 4 });
     const tuque = await product('SQ-TUQUE-GRIS');
-    assert.equal(tuque?.title_fr, 'Tuque en laine — Gris');
+    // The variations of one Item Name are the variants of one product, Option Name/Value as options.
+    assert.equal(tuque?.title_fr, 'Tuque en laine');
+    assert.deepEqual(await grouping(['SQ-TUQUE-GRIS', 'SQ-TUQUE-MARINE']), [
+      ['SQ-TUQUE-GRIS', false, '[{"name":"Couleur","value":"Gris"}]'],
+      ['SQ-TUQUE-MARINE', true, '[{"name":"Couleur","value":"Bleu marine"}]'],
+    ]);
     assert.equal(tuque?.price_cents, 3200);
     assert.equal(tuque?.tax_class, 'standard');
     assert.equal(tuque?.category, 'vetements-mode'); // "Vêtements" of the Categories list
@@ -248,7 +264,10 @@ describe('import formats: Square, Lightspeed, Excel, unknown headers, category s
       ['unknown_location'],
     );
     const tasse = await product('LS-TASSE-BLEU');
-    assert.equal(tasse?.title_fr, 'Tasse en grès — Bleu');
+    assert.equal(tasse?.title_fr, 'Tasse en grès');
+    assert.deepEqual(await grouping(['LS-TASSE-BLEU']), [
+      ['LS-TASSE-BLEU', false, '[{"name":"Couleur","value":"Bleu"}]'],
+    ]);
     assert.equal(tasse?.price_cents, 2400);
     assert.equal(tasse?.tax_class, 'standard');
     assert.equal(tasse?.category, null); // "Vaisselle" / "poterie": no such category, warned

@@ -223,10 +223,13 @@ export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppCo
         tags: ['cart'],
         operationId: 'addCartItem',
         summary: 'Add a product (at a location) to the cart',
+        description:
+          'A cart line is one variant of a product. `variant_id` is required when the product has more than one active variant (400 `variant_required`, `details.variants` lists them); with one variant it may be left out. A variant id that is not one of the product’s is a 400 at `variant_id`. A variant’s own id sent as `product_id` (clients written before variants) adds that variant.',
         params: cartParams,
         response: { 201: cartItemResponse, '4xx': refused },
         body: z.object({
           product_id: z.coerce.number().int().positive(),
+          variant_id: z.coerce.number().int().positive().optional(),
           location_id: z.coerce.number().int().positive().optional(),
           quantity,
         }),

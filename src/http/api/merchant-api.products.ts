@@ -65,6 +65,16 @@ const productRow = z.object({
   image_url: z.string().nullable().optional(),
   location_code: z.string().nullable().optional(),
   on_hand: z.number().int().min(0).nullable().optional(),
+  handle: z.string().optional().meta({
+    description: 'Rows sharing a handle are the variants of one product (default: the row’s sku)',
+    example: 't-shirt-outaouais',
+  }),
+  option1_name: z.string().optional().meta({ example: 'Taille' }),
+  option1_value: z.string().optional().meta({ example: 'M' }),
+  option2_name: z.string().optional(),
+  option2_value: z.string().optional(),
+  option3_name: z.string().optional(),
+  option3_value: z.string().optional(),
 });
 const productsBody = z.array(productRow).meta({
   id: 'ProductImport',

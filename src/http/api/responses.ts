@@ -52,9 +52,11 @@ const cartLine = obj(
   {
     item_id: int,
     product_id: int,
+    variant_id: int,
     location_id: int,
     sku: str,
     title: str,
+    options: { type: 'object', additionalProperties: str },
     quantity: int,
     unit_price_cents: int,
     line_total_cents: int,
@@ -234,6 +236,17 @@ export const productResponse = documented(
     quebec_label: nullable(str),
     images: arr(obj({ url: str, width: int, height: int })),
     offers: arr(obj({ location_id: int, available: int })),
+    price_from: bool,
+    variants: arr(
+      obj({
+        variant_id: int,
+        sku: str,
+        options: obj({}),
+        price_cents: int,
+        gtin: nullable(str),
+        offers: arr(obj({ location_id: int, available: int })),
+      }),
+    ),
   },
   ['product_id', 'sku', 'title', 'price_cents'],
 );

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../lib/errors.ts';
+import { optionsObject } from '../../modules/catalog/index.ts';
 import { isHttpUrl } from '../../modules/common/validation.ts';
 import { getPublicMerchant } from '../../modules/directory/index.ts';
 import {
@@ -152,6 +153,7 @@ export default async function searchApiRoutes(app: FastifyInstance, ctx: AppCont
         title_en: p.title_en,
         description: lang === 'en' ? p.description_en || p.description_fr : p.description_fr,
         price_cents: p.price_cents,
+        price_from: p.price_from,
         currency: 'CAD',
         gtin: p.gtin,
         brand: p.brand,
@@ -178,6 +180,14 @@ export default async function searchApiRoutes(app: FastifyInstance, ctx: AppCont
             delivery_radius_km: o.location.delivery_radius_km,
           },
           available: o.available,
+        })),
+        variants: p.variants.map((v) => ({
+          variant_id: v.variant_id,
+          sku: v.sku,
+          options: optionsObject(v.options),
+          price_cents: v.price_cents,
+          gtin: v.gtin,
+          offers: v.offers,
         })),
       };
     },

@@ -59,6 +59,8 @@ export interface BoPage {
   status?: number;
   /** Load Leaflet (a PinMap is on the page). */
   map?: boolean;
+  /** Further scripts of the page (e.g. the live orders island), after backoffice.js. */
+  scripts?: string[];
 }
 
 /** Renders a back-office page: the site frame, the section menu, the merchant's status. */
@@ -76,9 +78,11 @@ export async function renderBo(
   const pc = await pageContext(req, reply, ctx, lang, {
     title: page.title,
     altPath: bo(other, page.section, page.rest ?? '') + qs,
-    scripts: page.map
-      ? ['/vendor/leaflet.js', '/static/js/backoffice.js?v=1']
-      : ['/static/js/backoffice.js?v=1'],
+    scripts: [
+      ...(page.map ? ['/vendor/leaflet.js'] : []),
+      '/static/js/backoffice.js?v=1',
+      ...(page.scripts ?? []),
+    ],
     styles: page.map ? ['/vendor/leaflet.css'] : [],
   });
   const merchant = await getMerchant(ctx.database.db, access.merchantId);

@@ -4,12 +4,12 @@ import { t } from '../../i18n/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import {
   getLocation,
+  hoursFormFields,
   listLocations,
   PICKUP_SLOT_LENGTHS,
   saveLocation,
 } from '../../modules/backoffice/index.ts';
 import { zonesText } from '../../modules/cart/index.ts';
-import { WEEK_DAYS } from '../../modules/common/hours.ts';
 import {
   defaultLocationOf,
   deliverySettingsOf,
@@ -38,6 +38,7 @@ import {
   PinMap,
   Select,
 } from './forms.ts';
+import { HoursEditor, hoursFormValues } from './hours-editor.ts';
 import { bo, renderBo } from './layout.ts';
 import { csrfField, idParams } from './page-kit.ts';
 
@@ -55,11 +56,7 @@ const locationBody = z.object({
   pickup: text(),
   pickup_slot_minutes: text(),
   pickup_days_ahead: text(),
-  ...Object.fromEntries(
-    WEEK_DAYS.flatMap((d) =>
-      [`open_${d}`, `close_${d}`, `open2_${d}`, `close2_${d}`].map((k) => [k, text(20)]),
-    ),
-  ),
+  ...hoursFormFields,
   ...zoneFormFields,
   ...csrfField,
 });
@@ -142,19 +139,7 @@ export default async function locationRoutes(app: FastifyInstance, ctx: AppConte
             ${Field({ name: 'lat', label: t(lang, 'onboarding.lat'), value: s(v, 'lat'), errors, required: true, attrs: { inputmode: 'decimal' } })}
             ${Field({ name: 'lng', label: t(lang, 'onboarding.lng'), value: s(v, 'lng'), errors, required: true, attrs: { inputmode: 'decimal' } })}
             ${PinMap({ label: t(lang, 'onboarding.pin_map'), tiles: ctx.config.TILE_URL, attribution: ctx.config.TILE_ATTRIBUTION, center: { lat: region.center_lat, lng: region.center_lng } })}
-            <fieldset>
-              <legend>${t(lang, 'backoffice.hours')}</legend>
-              <p class="hint">${t(lang, 'backoffice.hours_hint')}</p>
-              ${WEEK_DAYS.map(
-                (d) => html`<div class="hours-row">
-                  <span class="day">${t(lang, `hours.${d}`)}</span>
-                  ${Field({ name: `open_${d}`, type: 'time', label: `${t(lang, `hours.${d}`)} — ${t(lang, 'backoffice.opens')}`, value: s(v, `open_${d}`), errors })}
-                  ${Field({ name: `close_${d}`, type: 'time', label: `${t(lang, `hours.${d}`)} — ${t(lang, 'backoffice.closes')}`, value: s(v, `close_${d}`), errors })}
-                  ${Field({ name: `open2_${d}`, type: 'time', label: `${t(lang, `hours.${d}`)} — ${t(lang, 'pickup.reopens')}`, value: s(v, `open2_${d}`), errors })}
-                  ${Field({ name: `close2_${d}`, type: 'time', label: `${t(lang, `hours.${d}`)} — ${t(lang, 'backoffice.closes')} (2)`, value: s(v, `close2_${d}`), errors })}
-                </div>`,
-              )}
-            </fieldset>
+            ${HoursEditor(lang, v, errors)}
             <fieldset>
               <legend>${t(lang, 'backoffice.fulfilment')}</legend>
               <label class="check"><input type="checkbox" name="pickup" value="1" checked=${v.pickup === '1' || v.pickup === 1 || undefined} /> ${t(lang, 'backoffice.pickup')}</label>
@@ -166,22 +151,11 @@ export default async function locationRoutes(app: FastifyInstance, ctx: AppConte
           </form>`,
       });
     };
-    const locValues = (l: Awaited<ReturnType<typeof getLocation>>): V => {
-      const v: V = { ...l, ...zoneFormValues(l) };
-      for (const d of WEEK_DAYS) {
-        const slot = l.hours[d]?.[0];
-        if (slot) {
-          v[`open_${d}`] = slot[0];
-          v[`close_${d}`] = slot[1];
-        }
-        const second = l.hours[d]?.[1];
-        if (second) {
-          v[`open2_${d}`] = second[0];
-          v[`close2_${d}`] = second[1];
-        }
-      }
-      return v;
-    };
+    const locValues = (l: Awaited<ReturnType<typeof getLocation>>): V => ({
+      ...l,
+      ...zoneFormValues(l),
+      ...hoursFormValues(l),
+    });
 
     app.get(bo(lang, 'locations', '/nouveau'), { schema: { hide: true } }, async (req, reply) => {
       const access = await requireMerchantRole(req, ctx, { owner: true });

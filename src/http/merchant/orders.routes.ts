@@ -25,6 +25,7 @@ import type { AppContext } from '../context.ts';
 import { Money } from '../pages/components/ui.ts';
 import { html } from '../pages/html.ts';
 import { renderBo } from './layout.ts';
+import { LIVE_ORDERS_SCRIPT, LiveOrders } from './live-orders.ts';
 
 const NEXT: Record<OrderStatus, OrderStatus[]> = {
   placed: ['accepted', 'cancelled'],
@@ -177,11 +178,13 @@ export default async function merchantOrdersPage(app: FastifyInstance, ctx: AppC
         {
           section: 'orders',
           title: t(lang, 'order.merchant_orders'),
+          scripts: [LIVE_ORDERS_SCRIPT],
           body: html`<h1>${t(lang, 'order.merchant_orders')}</h1>
             <nav class="filters">
               <a href=${path(lang)} aria-current=${status ? undefined : 'page'}>${lang === 'fr' ? 'Toutes' : 'All'}</a>
               ${ORDER_STATUSES.map((s) => html`<a href=${`${path(lang)}?status=${s}`} aria-current=${s === status ? 'page' : undefined}>${t(lang, `order.status.${s}`)}</a>`)}
             </nav>
+            ${LiveOrders(lang, access.merchantId)}
             ${TodaysPickups(lang, await todaysPickups(db, access.merchantId))}
             <table class="data stack">
               <thead><tr>

@@ -19,6 +19,7 @@ import {
   TextArea,
 } from './forms.ts';
 import { bo, renderBo } from './layout.ts';
+import { LIVE_ORDERS_SCRIPT, LiveOrders } from './live-orders.ts';
 import { csrfField } from './page-kit.ts';
 
 const text = (max = 5000) => z.string().max(max).optional();
@@ -55,11 +56,13 @@ export default async function storeRoutes(app: FastifyInstance, ctx: AppContext)
       return renderBo(req, reply, ctx, lang, access, {
         section: 'dashboard',
         title: t(lang, 'backoffice.nav_dashboard'),
+        scripts: [LIVE_ORDERS_SCRIPT],
         body: html`<h1>${t(lang, 'backoffice.nav_dashboard')}</h1>
           <dl class="stats">
             <div><dt>${t(lang, 'backoffice.orders_today')}</dt><dd data-stat="orders-today">${d.ordersToday}</dd></div>
             <div><dt>${t(lang, 'backoffice.active_products')}</dt><dd data-stat="products">${d.productCount}</dd></div>
           </dl>
+          ${LiveOrders(lang, access.merchantId)}
           ${
             notSelling.length
               ? html`<p class="warning" role="alert" data-warning="no-fulfilment">${t(lang, 'bo.no_fulfilment_warning', { stores: notSelling.join(', ') })}

@@ -8,6 +8,7 @@ import {
   cartByToken,
   createCart,
   getCartView,
+  lineTitle,
   quantityForm,
   removeItem,
   updateItem,
@@ -24,14 +25,18 @@ import { html, renderDocument } from './html.ts';
 import { localPath, sendHtml } from './page-context.ts';
 
 const langParam = z.object({ lang: z.enum(['fr', 'en']) });
+/** An optional id field of a form: empty is absent. */
+const optionalId = z.coerce
+  .number()
+  .int()
+  .positive()
+  .optional()
+  .or(z.literal('').transform(() => undefined));
 const addForm = z.object({
   product_id: z.coerce.number().int().positive(),
-  location_id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
+  /** The variant chosen on the product page (products with several variants). */
+  variant_id: optionalId,
+  location_id: optionalId,
   quantity: quantityForm.default(1),
   _csrf: z.string().optional(),
 });
@@ -80,7 +85,7 @@ export function CartGroups(
           ${g.items.map(
             (i) => html`<tr data-item=${i.item_id}>
               <td>
-                <a href=${`/${lang}/p/${i.product_id}`}>${i.title}</a> · ${Money(lang, i.unit_price_cents)}
+                <a href=${`/${lang}/p/${i.product_id}`}>${lineTitle(i)}</a> · ${Money(lang, i.unit_price_cents)}
                 <br /><small class=${i.available < i.quantity ? 'stock out' : 'stock'}>${
                   !g.merchant.available
                     ? t(lang, 'cart.merchant_line_unavailable')
@@ -214,7 +219,7 @@ export default async function cartPageRoutes(app: FastifyInstance, ctx: AppConte
     );
   }
 
-  /** "Add to cart" form of the product page (fields product_id, location_id, quantity, _csrf). */
+  /** "Add to cart" form of the product page (fields product_id, variant_id, location_id, quantity, _csrf). */
   app.post(
     '/:lang/panier/ajouter',
     { schema: { hide: true, params: langParam }, preHandler: app.csrfProtection },
@@ -232,6 +237,7 @@ export default async function cartPageRoutes(app: FastifyInstance, ctx: AppConte
         }
         await addItem(db, cart.id, {
           product_id: form.data.product_id,
+          variant_id: form.data.variant_id,
           location_id: form.data.location_id,
           quantity: form.data.quantity,
         });
@@ -245,11 +251,21 @@ export default async function cartPageRoutes(app: FastifyInstance, ctx: AppConte
   );
 }
 
-/** Markup for the product page's "Add to cart" form (one per offer/location). */
-export function AddToCartForm(lang: Lang, productId: number, locationId: number, csrf: string) {
+/**
+ * Markup for the product page's "Add to cart" form (one per offer/location); `variantId` (a product
+ * with several variants) posts the variant chosen, the cart refusing the product alone.
+ */
+export function AddToCartForm(
+  lang: Lang,
+  productId: number,
+  locationId: number,
+  csrf: string,
+  variantId?: number,
+) {
   return html`<form method="post" action=${`/${lang}/panier/ajouter`} class="add-to-cart">
     <input type="hidden" name="_csrf" value=${csrf} />
     <input type="hidden" name="product_id" value=${productId} />
+    ${variantId === undefined ? null : html`<input type="hidden" name="variant_id" value=${variantId} />`}
     <input type="hidden" name="location_id" value=${locationId} />
     <label for=${`qty-${locationId}`}>${t(lang, 'cart.quantity')}</label>
     <input id=${`qty-${locationId}`} name="quantity" type="number" min="1" max="999" value="1" inputmode="numeric" />

@@ -14,6 +14,7 @@ import { geoQuery, reference, resolvePoint } from '../../modules/search/index.ts
 import { getSessionUser, requireUser } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { pageContext } from './common.ts';
+import { UpcomingClosures } from './components/closures.ts';
 import { Layout } from './components/layout.ts';
 import { MapBox, mapAssets } from './components/map.ts';
 import { HoursTable, JsonLd, Money, Pager, QuebecBadge, StockBadge } from './components/ui.ts';
@@ -154,6 +155,7 @@ export default async function merchantPageRoutes(app: FastifyInstance, ctx: AppC
                   }
                 </ul>
                 ${HoursTable(lang, l.hours)}
+                ${UpcomingClosures(lang, l.closures, pc.region.timezone)}
               </div>`,
             )}
           </div>
@@ -172,7 +174,7 @@ export default async function merchantPageRoutes(app: FastifyInstance, ctx: AppC
               return html`<li class="product-card">
                 ${img ? html`<img src=${img.url} alt="" width=${img.width} height=${img.height} loading="lazy" />` : null}
                 <a href=${`/${lang}/p/${p.id}${keep}`}>${lang === 'fr' ? p.title_fr : p.title_en || p.title_fr}</a>
-                ${Money(lang, p.price_cents)} ${QuebecBadge(lang, p.quebec_label)}
+                ${p.price_from ? t(lang, 'variants.from_price', { price: formatMoney(p.price_cents, lang) }) : Money(lang, p.price_cents)} ${QuebecBadge(lang, p.quebec_label)}
                 ${StockBadge(lang, p.available, { 'data-stock-product': p.id })}
               </li>`;
             })}

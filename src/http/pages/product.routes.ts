@@ -17,6 +17,7 @@ import { MapBox, mapAssets } from './components/map.ts';
 import { HoursTable, JsonLd, Money, QuebecBadge, StockBadge } from './components/ui.ts';
 import { html, renderDocument } from './html.ts';
 import { sendHtml } from './page-context.ts';
+import { VariantCartForm, VariantStockTable } from './product-variants.ts';
 
 const params = z.object({ lang: z.enum(['fr', 'en']), id: z.coerce.number().int().positive() });
 
@@ -72,9 +73,18 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
           a.location_id - b.location_id,
       );
       const nearest = ownOffers.find((o) => o.available > 0 && buyable(o.location_id));
+      // A product with variants: each store's "add to cart" chooses the variant (posted as variant_id).
+      const multi = p.variants.length > 1;
+      const addToCart = (productId: number, locationId: number) =>
+        multi && productId === p.id
+          ? VariantCartForm(lang, productId, locationId, csrf, p.variants)
+          : AddToCartForm(lang, productId, locationId, csrf);
+      // Live badges follow one row's stock events: with variants, the variants' table is live instead.
+      const live = (locationId: number) =>
+        multi ? {} : { 'data-stock-product': p.id, 'data-stock-location': locationId };
       const buyOrContact = (productId: number, locationId: number, available: number) => {
         if (!buyable(locationId)) return ContactMerchant(lang, stores.get(locationId));
-        return available > 0 ? AddToCartForm(lang, productId, locationId, csrf) : null;
+        return available > 0 ? addToCart(productId, locationId) : null;
       };
       const csrf = reply.generateCsrf();
       const title = lang === 'fr' ? p.title_fr : p.title_en || p.title_fr;
@@ -115,15 +125,15 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
         </div>
         <div class="product-info">
           <h1>${title}</h1>
-          <p class="price">${Money(lang, p.price_cents)}</p>
+          <p class="price">${p.price_from ? t(lang, 'variants.from_price', { price: formatMoney(p.price_cents, lang) }) : Money(lang, p.price_cents)}</p>
           <p>${QuebecBadge(lang, p.quebec_label, p.quebec_label_verified)}</p>
           <p>${t(lang, 'product.sold_by_label')} <a href=${`/${lang}/m/${p.merchant_slug}${keep}`}>${p.merchant_name}</a></p>
           ${
             nearest
               ? html`<div class="default-offer" data-default-location=${nearest.location_id}>
                   <p>${t(lang, 'offer.nearest')} : <strong>${nearest.name}</strong> · ${t(lang, 'product.distance', { km: km(ownDistance.get(nearest.location_id) ?? 0) })}
-                  ${StockBadge(lang, nearest.available, { 'data-stock-product': p.id, 'data-stock-location': nearest.location_id })}</p>
-                  ${AddToCartForm(lang, p.id, nearest.location_id, csrf)}
+                  ${StockBadge(lang, nearest.available, live(nearest.location_id))}</p>
+                  ${addToCart(p.id, nearest.location_id)}
                 </div>`
               : null
           }
@@ -136,12 +146,13 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
         </div>
         <section class="offers" aria-labelledby="offers-h">
           <h2 id="offers-h">${t(lang, 'product.offers')}</h2>
+          ${multi ? VariantStockTable(lang, ownOffers, p.variants) : null}
           <ul>
             ${ownOffers.map(
               (o) => html`<li class="offer" data-location=${o.location_id}>
                 <h3>${p.merchant_name} — ${o.name}</h3>
                 <p>${o.address_line}, ${o.municipality} · ${t(lang, 'product.distance', { km: km(ownDistance.get(o.location_id) ?? 0) })}</p>
-                <p>${StockBadge(lang, o.available, { 'data-stock-product': p.id, 'data-stock-location': o.location_id })}</p>
+                <p>${StockBadge(lang, o.available, live(o.location_id))}</p>
                 ${o === nearest ? null : buyOrContact(p.id, o.location_id, o.available)}
                 <ul class="fulfilment">
                   ${o.pickup ? html`<li>${t(lang, 'merchant.pickup')}</li>` : null}

@@ -106,7 +106,7 @@ export default async function searchPageRoutes(app: FastifyInstance, ctx: AppCon
                 <div class="result-body">
                 <a class="result-title" href=${`${x.url}${keep}`}>${x.title}</a>
                 ${x.description_snippet ? html`<p>${x.description_snippet}</p>` : null}
-                <span class="money">${formatMoney(x.price_cents, lang)}</span> ${QuebecBadge(lang, x.quebec_label)}
+                <span class="money">${x.price_from ? t(lang, 'variants.from_price', { price: formatMoney(x.price_cents, lang) }) : formatMoney(x.price_cents, lang)}</span> ${QuebecBadge(lang, x.quebec_label)}
                 ${StockBadge(lang, x.available, { 'data-stock-product': x.product_id, 'data-stock-location': x.location.id })}
                 <p>
                   <a href=${`/${lang}/m/${x.merchant.slug}`}>${x.merchant.name}</a> — ${x.location.name}, ${t(lang, 'search.distance', { km: x.location.distance_km.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA', { maximumFractionDigits: 1 }) })}

@@ -38,6 +38,23 @@ export type { Dashboard } from './dashboard.service.ts';
 /** The dashboard: status, today's orders, active products, low-stock list (404 for an unknown merchant). */
 /** Midnight today in a time zone, as a UTC ISO string. */
 export { dashboard, startOfLocalDay } from './dashboard.service.ts';
+/**
+ * The opening-hours editor: ranges per day and closure rows (field names, limits), the typed form
+ * schema and the zod fields the HTTP body spreads.
+ */
+export {
+  CLOSURE_LABEL_MAX,
+  closureFields,
+  EMPTY_CLOSURE_ROWS,
+  HOUR_RANGES_PER_DAY,
+  type HoursForm,
+  type HoursFormValue,
+  hoursForm,
+  hoursFormFields,
+  isCalendarDate,
+  MAX_CLOSURES,
+  rangeFields,
+} from './hours.schemas.ts';
 /** Products per page in the back-office list and the inventory grid. */
 /** One of the merchant's products with its parsed images (404 for another merchant's). */
 /** One page of the merchant's products with availability, filtered by text, status, category and stock. */
@@ -60,6 +77,7 @@ export {
 /** The merchant's profile fields. */
 /** One of the merchant's stores with parsed hours (404 for another merchant's). */
 /** Opening hours from the store form's `open_<day>`/`close_<day>` fields (checked). */
+/** Opening hours (several ranges per day) and exceptional closures from the store form (checked). */
 /** The merchant's stores with parsed hours. */
 /** Pickup slot lengths a store can choose (minutes). */
 /** Checks the store form and creates or updates the store; returns its id. */
@@ -67,6 +85,7 @@ export {
 export {
   getLocation,
   getProfile,
+  hoursAndClosuresFromForm,
   hoursFromForm,
   listLocations,
   PICKUP_SLOT_LENGTHS,

@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { notFound, ValidationError } from '../../lib/errors.ts';
-import { type OpeningHours, parseHours, WEEK_DAYS } from '../common/hours.ts';
+import { type OpeningHours, parseClosures, parseHours } from '../common/hours.ts';
 import { zodIssues } from '../common/validation.ts';
 import {
   addLocation,
@@ -15,7 +15,8 @@ import {
   updateLocation,
   updateMerchantProfile,
 } from '../merchants/index.ts';
-import { locationInput, parse, profileInput, time } from './backoffice.schemas.ts';
+import { locationInput, parse, profileInput } from './backoffice.schemas.ts';
+import { type HoursFormValue, hoursForm } from './hours.schemas.ts';
 
 /* ---------------------------------------------------------------- profile */
 
@@ -67,31 +68,19 @@ export async function updateProfile(db: Kysely<DB>, merchantId: number, raw: unk
 
 /* ---------------------------------------------------------------- stores */
 
-/** Form fields `open_mon`/`close_mon` (blank = closed) to the hours JSON; checks open < close. */
+/**
+ * The opening-hours editor's fields (several ranges per day, exceptional closures; see
+ * hours.schemas.ts) checked: field errors otherwise.
+ */
+export function hoursAndClosuresFromForm(raw: Record<string, unknown>): HoursFormValue {
+  const r = hoursForm.safeParse(raw);
+  if (!r.success) throw new ValidationError(zodIssues(r.error));
+  return r.data;
+}
+
+/** The hours of the store form (`open_mon`/`close_mon`, `open2_mon`, ...; blank = closed), checked. */
 export function hoursFromForm(raw: Record<string, unknown>): OpeningHours {
-  const out: OpeningHours = {};
-  const issues = [];
-  for (const d of WEEK_DAYS) {
-    const o = String(raw[`open_${d}`] ?? '').trim();
-    const c = String(raw[`close_${d}`] ?? '').trim();
-    if (!o && !c) continue;
-    if (!time.safeParse(o).success || !time.safeParse(c).success || o >= c) {
-      issues.push({ field: `open_${d}`, message: 'backoffice.hours_invalid' });
-      continue;
-    }
-    out[d] = [[o, c]];
-    // Split hours (e.g. closed over lunch): an optional second range after the first.
-    const o2 = String(raw[`open2_${d}`] ?? '').trim();
-    const c2 = String(raw[`close2_${d}`] ?? '').trim();
-    if (!o2 && !c2) continue;
-    if (!time.safeParse(o2).success || !time.safeParse(c2).success || o2 >= c2 || o2 < c) {
-      issues.push({ field: `open2_${d}`, message: 'pickup.hours_second_range' });
-      continue;
-    }
-    out[d]?.push([o2, c2]);
-  }
-  if (issues.length) throw new ValidationError(issues);
-  return out;
+  return hoursAndClosuresFromForm(raw).hours;
 }
 
 /** Pickup slot lengths a store can choose (minutes). */
@@ -116,17 +105,21 @@ function pickupSlotValues(raw: Record<string, unknown>, issues: { field: string;
   return out;
 }
 
-/** The merchant's stores, oldest first, with parsed `hours`. */
+/** The merchant's stores, oldest first, with parsed `hours` and `closures`. */
 export async function listLocations(db: Kysely<DB>, merchantId: number) {
   const rows = await locationsOfMerchant(db, merchantId);
-  return rows.map((r) => ({ ...r, hours: parseHours(r.hours_json) }));
+  return rows.map((r) => ({
+    ...r,
+    hours: parseHours(r.hours_json),
+    closures: parseClosures(r.closures_json),
+  }));
 }
 
 /** One of the merchant's stores with parsed `hours` (404 for another merchant's). */
 export async function getLocation(db: Kysely<DB>, merchantId: number, id: number) {
   const r = await findMerchantLocation(db, merchantId, id);
   if (!r) throw notFound('location');
-  return { ...r, hours: parseHours(r.hours_json) };
+  return { ...r, hours: parseHours(r.hours_json), closures: parseClosures(r.closures_json) };
 }
 
 /** Checks the store form (fields, hours, pickup slots) and creates or updates the store; returns its id. */
@@ -137,9 +130,10 @@ export async function saveLocation(
   raw: Record<string, unknown>,
 ): Promise<number> {
   let hours: OpeningHours = {};
+  let closures: HoursFormValue['closures'];
   const issues = [];
   try {
-    hours = hoursFromForm(raw);
+    ({ hours, closures } = hoursAndClosuresFromForm(raw));
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
     issues.push(...e.issues);
@@ -168,6 +162,8 @@ export async function saveLocation(
     delivery_radius_km: v.delivery_radius_km,
     delivery_fee_cents: v.delivery_fee_cents,
     hours_json: JSON.stringify(hours),
+    // No closure rows on the form (an older form): the stored closures stay.
+    ...(closures ? { closures_json: closures.length ? JSON.stringify(closures) : null } : {}),
     ...slotValues,
     updated_at: new Date().toISOString(),
   };

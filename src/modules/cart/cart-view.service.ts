@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { Lang } from '../../i18n/index.ts';
-import { findProductsByIds } from '../catalog/index.ts';
+import { findProductsByIds, optionsObject, parseOptions } from '../catalog/index.ts';
 import { parseHours } from '../common/hours.ts';
 import { levelsOf } from '../inventory/index.ts';
 import { deliverySettingsOf, findMerchantsByIds, locationsOfMerchants } from '../merchants/index.ts';
@@ -21,9 +21,13 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** The cart grouped by merchant, with live availability, fulfilment options and taxes (pickup assumed). */
 export async function getCartView(db: Kysely<DB>, cartId: number, lang: Lang): Promise<CartView> {
   const lines = await repo.linesOf(db, cartId);
+  // A line's product_id is its variant's row (stock is kept by it); the product row gives the title.
   const productIds = [...new Set(lines.map((l) => l.product_id))];
   const [products, levels] = await Promise.all([findProductsByIds(db, productIds), levelsOf(db, productIds)]);
   const productById = new Map(products.map((p) => [p.id, p]));
+  const parentIds = [...new Set(products.flatMap((p) => (p.parent_id === null ? [] : [p.parent_id])))];
+  const missing = parentIds.filter((id) => !productById.has(id));
+  for (const p of await findProductsByIds(db, missing)) productById.set(p.id, p);
   const merchantIds = [...new Set(products.map((p) => p.merchant_id))];
   const [merchants, locations, region] = await Promise.all([
     findMerchantsByIds(db, merchantIds),
@@ -92,18 +96,21 @@ export async function getCartView(db: Kysely<DB>, cartId: number, lang: Lang): P
       groups.set(m.id, g);
     }
     const level = levels.get(`${c.product_id}:${c.location_id}`);
+    const product = (p.parent_id !== null && productById.get(p.parent_id)) || p;
     g.items.push({
       item_id: c.id,
-      product_id: c.product_id,
+      product_id: product.id,
+      variant_id: p.id,
       sku: p.sku,
-      title: lang === 'en' ? p.title_en || p.title_fr : p.title_fr,
+      title: lang === 'en' ? product.title_en || product.title_fr : product.title_fr,
+      options: optionsObject(parseOptions(p.options_json)),
       location_id: c.location_id,
       quantity: c.quantity,
       unit_price_cents: p.price_cents,
       tax_class: p.tax_class,
       // A suspended merchant's lines count as unavailable everywhere the cart is shown.
       available:
-        p.status === 'active' && m.status === 'approved'
+        p.status === 'active' && product.status === 'active' && m.status === 'approved'
           ? Math.max(0, (level?.on_hand ?? 0) - (level?.reserved ?? 0))
           : 0,
     });

@@ -8,13 +8,14 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { AppError, notFound, ValidationError } from '../../lib/errors.ts';
-import { findProductById } from '../catalog/index.ts';
+import { findProductById, productIdsOfVariants } from '../catalog/index.ts';
 import { levelsOf } from '../inventory/index.ts';
 import { findMerchantById, locationsOfMerchant } from '../merchants/index.ts';
 import { sellsOnline } from './buyable.ts';
 import * as repo from './cart.repository.ts';
 import { MAX_CART_LINES, MAX_LINE_QUANTITY } from './cart.schemas.ts';
 import type { AddItemInput, CartGroup, CartView, ShortLine, UnavailableMerchantLine } from './cart.types.ts';
+import { chooseVariant, lineTitle } from './variant-choice.ts';
 
 export const hashCartToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -41,13 +42,16 @@ export async function cartByToken(db: Kysely<DB>, token: string | undefined) {
 }
 
 /**
- * The store that would serve a product: an active product of an approved merchant, stocked at one
- * of that merchant's stores (`locationId` when asked; otherwise a store that can fulfil an order
- * first, then the one with most available).
+ * The store that would serve a variant (`productId` is its row): an active variant of an active
+ * product of an approved merchant, stocked at one of that merchant's stores (`locationId` when
+ * asked; otherwise a store that can fulfil an order first, then the one with most available).
  */
 async function offer(db: Kysely<DB>, productId: number, locationId?: number) {
   const product = await findProductById(db, productId);
   if (product?.status !== 'active') return undefined;
+  // A variant of an archived product is not sold either.
+  if (product.parent_id !== null && (await findProductById(db, product.parent_id))?.status !== 'active')
+    return undefined;
   const [merchant, levels, stores] = await Promise.all([
     findMerchantById(db, product.merchant_id),
     levelsOf(db, [productId]),
@@ -58,7 +62,15 @@ async function offer(db: Kysely<DB>, productId: number, locationId?: number) {
     const level = levels.get(`${productId}:${l.id}`);
     if (!level || (locationId !== undefined && l.id !== locationId)) return [];
     return [
-      { ...l, product_id: productId, location_id: l.id, on_hand: level.on_hand, reserved: level.reserved },
+      {
+        ...l,
+        product_id: productId,
+        /** The product this variant belongs to (itself without variants). */
+        product_of: product.parent_id ?? productId,
+        location_id: l.id,
+        on_hand: level.on_hand,
+        reserved: level.reserved,
+      },
     ];
   });
   // Stores that can fulfil an order first (src/modules/cart/buyable.ts), then the most available.
@@ -71,9 +83,11 @@ async function offer(db: Kysely<DB>, productId: number, locationId?: number) {
 
 export async function addItem(db: Kysely<DB>, cartId: number, input: AddItemInput) {
   checkQuantity(input.quantity);
-  const o = await offer(db, input.product_id, input.location_id);
+  // The line is the variant's row (stock, reservations and order lines are kept by it).
+  const variantId = await chooseVariant(db, input);
+  const o = await offer(db, variantId, input.location_id);
   if (!o) {
-    const exists = await findProductById(db, input.product_id);
+    const exists = await findProductById(db, variantId);
     throw new ValidationError([
       exists && input.location_id !== undefined
         ? { field: 'location_id', message: 'cart.location_unknown' }
@@ -88,7 +102,13 @@ export async function addItem(db: Kysely<DB>, cartId: number, input: AddItemInpu
   const available = o.on_hand - o.reserved;
   if (quantity > available)
     throw outOfStock([
-      { product_id: o.product_id, location_id: o.location_id, requested: quantity, available },
+      {
+        product_id: o.product_of,
+        variant_id: o.product_id,
+        location_id: o.location_id,
+        requested: quantity,
+        available,
+      },
     ]);
   if (existing) {
     await repo.setLineQuantity(db, existing.id, quantity);
@@ -114,10 +134,18 @@ export async function updateItem(db: Kysely<DB>, cartId: number, itemId: number,
   const level = item && (await levelsOf(db, [item.product_id])).get(`${item.product_id}:${item.location_id}`);
   if (!item || !level) throw notFound('cart_item');
   const available = level.on_hand - level.reserved;
-  if (quantity > available)
+  if (quantity > available) {
+    const productOf = await productIdsOfVariants(db, [item.product_id]);
     throw outOfStock([
-      { product_id: item.product_id, location_id: item.location_id, requested: quantity, available },
+      {
+        product_id: productOf.get(item.product_id) ?? item.product_id,
+        variant_id: item.product_id,
+        location_id: item.location_id,
+        requested: quantity,
+        available,
+      },
     ]);
+  }
   await repo.setLineQuantity(db, itemId, quantity);
   await repo.touchCart(db, cartId);
   return { item_id: itemId, quantity };
@@ -159,8 +187,9 @@ export function unavailableMerchantLines(
     g.items.map((i) => ({
       item_id: i.item_id,
       product_id: i.product_id,
+      variant_id: i.variant_id,
       sku: i.sku,
-      title: i.title,
+      title: lineTitle(i),
       merchant_id: g.merchant.id,
       merchant_name: g.merchant.name,
     })),

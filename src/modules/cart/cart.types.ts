@@ -4,7 +4,10 @@ import type { DeliveryZone } from '../merchants/index.ts';
 import type { OrderTotals, TaxCollection } from '../taxes/index.ts';
 
 export interface AddItemInput {
+  /** The product (its row without parent); a variant's own id is also taken, as that variant (older clients). */
   product_id: number;
+  /** The variant bought; required when the product has more than one active variant. */
+  variant_id?: number;
   location_id?: number;
   quantity: number;
 }
@@ -12,6 +15,8 @@ export interface AddItemInput {
 /** A line that cannot be served as asked (in `out_of_stock` errors' details). */
 export interface ShortLine {
   product_id: number;
+  /** The variant short of stock (its `products` row id, the one stock is kept by). */
+  variant_id?: number;
   location_id: number;
   requested: number;
   available: number;
@@ -22,6 +27,7 @@ export interface ShortLine {
 export interface UnavailableMerchantLine {
   item_id: number;
   product_id: number;
+  variant_id: number;
   sku: string;
   title: string;
   merchant_id: number;
@@ -52,9 +58,16 @@ export interface DeliveryOption {
 
 export interface CartLine {
   item_id: number;
+  /** The product (the row without parent): its page is `/p/{product_id}`. */
   product_id: number;
+  /** The variant bought: the `products` row whose stock, reservations and order line it is. */
+  variant_id: number;
+  /** The variant's SKU. */
   sku: string;
+  /** The product's title (without options: `lineTitle` adds them). */
   title: string;
+  /** The variant's option values, `{NAME: VALUE}` in the merchant's order; `{}` without variants. */
+  options: Record<string, string>;
   location_id: number;
   quantity: number;
   unit_price_cents: number;

@@ -22,7 +22,11 @@ export {
   quantityJson,
 } from './cart.schemas.ts';
 export {
-  /** Adds a product (at a store, or the best one) to the cart, merging with its line; checks stock. */
+  /**
+   * Adds a product's variant (at a store, or the best one) to the cart, merging with its line;
+   * checks stock. `variant_id` is required when the product has several active variants (400
+   * `variant_required`); a variant's own id as `product_id` is taken as that variant.
+   */
   addItem,
   /** The cart if the token is its own; otherwise 404 (a wrong token reveals nothing). */
   authorizeCart,
@@ -81,3 +85,7 @@ export {
   /** A delivery option's zones as a sentence (towns, prefixes, fees, minimums). */
   zonesText,
 } from './delivery.ts';
+export {
+  /** A line's title with its variant's options ("T-shirt — M / Rouge"), as order lines snapshot it. */
+  lineTitle,
+} from './variant-choice.ts';

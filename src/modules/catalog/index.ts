@@ -23,7 +23,10 @@ export { type ProductImage, parseImages, QUEBEC_LABELS, TAX_CLASSES } from './pr
  *   offset, order })`, `productIdsOfMerchant`, `allProductsOfMerchant`;
  * - counts: `countProducts(db, { merchantId?, status? })`, `incompleteProductCounts(db, merchantId)`;
  * - writes: `createProduct`, `updateProductFields`, `setProductStatus`, `setProductImages`,
- *   `bulkUpsertProducts(trx, merchantId, rows)` and `importFieldsBySku` (imports).
+ *   `bulkUpsertProducts(trx, merchantId, rows)` and `importFieldsBySku` (imports);
+ * - variant grouping of imports: `productRowsByHandle(db, merchantId, handles)` (product rows by
+ *   stored handle or SKU) and `linkImportedVariants(trx, merchantId, links, regrouped)` (parents of
+ *   variants whose product row the same import created; nested variants flattened).
  */
 export {
   allProductsOfMerchant,
@@ -37,6 +40,7 @@ export {
   type ImportedProductFields,
   importFieldsBySku,
   incompleteProductCounts,
+  linkImportedVariants,
   type NewProduct,
   type ProductChanges,
   type ProductListFilter,
@@ -44,11 +48,33 @@ export {
   type ProductStatusFilter,
   productIdsBySku,
   productIdsOfMerchant,
+  productRowsByHandle,
   productsOfMerchant,
   setProductImages,
   setProductStatus,
   updateProductFields,
 } from './products.service.ts';
+
+/* ------------------------------------------------------------------ variants */
+
+/**
+ * Product variants (migration 026): each `products` row is a variant (own SKU, price, GTIN, stock);
+ * the product is the row without `parent_id`. `variantsOfProducts(db, productIds)` lists them
+ * (product row first), `productIdsOfVariants(db, variantIds)` maps variant rows to their product;
+ * `parseOptions`, `optionsObject` (`{NAME: VALUE}`) and `optionsLabel` ("M / Rouge") read
+ * `options_json`.
+ */
+export {
+  /** Adds a variant (own SKU, price, GTIN, options) to a product; undefined when it is not a product. */
+  createVariant,
+  optionsLabel,
+  optionsObject,
+  parseOptions,
+  productIdsOfVariants,
+  type Variant,
+  type VariantOption,
+  variantsOfProducts,
+} from './variants.service.ts';
 
 /* ------------------------------------------------------------------ categories */
 

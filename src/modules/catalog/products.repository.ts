@@ -110,6 +110,8 @@ export interface ProductListFilter {
   onlyIds?: readonly number[];
   /** Never these ids. */
   exceptIds?: readonly number[];
+  /** Products only: variant rows (with a `parent_id`) left out (public lists). */
+  productsOnly?: boolean;
 }
 
 function filtered(
@@ -136,6 +138,7 @@ function filtered(
   }
   if (f.onlyIds) q = f.onlyIds.length ? q.where('id', 'in', [...f.onlyIds]) : q.where(sql<boolean>`1 = 0`);
   if (f.exceptIds?.length) q = q.where('id', 'not in', [...f.exceptIds]);
+  if (f.productsOnly) q = q.where('parent_id', 'is', null);
   return q;
 }
 

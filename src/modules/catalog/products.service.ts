@@ -29,8 +29,11 @@ import {
 import { type ProductImage, parseImages } from './products.schemas.ts';
 import {
   bulkUpsertProducts as bulkUpsert,
+  flattenNestedVariants,
   type ImportedProductFields,
   selectImportFieldsBySku,
+  selectProductRowsByHandle,
+  updateVariantParents,
 } from './products-import.repository.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -155,4 +158,26 @@ export function bulkUpsertProducts(
   now = new Date().toISOString(),
 ) {
   return rows.length ? bulkUpsert(trx, merchantId, rows, now) : Promise.resolve(new Map<string, number>());
+}
+
+/**
+ * The merchant's product rows (not variants) that import handles designate, by stored handle or by
+ * SKU (a handle defaults to the product row's SKU).
+ */
+export function productRowsByHandle(db: Db, merchantId: number, handles: readonly string[]) {
+  return handles.length ? selectProductRowsByHandle(db, merchantId, handles) : Promise.resolve([]);
+}
+
+/**
+ * The second pass of an import: variant rows whose product row was created in the same import get
+ * its id; then any product row that became a variant hands its own variants to its new product.
+ */
+export async function linkImportedVariants(
+  trx: Db,
+  merchantId: number,
+  links: readonly { id: number; parent_id: number }[],
+  regrouped: boolean,
+): Promise<void> {
+  await updateVariantParents(trx, merchantId, links);
+  if (regrouped) await flattenNestedVariants(trx, merchantId);
 }

@@ -42,3 +42,27 @@ export function parseHours(json: string): OpeningHours {
     return {};
   }
 }
+
+/** An exceptional closure of a store: a local calendar date (`YYYY-MM-DD`) and an optional label. */
+export interface Closure {
+  date: string;
+  label?: string;
+}
+
+/** A store's `closures_json` (migration 055) as a date-sorted list; NULL or unreadable = none. */
+export function parseClosures(json: string | null | undefined): Closure[] {
+  if (!json) return [];
+  try {
+    const v = JSON.parse(json) as unknown;
+    if (!Array.isArray(v)) return [];
+    return v
+      .filter(
+        (c): c is Closure =>
+          !!c && typeof c === 'object' && typeof c.date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(c.date),
+      )
+      .map((c) => (c.label ? { date: c.date, label: String(c.label) } : { date: c.date }))
+      .sort((a, b) => a.date.localeCompare(b.date));
+  } catch {
+    return [];
+  }
+}

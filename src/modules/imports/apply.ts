@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
-import { bulkUpsertProducts } from '../catalog/index.ts';
+import { bulkUpsertProducts, linkImportedVariants } from '../catalog/index.ts';
 import type { EventBus } from '../events/index.ts';
 import { type AvailabilityChange, announceAvailability, levelsOf, writeLevels } from '../inventory/index.ts';
 import { queueImageFetches } from '../media/index.ts';
@@ -65,6 +65,16 @@ export async function applyImport(
     const values = checked.valid.filter((v) => v.write).map(({ sku, values: p }) => ({ sku, ...p }));
     const written = values.map((v) => v.sku);
     for (const [sku, id] of await bulkUpsertProducts(trx, merchantId, values, now)) ids.set(sku, id);
+    // Variants whose product row this import created: linked once that row has its id.
+    const links = checked.valid.flatMap((v) => {
+      const id = ids.get(v.sku);
+      const parent_id = v.parentSku === undefined ? undefined : ids.get(v.parentSku);
+      return v.write && id !== undefined && parent_id !== undefined ? [{ id, parent_id }] : [];
+    });
+    const regrouped = checked.valid.some(
+      (v) => v.write && v.current?.parent_id === null && (v.values.parent_id !== null || !!v.parentSku),
+    );
+    await linkImportedVariants(trx, merchantId, links, regrouped);
     const stockRows = checked.valid.flatMap((v) => [
       ...(v.on_hand !== undefined && v.locationId !== undefined ? [v] : []),
       ...(v.stock ?? []).map((x) => ({ ...v, ...x })),

@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import { importFieldsBySku, parseImages } from '../catalog/index.ts';
+import { importFieldsBySku, parseImages, productRowsByHandle } from '../catalog/index.ts';
 import { levelsOf, merchantLocations, type RowError } from '../inventory/index.ts';
 import { importedImageChanges, knownImages } from '../media/index.ts';
 import { defaultLocationOf } from '../merchants/index.ts';
@@ -22,6 +22,7 @@ import {
   type ImportRowResult,
   type ValidRow,
 } from './types.ts';
+import { groupVariants, indexHandles } from './variants.ts';
 
 type CurrentProduct = ProductFields & { id: number; sku: string };
 
@@ -40,10 +41,18 @@ export async function check(db: Kysely<DB>, merchantId: number, input: ImportInp
     const v = data && typeof data === 'object' ? (data as { sku?: unknown }).sku : undefined;
     return typeof v === 'string' && v.trim() ? v.trim() : null;
   };
-  const [locations, categories, current] = await Promise.all([
+  const rawHandle = (data: unknown) => {
+    const v = data && typeof data === 'object' ? (data as { handle?: unknown }).handle : undefined;
+    return typeof v === 'string' && v.trim() ? v.trim() : null;
+  };
+  const [locations, categories, current, handles] = await Promise.all([
     merchantLocations(db, merchantId),
     loadCategoryIndex(db),
     currentProducts(db, merchantId, [...new Set(rows.map((r) => rawSku(r.data)).filter((s) => s !== null))]),
+    // Product rows the file's handles designate (only files with a handle column ask).
+    productRowsByHandle(db, merchantId, [
+      ...new Set(rows.map((r) => rawHandle(r.data)).filter((s) => s !== null)),
+    ]),
   ]);
   // Rows without location_code go to the default store (adding a store never breaks an import).
   const fallback = defaultLocationOf(locations.values());
@@ -89,8 +98,9 @@ export async function check(db: Kysely<DB>, merchantId: number, input: ImportInp
       const cur = current.get(d.sku);
       const base = { row, sku: d.sku };
       if (!cur) {
-        // A new product needs a French title and a price; an existing one keeps them.
-        if (d.title_fr === undefined)
+        // A new product needs a French title and a price; an existing one keeps them. A variant
+        // takes its product's title (checked once rows are grouped, variants.ts).
+        if (d.title_fr === undefined && (d.handle === undefined || d.handle === d.sku))
           errors.push({ ...base, field: 'title_fr', code: 'required', key: 'field.required' });
         if (d.price_cents === undefined && !n.errors.length)
           errors.push({
@@ -217,6 +227,12 @@ export async function check(db: Kysely<DB>, merchantId: number, input: ImportInp
           locationId: d.on_hand != null ? loc?.id : undefined,
           ...(stock.length ? { stock } : {}),
           images: img.fetch,
+          handle: d.handle,
+          options: d.options,
+          current: cur,
+          stockChange,
+          stockOnly,
+          result: results.length,
         });
         results.push({
           row,
@@ -229,7 +245,7 @@ export async function check(db: Kysely<DB>, merchantId: number, input: ImportInp
     }
     results.push({ row, sku, status: 'error', errors, ...(warnings.length ? { warnings } : {}) });
   }
-  return { format, results, valid, unknownCategories };
+  return { format, results, valid: groupVariants(valid, results, indexHandles(handles)), unknownCategories };
 }
 
 /** The preview of a checked file. */

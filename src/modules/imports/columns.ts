@@ -21,7 +21,20 @@ export type TemplateField =
   | 'image_url'
   | 'location_code'
   | 'on_hand'
-  | 'status';
+  | 'status'
+  | 'handle'
+  | OptionField;
+
+/** The variant option columns: `option1_name`, `option1_value` ... `option3_value`. */
+export type OptionField = `option${1 | 2 | 3}_${'name' | 'value'}`;
+export const OPTION_FIELDS: OptionField[] = [
+  'option1_name',
+  'option1_value',
+  'option2_name',
+  'option2_value',
+  'option3_name',
+  'option3_value',
+];
 
 /** Lower case, no accents, spaces and punctuation as `_`: "Étiquette Québec" → `etiquette_quebec`. */
 export function foldHeader(text: string): string {
@@ -51,6 +64,13 @@ export const TEMPLATE_ALIASES: Record<TemplateField, string[]> = {
   location_code: ['location_code', 'magasin', 'code_magasin', 'store', 'store_code'],
   on_hand: ['on_hand', 'quantite', 'stock', 'quantity', 'qty'],
   status: ['status', 'statut'],
+  handle: ['handle', 'groupe', 'identifiant_produit'],
+  option1_name: ['option1_name', 'option_1_name', 'option1_nom', 'nom_option1', 'nom_option_1'],
+  option1_value: ['option1_value', 'option_1_value', 'option1_valeur', 'valeur_option1', 'valeur_option_1'],
+  option2_name: ['option2_name', 'option_2_name', 'option2_nom', 'nom_option2', 'nom_option_2'],
+  option2_value: ['option2_value', 'option_2_value', 'option2_valeur', 'valeur_option2', 'valeur_option_2'],
+  option3_name: ['option3_name', 'option_3_name', 'option3_nom', 'nom_option3', 'nom_option_3'],
+  option3_value: ['option3_value', 'option_3_value', 'option3_valeur', 'valeur_option3', 'valeur_option_3'],
 };
 
 const FIELD_BY_ALIAS = new Map<string, TemplateField>(

@@ -2,10 +2,10 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { type Lang, t } from '../../i18n/index.ts';
-import { allProductsOfMerchant, findCategoriesByIds } from '../catalog/index.ts';
+import { allProductsOfMerchant, findCategoriesByIds, parseOptions } from '../catalog/index.ts';
 import { levelsForProducts, merchantLocations, type RowError } from '../inventory/index.ts';
 
-/** The import template's columns, in order (what `exportProducts` writes). */
+/** The import template's columns, in order (the export writes one `on_hand_<store code>` column per store instead of `location_code, on_hand`). */
 export const TEMPLATE_COLUMNS = [
   'sku',
   'title_fr',
@@ -21,6 +21,13 @@ export const TEMPLATE_COLUMNS = [
   'image_url',
   'location_code',
   'on_hand',
+  'handle',
+  'option1_name',
+  'option1_value',
+  'option2_name',
+  'option2_value',
+  'option3_name',
+  'option3_value',
   'status',
 ] as const;
 export const MAX_IMPORT_ROWS = 200_000;
@@ -49,50 +56,50 @@ export function csvSafe(v: unknown): string {
   return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
 }
 
-/** The merchant's catalogue in the import template's columns (round-trips through import). */
+/**
+ * The merchant's catalogue in the import template's columns (round-trips through import): one row
+ * per variant, the product row first then its variants, `handle` the product's (its stored handle,
+ * else its SKU), the options in `optionN_name/value`, and one `on_hand_<code>` stock column per
+ * store (empty: no stock recorded there).
+ */
 export async function exportProducts(db: Kysely<DB>, merchantId: number): Promise<string[][]> {
-  const products = await allProductsOfMerchant(db, merchantId);
+  const all = await allProductsOfMerchant(db, merchantId);
   const [categories, stores, levels] = await Promise.all([
     findCategoriesByIds(
       db,
-      products.flatMap((p) => (p.category_id === null ? [] : [p.category_id])),
+      all.flatMap((p) => (p.category_id === null ? [] : [p.category_id])),
     ),
     merchantLocations(db, merchantId),
     levelsForProducts(
       db,
-      products.map((p) => p.id),
+      all.map((p) => p.id),
     ),
   ]);
   const slugOf = new Map(categories.map((c) => [c.id, c.slug]));
-  const codeOf = new Map([...stores.values()].map((l) => [l.id, l.code]));
-  const levelsByProduct = new Map<number, typeof levels>();
-  for (const l of levels) {
-    const list = levelsByProduct.get(l.product_id);
-    if (list) list.push(l);
-    else levelsByProduct.set(l.product_id, [l]);
-  }
-  // One row per product and store (a product without stock: one row without store), stores in id order.
-  const rows = products.flatMap((p) => {
-    const base = { ...p, category: p.category_id === null ? null : (slugOf.get(p.category_id) ?? null) };
-    const own = (levelsByProduct.get(p.id) ?? []).sort(
-      (a, b) =>
-        Number(!codeOf.has(a.location_id)) - Number(!codeOf.has(b.location_id)) ||
-        a.location_id - b.location_id,
-    );
-    if (!own.length)
-      return [{ ...base, location_code: null as string | null, on_hand: null as number | null }];
-    return own.map((l) => ({
-      ...base,
-      location_code: codeOf.get(l.location_id) ?? null,
-      on_hand: l.on_hand,
-    }));
-  });
-  const out: string[][] = [[...TEMPLATE_COLUMNS]];
-  for (const r of rows) {
+  const storeList = [...stores.values()].sort((a, b) => a.id - b.id);
+  const stock = new Map(levels.map((l) => [`${l.product_id}:${l.location_id}`, l.on_hand]));
+  // Product rows in id order, each followed by its variants (a variant of an unknown row stands alone).
+  const byId = new Map(all.map((p) => [p.id, p]));
+  const variantsOf = new Map<number, typeof all>();
+  for (const p of all)
+    if (p.parent_id !== null && byId.has(p.parent_id)) {
+      const list = variantsOf.get(p.parent_id);
+      if (list) list.push(p);
+      else variantsOf.set(p.parent_id, [p]);
+    }
+  const products = all.flatMap((p) =>
+    p.parent_id !== null && byId.has(p.parent_id) ? [] : [p, ...(variantsOf.get(p.id) ?? [])],
+  );
+  const header: string[] = TEMPLATE_COLUMNS.filter((c) => c !== 'location_code' && c !== 'on_hand');
+  header.splice(header.indexOf('handle'), 0, ...storeList.map((l) => `on_hand_${l.code}`));
+  const out: string[][] = [header];
+  for (const r of products) {
     let image = '';
     try {
       image = (JSON.parse(r.images_json) as { url?: string }[])[0]?.url ?? '';
     } catch {}
+    const product = r.parent_id !== null ? (byId.get(r.parent_id) ?? r) : r;
+    const options = parseOptions(r.options_json);
     out.push(
       [
         r.sku,
@@ -100,15 +107,16 @@ export async function exportProducts(db: Kysely<DB>, merchantId: number): Promis
         r.title_en,
         r.description_fr,
         r.description_en,
-        r.category,
+        r.category_id === null ? null : (slugOf.get(r.category_id) ?? null),
         r.price_cents,
         r.gtin,
         r.brand,
         r.quebec_label,
         r.tax_class,
         image,
-        r.location_code,
-        r.on_hand,
+        ...storeList.map((l) => stock.get(`${r.id}:${l.id}`) ?? null),
+        product.handle ?? product.sku,
+        ...[0, 1, 2].flatMap((i) => [options[i]?.name ?? '', options[i]?.value ?? '']),
         r.status,
       ].map(csvSafe),
     );

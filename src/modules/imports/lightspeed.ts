@@ -1,7 +1,7 @@
 /**
  * Lightspeed Retail X-Series (formerly Vend) product export CSV, read as it is written: lower-case
- * column names, one row per product or variant (one product per SKU here: variant option values
- * are appended to the title), `retail_price` in dollars with up to five decimals, `active` 1/0,
+ * column names, one row per product or variant (rows sharing a `handle` are the variants of one
+ * product, `variant_option_one..three_name/value` their options), `retail_price` in dollars with up to five decimals, `active` 1/0,
  * and one `inventory_<Outlet>` / `outlet_tax_<Outlet>` column per outlet.
  */
 import { stripHtml } from './html.ts';
@@ -41,13 +41,16 @@ export function parseLightspeed(records: string[][]): { row: number; data: Recor
   records.forEach((r, i) => {
     if (i === 0) return;
     const name = get(r, 'name');
-    const options = ['variant_option_one_value', 'variant_option_two_value', 'variant_option_three_value']
-      .map((c) => get(r, c))
-      .filter(Boolean);
     const data: Record<string, unknown> = {
       sku: get(r, 'sku') || get(r, 'handle'),
-      title_fr: options.length && name ? `${name} — ${options.join(' / ')}` : name,
+      title_fr: name,
     };
+    if (get(r, 'handle')) data.handle = get(r, 'handle');
+    if (has('variant_option_one_value'))
+      ['one', 'two', 'three'].forEach((w, k) => {
+        data[`option${k + 1}_name`] = get(r, `variant_option_${w}_name`);
+        data[`option${k + 1}_value`] = get(r, `variant_option_${w}_value`);
+      });
     if (has('description')) data.description_fr = stripHtml(get(r, 'description'));
     if (has('retail_price')) {
       const price = get(r, 'retail_price');

@@ -3,7 +3,7 @@
  * names), Shopify, Square or Lightspeed exports, as CSV (any encoding and separator), JSON or .xlsx.
  */
 import { parse } from 'csv-parse/sync';
-import { mapTemplateHeader } from './columns.ts';
+import { foldHeader, mapTemplateHeader } from './columns.ts';
 import { isLightspeedHeader, parseLightspeed } from './lightspeed.ts';
 import { isShopifyHeader, parseShopify } from './shopify.ts';
 import { isSquareHeader, parseSquare } from './square.ts';
@@ -42,12 +42,23 @@ function rowsOf(records: string[][]): { layout: Layout; rows: { row: number; dat
   if (layout === 'square') return { layout, rows: parseSquare(records) };
   if (layout === 'lightspeed') return { layout, rows: parseLightspeed(records) };
   const fields = mapTemplateHeader(header) as NonNullable<ReturnType<typeof mapTemplateHeader>>;
+  // Our export's stock columns, one per store: `on_hand_<store code>` (or `stock_<code>`).
+  const stockColumns = header.flatMap((h, i) => {
+    const m = /^(?:on_hand|stock)_(.+)$/.exec(foldHeader(h));
+    return m && !fields.has(i) ? [{ i, location: m[1] }] : [];
+  });
   return {
     layout,
     // Row numbers as the spreadsheet shows them: the header is row 1.
     rows: records.slice(1).map((r, i) => {
       const data: Record<string, unknown> = {};
       for (const [col, field] of fields) data[field] = r[col] ?? '';
+      const stock = stockColumns.flatMap(({ i: col, location }) => {
+        // An empty cell leaves that store's stock alone.
+        const cell = (r[col] ?? '').trim();
+        return cell ? [{ location, on_hand: /^\d+$/.test(cell) ? Number(cell) : cell }] : [];
+      });
+      if (stock.length) data.stock = stock;
       return { row: i + 2, data };
     }),
   };

@@ -53,6 +53,13 @@ export const rowSchema = fullRowSchema.partial().extend({
       tags: z.string().optional(),
     })
     .optional(),
+  /** The product this row is a variant of (rows sharing a handle are one product; default: the SKU). */
+  handle: z.string().trim().min(1).max(255).optional(),
+  /** Option 1..3 of the variant (`name` may be empty: the product row's name applies). */
+  options: z
+    .array(z.object({ name: z.string().trim().max(100), value: z.string().trim().max(200) }))
+    .max(3)
+    .optional(),
   /** Stock per location name or code (Square, Lightspeed: one column per location). */
   stock: z
     .array(z.object({ location: z.string().max(200), on_hand: fullRowSchema.shape.on_hand.unwrap() }))

@@ -11,6 +11,7 @@ import {
   normaliseQuebecLabel,
   normaliseStatus,
   normaliseTaxClass,
+  OPTION_FIELDS,
 } from './columns.ts';
 
 /**
@@ -34,7 +35,23 @@ export interface ProductFields {
   tax_class: TaxClass;
   images_json: string;
   status: 'active' | 'archived';
+  /** The product row this variant row belongs to; null for a product row (see variants.ts). */
+  parent_id: number | null;
+  /** The variant's options, JSON `[{"name","value"}]`; null without options. */
+  options_json: string | null;
+  /** The product row's import handle when it differs from its SKU. */
+  handle: string | null;
 }
+
+/** A cell as trimmed text (numbers as written; absent or null: ''). */
+const cellText = (v: unknown) =>
+  typeof v === 'string'
+    ? v.trim()
+    : typeof v === 'number' || typeof v === 'boolean'
+      ? String(v)
+      : v == null
+        ? ''
+        : v;
 
 const BLANK: unique symbol = Symbol('blank');
 const kind = (v: unknown) =>
@@ -125,6 +142,14 @@ export function normaliseRow(
     if (c === undefined) bad('price');
     else data.price_cents = c;
   }
+  // Variants: the handle groups rows into one product; a blank one means "the row's SKU".
+  const handle = r.handle;
+  if (typeof handle === 'string' ? handle.trim() : handle != null) data.handle = cellText(handle);
+  if (OPTION_FIELDS.some((f) => r[f] !== undefined))
+    data.options = [1, 2, 3].map((n) => ({
+      name: cellText(r[`option${n}_name`]),
+      value: cellText(r[`option${n}_value`]),
+    }));
   if (r.images !== undefined) data.images = r.images;
   if (r.shopify_category !== undefined) data.shopify_category = r.shopify_category;
   if (typeof r.gtin_ignored === 'string')
@@ -196,6 +221,10 @@ export function mergeProduct(
     tax_class: d.tax_class ?? cur?.tax_class ?? 'standard',
     images_json: cur && sameImages(next, images) ? cur.images_json : JSON.stringify(next),
     status: d.status ? (d.status === 'active' ? 'active' : 'archived') : (cur?.status ?? 'active'),
+    // Grouping is decided for the whole file afterwards (variants.ts); until then, as stored.
+    parent_id: cur?.parent_id ?? null,
+    options_json: cur?.options_json ?? null,
+    handle: cur?.handle ?? null,
   };
 }
 
@@ -212,6 +241,9 @@ const COMPARED: (keyof ProductFields)[] = [
   'tax_class',
   'images_json',
   'status',
+  'parent_id',
+  'options_json',
+  'handle',
 ];
 
 /** True when applying the row would change the stored product. */

@@ -1,7 +1,7 @@
 /**
- * Shopify's product export CSV, read faithfully: one row per variant (one product per SKU here:
- * variants of a Handle become products titled "Title — Option values"), extra rows of a Handle
- * carrying more images, the Status / Published columns deciding whether the product is on sale,
+ * Shopify's product export CSV, read faithfully: one row per variant (the rows of a Handle are the
+ * variants of one product, their Option1..3 values its options; "Default Title" is a product
+ * without options), extra rows of a Handle carrying more images, the Status / Published columns deciding whether the product is on sale,
  * and Product Category / Type / Tags kept for category matching. Shopify exports one language:
  * the title is the merchant's (French) title; English texts are left to the back-office.
  */
@@ -41,7 +41,10 @@ export function parseShopify(records: string[][]): { row: number; data: Record<s
     return i === undefined ? '' : (r[i] ?? '').trim();
   };
   // Group by Handle: product-level cells sit on the handle's first row, images on any row.
-  const groups = new Map<string, { first?: string[]; images: { url: string; pos: number; n: number }[] }>();
+  const groups = new Map<
+    string,
+    { first?: string[]; imagesGiven?: boolean; images: { url: string; pos: number; n: number }[] }
+  >();
   let n = 0;
   for (const r of records.slice(1)) {
     const handle = get(r, 'Handle');
@@ -71,13 +74,21 @@ export function parseShopify(records: string[][]): { row: number; data: Record<s
     const g = groups.get(handle) as NonNullable<ReturnType<typeof groups.get>>;
     const first = g.first ?? r;
     const title = get(first, 'Title');
-    const options = ['Option1 Value', 'Option2 Value', 'Option3 Value']
-      .map((c) => get(r, c))
-      .filter((v) => !!v && v !== 'Default Title');
+    const values = [1, 2, 3].map((n) => get(r, `Option${n} Value`));
+    // "Title" = "Default Title": Shopify's single variant, a product without options.
+    const single = values[0] === 'Default Title' && !values[1] && !values[2];
+    const options = single ? [] : values.filter(Boolean);
     const data: Record<string, unknown> = {
       sku: sku || (options.length ? `${handle}-${slug(options.join('-'))}` : handle),
-      title_fr: options.length ? `${title} — ${options.join(' / ')}` : title,
+      title_fr: title,
+      handle,
     };
+    if (has('Option1 Value'))
+      [1, 2, 3].forEach((n, k) => {
+        // Names sit on the handle's first row; later rows leave them blank (grouping fills them in).
+        data[`option${n}_name`] = single ? '' : get(r, `Option${n} Name`);
+        data[`option${n}_value`] = single ? '' : values[k];
+      });
     if (has('Body (HTML)')) {
       const body = stripHtml(get(first, 'Body (HTML)'));
       data.description_fr = body || stripHtml(get(first, 'SEO Description'));
@@ -90,7 +101,13 @@ export function parseShopify(records: string[][]): { row: number; data: Record<s
       else data.gtin_ignored = code;
     }
     if (has('Vendor')) data.brand = get(first, 'Vendor');
-    const images = [...g.images].sort((a, b) => a.pos - b.pos || a.n - b.n).map((im) => im.url);
+    // The product's images go to the handle's first variant row (the product row); the others
+    // keep only their own Variant Image.
+    const productRow = !g.imagesGiven;
+    g.imagesGiven = true;
+    const images = productRow
+      ? [...g.images].sort((a, b) => a.pos - b.pos || a.n - b.n).map((im) => im.url)
+      : [];
     const own = get(r, 'Variant Image');
     if (own) {
       // The variant's own image first.

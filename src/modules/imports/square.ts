@@ -1,7 +1,8 @@
 /**
  * Square's item library export (Items → Export library, CSV or Excel), read as Square writes it:
- * one row per item variation (one product per SKU here: a variation other than the default
- * "Regular" is appended to the title), prices in dollars, one `Current Quantity <location>` /
+ * one row per item variation (the variations of one Item Name are the variants of one product,
+ * with their `Option Name/Value` pairs as options, else the Variation Name as option "Variante";
+ * the default "Regular" variation is a product without options), prices in dollars, one `Current Quantity <location>` /
  * `New Quantity <location>` column pair and one `Enabled <location>` column per Square location,
  * `Archived` / `Sellable` Y/N flags and one `Tax - <name> (<rate>)` Y/N column per tax.
  */
@@ -74,10 +75,22 @@ export function parseSquare(records: string[][]): { row: number; data: Record<st
     const name = get(r, 'Item Name');
     const variation = get(r, 'Variation Name');
     const sku = get(r, 'SKU') || get(r, 'Token');
-    const data: Record<string, unknown> = {
-      sku,
-      title_fr: DEFAULT_VARIATIONS.has(variation.toLowerCase()) || !name ? name : `${name} — ${variation}`,
-    };
+    const data: Record<string, unknown> = { sku, title_fr: name };
+    if (name) {
+      data.handle = name;
+      const options = [1, 2, 3].flatMap((n) =>
+        get(r, `Option Value ${n}`)
+          ? [{ name: get(r, `Option Name ${n}`), value: get(r, `Option Value ${n}`) }]
+          : [],
+      );
+      if (!options.length && !DEFAULT_VARIATIONS.has(variation.toLowerCase()))
+        options.push({ name: 'Variante', value: variation });
+      options.forEach((o, k) => {
+        data[`option${k + 1}_name`] = o.name;
+        data[`option${k + 1}_value`] = o.value;
+      });
+      if (!options.length) data.option1_value = '';
+    }
     if (has('Description')) data.description_fr = stripHtml(get(r, 'Description'));
     if (has('Price')) {
       // An empty price is Square's variable pricing: the product's price is left alone.

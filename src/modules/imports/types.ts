@@ -67,6 +67,20 @@ export interface ValidRow {
   stock?: { locationId: number; on_hand: number }[];
   /** Image URLs to fetch in the background (media module): never stored as foreign links. */
   images?: { urls: string[]; pending: { url: string; position: number }[] };
+  /** The row's `handle` cell (variants.ts groups rows by it). */
+  handle?: string;
+  /** The row's option cells, when the file has option columns. */
+  options?: { name: string; value: string }[];
+  /** The product row's SKU when that row is created by this import (its id is set after the insert). */
+  parentSku?: string;
+  /** The stored product (undefined: a new SKU), for deciding whether the row changes anything. */
+  current?: ProductFields;
+  /** The row changes stock (a row whose product fields are unchanged is still an update). */
+  stockChange: boolean;
+  /** A repeated SKU carrying stock for another store (our export's one row per store). */
+  stockOnly: boolean;
+  /** Index of the row's outcome in `Checked.results`. */
+  result: number;
 }
 
 /** The outcome of checking a whole file. */

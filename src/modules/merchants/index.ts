@@ -126,7 +126,7 @@ export {
   findMerchantBySlug,
   /** Merchants by id (one query); unknown ids are left out. */
   findMerchantsByIds,
-  /** The approved merchant of a slug with its stores (opening hours parsed), or undefined. */
+  /** The approved merchant of a slug with its stores (opening hours and exceptional closures parsed), or undefined. */
   findPublicMerchant,
   /** One merchant by id, or `not_found`. */
   getMerchant,

@@ -11,5 +11,7 @@ declare module '../../db/schema.ts' {
     delivery_zones_json: ColumnType<string | null, string | null | undefined, string | null>;
     /** Migration 039: minutes a pickup order takes to prepare (pickup slots read it); NULL = not set. */
     preparation_minutes: ColumnType<number | null, number | null | undefined, number | null>;
+    /** Migration 055: exceptional closures `[{date: "YYYY-MM-DD", label?}]` (see `parseClosures`); NULL = none. */
+    closures_json: ColumnType<string | null, string | null | undefined, string | null>;
   }
 }

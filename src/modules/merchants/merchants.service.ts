@@ -5,7 +5,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { DB, MerchantStatus, MerchantsTable } from '../../db/schema.ts';
 import { notFound } from '../../lib/errors.ts';
-import { parseHours } from '../common/hours.ts';
+import { parseClosures, parseHours } from '../common/hours.ts';
 import { slugify } from '../common/slug.ts';
 import * as keys from './api-keys.service.ts';
 import * as locations from './locations.repository.ts';
@@ -224,10 +224,17 @@ export async function merchantSummaries(db: Q, ids: readonly number[]): Promise<
   }));
 }
 
-/** The approved merchant of a slug with its stores (oldest first, opening hours parsed), or undefined. */
+/** The approved merchant of a slug with its stores (oldest first, opening hours and exceptional closures parsed), or undefined. */
 export async function findPublicMerchant(db: Q, slug: string) {
   const m = await repo.findApprovedBySlug(db, slug);
   if (!m) return undefined;
   const stores = await locations.locationsOf(db, m.id);
-  return { ...m, locations: stores.map((l) => ({ ...l, hours: parseHours(l.hours_json) })) };
+  return {
+    ...m,
+    locations: stores.map((l) => ({
+      ...l,
+      hours: parseHours(l.hours_json),
+      closures: parseClosures(l.closures_json),
+    })),
+  };
 }

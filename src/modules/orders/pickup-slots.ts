@@ -8,7 +8,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { Lang } from '../../i18n/index.ts';
-import { type OpeningHours, parseHours, WEEK_DAYS, type WeekDay } from '../common/hours.ts';
+import { type OpeningHours, parseClosures, parseHours, WEEK_DAYS, type WeekDay } from '../common/hours.ts';
 import { findLocationsByIds } from '../merchants/index.ts';
 import { getRegion } from '../region/index.ts';
 import { findPickupsBetween } from './orders.repository.ts';
@@ -20,6 +20,8 @@ export interface SlotSettings {
   preparation_minutes: number;
   slot_minutes: number;
   days_ahead: number;
+  /** Local dates (`YYYY-MM-DD`) the store is exceptionally closed: no slot on them. */
+  closed_dates?: readonly string[];
 }
 
 // Intl formatters are costly to build: one per time zone, kept.
@@ -70,10 +72,12 @@ export function pickupSlots(s: SlotSettings, timeZone: string, now = new Date())
   if (!(step > 0)) return [];
   const today = partsIn(now.getTime(), timeZone);
   const out: number[] = [];
+  const closed = new Set(s.closed_dates ?? []);
   // The preparation time can push the first slot past the offered days: count days from today.
   for (let offset = 0; offset < s.days_ahead; offset++) {
     const date = new Date(Date.UTC(today.y, today.m - 1, today.d + offset));
     const day = WEEK_DAYS[(date.getUTCDay() + 6) % 7] as WeekDay;
+    if (closed.has(date.toISOString().slice(0, 10))) continue;
     for (const [open, close] of s.hours[day] ?? []) {
       const from = toMinutes(open);
       const to = close === '00:00' ? 24 * 60 : toMinutes(close);
@@ -100,15 +104,17 @@ export function matchSlot(slots: readonly string[], given: string): string | und
   return slots.find((s) => Date.parse(s) === t);
 }
 
-/** A location row's slot settings (preparation_minutes: migration 039; NULL = none). */
+/** A location row's slot settings (preparation_minutes: migration 039; closures: 055; NULL = none). */
 export function slotSettingsOf(l: {
   hours_json: string;
   pickup_slot_minutes: number;
   pickup_days_ahead: number;
   preparation_minutes?: number | null;
+  closures_json?: string | null;
 }): SlotSettings {
   return {
     hours: parseHours(l.hours_json),
+    closed_dates: parseClosures(l.closures_json).map((c) => c.date),
     preparation_minutes: Number(l.preparation_minutes ?? 0) || 0,
     slot_minutes: l.pickup_slot_minutes,
     days_ahead: l.pickup_days_ahead,

@@ -89,6 +89,7 @@ export function sameGtinOffers(db: Q, gtin: string, exceptProductId: number) {
     ])
     .where('p.gtin', '=', gtin)
     .where('p.id', '<>', exceptProductId)
+    .where('p.parent_id', 'is', null)
     .where('p.status', '=', 'active')
     .where('m.status', '=', 'approved')
     .execute();
@@ -134,6 +135,7 @@ export function newestQuebecProductsInStock(db: Q, limit: number) {
       ])
       .where('p.quebec_label', 'is not', null)
       .where('p.status', '=', 'active')
+      .where('p.parent_id', 'is', null)
       .where('m.status', '=', 'approved')
       .where((eb) =>
         eb.exists(
@@ -163,6 +165,7 @@ export async function publicPageCounts(db: Q): Promise<{ merchants: number; prod
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('m.status', '=', 'approved')
     .where('p.status', '=', 'active')
+    .where('p.parent_id', 'is', null)
     .executeTakeFirstOrThrow();
   return { merchants: Number(m.n), products: Number(p.n) };
 }
@@ -187,6 +190,7 @@ export function activeProductPages(db: Q, offset: number, limit: number) {
     .select(['p.id', 'p.updated_at'])
     .where('m.status', '=', 'approved')
     .where('p.status', '=', 'active')
+    .where('p.parent_id', 'is', null)
     .orderBy('p.id')
     .offset(offset)
     .limit(limit)
@@ -224,7 +228,7 @@ export function storeContactRows(db: Q, locationIds: number[]): Promise<StoreCon
     .execute();
 }
 
-/** An active product of an approved merchant, with its merchant's and category's names. */
+/** An active product (not a variant row) of an approved merchant, with its merchant's and category's names. */
 export function publicProductRow(db: Q, productId: number) {
   return db
     .selectFrom('products as p')
@@ -240,6 +244,7 @@ export function publicProductRow(db: Q, productId: number) {
     ])
     .where('p.id', '=', productId)
     .where('p.status', '=', 'active')
+    .where('p.parent_id', 'is', null)
     .where('m.status', '=', 'approved')
     .executeTakeFirst();
 }
@@ -268,5 +273,14 @@ export function productStockAtStores(db: Q, merchantId: number, productId: numbe
     ])
     .where('l.merchant_id', '=', merchantId)
     .orderBy('l.id')
+    .execute();
+}
+
+/** Stock rows of some variant rows (every location they were ever stocked at). */
+export function variantStockRows(db: Q, variantIds: number[]) {
+  return db
+    .selectFrom('inventory_levels')
+    .select(['product_id', 'location_id', 'on_hand', 'reserved'])
+    .where('product_id', 'in', variantIds)
     .execute();
 }

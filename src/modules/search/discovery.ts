@@ -15,6 +15,7 @@ import { invalid, resolvePoint } from './place.ts';
 import { reference } from './reference.ts';
 import type { Lang } from './search.types.ts';
 import { cached } from './text-match.ts';
+import { variantsWithStock } from './variants.ts';
 
 export interface Suggestion {
   type: 'product' | 'merchant' | 'category';
@@ -199,19 +200,28 @@ export async function listMerchants(database: Database, params: DirectoryParams)
   };
 }
 
-/** An active product of an approved merchant with its stock at each of the merchant's stores. */
+/**
+ * An active product of an approved merchant with its stock at each of the merchant's stores,
+ * summed over its variants, and its variants with their own stock (a variant row's id is not a
+ * product: undefined). With variants at different prices `price_cents` is the lowest ("from").
+ */
 export async function getPublicProduct(database: Database, productId: number) {
   const p = await publicProductRow(database.db, productId);
   if (!p) return undefined;
   const stock = await productStockAtStores(database.db, p.merchant_id, productId);
+  const own = stock.map((s) => ({
+    ...s,
+    hours: parseHours(s.hours_json),
+    available: Math.max(0, (s.on_hand ?? 0) - (s.reserved ?? 0)),
+  }));
+  const v = await variantsWithStock(database, p, own);
   return {
     ...p,
+    price_cents: v.lowestPrice,
+    price_from: v.priceFrom,
     images: parseImages(p.images_json),
-    offers: stock.map((s) => ({
-      ...s,
-      hours: parseHours(s.hours_json),
-      available: Math.max(0, (s.on_hand ?? 0) - (s.reserved ?? 0)),
-    })),
+    offers: own.map((o) => ({ ...o, available: v.availableAt.get(o.location_id) ?? o.available })),
+    variants: v.variants,
   };
 }
 

@@ -28,6 +28,8 @@ export interface SourceRow {
   quebec_label: string | null;
   price_cents: number;
   status: string;
+  /** Set on a variant row (never indexed: its product is). */
+  parent_id: number | null;
 }
 
 /** What the index stores for a product: title terms (weighted higher) and body terms. */
@@ -39,7 +41,7 @@ export interface IndexedDoc {
 }
 
 const SOURCE = sql`select p.id, p.merchant_id, p.title_fr, p.title_en, p.description_fr, p.description_en,
-  p.brand, p.gtin, p.status, p.category_id, p.quebec_label, p.price_cents, c.name_fr as category_fr, c.name_en as category_en
+  p.brand, p.gtin, p.status, p.parent_id, p.category_id, p.quebec_label, p.price_cents, c.name_fr as category_fr, c.name_en as category_en
   from products p left join categories c on c.id = p.category_id`;
 
 /** The source rows of some products, whatever their status. */
@@ -50,18 +52,20 @@ export async function sourceRows(db: Q, ids: number[]): Promise<SourceRow[]> {
   return r.rows;
 }
 
-/** One keyset page of active products' source rows, ids above `afterId` in order. */
+/** One keyset page of active products' source rows (variant rows left out), ids above `afterId` in order. */
 export async function activeSourceRowsAfter(db: Q, afterId: number, limit: number): Promise<SourceRow[]> {
   const r =
-    await sql<SourceRow>`${SOURCE} where p.id > ${afterId} and p.status = 'active' order by p.id limit ${limit}`.execute(
+    await sql<SourceRow>`${SOURCE} where p.id > ${afterId} and p.status = 'active' and p.parent_id is null order by p.id limit ${limit}`.execute(
       db,
     );
   return r.rows;
 }
 
-/** How many products are active (progress of a rebuild). */
+/** How many products are active (progress of a rebuild; variant rows are not products). */
 export async function countActiveProducts(db: Q): Promise<number> {
-  const r = await sql<{ n: number }>`select count(*) as n from products where status = 'active'`.execute(db);
+  const r = await sql<{
+    n: number;
+  }>`select count(*) as n from products where status = 'active' and parent_id is null`.execute(db);
   return Number(r.rows[0]?.n ?? 0);
 }
 

@@ -70,9 +70,19 @@ export async function indexProducts(database: Database, productIds: readonly num
     const rows = await sourceRows(database.db, chunk);
     const active = rows.filter((r) => r.status === 'active');
     const activeIds = new Set(active.map((r) => Number(r.id)));
-    const gone = chunk.filter((id) => !activeIds.has(id));
-    await writeDocs(database, active.map(toDoc), gone);
-    refreshProducts(database, rows, gone);
+    // A variant row is never a document (its product is) but its facts count for its product.
+    const products = active.filter((r) => r.parent_id == null);
+    const productIds = new Set(products.map((r) => Number(r.id)));
+    await writeDocs(
+      database,
+      products.map(toDoc),
+      chunk.filter((id) => !productIds.has(id)),
+    );
+    refreshProducts(
+      database,
+      rows,
+      chunk.filter((id) => !activeIds.has(id)),
+    );
     await reloadStock(database, [...activeIds]);
     await announceCatalogChange(database, chunk);
   }

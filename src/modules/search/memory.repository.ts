@@ -17,6 +17,8 @@ export interface ProductFacts {
   price_cents: number;
   gtin: string | null;
   status: string;
+  /** The product this row is a variant of (null: the row is a product). */
+  parent_id: number | null;
 }
 
 /** Availability of a product at a location (on hand minus reserved). */
@@ -35,7 +37,7 @@ export async function maxProductId(db: Q): Promise<number> {
 /** One keyset page of product facts, ids above `afterId` in order. */
 export async function productFactsAfter(db: Q, afterId: number, limit: number): Promise<ProductFacts[]> {
   const r =
-    await sql<ProductFacts>`select id, merchant_id, category_id, quebec_label, price_cents, gtin, status
+    await sql<ProductFacts>`select id, merchant_id, category_id, quebec_label, price_cents, gtin, status, parent_id
     from products where id > ${afterId} order by id limit ${limit}`.execute(db);
   return r.rows;
 }
@@ -43,7 +45,7 @@ export async function productFactsAfter(db: Q, afterId: number, limit: number): 
 /** Product facts by id (products another instance re-indexed). */
 export async function productFactsByIds(db: Q, ids: number[]): Promise<ProductFacts[]> {
   const r =
-    await sql<ProductFacts>`select id, merchant_id, category_id, quebec_label, price_cents, gtin, status
+    await sql<ProductFacts>`select id, merchant_id, category_id, quebec_label, price_cents, gtin, status, parent_id
     from products where id in (${sql.join(ids)})`.execute(db);
   return r.rows;
 }

@@ -43,6 +43,20 @@ export interface CatalogMemory {
   invAvail: Int32Array;
   /** Pairs created after the load (a product stocked at a new location). */
   extra: Map<number, Map<number, number>>;
+  /**
+   * Variants (every `products` row is one; the product is the row without parent). A variant row
+   * is never a result (`merchant` 0) but keeps its own price and stock slots; a product with other
+   * active variants has `multi` 1, its `price` is the lowest of its variants' ("from") and its
+   * availability at a location is the sum of its variants' (availableAt). Products without
+   * variants never touch these maps.
+   */
+  multi: Uint8Array;
+  /** Active variant rows other than the product row, by product id. */
+  variantsOf: Map<number, Set<number>>;
+  /** The product of each variant row known (rows with a parent only). */
+  parentOf: Map<number, number>;
+  /** The product row's own price, for products with `multi` 1 (their `price` is the "from" price). */
+  ownPrice: Map<number, number>;
   /** Bumped on every catalogue change: text-hit caches built before it are dropped. */
   generation: number;
   /**
@@ -92,6 +106,10 @@ async function load(database: Database): Promise<CatalogMemory> {
     invLoc: new Int32Array(0),
     invAvail: new Int32Array(0),
     extra: new Map(),
+    multi: new Uint8Array(size),
+    variantsOf: new Map(),
+    parentOf: new Map(),
+    ownPrice: new Map(),
     generation: 0,
     changed: null,
   };
@@ -144,6 +162,7 @@ function grow(m: CatalogMemory, id: number) {
   m.price = widen(m.price);
   m.quebec = widen(m.quebec);
   m.gtin = widen(m.gtin);
+  m.multi = widen(m.multi);
   // Products past the compressed rows own no slot: their stock lives in `extra`.
   const start = new Int32Array(size + 1);
   start.set(m.invStart);
@@ -157,6 +176,10 @@ const MAX_CHANGED = 50_000;
 function setProduct(m: CatalogMemory, row: ProductFacts) {
   const id = Number(row.id);
   grow(m, id);
+  if (row.parent_id != null || m.parentOf.has(id)) {
+    setVariant(m, id, row);
+    if (row.parent_id != null) return;
+  }
   if (row.status !== 'active') {
     m.merchant[id] = 0;
     return;
@@ -168,6 +191,10 @@ function setProduct(m: CatalogMemory, row: ProductFacts) {
   }
   m.category[id] = row.category_id === null ? 0 : Number(row.category_id);
   m.price[id] = Number(row.price_cents);
+  if (m.multi[id] === 1) {
+    m.ownPrice.set(id, m.price[id]!);
+    fromPrice(m, id);
+  }
   let q = 0;
   if (row.quebec_label) {
     q = m.quebecLabels.indexOf(row.quebec_label) + 1;
@@ -175,6 +202,51 @@ function setProduct(m: CatalogMemory, row: ProductFacts) {
   }
   m.quebec[id] = q;
   m.gtin[id] = row.gtin ? gtinKey(m, row.gtin) : 0;
+}
+
+/** A variant row (or a row that was one): its own price, and its product's "from" price and stock. */
+function setVariant(m: CatalogMemory, id: number, row: ProductFacts) {
+  m.merchant[id] = 0;
+  m.price[id] = Number(row.price_cents);
+  const before = m.parentOf.get(id);
+  const parent = row.parent_id == null ? undefined : Number(row.parent_id);
+  if (before !== undefined && (before !== parent || row.status !== 'active')) {
+    m.variantsOf.get(before)?.delete(id);
+    if (before !== parent) m.parentOf.delete(id);
+    fromPrice(m, before);
+  }
+  if (parent === undefined) return;
+  grow(m, parent);
+  m.parentOf.set(id, parent);
+  if (row.status !== 'active') return;
+  let set = m.variantsOf.get(parent);
+  if (!set) {
+    set = new Set();
+    m.variantsOf.set(parent, set);
+  }
+  set.add(id);
+  fromPrice(m, parent);
+}
+
+/** Recomputes a product's "from" price (and whether it has other active variants). */
+function fromPrice(m: CatalogMemory, productId: number) {
+  const set = m.variantsOf.get(productId);
+  if (!set || set.size === 0) {
+    m.variantsOf.delete(productId);
+    if (m.multi[productId] === 1) {
+      m.multi[productId] = 0;
+      m.price[productId] = m.ownPrice.get(productId) ?? m.price[productId]!;
+      m.ownPrice.delete(productId);
+    }
+    return;
+  }
+  if (m.multi[productId] !== 1) {
+    m.multi[productId] = 1;
+    m.ownPrice.set(productId, m.price[productId]!);
+  }
+  let low = m.ownPrice.get(productId)!;
+  for (const v of set) if (m.price[v]! < low) low = m.price[v]!;
+  m.price[productId] = low;
 }
 
 function gtinKey(m: CatalogMemory, gtin: string): number {
@@ -187,8 +259,21 @@ function gtinKey(m: CatalogMemory, gtin: string): number {
   return k;
 }
 
-/** Availability of a product at a location (0 when it has no stock row). */
+/**
+ * Availability of a product at a location (0 when it has no stock row); for a product with
+ * variants, the sum over its active variants.
+ */
 export function availableAt(m: CatalogMemory, productId: number, locationId: number): number {
+  if (m.multi[productId] === 1) {
+    let sum = Math.max(0, rowAvailableAt(m, productId, locationId));
+    for (const v of m.variantsOf.get(productId)!) sum += Math.max(0, rowAvailableAt(m, v, locationId));
+    return sum;
+  }
+  return rowAvailableAt(m, productId, locationId);
+}
+
+/** Availability of one `products` row (a variant) at a location. */
+function rowAvailableAt(m: CatalogMemory, productId: number, locationId: number): number {
   if (productId + 1 < m.invStart.length) {
     for (let i = m.invStart[productId]!; i < m.invStart[productId + 1]!; i++)
       if (m.invLoc[i] === locationId) return m.invAvail[i]!;

@@ -6,7 +6,7 @@ import type { Database } from '../../db/database.ts';
 import { parseImages } from '../catalog/index.ts';
 import { fold, type QueryWord } from './normalize.ts';
 import type { Reference } from './reference.ts';
-import { pageRows } from './search.repository.ts';
+import { activeVariantRowsOf, pageRows } from './search.repository.ts';
 import type { Lang, Scored } from './search.types.ts';
 
 interface Detail {
@@ -17,6 +17,8 @@ interface Detail {
   description_en: string;
   images_json: string;
   price_cents: number;
+  /** Variants at different prices: `price_cents` is the lowest ("from"). */
+  from_price: boolean;
   gtin: string | null;
   locations: Map<number, { name: string }>;
   /** Availability by location id. */
@@ -29,12 +31,32 @@ async function loadDetails(database: Database, slice: Scored[]): Promise<Map<num
   if (slice.length === 0) return out;
   const ids = slice.map((s) => s.product_id);
   const locIds = [...new Set(slice.map((s) => s.location_id))];
-  const [products, locations, stock] = await pageRows(database.db, ids, locIds);
+  // A product with variants shows its lowest variant price ("from") and their summed availability.
+  const variants = await activeVariantRowsOf(database.db, ids);
+  const productOf = new Map<number, number>(ids.map((id) => [id, id]));
+  for (const v of variants) productOf.set(Number(v.id), Number(v.parent_id));
+  const [products, locations, stock] = await pageRows(database.db, ids, locIds, [...productOf.keys()]);
   const locMap = new Map(locations.map((l) => [Number(l.id), { name: l.name }]));
   for (const p of products)
-    out.set(Number(p.id), { ...p, price_cents: Number(p.price_cents), locations: locMap, stock: new Map() });
-  for (const r of stock)
-    out.get(Number(r.product_id))?.stock.set(Number(r.location_id), Number(r.on_hand) - Number(r.reserved));
+    out.set(Number(p.id), {
+      ...p,
+      price_cents: Number(p.price_cents),
+      from_price: false,
+      locations: locMap,
+      stock: new Map(),
+    });
+  for (const v of variants) {
+    const d = out.get(Number(v.parent_id));
+    if (!d || Number(v.price_cents) === d.price_cents) continue;
+    d.from_price = true;
+    d.price_cents = Math.min(d.price_cents, Number(v.price_cents));
+  }
+  for (const r of stock) {
+    const d = out.get(productOf.get(Number(r.product_id)) ?? 0);
+    if (!d) continue;
+    const available = Math.max(0, Number(r.on_hand) - Number(r.reserved));
+    d.stock.set(Number(r.location_id), (d.stock.get(Number(r.location_id)) ?? 0) + available);
+  }
   return out;
 }
 
@@ -60,6 +82,7 @@ export async function presentResults(
       title,
       description_snippet: snippet(description, words),
       price_cents: d?.price_cents ?? s.price_cents,
+      price_from: d?.from_price ?? false,
       currency: 'CAD',
       quebec_label: s.quebec_label,
       image_url: image?.url ?? null,

@@ -61,7 +61,7 @@ const idList = (kind: DbKind, ids: number[]) =>
     ? sql`(select value from json_each(${JSON.stringify(ids)}))`
     : sql`(select unnest(${ids}::int[]))`;
 
-/** Active products of some merchants, lowest ids first (searches without words, legacy path). */
+/** Active products (not variant rows) of some merchants, lowest ids first (searches without words, legacy path). */
 export async function activeProductIdsOf(
   db: Q,
   kind: DbKind,
@@ -69,7 +69,7 @@ export async function activeProductIdsOf(
   limit: number,
 ): Promise<number[]> {
   const r = await sql<{ id: number }>`select id from products
-    where merchant_id in ${idList(kind, merchantIds)} and status = 'active' order by id limit ${limit}`.execute(
+    where merchant_id in ${idList(kind, merchantIds)} and status = 'active' and parent_id is null order by id limit ${limit}`.execute(
     db,
   );
   return r.rows.map((row) => Number(row.id));
@@ -86,8 +86,26 @@ export async function storesCentreByPostalPrefix(
   return row?.lat != null && row.lng != null ? { lat: Number(row.lat), lng: Number(row.lng) } : undefined;
 }
 
-/** What a page of results shows, read live: the products, their stores' names and their stock rows. */
-export function pageRows(db: Q, productIds: number[], locationIds: number[]) {
+/** The active variant rows (other than the product rows) of some products: their price and product. */
+export function activeVariantRowsOf(db: Q, productIds: number[]) {
+  return db
+    .selectFrom('products')
+    .select(['id', 'parent_id', 'price_cents'])
+    .where('parent_id', 'in', productIds)
+    .where('status', '=', 'active')
+    .execute();
+}
+
+/**
+ * What a page of results shows, read live: the products, their stores' names and the stock rows of
+ * `stockIds` (the products and their variant rows).
+ */
+export function pageRows(
+  db: Q,
+  productIds: number[],
+  locationIds: number[],
+  stockIds: number[] = productIds,
+) {
   return Promise.all([
     db
       .selectFrom('products')
@@ -108,7 +126,7 @@ export function pageRows(db: Q, productIds: number[], locationIds: number[]) {
     db
       .selectFrom('inventory_levels')
       .select(['product_id', 'location_id', 'on_hand', 'reserved'])
-      .where('product_id', 'in', productIds)
+      .where('product_id', 'in', stockIds)
       .execute(),
   ]);
 }

@@ -124,6 +124,7 @@ async function runCheckout(
     throw outOfStock(
       unavailable.map((i) => ({
         product_id: i.product_id,
+        variant_id: i.variant_id,
         location_id: i.location_id,
         sku: i.sku,
         requested: i.quantity,

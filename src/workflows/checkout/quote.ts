@@ -166,13 +166,14 @@ async function deliveringStore(
   g: CartGroup,
   ok: { location_id: number; fee_cents: number }[],
 ) {
-  const levels = await levelsOf(db, [...new Set(g.items.map((i) => i.product_id))]);
+  // Stock is kept per variant (a line's variant_id is its `products` row).
+  const levels = await levelsOf(db, [...new Set(g.items.map((i) => i.variant_id))]);
   const avail = (productId: number, locationId: number) => {
     const l = levels.get(`${productId}:${locationId}`);
     return l ? Math.max(0, l.on_hand - l.reserved) : 0;
   };
   const need = new Map<number, number>();
-  for (const i of g.items) need.set(i.product_id, (need.get(i.product_id) ?? 0) + i.quantity);
+  for (const i of g.items) need.set(i.variant_id, (need.get(i.variant_id) ?? 0) + i.quantity);
   const home = (locationId: number) => g.items.every((i) => i.location_id === locationId);
   const ranked = [...ok].sort(
     (a, b) =>
@@ -186,7 +187,7 @@ async function deliveringStore(
   return {
     location_id: chosen.location_id,
     fee_cents: chosen.fee_cents,
-    available: (i: CartLine) => avail(i.product_id, chosen.location_id),
+    available: (i: CartLine) => avail(i.variant_id, chosen.location_id),
   };
 }
 

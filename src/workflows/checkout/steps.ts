@@ -21,6 +21,7 @@ import { AppError, ValidationError } from '../../lib/errors.ts';
 import { consumePromoCode, type PromoResult } from '../../modules/campaigns/index.ts';
 import {
   clearCart,
+  lineTitle,
   merchantUnavailable,
   outOfStock,
   unavailableMerchantLines,
@@ -81,10 +82,10 @@ export const reserveStep = createStep<
         );
       return id;
     };
-    // The planned lines: a delivery's lines are held at the store that delivers.
+    // The planned lines: a delivery's lines are held at the store that delivers; stock is the variant's.
     const lines = orders.flatMap((o) =>
       o.lines.map((it) => ({
-        product_id: it.product_id,
+        product_id: it.variant_id,
         location_id: it.location_id,
         quantity: it.quantity,
         sku: it.sku,
@@ -95,7 +96,17 @@ export const reserveStep = createStep<
     try {
       reserved = await reserveStock(deps.db, { lines, open });
     } catch (err) {
-      if (err instanceof InsufficientStock) throw outOfStock(err.short);
+      if (err instanceof InsufficientStock) {
+        // Short lines name variant rows; the error shows each one's product and variant.
+        const productOf = new Map(orders.flatMap((o) => o.lines.map((it) => [it.variant_id, it.product_id])));
+        throw outOfStock(
+          err.short.map((x) => ({
+            ...x,
+            product_id: productOf.get(x.product_id) ?? x.product_id,
+            variant_id: x.product_id,
+          })),
+        );
+      }
       throw err;
     }
     await announceAvailability(deps.db, deps.events, reserved.changes);
@@ -210,10 +221,11 @@ function newOrder(o: PlannedOrder, auth: Authorization): NewOrder {
     ...giftColumnsOf(auth, o),
     tax_collection: o.group.tax_collection,
     lines: o.lines.map((it) => ({
-      product_id: it.product_id,
+      // The variant's row (stock, receipts), its title with options snapshotted ("T-shirt — M / Rouge").
+      product_id: it.variant_id,
       location_id: it.location_id,
       sku: it.sku,
-      title: it.title,
+      title: lineTitle(it),
       tax_class: it.tax_class,
       quantity: it.quantity,
       unit_price_cents: it.unit_price_cents,

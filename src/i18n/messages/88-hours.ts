@@ -1,0 +1,68 @@
+import type { MessageBundle } from '../index.ts';
+
+/** Opening-hours editor (several ranges per day, exceptional closures) and live new orders in the back-office. */
+const messages: MessageBundle = {
+  fr: {
+    'hours.editor_hint':
+      'Jusqu’à 3 plages par jour, par exemple 09:00 à 12:00 puis 13:00 à 17:00. Laissez vide un jour de fermeture. Format 24 h.',
+    'hours.range': 'Plage {n}',
+    'hours.opens': 'ouverture',
+    'hours.closes': 'fermeture',
+    'hours.range_incomplete': 'Indiquez l’heure d’ouverture et l’heure de fermeture de cette plage.',
+    'hours.time_invalid': 'Heure invalide : utilisez le format HH:MM, par exemple 09:00.',
+    'hours.end_before_start': 'La fermeture doit être après l’ouverture.',
+    'hours.overlap': 'Cette plage chevauche une autre plage du même jour.',
+    'hours.closures': 'Fermetures exceptionnelles',
+    'hours.closures_hint':
+      'Jours fériés, inventaire, vacances : aucune cueillette n’est offerte ces jours-là. Videz la date pour retirer une fermeture.',
+    'hours.closure_date': 'Date',
+    'hours.closure_label': 'Motif (facultatif), par exemple Fête nationale',
+    'hours.closure_row': 'Fermeture {n}',
+    'hours.closure_date_required': 'Indiquez la date de la fermeture.',
+    'hours.closure_date_invalid': 'Date invalide : utilisez le format AAAA-MM-JJ, par exemple 2026-06-24.',
+    'hours.closure_duplicate': 'Cette date est déjà inscrite.',
+    'hours.closure_label_too_long': 'Motif trop long (80 caractères au plus).',
+    'hours.too_many_closures': 'Trop de fermetures (60 au plus) : retirez les dates passées.',
+    'hours.closed_on': 'Fermé exceptionnellement le {date}',
+    'live.title': 'Nouvelles commandes',
+    'live.no_js': 'Rechargez la page pour voir les nouvelles commandes.',
+    'live.waiting': 'En direct : les nouvelles commandes s’affichent ici sans recharger la page.',
+    'live.offline': 'Connexion perdue, nouvel essai en cours…',
+    'live.new_order': 'Nouvelle commande n° {id}',
+    'live.sound': 'Son à chaque nouvelle commande',
+    'live.notify': 'Notification du navigateur',
+    'live.notify_denied': 'Le navigateur refuse les notifications pour ce site.',
+  },
+  en: {
+    'hours.editor_hint':
+      'Up to 3 ranges per day, for example 09:00 to 12:00 then 13:00 to 17:00. Leave a closed day empty. 24-hour format.',
+    'hours.range': 'Range {n}',
+    'hours.opens': 'opens',
+    'hours.closes': 'closes',
+    'hours.range_incomplete': 'Give both the opening and the closing time of this range.',
+    'hours.time_invalid': 'Invalid time: use HH:MM, for example 09:00.',
+    'hours.end_before_start': 'Closing must be after opening.',
+    'hours.overlap': 'This range overlaps another range of the same day.',
+    'hours.closures': 'Exceptional closures',
+    'hours.closures_hint':
+      'Holidays, stocktaking, vacation: no pickup is offered on those days. Clear the date to remove a closure.',
+    'hours.closure_date': 'Date',
+    'hours.closure_label': 'Reason (optional), for example Fête nationale',
+    'hours.closure_row': 'Closure {n}',
+    'hours.closure_date_required': 'Give the date of the closure.',
+    'hours.closure_date_invalid': 'Invalid date: use YYYY-MM-DD, for example 2026-06-24.',
+    'hours.closure_duplicate': 'This date is already listed.',
+    'hours.closure_label_too_long': 'Reason too long (80 characters at most).',
+    'hours.too_many_closures': 'Too many closures (60 at most): remove past dates.',
+    'hours.closed_on': 'Exceptionally closed on {date}',
+    'live.title': 'New orders',
+    'live.no_js': 'Reload the page to see new orders.',
+    'live.waiting': 'Live: new orders appear here without reloading the page.',
+    'live.offline': 'Connection lost, trying again…',
+    'live.new_order': 'New order #{id}',
+    'live.sound': 'Sound on each new order',
+    'live.notify': 'Browser notification',
+    'live.notify_denied': 'The browser blocks notifications for this site.',
+  },
+};
+export default messages;
