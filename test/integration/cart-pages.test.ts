@@ -128,7 +128,7 @@ describe('cart and checkout pages work without JavaScript', () => {
     assert.equal(ok.statusCode, 303, ok.body);
     const confirmation = await b.get(String(ok.headers.location));
     assert.equal(confirmation.statusCode, 200);
-    assert.match(confirmation.body, /Merci! Votre commande est confirmée/);
+    assert.match(confirmation.body, /Merci ! Votre commande est confirmée/);
     const link = /href="(\/fr\/commandes\/\d+\?token=[^"]+)"/.exec(confirmation.body)?.[1];
     assert.ok(link);
     const tracking = await b.get(link.replace(/&amp;/g, '&'));

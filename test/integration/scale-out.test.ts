@@ -121,7 +121,7 @@ describe('two instances behind a round-robin proxy share sessions, carts, checko
     assert.match(String(done.location), /^\/fr\/paiement\/confirmation\/\d+\?s=/);
     const confirmation = await customer.get(A, String(done.location));
     assert.equal(confirmation.status, 200, 'B signed the confirmation link with the shared secret');
-    assert.match(confirmation.body, /Merci! Votre commande est confirmée/);
+    assert.match(confirmation.body, /Merci ! Votre commande est confirmée/);
     // The same form submitted again, now to A: the same confirmation, no second order.
     const again = await customer.post(A, '/fr/paiement', fields);
     assert.equal(again.status, 303);

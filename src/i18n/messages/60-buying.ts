@@ -42,7 +42,7 @@ const messages: MessageBundle = {
     'checkout.payment': 'Mode de paiement',
     'checkout.gift_card_code': 'Code de la carte-cadeau',
     'checkout.place_order': 'Passer la commande',
-    'checkout.confirmed': 'Merci! Votre commande est confirmée.',
+    'checkout.confirmed': 'Merci ! Votre commande est confirmée.',
     'checkout.confirmation_sent': 'Un courriel de confirmation a été envoyé à {email}.',
     'payment.method_unavailable': 'Ce mode de paiement n’est pas offert ({method}).',
     'payment.gift_card_code_required': 'Entrez le code de la carte-cadeau.',
