@@ -13,21 +13,6 @@ declare module '../../db/schema.ts' {
     pickup_days_ahead: Dflt<number>;
   }
   interface DB {
-    carts: {
-      id: Generated<number>;
-      token_hash: string;
-      user_id: number | null;
-      created_at: Ts;
-      updated_at: Ts;
-    };
-    cart_items: {
-      id: Generated<number>;
-      cart_id: number;
-      product_id: number;
-      location_id: number;
-      quantity: number;
-      created_at: Ts;
-    };
     checkouts: {
       id: Generated<number>;
       cart_id: number;
@@ -41,15 +26,6 @@ declare module '../../db/schema.ts' {
       expires_at: string;
       created_at: Ts;
       updated_at: Ts;
-    };
-    reservations: {
-      id: Generated<number>;
-      checkout_id: number;
-      product_id: number;
-      location_id: number;
-      quantity: number;
-      status: Dflt<'held' | 'committed' | 'released'>;
-      created_at: Ts;
     };
     orders: {
       id: Generated<number>;
@@ -109,12 +85,6 @@ declare module '../../db/schema.ts' {
       actor: string;
       reason: string | null;
       created_at: Ts;
-    };
-    merchant_payment_settings: {
-      merchant_id: number;
-      stripe_account_id: string | null;
-      card_enabled: Dflt<number>;
-      updated_at: Ts;
     };
   }
 }
