@@ -4,6 +4,7 @@
 //   npx node bench/search.ts [--sqlite .bench-data/sqlite-1m] [--pg postgres://...] [--duration 10]
 //                            [--merchants 20000 --products 1000000]   # seeds a missing dataset first
 //                            [--skip-pg] [--skip-sqlite] [--warmup 10] [--cache on,off] [--pg-schema S]
+//                            [--workers 1,auto]   # server processes (WEB_CONCURRENCY), side by side
 //
 // For each backend it starts a real server (`comptoir serve`, a child process on a loopback port),
 // then drives it with autocannon: the `queries` of the Outaouais retail vocabulary, random user
@@ -12,7 +13,8 @@
 // computed from every response time; RSS is the server's VmRSS / VmHWM after the runs.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -42,8 +44,25 @@ const { values } = parseArgs({
     variants: { type: 'string', default: 'default' },
     // Server runs with the search cache on and off (COMPTOIR_SEARCH_CACHE), compared in one run.
     cache: { type: 'string', default: 'on,off' },
+    // Server processes (WEB_CONCURRENCY: an integer or auto), one server per value, side by side.
+    workers: { type: 'string', default: '1' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  console.log(`npm run bench:search -- [options]
+  --sqlite DIR         SQLite DATA_DIR (seeded when missing)   [.bench-data/sqlite-1m]
+  --pg URL             PostgreSQL server                        [postgres://postgres@127.0.0.1:5432/test]
+  --pg-schema S        schema on that server                    [bench_search_1m]
+  --merchants N --products N   size of a dataset to seed        [20000, 1000000]
+  --duration S         seconds per measured run                 [10]
+  --warmup S           seconds of unmeasured load first         [10]
+  --cache on,off       search cache settings, one server each   [on,off]
+  --workers 1,auto     server processes (WEB_CONCURRENCY), one server each, side by side [1]
+  --variants default,… extra query strings                      [default]
+  --skip-sqlite --skip-pg`);
+  process.exit(0);
+}
 const DURATION = Number(values.duration);
 // The demo generator's vocabulary: its `queries` are realistic consumer searches.
 const vocabulary = JSON.parse(
@@ -139,21 +158,93 @@ async function startServer(env: Record<string, string>): Promise<{ child: ChildP
   child.once('exit', () => {
     exited = true;
   });
-  for (let i = 0; i < 600 && !exited; i++) {
+  const started = performance.now();
+  for (let i = 0; i < 6000 && !exited; i++) {
     try {
       const r = await fetch(`${base}/readyz`);
-      if (r.ok) return { child, base };
+      if (r.ok) {
+        // Cold start: from spawning the process to the first /readyz 200 (every worker ready).
+        console.log(
+          JSON.stringify({
+            cold_start_s: +((performance.now() - started) / 1000).toFixed(2),
+            env: env.WEB_CONCURRENCY,
+          }),
+        );
+        return { child, base };
+      }
     } catch {}
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 20));
   }
   child.kill();
   throw new Error('server did not become ready');
 }
 
+/** The process and its descendants (a multi-worker server is a primary and its workers). */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    for (const c of children ? children.split(/\s+/) : []) out.push(...processTree(Number(c)));
+  }
+  return out;
+}
+
+/** A GET on a new connection (the primary of a multi-worker server hands each to the next worker). */
+function freshGet(url: string) {
+  return new Promise<{ worker: string; body: string }>((resolve, reject) => {
+    httpGet(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => {
+        body += c;
+      });
+      res.on('end', () => resolve({ worker: String(res.headers['x-comptoir-worker'] ?? '0'), body }));
+    }).on('error', reject);
+  });
+}
+
+/**
+ * The parts of each process's memory: anonymous RSS (V8 heap, buffers and typed arrays, SQLite's
+ * page cache, zlib/brotli contexts, malloc arenas) and file-backed RSS (code, the SQLite file's
+ * mmap window); per worker, V8's heap and `external` (ArrayBuffers: the catalogue's typed arrays)
+ * from /metrics, asked on new connections until every worker answered. The rest of the anonymous
+ * RSS (native) is SQLite's cache, compression contexts and allocator slack.
+ */
+async function memoryParts(base: string, pid: number) {
+  const mb = (b: number) => Math.round(b / 1048576);
+  const procs = processTree(pid).map((p) => {
+    const s = readFileSync(`/proc/${p}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+    return { pid: p, anon_mb: Math.round(kb('RssAnon') / 1024), file_mb: Math.round(kb('RssFile') / 1024) };
+  });
+  const workers = new Map<string, Record<string, number>>();
+  for (let i = 0; i < 40 && workers.size < Math.max(1, procs.length - 1); i++) {
+    const r = await freshGet(`${base}/metrics`);
+    const text = r.body;
+    const v = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    workers.set(r.worker, {
+      rss_mb: mb(v('process_resident_memory_bytes')),
+      heap_used_mb: mb(v('nodejs_heap_used_bytes')),
+      heap_total_mb: mb(v('nodejs_heap_total_bytes')),
+      external_mb: mb(v('nodejs_external_memory_bytes')),
+    });
+  }
+  return { processes: procs, workers: Object.fromEntries(workers) };
+}
+
+/** RSS of the server: the sum over its processes (now and peak), and each process's. */
 function rss(pid: number) {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
-  return { rss_mb: Math.round(kb('VmRSS') / 1024), peak_mb: Math.round(kb('VmHWM') / 1024) };
+  const parts = processTree(pid).map((p) => {
+    const s = readFileSync(`/proc/${p}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+    return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
+  });
+  return {
+    processes: parts.length,
+    rss_mb: parts.reduce((a, p) => a + p.rss, 0),
+    peak_mb: parts.reduce((a, p) => a + p.peak, 0),
+    per_process_mb: parts.map((p) => p.rss),
+  };
 }
 
 let rng = 42;
@@ -233,29 +324,44 @@ async function bench(kind: 'sqlite' | 'postgres', env: Record<string, string>) {
   const munis = await municipalities(env);
   const rows = [];
   const mems: Record<string, ReturnType<typeof rss>> = {};
-  for (const cache of values.cache!.split(',')) {
-    const { child, base } = await startServer({ ...env, COMPTOIR_SEARCH_CACHE: cache === 'off' ? '0' : '1' });
-    try {
-      // Warm-up (not measured): a server that has just started runs searches about twice as slowly
-      // for its first seconds (JIT tiers, caches, SQLite and OS page caches); production runs warm.
-      for (let i = 0; i < 100; i++) await fetch(base + suggestPath());
-      await warmup(base, () => searchPath(munis));
-      const variants = values.variants!.split(',');
-      for (const v of variants) {
-        const extra = v === 'default' ? '' : `&${v}`;
-        const name = `search ${v}, cache ${cache}`;
-        rows.push(await run(base, name, 1, () => searchPath(munis, extra)));
-        rows.push(await run(base, name, 16, () => searchPath(munis, extra)));
+  for (const workers of values.workers!.split(','))
+    for (const c of values.cache!.split(',')) {
+      const cache = `${c}, workers ${workers}`;
+      const { child, base } = await startServer({
+        ...env,
+        COMPTOIR_SEARCH_CACHE: c === 'off' ? '0' : '1',
+        WEB_CONCURRENCY: workers,
+      });
+      try {
+        // Warm-up (not measured): a server that has just started runs searches about twice as slowly
+        // for its first seconds (JIT tiers, caches, SQLite and OS page caches); production runs warm.
+        for (let i = 0; i < 100; i++) await fetch(base + suggestPath());
+        await warmup(base, () => searchPath(munis));
+        const variants = values.variants!.split(',');
+        for (const v of variants) {
+          const extra = v === 'default' ? '' : `&${v}`;
+          const name = `search ${v}, cache ${cache}`;
+          rows.push(await run(base, name, 1, () => searchPath(munis, extra)));
+          rows.push(await run(base, name, 16, () => searchPath(munis, extra)));
+        }
+        rows.push(await run(base, `suggest, cache ${cache}`, 1, suggestPath));
+        rows.push(await run(base, `suggest, cache ${cache}`, 16, suggestPath));
+        const [one, sixteen] = rows.filter((r) => r.run === `search default, cache ${cache}`);
+        if (one && sixteen)
+          console.log(
+            JSON.stringify({
+              cache,
+              search_ratio_16_over_1: +(sixteen.rps / Math.max(1, one.rps)).toFixed(2),
+            }),
+          );
+        mems[cache] = rss(child.pid!);
+        console.log(JSON.stringify({ cache, memory_parts: await memoryParts(base, child.pid!) }));
+        console.log(JSON.stringify({ backend: kind, products, cache, ...mems[cache] }));
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
       }
-      rows.push(await run(base, `suggest, cache ${cache}`, 1, suggestPath));
-      rows.push(await run(base, `suggest, cache ${cache}`, 16, suggestPath));
-      mems[cache] = rss(child.pid!);
-      console.log(JSON.stringify({ backend: kind, products, cache, ...mems[cache] }));
-    } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
     }
-  }
   return { kind, products, rows, mems };
 }
 

@@ -15,6 +15,11 @@ if (process.argv.includes('--design')) {
   await designScreenshots();
   process.exit(0);
 }
+// `--backoffice`: every back-office and console page, fr and en, 390 px and 1366 px, signed in.
+if (process.argv.some((a) => a.startsWith('--backoffice'))) {
+  await backofficeScreenshots();
+  process.exit(0);
+}
 // `--checkout`: only the purchase screenshots (cart, checkout, confirmation).
 if (process.argv.includes('--checkout')) {
   const server = await demoServer();
@@ -312,6 +317,133 @@ async function designScreenshots() {
       }
       await admin.close();
     }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+/** `/fr/admin/commerces?status=all` → `commerces-status-all` (a file-name part). */
+function slugOf(path: string) {
+  return (
+    path
+      .replace(/^\/(fr|en)\/(admin|marchand|merchant)\/?/, '')
+      .replace(/[^a-z0-9]+/gi, '-')
+      .replace(/^-|-$/g, '') || 'home'
+  );
+}
+
+/**
+ * The back-office pages (menu sections, an order, a product, a store) and the console pages (every
+ * tool the console home links to), found by following the links of the signed-in pages, in fr and
+ * en in the same order, so each English path names the screenshots of both languages. Prints the
+ * pages wider than the viewport (sideways scroll).
+ */
+async function backofficeScreenshots() {
+  const server = await demoServer({ merchants: 12, products: 240 });
+  const browser = await launchBrowser();
+  try {
+    const slug = String(
+      (
+        await server.database?.db
+          .selectFrom('merchants')
+          .select('slug')
+          .where('id', '=', 1)
+          .executeTakeFirst()
+      )?.slug,
+    );
+    await server.database?.db
+      .updateTable('locations')
+      .set({ pickup: 1 })
+      .where('merchant_id', '=', 1)
+      .execute();
+    const customer = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    await placeOrder(await customer.newPage(), server.base, slug).catch((e: Error) =>
+      console.warn(`order not placed: ${e.message}`),
+    );
+    await customer.close();
+    const links = async (page: Page, url: string, selector: string) => {
+      await page.goto(`${server.base}${url}`);
+      return page.locator(selector).evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+    };
+    const unique = (xs: string[]) => [...new Set(xs)];
+    const wide: string[] = [];
+    for (const [prefix, email, pathsOf] of [
+      [
+        'bo',
+        'marchand@comptoir.demo',
+        async (page: Page, lang: 'fr' | 'en') => {
+          const root = lang === 'fr' ? '/fr/marchand' : '/en/merchant';
+          const nav = await links(page, root, 'nav.bo-nav a');
+          const order = (
+            await links(
+              page,
+              `${root}/${lang === 'fr' ? 'commandes' : 'orders'}`,
+              `main a[href^="${root}/${lang === 'fr' ? 'commandes' : 'orders'}/"]`,
+            )
+          )[0];
+          const product = (
+            await links(
+              page,
+              `${root}/${lang === 'fr' ? 'produits' : 'products'}`,
+              `main a[href^="${root}/${lang === 'fr' ? 'produits' : 'products'}/"]`,
+            )
+          ).filter((h) => /\/\d+$/.test(h))[0];
+          const store = (
+            await links(
+              page,
+              `${root}/${lang === 'fr' ? 'magasins' : 'locations'}`,
+              `main a[href^="${root}/${lang === 'fr' ? 'magasins' : 'locations'}/"]`,
+            )
+          ).filter((h) => /\/\d+$/.test(h))[0];
+          return unique([...nav, order, product, store].filter(Boolean)).map((h) => [
+            h,
+            h.replace(/\/\d+$/, '/id'),
+          ]);
+        },
+      ],
+      [
+        'admin',
+        'admin@comptoir.demo',
+        async (page: Page, lang: 'fr' | 'en') => {
+          const tools = await links(page, `/${lang}/admin`, 'main ul.cards a');
+          return unique([`/${lang}/admin`, ...tools]).map((h) => [h, h]);
+        },
+      ],
+    ] as const) {
+      // `--backoffice=admin` (or `=bo`): only that half.
+      const only = process.argv.find((a) => a.startsWith('--backoffice='))?.split('=')[1];
+      if (only && only !== prefix) continue;
+      for (const [device, viewport] of [
+        ['mobile', { width: 390, height: 844 }],
+        ['desktop', { width: 1366, height: 900 }],
+      ] as const) {
+        const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+        const page = await context.newPage();
+        await login(page, server.base, email);
+        const en = await pathsOf(page, 'en');
+        for (const lang of ['fr', 'en'] as const) {
+          const paths = lang === 'en' ? en : await pathsOf(page, 'fr');
+          for (const [i, [path]] of paths.entries()) {
+            const name = `${prefix}-${slugOf(en[i]?.[1] ?? path)}`;
+            const res = await page
+              .goto(`${server.base}${path}`, { waitUntil: 'networkidle' })
+              .catch(() => null);
+            if (!res || res.status() >= 400) {
+              console.warn(`skip ${path}: ${res?.status() ?? 'no response'}`);
+              continue;
+            }
+            const width = await page.evaluate(() => document.scrollingElement?.scrollWidth ?? 0);
+            if (width > viewport.width) wide.push(`${path} at ${viewport.width} px: ${width} px wide`);
+            const file = `${outDir}${name}-${lang}-${device}.png`;
+            await page.screenshot({ path: file });
+            console.log(file);
+          }
+        }
+        await context.close();
+      }
+    }
+    if (wide.length) console.warn(`pages wider than the screen:\n  ${wide.join('\n  ')}`);
   } finally {
     await browser.close();
     await server.close();

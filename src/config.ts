@@ -39,15 +39,44 @@ const envFields = z.object({
   SESSION_SECRET: z.string().min(32).optional(),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default('Comptoir <no-reply@comptoir.local>'),
+  /**
+   * Card payments (Stripe Connect, docs/decisions/0007): the keys go together (envSchema below);
+   * none set = card is not offered. STRIPE_API_BASE points the SDK at a local fake (tests).
+   */
   STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_PUBLISHABLE_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  STRIPE_CONNECT_WEBHOOK_SECRET: z.string().optional(),
   STRIPE_API_BASE: z.string().url().optional(),
+  /** Where the checkout page loads Stripe.js from (tests serve a stub). */
+  STRIPE_JS_URL: z.string().url().default('https://js.stripe.com/v3/'),
+  /** Platform fee kept on each card-paid order before the transfer to the merchant (percent, default 0). */
+  PLATFORM_FEE_PERCENT: z.coerce.number().min(0).max(50).default(0),
   /**
    * Bearer token for GET /metrics from outside the host's private network (a hosted Prometheus);
    * scrapers on loopback or private addresses need none.
    */
   METRICS_TOKEN: z.string().min(24).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Shop sync (issue 17): the AES-256-GCM key encrypting shop tokens at rest, 32 bytes as 64 hex
+   * characters or base64 (`openssl rand -base64 32`). Unset: "Connect my shop" says it is not configured.
+   */
+  SHOP_TOKEN_KEY: z
+    .string()
+    .trim()
+    .refine(
+      (v) =>
+        /^[0-9a-f]{64}$/i.test(v) ||
+        (/^[A-Za-z0-9+/]{43}=$/.test(v) && Buffer.from(v, 'base64').length === 32),
+      'SHOP_TOKEN_KEY must be 32 bytes: 64 hex characters or base64 (openssl rand -base64 32)',
+    )
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** Shopify Admin API base URL override (tests point it at a local fake); default https://{shop}. */
+  SHOPIFY_API_BASE: z.string().url().optional(),
+  /** Minutes between shop sync reconciliation passes (catches missed webhooks). */
+  SHOPSYNC_RECONCILE_MINUTES: z.coerce.number().int().min(5).max(10_080).default(60),
   /** Allow webhooks to loopback/private addresses (development only). */
   WEBHOOKS_ALLOW_PRIVATE: z
     .enum(['0', '1', 'true', 'false'])
@@ -67,6 +96,26 @@ const envFields = z.object({
     .min(1024)
     .max(8 * 1024 * 1024)
     .default(8 * 1024 * 1024),
+  /**
+   * Server processes of `comptoir serve` / `npm start` (docs/decisions/0008): an integer, or `auto`
+   * for one per core. 1 (the default) is one process; more fork workers that share the port, the
+   * database (SQLite in WAL mode, one file) and stock events. Alias: WORKERS.
+   */
+  WEB_CONCURRENCY: z
+    .string()
+    .trim()
+    .regex(/^(auto|[1-9][0-9]{0,2})$/i, 'WEB_CONCURRENCY must be a whole number from 1 to 256, or auto')
+    .refine((v) => v.toLowerCase() === 'auto' || Number(v) <= 256, 'WEB_CONCURRENCY must be at most 256')
+    .transform((v): number | 'auto' => (v.toLowerCase() === 'auto' ? 'auto' : Number(v)))
+    .optional(),
+  /** Same as WEB_CONCURRENCY (which wins when both are set). */
+  WORKERS: z
+    .string()
+    .trim()
+    .regex(/^(auto|[1-9][0-9]{0,2})$/i, 'WORKERS must be a whole number from 1 to 256, or auto')
+    .refine((v) => v.toLowerCase() === 'auto' || Number(v) <= 256, 'WORKERS must be at most 256')
+    .transform((v): number | 'auto' => (v.toLowerCase() === 'auto' ? 'auto' : Number(v)))
+    .optional(),
   /** Cookies get the Secure flag and __Host- prefix unless explicitly served over plain HTTP (dev/test). */
   INSECURE_COOKIES: z
     .enum(['0', '1', 'true', 'false'])
@@ -74,7 +123,29 @@ const envFields = z.object({
     .transform((v) => (v === undefined ? undefined : v === '1' || v === 'true')),
 });
 
+/** The Stripe settings that only work together (card payments, docs/decisions/0007). */
+const STRIPE_KEYS = [
+  'STRIPE_SECRET_KEY',
+  'STRIPE_PUBLISHABLE_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_CONNECT_WEBHOOK_SECRET',
+] as const;
+
 const envSchema = envFields.superRefine((env, issues) => {
+  // Card payments need every key: one without the others would take payments it cannot confirm.
+  const setKeys = STRIPE_KEYS.filter((k) => env[k]);
+  if (setKeys.length > 0 && setKeys.length < STRIPE_KEYS.length)
+    issues.addIssue({
+      code: 'custom',
+      path: ['STRIPE_SECRET_KEY'],
+      message: `Stripe is partly configured (${setKeys.join(', ')} set): also set ${STRIPE_KEYS.filter((k) => !env[k]).join(', ')}, or unset them all to turn card payments off`,
+    });
+  if (env.STRIPE_API_BASE && setKeys.length === 0)
+    issues.addIssue({
+      code: 'custom',
+      path: ['STRIPE_API_BASE'],
+      message: `STRIPE_API_BASE is set without the Stripe keys (${STRIPE_KEYS.join(', ')})`,
+    });
   // Fetching imported images from private addresses would let any merchant's file probe the
   // operator's network: a production server refuses the development switch.
   if (env.NODE_ENV === 'production' && env.IMAGE_FETCH_ALLOW_PRIVATE)

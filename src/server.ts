@@ -8,7 +8,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { buildApp } from './http/app.ts';
 import type { AppContext } from './http/context.ts';
 import { passwordResetsSettled } from './modules/accounts/index.ts';
-import { createEventBus } from './modules/events/index.ts';
+import { createEventBus, type EventBus } from './modules/events/index.ts';
 import { createMailer } from './modules/mail/index.ts';
 import { type ImageFetchWorker, startImageFetchWorker } from './modules/media/index.ts';
 import { attachSearchEvents } from './modules/search/index.ts';
@@ -40,18 +40,26 @@ export interface Platform {
 /** Opens the database, applies migrations and builds the app: what `comptoir serve` and tests share. */
 export async function createPlatform(
   config: Config,
-  opts: { database?: Database; lock?: boolean; logger?: boolean | object } = {},
+  opts: {
+    database?: Database;
+    lock?: boolean;
+    logger?: boolean | object;
+    /** The event bus to use (a worker of `serve` relays through its primary); default per database. */
+    events?: EventBus;
+    /** A rate-limit store class for the app (the workers of a multi-process server on SQLite). */
+    rateLimitStore?: unknown;
+  } = {},
 ): Promise<Platform> {
   const database =
     opts.database ??
     openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, lock: opts.lock ?? true });
   await migrateToLatest(database.db as never);
-  const events = await createEventBus(database);
+  const events = opts.events ?? (await createEventBus(database));
   // Search keeps catalogue facts in memory; stock and catalogue events keep them current.
   const detachSearch = attachSearchEvents(database, events);
   const mailer = createMailer(database.db, { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM });
   const context: AppContext = { config, database, events, mailer, secret: resolveSecret(config) };
-  const app = await buildApp(context, { logger: opts.logger });
+  const app = await buildApp(context, { logger: opts.logger, rateLimitStore: opts.rateLimitStore });
   // Pending fetches left by a stopped instance are resumed here (the queue is a table).
   const images = startImageFetchWorker(database.db, {
     dataDir: config.dataDir,

@@ -13,6 +13,7 @@ import { createMailer } from '../modules/mail/index.ts';
 import { createMerchant } from '../modules/onboarding/index.ts';
 import { getRegion } from '../modules/region/index.ts';
 import { catalogMemory } from '../modules/search/index.ts';
+import { isClusterWorker, runWorker, serveCluster, workerCount } from '../serve/cluster.ts';
 import { createPlatform } from '../server.ts';
 import { isEmpty, seedDemo } from '../tools/demo/index.ts';
 import { COMMAND_HELP, commandHelp, errorLine, USAGE } from './help.ts';
@@ -97,6 +98,11 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'start':
     case 'serve': {
+      // A worker forked by the primary below (WEB_CONCURRENCY > 1): serve, nothing else.
+      if (isClusterWorker()) {
+        await runWorker(config);
+        return -1;
+      }
       const database = open();
       await migrateToLatest(database.db as never);
       if (cmd === 'start' && (await isEmpty(database))) {
@@ -113,6 +119,18 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(
           `  ${r.merchants} merchants, ${r.products} products in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
         );
+      }
+      const workers = workerCount(config);
+      if (workers > 1) {
+        // One process per core (docs/decisions/0008): this one keeps the lock and the workers.
+        serveCluster(database, workers, (url) =>
+          out(
+            json,
+            { url, database: database.kind, workers },
+            `Comptoir is running: ${url}/fr  (${database.kind}, ${workers} workers)`,
+          ),
+        );
+        return -1;
       }
       const platform = await createPlatform(config, { database });
       const address = await platform.app.listen({ port: config.PORT, host: config.HOST });

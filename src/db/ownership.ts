@@ -45,6 +45,8 @@ export const tableOwners = {
   order_events: 'orders',
   order_taxes: 'taxes',
   merchant_payment_settings: 'payments',
+  stripe_events: 'payments',
+  payment_ledger: 'payments',
   gift_cards: 'giftcards',
   gift_card_ledger: 'giftcards',
   gift_card_merchants: 'giftcards',
@@ -57,6 +59,11 @@ export const tableOwners = {
   search_fts: 'search',
   webhooks: 'webhooks',
   webhook_deliveries: 'webhooks',
+  shopsync_connections: 'shopsync',
+  shopsync_items: 'shopsync',
+  shopsync_receipts: 'shopsync',
+  shopsync_pushes: 'shopsync',
+  shopsync_log: 'shopsync',
 } as const;
 
 export type OwnedTable = keyof typeof tableOwners;

@@ -53,6 +53,11 @@ declare module 'fastify' {
 export interface BuildOptions {
   /** false: no log; an object: pino options (a `stream`, a `level`) merged over the safe defaults. */
   logger?: boolean | object;
+  /**
+   * A @fastify/rate-limit store class replacing the default choice (a multi-process server's
+   * workers on SQLite count in their primary: src/serve/cluster-rate-limit.ts).
+   */
+  rateLimitStore?: unknown;
 }
 
 /** Query parameters that carry a secret (signed links, keys, codes): their values never reach a log. */
@@ -179,16 +184,22 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   });
 
   const tiles = tileOrigin(ctx.config.TILE_URL);
+  // Card payments: Stripe.js and its Payment Element frames (docs/decisions/0007), only when configured.
+  const stripeJs = ctx.config.STRIPE_SECRET_KEY ? new URL(ctx.config.STRIPE_JS_URL).origin : undefined;
+  const stripeFrames = stripeJs
+    ? [stripeJs, 'https://js.stripe.com', 'https://*.js.stripe.com', 'https://hooks.stripe.com']
+    : [];
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
+        scriptSrc: ["'self'", ...(stripeJs ? [stripeJs] : [])],
+        ...(stripeJs ? { frameSrc: ["'self'", ...stripeFrames] } : {}),
         // Association colours are inline style attributes; no inline script is ever allowed.
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:', 'blob:', ...(tiles ? [tiles] : [])],
-        connectSrc: ["'self'"],
+        connectSrc: ["'self'", ...(stripeJs ? ['https://api.stripe.com'] : [])],
         fontSrc: ["'self'"],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
@@ -217,9 +228,12 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(rateLimit, {
     global: false,
     // Several instances on PostgreSQL share their counters; one instance on SQLite counts in memory.
-    ...(ctx.database.pool
-      ? { store: pgRateLimitStore(ctx.database.pool) as unknown as RateLimitPluginOptions['store'] }
-      : {}),
+    // The workers of one multi-process server on SQLite count in their primary (opts.rateLimitStore).
+    ...(opts.rateLimitStore
+      ? { store: opts.rateLimitStore as unknown as RateLimitPluginOptions['store'] }
+      : ctx.database.pool
+        ? { store: pgRateLimitStore(ctx.database.pool) as unknown as RateLimitPluginOptions['store'] }
+        : {}),
   });
 
   await app.register(fastifyStatic, {

@@ -1,5 +1,6 @@
-// A shopper's purchase in a real browser (issue 14): Chromium at 390×844 in French, from the search
-// box to the confirmation page, and the product page's "add to cart" following the live stock badge.
+// A shopper's purchase in a real browser (issue 14): Chromium at 390×844 in French and at 1280×800 in
+// English, from the search box to the confirmation page, and the product page's "add to cart"
+// following the live stock badge.
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -92,8 +93,11 @@ describe(`a shopper's purchase in a real browser (Chromium, ${TEST_DB_KIND})`, {
     assert.equal(res.status, 200, await res.text());
   }
 
-  async function mobilePage(): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'fr-CA' });
+  async function mobilePage(
+    viewport = { width: 390, height: 844 },
+    locale = 'fr-CA',
+  ): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
+    const context = await browser.newContext({ viewport, locale });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -151,130 +155,171 @@ describe(`a shopper's purchase in a real browser (Chromium, ${TEST_DB_KIND})`, {
     await close();
   });
 
-  test('search, two merchants, pickup at a chosen slot + delivery to a typed postal address, a gift card paying part: total shown = total charged', async () => {
-    const { page, errors, close } = await mobilePage();
-    const erabliere = region.merchants.erabliere;
-    const sports = region.merchants.sports;
-    const card = await issueGiftCard(db(), { paidCents: 1000 });
+  // French on a phone, English on a desktop: the same purchase, the same checks.
+  const RUNS = [
+    {
+      label: 'French, mobile 390×844',
+      lang: 'fr',
+      locale: 'fr-CA',
+      viewport: { width: 390, height: 844 },
+      query: 'sirop d’érable',
+      title: /Sirop d’érable/,
+      path: { search: 'recherche', cart: 'panier', checkout: 'paiement' },
+      add: 'Ajouter au panier',
+      nameLabel: 'Nom',
+      email: 'Courriel',
+      place: 'Passer la commande',
+      fee: /5,00\s*\$/,
+      confirmed: /confirmée|Merci/i,
+    },
+    {
+      label: 'English, desktop 1280×800',
+      lang: 'en',
+      locale: 'en-CA',
+      viewport: { width: 1280, height: 800 },
+      query: 'maple syrup',
+      title: /maple syrup/i,
+      path: { search: 'search', cart: 'cart', checkout: 'checkout' },
+      add: 'Add to cart',
+      nameLabel: 'Name',
+      email: 'Email',
+      place: 'Place order',
+      fee: /\$5\.00/,
+      confirmed: /confirmed|Thank you/i,
+    },
+  ] as const;
+  for (const run of RUNS)
+    test(`${run.label}: search, two merchants, pickup at a chosen slot + delivery to a typed postal address, a gift card paying part: total shown = total charged`, async () => {
+      const { page, errors, close } = await mobilePage(run.viewport, run.locale);
+      const L = run.lang;
+      // Both syrups in stock again whatever an earlier run bought (a POS sync).
+      await setStock(region.merchants.erabliere.api_key, 'SIROP-540', 20);
+      await setStock(region.merchants.sports.api_key, 'SIROP-CH', 20);
+      const erabliere = region.merchants.erabliere;
+      const sports = region.merchants.sports;
+      const card = await issueGiftCard(db(), { paidCents: 1000 });
 
-    // Search from the header box: the syrup sold by both merchants is one result; open it.
-    await page.goto(`${base}/fr`);
-    await page.locator('#q').fill('sirop d’érable');
-    await Promise.all([page.waitForURL(/\/fr\/recherche/), page.keyboard.press('Enter')]);
-    const result = page.locator('main a.result-title').first();
-    assert.match((await result.textContent()) ?? '', /Sirop d’érable/);
-    await Promise.all([page.waitForURL(/\/fr\/p\/\d+/), result.click()]);
-    const opened = Number(/\/fr\/p\/(\d+)/.exec(page.url())?.[1]);
-    assert.ok([region.products.sirop, region.products.siropChelsea].includes(opened));
-    // From that page: this merchant's nearest store, then the other merchant's offer (2 units).
-    const [first, second] =
-      opened === region.products.sirop
-        ? [region.products.sirop, region.products.siropChelsea]
-        : [region.products.siropChelsea, region.products.sirop];
-    await Promise.all([
-      page.waitForURL(/\/fr\/panier$/),
-      page.locator('.default-offer').getByRole('button', { name: 'Ajouter au panier' }).click(),
-    ]);
-    await page.goBack();
-    const otherOffer = page.locator('.offer', { has: page.locator(`[data-stock-product="${second}"]`) });
-    await otherOffer.locator('input[name="quantity"]').fill('2');
-    await Promise.all([
-      page.waitForURL(/\/fr\/panier$/),
-      otherOffer.getByRole('button', { name: 'Ajouter au panier' }).click(),
-    ]);
-    assert.ok(first !== second);
-    assert.equal(await page.locator('main h1').count(), 1);
-    const cartText = (await page.locator('main').textContent()) ?? '';
-    assert.match(cartText, /Érablière du Lac/);
-    assert.match(cartText, /Sports Chelsea/);
-    await assertNoAxeViolations(page, 'cart');
+      // Search from the header box: the syrup sold by both merchants is one result; open it.
+      await page.goto(`${base}/${L}`);
+      await page.locator('#q').fill(run.query);
+      await Promise.all([
+        page.waitForURL(new RegExp(`/${L}/${run.path.search}`)),
+        page.keyboard.press('Enter'),
+      ]);
+      const result = page.locator('main a.result-title').first();
+      assert.match((await result.textContent()) ?? '', run.title);
+      await Promise.all([page.waitForURL(new RegExp(`/${L}/p/\\d+`)), result.click()]);
+      const opened = Number(new RegExp(`/${L}/p/(\\d+)`).exec(page.url())?.[1]);
+      assert.ok([region.products.sirop, region.products.siropChelsea].includes(opened));
+      // From that page: this merchant's nearest store, then the other merchant's offer (2 units).
+      const [first, second] =
+        opened === region.products.sirop
+          ? [region.products.sirop, region.products.siropChelsea]
+          : [region.products.siropChelsea, region.products.sirop];
+      await Promise.all([
+        page.waitForURL(new RegExp(`/${L}/${run.path.cart}$`)),
+        page.locator('.default-offer').getByRole('button', { name: run.add }).click(),
+      ]);
+      await page.goBack();
+      const otherOffer = page.locator('.offer', { has: page.locator(`[data-stock-product="${second}"]`) });
+      await otherOffer.locator('input[name="quantity"]').fill('2');
+      await Promise.all([
+        page.waitForURL(new RegExp(`/${L}/${run.path.cart}$`)),
+        otherOffer.getByRole('button', { name: run.add }).click(),
+      ]);
+      assert.ok(first !== second);
+      assert.equal(await page.locator('main h1').count(), 1);
+      const cartText = (await page.locator('main').textContent()) ?? '';
+      assert.match(cartText, /Érablière du Lac/);
+      assert.match(cartText, /Sports Chelsea/);
+      await assertNoAxeViolations(page, 'cart');
 
-    // Checkout: pickup at Sports Chelsea at the first proposed slot.
-    await page.goto(`${base}/fr/paiement`);
-    await assertNoAxeViolations(page, 'checkout');
-    await page.getByLabel('Nom', { exact: true }).fill('Camille Tremblay');
-    await page.getByLabel('Courriel', { exact: true }).fill('camille@example.test');
-    const s = sports.merchant_id;
-    await page.locator(`#f-${s}-p-${sports.location_id}`).check();
-    const slotSelect = page.locator(`#c-f_${s}_slot_${sports.location_id}`);
-    const slot = await slotSelect.locator('option').nth(1).getAttribute('value');
-    assert.ok(slot, 'a pickup slot is proposed');
-    await slotSelect.selectOption(slot);
-    const slotLabel = (await slotSelect.locator('option:checked').textContent())?.trim() ?? '';
-    // Delivery of the Érablière's syrup to a postal address typed by hand (no coordinates anywhere):
-    // the town as people write it, the zone found by the postal code's prefix.
-    const e = erabliere.merchant_id;
-    await page.locator(`#f-${e}-d`).check();
-    await page.locator(`#c-f_${e}_line1`).fill('12 rue Front');
-    await page.locator(`#c-f_${e}_city`).fill('Gatineau');
-    await page.locator(`#c-f_${e}_postal_code`).fill('J9H 5E1');
-    // Gift card for part of the payment (the rest in store).
-    await page.locator('#pay-gift_card').check();
-    await page.locator('#c-gift_card_code').fill(card.code);
-    await Promise.all([
-      page.waitForNavigation(),
-      page.locator('button[name="quote_update"]').first().click(),
-    ]);
-    // The form comes back quoted: the delivery fee is shown, the choices are kept.
-    assert.equal(await page.locator('.grand-total').getAttribute('data-quoted'), 'true');
-    const fee = page
-      .locator('.merchant-fulfilment', { hasText: 'Érablière du Lac' })
-      .locator('.delivery-fee');
-    assert.match((await fee.textContent()) ?? '', /5,00\s*\$/);
-    assert.equal(await page.locator(`#f-${e}-d`).isChecked(), true);
-    assert.equal(await page.locator(`#c-f_${e}_postal_code`).inputValue(), 'J9H 5E1');
-    assert.equal(await slotSelect.inputValue(), slot);
-    await assertNoAxeViolations(page, 'checkout quoted');
-    const shown = cents((await page.locator('.grand-total strong').textContent()) ?? '');
-    // The syrups (12,99 $ and 13,99 $, one of them twice) plus the 5,00 $ fee and its taxes: the exact
-    // figure is the quote's; below, it is checked against what the orders charge.
-    assert.ok(shown >= 1299 + 1399 + 1299 + 500, `shown total ${shown} includes the delivery fee`);
+      // Checkout: pickup at Sports Chelsea at the first proposed slot.
+      await page.goto(`${base}/${L}/${run.path.checkout}`);
+      await assertNoAxeViolations(page, 'checkout');
+      await page.getByLabel(run.nameLabel, { exact: true }).fill('Camille Tremblay');
+      await page.getByLabel(run.email, { exact: true }).fill('camille@example.test');
+      const s = sports.merchant_id;
+      await page.locator(`#f-${s}-p-${sports.location_id}`).check();
+      const slotSelect = page.locator(`#c-f_${s}_slot_${sports.location_id}`);
+      const slot = await slotSelect.locator('option').nth(1).getAttribute('value');
+      assert.ok(slot, 'a pickup slot is proposed');
+      await slotSelect.selectOption(slot);
+      const slotLabel = (await slotSelect.locator('option:checked').textContent())?.trim() ?? '';
+      // Delivery of the Érablière's syrup to a postal address typed by hand (no coordinates anywhere):
+      // the town as people write it, the zone found by the postal code's prefix.
+      const e = erabliere.merchant_id;
+      await page.locator(`#f-${e}-d`).check();
+      await page.locator(`#c-f_${e}_line1`).fill('12 rue Front');
+      await page.locator(`#c-f_${e}_city`).fill('Gatineau');
+      await page.locator(`#c-f_${e}_postal_code`).fill('J9H 5E1');
+      // Gift card for part of the payment (the rest in store).
+      await page.locator('#pay-gift_card').check();
+      await page.locator('#c-gift_card_code').fill(card.code);
+      await Promise.all([
+        page.waitForNavigation(),
+        page.locator('button[name="quote_update"]').first().click(),
+      ]);
+      // The form comes back quoted: the delivery fee is shown, the choices are kept.
+      assert.equal(await page.locator('.grand-total').getAttribute('data-quoted'), 'true');
+      const fee = page
+        .locator('.merchant-fulfilment', { hasText: 'Érablière du Lac' })
+        .locator('.delivery-fee');
+      assert.match((await fee.textContent()) ?? '', run.fee);
+      assert.equal(await page.locator(`#f-${e}-d`).isChecked(), true);
+      assert.equal(await page.locator(`#c-f_${e}_postal_code`).inputValue(), 'J9H 5E1');
+      assert.equal(await slotSelect.inputValue(), slot);
+      await assertNoAxeViolations(page, 'checkout quoted');
+      const shown = cents((await page.locator('.grand-total strong').textContent()) ?? '');
+      // The syrups (12,99 $ and 13,99 $, one of them twice) plus the 5,00 $ fee and its taxes: the exact
+      // figure is the quote's; below, it is checked against what the orders charge.
+      assert.ok(shown >= 1299 + 1399 + 1299 + 500, `shown total ${shown} includes the delivery fee`);
 
-    await Promise.all([
-      page.waitForURL(/\/fr\/paiement\/confirmation\/\d+/),
-      page.getByRole('button', { name: 'Passer la commande' }).click(),
-    ]);
-    const checkoutId = Number(/confirmation\/(\d+)/.exec(page.url())?.[1]);
-    const orders = await db()
-      .selectFrom('orders')
-      .select([
-        'merchant_id',
-        'total_cents',
-        'delivery_fee_cents',
-        'fulfilment_method',
-        'pickup_slot_at',
-        'gift_card_cents',
-        'remainder_method',
-        'delivery_address_json',
-      ])
-      .where('checkout_id', '=', checkoutId)
-      .execute();
-    assert.equal(orders.length, 2);
-    const charged = orders.reduce((sum, o) => sum + Number(o.total_cents), 0);
-    assert.equal(charged, shown, 'the total charged is the total shown before the button');
-    const delivery = orders.find((o) => o.merchant_id === e)!;
-    const pickup = orders.find((o) => o.merchant_id === s)!;
-    assert.equal(delivery.fulfilment_method, 'delivery');
-    assert.equal(Number(delivery.delivery_fee_cents), 500);
-    assert.match(String(delivery.delivery_address_json), /J9H 5E1/);
-    assert.equal(Number(delivery.gift_card_cents), 1000, 'the gift card paid part of the Érablière order');
-    assert.equal(delivery.remainder_method, 'in_store');
-    assert.equal(pickup.fulfilment_method, 'pickup');
-    assert.equal(new Date(String(pickup.pickup_slot_at)).toISOString(), new Date(slot).toISOString());
+      await Promise.all([
+        page.waitForURL(new RegExp(`/${L}/${run.path.checkout}/confirmation/\\d+`)),
+        page.getByRole('button', { name: run.place }).click(),
+      ]);
+      const checkoutId = Number(/confirmation\/(\d+)/.exec(page.url())?.[1]);
+      const orders = await db()
+        .selectFrom('orders')
+        .select([
+          'merchant_id',
+          'total_cents',
+          'delivery_fee_cents',
+          'fulfilment_method',
+          'pickup_slot_at',
+          'gift_card_cents',
+          'remainder_method',
+          'delivery_address_json',
+        ])
+        .where('checkout_id', '=', checkoutId)
+        .execute();
+      assert.equal(orders.length, 2);
+      const charged = orders.reduce((sum, o) => sum + Number(o.total_cents), 0);
+      assert.equal(charged, shown, 'the total charged is the total shown before the button');
+      const delivery = orders.find((o) => o.merchant_id === e)!;
+      const pickup = orders.find((o) => o.merchant_id === s)!;
+      assert.equal(delivery.fulfilment_method, 'delivery');
+      assert.equal(Number(delivery.delivery_fee_cents), 500);
+      assert.match(String(delivery.delivery_address_json), /J9H 5E1/);
+      assert.equal(Number(delivery.gift_card_cents), 1000, 'the gift card paid part of the Érablière order');
+      assert.equal(delivery.remainder_method, 'in_store');
+      assert.equal(pickup.fulfilment_method, 'pickup');
+      assert.equal(new Date(String(pickup.pickup_slot_at)).toISOString(), new Date(slot).toISOString());
 
-    // The confirmation page shows both orders, their totals, the slot and the gift card part.
-    const confirmation = (await page.locator('main').textContent()) ?? '';
-    assert.match((await page.locator('main h1').textContent()) ?? '', /confirmée|Merci/i);
-    for (const o of orders) {
-      const total = new Intl.NumberFormat('fr-CA', { style: 'currency', currency: 'CAD' })
-        .format(Number(o.total_cents) / 100)
-        .replace(/\s/g, ' ');
-      assert.ok(confirmation.replace(/\s/g, ' ').includes(total), `confirmation shows ${total}`);
-    }
-    assert.ok(confirmation.includes(slotLabel), `confirmation shows the slot ${slotLabel}`);
-    assert.ok(await page.locator('.gift-card-split').count(), 'confirmation shows the gift card part');
-    await assertNoAxeViolations(page, 'confirmation');
-    assert.deepEqual(errors, [], 'no JavaScript or console errors');
-    await close();
-  });
+      // The confirmation page shows both orders, their totals, the slot and the gift card part.
+      const confirmation = (await page.locator('main').textContent()) ?? '';
+      assert.match((await page.locator('main h1').textContent()) ?? '', run.confirmed);
+      for (const o of orders) {
+        const total = new Intl.NumberFormat(run.locale, { style: 'currency', currency: 'CAD' })
+          .format(Number(o.total_cents) / 100)
+          .replace(/\s/g, ' ');
+        assert.ok(confirmation.replace(/\s/g, ' ').includes(total), `confirmation shows ${total}`);
+      }
+      assert.ok(confirmation.includes(slotLabel), `confirmation shows the slot ${slotLabel}`);
+      assert.ok(await page.locator('.gift-card-split').count(), 'confirmation shows the gift card part');
+      await assertNoAxeViolations(page, 'confirmation');
+      assert.deepEqual(errors, [], 'no JavaScript or console errors');
+      await close();
+    });
 });

@@ -1,74 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SMTPServer } from 'smtp-server';
-import Stripe from 'stripe';
-import { setStripeAccount } from '../../src/modules/payments/index.ts';
+import { startOnboarding, stripeClient } from '../../src/modules/payments/index.ts';
+import { type FakeStripe, signedEvent, startFakeStripe } from '../helpers/fake-stripe.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-/** A local stand-in for the Stripe API: payment intents on connected accounts. */
-interface Call {
-  method: string;
-  path: string;
-  account: string | undefined;
-  form: URLSearchParams;
-}
-const calls: Call[] = [];
-let seq = 0;
-const intents = new Map<string, { id: string; amount: number; status: string; account?: string }>();
-const fake: Server = createServer((req, res) => {
-  let raw = '';
-  req.on('data', (d) => {
-    raw += d;
-  });
-  req.on('end', () => {
-    const form = new URLSearchParams(raw);
-    const account = req.headers['stripe-account'] as string | undefined;
-    const path = (req.url ?? '').split('?')[0];
-    calls.push({ method: req.method ?? '', path, account, form });
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${++seq}` });
-      res.end(JSON.stringify(body));
-    };
-    if (path === '/v1/payment_intents' && req.method === 'POST') {
-      const pm = form.get('payment_method') ?? '';
-      const nth = calls.filter(
-        (c) => c.path === '/v1/payment_intents' && c.form.get('payment_method') === pm,
-      ).length;
-      if (pm === 'pm_card_declined' || (pm === 'pm_decline_second' && nth === 2))
-        return send(402, {
-          error: { type: 'card_error', code: 'card_declined', message: 'Your card was declined.' },
-        });
-      const pi = {
-        id: `pi_${++seq}`,
-        amount: Number(form.get('amount')),
-        status: 'requires_capture',
-        account,
-      };
-      intents.set(pi.id, pi);
-      return send(200, { object: 'payment_intent', currency: 'cad', ...pi });
-    }
-    const m = /^\/v1\/payment_intents\/([^/]+)\/(capture|cancel)$/.exec(path);
-    const pi = m ? intents.get(m[1]) : undefined;
-    if (m && pi) {
-      pi.status = m[2] === 'capture' ? 'succeeded' : 'canceled';
-      return send(200, { object: 'payment_intent', currency: 'cad', ...pi });
-    }
-    if (path === '/v1/refunds' && req.method === 'POST')
-      return send(200, {
-        id: `re_${++seq}`,
-        object: 'refund',
-        payment_intent: form.get('payment_intent'),
-        status: 'succeeded',
-        account,
-      });
-    send(404, { error: { type: 'invalid_request_error', message: 'not found' } });
-  });
-});
 
 /** A real SMTP receiver. */
 const received: { to: string; raw: string }[] = [];
@@ -91,26 +30,53 @@ const smtp = new SMTPServer({
 let p: TestPlatform;
 let region: MiniRegion;
 const WEBHOOK_SECRET = 'whsec_test_secret';
+const CONNECT_SECRET = 'whsec_test_connect';
+let fake: FakeStripe;
+const calls = () => fake.calls;
+const accountOf = new Map<number, string>();
+
+/** A merchant onboarded through the fake (Account Link), its account enabled by a signed account.updated. */
+async function connect(merchantId: number) {
+  const stripe = stripeClient(p.context.config);
+  await startOnboarding(p.context.database.db, stripe, merchantId, {
+    refreshUrl: 'http://localhost/r',
+    returnUrl: 'http://localhost/x',
+  });
+  const acct = [...fake.accounts.values()].find(
+    (a) => (a.metadata as { merchant_id?: string }).merchant_id === String(merchantId),
+  );
+  assert.ok(acct);
+  const ev = signedEvent(CONNECT_SECRET, 'account.updated', fake.completeOnboarding(acct.id));
+  const r = await p.app.inject({
+    method: 'POST',
+    url: '/api/v1/stripe/connect-webhook',
+    headers: ev.headers,
+    payload: ev.payload,
+  });
+  assert.equal(r.statusCode, 200, r.body);
+  accountOf.set(merchantId, acct.id);
+}
 
 before(async () => {
-  await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+  fake = await startFakeStripe();
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-  const stripePort = (fake.address() as AddressInfo).port;
   const smtpPort = (smtp.server.address() as AddressInfo).port;
   p = await createTestPlatform({
     STRIPE_SECRET_KEY: 'sk_test_comptoir',
+    STRIPE_PUBLISHABLE_KEY: 'pk_test_comptoir',
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    STRIPE_API_BASE: `http://127.0.0.1:${stripePort}`,
+    STRIPE_CONNECT_WEBHOOK_SECRET: CONNECT_SECRET,
+    STRIPE_API_BASE: fake.url,
     SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
   });
   region = await seedMiniRegion(p.context.database.db);
   await p.context.database.db.updateTable('merchants').set({ status: 'approved' }).execute();
-  await setStripeAccount(p.context.database.db, region.merchants.erabliere.merchant_id, 'acct_erabliere');
-  await setStripeAccount(p.context.database.db, region.merchants.sports.merchant_id, 'acct_sports');
+  await connect(region.merchants.erabliere.merchant_id);
+  await connect(region.merchants.sports.merchant_id);
 });
 after(async () => {
   await p?.close();
-  await new Promise((r) => fake.close(r));
+  await fake?.close();
   await new Promise((r) => smtp.close(() => r(undefined)));
 });
 const db = () => p.context.database.db;
@@ -154,10 +120,18 @@ const reserved = async () =>
       .execute()
   ).map((r) => ({ ...r }));
 
-describe('card payments through Stripe (local fake API) and emails over real SMTP', () => {
-  it('authorizes one PaymentIntent per merchant on its connected account, captures after the orders exist', async () => {
+const ledgerOf = (merchantId: number) =>
+  db()
+    .selectFrom('payment_ledger')
+    .select(['kind', 'amount_cents', 'stripe_id'])
+    .where('merchant_id', '=', merchantId)
+    .orderBy('id')
+    .execute();
+
+describe('card payments through Stripe Connect (local fake API) and emails over real SMTP', () => {
+  it('one PaymentIntent on the platform for the cart, captured after the orders exist, then one transfer per merchant', async () => {
     const { cart, auth } = await cartWithTwoMerchants();
-    calls.length = 0;
+    calls().length = 0;
     const r = await p.app.inject({
       method: 'POST',
       url: `/api/v1/carts/${cart.cart_id}/checkout?lang=en`,
@@ -170,28 +144,40 @@ describe('card payments through Stripe (local fake API) and emails over real SMT
     });
     assert.equal(r.statusCode, 201, r.body);
     const res = r.json();
-    const creates = calls.filter((c) => c.path === '/v1/payment_intents');
-    assert.equal(creates.length, 2);
+    const creates = calls().filter((c) => c.path === '/v1/payment_intents');
+    assert.equal(creates.length, 1, 'one card authorisation for the whole cart');
+    const [create] = creates;
+    assert.equal(create.account, undefined, 'on the platform account');
+    assert.equal(Number(create.params.amount), res.total_cents, 'charged exactly what the customer saw');
+    assert.equal(create.params.capture_method, 'manual');
+    assert.equal(create.params.currency, 'cad');
+    assert.equal(create.params.transfer_group, `checkout_${res.checkout_id}`);
+    assert.equal(create.idempotencyKey, `checkout-${res.checkout_id}-intent`);
+    const pi = [...fake.intents.values()].at(-1);
+    assert.equal(pi?.status, 'succeeded');
+    assert.equal(calls().filter((c) => c.path.endsWith('/capture')).length, 1);
+    const transfers = calls().filter((c) => c.path === '/v1/transfers');
+    assert.equal(transfers.length, 2);
     for (const o of res.orders) {
-      const account =
-        o.merchant_id === region.merchants.erabliere.merchant_id ? 'acct_erabliere' : 'acct_sports';
-      const call = creates.find((c) => c.account === account);
-      assert.ok(call, `intent on ${account}`);
-      assert.equal(
-        Number(call.form.get('amount')),
-        o.totals.total_cents,
-        'charged exactly what the customer saw',
+      const t = transfers.find((c) => c.params.destination === accountOf.get(o.merchant_id));
+      assert.ok(t, `transfer to merchant ${o.merchant_id}`);
+      assert.equal(Number(t.params.amount), o.totals.total_cents, 'order total, platform fee 0 %');
+      assert.equal(t.params.source_transaction, pi?.latest_charge);
+      assert.equal(t.params.transfer_group, `checkout_${res.checkout_id}`);
+      assert.deepEqual(
+        (await ledgerOf(o.merchant_id)).map((l) => [l.kind, l.amount_cents]),
+        [
+          ['charge', o.totals.total_cents],
+          ['transfer', o.totals.total_cents],
+        ],
       );
-      assert.equal(call.form.get('capture_method'), 'manual');
-      assert.equal(call.form.get('currency'), 'cad');
     }
-    assert.equal(calls.filter((c) => c.path.endsWith('/capture')).length, 2);
     const orders = await db()
       .selectFrom('orders')
       .select(['payment_status', 'payment_reference'])
       .where('checkout_id', '=', res.checkout_id)
       .execute();
-    assert.ok(orders.every((o) => o.payment_status === 'paid' && o.payment_reference?.startsWith('pi_')));
+    assert.ok(orders.every((o) => o.payment_status === 'paid' && o.payment_reference === pi?.id));
 
     // The confirmation reached a real SMTP server, in English.
     // Sent by the mailer over the network: poll the test SMTP server's inbox.
@@ -203,38 +189,63 @@ describe('card payments through Stripe (local fake API) and emails over real SMT
     assert.match(mail.raw, /GST 5%/);
   });
 
-  it('cancelling a card order refunds its payment on the merchant’s account', async () => {
+  it('cancelling one card order refunds its part and reverses its transfer; the other merchant keeps its transfer', async () => {
     const order = await db()
       .selectFrom('orders')
-      .select(['id', 'merchant_id', 'payment_reference'])
+      .select(['id', 'merchant_id', 'payment_reference', 'total_cents', 'checkout_id'])
       .where('payment_method', '=', 'card')
       .where('merchant_id', '=', region.merchants.erabliere.merchant_id)
       .executeTakeFirstOrThrow();
-    calls.length = 0;
-    const r = await p.app.inject({
-      method: 'POST',
-      url: `/api/v1/merchant/orders/${order.id}/transitions`,
-      headers: { authorization: `Bearer ${region.merchants.erabliere.api_key}` },
-      payload: { to: 'cancelled', reason: 'out of stock' },
-    });
+    calls().length = 0;
+    const cancel = () =>
+      p.app.inject({
+        method: 'POST',
+        url: `/api/v1/merchant/orders/${order.id}/transitions`,
+        headers: { authorization: `Bearer ${region.merchants.erabliere.api_key}` },
+        payload: { to: 'cancelled', reason: 'out of stock' },
+      });
+    const r = await cancel();
     assert.equal(r.statusCode, 200, r.body);
-    const refund = calls.find((c) => c.path === '/v1/refunds');
+    const refund = calls().find((c) => c.path === '/v1/refunds');
     assert.ok(refund);
-    assert.equal(refund.form.get('payment_intent'), order.payment_reference);
-    assert.equal(refund.account, 'acct_erabliere');
+    assert.equal(refund.params.payment_intent, order.payment_reference);
+    assert.equal(Number(refund.params.amount), order.total_cents, 'a partial refund: this order only');
+    assert.equal(refund.account, undefined, 'from the platform');
+    const reversal = calls().find((c) => /^\/v1\/transfers\/[^/]+\/reversals$/.test(c.path));
+    assert.ok(reversal, 'the merchant’s transfer is reversed');
+    assert.equal(Number(reversal.params.amount), order.total_cents);
     const after = await db()
       .selectFrom('orders')
       .select('payment_status')
       .where('id', '=', order.id)
       .executeTakeFirstOrThrow();
     assert.equal(after.payment_status, 'refunded');
+    assert.deepEqual(
+      (await ledgerOf(order.merchant_id)).map((l) => l.kind),
+      ['charge', 'transfer', 'refund', 'reversal'],
+    );
+    const other = await db()
+      .selectFrom('orders')
+      .select(['merchant_id', 'payment_status'])
+      .where('checkout_id', '=', order.checkout_id)
+      .where('id', '!=', order.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(other.payment_status, 'paid');
+    assert.deepEqual(
+      (await ledgerOf(other.merchant_id)).map((l) => l.kind),
+      ['charge', 'transfer'],
+    );
+    // A second cancellation attempt is refused and refunds nothing more.
+    calls().length = 0;
+    assert.notEqual((await cancel()).statusCode, 200);
+    assert.equal(calls().filter((c) => c.path === '/v1/refunds').length, 0);
   });
 
-  it('a decline at the second merchant voids the first authorization, releases the stock and creates no order', async () => {
+  it('a declined card creates no order, charges nothing and releases the stock', async () => {
     const { cart, auth } = await cartWithTwoMerchants();
     const before = await reserved();
     const ordersBefore = await db().selectFrom('orders').select('id').execute();
-    calls.length = 0;
+    calls().length = 0;
     const r = await p.app.inject({
       method: 'POST',
       url: `/api/v1/carts/${cart.cart_id}/checkout`,
@@ -242,23 +253,19 @@ describe('card payments through Stripe (local fake API) and emails over real SMT
       payload: {
         customer: { name: 'Card Payer', email: 'card@example.test' },
         fulfilment: fulfilment(),
-        payment: { method: 'card', payment_method: 'pm_decline_second' },
+        payment: { method: 'card', payment_method: 'pm_card_chargeDeclined' },
       },
     });
     assert.equal(r.statusCode, 402, r.body);
     assert.equal(r.json().error.code, 'payment_failed');
-    const created = calls.filter((c) => c.path === '/v1/payment_intents');
-    assert.equal(created.length, 2, 'the first merchant authorized, the second declined');
+    assert.equal(r.json().error.message, 'Le paiement par carte a été refusé.');
+    assert.equal(calls().filter((c) => c.path === '/v1/payment_intents').length, 1);
     assert.equal(
-      calls.filter((c) => c.path.endsWith('/cancel')).length,
-      1,
-      'the first authorization is voided',
-    );
-    assert.equal(
-      calls.filter((c) => c.path.endsWith('/capture')).length,
+      calls().filter((c) => c.path.endsWith('/capture')).length,
       0,
       'never a charge without an order',
     );
+    assert.equal(calls().filter((c) => c.path === '/v1/transfers').length, 0);
     assert.deepEqual(await reserved(), before);
     assert.equal((await db().selectFrom('orders').select('id').execute()).length, ordersBefore.length);
   });
@@ -268,36 +275,45 @@ describe('card payments through Stripe (local fake API) and emails over real SMT
       .selectFrom('orders')
       .select(['id', 'payment_reference'])
       .where('payment_method', '=', 'card')
+      .where('payment_status', '=', 'paid')
       .executeTakeFirstOrThrow();
-    const payload = JSON.stringify({
-      id: 'evt_1',
-      object: 'event',
-      type: 'payment_intent.payment_failed',
-      data: { object: { id: order.payment_reference, object: 'payment_intent' } },
-    });
-    const stripe = new Stripe('sk_test_comptoir');
-    const header = stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
-    const ok = await p.app.inject({
-      method: 'POST',
-      url: '/api/v1/stripe/webhook',
-      headers: { 'content-type': 'application/json', 'stripe-signature': header },
-      payload,
-    });
-    assert.equal(ok.statusCode, 200, ok.body);
-    const after = await db()
-      .selectFrom('orders')
-      .select('payment_status')
-      .where('id', '=', order.id)
-      .executeTakeFirstOrThrow();
-    assert.equal(after.payment_status, 'failed');
-    const forged = stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_wrong' });
+    const status = async () =>
+      (
+        await db()
+          .selectFrom('orders')
+          .select('payment_status')
+          .where('id', '=', order.id)
+          .executeTakeFirstOrThrow()
+      ).payment_status;
+    const object = { id: order.payment_reference, object: 'payment_intent' };
+    const forged = signedEvent('whsec_wrong', 'payment_intent.payment_failed', object);
     const bad = await p.app.inject({
       method: 'POST',
       url: '/api/v1/stripe/webhook',
-      headers: { 'content-type': 'application/json', 'stripe-signature': forged },
-      payload,
+      headers: forged.headers,
+      payload: forged.payload,
     });
     assert.equal(bad.statusCode, 400);
+    assert.equal(await status(), 'paid', 'nothing changed');
+    const ev = signedEvent(WEBHOOK_SECRET, 'payment_intent.payment_failed', object);
+    const ok = await p.app.inject({
+      method: 'POST',
+      url: '/api/v1/stripe/webhook',
+      headers: ev.headers,
+      payload: ev.payload,
+    });
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.equal(await status(), 'failed');
+    // The same event delivered again (Stripe retries) after the status moved on: no second effect.
+    await db().updateTable('orders').set({ payment_status: 'paid' }).where('id', '=', order.id).execute();
+    const replay = await p.app.inject({
+      method: 'POST',
+      url: '/api/v1/stripe/webhook',
+      headers: ev.headers,
+      payload: ev.payload,
+    });
+    assert.equal(replay.statusCode, 200);
+    assert.equal(await status(), 'paid');
   });
 });
 

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { Database } from '../../src/db/database.ts';
 import { boundingBox, haversineKm } from '../../src/modules/common/geo.ts';
 import { localDayAndTime } from '../../src/modules/common/hours.ts';
+import { deliveryPlace, deliveryReachOf, reachesPlace } from '../../src/modules/merchants/index.ts';
 import { loadRegion } from '../../src/modules/region/index.ts';
 import { indexProducts, RANKING, type SearchParams, search } from '../../src/modules/search/index.ts';
 import { seedDemo } from '../../src/tools/demo/index.ts';
@@ -46,7 +47,17 @@ async function reference(database: Database, p: SearchParams) {
     await db
       .selectFrom('locations as l')
       .innerJoin('merchants as m', 'm.id', 'l.merchant_id')
-      .select(['l.id', 'l.merchant_id', 'l.lat', 'l.lng', 'l.pickup', 'l.delivery_radius_km', 'l.hours_json'])
+      .select([
+        'l.id',
+        'l.merchant_id',
+        'l.lat',
+        'l.lng',
+        'l.pickup',
+        'l.delivery_radius_km',
+        'l.delivery_zones_json',
+        'l.delivery_fee_cents',
+        'l.hours_json',
+      ])
       .where('m.status', '=', 'approved')
       .orderBy('l.id')
       .execute()
@@ -70,12 +81,25 @@ async function reference(database: Database, p: SearchParams) {
       .filter((x) => Number(x.association_id) === Number(association?.id))
       .map((x) => Number(x.merchant_id)),
   );
+  // Delivery follows the stores' zones (issue 14): bare coordinates stand in the nearest town.
+  const towns = (
+    await db.selectFrom('municipalities').select(['name', 'lat', 'lng', 'postal_prefixes']).execute()
+  ).map((t) => ({ ...t, prefixes: t.postal_prefixes }));
+  const place = deliveryPlace(towns, { point });
   type Offering = (typeof locations)[number] & { d: number; delivers: boolean; open: boolean };
   const offering = new Map<number, Offering[]>();
   for (const l of locations) {
     const d = haversineKm(point.lat, point.lng, l.lat, l.lng);
     const inBox = l.lat >= box.minLat && l.lat <= box.maxLat && l.lng >= box.minLng && l.lng <= box.maxLng;
-    const delivers = Number(l.delivery_radius_km) > 0 && Number(l.delivery_radius_km) >= d;
+    const delivers = reachesPlace(
+      deliveryReachOf({
+        delivery_zones_json: l.delivery_zones_json,
+        delivery_radius_km: Number(l.delivery_radius_km),
+        delivery_fee_cents: Number(l.delivery_fee_cents),
+      }),
+      l,
+      place,
+    );
     const day = (JSON.parse(l.hours_json || '{}') as Record<string, [string, string][]>)[at.day] ?? [];
     const open = day.some(([o, c]) => at.time >= o && at.time < c);
     if (!inBox || d > radius) continue;

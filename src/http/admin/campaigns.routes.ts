@@ -83,13 +83,13 @@ export default async function adminCampaignRoutes(app: FastifyInstance, ctx: App
         ${Errors(errors)}
         <h2>${t(lang, 'admin_assoc.figures')}</h2>
         <dl class="figures">
-          <dt>${t(lang, 'admin_assoc.visits')}</dt><dd data-figure="visits">${figures?.visits ?? 0}</dd>
-          <dt>${t(lang, 'impact.orders')}</dt><dd data-figure="orders">${figures?.orders ?? 0}</dd>
-          <dt>${t(lang, 'impact.sales')}</dt><dd data-figure="sales">${formatMoney(figures?.sales_cents ?? 0, lang)}</dd>
-          <dt>${t(lang, 'admin_assoc.promo_uses')}</dt><dd data-figure="promo_uses">${figures?.promo_uses ?? 0}</dd>
-          <dt>${t(lang, 'campaign.promo_orders')}</dt><dd data-figure="promo_orders">${figures?.promo_orders ?? 0}</dd>
-          <dt>${t(lang, 'campaign.promo_sales')}</dt><dd data-figure="promo_sales">${formatMoney(figures?.promo_sales_cents ?? 0, lang)}</dd>
-          <dt>${t(lang, 'campaign.promo_discounts')}</dt><dd data-figure="promo_discounts">${formatMoney(figures?.promo_discount_cents ?? 0, lang)}</dd>
+          <div><dt>${t(lang, 'admin_assoc.visits')}</dt><dd data-figure="visits">${figures?.visits ?? 0}</dd></div>
+          <div><dt>${t(lang, 'impact.orders')}</dt><dd data-figure="orders">${figures?.orders ?? 0}</dd></div>
+          <div><dt>${t(lang, 'impact.sales')}</dt><dd data-figure="sales">${formatMoney(figures?.sales_cents ?? 0, lang)}</dd></div>
+          <div><dt>${t(lang, 'admin_assoc.promo_uses')}</dt><dd data-figure="promo_uses">${figures?.promo_uses ?? 0}</dd></div>
+          <div><dt>${t(lang, 'campaign.promo_orders')}</dt><dd data-figure="promo_orders">${figures?.promo_orders ?? 0}</dd></div>
+          <div><dt>${t(lang, 'campaign.promo_sales')}</dt><dd data-figure="promo_sales">${formatMoney(figures?.promo_sales_cents ?? 0, lang)}</dd></div>
+          <div><dt>${t(lang, 'campaign.promo_discounts')}</dt><dd data-figure="promo_discounts">${formatMoney(figures?.promo_discount_cents ?? 0, lang)}</dd></div>
         </dl>
         <p><small>${t(lang, 'admin_assoc.figures_note')}</small></p>
         <h2>${t(lang, 'admin_assoc.codes')}</h2>

@@ -79,7 +79,7 @@ export default async function adminCategoryRoutes(app: FastifyInstance, ctx: App
       ${Notice(form.done ? t(lang, `admin_categories.done_${form.done}`) : undefined)}
       ${
         rows.length
-          ? html`<table class="data">
+          ? html`<table class="data stack">
               <caption class="sr">${t(lang, 'admin_categories.title')}</caption>
               <thead>
                 <tr>

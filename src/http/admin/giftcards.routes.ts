@@ -113,11 +113,11 @@ export default async function adminGiftcardRoutes(app: FastifyInstance, ctx: App
         ${opts.issued ? html`<div class="notice ok" role="status">${t(lang, 'admin_gc.issued')} <strong class="gift-code">${opts.issued}</strong></div>` : null}
         ${opts.errors?.length ? html`<div class="notice error" role="alert"><ul>${opts.errors.map((e) => html`<li>${e}</li>`)}</ul></div>` : null}
         <dl class="figures">
-          <dt>${t(lang, 'admin_gc.cards')}</dt><dd>${figures.cards}</dd>
-          <dt>${t(lang, 'admin_gc.sold')}</dt><dd>${formatMoney(figures.sold_cents, lang)}</dd>
-          <dt>${t(lang, 'admin_gc.float_paid')}</dt><dd>${formatMoney(figures.float_paid_cents, lang)}</dd>
-          <dt>${t(lang, 'admin_gc.float_bonus')}</dt><dd>${formatMoney(figures.float_bonus_cents, lang)}</dd>
-          <dt>${t(lang, 'admin_gc.redeemed')}</dt><dd>${formatMoney(figures.redeemed_cents, lang)}</dd>
+          <div><dt>${t(lang, 'admin_gc.cards')}</dt><dd>${figures.cards}</dd></div>
+          <div><dt>${t(lang, 'admin_gc.sold')}</dt><dd>${formatMoney(figures.sold_cents, lang)}</dd></div>
+          <div><dt>${t(lang, 'admin_gc.float_paid')}</dt><dd>${formatMoney(figures.float_paid_cents, lang)}</dd></div>
+          <div><dt>${t(lang, 'admin_gc.float_bonus')}</dt><dd>${formatMoney(figures.float_bonus_cents, lang)}</dd></div>
+          <div><dt>${t(lang, 'admin_gc.redeemed')}</dt><dd>${formatMoney(figures.redeemed_cents, lang)}</dd></div>
         </dl>
         <h2 id="set-h">${t(lang, 'admin_gc.settlement')}</h2>
         <form method="get" action=${base}>
@@ -126,7 +126,7 @@ export default async function adminGiftcardRoutes(app: FastifyInstance, ctx: App
           <label for="f-to">${t(lang, 'impact.to')}</label><input id="f-to" name="to" type="date" value=${q.to ?? ''} />
           <button type="submit">${t(lang, 'impact.apply')}</button>
         </form>
-        <table class="data" aria-labelledby="set-h">
+        <table class="data stack" aria-labelledby="set-h">
           <thead><tr><th scope="col">${t(lang, 'giftcard.merchant')}</th><th scope="col">${t(lang, 'admin_gc.redemptions')}</th><th scope="col">${t(lang, 'giftcard.paid_part')}</th><th scope="col">${t(lang, 'giftcard.bonus_part')}</th><th scope="col">${t(lang, 'admin_gc.owed')}</th></tr></thead>
           <tbody>${report.map((r) => html`<tr data-merchant=${r.merchant_id}><th scope="row">${r.display_name}</th><td>${r.redemptions}</td><td>${formatMoney(r.paid_cents, lang)}</td><td>${formatMoney(r.bonus_cents, lang)}</td><td>${formatMoney(r.total_cents, lang)}</td></tr>`)}</tbody>
         </table>
@@ -145,7 +145,7 @@ export default async function adminGiftcardRoutes(app: FastifyInstance, ctx: App
         </form>
 
         <h2>${t(lang, 'admin_gc.cards')}</h2>
-        <table class="data">
+        <table class="data stack">
           <thead><tr><th scope="col">#</th><th scope="col">${t(lang, 'giftcard.code')}</th><th scope="col">${t(lang, 'admin_gc.status')}</th><th scope="col">${t(lang, 'giftcard.paid_part')}</th><th scope="col">${t(lang, 'giftcard.bonus_part')}</th><th scope="col">${t(lang, 'giftcard.buyer_name')}</th><th scope="col"></th></tr></thead>
           <tbody>
             ${cards.map(

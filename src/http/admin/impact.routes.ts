@@ -1,128 +1,537 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Lang } from '../../i18n/index.ts';
 import { formatMoney, t } from '../../i18n/index.ts';
-import { notFound } from '../../lib/errors.ts';
+import { notFound, ValidationError } from '../../lib/errors.ts';
 import {
   findAssociationById,
   findAssociationBySlug,
   listAssociations,
 } from '../../modules/associations/index.ts';
-import { impactCsv, impactFigures } from '../../modules/impact/index.ts';
+import {
+  customPeriod,
+  customPeriodSchema,
+  type ImpactFigures,
+  impactCsv,
+  impactFigures,
+  launchDay,
+  PERIOD_PRESETS,
+  type PeriodPreset,
+  presetPeriod,
+  REPORT_TIME_ZONE,
+  type ReportPeriod,
+} from '../../modules/impact/index.ts';
 import { adminScope, requireAnyAdmin, requireAssociationAdmin, requireRegionAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
+import { ErrorSummary, type FieldErrors, issuesToErrors } from '../merchant/forms.ts';
 import { pageContext } from '../pages/common.ts';
 import { Layout } from '../pages/components/layout.ts';
 import { html, renderDocument } from '../pages/html.ts';
 import { sendHtml } from '../pages/page-context.ts';
-import { barChartSvg } from './bar-chart.ts';
+import { barChartSvg, columnChartSvg } from './impact-charts.ts';
+import { impactPdf, pct } from './impact-pdf.ts';
 
-const day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .optional();
 const query = z.object({
   association: z.string().max(80).optional(),
-  from: day,
-  to: day,
-  format: z.enum(['html', 'csv']).default('html'),
+  period: z.enum([...PERIOD_PRESETS, 'custom']).optional(),
+  from: z.string().max(40).optional(),
+  to: z.string().max(40).optional(),
+  format: z.enum(['html', 'csv', 'pdf']).default('html'),
+  view: z.enum(['print']).optional(),
 });
+type Query = z.infer<typeof query>;
 
-/** Local impact dashboard: the region (region admins) or one association (its admins); SVG charts, CSV export. */
+const loc = (lang: Lang) => (lang === 'fr' ? 'fr-CA' : 'en-CA');
+
+/** "1 novembre 2026" / "November 1, 2026" for a local day. */
+function longDay(day: string, lang: Lang) {
+  return new Intl.DateTimeFormat(loc(lang), { dateStyle: 'long', timeZone: 'UTC' }).format(
+    new Date(`${day}T12:00:00Z`),
+  );
+}
+
+/** "nov. 2026" / "Nov 2026" for a month. */
+function shortMonth(month: string, lang: Lang, withYear: boolean) {
+  return new Intl.DateTimeFormat(loc(lang), {
+    month: 'short',
+    ...(withYear ? { year: 'numeric' } : {}),
+    timeZone: 'UTC',
+  }).format(new Date(`${month}-15T12:00:00Z`));
+}
+
+/** "novembre 2026" / "November 2026". */
+function longMonth(month: string, lang: Lang) {
+  return new Intl.DateTimeFormat(loc(lang), { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+    new Date(`${month}-15T12:00:00Z`),
+  );
+}
+
+function generatedAt(lang: Lang, now: Date) {
+  return t(lang, 'impact_report.generated', {
+    date: new Intl.DateTimeFormat(loc(lang), {
+      dateStyle: 'long',
+      timeStyle: 'short',
+      timeZone: REPORT_TIME_ZONE,
+    }).format(now),
+  });
+}
+
+/**
+ * Local impact report: the region (region admins) or one association (its admins). Headline
+ * figures, SVG charts each followed by its table, period presets in America/Toronto or custom
+ * days (errors beside the fields), a printable view, PDF and CSV downloads.
+ */
 export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx.database;
+
+  /** Who may see which scope: 401/403/404 exactly as the other admin pages. */
+  async function resolveScope(req: FastifyRequest, q: Query) {
+    let association: Awaited<ReturnType<typeof findAssociationBySlug>>;
+    if (q.association) {
+      association = await findAssociationBySlug(db, q.association);
+      if (!association) {
+        await requireAnyAdmin(req, ctx);
+        throw notFound('association');
+      }
+      await requireAssociationAdmin(req, ctx, association.id);
+    } else {
+      const user = await requireAnyAdmin(req, ctx);
+      const scope = adminScope(user);
+      if (!scope.all) association = await findAssociationById(db, scope.associationIds[0] as number);
+      else await requireRegionAdmin(req, ctx);
+    }
+    return association;
+  }
+
+  /** The period asked for: a preset, or custom days (field errors), since launch by default. */
+  async function resolvePeriod(
+    q: Query,
+    associationId: number | undefined,
+  ): Promise<{ period?: ReportPeriod; errors?: FieldErrors; from: string; to: string }> {
+    const now = new Date();
+    const custom = q.period === 'custom' || (!q.period && (q.from !== undefined || q.to !== undefined));
+    if (!custom) {
+      const preset: PeriodPreset = (q.period as PeriodPreset | undefined) ?? 'since_launch';
+      const p = presetPeriod(
+        preset,
+        now,
+        preset === 'since_launch' ? await launchDay(db, associationId) : undefined,
+      );
+      return { period: p, from: p.from, to: p.to };
+    }
+    const input = { from: q.from ?? '', to: q.to ?? '' };
+    const r = customPeriodSchema.safeParse(input);
+    if (!r.success) {
+      // The first problem of each field (a missing date, not also "before the start").
+      const errors: FieldErrors = {};
+      for (const i of r.error.issues) errors[String(i.path[0] ?? 'from')] ??= i.message;
+      return { errors, ...input };
+    }
+    return { period: customPeriod(r.data.from, r.data.to), ...input };
+  }
+
   for (const lang of ['fr', 'en'] as Lang[]) {
     const base = `/${lang}/admin/impact`;
     app.get(base, { schema: { hide: true, querystring: query } }, async (req, reply) => {
-      const q = req.query as z.infer<typeof query>;
-      let association: Awaited<ReturnType<typeof findAssociationBySlug>>;
-      if (q.association) {
-        association = await findAssociationBySlug(db, q.association);
-        if (!association) {
-          await requireAnyAdmin(req, ctx);
-          throw notFound('association');
-        }
-        await requireAssociationAdmin(req, ctx, association.id);
-      } else {
-        const user = await requireAnyAdmin(req, ctx);
-        const scope = adminScope(user);
-        if (!scope.all) {
-          association = await findAssociationById(db, scope.associationIds[0]);
-        } else await requireRegionAdmin(req, ctx);
-      }
-      // Default period: the last 30 days (whole UTC days).
-      const to = q.to ?? new Date(Date.now() + 86400_000).toISOString().slice(0, 10);
-      const from = q.from ?? new Date(Date.parse(to) - 30 * 86400_000).toISOString().slice(0, 10);
-      const f = await impactFigures(db, {
-        from: `${from}T00:00:00.000Z`,
-        to: `${to}T00:00:00.000Z`,
-        associationId: association?.id,
+      const q = req.query as Query;
+      const association = await resolveScope(req, q);
+      const resolved = await resolvePeriod(q, association?.id);
+      const errors = resolved.errors
+        ? issuesToErrors(
+            lang,
+            Object.entries(resolved.errors).map(([field, message]) => ({ field, message })),
+          )
+        : undefined;
+      if (errors && q.format !== 'html')
+        throw new ValidationError(
+          Object.entries(resolved.errors ?? {}).map(([field, message]) => ({ field, message })),
+        );
+
+      const period = resolved.period;
+      const f = period
+        ? await impactFigures(db, { from: period.fromUtc, to: period.toUtc, associationId: association?.id })
+        : undefined;
+      const pc = await pageContext(req, reply, ctx, lang, {
+        title: `${t(lang, 'impact.title')}${association ? ` · ${association.name}` : ''}`,
+        styles: ['/static/css/impact.css?v=1'],
       });
-      if (q.format === 'csv') {
+      const scopeName = association?.name ?? pc.region.name;
+      const color = association?.primary_color ?? pc.region.primary_color;
+      const fileBase = `impact-${association?.slug ?? 'region'}-${resolved.from}-${resolved.to}`;
+      const now = new Date();
+
+      if (f && period && q.format === 'csv') {
         return reply
           .type('text/csv; charset=utf-8')
-          .header(
-            'content-disposition',
-            `attachment; filename="impact-${association?.slug ?? 'region'}-${from}-${to}.csv"`,
-          )
+          .header('content-disposition', `attachment; filename="${fileBase}.csv"`)
           .header('cache-control', 'no-store')
           .send(impactCsv(f));
       }
+      const periodText = period
+        ? t(lang, 'impact_report.lead', {
+            name: scopeName,
+            from: longDay(period.from, lang),
+            to: longDay(period.to, lang),
+          })
+        : '';
+      const cards = f ? headlineCards(f, lang) : [];
+
+      if (f && period && q.format === 'pdf') {
+        const pdf = impactPdf({
+          lang,
+          title: t(lang, 'impact_report.pdf_title'),
+          scopeName,
+          regionName: pc.region.name,
+          periodText: `${longDay(period.from, lang)} – ${longDay(period.to, lang)}`,
+          generatedText: generatedAt(lang, now),
+          color,
+          cards,
+          totalCents: f.sales_cents,
+          tables: [
+            {
+              title: t(lang, 'impact_report.by_month'),
+              head: [
+                t(lang, 'impact_report.month'),
+                t(lang, 'impact_report.orders'),
+                t(lang, 'impact.sales'),
+                t(lang, 'impact_report.share'),
+              ],
+              rows: f.months.map((m) => ({
+                label: longMonth(m.month, lang),
+                orders: m.orders,
+                cents: m.sales_cents,
+              })),
+            },
+            {
+              title: t(lang, 'impact_report.by_town'),
+              head: [
+                t(lang, 'impact_report.municipality'),
+                t(lang, 'impact_report.orders'),
+                t(lang, 'impact.sales'),
+                t(lang, 'impact_report.share'),
+              ],
+              rows: f.by_municipality.map((m) => ({
+                label: m.municipality,
+                orders: m.orders,
+                cents: m.sales_cents,
+              })),
+            },
+            {
+              title: t(lang, 'impact_report.by_association'),
+              head: [
+                t(lang, 'impact_report.association'),
+                t(lang, 'impact_report.orders'),
+                t(lang, 'impact.sales'),
+                t(lang, 'impact_report.share'),
+              ],
+              rows: f.by_association.map((a) => ({ label: a.name, orders: a.orders, cents: a.sales_cents })),
+              note: t(lang, 'impact_report.by_association_note'),
+            },
+          ],
+        });
+        return reply
+          .type('application/pdf')
+          .header('content-disposition', `attachment; filename="${fileBase}.pdf"`)
+          .header('cache-control', 'no-store')
+          .send(pdf);
+      }
+
       const user = await requireAnyAdmin(req, ctx);
       const scope = adminScope(user);
       const associations = scope.all
         ? await listAssociations(db)
         : (await listAssociations(db)).filter((a) => scope.associationIds.includes(a.id));
-      const title = `${t(lang, 'impact.title')}${association ? ` · ${association.name}` : ''}`;
-      const pc = await pageContext(req, reply, ctx, lang, { title });
-      const pct = (x: number) =>
-        `${(x * 100).toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA', { maximumFractionDigits: 1 })} %`;
-      const color = association?.primary_color ?? pc.region.primary_color;
-      const csvHref = `${base}?${new URLSearchParams({ ...(association ? { association: association.slug } : {}), from, to, format: 'csv' })}`;
-      const body = html`<section class="admin impact">
-        <h1>${t(lang, 'impact.title')} — ${association?.name ?? pc.region.name}</h1>
-        <form method="get" action=${base}>
-          <label for="i-scope">${t(lang, 'impact.scope')}</label>
-          <select id="i-scope" name="association">
-            ${scope.all ? html`<option value="">${t(lang, 'impact.region')}</option>` : null}
-            ${associations.map((a) => html`<option value=${a.slug} selected=${a.id === association?.id}>${a.name}</option>`)}
-          </select>
-          <label for="i-from">${t(lang, 'impact.from')}</label><input id="i-from" name="from" type="date" value=${from} />
-          <label for="i-to">${t(lang, 'impact.to')}</label><input id="i-to" name="to" type="date" value=${to} />
-          <button type="submit">${t(lang, 'impact.apply')}</button>
+      const selected = period?.preset ?? 'custom';
+      const link = (extra: Record<string, string>) =>
+        `${base}?${new URLSearchParams({
+          ...(association ? { association: association.slug } : {}),
+          ...(period?.preset === 'custom' || !period
+            ? { period: 'custom', from: resolved.from, to: resolved.to }
+            : { period: period.preset }),
+          ...extra,
+        })}`;
+
+      const fieldErr = (name: 'from' | 'to') =>
+        errors?.[name]
+          ? html`<p class="field-error" id=${`f-${name}-error`} role="alert">${errors[name]}</p>`
+          : null;
+      const dateField = (
+        name: 'from' | 'to',
+      ) => html`<div class=${errors?.[name] ? 'field has-error' : 'field'}>
+        <label for=${`f-${name}`}>${t(lang, `impact_report.${name}`)}</label>
+        <input
+          id=${`f-${name}`}
+          name=${name}
+          type="date"
+          value=${resolved[name]}
+          aria-invalid=${errors?.[name] ? 'true' : undefined}
+          aria-describedby=${errors?.[name] ? `f-${name}-error impact-date-hint` : 'impact-date-hint'}
+        />
+        ${fieldErr(name)}
+      </div>`;
+
+      const months = f?.months ?? [];
+      const monthPoints = months.map((m, i) => ({
+        label: shortMonth(m.month, lang, i === 0 || m.month.endsWith('-01')),
+        cents: m.sales_cents,
+      }));
+      const print = q.view === 'print';
+      const body = html`<section class=${`admin impact-report${print ? ' impact-print' : ''}`}>
+        <header class="page-head">
+          <h1>${t(lang, 'impact.title')} — ${scopeName}</h1>
+        </header>
+        ${period ? html`<p class="lead" data-period=${`${period.from}/${period.to}`}>${periodText}</p>` : null}
+        <form method="get" action=${base} class="impact-controls no-print" novalidate>
+          ${ErrorSummary(lang, errors)}
+          ${
+            associations.length > 1 || scope.all
+              ? html`<div class="field">
+                  <label for="i-scope">${t(lang, 'impact.scope')}</label>
+                  <select id="i-scope" name="association">
+                    ${scope.all ? html`<option value="">${t(lang, 'impact.region')}</option>` : null}
+                    ${associations.map((a) => html`<option value=${a.slug} selected=${a.id === association?.id}>${a.name}</option>`)}
+                  </select>
+                </div>`
+              : association
+                ? html`<input type="hidden" name="association" value=${association.slug} />`
+                : null
+          }
+          <fieldset class="presets">
+            <legend>${t(lang, 'impact_report.period')}</legend>
+            ${[...PERIOD_PRESETS, 'custom'].map(
+              (p) => html`<label class="check">
+                <input type="radio" name="period" value=${p} checked=${selected === p} />
+                ${t(lang, `impact_report.preset.${p}`)}
+              </label>`,
+            )}
+          </fieldset>
+          <div class="dates">
+            ${dateField('from')} ${dateField('to')}
+          </div>
+          <p class="hint" id="impact-date-hint">${t(lang, 'impact_report.date_hint')}</p>
+          <button type="submit">${t(lang, 'impact_report.apply')}</button>
         </form>
-        <dl class="figures">
-          <dt>${t(lang, 'impact.orders')}</dt><dd data-figure="orders">${f.orders}</dd>
-          <dt>${t(lang, 'impact.sales')}</dt><dd data-figure="sales">${formatMoney(f.sales_cents, lang)}</dd>
-          <dt>${t(lang, 'impact.quebec_share')}</dt><dd data-figure="quebec">${pct(f.quebec_share)}</dd>
-          <dt>${t(lang, 'impact.active_merchants')}</dt><dd data-figure="active">${f.active_merchants} / ${f.merchants}</dd>
-          <dt>${t(lang, 'impact.pickup_delivery')}</dt><dd data-figure="fulfilment">${f.pickup_orders} / ${f.delivery_orders}</dd>
-          <dt>${t(lang, 'admin_gc.float_paid')}</dt><dd>${formatMoney(f.giftcards.float_paid_cents, lang)}</dd>
-          <dt>${t(lang, 'admin_gc.float_bonus')}</dt><dd>${formatMoney(f.giftcards.float_bonus_cents, lang)}</dd>
-          <dt>${t(lang, 'admin_gc.redeemed')}</dt><dd>${formatMoney(f.giftcards.redeemed_cents, lang)}</dd>
-        </dl>
-        <figure>
-          <div dangerouslySetInnerHTML=${{
-            __html: barChartSvg(
-              f.series.map((d) => ({ label: d.day, value: d.sales_cents / 100 })),
-              { color },
-            ),
-          }}></div>
-          <figcaption>${t(lang, 'impact.chart_caption', { from, to })}</figcaption>
-        </figure>
-        <h2 id="mun-h">${t(lang, 'impact.by_municipality')}</h2>
-        <table class="data" aria-labelledby="mun-h">
-          <thead><tr><th scope="col">${t(lang, 'impact.municipality')}</th><th scope="col">${t(lang, 'impact.orders')}</th><th scope="col">${t(lang, 'impact.sales')}</th></tr></thead>
-          <tbody>${f.by_municipality.map((m) => html`<tr><th scope="row">${m.municipality}</th><td>${m.orders}</td><td>${formatMoney(m.sales_cents, lang)}</td></tr>`)}</tbody>
-        </table>
-        <h2 id="as-h">${t(lang, 'impact.by_association')}</h2>
-        <table class="data" aria-labelledby="as-h">
-          <thead><tr><th scope="col">${t(lang, 'impact.association')}</th><th scope="col">${t(lang, 'impact.orders')}</th><th scope="col">${t(lang, 'impact.sales')}</th></tr></thead>
-          <tbody>${f.by_association.map((a) => html`<tr><th scope="row">${a.name}</th><td>${a.orders}</td><td>${formatMoney(a.sales_cents, lang)}</td></tr>`)}</tbody>
-        </table>
-        <p><a href=${csvHref}>${t(lang, 'impact.csv')}</a></p>
+        ${f && period ? reportBody(f, period, lang, color, monthPoints, link) : null}
+        ${f ? html`<p class="generated">${generatedAt(lang, now)}</p>` : null}
       </section>`;
-      return sendHtml(reply.header('cache-control', 'no-store'), renderDocument(Layout(pc, body)));
+      return sendHtml(
+        reply.header('cache-control', 'no-store'),
+        renderDocument(Layout(pc, body)),
+        errors ? 400 : 200,
+      );
     });
   }
+}
+
+function headlineCards(f: ImpactFigures, lang: Lang) {
+  const topTown = f.by_municipality[0];
+  const topAssoc = f.by_association[0];
+  const share = (c: number) => pct(f.sales_cents ? c / f.sales_cents : 0, lang);
+  return [
+    {
+      key: 'sales',
+      label: t(lang, 'impact_report.sales'),
+      value: formatMoney(f.sales_cents, lang),
+      hint: t(lang, 'impact_report.sales_hint'),
+    },
+    {
+      key: 'orders',
+      label: t(lang, 'impact_report.orders'),
+      value: f.orders.toLocaleString(loc(lang)),
+      hint: t(lang, 'impact_report.orders_hint', { pickup: f.pickup_orders, delivery: f.delivery_orders }),
+    },
+    {
+      key: 'active',
+      label: t(lang, 'impact_report.active_merchants'),
+      value: f.active_merchants.toLocaleString(loc(lang)),
+      hint: t(lang, 'impact_report.active_hint', { n: f.merchants }),
+    },
+    {
+      key: 'quebec_sales',
+      label: t(lang, 'impact_report.qc_sales'),
+      value: pct(f.quebec_share, lang),
+      hint: t(lang, 'impact_report.qc_sales_hint', { amount: formatMoney(f.quebec_sales_cents, lang) }),
+    },
+    {
+      key: 'quebec_catalogue',
+      label: t(lang, 'impact_report.qc_catalogue'),
+      value: pct(f.quebec_catalogue_share, lang),
+      hint: t(lang, 'impact_report.qc_catalogue_hint', {
+        n: f.catalogue_quebec_products.toLocaleString(loc(lang)),
+        total: f.catalogue_products.toLocaleString(loc(lang)),
+      }),
+    },
+    {
+      key: 'gc_float',
+      label: t(lang, 'impact_report.gc_float'),
+      value: formatMoney(f.giftcards.float_paid_cents + f.giftcards.float_bonus_cents, lang),
+      hint: t(lang, 'impact_report.gc_float_hint', {
+        bonus: formatMoney(f.giftcards.float_bonus_cents, lang),
+        sold: formatMoney(f.giftcards.sold_cents, lang),
+      }),
+    },
+    {
+      key: 'gc_redeemed',
+      label: t(lang, 'impact_report.gc_redeemed'),
+      value: formatMoney(f.giftcards.redeemed_cents, lang),
+      hint: t(lang, 'impact_report.gc_redeemed_hint'),
+    },
+    {
+      key: 'top_town',
+      label: t(lang, 'impact_report.top_town'),
+      value: topTown?.municipality ?? t(lang, 'impact_report.none'),
+      hint: topTown
+        ? t(lang, 'impact_report.top_hint', {
+            sales: formatMoney(topTown.sales_cents, lang),
+            share: share(topTown.sales_cents),
+          })
+        : '',
+    },
+    {
+      key: 'top_association',
+      label: t(lang, 'impact_report.top_association'),
+      value: topAssoc?.name ?? t(lang, 'impact_report.none'),
+      hint: topAssoc
+        ? t(lang, 'impact_report.top_hint', {
+            sales: formatMoney(topAssoc.sales_cents, lang),
+            share: share(topAssoc.sales_cents),
+          })
+        : '',
+    },
+  ];
+}
+
+function reportBody(
+  f: ImpactFigures,
+  period: ReportPeriod,
+  lang: Lang,
+  color: string,
+  monthPoints: { label: string; cents: number }[],
+  link: (extra: Record<string, string>) => string,
+) {
+  const share = (c: number) => pct(f.sales_cents ? c / f.sales_cents : 0, lang);
+  // On a phone a chart keeps a readable size and scrolls sideways inside its frame (keyboard too).
+  const svg = (markup: string, labelledBy: string) =>
+    html`<div class="chart-wrap" role="region" tabindex="0" aria-labelledby=${labelledBy} dangerouslySetInnerHTML=${{ __html: markup }}></div>`;
+  const table = (
+    id: string,
+    caption: string,
+    head: string,
+    rows: { label: string; orders: number; cents: number }[],
+  ) => html`<div class="table-wrap" role="region" aria-labelledby=${`${id}-cap`} tabindex="0">
+    <table class="data" id=${id}>
+      <caption id=${`${id}-cap`}>${caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">${head}</th>
+          <th scope="col" class="num">${t(lang, 'impact_report.orders')}</th>
+          <th scope="col" class="num">${t(lang, 'impact.sales')}</th>
+          <th scope="col" class="num">${t(lang, 'impact_report.share')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.map(
+          (r) => html`<tr>
+            <th scope="row">${r.label}</th>
+            <td class="num">${r.orders.toLocaleString(loc(lang))}</td>
+            <td class="num">${formatMoney(r.cents, lang)}</td>
+            <td class="num">${share(r.cents)}</td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
+  const from = longDay(period.from, lang);
+  const to = longDay(period.to, lang);
+  return html`
+    <h2 id="kpi-h" class="sr">${t(lang, 'impact_report.headline')}</h2>
+    <dl class="kpis" aria-labelledby="kpi-h">
+      ${headlineCards(f, lang).map(
+        (c) => html`<div class="card kpi" data-figure=${c.key}>
+          <dt>${c.label}</dt>
+          <dd class=${c.key.startsWith('top_') ? 'kpi-value kpi-text' : 'kpi-value'}>${c.value}</dd>
+          ${c.hint ? html`<dd class="kpi-hint">${c.hint}</dd>` : null}
+        </div>`,
+      )}
+    </dl>
+    ${f.orders === 0 ? html`<p class="empty">${t(lang, 'impact_report.empty')}</p>` : null}
+    <section class="card chart-card" aria-labelledby="months-h">
+      <h2 id="months-h">${t(lang, 'impact_report.by_month')}</h2>
+      ${svg(
+        columnChartSvg('chart-months', monthPoints, {
+          title: t(lang, 'impact_report.by_month'),
+          desc: t(lang, 'impact_report.by_month_desc', { from, to }),
+          lang,
+          color,
+        }),
+        'months-h',
+      )}
+      ${table(
+        'table-months',
+        t(lang, 'impact_report.by_month'),
+        t(lang, 'impact_report.month'),
+        f.months.map((m) => ({ label: longMonth(m.month, lang), orders: m.orders, cents: m.sales_cents })),
+      )}
+    </section>
+    <section class="card chart-card" aria-labelledby="towns-h">
+      <h2 id="towns-h">${t(lang, 'impact_report.by_town')}</h2>
+      ${
+        f.by_municipality.length
+          ? svg(
+              barChartSvg(
+                'chart-towns',
+                f.by_municipality.map((m) => ({ label: m.municipality, cents: m.sales_cents })),
+                {
+                  title: t(lang, 'impact_report.by_town'),
+                  desc: t(lang, 'impact_report.by_town_desc'),
+                  lang,
+                  color,
+                },
+              ),
+              'towns-h',
+            )
+          : null
+      }
+      ${table(
+        'table-towns',
+        t(lang, 'impact_report.by_town'),
+        t(lang, 'impact_report.municipality'),
+        f.by_municipality.map((m) => ({ label: m.municipality, orders: m.orders, cents: m.sales_cents })),
+      )}
+    </section>
+    <section class="card chart-card" aria-labelledby="assoc-h">
+      <h2 id="assoc-h">${t(lang, 'impact_report.by_association')}</h2>
+      ${
+        f.by_association.length
+          ? svg(
+              barChartSvg(
+                'chart-associations',
+                f.by_association.map((a) => ({ label: a.name, cents: a.sales_cents })),
+                {
+                  title: t(lang, 'impact_report.by_association'),
+                  desc: t(lang, 'impact_report.by_association_note'),
+                  lang,
+                  color,
+                },
+              ),
+              'assoc-h',
+            )
+          : null
+      }
+      ${table(
+        'table-associations',
+        t(lang, 'impact_report.by_association'),
+        t(lang, 'impact_report.association'),
+        f.by_association.map((a) => ({ label: a.name, orders: a.orders, cents: a.sales_cents })),
+      )}
+      <p class="hint">${t(lang, 'impact_report.by_association_note')}</p>
+    </section>
+    <section class="downloads no-print" aria-labelledby="dl-h">
+      <h2 id="dl-h">${t(lang, 'impact_report.downloads')}</h2>
+      <p class="actions">
+        <a class="button" href=${link({ format: 'pdf' })} data-download="pdf">${t(lang, 'impact_report.pdf')}</a>
+        <a class="button secondary" href=${link({ format: 'csv' })} data-download="csv">${t(lang, 'impact_report.csv')}</a>
+        <a class="button secondary" href=${link({ view: 'print' })}>${t(lang, 'impact_report.print')}</a>
+      </p>
+    </section>`;
 }

@@ -9,9 +9,11 @@ import {
   notifyMerchantStatus,
   setMerchantStatus,
 } from '../../modules/onboarding/index.ts';
+import { connectStatuses } from '../../modules/payments/index.ts';
 import { adminScope, requireAnyAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { Csrf, Notice } from '../merchant/forms.ts';
+import { StripeBadge } from '../merchant/payments.routes.ts';
 import { pageContext } from '../pages/common.ts';
 import { Layout } from '../pages/components/layout.ts';
 import { html, renderDocument } from '../pages/html.ts';
@@ -42,6 +44,13 @@ export default async function adminMerchantRoutes(app: FastifyInstance, ctx: App
     const scope = adminScope(user);
     // Association admins see their ACTIVE members only (an invitation gives no scope).
     const rows = await listMerchantsForAdmin(db, scope, status as MerchantStatus | 'all');
+    // Card payments (Stripe Connect): each merchant's charges/payouts status, when Stripe is configured.
+    const cards = ctx.config.STRIPE_SECRET_KEY
+      ? await connectStatuses(
+          db,
+          rows.map((m) => m.id),
+        )
+      : undefined;
     const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'admin.merchants_title') });
     const token = reply.generateCsrf();
     const base = adminMerchantsPath(lang);
@@ -76,7 +85,7 @@ export default async function adminMerchantRoutes(app: FastifyInstance, ctx: App
                     <td>${m.neq ?? '—'}</td>
                     <td>${m.municipality}</td>
                     <td>${m.associations.join(', ')}</td>
-                    <td><span class=${`badge s-${m.status}`}>${t(lang, `admin.status_${m.status}`)}</span></td>
+                    <td><span class=${`badge s-${m.status}`}>${t(lang, `admin.status_${m.status}`)}</span>${cards ? StripeBadge(lang, cards.get(m.id)) : null}</td>
                     <td>
                       ${(['approved', 'suspended'] as const)
                         .filter((s) => scope.all && s !== m.status)

@@ -81,7 +81,7 @@ export default async function operatorRoutes(app: FastifyInstance, ctx: AppConte
       <h1>${t(lang, 'operators.title')}</h1>
       ${Notice(opts.notice)} ${Notice(opts.error, 'error')}
       <h2 id="acc-h">${t(lang, 'operators.accounts')}</h2>
-      <table class="data" aria-labelledby="acc-h">
+      <table class="data stack" aria-labelledby="acc-h">
         <thead>
           <tr>
             <th scope="col">${t(lang, 'operators.email')}</th>
@@ -115,7 +115,7 @@ export default async function operatorRoutes(app: FastifyInstance, ctx: AppConte
       <h2 id="pend-h">${t(lang, 'operators.pending')}</h2>
       ${
         pending.length
-          ? html`<table class="data" aria-labelledby="pend-h">
+          ? html`<table class="data stack" aria-labelledby="pend-h">
               <thead>
                 <tr>
                   <th scope="col">${t(lang, 'operators.email')}</th>

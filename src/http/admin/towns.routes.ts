@@ -57,7 +57,7 @@ export default async function adminTownRoutes(app: FastifyInstance, ctx: AppCont
       ${Notice(form.done ? t(lang, `admin_towns.${form.done}`) : undefined)}
       ${
         towns.length
-          ? html`<table class="data">
+          ? html`<table class="data stack">
               <caption>${t(lang, 'admin_towns.list')}</caption>
               <thead>
                 <tr>

@@ -2,31 +2,48 @@ import type { FastifyInstance } from 'fastify';
 import type Stripe from 'stripe';
 import { AppError } from '../../lib/errors.ts';
 import { recordCardPaymentEvent } from '../../modules/orders/index.ts';
-import { stripeClient } from '../../modules/payments/index.ts';
+import { firstDelivery, handleConnectEvent, stripeClient } from '../../modules/payments/index.ts';
 import type { AppContext } from '../context.ts';
 
 /**
- * Stripe webhook: payment intent outcomes update the orders they pay. The signature
- * (Stripe-Signature, HMAC of the raw body with STRIPE_WEBHOOK_SECRET) is verified before anything.
+ * Stripe webhooks. The signature (Stripe-Signature: HMAC-SHA256 of `t.rawBody`) is verified before
+ * anything; an event id already processed is acknowledged and changes nothing (Stripe retries).
+ * - /api/v1/stripe/webhook (STRIPE_WEBHOOK_SECRET): payment intent outcomes update their orders.
+ * - /api/v1/stripe/connect-webhook (STRIPE_CONNECT_WEBHOOK_SECRET): `account.updated` keeps each
+ *   merchant's charges/payouts status current (an older event arriving late is ignored).
  */
 export default async function stripeWebhookRoutes(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx.database;
   // The raw body is needed to verify the signature (this parser only applies inside this plugin).
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  app.post('/api/v1/stripe/webhook', { schema: { hide: true } }, async (req, reply) => {
+  const verified = (body: unknown, sig: unknown, secret: string | undefined): Stripe.Event => {
     const stripe = stripeClient(ctx.config);
-    const secret = ctx.config.STRIPE_WEBHOOK_SECRET;
     if (!stripe || !secret) throw new AppError('not_found');
-    const sig = req.headers['stripe-signature'];
-    let event: Stripe.Event;
     try {
-      event = stripe.webhooks.constructEvent(String(req.body ?? ''), String(sig ?? ''), secret);
+      return stripe.webhooks.constructEvent(String(body ?? ''), String(sig ?? ''), secret);
     } catch {
       throw new AppError('validation_failed', 'payment.webhook_signature_invalid');
     }
+  };
+
+  app.post('/api/v1/stripe/webhook', { schema: { hide: true } }, async (req, reply) => {
+    const event = verified(req.body, req.headers['stripe-signature'], ctx.config.STRIPE_WEBHOOK_SECRET);
     if (event.type.startsWith('payment_intent.'))
-      await recordCardPaymentEvent(db, event.type, (event.data.object as Stripe.PaymentIntent).id);
+      await firstDelivery(db, event.id, event.type, () =>
+        recordCardPaymentEvent(db, event.type, (event.data.object as Stripe.PaymentIntent).id),
+      );
+    return reply.code(200).send({ received: true });
+  });
+
+  app.post('/api/v1/stripe/connect-webhook', { schema: { hide: true } }, async (req, reply) => {
+    const event = verified(
+      req.body,
+      req.headers['stripe-signature'],
+      ctx.config.STRIPE_CONNECT_WEBHOOK_SECRET,
+    );
+    const outcome = await handleConnectEvent(db, event);
+    req.log.info({ event: event.id, type: event.type, outcome }, 'stripe connect event');
     return reply.code(200).send({ received: true });
   });
 }

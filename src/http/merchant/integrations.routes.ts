@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { formatDate, t } from '../../i18n/index.ts';
+import { formatDate, t, tp } from '../../i18n/index.ts';
 import { AppError, notFound, ValidationError } from '../../lib/errors.ts';
 import {
   applyImport,
@@ -372,7 +372,7 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
           });
         rmSync(join(importDir(access.merchantId), `${fileId}.${ext}`), { force: true });
         return importPage(req, reply, access, {
-          done: t(lang, 'backoffice.import_done', { created: result.created, updated: result.updated }),
+          done: tp(lang, 'backoffice.import_done_n', result.created, { updated: result.updated }),
         });
       },
     );

@@ -26,6 +26,8 @@ export const SECTIONS = {
   webhooks: { fr: '/webhooks', en: '/webhooks' },
   invitation: { fr: '/invitation', en: '/invitation' },
   memberships: { fr: '/associations', en: '/associations' },
+  shop: { fr: '/ma-boutique', en: '/my-shop' },
+  payments: { fr: '/paiements', en: '/payments' },
 } as const;
 export type Section = keyof typeof SECTIONS;
 
@@ -35,7 +37,16 @@ const root = (lang: Lang) => (lang === 'fr' ? '/fr/marchand' : '/en/merchant');
 export const bo = (lang: Lang, section: Section, rest = '') =>
   `${root(lang)}${SECTIONS[section][lang]}${rest}`;
 
-const OWNER_ONLY: Section[] = ['profile', 'locations', 'staff', 'keys', 'webhooks', 'memberships'];
+const OWNER_ONLY: Section[] = [
+  'profile',
+  'locations',
+  'staff',
+  'keys',
+  'webhooks',
+  'memberships',
+  'shop',
+  'payments',
+];
 const NAV: Section[] = [
   'dashboard',
   'orders',
@@ -47,6 +58,8 @@ const NAV: Section[] = [
   'staff',
   'keys',
   'webhooks',
+  'shop',
+  'payments',
   'memberships',
 ];
 

@@ -14,6 +14,7 @@ import { parseImages } from '../../modules/catalog/index.ts';
 import type { AppContext } from '../context.ts';
 import { CampaignBanner } from './campaign-banner.ts';
 import { pageContext } from './common.ts';
+import { readableOn } from './components/contrast.ts';
 import { Layout } from './components/layout.ts';
 import { MapBox, mapAssets } from './components/map.ts';
 import { Money, QuebecBadge } from './components/ui.ts';
@@ -51,7 +52,7 @@ export default async function associationPageRoutes(app: FastifyInstance, ctx: A
     const style = `--brand:${a.primary_color};border-top:6px solid ${a.primary_color}`;
     const body = html`
       <article class="association" style=${style}>
-        <header class="hero" style=${`background:${a.primary_color};color:${a.accent_color};padding:1.25rem;border-radius:.75rem`}>
+        <header class="hero" style=${`background:${a.primary_color};color:${readableOn(a.primary_color, a.accent_color)};padding:1.25rem;border-radius:.75rem`}>
           ${a.logo_url ? html`<img src=${a.logo_url} alt=${t(lang, 'association.logo_alt', { name: a.name })} width="96" height="96" style="background:#fff;border-radius:.5rem" />` : null}
           <h1 style="color:inherit">${a.name}</h1>
           ${description ? html`<p class="lead">${description}</p>` : null}

@@ -1,5 +1,6 @@
 import type { VNode } from 'preact';
 import { type Lang, t } from '../../i18n/index.ts';
+import { readableOn } from './components/contrast.ts';
 import { html } from './html.ts';
 import { localPath } from './page-context.ts';
 
@@ -34,7 +35,7 @@ export function campaignLead(lang: Lang, c: BannerCampaign): string {
 export function CampaignBanner(lang: Lang, c: BannerCampaign): VNode {
   const title = lang === 'fr' ? c.title_fr : c.title_en || c.title_fr;
   const bg = c.primary_color ?? '#1d4f91';
-  const fg = c.accent_color ?? '#ffffff';
+  const fg = readableOn(bg, c.accent_color ?? '#ffffff');
   return html`<section class="campaign-banner" aria-label=${title}
     style=${`background:${bg};color:${fg};padding:1rem 1.25rem;border-radius:.75rem;margin:1rem 0`}>
     ${c.banner_url ? html`<img src=${c.banner_url} alt="" width="1200" height="300" style="width:100%;height:auto;border-radius:.5rem" />` : null}

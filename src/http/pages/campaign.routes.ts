@@ -11,10 +11,13 @@ import {
   recordVisit,
 } from '../../modules/campaigns/index.ts';
 import { parseImages } from '../../modules/catalog/index.ts';
+import { locationsOfMerchants } from '../../modules/merchants/index.ts';
 import type { AppContext } from '../context.ts';
 import { CampaignBanner, formatDay } from './campaign-banner.ts';
 import { pageContext } from './common.ts';
+import { readableOn } from './components/contrast.ts';
 import { Layout } from './components/layout.ts';
+import { MapBox, mapAssets } from './components/map.ts';
 import { Money, QuebecBadge } from './components/ui.ts';
 import { html, renderDocument } from './html.ts';
 import { localPath, sendHtml } from './page-context.ts';
@@ -50,12 +53,23 @@ export default async function campaignPageRoutes(app: FastifyInstance, ctx: AppC
         ]);
         const title = lang === 'fr' ? c.title_fr : c.title_en || c.title_fr;
         const text = lang === 'fr' ? c.body_fr : c.body_en || c.body_fr;
+        // The places of the campaign: every store of its merchants and of its products' merchants,
+        // on a map (Leaflet, the configured tiles) and as a list that needs no JavaScript.
+        const names = new Map<number, { name: string; slug?: string }>();
+        for (const m of featured.merchants) names.set(m.id, { name: m.display_name, slug: m.slug });
+        for (const p of featured.products)
+          if (!names.has(p.merchant_id)) names.set(p.merchant_id, { name: p.merchant_name });
+        const stores = names.size ? await locationsOfMerchants(db, [...names.keys()]) : [];
+        const places = stores
+          .map((l) => ({ ...l, merchant: names.get(l.merchant_id)?.name ?? '' }))
+          .sort((a, b) => a.merchant.localeCompare(b.merchant, lang) || a.name.localeCompare(b.name, lang));
         const pc = await pageContext(req, reply, ctx, lang, {
           title,
           description: text.slice(0, 160) || undefined,
+          ...(places.length ? mapAssets : {}),
         });
         const bg = association?.primary_color ?? pc.region.primary_color;
-        const fg = association?.accent_color ?? '#ffffff';
+        const fg = readableOn(bg, association?.accent_color ?? '#ffffff');
         const body = html`<article class="campaign">
           <header style=${`background:${bg};color:${fg};padding:1.25rem;border-radius:.75rem`}>
             ${c.banner_url ? html`<img src=${c.banner_url} alt="" width="1200" height="300" style="width:100%;height:auto" />` : null}
@@ -94,6 +108,25 @@ export default async function campaignPageRoutes(app: FastifyInstance, ctx: AppC
                         <small>${p.merchant_name}</small>
                       </li>`;
                     })}
+                  </ul>
+                </section>`
+              : null
+          }
+          ${
+            places.length
+              ? html`<section aria-labelledby="places-h">
+                  <h2 id="places-h">${t(lang, 'campaign.places')}</h2>
+                  ${MapBox(
+                    pc,
+                    places.map((l) => ({ lat: l.lat, lng: l.lng, label: `${l.merchant} — ${l.name}` })),
+                    t(lang, 'campaign.map'),
+                  )}
+                  <ul class="places">
+                    ${places.map(
+                      (l) => html`<li>
+                        <strong>${l.merchant}</strong> — ${l.name}, ${l.address_line}, ${l.municipality}
+                      </li>`,
+                    )}
                   </ul>
                 </section>`
               : null

@@ -59,6 +59,10 @@ export function formToInput(form: Form, merchantIds: number[]) {
     payment: {
       method: form.payment_method || 'in_store',
       ...(form.gift_card_code ? { code: form.gift_card_code } : {}),
+      // The PaymentMethod Stripe.js created from the Payment Element (static/js/card-payment.js).
+      ...(form.payment_method === 'card' && form.card_payment_method
+        ? { payment_method: form.card_payment_method }
+        : {}),
     },
     ...(promoCodeOf(form.promo_code) ? { promo_code: form.promo_code } : {}),
   };
@@ -71,10 +75,10 @@ export function issuesToForm(
 ): Errors {
   const e: Errors = {};
   for (const i of issues) {
-    const field = i.field.replace(
-      /^fulfilment\.(\d+)\.address\.(line1|line2|city|postal_code)$/,
-      (_m, id, k) => `f_${id}_${k}`,
-    );
+    const field = i.field
+      .replace(/^fulfilment\.(\d+)\.address\.(line1|line2|city|postal_code)$/, (_m, id, k) => `f_${id}_${k}`)
+      // The gift card's problems (no balance, unknown code) go next to its code field.
+      .replace(/^payment\.code$/, 'gift_card_code');
     e[field] ??= t(lang, i.message, i.params);
   }
   return e;

@@ -24,6 +24,7 @@ import {
 import { checkoutBody, quoteBody } from '../api/cart.routes.ts';
 import { getSessionUser } from '../auth.ts';
 import type { AppContext } from '../context.ts';
+import { cardOffer } from './card-offer.ts';
 import { CartGroups, currentCart } from './cart.routes.ts';
 import {
   checkoutSignature,
@@ -157,9 +158,12 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
     const notice = banner ?? (stoppedError && t(lang, stoppedError.messageKey, stoppedError.params));
     const csrf = reply.generateCsrf();
     const slotZone = await regionTimeZone(db);
+    // Card (Stripe Connect): offered only when every merchant of the cart can take it (issue 15).
+    const card = await cardOffer(db, ctx.config, priced.groups, lang);
     const pc = await pageContext(req, reply, ctx, lang, {
       title: t(lang, 'checkout.title'),
       cartCount: view.item_count,
+      ...(card.available ? { scripts: [ctx.config.STRIPE_JS_URL, '/static/js/card-payment.js?v=1'] } : {}),
     });
     const input = (name: string, label: string, type = 'text', extra: Record<string, unknown> = {}) =>
       html`<div class=${errors[name] ? 'field has-error' : 'field'}>
@@ -228,13 +232,26 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
         <fieldset>
           <legend>${t(lang, 'checkout.payment')}</legend>
           ${(['in_store', 'gift_card', 'card'] as const)
-            .filter((m) => m !== 'card' || ctx.config.STRIPE_SECRET_KEY)
+            .filter((m) => m !== 'card' || card.available)
             .map(
-              (m) => html`<div class="choice">
+              (
+                m,
+              ) => html`<div class="choice" data-card-choice=${m === 'card' ? '' : undefined} hidden=${m === 'card'}>
                 <input type="radio" id=${`pay-${m}`} name="payment_method" value=${m} checked=${(form.payment_method ?? 'in_store') === m} />
                 <label for=${`pay-${m}`}>${t(lang, `payment.method.${m}`)}</label>
               </div>`,
             )}
+          ${card.notice ? html`<p class="hint" data-card-unavailable>${card.notice}</p>` : null}
+          ${
+            card.available
+              ? html`<div class="card-entry" data-card-entry hidden data-stripe-key=${ctx.config.STRIPE_PUBLISHABLE_KEY} data-amount=${String(shownTotal)} data-lang=${lang}>
+                  <div id="card-element"></div>
+                  <input type="hidden" name="card_payment_method" value="" />
+                  <p class="hint">${t(lang, 'payment.card_number_hint')}</p>
+                  <p class="error" role="alert" data-card-error hidden></p>
+                </div>`
+              : null
+          }
           ${input('gift_card_code', t(lang, 'checkout.gift_card_code'), 'text', { autocomplete: 'off' })}
           <p class="hint">${t(lang, 'giftcard.split_hint')}</p>
           ${err(errors, 'payment')}

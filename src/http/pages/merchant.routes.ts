@@ -15,6 +15,7 @@ import { getSessionUser, requireUser } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { pageContext } from './common.ts';
 import { UpcomingClosures } from './components/closures.ts';
+import { DeliveryItems, shopperPlace } from './components/delivery.ts';
 import { Layout } from './components/layout.ts';
 import { MapBox, mapAssets } from './components/map.ts';
 import { HoursTable, JsonLd, Money, Pager, QuebecBadge, StockBadge } from './components/ui.ts';
@@ -65,9 +66,10 @@ export default async function merchantPageRoutes(app: FastifyInstance, ctx: AppC
     if (!m) throw notFound('merchant');
     // The shopper's point (from the search or a product page): stores nearest first, links keep it.
     const keep = pointQuery({ lat, lng, near });
-    const point = keep
-      ? await resolvePoint(ctx.database, await reference(ctx.database), { lat, lng, near })
-      : undefined;
+    const ref = keep ? await reference(ctx.database) : undefined;
+    const point = ref ? await resolvePoint(ctx.database, ref, { lat, lng, near }) : undefined;
+    // Whether each store delivers to the shopper's place (its zones: towns, postal prefixes, radius).
+    const shopper = ref ? shopperPlace(ref, point) : undefined;
     const distance = (l: { lat: number; lng: number }) =>
       point ? haversineKm(point.lat, point.lng, l.lat, l.lng) : 0;
     m.locations.sort((a, b) => distance(a) - distance(b) || a.id - b.id);
@@ -148,11 +150,7 @@ export default async function merchantPageRoutes(app: FastifyInstance, ctx: AppC
                 }</p>
                 <ul class="fulfilment">
                   ${l.pickup ? html`<li>${t(lang, 'merchant.pickup')}</li>` : null}
-                  ${
-                    l.delivery_radius_km > 0
-                      ? html`<li>${t(lang, 'merchant.delivery', { km: l.delivery_radius_km, fee: formatMoney(l.delivery_fee_cents, lang) })}</li>`
-                      : null
-                  }
+                  ${DeliveryItems(lang, l, shopper)}
                 </ul>
                 ${HoursTable(lang, l.hours)}
                 ${UpcomingClosures(lang, l.closures, pc.region.timezone)}

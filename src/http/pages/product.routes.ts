@@ -6,12 +6,14 @@ import { sellsOnline } from '../../modules/cart/index.ts';
 import {
   productQuery,
   productWithOffers,
+  reference,
   type StoreContact,
   storeContacts,
 } from '../../modules/search/index.ts';
 import type { AppContext } from '../context.ts';
 import { AddToCartForm } from './cart.routes.ts';
 import { pageContext } from './common.ts';
+import { DeliveryItems, shopperPlace } from './components/delivery.ts';
 import { Layout } from './components/layout.ts';
 import { MapBox, mapAssets } from './components/map.ts';
 import { HoursTable, JsonLd, Money, QuebecBadge, StockBadge } from './components/ui.ts';
@@ -57,6 +59,8 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
         ctx.database.db,
         found.offers.map((o) => o.location.id),
       );
+      // Whether each store delivers to the shopper's place (its zones), when a place was given.
+      const shopper = keep ? shopperPlace(await reference(ctx.database), found.point) : undefined;
       const buyable = (locationId: number) => {
         const st = stores.get(locationId);
         return st ? sellsOnline(st) : false;
@@ -156,7 +160,7 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
                 ${o === nearest ? null : buyOrContact(p.id, o.location_id, o.available)}
                 <ul class="fulfilment">
                   ${o.pickup ? html`<li>${t(lang, 'merchant.pickup')}</li>` : null}
-                  ${o.delivery_radius_km > 0 ? html`<li>${t(lang, 'merchant.delivery', { km: o.delivery_radius_km, fee: formatMoney(o.delivery_fee_cents, lang) })}</li>` : null}
+                  ${DeliveryItems(lang, { ...o, ...stores.get(o.location_id) }, shopper)}
                 </ul>
                 <details><summary>${t(lang, 'merchant.locations')}</summary>${HoursTable(lang, o.hours)}</details>
               </li>`,

@@ -97,8 +97,12 @@ export default async function searchPageRoutes(app: FastifyInstance, ctx: AppCon
           res.total === 0
             ? NoResults(lang, path, current, suggestion, radius, ref.categories)
             : html`
+          <nav class="view-toggle" aria-label=${t(lang, 'search.view')}>
+            <a href="#results-list">${t(lang, 'search.view_list')}</a>
+            <a href="#results-map">${t(lang, 'search.view_map')}</a>
+          </nav>
           <div class="search-layout">
-          <div class="search-list">
+          <div class="search-list" id="results-list">
           <ol class="products results">
             ${res.results.map(
               (x) => html`<li class="product-card result">
@@ -112,13 +116,14 @@ export default async function searchPageRoutes(app: FastifyInstance, ctx: AppCon
                   <a href=${`/${lang}/m/${x.merchant.slug}`}>${x.merchant.name}</a> — ${x.location.name}, ${t(lang, 'search.distance', { km: x.location.distance_km.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA', { maximumFractionDigits: 1 }) })}
                   ${x.offers_nearby > 1 ? html` · <a href=${`${x.url}${keep}`}>${t(lang, 'search.offers_nearby', { count: x.offers_nearby })}</a>` : null}
                 </p>
+                ${x.location.delivers ? html`<p class="delivers">${t(lang, 'shopper.delivers_badge')}</p>` : null}
                 </div>
               </li>`,
             )}
           </ol>
           ${Pager(lang, res.page, pages, (p) => withParams(path, current, { page: p }))}
           </div>
-          <div class="search-map">
+          <div class="search-map" id="results-map">
           ${MapBox(
             pc,
             res.results.map((x) => ({
@@ -154,6 +159,8 @@ function Filters(
   return html`<form class="filters" method="get" action=${path} aria-label=${t(lang, 'search.filters')}>
     ${hidden('q', q.q)} ${hidden('near', q.near)} ${hidden('lat', q.lat)} ${hidden('lng', q.lng)}
     ${hidden('merchant', q.merchant)}
+    <details class="filters-drawer">
+    <summary>${t(lang, 'search.filters_drawer')}</summary>
     <fieldset>
       <legend>${t(lang, 'search.filters')}</legend>
       <label
@@ -235,6 +242,7 @@ function Filters(
         </details>`
         : null
     }
+    </details>
   </form>`;
 }
 

@@ -193,6 +193,7 @@ export async function campaignFeatured(db: Db, campaignId: number) {
         price_cents: p.price_cents,
         quebec_label: p.quebec_label,
         images_json: p.images_json,
+        merchant_id: p.merchant_id,
         merchant_name: approved.get(p.merchant_id)?.display_name ?? '',
       })),
   };

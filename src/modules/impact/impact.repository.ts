@@ -145,3 +145,30 @@ export async function campaignAggregates(db: Db, campaignId: number) {
   ]);
   return { sales, visits, codes, withCodes };
 }
+
+/** Active catalogue of the scope's approved merchants: products shown to shoppers, and those with a Québec label. */
+export async function catalogueAggregates(db: Db, associationId: number | undefined) {
+  return db
+    .selectFrom('products as p')
+    .innerJoin('merchants as m', 'm.id', 'p.merchant_id')
+    .select([
+      sql<number>`count(*)`.as('products'),
+      sql<number>`coalesce(sum(case when p.quebec_label is not null then 1 else 0 end), 0)`.as('quebec'),
+    ])
+    .where('m.status', '=', 'approved')
+    .where('p.parent_id', 'is', null)
+    .where('p.status', '=', 'active')
+    .where((eb) => inScope(eb, associationId, 'm.id'))
+    .executeTakeFirstOrThrow();
+}
+
+/** When the scope's first order (not cancelled) was placed; undefined without orders. */
+export async function firstOrderAt(db: Db, associationId: number | undefined): Promise<string | undefined> {
+  const r = await db
+    .selectFrom('orders as o')
+    .select(sql<string | null>`min(o.created_at)`.as('at'))
+    .where('o.status', '<>', 'cancelled')
+    .where((eb) => inScope(eb, associationId))
+    .executeTakeFirst();
+  return r?.at ?? undefined;
+}

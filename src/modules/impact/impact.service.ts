@@ -3,7 +3,14 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { giftCardFigures } from '../giftcards/index.ts';
 import { safeCell } from '../opendata/index.ts';
-import { campaignAggregates, type ImpactScope, salesAggregates } from './impact.repository.ts';
+import { localDay, localMonth } from './impact.period.ts';
+import {
+  campaignAggregates,
+  catalogueAggregates,
+  firstOrderAt,
+  type ImpactScope,
+  salesAggregates,
+} from './impact.repository.ts';
 
 /**
  * Local impact figures for funders and associations, over a period, for the whole region or one
@@ -14,10 +21,25 @@ import { campaignAggregates, type ImpactScope, salesAggregates } from './impact.
 const n = (v: unknown) => Number(v ?? 0);
 
 export async function impactFigures(db: Kysely<DB>, s: ImpactScope) {
-  const [a, giftcards] = await Promise.all([
+  const [a, giftcards, catalogue] = await Promise.all([
     salesAggregates(db, s),
     giftCardFigures(db, { associationId: s.associationId, from: s.from, to: s.to }),
+    catalogueAggregates(db, s.associationId),
   ]);
+  // Monthly series in the region's time zone (every month of the period, empty ones included).
+  const perMonth = new Map<string, { orders: number; sales: number }>();
+  const lastMonth = localMonth(new Date(Date.parse(s.to) - 1));
+  for (let m = localMonth(s.from); m <= lastMonth && perMonth.size < 240; ) {
+    perMonth.set(m, { orders: 0, sales: 0 });
+    const [y, mo] = m.split('-').map(Number) as [number, number];
+    m = mo === 12 ? `${y + 1}-01` : `${y}-${String(mo + 1).padStart(2, '0')}`;
+  }
+  for (const o of a.days) {
+    const e = perMonth.get(localMonth(o.created_at));
+    if (!e) continue;
+    e.orders++;
+    e.sales += o.total_cents;
+  }
   // Daily series for the chart (aggregated here: the same on both databases).
   const perDay = new Map<string, { orders: number; sales: number }>();
   for (
@@ -42,6 +64,10 @@ export async function impactFigures(db: Kysely<DB>, s: ImpactScope) {
     sales_cents: n(a.totals.sales),
     quebec_share: allCents ? n(a.qc.qc_cents) / allCents : 0,
     quebec_sales_cents: n(a.qc.qc_cents),
+    /** Share of the scope's active catalogue (products shown to shoppers) carrying a Québec label. */
+    quebec_catalogue_share: n(catalogue.products) ? n(catalogue.quebec) / n(catalogue.products) : 0,
+    catalogue_products: n(catalogue.products),
+    catalogue_quebec_products: n(catalogue.quebec),
     active_merchants: n(a.activeMerchants.n),
     merchants: n(a.merchantsTotal.n),
     pickup_orders: n(pickup?.orders),
@@ -60,6 +86,8 @@ export async function impactFigures(db: Kysely<DB>, s: ImpactScope) {
     series: [...perDay]
       .sort(([x], [y]) => x.localeCompare(y))
       .map(([day, v]) => ({ day, orders: v.orders, sales_cents: v.sales })),
+    /** Sales per month (`YYYY-MM`, America/Toronto). */
+    months: [...perMonth].map(([month, v]) => ({ month, orders: v.orders, sales_cents: v.sales })),
     giftcards,
   };
 }
@@ -78,6 +106,8 @@ export function impactCsv(f: ImpactFigures): string {
   for (const m of f.by_municipality)
     rows.push(['municipality', safeCell(m.municipality), m.orders, m.sales_cents, '']);
   for (const a of f.by_association) rows.push(['association', safeCell(a.slug), a.orders, a.sales_cents, '']);
+  rows.push(['quebec_catalogue_share', 'products', '', '', f.quebec_catalogue_share.toFixed(4)]);
+  for (const m of f.months) rows.push(['month', m.month, m.orders, m.sales_cents, '']);
   for (const d of f.series) rows.push(['day', d.day, d.orders, d.sales_cents, '']);
   rows.push(['gift_cards', 'float_paid_cents', '', '', f.giftcards.float_paid_cents]);
   rows.push(['gift_cards', 'float_bonus_cents', '', '', f.giftcards.float_bonus_cents]);
@@ -103,4 +133,10 @@ export async function campaignFigures(db: Kysely<DB>, campaignId: number) {
     promo_sales_cents: n(r.withCodes.sales),
     promo_discount_cents: n(r.withCodes.discounts),
   };
+}
+
+/** The day (`YYYY-MM-DD`, America/Toronto) of the scope's first order, for "since launch"; undefined without orders. */
+export async function launchDay(db: Kysely<DB>, associationId?: number): Promise<string | undefined> {
+  const at = await firstOrderAt(db, associationId);
+  return at ? localDay(at) : undefined;
 }

@@ -43,7 +43,12 @@ export function parseShopify(records: string[][]): { row: number; data: Record<s
   // Group by Handle: product-level cells sit on the handle's first row, images on any row.
   const groups = new Map<
     string,
-    { first?: string[]; imagesGiven?: boolean; images: { url: string; pos: number; n: number }[] }
+    {
+      first?: string[];
+      imagesGiven?: boolean;
+      description?: string;
+      images: { url: string; pos: number; n: number }[];
+    }
   >();
   let n = 0;
   for (const r of records.slice(1)) {
@@ -90,8 +95,9 @@ export function parseShopify(records: string[][]): { row: number; data: Record<s
         data[`option${n}_value`] = single ? '' : values[k];
       });
     if (has('Body (HTML)')) {
-      const body = stripHtml(get(first, 'Body (HTML)'));
-      data.description_fr = body || stripHtml(get(first, 'SEO Description'));
+      // Once per product: every variant row carries its product's description.
+      g.description ??= stripHtml(get(first, 'Body (HTML)')) || stripHtml(get(first, 'SEO Description'));
+      data.description_fr = g.description;
     }
     if (has('Variant Price')) data.price = price;
     if (has('Variant Barcode')) {

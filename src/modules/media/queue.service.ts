@@ -5,7 +5,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { ProductImage } from '../catalog/index.ts';
-import { deleteUnfinishedFetches, selectDoneFetches, upsertFetches } from './media.repository.ts';
+import { deleteUnfinishedFetchesOf, selectDoneFetches, upsertFetches } from './media.repository.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -87,8 +87,11 @@ export async function queueImageFetches(
   list: { productId: number; existing: boolean; urls: string[]; pending: PendingImage[] }[],
 ): Promise<number> {
   const now = new Date().toISOString();
-  for (const item of list)
-    if (item.existing) await deleteUnfinishedFetches(db, merchantId, item.productId, item.urls);
+  await deleteUnfinishedFetchesOf(
+    db,
+    merchantId,
+    list.filter((item) => item.existing).map((item) => ({ productId: item.productId, keepUrls: item.urls })),
+  );
   // One row per (product, URL): a product repeated for another store must not queue it twice in
   // one statement (PostgreSQL refuses an upsert touching a row twice).
   const seen = new Set<string>();

@@ -30,6 +30,20 @@ export {
   hashApiKey,
 } from './api-keys.ts';
 export {
+  /** Where a shopper stands for delivery checks: a point, its towns and postal prefixes. */
+  type DeliveryPlace,
+  /** A store's delivery zones pre-folded for place checks. */
+  type DeliveryReach,
+  /** The shopper's place from a point and an optional town name or postal code (else the nearest town). */
+  deliveryPlace,
+  /** A store row's delivery reach (its zones, folded), or undefined when it does not deliver. */
+  deliveryReachOf,
+  /** A town as `deliveryPlace` reads it. */
+  type PlaceTown,
+  /** Whether a store's zones cover a shopper's place (towns, postal prefixes, radius). */
+  reachesPlace,
+} from './delivery-reach.ts';
+export {
   /** Every store with a delivery radius (any merchant), in id order (the demo seed's delivery zones). */
   deliveringLocations,
 } from './locations.repository.ts';

@@ -34,6 +34,8 @@ export {
   /** After capture: every order of the checkout takes this payment status. */
   setCheckoutPaymentStatus,
 } from './checkouts.service.ts';
+/** DEMO ONLY: moves a just-placed checkout, its orders and their history back in time (the demo region's order history). */
+export { backdateDemoCheckout } from './demo-history.repository.ts';
 export {
   /** The delivery address as the customer gave it; '' for a pickup. */
   deliveryAddressText,

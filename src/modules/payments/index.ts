@@ -6,6 +6,28 @@
  */
 
 export {
+  /** A merchant's card payment status as shown to it and to the operator. */
+  type ConnectStatus,
+  /** Which of these merchants can take a card payment now (connected, charges enabled). */
+  cardReadiness,
+  /** One merchant's Stripe status (connected, charges/payouts enabled). */
+  connectStatus,
+  /** The Stripe status of several merchants, by merchant id (the operator's list). */
+  connectStatuses,
+  /** Runs a platform webhook event's handler once per event id (a replay runs nothing). */
+  firstDelivery,
+  /** A verified Connect event (`account.updated`): de-duplicated by id, stale events ignored. */
+  handleConnectEvent,
+  /** One merchant's statement: charged − refunded = transferred + platform fee + pending. */
+  merchantStatement,
+  /** Reads a merchant's account from Stripe and stores its status (the onboarding return page). */
+  refreshAccountStatus,
+  /** A merchant's card payments statement. */
+  type Statement,
+  /** Creates the merchant's Express account once, then an Account Link; returns its URL. */
+  startOnboarding,
+} from './connect.service.ts';
+export {
   /** The result of an authorization, stored on the checkout so the sweeper can void it after a crash. */
   type Authorization,
   /** The checkout as a payment method sees it: one amount per merchant order, and the method's input. */
@@ -32,18 +54,24 @@ export {
   giftCard,
   /** Pay at pickup or delivery: nothing to authorize. */
   inStore,
-  /** Builds the payment method registry of one platform (Stripe only when STRIPE_SECRET_KEY is set). */
+  /** Builds the payment method registry of one platform (card only when Stripe is configured). */
   paymentMethods,
-  /** After a card-paid order is cancelled: refunds or voids its PaymentIntent and records the order's payment status. */
+  /** After a card-paid order is cancelled: refunds its part and reverses its transfer; records the payment status. */
   refundCancelledOrder,
-  /** Connects a merchant to Stripe (its connected account id) and enables card payment (null disables it). */
+  /** Connects a merchant to Stripe (its connected account id, optionally its status); null disconnects. */
   setStripeAccount,
   /** Undo of `authorizePayment`: releases a card authorization or refunds a gift card debit. */
   voidPayment,
 } from './payments.service.ts';
 export {
-  /** The card method over a Stripe client (unavailable without one). */
+  /** The card method over a Stripe client (unavailable without one): separate charges and transfers. */
   cardMethod,
+  /** The platform fee kept on an order (percent of its total, rounded to the cent). */
+  platformFee,
+  /** The Stripe settings the payments module reads. */
+  type StripeConfig,
+  /** Retries transfers left pending after a capture (same idempotency keys: never twice). */
+  settlePendingTransfers,
   /** The Stripe SDK, pointed at STRIPE_API_BASE when set (a local fake in tests); undefined without a key. */
   stripeClient,
 } from './stripe.ts';

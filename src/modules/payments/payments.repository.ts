@@ -1,6 +1,7 @@
 /**
- * SQL of the payments module: `merchant_payment_settings` only (each merchant's Stripe connected
- * account and whether card payment is enabled).
+ * SQL of the payments module: `merchant_payment_settings` (each merchant's Stripe connected account
+ * and its status), `stripe_events` (webhook events already processed) and `payment_ledger` (money
+ * per merchant through Stripe).
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
@@ -8,7 +9,7 @@ import './payments.tables.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-/** The connected Stripe account of each merchant that accepts cards (card enabled, account set). */
+/** The connected Stripe account of each merchant that can take cards now (enabled, charges_enabled). */
 export async function findStripeAccounts(db: Db, merchantIds: number[]): Promise<Map<number, string>> {
   if (merchantIds.length === 0) return new Map();
   const rows = await db
@@ -16,10 +17,43 @@ export async function findStripeAccounts(db: Db, merchantIds: number[]): Promise
     .select(['merchant_id', 'stripe_account_id'])
     .where('merchant_id', 'in', merchantIds)
     .where('card_enabled', '=', 1)
+    .where('charges_enabled', '=', 1)
     .execute();
   return new Map(
     rows.filter((r) => r.stripe_account_id).map((r) => [r.merchant_id, r.stripe_account_id as string]),
   );
+}
+
+/** The connected account of each merchant, whatever its status (transfers, refunds). */
+export async function findConnectedAccounts(db: Db, merchantIds: number[]): Promise<Map<number, string>> {
+  if (merchantIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('merchant_payment_settings')
+    .select(['merchant_id', 'stripe_account_id'])
+    .where('merchant_id', 'in', merchantIds)
+    .execute();
+  return new Map(
+    rows.filter((r) => r.stripe_account_id).map((r) => [r.merchant_id, r.stripe_account_id as string]),
+  );
+}
+
+/** One merchant's payment settings row, if any. */
+export function findPaymentSettings(db: Db, merchantId: number) {
+  return db
+    .selectFrom('merchant_payment_settings')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .executeTakeFirst();
+}
+
+/** The payment settings of several merchants (the operator's list). */
+export async function findPaymentSettingsOf(db: Db, merchantIds: number[]) {
+  if (merchantIds.length === 0) return [];
+  return db
+    .selectFrom('merchant_payment_settings')
+    .selectAll()
+    .where('merchant_id', 'in', merchantIds)
+    .execute();
 }
 
 /** Stores a merchant's connected account; card payment is enabled exactly when there is one. */
@@ -27,16 +61,150 @@ export async function upsertStripeAccount(
   db: Db,
   merchantId: number,
   accountId: string | null,
+  status?: { charges_enabled: boolean; payouts_enabled: boolean; details_submitted: boolean },
 ): Promise<void> {
+  const flags = status
+    ? {
+        charges_enabled: status.charges_enabled ? 1 : 0,
+        payouts_enabled: status.payouts_enabled ? 1 : 0,
+        details_submitted: status.details_submitted ? 1 : 0,
+      }
+    : accountId
+      ? {}
+      : { charges_enabled: 0, payouts_enabled: 0, details_submitted: 0 };
   await db
     .insertInto('merchant_payment_settings')
-    .values({ merchant_id: merchantId, stripe_account_id: accountId, card_enabled: accountId ? 1 : 0 })
+    .values({
+      merchant_id: merchantId,
+      stripe_account_id: accountId,
+      card_enabled: accountId ? 1 : 0,
+      ...flags,
+    })
     .onConflict((oc) =>
       oc.column('merchant_id').doUpdateSet({
         stripe_account_id: accountId,
         card_enabled: accountId ? 1 : 0,
+        ...flags,
         updated_at: new Date().toISOString(),
       }),
     )
     .execute();
+}
+
+/**
+ * Applies an account's status as of `at` (Unix seconds of the event or the read): only when no
+ * newer status was applied (an older event arriving late changes nothing). Returns rows changed.
+ */
+export async function applyAccountStatus(
+  db: Db,
+  accountId: string,
+  status: { charges_enabled: boolean; payouts_enabled: boolean; details_submitted: boolean },
+  at: number,
+): Promise<number> {
+  const r = await db
+    .updateTable('merchant_payment_settings')
+    .set({
+      charges_enabled: status.charges_enabled ? 1 : 0,
+      payouts_enabled: status.payouts_enabled ? 1 : 0,
+      details_submitted: status.details_submitted ? 1 : 0,
+      stripe_status_at: at,
+      updated_at: new Date().toISOString(),
+    })
+    .where('stripe_account_id', '=', accountId)
+    .where((eb) => eb.or([eb('stripe_status_at', 'is', null), eb('stripe_status_at', '<=', at)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Records a webhook event id; false when it was already recorded (a replay). */
+export async function recordStripeEvent(db: Db, id: string, type: string): Promise<boolean> {
+  const r = await db
+    .insertInto('stripe_events')
+    .values({ id, type })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/** One ledger entry to add (its idempotency key makes a second write of the same entry a no-op). */
+export interface LedgerEntry {
+  merchant_id: number;
+  checkout_id: number;
+  payment_intent_id: string;
+  kind: 'charge' | 'refund' | 'transfer' | 'reversal' | 'fee';
+  amount_cents: number;
+  stripe_id: string | null;
+  idempotency_key: string;
+}
+
+/** Adds ledger entries; an entry whose key is already there is skipped. */
+export async function insertLedger(db: Db, entries: LedgerEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db
+    .insertInto('payment_ledger')
+    .values(entries)
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .execute();
+}
+
+/** The ledger entries of one merchant's part of a PaymentIntent. */
+export function findLedger(db: Db, paymentIntentId: string, merchantId: number) {
+  return db
+    .selectFrom('payment_ledger')
+    .select(['kind', 'amount_cents', 'stripe_id', 'checkout_id', 'idempotency_key'])
+    .where('payment_intent_id', '=', paymentIntentId)
+    .where('merchant_id', '=', merchantId)
+    .orderBy('id')
+    .execute();
+}
+
+/** One merchant's ledger, newest first (statement lines). */
+export function listLedger(db: Db, merchantId: number, limit = 200) {
+  return db
+    .selectFrom('payment_ledger')
+    .select(['checkout_id', 'payment_intent_id', 'kind', 'amount_cents', 'stripe_id', 'created_at'])
+    .where('merchant_id', '=', merchantId)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** One merchant's totals per ledger kind. */
+export async function ledgerTotals(db: Db, merchantId: number): Promise<Record<LedgerEntry['kind'], number>> {
+  const rows = await db
+    .selectFrom('payment_ledger')
+    .select((eb) => ['kind', eb.fn.sum<number | string>('amount_cents').as('total')])
+    .where('merchant_id', '=', merchantId)
+    .groupBy('kind')
+    .execute();
+  const out = { charge: 0, refund: 0, transfer: 0, reversal: 0, fee: 0 };
+  for (const r of rows) out[r.kind] = Number(r.total ?? 0);
+  return out;
+}
+
+/** Captured merchant parts with no transfer yet and not refunded (a transfer that failed). */
+export function findUntransferredCharges(db: Db, limit = 100) {
+  return db
+    .selectFrom('payment_ledger as c')
+    .select(['c.merchant_id', 'c.checkout_id', 'c.payment_intent_id', 'c.amount_cents', 'c.stripe_id'])
+    .where('c.kind', '=', 'charge')
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('payment_ledger as t')
+            .select('t.id')
+            .whereRef('t.payment_intent_id', '=', 'c.payment_intent_id')
+            .whereRef('t.merchant_id', '=', 'c.merchant_id')
+            .where('t.kind', 'in', ['transfer', 'refund']),
+        ),
+      ),
+    )
+    .orderBy('c.id')
+    .limit(limit)
+    .execute();
+}
+
+/** Forgets a recorded event id (its processing failed: Stripe's retry must run it again). */
+export async function deleteStripeEvent(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('stripe_events').where('id', '=', id).execute();
 }

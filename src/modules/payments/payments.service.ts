@@ -3,8 +3,9 @@
  * (after stock is reserved), captures after the orders are committed, and voids if anything fails.
  *
  * - in_store: pay at pickup or delivery; nothing to authorize (default).
- * - card: Stripe Payment Intents on each merchant's connected account (manual capture); only when
- *   STRIPE_SECRET_KEY is configured and the merchant has a `stripe_account_id` (./stripe.ts).
+ * - card: one Stripe PaymentIntent on the platform per checkout (manual capture), then a transfer
+ *   per merchant order (docs/decisions/0007, ./stripe.ts); only when Stripe is configured and every
+ *   merchant's connected account has charges enabled.
  * - gift_card: the regional gift card (src/modules/giftcards), debited inside a transaction.
  */
 import type { Kysely } from 'kysely';
@@ -22,8 +23,8 @@ import {
   type PaymentRegistry,
   unavailable,
 } from './payment-method.ts';
-import { findStripeAccounts, upsertStripeAccount } from './payments.repository.ts';
-import { cardMethod, stripeClient } from './stripe.ts';
+import { findLedger, insertLedger, upsertStripeAccount } from './payments.repository.ts';
+import { cardMethod, type StripeConfig, stripeClient } from './stripe.ts';
 
 export const inStore: PaymentMethod = {
   id: 'in_store',
@@ -84,11 +85,8 @@ export const giftCard: PaymentMethod = {
  * The payment method registry of one platform. `log` receives failures that are not reported to
  * the customer (an authorization that could not be voided after a decline).
  */
-export function paymentMethods(
-  config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_BASE'>,
-  log?: PaymentLog,
-): PaymentRegistry {
-  const card = cardMethod(stripeClient(config), log);
+export function paymentMethods(config: StripeConfig, log?: PaymentLog): PaymentRegistry {
+  const card = cardMethod(stripeClient(config), { feePercent: config.PLATFORM_FEE_PERCENT ?? 0 }, log);
   const all: Record<PaymentMethodId, PaymentMethod> = { in_store: inStore, card, gift_card: giftCard };
   return (id: string): PaymentMethod => {
     const m = all[id as PaymentMethodId];
@@ -143,15 +141,25 @@ export async function voidPayment(
   await payments(methodId).void(db, checkout, auth);
 }
 
-/** Connects a merchant to Stripe (its connected account id) and enables card payment. */
-export async function setStripeAccount(db: Kysely<DB>, merchantId: number, accountId: string | null) {
-  await upsertStripeAccount(db, merchantId, accountId);
+/**
+ * Connects a merchant to Stripe (its connected account id) and enables card payment (null
+ * disconnects). `status` sets the account's flags (charges/payouts enabled) when known.
+ */
+export async function setStripeAccount(
+  db: Kysely<DB>,
+  merchantId: number,
+  accountId: string | null,
+  status?: { charges_enabled: boolean; payouts_enabled: boolean; details_submitted: boolean },
+) {
+  await upsertStripeAccount(db, merchantId, accountId, status);
 }
 
 /**
- * After an order paid by card is cancelled: refunds its PaymentIntent on the merchant's account
- * (or cancels it if it was never captured). Gift card refunds happen inside the cancellation's
- * transaction (src/modules/orders). Returns the order's new payment status, if it changed.
+ * After an order paid by card is cancelled: refunds that order's part of the checkout's
+ * PaymentIntent (a partial refund), then reverses the transfer its merchant received
+ * (docs/decisions/0007), each keyed per order so a retry does nothing twice. Gift card refunds
+ * happen inside the cancellation's transaction (src/modules/orders). Returns the order's new
+ * payment status, if it changed ('refunded', or 'refund_failed' for the operator to settle).
  */
 export async function refundCancelledOrder(
   db: Kysely<DB>,
@@ -164,24 +172,62 @@ export async function refundCancelledOrder(
   if (o.payment_status !== 'paid' && o.payment_status !== 'authorized') return undefined;
   const stripe = stripeClient(config);
   if (!stripe) return undefined;
-  const account = (await findStripeAccounts(db, [o.merchant_id])).get(o.merchant_id);
+  const pi = o.payment_reference;
   let status = 'refunded';
   try {
-    if (o.payment_status === 'paid')
-      await stripe.refunds.create(
-        { payment_intent: o.payment_reference },
-        { stripeAccount: account, idempotencyKey: `refund-${o.payment_reference}` },
+    const ledger = await findLedger(db, pi, o.merchant_id);
+    const charge = ledger.find((l) => l.kind === 'charge');
+    // Not captured (the capture failed): the one authorization also pays the other orders.
+    if (!charge) throw new Error(`no capture recorded for ${pi} (merchant ${o.merchant_id})`);
+    const base = { merchant_id: o.merchant_id, checkout_id: charge.checkout_id, payment_intent_id: pi };
+    const refundKey = `refund-${pi}-m${o.merchant_id}`;
+    if (!ledger.some((l) => l.idempotency_key === refundKey)) {
+      const refund = await stripe.refunds.create(
+        { payment_intent: pi, amount: charge.amount_cents, metadata: { order_id: String(orderId) } },
+        { idempotencyKey: refundKey },
       );
-    else {
-      await stripe.paymentIntents.cancel(
-        o.payment_reference,
-        {},
-        { stripeAccount: account, idempotencyKey: `cancel-${o.payment_reference}` },
+      await insertLedger(db, [
+        {
+          ...base,
+          kind: 'refund',
+          amount_cents: charge.amount_cents,
+          stripe_id: refund.id,
+          idempotency_key: refundKey,
+        },
+      ]);
+    }
+    // The platform fee kept on this order is given back with it.
+    const fee = ledger.filter((l) => l.kind === 'fee').reduce((s, l) => s + l.amount_cents, 0);
+    if (fee > 0)
+      await insertLedger(db, [
+        {
+          ...base,
+          kind: 'fee',
+          amount_cents: -fee,
+          stripe_id: null,
+          idempotency_key: `fee-refund-${pi}-m${o.merchant_id}`,
+        },
+      ]);
+    const transfer = ledger.find((l) => l.kind === 'transfer');
+    const reversalKey = `reversal-${pi}-m${o.merchant_id}`;
+    if (transfer?.stripe_id && !ledger.some((l) => l.idempotency_key === reversalKey)) {
+      const reversal = await stripe.transfers.createReversal(
+        transfer.stripe_id,
+        { amount: transfer.amount_cents, metadata: { order_id: String(orderId) } },
+        { idempotencyKey: reversalKey },
       );
-      status = 'voided';
+      await insertLedger(db, [
+        {
+          ...base,
+          kind: 'reversal',
+          amount_cents: transfer.amount_cents,
+          stripe_id: reversal.id,
+          idempotency_key: reversalKey,
+        },
+      ]);
     }
   } catch (err) {
-    // Recorded on the order ('refund_failed') for the merchant to settle by hand.
+    // Recorded on the order ('refund_failed') for the operator to settle by hand.
     log?.error({ err, orderId }, 'card refund of a cancelled order failed');
     status = 'refund_failed';
   }

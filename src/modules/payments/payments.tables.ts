@@ -1,16 +1,36 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 type Ts = ColumnType<string, string | undefined, string>;
 type Dflt<T> = ColumnType<T, T | undefined, T>;
 
 declare module '../../db/schema.ts' {
   interface DB {
-    /** Each merchant's Stripe connected account (migration 030); card payment only when enabled. */
+    /** Each merchant's Stripe connected account (migrations 030, 060); card payment only when enabled. */
     merchant_payment_settings: {
       merchant_id: number;
       stripe_account_id: string | null;
       card_enabled: Dflt<number>;
       updated_at: Ts;
+      /** The account can take charges (Stripe `charges_enabled`, from `account.updated`). */
+      charges_enabled: Dflt<number>;
+      payouts_enabled: Dflt<number>;
+      details_submitted: Dflt<number>;
+      /** `created` (Unix seconds) of the newest account event applied. */
+      stripe_status_at: number | null;
+    };
+    /** Stripe webhook events already processed (migration 060): a replay changes nothing. */
+    stripe_events: { id: string; type: string; received_at: Ts };
+    /** Money per merchant through Stripe (migration 060): charge, refund, transfer, reversal, fee. */
+    payment_ledger: {
+      id: Generated<number>;
+      merchant_id: number;
+      checkout_id: number;
+      payment_intent_id: string;
+      kind: 'charge' | 'refund' | 'transfer' | 'reversal' | 'fee';
+      amount_cents: number;
+      stripe_id: string | null;
+      idempotency_key: string;
+      created_at: Ts;
     };
   }
 }

@@ -4,6 +4,8 @@
  */
 import { haversineKm } from '../common/geo.ts';
 import { localDayAndTime, type OpeningHours } from '../common/hours.ts';
+import { type DeliveryPlace, deliveryPlace, reachesPlace } from '../merchants/index.ts';
+import type { ResolvedPoint } from './place.ts';
 import { cellKey, cellOf, type LocationRef, type Reference, toMinutes } from './reference.ts';
 import type { NearArea, NearLocation } from './search.types.ts';
 
@@ -44,6 +46,27 @@ export function openMaskAt(ref: Reference, now: Date): Uint8Array {
   return openLocations(ref, DAY_INDEX[at.day] ?? 0, toMinutes(at.time));
 }
 
+/**
+ * Whether a location delivers to the search's place: its delivery zones (towns, postal prefixes,
+ * radius) against the town or postal code searched from, else the town nearest the point. Memoised
+ * per search; the place is built on the first question.
+ */
+export function deliversTo(ref: Reference, point: ResolvedPoint): (l: LocationRef) => boolean {
+  let place: DeliveryPlace | undefined;
+  let memo: Uint8Array | undefined;
+  return (l) => {
+    if (!l.reach) return false;
+    memo ??= new Uint8Array(ref.locations.length);
+    let v = memo[l.index]!;
+    if (v === 0) {
+      place ??= deliveryPlace(ref.municipalities, { point, town: point.town, postal: point.postal });
+      v = reachesPlace(l.reach, l, place) ? 1 : 2;
+      memo[l.index] = v;
+    }
+    return v === 1;
+  };
+}
+
 type Box = { minLat: number; maxLat: number; minLng: number; maxLng: number };
 
 /** The search's area and its location-level filters. */
@@ -71,6 +94,8 @@ export function searchArea(
     fulfilment?: 'pickup' | 'delivery';
     openNow?: boolean;
     openMask: Uint8Array;
+    /** Whether a location delivers to the search's place (`deliversTo`). */
+    delivers: (l: LocationRef) => boolean;
   },
 ): SearchArea {
   const { point, box, radius, openMask } = o;
@@ -131,7 +156,7 @@ export function searchArea(
     let f = facts.get(l.index);
     if (!f) {
       const d = haversineKm(point.lat, point.lng, l.lat, l.lng);
-      const delivers = l.delivery_radius_km > 0 && l.delivery_radius_km >= d;
+      const delivers = o.delivers(l);
       const open = openMask[l.index] === 1;
       f = {
         ref: l,

@@ -3,7 +3,7 @@
  * GTIN group numbers and per-merchant category bits, derived from the catalogue facts in memory
  * (memory.ts) once per catalogue (built during the warm-up) and patched with later changes.
  */
-import { type CatalogMemory, onCatalogMemoryLoaded } from './memory.ts';
+import { availableAt, type CatalogMemory, onCatalogMemoryLoaded } from './memory.ts';
 
 /** Products by merchant (compressed rows) and GTIN group numbers, derived from the memory arrays. */
 export interface BrowseIndex {
@@ -26,6 +26,33 @@ export interface BrowseIndex {
    * skips merchants without the bit. Bits are only added, so a skip is always right.
    */
   categoryBits: Int32Array;
+  /** Members of each GTIN group at the build (active products), and one of them. */
+  groupSize: Int32Array;
+  groupMember: Int32Array;
+  /** Groups of one at the build that another product joined since (no longer solo). */
+  sharedLate: Uint8Array;
+  /** Summaries of a merchant's products at one of its locations (browse.ts), by merchant then location id. */
+  summaries: Map<number, Map<number, LocationSummary>>;
+}
+
+/**
+ * What browsing needs of a merchant's products at one location when that location is the
+ * merchant's only offering location of a search: its "solo" products (no GTIN, or a GTIN no
+ * other active product carries, so never grouped with another result) bucketed by category,
+ * Québec label and "available there" (key = category * 512 + label * 2 + available), each bucket
+ * listed by product id, by price ascending and by price descending (ties by id), so a search
+ * counts a bucket in one addition and reads only the head of a bucket for its page. Products in
+ * GTIN groups of several products are listed apart (`shared`): they are ranked one by one.
+ * Dropped whenever one of the merchant's products changes (memory.ts `touched`).
+ */
+export interface LocationSummary {
+  keys: Int32Array;
+  /** Bucket k is byId/byPriceAsc/byPriceDesc[off[k]..off[k + 1]]. */
+  off: Int32Array;
+  byId: Int32Array;
+  byPriceAsc: Int32Array;
+  byPriceDesc: Int32Array;
+  shared: Int32Array;
 }
 
 const indexes = new WeakMap<CatalogMemory, BrowseIndex>();
@@ -47,6 +74,8 @@ function build(m: CatalogMemory): BrowseIndex {
   const group = new Int32Array(n).fill(-1);
   const categoryBits = new Int32Array(maxMid + 1);
   const groupOf = new Map<number, number>();
+  const sizes: number[] = [];
+  const members: number[] = [];
   let groups = 0;
   for (let p = 0; p < n; p++) {
     const mid = merchant[p]!;
@@ -59,11 +88,15 @@ function build(m: CatalogMemory): BrowseIndex {
       if (k === undefined) {
         k = groups++;
         groupOf.set(g, k);
+        sizes.push(0);
+        members.push(p);
       }
+      sizes[k]!++;
       group[p] = k;
     }
   }
   m.changed = [];
+  m.touched = [];
   return {
     start,
     ids,
@@ -75,6 +108,10 @@ function build(m: CatalogMemory): BrowseIndex {
     overflow: new Map(),
     seen: 0,
     categoryBits,
+    groupSize: Int32Array.from(sizes),
+    groupMember: Int32Array.from(members),
+    sharedLate: new Uint8Array(groups),
+    summaries: new Map(),
   };
 }
 
@@ -90,6 +127,15 @@ export function browseIndex(m: CatalogMemory): BrowseIndex {
     const p = changed[ix.seen]!;
     const mid = m.merchant[p]!;
     if (mid === 0) continue;
+    const key = m.gtin[p]!;
+    const g = key === 0 ? undefined : ix.groupOf.get(key);
+    if (g !== undefined && ix.sharedLate[g] === 0 && !(p < ix.builtGtin.length && ix.builtGtin[p] === key)) {
+      // A product joined a group of one: its member is no longer solo.
+      ix.sharedLate[g] = 1;
+      const member = ix.groupMember[g]!;
+      ix.summaries.delete(ix.builtMerchant[member]!);
+      ix.summaries.delete(m.merchant[member]!);
+    }
     if (mid < ix.categoryBits.length) ix.categoryBits[mid]! |= 1 << (m.category[p]! & 31);
     if (p < ix.builtMerchant.length && ix.builtMerchant[p] === mid) continue;
     let set = ix.overflow.get(mid);
@@ -99,5 +145,78 @@ export function browseIndex(m: CatalogMemory): BrowseIndex {
     }
     set.add(p);
   }
+  if (m.touched === null) {
+    ix.summaries.clear();
+    m.touched = [];
+  } else if (m.touched.length > 0) {
+    for (const mid of m.touched) ix.summaries.delete(mid);
+    m.touched.length = 0;
+  }
   return ix;
+}
+
+/** Whether a product can never be grouped with another result (see LocationSummary). */
+function solo(ix: BrowseIndex, m: CatalogMemory, p: number): boolean {
+  const key = m.gtin[p]!;
+  if (key === 0) return true;
+  if (p >= ix.builtGtin.length || ix.builtGtin[p] !== key) return false;
+  const g = ix.group[p]!;
+  return g >= 0 && ix.groupSize[g] === 1 && ix.sharedLate[g] === 0;
+}
+
+/** The summary of merchant `mid`'s products at its location `locationId` (built on first use). */
+export function locationSummary(ix: BrowseIndex, m: CatalogMemory, mid: number, locationId: number) {
+  let byLoc = ix.summaries.get(mid);
+  let s = byLoc?.get(locationId);
+  if (s) return s;
+  const rows: number[] = [];
+  const shared: number[] = [];
+  const add = (p: number) => {
+    if (m.merchant[p] !== mid) return;
+    if (!solo(ix, m, p)) {
+      shared.push(p);
+      return;
+    }
+    const available = Math.max(0, availableAt(m, p, locationId)) > 0 ? 1 : 0;
+    rows.push(m.category[p]! * 512 + m.quebec[p]! * 2 + available, p);
+  };
+  if (mid + 1 < ix.start.length) for (let i = ix.start[mid]!; i < ix.start[mid + 1]!; i++) add(ix.ids[i]!);
+  const more = ix.overflow.get(mid);
+  if (more) for (const p of more) add(p);
+  const n = rows.length / 2;
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => rows[2 * a]! - rows[2 * b]! || rows[2 * a + 1]! - rows[2 * b + 1]!);
+  const keys: number[] = [];
+  const off: number[] = [];
+  const byId = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = rows[2 * order[i]!]!;
+    if (keys.length === 0 || keys[keys.length - 1] !== k) {
+      keys.push(k);
+      off.push(i);
+    }
+    byId[i] = rows[2 * order[i]! + 1]!;
+  }
+  off.push(n);
+  const byPriceAsc = byId.slice();
+  const byPriceDesc = byId.slice();
+  const price = m.price;
+  for (let k = 0; k < keys.length; k++) {
+    byPriceAsc.subarray(off[k]!, off[k + 1]!).sort((a, b) => price[a]! - price[b]! || a - b);
+    byPriceDesc.subarray(off[k]!, off[k + 1]!).sort((a, b) => price[b]! - price[a]! || a - b);
+  }
+  s = {
+    keys: Int32Array.from(keys),
+    off: Int32Array.from(off),
+    byId,
+    byPriceAsc,
+    byPriceDesc,
+    shared: Int32Array.from(shared),
+  };
+  if (!byLoc) {
+    byLoc = new Map();
+    ix.summaries.set(mid, byLoc);
+  }
+  byLoc.set(locationId, s);
+  return s;
 }

@@ -1,5 +1,5 @@
 import { haversineKm } from '../common/geo.ts';
-import { browseIndex } from './browse-index.ts';
+import { browseIndex, type LocationSummary, locationSummary } from './browse-index.ts';
 import { availableAt, type CatalogMemory } from './memory.ts';
 import { cellKey, cellOf, type LocationRef, type Reference } from './reference.ts';
 import type { FacetValue, Lang, Scored, SortKey } from './search.types.ts';
@@ -57,6 +57,8 @@ export interface BrowseQuery {
   keeps: (l: LocationRef) => boolean;
   box: { minLat: number; maxLat: number; minLng: number; maxLng: number };
   fulfilment?: 'pickup' | 'delivery';
+  /** Whether a location delivers to the search's place (area.ts `deliversTo`). */
+  delivers: (l: LocationRef) => boolean;
   openNow: boolean;
   openMask: Uint8Array;
   categoryId: number;
@@ -86,8 +88,21 @@ export type Facets = {
   open_now: FacetValue[];
 };
 
-export function browse(ref: Reference, m: CatalogMemory, q: BrowseQuery): BrowseResult {
+/**
+ * Merchants with a single offering location in the search (most of them) are not walked product
+ * by product: their solo products (browse-index.ts LocationSummary) are counted a bucket at a
+ * time and only the heads of the buckets compete for the page; their products in GTIN groups of
+ * several products are ranked one by one like every product of a merchant with several offering
+ * locations. `walk: true` ranks every product one by one (the reference the tests compare to).
+ */
+export function browse(
+  ref: Reference,
+  m: CatalogMemory,
+  q: BrowseQuery,
+  o: { walk?: boolean } = {},
+): BrowseResult {
   const ix = browseIndex(m);
+  const summarise = o.walk !== true;
   const { point, radius, box } = q;
   const safeRadius = Math.max(radius, 0.001);
 
@@ -101,7 +116,7 @@ export function browse(ref: Reference, m: CatalogMemory, q: BrowseQuery): Browse
         const d = haversineKm(point.lat, point.lng, l.lat, l.lng);
         if (d > radius) continue;
         if (q.fulfilment === 'pickup' && !l.pickup) continue;
-        if (q.fulfilment === 'delivery' && !(l.delivery_radius_km > 0 && l.delivery_radius_km >= d)) continue;
+        if (q.fulfilment === 'delivery' && !q.delivers(l)) continue;
         if (q.openNow && q.openMask[l.index] !== 1) continue;
         offs.push(l);
       }
@@ -181,11 +196,19 @@ export function browse(ref: Reference, m: CatalogMemory, q: BrowseQuery): Browse
     kDist[kept] = oDist[best]!;
     kept++;
   };
+  const summarised: { j: number; mid: number; s: LocationSummary }[] = [];
   for (let a = 0; a < nOff; ) {
     const mid = offs[a]!.merchant_id;
     let b = a;
     while (b < nOff && offs[b]!.merchant_id === mid) b++;
     if (cat && mid < ix.categoryBits.length && (ix.categoryBits[mid]! & catBit) === 0) {
+      a = b;
+      continue;
+    }
+    if (summarise && b === a + 1) {
+      const s = locationSummary(ix, m, mid, oId[a]!);
+      summarised.push({ j: a, mid, s });
+      for (let i = 0; i < s.shared.length; i++) consider(s.shared[i]!, mid, a, b);
       a = b;
       continue;
     }
@@ -292,10 +315,9 @@ export function browse(ref: Reference, m: CatalogMemory, q: BrowseQuery): Browse
     }
     runCount++;
     const l = offs[kOff[i]!]!;
-    const d = kDist[i]!;
     if (kAvail[i]! > 0) inStock++;
     if (Number(l.pickup)) pickup++;
-    if (l.delivery_radius_km > 0 && l.delivery_radius_km >= d) delivery++;
+    if (q.delivers(l)) delivery++;
     if (q.openMask[l.index] === 1) openNow++;
     if (heap.length < want) {
       heap.push(i);
@@ -306,6 +328,70 @@ export function browse(ref: Reference, m: CatalogMemory, q: BrowseQuery): Browse
     }
   }
   if (runMid >= 0) mCount.set(runMid, (mCount.get(runMid) ?? 0) + runCount);
+
+  // Summarised merchants: a bucket is counted in one addition, and its products (all at the same
+  // offer, so in the same order as the bucket's list) compete for the page until one does not
+  // beat the worst kept result.
+  const list = sort === 'price_asc' ? 'byPriceAsc' : sort === 'price_desc' ? 'byPriceDesc' : 'byId';
+  for (const { j, mid, s } of summarised) {
+    const l = offs[j]!;
+    const d = oDist[j]!;
+    const pick = Number(l.pickup) ? 1 : 0;
+    const deliv = q.delivers(l) ? 1 : 0;
+    const open = q.openMask[l.index] === 1 ? 1 : 0;
+    const ids = s[list];
+    let n = 0;
+    for (let k = 0; k < s.keys.length; k++) {
+      const key = s.keys[k]!;
+      const c = key >> 9;
+      const qv = (key >> 1) & 255;
+      const av = key & 1;
+      if (cat && c !== cat) continue;
+      if (q.quebec && qv === 0) continue;
+      if (q.inStock && av === 0) continue;
+      const from = s.off[k]!;
+      const to = s.off[k + 1]!;
+      const count = to - from;
+      n += count;
+      if (c > 0 && c < catCount.length) catCount[c]! += count;
+      qCount[qv]! += count;
+      if (av) inStock += count;
+      const score = wQ * (qv ? 1 : 0) + wP * oProx[j]! + wS * av;
+      for (let i = from; i < to && want > 0; i++) {
+        const pid = ids[i]!;
+        const key2 =
+          sort === 'relevance'
+            ? -score
+            : sort === 'price_asc'
+              ? price[pid]!
+              : sort === 'price_desc'
+                ? -price[pid]!
+                : 0;
+        kPid[kept] = pid;
+        kOff[kept] = j;
+        kOffers[kept] = 1;
+        kGroup[kept] = -1;
+        kScore[kept] = score;
+        kDist[kept] = d;
+        kKey[kept] = key2;
+        if (heap.length < want) {
+          kAvail[kept] = Math.max(0, availableAt(m, pid, oId[j]!));
+          heap.push(kept++);
+          siftUp(heap.length - 1);
+        } else if (before(kept, heap[0]!)) {
+          kAvail[kept] = Math.max(0, availableAt(m, pid, oId[j]!));
+          heap[0] = kept++;
+          siftDown(0);
+        } else break;
+      }
+    }
+    if (n === 0) continue;
+    total += n;
+    mCount.set(mid, (mCount.get(mid) ?? 0) + n);
+    pickup += pick * n;
+    delivery += deliv * n;
+    openNow += open * n;
+  }
 
   heap.sort((i, j) => (before(i, j) ? -1 : before(j, i) ? 1 : 0));
   const page = heap.slice(q.offset).map((i): Scored => {
@@ -325,7 +411,7 @@ export function browse(ref: Reference, m: CatalogMemory, q: BrowseQuery): Browse
       lng: l.lng,
       pickup: l.pickup,
       delivery_radius_km: l.delivery_radius_km,
-      delivers: l.delivery_radius_km > 0 && l.delivery_radius_km >= kDist[i]!,
+      delivers: q.delivers(l),
       open: q.openMask[l.index] === 1,
       available: kAvail[i]!,
       distance_km: kDist[i]!,

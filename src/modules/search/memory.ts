@@ -64,6 +64,12 @@ export interface CatalogMemory {
    * when too many to list (the index is then rebuilt).
    */
   changed: number[] | null;
+  /**
+   * Merchants whose products' facts changed (stock, price, category, label, GTIN, status) since
+   * the browse index last read this list, in order; the index empties it as it reads it, and
+   * `null` means too many to list (every summary derived from the facts is then dropped).
+   */
+  touched: number[] | null;
 }
 
 interface State {
@@ -112,6 +118,7 @@ async function load(database: Database): Promise<CatalogMemory> {
     ownPrice: new Map(),
     generation: 0,
     changed: null,
+    touched: null,
   };
   let last = 0;
   for (;;) {
@@ -173,9 +180,21 @@ function grow(m: CatalogMemory, id: number) {
 /** Past this many changed products the browse index is rebuilt rather than patched. */
 const MAX_CHANGED = 50_000;
 
-function setProduct(m: CatalogMemory, row: ProductFacts) {
+/** Notes that a merchant's product facts changed (browse summaries of that merchant are stale). */
+function touch(m: CatalogMemory, mid: number) {
+  if (!mid || !m.touched) return;
+  if (m.touched.length < MAX_CHANGED) m.touched.push(mid);
+  else m.touched = null;
+}
+
+/** Sets one product row's facts (exported for tests; the indexer goes through refreshProducts). */
+export function setProduct(m: CatalogMemory, row: ProductFacts) {
   const id = Number(row.id);
   grow(m, id);
+  touch(m, m.merchant[id]!);
+  const parentBefore = m.parentOf.get(id);
+  if (parentBefore !== undefined) touch(m, m.merchant[parentBefore]!);
+  if (row.parent_id != null) touch(m, m.merchant[Number(row.parent_id)] ?? 0);
   if (row.parent_id != null || m.parentOf.has(id)) {
     setVariant(m, id, row);
     if (row.parent_id != null) return;
@@ -185,6 +204,7 @@ function setProduct(m: CatalogMemory, row: ProductFacts) {
     return;
   }
   m.merchant[id] = Number(row.merchant_id);
+  touch(m, m.merchant[id]!);
   if (m.changed) {
     if (m.changed.length < MAX_CHANGED) m.changed.push(id);
     else m.changed = null;
@@ -281,7 +301,10 @@ function rowAvailableAt(m: CatalogMemory, productId: number, locationId: number)
   return m.extra.get(productId)?.get(locationId) ?? 0;
 }
 
-function setAvailable(m: CatalogMemory, productId: number, locationId: number, available: number) {
+/** Sets one availability fact (exported for tests; stock events go through attachSearchEvents). */
+export function setAvailable(m: CatalogMemory, productId: number, locationId: number, available: number) {
+  if (productId < m.merchant.length)
+    touch(m, m.merchant[productId] || m.merchant[m.parentOf.get(productId) ?? 0]!);
   if (productId + 1 < m.invStart.length) {
     for (let i = m.invStart[productId]!; i < m.invStart[productId + 1]!; i++) {
       if (m.invLoc[i] === locationId) {
@@ -296,6 +319,12 @@ function setAvailable(m: CatalogMemory, productId: number, locationId: number, a
     m.extra.set(productId, byLoc);
   }
   byLoc.set(locationId, available);
+}
+
+/** A product gone from the index (deleted): no longer a result. */
+function forget(m: CatalogMemory, id: number) {
+  touch(m, m.merchant[id]!);
+  m.merchant[id] = 0;
 }
 
 const loadedHooks: ((m: CatalogMemory) => void)[] = [];
@@ -317,7 +346,7 @@ export function catalogMemory(database: Database): Promise<CatalogMemory> {
       m.generation = s.generation;
       for (const p of s.pendingProducts) {
         for (const r of p.rows) setProduct(m, r);
-        for (const id of p.gone) if (id < m.merchant.length) m.merchant[id] = 0;
+        for (const id of p.gone) if (id < m.merchant.length) forget(m, id);
       }
       for (const e of s.pending) setAvailable(m, e.product_id, e.location_id, e.available);
       s.pending = [];
@@ -359,7 +388,7 @@ export function refreshProducts(database: Database, rows: ProductFacts[], goneId
   }
   m.generation = s.generation;
   for (const r of rows) setProduct(m, r);
-  for (const id of goneIds) if (id < m.merchant.length) m.merchant[id] = 0;
+  for (const id of goneIds) if (id < m.merchant.length) forget(m, id);
 }
 
 /** Sets availability rows read from the database (products just indexed: their stock as it is now). */

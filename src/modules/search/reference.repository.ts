@@ -34,7 +34,17 @@ export function referenceRows(db: Q) {
     db
       .selectFrom('locations as l')
       .innerJoin('merchants as m', 'm.id', 'l.merchant_id')
-      .select(['l.id', 'l.merchant_id', 'l.lat', 'l.lng', 'l.pickup', 'l.delivery_radius_km', 'l.hours_json'])
+      .select([
+        'l.id',
+        'l.merchant_id',
+        'l.lat',
+        'l.lng',
+        'l.pickup',
+        'l.delivery_radius_km',
+        'l.delivery_zones_json',
+        'l.delivery_fee_cents',
+        'l.hours_json',
+      ])
       .where('m.status', '=', 'approved')
       .orderBy('l.id')
       .execute(),

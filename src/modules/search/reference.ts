@@ -1,5 +1,6 @@
 import type { Database } from '../../db/database.ts';
 import { type OpeningHours, parseHours, WEEK_DAYS } from '../common/hours.ts';
+import { type DeliveryReach, deliveryReachOf } from '../merchants/index.ts';
 import { loadRegion, regionGeneration } from '../region/index.ts';
 import { fold } from './normalize.ts';
 import { referenceRows } from './reference.repository.ts';
@@ -26,6 +27,8 @@ export interface LocationRef {
   lng: number;
   pickup: number;
   delivery_radius_km: number;
+  /** Its delivery zones, folded (merchants module), or undefined when it does not deliver. */
+  reach?: DeliveryReach;
   hours_json: string;
   /** Position in `Reference.locations` (per-search arrays are indexed by it). */
   index: number;
@@ -142,12 +145,17 @@ async function load(database: Database): Promise<Reference> {
     list.push(a.id);
     memberships.set(Number(m.merchant_id), list);
   }
-  const locations: LocationRef[] = locs.map((l, index) => ({
+  const locations: LocationRef[] = locs.map(({ delivery_zones_json, delivery_fee_cents, ...l }, index) => ({
     ...l,
     id: Number(l.id),
     merchant_id: Number(l.merchant_id),
     pickup: Number(l.pickup),
     delivery_radius_km: Number(l.delivery_radius_km),
+    reach: deliveryReachOf({
+      delivery_zones_json,
+      delivery_radius_km: Number(l.delivery_radius_km),
+      delivery_fee_cents: Number(delivery_fee_cents),
+    }),
     index,
     hours: parseHours(l.hours_json),
     minutes: [],

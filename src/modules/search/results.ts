@@ -95,6 +95,8 @@ export async function presentResults(
         lat: s.lat,
         lng: s.lng,
         distance_km: Math.round(s.distance_km * 100) / 100,
+        /** The store delivers to the place searched from (its delivery zones). */
+        delivers: s.delivers,
       },
       available: Math.max(0, d?.stock.get(s.location_id) ?? s.available),
       offers_nearby: s.offers,

@@ -6,7 +6,7 @@
  */
 import type { Database } from '../../db/database.ts';
 import { boundingBox } from '../common/geo.ts';
-import { openMaskAt, searchArea } from './area.ts';
+import { deliversTo, openMaskAt, searchArea } from './area.ts';
 import { browse, type Facets } from './browse.ts';
 import { type Candidates, candidateRank, nearProducts } from './candidates.ts';
 import { computeFacets } from './facets.ts';
@@ -64,7 +64,10 @@ export async function search(database: Database, params: SearchParams) {
   const point = await resolvePoint(database, ref, params);
   const box = boundingBox(point.lat, point.lng, radius);
   const openMask = openMaskAt(ref, params.now ?? new Date());
+  // Delivery by the stores' zones to the place searched from (town, postal code, else nearest town).
+  const delivers = deliversTo(ref, point);
   const { area, keeps, locationFacts } = searchArea(ref, {
+    delivers,
     point,
     box,
     radius,
@@ -90,6 +93,7 @@ export async function search(database: Database, params: SearchParams) {
       keeps,
       box,
       fulfilment: params.fulfilment,
+      delivers,
       openNow: params.open_now === true,
       openMask,
       categoryId: category?.id ?? 0,

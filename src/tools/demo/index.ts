@@ -26,6 +26,7 @@ import { setRegion } from '../../modules/region/index.ts';
 import { rebuildSearchIndex } from '../../modules/search/index.ts';
 import { importTownsFile, listTowns } from '../../modules/towns/index.ts';
 import { ASSOCIATION_CENTRES, generateMerchants, PRODUCT_COLUMNS, ProductStream } from './generate.ts';
+import { type OrderCandidate, seedDemoOrders } from './orders.ts';
 import { ASSOCIATIONS, REGION, VOCABULARY } from './region.ts';
 
 /** Tables the bulk loader fills with explicit ids (their identity sequences move past them). */
@@ -49,6 +50,8 @@ export interface SeedOptions {
   merchants: number;
   products: number;
   seed: number;
+  /** Orders of the demo history placed through the checkout over the last ~4 months (default 120, fewer for a catalogue under 1,200 products; 0 for none). */
+  orders?: number;
   onProgress?: (done: number, total: number, phase: string) => void;
 }
 
@@ -232,6 +235,7 @@ export async function seedDemo(database: Database, opts: SeedOptions): Promise<S
   const writer = await BulkWriter.open(database);
   let locationCount = 0;
   let productCount = 0;
+  const orderCandidates: OrderCandidate[] = [];
   try {
     const merchants = generateMerchants(opts.merchants, seed);
     const locations = merchants.flatMap((m) => m.locations);
@@ -272,10 +276,28 @@ export async function seedDemo(database: Database, opts: SeedOptions): Promise<S
       opts.products >= 1000 ? await deferIndexes(database, ['products', 'inventory_levels']) : undefined;
     try {
       const stream = new ProductStream(merchants, opts.products, seed, categoryIds, images);
+      // Products the order history may sell: in stock (6+) at a pickup store of an approved merchant.
+      const pickupStores = new Map(
+        merchants
+          .filter((m) => m.status === 'approved')
+          .flatMap((m) => m.locations.filter((l) => l.pickup === 1).map((l) => [l.id, m.id] as const)),
+      );
       progress(0, opts.products, 'products');
       for (;;) {
         const batch = stream.nextBatch(BATCH);
         if (batch.n === 0) break;
+        for (let i = 0; i < batch.inv_product_id.length && orderCandidates.length < 2000; i++) {
+          const merchantId = pickupStores.get(batch.inv_location_id[i] as number);
+          const onHand = batch.inv_on_hand[i] as number;
+          // Every 8th product, so the history spreads over the whole region's merchants.
+          if (merchantId !== undefined && onHand >= 6 && (batch.inv_product_id[i] as number) % 8 === 0)
+            orderCandidates.push({
+              merchant_id: merchantId,
+              product_id: batch.inv_product_id[i] as number,
+              location_id: batch.inv_location_id[i] as number,
+              on_hand: onHand,
+            });
+        }
         const columns = PRODUCT_COLUMNS.map((c) => batch[c] as unknown[]);
         await writer.insert('products', PRODUCT_COLS, columns, batch.n);
         await writer.insert(
@@ -346,6 +368,16 @@ export async function seedDemo(database: Database, opts: SeedOptions): Promise<S
   await seedDemoCampaigns(db);
   progress(1, 1, 'campaigns');
   phaseDone('campaigns');
+
+  // A few months of order history through the real checkout (DEMO ONLY backdating, orders module).
+  progress(0, 1, 'orders');
+  await seedDemoOrders(database, orderCandidates, {
+    seed,
+    count: opts.orders ?? Math.min(120, Math.round(opts.products / 10)),
+    days: 120,
+  });
+  progress(1, 1, 'orders');
+  phaseDone('orders');
 
   await rebuildSearchIndex(database, opts.onProgress);
   phaseDone('search index');

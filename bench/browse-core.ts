@@ -1,0 +1,160 @@
+// Browsing without words, in process (no HTTP): the time of browse.ts itself per request, the path
+// that ranks every nearby product one by one (`walk`, what was served before issue 19) against the
+// summarised path (single-location merchants counted a bucket at a time), same process, same data,
+// same queries, alternating; and a check that both give the same answer on every query.
+// Results go in docs/PERFORMANCE.md ("Browsing without words (issue 19)").
+//
+//   npx node bench/browse-core.ts --data DIR [--queries 300] [--pg URL]
+//
+// The dataset is one bench/browse.ts seeds (`comptoir seed --demo`); nothing is written to it.
+import assert from 'node:assert/strict';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../src/db/database.ts';
+import { boundingBox } from '../src/modules/common/geo.ts';
+import { deliversTo, openMaskAt, searchArea } from '../src/modules/search/area.ts';
+import { type BrowseQuery, browse } from '../src/modules/search/browse.ts';
+import { catalogMemory } from '../src/modules/search/memory.ts';
+import { reference } from '../src/modules/search/reference.ts';
+import { RANKING, type SortKey } from '../src/modules/search/search.types.ts';
+
+const USAGE = 'Usage: npx node bench/browse-core.ts --data DIR [--queries N] [--pg URL]\n';
+let values: Record<string, string | boolean | undefined>;
+try {
+  values = parseArgs({
+    options: {
+      data: { type: 'string' },
+      pg: { type: 'string' },
+      queries: { type: 'string', default: '300' },
+      help: { type: 'boolean', default: false },
+    },
+  }).values;
+} catch (e) {
+  process.stderr.write(`${(e as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help || !values.data) {
+  (values.help ? process.stdout : process.stderr).write(USAGE);
+  process.exit(values.help ? 0 : 2);
+}
+
+let seed = 11;
+const random = () => {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed / 0x7fffffff;
+};
+const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : 0;
+};
+
+const database = openDatabase({
+  databaseUrl: values.pg as string | undefined,
+  dataDir: String(values.data),
+  lock: false,
+});
+try {
+  const loadStart = performance.now();
+  const ref = await reference(database);
+  const m = await catalogMemory(database);
+  const loadMs = performance.now() - loadStart;
+  const munis = await database.db.selectFrom('municipalities').select(['lat', 'lng', 'spread_km']).execute();
+  const products = m.merchant.reduce((n, x) => n + (x ? 1 : 0), 0);
+  console.log(
+    JSON.stringify({
+      date: new Date().toISOString(),
+      cpus: cpus().length,
+      mem_gb: Math.round(totalmem() / 2 ** 30),
+      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+      node: process.version,
+      products,
+      load_ms: Math.round(loadMs),
+    }),
+  );
+  const SORTS: SortKey[] = ['relevance', 'distance', 'price_asc', 'price_desc'];
+  const FILTERS = [
+    {},
+    {},
+    {},
+    { inStock: true },
+    { quebec: true },
+    { fulfilment: 'pickup' },
+    { fulfilment: 'delivery' },
+  ];
+  const kinds = ['category', 'near', 'home'] as const;
+  const query = (kind: (typeof kinds)[number]): BrowseQuery => {
+    const mu = pick(munis);
+    const spread = Math.max(1, Number(mu.spread_km));
+    const point = {
+      lat: Number(mu.lat) + ((random() - 0.5) * 2 * spread) / 111.32,
+      lng:
+        Number(mu.lng) +
+        ((random() - 0.5) * 2 * spread) / (111.32 * Math.cos((Number(mu.lat) * Math.PI) / 180)),
+    };
+    const radius = kind === 'home' ? 10 : 25;
+    const f = (kind === 'home' ? {} : pick(FILTERS)) as {
+      inStock?: boolean;
+      quebec?: boolean;
+      fulfilment?: 'pickup' | 'delivery';
+    };
+    const box = boundingBox(point.lat, point.lng, radius);
+    const openMask = openMaskAt(ref, new Date());
+    const delivers = deliversTo(ref, { ...point, source: 'coordinates' });
+    const { keeps } = searchArea(ref, { point, box, radius, fulfilment: f.fulfilment, openMask, delivers });
+    return {
+      point,
+      radius,
+      keeps,
+      box,
+      fulfilment: f.fulfilment,
+      delivers,
+      openNow: false,
+      openMask,
+      categoryId: kind === 'category' ? pick(ref.categories).id : 0,
+      quebec: f.quebec === true,
+      inStock: f.inStock === true,
+      sort: kind === 'home' ? 'distance' : pick(SORTS),
+      offset: 0,
+      limit: kind === 'home' ? 12 : 20,
+      lang: 'fr',
+      weights: RANKING,
+    };
+  };
+  const times: Record<string, { walk: number[]; summarised: number[] }> = {};
+  for (const k of kinds) times[k] = { walk: [], summarised: [] };
+  // Warm-up: builds the summaries the queries read (a real server keeps them between requests).
+  for (let i = 0; i < 30; i++) browse(ref, m, query(pick(kinds)));
+  const n = Number(values.queries);
+  for (let i = 0; i < n; i++) {
+    const kind = kinds[i % 3]!;
+    const q = query(kind);
+    const t0 = performance.now();
+    const walked = browse(ref, m, q, { walk: true });
+    const t1 = performance.now();
+    const summarised = browse(ref, m, q);
+    const t2 = performance.now();
+    times[kind]!.walk.push(t1 - t0);
+    times[kind]!.summarised.push(t2 - t1);
+    assert.deepStrictEqual(summarised, walked, `query ${i} (${kind}) differs`);
+  }
+  const rows = [];
+  for (const k of kinds) {
+    for (const path of ['walk', 'summarised'] as const) {
+      const t = times[k]![path];
+      rows.push({
+        run: k,
+        path,
+        queries: t.length,
+        p50_ms: Math.round(pct(t, 50) * 100) / 100,
+        p95_ms: Math.round(pct(t, 95) * 100) / 100,
+        max_ms: Math.round(pct(t, 100) * 100) / 100,
+      });
+    }
+  }
+  for (const r of rows) console.log(JSON.stringify(r));
+  console.table(rows);
+  console.log(JSON.stringify({ rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20), identical: true }));
+} finally {
+  await database.close();
+}

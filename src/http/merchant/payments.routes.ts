@@ -1,0 +1,163 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { publicBaseUrl } from '../../config.ts';
+import { formatDate, formatMoney, type Lang, t } from '../../i18n/index.ts';
+import {
+  type ConnectStatus,
+  connectStatus,
+  merchantStatement,
+  refreshAccountStatus,
+  startOnboarding,
+  stripeClient,
+} from '../../modules/payments/index.ts';
+import { type MerchantAccess, requireMerchantRole } from '../auth.ts';
+import type { AppContext } from '../context.ts';
+import { html } from '../pages/html.ts';
+import { Csrf, Notice } from './forms.ts';
+import { bo, renderBo } from './layout.ts';
+import { actionForm } from './page-kit.ts';
+
+/** A merchant's card payment status in the operator's merchants list. */
+export function StripeBadge(lang: Lang, s: ConnectStatus | undefined) {
+  const yes = (v: boolean | undefined) => t(lang, v ? 'stripe.yes' : 'stripe.no');
+  return html`<br /><small data-cards=${s?.charges_enabled ? 'enabled' : s?.connected ? 'pending' : 'none'}>${
+    s?.connected
+      ? t(lang, 'stripe.admin_status', { charges: yes(s.charges_enabled), payouts: yes(s.payouts_enabled) })
+      : t(lang, 'stripe.admin_not_connected')
+  }</small>`;
+}
+
+/**
+ * "Accepter les cartes / Accept card payments" and "Paiements / Payouts" (owners only): Stripe
+ * Connect onboarding through an Account Link (docs/decisions/0007), the account's status, the
+ * platform fee, and the statement (charged, refunded, transferred, platform fee, pending).
+ */
+export default async function merchantPaymentsPages(app: FastifyInstance, ctx: AppContext) {
+  const { db } = ctx.database;
+  const owner = (req: FastifyRequest) => requireMerchantRole(req, ctx, { owner: true });
+  const stripe = () => stripeClient(ctx.config);
+
+  for (const lang of ['fr', 'en'] as const) {
+    const page = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      access: MerchantAccess,
+      opts: { notice?: string; error?: string; status?: number; refresh?: boolean } = {},
+    ) => {
+      const token = reply.generateCsrf();
+      const title = t(lang, 'stripe.title');
+      if (!stripe())
+        return renderBo(req, reply, ctx, lang, access, {
+          section: 'payments',
+          title,
+          body: html`<h1>${title}</h1>
+            <p class="notice warn" role="status">${t(lang, 'stripe.not_configured')}</p>`,
+        });
+      let s = await connectStatus(db, access.merchantId);
+      let error = opts.error;
+      if (opts.refresh && s.connected)
+        s = await refreshAccountStatus(db, stripe(), access.merchantId).catch(() => {
+          error = t(lang, 'stripe.unreachable');
+          return s;
+        });
+      const st = await merchantStatement(db, access.merchantId);
+      const fee = ctx.config.PLATFORM_FEE_PERCENT;
+      const statusText = !s.connected
+        ? t(lang, 'stripe.status.not_connected')
+        : s.charges_enabled
+          ? t(lang, 'stripe.status.charges_enabled')
+          : t(lang, 'stripe.status.pending');
+      const money = (c: number) => formatMoney(c, lang);
+      const body = html`<h1>${title}</h1>
+        <p>${t(lang, 'stripe.intro')}</p>
+        <p data-platform-fee=${String(fee)}>${t(lang, 'stripe.fee_notice', { percent: String(fee).replace('.', lang === 'fr' ? ',' : '.') })}</p>
+        ${Notice(opts.notice)}
+        ${error ? html`<p class="notice error" role="alert">${error}</p>` : null}
+        <section aria-labelledby="stripe-status">
+          <h2 id="stripe-status">${t(lang, 'stripe.payouts_title')}</h2>
+          <p data-stripe-status=${s.charges_enabled ? 'enabled' : s.connected ? 'pending' : 'none'}>${statusText}</p>
+          ${
+            s.connected
+              ? html`<p data-payouts=${s.payouts_enabled ? 'enabled' : 'disabled'}>${t(lang, s.payouts_enabled ? 'stripe.status.payouts_enabled' : 'stripe.status.payouts_disabled')}</p>`
+              : null
+          }
+          ${
+            s.charges_enabled && s.payouts_enabled
+              ? null
+              : html`<form method="post" action=${bo(lang, 'payments', '/stripe')}>
+                  ${Csrf(token)}
+                  <button type="submit">${t(lang, s.connected ? 'stripe.continue' : 'stripe.accept')}</button>
+                </form>`
+          }
+          ${s.connected ? html`<p><a href=${bo(lang, 'payments', '/retour')}>${t(lang, 'stripe.refresh')}</a></p>` : null}
+        </section>
+        <section aria-labelledby="stripe-statement">
+          <h2 id="stripe-statement">${t(lang, 'stripe.lines')}</h2>
+          <dl class="facts" data-statement>
+            <dt>${t(lang, 'stripe.charged')}</dt><dd data-charged=${st.charged_cents}>${money(st.charged_cents)}</dd>
+            <dt>${t(lang, 'stripe.refunded')}</dt><dd data-refunded=${st.refunded_cents}>${money(st.refunded_cents)}</dd>
+            <dt>${t(lang, 'stripe.platform_fee')}</dt><dd data-fee=${st.platform_fee_cents}>${money(st.platform_fee_cents)}</dd>
+            <dt>${t(lang, 'stripe.transferred')}</dt><dd data-transferred=${st.transferred_cents}>${money(st.transferred_cents)}</dd>
+            <dt>${t(lang, 'stripe.pending')}</dt><dd data-pending=${st.pending_cents}>${money(st.pending_cents)}</dd>
+          </dl>
+          ${
+            st.lines.length
+              ? html`<div class="table-wrap"><table>
+                  <thead><tr>
+                    <th scope="col">${t(lang, 'stripe.date')}</th>
+                    <th scope="col">${t(lang, 'stripe.what')}</th>
+                    <th scope="col">${t(lang, 'stripe.amount')}</th>
+                  </tr></thead>
+                  <tbody>${st.lines.map(
+                    (l) => html`<tr data-kind=${l.kind}>
+                      <td><time datetime=${l.created_at}>${formatDate(l.created_at, lang)}</time></td>
+                      <th scope="row">${t(lang, `stripe.kind.${l.kind}`)} · ${t(lang, 'stripe.checkout', { checkout: l.checkout_id })}</th>
+                      <td class="num">${money(l.amount_cents)}</td>
+                    </tr>`,
+                  )}</tbody>
+                </table></div>`
+              : html`<p>${t(lang, 'stripe.no_lines')}</p>`
+          }
+        </section>`;
+      return renderBo(
+        req,
+        reply,
+        ctx,
+        lang,
+        access,
+        { section: 'payments', title, body, status: opts.status },
+        token,
+      );
+    };
+
+    /** Creates the account once, then a fresh Account Link, and sends the owner to Stripe. */
+    const onboard = async (req: FastifyRequest, reply: FastifyReply) => {
+      const access = await owner(req);
+      const base = publicBaseUrl(ctx.config);
+      try {
+        const url = await startOnboarding(db, stripe(), access.merchantId, {
+          refreshUrl: `${base}${bo(lang, 'payments', '/stripe/reprendre')}`,
+          returnUrl: `${base}${bo(lang, 'payments', '/retour')}`,
+        });
+        return reply.redirect(url, 303);
+      } catch (err) {
+        req.log.error({ err }, 'stripe onboarding failed');
+        return page(req, reply, access, { error: t(lang, 'stripe.unreachable'), status: 502 });
+      }
+    };
+
+    app.get(bo(lang, 'payments'), { schema: { hide: true } }, async (req, reply) =>
+      page(req, reply, await owner(req)),
+    );
+    app.post(
+      bo(lang, 'payments', '/stripe'),
+      { schema: { hide: true, body: actionForm }, preHandler: app.csrfProtection },
+      onboard,
+    );
+    // Stripe sends the owner here when the link expired or was already used: a new link.
+    app.get(bo(lang, 'payments', '/stripe/reprendre'), { schema: { hide: true } }, onboard);
+    // Back from Stripe: the account is read now (the webhook may come later).
+    app.get(bo(lang, 'payments', '/retour'), { schema: { hide: true } }, async (req, reply) =>
+      page(req, reply, await owner(req), { refresh: true }),
+    );
+  }
+}

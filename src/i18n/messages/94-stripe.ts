@@ -1,0 +1,103 @@
+import type { MessageBundle } from '../index.ts';
+
+/** Card payments through Stripe Connect: checkout errors, merchant onboarding, payouts statement. */
+const messages: MessageBundle = {
+  fr: {
+    'payment.card_authentication_failed':
+      'La vérification de la carte (3-D Secure) n’a pas abouti : aucun montant n’a été prélevé. Réessayez ou choisissez un autre mode de paiement.',
+    'payment.card_unreachable':
+      'Le service de paiement par carte ne répond pas : aucun montant n’a été prélevé et aucune commande n’a été créée. Réessayez dans un instant ou choisissez un autre mode de paiement.',
+    'payment.card_merchants_not_ready':
+      'Un commerçant de ce panier n’accepte pas encore la carte : choisissez un autre mode de paiement.',
+    'payment.card_not_accepted_by':
+      'Paiement par carte non offert pour ce panier, pas encore accepté par : {merchants}. Choisissez un autre mode de paiement.',
+    'payment.card_number_hint': 'La carte est saisie dans le formulaire sécurisé de Stripe.',
+    'stripe.not_configured': 'Le paiement par carte n’est pas configuré sur cette plateforme.',
+    'backoffice.nav_payments': 'Paiements',
+    'stripe.title': 'Accepter les cartes',
+    'stripe.intro':
+      'Les paiements par carte passent par Stripe. Vous créez votre compte Stripe (quelques minutes, chez Stripe) ; chaque commande payée par carte vous est ensuite virée automatiquement. Vous restez le vendeur : vos reçus et vos taxes ne changent pas.',
+    'stripe.fee_notice': 'Frais de plateforme : {percent} % du total de chaque commande payée par carte.',
+    'stripe.accept': 'Accepter les cartes',
+    'stripe.continue': 'Reprendre l’inscription chez Stripe',
+    'stripe.refresh': 'Actualiser l’état',
+    'stripe.status.not_connected': 'Paiement par carte non activé.',
+    'stripe.status.pending':
+      'Inscription chez Stripe à terminer : la carte n’est pas encore offerte à vos clients.',
+    'stripe.status.charges_enabled': 'Paiements par carte acceptés.',
+    'stripe.status.payouts_enabled': 'Virements vers votre compte bancaire activés.',
+    'stripe.status.payouts_disabled': 'Virements vers votre compte bancaire pas encore activés.',
+    'stripe.unreachable': 'Stripe ne répond pas : réessayez dans un instant.',
+    'stripe.owner_only': 'Seul le propriétaire du commerce peut activer le paiement par carte.',
+    'stripe.payouts_title': 'Paiements et virements',
+    'stripe.charged': 'Encaissé par carte',
+    'stripe.refunded': 'Remboursé',
+    'stripe.transferred': 'Viré à votre compte Stripe',
+    'stripe.platform_fee': 'Frais de plateforme',
+    'stripe.pending': 'En attente de virement',
+    'stripe.lines': 'Mouvements',
+    'stripe.no_lines': 'Aucun paiement par carte pour l’instant.',
+    'stripe.kind.charge': 'Paiement',
+    'stripe.kind.refund': 'Remboursement',
+    'stripe.kind.transfer': 'Virement',
+    'stripe.kind.reversal': 'Reprise de virement',
+    'stripe.kind.fee': 'Frais de plateforme',
+    'stripe.checkout': 'Paiement n° {checkout}',
+    'stripe.date': 'Date',
+    'stripe.what': 'Mouvement',
+    'stripe.amount': 'Montant',
+    'stripe.admin_status': 'Cartes : paiements {charges}, virements {payouts}',
+    'stripe.admin_not_connected': 'Cartes : compte Stripe non connecté',
+    'stripe.yes': 'oui',
+    'stripe.no': 'non',
+  },
+  en: {
+    'payment.card_authentication_failed':
+      'The card verification (3-D Secure) did not succeed: nothing was charged. Try again or choose another payment method.',
+    'payment.card_unreachable':
+      'The card payment service is not responding: nothing was charged and no order was created. Try again in a moment or choose another payment method.',
+    'payment.card_merchants_not_ready':
+      'A merchant in this cart does not accept cards yet: choose another payment method.',
+    'payment.card_not_accepted_by':
+      'Card payment is not offered for this cart; not accepted yet by: {merchants}. Choose another payment method.',
+    'payment.card_number_hint': 'The card is entered in Stripe’s secure form.',
+    'stripe.not_configured': 'Card payment is not configured on this platform.',
+    'backoffice.nav_payments': 'Payouts',
+    'stripe.title': 'Accept card payments',
+    'stripe.intro':
+      'Card payments go through Stripe. You create your Stripe account (a few minutes, at Stripe); each order paid by card is then transferred to you automatically. You remain the seller: your receipts and taxes do not change.',
+    'stripe.fee_notice': 'Platform fee: {percent} % of the total of each order paid by card.',
+    'stripe.accept': 'Accept card payments',
+    'stripe.continue': 'Resume the Stripe sign-up',
+    'stripe.refresh': 'Refresh status',
+    'stripe.status.not_connected': 'Card payment not activated.',
+    'stripe.status.pending': 'Stripe sign-up to finish: cards are not offered to your customers yet.',
+    'stripe.status.charges_enabled': 'Card payments accepted.',
+    'stripe.status.payouts_enabled': 'Payouts to your bank account enabled.',
+    'stripe.status.payouts_disabled': 'Payouts to your bank account not enabled yet.',
+    'stripe.unreachable': 'Stripe is not responding: try again in a moment.',
+    'stripe.owner_only': 'Only the store’s owner can turn on card payments.',
+    'stripe.payouts_title': 'Payouts',
+    'stripe.charged': 'Charged by card',
+    'stripe.refunded': 'Refunded',
+    'stripe.transferred': 'Transferred to your Stripe account',
+    'stripe.platform_fee': 'Platform fee',
+    'stripe.pending': 'Pending transfer',
+    'stripe.lines': 'Entries',
+    'stripe.no_lines': 'No card payments yet.',
+    'stripe.kind.charge': 'Payment',
+    'stripe.kind.refund': 'Refund',
+    'stripe.kind.transfer': 'Transfer',
+    'stripe.kind.reversal': 'Transfer reversal',
+    'stripe.kind.fee': 'Platform fee',
+    'stripe.checkout': 'Payment #{checkout}',
+    'stripe.date': 'Date',
+    'stripe.what': 'Entry',
+    'stripe.amount': 'Amount',
+    'stripe.admin_status': 'Cards: payments {charges}, payouts {payouts}',
+    'stripe.admin_not_connected': 'Cards: no Stripe account connected',
+    'stripe.yes': 'yes',
+    'stripe.no': 'no',
+  },
+};
+export default messages;

@@ -1,0 +1,72 @@
+/**
+ * The event bus of one worker of a multi-process `comptoir serve` on SQLite: events are delivered
+ * to this worker's subscribers at once and sent to the primary over the cluster IPC channel, which
+ * forwards them to every other worker (their search facts, SSE streams and caches stay current).
+ * On PostgreSQL workers use the LISTEN/NOTIFY bus instead, like separate instances.
+ */
+import { type DomainEvents, type EventName, InProcessEventBus } from '../modules/events/index.ts';
+
+/** An event on the IPC channel (worker → primary → the other workers). */
+export interface EventMessage {
+  t: 'comptoir:event';
+  /** The id of the worker that published it (the primary does not send it back there). */
+  from: number;
+  name: EventName;
+  payload: unknown;
+}
+
+/** True when an IPC message is a relayed event. */
+export function isEventMessage(m: unknown): m is EventMessage {
+  return typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'comptoir:event';
+}
+
+/** A worker's bus: local delivery plus relay through the primary. */
+export class ClusterEventBus extends InProcessEventBus {
+  readonly #workerId: number;
+  readonly #send: (m: EventMessage, done: (err: Error | null) => void) => boolean;
+  readonly #onMessage = (m: unknown) => {
+    if (isEventMessage(m) && m.from !== this.#workerId) this.deliverLocal(m.name, m.payload as never);
+  };
+  #closed = false;
+
+  /**
+   * @param workerId this worker's cluster id.
+   * @param channel the IPC endpoint (`process` in a cluster worker).
+   */
+  constructor(
+    workerId: number,
+    channel: Pick<NodeJS.Process, 'on' | 'off'> & {
+      send?: (m: unknown, h?: undefined, o?: undefined, cb?: (err: Error | null) => void) => boolean;
+    },
+  ) {
+    super();
+    this.#workerId = workerId;
+    const send = channel.send;
+    if (!send) throw new Error('ClusterEventBus needs an IPC channel (a cluster worker)');
+    this.#send = (m, done) => send.call(channel, m, undefined, undefined, done);
+    channel.on('message', this.#onMessage);
+    this.#off = () => channel.off('message', this.#onMessage);
+  }
+  readonly #off: () => void;
+
+  override async publish<K extends EventName>(name: K, payload: DomainEvents[K]): Promise<void> {
+    this.deliverLocal(name, payload);
+    if (this.#closed) return;
+    const sent = new Promise<void>((resolve) => {
+      try {
+        this.#send({ t: 'comptoir:event', from: this.#workerId, name, payload }, () => resolve());
+      } catch {
+        // The primary is gone (shutdown): the other workers are stopping too.
+        resolve();
+      }
+    });
+    this.track(sent);
+    return sent;
+  }
+
+  override async close(): Promise<void> {
+    this.#closed = true;
+    this.#off();
+    await super.close();
+  }
+}

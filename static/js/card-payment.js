@@ -1,0 +1,53 @@
+// Card payment on the checkout page (docs/decisions/0007): Stripe's Payment Element in deferred
+// mode collects the card; on submit Stripe.js creates a PaymentMethod whose id is posted with the
+// form, and the server authorises one PaymentIntent for the whole cart. Without JavaScript (or
+// without Stripe.js) the card choice stays hidden and the other methods work as before.
+(() => {
+  const entry = document.querySelector('[data-card-entry]');
+  const choice = document.querySelector('[data-card-choice]');
+  if (!entry || !choice || typeof window.Stripe !== 'function') return;
+  const form = entry.closest('form');
+  const hidden = entry.querySelector('input[name="card_payment_method"]');
+  const errorBox = entry.querySelector('[data-card-error]');
+  const lang = entry.dataset.lang === 'en' ? 'en' : 'fr-CA';
+  const stripe = window.Stripe(entry.dataset.stripeKey, { locale: lang });
+  const elements = stripe.elements({
+    mode: 'payment',
+    amount: Number(entry.dataset.amount),
+    currency: 'cad',
+    captureMethod: 'manual',
+    paymentMethodCreation: 'manual',
+  });
+  elements.create('payment').mount('#card-element');
+  choice.hidden = false;
+  const selected = () => form.querySelector('input[name="payment_method"]:checked')?.value;
+  const sync = () => {
+    entry.hidden = selected() !== 'card';
+  };
+  form.addEventListener('change', sync);
+  sync();
+  const showError = (message) => {
+    errorBox.textContent = message;
+    errorBox.hidden = !message;
+  };
+  let busy = false;
+  form.addEventListener('submit', async (event) => {
+    // Other buttons (apply a promo code, calculate the total) and other methods post as usual.
+    if (selected() !== 'card' || event.submitter?.name) return;
+    if (hidden.value) return;
+    event.preventDefault();
+    if (busy) return;
+    busy = true;
+    showError('');
+    try {
+      const submitted = await elements.submit();
+      if (submitted.error) return showError(submitted.error.message);
+      const created = await stripe.createPaymentMethod({ elements });
+      if (created.error) return showError(created.error.message);
+      hidden.value = created.paymentMethod.id;
+      form.submit();
+    } finally {
+      busy = false;
+    }
+  });
+})();

@@ -1,0 +1,241 @@
+// Card payment on the checkout page in a real browser (issue 15): Chromium against the local fake
+// Stripe API, with a stub of Stripe.js served locally (STRIPE_JS_URL). A shopper pays one card for
+// a cart of two connected merchants; a declined card shows the translated message and creates
+// nothing; a cart with a merchant that cannot take cards says which and offers the other methods.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
+import { setStripeAccount, startOnboarding, stripeClient } from '../../src/modules/payments/index.ts';
+import { launchBrowser, skipReason } from '../helpers/browser.ts';
+import { TEST_DB_KIND } from '../helpers/db.ts';
+import { type FakeStripe, startFakeStripe } from '../helpers/fake-stripe.ts';
+import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
+import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/**
+ * A stub of Stripe.js v3 for the calls card-payment.js makes: Stripe(pk).elements({ mode: 'payment',
+ * ... }).create('payment').mount(selector), elements.submit(), stripe.createPaymentMethod({ elements }).
+ * Its "Payment Element" is one labelled field; the typed test card number picks Stripe's test
+ * PaymentMethod id (4242… → pm_card_visa, 4000 0000 0000 0002 → pm_card_chargeDeclined).
+ */
+const STRIPE_JS_STUB = `
+window.Stripe = function (key, opts) {
+  if (!/^pk_test_/.test(key)) throw new Error('publishable key expected');
+  let field;
+  const elements = {
+    options: null,
+    create(type) {
+      if (type !== 'payment') throw new Error('payment element expected');
+      return {
+        mount(selector) {
+          const box = document.querySelector(selector);
+          box.innerHTML = '<label for="stub-card">Numéro de carte (test)</label><input id="stub-card" autocomplete="cc-number" inputmode="numeric" />';
+          field = box.querySelector('input');
+          window.__stripeStub.mounted = true;
+        },
+      };
+    },
+    async submit() {
+      if (!field.value.trim()) return { error: { type: 'validation_error', message: 'Numéro de carte incomplet.' } };
+      return {};
+    },
+  };
+  window.__stripeStub = { key, locale: opts && opts.locale, mounted: false };
+  return {
+    elements(options) {
+      elements.options = options;
+      window.__stripeStub.elementsOptions = options;
+      return elements;
+    },
+    async createPaymentMethod({ elements: e }) {
+      const n = field.value.replace(/\\s/g, '');
+      const id = n === '4000000000000002' ? 'pm_card_chargeDeclined' : n === '4242424242424242' ? 'pm_card_visa' : null;
+      if (!id) return { error: { type: 'card_error', code: 'invalid_number', message: 'Numéro de carte invalide.' } };
+      return { paymentMethod: { id, object: 'payment_method', type: 'card' } };
+    },
+  };
+};
+`;
+
+describe(`card payment at checkout in a real browser (Chromium, ${TEST_DB_KIND})`, {
+  skip: skipReason,
+}, () => {
+  let p: TestPlatform;
+  let fake: FakeStripe;
+  let stub: Server;
+  let region: MiniRegion;
+  let browser: Browser;
+  let base: string;
+  const db = () => p.context.database.db;
+
+  before(async () => {
+    fake = await startFakeStripe();
+    stub = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      res.end(STRIPE_JS_STUB);
+    });
+    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+    p = await createTestPlatform({
+      STRIPE_SECRET_KEY: 'sk_test_comptoir',
+      STRIPE_PUBLISHABLE_KEY: 'pk_test_comptoir',
+      STRIPE_WEBHOOK_SECRET: 'whsec_platform',
+      STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_connect',
+      STRIPE_API_BASE: fake.url,
+      STRIPE_JS_URL: `http://127.0.0.1:${(stub.address() as AddressInfo).port}/v3/`,
+    });
+    region = await seedMiniRegion(db());
+    await db().updateTable('merchants').set({ status: 'approved' }).execute();
+    // Both merchants onboarded at the fake, charges enabled.
+    for (const m of [region.merchants.erabliere.merchant_id, region.merchants.sports.merchant_id]) {
+      await startOnboarding(db(), stripeClient(p.context.config), m, {
+        refreshUrl: 'http://localhost/r',
+        returnUrl: 'http://localhost/x',
+      });
+      const acct = (
+        await db()
+          .selectFrom('merchant_payment_settings')
+          .select('stripe_account_id')
+          .where('merchant_id', '=', m)
+          .executeTakeFirstOrThrow()
+      ).stripe_account_id as string;
+      const a = fake.completeOnboarding(acct);
+      await setStripeAccount(db(), m, acct, {
+        charges_enabled: a.charges_enabled as boolean,
+        payouts_enabled: a.payouts_enabled as boolean,
+        details_submitted: true,
+      });
+    }
+    await p.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(p.app.server.address() as AddressInfo).port}`;
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await p?.close();
+    await fake?.close();
+    await new Promise((r) => stub?.close(r));
+  });
+
+  async function shopper(): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'fr-CA' });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`${m.text()} ${m.location().url}`);
+    });
+    return { page, errors, close: () => context.close() };
+  }
+
+  async function addToCart(page: Page, productId: number) {
+    await page.goto(`${base}/fr/p/${productId}`);
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.locator('.default-offer').getByRole('button', { name: 'Ajouter au panier' }).click(),
+    ]);
+  }
+
+  async function fillCheckout(page: Page, cardNumber: string) {
+    await page.goto(`${base}/fr/paiement`);
+    await page.getByLabel('Nom', { exact: true }).fill('Camille Tremblay');
+    await page.getByLabel('Courriel', { exact: true }).fill('camille@example.test');
+    await page.getByLabel('Carte de crédit').check();
+    await page.getByLabel('Numéro de carte (test)').fill(cardNumber);
+  }
+
+  const count = async (table: 'orders') =>
+    Number(
+      (
+        await db()
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  test('one card for a cart of two connected merchants: one authorisation, captured, a transfer to each', async () => {
+    const { page, errors, close } = await shopper();
+    await addToCart(page, region.products.oeufs);
+    await addToCart(page, region.products.chaussures);
+    await fillCheckout(page, '4242 4242 4242 4242');
+    const stubState = await page.evaluate(
+      () => (window as unknown as { __stripeStub: Record<string, unknown> }).__stripeStub,
+    );
+    assert.equal(stubState.key, 'pk_test_comptoir');
+    assert.deepEqual(
+      { ...(stubState.elementsOptions as Record<string, unknown>), amount: undefined },
+      {
+        mode: 'payment',
+        amount: undefined,
+        currency: 'cad',
+        captureMethod: 'manual',
+        paymentMethodCreation: 'manual',
+      },
+    );
+    const axe = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+    assert.deepEqual(
+      axe.violations.map((v) => v.id),
+      [],
+      'checkout with the card entry is axe-clean',
+    );
+    await Promise.all([
+      page.waitForURL(/\/fr\/paiement\/confirmation\/\d+/),
+      page.getByRole('button', { name: 'Passer la commande' }).click(),
+    ]);
+    const checkoutId = Number(/confirmation\/(\d+)/.exec(page.url())?.[1]);
+    const orders = await db()
+      .selectFrom('orders')
+      .select(['merchant_id', 'total_cents', 'payment_status', 'payment_reference'])
+      .where('checkout_id', '=', checkoutId)
+      .execute();
+    assert.equal(orders.length, 2);
+    const creates = fake.calls.filter((c) => c.path === '/v1/payment_intents');
+    assert.equal(creates.length, 1);
+    assert.equal(creates[0].params.payment_method, 'pm_card_visa');
+    assert.equal(
+      Number(creates[0].params.amount),
+      orders.reduce((s, o) => s + o.total_cents, 0),
+    );
+    assert.ok(orders.every((o) => o.payment_status === 'paid'));
+    assert.equal(fake.transfers.size, 2);
+    assert.deepEqual(errors, []);
+    await close();
+  });
+
+  test('a declined card: translated message on the checkout page, no order, the card entry still there to retry', async () => {
+    const { page, close } = await shopper();
+    await addToCart(page, region.products.oeufs);
+    const before = await count('orders');
+    await fillCheckout(page, '4000 0000 0000 0002');
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.getByRole('button', { name: 'Passer la commande' }).click(),
+    ]);
+    await page.getByText('Le paiement par carte a été refusé.').waitFor();
+    assert.match(new URL(page.url()).pathname, /^\/fr\/paiement$/);
+    assert.equal(await count('orders'), before);
+    assert.equal(await page.getByLabel('Numéro de carte (test)').count(), 1);
+    await close();
+  });
+
+  test('a merchant that cannot take cards: the page names it and offers the other methods', async () => {
+    await db()
+      .updateTable('merchant_payment_settings')
+      .set({ charges_enabled: 0 })
+      .where('merchant_id', '=', region.merchants.sports.merchant_id)
+      .execute();
+    const { page, close } = await shopper();
+    await addToCart(page, region.products.chaussures);
+    await page.goto(`${base}/fr/paiement`);
+    assert.equal(await page.getByLabel('Carte de crédit').count(), 0);
+    const notice = await page.locator('[data-card-unavailable]').textContent();
+    assert.match(notice ?? '', /pas encore accepté par/);
+    assert.ok(await page.getByLabel('Payer à la cueillette ou à la livraison').isChecked());
+    await close();
+  });
+});

@@ -1,0 +1,320 @@
+// Browsing without words: the summarised path (single-location merchants counted a bucket at a
+// time, only bucket heads compete for the page) must give exactly what ranking every product one by
+// one gives (`walk: true`, the path served before), on random small catalogues, and stay exact
+// after stock and catalogue changes.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { boundingBox, haversineKm } from '../../src/modules/common/geo.ts';
+import { parseHours } from '../../src/modules/common/hours.ts';
+import { type BrowseQuery, browse } from '../../src/modules/search/browse.ts';
+import type { ProductFacts } from '../../src/modules/search/memory.repository.ts';
+import { type CatalogMemory, setAvailable, setProduct } from '../../src/modules/search/memory.ts';
+import { cellKey, cellOf, type LocationRef, type Reference } from '../../src/modules/search/reference.ts';
+import { RANKING, type SortKey } from '../../src/modules/search/search.types.ts';
+
+const CENTER = { lat: 45.48, lng: -75.7 };
+const LABELS = ['aliments-du-quebec', 'fait-au-quebec'];
+
+interface World {
+  merchants: number;
+  locations: { merchant: number; dLat: number; dLng: number; pickup: boolean; delivery: number }[];
+  products: { merchant: number; category: number; label: number; price: number; gtin: number }[];
+  stock: { product: number; location: number; available: number }[];
+}
+
+const world = fc
+  .record({
+    merchants: fc.integer({ min: 1, max: 6 }),
+    locations: fc.array(
+      fc.record({
+        merchant: fc.integer({ min: 1, max: 6 }),
+        dLat: fc.integer({ min: -20, max: 20 }),
+        dLng: fc.integer({ min: -20, max: 20 }),
+        pickup: fc.boolean(),
+        delivery: fc.constantFrom(0, 0, 3, 8),
+      }),
+      { minLength: 1, maxLength: 10 },
+    ),
+    products: fc.array(
+      fc.record({
+        merchant: fc.integer({ min: 1, max: 6 }),
+        category: fc.integer({ min: 0, max: 3 }),
+        label: fc.integer({ min: 0, max: 2 }),
+        price: fc.constantFrom(199, 250, 250, 999, 1500),
+        // 0 = none; 1..4 shared between products; 100+ (unique per product, see below)
+        gtin: fc.constantFrom(0, 0, 1, 2, 3, 4, 100),
+      }),
+      { minLength: 0, maxLength: 40 },
+    ),
+    stock: fc.array(
+      fc.record({
+        product: fc.integer({ min: 0, max: 39 }),
+        location: fc.integer({ min: 0, max: 9 }),
+        available: fc.integer({ min: -1, max: 3 }),
+      }),
+      { maxLength: 60 },
+    ),
+  })
+  .map((w): World => ({ ...w, merchants: Math.max(w.merchants, ...w.locations.map((l) => l.merchant)) }));
+
+function reference(w: World): Reference {
+  const categories = [1, 2, 3].map((id) => ({
+    id,
+    slug: `cat-${id}`,
+    name_fr: `Catégorie ${id}`,
+    name_en: `Category ${id}`,
+    folded: '',
+    tokens: [],
+  }));
+  const merchants = Array.from({ length: w.merchants }, (_, i) => ({
+    id: i + 1,
+    slug: `m-${i + 1}`,
+    name: `Marchand ${i + 1}`,
+    folded: '',
+    tokens: [],
+  }));
+  const locations: LocationRef[] = w.locations.map((l, index) => ({
+    id: index + 1,
+    merchant_id: l.merchant,
+    lat: CENTER.lat + l.dLat * 0.01,
+    lng: CENTER.lng + l.dLng * 0.01,
+    pickup: l.pickup ? 1 : 0,
+    delivery_radius_km: l.delivery,
+    hours_json: '{}',
+    index,
+    hours: parseHours('{}'),
+    minutes: [],
+  }));
+  const grid = new Map<number, LocationRef[]>();
+  const locationsByMerchant: LocationRef[][] = [];
+  for (const l of locations) {
+    const k = cellKey(cellOf(l.lat), cellOf(l.lng));
+    grid.set(k, [...(grid.get(k) ?? []), l]);
+    const list = locationsByMerchant[l.merchant_id] ?? [];
+    list.push(l);
+    locationsByMerchant[l.merchant_id] = list;
+  }
+  const members = new Set(merchants.filter((m) => m.id % 2 === 1).map((m) => m.id));
+  return {
+    at: 0,
+    categories,
+    categoryBySlug: new Map(categories.map((c) => [c.slug, c])),
+    categoryById: new Map(categories.map((c) => [c.id, c])),
+    merchants,
+    merchantBySlug: new Map(merchants.map((m) => [m.slug, m])),
+    merchantById: new Map(merchants.map((m) => [m.id, m])),
+    associations: [{ id: 1, slug: 'asso', name: 'Asso', members }],
+    memberships: new Map([...members].map((id) => [id, [1]])),
+    municipalities: [],
+    locations,
+    locationsByMerchant,
+    grid,
+    maxMerchantId: w.merchants,
+    center: CENTER,
+    timezone: 'America/Toronto',
+    defaultRadiusKm: 10,
+  };
+}
+
+const facts = (w: World, i: number): ProductFacts => {
+  const p = w.products[i]!;
+  return {
+    id: i + 1,
+    merchant_id: p.merchant,
+    category_id: p.category || null,
+    quebec_label: p.label ? LABELS[p.label - 1]! : null,
+    price_cents: p.price,
+    gtin: p.gtin === 0 ? null : String(p.gtin === 100 ? 1000 + i : p.gtin),
+    status: 'active',
+    parent_id: null,
+  };
+};
+
+function memory(w: World): CatalogMemory {
+  const size = w.products.length + 64;
+  const m: CatalogMemory = {
+    merchant: new Int32Array(size),
+    category: new Int32Array(size),
+    price: new Int32Array(size),
+    quebec: new Uint8Array(size),
+    quebecLabels: [],
+    gtin: new Float64Array(size),
+    otherGtins: new Map(),
+    invStart: new Int32Array(size + 1),
+    invLoc: new Int32Array(0),
+    invAvail: new Int32Array(0),
+    extra: new Map(),
+    multi: new Uint8Array(size),
+    variantsOf: new Map(),
+    parentOf: new Map(),
+    ownPrice: new Map(),
+    generation: 0,
+    changed: null,
+    touched: null,
+  };
+  w.products.forEach((_, i) => {
+    setProduct(m, facts(w, i));
+  });
+  for (const s of w.stock) {
+    if (s.product < w.products.length && s.location < w.locations.length)
+      setAvailable(m, s.product + 1, s.location + 1, s.available);
+  }
+  return m;
+}
+
+const query = fc.record({
+  dLat: fc.integer({ min: -10, max: 10 }),
+  dLng: fc.integer({ min: -10, max: 10 }),
+  radius: fc.constantFrom(2, 5, 10, 25),
+  category: fc.integer({ min: 0, max: 3 }),
+  quebec: fc.boolean(),
+  inStock: fc.boolean(),
+  sort: fc.constantFrom<SortKey>('relevance', 'distance', 'price_asc', 'price_desc'),
+  fulfilment: fc.constantFrom<undefined | 'pickup' | 'delivery'>(undefined, undefined, 'pickup', 'delivery'),
+  openNow: fc.boolean(),
+  openSeed: fc.integer({ min: 0, max: 1023 }),
+  merchant: fc.constantFrom<number | undefined>(undefined, undefined, undefined, 1, 2),
+  association: fc.boolean(),
+  offset: fc.constantFrom(0, 0, 3, 10),
+  limit: fc.constantFrom(1, 5, 20),
+});
+
+function browseQuery(ref: Reference, x: QueryInput): BrowseQuery {
+  const point = { lat: CENTER.lat + x.dLat * 0.01, lng: CENTER.lng + x.dLng * 0.01 };
+  const box = boundingBox(point.lat, point.lng, x.radius);
+  const openMask = new Uint8Array(ref.locations.length);
+  for (let i = 0; i < openMask.length; i++) openMask[i] = (x.openSeed >> (i % 10)) & 1;
+  const members = ref.associations[0]!.members;
+  return {
+    point,
+    radius: x.radius,
+    box,
+    keeps: (l) =>
+      l.lat >= box.minLat &&
+      l.lat <= box.maxLat &&
+      l.lng >= box.minLng &&
+      l.lng <= box.maxLng &&
+      (x.merchant === undefined || l.merchant_id === x.merchant) &&
+      (!x.association || members.has(l.merchant_id)),
+    fulfilment: x.fulfilment,
+    delivers: (l) =>
+      l.delivery_radius_km > 0 && l.delivery_radius_km >= haversineKm(point.lat, point.lng, l.lat, l.lng),
+    openNow: x.openNow,
+    openMask,
+    categoryId: x.category,
+    quebec: x.quebec,
+    inStock: x.inStock,
+    sort: x.sort,
+    offset: x.offset,
+    limit: x.limit,
+    lang: 'fr',
+    weights: RANKING,
+  };
+}
+type QueryInput = typeof query extends fc.Arbitrary<infer T> ? T : never;
+
+const same = (ref: Reference, m: CatalogMemory, q: BrowseQuery) =>
+  assert.deepStrictEqual(browse(ref, m, q), browse(ref, m, q, { walk: true }));
+
+test('summarised browsing gives exactly the results, totals and facets of ranking every product', () => {
+  fc.assert(
+    fc.property(world, fc.array(query, { minLength: 1, maxLength: 6 }), (w, qs) => {
+      const ref = reference(w);
+      const m = memory(w);
+      for (const x of qs) same(ref, m, browseQuery(ref, x));
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('summaries follow stock changes, price changes, archived products and GTINs that become shared', () => {
+  const change = fc.oneof(
+    fc.record({
+      kind: fc.constant('stock' as const),
+      product: fc.integer({ min: 0, max: 39 }),
+      location: fc.integer({ min: 0, max: 9 }),
+      available: fc.integer({ min: -1, max: 3 }),
+    }),
+    fc.record({
+      kind: fc.constant('product' as const),
+      product: fc.integer({ min: 0, max: 39 }),
+      price: fc.constantFrom(100, 250, 2000),
+      gtin: fc.constantFrom<string | null>(null, '1', '2', '77', '1000', '1001', '1002'),
+      category: fc.integer({ min: 0, max: 3 }),
+      merchant: fc.integer({ min: 1, max: 6 }),
+      status: fc.constantFrom('active', 'active', 'archived'),
+    }),
+  );
+  fc.assert(
+    fc.property(
+      world,
+      query,
+      fc.array(fc.tuple(change, query), { minLength: 1, maxLength: 8 }),
+      (w, q0, steps) => {
+        const ref = reference(w);
+        const m = memory(w);
+        same(ref, m, browseQuery(ref, q0)); // builds the index and some summaries
+        for (const [c, x] of steps) {
+          if (c.product >= w.products.length) continue;
+          if (c.kind === 'stock') {
+            if (c.location < w.locations.length) setAvailable(m, c.product + 1, c.location + 1, c.available);
+          } else {
+            setProduct(m, {
+              ...facts(w, c.product),
+              price_cents: c.price,
+              gtin: c.gtin,
+              category_id: c.category || null,
+              merchant_id: Math.min(c.merchant, w.merchants),
+              status: c.status,
+            });
+          }
+          same(ref, m, browseQuery(ref, x));
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('a product taking the GTIN of a product that was alone with it makes one result of the two', () => {
+  const w: World = {
+    merchants: 2,
+    locations: [
+      { merchant: 1, dLat: 0, dLng: 1, pickup: true, delivery: 0 },
+      { merchant: 2, dLat: 1, dLng: 0, pickup: true, delivery: 0 },
+    ],
+    products: [
+      { merchant: 1, category: 1, label: 0, price: 250, gtin: 100 },
+      { merchant: 2, category: 1, label: 0, price: 199, gtin: 0 },
+    ],
+    stock: [],
+  };
+  const ref = reference(w);
+  const m = memory(w);
+  const x: QueryInput = {
+    dLat: 0,
+    dLng: 0,
+    radius: 10,
+    category: 0,
+    quebec: false,
+    inStock: false,
+    sort: 'price_asc',
+    fulfilment: undefined,
+    openNow: false,
+    openSeed: 0,
+    merchant: undefined,
+    association: false,
+    offset: 0,
+    limit: 20,
+  };
+  assert.equal(browse(ref, m, browseQuery(ref, x)).total, 2);
+  setProduct(m, { ...facts(w, 1), gtin: '1000' }); // product 1's GTIN (1000 + index 0)
+  const r = browse(ref, m, browseQuery(ref, x));
+  assert.equal(r.total, 1);
+  assert.deepEqual(
+    r.page.map((s) => [s.product_id, s.offers]),
+    [[2, 2]],
+  );
+  same(ref, m, browseQuery(ref, x));
+});
