@@ -62,6 +62,11 @@ describe('web shell pages', () => {
     const en = await p.app.inject({ url: `/en/p/${region.products.sirop}` });
     assert.match(en.body, /\$12\.99/);
     assert.match(en.body, /Amber maple syrup/);
+    // The nearest store's line: English colon without a space, French with a narrow no-break space,
+    // and the distance never glued to the stock badge.
+    assert.match(en.body, /Nearest store with stock: <strong>/);
+    assert.match(fr.body, /Magasin le plus proche avec du stock\u202f: <strong>/);
+    assert.match(en.body, /km away <span class="stock in"/);
     const low = await p.app.inject({ url: `/fr/p/${region.products.tire}` });
     assert.match(low.body, /Plus que 1/);
     // Each offer in stock can be added to the cart without JavaScript.

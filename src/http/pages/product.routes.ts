@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { formatMoney, t } from '../../i18n/index.ts';
+import { formatMoney, labelColon, t } from '../../i18n/index.ts';
 import { notFound } from '../../lib/errors.ts';
 import { sellsOnline } from '../../modules/cart/index.ts';
 import {
@@ -135,8 +135,7 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
           ${
             nearest
               ? html`<div class="default-offer" data-default-location=${nearest.location_id}>
-                  <p>${t(lang, 'offer.nearest')} : <strong>${nearest.name}</strong> · ${t(lang, 'product.distance', { km: km(ownDistance.get(nearest.location_id) ?? 0) })}
-                  ${StockBadge(lang, nearest.available, live(nearest.location_id))}</p>
+                  <p>${labelColon(lang, t(lang, 'offer.nearest'))} <strong>${nearest.name}</strong> · ${t(lang, 'product.distance', { km: km(ownDistance.get(nearest.location_id) ?? 0) })} ${StockBadge(lang, nearest.available, live(nearest.location_id))}</p>
                   ${addToCart(p.id, nearest.location_id)}
                 </div>`
               : null
