@@ -20,6 +20,7 @@ import {
   fetchProduct,
   fetchProductsPage,
   gid,
+  legacyId,
   PRODUCTS_PER_PAGE,
   ShopifyAuthError,
   ShopifyClient,
@@ -112,6 +113,11 @@ async function log(
   });
 }
 
+/** Which shop location feeds which store: `{ "<Location gid>": <store id> | null }`. */
+type LocationMap = Record<string, number | null>;
+const locationMap = (conn: Pick<ConnectionRow, 'location_map_json'>): LocationMap =>
+  JSON.parse(conn.location_map_json);
+
 const fold = (s: string) =>
   s
     .normalize('NFD')
@@ -155,7 +161,7 @@ export async function connectShopify(deps: ShopSyncDeps, merchantId: number, inp
   }
   const existing = await selectConnectionOfMerchant(deps.db, merchantId);
   const stores = [...(await merchantLocations(deps.db, merchantId)).values()];
-  const map: Record<string, number | null> = existing ? JSON.parse(existing.location_map_json) : {};
+  const map: LocationMap = existing ? locationMap(existing) : {};
   for (const l of locations) {
     if (map[l.id] !== undefined) continue;
     const same = stores.find((s) => fold(s.name) === fold(l.name) || fold(s.code) === fold(l.name));
@@ -171,7 +177,6 @@ export async function connectShopify(deps: ShopSyncDeps, merchantId: number, inp
     secret_enc: encryptSecret(key, v.webhook_secret),
     location_map_json: JSON.stringify(map),
   });
-  await updateConnection(deps.db, id, { location_map_json: JSON.stringify(map), status: 'active' });
   await log(deps.db, { id, merchant_id: merchantId }, 'info', 'connected', v.shop_domain);
   return { connection_id: id, locations };
 }
@@ -252,7 +257,7 @@ const STATUS = { ACTIVE: 'active', DRAFT: 'draft', ARCHIVED: 'archived' } as con
 async function applyProducts(deps: ShopSyncDeps, conn: ConnectionRow, products: ShopifyProduct[]) {
   const { db } = deps;
   const merchantId = conn.merchant_id;
-  const locMap = JSON.parse(conn.location_map_json) as Record<string, number | null>;
+  const locMap = locationMap(conn);
   const stores = await merchantLocations(db, merchantId);
   const codeOf = new Map([...stores.values()].map((s) => [s.id, s.code]));
   const variants = products.flatMap((p) => p.variants.nodes.map((v) => ({ p, v })));
@@ -266,7 +271,7 @@ async function applyProducts(deps: ShopSyncDeps, conn: ConnectionRow, products: 
     ).map((i) => [i.shop_variant_id, i]),
   );
   const skuOf = (v: ShopifyProduct['variants']['nodes'][number]) =>
-    v.sku?.trim() || `shopify-${v.id.slice(v.id.lastIndexOf('/') + 1)}`;
+    v.sku?.trim() || `shopify-${legacyId(v.id)}`;
   const skus = [...new Set(variants.map(({ v }) => skuOf(v)))];
   const existing = new Map((await importFieldsBySku(db, merchantId, skus)).map((r) => [r.sku, r]));
   const existingIds = [...existing.values()].map((r) => r.id);
@@ -615,7 +620,7 @@ async function applyWebhook(deps: ShopSyncDeps, conn: ConnectionRow, topic: stri
     const p = inventoryWebhookSchema.safeParse(payload);
     if (!p.success) return false;
     const item = await selectItemByInventoryItem(db, conn.id, gid('InventoryItem', p.data.inventory_item_id));
-    const map = JSON.parse(conn.location_map_json) as Record<string, number | null>;
+    const map = locationMap(conn);
     const store = map[gid('Location', p.data.location_id)];
     if (!item?.product_id || !store) return false;
     const stores = [...(await merchantLocations(db, conn.merchant_id)).values()];
@@ -656,7 +661,7 @@ export async function queueOrderPush(deps: ShopSyncDeps, orderId: number) {
   const order = await getOrder(db, orderId);
   const conn = await selectConnectionOfMerchant(db, order.merchant_id);
   if (!conn || conn.status === 'disconnected') return 0;
-  const map = JSON.parse(conn.location_map_json) as Record<string, number | null>;
+  const map = locationMap(conn);
   const shopLoc = new Map<number, string>();
   for (const [loc, store] of Object.entries(map))
     if (store !== null && !shopLoc.has(store)) shopLoc.set(store, loc);
@@ -756,7 +761,7 @@ export async function syncStatus(db: Kysely<DB>, merchantId: number) {
   return {
     connection: {
       ...safe,
-      location_map: JSON.parse(conn.location_map_json) as Record<string, number | null>,
+      location_map: locationMap(conn),
     },
     counts,
     errors: errors.map((e) => ({
