@@ -5,6 +5,7 @@
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { chunks } from '../../lib/chunks.ts';
 import type { NewProduct } from './products.repository.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -14,12 +15,6 @@ const PG_CHUNK = 50_000;
 
 function isPostgres(db: Db): boolean {
   return !db.getExecutor().adapter.constructor.name.startsWith('Sqlite');
-}
-
-function chunks<T>(list: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
 }
 
 /** Every field an import compares and may change, for the merchant's products with these SKUs. */

@@ -13,6 +13,7 @@ import {
   type Updateable,
 } from 'kysely';
 import type { DB, ProductsTable } from '../../db/schema.ts';
+import { chunks } from '../../lib/chunks.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -31,12 +32,6 @@ const PG_CHUNK = 50_000;
 
 function isPostgres(db: Db): boolean {
   return !db.getExecutor().adapter.constructor.name.startsWith('Sqlite');
-}
-
-function chunks<T>(list: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
 }
 
 /* ------------------------------------------------------------------ single products */

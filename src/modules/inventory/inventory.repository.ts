@@ -5,6 +5,7 @@
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { chunks } from '../../lib/chunks.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -21,12 +22,6 @@ const CHUNK = 500;
 /** True on PostgreSQL (bulk paths differ: JSON record sets and arrays instead of many bind parameters). */
 export function isPostgres(db: Db): boolean {
   return !db.getExecutor().adapter.constructor.name.startsWith('Sqlite');
-}
-
-function chunks<T>(list: readonly T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
 }
 
 /**
@@ -55,7 +50,7 @@ export async function selectLevels(
     }
     return out;
   }
-  for (const ids of chunks(productIds)) {
+  for (const ids of chunks(productIds, CHUNK)) {
     out.push(
       ...(await db
         .selectFrom('inventory_levels')
@@ -84,7 +79,7 @@ export async function selectLevelsAvailableAtMost(
   threshold: number,
 ): Promise<LevelRow[]> {
   const out: LevelRow[] = [];
-  for (const ids of chunks(productIds)) {
+  for (const ids of chunks(productIds, CHUNK)) {
     out.push(
       ...(await db
         .selectFrom('inventory_levels')
@@ -103,7 +98,7 @@ export async function selectAvailableByProduct(
   productIds: readonly number[],
 ): Promise<Map<number, number>> {
   const map = new Map<number, number>();
-  for (const ids of chunks(productIds)) {
+  for (const ids of chunks(productIds, CHUNK)) {
     const rows = await db
       .selectFrom('inventory_levels')
       .select('product_id')
@@ -134,7 +129,7 @@ export async function upsertOnHand(
     }
     return;
   }
-  for (const batch of chunks(rows)) {
+  for (const batch of chunks(rows, CHUNK)) {
     await trx
       .insertInto('inventory_levels')
       .values(batch.map((r) => ({ ...r, reserved: 0, updated_at: now })))

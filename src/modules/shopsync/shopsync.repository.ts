@@ -1,6 +1,7 @@
 /** SQL of the shopsync module's tables (connections, synced items, webhook receipts, stock pushes, log). */
 import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { chunks } from '../../lib/chunks.ts';
 import './shopsync.tables.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -10,11 +11,6 @@ export type PushRow = Selectable<DB['shopsync_pushes']>;
 export type LogRow = Selectable<DB['shopsync_log']>;
 
 const CHUNK = 500;
-function chunks<T>(xs: readonly T[], n = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
-}
 
 /* ------------------------------------------------------------------ connections */
 
@@ -40,7 +36,10 @@ export function selectActiveConnections(db: Db) {
     .execute();
 }
 
-/** Creates or replaces the merchant's Shopify connection (reconnecting keeps synced items). */
+/**
+ * Creates or replaces the merchant's Shopify connection, active (reconnecting keeps synced items
+ * and the saved cursor).
+ */
 export async function upsertConnection(db: Db, row: Insertable<DB['shopsync_connections']>): Promise<number> {
   const now = new Date().toISOString();
   const r = await db
@@ -51,6 +50,7 @@ export async function upsertConnection(db: Db, row: Insertable<DB['shopsync_conn
         shop_domain: row.shop_domain,
         token_enc: row.token_enc,
         secret_enc: row.secret_enc,
+        location_map_json: row.location_map_json,
         status: 'active',
         last_error: null,
         updated_at: now,
@@ -73,7 +73,7 @@ export async function updateConnection(db: Db, id: number, set: Updateable<DB['s
 
 export async function selectItemsByVariants(db: Db, connectionId: number, variantIds: readonly string[]) {
   const out: ItemRow[] = [];
-  for (const part of chunks(variantIds))
+  for (const part of chunks(variantIds, CHUNK))
     out.push(
       ...(await db
         .selectFrom('shopsync_items')
@@ -87,7 +87,7 @@ export async function selectItemsByVariants(db: Db, connectionId: number, varian
 
 export async function selectItemsByProductIds(db: Db, connectionId: number, productIds: readonly number[]) {
   const out: ItemRow[] = [];
-  for (const part of chunks(productIds))
+  for (const part of chunks(productIds, CHUNK))
     out.push(
       ...(await db
         .selectFrom('shopsync_items')
@@ -171,7 +171,8 @@ export async function upsertItems(db: Db, rows: Insertable<DB['shopsync_items']>
 }
 
 export async function deleteItems(db: Db, ids: readonly number[]) {
-  for (const part of chunks(ids)) await db.deleteFrom('shopsync_items').where('id', 'in', part).execute();
+  for (const part of chunks(ids, CHUNK))
+    await db.deleteFrom('shopsync_items').where('id', 'in', part).execute();
 }
 
 /* ------------------------------------------------------------------ webhook receipts */
