@@ -11,36 +11,25 @@
  * Usage: node bench/import.ts [rows] [template|shopify] (default: 100000 rows, both).
  */
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../src/config.ts';
 import { importIndexingIdle } from '../src/modules/imports/index.ts';
-import { createPlatform } from '../src/server.ts';
-import { createTestDatabase } from '../test/helpers/db.ts';
+import { Rng } from '../src/tools/demo/generate.ts';
 import { seedMiniRegion } from '../test/helpers/fixtures.ts';
+import { createTestPlatform, type TestPlatform } from '../test/helpers/platform.ts';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const ONLY = process.argv[3];
 
 /** A fresh database and platform with a small non-demo region; `fn` gets the merchant's API key. */
-async function withFreshRegion(
-  fn: (p: Awaited<ReturnType<typeof createPlatform>>, auth: string) => Promise<void>,
-) {
-  const testDb = await createTestDatabase();
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: testDb.dataDir,
-    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
-  });
-  const platform = await createPlatform(config, { database: testDb.database, lock: false, logger: false });
+async function withFreshRegion(fn: (p: TestPlatform, auth: string) => Promise<void>) {
+  const platform = await createTestPlatform();
   // The benchmark measures the import path: the background image fetcher (which would try the
   // file's cdn.shopify.com URLs over the network) is stopped; its queue is still written.
   await platform.images.stop();
   try {
-    const region = await seedMiniRegion(testDb.database.db);
+    const region = await seedMiniRegion(platform.testDb.database.db);
     await fn(platform, `Bearer ${region.merchants.erabliere.api_key}`);
   } finally {
     await platform.close();
-    await testDb.cleanup();
   }
 }
 
@@ -54,18 +43,6 @@ function templateCsv(priceBase: number): string {
     );
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** Small deterministic PRNG (mulberry32): the same file on every run. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const NOUNS = [
@@ -141,35 +118,28 @@ const CATEGORIES: [string, string, string][] = [
 ];
 
 function shopifyCsv(): { body: string; products: number; rows: number } {
-  const rand = prng(20261204);
-  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+  // The demo generator's deterministic PRNG (mulberry32): the same file on every run.
+  const rng = new Rng(20261204);
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const lines = [
     'Handle,Title,Body (HTML),Vendor,Product Category,Type,Tags,Published,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Option3 Name,Option3 Value,Variant SKU,Variant Grams,Variant Inventory Tracker,Variant Inventory Qty,Variant Inventory Policy,Variant Fulfillment Service,Variant Price,Variant Compare At Price,Variant Requires Shipping,Variant Taxable,Variant Barcode,Image Src,Image Position,Image Alt Text,Gift Card,SEO Title,SEO Description,Variant Image,Variant Weight Unit,Cost per item,Status',
   ];
   // 1–6 variants, weighted so that with the extra image rows ≈ 30,000 products fill 100,000 rows.
   const VARIANT_WEIGHTS = [20, 20, 20, 15, 15, 10];
-  const variantCount = () => {
-    let r = rand() * 100;
-    for (let i = 0; i < VARIANT_WEIGHTS.length; i++) {
-      r -= VARIANT_WEIGHTS[i];
-      if (r < 0) return i + 1;
-    }
-    return 6;
-  };
+  const variantCount = () => rng.weighted(VARIANT_WEIGHTS, 100) + 1;
   let products = 0;
   while (lines.length - 1 < ROWS) {
     const p = products++;
     const handle = `produit-${p}`;
-    const title = `${pick(NOUNS)} ${pick(ADJECTIVES)} ${pick(PLACES)} n° ${p}`;
-    const [cat, type, tags] = pick(CATEGORIES);
-    const s = rand();
+    const title = `${rng.pick(NOUNS)} ${rng.pick(ADJECTIVES)} ${rng.pick(PLACES)} n° ${p}`;
+    const [cat, type, tags] = rng.pick(CATEGORIES);
+    const s = rng.next();
     const status = s < 0.9 ? 'active' : s < 0.97 ? 'draft' : 'archived';
     const n = variantCount();
-    const twoOptions = n > 1 && rand() < 0.5;
-    const price = 500 + Math.floor(rand() * 9500);
+    const twoOptions = n > 1 && rng.chance(0.5);
+    const price = 500 + rng.int(9500);
     const img = `https://cdn.shopify.com/s/files/1/0001/${handle}`;
-    const extraImages = rand() < 0.2 ? 1 : 0;
+    const extraImages = rng.chance(0.2) ? 1 : 0;
     for (let v = 0; v < n && lines.length - 1 < ROWS; v++) {
       const opt1 = n === 1 ? ['Title', 'Default Title'] : ['Taille', twoOptions ? SIZES[v >> 1] : SIZES[v]];
       const opt2 = twoOptions ? ['Couleur', COLOURS[v & 1]] : ['', ''];
@@ -194,7 +164,7 @@ function shopifyCsv(): { body: string; products: number; rows: number } {
           `SH-${p}-${v}`,
           '250',
           'shopify',
-          String(Math.floor(rand() * 40)),
+          String(rng.int(40)),
           'deny',
           'manual',
           `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`,
@@ -221,13 +191,7 @@ function shopifyCsv(): { body: string; products: number; rows: number } {
   return { body: `${lines.join('\n')}\n`, products, rows: lines.length - 1 };
 }
 
-async function put(
-  platform: Awaited<ReturnType<typeof createPlatform>>,
-  auth: string,
-  label: string,
-  body: string,
-  rows: number,
-) {
+async function put(platform: TestPlatform, auth: string, label: string, body: string, rows: number) {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const res = await platform.app.inject({

@@ -130,9 +130,12 @@ function significantWords(text: string): string[] {
   return out;
 }
 
+/** Order-insensitive key of a list of significant words. */
+const wordSetKey = (words: readonly string[]) => [...words].sort().join(' ');
+
 /** Order-insensitive key of a text's significant words ('' when it has none). */
-export function categoryWordsKey(text: string): string {
-  return significantWords(text).sort().join(' ');
+function categoryWordsKey(text: string): string {
+  return wordSetKey(significantWords(text));
 }
 
 /**
@@ -175,7 +178,7 @@ export function buildCategoryIndex(
   for (const { text, id } of texts) {
     const words = significantWords(text);
     if (!words.length) continue;
-    first(index.words, [...words].sort().join(' '), id);
+    first(index.words, wordSetKey(words), id);
     index.wordLists.push({ words, id });
   }
   // Parts of compound names ("Sports et plein air" → "sports", "plein air"), kept when unique.
@@ -183,7 +186,7 @@ export function buildCategoryIndex(
   for (const c of categories)
     for (const name of [c.name_fr, c.name_en])
       for (const part of (name ?? '').split(/\s+(?:and|et|or|ou)\s+|\s*[&,]\s*/i)) {
-        const key = significantWords(part).sort().join(' ');
+        const key = categoryWordsKey(part);
         if (key && parts.get(key) !== c.id) parts.set(key, parts.has(key) ? null : c.id);
       }
   for (const [k, id] of parts) if (id !== null) index.parts.set(k, id);
@@ -221,7 +224,7 @@ function matchPlain(index: CategoryIndex, cell: string): { id: number; tier: Cat
   if (synonym !== undefined) return { id: synonym, tier: 'synonym' };
   const words = significantWords(cell);
   if (!words.length) return null;
-  const key = [...words].sort().join(' ');
+  const key = wordSetKey(words);
   const same = index.words.get(key);
   if (same !== undefined) return { id: same, tier: 'words' };
   for (const t of index.wordLists) if (abbreviates(words, t.words)) return { id: t.id, tier: 'abbreviated' };
