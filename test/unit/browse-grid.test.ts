@@ -9,7 +9,12 @@ import { boundingBox, haversineKm } from '../../src/modules/common/geo.ts';
 import { parseHours } from '../../src/modules/common/hours.ts';
 import { type BrowseQuery, browse } from '../../src/modules/search/browse.ts';
 import type { ProductFacts } from '../../src/modules/search/memory.repository.ts';
-import { type CatalogMemory, setAvailable, setProduct } from '../../src/modules/search/memory.ts';
+import {
+  type CatalogMemory,
+  emptyCatalogMemory,
+  setAvailable,
+  setProduct,
+} from '../../src/modules/search/memory.ts';
 import { cellKey, cellOf, type LocationRef, type Reference } from '../../src/modules/search/reference.ts';
 import { RANKING, type SortKey } from '../../src/modules/search/search.types.ts';
 
@@ -132,27 +137,7 @@ const facts = (w: World, i: number): ProductFacts => {
 };
 
 function memory(w: World): CatalogMemory {
-  const size = w.products.length + 64;
-  const m: CatalogMemory = {
-    merchant: new Int32Array(size),
-    category: new Int32Array(size),
-    price: new Int32Array(size),
-    quebec: new Uint8Array(size),
-    quebecLabels: [],
-    gtin: new Float64Array(size),
-    otherGtins: new Map(),
-    invStart: new Int32Array(size + 1),
-    invLoc: new Int32Array(0),
-    invAvail: new Int32Array(0),
-    extra: new Map(),
-    multi: new Uint8Array(size),
-    variantsOf: new Map(),
-    parentOf: new Map(),
-    ownPrice: new Map(),
-    generation: 0,
-    changed: null,
-    touched: null,
-  };
+  const m = emptyCatalogMemory(w.products.length + 64);
   w.products.forEach((_, i) => {
     setProduct(m, facts(w, i));
   });

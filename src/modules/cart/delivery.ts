@@ -11,7 +11,7 @@ import type { DB } from '../../db/schema.ts';
 import { formatMoney, type Lang, t } from '../../i18n/index.ts';
 import { haversineKm } from '../common/geo.ts';
 import { foldTown, fsaOf, type Geocoder, type Point, type PostalAddress } from '../geocoding/index.ts';
-import type { DeliveryZone } from '../merchants/index.ts';
+import { areaCovers, type DeliveryZone, reachZone } from '../merchants/index.ts';
 import { listTowns } from '../towns/index.ts';
 
 export interface DeliveryStore {
@@ -42,12 +42,12 @@ export interface MatchContext {
   point?: Promise<Point | undefined>;
 }
 
-function zoneCovers(zone: DeliveryZone, city: string, fsa: string | undefined, ctx: MatchContext) {
-  if (fsa && zone.postal_prefixes.includes(fsa)) return true;
-  return zone.towns.some((t) => {
-    const f = foldTown(t);
-    return f === city || (fsa !== undefined && (ctx.prefixes.get(f)?.has(fsa) ?? false));
-  });
+/** The address as zones see it: its town and the towns owning its FSA, and that FSA. */
+function addressPlace(address: PostalAddress, ctx: MatchContext) {
+  const fsa = fsaOf(address.postal_code);
+  const towns = new Set([foldTown(address.city)]);
+  if (fsa) for (const [town, prefixes] of ctx.prefixes) if (prefixes.has(fsa)) towns.add(town);
+  return { towns, prefixes: new Set(fsa ? [fsa] : []) };
 }
 
 /** Whether one store delivers to the address for an order of `subtotalCents`, and its fee. */
@@ -57,13 +57,12 @@ export async function matchStore(
   subtotalCents: number,
   ctx: MatchContext,
 ): Promise<StoreMatch> {
-  const city = foldTown(address.city);
-  const fsa = fsaOf(address.postal_code);
+  const place = addressPlace(address, ctx);
   const covering: DeliveryZone[] = [];
   for (const z of store.zones) {
-    const byArea = z.towns.length > 0 || z.postal_prefixes.length > 0;
-    if (byArea) {
-      if (zoneCovers(z, city, fsa, ctx)) covering.push(z);
+    const area = reachZone(z);
+    if (area.byArea) {
+      if (areaCovers(area, place)) covering.push(z);
       continue;
     }
     if (!store.radius_km || !ctx.geocoder) continue;

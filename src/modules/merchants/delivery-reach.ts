@@ -1,7 +1,7 @@
 /**
  * Whether a store delivers to a shopper's place (search's delivery filter and badge, the merchant
- * page), from the store's delivery zones, with the same coverage rules as the checkout's address
- * matching (src/modules/cart/delivery.ts): a zone covers the place when it names one of the
+ * page), from the store's delivery zones, by the coverage rule the checkout's address matching
+ * (src/modules/cart/delivery.ts) also calls (`areaCovers`): a zone covers the place when it names one of the
  * place's towns, or holds one of its postal prefixes (FSA), or one of its towns owns such a
  * prefix; a zone without towns or prefixes covers the store's radius around the store. A place is
  * a point plus the towns and prefixes it stands in: a town given by name, a postal code's FSA and
@@ -9,12 +9,20 @@
  */
 import { haversineKm } from '../common/geo.ts';
 import { foldTown, fsaOf, type Point } from '../geocoding/index.ts';
+import type { DeliveryZone } from './locations.schemas.ts';
 import { deliverySettingsOf } from './locations.service.ts';
+
+/** A delivery zone's area, folded: its towns and postal prefixes (`byArea` false: a radius zone). */
+export interface ReachZone {
+  towns: string[];
+  prefixes: string[];
+  byArea: boolean;
+}
 
 /** A store's delivery zones, pre-folded for fast checks (built once per store). */
 export interface DeliveryReach {
   radius_km: number | null;
-  zones: { towns: string[]; prefixes: string[]; byArea: boolean }[];
+  zones: ReachZone[];
 }
 
 /** Where a shopper stands: a point, the folded names of the towns and the FSAs it belongs to. */
@@ -43,12 +51,25 @@ export function deliveryReachOf(row: {
   if (!d.enabled || !d.zones.length) return undefined;
   return {
     radius_km: d.radius_km,
-    zones: d.zones.map((z) => ({
-      towns: z.towns.map(foldTown),
-      prefixes: z.postal_prefixes.map((p) => p.toUpperCase()),
-      byArea: z.towns.length > 0 || z.postal_prefixes.length > 0,
-    })),
+    zones: d.zones.map(reachZone),
   };
+}
+
+/** A zone's area, folded for `areaCovers`. */
+export function reachZone(z: DeliveryZone): ReachZone {
+  return {
+    towns: z.towns.map(foldTown),
+    prefixes: z.postal_prefixes.map((p) => p.toUpperCase()),
+    byArea: z.towns.length > 0 || z.postal_prefixes.length > 0,
+  };
+}
+
+/**
+ * Whether a zone's area covers a place (search's place, or the checkout's address): the zone names
+ * one of the place's towns or holds one of its postal prefixes.
+ */
+export function areaCovers(z: ReachZone, place: Pick<DeliveryPlace, 'towns' | 'prefixes'>): boolean {
+  return z.prefixes.some((x) => place.prefixes.has(x)) || z.towns.some((t) => place.towns.has(t));
 }
 
 const prefixesOf = (t: PlaceTown) =>
@@ -98,8 +119,7 @@ export function reachesPlace(reach: DeliveryReach | undefined, from: Point, plac
   if (!reach) return false;
   for (const z of reach.zones) {
     if (z.byArea) {
-      if (z.prefixes.some((x) => place.prefixes.has(x)) || z.towns.some((t) => place.towns.has(t)))
-        return true;
+      if (areaCovers(z, place)) return true;
     } else if (
       reach.radius_km &&
       haversineKm(from.lat, from.lng, place.point.lat, place.point.lng) <= reach.radius_km

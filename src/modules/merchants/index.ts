@@ -30,6 +30,8 @@ export {
   hashApiKey,
 } from './api-keys.ts';
 export {
+  /** Whether a zone's area (folded) names one of a place's towns or holds one of its postal prefixes. */
+  areaCovers,
   /** Where a shopper stands for delivery checks: a point, its towns and postal prefixes. */
   type DeliveryPlace,
   /** A store's delivery zones pre-folded for place checks. */
@@ -42,6 +44,8 @@ export {
   type PlaceTown,
   /** Whether a store's zones cover a shopper's place (towns, postal prefixes, radius). */
   reachesPlace,
+  /** A zone's area folded for `areaCovers`. */
+  reachZone,
 } from './delivery-reach.ts';
 export {
   /** Every store with a delivery radius (any merchant), in id order (the demo seed's delivery zones). */

@@ -97,10 +97,9 @@ function stateOf(database: Database): State {
 
 const PAGE = 50_000;
 
-async function load(database: Database): Promise<CatalogMemory> {
-  const db = database.db;
-  const size = Math.max(1024, (await maxProductId(db)) + 1024);
-  const m: CatalogMemory = {
+/** Empty facts for product ids below `size` (arrays grow past it; exported for tests). */
+export function emptyCatalogMemory(size: number): CatalogMemory {
+  return {
     merchant: new Int32Array(size),
     category: new Int32Array(size),
     price: new Int32Array(size),
@@ -120,6 +119,12 @@ async function load(database: Database): Promise<CatalogMemory> {
     changed: null,
     touched: null,
   };
+}
+
+async function load(database: Database): Promise<CatalogMemory> {
+  const db = database.db;
+  const size = Math.max(1024, (await maxProductId(db)) + 1024);
+  const m = emptyCatalogMemory(size);
   let last = 0;
   for (;;) {
     const rows = await productFactsAfter(db, last, PAGE);
