@@ -17,8 +17,9 @@ export default async function stripeWebhookRoutes(app: FastifyInstance, ctx: App
   // The raw body is needed to verify the signature (this parser only applies inside this plugin).
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
+  // Built once: every webhook request only verifies a signature with it.
+  const stripe = stripeClient(ctx.config);
   const verified = (body: unknown, sig: unknown, secret: string | undefined): Stripe.Event => {
-    const stripe = stripeClient(ctx.config);
     if (!stripe || !secret) throw new AppError('not_found');
     try {
       return stripe.webhooks.constructEvent(String(body ?? ''), String(sig ?? ''), secret);

@@ -16,10 +16,14 @@ import { Csrf, Notice } from './forms.ts';
 import { bo, renderBo } from './layout.ts';
 import { actionForm } from './page-kit.ts';
 
+/** Where a merchant stands with cards: taking them, onboarding under way, or not connected. */
+const cardState = (s: ConnectStatus | undefined) =>
+  s?.charges_enabled ? 'enabled' : s?.connected ? 'pending' : 'none';
+
 /** A merchant's card payment status in the operator's merchants list. */
 export function StripeBadge(lang: Lang, s: ConnectStatus | undefined) {
   const yes = (v: boolean | undefined) => t(lang, v ? 'stripe.yes' : 'stripe.no');
-  return html`<br /><small data-cards=${s?.charges_enabled ? 'enabled' : s?.connected ? 'pending' : 'none'}>${
+  return html`<br /><small data-cards=${cardState(s)}>${
     s?.connected
       ? t(lang, 'stripe.admin_status', { charges: yes(s.charges_enabled), payouts: yes(s.payouts_enabled) })
       : t(lang, 'stripe.admin_not_connected')
@@ -34,7 +38,7 @@ export function StripeBadge(lang: Lang, s: ConnectStatus | undefined) {
 export default async function merchantPaymentsPages(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx.database;
   const owner = (req: FastifyRequest) => requireMerchantRole(req, ctx, { owner: true });
-  const stripe = () => stripeClient(ctx.config);
+  const stripe = stripeClient(ctx.config);
 
   for (const lang of ['fr', 'en'] as const) {
     const page = async (
@@ -45,7 +49,7 @@ export default async function merchantPaymentsPages(app: FastifyInstance, ctx: A
     ) => {
       const token = reply.generateCsrf();
       const title = t(lang, 'stripe.title');
-      if (!stripe())
+      if (!stripe)
         return renderBo(req, reply, ctx, lang, access, {
           section: 'payments',
           title,
@@ -55,7 +59,7 @@ export default async function merchantPaymentsPages(app: FastifyInstance, ctx: A
       let s = await connectStatus(db, access.merchantId);
       let error = opts.error;
       if (opts.refresh && s.connected)
-        s = await refreshAccountStatus(db, stripe(), access.merchantId).catch(() => {
+        s = await refreshAccountStatus(db, stripe, access.merchantId).catch(() => {
           error = t(lang, 'stripe.unreachable');
           return s;
         });
@@ -74,7 +78,7 @@ export default async function merchantPaymentsPages(app: FastifyInstance, ctx: A
         ${error ? html`<p class="notice error" role="alert">${error}</p>` : null}
         <section aria-labelledby="stripe-status">
           <h2 id="stripe-status">${t(lang, 'stripe.payouts_title')}</h2>
-          <p data-stripe-status=${s.charges_enabled ? 'enabled' : s.connected ? 'pending' : 'none'}>${statusText}</p>
+          <p data-stripe-status=${cardState(s)}>${statusText}</p>
           ${
             s.connected
               ? html`<p data-payouts=${s.payouts_enabled ? 'enabled' : 'disabled'}>${t(lang, s.payouts_enabled ? 'stripe.status.payouts_enabled' : 'stripe.status.payouts_disabled')}</p>`
@@ -134,7 +138,7 @@ export default async function merchantPaymentsPages(app: FastifyInstance, ctx: A
       const access = await owner(req);
       const base = publicBaseUrl(ctx.config);
       try {
-        const url = await startOnboarding(db, stripe(), access.merchantId, {
+        const url = await startOnboarding(db, stripe, access.merchantId, {
           refreshUrl: `${base}${bo(lang, 'payments', '/stripe/reprendre')}`,
           returnUrl: `${base}${bo(lang, 'payments', '/retour')}`,
         });

@@ -8,6 +8,7 @@ import type Stripe from 'stripe';
 import type { DB } from '../../db/schema.ts';
 import { AppError } from '../../lib/errors.ts';
 import {
+  type AccountFlags,
   applyAccountStatus,
   deleteStripeEvent,
   findPaymentSettings,
@@ -19,12 +20,9 @@ import {
 } from './payments.repository.ts';
 
 /** A merchant's card payment status as shown to it and to the operator. */
-export interface ConnectStatus {
+export interface ConnectStatus extends AccountFlags {
   connected: boolean;
   account_id: string | null;
-  charges_enabled: boolean;
-  payouts_enabled: boolean;
-  details_submitted: boolean;
 }
 
 const statusOf = (row: Awaited<ReturnType<typeof findPaymentSettings>>): ConnectStatus => ({
@@ -35,7 +33,7 @@ const statusOf = (row: Awaited<ReturnType<typeof findPaymentSettings>>): Connect
   details_submitted: row?.details_submitted === 1,
 });
 
-const flagsOf = (a: Pick<Stripe.Account, 'charges_enabled' | 'payouts_enabled' | 'details_submitted'>) => ({
+const flagsOf = (a: Pick<Stripe.Account, keyof AccountFlags>): AccountFlags => ({
   charges_enabled: Boolean(a.charges_enabled),
   payouts_enabled: Boolean(a.payouts_enabled),
   details_submitted: Boolean(a.details_submitted),

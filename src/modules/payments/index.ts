@@ -58,8 +58,6 @@ export {
   paymentMethods,
   /** After a card-paid order is cancelled: refunds its part and reverses its transfer; records the payment status. */
   refundCancelledOrder,
-  /** Connects a merchant to Stripe (its connected account id, optionally its status); null disconnects. */
-  setStripeAccount,
   /** Undo of `authorizePayment`: releases a card authorization or refunds a gift card debit. */
   voidPayment,
 } from './payments.service.ts';

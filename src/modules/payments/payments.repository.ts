@@ -3,35 +3,15 @@
  * and its status), `stripe_events` (webhook events already processed) and `payment_ledger` (money
  * per merchant through Stripe).
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import './payments.tables.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-/** The connected Stripe account of each merchant that can take cards now (enabled, charges_enabled). */
+/** The connected Stripe account of each merchant, whatever its status (transfers, refunds). */
 export async function findStripeAccounts(db: Db, merchantIds: number[]): Promise<Map<number, string>> {
-  if (merchantIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('merchant_payment_settings')
-    .select(['merchant_id', 'stripe_account_id'])
-    .where('merchant_id', 'in', merchantIds)
-    .where('card_enabled', '=', 1)
-    .where('charges_enabled', '=', 1)
-    .execute();
-  return new Map(
-    rows.filter((r) => r.stripe_account_id).map((r) => [r.merchant_id, r.stripe_account_id as string]),
-  );
-}
-
-/** The connected account of each merchant, whatever its status (transfers, refunds). */
-export async function findConnectedAccounts(db: Db, merchantIds: number[]): Promise<Map<number, string>> {
-  if (merchantIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('merchant_payment_settings')
-    .select(['merchant_id', 'stripe_account_id'])
-    .where('merchant_id', 'in', merchantIds)
-    .execute();
+  const rows = await findPaymentSettingsOf(db, merchantIds);
   return new Map(
     rows.filter((r) => r.stripe_account_id).map((r) => [r.merchant_id, r.stripe_account_id as string]),
   );
@@ -46,7 +26,7 @@ export function findPaymentSettings(db: Db, merchantId: number) {
     .executeTakeFirst();
 }
 
-/** The payment settings of several merchants (the operator's list). */
+/** The payment settings of several merchants (the operator's list, their accounts). */
 export async function findPaymentSettingsOf(db: Db, merchantIds: number[]) {
   if (merchantIds.length === 0) return [];
   return db
@@ -56,37 +36,33 @@ export async function findPaymentSettingsOf(db: Db, merchantIds: number[]) {
     .execute();
 }
 
-/** Stores a merchant's connected account; card payment is enabled exactly when there is one. */
+/** A connected account's status, as Stripe reports it. */
+export interface AccountFlags {
+  charges_enabled: boolean;
+  payouts_enabled: boolean;
+  details_submitted: boolean;
+}
+
+/** The status columns of `merchant_payment_settings` for these flags. */
+const flagColumns = (s: AccountFlags) => ({
+  charges_enabled: s.charges_enabled ? 1 : 0,
+  payouts_enabled: s.payouts_enabled ? 1 : 0,
+  details_submitted: s.details_submitted ? 1 : 0,
+});
+
+/** Stores a merchant's connected account and its status; card payment is enabled with it. */
 export async function upsertStripeAccount(
   db: Db,
   merchantId: number,
-  accountId: string | null,
-  status?: { charges_enabled: boolean; payouts_enabled: boolean; details_submitted: boolean },
+  accountId: string,
+  status: AccountFlags,
 ): Promise<void> {
-  const flags = status
-    ? {
-        charges_enabled: status.charges_enabled ? 1 : 0,
-        payouts_enabled: status.payouts_enabled ? 1 : 0,
-        details_submitted: status.details_submitted ? 1 : 0,
-      }
-    : accountId
-      ? {}
-      : { charges_enabled: 0, payouts_enabled: 0, details_submitted: 0 };
+  const row = { stripe_account_id: accountId, card_enabled: 1, ...flagColumns(status) };
   await db
     .insertInto('merchant_payment_settings')
-    .values({
-      merchant_id: merchantId,
-      stripe_account_id: accountId,
-      card_enabled: accountId ? 1 : 0,
-      ...flags,
-    })
+    .values({ merchant_id: merchantId, ...row })
     .onConflict((oc) =>
-      oc.column('merchant_id').doUpdateSet({
-        stripe_account_id: accountId,
-        card_enabled: accountId ? 1 : 0,
-        ...flags,
-        updated_at: new Date().toISOString(),
-      }),
+      oc.column('merchant_id').doUpdateSet({ ...row, updated_at: new Date().toISOString() }),
     )
     .execute();
 }
@@ -98,18 +74,12 @@ export async function upsertStripeAccount(
 export async function applyAccountStatus(
   db: Db,
   accountId: string,
-  status: { charges_enabled: boolean; payouts_enabled: boolean; details_submitted: boolean },
+  status: AccountFlags,
   at: number,
 ): Promise<number> {
   const r = await db
     .updateTable('merchant_payment_settings')
-    .set({
-      charges_enabled: status.charges_enabled ? 1 : 0,
-      payouts_enabled: status.payouts_enabled ? 1 : 0,
-      details_submitted: status.details_submitted ? 1 : 0,
-      stripe_status_at: at,
-      updated_at: new Date().toISOString(),
-    })
+    .set({ ...flagColumns(status), stripe_status_at: at, updated_at: new Date().toISOString() })
     .where('stripe_account_id', '=', accountId)
     .where((eb) => eb.or([eb('stripe_status_at', 'is', null), eb('stripe_status_at', '<=', at)]))
     .executeTakeFirst();
@@ -127,15 +97,7 @@ export async function recordStripeEvent(db: Db, id: string, type: string): Promi
 }
 
 /** One ledger entry to add (its idempotency key makes a second write of the same entry a no-op). */
-export interface LedgerEntry {
-  merchant_id: number;
-  checkout_id: number;
-  payment_intent_id: string;
-  kind: 'charge' | 'refund' | 'transfer' | 'reversal' | 'fee';
-  amount_cents: number;
-  stripe_id: string | null;
-  idempotency_key: string;
-}
+export type LedgerEntry = Omit<Selectable<DB['payment_ledger']>, 'id' | 'created_at'>;
 
 /** Adds ledger entries; an entry whose key is already there is skipped. */
 export async function insertLedger(db: Db, entries: LedgerEntry[]): Promise<void> {

@@ -23,7 +23,7 @@ import {
   type PaymentRegistry,
   unavailable,
 } from './payment-method.ts';
-import { findLedger, insertLedger, upsertStripeAccount } from './payments.repository.ts';
+import { findLedger, insertLedger } from './payments.repository.ts';
 import { cardMethod, type StripeConfig, stripeClient } from './stripe.ts';
 
 export const inStore: PaymentMethod = {
@@ -139,19 +139,6 @@ export async function voidPayment(
   auth: Authorization,
 ): Promise<void> {
   await payments(methodId).void(db, checkout, auth);
-}
-
-/**
- * Connects a merchant to Stripe (its connected account id) and enables card payment (null
- * disconnects). `status` sets the account's flags (charges/payouts enabled) when known.
- */
-export async function setStripeAccount(
-  db: Kysely<DB>,
-  merchantId: number,
-  accountId: string | null,
-  status?: { charges_enabled: boolean; payouts_enabled: boolean; details_submitted: boolean },
-) {
-  await upsertStripeAccount(db, merchantId, accountId, status);
 }
 
 /**

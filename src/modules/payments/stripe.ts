@@ -9,9 +9,9 @@ import Stripe from 'stripe';
 import type { Config } from '../../config.ts';
 import type { DB } from '../../db/schema.ts';
 import { AppError } from '../../lib/errors.ts';
+import { cardReadiness } from './connect.service.ts';
 import { type Authorization, type PaymentLog, type PaymentMethod, unavailable } from './payment-method.ts';
 import {
-  findConnectedAccounts,
   findStripeAccounts,
   findUntransferredCharges,
   insertLedger,
@@ -70,11 +70,12 @@ export function cardMethod(
     id: 'card',
     async check(db, c) {
       if (!stripe) throw unavailable('card');
-      const accounts = await findStripeAccounts(
+      // The same rule as the checkout page's offer: connected, card enabled, charges enabled.
+      const ready = await cardReadiness(
         db,
         c.parts.map((p) => p.merchant_id),
       );
-      const missing = c.parts.filter((p) => !accounts.has(p.merchant_id)).map((p) => p.merchant_id);
+      const missing = c.parts.filter((p) => !ready.get(p.merchant_id)).map((p) => p.merchant_id);
       if (missing.length)
         throw new AppError('payment_method_unavailable', 'payment.card_merchants_not_ready', {
           params: { method: 'card' },
@@ -186,7 +187,7 @@ async function transferParts(
   feePercent: number,
   logError: (obj: Record<string, unknown>, msg: string) => void,
 ): Promise<void> {
-  const accounts = await findConnectedAccounts(
+  const accounts = await findStripeAccounts(
     db,
     c.parts.map((p) => p.merchant_id),
   );
