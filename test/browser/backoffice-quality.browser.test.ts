@@ -3,7 +3,6 @@
 // the four Lighthouse categories (mobile preset), signed in through the real login form. At 390 px no
 // back-office or console page scrolls sideways.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,9 +19,11 @@ import {
   CHROMIUM_ARGS,
   CHROMIUM_PATH,
   launchBrowser,
+  signIn,
   skipReason,
   startTileServer,
 } from '../helpers/browser.ts';
+import { placeOrder } from '../helpers/factories.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
@@ -60,32 +61,11 @@ describe('back-office and console quality: axe, Lighthouse ≥ 95, no sideways s
       roles: [{ role: 'region_admin' }],
     });
     // One pickup order placed through the API: the orders list has a row, the customer a receipt.
-    const cart = (await p.app.inject({ method: 'POST', url: '/api/v1/carts' })).json();
-    const auth = { authorization: `Bearer ${cart.token}` };
-    const add = await p.app.inject({
-      method: 'POST',
-      url: `/api/v1/carts/${cart.cart_id}/items`,
-      headers: auth,
-      payload: { product_id: region.products.sirop, quantity: 2 },
+    const { orders } = await placeOrder(p.app, [[region.products.sirop, 2]], region.merchants.erabliere, {
+      lang: 'fr',
+      customer: { name: 'Alexandra Bélanger-Montpetit', email: 'alex@example.test' },
     });
-    assert.equal(add.statusCode, 201, add.body);
-    const placed = await p.app.inject({
-      method: 'POST',
-      url: `/api/v1/carts/${cart.cart_id}/checkout?lang=fr`,
-      headers: { ...auth, 'idempotency-key': randomUUID() },
-      payload: {
-        customer: { name: 'Alexandra Bélanger-Montpetit', email: 'alex@example.test' },
-        fulfilment: {
-          [region.merchants.erabliere.merchant_id]: {
-            method: 'pickup',
-            location_id: region.merchants.erabliere.location_id,
-          },
-        },
-      },
-    });
-    assert.equal(placed.statusCode, 201, placed.body);
-    const order = placed.json().orders[0];
-    tracking = trackingPath('fr', order.order_id, order.access_token);
+    tracking = trackingPath('fr', orders[0].order_id, orders[0].access_token);
     await p.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(p.app.server.address() as AddressInfo).port}`;
     browser = await launchBrowser();
@@ -107,10 +87,7 @@ describe('back-office and console quality: axe, Lighthouse ≥ 95, no sideways s
 
   /** Signs in through the login form and checks where it lands. */
   async function login(page: Page, email: string, landing: string) {
-    await page.goto(`${base}/fr/connexion`);
-    await page.getByLabel('Adresse courriel').fill(email);
-    await page.getByLabel('Mot de passe').fill(PW);
-    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Se connecter' }).click()]);
+    await signIn(page, base, email, PW);
     assert.equal(new URL(page.url()).pathname, landing);
     await page.close();
   }

@@ -8,10 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
-import { setStripeAccount, startOnboarding, stripeClient } from '../../src/modules/payments/index.ts';
-import { launchBrowser, skipReason } from '../helpers/browser.ts';
-import { TEST_DB_KIND } from '../helpers/db.ts';
-import { type FakeStripe, startFakeStripe } from '../helpers/fake-stripe.ts';
+import { launchBrowser, newTrackedPage, skipReason } from '../helpers/browser.ts';
+import { rowCount, TEST_DB_KIND } from '../helpers/db.ts';
+import { connectMerchant, type FakeStripe, startFakeStripe } from '../helpers/fake-stripe.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
@@ -91,25 +90,8 @@ describe(`card payment at checkout in a real browser (Chromium, ${TEST_DB_KIND})
     region = await seedMiniRegion(db());
     await db().updateTable('merchants').set({ status: 'approved' }).execute();
     // Both merchants onboarded at the fake, charges enabled.
-    for (const m of [region.merchants.erabliere.merchant_id, region.merchants.sports.merchant_id]) {
-      await startOnboarding(db(), stripeClient(p.context.config), m, {
-        refreshUrl: 'http://localhost/r',
-        returnUrl: 'http://localhost/x',
-      });
-      const acct = (
-        await db()
-          .selectFrom('merchant_payment_settings')
-          .select('stripe_account_id')
-          .where('merchant_id', '=', m)
-          .executeTakeFirstOrThrow()
-      ).stripe_account_id as string;
-      const a = fake.completeOnboarding(acct);
-      await setStripeAccount(db(), m, acct, {
-        charges_enabled: a.charges_enabled as boolean,
-        payouts_enabled: a.payouts_enabled as boolean,
-        details_submitted: true,
-      });
-    }
+    for (const m of [region.merchants.erabliere.merchant_id, region.merchants.sports.merchant_id])
+      await connectMerchant(p, fake, m, 'whsec_connect');
     await p.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(p.app.server.address() as AddressInfo).port}`;
     browser = await launchBrowser();
@@ -121,16 +103,7 @@ describe(`card payment at checkout in a real browser (Chromium, ${TEST_DB_KIND})
     await new Promise((r) => stub?.close(r));
   });
 
-  async function shopper(): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'fr-CA' });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`${m.text()} ${m.location().url}`);
-    });
-    return { page, errors, close: () => context.close() };
-  }
+  const shopper = () => newTrackedPage(browser, { viewport: { width: 390, height: 844 }, locale: 'fr-CA' });
 
   async function addToCart(page: Page, productId: number) {
     await page.goto(`${base}/fr/p/${productId}`);
@@ -148,15 +121,7 @@ describe(`card payment at checkout in a real browser (Chromium, ${TEST_DB_KIND})
     await page.getByLabel('Numéro de carte (test)').fill(cardNumber);
   }
 
-  const count = async (table: 'orders') =>
-    Number(
-      (
-        await db()
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const count = (table: 'orders') => rowCount(db(), table);
 
   test('one card for a cart of two connected merchants: one authorisation, captured, a transfer to each', async () => {
     const { page, errors, close } = await shopper();

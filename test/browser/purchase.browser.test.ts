@@ -10,7 +10,7 @@ import { issueGiftCard, setParticipation } from '../../src/modules/giftcards/ind
 import { setLocationFulfilment } from '../../src/modules/merchants/index.ts';
 import { clearReferenceCache, rebuildSearchIndex } from '../../src/modules/search/index.ts';
 import { importTowns } from '../../src/modules/towns/index.ts';
-import { launchBrowser, skipReason, startTileServer } from '../helpers/browser.ts';
+import { launchBrowser, newTrackedPage, skipReason, startTileServer } from '../helpers/browser.ts';
 import { TEST_DB_KIND } from '../helpers/db.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
@@ -97,14 +97,7 @@ describe(`a shopper's purchase in a real browser (Chromium, ${TEST_DB_KIND})`, {
     viewport = { width: 390, height: 844 },
     locale = 'fr-CA',
   ): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
-    const context = await browser.newContext({ viewport, locale });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`${m.text()} ${m.location().url}`);
-    });
-    return { page, errors, close: () => context.close() };
+    return newTrackedPage(browser, { viewport, locale });
   }
 
   async function assertNoAxeViolations(page: Page, name: string) {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 /**
  * Debian's Chromium. Locally, browser tests skip (with a message) when it is not installed; under
@@ -29,6 +29,45 @@ export const CHROMIUM_ARGS = [
 export function launchBrowser(): Promise<Browser> {
   if (!hasChromium) return Promise.reject(new Error(`${missing}; browser tests cannot be skipped under CI`));
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * A page in a new browser context that collects what went wrong in it: uncaught exceptions and
+ * console errors (with the script's URL). `close()` closes the context.
+ */
+export async function newTrackedPage(
+  browser: Browser,
+  opts: { viewport: { width: number; height: number }; locale?: string },
+): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
+  const context = await browser.newContext(opts);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${m.text()} ${m.location().url}`);
+  });
+  return { page, errors, close: () => context.close() };
+}
+
+/**
+ * Signs in through the login form of `lang`, as a person would (labels and button by their text),
+ * and waits for the page it leads to.
+ */
+export async function signIn(
+  page: Page,
+  base: string,
+  email: string,
+  password: string,
+  lang: 'fr' | 'en' = 'fr',
+): Promise<void> {
+  const fr = lang === 'fr';
+  await page.goto(`${base}/${lang}/${fr ? 'connexion' : 'login'}`);
+  await page.getByLabel(fr ? 'Adresse courriel' : 'Email address').fill(email);
+  await page.getByLabel(fr ? 'Mot de passe' : 'Password').fill(password);
+  await Promise.all([
+    page.waitForNavigation(),
+    page.getByRole('button', { name: fr ? 'Se connecter' : 'Sign in' }).click(),
+  ]);
 }
 
 // A 1×1 PNG: enough for Leaflet to draw tiles without any network.

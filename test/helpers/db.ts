@@ -2,9 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
+import type { DB } from '../../src/db/schema.ts';
+
+/** How many rows `table` holds (tests checking that nothing was created). */
+export async function rowCount(db: Kysely<DB>, table: keyof DB): Promise<number> {
+  const r = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
 
 /** Which database the suite runs on: DATABASE_URL set = PostgreSQL, else embedded SQLite. */
 export const TEST_DB_KIND = process.env.DATABASE_URL ? 'postgres' : 'sqlite';

@@ -12,9 +12,13 @@
  * Test payment methods: `pm_card_visa` (authorised), `pm_card_chargeDeclined` (402 card_declined,
  * decline_code generic_decline), `pm_card_authenticationRequired` (status requires_action: 3-D Secure).
  */
+import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { startOnboarding, stripeClient } from '../../src/modules/payments/index.ts';
+import type { TestPlatform } from './platform.ts';
 
 /** One request the fake received. */
 export interface FakeStripeCall {
@@ -77,6 +81,45 @@ export function signedEvent(
       'stripe-signature': stripeSignature(payload, secret, opts.signedAt),
     },
   };
+}
+
+/** Posts a signed event to one of the app's Stripe webhooks (`/api/v1/stripe/webhook` or `…/connect-webhook`). */
+export function deliverEvent(
+  app: FastifyInstance,
+  endpoint: 'webhook' | 'connect-webhook',
+  ev: { payload: string; headers: Record<string, string> },
+) {
+  return app.inject({
+    method: 'POST',
+    url: `/api/v1/stripe/${endpoint}`,
+    headers: ev.headers,
+    payload: ev.payload,
+  });
+}
+
+/**
+ * Onboards a merchant at the fake as its owner would: its Express account and Account Link
+ * (startOnboarding), Stripe's hosted onboarding completed, then the signed `account.updated`
+ * (charges and payouts enabled) delivered to the Connect webhook. Returns the account id.
+ */
+export async function connectMerchant(
+  p: TestPlatform,
+  fake: FakeStripe,
+  merchantId: number,
+  connectSecret: string,
+): Promise<string> {
+  await startOnboarding(p.context.database.db, stripeClient(p.context.config), merchantId, {
+    refreshUrl: 'http://localhost/r',
+    returnUrl: 'http://localhost/x',
+  });
+  const acct = [...fake.accounts.values()].find(
+    (a) => (a.metadata as { merchant_id?: string }).merchant_id === String(merchantId),
+  );
+  assert.ok(acct, `an account for merchant ${merchantId}`);
+  const ev = signedEvent(connectSecret, 'account.updated', fake.completeOnboarding(acct.id));
+  const r = await deliverEvent(p.app, 'connect-webhook', ev);
+  assert.equal(r.statusCode, 200, r.body);
+  return acct.id;
 }
 
 export interface FakeStripe {

@@ -1,12 +1,36 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../src/db/schema.ts';
+import { createUserWithHash, hashPassword } from '../../src/modules/accounts/index.ts';
 import { createSession } from '../../src/modules/sessions/index.ts';
 
 /** Cookie header value for a new session of a user (skips the login form): `cookie: await sessionCookie(db, id)`. */
 export async function sessionCookie(db: Kysely<DB>, userId: number): Promise<string> {
   const { token } = await createSession(db, userId);
   return `session=${token}`;
+}
+
+/**
+ * A new verified user (a real password hash) with these roles, and an `Agent` from `ip` already
+ * signed in as them.
+ */
+export async function signedInAgent(
+  app: FastifyInstance,
+  db: Kysely<DB>,
+  email: string,
+  roles: { role: string; merchant_id?: number; association_id?: number }[],
+  ip: string,
+): Promise<Agent> {
+  const userId = await createUserWithHash(db, {
+    email,
+    passwordHash: await hashPassword('une phrase de passe longue'),
+    verifiedAt: new Date().toISOString(),
+    roles: roles.map((r) => ({ ...r, role: r.role as never })),
+  });
+  const agent = new Agent(app, ip);
+  const [name, value] = (await sessionCookie(db, userId)).split('=');
+  agent.cookies.set(name as string, value as string);
+  return agent;
 }
 
 /** The `_csrf` hidden field of the first form in an HTML page. */

@@ -3,11 +3,10 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { type OwnedTable, tableOwners } from '../../src/db/ownership.ts';
-import { createUserWithHash, hashPassword } from '../../src/modules/accounts/index.ts';
 import { placeOrder } from '../helpers/factories.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
-import { Agent, csrfFrom, sessionCookie } from '../helpers/session.ts';
+import { Agent, csrfFrom, signedInAgent } from '../helpers/session.ts';
 
 /**
  * Every registered route × every role that must NOT use it × merchant A's ids.
@@ -22,22 +21,8 @@ describe('authorisation matrix: every route × every role × another tenant’s 
   const agents: Record<string, Agent> = {};
   const keys: Record<string, string> = {};
 
-  async function user(
-    email: string,
-    roles: { role: string; merchant_id?: number; association_id?: number }[],
-  ) {
-    const { db } = p.context.database;
-    const userId = await createUserWithHash(db, {
-      email,
-      passwordHash: await hashPassword('une phrase de passe longue'),
-      verifiedAt: new Date().toISOString(),
-      roles: roles.map((r) => ({ ...r, role: r.role as never })),
-    });
-    const agent = new Agent(p.app, `10.0.0.${Object.keys(agents).length + 10}`);
-    const [name, value] = (await sessionCookie(db, userId)).split('=');
-    agent.cookies.set(name, value);
-    return agent;
-  }
+  const user = (email: string, roles: { role: string; merchant_id?: number; association_id?: number }[]) =>
+    signedInAgent(p.app, p.context.database.db, email, roles, `10.0.0.${Object.keys(agents).length + 10}`);
 
   before(async () => {
     p = await createTestPlatform();

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { createUser } from '../../src/modules/accounts/index.ts';
-import { launchBrowser, skipReason, startTileServer } from '../helpers/browser.ts';
+import { launchBrowser, signIn, skipReason, startTileServer } from '../helpers/browser.ts';
+import { placeOrder } from '../helpers/factories.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
@@ -38,31 +38,11 @@ describe('accounts and back-office in a real browser (Chromium), axe', { skip: s
       roles: [{ role: 'region_admin' }],
     });
     // One pickup order, so the orders list and the order page show rows, badges and actions.
-    const cart = (await p.app.inject({ method: 'POST', url: '/api/v1/carts' })).json();
-    const auth = { authorization: `Bearer ${cart.token}` };
-    const add = await p.app.inject({
-      method: 'POST',
-      url: `/api/v1/carts/${cart.cart_id}/items`,
-      headers: auth,
-      payload: { product_id: region.products.sirop, quantity: 1 },
+    const { orders } = await placeOrder(p.app, [[region.products.sirop, 1]], region.merchants.erabliere, {
+      lang: 'fr',
+      customer: { name: 'Alex Smith', email: 'alex@example.test' },
     });
-    assert.equal(add.statusCode, 201, add.body);
-    const placed = await p.app.inject({
-      method: 'POST',
-      url: `/api/v1/carts/${cart.cart_id}/checkout?lang=fr`,
-      headers: { ...auth, 'idempotency-key': randomUUID() },
-      payload: {
-        customer: { name: 'Alex Smith', email: 'alex@example.test' },
-        fulfilment: {
-          [region.merchants.erabliere.merchant_id]: {
-            method: 'pickup',
-            location_id: region.merchants.erabliere.location_id,
-          },
-        },
-      },
-    });
-    assert.equal(placed.statusCode, 201, placed.body);
-    orderId = placed.json().orders[0].order_id;
+    orderId = orders[0].order_id;
     await p.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(p.app.server.address() as AddressInfo).port}`;
     browser = await launchBrowser();
@@ -81,15 +61,7 @@ describe('accounts and back-office in a real browser (Chromium), axe', { skip: s
     assert.deepEqual(summary, [], `${name} axe violations`);
   }
 
-  async function login(page: Page, lang: 'fr' | 'en', email: string) {
-    await page.goto(`${base}/${lang}/${lang === 'fr' ? 'connexion' : 'login'}`);
-    await page.getByLabel(lang === 'fr' ? 'Adresse courriel' : 'Email address').fill(email);
-    await page.getByLabel(lang === 'fr' ? 'Mot de passe' : 'Password').fill(PW);
-    await Promise.all([
-      page.waitForNavigation(),
-      page.getByRole('button', { name: lang === 'fr' ? 'Se connecter' : 'Sign in' }).click(),
-    ]);
-  }
+  const login = (page: Page, lang: 'fr' | 'en', email: string) => signIn(page, base, email, PW, lang);
 
   test('public account pages have no axe violations in both languages', async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });

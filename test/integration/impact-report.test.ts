@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { formatMoney } from '../../src/i18n/index.ts';
-import { createUserWithHash, hashPassword } from '../../src/modules/accounts/index.ts';
 import { localMidnightUtc, presetPeriod } from '../../src/modules/impact/index.ts';
 import { TEST_DB_KIND } from '../helpers/db.ts';
 import { placeOrder } from '../helpers/factories.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
-import { Agent, sessionCookie } from '../helpers/session.ts';
+import { Agent, signedInAgent } from '../helpers/session.ts';
 
 /** The text of a `data-figure` card's value on the page. */
 function figure(body: string, key: string): string | undefined {
@@ -53,22 +52,8 @@ describe(`impact report for funders (${TEST_DB_KIND})`, () => {
   const agents: Record<string, Agent> = {};
   let totals: { aylmer: number; chelsea: number; orders: number };
 
-  async function user(
-    email: string,
-    roles: { role: string; merchant_id?: number; association_id?: number }[],
-  ) {
-    const { db } = p.context.database;
-    const userId = await createUserWithHash(db, {
-      email,
-      passwordHash: await hashPassword('une phrase de passe longue'),
-      verifiedAt: new Date().toISOString(),
-      roles: roles.map((x) => ({ ...x, role: x.role as never })),
-    });
-    const agent = new Agent(p.app, `10.0.1.${Object.keys(agents).length + 10}`);
-    const [name, value] = (await sessionCookie(db, userId)).split('=');
-    agent.cookies.set(name as string, value as string);
-    return agent;
-  }
+  const user = (email: string, roles: { role: string; merchant_id?: number; association_id?: number }[]) =>
+    signedInAgent(p.app, p.context.database.db, email, roles, `10.0.1.${Object.keys(agents).length + 10}`);
 
   before(async () => {
     p = await createTestPlatform();

@@ -3,8 +3,13 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SMTPServer } from 'smtp-server';
-import { startOnboarding, stripeClient } from '../../src/modules/payments/index.ts';
-import { type FakeStripe, signedEvent, startFakeStripe } from '../helpers/fake-stripe.ts';
+import {
+  connectMerchant,
+  deliverEvent,
+  type FakeStripe,
+  signedEvent,
+  startFakeStripe,
+} from '../helpers/fake-stripe.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -35,26 +40,9 @@ let fake: FakeStripe;
 const calls = () => fake.calls;
 const accountOf = new Map<number, string>();
 
-/** A merchant onboarded through the fake (Account Link), its account enabled by a signed account.updated. */
+/** A merchant onboarded through the fake, its account enabled by a signed account.updated. */
 async function connect(merchantId: number) {
-  const stripe = stripeClient(p.context.config);
-  await startOnboarding(p.context.database.db, stripe, merchantId, {
-    refreshUrl: 'http://localhost/r',
-    returnUrl: 'http://localhost/x',
-  });
-  const acct = [...fake.accounts.values()].find(
-    (a) => (a.metadata as { merchant_id?: string }).merchant_id === String(merchantId),
-  );
-  assert.ok(acct);
-  const ev = signedEvent(CONNECT_SECRET, 'account.updated', fake.completeOnboarding(acct.id));
-  const r = await p.app.inject({
-    method: 'POST',
-    url: '/api/v1/stripe/connect-webhook',
-    headers: ev.headers,
-    payload: ev.payload,
-  });
-  assert.equal(r.statusCode, 200, r.body);
-  accountOf.set(merchantId, acct.id);
+  accountOf.set(merchantId, await connectMerchant(p, fake, merchantId, CONNECT_SECRET));
 }
 
 before(async () => {
@@ -287,31 +275,16 @@ describe('card payments through Stripe Connect (local fake API) and emails over 
       ).payment_status;
     const object = { id: order.payment_reference, object: 'payment_intent' };
     const forged = signedEvent('whsec_wrong', 'payment_intent.payment_failed', object);
-    const bad = await p.app.inject({
-      method: 'POST',
-      url: '/api/v1/stripe/webhook',
-      headers: forged.headers,
-      payload: forged.payload,
-    });
+    const bad = await deliverEvent(p.app, 'webhook', forged);
     assert.equal(bad.statusCode, 400);
     assert.equal(await status(), 'paid', 'nothing changed');
     const ev = signedEvent(WEBHOOK_SECRET, 'payment_intent.payment_failed', object);
-    const ok = await p.app.inject({
-      method: 'POST',
-      url: '/api/v1/stripe/webhook',
-      headers: ev.headers,
-      payload: ev.payload,
-    });
+    const ok = await deliverEvent(p.app, 'webhook', ev);
     assert.equal(ok.statusCode, 200, ok.body);
     assert.equal(await status(), 'failed');
     // The same event delivered again (Stripe retries) after the status moved on: no second effect.
     await db().updateTable('orders').set({ payment_status: 'paid' }).where('id', '=', order.id).execute();
-    const replay = await p.app.inject({
-      method: 'POST',
-      url: '/api/v1/stripe/webhook',
-      headers: ev.headers,
-      payload: ev.payload,
-    });
+    const replay = await deliverEvent(p.app, 'webhook', ev);
     assert.equal(replay.statusCode, 200);
     assert.equal(await status(), 'paid');
   });

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { createUser } from '../../src/modules/accounts/index.ts';
-import { launchBrowser, skipReason, startTileServer } from '../helpers/browser.ts';
+import { launchBrowser, signIn, skipReason, startTileServer } from '../helpers/browser.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
@@ -39,12 +39,7 @@ describe('live new orders and the hours editor in a real browser (Chromium, 390 
     await tiles?.close();
   });
 
-  async function login(page: Page) {
-    await page.goto(`${base}/fr/connexion`);
-    await page.getByLabel('Adresse courriel').fill('owner-live@example.test');
-    await page.getByLabel('Mot de passe').fill(PW);
-    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Se connecter' }).click()]);
-  }
+  const login = (page: Page) => signIn(page, base, 'owner-live@example.test', PW);
 
   test('a new order shows on the dashboard without a reload; the sound choice is remembered', async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });

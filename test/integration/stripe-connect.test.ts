@@ -9,8 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { createUser } from '../../src/modules/accounts/index.ts';
 import { paymentMethods } from '../../src/modules/payments/index.ts';
+import { rowCount } from '../helpers/db.ts';
 import { cartWith, checkoutBody, checkoutCart, pickupAt } from '../helpers/factories.ts';
-import { type FakeStripe, signedEvent, startFakeStripe } from '../helpers/fake-stripe.ts';
+import { deliverEvent, type FakeStripe, signedEvent, startFakeStripe } from '../helpers/fake-stripe.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { Agent } from '../helpers/session.ts';
@@ -52,21 +53,8 @@ describe('Stripe Connect: onboarding, webhooks, checkout faults, statements', ()
   const settings = (m: number) =>
     db().selectFrom('merchant_payment_settings').selectAll().where('merchant_id', '=', m).executeTakeFirst();
   const connectHook = (ev: { payload: string; headers: Record<string, string> }) =>
-    p.app.inject({
-      method: 'POST',
-      url: '/api/v1/stripe/connect-webhook',
-      headers: ev.headers,
-      payload: ev.payload,
-    });
-  const count = async (table: 'orders' | 'payment_ledger' | 'stripe_events') =>
-    Number(
-      (
-        await db()
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+    deliverEvent(p.app, 'connect-webhook', ev);
+  const count = (table: 'orders' | 'payment_ledger' | 'stripe_events') => rowCount(db(), table);
 
   before(async () => {
     fake = await startFakeStripe();
