@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../src/tools/demo/index.ts';
-import { launchBrowser } from '../test/helpers/browser.ts';
+import { launchBrowser, signIn } from '../test/helpers/browser.ts';
 import { demoServer, samplePaths } from './demo-server.ts';
 
 const outDir = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
@@ -195,11 +195,23 @@ async function checkoutScreenshots(browser: Browser, server: DemoServer) {
   }
 }
 
-async function login(page: Page, base: string, email: string) {
-  await page.goto(`${base}/fr/connexion`);
-  await page.getByLabel('Adresse courriel').fill(email);
-  await page.getByLabel('Mot de passe').fill(DEMO_PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Se connecter' }).click()]);
+const login = (page: Page, base: string, email: string) => signIn(page, base, email, DEMO_PASSWORD);
+
+/**
+ * The demo merchant (id 1) takes pickup orders at its stores (so the orders list has rows to show)
+ * and a customer places `orders` of them in `page`; returns the merchant's slug.
+ */
+async function demoMerchantWithOrders(server: DemoServer, page: Page, orders: number) {
+  const db = server.database?.db;
+  const slug = String(
+    (await db?.selectFrom('merchants').select('slug').where('id', '=', 1).executeTakeFirst())?.slug,
+  );
+  await db?.updateTable('locations').set({ pickup: 1 }).where('merchant_id', '=', 1).execute();
+  for (let i = 0; i < orders; i++)
+    await placeOrder(page, server.base, slug).catch((e: Error) =>
+      console.warn(`order not placed: ${e.message}`),
+    );
+  return slug;
 }
 
 /** A pickup order at the demo merchant (id 1), placed through the real pages, so the back-office has orders. */
@@ -229,29 +241,10 @@ async function designScreenshots() {
     console.log(file);
   };
   try {
-    const slug = String(
-      (
-        await server.database?.db
-          .selectFrom('merchants')
-          .select('slug')
-          .where('id', '=', 1)
-          .executeTakeFirst()
-      )?.slug,
-    );
-    // The demo merchant takes pickup orders at its stores (so the orders list has rows to show).
-    await server.database?.db
-      .updateTable('locations')
-      .set({ pickup: 1 })
-      .where('merchant_id', '=', 1)
-      .execute();
-    // A customer fills the cart, sees checkout, places two orders.
+    // A customer places two orders, fills the cart and sees checkout.
     const customer = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const c = await customer.newPage();
-    for (let i = 0; i < 2; i++) {
-      await placeOrder(c, server.base, slug).catch((e: Error) =>
-        console.warn(`order not placed: ${e.message}`),
-      );
-    }
+    const slug = await demoMerchantWithOrders(server, c, 2);
     await c.goto(`${server.base}/fr/m/${slug}`);
     const product = await c.locator('a[href^="/fr/p/"]').first().getAttribute('href');
     await c.goto(`${server.base}${product}`);
@@ -343,24 +336,8 @@ async function backofficeScreenshots() {
   const server = await demoServer({ merchants: 12, products: 240 });
   const browser = await launchBrowser();
   try {
-    const slug = String(
-      (
-        await server.database?.db
-          .selectFrom('merchants')
-          .select('slug')
-          .where('id', '=', 1)
-          .executeTakeFirst()
-      )?.slug,
-    );
-    await server.database?.db
-      .updateTable('locations')
-      .set({ pickup: 1 })
-      .where('merchant_id', '=', 1)
-      .execute();
     const customer = await browser.newContext({ viewport: { width: 390, height: 844 } });
-    await placeOrder(await customer.newPage(), server.base, slug).catch((e: Error) =>
-      console.warn(`order not placed: ${e.message}`),
-    );
+    await demoMerchantWithOrders(server, await customer.newPage(), 1);
     await customer.close();
     const links = async (page: Page, url: string, selector: string) => {
       await page.goto(`${server.base}${url}`);
@@ -375,27 +352,14 @@ async function backofficeScreenshots() {
         async (page: Page, lang: 'fr' | 'en') => {
           const root = lang === 'fr' ? '/fr/marchand' : '/en/merchant';
           const nav = await links(page, root, 'nav.bo-nav a');
-          const order = (
-            await links(
-              page,
-              `${root}/${lang === 'fr' ? 'commandes' : 'orders'}`,
-              `main a[href^="${root}/${lang === 'fr' ? 'commandes' : 'orders'}/"]`,
-            )
-          )[0];
-          const product = (
-            await links(
-              page,
-              `${root}/${lang === 'fr' ? 'produits' : 'products'}`,
-              `main a[href^="${root}/${lang === 'fr' ? 'produits' : 'products'}/"]`,
-            )
-          ).filter((h) => /\/\d+$/.test(h))[0];
-          const store = (
-            await links(
-              page,
-              `${root}/${lang === 'fr' ? 'magasins' : 'locations'}`,
-              `main a[href^="${root}/${lang === 'fr' ? 'magasins' : 'locations'}/"]`,
-            )
-          ).filter((h) => /\/\d+$/.test(h))[0];
+          // The links of a list page to the pages below it.
+          const below = (fr: string, en: string) => {
+            const list = `${root}/${lang === 'fr' ? fr : en}`;
+            return links(page, list, `main a[href^="${list}/"]`);
+          };
+          const order = (await below('commandes', 'orders'))[0];
+          const product = (await below('produits', 'products')).filter((h) => /\/\d+$/.test(h))[0];
+          const store = (await below('magasins', 'locations')).filter((h) => /\/\d+$/.test(h))[0];
           return unique([...nav, order, product, store].filter(Boolean)).map((h) => [
             h,
             h.replace(/\/\d+$/, '/id'),

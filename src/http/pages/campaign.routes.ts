@@ -55,13 +55,13 @@ export default async function campaignPageRoutes(app: FastifyInstance, ctx: AppC
         const text = lang === 'fr' ? c.body_fr : c.body_en || c.body_fr;
         // The places of the campaign: every store of its merchants and of its products' merchants,
         // on a map (Leaflet, the configured tiles) and as a list that needs no JavaScript.
-        const names = new Map<number, { name: string; slug?: string }>();
-        for (const m of featured.merchants) names.set(m.id, { name: m.display_name, slug: m.slug });
+        const names = new Map<number, string>();
+        for (const m of featured.merchants) names.set(m.id, m.display_name);
         for (const p of featured.products)
-          if (!names.has(p.merchant_id)) names.set(p.merchant_id, { name: p.merchant_name });
+          if (!names.has(p.merchant_id)) names.set(p.merchant_id, p.merchant_name);
         const stores = names.size ? await locationsOfMerchants(db, [...names.keys()]) : [];
         const places = stores
-          .map((l) => ({ ...l, merchant: names.get(l.merchant_id)?.name ?? '' }))
+          .map((l) => ({ ...l, merchant: names.get(l.merchant_id) ?? '' }))
           .sort((a, b) => a.merchant.localeCompare(b.merchant, lang) || a.name.localeCompare(b.name, lang));
         const pc = await pageContext(req, reply, ctx, lang, {
           title,

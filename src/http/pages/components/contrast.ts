@@ -1,4 +1,4 @@
-import { contrastRatio } from '../../../modules/region/index.ts';
+import { contrastRatio, MIN_TEXT_CONTRAST } from '../../../modules/region/index.ts';
 
 const HEX = /^#[0-9a-f]{6}$/i;
 
@@ -9,6 +9,6 @@ const HEX = /^#[0-9a-f]{6}$/i;
  */
 export function readableOn(background: string, preferred: string): string {
   if (!HEX.test(background)) return preferred;
-  if (HEX.test(preferred) && contrastRatio(preferred, background) >= 4.5) return preferred;
+  if (HEX.test(preferred) && contrastRatio(preferred, background) >= MIN_TEXT_CONTRAST) return preferred;
   return contrastRatio('#ffffff', background) >= contrastRatio('#1c1f23', background) ? '#ffffff' : '#1c1f23';
 }
