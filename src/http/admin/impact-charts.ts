@@ -6,18 +6,23 @@
  */
 import type { Lang } from '../../i18n/index.ts';
 
-const locale = (lang: Lang) => (lang === 'fr' ? 'fr-CA' : 'en-CA');
-
-/** Compact money for axes and bar labels: "12 k $" (fr-CA), "$12K" (en-CA); no-break spaces. */
-export function compactMoney(cents: number, lang: Lang): string {
-  return new Intl.NumberFormat(locale(lang), {
+// Built once (an Intl formatter costs far more to build than to use): by language, without
+// decimals from 100 000 $ up, with one below.
+const compactFormat = (locale: string, maximumFractionDigits: number) =>
+  new Intl.NumberFormat(locale, {
     style: 'currency',
     currency: 'CAD',
     notation: 'compact',
-    maximumFractionDigits: cents >= 100_000_00 ? 0 : 1,
-  })
-    .format(cents / 100)
-    .replace(/[\u202f]/g, '\u00a0');
+    maximumFractionDigits,
+  });
+const compactFormats: Record<Lang, [Intl.NumberFormat, Intl.NumberFormat]> = {
+  fr: [compactFormat('fr-CA', 0), compactFormat('fr-CA', 1)],
+  en: [compactFormat('en-CA', 0), compactFormat('en-CA', 1)],
+};
+
+/** Compact money for axes and bar labels: "12 k $" (fr-CA), "$12K" (en-CA); no-break spaces. */
+export function compactMoney(cents: number, lang: Lang): string {
+  return compactFormats[lang][cents >= 100_000_00 ? 0 : 1].format(cents / 100).replace(/[\u202f]/g, '\u00a0');
 }
 
 /** A round step giving about `count` ticks up to `max`. */
@@ -32,6 +37,18 @@ export function niceStep(max: number, count = 4): number {
 
 function esc(s: string) {
   return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The chart's `<svg>`, named by its title and description. */
+function svg(
+  kind: string,
+  id: string,
+  w: number,
+  h: number,
+  o: { title: string; desc: string },
+  parts: string[],
+) {
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="chart ${kind}" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-labelledby="${id}-t ${id}-d" font-family="system-ui, sans-serif"><title id="${id}-t">${esc(o.title)}</title><desc id="${id}-d">${esc(o.desc)}</desc>${parts.join('')}</svg>`;
 }
 
 const TEXT = '#1a1a1a';
@@ -71,7 +88,7 @@ export function columnChartSvg(
       `<text x="${x + bw / 2}" y="${top + plotH + 20}" text-anchor="middle" font-size="13" fill="${TEXT}">${esc(p.label)}</text>`,
     );
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-columns" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-labelledby="${id}-t ${id}-d" font-family="system-ui, sans-serif"><title id="${id}-t">${esc(o.title)}</title><desc id="${id}-d">${esc(o.desc)}</desc>${parts.join('')}</svg>`;
+  return svg('chart-columns', id, w, h, o, parts);
 }
 
 /** Horizontal bars, largest first: the name on the left, the amount at the end of its bar, an x axis below. */
@@ -109,5 +126,5 @@ export function barChartSvg(
       `<text x="${(end + 6).toFixed(1)}" y="${cy + 5}" font-size="12" font-weight="600" fill="${TEXT}">${esc(compactMoney(r.cents, o.lang))}</text>`,
     );
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-bars" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-labelledby="${id}-t ${id}-d" font-family="system-ui, sans-serif"><title id="${id}-t">${esc(o.title)}</title><desc id="${id}-d">${esc(o.desc)}</desc>${parts.join('')}</svg>`;
+  return svg('chart-bars', id, w, h, o, parts);
 }

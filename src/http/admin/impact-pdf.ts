@@ -135,12 +135,13 @@ function fit(text: string, width: number, size: number, bold = false): string {
   return `${cut.trimEnd()}…`;
 }
 
+// Built once per language (an Intl formatter costs far more to build than to use).
+const pctFormats: Record<Lang, Intl.NumberFormat> = {
+  fr: new Intl.NumberFormat('fr-CA', { style: 'percent', maximumFractionDigits: 1 }),
+  en: new Intl.NumberFormat('en-CA', { style: 'percent', maximumFractionDigits: 1 }),
+};
+
 /** "12,5 %" (fr-CA) / "12.5%" (en-CA). */
 export function pct(x: number, lang: Lang): string {
-  return new Intl.NumberFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', {
-    style: 'percent',
-    maximumFractionDigits: 1,
-  })
-    .format(x)
-    .replace(/[\u202f]/g, '\u00a0');
+  return pctFormats[lang].format(x).replace(/[\u202f]/g, '\u00a0');
 }

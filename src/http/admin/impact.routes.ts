@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Lang } from '../../i18n/index.ts';
-import { formatMoney, t } from '../../i18n/index.ts';
-import { notFound, ValidationError } from '../../lib/errors.ts';
+import { formatDate, formatMoney, t } from '../../i18n/index.ts';
+import { type FieldIssue, notFound, ValidationError } from '../../lib/errors.ts';
 import {
   findAssociationById,
   findAssociationBySlug,
@@ -23,13 +23,13 @@ import {
 } from '../../modules/impact/index.ts';
 import { adminScope, requireAnyAdmin, requireAssociationAdmin, requireRegionAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
-import { ErrorSummary, type FieldErrors, issuesToErrors } from '../merchant/forms.ts';
+import { ErrorSummary, issuesToErrors } from '../merchant/forms.ts';
 import { pageContext } from '../pages/common.ts';
 import { Layout } from '../pages/components/layout.ts';
 import { html, renderDocument } from '../pages/html.ts';
 import { sendHtml } from '../pages/page-context.ts';
 import { barChartSvg, columnChartSvg } from './impact-charts.ts';
-import { impactPdf, pct } from './impact-pdf.ts';
+import { type ImpactPdfInput, impactPdf, pct } from './impact-pdf.ts';
 
 const query = z.object({
   association: z.string().max(80).optional(),
@@ -41,39 +41,43 @@ const query = z.object({
 });
 type Query = z.infer<typeof query>;
 
-const loc = (lang: Lang) => (lang === 'fr' ? 'fr-CA' : 'en-CA');
+// Intl formatters are costly to build: one per language, kept.
+const perLang = <T>(make: (locale: string) => T): Record<Lang, T> => ({
+  fr: make('fr-CA'),
+  en: make('en-CA'),
+});
+const dayFormats = perLang((l) => new Intl.DateTimeFormat(l, { dateStyle: 'long', timeZone: 'UTC' }));
+const monthFormats = perLang(
+  (l) => new Intl.DateTimeFormat(l, { month: 'long', year: 'numeric', timeZone: 'UTC' }),
+);
+const shortMonthFormats = perLang((l) => new Intl.DateTimeFormat(l, { month: 'short', timeZone: 'UTC' }));
+const shortMonthYearFormats = perLang(
+  (l) => new Intl.DateTimeFormat(l, { month: 'short', year: 'numeric', timeZone: 'UTC' }),
+);
+const countFormats = perLang((l) => new Intl.NumberFormat(l));
 
 /** "1 novembre 2026" / "November 1, 2026" for a local day. */
 function longDay(day: string, lang: Lang) {
-  return new Intl.DateTimeFormat(loc(lang), { dateStyle: 'long', timeZone: 'UTC' }).format(
-    new Date(`${day}T12:00:00Z`),
-  );
+  return dayFormats[lang].format(new Date(`${day}T12:00:00Z`));
 }
 
 /** "nov. 2026" / "Nov 2026" for a month. */
 function shortMonth(month: string, lang: Lang, withYear: boolean) {
-  return new Intl.DateTimeFormat(loc(lang), {
-    month: 'short',
-    ...(withYear ? { year: 'numeric' } : {}),
-    timeZone: 'UTC',
-  }).format(new Date(`${month}-15T12:00:00Z`));
-}
-
-/** "novembre 2026" / "November 2026". */
-function longMonth(month: string, lang: Lang) {
-  return new Intl.DateTimeFormat(loc(lang), { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+  return (withYear ? shortMonthYearFormats : shortMonthFormats)[lang].format(
     new Date(`${month}-15T12:00:00Z`),
   );
 }
 
+/** "novembre 2026" / "November 2026". */
+function longMonth(month: string, lang: Lang) {
+  return monthFormats[lang].format(new Date(`${month}-15T12:00:00Z`));
+}
+
+/** "1 234" / "1,234". */
+const count = (n: number, lang: Lang) => countFormats[lang].format(n);
+
 function generatedAt(lang: Lang, now: Date) {
-  return t(lang, 'impact_report.generated', {
-    date: new Intl.DateTimeFormat(loc(lang), {
-      dateStyle: 'long',
-      timeStyle: 'short',
-      timeZone: REPORT_TIME_ZONE,
-    }).format(now),
-  });
+  return t(lang, 'impact_report.generated', { date: formatDate(now.toISOString(), lang, REPORT_TIME_ZONE) });
 }
 
 /**
@@ -107,7 +111,7 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
   async function resolvePeriod(
     q: Query,
     associationId: number | undefined,
-  ): Promise<{ period?: ReportPeriod; errors?: FieldErrors; from: string; to: string }> {
+  ): Promise<{ period?: ReportPeriod; issues?: FieldIssue[]; from: string; to: string }> {
     const now = new Date();
     const custom = q.period === 'custom' || (!q.period && (q.from !== undefined || q.to !== undefined));
     if (!custom) {
@@ -123,9 +127,9 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
     const r = customPeriodSchema.safeParse(input);
     if (!r.success) {
       // The first problem of each field (a missing date, not also "before the start").
-      const errors: FieldErrors = {};
-      for (const i of r.error.issues) errors[String(i.path[0] ?? 'from')] ??= i.message;
-      return { errors, ...input };
+      const first: Record<string, string> = {};
+      for (const i of r.error.issues) first[String(i.path[0] ?? 'from')] ??= i.message;
+      return { issues: Object.entries(first).map(([field, message]) => ({ field, message })), ...input };
     }
     return { period: customPeriod(r.data.from, r.data.to), ...input };
   }
@@ -136,16 +140,8 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
       const q = req.query as Query;
       const association = await resolveScope(req, q);
       const resolved = await resolvePeriod(q, association?.id);
-      const errors = resolved.errors
-        ? issuesToErrors(
-            lang,
-            Object.entries(resolved.errors).map(([field, message]) => ({ field, message })),
-          )
-        : undefined;
-      if (errors && q.format !== 'html')
-        throw new ValidationError(
-          Object.entries(resolved.errors ?? {}).map(([field, message]) => ({ field, message })),
-        );
+      if (resolved.issues && q.format !== 'html') throw new ValidationError(resolved.issues);
+      const errors = resolved.issues ? issuesToErrors(lang, resolved.issues) : undefined;
 
       const period = resolved.period;
       const f = period
@@ -167,15 +163,6 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
           .header('cache-control', 'no-store')
           .send(impactCsv(f));
       }
-      const periodText = period
-        ? t(lang, 'impact_report.lead', {
-            name: scopeName,
-            from: longDay(period.from, lang),
-            to: longDay(period.to, lang),
-          })
-        : '';
-      const cards = f ? headlineCards(f, lang) : [];
-
       if (f && period && q.format === 'pdf') {
         const pdf = impactPdf({
           lang,
@@ -185,49 +172,9 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
           periodText: `${longDay(period.from, lang)} – ${longDay(period.to, lang)}`,
           generatedText: generatedAt(lang, now),
           color,
-          cards,
+          cards: headlineCards(f, lang),
           totalCents: f.sales_cents,
-          tables: [
-            {
-              title: t(lang, 'impact_report.by_month'),
-              head: [
-                t(lang, 'impact_report.month'),
-                t(lang, 'impact_report.orders'),
-                t(lang, 'impact.sales'),
-                t(lang, 'impact_report.share'),
-              ],
-              rows: f.months.map((m) => ({
-                label: longMonth(m.month, lang),
-                orders: m.orders,
-                cents: m.sales_cents,
-              })),
-            },
-            {
-              title: t(lang, 'impact_report.by_town'),
-              head: [
-                t(lang, 'impact_report.municipality'),
-                t(lang, 'impact_report.orders'),
-                t(lang, 'impact.sales'),
-                t(lang, 'impact_report.share'),
-              ],
-              rows: f.by_municipality.map((m) => ({
-                label: m.municipality,
-                orders: m.orders,
-                cents: m.sales_cents,
-              })),
-            },
-            {
-              title: t(lang, 'impact_report.by_association'),
-              head: [
-                t(lang, 'impact_report.association'),
-                t(lang, 'impact_report.orders'),
-                t(lang, 'impact.sales'),
-                t(lang, 'impact_report.share'),
-              ],
-              rows: f.by_association.map((a) => ({ label: a.name, orders: a.orders, cents: a.sales_cents })),
-              note: t(lang, 'impact_report.by_association_note'),
-            },
-          ],
+          tables: Object.values(breakdowns(f, lang)),
         });
         return reply
           .type('application/pdf')
@@ -235,6 +182,14 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
           .header('cache-control', 'no-store')
           .send(pdf);
       }
+
+      const periodText = period
+        ? t(lang, 'impact_report.lead', {
+            name: scopeName,
+            from: longDay(period.from, lang),
+            to: longDay(period.to, lang),
+          })
+        : '';
 
       const user = await requireAnyAdmin(req, ctx);
       const scope = adminScope(user);
@@ -270,11 +225,6 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
         ${fieldErr(name)}
       </div>`;
 
-      const months = f?.months ?? [];
-      const monthPoints = months.map((m, i) => ({
-        label: shortMonth(m.month, lang, i === 0 || m.month.endsWith('-01')),
-        cents: m.sales_cents,
-      }));
       const print = q.view === 'print';
       const body = html`<section class=${`admin impact-report${print ? ' impact-print' : ''}`}>
         <header class="page-head">
@@ -311,7 +261,7 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
           <p class="hint" id="impact-date-hint">${t(lang, 'impact_report.date_hint')}</p>
           <button type="submit">${t(lang, 'impact_report.apply')}</button>
         </form>
-        ${f && period ? reportBody(f, period, lang, color, monthPoints, link) : null}
+        ${f && period ? reportBody(f, period, lang, color, link) : null}
         ${f ? html`<p class="generated">${generatedAt(lang, now)}</p>` : null}
       </section>`;
       return sendHtml(
@@ -337,13 +287,13 @@ function headlineCards(f: ImpactFigures, lang: Lang) {
     {
       key: 'orders',
       label: t(lang, 'impact_report.orders'),
-      value: f.orders.toLocaleString(loc(lang)),
+      value: count(f.orders, lang),
       hint: t(lang, 'impact_report.orders_hint', { pickup: f.pickup_orders, delivery: f.delivery_orders }),
     },
     {
       key: 'active',
       label: t(lang, 'impact_report.active_merchants'),
-      value: f.active_merchants.toLocaleString(loc(lang)),
+      value: count(f.active_merchants, lang),
       hint: t(lang, 'impact_report.active_hint', { n: f.merchants }),
     },
     {
@@ -357,8 +307,8 @@ function headlineCards(f: ImpactFigures, lang: Lang) {
       label: t(lang, 'impact_report.qc_catalogue'),
       value: pct(f.quebec_catalogue_share, lang),
       hint: t(lang, 'impact_report.qc_catalogue_hint', {
-        n: f.catalogue_quebec_products.toLocaleString(loc(lang)),
-        total: f.catalogue_products.toLocaleString(loc(lang)),
+        n: count(f.catalogue_quebec_products, lang),
+        total: count(f.catalogue_products, lang),
       }),
     },
     {
@@ -401,48 +351,91 @@ function headlineCards(f: ImpactFigures, lang: Lang) {
   ];
 }
 
+/** Sales by month, by town and by association: one table each, on the page (after its chart) and in the PDF. */
+function breakdowns(f: ImpactFigures, lang: Lang): Record<'months' | 'towns' | 'associations', Breakdown> {
+  const head = (first: string): [string, string, string, string] => [
+    t(lang, first),
+    t(lang, 'impact_report.orders'),
+    t(lang, 'impact.sales'),
+    t(lang, 'impact_report.share'),
+  ];
+  return {
+    months: {
+      title: t(lang, 'impact_report.by_month'),
+      head: head('impact_report.month'),
+      rows: f.months.map((m) => ({
+        label: longMonth(m.month, lang),
+        orders: m.orders,
+        cents: m.sales_cents,
+      })),
+    },
+    towns: {
+      title: t(lang, 'impact_report.by_town'),
+      head: head('impact_report.municipality'),
+      rows: f.by_municipality.map((m) => ({ label: m.municipality, orders: m.orders, cents: m.sales_cents })),
+    },
+    associations: {
+      title: t(lang, 'impact_report.by_association'),
+      head: head('impact_report.association'),
+      rows: f.by_association.map((a) => ({ label: a.name, orders: a.orders, cents: a.sales_cents })),
+      note: t(lang, 'impact_report.by_association_note'),
+    },
+  };
+}
+type Breakdown = ImpactPdfInput['tables'][number];
+
 function reportBody(
   f: ImpactFigures,
   period: ReportPeriod,
   lang: Lang,
   color: string,
-  monthPoints: { label: string; cents: number }[],
   link: (extra: Record<string, string>) => string,
 ) {
   const share = (c: number) => pct(f.sales_cents ? c / f.sales_cents : 0, lang);
-  // On a phone a chart keeps a readable size and scrolls sideways inside its frame (keyboard too).
-  const svg = (markup: string, labelledBy: string) =>
-    html`<div class="chart-wrap" role="region" tabindex="0" aria-labelledby=${labelledBy} dangerouslySetInnerHTML=${{ __html: markup }}></div>`;
-  const table = (
-    id: string,
-    caption: string,
-    head: string,
-    rows: { label: string; orders: number; cents: number }[],
-  ) => html`<div class="table-wrap" role="region" aria-labelledby=${`${id}-cap`} tabindex="0">
-    <table class="data" id=${id}>
-      <caption id=${`${id}-cap`}>${caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">${head}</th>
-          <th scope="col" class="num">${t(lang, 'impact_report.orders')}</th>
-          <th scope="col" class="num">${t(lang, 'impact.sales')}</th>
-          <th scope="col" class="num">${t(lang, 'impact_report.share')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows.map(
-          (r) => html`<tr>
-            <th scope="row">${r.label}</th>
-            <td class="num">${r.orders.toLocaleString(loc(lang))}</td>
-            <td class="num">${formatMoney(r.cents, lang)}</td>
-            <td class="num">${share(r.cents)}</td>
-          </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
   const from = longDay(period.from, lang);
   const to = longDay(period.to, lang);
+  const { months, towns, associations } = breakdowns(f, lang);
+  const monthPoints = f.months.map((m, i) => ({
+    label: shortMonth(m.month, lang, i === 0 || m.month.endsWith('-01')),
+    cents: m.sales_cents,
+  }));
+  const bars = (id: string, b: Breakdown, desc: string) =>
+    b.rows.length ? barChartSvg(`chart-${id}`, b.rows, { title: b.title, desc, lang, color }) : undefined;
+  // A chart (on a phone it keeps a readable size and scrolls sideways inside its frame, keyboard
+  // too), then the table of the same figures.
+  const section = (id: string, headingId: string, b: Breakdown, chart: string | undefined) => html`<section
+    class="card chart-card"
+    aria-labelledby=${headingId}
+  >
+    <h2 id=${headingId}>${b.title}</h2>
+    ${
+      chart === undefined
+        ? null
+        : html`<div class="chart-wrap" role="region" tabindex="0" aria-labelledby=${headingId} dangerouslySetInnerHTML=${{ __html: chart }}></div>`
+    }
+    <div class="table-wrap" role="region" aria-labelledby=${`table-${id}-cap`} tabindex="0">
+      <table class="data" id=${`table-${id}`}>
+        <caption id=${`table-${id}-cap`}>${b.title}</caption>
+        <thead>
+          <tr>
+            <th scope="col">${b.head[0]}</th>
+            ${b.head.slice(1).map((h) => html`<th scope="col" class="num">${h}</th>`)}
+          </tr>
+        </thead>
+        <tbody>
+          ${b.rows.map(
+            (r) => html`<tr>
+              <th scope="row">${r.label}</th>
+              <td class="num">${count(r.orders, lang)}</td>
+              <td class="num">${formatMoney(r.cents, lang)}</td>
+              <td class="num">${share(r.cents)}</td>
+            </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>
+    ${b.note ? html`<p class="hint">${b.note}</p>` : null}
+  </section>`;
   return html`
     <h2 id="kpi-h" class="sr">${t(lang, 'impact_report.headline')}</h2>
     <dl class="kpis" aria-labelledby="kpi-h">
@@ -455,77 +448,19 @@ function reportBody(
       )}
     </dl>
     ${f.orders === 0 ? html`<p class="empty">${t(lang, 'impact_report.empty')}</p>` : null}
-    <section class="card chart-card" aria-labelledby="months-h">
-      <h2 id="months-h">${t(lang, 'impact_report.by_month')}</h2>
-      ${svg(
-        columnChartSvg('chart-months', monthPoints, {
-          title: t(lang, 'impact_report.by_month'),
-          desc: t(lang, 'impact_report.by_month_desc', { from, to }),
-          lang,
-          color,
-        }),
-        'months-h',
-      )}
-      ${table(
-        'table-months',
-        t(lang, 'impact_report.by_month'),
-        t(lang, 'impact_report.month'),
-        f.months.map((m) => ({ label: longMonth(m.month, lang), orders: m.orders, cents: m.sales_cents })),
-      )}
-    </section>
-    <section class="card chart-card" aria-labelledby="towns-h">
-      <h2 id="towns-h">${t(lang, 'impact_report.by_town')}</h2>
-      ${
-        f.by_municipality.length
-          ? svg(
-              barChartSvg(
-                'chart-towns',
-                f.by_municipality.map((m) => ({ label: m.municipality, cents: m.sales_cents })),
-                {
-                  title: t(lang, 'impact_report.by_town'),
-                  desc: t(lang, 'impact_report.by_town_desc'),
-                  lang,
-                  color,
-                },
-              ),
-              'towns-h',
-            )
-          : null
-      }
-      ${table(
-        'table-towns',
-        t(lang, 'impact_report.by_town'),
-        t(lang, 'impact_report.municipality'),
-        f.by_municipality.map((m) => ({ label: m.municipality, orders: m.orders, cents: m.sales_cents })),
-      )}
-    </section>
-    <section class="card chart-card" aria-labelledby="assoc-h">
-      <h2 id="assoc-h">${t(lang, 'impact_report.by_association')}</h2>
-      ${
-        f.by_association.length
-          ? svg(
-              barChartSvg(
-                'chart-associations',
-                f.by_association.map((a) => ({ label: a.name, cents: a.sales_cents })),
-                {
-                  title: t(lang, 'impact_report.by_association'),
-                  desc: t(lang, 'impact_report.by_association_note'),
-                  lang,
-                  color,
-                },
-              ),
-              'assoc-h',
-            )
-          : null
-      }
-      ${table(
-        'table-associations',
-        t(lang, 'impact_report.by_association'),
-        t(lang, 'impact_report.association'),
-        f.by_association.map((a) => ({ label: a.name, orders: a.orders, cents: a.sales_cents })),
-      )}
-      <p class="hint">${t(lang, 'impact_report.by_association_note')}</p>
-    </section>
+    ${section(
+      'months',
+      'months-h',
+      months,
+      columnChartSvg('chart-months', monthPoints, {
+        title: months.title,
+        desc: t(lang, 'impact_report.by_month_desc', { from, to }),
+        lang,
+        color,
+      }),
+    )}
+    ${section('towns', 'towns-h', towns, bars('towns', towns, t(lang, 'impact_report.by_town_desc')))}
+    ${section('associations', 'assoc-h', associations, bars('associations', associations, associations.note ?? ''))}
     <section class="downloads no-print" aria-labelledby="dl-h">
       <h2 id="dl-h">${t(lang, 'impact_report.downloads')}</h2>
       <p class="actions">

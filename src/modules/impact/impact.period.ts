@@ -3,6 +3,8 @@
  * custom dates, as calendar days in the region's time zone (America/Toronto) turned into the UTC
  * instants the orders are stored with. Days are `YYYY-MM-DD`; `to` is the last day included.
  */
+import { partsIn, zonedTimeToUtc } from '../common/zoned-time.ts';
+
 /** The region's time zone: a report's days start at local midnight there. */
 export const REPORT_TIME_ZONE = 'America/Toronto';
 
@@ -26,17 +28,10 @@ export interface ReportPeriod {
   toUtc: string;
 }
 
-const dayFormat = new Intl.DateTimeFormat('en-CA', {
-  timeZone: REPORT_TIME_ZONE,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
-
 /** The local calendar day (`YYYY-MM-DD`) of an instant in the region's time zone. */
 export function localDay(at: Date | string): string {
-  const p = Object.fromEntries(dayFormat.formatToParts(new Date(at)).map((x) => [x.type, x.value]));
-  return `${p.year}-${p.month}-${p.day}`;
+  const p = partsIn(new Date(at).getTime(), REPORT_TIME_ZONE);
+  return `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`;
 }
 
 /** The local month (`YYYY-MM`) of an instant in the region's time zone. */
@@ -44,36 +39,21 @@ export function localMonth(at: Date | string): string {
   return localDay(at).slice(0, 7);
 }
 
-const offsetFormat = new Intl.DateTimeFormat('en-US', {
-  timeZone: REPORT_TIME_ZONE,
-  timeZoneName: 'longOffset',
-});
-
-function offsetMinutes(at: number): number {
-  const name = offsetFormat.formatToParts(new Date(at)).find((x) => x.type === 'timeZoneName')?.value ?? '';
-  const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
-  if (!m) return 0;
-  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
-}
-
 /** The UTC instant (ISO 8601) of local midnight starting `day` in the region's time zone. */
 export function localMidnightUtc(day: string): string {
   const [y, mo, d] = day.split('-').map(Number) as [number, number, number];
-  const guess = Date.UTC(y, mo - 1, d);
-  let at = guess - offsetMinutes(guess) * 60_000;
-  at = guess - offsetMinutes(at) * 60_000;
-  return new Date(at).toISOString();
+  return new Date(zonedTimeToUtc(y, mo, d, 0, REPORT_TIME_ZONE)).toISOString();
 }
 
 /** `day` moved by `n` calendar days. */
 export function addDays(day: string, n: number): string {
   const [y, mo, d] = day.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, mo - 1, d + n)).toISOString().slice(0, 10);
+  return ymd(y, mo, d + n);
 }
 
+/** The day of a year, month and day of month (month and day may overflow: `ymd(2026, 13, 0)`). */
 function ymd(y: number, m: number, d: number) {
-  const t = new Date(Date.UTC(y, m - 1, d));
-  return t.toISOString().slice(0, 10);
+  return new Date(Date.UTC(y, m - 1, d)).toISOString().slice(0, 10);
 }
 
 function period(preset: ReportPeriod['preset'], from: string, to: string): ReportPeriod {

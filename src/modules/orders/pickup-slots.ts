@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { Lang } from '../../i18n/index.ts';
 import { type OpeningHours, parseClosures, parseHours, WEEK_DAYS, type WeekDay } from '../common/hours.ts';
+import { partsIn, zonedTimeToUtc } from '../common/zoned-time.ts';
 import { findLocationsByIds } from '../merchants/index.ts';
 import { getRegion } from '../region/index.ts';
 import { findPickupsBetween } from './orders.repository.ts';
@@ -22,42 +23,6 @@ export interface SlotSettings {
   days_ahead: number;
   /** Local dates (`YYYY-MM-DD`) the store is exceptionally closed: no slot on them. */
   closed_dates?: readonly string[];
-}
-
-// Intl formatters are costly to build: one per time zone, kept.
-const partsFormatters = new Map<string, Intl.DateTimeFormat>();
-function partsIn(at: number, timeZone: string) {
-  let f = partsFormatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    partsFormatters.set(timeZone, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(new Date(at)).map((x) => [x.type, x.value]));
-  return { y: +p.year, m: +p.month, d: +p.day, h: +p.hour, min: +p.minute, s: +p.second };
-}
-
-/** Offset (ms) of a time zone at an instant: local wall time − UTC. */
-function offsetAt(at: number, timeZone: string): number {
-  const p = partsIn(at, timeZone);
-  return Date.UTC(p.y, p.m - 1, p.d, p.h, p.min, p.s) - Math.floor(at / 1000) * 1000;
-}
-
-/** The UTC instant of a local wall time (a time skipped by a DST change moves forward by the gap). */
-export function zonedTimeToUtc(y: number, m: number, d: number, minutes: number, timeZone: string): number {
-  const wall = Date.UTC(y, m - 1, d, 0, minutes);
-  let at = wall - offsetAt(wall, timeZone);
-  // Second pass: the offset may differ at the guessed instant (a DST change between them).
-  at = wall - offsetAt(at, timeZone);
-  return at;
 }
 
 const toMinutes = (hhmm: string) => {

@@ -77,9 +77,14 @@ export async function seedDemoOrders(
     payments: paymentMethods({ STRIPE_SECRET_KEY: undefined, STRIPE_API_BASE: undefined }),
   };
   const byMerchant = new Map<number, OrderCandidate[]>();
-  for (const c of candidates) byMerchant.set(c.merchant_id, [...(byMerchant.get(c.merchant_id) ?? []), c]);
+  for (const c of candidates) {
+    const pool = byMerchant.get(c.merchant_id);
+    if (pool) pool.push(c);
+    else byMerchant.set(c.merchant_id, [c]);
+  }
   const merchants = [...byMerchant.keys()];
-  const left = new Map(candidates.map((c) => [`${c.product_id}:${c.location_id}`, c.on_hand]));
+  // Units left of each candidate (it never goes below 3).
+  const left = new Map(candidates.map((c) => [c, c.on_hand]));
   const now = opts.now ?? new Date();
   // Days ago, oldest first, denser towards today (a platform that grows).
   const ages = Array.from({ length: opts.count }, () => Math.floor(opts.days * (1 - Math.sqrt(rng.next()))))
@@ -94,9 +99,8 @@ export async function seedDemoOrders(
     const lineCount = 1 + rng.int(3);
     for (let k = 0; k < lineCount; k++) {
       const c = pool[rng.int(pool.length)] as OrderCandidate;
-      const key = `${c.product_id}:${c.location_id}`;
       const quantity = 1 + rng.int(2);
-      if (lines.some((l) => l.c === c) || (left.get(key) ?? 0) - quantity < 3) continue;
+      if (lines.some((l) => l.c === c) || (left.get(c) ?? 0) - quantity < 3) continue;
       if (lines.length && lines[0]?.c.location_id !== c.location_id) continue;
       lines.push({ c, quantity });
     }
@@ -129,11 +133,7 @@ export async function seedDemoOrders(
     );
     if (r.status !== 201) continue; // a refusal (e.g. stock) is skipped, as a shopper would see it
     const body = r.body as { checkout_id: number; orders: { order_id: number }[] };
-    for (const l of lines)
-      left.set(
-        `${l.c.product_id}:${l.c.location_id}`,
-        (left.get(`${l.c.product_id}:${l.c.location_id}`) ?? 0) - l.quantity,
-      );
+    for (const l of lines) left.set(l.c, (left.get(l.c) ?? 0) - l.quantity);
     // Older orders are finished; the last two days keep some waiting for the merchant.
     const steps: ('accepted' | 'ready' | 'completed' | 'cancelled')[] =
       roll < 0.05
