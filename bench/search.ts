@@ -189,6 +189,12 @@ function processTree(pid: number): number[] {
   return out;
 }
 
+/** A field of `/proc/PID/status` in kB (VmRSS, VmHWM, RssAnon...), read once per call of `statusKb`. */
+function statusKb(pid: number) {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+}
+
 /** A GET on a new connection (the primary of a multi-worker server hands each to the next worker). */
 function freshGet(url: string) {
   return new Promise<{ worker: string; body: string }>((resolve, reject) => {
@@ -213,8 +219,7 @@ function freshGet(url: string) {
 async function memoryParts(base: string, pid: number) {
   const mb = (b: number) => Math.round(b / 1048576);
   const procs = processTree(pid).map((p) => {
-    const s = readFileSync(`/proc/${p}/status`, 'utf8');
-    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+    const kb = statusKb(p);
     return { pid: p, anon_mb: Math.round(kb('RssAnon') / 1024), file_mb: Math.round(kb('RssFile') / 1024) };
   });
   const workers = new Map<string, Record<string, number>>();
@@ -235,8 +240,7 @@ async function memoryParts(base: string, pid: number) {
 /** RSS of the server: the sum over its processes (now and peak), and each process's. */
 function rss(pid: number) {
   const parts = processTree(pid).map((p) => {
-    const s = readFileSync(`/proc/${p}/status`, 'utf8');
-    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+    const kb = statusKb(p);
     return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
   });
   return {

@@ -1,6 +1,17 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
+/** A number of server processes (WEB_CONCURRENCY and its alias): 1 to 256, or `auto`; optional. */
+function processCount(name: string) {
+  return z
+    .string()
+    .trim()
+    .regex(/^(auto|[1-9][0-9]{0,2})$/i, `${name} must be a whole number from 1 to 256, or auto`)
+    .refine((v) => v.toLowerCase() === 'auto' || Number(v) <= 256, `${name} must be at most 256`)
+    .transform((v): number | 'auto' => (v.toLowerCase() === 'auto' ? 'auto' : Number(v)))
+    .optional();
+}
+
 /** Environment-driven configuration, validated once at boot (a bad value stops the start with every problem listed). */
 const envFields = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -101,21 +112,9 @@ const envFields = z.object({
    * for one per core. 1 (the default) is one process; more fork workers that share the port, the
    * database (SQLite in WAL mode, one file) and stock events. Alias: WORKERS.
    */
-  WEB_CONCURRENCY: z
-    .string()
-    .trim()
-    .regex(/^(auto|[1-9][0-9]{0,2})$/i, 'WEB_CONCURRENCY must be a whole number from 1 to 256, or auto')
-    .refine((v) => v.toLowerCase() === 'auto' || Number(v) <= 256, 'WEB_CONCURRENCY must be at most 256')
-    .transform((v): number | 'auto' => (v.toLowerCase() === 'auto' ? 'auto' : Number(v)))
-    .optional(),
+  WEB_CONCURRENCY: processCount('WEB_CONCURRENCY'),
   /** Same as WEB_CONCURRENCY (which wins when both are set). */
-  WORKERS: z
-    .string()
-    .trim()
-    .regex(/^(auto|[1-9][0-9]{0,2})$/i, 'WORKERS must be a whole number from 1 to 256, or auto')
-    .refine((v) => v.toLowerCase() === 'auto' || Number(v) <= 256, 'WORKERS must be at most 256')
-    .transform((v): number | 'auto' => (v.toLowerCase() === 'auto' ? 'auto' : Number(v)))
-    .optional(),
+  WORKERS: processCount('WORKERS'),
   /** Cookies get the Secure flag and __Host- prefix unless explicitly served over plain HTTP (dev/test). */
   INSECURE_COOKIES: z
     .enum(['0', '1', 'true', 'false'])

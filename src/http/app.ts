@@ -225,15 +225,13 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     getToken: (req) =>
       (req.body as Record<string, string> | undefined)?._csrf ?? (req.headers['x-csrf-token'] as string),
   });
+  // Several instances on PostgreSQL share their counters; one instance on SQLite counts in memory.
+  // The workers of one multi-process server on SQLite count in their primary (opts.rateLimitStore).
+  const rateLimitStore =
+    opts.rateLimitStore ?? (ctx.database.pool ? pgRateLimitStore(ctx.database.pool) : undefined);
   await app.register(rateLimit, {
     global: false,
-    // Several instances on PostgreSQL share their counters; one instance on SQLite counts in memory.
-    // The workers of one multi-process server on SQLite count in their primary (opts.rateLimitStore).
-    ...(opts.rateLimitStore
-      ? { store: opts.rateLimitStore as unknown as RateLimitPluginOptions['store'] }
-      : ctx.database.pool
-        ? { store: pgRateLimitStore(ctx.database.pool) as unknown as RateLimitPluginOptions['store'] }
-        : {}),
+    ...(rateLimitStore ? { store: rateLimitStore as RateLimitPluginOptions['store'] } : {}),
   });
 
   await app.register(fastifyStatic, {

@@ -23,7 +23,7 @@ export function isEventMessage(m: unknown): m is EventMessage {
 /** A worker's bus: local delivery plus relay through the primary. */
 export class ClusterEventBus extends InProcessEventBus {
   readonly #workerId: number;
-  readonly #send: (m: EventMessage, done: (err: Error | null) => void) => boolean;
+  readonly #channel: Pick<NodeJS.Process, 'on' | 'off' | 'send'>;
   readonly #onMessage = (m: unknown) => {
     if (isEventMessage(m) && m.from !== this.#workerId) this.deliverLocal(m.name, m.payload as never);
   };
@@ -33,28 +33,21 @@ export class ClusterEventBus extends InProcessEventBus {
    * @param workerId this worker's cluster id.
    * @param channel the IPC endpoint (`process` in a cluster worker).
    */
-  constructor(
-    workerId: number,
-    channel: Pick<NodeJS.Process, 'on' | 'off'> & {
-      send?: (m: unknown, h?: undefined, o?: undefined, cb?: (err: Error | null) => void) => boolean;
-    },
-  ) {
+  constructor(workerId: number, channel: Pick<NodeJS.Process, 'on' | 'off' | 'send'>) {
     super();
+    if (!channel.send) throw new Error('ClusterEventBus needs an IPC channel (a cluster worker)');
     this.#workerId = workerId;
-    const send = channel.send;
-    if (!send) throw new Error('ClusterEventBus needs an IPC channel (a cluster worker)');
-    this.#send = (m, done) => send.call(channel, m, undefined, undefined, done);
+    this.#channel = channel;
     channel.on('message', this.#onMessage);
-    this.#off = () => channel.off('message', this.#onMessage);
   }
-  readonly #off: () => void;
 
   override async publish<K extends EventName>(name: K, payload: DomainEvents[K]): Promise<void> {
     this.deliverLocal(name, payload);
     if (this.#closed) return;
+    const message: EventMessage = { t: 'comptoir:event', from: this.#workerId, name, payload };
     const sent = new Promise<void>((resolve) => {
       try {
-        this.#send({ t: 'comptoir:event', from: this.#workerId, name, payload }, () => resolve());
+        this.#channel.send?.(message, undefined, undefined, () => resolve());
       } catch {
         // The primary is gone (shutdown): the other workers are stopping too.
         resolve();
@@ -66,7 +59,7 @@ export class ClusterEventBus extends InProcessEventBus {
 
   override async close(): Promise<void> {
     this.#closed = true;
-    this.#off();
+    this.#channel.off('message', this.#onMessage);
     await super.close();
   }
 }

@@ -1,25 +1,26 @@
 /**
  * Rate limits across the workers of one multi-process server on SQLite: the counters live in the
- * primary (fixed windows, like @fastify/rate-limit's in-memory store) and each worker asks it over
- * the cluster IPC channel, so a client gets the configured allowance once, not once per worker.
+ * primary (fixed windows, the rule of the PostgreSQL `rate_limits` table) and each worker asks it
+ * over the cluster IPC channel, so a client gets the configured allowance once, not once per worker.
+ * The workers' store is the shared-counter store of src/http/rate-limit-store.ts.
  * (On PostgreSQL the workers share the `rate_limits` table like separate instances.)
  */
+import { sharedRateLimitStore } from '../http/rate-limit-store.ts';
+import type { RateWindow } from '../lib/rate-limit/rate-limit.repository.ts';
 
-type Callback = (err: Error | null, result?: { current: number; ttl: number }) => void;
-
-interface IncrMessage {
-  t: 'comptoir:rl';
-  id: number;
-  /** `read` looks without counting (`{ increment: false }` in the plugin). */
-  op: 'incr' | 'read';
-  key: string;
-  windowMs: number;
-}
+/**
+ * A worker's question: count a request (as `incrementWindow` does), or look without counting
+ * (`{ increment: false }` in the plugin, as `readWindow`).
+ */
+type IncrQuestion =
+  | { op: 'incr'; key: string; nowMs: number; windowMs: number }
+  | { op: 'read'; key: string };
+type IncrMessage = { t: 'comptoir:rl'; id: number } & IncrQuestion;
 interface IncrReply {
   t: 'comptoir:rl-reply';
   id: number;
-  current: number;
-  ttl: number;
+  /** The key's counter (after the increment for `incr`); absent when `read` finds none. */
+  window?: RateWindow;
 }
 
 /** True when an IPC message asks the primary to count a request. */
@@ -32,27 +33,27 @@ export function isRateLimitMessage(m: unknown): m is IncrMessage {
  * Expired windows are dropped every minute.
  */
 export function createRateLimitCounters() {
-  const windows = new Map<string, { count: number; start: number; windowMs: number }>();
+  const windows = new Map<string, RateWindow & { windowMs: number }>();
   const sweep = setInterval(() => {
     const now = Date.now();
-    for (const [k, w] of windows) if (w.start + w.windowMs <= now) windows.delete(k);
+    for (const [k, w] of windows) if (w.windowStartMs + w.windowMs <= now) windows.delete(k);
   }, 60_000);
   sweep.unref();
   return {
     answer(m: IncrMessage): IncrReply {
-      const now = Date.now();
       let w = windows.get(m.key);
-      if (!w || w.start + m.windowMs <= now) {
-        if (m.op === 'read') return { t: 'comptoir:rl-reply', id: m.id, current: 0, ttl: m.windowMs };
-        w = { count: 0, start: now, windowMs: m.windowMs };
-        windows.set(m.key, w);
+      if (m.op === 'incr') {
+        // Like `incrementWindow`: a window that is over restarts now with this request.
+        if (!w || w.windowStartMs + m.windowMs <= m.nowMs) {
+          w = { count: 0, windowStartMs: m.nowMs, windowMs: m.windowMs };
+          windows.set(m.key, w);
+        }
+        w.count++;
       }
-      if (m.op === 'incr') w.count++;
       return {
         t: 'comptoir:rl-reply',
         id: m.id,
-        current: w.count,
-        ttl: Math.max(0, w.start + m.windowMs - now),
+        window: w && { count: w.count, windowStartMs: w.windowStartMs },
       };
     },
     close() {
@@ -62,43 +63,39 @@ export function createRateLimitCounters() {
 }
 
 /**
- * The @fastify/rate-limit store class for a worker: `incr` asks the primary. If the primary cannot
+ * The @fastify/rate-limit store class for a worker: counting asks the primary. If the primary cannot
  * be reached (shutting down), the request is counted as the first of its window (let through).
  */
 export function clusterRateLimitStore(channel: NodeJS.Process = process) {
   let next = 1;
-  const pending = new Map<number, Callback>();
+  const pending = new Map<number, (w: RateWindow | undefined) => void>();
   channel.on('message', (m: unknown) => {
     const r = m as IncrReply;
     if (typeof m !== 'object' || m === null || r.t !== 'comptoir:rl-reply') return;
-    const cb = pending.get(r.id);
+    const resolve = pending.get(r.id);
     pending.delete(r.id);
-    cb?.(null, { current: r.current, ttl: r.ttl });
+    resolve?.(r.window);
   });
-  return class ClusterRateLimitStore {
-    readonly prefix: string;
-    constructor(options: { routeInfo?: { method?: string; url?: string } } = {}) {
-      this.prefix = options.routeInfo ? `${options.routeInfo.method}:${options.routeInfo.url}:` : 'global:';
-    }
-    incr(key: string, cb: Callback, timeWindow: number): void {
-      this.#ask('incr', key, cb, timeWindow);
-    }
-    read(key: string, cb: Callback, timeWindow: number): void {
-      this.#ask('read', key, cb, timeWindow);
-    }
-    #ask(op: 'incr' | 'read', key: string, cb: Callback, timeWindow: number): void {
+  const ask = (m: IncrQuestion, unreachable: RateWindow | undefined) =>
+    new Promise<RateWindow | undefined>((resolve) => {
       const id = next++;
-      pending.set(id, cb);
-      const message: IncrMessage = { t: 'comptoir:rl', id, op, key: this.prefix + key, windowMs: timeWindow };
-      try {
-        channel.send?.(message);
-      } catch {
+      const fail = () => {
         pending.delete(id);
-        cb(null, { current: op === 'incr' ? 1 : 0, ttl: timeWindow });
+        resolve(unreachable);
+      };
+      pending.set(id, resolve);
+      try {
+        const message: IncrMessage = { t: 'comptoir:rl', id, ...m };
+        channel.send?.(message, undefined, undefined, (err) => {
+          if (err) fail();
+        });
+      } catch {
+        fail();
       }
-    }
-    child(routeOptions: { routeInfo?: { method?: string; url?: string } }) {
-      return new ClusterRateLimitStore(routeOptions);
-    }
-  };
+    });
+  return sharedRateLimitStore({
+    increment: async (key, nowMs, windowMs) =>
+      (await ask({ op: 'incr', key, nowMs, windowMs }, { count: 1, windowStartMs: nowMs }))!,
+    read: (key) => ask({ op: 'read', key }, undefined),
+  });
 }

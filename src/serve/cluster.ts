@@ -27,7 +27,7 @@ const STOP_GRACE_MS = 10_000;
 type ControlMessage =
   | { t: 'comptoir:listening'; url: string }
   | { t: 'comptoir:ready' }
-  | { t: 'comptoir:all-ready'; ready: boolean }
+  | { t: 'comptoir:all-ready' }
   | { t: 'comptoir:stop' };
 
 function isControl(m: unknown): m is ControlMessage {
@@ -38,6 +38,11 @@ function isControl(m: unknown): m is ControlMessage {
 export function workerCount(config: Pick<Config, 'WEB_CONCURRENCY' | 'WORKERS'>): number {
   const v = config.WEB_CONCURRENCY ?? config.WORKERS ?? 1;
   return v === 'auto' ? Math.max(1, availableParallelism()) : v;
+}
+
+/** The primary's workers (cluster.workers keeps one until it has both exited and disconnected). */
+function forkedWorkers(): Worker[] {
+  return Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
 }
 
 /** True in a process forked by `serveCluster` (it must run `runWorker`, not the command again). */
@@ -60,34 +65,31 @@ export function serveCluster(
   const listening = new Map<number, string>();
   const ready = new Set<number>();
   let announced = false;
-  let booted = false;
   let stopping = false;
   let allReady = false;
   // Rate-limit counters of every worker (SQLite; on PostgreSQL workers share the rate_limits table).
   const counters = createRateLimitCounters();
 
   const broadcast = (m: unknown, except?: number) => {
-    for (const w of Object.values(cluster.workers ?? {}))
-      if (w && w.id !== except && w.isConnected())
+    for (const w of forkedWorkers())
+      if (w.id !== except && w.isConnected())
         try {
           w.send(m as never);
         } catch {
-          // A worker that is exiting misses the message; its replacement reloads from the database.
+          // A worker that is exiting misses the message (the server is stopping with it).
         }
   };
   const updateReadiness = () => {
-    const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
-    const now = live.length === count && live.every((w) => ready.has(w.id));
-    if (now === allReady) return;
-    allReady = now;
-    if (now) booted = true;
-    broadcast({ t: 'comptoir:all-ready', ready: now });
+    // Once all are ready they stay so: a worker that dies stops the server, none is forked again.
+    const live = forkedWorkers();
+    if (allReady || live.length !== count || !live.every((w) => ready.has(w.id))) return;
+    allReady = true;
+    broadcast({ t: 'comptoir:all-ready' });
   };
   const stop = (code: number) => {
     if (stopping) return;
     stopping = true;
-    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
-    const exits = workers.map(
+    const exits = forkedWorkers().map(
       (w) =>
         new Promise<void>((resolve) => {
           if (w.isDead()) return resolve();
@@ -141,14 +143,13 @@ export function serveCluster(
       // Exit 0 is a worker stopped on purpose (a service manager signals every process of the
       // group): it is not replaced, and the server stops with the last one.
       if (code === 0 && !signal) {
-        const live = Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead());
-        if (live.length === 0) stop(0);
+        if (forkedWorkers().every((w) => w.isDead())) stop(0);
         return;
       }
       // A worker that dies (crash, out of memory) stops the server with exit 1: the service
       // manager restarts the whole deployment. (Forking a replacement in place left the server
       // unanswering in a manual test on 2026-12-04; not supported until that is understood.)
-      log(`worker ${worker.id} exited (${signal ?? code})${booted ? '' : ' during start-up'}: stopping`);
+      log(`worker ${worker.id} exited (${signal ?? code})${allReady ? '' : ' during start-up'}: stopping`);
       stop(1);
     });
   };
@@ -175,7 +176,7 @@ export async function runWorker(config: Config): Promise<void> {
   let allReady = false;
   process.on('message', (m: unknown) => {
     if (!isControl(m)) return;
-    if (m.t === 'comptoir:all-ready') allReady = m.ready;
+    if (m.t === 'comptoir:all-ready') allReady = true;
     else if (m.t === 'comptoir:stop') void stop();
   });
   platform.app.addHook('onRequest', async (req, reply) => {

@@ -2,8 +2,9 @@
  * `comptoir serve` on every core (issue 19, docs/decisions/0008): WEB_CONCURRENCY=2 starts a
  * primary and two workers sharing the port and the database. A stock update through the merchant
  * API, served by one worker, must reach the in-memory search facts of every worker; the primary
- * holds the data-directory lock for the whole deployment; SIGTERM stops every process. Runs on
- * both databases (on PostgreSQL the workers relay events through LISTEN/NOTIFY).
+ * holds the data-directory lock for the whole deployment; SIGTERM stops every process, and so does
+ * a worker that dies (the primary then exits 1). Runs on both databases (on PostgreSQL the workers
+ * relay events through LISTEN/NOTIFY).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -203,6 +204,30 @@ describe('serve with WEB_CONCURRENCY=2: every worker serves current search facts
       timeoutMs: 30_000,
       what: 'the workers to exit',
     });
+    if (TEST_DB_KIND === 'sqlite') assert.equal(existsSync(join(tdb.dataDir, 'comptoir.lock')), false);
+  });
+});
+
+describe('a worker that dies stops the whole server', () => {
+  let tdb: TestDatabase;
+  let server: ServerProcess;
+  before(async () => {
+    tdb = await createTestDatabase();
+    server = await startServerProcess({ ...tdb.childEnv, WEB_CONCURRENCY: '2' }, 240_000);
+  });
+  after(async () => {
+    await server?.stop();
+    await tdb?.cleanup();
+  });
+
+  test('SIGKILL on one worker: the other stops, the primary exits 1 and releases the lock', async () => {
+    const [victim, other] = childrenOf(server.child.pid!);
+    assert.ok(victim && other, 'two workers');
+    const exited = new Promise<number | null>((r) => server.child.once('exit', (code) => r(code)));
+    process.kill(victim, 'SIGKILL');
+    assert.equal(await exited, 1, server.stderr.join('\n'));
+    assert.match(server.stderr.join('\n'), /worker \d+ exited \(SIGKILL\): stopping/);
+    await waitFor(() => !alive(other), { timeoutMs: 30_000, what: 'the other worker to exit' });
     if (TEST_DB_KIND === 'sqlite') assert.equal(existsSync(join(tdb.dataDir, 'comptoir.lock')), false);
   });
 });
