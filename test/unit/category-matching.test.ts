@@ -68,6 +68,9 @@ test('word order, separators and small words do not matter', () => {
   // "Thé" (tea) is a word, not the English article.
   assert.equal(matchCategory(ix, 'Tisanes et thés'), 6);
   assert.equal(matchCategory(ix, 'Thé, tisane'), 6);
+  // Without the slug's help: the word alone, and beside another word, still finds the teas.
+  assert.equal(matchCategory(ix, 'thé'), 6);
+  assert.equal(matchCategory(ix, 'Tisane thé'), 6);
   // Unknown stays unknown; small words alone are not a category.
   for (const cell of ['Quincaillerie', 'de la', 'the', '', '   ', 'Maison et jardin et garage'])
     assert.equal(matchCategory(ix, cell), undefined, cell);

@@ -122,7 +122,7 @@ function significantWords(text: string): string[] {
     .split(/[^\p{L}\p{N}]+/u)) {
     if (!raw || SMALL_WORDS.has(raw)) continue;
     for (const w of foldCategory(raw).split(' ')) {
-      if (!w || SMALL_WORDS.has(w)) continue;
+      if (!w) continue;
       const k = wordKey(w);
       if (!out.includes(k)) out.push(k);
     }
