@@ -243,7 +243,7 @@ describe('shop sync: Shopify (issue 17)', () => {
     const en = await owner.get('/en/merchant/my-shop');
     assert.equal(en.statusCode, 200);
     assert.match(en.body, /<h1>Connect my shop<\/h1>/);
-    assert.match(en.body, /10 products|4 products, 6 variants/);
+    assert.match(en.body, /4 products, 6 variants/);
   });
 
   test('the page is for owners only: staff are refused', async () => {
@@ -447,7 +447,14 @@ describe('shop sync: Shopify (issue 17)', () => {
     const page = await owner.get(PAGE);
     assert.match(page.body, /data-push-status="pending"/);
     assert.equal(await runPushes(deps), 0, 'not due before its retry time');
-    assert.equal(await runPushes(deps, { now: new Date(Date.now() + 3600_000) }), 1);
+    // Two senders at once (another process, or the retry timer overlapping the order event): the
+    // decrement is sent by one of them only.
+    const later = new Date(Date.now() + 3600_000);
+    const [one, other] = await Promise.all([
+      runPushes(deps, { now: later }),
+      runPushes(deps, { now: later }),
+    ]);
+    assert.equal(one + other, 1);
     assert.equal(fake.adjustments.length, 2);
     assert.equal(fake.adjustments[1].changes[0].delta, -1);
     assert.equal(await runPushes(deps, { now: new Date(Date.now() + 7200_000) }), 0);

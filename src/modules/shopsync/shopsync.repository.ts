@@ -218,6 +218,23 @@ export function selectDuePushes(db: Db, now: string, connectionId?: number) {
   return q.orderBy('id').limit(500).execute();
 }
 
+/**
+ * Claims due pushes for one send by moving their retry time to `leaseUntil` (like the webhook
+ * deliveries' claim): another process or round that read the same rows finds them not due and
+ * sends nothing; if the sender dies, the lease expires and they are due again. True only when
+ * every row was still due (otherwise another sender has them).
+ */
+export async function claimPushes(db: Db, ids: readonly number[], now: string, leaseUntil: string) {
+  const claim = await db
+    .updateTable('shopsync_pushes')
+    .set({ next_attempt_at: leaseUntil })
+    .where('id', 'in', ids)
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', now)
+    .executeTakeFirst();
+  return Number(claim.numUpdatedRows) === ids.length;
+}
+
 export async function updatePushes(db: Db, ids: readonly number[], set: Updateable<DB['shopsync_pushes']>) {
   if (!ids.length) return;
   await db

@@ -29,6 +29,7 @@ import {
 } from './shopify.ts';
 import {
   type ConnectionRow,
+  claimPushes,
   countItems,
   deleteReceipt,
   type ItemRow,
@@ -651,6 +652,8 @@ async function applyWebhook(deps: ShopSyncDeps, conn: ConnectionRow, topic: stri
 /* ------------------------------------------------------------------ orders → shop stock */
 
 const MAX_PUSH_ATTEMPTS = 8;
+/** How long a claimed push is held by its sender before another may send it again. */
+const PUSH_LEASE_MS = 5 * 60_000;
 
 /**
  * A Comptoir order was placed: its lines of synced products become stock decrements owed to the
@@ -714,6 +717,12 @@ export async function runPushes(deps: ShopSyncDeps, opts: { connectionId?: numbe
     const conn = await selectConnection(db, rows[0].connection_id);
     if (conn?.status !== 'active') continue;
     const ids = rows.map((r) => r.id);
+    // Every process hears the order event and the retry timer may overlap it: only the sender
+    // that claims the rows sends them, so Shopify's stock is never decremented twice.
+    if (
+      !(await claimPushes(db, ids, now.toISOString(), new Date(now.getTime() + PUSH_LEASE_MS).toISOString()))
+    )
+      continue;
     try {
       // A failed send is retried by the next round (backoff below), not held here.
       await adjustQuantities(
