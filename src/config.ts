@@ -61,6 +61,11 @@ const envFields = z.object({
   STRIPE_API_BASE: z.string().url().optional(),
   /** Where the checkout page loads Stripe.js from (tests serve a stub). */
   STRIPE_JS_URL: z.string().url().default('https://js.stripe.com/v3/'),
+  /**
+   * Seconds between settlement runs (card transfers left pending, gift-card redemptions paid to
+   * merchants; one process at a time by a lease). 0 turns the timer off; only with Stripe configured.
+   */
+  SETTLEMENT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(900),
   /** Platform fee kept on each card-paid order before the transfer to the merchant (percent, default 0). */
   PLATFORM_FEE_PERCENT: z.coerce.number().min(0).max(50).default(0),
   /**
@@ -86,6 +91,15 @@ const envFields = z.object({
     .or(z.literal('').transform(() => undefined)),
   /** Shopify Admin API base URL override (tests point it at a local fake); default https://{shop}. */
   SHOPIFY_API_BASE: z.string().url().optional(),
+  /** Square API base URL override (tests point it at a local fake); default by the connection's environment. */
+  SQUARE_API_BASE: z.string().url().optional(),
+  /**
+   * "Connect with Square" by OAuth (the region's Square application, Developer Console → OAuth):
+   * its application id and secret, and which environment they belong to. Unset: access tokens only.
+   */
+  SQUARE_APPLICATION_ID: z.string().trim().min(1).optional(),
+  SQUARE_APPLICATION_SECRET: z.string().trim().min(1).optional(),
+  SQUARE_OAUTH_ENVIRONMENT: z.enum(['sandbox', 'production']).default('production'),
   /** Minutes between shop sync reconciliation passes (catches missed webhooks). */
   SHOPSYNC_RECONCILE_MINUTES: z.coerce.number().int().min(5).max(10_080).default(60),
   /** Allow webhooks to loopback/private addresses (development only). */
@@ -144,6 +158,14 @@ const envSchema = envFields.superRefine((env, issues) => {
       code: 'custom',
       path: ['STRIPE_API_BASE'],
       message: `STRIPE_API_BASE is set without the Stripe keys (${STRIPE_KEYS.join(', ')})`,
+    });
+  // Square OAuth needs the application's id and secret together.
+  if (Boolean(env.SQUARE_APPLICATION_ID) !== Boolean(env.SQUARE_APPLICATION_SECRET))
+    issues.addIssue({
+      code: 'custom',
+      path: ['SQUARE_APPLICATION_ID'],
+      message:
+        'set both SQUARE_APPLICATION_ID and SQUARE_APPLICATION_SECRET for "Connect with Square", or neither',
     });
   // Fetching imported images from private addresses would let any merchant's file probe the
   // operator's network: a production server refuses the development switch.

@@ -47,6 +47,7 @@ export const tableOwners = {
   merchant_payment_settings: 'payments',
   stripe_events: 'payments',
   payment_ledger: 'payments',
+  payment_runs: 'payments',
   gift_cards: 'giftcards',
   gift_card_ledger: 'giftcards',
   gift_card_merchants: 'giftcards',

@@ -6,11 +6,12 @@
  * parameters → 400 `idempotency_error`).
  *
  * Endpoints: POST /v1/accounts, GET /v1/accounts/:id, POST /v1/account_links,
- * POST/GET /v1/payment_intents(/:id), POST /v1/payment_intents/:id/capture|cancel,
+ * POST/GET /v1/payment_intents(/:id) (POST /:id updates metadata), POST /v1/payment_intents/:id/capture|cancel,
  * POST /v1/transfers, POST /v1/transfers/:id/reversals, POST /v1/refunds.
  *
  * Test payment methods: `pm_card_visa` (authorised), `pm_card_chargeDeclined` (402 card_declined,
- * decline_code generic_decline), `pm_card_authenticationRequired` (status requires_action: 3-D Secure).
+ * decline_code generic_decline), `pm_card_authenticationRequired` (status requires_action: 3-D Secure,
+ * answered by `authenticate`).
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -132,6 +133,12 @@ export interface FakeStripe {
   refunds: Map<string, Obj>;
   /** Stripe-hosted onboarding finished for this account: charges and payouts enabled. */
   completeOnboarding(accountId: string, enabled?: boolean): Obj;
+  /**
+   * The customer answers the 3-D Secure challenge of an intent in `requires_action` (what Stripe.js
+   * handleNextAction does with the bank): passed, `requires_capture` (manual capture); failed,
+   * `requires_payment_method` with last_payment_error `payment_intent_authentication_failure`.
+   */
+  authenticate(intentId: string, pass: boolean): Obj;
   /** While true every request fails at the network level (Stripe unreachable). */
   down: boolean;
   /** POST paths (exact, e.g. '/v1/transfers') answered 500 api_error, as during a Stripe incident. */
@@ -245,6 +252,15 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       const pi = id ? intents.get(id) : undefined;
       if (id && !pi) return notFound('payment_intent', id);
       if (pi && method === 'GET' && !action) return { status: 200, body: pi };
+      if (pi && method === 'POST' && !action) {
+        // Update: metadata keys merge (an empty value deletes the key), as at Stripe.
+        const meta = { ...(pi.metadata as Record<string, string>) };
+        for (const [k, v] of Object.entries((p.metadata ?? {}) as Record<string, string>))
+          if (v === '') delete meta[k];
+          else meta[k] = v;
+        pi.metadata = meta;
+        return { status: 200, body: pi };
+      }
       if (pi && method === 'POST' && action === 'capture') {
         if (pi.status !== 'requires_capture')
           return err(
@@ -381,7 +397,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     return err(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}).`);
   }
 
-  function confirm(pi: Obj): { status: number; body: unknown } {
+  // `target` receives the outcome (the stored intent, when `pi` is a view with the challenge passed).
+  function confirm(pi: Obj, target: Obj = pi): { status: number; body: unknown } {
     const pm = pi.payment_method;
     if (pm === 'pm_card_chargeDeclined') {
       pi.status = 'requires_payment_method';
@@ -397,9 +414,15 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       pi.next_action = { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect' } };
       return { status: 200, body: pi };
     }
-    pi.status = pi.capture_method === 'manual' ? 'requires_capture' : 'succeeded';
-    if (pi.status === 'requires_capture') pi.amount_capturable = pi.amount;
-    return { status: 200, body: pi };
+    target.status = pi.capture_method === 'manual' ? 'requires_capture' : 'succeeded';
+    if (target.status === 'requires_capture') target.amount_capturable = pi.amount;
+    if (target.status === 'succeeded') {
+      // Automatic capture (a gift card purchase): charged at once, as at Stripe.
+      const charge = nextId('ch');
+      charges.set(charge, { amount: pi.amount as number, intent: target.id, transferred: 0, refunded: 0 });
+      Object.assign(target, { amount_received: pi.amount, latest_charge: charge });
+    }
+    return { status: 200, body: target };
   }
 
   const fake: FakeStripe = {
@@ -411,6 +434,24 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     refunds,
     down: false,
     failing: new Set<string>(),
+    authenticate(intentId, pass) {
+      const pi = intents.get(intentId);
+      if (!pi) throw new Error(`no payment intent ${intentId}`);
+      if (pi.status !== 'requires_action') throw new Error(`${intentId} is ${String(pi.status)}`);
+      pi.next_action = null;
+      if (pass) confirm({ ...pi, payment_method: 'pm_card_visa' }, pi);
+      else
+        Object.assign(pi, {
+          status: 'requires_payment_method',
+          last_payment_error: {
+            type: 'invalid_request_error',
+            code: 'payment_intent_authentication_failure',
+            message:
+              'We are unable to authenticate your payment method. Please choose a different payment method and try again.',
+          },
+        });
+      return pi;
+    },
     completeOnboarding(accountId, enabled = true) {
       const acct = accounts.get(accountId);
       if (!acct) throw new Error(`no account ${accountId}`);

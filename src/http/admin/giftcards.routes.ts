@@ -17,6 +17,7 @@ import {
   settlementReport,
 } from '../../modules/giftcards/index.ts';
 import { safeCell } from '../../modules/opendata/index.ts';
+import { connectStatuses, giftCardSettlementStatus } from '../../modules/payments/index.ts';
 import { adminScope, requireAnyAdmin, requireAssociationAdmin, requireRegionAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { translateIssues } from '../errors.ts';
@@ -82,14 +83,30 @@ export default async function adminGiftcardRoutes(app: FastifyInstance, ctx: App
         from: q.from ? new Date(q.from).toISOString() : undefined,
         to: q.to ? new Date(q.to).toISOString() : undefined,
       };
+      const scoped = association ? await memberIds(association.id) : undefined;
+      // Real money (issue 15): transferred to each merchant's Stripe account, and still to transfer.
+      const money = await giftCardSettlementStatus(db, scoped);
       const [cards, report, figures] = await Promise.all([
         listCards(db, association ? { associationIds: [association.id] } : {}),
-        settlementReport(db, period, association ? await memberIds(association.id) : undefined),
+        settlementReport(db, period, scoped, money),
         giftCardFigures(db, { associationId: association?.id }),
       ]);
+      const connected = await connectStatuses(
+        db,
+        report.map((r) => r.merchant_id),
+      );
       if (q.format === 'csv') {
         const rows = [
-          ['merchant_slug', 'merchant', 'redemptions', 'paid_cents', 'bonus_cents', 'total_cents'],
+          [
+            'merchant_slug',
+            'merchant',
+            'redemptions',
+            'paid_cents',
+            'bonus_cents',
+            'total_cents',
+            'settled_cents',
+            'pending_cents',
+          ],
           ...report.map((r) => [
             safeCell(r.slug),
             safeCell(r.display_name),
@@ -97,6 +114,8 @@ export default async function adminGiftcardRoutes(app: FastifyInstance, ctx: App
             r.paid_cents,
             r.bonus_cents,
             r.total_cents,
+            r.settled_cents,
+            r.pending_cents,
           ]),
         ];
         return reply
@@ -127,8 +146,8 @@ export default async function adminGiftcardRoutes(app: FastifyInstance, ctx: App
           <button type="submit">${t(lang, 'impact.apply')}</button>
         </form>
         <table class="data stack" aria-labelledby="set-h">
-          <thead><tr><th scope="col">${t(lang, 'giftcard.merchant')}</th><th scope="col">${t(lang, 'admin_gc.redemptions')}</th><th scope="col">${t(lang, 'giftcard.paid_part')}</th><th scope="col">${t(lang, 'giftcard.bonus_part')}</th><th scope="col">${t(lang, 'admin_gc.owed')}</th></tr></thead>
-          <tbody>${report.map((r) => html`<tr data-merchant=${r.merchant_id}><th scope="row">${r.display_name}</th><td>${r.redemptions}</td><td>${formatMoney(r.paid_cents, lang)}</td><td>${formatMoney(r.bonus_cents, lang)}</td><td>${formatMoney(r.total_cents, lang)}</td></tr>`)}</tbody>
+          <thead><tr><th scope="col">${t(lang, 'giftcard.merchant')}</th><th scope="col">${t(lang, 'admin_gc.redemptions')}</th><th scope="col">${t(lang, 'giftcard.paid_part')}</th><th scope="col">${t(lang, 'giftcard.bonus_part')}</th><th scope="col">${t(lang, 'admin_gc.owed')}</th><th scope="col">${t(lang, 'giftcard.settled')}</th><th scope="col">${t(lang, 'giftcard.settle_pending')}</th></tr></thead>
+          <tbody>${report.map((r) => html`<tr data-merchant=${r.merchant_id}><th scope="row">${r.display_name}</th><td>${r.redemptions}</td><td>${formatMoney(r.paid_cents, lang)}</td><td>${formatMoney(r.bonus_cents, lang)}</td><td>${formatMoney(r.total_cents, lang)}</td><td data-settled=${r.settled_cents}>${formatMoney(r.settled_cents, lang)}</td><td data-pending=${r.pending_cents}>${formatMoney(r.pending_cents, lang)}${r.pending_cents > 0 && !connected.get(r.merchant_id)?.payouts_enabled ? html` <small data-not-connected>(${t(lang, 'giftcard.not_connected')})</small>` : null}</td></tr>`)}</tbody>
         </table>
         <p><a href=${`${base}?${new URLSearchParams({ ...(association ? { association: association.slug } : {}), ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}), format: 'csv' })}`}>${t(lang, 'impact.csv')}</a></p>
 

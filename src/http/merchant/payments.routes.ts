@@ -4,6 +4,7 @@ import { formatDate, formatMoney, type Lang, t } from '../../i18n/index.ts';
 import {
   type ConnectStatus,
   connectStatus,
+  currentFeeBps,
   merchantStatement,
   refreshAccountStatus,
   startOnboarding,
@@ -64,7 +65,9 @@ export default async function merchantPaymentsPages(app: FastifyInstance, ctx: A
           return s;
         });
       const st = await merchantStatement(db, access.merchantId);
-      const fee = ctx.config.PLATFORM_FEE_PERCENT;
+      // The region's rate now (what a new card order pays); each statement line keeps its own rate.
+      const pct = (bps: number) => String(bps / 100).replace('.', lang === 'fr' ? ',' : '.');
+      const feeBps = await currentFeeBps(db, ctx.config.PLATFORM_FEE_PERCENT);
       const statusText = !s.connected
         ? t(lang, 'stripe.status.not_connected')
         : s.charges_enabled
@@ -73,7 +76,7 @@ export default async function merchantPaymentsPages(app: FastifyInstance, ctx: A
       const money = (c: number) => formatMoney(c, lang);
       const body = html`<h1>${title}</h1>
         <p>${t(lang, 'stripe.intro')}</p>
-        <p data-platform-fee=${String(fee)}>${t(lang, 'stripe.fee_notice', { percent: String(fee).replace('.', lang === 'fr' ? ',' : '.') })}</p>
+        <p data-platform-fee=${String(feeBps / 100)}>${t(lang, 'stripe.fee_notice', { percent: pct(feeBps) })}</p>
         ${Notice(opts.notice)}
         ${error ? html`<p class="notice error" role="alert">${error}</p>` : null}
         <section aria-labelledby="stripe-status">
@@ -96,9 +99,11 @@ export default async function merchantPaymentsPages(app: FastifyInstance, ctx: A
         </section>
         <section aria-labelledby="stripe-statement">
           <h2 id="stripe-statement">${t(lang, 'stripe.lines')}</h2>
+          <p data-statement-fee=${String(feeBps)}>${t(lang, 'stripe.statement_fee', { percent: pct(feeBps) })}</p>
           <dl class="facts" data-statement>
             <dt>${t(lang, 'stripe.charged')}</dt><dd data-charged=${st.charged_cents}>${money(st.charged_cents)}</dd>
             <dt>${t(lang, 'stripe.refunded')}</dt><dd data-refunded=${st.refunded_cents}>${money(st.refunded_cents)}</dd>
+            <dt>${t(lang, 'stripe.gift_cards')}</dt><dd data-gift-cards=${st.gift_card_cents}>${money(st.gift_card_cents)}</dd>
             <dt>${t(lang, 'stripe.platform_fee')}</dt><dd data-fee=${st.platform_fee_cents}>${money(st.platform_fee_cents)}</dd>
             <dt>${t(lang, 'stripe.transferred')}</dt><dd data-transferred=${st.transferred_cents}>${money(st.transferred_cents)}</dd>
             <dt>${t(lang, 'stripe.pending')}</dt><dd data-pending=${st.pending_cents}>${money(st.pending_cents)}</dd>
@@ -114,7 +119,7 @@ export default async function merchantPaymentsPages(app: FastifyInstance, ctx: A
                   <tbody>${st.lines.map(
                     (l) => html`<tr data-kind=${l.kind}>
                       <td><time datetime=${l.created_at}>${formatDate(l.created_at, lang)}</time></td>
-                      <th scope="row">${t(lang, `stripe.kind.${l.kind}`)} · ${t(lang, 'stripe.checkout', { checkout: l.checkout_id })}</th>
+                      <th scope="row">${t(lang, `stripe.kind.${l.kind}`)} · ${t(lang, 'stripe.checkout', { checkout: l.checkout_id })}${l.kind === 'charge' && l.fee_bps != null ? html` · <span data-fee-rate=${String(l.fee_bps)}>${t(lang, 'stripe.line_fee_rate', { percent: pct(l.fee_bps) })}</span>` : null}</th>
                       <td class="num">${money(l.amount_cents)}</td>
                     </tr>`,
                   )}</tbody>

@@ -16,6 +16,8 @@ import {
   MIN_AMOUNT_CENTS,
   participatingMerchants,
 } from '../../modules/giftcards/index.ts';
+import { stripeClient } from '../../modules/payments/index.ts';
+import { buyGiftCardByCard } from '../../workflows/giftcard-purchase.ts';
 import type { AppContext } from '../context.ts';
 import { translateIssues } from '../errors.ts';
 import { Csrf, Notice } from '../merchant/forms.ts';
@@ -36,23 +38,37 @@ const buySuffix = (lang: Lang) => (lang === 'fr' ? '/achat' : '/buy');
  * validity stated), where it is accepted, a purchase form and the balance check.
  *
  * Buying online records a PENDING card paid at the association's office (or the region's), which
- * an admin then activates: card payment is the checkout's business and a demo must not take
- * money. The code is shown once on the confirmation page and e-mailed to the buyer.
+ * an admin then activates; with Stripe configured the buyer may pay by card instead (Payment
+ * Element, static/js/card-payment.js; without JavaScript the office path stays): the card becomes
+ * usable when Stripe's webhook confirms the payment (src/workflows/giftcard-purchase.ts). The
+ * code is shown once on the confirmation page and e-mailed to the buyer.
  */
 export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx.database;
+  // Card is offered only with Stripe configured (the keys go together, src/config.ts).
+  const stripe = stripeClient(ctx.config);
+  const cardOn = Boolean(stripe && ctx.config.STRIPE_PUBLISHABLE_KEY);
 
   async function renderPage(
     req: FastifyRequest,
     reply: FastifyReply,
     lang: Lang,
-    opts: { association?: string; errors?: { field: string; message: string }[]; status?: number } = {},
+    opts: {
+      association?: string;
+      errors?: { field: string; message: string }[];
+      status?: number;
+      method?: 'office' | 'card';
+    } = {},
   ) {
     const a = opts.association ? await getAssociationBySlug(db, opts.association) : undefined;
     const merchants = await participatingMerchants(db, a?.id ?? null);
     const title = a ? t(lang, 'giftcard.title_of', { name: a.short_name }) : t(lang, 'giftcard.title');
-    const pc = await pageContext(req, reply, ctx, lang, { title });
+    const pc = await pageContext(req, reply, ctx, lang, {
+      title,
+      ...(cardOn ? { scripts: [ctx.config.STRIPE_JS_URL, '/static/js/card-payment.js?v=2'] } : {}),
+    });
     const token = reply.generateCsrf();
+    const method = opts.method ?? 'office';
     const body = html`<section class="giftcards">
       <h1>${title}</h1>
       <p class="lead">${t(lang, 'giftcard.lead')}</p>
@@ -87,6 +103,27 @@ export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppC
         <input id="gc-name" name="name" autocomplete="name" required />
         <label for="gc-email">${t(lang, 'giftcard.buyer_email')}</label>
         <input id="gc-email" name="email" type="email" autocomplete="email" required />
+        ${
+          cardOn
+            ? html`<fieldset>
+                <legend>${t(lang, 'giftcard.pay_how')}</legend>
+                <div class="choice">
+                  <input type="radio" id="gc-pay-office" name="payment_method" value="office" checked=${method === 'office'} />
+                  <label for="gc-pay-office">${t(lang, 'giftcard.pay_office_choice')}</label>
+                </div>
+                <div class="choice" data-card-choice hidden>
+                  <input type="radio" id="gc-pay-card" name="payment_method" value="card" checked=${method === 'card'} />
+                  <label for="gc-pay-card">${t(lang, 'giftcard.pay_card_choice')}</label>
+                </div>
+                <div class="card-entry" data-card-entry hidden data-stripe-key=${ctx.config.STRIPE_PUBLISHABLE_KEY} data-amount=${String(FIXED_AMOUNTS_CENTS[1])} data-lang=${lang}>
+                  <div id="card-element"></div>
+                  <input type="hidden" name="card_payment_method" value="" />
+                  <p class="hint">${t(lang, 'giftcard.card_hint')}</p>
+                  <p class="error" role="alert" data-card-error hidden></p>
+                </div>
+              </fieldset>`
+            : null
+        }
         <p>${t(lang, 'giftcard.pay_at_office')}</p>
         <button type="submit">${t(lang, 'giftcard.buy_submit')}</button>
       </form>
@@ -138,6 +175,64 @@ export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppC
         if (!input.name) issues.push({ field: 'name', message: 'field.required' });
         if (!z.email().safeParse(input.email).success)
           issues.push({ field: 'email', message: 'field.invalid_email' });
+        const byCard = cardOn && input.payment_method === 'card';
+        if (byCard) {
+          try {
+            if (issues.length) throw new ValidationError(issues);
+            const card = await buyGiftCardByCard(
+              db,
+              stripe,
+              {
+                paidCents,
+                associationId: a?.id ?? null,
+                buyerName: input.name,
+                buyerEmail: input.email,
+                paymentMethod: input.card_payment_method,
+              },
+              req.log,
+            );
+            await ctx.mailer.send({
+              to: input.email,
+              subject: t(lang, 'giftcard.mail_subject'),
+              text: t(lang, 'giftcard.paid_mail_body', {
+                code: card.code,
+                amount: formatMoney(card.paid_cents, lang),
+              }),
+              lang,
+              kind: 'gift_card_ordered',
+            });
+            req.log.info(
+              { event: 'gift_card_paid', card_id: card.id, payment_intent: card.payment_intent_id },
+              'gift card paid by card (active once Stripe confirms)',
+            );
+            const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'giftcard.paid_title') });
+            const body = html`<section class="narrow">
+              <h1>${t(lang, 'giftcard.paid_title')}</h1>
+              ${Notice(t(lang, 'giftcard.paid_lead', { amount: formatMoney(card.paid_cents, lang) }))}
+              <p>${t(lang, 'giftcard.your_code')}</p>
+              <p><strong class="gift-code" style="font:1.5rem monospace">${card.code}</strong></p>
+              <p>${t(lang, 'giftcard.keep_code')}</p>
+              <p><a href=${giftcardPath(lang)}>${t(lang, 'giftcard.back')}</a></p>
+            </section>`;
+            return sendHtml(reply.header('cache-control', 'no-store'), renderDocument(Layout(pc, body)), 201);
+          } catch (err) {
+            if (err instanceof ValidationError)
+              return renderPage(req, reply, lang, {
+                association: a?.slug,
+                errors: translateIssues(lang, err.issues),
+                status: 400,
+                method: 'card',
+              });
+            if (err instanceof AppError && err.status < 500)
+              return renderPage(req, reply, lang, {
+                association: a?.slug,
+                errors: [{ field: 'payment', message: t(lang, err.messageKey) }],
+                status: err.status,
+                method: 'card',
+              });
+            throw err;
+          }
+        }
         try {
           if (issues.length) throw new ValidationError(issues);
           const card = await issueGiftCard(db, {

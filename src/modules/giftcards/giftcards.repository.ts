@@ -222,3 +222,57 @@ export function listCardRows(db: Db, opts: { associationIds?: number[]; limit?: 
     q = q.where('association_id', 'in', opts.associationIds.length ? opts.associationIds : [-1]);
   return q.execute();
 }
+
+/** Records the PaymentIntent paying a pending card (bought online by card). */
+export async function setCardPaymentIntent(db: Db, cardId: number, paymentIntentId: string): Promise<void> {
+  await db
+    .updateTable('gift_cards')
+    .set({ payment_intent_id: paymentIntentId })
+    .where('id', '=', cardId)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+/**
+ * Activates a pending card paid by this PaymentIntent: only for the amount the card was bought for,
+ * and only if no other intent was recorded for it. Returns whether one was activated.
+ */
+export async function activateCardPaidBy(
+  db: Db,
+  p: { cardId: number; paymentIntentId: string; amountCents: number },
+): Promise<boolean> {
+  const r = await db
+    .updateTable('gift_cards')
+    .set({ status: 'active', activated_at: new Date().toISOString(), payment_intent_id: p.paymentIntentId })
+    .where('id', '=', p.cardId)
+    .where('status', '=', 'pending')
+    .where('paid_cents', '=', p.amountCents)
+    .where((eb) =>
+      eb.or([eb('payment_intent_id', 'is', null), eb('payment_intent_id', '=', p.paymentIntentId)]),
+    )
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * Voids a pending card whose payment failed (nothing is left on it). Only a card still pending,
+ * and, when given, paid by this intent. Returns the amounts it held when voided.
+ */
+export async function cancelPendingCard(db: Db, cardId: number, paymentIntentId?: string) {
+  let q = db
+    .updateTable('gift_cards')
+    .set({ status: 'cancelled', paid_balance_cents: 0, bonus_balance_cents: 0 })
+    .where('id', '=', cardId)
+    .where('status', '=', 'pending');
+  if (paymentIntentId)
+    q = q.where((eb) =>
+      eb.or([eb('payment_intent_id', 'is', null), eb('payment_intent_id', '=', paymentIntentId)]),
+    );
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** A card by id (status, amounts, buyer). */
+export function findCardById(db: Db, cardId: number) {
+  return db.selectFrom('gift_cards').selectAll().where('id', '=', cardId).executeTakeFirst();
+}

@@ -15,6 +15,10 @@ export const giftCardPurchaseForm = z.object({
   association: z.string().max(80).default(''),
   name: z.string().trim().max(120).default(''),
   email: z.string().trim().max(254).default(''),
+  /** 'card' (Stripe, when configured) or 'office' (pending, paid at the office: the default). */
+  payment_method: z.enum(['office', 'card']).default('office'),
+  /** The PaymentMethod Stripe.js created from the Payment Element (static/js/card-payment.js). */
+  card_payment_method: z.string().trim().max(255).default(''),
   _csrf: z.string().optional(),
 });
 export type GiftCardPurchaseForm = z.infer<typeof giftCardPurchaseForm>;

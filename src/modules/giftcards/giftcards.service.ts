@@ -36,7 +36,10 @@ export interface IssueInput {
   associationId?: number | null;
   buyerName?: string | null;
   buyerEmail?: string | null;
-  /** 'pending': bought online, to be paid at the association's office; 'active': issued by an admin. */
+  /**
+   * 'pending': bought online, to be paid at the association's office (or by card: active once
+   * Stripe confirms the payment); 'active': issued by an admin.
+   */
   status?: 'pending' | 'active';
 }
 
@@ -109,6 +112,66 @@ export async function activateGiftCard(db: Kysely<DB>, cardId: number, associati
       note: null,
     });
   });
+}
+
+/** Records the Stripe PaymentIntent paying a pending card bought online by card. */
+export async function attachPaymentIntent(db: Kysely<DB>, cardId: number, paymentIntentId: string) {
+  await repo.setCardPaymentIntent(db, cardId, paymentIntentId);
+}
+
+/**
+ * A pending card bought online by card becomes usable: Stripe confirmed its PaymentIntent
+ * (`payment_intent.succeeded`) for the card's amount. Idempotent: false when the card is not
+ * pending any more (already active, voided) or the intent does not pay it.
+ */
+export async function activatePaidGiftCard(
+  db: Kysely<DB>,
+  p: { cardId: number; paymentIntentId: string; amountCents: number },
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    if (!(await repo.activateCardPaidBy(trx, p))) return false;
+    await repo.insertLedgerRow(trx, {
+      card_id: p.cardId,
+      kind: 'activate',
+      paid_delta_cents: 0,
+      bonus_delta_cents: 0,
+      merchant_id: null,
+      order_ref: null,
+      note: `card ${p.paymentIntentId}`,
+    });
+    return true;
+  });
+}
+
+/**
+ * A pending card whose card payment failed or was cancelled is voided (its balances emptied, a
+ * `cancel` ledger row). Only a pending card, paid by this intent when given; false otherwise.
+ */
+export async function voidUnpaidGiftCard(
+  db: Kysely<DB>,
+  cardId: number,
+  paymentIntentId?: string,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const card = await repo.findCardById(trx, cardId);
+    if (!card || !(await repo.cancelPendingCard(trx, cardId, paymentIntentId))) return false;
+    await repo.insertLedgerRow(trx, {
+      card_id: cardId,
+      kind: 'cancel',
+      paid_delta_cents: -card.paid_balance_cents,
+      bonus_delta_cents: -card.bonus_balance_cents,
+      merchant_id: null,
+      order_ref: null,
+      note: paymentIntentId ? `card ${paymentIntentId} not paid` : 'card not paid',
+    });
+    return true;
+  });
+}
+
+/** A card's status and the PaymentIntent recorded on it (undefined: no such card). */
+export async function giftCardPaymentState(db: Db, cardId: number) {
+  const card = await repo.findCardById(db, cardId);
+  return card ? { status: card.status, payment_intent_id: card.payment_intent_id } : undefined;
 }
 
 /** A card by its code as typed (undefined for a code that cannot exist or is unknown). */

@@ -22,6 +22,8 @@ declare module '../../db/schema.ts' {
       version: ColumnType<number, number | undefined, number>;
       created_at: Ts;
       activated_at: string | null;
+      /** The Stripe PaymentIntent paying a card bought online by card (migration 061). */
+      payment_intent_id: ColumnType<string | null, string | null | undefined, string | null>;
     };
     gift_card_ledger: {
       id: Generated<number>;

@@ -42,6 +42,10 @@ export {
   acceptsCard,
   /** A pending card (bought online, paid at the office) becomes usable; 404 unless pending (and in these associations). */
   activateGiftCard,
+  /** A pending card bought by card becomes usable once Stripe confirms its PaymentIntent (idempotent). */
+  activatePaidGiftCard,
+  /** Records the Stripe PaymentIntent paying a pending card bought online by card. */
+  attachPaymentIntent,
   /** A card's ledger, oldest first, with the merchant's name on redemptions and refunds. */
   cardLedger,
   /** Balance look-up for the card holder: throttled per address, every failure logged. */
@@ -56,6 +60,8 @@ export {
   findCardByCode,
   /** A stored gift card row. */
   type GiftCard,
+  /** A card's status and the PaymentIntent recorded on it (undefined: no such card). */
+  giftCardPaymentState,
   /** What issuing a card takes: paid amount, optional bonus (percent or cents) with its validity, buyer, association. */
   type IssueInput,
   /** Issues a card; returns its code (the only time it is known in clear). */
@@ -74,6 +80,8 @@ export {
   setParticipation,
   /** True when this address failed too many look-ups in the window (brute force). */
   tooManyFailures,
+  /** A pending card whose card payment failed or was cancelled is voided (balances emptied, logged). */
+  voidUnpaidGiftCard,
 } from './giftcards.service.ts';
 export {
   /** What a redemption takes: the code, the merchant, the amount and the order reference it pays. */
@@ -94,7 +102,9 @@ export {
   listCards,
   /** A date range for the figures (ISO 8601, `to` excluded). */
   type Period,
-  /** What each merchant is owed for redemptions in a period (paid and bonus parts apart), by merchant name. */
+  /** Each merchant's gift-card money through Stripe, as of now: settled (transferred) and pending. */
+  type SettlementMoney,
+  /** What each merchant is owed for redemptions in a period (paid and bonus parts apart), with settled/pending money, by merchant name. */
   settlementReport,
 } from './reports.service.ts';
 export {

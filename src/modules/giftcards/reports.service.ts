@@ -6,12 +6,22 @@ import * as repo from './giftcards.repository.ts';
 
 export type { Period } from './giftcards.repository.ts';
 
+/** Each merchant's gift-card money through Stripe, as of now (payments: `giftCardSettlementStatus`). */
+export type SettlementMoney = Map<number, { settled_cents: number; pending_cents: number }>;
+
 /**
  * What each merchant is owed for gift-card redemptions in a period (redemptions net of refunds),
  * the paid part (from the card float) and the bonus part (from the sponsor) shown apart, by
  * merchant name. `merchantIds` restricts the report (association admins see their members only).
+ * With `money` (issue 15), each row also says what was transferred to the merchant and what is
+ * still to transfer, as of now (all periods).
  */
-export async function settlementReport(db: Kysely<DB>, period: repo.Period = {}, merchantIds?: number[]) {
+export async function settlementReport(
+  db: Kysely<DB>,
+  period: repo.Period = {},
+  merchantIds?: number[],
+  money?: SettlementMoney,
+) {
   const rows = await repo.settlementRows(db, period, merchantIds);
   const merchants = new Map(
     (
@@ -36,6 +46,8 @@ export async function settlementReport(db: Kysely<DB>, period: repo.Period = {},
           bonus_cents: bonus,
           redemptions: Number(r.redemptions),
           total_cents: paid + bonus,
+          settled_cents: money?.get(m.id)?.settled_cents ?? 0,
+          pending_cents: money?.get(m.id)?.pending_cents ?? 0,
         },
       ];
     })

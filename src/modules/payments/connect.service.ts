@@ -161,12 +161,17 @@ export interface Statement {
   transferred_cents: number;
   /** Platform fee kept (net of fees given back on refunds). */
   platform_fee_cents: number;
-  /** Captured, not refunded, not yet transferred (a transfer that failed and awaits a retry). */
+  /** Owed for gift-card redemptions (net of cancelled orders), paid by the same transfers. */
+  gift_card_cents: number;
+  /**
+   * Captured or redeemed by gift card, not refunded, not yet transferred (a transfer that failed
+   * and awaits a retry, or a merchant not connected yet).
+   */
   pending_cents: number;
   lines: Awaited<ReturnType<typeof listLedger>>;
 }
 
-/** One merchant's statement: charged − refunded = transferred + platform fee + pending, to the cent. */
+/** One merchant's statement: charged + gift cards − refunded = transferred + platform fee + pending, to the cent. */
 export async function merchantStatement(db: Kysely<DB>, merchantId: number): Promise<Statement> {
   const t = await ledgerTotals(db, merchantId);
   const transferred = t.transfer - t.reversal;
@@ -175,7 +180,8 @@ export async function merchantStatement(db: Kysely<DB>, merchantId: number): Pro
     refunded_cents: t.refund,
     transferred_cents: transferred,
     platform_fee_cents: t.fee,
-    pending_cents: t.charge - t.refund - transferred - t.fee,
+    gift_card_cents: t.gift_card,
+    pending_cents: t.charge + t.gift_card - t.refund - transferred - t.fee,
     lines: await listLedger(db, merchantId),
   };
 }

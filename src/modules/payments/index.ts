@@ -28,6 +28,26 @@ export {
   startOnboarding,
 } from './connect.service.ts';
 export {
+  /** Charges a gift card bought online: one platform PaymentIntent keyed per card; returns its id, or throws the buyer's error. */
+  chargeGiftCardPurchase,
+  /** What one gift-card settlement pass did (transferred, reversed, not connected, failed). */
+  type GiftCardSettlement,
+  /** Per merchant: gift-card redemptions owed, settled (transferred) and pending, in cents. */
+  giftCardSettlementStatus,
+  /** Whether a PaymentIntent (from a webhook event) pays a gift card purchase. */
+  isGiftCardPurchase,
+  /** A gift card purchase's `payment_intent.*` event: succeeded activates the card, failed/canceled voids it. */
+  recordGiftCardPaymentEvent,
+  /** One settlement run under a lease (one process at a time): card transfers left pending, then gift-card redemptions. */
+  runSettlement,
+  /** What one settlement run did. */
+  type SettlementRun,
+  /** Transfers owed gift-card redemptions to their merchants (reverses cancelled ones); not connected stays pending. */
+  settleGiftCardRedemptions,
+  /** Runs the settlement on a timer in this process; returns a stop function. */
+  startSettlementTimer,
+} from './giftcard-money.service.ts';
+export {
   /** The result of an authorization, stored on the checkout so the sweeper can void it after a crash. */
   type Authorization,
   /** The checkout as a payment method sees it: one amount per merchant order, and the method's input. */
@@ -64,12 +84,19 @@ export {
 export {
   /** The card method over a Stripe client (unavailable without one): separate charges and transfers. */
   cardMethod,
+  /** The platform fee rate for new captures (basis points): the region's setting, else PLATFORM_FEE_PERCENT. */
+  currentFeeBps,
+  /** The platform fee at a rate in basis points, rounded to the cent. */
+  feeAtRate,
   /** The platform fee kept on an order (percent of its total, rounded to the cent). */
   platformFee,
   /** The Stripe settings the payments module reads. */
   type StripeConfig,
   /** Retries transfers left pending after a capture (same idempotency keys: never twice). */
   settlePendingTransfers,
-  /** The Stripe SDK, pointed at STRIPE_API_BASE when set (a local fake in tests); undefined without a key. */
+  /**
+   * The Stripe SDK, pointed at STRIPE_API_BASE when set (a local fake in tests); undefined without a
+   * key. Built once per configuration object and shared (refunds, webhooks, the card method).
+   */
   stripeClient,
 } from './stripe.ts';

@@ -12,9 +12,14 @@ export const PAYMENT_METHODS: readonly PaymentMethodId[] = ['in_store', 'card', 
 /** What a payment method sees of a checkout: one amount per merchant order. */
 export interface CheckoutForPayment {
   id: number;
+  /** The cart being paid: a card intent brought back after 3-D Secure must have been made for it. */
+  cart_id?: number;
   total_cents: number;
   parts: { merchant_id: number; total_cents: number }[];
-  /** Method-specific input from the checkout body (card: payment_method; gift_card: code). */
+  /**
+   * Method-specific input from the checkout body (card: payment_method, or payment_intent after a
+   * 3-D Secure challenge; gift_card: code).
+   */
   input: Record<string, unknown>;
 }
 
@@ -38,6 +43,11 @@ export interface PaymentMethod {
   authorize(trx: Kysely<DB>, checkout: CheckoutForPayment): Promise<Authorization>;
   capture(db: Kysely<DB>, checkout: CheckoutForPayment, auth: Authorization): Promise<void>;
   void(db: Kysely<DB>, checkout: CheckoutForPayment, auth: Authorization): Promise<void>;
+  /**
+   * Releases what the customer brought back from an earlier attempt (card: a PaymentIntent
+   * authorised through 3-D Secure) when the checkout is refused before it is authorised.
+   */
+  release?(checkout: CheckoutForPayment): Promise<void>;
 }
 
 /** The registry of one platform: a method by its id (throws payment_method_unavailable if unknown). */

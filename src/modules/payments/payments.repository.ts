@@ -3,7 +3,7 @@
  * and its status), `stripe_events` (webhook events already processed) and `payment_ledger` (money
  * per merchant through Stripe).
  */
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import './payments.tables.ts';
 
@@ -97,7 +97,10 @@ export async function recordStripeEvent(db: Db, id: string, type: string): Promi
 }
 
 /** One ledger entry to add (its idempotency key makes a second write of the same entry a no-op). */
-export type LedgerEntry = Omit<Selectable<DB['payment_ledger']>, 'id' | 'created_at'>;
+export type LedgerEntry = Omit<Selectable<DB['payment_ledger']>, 'id' | 'created_at' | 'fee_bps'> & {
+  /** On a charge: the platform fee rate applied (basis points), kept for statements and later transfers. */
+  fee_bps?: number | null;
+};
 
 /** Adds ledger entries; an entry whose key is already there is skipped. */
 export async function insertLedger(db: Db, entries: LedgerEntry[]): Promise<void> {
@@ -113,7 +116,7 @@ export async function insertLedger(db: Db, entries: LedgerEntry[]): Promise<void
 export function findLedger(db: Db, paymentIntentId: string, merchantId: number) {
   return db
     .selectFrom('payment_ledger')
-    .select(['kind', 'amount_cents', 'stripe_id', 'checkout_id', 'idempotency_key'])
+    .select(['kind', 'amount_cents', 'stripe_id', 'checkout_id', 'idempotency_key', 'fee_bps'])
     .where('payment_intent_id', '=', paymentIntentId)
     .where('merchant_id', '=', merchantId)
     .orderBy('id')
@@ -124,7 +127,15 @@ export function findLedger(db: Db, paymentIntentId: string, merchantId: number) 
 export function listLedger(db: Db, merchantId: number, limit = 200) {
   return db
     .selectFrom('payment_ledger')
-    .select(['checkout_id', 'payment_intent_id', 'kind', 'amount_cents', 'stripe_id', 'created_at'])
+    .select([
+      'checkout_id',
+      'payment_intent_id',
+      'kind',
+      'amount_cents',
+      'stripe_id',
+      'created_at',
+      'fee_bps',
+    ])
     .where('merchant_id', '=', merchantId)
     .orderBy('id', 'desc')
     .limit(limit)
@@ -139,17 +150,28 @@ export async function ledgerTotals(db: Db, merchantId: number): Promise<Record<L
     .where('merchant_id', '=', merchantId)
     .groupBy('kind')
     .execute();
-  const out = { charge: 0, refund: 0, transfer: 0, reversal: 0, fee: 0 };
+  const out = { charge: 0, refund: 0, transfer: 0, reversal: 0, fee: 0, gift_card: 0 };
   for (const r of rows) out[r.kind] = Number(r.total ?? 0);
   return out;
 }
 
-/** Captured merchant parts with no transfer yet and not refunded (a transfer that failed). */
-export function findUntransferredCharges(db: Db, limit = 100) {
+/**
+ * Captured merchant parts with no transfer yet and not refunded (a transfer that failed), a page
+ * of `limit` after the ledger row `afterId` (the settlement pages through them all).
+ */
+export function findUntransferredCharges(db: Db, limit = 100, afterId = 0) {
   return db
     .selectFrom('payment_ledger as c')
-    .select(['c.merchant_id', 'c.checkout_id', 'c.payment_intent_id', 'c.amount_cents', 'c.stripe_id'])
+    .select([
+      'c.id',
+      'c.merchant_id',
+      'c.checkout_id',
+      'c.payment_intent_id',
+      'c.amount_cents',
+      'c.stripe_id',
+    ])
     .where('c.kind', '=', 'charge')
+    .where('c.id', '>', afterId)
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(
@@ -169,4 +191,116 @@ export function findUntransferredCharges(db: Db, limit = 100) {
 /** Forgets a recorded event id (its processing failed: Stripe's retry must run it again). */
 export async function deleteStripeEvent(db: Db, id: string): Promise<void> {
   await db.deleteFrom('stripe_events').where('id', '=', id).execute();
+}
+
+/**
+ * Gift-card redemption references whose money is not settled with their merchant: what is owed
+ * (`gift_card` entries) differs from what was sent (transfers − reversals). A page of `limit`
+ * after the reference `after` (text order), oldest reference first.
+ */
+export async function findUnsettledGiftCardRefs(db: Db, limit = 100, after = '') {
+  const rows = await db
+    .selectFrom('payment_ledger')
+    .select((eb) => [
+      'payment_intent_id as ref',
+      'merchant_id',
+      eb.fn.min('checkout_id').as('checkout_id'),
+      sql<number | string>`sum(case when kind = 'gift_card' then amount_cents else 0 end)`.as('owed'),
+      sql<
+        number | string
+      >`sum(case when kind = 'transfer' then amount_cents when kind = 'reversal' then -amount_cents else 0 end)`.as(
+        'sent',
+      ),
+      sql<number | string>`sum(case when kind = 'gift_card' then 1 else 0 end)`.as('n'),
+      sql<number | string>`sum(case when kind = 'transfer' then 1 else 0 end)`.as('transfers'),
+    ])
+    .where('kind', 'in', ['gift_card', 'transfer', 'reversal'])
+    .where('payment_intent_id', '>', after)
+    .groupBy(['payment_intent_id', 'merchant_id'])
+    .having(sql<boolean>`sum(case when kind = 'gift_card' then 1 else 0 end) > 0`)
+    .having(
+      sql<boolean>`sum(case when kind = 'gift_card' then amount_cents else 0 end) <> sum(case when kind = 'transfer' then amount_cents when kind = 'reversal' then -amount_cents else 0 end)`,
+    )
+    .orderBy('payment_intent_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    ref: r.ref,
+    merchant_id: r.merchant_id,
+    checkout_id: Number(r.checkout_id),
+    owed_cents: Number(r.owed),
+    sent_cents: Number(r.sent),
+    transfers: Number(r.transfers),
+  }));
+}
+
+/** The ledger entries of one gift-card redemption reference. */
+export function findGiftCardLedger(db: Db, ref: string) {
+  return db
+    .selectFrom('payment_ledger')
+    .select(['merchant_id', 'checkout_id', 'kind', 'amount_cents', 'stripe_id', 'idempotency_key'])
+    .where('payment_intent_id', '=', ref)
+    .where('kind', 'in', ['gift_card', 'transfer', 'reversal'])
+    .orderBy('id')
+    .execute();
+}
+
+/** Per merchant: owed for gift-card redemptions, and sent to it for them (transfers − reversals). */
+export async function giftCardSettlementTotals(db: Db, merchantIds?: number[]) {
+  let q = db
+    .selectFrom('payment_ledger as l')
+    .select((eb) => [
+      'l.merchant_id',
+      sql<number | string>`sum(case when l.kind = 'gift_card' then l.amount_cents else 0 end)`.as('owed'),
+      sql<
+        number | string
+      >`sum(case when l.kind = 'transfer' then l.amount_cents when l.kind = 'reversal' then -l.amount_cents else 0 end)`.as(
+        'sent',
+      ),
+      eb.fn.count<number | string>('l.id').as('n'),
+    ])
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('payment_ledger as g')
+          .select('g.id')
+          .whereRef('g.payment_intent_id', '=', 'l.payment_intent_id')
+          .whereRef('g.merchant_id', '=', 'l.merchant_id')
+          .where('g.kind', '=', 'gift_card'),
+      ),
+    )
+    .groupBy('l.merchant_id');
+  if (merchantIds) q = q.where('l.merchant_id', 'in', merchantIds.length ? merchantIds : [-1]);
+  const rows = await q.execute();
+  return new Map(
+    rows.map((r) => [r.merchant_id, { owed_cents: Number(r.owed), sent_cents: Number(r.sent) }]),
+  );
+}
+
+/**
+ * Takes the lease of the run `name` until `until` (ISO 8601) when no other holder has it (its
+ * lease expired): one UPDATE, so two processes never both win. True when taken.
+ */
+export async function claimRun(db: Db, name: string, holder: string, now: string, until: string) {
+  await db
+    .insertInto('payment_runs')
+    .values({ name, holder: null, lease_until: new Date(0).toISOString() })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const r = await db
+    .updateTable('payment_runs')
+    .set({ holder, lease_until: until })
+    .where('name', '=', name)
+    .where('lease_until', '<=', now)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Gives the lease back (the run finished), recording when it ran. */
+export async function releaseRun(db: Db, name: string, holder: string, now: string) {
+  await db
+    .updateTable('payment_runs')
+    .set({ holder: null, lease_until: now, last_run_at: now })
+    .where('name', '=', name)
+    .where('holder', '=', holder)
+    .execute();
 }

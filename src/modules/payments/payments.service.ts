@@ -14,6 +14,7 @@ import type { DB } from '../../db/schema.ts';
 import { AppError } from '../../lib/errors.ts';
 import { checkGiftCardUsable, redeemAcross, refundGiftCard } from '../giftcards/index.ts';
 import { findOrderPayment, setPaymentStatus } from '../orders/index.ts';
+import { cancelGiftCardShare, recordGiftCardShares } from './giftcard-money.service.ts';
 import {
   type Authorization,
   type CheckoutForPayment,
@@ -56,6 +57,8 @@ export const giftCard: PaymentMethod = {
         parts: c.parts,
         refFor: (m) => `checkout:${c.id}:merchant:${m}`,
       });
+      // Owed to each merchant from now on (settled by transfer: ./giftcard-money.service.ts).
+      await recordGiftCardShares(t, c.id, shares);
       const covered = c.parts.every(
         (p) => (shares.find((s) => s.merchant_id === p.merchant_id)?.amount_cents ?? 0) >= p.total_cents,
       );
@@ -72,7 +75,10 @@ export const giftCard: PaymentMethod = {
       if (!p.reference) continue;
       await db
         .transaction()
-        .execute((t) => refundGiftCard(t, { orderRef: p.reference as string, code: String(c.input.code) }))
+        .execute(async (t) => {
+          await refundGiftCard(t, { orderRef: p.reference as string, code: String(c.input.code) });
+          await cancelGiftCardShare(t, p.reference as string, 'void');
+        })
         .catch((err: unknown) => {
           // Already refunded (a retried void): nothing left to give back.
           if (!(err instanceof AppError && err.code === 'conflict')) throw err;
@@ -155,8 +161,15 @@ export async function refundCancelledOrder(
   log?: PaymentLog,
 ): Promise<string | undefined> {
   const o = await findOrderPayment(db, orderId);
+  if (o?.status === 'cancelled' && o.payment_method === 'gift_card' && o.payment_reference) {
+    // The card got its money back in the cancellation: nothing is owed to the merchant any more;
+    // a transfer already made is reversed by the next settlement run.
+    await cancelGiftCardShare(db, o.payment_reference, 'cancel');
+    return undefined;
+  }
   if (o?.status !== 'cancelled' || o.payment_method !== 'card' || !o.payment_reference) return undefined;
   if (o.payment_status !== 'paid' && o.payment_status !== 'authorized') return undefined;
+  // The platform's shared client (built once per configuration), not one per refund.
   const stripe = stripeClient(config);
   if (!stripe) return undefined;
   const pi = o.payment_reference;

@@ -20,17 +20,25 @@ declare module '../../db/schema.ts' {
     };
     /** Stripe webhook events already processed (migration 060): a replay changes nothing. */
     stripe_events: { id: string; type: string; received_at: Ts };
-    /** Money per merchant through Stripe (migration 060): charge, refund, transfer, reversal, fee. */
+    /**
+     * Money per merchant through Stripe (migration 060): charge, refund, transfer, reversal, fee;
+     * `gift_card`: owed for a gift-card redemption (negative when given back), `payment_intent_id`
+     * then holding the redemption's order reference (issue 15).
+     */
     payment_ledger: {
       id: Generated<number>;
       merchant_id: number;
       checkout_id: number;
       payment_intent_id: string;
-      kind: 'charge' | 'refund' | 'transfer' | 'reversal' | 'fee';
+      kind: 'charge' | 'refund' | 'transfer' | 'reversal' | 'fee' | 'gift_card';
       amount_cents: number;
       stripe_id: string | null;
       idempotency_key: string;
       created_at: Ts;
+      /** Migration 063, on a charge: the platform fee rate applied, in basis points (null before). */
+      fee_bps: number | null;
     };
+    /** The lease of a background run of this module (migration 062): one runner at a time. */
+    payment_runs: { name: string; holder: string | null; lease_until: string; last_run_at: string | null };
   }
 }

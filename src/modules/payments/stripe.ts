@@ -9,9 +9,17 @@ import Stripe from 'stripe';
 import type { Config } from '../../config.ts';
 import type { DB } from '../../db/schema.ts';
 import { AppError } from '../../lib/errors.ts';
+import { loadRegion } from '../region/index.ts';
 import { cardReadiness } from './connect.service.ts';
-import { type Authorization, type PaymentLog, type PaymentMethod, unavailable } from './payment-method.ts';
 import {
+  type Authorization,
+  type CheckoutForPayment,
+  type PaymentLog,
+  type PaymentMethod,
+  unavailable,
+} from './payment-method.ts';
+import {
+  findLedger,
   findStripeAccounts,
   findUntransferredCharges,
   insertLedger,
@@ -22,24 +30,54 @@ import {
 export type StripeConfig = Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_BASE'> &
   Partial<Pick<Config, 'PLATFORM_FEE_PERCENT'>>;
 
-/** The Stripe SDK, pointed at STRIPE_API_BASE when set (a local fake in tests). */
+// One client per configuration object: the SDK keeps an HTTP agent (kept-alive connections) per
+// client, so a client built per call (a refund, a webhook) would open new connections every time.
+const clients = new WeakMap<object, Stripe>();
+
+/**
+ * The Stripe SDK, pointed at STRIPE_API_BASE when set (a local fake in tests); built once per
+ * configuration object and shared by every caller.
+ */
 export function stripeClient(
   config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_BASE'>,
 ): Stripe | undefined {
   if (!config.STRIPE_SECRET_KEY) return undefined;
+  const shared = clients.get(config);
+  if (shared) return shared;
+  const client = buildClient(config.STRIPE_SECRET_KEY, config.STRIPE_API_BASE);
+  clients.set(config, client);
+  return client;
+}
+
+function buildClient(key: string, apiBase: string | undefined): Stripe {
   const opts: Stripe.StripeConfig = { maxNetworkRetries: 1, timeout: 10_000 };
-  if (config.STRIPE_API_BASE) {
-    const u = new URL(config.STRIPE_API_BASE);
+  if (apiBase) {
+    const u = new URL(apiBase);
     opts.host = u.hostname;
     opts.protocol = u.protocol.replace(':', '') as 'http' | 'https';
     opts.port = Number(u.port || (u.protocol === 'http:' ? 80 : 443));
   }
-  return new Stripe(config.STRIPE_SECRET_KEY, opts);
+  return new Stripe(key, opts);
 }
 
 /** The platform fee kept on an order of `totalCents` (rounded to the cent, never more than the order). */
 export function platformFee(totalCents: number, percent: number): number {
-  return Math.min(totalCents, Math.max(0, Math.round((totalCents * percent) / 100)));
+  return feeAtRate(totalCents, Math.round(percent * 100));
+}
+
+/** The platform fee at a rate in basis points (250 = 2,5 %), rounded to the cent, within the order. */
+export function feeAtRate(totalCents: number, bps: number): number {
+  return Math.min(totalCents, Math.max(0, Math.round((totalCents * bps) / 10_000)));
+}
+
+/**
+ * The platform fee rate for a capture now, in basis points: the region's setting (admin region
+ * page), or the deployment's PLATFORM_FEE_PERCENT while the operator has never set it. Read from
+ * the database, not a cache: the rate is money.
+ */
+export async function currentFeeBps(db: Kysely<DB>, defaultPercent: number): Promise<number> {
+  const region = await loadRegion(db);
+  return region.platform_fee_bps ?? Math.round(defaultPercent * 100);
 }
 
 /** A Stripe failure as the customer's error: declined, authentication failed, or Stripe unreachable. */
@@ -81,7 +119,7 @@ export function cardMethod(
           params: { method: 'card' },
           details: { merchant_ids: missing },
         });
-      if (typeof c.input.payment_method !== 'string' || !c.input.payment_method)
+      if (!broughtBack(c) && (typeof c.input.payment_method !== 'string' || !c.input.payment_method))
         throw new AppError('payment_method_unavailable', 'payment.card_details_required');
     },
     async authorize(db, c) {
@@ -89,6 +127,8 @@ export function cardMethod(
       // Re-checked here: a merchant disconnected since the cart was read is refused before any charge.
       await this.check(db, c);
       const amount = c.parts.reduce((s, p) => s + p.total_cents, 0);
+      const back = broughtBack(c);
+      if (back) return adoptIntent(stripe, c, back, amount, logError);
       let pi: Stripe.PaymentIntent;
       try {
         pi = await stripe.paymentIntents.create(
@@ -102,6 +142,7 @@ export function cardMethod(
             transfer_group: `checkout_${c.id}`,
             metadata: {
               checkout_id: String(c.id),
+              ...(c.cart_id !== undefined ? { cart_id: String(c.cart_id) } : {}),
               merchant_ids: c.parts.map((p) => p.merchant_id).join(','),
             },
           },
@@ -110,8 +151,11 @@ export function cardMethod(
       } catch (err) {
         throw cardError(err);
       }
+      // 3-D Secure: the intent stays open for the customer's bank challenge (Stripe.js
+      // handleNextAction on the page); the checkout is resubmitted with it (adoptIntent).
+      if (pi.status === 'requires_action' && pi.client_secret) throw actionRequired(pi);
       if (pi.status !== 'requires_capture') {
-        // 3-D Secure not completed (requires_action) or any other state: nothing is kept.
+        // Any other state: nothing is kept.
         await stripe.paymentIntents
           .cancel(pi.id, {}, { idempotencyKey: `cancel-${pi.id}` })
           .catch((err: unknown) =>
@@ -133,13 +177,16 @@ export function cardMethod(
       const pi = await stripe.paymentIntents.capture(piId, {}, { idempotencyKey: `capture-${piId}` });
       const charge = typeof pi.latest_charge === 'string' ? pi.latest_charge : (pi.latest_charge?.id ?? null);
       const entries: LedgerEntry[] = [];
+      // The rate applied is recorded on each charge: a later change of the setting never rewrites it.
+      const bps = await currentFeeBps(db, config.feePercent);
       for (const p of c.parts) {
-        const fee = platformFee(p.total_cents, config.feePercent);
+        const fee = feeAtRate(p.total_cents, bps);
         const base = { merchant_id: p.merchant_id, checkout_id: c.id, payment_intent_id: piId };
         entries.push({
           ...base,
           kind: 'charge',
           amount_cents: p.total_cents,
+          fee_bps: bps,
           stripe_id: charge,
           idempotency_key: `charge-${piId}-m${p.merchant_id}`,
         });
@@ -154,6 +201,17 @@ export function cardMethod(
       }
       await insertLedger(db, entries);
       await transferParts(db, stripe, c, piId, charge, config.feePercent, logError);
+    },
+    async release(c) {
+      const back = broughtBack(c);
+      if (!stripe || !back) return;
+      // Only an intent made for this cart (anyone can type an id), holding nothing captured, and
+      // not claimed by a checkout (that one's own undo voids it; it may be paying confirmed orders).
+      const pi = await stripe.paymentIntents.retrieve(back);
+      if (!madeFor(pi, c) || !RELEASABLE.has(pi.status) || pi.metadata?.claimed_by) return;
+      await stripe.paymentIntents
+        .cancel(pi.id, {}, { idempotencyKey: `cancel-${pi.id}` })
+        .catch((err: unknown) => logError({ err, pi: pi.id }, 'release of a 3-D Secure intent failed'));
     },
     async void(_db, _c, auth) {
       const piId = intentOf(auth);
@@ -170,6 +228,86 @@ export function cardMethod(
           throw err;
         });
     },
+  };
+}
+
+/** The PaymentIntent id the customer brought back after a 3-D Secure challenge, if any. */
+function broughtBack(c: CheckoutForPayment): string | undefined {
+  const v = c.input.payment_intent;
+  return typeof v === 'string' && /^pi_[A-Za-z0-9_]{1,200}$/.test(v) ? v : undefined;
+}
+
+/** States in which an intent holds nothing captured and can still be cancelled. */
+const RELEASABLE = new Set<string>([
+  'requires_payment_method',
+  'requires_confirmation',
+  'requires_action',
+  'requires_capture',
+]);
+
+/** Whether `pi` was created by a checkout of this cart (metadata set at creation). */
+const madeFor = (pi: Stripe.PaymentIntent, c: CheckoutForPayment) =>
+  c.cart_id !== undefined && pi.metadata?.cart_id === String(c.cart_id);
+
+/** The customer must authenticate (3-D Secure): what Stripe.js needs to run the challenge. */
+function actionRequired(pi: Stripe.PaymentIntent): AppError {
+  return new AppError('payment_action_required', 'payment.card_action_required', {
+    details: { payment_intent: pi.id, client_secret: pi.client_secret },
+  });
+}
+
+/**
+ * The checkout resubmitted after a 3-D Secure challenge (server-side confirmation, then
+ * Stripe.js handleNextAction): the intent must have been made for this cart and amount. Authorised
+ * (requires_capture), it becomes this checkout's authorization; failed or abandoned, it is
+ * cancelled and the customer told, nothing reserved (the flow has released the stock).
+ * A second checkout cannot take the same intent: the first claims it under a key per intent.
+ */
+async function adoptIntent(
+  stripe: Stripe,
+  c: CheckoutForPayment,
+  piId: string,
+  amount: number,
+  logError: (obj: Record<string, unknown>, msg: string) => void,
+): Promise<Authorization> {
+  let pi: Stripe.PaymentIntent;
+  try {
+    pi = await stripe.paymentIntents.retrieve(piId);
+  } catch (err) {
+    if (err instanceof Stripe.errors.StripeInvalidRequestError)
+      throw new AppError('payment_failed', 'payment.card_intent_invalid');
+    throw cardError(err);
+  }
+  if (!madeFor(pi, c)) throw new AppError('payment_failed', 'payment.card_intent_invalid');
+  const cancel = () =>
+    stripe.paymentIntents
+      .cancel(pi.id, {}, { idempotencyKey: `cancel-${pi.id}` })
+      .catch((err: unknown) => logError({ err, checkoutId: c.id, pi: pi.id }, 'card 3DS void failed'));
+  // Still waiting after the challenge (closed, abandoned) counts as failed: never a loop of challenges.
+  if (pi.status !== 'requires_capture') {
+    if (RELEASABLE.has(pi.status)) await cancel();
+    throw new AppError('payment_failed', 'payment.card_authentication_failed');
+  }
+  if (pi.amount !== amount || pi.currency !== 'cad') {
+    // The cart changed during the challenge: this authorization pays nothing; a new card entry will.
+    await cancel();
+    throw new AppError('conflict', 'payment.card_intent_amount_changed');
+  }
+  try {
+    await stripe.paymentIntents.update(
+      pi.id,
+      { metadata: { checkout_id: String(c.id), claimed_by: String(c.id) } },
+      { idempotencyKey: `adopt-${pi.id}` },
+    );
+  } catch (err) {
+    // The same key with another checkout id: another checkout already took this authorization.
+    if (err instanceof Stripe.errors.StripeIdempotencyError)
+      throw new AppError('conflict', 'payment.card_intent_used');
+    throw cardError(err);
+  }
+  return {
+    parts: c.parts.map((p) => ({ merchant_id: p.merchant_id, reference: pi.id })),
+    status_after_capture: 'paid',
   };
 }
 
@@ -192,7 +330,10 @@ async function transferParts(
     c.parts.map((p) => p.merchant_id),
   );
   for (const p of c.parts) {
-    const amount = p.total_cents - platformFee(p.total_cents, feePercent);
+    // The rate recorded with the charge (a setting changed since does not apply); older rows: the default.
+    const rate = (await findLedger(db, piId, p.merchant_id)).find((l) => l.kind === 'charge')?.fee_bps;
+    const fee = rate == null ? platformFee(p.total_cents, feePercent) : feeAtRate(p.total_cents, rate);
+    const amount = p.total_cents - fee;
     const destination = accounts.get(p.merchant_id);
     if (amount <= 0 || !destination) continue;
     const key = `transfer-checkout-${c.id}-m${p.merchant_id}`;
@@ -237,17 +378,29 @@ export async function settlePendingTransfers(
   log?: PaymentLog,
 ): Promise<number> {
   if (!stripe) return 0;
-  const pending = await findUntransferredCharges(db);
   const logError = (obj: Record<string, unknown>, msg: string) => log?.error(obj, msg);
-  for (const c of pending)
-    await transferParts(
-      db,
-      stripe,
-      { id: c.checkout_id, parts: [{ merchant_id: c.merchant_id, total_cents: c.amount_cents }] },
-      c.payment_intent_id,
-      c.stripe_id,
-      config.feePercent,
-      logError,
-    );
-  return pending.length - (await findUntransferredCharges(db)).length;
+  // Every pending part, a page at a time after the last one seen (parts still failing are passed,
+  // not read again); counted one by one, not as "pending before − pending after" of one page.
+  let done = 0;
+  let afterId = 0;
+  for (;;) {
+    const page = await findUntransferredCharges(db, 100, afterId);
+    if (page.length === 0) break;
+    afterId = page[page.length - 1].id;
+    for (const c of page) {
+      await transferParts(
+        db,
+        stripe,
+        { id: c.checkout_id, parts: [{ merchant_id: c.merchant_id, total_cents: c.amount_cents }] },
+        c.payment_intent_id,
+        c.stripe_id,
+        config.feePercent,
+        logError,
+      );
+      if ((await findLedger(db, c.payment_intent_id, c.merchant_id)).some((l) => l.kind === 'transfer'))
+        done++;
+    }
+    if (page.length < 100) break;
+  }
+  return done;
 }
