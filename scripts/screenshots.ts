@@ -20,6 +20,12 @@ if (process.argv.some((a) => a.startsWith('--backoffice'))) {
   await backofficeScreenshots();
   process.exit(0);
 }
+// `--payments`: card payments against the local fake Stripe API and Stripe.js stub (issue 15): the
+// merchant's payments page connected (with its statement) and the checkout's card form.
+if (process.argv.includes('--payments')) {
+  await paymentScreenshots();
+  process.exit(0);
+}
 // `--checkout`: only the purchase screenshots (cart, checkout, confirmation).
 if (process.argv.includes('--checkout')) {
   const server = await demoServer();
@@ -195,7 +201,10 @@ async function checkoutScreenshots(browser: Browser, server: DemoServer) {
   }
 }
 
-const login = (page: Page, base: string, email: string) => signIn(page, base, email, DEMO_PASSWORD);
+// A declaration (hoisted): `--design` and `--backoffice` run at the top, before this line.
+function login(page: Page, base: string, email: string) {
+  return signIn(page, base, email, DEMO_PASSWORD);
+}
 
 /**
  * The demo merchant (id 1) takes pickup orders at its stores (so the orders list has rows to show)
@@ -375,8 +384,12 @@ async function backofficeScreenshots() {
         },
       ],
     ] as const) {
-      // `--backoffice=admin` (or `=bo`): only that half.
+      // `--backoffice=admin` (or `=bo`): only that half; `--pages=bo-products,admin-impact`: only those.
       const only = process.argv.find((a) => a.startsWith('--backoffice='))?.split('=')[1];
+      const pages = process.argv
+        .find((a) => a.startsWith('--pages='))
+        ?.slice('--pages='.length)
+        .split(',');
       if (only && only !== prefix) continue;
       for (const [device, viewport] of [
         ['mobile', { width: 390, height: 844 }],
@@ -390,6 +403,7 @@ async function backofficeScreenshots() {
           const paths = lang === 'en' ? en : await pathsOf(page, 'fr');
           for (const [i, [path]] of paths.entries()) {
             const name = `${prefix}-${slugOf(en[i]?.[1] ?? path)}`;
+            if (pages && !pages.includes(name)) continue;
             const res = await page
               .goto(`${server.base}${path}`, { waitUntil: 'networkidle' })
               .catch(() => null);
@@ -411,5 +425,142 @@ async function backofficeScreenshots() {
   } finally {
     await browser.close();
     await server.close();
+  }
+}
+
+/**
+ * Card payments (issue 15), fr and en, 390 px and 1366 px: `merchant-payments-*` (the demo merchant
+ * connected at the fake Stripe, a 2,5 % region fee, one card order on its statement) and
+ * `checkout-card-*` (the card chosen, the Payment Element stub filled). Nothing leaves the machine.
+ */
+async function paymentScreenshots() {
+  const { startFakeStripe, signedEvent } = await import('../test/helpers/fake-stripe.ts');
+  const { startStripeJsStub } = await import('../test/helpers/stripe-js-stub.ts');
+  const { startOnboarding, stripeClient } = await import('../src/modules/payments/index.ts');
+  const { setRegion } = await import('../src/modules/region/index.ts');
+  const fake = await startFakeStripe();
+  const stub = await startStripeJsStub(fake);
+  const connectSecret = 'whsec_screenshots_connect';
+  Object.assign(process.env, {
+    STRIPE_SECRET_KEY: 'sk_test_screenshots',
+    STRIPE_PUBLISHABLE_KEY: 'pk_test_screenshots',
+    STRIPE_WEBHOOK_SECRET: 'whsec_screenshots',
+    STRIPE_CONNECT_WEBHOOK_SECRET: connectSecret,
+    STRIPE_API_BASE: fake.url,
+    STRIPE_JS_URL: stub.url,
+  });
+  const server = await demoServer({ merchants: 20, products: 400 });
+  const browser = await launchBrowser();
+  try {
+    const db = server.database?.db;
+    if (!db) throw new Error('payment screenshots need the in-process demo (no BASE_URL)');
+    await setRegion(db, { platform_fee_percent: 2.5 });
+    // The demo merchant (id 1) onboarded at the fake: its account, Stripe's hosted onboarding done,
+    // the signed account.updated delivered to the Connect webhook.
+    await startOnboarding(
+      db,
+      stripeClient({ STRIPE_SECRET_KEY: 'sk_test_screenshots', STRIPE_API_BASE: fake.url }),
+      1,
+      {
+        refreshUrl: `${server.base}/r`,
+        returnUrl: `${server.base}/x`,
+      },
+    );
+    const acct = [...fake.accounts.values()].at(-1);
+    if (!acct) throw new Error('no account created at the fake');
+    const ev = signedEvent(connectSecret, 'account.updated', fake.completeOnboarding(acct.id));
+    const hook = await fetch(`${server.base}/api/v1/stripe/connect-webhook`, {
+      method: 'POST',
+      headers: ev.headers,
+      body: ev.payload,
+    });
+    if (hook.status !== 200) throw new Error(`connect webhook: ${hook.status}`);
+    await db.updateTable('locations').set({ pickup: 1 }).where('merchant_id', '=', 1).execute();
+    const slug = String(
+      (await db.selectFrom('merchants').select('slug').where('id', '=', 1).executeTakeFirst())?.slug,
+    );
+    const words = {
+      fr: {
+        checkout: '/fr/paiement',
+        name: 'Nom',
+        email: 'Courriel',
+        card: 'Carte de crédit',
+        place: 'Passer la commande',
+        add: 'Ajouter au panier',
+      },
+      en: {
+        checkout: '/en/checkout',
+        name: 'Name',
+        email: 'Email',
+        card: 'Credit card',
+        place: 'Place order',
+        add: 'Add to cart',
+      },
+    };
+    let paid = false;
+    for (const [device, viewport] of [
+      ['mobile', { width: 390, height: 844 }],
+      ['desktop', { width: 1366, height: 900 }],
+    ] as const) {
+      for (const lang of ['fr', 'en'] as const) {
+        const w = words[lang];
+        const context = await browser.newContext({
+          viewport,
+          deviceScaleFactor: 1,
+          locale: lang === 'fr' ? 'fr-CA' : 'en-CA',
+        });
+        const page = await context.newPage();
+        await page.goto(`${server.base}/${lang}/m/${slug}`);
+        const product = await page.locator(`a[href^="/${lang}/p/"]`).first().getAttribute('href');
+        await page.goto(`${server.base}${product}`);
+        await Promise.all([
+          page.waitForNavigation(),
+          page.getByRole('button', { name: w.add }).first().click(),
+        ]);
+        await page.goto(`${server.base}${w.checkout}`, { waitUntil: 'networkidle' });
+        await page.getByLabel(w.name, { exact: true }).fill('Camille Tremblay');
+        await page.getByLabel(w.email, { exact: true }).fill('camille@example.test');
+        await page.getByLabel(w.card).check();
+        await page.locator('#stub-card').fill('4242 4242 4242 4242');
+        await page.locator('[data-card-entry]').scrollIntoViewIfNeeded();
+        const file = `${outDir}checkout-card-${lang}-${device}.png`;
+        await page.screenshot({ path: file, fullPage: device === 'mobile' });
+        console.log(file);
+        if (!paid) {
+          // One card order, so the merchant's statement has lines.
+          await Promise.all([
+            page.waitForURL(/\/confirmation\//),
+            page.getByRole('button', { name: w.place }).click(),
+          ]);
+          paid = true;
+        }
+        await context.close();
+      }
+    }
+    for (const [device, viewport] of [
+      ['mobile', { width: 390, height: 844 }],
+      ['desktop', { width: 1366, height: 900 }],
+    ] as const) {
+      for (const lang of ['fr', 'en'] as const) {
+        const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+        const page = await context.newPage();
+        await signIn(page, server.base, 'marchand@comptoir.demo', DEMO_PASSWORD, lang);
+        await page.goto(
+          `${server.base}/${lang}/${lang === 'fr' ? 'marchand/paiements' : 'merchant/payments'}`,
+          {
+            waitUntil: 'networkidle',
+          },
+        );
+        const file = `${outDir}merchant-payments-${lang}-${device}.png`;
+        await page.screenshot({ path: file, fullPage: true });
+        console.log(file);
+        await context.close();
+      }
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+    await stub.close();
+    await fake.close();
   }
 }

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'idempotency_key_reused'
   | 'rate_limited'
   | 'payment_failed'
+  | 'payment_action_required'
   | 'payment_method_unavailable'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -33,6 +34,8 @@ const statusByCode: Record<ErrorCode, number> = {
   idempotency_key_reused: 422,
   rate_limited: 429,
   payment_failed: 402,
+  // 3-D Secure: the customer authenticates with Stripe.js, then resubmits with the intent (issue 15).
+  payment_action_required: 402,
   payment_method_unavailable: 400,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -1,6 +1,6 @@
 // Card payment on the checkout page (docs/decisions/0007): Stripe's Payment Element in deferred
 // mode collects the card; on submit Stripe.js creates a PaymentMethod whose id is posted with the
-// form, and the server authorises one PaymentIntent for the whole cart. Without JavaScript (or
+// form, and the server authorises one PaymentIntent for the whole cart (3-D Secure below). Without JavaScript (or
 // without Stripe.js) the card choice stays hidden and the other methods work as before.
 (() => {
   const entry = document.querySelector('[data-card-entry]');
@@ -30,11 +30,29 @@
     errorBox.textContent = message;
     errorBox.hidden = !message;
   };
+  // 3-D Secure (server-side confirmation): the server answered that the bank asks the customer to
+  // authenticate. Stripe.js runs the challenge (handleNextAction); the form is then resubmitted
+  // with the intent, and the server decides from its status (authorised: orders confirmed;
+  // failed: voided, the message shown) — the page never trusts the challenge's outcome itself.
+  const secret = entry.dataset.actionSecret;
+  const intent = form.querySelector('input[name="card_payment_intent"]');
+  if (secret && entry.dataset.actionIntent && intent) {
+    const card = choice.querySelector('input[name="payment_method"]');
+    if (card) card.checked = true;
+    sync();
+    stripe.handleNextAction({ clientSecret: secret }).then(
+      () => {
+        intent.value = entry.dataset.actionIntent;
+        form.submit();
+      },
+      () => showError(errorBox.dataset.retry || ''),
+    );
+  }
   let busy = false;
   form.addEventListener('submit', async (event) => {
     // Other buttons (apply a promo code, calculate the total) and other methods post as usual.
     if (selected() !== 'card' || event.submitter?.name) return;
-    if (hidden.value) return;
+    if (hidden.value || intent?.value) return;
     event.preventDefault();
     if (busy) return;
     busy = true;

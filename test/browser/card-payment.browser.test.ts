@@ -1,9 +1,9 @@
 // Card payment on the checkout page in a real browser (issue 15): Chromium against the local fake
 // Stripe API, with a stub of Stripe.js served locally (STRIPE_JS_URL). A shopper pays one card for
 // a cart of two connected merchants; a declined card shows the translated message and creates
-// nothing; a cart with a merchant that cannot take cards says which and offers the other methods.
+// nothing; 3-D Secure passed and failed; a cart with a merchant that cannot take cards says which
+// and offers the other methods.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -13,60 +13,16 @@ import { rowCount, TEST_DB_KIND } from '../helpers/db.ts';
 import { connectMerchant, type FakeStripe, startFakeStripe } from '../helpers/fake-stripe.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { startStripeJsStub } from '../helpers/stripe-js-stub.ts';
 
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
-
-/**
- * A stub of Stripe.js v3 for the calls card-payment.js makes: Stripe(pk).elements({ mode: 'payment',
- * ... }).create('payment').mount(selector), elements.submit(), stripe.createPaymentMethod({ elements }).
- * Its "Payment Element" is one labelled field; the typed test card number picks Stripe's test
- * PaymentMethod id (4242… → pm_card_visa, 4000 0000 0000 0002 → pm_card_chargeDeclined).
- */
-const STRIPE_JS_STUB = `
-window.Stripe = function (key, opts) {
-  if (!/^pk_test_/.test(key)) throw new Error('publishable key expected');
-  let field;
-  const elements = {
-    options: null,
-    create(type) {
-      if (type !== 'payment') throw new Error('payment element expected');
-      return {
-        mount(selector) {
-          const box = document.querySelector(selector);
-          box.innerHTML = '<label for="stub-card">Numéro de carte (test)</label><input id="stub-card" autocomplete="cc-number" inputmode="numeric" />';
-          field = box.querySelector('input');
-          window.__stripeStub.mounted = true;
-        },
-      };
-    },
-    async submit() {
-      if (!field.value.trim()) return { error: { type: 'validation_error', message: 'Numéro de carte incomplet.' } };
-      return {};
-    },
-  };
-  window.__stripeStub = { key, locale: opts && opts.locale, mounted: false };
-  return {
-    elements(options) {
-      elements.options = options;
-      window.__stripeStub.elementsOptions = options;
-      return elements;
-    },
-    async createPaymentMethod({ elements: e }) {
-      const n = field.value.replace(/\\s/g, '');
-      const id = n === '4000000000000002' ? 'pm_card_chargeDeclined' : n === '4242424242424242' ? 'pm_card_visa' : null;
-      if (!id) return { error: { type: 'card_error', code: 'invalid_number', message: 'Numéro de carte invalide.' } };
-      return { paymentMethod: { id, object: 'payment_method', type: 'card' } };
-    },
-  };
-};
-`;
 
 describe(`card payment at checkout in a real browser (Chromium, ${TEST_DB_KIND})`, {
   skip: skipReason,
 }, () => {
   let p: TestPlatform;
   let fake: FakeStripe;
-  let stub: Server;
+  let stub: Awaited<ReturnType<typeof startStripeJsStub>>;
   let region: MiniRegion;
   let browser: Browser;
   let base: string;
@@ -74,18 +30,14 @@ describe(`card payment at checkout in a real browser (Chromium, ${TEST_DB_KIND})
 
   before(async () => {
     fake = await startFakeStripe();
-    stub = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/javascript' });
-      res.end(STRIPE_JS_STUB);
-    });
-    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+    stub = await startStripeJsStub(fake);
     p = await createTestPlatform({
       STRIPE_SECRET_KEY: 'sk_test_comptoir',
       STRIPE_PUBLISHABLE_KEY: 'pk_test_comptoir',
       STRIPE_WEBHOOK_SECRET: 'whsec_platform',
       STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_connect',
       STRIPE_API_BASE: fake.url,
-      STRIPE_JS_URL: `http://127.0.0.1:${(stub.address() as AddressInfo).port}/v3/`,
+      STRIPE_JS_URL: stub.url,
     });
     region = await seedMiniRegion(db());
     await db().updateTable('merchants').set({ status: 'approved' }).execute();
@@ -100,7 +52,7 @@ describe(`card payment at checkout in a real browser (Chromium, ${TEST_DB_KIND})
     await browser?.close();
     await p?.close();
     await fake?.close();
-    await new Promise((r) => stub?.close(r));
+    await stub?.close();
   });
 
   const shopper = () => newTrackedPage(browser, { viewport: { width: 390, height: 844 }, locale: 'fr-CA' });
@@ -183,6 +135,62 @@ describe(`card payment at checkout in a real browser (Chromium, ${TEST_DB_KIND})
     ]);
     await page.getByText('Le paiement par carte a été refusé.').waitFor();
     assert.match(new URL(page.url()).pathname, /^\/fr\/paiement$/);
+    assert.equal(await count('orders'), before);
+    assert.equal(await page.getByLabel('Numéro de carte (test)').count(), 1);
+    await close();
+  });
+
+  test('3-D Secure: the bank’s challenge passed, the orders are confirmed and paid by the one authorisation', async () => {
+    const { page, errors, close } = await shopper();
+    await addToCart(page, region.products.oeufs);
+    await addToCart(page, region.products.chaussures);
+    const before = await count('orders');
+    await fillCheckout(page, '4000 0027 6000 3184');
+    await Promise.all([
+      page.waitForURL(/\/fr\/paiement$/),
+      page.getByRole('button', { name: 'Passer la commande' }).click(),
+    ]);
+    const bank = page.frameLocator('iframe[title="3-D Secure"]');
+    await bank.getByText('Réussir l’authentification').waitFor();
+    assert.match((await page.locator('p.error[role="alert"]').first().textContent()) ?? '', /3-D Secure/);
+    assert.equal(await count('orders'), before, 'no order before the challenge is answered');
+    await Promise.all([
+      page.waitForURL(/\/fr\/paiement\/confirmation\/\d+/),
+      bank.getByText('Réussir l’authentification').click(),
+    ]);
+    const checkoutId = Number(/confirmation\/(\d+)/.exec(page.url())?.[1]);
+    const orders = await db()
+      .selectFrom('orders')
+      .select(['payment_status', 'payment_reference'])
+      .where('checkout_id', '=', checkoutId)
+      .execute();
+    assert.equal(orders.length, 2);
+    const pi = fake.intents.get(String(orders[0].payment_reference));
+    assert.equal(pi?.status, 'succeeded');
+    assert.ok(orders.every((o) => o.payment_status === 'paid' && o.payment_reference === pi?.id));
+    assert.deepEqual(errors, []);
+    await close();
+  });
+
+  test('3-D Secure failed: voided, the translated message, no order, the card entry there to retry', async () => {
+    const { page, close } = await shopper();
+    await addToCart(page, region.products.oeufs);
+    const before = await count('orders');
+    await fillCheckout(page, '4000 0027 6000 3184');
+    await Promise.all([
+      page.waitForURL(/\/fr\/paiement$/),
+      page.getByRole('button', { name: 'Passer la commande' }).click(),
+    ]);
+    const bank = page.frameLocator('iframe[title="3-D Secure"]');
+    const pi = await page.evaluate(
+      () => (window as unknown as { __stripeStub: { nextAction: string } }).__stripeStub.nextAction,
+    );
+    await Promise.all([
+      page.waitForEvent('framenavigated', (f) => f === page.mainFrame()),
+      bank.getByText('Échouer l’authentification').click(),
+    ]);
+    await page.getByText('La vérification de la carte (3-D Secure) n’a pas abouti').waitFor();
+    assert.equal(fake.intents.get(pi)?.status, 'canceled');
     assert.equal(await count('orders'), before);
     assert.equal(await page.getByLabel('Numéro de carte (test)').count(), 1);
     await close();

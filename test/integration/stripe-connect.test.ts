@@ -205,7 +205,19 @@ describe('Stripe Connect: onboarding, webhooks, checkout faults, statements', ()
   it('3-D Secure required and not completed: translated message, authorisation cancelled, no order', async () => {
     const cart = await twoMerchantCart();
     const orders = await count('orders');
-    const r = await checkoutCart(p.app, cart, cardBody('pm_card_authenticationRequired'), { lang: 'en' });
+    // The challenge is asked (the intent stays open for Stripe.js, test/integration/card-checkout-3ds.test.ts)…
+    const asked = await checkoutCart(p.app, cart, cardBody('pm_card_authenticationRequired'), { lang: 'en' });
+    assert.equal(asked.statusCode, 402, asked.body);
+    assert.equal(asked.json().error.code, 'payment_action_required');
+    // …and the checkout resubmitted without it completed (closed, abandoned): refused and voided.
+    const r = await checkoutCart(
+      p.app,
+      cart,
+      checkoutBody(pickupAt(region.merchants.erabliere, region.merchants.sports), {
+        payment: { method: 'card', payment_intent: asked.json().error.details.payment_intent },
+      }),
+      { lang: 'en' },
+    );
     assert.equal(r.statusCode, 402, r.body);
     assert.equal(r.json().error.code, 'payment_failed');
     assert.match(

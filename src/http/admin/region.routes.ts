@@ -51,6 +51,8 @@ const TAX_FIELDS = [
   'platform_legal_name',
   'platform_gst_number',
   'platform_qst_number',
+  // The platform fee on card payments (issue 15), in percent; absent = unchanged as well.
+  'platform_fee_percent',
 ] as const;
 type FormValues = Record<(typeof TEXT_FIELDS)[number] | (typeof TAX_FIELDS)[number], string>;
 
@@ -72,7 +74,10 @@ const regionForm = z.object({
 });
 const pageQuery = z.object({ saved: z.literal('1').optional() });
 
-function valuesOf(r: Region): FormValues {
+/** A fee in basis points as typed in the form ("2,5" in French). */
+const feeText = (bps: number, lang: Lang) => String(bps / 100).replace('.', lang === 'fr' ? ',' : '.');
+
+function valuesOf(r: Region, lang: Lang, defaultFeePercent: number): FormValues {
   const b = r.bounds;
   return {
     name: r.name,
@@ -96,6 +101,8 @@ function valuesOf(r: Region): FormValues {
     platform_legal_name: r.platform_legal_name,
     platform_gst_number: r.platform_gst_number,
     platform_qst_number: r.platform_qst_number,
+    // Never set: the deployment's initial default (PLATFORM_FEE_PERCENT), saved with the form.
+    platform_fee_percent: feeText(r.platform_fee_bps ?? Math.round(defaultFeePercent * 100), lang),
   };
 }
 
@@ -179,6 +186,17 @@ export default async function adminRegionRoutes(app: FastifyInstance, ctx: AppCo
             Field({ name, label: t(lang, `small_supplier.field_${name}`), value: v[name], errors }),
           )}
         </fieldset>
+        <fieldset>
+          <legend>${t(lang, 'region.section_card_payments')}</legend>
+          ${Field({
+            name: 'platform_fee_percent',
+            label: t(lang, 'region.field_platform_fee_percent'),
+            value: v.platform_fee_percent,
+            hint: t(lang, 'region.platform_fee_hint'),
+            errors,
+            attrs: { inputmode: 'decimal', maxlength: 8 },
+          })}
+        </fieldset>
         <button type="submit">${t(lang, 'region.save')}</button>
       </form>
     </section>`;
@@ -195,7 +213,14 @@ export default async function adminRegionRoutes(app: FastifyInstance, ctx: AppCo
       await requireRegionAdmin(req, ctx);
       // The form edits what is stored now, not a cached copy.
       const { saved } = req.query as z.infer<typeof pageQuery>;
-      return render(req, reply, lang, valuesOf(await loadRegion(db)), undefined, saved === '1');
+      return render(
+        req,
+        reply,
+        lang,
+        valuesOf(await loadRegion(db), lang, ctx.config.PLATFORM_FEE_PERCENT),
+        undefined,
+        saved === '1',
+      );
     });
 
     app.post(
@@ -207,9 +232,16 @@ export default async function adminRegionRoutes(app: FastifyInstance, ctx: AppCo
         const current = await loadRegion(db);
         const submitted = {
           ...Object.fromEntries(TEXT_FIELDS.map((k) => [k, form[k]])),
-          ...Object.fromEntries(TAX_FIELDS.map((k) => [k, form[k] ?? current[k]])),
+          ...Object.fromEntries(
+            TAX_FIELDS.map((k) => [
+              k,
+              form[k] ?? valuesOf(current, lang, ctx.config.PLATFORM_FEE_PERCENT)[k],
+            ]),
+          ),
         } as FormValues;
         const patch: RegionPatch = { ...submitted };
+        // No fee in the post: the stored setting stays as it is (never set stays unset).
+        if (form.platform_fee_percent === undefined) delete patch.platform_fee_percent;
         // An empty file part is "no new logo".
         const logo = form.logo && form.logo.length > 0 ? form.logo : undefined;
         try {

@@ -107,6 +107,13 @@ export const checkoutBody = z.object({
     .object({
       method: z.enum(['in_store', 'card', 'gift_card']).default('in_store'),
       payment_method: z.string().max(200).optional(),
+      payment_intent: z
+        .string()
+        .max(200)
+        .optional()
+        .describe(
+          'With card, after a 402 payment_action_required (3-D Secure): the PaymentIntent of error.details.payment_intent, once the customer has answered the challenge with Stripe.js handleNextAction(error.details.client_secret); resubmit under a new Idempotency-Key.',
+        ),
       code: z.string().max(64).optional(),
       remainder_method: z
         .enum(['in_store'])
@@ -284,6 +291,8 @@ export default async function cartApiRoutes(fastify: FastifyInstance, ctx: AppCo
         tags: ['cart'],
         operationId: 'checkoutCart',
         summary: 'Check out the whole cart: one order per merchant',
+        description:
+          'Card (payment.method card): a bank asking for 3-D Secure answers 402 payment_action_required with error.details.payment_intent and client_secret, nothing reserved; after Stripe.js handleNextAction, post again under a new Idempotency-Key with payment.payment_intent (a failed challenge: 402 payment_failed, the authorisation cancelled).',
         response: { 201: checkoutResponse, '4xx': refused },
         params: cartParams,
         body: checkoutBody,

@@ -6,6 +6,7 @@ import { ValidationError } from '../../lib/errors.ts';
 import { sendConfirmationEmail } from '../../modules/accounts/index.ts';
 import { listAssociations } from '../../modules/associations/index.ts';
 import { listMunicipalities, registerMerchant } from '../../modules/onboarding/index.ts';
+import { currentFeeBps } from '../../modules/payments/index.ts';
 import { listCategories } from '../../modules/region/index.ts';
 import type { AppContext } from '../context.ts';
 import { pageContext } from '../pages/common.ts';
@@ -74,12 +75,23 @@ export default async function onboardingRoutes(app: FastifyInstance, ctx: AppCon
       listCategories(db),
       listAssociations(db),
     ]);
+    // Card payments' platform fee, told before the merchant joins (issue 15); only when cards are offered.
+    const feeBps = ctx.config.STRIPE_SECRET_KEY
+      ? await currentFeeBps(db, ctx.config.PLATFORM_FEE_PERCENT)
+      : undefined;
     const s = (k: string) => (v[k] === undefined ? '' : String(v[k]));
     const f = (name: string, key: string, extra: Partial<Parameters<typeof Field>[0]> = {}) =>
       Field({ name, label: t(lang, key), value: s(name), errors, ...extra });
     const body = html`<section class="onboarding narrow">
       <h1>${t(lang, 'onboarding.title')}</h1>
       <p>${t(lang, 'onboarding.intro')}</p>
+      ${
+        feeBps === undefined
+          ? null
+          : html`<p data-platform-fee=${String(feeBps / 100)}>${t(lang, 'stripe.fee_notice', {
+              percent: String(feeBps / 100).replace('.', lang === 'fr' ? ',' : '.'),
+            })}</p>`
+      }
       ${ErrorSummary(lang, errors)}
       <form method="post" action=${merchantSignupPath(lang)} novalidate>
         ${Csrf(reply.generateCsrf())}

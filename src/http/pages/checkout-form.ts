@@ -63,6 +63,10 @@ export function formToInput(form: Form, merchantIds: number[]) {
       ...(form.payment_method === 'card' && form.card_payment_method
         ? { payment_method: form.card_payment_method }
         : {}),
+      // The PaymentIntent brought back from a 3-D Secure challenge (Stripe.js handleNextAction).
+      ...(form.payment_method === 'card' && form.card_payment_intent
+        ? { payment_intent: form.card_payment_intent }
+        : {}),
     },
     ...(promoCodeOf(form.promo_code) ? { promo_code: form.promo_code } : {}),
   };

@@ -100,7 +100,7 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
     errors: Errors = {},
     status = 200,
     banner?: string,
-    opts: { quoteErrors?: boolean } = {},
+    opts: { quoteErrors?: boolean; cardAction?: { payment_intent: string; client_secret: string } } = {},
   ) {
     const cart = await currentCart(req, ctx);
     const view = cart ? await getCartView(db, cart.id, lang) : undefined;
@@ -163,7 +163,7 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
     const pc = await pageContext(req, reply, ctx, lang, {
       title: t(lang, 'checkout.title'),
       cartCount: view.item_count,
-      ...(card.available ? { scripts: [ctx.config.STRIPE_JS_URL, '/static/js/card-payment.js?v=1'] } : {}),
+      ...(card.available ? { scripts: [ctx.config.STRIPE_JS_URL, '/static/js/card-payment.js?v=2'] } : {}),
     });
     const input = (name: string, label: string, type = 'text', extra: Record<string, unknown> = {}) =>
       html`<div class=${errors[name] ? 'field has-error' : 'field'}>
@@ -244,11 +244,12 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
           ${card.notice ? html`<p class="hint" data-card-unavailable>${card.notice}</p>` : null}
           ${
             card.available
-              ? html`<div class="card-entry" data-card-entry hidden data-stripe-key=${ctx.config.STRIPE_PUBLISHABLE_KEY} data-amount=${String(shownTotal)} data-lang=${lang}>
+              ? html`<div class="card-entry" data-card-entry hidden data-stripe-key=${ctx.config.STRIPE_PUBLISHABLE_KEY} data-amount=${String(shownTotal)} data-lang=${lang} data-action-secret=${opts.cardAction?.client_secret} data-action-intent=${opts.cardAction?.payment_intent}>
                   <div id="card-element"></div>
                   <input type="hidden" name="card_payment_method" value="" />
+                  <input type="hidden" name="card_payment_intent" value="" />
                   <p class="hint">${t(lang, 'payment.card_number_hint')}</p>
-                  <p class="error" role="alert" data-card-error hidden></p>
+                  <p class="error" role="alert" data-card-error hidden data-retry=${t(lang, 'payment.card_unreachable')}></p>
                 </div>`
               : null
           }
@@ -384,9 +385,20 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
               error: {
                 code: string;
                 message: string;
-                details?: { lines?: { sku?: string; available?: number }[] };
+                details?: {
+                  lines?: { sku?: string; available?: number }[];
+                  payment_intent?: string;
+                  client_secret?: string;
+                };
               };
             };
+            const d = body.error.details;
+            if (body.error.code === 'payment_action_required' && d?.payment_intent && d.client_secret)
+              // 3-D Secure: the same form (200: a step, not a failure), whose script runs the bank's
+              // challenge and resubmits it.
+              return renderForm(req, reply, lang, raw, {}, 200, body.error.message, {
+                cardAction: { payment_intent: d.payment_intent, client_secret: d.client_secret },
+              });
             // The short lines' figures (a suspended merchant's lines are already named in the message).
             const lines =
               body.error.code === 'out_of_stock'

@@ -238,7 +238,11 @@ export async function updateCheckoutPaymentStatus(db: Db, checkoutId: number, st
     .execute();
 }
 
-/** Sets the payment status of the orders paid by `method` under this provider reference. */
+/**
+ * Sets the payment status of the orders paid by `method` under this provider reference, except
+ * cancelled orders and payments already settled backwards (refunded, refund failed, voided): a late
+ * or replayed provider event never re-marks them (one condition in the UPDATE, so no race).
+ */
 export async function updatePaymentStatusByReference(
   db: Db,
   method: string,
@@ -250,6 +254,8 @@ export async function updatePaymentStatusByReference(
     .set({ payment_status: status, updated_at: new Date().toISOString() })
     .where('payment_method', '=', method)
     .where('payment_reference', '=', reference)
+    .where('status', '!=', 'cancelled')
+    .where('payment_status', 'not in', ['refunded', 'refund_failed', 'voided'])
     .execute();
 }
 

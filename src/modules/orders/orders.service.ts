@@ -208,7 +208,9 @@ export async function setPaymentStatus(db: Kysely<DB>, orderId: number, status: 
 
 /**
  * A Stripe PaymentIntent event for the orders it pays (by card, under its id): succeeded → 'paid';
- * payment failed or canceled → 'failed'; any other event changes nothing. Returns the status set.
+ * payment failed or canceled → 'failed'; any other event (amount_capturable_updated…) changes
+ * nothing. A cancelled order, or one refunded or voided, is never touched: events arrive late and
+ * out of order (one intent pays several orders; one of them may be refunded). Returns the status set.
  */
 export async function recordCardPaymentEvent(
   db: Kysely<DB>,

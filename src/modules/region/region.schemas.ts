@@ -76,6 +76,25 @@ const colour = z
 
 const text = (max: number) => z.string().trim().max(max);
 
+/** The most a region may keep on a card-paid order, in percent. */
+export const MAX_PLATFORM_FEE_PERCENT = 30;
+
+/**
+ * The platform fee in percent: "2,5" or "2.5" (fr-CA decimal comma), 0 to 30 with at most two
+ * decimals (a whole number of basis points); null = not set by the operator (the deployment's
+ * PLATFORM_FEE_PERCENT applies).
+ */
+export const platformFeeSchema = z.preprocess(
+  // '' is not "0": an emptied field is refused (NaN), not read as no fee.
+  (v) => (typeof v === 'string' ? Number(v.trim().replace(',', '.').replace(/\s*%$/, '') || Number.NaN) : v),
+  z
+    .number({ error: 'region.platform_fee_invalid' })
+    .min(0, 'region.platform_fee_invalid')
+    .max(MAX_PLATFORM_FEE_PERCENT, 'region.platform_fee_invalid')
+    .refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, 'region.platform_fee_invalid')
+    .nullable(),
+);
+
 /**
  * Every region setting, as stored. `setRegion` merges a partial change into the current settings
  * and validates the result with this schema, so cross-field rules (bounds contain the centre) see
@@ -112,6 +131,8 @@ export const regionSettingsSchema = z
     platform_legal_name: text(200),
     platform_gst_number: z.union([z.literal(''), gstNumberSchema]),
     platform_qst_number: z.union([z.literal(''), qstNumberSchema]),
+    // Platform fee on card payments (issue 15), in percent with at most two decimals (basis points).
+    platform_fee_percent: platformFeeSchema,
   })
   .superRefine((r, issue) => {
     // Receipts name the collecting operator's registration numbers: required once it collects.

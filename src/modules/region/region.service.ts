@@ -55,6 +55,7 @@ export const DEFAULT_REGION_ROW: RegionRow = {
   platform_legal_name: '',
   platform_gst_number: '',
   platform_qst_number: '',
+  platform_fee_bps: null,
   updated_at: new Date(0).toISOString(),
 };
 
@@ -147,6 +148,7 @@ function settingsOf(r: Region): RegionSettings {
     platform_legal_name: r.platform_legal_name,
     platform_gst_number: r.platform_gst_number,
     platform_qst_number: r.platform_qst_number,
+    platform_fee_percent: r.platform_fee_bps === null ? null : r.platform_fee_bps / 100,
   };
 }
 
@@ -207,6 +209,7 @@ export async function setRegion(
     platform_legal_name: s.platform_legal_name,
     platform_gst_number: s.platform_gst_number,
     platform_qst_number: s.platform_qst_number,
+    platform_fee_bps: s.platform_fee_percent === null ? null : Math.round(s.platform_fee_percent * 100),
   });
   clearRegionCache(db);
   return getRegion(db);

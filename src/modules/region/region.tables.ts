@@ -21,5 +21,10 @@ declare module '../../db/schema.ts' {
     platform_legal_name: Text;
     platform_gst_number: Text;
     platform_qst_number: Text;
+    /**
+     * Migration 063: the platform fee on card payments, in basis points (250 = 2,5 %); null until
+     * the operator sets it (PLATFORM_FEE_PERCENT applies meanwhile).
+     */
+    platform_fee_bps: ColumnType<number | null, number | null | undefined, number | null>;
   }
 }

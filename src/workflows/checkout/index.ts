@@ -140,6 +140,7 @@ async function runCheckout(
   // Discounted totals; an order a promo made free has nothing to authorize (Stripe refuses 0).
   const forPayment = (id: number): CheckoutForPayment => ({
     id,
+    cart_id: cartId,
     total_cents: total,
     parts: orders
       .filter((o) => o.totals.total_cents > 0)
@@ -231,6 +232,7 @@ export async function checkout(
           try {
             return { status: 201, body: await runCheckout(deps, cartId, key, input, lang, userId) };
           } catch (err) {
+            await releaseBroughtBack(deps, cartId, input, err);
             // Client errors are results too: a replay returns the same refusal.
             if (err instanceof AppError && err.status < 500 && !(err instanceof ValidationError))
               return { status: err.status, body: errorBody(err, lang) };
@@ -250,6 +252,20 @@ export async function checkout(
       throw err;
     }
   }
+}
+
+/**
+ * A checkout resubmitted after a 3-D Secure challenge and refused (stock, total, a field): the card
+ * authorisation it brought back is released, so nothing stays held on the customer's card. Not
+ * when the refusal is the challenge asked again (the customer still has to answer it).
+ */
+async function releaseBroughtBack(deps: CheckoutDeps, cartId: number, input: CheckoutInput, err: unknown) {
+  if (input.payment.method !== 'card' || typeof input.payment.payment_intent !== 'string') return;
+  if (err instanceof AppError && err.code === 'payment_action_required') return;
+  await deps
+    .payments('card')
+    .release?.({ id: 0, cart_id: cartId, total_cents: 0, parts: [], input: input.payment })
+    .catch((e: unknown) => deps.log?.error({ err: e, cartId }, 'release of a 3-D Secure intent failed'));
 }
 
 /** The answer of a checkout already confirmed under this (cart, key), if any. */
