@@ -260,7 +260,8 @@ export async function checkout(
  * when the refusal is the challenge asked again (the customer still has to answer it).
  */
 async function releaseBroughtBack(deps: CheckoutDeps, cartId: number, input: CheckoutInput, err: unknown) {
-  if (input.payment.method !== 'card' || typeof input.payment.payment_intent !== 'string') return;
+  // Direct callers may pass no payment at all (the HTTP schema fills the default).
+  if (input.payment?.method !== 'card' || typeof input.payment.payment_intent !== 'string') return;
   if (err instanceof AppError && err.code === 'payment_action_required') return;
   await deps
     .payments('card')
