@@ -37,9 +37,11 @@
     });
   }
 
-  // As-you-type suggestions for the header search box.
+  // As-you-type suggestions for the header search box, set up on its first focus: no DOM work
+  // while the page loads (on back-office pages the box is even hidden on phones).
   const input = document.querySelector('input[data-suggest]');
-  if (input) {
+  input?.addEventListener('focus', () => suggest(input), { once: true });
+  function suggest(input) {
     const list = document.createElement('datalist');
     list.id = 'suggestions';
     input.setAttribute('list', list.id);

@@ -73,6 +73,35 @@ describe('impact report in a real browser (Chromium): demo history, axe, phone a
       assert.deepEqual(await axe(page), []);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px`);
+      // Nothing scrolls inside its frame either: each chart shown and each table fits at first sight.
+      const cut = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('.chart-wrap, .table-wrap, .chart-wrap svg'))
+          .filter((el) => el.getClientRects().length > 0)
+          .filter(
+            (el) => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right > innerWidth,
+          )
+          .map((el) => `${el.getAttribute('class')}: ${el.scrollWidth} > ${el.clientWidth}`),
+      );
+      assert.deepEqual(cut, [], 'charts and tables fit their frame');
+      // Three charts shown, one form each: on a phone the one-bar-per-row form, the wide one else.
+      const shown = (sel: string) =>
+        page.locator(sel).evaluateAll((els) => els.filter((e) => e.getClientRects().length).length);
+      assert.equal(await shown('svg.chart-narrow'), width < 640 ? 3 : 0);
+      assert.equal(await shown('svg.chart-wide'), width < 640 ? 0 : 3);
+      // The money column of the association table is on screen, whole.
+      const money = await page
+        .locator('#table-associations tbody tr td:nth-of-type(2)')
+        .first()
+        .boundingBox();
+      assert.ok(money && money.x + money.width <= width, `sales cell ${JSON.stringify(money)}`);
+      if (width < 640) {
+        // The phone chart's text is scaled to no less than 12 px (14 units in a 340-unit viewBox).
+        const scale = await page
+          .locator('svg.chart-narrow')
+          .first()
+          .evaluate((svg) => svg.getBoundingClientRect().width / 340);
+        assert.ok(scale * 14 >= 12, `chart text ${scale * 14}px`);
+      }
       if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
       await page.context().close();
     });

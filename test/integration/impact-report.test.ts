@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { formatMoney } from '../../src/i18n/index.ts';
 import { localMidnightUtc, presetPeriod } from '../../src/modules/impact/index.ts';
+import { setRegion } from '../../src/modules/region/index.ts';
 import { TEST_DB_KIND } from '../helpers/db.ts';
 import { placeOrder } from '../helpers/factories.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
@@ -46,6 +47,9 @@ const pdfText = (s: string) =>
     .replace(/[()\\]/g, (c) => `\\${c}`)})`;
 const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** The mini region's time zone (its settings' default). */
+const TZ = 'America/Toronto';
+
 describe(`impact report for funders (${TEST_DB_KIND})`, () => {
   let p: TestPlatform;
   let r: MiniRegion;
@@ -82,35 +86,35 @@ describe(`impact report for funders (${TEST_DB_KIND})`, () => {
   test('presets are calendar days in America/Toronto, stored as UTC instants', () => {
     // 2026-04-01 02:00 UTC is still March 31 (22:00 EDT) in Toronto.
     const now = new Date('2026-04-01T02:00:00Z');
-    assert.deepEqual(presetPeriod('this_month', now), {
+    assert.deepEqual(presetPeriod('this_month', now, TZ), {
       preset: 'this_month',
       from: '2026-03-01',
       to: '2026-03-31',
       fromUtc: '2026-03-01T05:00:00.000Z', // EST
       toUtc: '2026-04-01T04:00:00.000Z', // EDT after the March 8 change
     });
-    const last = presetPeriod('last_month', now);
+    const last = presetPeriod('last_month', now, TZ);
     assert.deepEqual(
       [last.from, last.to, last.fromUtc, last.toUtc],
       ['2026-02-01', '2026-02-28', '2026-02-01T05:00:00.000Z', '2026-03-01T05:00:00.000Z'],
     );
-    const q = presetPeriod('last_quarter', now);
+    const q = presetPeriod('last_quarter', now, TZ);
     assert.deepEqual(
       [q.from, q.to, q.fromUtc, q.toUtc],
       ['2025-10-01', '2025-12-31', '2025-10-01T04:00:00.000Z', '2026-01-01T05:00:00.000Z'],
     );
-    const y = presetPeriod('this_year', now);
+    const y = presetPeriod('this_year', now, TZ);
     assert.deepEqual(
       [y.from, y.to, y.fromUtc, y.toUtc],
       ['2026-01-01', '2026-12-31', '2026-01-01T05:00:00.000Z', '2027-01-01T05:00:00.000Z'],
     );
-    const s = presetPeriod('since_launch', now, '2025-11-20');
+    const s = presetPeriod('since_launch', now, TZ, '2025-11-20');
     assert.deepEqual([s.from, s.to, s.toUtc], ['2025-11-20', '2026-03-31', '2026-04-01T04:00:00.000Z']);
     // Last quarter in the second quarter, and this month in November (EST again).
-    const may = presetPeriod('last_quarter', new Date('2026-05-10T12:00:00Z'));
+    const may = presetPeriod('last_quarter', new Date('2026-05-10T12:00:00Z'), TZ);
     assert.deepEqual([may.from, may.to], ['2026-01-01', '2026-03-31']);
-    assert.equal(localMidnightUtc('2026-11-02'), '2026-11-02T05:00:00.000Z');
-    assert.equal(localMidnightUtc('2026-10-31'), '2026-10-31T04:00:00.000Z');
+    assert.equal(localMidnightUtc('2026-11-02', TZ), '2026-11-02T05:00:00.000Z');
+    assert.equal(localMidnightUtc('2026-10-31', TZ), '2026-10-31T04:00:00.000Z');
   });
 
   test('headline figures add up to the orders placed, by town and by association', async () => {
@@ -129,19 +133,21 @@ describe(`impact report for funders (${TEST_DB_KIND})`, () => {
     assert.match(
       towns,
       new RegExp(
-        `Aylmer</th>\\s*<td class="num">2</td>\\s*<td class="num">${re(formatMoney(totals.aylmer, 'fr'))}`,
+        `Aylmer</th>\\s*<td class="num" data-label="Commandes">2</td>\\s*<td class="num" data-label="Ventes">${re(formatMoney(totals.aylmer, 'fr'))}`,
       ),
     );
     assert.match(
       towns,
       new RegExp(
-        `Chelsea</th>\\s*<td class="num">1</td>\\s*<td class="num">${re(formatMoney(totals.chelsea, 'fr'))}`,
+        `Chelsea</th>\\s*<td class="num" data-label="Commandes">1</td>\\s*<td class="num" data-label="Ventes">${re(formatMoney(totals.chelsea, 'fr'))}`,
       ),
     );
     const months = /<table class="data" id="table-months">([\s\S]*?)<\/table>/.exec(res.body)?.[1] ?? '';
     assert.match(
       months,
-      new RegExp(`<td class="num">3</td>\\s*<td class="num">${re(formatMoney(all, 'fr'))}</td>`),
+      new RegExp(
+        `<td class="num" data-label="Commandes">3</td>\\s*<td class="num" data-label="Ventes">${re(formatMoney(all, 'fr'))}</td>`,
+      ),
     );
     // Québec share in sales (maple syrup is labelled, eggs and shoes are not) and in the catalogue.
     assert.match(figure(res.body, 'quebec_sales') ?? '', /^\d+(,\d)?\u00a0%$/);
@@ -187,7 +193,7 @@ describe(`impact report for funders (${TEST_DB_KIND})`, () => {
     assert.ok(buf.length > 1500 && buf.length < 200_000, `size ${buf.length}`);
     assertValidPdf(buf);
     const text = buf.toString('latin1');
-    const period = presetPeriod('this_month', new Date());
+    const period = presetPeriod('this_month', new Date(), TZ);
     const fromText = new Intl.DateTimeFormat('fr-CA', { dateStyle: 'long', timeZone: 'UTC' }).format(
       new Date(`${period.from}T12:00:00Z`),
     );
@@ -251,7 +257,7 @@ describe(`impact report for funders (${TEST_DB_KIND})`, () => {
     assert.equal(pdf.statusCode, 400);
     assert.equal((pdf.json() as { error: { code: string } }).error.code, 'validation_failed');
     // A good custom period (to included): the whole of today's local month.
-    const p2 = presetPeriod('this_month', new Date());
+    const p2 = presetPeriod('this_month', new Date(), TZ);
     const ok = await agents.region!.get(`/fr/admin/impact?period=custom&from=${p2.from}&to=${p2.to}`);
     assert.equal(ok.statusCode, 200);
     assert.equal(figure(ok.body, 'orders'), '3');
@@ -282,7 +288,66 @@ describe(`impact report for funders (${TEST_DB_KIND})`, () => {
     const res = await agents.region!.get('/fr/admin/impact?period=this_month&view=print');
     assert.equal(res.statusCode, 200);
     assert.match(res.body, /class="admin impact-report impact-print"/);
-    assert.match(res.body, /href="\/static\/css\/impact\.css\?v=1"/);
+    assert.match(res.body, /href="\/static\/css\/impact\.css\?v=2"/);
     assert.equal(figure(res.body, 'orders'), '3');
+  });
+});
+
+describe(`impact report in the region's own time zone (${TEST_DB_KIND})`, () => {
+  let p: TestPlatform;
+  let region: Agent;
+
+  before(async () => {
+    p = await createTestPlatform();
+    const r = await seedMiniRegion(p.context.database.db);
+    const db = p.context.database.db;
+    // A region on the Pacific coast: its report days start at midnight in Vancouver, not Toronto.
+    await setRegion(db, { timezone: 'America/Vancouver' });
+    region = await signedInAgent(p.app, db, 'ops@example.org', [{ role: 'region_admin' }], '10.0.2.10');
+    const pay = { extra: { payment: { method: 'in_store' } } };
+    // October 31 at 23:30 in Vancouver (already November 1, 02:30, in Toronto), and September 30
+    // at 23:30 (October 1 in Toronto).
+    for (const at of ['2026-11-01T06:30:00.000Z', '2026-10-01T06:30:00.000Z']) {
+      const { orders } = await placeOrder(p.app, [[r.products.sirop, 1]], r.merchants.erabliere, pay);
+      await db.updateTable('orders').set({ created_at: at }).where('id', '=', orders[0]!.order_id).execute();
+    }
+  });
+  after(() => p.close());
+
+  test('presets are cut at local midnight of the given time zone', () => {
+    const now = new Date('2026-11-01T06:30:00Z'); // Oct 31, 23:30 PDT
+    const m = presetPeriod('this_month', now, 'America/Vancouver');
+    assert.deepEqual(
+      [m.from, m.to, m.fromUtc, m.toUtc],
+      ['2026-10-01', '2026-10-31', '2026-10-01T07:00:00.000Z', '2026-11-01T07:00:00.000Z'],
+    );
+    assert.equal(presetPeriod('this_month', now, TZ).from, '2026-11-01');
+  });
+
+  test('an order at 23:30 local on the last day of the month counts in that month (page, CSV)', async () => {
+    const csv = async (from: string, to: string) => {
+      const res = await region.get(`/en/admin/impact?period=custom&from=${from}&to=${to}&format=csv`);
+      assert.equal(res.statusCode, 200);
+      return parse(res.body, { columns: true }) as Record<string, string>[];
+    };
+    const october = await csv('2026-10-01', '2026-10-31');
+    const row = (rows: Record<string, string>[], section: string, key: string) =>
+      rows.find((x) => x.section === section && x.key === key);
+    assert.equal(row(october, 'total', 'all')?.orders, '1');
+    assert.equal(row(october, 'month', '2026-10')?.orders, '1');
+    assert.equal(row(october, 'day', '2026-10-31')?.orders, '1');
+    assert.equal(row(october, 'day', '2026-10-01')?.orders, '0');
+    assert.equal(row(october, 'month', '2026-11'), undefined);
+    const november = await csv('2026-11-01', '2026-11-30');
+    assert.equal(row(november, 'total', 'all')?.orders, '0');
+    const september = await csv('2026-09-01', '2026-09-30');
+    assert.equal(row(september, 'total', 'all')?.orders, '1');
+    assert.equal(row(september, 'day', '2026-09-30')?.orders, '1');
+    // The page: October's card counts the order; "since launch" starts on the first order's local day.
+    const page = await region.get('/fr/admin/impact?period=custom&from=2026-10-01&to=2026-10-31');
+    assert.equal(page.statusCode, 200);
+    assert.equal(figure(page.body, 'orders'), '1');
+    const launch = await region.get('/fr/admin/impact?period=since_launch');
+    assert.match(launch.body, /data-period="2026-09-30\//);
   });
 });

@@ -86,8 +86,9 @@ describe(`impact figures (${TEST_DB_KIND})`, () => {
   let t: TestDatabase;
   let db: Kysely<DB>;
   let r: MiniRegion;
-  const from = '2026-10-01T00:00:00.000Z';
-  const to = '2026-11-01T00:00:00.000Z';
+  // October 2026 in Toronto (the series' days are local days there).
+  const from = '2026-10-01T04:00:00.000Z';
+  const to = '2026-11-01T04:00:00.000Z';
   before(async () => {
     t = await createTestDatabase();
     db = t.database.db;
@@ -128,7 +129,7 @@ describe(`impact figures (${TEST_DB_KIND})`, () => {
   after(() => t.cleanup());
 
   test('region: orders, sales, municipalities, associations, Québec share, fulfilment, active merchants', async () => {
-    const f = await impactFigures(db, { from, to });
+    const f = await impactFigures(db, { from, to, timeZone: 'America/Toronto' });
     assert.equal(f.orders, 3);
     assert.equal(f.sales_cents, 2 * 1299 + 549 + 699 + 12999);
     assert.deepEqual(f.by_municipality, [
@@ -154,7 +155,12 @@ describe(`impact figures (${TEST_DB_KIND})`, () => {
   });
 
   test('association scope only counts its members; CSV export', async () => {
-    const f = await impactFigures(db, { from, to, associationId: r.associations.aylmer });
+    const f = await impactFigures(db, {
+      from,
+      to,
+      associationId: r.associations.aylmer,
+      timeZone: 'America/Toronto',
+    });
     assert.equal(f.orders, 2);
     assert.deepEqual(
       f.by_municipality.map((m) => m.municipality),
@@ -181,10 +187,16 @@ describe(`impact figures (${TEST_DB_KIND})`, () => {
       from: '2000-01-01T00:00:00.000Z',
       to: '2100-01-01T00:00:00.000Z',
       associationId: r.associations.aylmer,
+      timeZone: 'America/Toronto',
     });
     assert.equal(f.giftcards.float_paid_cents, 3800);
     assert.equal(f.giftcards.redeemed_cents, 1200);
-    const chelsea = await impactFigures(db, { from, to, associationId: r.associations.chelsea });
+    const chelsea = await impactFigures(db, {
+      from,
+      to,
+      associationId: r.associations.chelsea,
+      timeZone: 'America/Toronto',
+    });
     assert.equal(chelsea.giftcards.float_paid_cents, 0);
   });
 

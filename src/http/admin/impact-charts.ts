@@ -39,7 +39,7 @@ function esc(s: string) {
   return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The chart's `<svg>`, named by its title and description. */
+/** The chart's `<svg>`, named by its title and description (`kind`: its classes). */
 function svg(
   kind: string,
   id: string,
@@ -88,7 +88,7 @@ export function columnChartSvg(
       `<text x="${x + bw / 2}" y="${top + plotH + 20}" text-anchor="middle" font-size="13" fill="${TEXT}">${esc(p.label)}</text>`,
     );
   });
-  return svg('chart-columns', id, w, h, o, parts);
+  return svg('chart-columns chart-wide', id, w, h, o, parts);
 }
 
 /** Horizontal bars, largest first: the name on the left, the amount at the end of its bar, an x axis below. */
@@ -126,5 +126,49 @@ export function barChartSvg(
       `<text x="${(end + 6).toFixed(1)}" y="${cy + 5}" font-size="12" font-weight="600" fill="${TEXT}">${esc(compactMoney(r.cents, o.lang))}</text>`,
     );
   });
-  return svg('chart-bars', id, w, h, o, parts);
+  return svg('chart-bars chart-wide', id, w, h, o, parts);
+}
+
+/**
+ * The phone form of a chart: one row per value, its name on a line of its own above the bar and
+ * the amount at the bar's end, an x axis below. Drawn 340 units wide, it is scaled to the column
+ * by its viewBox (a 390 px screen shows it at about 95 %), so nothing scrolls and no text shrinks
+ * below about 12 px.
+ */
+export function narrowBarChartSvg(
+  id: string,
+  rows: { label: string; cents: number }[],
+  o: { title: string; desc: string; lang: Lang; color: string },
+): string {
+  const w = 340;
+  const valueW = 74;
+  const plotW = w - valueW - 8;
+  const left = 4;
+  const rowH = 44;
+  const top = 4;
+  const h = top + Math.max(rows.length, 1) * rowH + 26;
+  const max = Math.max(0, ...rows.map((r) => r.cents));
+  const step = niceStep(max || 100_000, 3);
+  const xMax = Math.max(step, Math.ceil(max / step) * step);
+  const x = (v: number) => left + (v / xMax) * plotW;
+  const axisY = top + rows.length * rowH + 2;
+  const parts: string[] = [];
+  for (let v = 0; v <= xMax + 1e-6; v += step) {
+    const anchor = v === 0 ? 'start' : 'middle';
+    parts.push(
+      `<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${top}" y2="${axisY}" stroke="${v === 0 ? MUTED : GRID}" stroke-width="1"/>`,
+      `<text x="${x(v).toFixed(1)}" y="${axisY + 18}" text-anchor="${anchor}" font-size="13" fill="${MUTED}">${esc(compactMoney(v, o.lang))}</text>`,
+    );
+  }
+  rows.forEach((r, i) => {
+    const y0 = top + i * rowH;
+    const label = r.label.length > 40 ? `${r.label.slice(0, 39)}…` : r.label;
+    const end = x(r.cents);
+    parts.push(
+      `<text x="${left + 4}" y="${y0 + 16}" font-size="14" fill="${TEXT}">${esc(label)}</text>`,
+      `<rect x="${left}" y="${y0 + 22}" width="${Math.max(1, end - left).toFixed(1)}" height="16" fill="${esc(o.color)}" rx="2"/>`,
+      `<text x="${(end + 6).toFixed(1)}" y="${y0 + 35}" font-size="13" font-weight="600" fill="${TEXT}">${esc(compactMoney(r.cents, o.lang))}</text>`,
+    );
+  });
+  return svg('chart-bars chart-narrow', id, w, h, o, parts);
 }

@@ -18,17 +18,16 @@ import {
   PERIOD_PRESETS,
   type PeriodPreset,
   presetPeriod,
-  REPORT_TIME_ZONE,
   type ReportPeriod,
 } from '../../modules/impact/index.ts';
 import { adminScope, requireAnyAdmin, requireAssociationAdmin, requireRegionAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { ErrorSummary, issuesToErrors } from '../merchant/forms.ts';
-import { pageContext } from '../pages/common.ts';
+import { cachedRegion, pageContext } from '../pages/common.ts';
 import { Layout } from '../pages/components/layout.ts';
 import { html, renderDocument } from '../pages/html.ts';
 import { sendHtml } from '../pages/page-context.ts';
-import { barChartSvg, columnChartSvg } from './impact-charts.ts';
+import { barChartSvg, columnChartSvg, narrowBarChartSvg } from './impact-charts.ts';
 import { type ImpactPdfInput, impactPdf, pct } from './impact-pdf.ts';
 
 const query = z.object({
@@ -76,14 +75,14 @@ function longMonth(month: string, lang: Lang) {
 /** "1 234" / "1,234". */
 const count = (n: number, lang: Lang) => countFormats[lang].format(n);
 
-function generatedAt(lang: Lang, now: Date) {
-  return t(lang, 'impact_report.generated', { date: formatDate(now.toISOString(), lang, REPORT_TIME_ZONE) });
+function generatedAt(lang: Lang, now: Date, timeZone: string) {
+  return t(lang, 'impact_report.generated', { date: formatDate(now.toISOString(), lang, timeZone) });
 }
 
 /**
  * Local impact report: the region (region admins) or one association (its admins). Headline
- * figures, SVG charts each followed by its table, period presets in America/Toronto or custom
- * days (errors beside the fields), a printable view, PDF and CSV downloads.
+ * figures, SVG charts each followed by its table, period presets or custom days (errors beside
+ * the fields) in the region's time zone (its settings), a printable view, PDF and CSV downloads.
  */
 export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx.database;
@@ -111,6 +110,7 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
   async function resolvePeriod(
     q: Query,
     associationId: number | undefined,
+    timeZone: string,
   ): Promise<{ period?: ReportPeriod; issues?: FieldIssue[]; from: string; to: string }> {
     const now = new Date();
     const custom = q.period === 'custom' || (!q.period && (q.from !== undefined || q.to !== undefined));
@@ -119,7 +119,8 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
       const p = presetPeriod(
         preset,
         now,
-        preset === 'since_launch' ? await launchDay(db, associationId) : undefined,
+        timeZone,
+        preset === 'since_launch' ? await launchDay(db, timeZone, associationId) : undefined,
       );
       return { period: p, from: p.from, to: p.to };
     }
@@ -131,7 +132,7 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
       for (const i of r.error.issues) first[String(i.path[0] ?? 'from')] ??= i.message;
       return { issues: Object.entries(first).map(([field, message]) => ({ field, message })), ...input };
     }
-    return { period: customPeriod(r.data.from, r.data.to), ...input };
+    return { period: customPeriod(r.data.from, r.data.to, timeZone), ...input };
   }
 
   for (const lang of ['fr', 'en'] as Lang[]) {
@@ -139,17 +140,26 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
     app.get(base, { schema: { hide: true, querystring: query } }, async (req, reply) => {
       const q = req.query as Query;
       const association = await resolveScope(req, q);
-      const resolved = await resolvePeriod(q, association?.id);
+      const timeZone = (await cachedRegion(ctx)).timezone;
+      const resolved = await resolvePeriod(q, association?.id, timeZone);
       if (resolved.issues && q.format !== 'html') throw new ValidationError(resolved.issues);
       const errors = resolved.issues ? issuesToErrors(lang, resolved.issues) : undefined;
 
       const period = resolved.period;
       const f = period
-        ? await impactFigures(db, { from: period.fromUtc, to: period.toUtc, associationId: association?.id })
+        ? await impactFigures(db, {
+            from: period.fromUtc,
+            to: period.toUtc,
+            associationId: association?.id,
+            timeZone,
+          })
         : undefined;
       const pc = await pageContext(req, reply, ctx, lang, {
         title: `${t(lang, 'impact.title')}${association ? ` · ${association.name}` : ''}`,
-        styles: ['/static/css/impact.css?v=1'],
+        styles: [
+          '/static/css/impact.css?v=2',
+          ...(q.view === 'print' ? ['/static/css/impact-print.css?v=1'] : []),
+        ],
       });
       const scopeName = association?.name ?? pc.region.name;
       const color = association?.primary_color ?? pc.region.primary_color;
@@ -170,7 +180,7 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
           scopeName,
           regionName: pc.region.name,
           periodText: `${longDay(period.from, lang)} – ${longDay(period.to, lang)}`,
-          generatedText: generatedAt(lang, now),
+          generatedText: generatedAt(lang, now, timeZone),
           color,
           cards: headlineCards(f, lang),
           totalCents: f.sales_cents,
@@ -262,7 +272,7 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
           <button type="submit">${t(lang, 'impact_report.apply')}</button>
         </form>
         ${f && period ? reportBody(f, period, lang, color, link) : null}
-        ${f ? html`<p class="generated">${generatedAt(lang, now)}</p>` : null}
+        ${f ? html`<p class="generated">${generatedAt(lang, now, timeZone)}</p>` : null}
       </section>`;
       return sendHtml(
         reply.header('cache-control', 'no-store'),
@@ -399,10 +409,15 @@ function reportBody(
     label: shortMonth(m.month, lang, i === 0 || m.month.endsWith('-01')),
     cents: m.sales_cents,
   }));
+  // Each chart twice: the wide form, and the phone form (one bar per row, name above it) that the
+  // stylesheet shows instead below 640 px; the one not shown is display:none (not read either).
+  const narrow = (id: string, b: Breakdown, desc: string) =>
+    narrowBarChartSvg(`chart-${id}-n`, b.rows, { title: b.title, desc, lang, color });
   const bars = (id: string, b: Breakdown, desc: string) =>
-    b.rows.length ? barChartSvg(`chart-${id}`, b.rows, { title: b.title, desc, lang, color }) : undefined;
-  // A chart (on a phone it keeps a readable size and scrolls sideways inside its frame, keyboard
-  // too), then the table of the same figures.
+    b.rows.length
+      ? barChartSvg(`chart-${id}`, b.rows, { title: b.title, desc, lang, color }) + narrow(id, b, desc)
+      : undefined;
+  // A chart, then the table of the same figures.
   const section = (id: string, headingId: string, b: Breakdown, chart: string | undefined) => html`<section
     class="card chart-card"
     aria-labelledby=${headingId}
@@ -411,7 +426,7 @@ function reportBody(
     ${
       chart === undefined
         ? null
-        : html`<div class="chart-wrap" role="region" tabindex="0" aria-labelledby=${headingId} dangerouslySetInnerHTML=${{ __html: chart }}></div>`
+        : html`<div class="chart-wrap" dangerouslySetInnerHTML=${{ __html: chart }}></div>`
     }
     <div class="table-wrap" role="region" aria-labelledby=${`table-${id}-cap`} tabindex="0">
       <table class="data" id=${`table-${id}`}>
@@ -426,9 +441,9 @@ function reportBody(
           ${b.rows.map(
             (r) => html`<tr>
               <th scope="row">${r.label}</th>
-              <td class="num">${count(r.orders, lang)}</td>
-              <td class="num">${formatMoney(r.cents, lang)}</td>
-              <td class="num">${share(r.cents)}</td>
+              <td class="num" data-label=${b.head[1]}>${count(r.orders, lang)}</td>
+              <td class="num" data-label=${b.head[2]}>${formatMoney(r.cents, lang)}</td>
+              <td class="num" data-label=${b.head[3]}>${share(r.cents)}</td>
             </tr>`,
           )}
         </tbody>
@@ -457,7 +472,7 @@ function reportBody(
         desc: t(lang, 'impact_report.by_month_desc', { from, to }),
         lang,
         color,
-      }),
+      }) + narrow('months', months, t(lang, 'impact_report.by_month_desc', { from, to })),
     )}
     ${section('towns', 'towns-h', towns, bars('towns', towns, t(lang, 'impact_report.by_town_desc')))}
     ${section('associations', 'assoc-h', associations, bars('associations', associations, associations.note ?? ''))}

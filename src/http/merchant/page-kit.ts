@@ -5,9 +5,9 @@
  * to create one more (with its errors, 400 when there are some).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { VNode } from 'preact';
+import { cloneElement, toChildArray, type VNode } from 'preact';
 import { z } from 'zod';
-import { type Lang, t } from '../../i18n/index.ts';
+import { type Lang, labelColon, t } from '../../i18n/index.ts';
 import type { FieldIssue } from '../../lib/errors.ts';
 import { confirmPassword } from '../../modules/accounts/index.ts';
 import type { MerchantAccess } from '../auth.ts';
@@ -83,14 +83,14 @@ export function renderListCreate(
               </div>`
             : null
         }
-        <table class="data">
+        <table class="data stack">
           <thead>
             <tr>
               ${p.columns.map((c) => html`<th scope="col">${c}</th>`)}
             </tr>
           </thead>
           <tbody>
-            ${p.rows}
+            ${p.rows.map((r) => labelCells(lang, r, p.columns))}
           </tbody>
         </table>
         <h2>${p.createTitle}</h2>
@@ -102,6 +102,26 @@ export function renderListCreate(
         </form>`,
     },
     token,
+  );
+}
+
+/**
+ * The row with each `<td>` labelled by its column (`data-label`): on phones the table stacks into
+ * one card per row (`table.data.stack`) and the stylesheet writes the label before the value.
+ */
+export function labelCells(lang: Lang, row: VNode, columns: string[]): VNode {
+  const cells = toChildArray((row.props as { children?: VNode[] }).children);
+  let i = -1;
+  return cloneElement(
+    row,
+    {},
+    cells.map((c) => {
+      if (typeof c !== 'object' || (c.type !== 'td' && c.type !== 'th')) return c;
+      i++;
+      return c.type === 'td' && columns[i]
+        ? cloneElement(c, { 'data-label': labelColon(lang, columns[i]) })
+        : c;
+    }),
   );
 }
 

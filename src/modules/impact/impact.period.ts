@@ -1,12 +1,10 @@
 /**
  * Report periods: presets (this month, last month, last quarter, this year, since launch) and
- * custom dates, as calendar days in the region's time zone (America/Toronto) turned into the UTC
- * instants the orders are stored with. Days are `YYYY-MM-DD`; `to` is the last day included.
+ * custom dates, as calendar days in the region's time zone (its settings' IANA `timezone`) turned
+ * into the UTC instants the orders are stored with. Days are `YYYY-MM-DD`; `to` is the last day
+ * included.
  */
 import { partsIn, zonedTimeToUtc } from '../common/zoned-time.ts';
-
-/** The region's time zone: a report's days start at local midnight there. */
-export const REPORT_TIME_ZONE = 'America/Toronto';
 
 /** The period presets offered on the report. */
 export const PERIOD_PRESETS = [
@@ -29,20 +27,20 @@ export interface ReportPeriod {
 }
 
 /** The local calendar day (`YYYY-MM-DD`) of an instant in the region's time zone. */
-export function localDay(at: Date | string): string {
-  const p = partsIn(new Date(at).getTime(), REPORT_TIME_ZONE);
+export function localDay(at: Date | string, timeZone: string): string {
+  const p = partsIn(new Date(at).getTime(), timeZone);
   return `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`;
 }
 
 /** The local month (`YYYY-MM`) of an instant in the region's time zone. */
-export function localMonth(at: Date | string): string {
-  return localDay(at).slice(0, 7);
+export function localMonth(at: Date | string, timeZone: string): string {
+  return localDay(at, timeZone).slice(0, 7);
 }
 
 /** The UTC instant (ISO 8601) of local midnight starting `day` in the region's time zone. */
-export function localMidnightUtc(day: string): string {
+export function localMidnightUtc(day: string, timeZone: string): string {
   const [y, mo, d] = day.split('-').map(Number) as [number, number, number];
-  return new Date(zonedTimeToUtc(y, mo, d, 0, REPORT_TIME_ZONE)).toISOString();
+  return new Date(zonedTimeToUtc(y, mo, d, 0, timeZone)).toISOString();
 }
 
 /** `day` moved by `n` calendar days. */
@@ -56,37 +54,49 @@ function ymd(y: number, m: number, d: number) {
   return new Date(Date.UTC(y, m - 1, d)).toISOString().slice(0, 10);
 }
 
-function period(preset: ReportPeriod['preset'], from: string, to: string): ReportPeriod {
-  return { preset, from, to, fromUtc: localMidnightUtc(from), toUtc: localMidnightUtc(addDays(to, 1)) };
+function periodIn(preset: ReportPeriod['preset'], from: string, to: string, timeZone: string): ReportPeriod {
+  return {
+    preset,
+    from,
+    to,
+    fromUtc: localMidnightUtc(from, timeZone),
+    toUtc: localMidnightUtc(addDays(to, 1), timeZone),
+  };
 }
 
 /**
  * The days of a preset at `now` in the region's time zone; `since_launch` starts on `launchDay`
  * (the first order's day; today when there is none) and ends today.
  */
-export function presetPeriod(preset: PeriodPreset, now: Date, launchDay?: string): ReportPeriod {
-  const today = localDay(now);
+export function presetPeriod(
+  preset: PeriodPreset,
+  now: Date,
+  timeZone: string,
+  launchDay?: string,
+): ReportPeriod {
+  const today = localDay(now, timeZone);
+  const period = (from: string, to: string) => periodIn(preset, from, to, timeZone);
   const [y, m] = today.split('-').map(Number) as [number, number];
   switch (preset) {
     case 'this_month':
-      return period(preset, ymd(y, m, 1), ymd(y, m + 1, 0));
+      return period(ymd(y, m, 1), ymd(y, m + 1, 0));
     case 'last_month':
-      return period(preset, ymd(y, m - 1, 1), ymd(y, m, 0));
+      return period(ymd(y, m - 1, 1), ymd(y, m, 0));
     case 'last_quarter': {
       const q = Math.floor((m - 1) / 3); // current quarter index 0..3
       const start = q * 3 - 2; // first month of the previous quarter (may be ≤ 0: last year)
-      return period(preset, ymd(y, start, 1), ymd(y, start + 3, 0));
+      return period(ymd(y, start, 1), ymd(y, start + 3, 0));
     }
     case 'this_year':
-      return period(preset, ymd(y, 1, 1), ymd(y, 12, 31));
+      return period(ymd(y, 1, 1), ymd(y, 12, 31));
     case 'since_launch': {
       const from = launchDay && launchDay < today ? launchDay : today;
-      return period(preset, from, today);
+      return period(from, today);
     }
   }
 }
 
-/** A custom period from validated days (see `customPeriodSchema`). */
-export function customPeriod(from: string, to: string): ReportPeriod {
-  return period('custom', from, to);
+/** A custom period from validated days (see `customPeriodSchema`), in the region's time zone. */
+export function customPeriod(from: string, to: string, timeZone: string): ReportPeriod {
+  return periodIn('custom', from, to, timeZone);
 }

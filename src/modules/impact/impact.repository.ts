@@ -12,6 +12,8 @@ export interface ImpactScope {
   from: string;
   to: string;
   associationId?: number;
+  /** The region's IANA time zone: months and days of the series are local there. */
+  timeZone: string;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: Kysely expression builder over joined tables

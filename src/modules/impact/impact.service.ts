@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { giftCardFigures } from '../giftcards/index.ts';
 import { safeCell } from '../opendata/index.ts';
-import { localDay, localMonth } from './impact.period.ts';
+import { addDays, localDay, localMonth } from './impact.period.ts';
 import {
   campaignAggregates,
   catalogueAggregates,
@@ -28,28 +28,25 @@ export async function impactFigures(db: Kysely<DB>, s: ImpactScope) {
   ]);
   // Monthly series in the region's time zone (every month of the period, empty ones included).
   const perMonth = new Map<string, { orders: number; sales: number }>();
-  const lastMonth = localMonth(new Date(Date.parse(s.to) - 1));
-  for (let m = localMonth(s.from); m <= lastMonth && perMonth.size < 240; ) {
+  const lastMonth = localMonth(new Date(Date.parse(s.to) - 1), s.timeZone);
+  for (let m = localMonth(s.from, s.timeZone); m <= lastMonth && perMonth.size < 240; ) {
     perMonth.set(m, { orders: 0, sales: 0 });
     const [y, mo] = m.split('-').map(Number) as [number, number];
     m = mo === 12 ? `${y + 1}-01` : `${y}-${String(mo + 1).padStart(2, '0')}`;
   }
   for (const o of a.days) {
-    const e = perMonth.get(localMonth(o.created_at));
+    const e = perMonth.get(localMonth(o.created_at, s.timeZone));
     if (!e) continue;
     e.orders++;
     e.sales += o.total_cents;
   }
-  // Daily series for the chart (aggregated here: the same on both databases).
+  // Daily series, local days (aggregated here: the same on both databases).
   const perDay = new Map<string, { orders: number; sales: number }>();
-  for (
-    let d = new Date(s.from);
-    d < new Date(s.to) && perDay.size < 400;
-    d = new Date(d.getTime() + 86400_000)
-  )
-    perDay.set(d.toISOString().slice(0, 10), { orders: 0, sales: 0 });
+  const lastDay = localDay(new Date(Date.parse(s.to) - 1), s.timeZone);
+  for (let d = localDay(s.from, s.timeZone); d <= lastDay && perDay.size < 400; d = addDays(d, 1))
+    perDay.set(d, { orders: 0, sales: 0 });
   for (const o of a.days) {
-    const k = o.created_at.slice(0, 10);
+    const k = localDay(o.created_at, s.timeZone);
     const e = perDay.get(k) ?? { orders: 0, sales: 0 };
     e.orders++;
     e.sales += o.total_cents;
@@ -86,7 +83,7 @@ export async function impactFigures(db: Kysely<DB>, s: ImpactScope) {
     series: [...perDay]
       .sort(([x], [y]) => x.localeCompare(y))
       .map(([day, v]) => ({ day, orders: v.orders, sales_cents: v.sales })),
-    /** Sales per month (`YYYY-MM`, America/Toronto). */
+    /** Sales per month (`YYYY-MM`, in the region's time zone). */
     months: [...perMonth].map(([month, v]) => ({ month, orders: v.orders, sales_cents: v.sales })),
     giftcards,
   };
@@ -135,8 +132,12 @@ export async function campaignFigures(db: Kysely<DB>, campaignId: number) {
   };
 }
 
-/** The day (`YYYY-MM-DD`, America/Toronto) of the scope's first order, for "since launch"; undefined without orders. */
-export async function launchDay(db: Kysely<DB>, associationId?: number): Promise<string | undefined> {
+/** The local day (`YYYY-MM-DD` in `timeZone`) of the scope's first order, for "since launch"; undefined without orders. */
+export async function launchDay(
+  db: Kysely<DB>,
+  timeZone: string,
+  associationId?: number,
+): Promise<string | undefined> {
   const at = await firstOrderAt(db, associationId);
-  return at ? localDay(at) : undefined;
+  return at ? localDay(at, timeZone) : undefined;
 }

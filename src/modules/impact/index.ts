@@ -8,18 +8,16 @@ export {
   addDays,
   /** A custom period from validated days (`to` included). */
   customPeriod,
-  /** The local calendar day (YYYY-MM-DD) of an instant in America/Toronto. */
+  /** The local calendar day (YYYY-MM-DD) of an instant in a time zone. */
   localDay,
-  /** The UTC instant of local midnight starting a day in America/Toronto. */
+  /** The UTC instant of local midnight starting a day in a time zone. */
   localMidnightUtc,
   /** The period presets offered on the report. */
   PERIOD_PRESETS,
   /** One of PERIOD_PRESETS. */
   type PeriodPreset,
-  /** The days of a preset at a given instant, in America/Toronto. */
+  /** The days of a preset at a given instant, in the region's time zone. */
   presetPeriod,
-  /** The region's time zone for report days. */
-  REPORT_TIME_ZONE,
   /** A report period: local days and the UTC instants it covers. */
   type ReportPeriod,
 } from './impact.period.ts';
@@ -40,6 +38,6 @@ export {
   impactCsv,
   /** Impact figures of a period, for the region or one association. */
   impactFigures,
-  /** The local day of the scope's first order ("since launch"); undefined without orders. */
+  /** The local day (region's time zone) of the scope's first order ("since launch"); undefined without orders. */
   launchDay,
 } from './impact.service.ts';

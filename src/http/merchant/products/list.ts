@@ -1,6 +1,6 @@
 /** The back-office product list: search, status, category and stock filters, one page. */
 import type { FastifyInstance } from 'fastify';
-import { type Lang, t, tp } from '../../../i18n/index.ts';
+import { type Lang, labelColon, t, tp } from '../../../i18n/index.ts';
 import { listProducts, PRODUCTS_PER_PAGE, productFilters } from '../../../modules/backoffice/index.ts';
 import { listImageFailures } from '../../../modules/media/index.ts';
 import { listCategories } from '../../../modules/region/index.ts';
@@ -67,7 +67,7 @@ export function productListRoutes(app: FastifyInstance, ctx: AppContext, lang: L
         <p role="status">${tp(lang, 'backoffice.product_count_n', total)}</p>
         ${
           rows.length
-            ? html`<table class="data">
+            ? html`<table class="data stack">
                 <thead>
                   <tr>
                     <th scope="col">${t(lang, 'backoffice.product')}</th>
@@ -81,10 +81,10 @@ export function productListRoutes(app: FastifyInstance, ctx: AppContext, lang: L
                   ${rows.map(
                     (r) => html`<tr>
                       <th scope="row"><a href=${bo(lang, 'products', `/${r.id}`)}>${title(r)}</a></th>
-                      <td>${r.sku}</td>
-                      <td>${Money(lang, r.price_cents)}</td>
-                      <td>${r.available}</td>
-                      <td>${t(lang, `backoffice.product_${r.status}`)}</td>
+                      <td data-label=${labelColon(lang, 'SKU')}>${r.sku}</td>
+                      <td data-label=${labelColon(lang, t(lang, 'backoffice.price'))}>${Money(lang, r.price_cents)}</td>
+                      <td data-label=${labelColon(lang, t(lang, 'backoffice.available'))}>${r.available}</td>
+                      <td data-label=${labelColon(lang, t(lang, 'admin.status'))}>${t(lang, `backoffice.product_${r.status}`)}</td>
                     </tr>`,
                   )}
                 </tbody>

@@ -25,7 +25,7 @@ export function Layout(ctx: PageContext, body: VNode | VNode[] | string): VNode 
       <link rel="alternate" hreflang="x-default" href=${ctx.origin + (ctx.lang === 'fr' ? ctx.path : ctx.altPath)} />
       <link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml" />
       <link rel="stylesheet" href="/static/css/app.css?v=2" />
-      ${backOffice ? html`<link rel="stylesheet" href="/static/css/bo.css?v=1" />` : null}
+      ${backOffice ? html`<link rel="stylesheet" href="/static/css/bo.css?v=2" />` : null}
       ${(ctx.styles ?? []).map((s) => html`<link rel="stylesheet" href=${s} />`)}
       ${ctx.head ?? null}
     </head>
@@ -91,7 +91,7 @@ export function Layout(ctx: PageContext, body: VNode | VNode[] | string): VNode 
           · <a href=${ctx.altPath} lang=${other}>${other === 'en' ? 'English' : 'Français'}</a>
         </p>
       </footer>
-      <script src="/static/js/app.js?v=1" defer></script>
+      <script src="/static/js/app.js?v=2" defer></script>
       ${(ctx.scripts ?? []).map((s) => html`<script src=${s} defer></script>`)}
     </body>
   </html>`;
