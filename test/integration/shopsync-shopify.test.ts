@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createUser } from '../../src/modules/accounts/index.ts';
 import { variantsOfProducts } from '../../src/modules/catalog/index.ts';
+import { transitionOrder } from '../../src/modules/orders/index.ts';
 import {
   connectShopify,
   decryptSecret,
@@ -458,6 +459,27 @@ describe('shop sync: Shopify (issue 17)', () => {
     assert.equal(fake.adjustments.length, 2);
     assert.equal(fake.adjustments[1].changes[0].delta, -1);
     assert.equal(await runPushes(deps, { now: new Date(Date.now() + 7200_000) }), 0);
+  });
+
+  test('a cancelled order gives its units back to the shop once', async () => {
+    const first = fake.adjustments[0];
+    const orderId = Number(first.referenceDocumentUri.split('/').at(-1));
+    const level8 = boots.variants[1].inventoryItem.levels[LOC];
+    await transitionOrder(db(), p.context.events, { orderId, merchantId, to: 'cancelled', actor: 'test' });
+    await p.context.events.settled();
+    assert.equal(fake.adjustments.length, 3);
+    assert.deepEqual(fake.adjustments[2], {
+      referenceDocumentUri: `comptoir://orders/${orderId}/cancellation`,
+      changes: [{ inventoryItemId: boots.variants[1].inventoryItem.id, locationId: LOC, delta: 2 }],
+    });
+    assert.equal(boots.variants[1].inventoryItem.levels[LOC], level8 + 2);
+    await p.context.events.publish('order', {
+      order_id: orderId,
+      merchant_id: merchantId,
+      status: 'cancelled',
+    });
+    await p.context.events.settled();
+    assert.equal(fake.adjustments.length, 3, 'given back once');
   });
 
   test('a revoked token: status "reconnect needed"; reconnecting resumes the sync from its saved cursor', async () => {

@@ -6,12 +6,16 @@ import { ValidationError } from '../../lib/errors.ts';
 import { merchantLocations } from '../../modules/inventory/index.ts';
 import {
   connectShopify,
+  connectSquare,
   disconnect,
   type ShopSyncDeps,
   saveLocationMap,
   setPaused,
   shopLocations,
   shopSyncConfigured,
+  squareOAuthConfigured,
+  squareOAuthFinish,
+  squareOAuthStart,
   startSync,
   syncStatus,
 } from '../../modules/shopsync/index.ts';
@@ -29,9 +33,27 @@ const connectForm = z.object({
   ...csrfField,
 });
 type ConnectForm = z.infer<typeof connectForm>;
+// Field names of their own: the page also holds the Shopify form (ids and error links stay unique).
+const squareForm = z.object({
+  square_environment: z.string().max(20).default(''),
+  square_access_token: z.string().max(1000).default(''),
+  square_signature_key: z.string().max(1000).default(''),
+  ...csrfField,
+});
+type SquareForm = z.infer<typeof squareForm>;
+const oauthReturn = z.object({
+  code: z.string().max(500).optional(),
+  state: z.string().max(500).optional(),
+  error: z.string().max(200).optional(),
+  error_description: z.string().max(1000).optional(),
+  response_type: z.string().max(50).optional(),
+});
 const mapForm = z.record(z.string(), z.union([z.string().max(100), z.array(z.string().max(100))]));
 
-const WEBHOOK_TOPICS = ['products/create', 'products/update', 'products/delete', 'inventory_levels/update'];
+const WEBHOOK_TOPICS = {
+  shopify: ['products/create', 'products/update', 'products/delete', 'inventory_levels/update'],
+  square: ['catalog.version.updated', 'inventory.count.updated'],
+};
 
 /** "Connecter ma boutique / Connect my shop" and the sync status page (owners only). */
 export default async function shopSyncPages(app: FastifyInstance, ctx: AppContext) {
@@ -44,7 +66,14 @@ export default async function shopSyncPages(app: FastifyInstance, ctx: AppContex
       req: FastifyRequest,
       reply: FastifyReply,
       access: MerchantAccess,
-      opts: { errors?: FieldErrors; v?: ConnectForm; done?: string; status?: number } = {},
+      opts: {
+        errors?: FieldErrors;
+        v?: ConnectForm;
+        sq?: SquareForm;
+        sqErrors?: FieldErrors;
+        done?: string;
+        status?: number;
+      } = {},
     ) => {
       const token = reply.generateCsrf();
       const title = t(lang, 'shopsync.title');
@@ -69,8 +98,9 @@ export default async function shopSyncPages(app: FastifyInstance, ctx: AppContex
           shopLocs = Object.keys(c.location_map).map((id) => ({ id, name: id }));
         }
       }
+      const square = c?.provider === 'square';
       const connectBody = html`<section aria-labelledby="connect-title">
-        <h2 id="connect-title">${t(lang, c ? 'shopsync.reconnect_title' : 'shopsync.connect_title')}</h2>
+        <h2 id="connect-title">${t(lang, c && !square ? 'shopsync.reconnect_title' : 'shopsync.connect_title')}</h2>
         <p>${t(lang, 'shopsync.connect_intro')}</p>
         ${ErrorSummary(lang, opts.errors)}
         <form method="post" action=${bo(lang, 'shop', '/connecter')} novalidate>
@@ -105,12 +135,58 @@ export default async function shopSyncPages(app: FastifyInstance, ctx: AppContex
           <button type="submit">${t(lang, 'shopsync.connect')}</button>
         </form>
       </section>`;
+      const squareBody = html`<section aria-labelledby="square-title">
+        <h2 id="square-title">${t(lang, square ? 'shopsync.square_reconnect_title' : 'shopsync.square_connect_title')}</h2>
+        ${ErrorSummary(lang, opts.sqErrors)}
+        ${
+          squareOAuthConfigured(ctx.config)
+            ? html`<p><a class="button" href=${bo(lang, 'shop', '/square/autoriser')} data-square-oauth>${t(lang, 'shopsync.square_oauth')}</a></p>
+              <p>${t(lang, 'shopsync.square_oauth_or')}</p>`
+            : null
+        }
+        <p>${t(lang, 'shopsync.square_connect_intro')}</p>
+        <form method="post" action=${bo(lang, 'shop', '/connecter-square')} novalidate>
+          ${Csrf(token)}
+          ${Select({
+            name: 'square_environment',
+            label: t(lang, 'shopsync.square_environment'),
+            value: opts.sq?.square_environment || (c?.environment ?? 'production'),
+            errors: opts.sqErrors,
+            options: [
+              { value: 'production', label: t(lang, 'shopsync.square_env_production') },
+              { value: 'sandbox', label: t(lang, 'shopsync.square_env_sandbox') },
+            ],
+          })}
+          ${Field({
+            name: 'square_access_token',
+            type: 'password',
+            label: t(lang, 'shopsync.square_access_token'),
+            hint: t(lang, 'shopsync.square_access_token_hint'),
+            errors: opts.sqErrors,
+            required: true,
+            attrs: { autocomplete: 'off' },
+          })}
+          ${Field({
+            name: 'square_signature_key',
+            type: 'password',
+            label: t(lang, 'shopsync.square_signature_key'),
+            hint: t(lang, 'shopsync.square_signature_key_hint'),
+            errors: opts.sqErrors,
+            attrs: { autocomplete: 'off' },
+          })}
+          <button type="submit">${t(lang, 'shopsync.square_connect')}</button>
+        </form>
+      </section>`;
       const running = c?.sync_state === 'running';
       const statusBody = c
         ? html`<section aria-labelledby="status-title">
             <h2 id="status-title">${t(lang, 'shopsync.status_title')}</h2>
             <dl class="facts">
-              <dt>${t(lang, 'shopsync.shop_domain')}</dt><dd><code>${c.shop_domain}</code></dd>
+              ${
+                square
+                  ? html`<dt>${t(lang, 'shopsync.square_account')}</dt><dd data-provider="square">${t(lang, `shopsync.square_env_${c.environment ?? 'production'}`)}</dd>`
+                  : html`<dt>${t(lang, 'shopsync.shop_domain')}</dt><dd><code>${c.shop_domain}</code></dd>`
+              }
               <dt>${t(lang, 'shopsync.connection')}</dt><dd data-shopsync-status=${c.status}>${t(lang, `shopsync.status_${c.status}`)}</dd>
               <dt>${t(lang, 'shopsync.sync')}</dt><dd data-sync-state=${c.sync_state}>${t(lang, `shopsync.state_${c.sync_state}`)}</dd>
               <dt>${t(lang, 'shopsync.progress')}</dt>
@@ -118,9 +194,9 @@ export default async function shopSyncPages(app: FastifyInstance, ctx: AppContex
                 ${running ? html` · <a href=${bo(lang, 'shop')}>${t(lang, 'shopsync.refresh')}</a>` : null}</dd>
               <dt>${t(lang, 'shopsync.last_sync')}</dt><dd>${c.last_sync_at ? formatDate(c.last_sync_at, lang) : '—'}</dd>
               <dt>${t(lang, 'shopsync.synced_items')}</dt><dd>${t(lang, 'shopsync.items_value', { total: s.counts.total, errors: s.counts.errors })}</dd>
-              ${c.last_error ? html`<dt>${t(lang, 'shopsync.last_error')}</dt><dd>${c.last_error === 'token_refused' ? t(lang, 'shopsync.token_refused') : c.last_error}</dd>` : null}
+              ${c.last_error ? html`<dt>${t(lang, 'shopsync.last_error')}</dt><dd>${c.last_error === 'token_refused' ? t(lang, square ? 'shopsync.square_token_refused' : 'shopsync.token_refused') : c.last_error}</dd>` : null}
             </dl>
-            ${c.status === 'reconnect_needed' ? html`<p class="notice error" role="alert">${t(lang, 'shopsync.reconnect_needed')}</p>` : null}
+            ${c.status === 'reconnect_needed' ? html`<p class="notice error" role="alert">${t(lang, square ? 'shopsync.square_reconnect_needed' : 'shopsync.reconnect_needed')}</p>` : null}
             ${
               connected
                 ? html`<div class="actions">
@@ -128,17 +204,17 @@ export default async function shopSyncPages(app: FastifyInstance, ctx: AppContex
                     ${RowAction(token, bo(lang, 'shop', c.status === 'paused' ? '/reprendre' : '/pause'), t(lang, c.status === 'paused' ? 'shopsync.resume' : 'shopsync.pause'))}
                     ${RowAction(token, bo(lang, 'shop', '/deconnecter'), t(lang, 'shopsync.disconnect'), t(lang, 'shopsync.disconnect_confirm'))}
                   </div>
-                  <h3>${t(lang, 'shopsync.webhooks_title')}</h3>
-                  <p>${t(lang, 'shopsync.webhooks_intro')}</p>
-                  <p><code data-webhook-url>${publicBaseUrl(ctx.config)}/api/v1/shopsync/shopify/${c.id}/webhooks</code></p>
-                  <ul>${WEBHOOK_TOPICS.map((x) => html`<li><code>${x}</code></li>`)}</ul>`
+                  <h3>${t(lang, square ? 'shopsync.square_webhooks_title' : 'shopsync.webhooks_title')}</h3>
+                  <p>${t(lang, square ? 'shopsync.square_webhooks_intro' : 'shopsync.webhooks_intro')}</p>
+                  <p><code data-webhook-url>${publicBaseUrl(ctx.config)}/api/v1/shopsync/${c.provider}/${c.id}/webhooks</code></p>
+                  <ul>${WEBHOOK_TOPICS[c.provider].map((x) => html`<li><code>${x}</code></li>`)}</ul>`
                 : null
             }
           </section>`
         : null;
       const mapBody = connected
         ? html`<section aria-labelledby="map-title">
-            <h2 id="map-title">${t(lang, 'shopsync.locations_title')}</h2>
+            <h2 id="map-title">${t(lang, square ? 'shopsync.square_locations_title' : 'shopsync.locations_title')}</h2>
             ${locError ? html`<p class="notice warn" role="status">${t(lang, 'shopsync.locations_unavailable')}</p>` : null}
             <form method="post" action=${bo(lang, 'shop', '/magasins')}>
               ${Csrf(token)}
@@ -214,7 +290,8 @@ export default async function shopSyncPages(app: FastifyInstance, ctx: AppContex
             <p>${t(lang, 'shopsync.intro')}</p>
             ${Notice(opts.done)}
             ${statusBody}
-            ${connected ? null : connectBody}
+            ${connected && !opts.errors ? null : connectBody}
+            ${connected && !square ? null : squareBody}
             ${mapBody}
             ${errorsBody}
             ${logBody}`,
@@ -239,6 +316,75 @@ export default async function shopSyncPages(app: FastifyInstance, ctx: AppContex
         } catch (e) {
           if (e instanceof ValidationError)
             return page(req, reply, access, { errors: issuesToErrors(lang, e.issues), v, status: 400 });
+          throw e;
+        }
+        await startSync(deps, access.merchantId);
+        return reply.redirect(bo(lang, 'shop'), 303);
+      },
+    );
+
+    app.post(
+      bo(lang, 'shop', '/connecter-square'),
+      { schema: { hide: true, body: squareForm }, preHandler: app.csrfProtection },
+      async (req, reply) => {
+        const access = await owner(req);
+        const sq = req.body as SquareForm;
+        if (!shopSyncConfigured(ctx.config)) return page(req, reply, access, { status: 409 });
+        try {
+          await connectSquare(deps, access.merchantId, {
+            environment: sq.square_environment,
+            access_token: sq.square_access_token,
+            signature_key: sq.square_signature_key,
+          });
+        } catch (e) {
+          if (e instanceof ValidationError)
+            return page(req, reply, access, {
+              sqErrors: issuesToErrors(
+                lang,
+                e.issues.map((i) => ({ ...i, field: `square_${i.field}` })),
+              ),
+              sq,
+              status: 400,
+            });
+          throw e;
+        }
+        await startSync(deps, access.merchantId);
+        return reply.redirect(bo(lang, 'shop'), 303);
+      },
+    );
+
+    // "Connect with Square" (OAuth): Square sends the merchant back to the one redirect URL
+    // registered in the region's application (the French page's).
+    const redirectUri = `${publicBaseUrl(ctx.config)}${bo('fr', 'shop', '/square/retour')}`;
+    app.get(bo(lang, 'shop', '/square/autoriser'), { schema: { hide: true } }, async (req, reply) => {
+      const access = await owner(req);
+      if (!shopSyncConfigured(ctx.config) || !squareOAuthConfigured(ctx.config))
+        return page(req, reply, access, { status: 409 });
+      return reply.redirect(squareOAuthStart(deps, access.merchantId), 303);
+    });
+    app.get(
+      bo(lang, 'shop', '/square/retour'),
+      { schema: { hide: true, querystring: oauthReturn } },
+      async (req, reply) => {
+        const access = await owner(req);
+        if (!shopSyncConfigured(ctx.config) || !squareOAuthConfigured(ctx.config))
+          return page(req, reply, access, { status: 409 });
+        try {
+          await squareOAuthFinish(
+            deps,
+            access.merchantId,
+            req.query as z.infer<typeof oauthReturn>,
+            redirectUri,
+          );
+        } catch (e) {
+          if (e instanceof ValidationError)
+            return page(req, reply, access, {
+              sqErrors: issuesToErrors(
+                lang,
+                e.issues.map((i) => ({ ...i, field: `square_${i.field}` })),
+              ),
+              status: 400,
+            });
           throw e;
         }
         await startSync(deps, access.merchantId);

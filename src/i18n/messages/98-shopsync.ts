@@ -3,10 +3,10 @@ import type { MessageBundle } from '../index.ts';
 /** Shop sync (issue 17): "Connecter ma boutique", the sync status page, per-product problems. */
 const messages: MessageBundle = {
   fr: {
-    'backoffice.nav_shop': 'Ma boutique Shopify',
+    'backoffice.nav_shop': 'Ma boutique Shopify ou Square',
     'shopsync.title': 'Connecter ma boutique',
     'shopsync.intro':
-      'Reliez votre boutique Shopify une seule fois\u00a0: le catalogue et les stocks sont importés, puis suivis automatiquement, et les commandes passées sur Comptoir diminuent le stock de votre boutique.',
+      'Reliez votre boutique Shopify ou votre compte Square une seule fois\u00a0: le catalogue et les stocks sont importés, puis suivis automatiquement, et les commandes passées sur Comptoir diminuent le stock de votre boutique.',
     'shopsync.not_configured':
       'La synchronisation de boutique n’est pas configurée sur cette plateforme (clé de chiffrement SHOP_TOKEN_KEY absente). Contactez l’équipe de la région.',
     'shopsync.connect_title': 'Connecter une boutique Shopify',
@@ -77,10 +77,10 @@ const messages: MessageBundle = {
     'shopsync.log_title': 'Journal',
   },
   en: {
-    'backoffice.nav_shop': 'My Shopify shop',
+    'backoffice.nav_shop': 'My Shopify or Square shop',
     'shopsync.title': 'Connect my shop',
     'shopsync.intro':
-      'Connect your Shopify shop once: the catalogue and stock are imported, then followed automatically, and orders placed on Comptoir decrement your shop’s stock.',
+      'Connect your Shopify shop or Square account once: the catalogue and stock are imported, then followed automatically, and orders placed on Comptoir decrement your shop’s stock.',
     'shopsync.not_configured':
       'Shop sync is not configured on this platform (no SHOP_TOKEN_KEY encryption key). Contact the region’s team.',
     'shopsync.connect_title': 'Connect a Shopify shop',

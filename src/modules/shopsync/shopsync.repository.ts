@@ -14,12 +14,18 @@ const CHUNK = 500;
 
 /* ------------------------------------------------------------------ connections */
 
+/**
+ * The merchant's shop connection: the one not disconnected (a merchant follows one shop at a
+ * time), else the last one used.
+ */
 export function selectConnectionOfMerchant(db: Db, merchantId: number) {
   return db
     .selectFrom('shopsync_connections')
     .selectAll()
     .where('merchant_id', '=', merchantId)
-    .where('provider', '=', 'shopify')
+    .orderBy((eb) => eb.case().when('status', '=', 'disconnected').then(1).else(0).end())
+    .orderBy('updated_at', 'desc')
+    .orderBy('id', 'desc')
     .executeTakeFirst();
 }
 
@@ -37,7 +43,7 @@ export function selectActiveConnections(db: Db) {
 }
 
 /**
- * Creates or replaces the merchant's Shopify connection, active (reconnecting keeps synced items
+ * Creates or replaces the merchant's connection to a provider, active (reconnecting keeps synced items
  * and the saved cursor).
  */
 export async function upsertConnection(db: Db, row: Insertable<DB['shopsync_connections']>): Promise<number> {
@@ -48,6 +54,7 @@ export async function upsertConnection(db: Db, row: Insertable<DB['shopsync_conn
     .onConflict((oc) =>
       oc.columns(['merchant_id', 'provider']).doUpdateSet({
         shop_domain: row.shop_domain,
+        environment: row.environment ?? null,
         token_enc: row.token_enc,
         secret_enc: row.secret_enc,
         location_map_json: row.location_map_json,
@@ -203,7 +210,7 @@ export async function insertPushes(db: Db, rows: Insertable<DB['shopsync_pushes'
     .insertInto('shopsync_pushes')
     .values(rows)
     .onConflict((oc) =>
-      oc.columns(['connection_id', 'order_id', 'product_id', 'shop_location_id']).doNothing(),
+      oc.columns(['connection_id', 'order_id', 'product_id', 'shop_location_id', 'kind']).doNothing(),
     )
     .execute();
 }

@@ -5,15 +5,12 @@
  * API), so search, SSE `stock` events and outbound webhooks follow.
  */
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
-import { AppError, notFound, ValidationError } from '../../lib/errors.ts';
-import { importFieldsBySku, productIdsBySku } from '../catalog/index.ts';
-import type { EventBus } from '../events/index.ts';
-import { applyImport, stripHtml } from '../imports/index.ts';
-import { levelsForProducts, merchantLocations, RowErrors, syncInventory } from '../inventory/index.ts';
+import { notFound, ValidationError } from '../../lib/errors.ts';
+import { stripHtml } from '../imports/index.ts';
+import { merchantLocations } from '../inventory/index.ts';
 import { getOrder } from '../orders/index.ts';
-import { decryptSecret, encryptSecret, shopTokenKey } from './crypto.ts';
+import { decryptSecret, encryptSecret } from './crypto.ts';
 import {
   adjustQuantities,
   fetchLocations,
@@ -32,8 +29,6 @@ import {
   claimPushes,
   countItems,
   deleteReceipt,
-  type ItemRow,
-  insertLog,
   insertPushes,
   insertReceipt,
   type PushRow,
@@ -41,18 +36,15 @@ import {
   selectConnection,
   selectConnectionOfMerchant,
   selectDuePushes,
-  selectItemByInventoryItem,
   selectItemErrors,
   selectItemsByProductIds,
-  selectItemsByVariants,
   selectItemsOfShopProduct,
   selectLog,
+  selectPushesOfOrder,
   selectPushProblems,
-  selectUnseenItems,
   updateConnection,
   updatePushes,
   upsertConnection,
-  upsertItems,
 } from './shopsync.repository.ts';
 import {
   type ConnectShopifyInput,
@@ -61,28 +53,24 @@ import {
   locationMapSchema,
   productWebhookSchema,
 } from './shopsync.schemas.ts';
-
-/** What the shop sync needs from the platform. */
-export interface ShopSyncDeps {
-  db: Kysely<DB>;
-  events: EventBus;
-  /** The open database: synced products are re-indexed for search. */
-  database?: Database;
-  config: { SHOP_TOKEN_KEY?: string; SHOPIFY_API_BASE?: string };
-  /** Test hook: the fetch used for Shopify. */
-  fetchImpl?: typeof fetch;
-}
-
-/** True when SHOP_TOKEN_KEY holds a usable key (otherwise the feature says it is not configured). */
-export function shopSyncConfigured(config: ShopSyncDeps['config']): boolean {
-  return shopTokenKey(config.SHOP_TOKEN_KEY) !== undefined;
-}
-
-function keyOf(deps: ShopSyncDeps): Buffer {
-  const key = shopTokenKey(deps.config.SHOP_TOKEN_KEY);
-  if (!key) throw new AppError('forbidden', 'shopsync.not_configured');
-  return key;
-}
+import { sendSquarePushes, squareAuthStatus, squareLocations, squareSource } from './square.service.ts';
+import {
+  applyProducts,
+  applyStockLevel,
+  archiveItems,
+  autoMapLocations,
+  keyOf,
+  locationMap,
+  log,
+  markReconnect,
+  type ShopProduct,
+  type ShopSyncDeps,
+  type SyncOutcome,
+  type SyncSource,
+  shopSyncConfigured,
+  syncPass,
+  type WebhookOutcome,
+} from './sync-core.ts';
 
 function clientFor(
   deps: ShopSyncDeps,
@@ -97,35 +85,6 @@ function clientFor(
     maxAttempts: opts.maxAttempts,
   });
 }
-
-async function log(
-  db: Kysely<DB>,
-  conn: Pick<ConnectionRow, 'id' | 'merchant_id'>,
-  level: 'info' | 'warn' | 'error',
-  event: string,
-  detail = '',
-) {
-  await insertLog(db, {
-    connection_id: conn.id,
-    merchant_id: conn.merchant_id,
-    level,
-    event,
-    detail: detail.slice(0, 2000),
-  });
-}
-
-/** Which shop location feeds which store: `{ "<Location gid>": <store id> | null }`. */
-type LocationMap = Record<string, number | null>;
-const locationMap = (conn: Pick<ConnectionRow, 'location_map_json'>): LocationMap =>
-  JSON.parse(conn.location_map_json);
-
-const fold = (s: string) =>
-  s
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim();
 
 /* ------------------------------------------------------------------ connection */
 
@@ -145,6 +104,9 @@ export async function connectShopify(deps: ShopSyncDeps, merchantId: number, inp
       })),
     );
   const v: ConnectShopifyInput = parsed.data;
+  const existing = await selectConnectionOfMerchant(deps.db, merchantId);
+  if (existing && existing.provider !== 'shopify' && existing.status !== 'disconnected')
+    throw new ValidationError([{ field: 'shop_domain', message: 'shopsync.other_shop_connected' }]);
   const client = new ShopifyClient({
     shop: v.shop_domain,
     token: v.access_token,
@@ -160,16 +122,12 @@ export async function connectShopify(deps: ShopSyncDeps, merchantId: number, inp
       throw new ValidationError([{ field: 'access_token', message: 'shopsync.token_refused' }]);
     throw new ValidationError([{ field: 'shop_domain', message: 'shopsync.shop_unreachable' }]);
   }
-  const existing = await selectConnectionOfMerchant(deps.db, merchantId);
-  const stores = [...(await merchantLocations(deps.db, merchantId)).values()];
-  const map: LocationMap = existing ? locationMap(existing) : {};
-  for (const l of locations) {
-    if (map[l.id] !== undefined) continue;
-    const same = stores.find((s) => fold(s.name) === fold(l.name) || fold(s.code) === fold(l.name));
-    map[l.id] =
-      same?.id ??
-      (locations.length === 1 ? ((stores.find((s) => s.is_default) ?? stores[0])?.id ?? null) : null);
-  }
+  const map = await autoMapLocations(
+    deps.db,
+    merchantId,
+    locations,
+    existing?.provider === 'shopify' ? locationMap(existing) : {},
+  );
   const id = await upsertConnection(deps.db, {
     merchant_id: merchantId,
     provider: 'shopify',
@@ -182,14 +140,15 @@ export async function connectShopify(deps: ShopSyncDeps, merchantId: number, inp
   return { connection_id: id, locations };
 }
 
-/** The shop's locations as Shopify lists them now (for the mapping form). */
+/** The shop's locations as Shopify or Square lists them now (for the mapping form). */
 export async function shopLocations(deps: ShopSyncDeps, merchantId: number) {
   const conn = await selectConnectionOfMerchant(deps.db, merchantId);
   if (!conn || conn.status === 'disconnected') throw notFound('shop_connection');
+  if (conn.provider === 'square') return squareLocations(deps, conn);
   try {
     return await fetchLocations(clientFor(deps, conn));
   } catch (err) {
-    if (err instanceof ShopifyAuthError) await markReconnect(deps, conn, err);
+    if (err instanceof ShopifyAuthError) await markReconnect(deps, conn, err.status);
     throw err;
   }
 }
@@ -233,14 +192,7 @@ export async function disconnect(deps: ShopSyncDeps, merchantId: number) {
   await log(deps.db, conn, 'info', 'disconnected');
 }
 
-async function markReconnect(deps: ShopSyncDeps, conn: ConnectionRow, err: ShopifyAuthError) {
-  await updateConnection(deps.db, conn.id, { status: 'reconnect_needed', last_error: 'token_refused' });
-  await log(deps.db, conn, 'error', 'token_refused', `HTTP ${err.status}`);
-}
-
-/* ------------------------------------------------------------------ products → catalogue */
-
-type Item = Omit<ItemRow, 'id'>;
+/* ------------------------------------------------------------------ Shopify products → ShopProduct */
 
 const toCents = (price: string) => {
   const n = Number(price);
@@ -250,170 +202,45 @@ const toCents = (price: string) => {
 const STATUS = { ACTIVE: 'active', DRAFT: 'draft', ARCHIVED: 'archived' } as const;
 
 /**
- * Writes a batch of shop products through the import (catalogue, variants, categories by the
- * import's Shopify mapping, images fetched in the background, stock per mapped store). A variant
- * whose SKU belongs to a product this connection did not create is refused (`sku_collision`),
- * never merged or duplicated. Returns how many variants were written and refused.
+ * A Shopify product in the shared shape: a variant without SKU gets `shopify-<variant id>`, the
+ * single "Default Title" variant has no options, the category cells are those of the Shopify CSV
+ * import, the barcode is kept when it is a GTIN.
  */
-async function applyProducts(deps: ShopSyncDeps, conn: ConnectionRow, products: ShopifyProduct[]) {
-  const { db } = deps;
-  const merchantId = conn.merchant_id;
-  const locMap = locationMap(conn);
-  const stores = await merchantLocations(db, merchantId);
-  const codeOf = new Map([...stores.values()].map((s) => [s.id, s.code]));
-  const variants = products.flatMap((p) => p.variants.nodes.map((v) => ({ p, v })));
-  const known = new Map(
-    (
-      await selectItemsByVariants(
-        db,
-        conn.id,
-        variants.map((x) => x.v.id),
-      )
-    ).map((i) => [i.shop_variant_id, i]),
-  );
-  const skuOf = (v: ShopifyProduct['variants']['nodes'][number]) =>
-    v.sku?.trim() || `shopify-${legacyId(v.id)}`;
-  const skus = [...new Set(variants.map(({ v }) => skuOf(v)))];
-  const existing = new Map((await importFieldsBySku(db, merchantId, skus)).map((r) => [r.sku, r]));
-  const existingIds = [...existing.values()].map((r) => r.id);
-  const owners = new Map(
-    (await selectItemsByProductIds(db, conn.id, existingIds)).map((i) => [i.product_id as number, i]),
-  );
-  const reserved = new Map(
-    (await levelsForProducts(db, existingIds)).map((l) => [`${l.product_id}:${l.location_id}`, l.reserved]),
-  );
-  const now = new Date().toISOString();
-  const rows: Record<string, unknown>[] = [];
-  const rowItems: Item[] = [];
-  const refused: Item[] = [];
-  const taken = new Set<string>();
-  for (const p of products) {
-    const vs = p.variants.nodes;
-    const single = vs.length === 1 && vs[0].selectedOptions.every((o) => o.value === 'Default Title');
-    let imagesGiven = false;
-    for (const v of vs) {
-      const sku = skuOf(v);
-      const item: Item = {
-        connection_id: conn.id,
-        merchant_id: merchantId,
-        shop_product_id: p.id,
-        shop_variant_id: v.id,
-        inventory_item_id: v.inventoryItem?.id ?? null,
-        product_id: null,
-        sku,
-        title: `${p.title}${single ? '' : ` — ${v.title}`}`.slice(0, 300),
-        error_code: null,
-        error_detail: null,
-        seen_at: now,
-        updated_at: now,
-      };
-      const ex = existing.get(sku);
-      const owner = ex ? owners.get(ex.id) : undefined;
-      if (taken.has(sku) || (ex && owner?.shop_variant_id !== v.id)) {
-        refused.push({
-          ...item,
-          error_code: 'sku_collision',
-          error_detail: JSON.stringify([
-            { code: 'sku_collision', key: 'shopsync.sku_collision', params: { sku } },
-          ]),
-        });
-        continue;
-      }
-      taken.add(sku);
-      const row: Record<string, unknown> = {
-        sku,
-        handle: p.handle,
-        title_fr: p.title,
-        description_fr: stripHtml(p.descriptionHtml ?? ''),
-        price_cents: toCents(v.price),
-        brand: p.vendor ?? '',
-        status: STATUS[p.status] ?? 'draft',
-      };
-      const code = (v.barcode ?? '').trim();
-      if (!code || /^\d{8,14}$/.test(code)) row.gtin = code;
-      if (!single)
-        v.selectedOptions.slice(0, 3).forEach((o, k) => {
-          row[`option${k + 1}_name`] = o.name;
-          row[`option${k + 1}_value`] = o.value;
-        });
-      const cells = {
-        productCategory: p.category?.fullName ?? '',
-        type: p.productType ?? '',
-        tags: (p.tags ?? []).join(', '),
-      };
-      if (cells.productCategory || cells.type || cells.tags) row.shopify_category = cells;
-      const images = imagesGiven ? [] : p.images.nodes.map((i) => i.url);
-      imagesGiven = true;
-      if (v.image?.url) {
-        const k = images.indexOf(v.image.url);
-        if (k > 0) images.splice(k, 1);
-        if (k !== 0) images.unshift(v.image.url);
-      }
-      if (images.length) row.images = images.slice(0, 50);
-      const stock: { location: string; on_hand: number }[] = [];
-      for (const lv of v.inventoryItem?.inventoryLevels.nodes ?? []) {
-        const store = locMap[lv.location.id];
-        const storeCode = store ? codeOf.get(store) : undefined;
-        if (!store || !storeCode) continue;
-        const available = lv.quantities.find((q) => q.name === 'available')?.quantity ?? 0;
-        stock.push({
-          location: storeCode,
-          on_hand: Math.max(0, available) + (ex ? (reserved.get(`${ex.id}:${store}`) ?? 0) : 0),
-        });
-      }
-      if (stock.length) row.stock = stock;
-      // A variant whose SKU changed on the shop: the product under the old SKU is archived.
-      const before = known.get(v.id);
-      if (before?.product_id && before.sku !== sku && !skus.includes(before.sku)) {
-        rows.push({ sku: before.sku, status: 'archived' });
-        rowItems.push({ ...before, error_code: null, error_detail: null, seen_at: now, updated_at: now });
-      }
-      rows.push(row);
-      rowItems.push(item);
-    }
-  }
-  if (rows.length) {
-    const result = await applyImport(
-      db,
-      deps.events,
-      merchantId,
-      { body: rows },
-      { partial: true, database: deps.database },
-    );
-    const okSkus: string[] = [];
-    result.rows.forEach((r, i) => {
-      const item = rowItems[i];
-      if (!item) return;
-      if (r.status === 'error') {
-        item.error_code = r.errors?.[0]?.code ?? 'invalid';
-        item.error_detail = JSON.stringify(r.errors ?? []);
-      } else okSkus.push(item.sku);
-    });
-    const ids = await productIdsBySku(db, merchantId, okSkus);
-    for (const item of rowItems) if (!item.error_code) item.product_id = ids.get(item.sku) ?? item.product_id;
-  }
-  const all = [...rowItems, ...refused];
-  // Refused variants keep no product; an earlier link of the same variant stays untouched otherwise.
-  await upsertItems(db, all);
-  const errors = all.filter((i) => i.error_code);
-  for (const e of errors.slice(0, 20))
-    await log(db, conn, 'warn', e.error_code as string, `${e.sku} (${e.shop_variant_id})`);
-  return { variants: all.length, errors: errors.length };
+function toShopProduct(p: ShopifyProduct): ShopProduct {
+  const vs = p.variants.nodes;
+  const single = vs.length === 1 && vs[0].selectedOptions.every((o) => o.value === 'Default Title');
+  return {
+    id: p.id,
+    handle: p.handle,
+    title: p.title,
+    description: stripHtml(p.descriptionHtml ?? ''),
+    vendor: p.vendor ?? '',
+    status: STATUS[p.status] ?? 'draft',
+    category: {
+      productCategory: p.category?.fullName ?? '',
+      type: p.productType ?? '',
+      tags: (p.tags ?? []).join(', '),
+    },
+    images: p.images.nodes.map((i) => i.url),
+    variants: vs.map((v) => ({
+      id: v.id,
+      title: v.title,
+      sku: v.sku?.trim() || `shopify-${legacyId(v.id)}`,
+      barcode: v.barcode,
+      price: toCents(v.price),
+      image: v.image?.url ?? null,
+      options: single ? [] : v.selectedOptions.slice(0, 3),
+      inventoryItemId: v.inventoryItem?.id ?? null,
+      levels: (v.inventoryItem?.inventoryLevels.nodes ?? []).map((lv) => ({
+        location: lv.location.id,
+        available: lv.quantities.find((q) => q.name === 'available')?.quantity ?? 0,
+      })),
+    })),
+  };
 }
 
-/** Archives the products of shop products that no longer exist (deleted on the shop). */
-async function archiveItems(deps: ShopSyncDeps, conn: ConnectionRow, items: ItemRow[]) {
-  const linked = items.filter((i) => i.product_id !== null);
-  if (!linked.length) return 0;
-  await applyImport(
-    deps.db,
-    deps.events,
-    conn.merchant_id,
-    { body: linked.map((i) => ({ sku: i.sku, status: 'archived' })) },
-    { partial: true, database: deps.database },
-  );
-  return linked.length;
-}
+const applyShopify = (deps: ShopSyncDeps, conn: ConnectionRow, products: ShopifyProduct[]) =>
+  applyProducts(deps, conn, products.map(toShopProduct));
 
 /* ------------------------------------------------------------------ first sync and reconciliation */
 
@@ -424,15 +251,6 @@ async function archiveItems(deps: ShopSyncDeps, conn: ConnectionRow, items: Item
 const SYNC_BATCH_VARIANTS = 5000;
 
 const running = new Map<number, Promise<SyncOutcome>>();
-
-/** How a sync pass ended. */
-export interface SyncOutcome {
-  state: 'done' | 'failed' | 'paused' | 'skipped';
-  products: number;
-  variants: number;
-  errors: number;
-  archived: number;
-}
 
 /**
  * Runs a sync pass of a connection: every product page (resuming from the saved cursor), then the
@@ -446,7 +264,9 @@ export function runSync(
 ): Promise<SyncOutcome> {
   const current = running.get(connectionId);
   if (current) return current;
-  const job = syncPass(deps, connectionId, opts).finally(() => running.delete(connectionId));
+  const job = syncPass(deps, connectionId, (conn) =>
+    conn.provider === 'square' ? squareSource(deps, conn, opts) : shopifySource(deps, conn, opts),
+  ).finally(() => running.delete(connectionId));
   running.set(connectionId, job);
   return job;
 }
@@ -456,76 +276,31 @@ export async function shopSyncIdle(): Promise<void> {
   while (running.size) await Promise.allSettled([...running.values()]);
 }
 
-async function syncPass(
+/** Shopify's products pages as a sync source (pages of `pageSize` products, up to `batchVariants`). */
+function shopifySource(
   deps: ShopSyncDeps,
-  connectionId: number,
+  conn: ConnectionRow,
   opts: { pageSize?: number; batchVariants?: number },
-): Promise<SyncOutcome> {
-  const { db } = deps;
-  const out: SyncOutcome = { state: 'skipped', products: 0, variants: 0, errors: 0, archived: 0 };
-  let conn = await selectConnection(db, connectionId);
-  if (conn?.status !== 'active') return out;
-  const resuming = conn.cursor !== null && conn.sync_started_at !== null;
-  const started = resuming ? (conn.sync_started_at as string) : new Date().toISOString();
-  let products = resuming ? conn.products_done : 0;
-  let variants = resuming ? conn.variants_done : 0;
-  await updateConnection(db, conn.id, {
-    sync_state: 'running',
-    sync_started_at: started,
-    products_done: products,
-    variants_done: variants,
-  });
-  await log(db, conn, 'info', resuming ? 'sync_resumed' : 'sync_started');
-  let cursor = conn.cursor;
-  try {
-    const client = clientFor(deps, conn);
-    let more = true;
-    while (more) {
+): SyncSource {
+  const client = clientFor(deps, conn);
+  return {
+    batchVariants: opts.batchVariants ?? SYNC_BATCH_VARIANTS,
+    async nextBatch(cursor, maxVariants) {
       const batch: ShopifyProduct[] = [];
       let n = 0;
       let next = cursor;
+      let more = true;
       do {
         const page = await fetchProductsPage(client, next, opts.pageSize ?? PRODUCTS_PER_PAGE);
         batch.push(...page.products);
         n += page.products.reduce((s, p) => s + p.variants.nodes.length, 0);
         next = page.endCursor;
         more = page.hasNextPage;
-      } while (more && n < (opts.batchVariants ?? SYNC_BATCH_VARIANTS));
-      const r = await applyProducts(deps, conn, batch);
-      cursor = more ? next : null;
-      products += batch.length;
-      variants += r.variants;
-      out.products += batch.length;
-      out.variants += r.variants;
-      out.errors += r.errors;
-      await updateConnection(db, conn.id, { cursor, products_done: products, variants_done: variants });
-      conn = (await selectConnection(db, conn.id)) as ConnectionRow;
-      if (more && conn.status !== 'active') {
-        await updateConnection(db, conn.id, { sync_state: 'idle' });
-        return { ...out, state: 'paused' };
-      }
-    }
-    const gone = await selectUnseenItems(db, conn.id, started);
-    out.archived = await archiveItems(deps, conn, gone);
-    await updateConnection(db, conn.id, {
-      sync_state: 'done',
-      cursor: null,
-      last_sync_at: new Date().toISOString(),
-      last_error: null,
-    });
-    await log(db, conn, 'info', 'sync_done', `${products} / ${variants} / ${out.errors} / ${out.archived}`);
-    return { ...out, state: 'done' };
-  } catch (err) {
-    if (err instanceof ShopifyAuthError) {
-      await updateConnection(db, conn.id, { sync_state: 'failed' });
-      await markReconnect(deps, conn, err);
-    } else {
-      const msg = err instanceof Error ? err.message : String(err);
-      await updateConnection(db, conn.id, { sync_state: 'failed', last_error: msg.slice(0, 500) });
-      await log(db, conn, 'error', 'sync_failed', msg);
-    }
-    return { ...out, state: 'failed' };
-  }
+      } while (more && n < maxVariants);
+      return { products: batch.map(toShopProduct), next: more ? next : null };
+    },
+    authStatus: (err) => (err instanceof ShopifyAuthError ? err.status : undefined),
+  };
 }
 
 /** Starts (or resumes) the merchant's sync in the background; the page shows its progress. */
@@ -548,12 +323,6 @@ export async function reconcileAll(deps: ShopSyncDeps) {
 
 /* ------------------------------------------------------------------ webhooks */
 
-/** What the webhook endpoint answers. */
-export interface WebhookOutcome {
-  status: 200 | 400 | 401 | 404 | 503;
-  outcome: 'applied' | 'duplicate' | 'ignored' | 'refused';
-}
-
 /**
  * A Shopify webhook delivery: the signature (base64 HMAC-SHA256 of the raw body with the
  * connection's secret) is checked first; a delivery id already recorded is a replay (200,
@@ -569,7 +338,12 @@ export async function handleShopifyWebhook(
 ): Promise<WebhookOutcome> {
   const { db } = deps;
   const conn = await selectConnection(db, connectionId);
-  if (!conn || conn.status === 'disconnected' || !shopSyncConfigured(deps.config))
+  if (
+    conn?.provider !== 'shopify' ||
+    conn.status === 'disconnected' ||
+    !conn.secret_enc ||
+    !shopSyncConfigured(deps.config)
+  )
     return { status: 404, outcome: 'refused' };
   const secret = decryptSecret(keyOf(deps), conn.secret_enc);
   if (!verifyShopifyHmac(rawBody, headers.hmac, secret)) {
@@ -592,7 +366,7 @@ export async function handleShopifyWebhook(
   } catch (err) {
     // Not applied: forget the receipt so Shopify's retry is applied.
     await deleteReceipt(db, conn.id, headers.webhookId);
-    if (err instanceof ShopifyAuthError) await markReconnect(deps, conn, err);
+    if (err instanceof ShopifyAuthError) await markReconnect(deps, conn, err.status);
     else await log(db, conn, 'error', 'webhook_failed', `${headers.topic}: ${(err as Error).message}`);
     return { status: 503, outcome: 'refused' };
   }
@@ -613,38 +387,20 @@ async function applyWebhook(deps: ShopSyncDeps, conn: ConnectionRow, topic: stri
     // Variants removed from the product on the shop are archived too.
     const ids = new Set(product.variants.nodes.map((v) => v.id));
     const gone = (await selectItemsOfShopProduct(db, conn.id, id)).filter((i) => !ids.has(i.shop_variant_id));
-    await applyProducts(deps, conn, [product]);
+    await applyShopify(deps, conn, [product]);
     await archiveItems(deps, conn, gone);
     return true;
   }
   if (topic === 'inventory_levels/update') {
     const p = inventoryWebhookSchema.safeParse(payload);
     if (!p.success) return false;
-    const item = await selectItemByInventoryItem(db, conn.id, gid('InventoryItem', p.data.inventory_item_id));
-    const map = locationMap(conn);
-    const store = map[gid('Location', p.data.location_id)];
-    if (!item?.product_id || !store) return false;
-    const stores = [...(await merchantLocations(db, conn.merchant_id)).values()];
-    const code = stores.find((s) => s.id === store)?.code;
-    if (!code) return false;
-    const level = (await levelsForProducts(db, [item.product_id])).find((l) => l.location_id === store);
-    const onHand = Math.max(0, p.data.available ?? 0) + (level?.reserved ?? 0);
-    try {
-      await syncInventory(db, deps.events, conn.merchant_id, [
-        { sku: item.sku, location_code: code, on_hand: onHand },
-      ]);
-    } catch (err) {
-      if (!(err instanceof RowErrors)) throw err;
-      await log(
-        db,
-        conn,
-        'warn',
-        'stock_refused',
-        `${item.sku}: ${err.errors.map((e) => e.code).join(', ')}`,
-      );
-      return false;
-    }
-    return true;
+    return applyStockLevel(
+      deps,
+      conn,
+      gid('InventoryItem', p.data.inventory_item_id),
+      gid('Location', p.data.location_id),
+      p.data.available ?? 0,
+    );
   }
   return false;
 }
@@ -699,6 +455,31 @@ export async function queueOrderPush(deps: ShopSyncDeps, orderId: number) {
 }
 
 /**
+ * A Comptoir order was cancelled: the units its sale took from the shop are owed back (one
+ * `return` row per sale row, so a repeated event queues nothing twice), then sent once the sale
+ * itself was sent.
+ */
+export async function queueOrderReturn(deps: ShopSyncDeps, orderId: number) {
+  const { db } = deps;
+  const sales = (await selectPushesOfOrder(db, orderId)).filter((r) => r.kind === 'sale');
+  if (!sales.length) return 0;
+  await insertPushes(
+    db,
+    sales.map((r) => ({
+      connection_id: r.connection_id,
+      order_id: r.order_id,
+      product_id: r.product_id,
+      inventory_item_id: r.inventory_item_id,
+      shop_location_id: r.shop_location_id,
+      delta: -r.delta,
+      kind: 'return' as const,
+    })),
+  );
+  await runPushes(deps, { connectionId: sales[0].connection_id });
+  return sales.length;
+}
+
+/**
  * Sends the stock decrements that are due (new ones, and failed ones whose retry time came):
  * one `inventoryAdjustQuantities` per order, marked done once Shopify accepted it. A failure is
  * retried with backoff (up to 8 attempts, then `failed`, shown to the merchant).
@@ -709,7 +490,7 @@ export async function runPushes(deps: ShopSyncDeps, opts: { connectionId?: numbe
   const due = await selectDuePushes(db, now.toISOString(), opts.connectionId);
   const groups = new Map<string, PushRow[]>();
   for (const p of due) {
-    const k = `${p.connection_id}:${p.order_id}`;
+    const k = `${p.connection_id}:${p.order_id}:${p.kind}`;
     groups.set(k, [...(groups.get(k) ?? []), p]);
   }
   let sent = 0;
@@ -723,35 +504,83 @@ export async function runPushes(deps: ShopSyncDeps, opts: { connectionId?: numbe
       !(await claimPushes(db, ids, now.toISOString(), new Date(now.getTime() + PUSH_LEASE_MS).toISOString()))
     )
       continue;
-    try {
-      // A failed send is retried by the next round (backoff below), not held here.
-      await adjustQuantities(
-        clientFor(deps, conn, { maxAttempts: 2 }),
-        `comptoir://orders/${rows[0].order_id}`,
-        rows.map((r) => ({
-          inventoryItemId: r.inventory_item_id,
-          locationId: r.shop_location_id,
-          delta: r.delta,
-        })),
+    if (rows[0].kind === 'return') {
+      // Units go back only once the sale reached the shop: a sale given up never took them, a sale
+      // still pending is waited for.
+      const sales = (await selectPushesOfOrder(db, rows[0].order_id)).filter((r) => r.kind === 'sale');
+      const saleOf = (r: PushRow) =>
+        sales.find((x) => x.product_id === r.product_id && x.shop_location_id === r.shop_location_id);
+      const owed = rows.filter((r) => saleOf(r)?.status === 'done');
+      const nothing = rows.filter((r) => !saleOf(r) || saleOf(r)?.status === 'failed');
+      const wait = rows.filter((r) => saleOf(r)?.status === 'pending');
+      if (nothing.length)
+        await updatePushes(
+          db,
+          nothing.map((r) => r.id),
+          { status: 'done', last_error: null },
+        );
+      if (wait.length)
+        await updatePushes(
+          db,
+          wait.map((r) => r.id),
+          { next_attempt_at: new Date(now.getTime() + 30_000).toISOString() },
+        );
+      rows.splice(0, rows.length, ...owed);
+      if (!rows.length) continue;
+    }
+    // A failed send is retried by the next round (backoff below), not held here.
+    const failures =
+      conn.provider === 'square'
+        ? await sendSquarePushes(deps, conn, rows)
+        : await sendShopify(deps, conn, rows);
+    const done = rows.filter((r) => !failures.has(r.id));
+    if (done.length)
+      await updatePushes(
+        db,
+        done.map((r) => r.id),
+        { status: 'done', attempts: rows[0].attempts + 1, last_error: null },
       );
-      await updatePushes(db, ids, { status: 'done', attempts: rows[0].attempts + 1, last_error: null });
-      sent += rows.length;
-    } catch (err) {
-      const attempts = rows[0].attempts + 1;
-      const msg = err instanceof Error ? err.message : String(err);
-      await updatePushes(db, ids, {
+    sent += done.length;
+    const failed = rows.filter((r) => failures.has(r.id));
+    if (!failed.length) continue;
+    const err = failures.get(failed[0].id);
+    const attempts = rows[0].attempts + 1;
+    const msg = err instanceof Error ? err.message : String(err);
+    await updatePushes(
+      db,
+      failed.map((r) => r.id),
+      {
         attempts,
         status: attempts >= MAX_PUSH_ATTEMPTS ? 'failed' : 'pending',
         last_error: msg.slice(0, 500),
         next_attempt_at: new Date(
           now.getTime() + Math.min(3600_000, 30_000 * 2 ** (attempts - 1)),
         ).toISOString(),
-      });
-      if (err instanceof ShopifyAuthError) await markReconnect(deps, conn, err);
-      else await log(db, conn, 'error', 'stock_push_failed', `order ${rows[0].order_id}: ${msg}`);
-    }
+      },
+    );
+    const auth = err instanceof ShopifyAuthError ? err.status : squareAuthStatus(err);
+    if (auth !== undefined) await markReconnect(deps, conn, auth);
+    else await log(db, conn, 'error', 'stock_push_failed', `order ${rows[0].order_id}: ${msg}`);
   }
   return sent;
+}
+
+/** One `inventoryAdjustQuantities` per order (all its lines or none). */
+async function sendShopify(deps: ShopSyncDeps, conn: ConnectionRow, rows: PushRow[]) {
+  try {
+    await adjustQuantities(
+      clientFor(deps, conn, { maxAttempts: 2 }),
+      `comptoir://orders/${rows[0].order_id}${rows[0].kind === 'return' ? '/cancellation' : ''}`,
+      rows.map((r) => ({
+        inventoryItemId: r.inventory_item_id,
+        locationId: r.shop_location_id,
+        delta: r.delta,
+      })),
+    );
+    return new Map<number, unknown>();
+  } catch (err) {
+    return new Map<number, unknown>(rows.map((r) => [r.id, err]));
+  }
 }
 
 /* ------------------------------------------------------------------ status and log */

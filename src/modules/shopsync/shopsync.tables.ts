@@ -7,7 +7,7 @@ declare module '../../db/schema.ts' {
     shopsync_connections: {
       id: Generated<number>;
       merchant_id: number;
-      provider: 'shopify';
+      provider: 'shopify' | 'square';
       shop_domain: string;
       token_enc: string;
       secret_enc: string;
@@ -20,6 +20,10 @@ declare module '../../db/schema.ts' {
       products_done: Dflt<number>;
       variants_done: Dflt<number>;
       location_map_json: Dflt<string>;
+      /** Square: `sandbox` or `production` (null for Shopify). */
+      environment: 'sandbox' | 'production' | null;
+      /** Square: the catalogue's `latest_time` last caught up to (the next search's `begin_time`). */
+      catalog_version_at: string | null;
       created_at: Dflt<string>;
       updated_at: Dflt<string>;
     };
@@ -52,6 +56,8 @@ declare module '../../db/schema.ts' {
       inventory_item_id: string;
       shop_location_id: string;
       delta: number;
+      /** `sale`: the order's decrement; `return`: its cancellation giving the units back. */
+      kind: Dflt<'sale' | 'return'>;
       status: Dflt<'pending' | 'done' | 'failed'>;
       attempts: Dflt<number>;
       next_attempt_at: Dflt<string>;

@@ -1,0 +1,623 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { publicBaseUrl } from '../../src/config.ts';
+import { createUser } from '../../src/modules/accounts/index.ts';
+import { variantsOfProducts } from '../../src/modules/catalog/index.ts';
+import { transitionOrder } from '../../src/modules/orders/index.ts';
+import {
+  decryptSecret,
+  operatorLog,
+  runPushes,
+  runSync,
+  type ShopSyncDeps,
+  shopSyncIdle,
+  shopTokenKey,
+} from '../../src/modules/shopsync/index.ts';
+import { approveMerchants, placeOrder } from '../helpers/factories.ts';
+import {
+  catalogVersionUpdated,
+  type FakeObject,
+  type FakeSquare,
+  inventoryCountUpdated,
+  signSquareWebhook,
+  startFakeSquare,
+} from '../helpers/fake-square.ts';
+import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
+import { openEventStream } from '../helpers/http-agent.ts';
+import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { Agent } from '../helpers/session.ts';
+
+const KEY = '1f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f1';
+const SIG_KEY = 'sq_sig_test_0123456789abcdef';
+const PW = 'correct horse battery';
+const PAGE = '/fr/marchand/ma-boutique';
+const CHELSEA = { lat: 45.4936, lng: -75.7884 };
+const LOC = 'L1MAIN000001';
+
+describe('shop sync: Square (issue 17)', () => {
+  let fake: FakeSquare;
+  let p: TestPlatform;
+  let region: MiniRegion;
+  let owner: Agent;
+  let base: string;
+  let merchantId: number;
+  let store: number;
+  let connId: number;
+  let deps: ShopSyncDeps;
+  let boots: FakeObject;
+  let gourde: FakeObject;
+  let noSku: FakeObject;
+  const db = () => p.context.database.db;
+  const variation = (item: FakeObject, k = 0) => (item.item_data?.variations ?? [])[k];
+
+  before(async () => {
+    fake = await startFakeSquare();
+    boots = fake.addItem({
+      name: 'Bottes d’hiver Kamik',
+      reportingCategory: 'Chaussures',
+      categories: ['Hiver'],
+      variations: [
+        { name: '7', sku: 'BOTTE-SQ-7', price: 8999, upc: '0627843000023', stock: { [LOC]: 5 } },
+        { name: '8', sku: 'BOTTE-SQ-8', price: 8999, stock: { [LOC]: 3 } },
+        { name: '9', sku: 'BOTTE-SQ-9', price: 8999, stock: { [LOC]: 0 } },
+      ],
+    });
+    gourde = fake.addItem({
+      name: 'Gourde isotherme',
+      variations: [{ name: 'Regular', sku: 'GOURDE-SQ', price: 2450, stock: { [LOC]: 10 } }],
+    });
+    noSku = fake.addItem({
+      name: 'Carte cadeau papier',
+      variations: [{ name: 'Regular', price: 500, stock: { [LOC]: 50 } }],
+    });
+    p = await createTestPlatform({
+      SHOP_TOKEN_KEY: KEY,
+      SQUARE_API_BASE: fake.url,
+      SQUARE_APPLICATION_ID: fake.application.id,
+      SQUARE_APPLICATION_SECRET: fake.application.secret,
+      SQUARE_OAUTH_ENVIRONMENT: 'sandbox',
+    });
+    region = await seedMiniRegion(db());
+    await approveMerchants(db(), region);
+    merchantId = region.merchants.sports.merchant_id;
+    store = region.merchants.sports.location_id;
+    await createUser(db(), {
+      email: 'owner-sq@example.test',
+      password: PW,
+      verified: true,
+      roles: [{ role: 'merchant_owner', merchant_id: merchantId }],
+    });
+    owner = new Agent(p.app);
+    assert.equal((await owner.login('owner-sq@example.test', PW)).statusCode, 303);
+    deps = { db: db(), events: p.context.events, database: p.context.database, config: p.context.config };
+    await p.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(p.app.server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await shopSyncIdle();
+    p.app.server.closeAllConnections();
+    await p.close();
+    await fake.close();
+  });
+
+  const product = (sku: string) =>
+    db()
+      .selectFrom('products')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('sku', '=', sku)
+      .executeTakeFirst();
+  const level = async (sku: string) => {
+    const id = (await product(sku))?.id as number;
+    return db()
+      .selectFrom('inventory_levels')
+      .select(['on_hand', 'reserved'])
+      .where('product_id', '=', id)
+      .where('location_id', '=', store)
+      .executeTakeFirst();
+  };
+  const conn = () =>
+    db()
+      .selectFrom('shopsync_connections')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .executeTakeFirstOrThrow();
+  const search = async (q: string) => {
+    const r = await p.app.inject({
+      url: `/api/v1/search?q=${q}&lat=${CHELSEA.lat}&lng=${CHELSEA.lng}&radius_km=50`,
+    });
+    assert.equal(r.statusCode, 200, r.body);
+    return (r.json() as { results: { product_id: number; sku: string; available: number }[] }).results;
+  };
+  const hookUrl = (id = connId) => `${publicBaseUrl(p.context.config)}/api/v1/shopsync/square/${id}/webhooks`;
+  const notify = (body: string, opts: { key?: string; signedUrl?: string; id?: number } = {}) =>
+    p.app.inject({
+      method: 'POST',
+      url: `/api/v1/shopsync/square/${opts.id ?? connId}/webhooks`,
+      headers: signSquareWebhook(opts.key ?? SIG_KEY, opts.signedUrl ?? hookUrl(opts.id), body),
+      payload: body,
+    });
+  const stock = (item: FakeObject, k: number, quantity: number, eventId?: string) =>
+    inventoryCountUpdated([{ variationId: variation(item, k).id, locationId: LOC, quantity }], eventId);
+  const connect = (form: { environment: string; access_token: string; signature_key: string }) =>
+    owner.submit(
+      `${PAGE}/connecter-square`,
+      {
+        square_environment: form.environment,
+        square_access_token: form.access_token,
+        square_signature_key: form.signature_key,
+      },
+      PAGE,
+    );
+
+  test('connecting: a refused token or an unknown environment is a field error and stores nothing', async () => {
+    const refused = await connect({
+      environment: 'sandbox',
+      access_token: 'EAAAl_wrong_token_000000000000',
+      signature_key: SIG_KEY,
+    });
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /id="f-square_access_token-error"[^>]*>Square a refusé ce jeton/);
+    const env = await connect({ environment: 'staging', access_token: fake.token, signature_key: SIG_KEY });
+    assert.equal(env.statusCode, 400);
+    assert.match(env.body, /id="f-square_environment-error"[^>]*>Choisissez Production ou Bac à sable/);
+    assert.match(env.body, /href="#f-square_environment"/);
+    assert.equal((await db().selectFrom('shopsync_connections').selectAll().execute()).length, 0);
+  });
+
+  test('first sync: items, variations, prices in cents, UPC, categories, IN_STOCK counts; searchable; token encrypted', async () => {
+    const res = await connect({ environment: 'sandbox', access_token: fake.token, signature_key: SIG_KEY });
+    assert.equal(res.statusCode, 303, res.body);
+    await shopSyncIdle();
+    const c = await conn();
+    connId = c.id;
+    assert.equal(c.provider, 'square');
+    assert.equal(c.environment, 'sandbox');
+    assert.equal(c.status, 'active');
+    assert.equal(c.sync_state, 'done');
+    assert.equal(c.cursor, null);
+    assert.equal(c.products_done, 3);
+    assert.equal(c.variants_done, 5);
+    assert.equal(c.catalog_version_at, fake.latestTime());
+    assert.ok(!c.token_enc.includes(fake.token) && !c.secret_enc.includes(SIG_KEY));
+    assert.equal(decryptSecret(shopTokenKey(KEY) as Buffer, c.token_enc), fake.token);
+    assert.deepEqual(JSON.parse(c.location_map_json), { [LOC]: store });
+    // Only IN_STOCK counts were asked, for the mapped location.
+    assert.ok((fake.calls['/v2/inventory/counts/batch-retrieve'] ?? 0) >= 1);
+
+    const b7 = await product('BOTTE-SQ-7');
+    assert.ok(b7);
+    assert.equal(b7.price_cents, 8999);
+    assert.equal(b7.gtin, '0627843000023');
+    assert.equal(b7.status, 'active');
+    assert.match(b7.description_fr, /fait au Québec/);
+    const shoes = await db()
+      .selectFrom('categories')
+      .select('id')
+      .where('slug', '=', 'chaussures')
+      .executeTakeFirstOrThrow();
+    assert.equal(b7.category_id, shoes.id);
+    const variants = (await variantsOfProducts(db(), [b7.id])).get(b7.id) ?? [];
+    assert.deepEqual(variants.map((v) => v.sku).sort(), ['BOTTE-SQ-7', 'BOTTE-SQ-8', 'BOTTE-SQ-9']);
+    assert.deepEqual(
+      [
+        (await level('BOTTE-SQ-7'))?.on_hand,
+        (await level('BOTTE-SQ-8'))?.on_hand,
+        (await level('BOTTE-SQ-9'))?.on_hand,
+      ],
+      [5, 3, 0],
+    );
+    assert.equal((await product('GOURDE-SQ'))?.price_cents, 2450);
+    assert.equal((await level('GOURDE-SQ'))?.on_hand, 10);
+    const gift = await product(`square-${variation(noSku).id}`);
+    assert.ok(gift, 'a variation without SKU gets a stable one');
+    assert.equal(gift.price_cents, 500);
+
+    const found = (await search('bottes')).filter((r) => r.sku.startsWith('BOTTE-SQ'));
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.equal(found[0].available, 8);
+
+    const page = await owner.get(PAGE);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /data-provider="square"/);
+    assert.match(page.body, /data-sync-state="done"/);
+    assert.match(page.body, /3 produits, 5 variantes/);
+    assert.match(page.body, new RegExp(`/api/v1/shopsync/square/${connId}/webhooks`));
+    assert.match(page.body, /catalog\.version\.updated/);
+    assert.match(page.body, /Emplacements Square et magasins/);
+    const en = await owner.get('/en/merchant/my-shop');
+    assert.match(en.body, /Square account/);
+    assert.match(en.body, /3 products, 5 variants/);
+  });
+
+  test('one shop at a time: connecting Shopify while Square is connected is refused beside the field', async () => {
+    const res = await owner.submit(
+      `${PAGE}/connecter`,
+      {
+        shop_domain: 'boutique-test.myshopify.com',
+        access_token: 'shpat_0123456789abcdef0123',
+        webhook_secret: SIG_KEY,
+      },
+      PAGE,
+    );
+    // The Shopify form is not shown while Square is connected; a forged post is still refused.
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /id="f-shop_domain-error"[^>]*>Une autre boutique est déjà connectée/);
+    const c = await conn();
+    assert.equal(c.provider, 'square');
+    assert.equal(c.status, 'active');
+    assert.equal((await db().selectFrom('shopsync_connections').selectAll().execute()).length, 1);
+  });
+
+  test('inventory.count.updated: the new count reaches search and an open product stream (SSE)', async () => {
+    const b8 = (await product('BOTTE-SQ-8'))?.id as number;
+    const stream = await openEventStream(`${base}/api/v1/stream?products=${b8}`);
+    try {
+      fake.counts.set(`${variation(boots, 1).id}:${LOC}`, 7); // sold or received at the Square till
+      const res = await notify(stock(boots, 1, 7));
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(res.json().outcome, 'applied');
+      await stream.until(() => stream.events.some((e) => e.event === 'stock'));
+      const ev = stream.events.find((e) => e.event === 'stock')?.data as {
+        product_id: number;
+        available: number;
+      };
+      assert.equal(ev.product_id, b8);
+      assert.equal(ev.available, 7);
+    } finally {
+      stream.close();
+    }
+    assert.equal((await level('BOTTE-SQ-8'))?.on_hand, 7);
+    assert.equal((await search('bottes')).find((r) => r.sku.startsWith('BOTTE-SQ'))?.available, 12);
+  });
+
+  test('a bad signature (wrong key, another URL, altered body) is refused with 401 and changes nothing', async () => {
+    const before = await level('BOTTE-SQ-7');
+    const wrongKey = await notify(stock(boots, 0, 99), { key: 'not-the-signature-key' });
+    assert.equal(wrongKey.statusCode, 401);
+    assert.equal(wrongKey.json().error.code, 'unauthorized');
+    const otherUrl = await notify(stock(boots, 0, 99), { signedUrl: 'https://evil.example/hook' });
+    assert.equal(otherUrl.statusCode, 401);
+    const signed = signSquareWebhook(SIG_KEY, hookUrl(), stock(boots, 0, 1));
+    const tampered = await p.app.inject({
+      method: 'POST',
+      url: `/api/v1/shopsync/square/${connId}/webhooks`,
+      headers: signed,
+      payload: stock(boots, 0, 99),
+    });
+    assert.equal(tampered.statusCode, 401);
+    assert.deepEqual(await level('BOTTE-SQ-7'), before);
+    assert.equal((await notify(stock(boots, 0, 1), { id: connId + 999 })).statusCode, 404);
+  });
+
+  test('a replayed notification (same event_id) has no second effect', async () => {
+    const id = 'b7f4c2d0-sq-replay-0001';
+    assert.equal((await notify(stock(boots, 0, 4, id))).json().outcome, 'applied');
+    assert.equal((await level('BOTTE-SQ-7'))?.on_hand, 4);
+    const key = region.merchants.sports.api_key;
+    const put = await p.app.inject({
+      method: 'PUT',
+      url: '/api/v1/merchant/inventory',
+      headers: { authorization: `Bearer ${key}` },
+      payload: [{ sku: 'BOTTE-SQ-7', location_code: region.merchants.sports.location_code, on_hand: 9 }],
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    const replay = await notify(stock(boots, 0, 4, id));
+    assert.equal(replay.statusCode, 200);
+    assert.equal(replay.json().outcome, 'duplicate');
+    assert.equal((await level('BOTTE-SQ-7'))?.on_hand, 9);
+  });
+
+  test('catalog.version.updated: the changes since the last catch-up are searched (begin_time) and applied once', async () => {
+    const since = (await conn()).catalog_version_at;
+    (gourde.item_data as { name: string }).name = 'Gourde isotherme 750 ml';
+    fake.touch(gourde);
+    const price = variation(gourde).item_variation_data as { price_money?: { amount: number } };
+    price.price_money = { amount: 2699, currency: 'CAD' } as never;
+    fake.touch(variation(gourde));
+    const tuque = fake.addItem({
+      name: 'Tuque en laine',
+      reportingCategory: 'Vêtements',
+      variations: [{ name: 'Regular', sku: 'TUQUE-SQ', price: 3500, stock: { [LOC]: 6 } }],
+    });
+    const searches = fake.calls['/v2/catalog/search'] ?? 0;
+    const body = catalogVersionUpdated(fake.latestTime(), 'cat-evt-0001');
+    const res = await notify(body);
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().outcome, 'applied');
+    const g = await product('GOURDE-SQ');
+    assert.equal(g?.title_fr, 'Gourde isotherme 750 ml');
+    assert.equal(g?.price_cents, 2699);
+    assert.equal((await product('TUQUE-SQ'))?.price_cents, 3500);
+    assert.equal((await level('TUQUE-SQ'))?.on_hand, 6);
+    const after = (await conn()).catalog_version_at;
+    assert.ok(after && since && after > since, 'the next begin_time moved on');
+    assert.equal(after, fake.latestTime());
+    assert.equal((await notify(body)).json().outcome, 'duplicate');
+    assert.equal(fake.calls['/v2/catalog/search'], searches + 1, 'searched once, not again for the replay');
+    // Nothing changed since: a new notification finds nothing to apply.
+    assert.equal((await notify(catalogVersionUpdated(fake.latestTime()))).json().outcome, 'ignored');
+    assert.ok(tuque.id);
+  });
+
+  test('an item deleted on Square is archived (kept, no longer on sale), not deleted', async () => {
+    fake.deleteItem(gourde.id);
+    const res = await notify(catalogVersionUpdated(fake.latestTime()));
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().outcome, 'applied');
+    assert.equal((await product('GOURDE-SQ'))?.status, 'archived');
+    assert.equal((await search('gourde')).length, 0);
+    // A full pass keeps it archived (gone from Square).
+    assert.equal((await runSync(deps, connId)).state, 'done');
+    assert.equal((await product('GOURDE-SQ'))?.status, 'archived');
+  });
+
+  test('a variation whose SKU belongs to another product: a clear per-product error, no duplicate', async () => {
+    const before = await product('VELO-MT');
+    assert.ok(before);
+    fake.addItem({
+      name: 'Vélo importé de Square',
+      variations: [{ name: 'Regular', sku: 'VELO-MT', price: 1000, stock: { [LOC]: 4 } }],
+    });
+    const out = await runSync(deps, connId);
+    assert.equal(out.state, 'done');
+    assert.equal(out.errors, 1);
+    const rows = await db()
+      .selectFrom('products')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('sku', '=', 'VELO-MT')
+      .execute();
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].title_fr, before.title_fr);
+    assert.equal(rows[0].price_cents, before.price_cents);
+    const page = await owner.get(PAGE);
+    assert.match(page.body, /data-sync-error="sku_collision"/);
+    assert.match(page.body, /Le SKU VELO-MT appartient déjà à un autre produit/);
+  });
+
+  test('HTTP 429 RATE_LIMITED with Retry-After is waited for and retried', async () => {
+    fake.rateLimitNext = 3;
+    const out = await runSync(deps, connId);
+    assert.equal(out.state, 'done');
+    assert.equal(fake.rateLimitNext, 0);
+    assert.equal((await conn()).sync_state, 'done');
+  });
+
+  test('a placed order moves IN_STOCK → SOLD on Square once per line (idempotency key); failures retried and shown', async () => {
+    const b8 = (await product('BOTTE-SQ-8'))?.id as number;
+    const v8 = variation(boots, 1).id;
+    const { orders } = await placeOrder(p.app, [[b8, 2]], region.merchants.sports);
+    await p.context.events.settled();
+    assert.equal(fake.changes.length, 1);
+    const sent = fake.changes[0];
+    assert.deepEqual(
+      { ...(sent.changes[0] as { adjustment: Record<string, string> }).adjustment, occurred_at: undefined },
+      {
+        from_state: 'IN_STOCK',
+        to_state: 'SOLD',
+        location_id: LOC,
+        catalog_object_id: v8,
+        quantity: '2',
+        occurred_at: undefined,
+      },
+    );
+    assert.match(sent.idempotency_key, new RegExp(`^comptoir-${connId}-${orders[0].order_id}-${b8}-${LOC}$`));
+    assert.equal(fake.counts.get(`${v8}:${LOC}`), 5);
+    // The same event again (another instance, a retry): nothing sent twice.
+    await p.context.events.publish('order', {
+      order_id: orders[0].order_id,
+      merchant_id: merchantId,
+      status: 'placed',
+    });
+    await p.context.events.settled();
+    assert.equal(fake.changes.length, 1);
+    // Square's echo of the adjustment: the reserved units are not counted twice.
+    assert.equal((await notify(stock(boots, 1, 5))).statusCode, 200);
+    assert.deepEqual({ ...(await level('BOTTE-SQ-8')) }, { on_hand: 7, reserved: 2 });
+    // Sent again after a crash before it was recorded: Square sees the same key and applies nothing.
+    await db()
+      .updateTable('shopsync_pushes')
+      .set({ status: 'pending', next_attempt_at: new Date(0).toISOString() })
+      .where('order_id', '=', orders[0].order_id)
+      .execute();
+    assert.equal(await runPushes(deps), 1);
+    assert.equal(fake.changes.length, 1);
+    assert.equal(fake.counts.get(`${v8}:${LOC}`), 5);
+
+    fake.failChangesNext = 2;
+    const second = await placeOrder(p.app, [[b8, 1]], region.merchants.sports);
+    await p.context.events.settled();
+    const pending = await db()
+      .selectFrom('shopsync_pushes')
+      .selectAll()
+      .where('order_id', '=', second.orders[0].order_id)
+      .execute();
+    assert.equal(pending.length, 1);
+    assert.equal(pending[0].status, 'pending');
+    assert.equal(pending[0].attempts, 1);
+    assert.equal(pending[0].last_error, 'http_500');
+    assert.match((await owner.get(PAGE)).body, /data-push-status="pending"/);
+    assert.equal(await runPushes(deps), 0, 'not due before its retry time');
+    const later = new Date(Date.now() + 3600_000);
+    const [one, other] = await Promise.all([
+      runPushes(deps, { now: later }),
+      runPushes(deps, { now: later }),
+    ]);
+    assert.equal(one + other, 1, 'claimed by one sender only');
+    assert.equal(fake.changes.length, 2);
+    assert.equal(fake.counts.get(`${v8}:${LOC}`), 4);
+  });
+
+  test('a cancelled order gives its units back to Square once (NONE → IN_STOCK); a sale never sent owes nothing', async () => {
+    const b8 = (await product('BOTTE-SQ-8'))?.id as number;
+    const v8 = variation(boots, 1).id;
+    const sale = (
+      await db()
+        .selectFrom('shopsync_pushes')
+        .selectAll()
+        .where('product_id', '=', b8)
+        .orderBy('id')
+        .execute()
+    )[0];
+    const before = fake.counts.get(`${v8}:${LOC}`) as number;
+    const changes = fake.changes.length;
+    await transitionOrder(db(), p.context.events, {
+      orderId: sale.order_id,
+      merchantId,
+      to: 'cancelled',
+      actor: 'test',
+    });
+    await p.context.events.settled();
+    assert.equal(fake.changes.length, changes + 1);
+    const back = fake.changes.at(-1);
+    assert.ok(back);
+    assert.equal(back.idempotency_key, `comptoir-${connId}-${sale.order_id}-${b8}-${LOC}-return`);
+    const adj = (back.changes[0] as { adjustment: Record<string, string> }).adjustment;
+    assert.deepEqual([adj.from_state, adj.to_state, adj.quantity], ['NONE', 'IN_STOCK', '2']);
+    assert.equal(fake.counts.get(`${v8}:${LOC}`), before + 2);
+    // The cancellation heard again: nothing given back twice.
+    await p.context.events.publish('order', {
+      order_id: sale.order_id,
+      merchant_id: merchantId,
+      status: 'cancelled',
+    });
+    await p.context.events.settled();
+    assert.equal(fake.changes.length, changes + 1);
+    // Square's echo: Comptoir's count is Square's plus the 1 unit the other order still holds.
+    assert.equal((await notify(stock(boots, 1, before + 2))).statusCode, 200);
+    assert.deepEqual({ ...(await level('BOTTE-SQ-8')) }, { on_hand: before + 2 + 1, reserved: 1 });
+
+    // An order whose sale Square never got (given up after its attempts): its cancellation sends nothing.
+    fake.failChangesNext = 100;
+    const third = await placeOrder(p.app, [[b8, 1]], region.merchants.sports);
+    await p.context.events.settled();
+    await db()
+      .updateTable('shopsync_pushes')
+      .set({ status: 'failed' })
+      .where('order_id', '=', third.orders[0].order_id)
+      .execute();
+    fake.failChangesNext = 0;
+    const sent = fake.changes.length;
+    await transitionOrder(db(), p.context.events, {
+      orderId: third.orders[0].order_id,
+      merchantId,
+      to: 'cancelled',
+      actor: 'test',
+    });
+    await p.context.events.settled();
+    assert.equal(fake.changes.length, sent);
+    const rows = await db()
+      .selectFrom('shopsync_pushes')
+      .select(['kind', 'status'])
+      .where('order_id', '=', third.orders[0].order_id)
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => ({ ...r })),
+      [
+        { kind: 'sale', status: 'failed' },
+        { kind: 'return', status: 'done' },
+      ],
+    );
+  });
+
+  test('a revoked token: "reconnect needed" in clear words; reconnecting resumes the sync from its saved cursor', async () => {
+    const before = fake.calls['/v2/catalog/search'] ?? 0;
+    fake.onSearchPage = (n) => {
+      if (n === before + 2) fake.revoked = true;
+    };
+    const out = await runSync(deps, connId, { pageSize: 1, batchVariants: 1 });
+    assert.equal(out.state, 'failed');
+    const c = await conn();
+    assert.equal(c.status, 'reconnect_needed');
+    assert.equal(c.sync_state, 'failed');
+    assert.notEqual(c.cursor, null);
+    const page = await owner.get(PAGE);
+    assert.match(page.body, /data-shopsync-status="reconnect_needed"/);
+    assert.match(page.body, /Square refuse le jeton enregistré/);
+    assert.equal((await notify(stock(boots, 2, 6))).json().outcome, 'ignored');
+    assert.equal((await level('BOTTE-SQ-9'))?.on_hand, 0);
+
+    fake.onSearchPage = undefined;
+    fake.revoked = false;
+    const calls = fake.calls['/v2/catalog/search'];
+    // Reconnecting without a new signature key keeps the stored one.
+    const res = await connect({ environment: 'sandbox', access_token: fake.token, signature_key: '' });
+    assert.equal(res.statusCode, 303, res.body);
+    await shopSyncIdle();
+    const after = await conn();
+    assert.equal(after.status, 'active');
+    assert.equal(after.sync_state, 'done');
+    assert.equal(after.cursor, null);
+    assert.equal(decryptSecret(shopTokenKey(KEY) as Buffer, after.secret_enc), SIG_KEY);
+    // The rest from the saved cursor (default page size), not the first pages again.
+    assert.equal(fake.calls['/v2/catalog/search'], calls + 1);
+    assert.equal(fake.searches.at(-1)?.cursor, (JSON.parse(c.cursor as string) as { c: string }).c);
+    assert.equal((await notify(stock(boots, 2, 6))).json().outcome, 'applied');
+    assert.equal((await level('BOTTE-SQ-9'))?.on_hand, 6);
+  });
+
+  test('disconnect erases the credentials and keeps the products; the log has what happened', async () => {
+    assert.equal((await owner.submit(`${PAGE}/deconnecter`, {}, PAGE)).statusCode, 303);
+    const c = await conn();
+    assert.equal(c.status, 'disconnected');
+    assert.equal(c.token_enc, '');
+    assert.equal(c.secret_enc, '');
+    assert.equal((await product('BOTTE-SQ-7'))?.status, 'active');
+    assert.equal((await notify(stock(boots, 2, 1))).statusCode, 404);
+    const log = await operatorLog(db());
+    for (const e of [
+      'connected',
+      'sync_done',
+      'token_refused',
+      'webhook_bad_signature',
+      'sku_collision',
+      'product_archived',
+    ])
+      assert.ok(
+        log.some((l) => l.event === e),
+        `operator log has ${e}`,
+      );
+  });
+
+  test('"Connect with Square" (OAuth): a signed state, the code exchanged once; a forged state stores nothing', async () => {
+    assert.match((await owner.get(PAGE)).body, /data-square-oauth/);
+    const start = await owner.get(`${PAGE}/square/autoriser`);
+    assert.equal(start.statusCode, 303);
+    const to = new URL(String(start.headers.location));
+    assert.equal(`${to.origin}${to.pathname}`, `${fake.url}/oauth2/authorize`);
+    assert.equal(to.searchParams.get('client_id'), fake.application.id);
+    assert.match(String(to.searchParams.get('scope')), /ITEMS_READ.*INVENTORY_WRITE/);
+    const state = String(to.searchParams.get('state'));
+    fake.oauthCodes.add('sq-code-0001');
+    const forged = await owner.get(
+      `${PAGE}/square/retour?code=sq-code-0001&state=${encodeURIComponent(`${state.split('.').slice(0, 2).join('.')}.forged`)}`,
+    );
+    assert.equal(forged.statusCode, 400);
+    assert.match(forged.body, /La connexion avec Square n’a pas abouti/);
+    const other = await owner.get(
+      `${PAGE}/square/retour?code=sq-code-0001&state=${encodeURIComponent(`9999${state}`)}`,
+    );
+    assert.equal(other.statusCode, 400);
+    assert.equal((await conn()).status, 'disconnected');
+
+    const back = await owner.get(
+      `${PAGE}/square/retour?code=sq-code-0001&state=${encodeURIComponent(state)}`,
+    );
+    assert.equal(back.statusCode, 303, back.body);
+    await shopSyncIdle();
+    const c = await conn();
+    assert.equal(c.status, 'active');
+    assert.equal(c.provider, 'square');
+    assert.equal(c.environment, 'sandbox');
+    assert.equal(decryptSecret(shopTokenKey(KEY) as Buffer, c.token_enc), fake.token);
+    assert.equal(c.sync_state, 'done');
+    // The code was used: Square refuses it a second time, and so does the page.
+    const again = await owner.get(
+      `${PAGE}/square/retour?code=sq-code-0001&state=${encodeURIComponent(state)}`,
+    );
+    assert.equal(again.statusCode, 400);
+  });
+});
