@@ -46,6 +46,9 @@ const { values } = parseArgs({
     cache: { type: 'string', default: 'on,off' },
     // Server processes (WEB_CONCURRENCY: an integer or auto), one server per value, side by side.
     workers: { type: 'string', default: '1' },
+    // NODE_OPTIONS of the server (e.g. the V8 heap flags of src/serve/cluster.ts SERVER_V8_FLAGS,
+    // which a one-process server takes from there); `none` for none. Several: one server each.
+    'node-options': { type: 'string', default: 'none' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -60,6 +63,7 @@ if (values.help) {
   --cache on,off       search cache settings, one server each   [on,off]
   --workers 1,auto     server processes (WEB_CONCURRENCY), one server each, side by side [1]
   --variants default,… extra query strings                      [default]
+  --node-options 'A|B' NODE_OPTIONS of the server, '|'-separated, one server each; none = unset [none]
   --skip-sqlite --skip-pg`);
   process.exit(0);
 }
@@ -328,44 +332,46 @@ async function bench(kind: 'sqlite' | 'postgres', env: Record<string, string>) {
   const munis = await municipalities(env);
   const rows = [];
   const mems: Record<string, ReturnType<typeof rss>> = {};
-  for (const workers of values.workers!.split(','))
-    for (const c of values.cache!.split(',')) {
-      const cache = `${c}, workers ${workers}`;
-      const { child, base } = await startServer({
-        ...env,
-        COMPTOIR_SEARCH_CACHE: c === 'off' ? '0' : '1',
-        WEB_CONCURRENCY: workers,
-      });
-      try {
-        // Warm-up (not measured): a server that has just started runs searches about twice as slowly
-        // for its first seconds (JIT tiers, caches, SQLite and OS page caches); production runs warm.
-        for (let i = 0; i < 100; i++) await fetch(base + suggestPath());
-        await warmup(base, () => searchPath(munis));
-        const variants = values.variants!.split(',');
-        for (const v of variants) {
-          const extra = v === 'default' ? '' : `&${v}`;
-          const name = `search ${v}, cache ${cache}`;
-          rows.push(await run(base, name, 1, () => searchPath(munis, extra)));
-          rows.push(await run(base, name, 16, () => searchPath(munis, extra)));
+  for (const nodeOptions of values['node-options']!.split('|'))
+    for (const workers of values.workers!.split(','))
+      for (const c of values.cache!.split(',')) {
+        const cache = `${c}, workers ${workers}${nodeOptions === 'none' ? '' : `, NODE_OPTIONS ${nodeOptions}`}`;
+        const { child, base } = await startServer({
+          ...env,
+          COMPTOIR_SEARCH_CACHE: c === 'off' ? '0' : '1',
+          WEB_CONCURRENCY: workers,
+          ...(nodeOptions === 'none' ? {} : { NODE_OPTIONS: nodeOptions }),
+        });
+        try {
+          // Warm-up (not measured): a server that has just started runs searches about twice as slowly
+          // for its first seconds (JIT tiers, caches, SQLite and OS page caches); production runs warm.
+          for (let i = 0; i < 100; i++) await fetch(base + suggestPath());
+          await warmup(base, () => searchPath(munis));
+          const variants = values.variants!.split(',');
+          for (const v of variants) {
+            const extra = v === 'default' ? '' : `&${v}`;
+            const name = `search ${v}, cache ${cache}`;
+            rows.push(await run(base, name, 1, () => searchPath(munis, extra)));
+            rows.push(await run(base, name, 16, () => searchPath(munis, extra)));
+          }
+          rows.push(await run(base, `suggest, cache ${cache}`, 1, suggestPath));
+          rows.push(await run(base, `suggest, cache ${cache}`, 16, suggestPath));
+          const [one, sixteen] = rows.filter((r) => r.run === `search default, cache ${cache}`);
+          if (one && sixteen)
+            console.log(
+              JSON.stringify({
+                cache,
+                search_ratio_16_over_1: +(sixteen.rps / Math.max(1, one.rps)).toFixed(2),
+              }),
+            );
+          mems[cache] = rss(child.pid!);
+          console.log(JSON.stringify({ cache, memory_parts: await memoryParts(base, child.pid!) }));
+          console.log(JSON.stringify({ backend: kind, products, cache, ...mems[cache] }));
+        } finally {
+          child.kill('SIGTERM');
+          await new Promise((r) => child.once('exit', r));
         }
-        rows.push(await run(base, `suggest, cache ${cache}`, 1, suggestPath));
-        rows.push(await run(base, `suggest, cache ${cache}`, 16, suggestPath));
-        const [one, sixteen] = rows.filter((r) => r.run === `search default, cache ${cache}`);
-        if (one && sixteen)
-          console.log(
-            JSON.stringify({
-              cache,
-              search_ratio_16_over_1: +(sixteen.rps / Math.max(1, one.rps)).toFixed(2),
-            }),
-          );
-        mems[cache] = rss(child.pid!);
-        console.log(JSON.stringify({ cache, memory_parts: await memoryParts(base, child.pid!) }));
-        console.log(JSON.stringify({ backend: kind, products, cache, ...mems[cache] }));
-      } finally {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
       }
-    }
   return { kind, products, rows, mems };
 }
 

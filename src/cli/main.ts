@@ -13,7 +13,13 @@ import { createMailer } from '../modules/mail/index.ts';
 import { createMerchant } from '../modules/onboarding/index.ts';
 import { getRegion } from '../modules/region/index.ts';
 import { catalogMemory } from '../modules/search/index.ts';
-import { isClusterWorker, runWorker, serveCluster, workerCount } from '../serve/cluster.ts';
+import {
+  applyServerHeapSettings,
+  isClusterWorker,
+  runWorker,
+  serveCluster,
+  workerCount,
+} from '../serve/cluster.ts';
 import { createPlatform } from '../server.ts';
 import { isEmpty, seedDemo } from '../tools/demo/index.ts';
 import { COMMAND_HELP, commandHelp, errorLine, USAGE } from './help.ts';
@@ -103,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
         await runWorker(config);
         return -1;
       }
+      applyServerHeapSettings();
       const database = open();
       await migrateToLatest(database.db as never);
       if (cmd === 'start' && (await isEmpty(database))) {

@@ -1,5 +1,5 @@
 import { haversineKm } from '../common/geo.ts';
-import { browseIndex, type LocationSummary, locationSummary } from './browse-index.ts';
+import { browseIndex, groupOf, type LocationSummary, locationSummary } from './browse-index.ts';
 import { availableAt, type CatalogMemory } from './memory.ts';
 import { cellKey, cellOf, type LocationRef, type Reference } from './reference.ts';
 import type { FacetValue, Lang, Scored, SortKey } from './search.types.ts';
@@ -179,7 +179,7 @@ export function browse(
     if (key !== 0) {
       if (pid < ix.builtGtin.length && ix.builtGtin[pid] === key && ix.group[pid]! >= 0) g = ix.group[pid]!;
       else {
-        g = ix.groupOf.get(key) ?? -1;
+        g = groupOf(ix, key);
         if (g < 0) {
           extraGroups ??= new Map();
           g = extraGroups.get(key) ?? ix.groups + extraGroups.size;

@@ -3,6 +3,7 @@
  * availability per location. Search is a read model of products and inventory_levels
  * (src/db/ownership.ts): read here, never written.
  */
+import type { DatabaseSync } from 'node:sqlite';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 
@@ -68,4 +69,44 @@ export async function stockOf(db: Q, productIds: number[]): Promise<StockRow[]> 
     location_id, on_hand - reserved as available from inventory_levels
     where product_id in (${sql.join(productIds)})`.execute(db);
   return r.rows;
+}
+
+/** One product's facts as an array, in the order of ProductFacts' fields (see productFactRows). */
+export type ProductFactRow = [
+  id: number,
+  merchant_id: number,
+  category_id: number | null,
+  quebec_label: string | null,
+  price_cents: number,
+  gtin: string | null,
+  status: string,
+  parent_id: number | null,
+];
+
+/**
+ * SQLite only: the warm-up's statements over the raw handle, rows as arrays read one at a time
+ * (`iterate`), so loading a million products builds no array of row objects (Kysely's `execute`
+ * does: about 10 s and a V8 heap grown past 200 MB at 1M products, against about 2 s and a heap
+ * that stays flat; docs/PERFORMANCE.md, issue 19). Each page is read to its end before the
+ * caller yields, so no statement stays open across an await.
+ */
+export function sqliteFactPages(sqlite: DatabaseSync) {
+  const facts = sqlite.prepare(
+    `select id, merchant_id, category_id, quebec_label, price_cents, gtin, status, parent_id
+     from products where id > ? order by id limit ?`,
+  );
+  facts.setReturnArrays(true);
+  const stock = sqlite.prepare(
+    `select product_id, location_id, on_hand - reserved as available from inventory_levels
+     where product_id > ? and product_id <= ? order by product_id, location_id`,
+  );
+  stock.setReturnArrays(true);
+  return {
+    /** Product facts with ids above `afterId`, in id order, at most `limit`. */
+    facts: (afterId: number, limit: number) =>
+      facts.iterate(afterId, limit) as unknown as IterableIterator<ProductFactRow>,
+    /** Stock rows [product_id, location_id, available] of the products in (from, to], in order. */
+    stock: (from: number, to: number) =>
+      stock.iterate(from, to) as unknown as IterableIterator<[number, number, number]>,
+  };
 }

@@ -5,6 +5,7 @@ import {
   type ProductFacts,
   productFactsAfter,
   productFactsByIds,
+  sqliteFactPages,
   stockInRange,
   stockOf,
 } from './memory.repository.ts';
@@ -121,39 +122,80 @@ export function emptyCatalogMemory(size: number): CatalogMemory {
   };
 }
 
+/** Lets other callbacks run between pages of the load (the server answers /readyz 503 meanwhile). */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 async function load(database: Database): Promise<CatalogMemory> {
   const db = database.db;
   const size = Math.max(1024, (await maxProductId(db)) + 1024);
   const m = emptyCatalogMemory(size);
+  // SQLite: rows streamed as arrays into one reused object (no page of row objects to collect).
+  const pages = database.sqlite ? sqliteFactPages(database.sqlite) : undefined;
   let last = 0;
-  for (;;) {
-    const rows = await productFactsAfter(db, last, PAGE);
-    if (rows.length === 0) break;
-    for (const row of rows) setProduct(m, row);
-    last = Number(rows[rows.length - 1]!.id);
+  if (pages) {
+    const row: ProductFacts = {
+      id: 0,
+      merchant_id: 0,
+      category_id: null,
+      quebec_label: null,
+      price_cents: 0,
+      gtin: null,
+      status: '',
+      parent_id: null,
+    };
+    for (;;) {
+      let read = 0;
+      for (const r of pages.facts(last, PAGE)) {
+        row.id = r[0];
+        row.merchant_id = r[1];
+        row.category_id = r[2];
+        row.quebec_label = r[3];
+        row.price_cents = r[4];
+        row.gtin = r[5];
+        row.status = r[6];
+        row.parent_id = r[7];
+        setProduct(m, row);
+        last = r[0];
+        read++;
+      }
+      if (read < PAGE) break;
+      await yieldToLoop();
+    }
+  } else {
+    for (;;) {
+      const rows = await productFactsAfter(db, last, PAGE);
+      if (rows.length === 0) break;
+      for (const row of rows) setProduct(m, row);
+      last = Number(rows[rows.length - 1]!.id);
+    }
   }
   // Stock rows in product order become the compressed rows (one pass, arrays grown by doubling).
   let loc = new Int32Array(Math.max(1024, size));
   let avail = new Int32Array(loc.length);
   let n = 0;
   let prevProduct = 0;
-  for (let from = 0; from < size; from += PAGE) {
-    for (const row of await stockInRange(db, from, from + PAGE)) {
-      const p = Number(row.product_id);
-      if (p >= size) continue; // created during the load: its stock event will arrive
-      while (prevProduct < p) m.invStart[++prevProduct] = n;
-      if (n === loc.length) {
-        const l2 = new Int32Array(loc.length * 2);
-        l2.set(loc);
-        loc = l2;
-        const a2 = new Int32Array(avail.length * 2);
-        a2.set(avail);
-        avail = a2;
-      }
-      loc[n] = Number(row.location_id);
-      avail[n] = Number(row.available);
-      n++;
+  const add = (p: number, location: number, available: number) => {
+    if (p >= size) return; // created during the load: its stock event will arrive
+    while (prevProduct < p) m.invStart[++prevProduct] = n;
+    if (n === loc.length) {
+      const l2 = new Int32Array(loc.length * 2);
+      l2.set(loc);
+      loc = l2;
+      const a2 = new Int32Array(avail.length * 2);
+      a2.set(avail);
+      avail = a2;
     }
+    loc[n] = location;
+    avail[n] = available;
+    n++;
+  };
+  for (let from = 0; from < size; from += PAGE) {
+    if (pages) {
+      for (const r of pages.stock(from, from + PAGE)) add(r[0], r[1], r[2]);
+      await yieldToLoop();
+    } else
+      for (const row of await stockInRange(db, from, from + PAGE))
+        add(Number(row.product_id), Number(row.location_id), Number(row.available));
   }
   while (prevProduct < size) m.invStart[++prevProduct] = n;
   m.invLoc = loc.slice(0, n);
