@@ -282,9 +282,24 @@ function pct(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** The server being measured (its process tree's CPU time is read around each run). */
+let serverPid: number | undefined;
+/** CPU seconds (user + system, from /proc) of the server's processes so far. */
+function serverCpuSeconds(): number {
+  if (serverPid === undefined) return 0;
+  let ticks = 0;
+  for (const p of processTree(serverPid)) {
+    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks / 100; // USER_HZ
+}
+
 async function run(base: string, name: string, connections: number, path: () => string) {
   const times: number[] = [];
   let errors = 0;
+  const cpu0 = serverCpuSeconds();
   const instance = autocannon({
     url: base,
     connections,
@@ -310,6 +325,8 @@ async function run(base: string, name: string, connections: number, path: () => 
     p95_ms: +pct(times, 95).toFixed(2),
     p99_ms: +pct(times, 99).toFixed(2),
     errors: errors + result.errors + result.non2xx,
+    // Server CPU per request: holds on a loaded machine where wall times and throughput do not.
+    server_cpu_ms_per_req: +(((serverCpuSeconds() - cpu0) * 1000) / Math.max(1, times.length)).toFixed(2),
   };
   console.log(JSON.stringify(row));
   return row;
@@ -342,6 +359,7 @@ async function bench(kind: 'sqlite' | 'postgres', env: Record<string, string>) {
           WEB_CONCURRENCY: workers,
           ...(nodeOptions === 'none' ? {} : { NODE_OPTIONS: nodeOptions }),
         });
+        serverPid = child.pid;
         try {
           // Warm-up (not measured): a server that has just started runs searches about twice as slowly
           // for its first seconds (JIT tiers, caches, SQLite and OS page caches); production runs warm.

@@ -16,7 +16,8 @@ Usage: comptoir <command> [options]   (add --json for JSON output)
                   [--neq NEQ] [--association SLUG]... [--municipality M] [--email E]
                                approved merchant + store location + API key
                                (--email: the owner is invited to the back-office by email)
-  admin create --email E --password P --role region_admin|association_admin [--association SLUG]
+  admin create --email E --password P --role region_admin|association_admin|funder
+               [--association SLUG]
   region set --name NAME --centre LAT,LNG [...]
                                the region's name, map centre, bounds, time zone
   towns import FILE            load towns from a CSV file (name,lat,lng[,postal_prefixes])
@@ -59,11 +60,12 @@ Creates an approved merchant, its first store location and an API key (printed o
 With --email, the owner gets an invitation by email (a single-use link valid 7 days) to choose a
 password and reach the back-office; the output says whether it was sent ("invitation_sent").
 Links use PUBLIC_URL (default http://localhost:PORT).`,
-  admin: `Usage: comptoir admin create --email E --password P --role region_admin|association_admin
-                             [--association SLUG] [--json]
+  admin: `Usage: comptoir admin create --email E --password P
+                             --role region_admin|association_admin|funder [--association SLUG] [--json]
 
-Creates an operator account (association_admin needs --association). Region admins can then invite
-other operators from /fr/admin/operateurs (/en/admin/operators).`,
+Creates an operator account (association_admin needs --association; a funder only reads the admin
+home and the impact report). Region admins can then invite other operators and funders from
+/fr/admin/operateurs (/en/admin/operators).`,
   region: `Usage: comptoir region set --name NAME [--name-en NAME] --centre LAT,LNG [--bounds S,W,N,E]
                            [--timezone TZ] [--radius-km N] [--json]
 

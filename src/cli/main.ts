@@ -1,3 +1,6 @@
+// First: a server started without its start-time V8 flag re-executes itself with it before the
+// rest loads (src/serve/start-flags.ts).
+import '../serve/reexec-first.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -242,12 +245,12 @@ async function main(argv: string[]): Promise<number> {
     case 'admin': {
       if (sub !== 'create')
         throw new UsageError(
-          'Usage: comptoir admin create --email E --password P --role region_admin|association_admin',
+          'Usage: comptoir admin create --email E --password P --role region_admin|association_admin|funder',
         );
       if (!values.email || !values.password || !values.role)
         throw new UsageError('--email, --password and --role are required.');
-      if (values.role !== 'region_admin' && values.role !== 'association_admin') {
-        throw new UsageError('--role must be region_admin or association_admin.');
+      if (values.role !== 'region_admin' && values.role !== 'association_admin' && values.role !== 'funder') {
+        throw new UsageError('--role must be region_admin, association_admin or funder.');
       }
       const database = open(false);
       await migrateToLatest(database.db as never);

@@ -167,7 +167,14 @@ export interface UsersTable {
   updated_at: Timestamp;
 }
 
-export type Role = 'customer' | 'merchant_owner' | 'merchant_staff' | 'association_admin' | 'region_admin';
+export type Role =
+  | 'customer'
+  | 'merchant_owner'
+  | 'merchant_staff'
+  | 'association_admin'
+  | 'region_admin'
+  /** Read-only: the admin home and the impact report (migration 070). */
+  | 'funder';
 
 export interface UserRolesTable {
   id: Generated<number>;

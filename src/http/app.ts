@@ -189,6 +189,14 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   const stripeFrames = stripeJs
     ? [stripeJs, 'https://js.stripe.com', 'https://*.js.stripe.com', 'https://hooks.stripe.com']
     : [];
+  // "Accept card payments" posts a form answered by a redirect to Stripe's hosted onboarding (an
+  // Account Link): form-action covers that redirect, so Stripe's Connect origin (the fake's in tests).
+  const stripeOnboarding = ctx.config.STRIPE_SECRET_KEY
+    ? [
+        'https://connect.stripe.com',
+        ...(ctx.config.STRIPE_API_BASE ? [new URL(ctx.config.STRIPE_API_BASE).origin] : []),
+      ]
+    : [];
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -203,7 +211,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
         fontSrc: ["'self'"],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
-        formAction: ["'self'"],
+        formAction: ["'self'", ...stripeOnboarding],
         frameAncestors: ["'self'"],
       },
     },

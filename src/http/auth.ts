@@ -133,6 +133,35 @@ export async function requireAssociationAdmin(
   return user;
 }
 
+/** A funder reads the admin home and the impact report, region-wide, and nothing else. */
+export const isFunder = (user: SessionUser) => user.roles.some((r) => r.role === 'funder');
+
+/** Whose impact figures a user may read: admins as `adminScope`, funders the whole region. */
+export function impactScope(user: SessionUser): { all: boolean; associationIds: number[] } {
+  const scope = adminScope(user);
+  return { ...scope, all: scope.all || isFunder(user) };
+}
+
+/**
+ * A reader of the impact report: any admin or a funder (`associationId`: that association's
+ * figures). Every other admin page keeps `requireAnyAdmin`, so a funder gets 403 there.
+ */
+export async function requireImpactReader(
+  req: FastifyRequest,
+  ctx: AppContext,
+  associationId?: number,
+): Promise<SessionUser> {
+  const user = await getSessionUser(req, ctx);
+  if (!user) throw new AppError('unauthorized');
+  const scope = impactScope(user);
+  const allowed =
+    associationId === undefined
+      ? scope.all || scope.associationIds.length > 0
+      : scope.all || scope.associationIds.includes(associationId);
+  if (!allowed) throw new AppError('forbidden');
+  return user;
+}
+
 /** Any association or region admin (pages then filter by adminScope). */
 export async function requireAnyAdmin(req: FastifyRequest, ctx: AppContext): Promise<SessionUser> {
   const user = await getSessionUser(req, ctx);

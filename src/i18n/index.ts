@@ -123,10 +123,23 @@ export function formatKm(km: number, lang: Lang): string {
   return `${distanceFormatters[lang].format(km)}\u00a0km`;
 }
 
+const dateTimeFormatters = new Map<string, Intl.DateTimeFormat>();
+/**
+ * A date and time in local time: "4 décembre 2026 à 5 h 57" (fr-CA), "December 4, 2026 at 5:57 a.m."
+ * (en-CA). French spells the hour out explicitly: fr-CA's `timeStyle: 'short'` pads it ("05 h 57"),
+ * which French typography does not.
+ */
 export function formatDate(iso: string, lang: Lang, timeZone = 'America/Toronto'): string {
-  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', {
-    dateStyle: 'long',
-    timeStyle: 'short',
-    timeZone,
-  }).format(new Date(iso));
+  const key = `${lang}|${timeZone}`;
+  let f = dateTimeFormatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(
+      lang === 'fr' ? 'fr-CA' : 'en-CA',
+      lang === 'fr'
+        ? { year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone }
+        : { dateStyle: 'long', timeStyle: 'short', timeZone },
+    );
+    dateTimeFormatters.set(key, f);
+  }
+  return f.format(new Date(iso));
 }

@@ -20,6 +20,7 @@ import { catalogMemory } from '../modules/search/index.ts';
 import { createPlatform } from '../server.ts';
 import { ClusterEventBus, isEventMessage } from './cluster-bus.ts';
 import { clusterRateLimitStore, createRateLimitCounters, isRateLimitMessage } from './cluster-rate-limit.ts';
+import { SERVER_START_FLAGS } from './start-flags.ts';
 
 /** How long a worker has to finish its requests at shutdown before it is killed. */
 const STOP_GRACE_MS = 10_000;
@@ -48,9 +49,10 @@ export function workerCount(config: Pick<Config, 'WEB_CONCURRENCY' | 'WORKERS'>)
  * after each major GC instead of up to 4×. On the 1M region, after the search benchmark, one server
  * held 570 MB with the run-time setting alone and 475 MB with both. The growth setting is applied at run time
  * (`applyServerHeapSettings`); the semi-space size only at process start: cluster workers get it
- * in their execArgv, a one-process server from NODE_OPTIONS. Flags the operator set win.
+ * in their execArgv, a one-process server by re-executing itself with it (start-flags.ts). Flags
+ * the operator set win.
  */
-const START_FLAGS = ['--max-semi-space-size=16'];
+const START_FLAGS = SERVER_START_FLAGS;
 const RUNTIME_FLAGS = ['--heap-growing-percent=30'];
 
 const given = () => `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;

@@ -8,8 +8,17 @@ import type { Kysely } from 'kysely';
 import type Stripe from 'stripe';
 import type { DB } from '../db/schema.ts';
 import { AppError } from '../lib/errors.ts';
-import { attachPaymentIntent, issueGiftCard, voidUnpaidGiftCard } from '../modules/giftcards/index.ts';
-import { chargeGiftCardPurchase, type PaymentLog } from '../modules/payments/index.ts';
+import {
+  attachPaymentIntent,
+  findCardByCode,
+  issueGiftCard,
+  voidUnpaidGiftCard,
+} from '../modules/giftcards/index.ts';
+import {
+  chargeGiftCardPurchase,
+  confirmGiftCardPurchaseAfterAction,
+  type PaymentLog,
+} from '../modules/payments/index.ts';
 
 /** What buying a card by card takes: the amount (paid part only: a sponsor bonus is never charged), the buyer, the PaymentMethod. */
 export interface CardPurchase {
@@ -66,7 +75,45 @@ export async function buyGiftCardByCard(
     await attachPaymentIntent(db, card.id, paymentIntentId);
     return { ...card, payment_intent_id: paymentIntentId };
   } catch (err) {
+    if (err instanceof AppError && err.code === 'payment_action_required') {
+      // 3-D Secure: the card stays pending with its intent (the webhook activates it once paid);
+      // the page runs the challenge and comes back with the code it was shown for (never stored).
+      const pi = String(err.details?.payment_intent ?? '');
+      await attachPaymentIntent(db, card.id, pi);
+      throw new AppError('payment_action_required', err.messageKey, {
+        details: { ...err.details, gift_card_code: card.code },
+      });
+    }
     if (err instanceof AppError && REFUSED.has(err.messageKey)) await voidUnpaidGiftCard(db, card.id);
     throw err;
   }
+}
+
+/**
+ * The purchase resubmitted after the 3-D Secure challenge, with the card's code (the page held it)
+ * and the intent: the intent must be the one recorded on that pending card. Paid: returns the card
+ * as {@link buyGiftCardByCard} does (active once the webhook confirms). Failed or abandoned: the
+ * intent is cancelled, the pending card voided, the buyer's error thrown.
+ */
+export async function finishGiftCardByCard(
+  db: Kysely<DB>,
+  stripe: Stripe | undefined,
+  input: { code: string; paymentIntent: string },
+  log?: PaymentLog,
+) {
+  const card = await findCardByCode(db, input.code);
+  if (!card?.payment_intent_id || card.payment_intent_id !== input.paymentIntent)
+    throw new AppError('payment_failed', 'payment.card_intent_invalid');
+  try {
+    await confirmGiftCardPurchaseAfterAction(
+      stripe,
+      { cardId: card.id, paymentIntentId: card.payment_intent_id },
+      log,
+    );
+  } catch (err) {
+    if (err instanceof AppError && REFUSED.has(err.messageKey))
+      await voidUnpaidGiftCard(db, card.id, card.payment_intent_id);
+    throw err;
+  }
+  return { ...card, code: input.code, payment_intent_id: card.payment_intent_id };
 }

@@ -19,6 +19,27 @@
     paymentMethodCreation: 'manual',
   });
   elements.create('payment').mount('#card-element');
+  // The gift card page: the buyer picks the amount on the form (a fixed amount or another one);
+  // the Payment Element follows it (elements.update, as Stripe.js documents for deferred intents).
+  if (entry.dataset.amountFromForm !== undefined) {
+    let shown = Number(entry.dataset.amount);
+    const chosen = () => {
+      const r = form.querySelector('input[name="amount"]:checked');
+      const dollars =
+        r?.value === 'custom' ? form.querySelector('input[name="custom_amount"]')?.value : r?.value;
+      const cents = Math.round(Number(dollars) * 100);
+      return Number.isSafeInteger(cents) && cents > 0 ? cents : undefined;
+    };
+    const follow = () => {
+      const cents = chosen();
+      if (cents === undefined || cents === shown) return;
+      shown = cents;
+      elements.update({ amount: cents });
+    };
+    form.addEventListener('change', follow);
+    form.addEventListener('input', follow);
+    follow();
+  }
   choice.hidden = false;
   const selected = () => form.querySelector('input[name="payment_method"]:checked')?.value;
   const sync = () => {

@@ -7,7 +7,10 @@
  *
  * Endpoints: POST /v1/accounts, GET /v1/accounts/:id, POST /v1/account_links,
  * POST/GET /v1/payment_intents(/:id) (POST /:id updates metadata), POST /v1/payment_intents/:id/capture|cancel,
- * POST /v1/transfers, POST /v1/transfers/:id/reversals, POST /v1/refunds.
+ * POST /v1/transfers, POST /v1/transfers/:id/reversals, POST /v1/refunds; and Stripe's hosted
+ * onboarding page an Account Link leads to (GET /connect/onboarding/:account, finished by its form:
+ * the account enabled, the signed `account.updated` sent to `connectWebhook` when set, then the
+ * browser sent to the link's `return_url`).
  *
  * Test payment methods: `pm_card_visa` (authorised), `pm_card_chargeDeclined` (402 card_declined,
  * decline_code generic_decline), `pm_card_authenticationRequired` (status requires_action: 3-D Secure,
@@ -131,6 +134,12 @@ export interface FakeStripe {
   intents: Map<string, Obj>;
   transfers: Map<string, Obj>;
   refunds: Map<string, Obj>;
+  /** The last Account Link's URLs per account (where the hosted onboarding page sends the browser). */
+  links: Map<string, { refresh_url: string; return_url: string }>;
+  /** The app's Connect webhook (URL and signing secret): the hosted onboarding sends `account.updated` there. */
+  connectWebhook?: { url: string; secret: string };
+  /** Events the fake delivered to `connectWebhook`, with the app's answer. */
+  deliveries: { type: string; account: string; status: number }[];
   /** Stripe-hosted onboarding finished for this account: charges and payouts enabled. */
   completeOnboarding(accountId: string, enabled?: boolean): Obj;
   /**
@@ -161,6 +170,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const intents = new Map<string, Obj>();
   const transfers = new Map<string, Obj>();
   const refunds = new Map<string, Obj>();
+  const links = new Map<string, { refresh_url: string; return_url: string }>();
   const charges = new Map<
     string,
     { amount: number; intent: string; transferred: number; refunded: number }
@@ -208,6 +218,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       for (const k of ['refresh_url', 'return_url'])
         if (!/^https?:\/\//.test(str(k) ?? ''))
           return err(400, 'invalid_request_error', `Invalid URL: ${k}`, { param: k, code: 'url_invalid' });
+      links.set(account, { refresh_url: str('refresh_url') ?? '', return_url: str('return_url') ?? '' });
       return {
         status: 200,
         body: {
@@ -432,6 +443,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     intents,
     transfers,
     refunds,
+    links,
+    deliveries: [],
     down: false,
     failing: new Set<string>(),
     authenticate(intentId, pass) {
@@ -480,6 +493,14 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     });
     req.on('end', () => {
       const [path, query = ''] = (req.url ?? '').split('?');
+      const hosted = /^\/connect\/onboarding\/(acct_\w+)(\/done)?$/.exec(path);
+      if (hosted) {
+        hostedOnboarding(req.method ?? 'GET', hosted[1], Boolean(hosted[2]), res).catch((e: unknown) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(String(e));
+        });
+        return;
+      }
       const params = parseStripeForm(req.method === 'GET' ? query : raw);
       const account = req.headers['stripe-account'] as string | undefined;
       const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
@@ -518,6 +539,38 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       send(status, body);
     });
   });
+  /**
+   * Stripe's hosted onboarding (what an Account Link opens): a page whose form stands for the
+   * merchant's answers; submitted, the account is enabled, Stripe sends the signed `account.updated`
+   * to the platform's Connect webhook, and the browser goes back to the link's return_url.
+   */
+  async function hostedOnboarding(method: string, account: string, done: boolean, res: ServerResponse) {
+    const link = links.get(account);
+    if (!accounts.has(account) || !link) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      return void res.end('This account link has expired.');
+    }
+    if (method === 'GET' && !done) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end(`<!doctype html><html lang="en"><title>Stripe Express onboarding</title><link rel="icon" href="data:,">
+<main><h1>Stripe Express (test mode)</h1><form method="post" action="/connect/onboarding/${account}/done">
+<button type="submit">Use test data and submit</button></form></main>`);
+    }
+    const acct = fake.completeOnboarding(account);
+    if (fake.connectWebhook) {
+      const ev = signedEvent(fake.connectWebhook.secret, 'account.updated', acct, { account });
+      const r = await fetch(fake.connectWebhook.url, {
+        method: 'POST',
+        headers: ev.headers,
+        body: ev.payload,
+      });
+      await r.arrayBuffer();
+      fake.deliveries.push({ type: 'account.updated', account, status: r.status });
+    }
+    res.writeHead(303, { location: link.return_url });
+    res.end();
+  }
+
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   fake.url = url;

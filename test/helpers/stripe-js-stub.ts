@@ -6,7 +6,8 @@ import type { FakeStripe } from './fake-stripe.ts';
 
 /**
  * A stub of Stripe.js v3 for the calls card-payment.js makes: Stripe(pk).elements({ mode: 'payment',
- * ... }).create('payment').mount(selector), elements.submit(), stripe.createPaymentMethod({ elements }).
+ * ... }).create('payment').mount(selector), elements.update({ amount }), elements.submit(),
+ * stripe.createPaymentMethod({ elements }).
  * Its "Payment Element" is one labelled field; the typed test card number picks Stripe's test
  * PaymentMethod id (4242… → pm_card_visa, 4000 0000 0000 0002 → pm_card_chargeDeclined,
  * 4000 0027 6000 3184 → pm_card_authenticationRequired), and stripe.handleNextAction({ clientSecret })
@@ -29,6 +30,11 @@ window.Stripe = function (key, opts) {
           window.__stripeStub.mounted = true;
         },
       };
+    },
+    // elements.update({ amount }) (Stripe.js): the deferred intent's amount follows the page.
+    update(changes) {
+      Object.assign(elements.options, changes);
+      window.__stripeStub.updates = (window.__stripeStub.updates || 0) + 1;
     },
     async submit() {
       if (!field.value.trim()) return { error: { type: 'validation_error', message: 'Numéro de carte incomplet.' } };

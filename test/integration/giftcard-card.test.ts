@@ -208,23 +208,92 @@ describe(`gift cards by card, settled by transfers (${TEST_DB_KIND})`, () => {
     assert.equal(rows[0].paid_balance_cents, 0);
   });
 
-  it('3-D Secure required: refused with its message, the intent cancelled', async () => {
-    const r = await buy(new Agent(p.app), {
+  /** The 3-D Secure step's page: the intent, its client secret and the code it holds for the return. */
+  const actionOf = (body: string) => ({
+    intent: /data-action-intent="(pi_[^"]+)"/.exec(body)?.[1] ?? '',
+    secret: /data-action-secret="([^"]+)"/.exec(body)?.[1] ?? '',
+    code: /name="card_code" value="([^"]+)"/.exec(body)?.[1] ?? '',
+  });
+
+  it('3-D Secure passed: the challenge on the page, then paid by the one intent, the code shown', async () => {
+    const agent = new Agent(p.app);
+    const r = await buy(agent, {
       payment_method: 'card',
       card_payment_method: 'pm_card_authenticationRequired',
     });
-    assert.equal(r.statusCode, 402, r.body);
-    const last = await db()
-      .selectFrom('gift_cards')
-      .selectAll()
-      .orderBy('id', 'desc')
-      .executeTakeFirstOrThrow();
-    assert.equal(last.status, 'cancelled');
-    const canceled = [...fake.intents.values()].filter(
-      (i) => (i.metadata as Record<string, string>).gift_card_id === String(last.id),
+    assert.equal(r.statusCode, 200, r.body);
+    assert.match(r.body, /3-D Secure/);
+    assert.equal(codeOf(r.body), undefined, 'no code shown before the bank answers');
+    const step = actionOf(r.body);
+    assert.ok(step.intent && step.secret.startsWith(`${step.intent}_secret_`) && step.code);
+    const card = await findCardByCode(db(), step.code);
+    assert.ok(card);
+    assert.equal(card.status, 'pending');
+    assert.equal(card.payment_intent_id, step.intent);
+    assert.equal(fake.intents.get(step.intent)?.status, 'requires_action');
+    // The bank's challenge passed (Stripe.js handleNextAction), the page comes back with the intent.
+    fake.authenticate(step.intent, true);
+    const back = await buy(agent, {
+      payment_method: 'card',
+      card_payment_intent: step.intent,
+      card_code: step.code,
+    });
+    assert.equal(back.statusCode, 201, back.body);
+    assert.match(back.body, /Carte-cadeau payée/);
+    assert.equal(codeOf(back.body), step.code);
+    const pi = fake.intents.get(step.intent);
+    assert.equal(pi?.status, 'succeeded');
+    assert.equal(pi?.amount, 5000);
+    assert.equal(
+      fake.calls.filter(
+        (c) =>
+          c.method === 'POST' &&
+          c.path === '/v1/payment_intents' &&
+          (c.params.metadata as Record<string, string> | undefined)?.gift_card_id === String(card.id),
+      ).length,
+      1,
+      'one intent for the card',
     );
-    assert.equal(canceled.length, 1);
-    assert.equal(canceled[0].status, 'canceled');
+    // Usable once Stripe's signed webhook confirms, as any card bought by card.
+    assert.equal((await hook(eventFor('payment_intent.succeeded', step.intent))).statusCode, 200);
+    assert.equal((await cardRow(card.id)).status, 'active');
+  });
+
+  it('3-D Secure failed: the message, the intent cancelled, the pending card voided; a forged return changes nothing', async () => {
+    const agent = new Agent(p.app);
+    const r = await buy(agent, {
+      payment_method: 'card',
+      card_payment_method: 'pm_card_authenticationRequired',
+    });
+    assert.equal(r.statusCode, 200, r.body);
+    const step = actionOf(r.body);
+    const card = await findCardByCode(db(), step.code);
+    assert.ok(card);
+    // Another card's code with this intent (or an intent made elsewhere): refused, nothing changed.
+    const forged = await buy(new Agent(p.app), {
+      payment_method: 'card',
+      card_payment_intent: step.intent,
+      card_code: boughtCode,
+    });
+    assert.equal(forged.statusCode, 402, forged.body);
+    assert.equal(codeOf(forged.body), undefined);
+    assert.equal(fake.intents.get(step.intent)?.status, 'requires_action');
+    assert.equal((await cardRow(card.id)).status, 'pending');
+    assert.equal((await findCardByCode(db(), boughtCode))?.status, 'active');
+
+    fake.authenticate(step.intent, false);
+    const back = await buy(agent, {
+      payment_method: 'card',
+      card_payment_intent: step.intent,
+      card_code: step.code,
+    });
+    assert.equal(back.statusCode, 402, back.body);
+    assert.match(back.body, /La vérification de la carte \(3-D Secure\) n’a pas abouti/);
+    assert.equal(codeOf(back.body), undefined);
+    assert.equal(fake.intents.get(step.intent)?.status, 'canceled');
+    const voided = await cardRow(card.id);
+    assert.equal(voided.status, 'cancelled');
+    assert.equal(voided.paid_balance_cents, 0);
   });
 
   it('a failed intent by webhook voids the pending card; a late success does not revive it', async () => {

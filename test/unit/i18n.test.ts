@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { allKeys, formatMoney, hasMessage, langFromAcceptLanguage, t } from '../../src/i18n/index.ts';
+import {
+  allKeys,
+  formatDate,
+  formatMoney,
+  hasMessage,
+  langFromAcceptLanguage,
+  t,
+} from '../../src/i18n/index.ts';
 
 test('every message exists in French and in English', () => {
   const missingEn = allKeys('fr').filter((k) => !hasMessage('en', k));
@@ -14,6 +21,14 @@ test('money follows fr-CA and en-CA conventions with no-break spaces', () => {
   assert.equal(formatMoney(123450, 'en'), '$1,234.50');
   assert.equal(formatMoney(1250, 'fr'), '12,50\u00a0$');
   assert.equal(formatMoney(0, 'en'), '$0.00');
+});
+
+test('dates and times: French writes the hour without a leading zero, "5 h 57"', () => {
+  assert.equal(formatDate('2026-12-04T10:57:00Z', 'fr'), '4 décembre 2026 à 5 h 57');
+  assert.equal(formatDate('2026-12-04T20:05:00Z', 'fr'), '4 décembre 2026 à 15 h 05');
+  assert.equal(formatDate('2026-07-01T04:05:00Z', 'fr'), '1 juillet 2026 à 0 h 05');
+  assert.equal(formatDate('2026-12-04T08:57:00Z', 'fr', 'UTC'), '4 décembre 2026 à 8 h 57');
+  assert.match(formatDate('2026-12-04T10:57:00Z', 'en'), /^December 4, 2026 at 5:57\sa\.m\.$/);
 });
 
 test('French is the default language; English only when preferred', () => {

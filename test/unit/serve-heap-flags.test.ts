@@ -10,3 +10,27 @@ test('server heap flags are added only where the operator set none of the same n
   ]);
   assert.deepEqual(unsetFlags(flags, '--heap-growing-percent=10 --max-semi-space-size=8'), []);
 });
+
+test('a one-process server re-executes with its start flags only when it needs them', async () => {
+  const { startFlagsArgv } = await import('../../src/serve/start-flags.ts');
+  const argv = [process.execPath, '/app/src/cli/main.ts', 'serve'];
+  assert.deepEqual(startFlagsArgv(argv, ['--enable-source-maps'], {}), [
+    process.execPath,
+    '--enable-source-maps',
+    '--max-semi-space-size=16',
+    '/app/src/cli/main.ts',
+    'serve',
+  ]);
+  assert.deepEqual(startFlagsArgv([...argv.slice(0, 2), 'start', '--json'], [], {})?.slice(1), [
+    '--max-semi-space-size=16',
+    '/app/src/cli/main.ts',
+    'start',
+    '--json',
+  ]);
+  // The operator's own value wins, wherever it was given; other commands and help never re-exec.
+  assert.equal(startFlagsArgv(argv, ['--max-semi-space-size=64'], {}), null);
+  assert.equal(startFlagsArgv(argv, [], { NODE_OPTIONS: '--max-semi-space-size=8' }), null);
+  assert.equal(startFlagsArgv(argv, [], { COMPTOIR_START_FLAGS: '0' }), null);
+  assert.equal(startFlagsArgv([...argv.slice(0, 2), 'migrate'], [], {}), null);
+  assert.equal(startFlagsArgv([...argv, '--help'], [], {}), null);
+});

@@ -3,7 +3,7 @@ import type { Lang } from '../../i18n/index.ts';
 import { t, tp } from '../../i18n/index.ts';
 import { associationsByIds } from '../../modules/associations/index.ts';
 import { listMerchantsForAdmin } from '../../modules/onboarding/index.ts';
-import { adminScope, requireAnyAdmin } from '../auth.ts';
+import { adminScope, isFunder, requireImpactReader } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { pageContext } from '../pages/common.ts';
 import { Layout } from '../pages/components/layout.ts';
@@ -28,18 +28,21 @@ interface Tool {
 
 /**
  * The operator's home: every tool the signed-in admin may use, grouped. Region admins see all of
- * them; an association admin sees only its association's tools (the pages behind the links check
- * the same rights again). Anyone else gets what every admin page answers (login redirect, 403).
+ * them; an association admin sees only its association's tools; a funder only the impact report
+ * (the pages behind the links check the same rights again). Anyone else gets what every admin page
+ * answers (login redirect, 403).
  */
 export default async function adminHomeRoutes(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx.database;
 
   for (const lang of ['fr', 'en'] as const) {
     app.get(adminHomePath(lang), { schema: { hide: true } }, async (req, reply) => {
-      const user = await requireAnyAdmin(req, ctx);
+      const user = await requireImpactReader(req, ctx);
       const scope = adminScope(user);
+      // A funder without an admin role: the impact report only, no merchant figures.
+      const funderOnly = !scope.all && scope.associationIds.length === 0;
       const [pending, associations] = await Promise.all([
-        listMerchantsForAdmin(db, scope, 'pending'),
+        funderOnly ? Promise.resolve([]) : listMerchantsForAdmin(db, scope, 'pending'),
         scope.all ? Promise.resolve([]) : associationsByIds(db, scope.associationIds),
       ]);
       const a = `/${lang}/admin`;
@@ -51,7 +54,12 @@ export default async function adminHomeRoutes(app: FastifyInstance, ctx: AppCont
           extra: tp(lang, 'console.pending_n', pending.length),
         },
       ];
-      const groups: { key: string; title: string; tools: Tool[] }[] = scope.all
+      const regionImpact: Tool = {
+        href: `${a}/impact`,
+        label: t(lang, 'console.impact_link'),
+        desc: t(lang, 'console.impact_desc'),
+      };
+      const adminGroups: { key: string; title: string; tools: Tool[] }[] = scope.all
         ? [
             { key: 'merchants', title: t(lang, 'console.group_merchants'), tools: merchants },
             {
@@ -155,24 +163,33 @@ export default async function adminHomeRoutes(app: FastifyInstance, ctx: AppCont
             {
               key: 'impact',
               title: t(lang, 'console.group_impact'),
-              tools: associations.map((x) => ({
-                href: `${a}/impact?association=${x.slug}`,
-                label: `${t(lang, 'console.impact_link')} · ${x.name}`,
-                desc: t(lang, 'console.impact_desc'),
-              })),
+              tools: [
+                // An association admin who also funds the region reads the region's report too.
+                ...(isFunder(user) ? [regionImpact] : []),
+                ...associations.map((x) => ({
+                  href: `${a}/impact?association=${x.slug}`,
+                  label: `${t(lang, 'console.impact_link')} · ${x.name}`,
+                  desc: t(lang, 'console.impact_desc'),
+                })),
+              ],
             },
           ];
+      const groups = funderOnly
+        ? [{ key: 'impact', title: t(lang, 'console.group_impact'), tools: [regionImpact] }]
+        : adminGroups;
 
       const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'console.title') });
       const body = html`<section class="admin console">
         <h1>${t(lang, 'console.title')}</h1>
         <p>
           ${
-            scope.all
-              ? t(lang, 'console.intro_region')
-              : t(lang, 'console.intro_association', {
-                  associations: associations.map((x) => x.name).join(', '),
-                })
+            funderOnly
+              ? t(lang, 'funder.intro')
+              : scope.all
+                ? t(lang, 'console.intro_region')
+                : t(lang, 'console.intro_association', {
+                    associations: associations.map((x) => x.name).join(', '),
+                  })
           }
         </p>
         <ul class="cards">

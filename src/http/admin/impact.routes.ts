@@ -20,7 +20,7 @@ import {
   presetPeriod,
   type ReportPeriod,
 } from '../../modules/impact/index.ts';
-import { adminScope, requireAnyAdmin, requireAssociationAdmin, requireRegionAdmin } from '../auth.ts';
+import { impactScope, requireImpactReader } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { ErrorSummary, issuesToErrors } from '../merchant/forms.ts';
 import { cachedRegion, pageContext } from '../pages/common.ts';
@@ -93,15 +93,14 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
     if (q.association) {
       association = await findAssociationBySlug(db, q.association);
       if (!association) {
-        await requireAnyAdmin(req, ctx);
+        await requireImpactReader(req, ctx);
         throw notFound('association');
       }
-      await requireAssociationAdmin(req, ctx, association.id);
+      await requireImpactReader(req, ctx, association.id);
     } else {
-      const user = await requireAnyAdmin(req, ctx);
-      const scope = adminScope(user);
+      // Region admins and funders read the region; an association admin its association.
+      const scope = impactScope(await requireImpactReader(req, ctx));
       if (!scope.all) association = await findAssociationById(db, scope.associationIds[0] as number);
-      else await requireRegionAdmin(req, ctx);
     }
     return association;
   }
@@ -201,8 +200,7 @@ export default async function adminImpactRoutes(app: FastifyInstance, ctx: AppCo
           })
         : '';
 
-      const user = await requireAnyAdmin(req, ctx);
-      const scope = adminScope(user);
+      const scope = impactScope(await requireImpactReader(req, ctx));
       const associations = scope.all
         ? await listAssociations(db)
         : (await listAssociations(db)).filter((a) => scope.associationIds.includes(a.id));

@@ -87,7 +87,9 @@ export default async function invitationRoutes(app: FastifyInstance, ctx: AppCon
         ? t(lang, 'invitation.what_merchant_owner', { merchant: inv.merchantName ?? '' })
         : inv.role === 'association_admin'
           ? t(lang, 'invitation.what_association_admin', { association: inv.associationName ?? '' })
-          : t(lang, 'invitation.what_region_admin', { region: region.name });
+          : inv.role === 'funder'
+            ? t(lang, 'invitation.what_funder', { region: region.name })
+            : t(lang, 'invitation.what_region_admin', { region: region.name });
     const needsPassword = !inv.user?.hasPassword;
     return invitationPage(
       req,

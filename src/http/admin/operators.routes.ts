@@ -6,6 +6,7 @@ import { AppError, ValidationError } from '../../lib/errors.ts';
 import {
   inviteAccount,
   listOperators,
+  OPERATOR_ROLES,
   revokeOperator,
   withdrawInvitation,
 } from '../../modules/accounts/index.ts';
@@ -75,7 +76,9 @@ export default async function operatorRoutes(app: FastifyInstance, ctx: AppConte
     const roleLabel = (r: { role: string; associationName: string | null }) =>
       r.role === 'association_admin'
         ? t(lang, 'operators.role_of', { association: r.associationName ?? '' })
-        : t(lang, 'operators.role_region_admin');
+        : r.role === 'funder'
+          ? t(lang, 'operators.role_funder')
+          : t(lang, 'operators.role_region_admin');
     const body = html`<section class="admin operators">
       <p><a href=${adminHomePath(lang)}>${t(lang, 'operators.back')}</a></p>
       <h1>${t(lang, 'operators.title')}</h1>
@@ -160,6 +163,7 @@ export default async function operatorRoutes(app: FastifyInstance, ctx: AppConte
             options: [
               { value: 'association_admin', label: t(lang, 'operators.role_association_admin') },
               { value: 'region_admin', label: t(lang, 'operators.role_region_admin') },
+              { value: 'funder', label: t(lang, 'operators.role_funder') },
             ],
           })}
           ${Select({
@@ -203,7 +207,7 @@ export default async function operatorRoutes(app: FastifyInstance, ctx: AppConte
             { db, mailer: ctx.mailer },
             {
               email: input.email,
-              role: input.role === 'region_admin' || input.role === 'association_admin' ? input.role : '',
+              role: (OPERATOR_ROLES as readonly string[]).includes(input.role) ? input.role : '',
               associationId,
               invitedBy: user.id,
               lang,

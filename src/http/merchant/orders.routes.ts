@@ -246,7 +246,7 @@ export default async function merchantOrdersPage(app: FastifyInstance, ctx: AppC
           actor: `user:${access.user.id}`,
           reason: form.data.reason || null,
         });
-        if (r.status === 'cancelled') await refundCancelledOrder(db, ctx.config, r.order_id);
+        if (r.status === 'cancelled') await refundCancelledOrder(db, ctx.config, r.order_id, req.log);
         await sendStatusEmail(checkoutDeps(ctx), r.order_id).catch((err: unknown) =>
           req.log.error({ err }, 'status email failed'),
         );

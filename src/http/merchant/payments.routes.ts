@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { VNode } from 'preact';
 import { publicBaseUrl } from '../../config.ts';
 import { formatDate, formatMoney, type Lang, t } from '../../i18n/index.ts';
 import {
@@ -15,11 +16,14 @@ import type { AppContext } from '../context.ts';
 import { html } from '../pages/html.ts';
 import { Csrf, Notice } from './forms.ts';
 import { bo, renderBo } from './layout.ts';
-import { actionForm } from './page-kit.ts';
+import { actionForm, labelCells } from './page-kit.ts';
 
 /** Where a merchant stands with cards: taking them, onboarding under way, or not connected. */
 const cardState = (s: ConnectStatus | undefined) =>
   s?.charges_enabled ? 'enabled' : s?.connected ? 'pending' : 'none';
+
+/** The status badge of each card state (`.badge.s-*`: green done, amber waiting, plain not started). */
+const CARD_BADGE = { enabled: 's-completed', pending: 's-pending', none: '' } as const;
 
 /** A merchant's card payment status in the operator's merchants list. */
 export function StripeBadge(lang: Lang, s: ConnectStatus | undefined) {
@@ -74,6 +78,7 @@ export default async function merchantPaymentsPages(app: FastifyInstance, ctx: A
           ? t(lang, 'stripe.status.charges_enabled')
           : t(lang, 'stripe.status.pending');
       const money = (c: number) => formatMoney(c, lang);
+      const columns = [t(lang, 'stripe.date'), t(lang, 'stripe.what'), t(lang, 'stripe.amount')];
       const body = html`<h1>${title}</h1>
         <p>${t(lang, 'stripe.intro')}</p>
         <p data-platform-fee=${String(feeBps / 100)}>${t(lang, 'stripe.fee_notice', { percent: pct(feeBps) })}</p>
@@ -81,26 +86,38 @@ export default async function merchantPaymentsPages(app: FastifyInstance, ctx: A
         ${error ? html`<p class="notice error" role="alert">${error}</p>` : null}
         <section aria-labelledby="stripe-status">
           <h2 id="stripe-status">${t(lang, 'stripe.payouts_title')}</h2>
-          <p data-stripe-status=${cardState(s)}>${statusText}</p>
-          ${
-            s.connected
-              ? html`<p data-payouts=${s.payouts_enabled ? 'enabled' : 'disabled'}>${t(lang, s.payouts_enabled ? 'stripe.status.payouts_enabled' : 'stripe.status.payouts_disabled')}</p>`
-              : null
-          }
-          ${
-            s.charges_enabled && s.payouts_enabled
-              ? null
-              : html`<form method="post" action=${bo(lang, 'payments', '/stripe')}>
-                  ${Csrf(token)}
-                  <button type="submit">${t(lang, s.connected ? 'stripe.continue' : 'stripe.accept')}</button>
-                </form>`
-          }
-          ${s.connected ? html`<p><a href=${bo(lang, 'payments', '/retour')}>${t(lang, 'stripe.refresh')}</a></p>` : null}
+          <ul class="cards pay-status">
+            <li class="card" data-stripe-status=${cardState(s)}>
+              <h3>${t(lang, 'bo_pay.cards_title')}</h3>
+              <p><span class=${`badge ${CARD_BADGE[cardState(s)]}`}>${t(lang, `bo_pay.cards.${cardState(s)}`)}</span></p>
+              <p>${statusText}</p>
+            </li>
+            ${
+              s.connected
+                ? html`<li class="card" data-payouts=${s.payouts_enabled ? 'enabled' : 'disabled'}>
+                    <h3>${t(lang, 'bo_pay.payouts_title')}</h3>
+                    <p><span class=${`badge ${s.payouts_enabled ? 's-completed' : 's-pending'}`}>${t(lang, s.payouts_enabled ? 'bo_pay.payouts.enabled' : 'bo_pay.payouts.disabled')}</span></p>
+                    <p>${t(lang, s.payouts_enabled ? 'stripe.status.payouts_enabled' : 'stripe.status.payouts_disabled')}</p>
+                  </li>`
+                : null
+            }
+          </ul>
+          <div class="actions">
+            ${
+              s.charges_enabled && s.payouts_enabled
+                ? null
+                : html`<form class="inline" method="post" action=${bo(lang, 'payments', '/stripe')}>
+                    ${Csrf(token)}
+                    <button type="submit">${t(lang, s.connected ? 'stripe.continue' : 'stripe.accept')}</button>
+                  </form>`
+            }
+            ${s.connected ? html`<a class="button secondary" href=${bo(lang, 'payments', '/retour')}>${t(lang, 'stripe.refresh')}</a>` : null}
+          </div>
         </section>
         <section aria-labelledby="stripe-statement">
           <h2 id="stripe-statement">${t(lang, 'stripe.lines')}</h2>
           <p data-statement-fee=${String(feeBps)}>${t(lang, 'stripe.statement_fee', { percent: pct(feeBps) })}</p>
-          <dl class="facts" data-statement>
+          <dl class="totals statement" data-statement>
             <dt>${t(lang, 'stripe.charged')}</dt><dd data-charged=${st.charged_cents}>${money(st.charged_cents)}</dd>
             <dt>${t(lang, 'stripe.refunded')}</dt><dd data-refunded=${st.refunded_cents}>${money(st.refunded_cents)}</dd>
             <dt>${t(lang, 'stripe.gift_cards')}</dt><dd data-gift-cards=${st.gift_card_cents}>${money(st.gift_card_cents)}</dd>
@@ -110,21 +127,25 @@ export default async function merchantPaymentsPages(app: FastifyInstance, ctx: A
           </dl>
           ${
             st.lines.length
-              ? html`<div class="table-wrap"><table>
+              ? html`<table class="data stack statement-lines">
                   <thead><tr>
                     <th scope="col">${t(lang, 'stripe.date')}</th>
                     <th scope="col">${t(lang, 'stripe.what')}</th>
-                    <th scope="col">${t(lang, 'stripe.amount')}</th>
+                    <th scope="col" class="num">${t(lang, 'stripe.amount')}</th>
                   </tr></thead>
-                  <tbody>${st.lines.map(
-                    (l) => html`<tr data-kind=${l.kind}>
+                  <tbody>${st.lines.map((l) =>
+                    labelCells(
+                      lang,
+                      html`<tr data-kind=${l.kind}>
                       <td><time datetime=${l.created_at}>${formatDate(l.created_at, lang)}</time></td>
                       <th scope="row">${t(lang, `stripe.kind.${l.kind}`)} · ${t(lang, 'stripe.checkout', { checkout: l.checkout_id })}${l.kind === 'charge' && l.fee_bps != null ? html` · <span data-fee-rate=${String(l.fee_bps)}>${t(lang, 'stripe.line_fee_rate', { percent: pct(l.fee_bps) })}</span>` : null}</th>
                       <td class="num">${money(l.amount_cents)}</td>
-                    </tr>`,
+                    </tr>` as VNode,
+                      columns,
+                    ),
                   )}</tbody>
-                </table></div>`
-              : html`<p>${t(lang, 'stripe.no_lines')}</p>`
+                </table>`
+              : html`<p class="empty">${t(lang, 'stripe.no_lines')}</p>`
           }
         </section>`;
       return renderBo(

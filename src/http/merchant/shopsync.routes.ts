@@ -26,21 +26,32 @@ import { Csrf, ErrorSummary, Field, type FieldErrors, issuesToErrors, Notice, Se
 import { bo, renderBo } from './layout.ts';
 import { actionForm, csrfField, RowAction } from './page-kit.ts';
 
+/** A text field of the connect forms (empty when left out). */
+const text = (max: number) => z.string().max(max).default('');
 const connectForm = z.object({
-  shop_domain: z.string().max(300).default(''),
-  access_token: z.string().max(1000).default(''),
-  webhook_secret: z.string().max(1000).default(''),
+  shop_domain: text(300),
+  access_token: text(1000),
+  webhook_secret: text(1000),
   ...csrfField,
 });
 type ConnectForm = z.infer<typeof connectForm>;
 // Field names of their own: the page also holds the Shopify form (ids and error links stay unique).
 const squareForm = z.object({
-  square_environment: z.string().max(20).default(''),
-  square_access_token: z.string().max(1000).default(''),
-  square_signature_key: z.string().max(1000).default(''),
+  square_environment: text(20),
+  square_access_token: text(1000),
+  square_signature_key: text(1000),
   ...csrfField,
 });
 type SquareForm = z.infer<typeof squareForm>;
+/** What the page shows besides the status: a form's errors and values, a notice, the HTTP status. */
+interface PageOpts {
+  errors?: FieldErrors;
+  v?: ConnectForm;
+  sq?: SquareForm;
+  sqErrors?: FieldErrors;
+  done?: string;
+  status?: number;
+}
 const oauthReturn = z.object({
   code: z.string().max(500).optional(),
   state: z.string().max(500).optional(),
@@ -66,14 +77,7 @@ export default async function shopSyncPages(app: FastifyInstance, ctx: AppContex
       req: FastifyRequest,
       reply: FastifyReply,
       access: MerchantAccess,
-      opts: {
-        errors?: FieldErrors;
-        v?: ConnectForm;
-        sq?: SquareForm;
-        sqErrors?: FieldErrors;
-        done?: string;
-        status?: number;
-      } = {},
+      opts: PageOpts = {},
     ) => {
       const token = reply.generateCsrf();
       const title = t(lang, 'shopsync.title');
@@ -304,6 +308,33 @@ export default async function shopSyncPages(app: FastifyInstance, ctx: AppContex
       page(req, reply, await owner(req)),
     );
 
+    /**
+     * Connects with `connect`, then starts the first sync; a field error shows the page again (400)
+     * with what `invalid` makes of it.
+     */
+    const connectThenSync = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      access: MerchantAccess,
+      connect: () => Promise<unknown>,
+      invalid: (e: ValidationError) => PageOpts,
+    ) => {
+      try {
+        await connect();
+      } catch (e) {
+        if (e instanceof ValidationError) return page(req, reply, access, { ...invalid(e), status: 400 });
+        throw e;
+      }
+      await startSync(deps, access.merchantId);
+      return reply.redirect(bo(lang, 'shop'), 303);
+    };
+    // The Square form's fields are prefixed (see squareForm).
+    const squareErrors = (e: ValidationError) =>
+      issuesToErrors(
+        lang,
+        e.issues.map((i) => ({ ...i, field: `square_${i.field}` })),
+      );
+
     app.post(
       bo(lang, 'shop', '/connecter'),
       { schema: { hide: true, body: connectForm }, preHandler: app.csrfProtection },
@@ -311,15 +342,13 @@ export default async function shopSyncPages(app: FastifyInstance, ctx: AppContex
         const access = await owner(req);
         const v = req.body as ConnectForm;
         if (!shopSyncConfigured(ctx.config)) return page(req, reply, access, { status: 409 });
-        try {
-          await connectShopify(deps, access.merchantId, v);
-        } catch (e) {
-          if (e instanceof ValidationError)
-            return page(req, reply, access, { errors: issuesToErrors(lang, e.issues), v, status: 400 });
-          throw e;
-        }
-        await startSync(deps, access.merchantId);
-        return reply.redirect(bo(lang, 'shop'), 303);
+        return connectThenSync(
+          req,
+          reply,
+          access,
+          () => connectShopify(deps, access.merchantId, v),
+          (e) => ({ errors: issuesToErrors(lang, e.issues), v }),
+        );
       },
     );
 
@@ -330,26 +359,18 @@ export default async function shopSyncPages(app: FastifyInstance, ctx: AppContex
         const access = await owner(req);
         const sq = req.body as SquareForm;
         if (!shopSyncConfigured(ctx.config)) return page(req, reply, access, { status: 409 });
-        try {
-          await connectSquare(deps, access.merchantId, {
-            environment: sq.square_environment,
-            access_token: sq.square_access_token,
-            signature_key: sq.square_signature_key,
-          });
-        } catch (e) {
-          if (e instanceof ValidationError)
-            return page(req, reply, access, {
-              sqErrors: issuesToErrors(
-                lang,
-                e.issues.map((i) => ({ ...i, field: `square_${i.field}` })),
-              ),
-              sq,
-              status: 400,
-            });
-          throw e;
-        }
-        await startSync(deps, access.merchantId);
-        return reply.redirect(bo(lang, 'shop'), 303);
+        return connectThenSync(
+          req,
+          reply,
+          access,
+          () =>
+            connectSquare(deps, access.merchantId, {
+              environment: sq.square_environment,
+              access_token: sq.square_access_token,
+              signature_key: sq.square_signature_key,
+            }),
+          (e) => ({ sqErrors: squareErrors(e), sq }),
+        );
       },
     );
 
@@ -369,26 +390,14 @@ export default async function shopSyncPages(app: FastifyInstance, ctx: AppContex
         const access = await owner(req);
         if (!shopSyncConfigured(ctx.config) || !squareOAuthConfigured(ctx.config))
           return page(req, reply, access, { status: 409 });
-        try {
-          await squareOAuthFinish(
-            deps,
-            access.merchantId,
-            req.query as z.infer<typeof oauthReturn>,
-            redirectUri,
-          );
-        } catch (e) {
-          if (e instanceof ValidationError)
-            return page(req, reply, access, {
-              sqErrors: issuesToErrors(
-                lang,
-                e.issues.map((i) => ({ ...i, field: `square_${i.field}` })),
-              ),
-              status: 400,
-            });
-          throw e;
-        }
-        await startSync(deps, access.merchantId);
-        return reply.redirect(bo(lang, 'shop'), 303);
+        return connectThenSync(
+          req,
+          reply,
+          access,
+          () =>
+            squareOAuthFinish(deps, access.merchantId, req.query as z.infer<typeof oauthReturn>, redirectUri),
+          (e) => ({ sqErrors: squareErrors(e) }),
+        );
       },
     );
 

@@ -11,7 +11,7 @@ import {
   updateProfile,
 } from '../../modules/accounts/index.ts';
 import { countUserSessions, deleteOtherSessions } from '../../modules/sessions/index.ts';
-import { adminScope, requireUser, type SessionUser, startSession } from '../auth.ts';
+import { adminScope, isFunder, requireUser, type SessionUser, startSession } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { Csrf, Field, type FieldErrors, issuesToErrors, Notice, Select } from '../merchant/forms.ts';
 import { LogoutForm } from './auth.routes.ts';
@@ -80,12 +80,12 @@ export default async function accountRoutes(app: FastifyInstance, ctx: AppContex
         ${t(lang, user.email_verified ? 'account.email_status_verified' : 'account.email_status_pending')}
       </p>
       ${
-        isMerchant || isAdmin
+        isMerchant || isAdmin || isFunder(user)
           ? html`<nav aria-labelledby="ws-h">
               <h2 id="ws-h">${t(lang, 'account.workspaces')}</h2>
               <ul>
                 ${isMerchant ? html`<li><a href=${localPath(lang, 'merchant')}>${t(lang, 'account.backoffice_link')}</a></li>` : null}
-                ${isAdmin ? html`<li><a href=${localPath(lang, 'admin')}>${t(lang, 'console.account_link')}</a></li>` : null}
+                ${isAdmin || isFunder(user) ? html`<li><a href=${localPath(lang, 'admin')}>${t(lang, 'console.account_link')}</a></li>` : null}
                 ${isAdmin ? html`<li><a href=${localPath(lang, 'admin', lang === 'fr' ? '/commerces' : '/merchants')}>${t(lang, 'account.admin_link')}</a></li>` : null}
               </ul>
             </nav>`

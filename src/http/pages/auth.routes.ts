@@ -25,7 +25,7 @@ const loginBody = z.object({
 function homeFor(lang: Lang, roles: { role: string }[]): string {
   if (roles.some((r) => r.role === 'merchant_owner' || r.role === 'merchant_staff'))
     return localPath(lang, 'merchant');
-  if (roles.some((r) => r.role === 'region_admin' || r.role === 'association_admin'))
+  if (roles.some((r) => r.role === 'region_admin' || r.role === 'association_admin' || r.role === 'funder'))
     return localPath(lang, 'admin'); // the operator console lists every tool the person may use
   return localPath(lang, 'account');
 }

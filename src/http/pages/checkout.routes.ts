@@ -163,7 +163,7 @@ export default async function checkoutPageRoutes(app: FastifyInstance, ctx: AppC
     const pc = await pageContext(req, reply, ctx, lang, {
       title: t(lang, 'checkout.title'),
       cartCount: view.item_count,
-      ...(card.available ? { scripts: [ctx.config.STRIPE_JS_URL, '/static/js/card-payment.js?v=2'] } : {}),
+      ...(card.available ? { scripts: [ctx.config.STRIPE_JS_URL, '/static/js/card-payment.js?v=3'] } : {}),
     });
     const input = (name: string, label: string, type = 'text', extra: Record<string, unknown> = {}) =>
       html`<div class=${errors[name] ? 'field has-error' : 'field'}>

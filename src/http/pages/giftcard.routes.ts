@@ -17,7 +17,7 @@ import {
   participatingMerchants,
 } from '../../modules/giftcards/index.ts';
 import { stripeClient } from '../../modules/payments/index.ts';
-import { buyGiftCardByCard } from '../../workflows/giftcard-purchase.ts';
+import { buyGiftCardByCard, finishGiftCardByCard } from '../../workflows/giftcard-purchase.ts';
 import type { AppContext } from '../context.ts';
 import { translateIssues } from '../errors.ts';
 import { Csrf, Notice } from '../merchant/forms.ts';
@@ -58,6 +58,10 @@ export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppC
       errors?: { field: string; message: string }[];
       status?: number;
       method?: 'office' | 'card';
+      /** 3-D Secure asked: the page runs the bank's challenge and resubmits (card-payment.js). */
+      cardAction?: { payment_intent: string; client_secret: string; code: string };
+      notice?: string;
+      values?: { name: string; email: string };
     } = {},
   ) {
     const a = opts.association ? await getAssociationBySlug(db, opts.association) : undefined;
@@ -65,7 +69,7 @@ export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppC
     const title = a ? t(lang, 'giftcard.title_of', { name: a.short_name }) : t(lang, 'giftcard.title');
     const pc = await pageContext(req, reply, ctx, lang, {
       title,
-      ...(cardOn ? { scripts: [ctx.config.STRIPE_JS_URL, '/static/js/card-payment.js?v=2'] } : {}),
+      ...(cardOn ? { scripts: [ctx.config.STRIPE_JS_URL, '/static/js/card-payment.js?v=3'] } : {}),
     });
     const token = reply.generateCsrf();
     const method = opts.method ?? 'office';
@@ -80,6 +84,7 @@ export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppC
         <li>${t(lang, 'giftcard.terms_where')}</li>
         <li>${t(lang, 'giftcard.terms_balance')}</li>
       </ul>
+      ${opts.notice ? html`<p class="notice" role="alert">${opts.notice}</p>` : null}
       ${
         opts.errors?.length
           ? html`<div role="alert" class="notice error"><ul>${opts.errors.map((e) => html`<li>${e.message}</li>`)}</ul></div>`
@@ -100,9 +105,9 @@ export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppC
           <input id="custom_amount" name="custom_amount" type="number" min=${MIN_AMOUNT_CENTS / 100} max=${MAX_AMOUNT_CENTS / 100} step="1" inputmode="numeric" />
         </fieldset>
         <label for="gc-name">${t(lang, 'giftcard.buyer_name')}</label>
-        <input id="gc-name" name="name" autocomplete="name" required />
+        <input id="gc-name" name="name" autocomplete="name" required value=${opts.values?.name ?? ''} />
         <label for="gc-email">${t(lang, 'giftcard.buyer_email')}</label>
-        <input id="gc-email" name="email" type="email" autocomplete="email" required />
+        <input id="gc-email" name="email" type="email" autocomplete="email" required value=${opts.values?.email ?? ''} />
         ${
           cardOn
             ? html`<fieldset>
@@ -115,11 +120,13 @@ export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppC
                   <input type="radio" id="gc-pay-card" name="payment_method" value="card" checked=${method === 'card'} />
                   <label for="gc-pay-card">${t(lang, 'giftcard.pay_card_choice')}</label>
                 </div>
-                <div class="card-entry" data-card-entry hidden data-stripe-key=${ctx.config.STRIPE_PUBLISHABLE_KEY} data-amount=${String(FIXED_AMOUNTS_CENTS[1])} data-lang=${lang}>
+                <div class="card-entry" data-card-entry hidden data-stripe-key=${ctx.config.STRIPE_PUBLISHABLE_KEY} data-amount=${String(FIXED_AMOUNTS_CENTS[1])} data-amount-from-form data-lang=${lang} data-action-secret=${opts.cardAction?.client_secret} data-action-intent=${opts.cardAction?.payment_intent}>
                   <div id="card-element"></div>
                   <input type="hidden" name="card_payment_method" value="" />
+                  <input type="hidden" name="card_payment_intent" value="" />
+                  ${opts.cardAction ? html`<input type="hidden" name="card_code" value=${opts.cardAction.code} />` : null}
                   <p class="hint">${t(lang, 'giftcard.card_hint')}</p>
-                  <p class="error" role="alert" data-card-error hidden></p>
+                  <p class="error" role="alert" data-card-error hidden data-retry=${t(lang, 'payment.card_unreachable')}></p>
                 </div>
               </fieldset>`
             : null
@@ -179,18 +186,26 @@ export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppC
         if (byCard) {
           try {
             if (issues.length) throw new ValidationError(issues);
-            const card = await buyGiftCardByCard(
-              db,
-              stripe,
-              {
-                paidCents,
-                associationId: a?.id ?? null,
-                buyerName: input.name,
-                buyerEmail: input.email,
-                paymentMethod: input.card_payment_method,
-              },
-              req.log,
-            );
+            // Back from the bank's 3-D Secure challenge: the card made before it, if its intent is paid.
+            const card = input.card_payment_intent
+              ? await finishGiftCardByCard(
+                  db,
+                  stripe,
+                  { code: input.card_code, paymentIntent: input.card_payment_intent },
+                  req.log,
+                )
+              : await buyGiftCardByCard(
+                  db,
+                  stripe,
+                  {
+                    paidCents,
+                    associationId: a?.id ?? null,
+                    buyerName: input.name,
+                    buyerEmail: input.email,
+                    paymentMethod: input.card_payment_method,
+                  },
+                  req.log,
+                );
             await ctx.mailer.send({
               to: input.email,
               subject: t(lang, 'giftcard.mail_subject'),
@@ -216,6 +231,26 @@ export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppC
             </section>`;
             return sendHtml(reply.header('cache-control', 'no-store'), renderDocument(Layout(pc, body)), 201);
           } catch (err) {
+            const d = err instanceof AppError ? err.details : undefined;
+            if (
+              err instanceof AppError &&
+              err.code === 'payment_action_required' &&
+              typeof d?.payment_intent === 'string' &&
+              typeof d.client_secret === 'string' &&
+              typeof d.gift_card_code === 'string'
+            )
+              // 3-D Secure: the same form (200: a step, not a failure), whose script runs the challenge.
+              return renderPage(req, reply, lang, {
+                association: a?.slug,
+                method: 'card',
+                notice: t(lang, 'giftcard.card_action_required'),
+                values: { name: input.name, email: input.email },
+                cardAction: {
+                  payment_intent: d.payment_intent,
+                  client_secret: d.client_secret,
+                  code: d.gift_card_code,
+                },
+              });
             if (err instanceof ValidationError)
               return renderPage(req, reply, lang, {
                 association: a?.slug,

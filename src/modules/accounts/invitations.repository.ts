@@ -1,7 +1,7 @@
 import type { Db } from './users.repository.ts';
 import './invitations.tables.ts';
 
-type InvitedRole = 'region_admin' | 'association_admin' | 'merchant_owner';
+type InvitedRole = 'region_admin' | 'association_admin' | 'funder' | 'merchant_owner';
 
 /**
  * Marks as revoked the pending invitations to an address for this role and scope (a newer one

@@ -16,8 +16,9 @@ import { emailSchema } from './users.service.ts';
 /** An invitation link works once, for this long. */
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
-export type InvitedRole = 'region_admin' | 'association_admin' | 'merchant_owner';
-export const OPERATOR_ROLES = ['region_admin', 'association_admin'] as const;
+export type InvitedRole = 'region_admin' | 'association_admin' | 'funder' | 'merchant_owner';
+/** Roles the operators page invites and revokes; a funder only reads the home and the impact report. */
+export const OPERATOR_ROLES = ['region_admin', 'association_admin', 'funder'] as const;
 export type OperatorRole = (typeof OPERATOR_ROLES)[number];
 
 /** Where the emailed link leads: `/fr/invitation?token=…`, `/en/invitation?token=…`. */
@@ -59,7 +60,7 @@ export async function inviteAccount(
   const email = emailSchema.safeParse(input.email);
   if (!email.success) issues.push({ field: 'email', message: 'field.invalid_email' });
   const role = input.role as InvitedRole;
-  if (!['region_admin', 'association_admin', 'merchant_owner'].includes(role))
+  if (!['region_admin', 'association_admin', 'funder', 'merchant_owner'].includes(role))
     issues.push({ field: 'role', message: 'operators.role_invalid' });
   let associationName = '';
   let merchantName = '';
@@ -107,7 +108,9 @@ export async function inviteAccount(
       ? t(lang, 'invitation.what_merchant_owner', { merchant: merchantName })
       : role === 'association_admin'
         ? t(lang, 'invitation.what_association_admin', { association: associationName })
-        : t(lang, 'invitation.what_region_admin', { region: input.regionName });
+        : role === 'funder'
+          ? t(lang, 'invitation.what_funder', { region: input.regionName })
+          : t(lang, 'invitation.what_region_admin', { region: input.regionName });
   await deps.mailer.send({
     to: email.data,
     lang,
@@ -270,7 +273,7 @@ export async function listOperators(
 }
 
 /**
- * Revokes an operator: in one transaction every region/association admin role of the account is
+ * Revokes an operator: in one transaction every region/association admin and funder role of the account is
  * removed, its pending operator invitations are withdrawn and every one of its sessions ends (other
  * roles, e.g. a merchant owner's, stay). Nobody revokes themselves (so a region always keeps the
  * admin doing it). Not an operator: 404.

@@ -6,7 +6,7 @@ declare module '../../db/schema.ts' {
       id: Generated<number>;
       /** Normalised (lower-case) address the invitation was sent to. */
       email: string;
-      role: 'region_admin' | 'association_admin' | 'merchant_owner';
+      role: 'region_admin' | 'association_admin' | 'funder' | 'merchant_owner';
       association_id: number | null;
       merchant_id: number | null;
       /** SHA-256 (hex) of the emailed token; the token itself is never stored. */

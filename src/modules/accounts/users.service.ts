@@ -126,15 +126,15 @@ export async function findUserByEmail(db: users.Db, email: string) {
 }
 
 /**
- * Creates an operator account (region or association admin), its address confirmed: the command
- * line (`comptoir admin create`) makes them.
+ * Creates an operator account (region or association admin, or a read-only funder), its address
+ * confirmed: the command line (`comptoir admin create`) makes them.
  */
 export async function createOperator(
   db: Kysely<DB>,
   input: {
     email: string;
     password: string;
-    role: 'region_admin' | 'association_admin';
+    role: 'region_admin' | 'association_admin' | 'funder';
     association?: string;
   },
 ): Promise<{ user_id: number; email: string; role: Role; association?: string }> {

@@ -19,6 +19,9 @@ export const giftCardPurchaseForm = z.object({
   payment_method: z.enum(['office', 'card']).default('office'),
   /** The PaymentMethod Stripe.js created from the Payment Element (static/js/card-payment.js). */
   card_payment_method: z.string().trim().max(255).default(''),
+  /** Back from the 3-D Secure challenge: the purchase's PaymentIntent and the code it was shown for. */
+  card_payment_intent: z.string().trim().max(255).default(''),
+  card_code: z.string().trim().max(40).default(''),
   _csrf: z.string().optional(),
 });
 export type GiftCardPurchaseForm = z.infer<typeof giftCardPurchaseForm>;

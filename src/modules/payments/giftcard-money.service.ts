@@ -68,7 +68,13 @@ export async function chargeGiftCardPurchase(
     throw cardError(err);
   }
   if (pi.status === 'succeeded' || pi.status === 'processing') return pi.id;
-  // 3-D Secure asked (requires_action) or any other state: the purchase is refused, nothing kept.
+  // 3-D Secure: the intent stays open for the buyer's bank challenge (Stripe.js handleNextAction on
+  // the page, as at checkout); the page comes back with it (confirmGiftCardPurchaseAfterAction).
+  if (pi.status === 'requires_action' && pi.client_secret)
+    throw new AppError('payment_action_required', 'payment.card_action_required', {
+      details: { payment_intent: pi.id, client_secret: pi.client_secret },
+    });
+  // Any other state: the purchase is refused, nothing kept.
   await stripe.paymentIntents
     .cancel(pi.id, {}, { idempotencyKey: `cancel-${pi.id}` })
     .catch((err: unknown) => log?.error({ err, pi: pi.id }, 'gift card intent cancel failed'));
@@ -76,6 +82,38 @@ export async function chargeGiftCardPurchase(
     'payment_failed',
     pi.status === 'requires_action' ? 'payment.card_authentication_failed' : 'payment.card_declined',
   );
+}
+
+/**
+ * A gift card purchase brought back after its 3-D Secure challenge: the intent must be the one made
+ * for card `cardId` (never trusted from the page alone). Paid (`succeeded`, `processing`): returns
+ * its id; the card becomes usable on the webhook as usual. Failed or abandoned: the intent is
+ * cancelled and the buyer's error thrown (never a loop of challenges).
+ */
+export async function confirmGiftCardPurchaseAfterAction(
+  stripe: Stripe | undefined,
+  p: { cardId: number; paymentIntentId: string },
+  log?: PaymentLog,
+): Promise<string> {
+  if (!stripe) throw new AppError('payment_method_unavailable', 'stripe.not_configured');
+  if (!/^pi_[A-Za-z0-9_]{1,200}$/.test(p.paymentIntentId))
+    throw new AppError('payment_failed', 'payment.card_intent_invalid');
+  let pi: Stripe.PaymentIntent;
+  try {
+    pi = await stripe.paymentIntents.retrieve(p.paymentIntentId);
+  } catch (err) {
+    if (err instanceof Stripe.errors.StripeInvalidRequestError)
+      throw new AppError('payment_failed', 'payment.card_intent_invalid');
+    throw cardError(err);
+  }
+  if (!isGiftCardPurchase(pi) || pi.metadata.gift_card_id !== String(p.cardId))
+    throw new AppError('payment_failed', 'payment.card_intent_invalid');
+  if (pi.status === 'succeeded' || pi.status === 'processing') return pi.id;
+  if (pi.status !== 'canceled')
+    await stripe.paymentIntents
+      .cancel(pi.id, {}, { idempotencyKey: `cancel-${pi.id}` })
+      .catch((err: unknown) => log?.error({ err, pi: pi.id }, 'gift card 3DS intent cancel failed'));
+  throw new AppError('payment_failed', 'payment.card_authentication_failed');
 }
 
 /** Whether a PaymentIntent (from a webhook event) pays a gift card purchase. */

@@ -30,6 +30,8 @@ export {
 export {
   /** Charges a gift card bought online: one platform PaymentIntent keyed per card; returns its id, or throws the buyer's error. */
   chargeGiftCardPurchase,
+  /** A gift card purchase back from its 3-D Secure challenge: its intent's id when paid, else the buyer's error (intent cancelled). */
+  confirmGiftCardPurchaseAfterAction,
   /** What one gift-card settlement pass did (transferred, reversed, not connected, failed). */
   type GiftCardSettlement,
   /** Per merchant: gift-card redemptions owed, settled (transferred) and pending, in cents. */

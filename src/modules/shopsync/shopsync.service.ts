@@ -10,7 +10,7 @@ import { notFound, ValidationError } from '../../lib/errors.ts';
 import { stripHtml } from '../imports/index.ts';
 import { merchantLocations } from '../inventory/index.ts';
 import { getOrder } from '../orders/index.ts';
-import { decryptSecret, encryptSecret } from './crypto.ts';
+import { decryptSecret } from './crypto.ts';
 import {
   adjustQuantities,
   fetchLocations,
@@ -28,9 +28,7 @@ import {
   type ConnectionRow,
   claimPushes,
   countItems,
-  deleteReceipt,
   insertPushes,
-  insertReceipt,
   type PushRow,
   selectActiveConnections,
   selectConnection,
@@ -44,7 +42,6 @@ import {
   selectPushProblems,
   updateConnection,
   updatePushes,
-  upsertConnection,
 } from './shopsync.repository.ts';
 import {
   type ConnectShopifyInput,
@@ -58,32 +55,39 @@ import {
   applyProducts,
   applyStockLevel,
   archiveItems,
-  autoMapLocations,
+  connectShop,
   keyOf,
   locationMap,
   log,
   markReconnect,
+  receiveWebhook,
   type ShopProduct,
   type ShopSyncDeps,
   type SyncOutcome,
   type SyncSource,
-  shopSyncConfigured,
   syncPass,
   type WebhookOutcome,
 } from './sync-core.ts';
+
+/** The HTTP status when `err` is Shopify refusing the token, else undefined. */
+const shopifyAuthStatus = (err: unknown) => (err instanceof ShopifyAuthError ? err.status : undefined);
+
+function shopifyClient(deps: ShopSyncDeps, shop: string, token: string, maxAttempts?: number) {
+  return new ShopifyClient({
+    shop,
+    token,
+    apiBase: deps.config.SHOPIFY_API_BASE,
+    fetchImpl: deps.fetchImpl,
+    maxAttempts,
+  });
+}
 
 function clientFor(
   deps: ShopSyncDeps,
   conn: Pick<ConnectionRow, 'shop_domain' | 'token_enc'>,
   opts: { maxAttempts?: number } = {},
 ) {
-  return new ShopifyClient({
-    shop: conn.shop_domain,
-    token: decryptSecret(keyOf(deps), conn.token_enc),
-    apiBase: deps.config.SHOPIFY_API_BASE,
-    fetchImpl: deps.fetchImpl,
-    maxAttempts: opts.maxAttempts,
-  });
+  return shopifyClient(deps, conn.shop_domain, decryptSecret(keyOf(deps), conn.token_enc), opts.maxAttempts);
 }
 
 /* ------------------------------------------------------------------ connection */
@@ -93,51 +97,22 @@ function clientFor(
  * locations (a refused token is a field error), then stored encrypted with the webhook secret.
  * Shop locations are mapped to stores of the same name, or the only location to the default store.
  */
-export async function connectShopify(deps: ShopSyncDeps, merchantId: number, input: unknown) {
-  const key = keyOf(deps);
-  const parsed = connectShopifySchema.safeParse(input);
-  if (!parsed.success)
-    throw new ValidationError(
-      parsed.error.issues.map((i) => ({
-        field: String(i.path[0] ?? '_'),
-        message: /^shopsync\./.test(i.message) ? i.message : 'field.required',
-      })),
-    );
-  const v: ConnectShopifyInput = parsed.data;
-  const existing = await selectConnectionOfMerchant(deps.db, merchantId);
-  if (existing && existing.provider !== 'shopify' && existing.status !== 'disconnected')
-    throw new ValidationError([{ field: 'shop_domain', message: 'shopsync.other_shop_connected' }]);
-  const client = new ShopifyClient({
-    shop: v.shop_domain,
-    token: v.access_token,
-    apiBase: deps.config.SHOPIFY_API_BASE,
-    fetchImpl: deps.fetchImpl,
-    maxAttempts: 3,
-  });
-  let locations: { id: string; name: string }[];
-  try {
-    locations = await fetchLocations(client);
-  } catch (err) {
-    if (err instanceof ShopifyAuthError)
-      throw new ValidationError([{ field: 'access_token', message: 'shopsync.token_refused' }]);
-    throw new ValidationError([{ field: 'shop_domain', message: 'shopsync.shop_unreachable' }]);
-  }
-  const map = await autoMapLocations(
-    deps.db,
-    merchantId,
-    locations,
-    existing?.provider === 'shopify' ? locationMap(existing) : {},
-  );
-  const id = await upsertConnection(deps.db, {
-    merchant_id: merchantId,
+export function connectShopify(deps: ShopSyncDeps, merchantId: number, input: unknown) {
+  return connectShop<ConnectShopifyInput>(deps, merchantId, input, {
     provider: 'shopify',
-    shop_domain: v.shop_domain,
-    token_enc: encryptSecret(key, v.access_token),
-    secret_enc: encryptSecret(key, v.webhook_secret),
-    location_map_json: JSON.stringify(map),
+    schema: connectShopifySchema,
+    otherShopField: 'shop_domain',
+    fetchLocations: (v) => fetchLocations(shopifyClient(deps, v.shop_domain, v.access_token, 3)),
+    authStatus: shopifyAuthStatus,
+    refused: { field: 'access_token', message: 'shopsync.token_refused' },
+    unreachable: { field: 'shop_domain', message: 'shopsync.shop_unreachable' },
+    fields: (v, _existing, encrypt) => ({
+      shop_domain: v.shop_domain,
+      token_enc: encrypt(v.access_token),
+      secret_enc: encrypt(v.webhook_secret),
+    }),
+    logDetail: (v) => v.shop_domain,
   });
-  await log(deps.db, { id, merchant_id: merchantId }, 'info', 'connected', v.shop_domain);
-  return { connection_id: id, locations };
 }
 
 /** The shop's locations as Shopify or Square lists them now (for the mapping form). */
@@ -148,7 +123,8 @@ export async function shopLocations(deps: ShopSyncDeps, merchantId: number) {
   try {
     return await fetchLocations(clientFor(deps, conn));
   } catch (err) {
-    if (err instanceof ShopifyAuthError) await markReconnect(deps, conn, err.status);
+    const auth = shopifyAuthStatus(err);
+    if (auth !== undefined) await markReconnect(deps, conn, auth);
     throw err;
   }
 }
@@ -299,7 +275,7 @@ function shopifySource(
       } while (more && n < maxVariants);
       return { products: batch.map(toShopProduct), next: more ? next : null };
     },
-    authStatus: (err) => (err instanceof ShopifyAuthError ? err.status : undefined),
+    authStatus: shopifyAuthStatus,
   };
 }
 
@@ -330,46 +306,27 @@ export async function reconcileAll(deps: ShopSyncDeps) {
  * archives it, `inventory_levels/update` sets the store's stock (Shopify's available plus the
  * units reserved by Comptoir orders) through the POS sync path.
  */
-export async function handleShopifyWebhook(
+export function handleShopifyWebhook(
   deps: ShopSyncDeps,
   connectionId: number,
   headers: { hmac?: string; topic?: string; webhookId?: string },
   rawBody: string,
 ): Promise<WebhookOutcome> {
-  const { db } = deps;
-  const conn = await selectConnection(db, connectionId);
-  if (
-    conn?.provider !== 'shopify' ||
-    conn.status === 'disconnected' ||
-    !conn.secret_enc ||
-    !shopSyncConfigured(deps.config)
-  )
-    return { status: 404, outcome: 'refused' };
-  const secret = decryptSecret(keyOf(deps), conn.secret_enc);
-  if (!verifyShopifyHmac(rawBody, headers.hmac, secret)) {
-    await log(db, conn, 'warn', 'webhook_bad_signature', headers.topic ?? '');
-    return { status: 401, outcome: 'refused' };
-  }
-  if (!headers.webhookId || !headers.topic) return { status: 400, outcome: 'refused' };
-  let payload: unknown;
-  try {
-    payload = JSON.parse(rawBody);
-  } catch {
-    return { status: 400, outcome: 'refused' };
-  }
-  if (conn.status !== 'active') return { status: 200, outcome: 'ignored' }; // reconciliation catches up
-  if (!(await insertReceipt(db, conn.id, headers.webhookId, headers.topic)))
-    return { status: 200, outcome: 'duplicate' };
-  try {
-    const applied = await applyWebhook(deps, conn, headers.topic, payload);
-    return { status: 200, outcome: applied ? 'applied' : 'ignored' };
-  } catch (err) {
-    // Not applied: forget the receipt so Shopify's retry is applied.
-    await deleteReceipt(db, conn.id, headers.webhookId);
-    if (err instanceof ShopifyAuthError) await markReconnect(deps, conn, err.status);
-    else await log(db, conn, 'error', 'webhook_failed', `${headers.topic}: ${(err as Error).message}`);
-    return { status: 503, outcome: 'refused' };
-  }
+  return receiveWebhook(deps, connectionId, {
+    provider: 'shopify',
+    verify: (secret) => verifyShopifyHmac(rawBody, headers.hmac, secret),
+    badSignatureDetail: headers.topic ?? '',
+    parse() {
+      if (!headers.webhookId || !headers.topic) return undefined;
+      try {
+        return { id: headers.webhookId, topic: headers.topic, event: JSON.parse(rawBody) as unknown };
+      } catch {
+        return undefined;
+      }
+    },
+    apply: (conn, payload) => applyWebhook(deps, conn, headers.topic as string, payload),
+    authStatus: shopifyAuthStatus,
+  });
 }
 
 async function applyWebhook(deps: ShopSyncDeps, conn: ConnectionRow, topic: string, payload: unknown) {
@@ -558,7 +515,7 @@ export async function runPushes(deps: ShopSyncDeps, opts: { connectionId?: numbe
         ).toISOString(),
       },
     );
-    const auth = err instanceof ShopifyAuthError ? err.status : squareAuthStatus(err);
+    const auth = shopifyAuthStatus(err) ?? squareAuthStatus(err);
     if (auth !== undefined) await markReconnect(deps, conn, auth);
     else await log(db, conn, 'error', 'stock_push_failed', `order ${rows[0].order_id}: ${msg}`);
   }

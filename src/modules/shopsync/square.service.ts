@@ -7,20 +7,16 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { notFound, ValidationError } from '../../lib/errors.ts';
 import { stripHtml } from '../imports/index.ts';
-import { decryptSecret, encryptSecret } from './crypto.ts';
+import { decryptSecret } from './crypto.ts';
 import {
   type ConnectionRow,
-  deleteReceipt,
-  insertReceipt,
   type PushRow,
   selectConnection,
-  selectConnectionOfMerchant,
   selectItemsByVariants,
   selectItemsOfShopProduct,
   updateConnection,
-  upsertConnection,
 } from './shopsync.repository.ts';
-import { connectSquareSchema, squareEventSchema } from './shopsync.schemas.ts';
+import { type ConnectSquareInput, connectSquareSchema, squareEventSchema } from './shopsync.schemas.ts';
 import {
   exchangeSquareCode,
   fetchCounts,
@@ -40,29 +36,39 @@ import {
   applyProducts,
   applyStockLevel,
   archiveItems,
-  autoMapLocations,
+  connectShop,
   keyOf,
   locationMap,
   log,
   markReconnect,
+  receiveWebhook,
   type ShopProduct,
   type ShopSyncDeps,
   type SyncSource,
-  shopSyncConfigured,
   type WebhookOutcome,
 } from './sync-core.ts';
 
 /** The HTTP status when `err` is Square refusing the token, else undefined. */
 export const squareAuthStatus = (err: unknown) => (err instanceof SquareAuthError ? err.status : undefined);
 
-function squareClient(deps: ShopSyncDeps, conn: ConnectionRow, opts: { maxAttempts?: number } = {}) {
+function newSquareClient(
+  deps: ShopSyncDeps,
+  environment: 'sandbox' | 'production',
+  token: string,
+  maxAttempts?: number,
+) {
   return new SquareClient({
-    token: decryptSecret(keyOf(deps), conn.token_enc),
-    environment: conn.environment ?? 'production',
+    token,
+    environment,
     apiBase: deps.config.SQUARE_API_BASE,
     fetchImpl: deps.fetchImpl,
-    maxAttempts: opts.maxAttempts,
+    maxAttempts,
   });
+}
+
+function squareClient(deps: ShopSyncDeps, conn: ConnectionRow, opts: { maxAttempts?: number } = {}) {
+  const token = decryptSecret(keyOf(deps), conn.token_enc);
+  return newSquareClient(deps, conn.environment ?? 'production', token, opts.maxAttempts);
 }
 
 /**
@@ -71,57 +77,28 @@ function squareClient(deps: ShopSyncDeps, conn: ConnectionRow, opts: { maxAttemp
  * signature key; locations are mapped to stores of the same name, or the only one to the default
  * store. A merchant follows one shop at a time (disconnect Shopify first).
  */
-export async function connectSquare(deps: ShopSyncDeps, merchantId: number, input: unknown) {
-  const key = keyOf(deps);
-  const parsed = connectSquareSchema.safeParse(input);
-  if (!parsed.success)
-    throw new ValidationError(
-      parsed.error.issues.map((i) => ({
-        field: String(i.path[0] ?? '_'),
-        message: /^shopsync\./.test(i.message) ? i.message : 'field.required',
-      })),
-    );
-  const v = parsed.data;
-  const existing = await selectConnectionOfMerchant(deps.db, merchantId);
-  if (existing && existing.provider !== 'square' && existing.status !== 'disconnected')
-    throw new ValidationError([{ field: 'access_token', message: 'shopsync.other_shop_connected' }]);
-  const client = new SquareClient({
-    token: v.access_token,
-    environment: v.environment,
-    apiBase: deps.config.SQUARE_API_BASE,
-    fetchImpl: deps.fetchImpl,
-    maxAttempts: 3,
-  });
-  let locations: { id: string; name: string }[];
-  try {
-    locations = await fetchSquareLocations(client);
-  } catch (err) {
-    if (err instanceof SquareAuthError)
-      throw new ValidationError([{ field: 'access_token', message: 'shopsync.square_token_refused' }]);
-    throw new ValidationError([{ field: 'environment', message: 'shopsync.square_unreachable' }]);
-  }
-  const map = await autoMapLocations(
-    deps.db,
-    merchantId,
-    locations,
-    existing?.provider === 'square' ? locationMap(existing) : {},
-  );
-  const id = await upsertConnection(deps.db, {
-    merchant_id: merchantId,
+export function connectSquare(deps: ShopSyncDeps, merchantId: number, input: unknown) {
+  return connectShop<ConnectSquareInput>(deps, merchantId, input, {
     provider: 'square',
-    shop_domain: new URL(SQUARE_HOSTS[v.environment]).host,
-    environment: v.environment,
-    token_enc: encryptSecret(key, v.access_token),
-    // Without a new key, a reconnection keeps the subscription's key already stored.
-    secret_enc: v.signature_key
-      ? encryptSecret(key, v.signature_key)
-      : existing?.provider === 'square'
-        ? existing.secret_enc
-        : '',
-    location_map_json: JSON.stringify(map),
+    schema: connectSquareSchema,
+    otherShopField: 'access_token',
+    fetchLocations: (v) => fetchSquareLocations(newSquareClient(deps, v.environment, v.access_token, 3)),
+    authStatus: squareAuthStatus,
+    refused: { field: 'access_token', message: 'shopsync.square_token_refused' },
+    unreachable: { field: 'environment', message: 'shopsync.square_unreachable' },
+    fields: (v, existing, encrypt) => ({
+      shop_domain: new URL(SQUARE_HOSTS[v.environment]).host,
+      environment: v.environment,
+      token_enc: encrypt(v.access_token),
+      // Without a new key, a reconnection keeps the subscription's key already stored.
+      secret_enc: v.signature_key
+        ? encrypt(v.signature_key)
+        : existing?.provider === 'square'
+          ? existing.secret_enc
+          : '',
+    }),
+    logDetail: (v) => `square ${v.environment}`,
   });
-  await log(deps.db, { id, merchant_id: merchantId }, 'info', 'connected', `square ${v.environment}`);
-  return { connection_id: id, locations };
 }
 
 /** The seller's locations as Square lists them now (for the mapping form). */
@@ -129,7 +106,8 @@ export async function squareLocations(deps: ShopSyncDeps, conn: ConnectionRow) {
   try {
     return await fetchSquareLocations(squareClient(deps, conn));
   } catch (err) {
-    if (err instanceof SquareAuthError) await markReconnect(deps, conn, err.status);
+    const auth = squareAuthStatus(err);
+    if (auth !== undefined) await markReconnect(deps, conn, auth);
     throw err;
   }
 }
@@ -190,21 +168,12 @@ export async function squareOAuthFinish(
   const environment = deps.config.SQUARE_OAUTH_ENVIRONMENT ?? 'production';
   let token: string;
   try {
-    const r = await exchangeSquareCode(
-      new SquareClient({
-        token: '',
-        environment,
-        apiBase: deps.config.SQUARE_API_BASE,
-        fetchImpl: deps.fetchImpl,
-        maxAttempts: 3,
-      }),
-      {
-        applicationId: deps.config.SQUARE_APPLICATION_ID as string,
-        applicationSecret: deps.config.SQUARE_APPLICATION_SECRET as string,
-        code: q.code,
-        redirectUri,
-      },
-    );
+    const r = await exchangeSquareCode(newSquareClient(deps, environment, '', 3), {
+      applicationId: deps.config.SQUARE_APPLICATION_ID as string,
+      applicationSecret: deps.config.SQUARE_APPLICATION_SECRET as string,
+      code: q.code,
+      redirectUri,
+    });
     token = r.access_token;
   } catch {
     throw refused();
@@ -351,60 +320,45 @@ export function squareSource(
  * Comptoir orders hold), `catalog.version.updated` applies the catalogue changes since the last
  * catch-up (SearchCatalogObjects with `begin_time`; deleted items archived).
  */
-export async function handleSquareWebhook(
+export function handleSquareWebhook(
   deps: ShopSyncDeps,
   connectionId: number,
   notificationUrl: string,
   signature: string | undefined,
   rawBody: string,
 ): Promise<WebhookOutcome> {
-  const { db } = deps;
-  const conn = await selectConnection(db, connectionId);
-  if (
-    conn?.provider !== 'square' ||
-    conn.status === 'disconnected' ||
-    !conn.secret_enc ||
-    !shopSyncConfigured(deps.config)
-  )
-    return { status: 404, outcome: 'refused' };
-  const key = decryptSecret(keyOf(deps), conn.secret_enc);
-  if (!verifySquareSignature(notificationUrl, rawBody, signature, key)) {
-    await log(db, conn, 'warn', 'webhook_bad_signature', 'square');
-    return { status: 401, outcome: 'refused' };
-  }
-  let event: ReturnType<typeof squareEventSchema.parse>;
-  try {
-    const parsed = squareEventSchema.safeParse(JSON.parse(rawBody));
-    if (!parsed.success) return { status: 400, outcome: 'refused' };
-    event = parsed.data;
-  } catch {
-    return { status: 400, outcome: 'refused' };
-  }
-  if (conn.status !== 'active') return { status: 200, outcome: 'ignored' }; // reconciliation catches up
-  if (!(await insertReceipt(db, conn.id, event.event_id, event.type)))
-    return { status: 200, outcome: 'duplicate' };
-  try {
-    let applied = false;
-    if (event.type === 'inventory.count.updated') {
-      for (const c of event.data?.object?.inventory_counts ?? [])
-        if (c.state === 'IN_STOCK')
-          applied =
-            (await applyStockLevel(
-              deps,
-              conn,
-              c.catalog_object_id,
-              c.location_id,
-              Math.floor(Number(c.quantity)) || 0,
-            )) || applied;
-    } else if (event.type === 'catalog.version.updated') applied = await catchUpCatalog(deps, conn.id);
-    return { status: 200, outcome: applied ? 'applied' : 'ignored' };
-  } catch (err) {
-    // Not applied: forget the receipt so Square's retry is applied.
-    await deleteReceipt(db, conn.id, event.event_id);
-    if (err instanceof SquareAuthError) await markReconnect(deps, conn, err.status);
-    else await log(db, conn, 'error', 'webhook_failed', `${event.type}: ${(err as Error).message}`);
-    return { status: 503, outcome: 'refused' };
-  }
+  return receiveWebhook(deps, connectionId, {
+    provider: 'square',
+    verify: (key) => verifySquareSignature(notificationUrl, rawBody, signature, key),
+    badSignatureDetail: 'square',
+    parse() {
+      try {
+        const parsed = squareEventSchema.safeParse(JSON.parse(rawBody));
+        return parsed.success
+          ? { id: parsed.data.event_id, topic: parsed.data.type, event: parsed.data }
+          : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async apply(conn, event) {
+      let applied = false;
+      if (event.type === 'inventory.count.updated') {
+        for (const c of event.data?.object?.inventory_counts ?? [])
+          if (c.state === 'IN_STOCK')
+            applied =
+              (await applyStockLevel(
+                deps,
+                conn,
+                c.catalog_object_id,
+                c.location_id,
+                Math.floor(Number(c.quantity)) || 0,
+              )) || applied;
+      } else if (event.type === 'catalog.version.updated') applied = await catchUpCatalog(deps, conn.id);
+      return applied;
+    },
+    authStatus: squareAuthStatus,
+  });
 }
 
 /** One catch-up at a time per connection (notifications arrive in bursts). */

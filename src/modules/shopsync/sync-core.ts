@@ -5,24 +5,29 @@
  * into `ShopProduct`s.
  */
 import type { Kysely } from 'kysely';
+import type { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
-import { AppError } from '../../lib/errors.ts';
+import { AppError, ValidationError } from '../../lib/errors.ts';
 import { importFieldsBySku, productIdsBySku } from '../catalog/index.ts';
 import type { EventBus } from '../events/index.ts';
 import { applyImport } from '../imports/index.ts';
 import { levelsForProducts, merchantLocations, RowErrors, syncInventory } from '../inventory/index.ts';
-import { shopTokenKey } from './crypto.ts';
+import { decryptSecret, encryptSecret, shopTokenKey } from './crypto.ts';
 import {
   type ConnectionRow,
+  deleteReceipt,
   type ItemRow,
   insertLog,
+  insertReceipt,
   selectConnection,
+  selectConnectionOfMerchant,
   selectItemByInventoryItem,
   selectItemsByProductIds,
   selectItemsByVariants,
   selectUnseenItems,
   updateConnection,
+  upsertConnection,
   upsertItems,
 } from './shopsync.repository.ts';
 
@@ -68,6 +73,138 @@ export function keyOf(deps: ShopSyncDeps): Buffer {
   const key = shopTokenKey(deps.config.SHOP_TOKEN_KEY);
   if (!key) throw new AppError('forbidden', 'shopsync.not_configured');
   return key;
+}
+
+/** What differs between a Shopify webhook and a Square notification (see `receiveWebhook`). */
+export interface WebhookReceiver<E> {
+  provider: ConnectionRow['provider'];
+  /** True when the delivery is signed with the connection's secret. */
+  verify(secret: string): boolean;
+  /** What the log says of a bad signature. */
+  badSignatureDetail: string;
+  /** The delivery's id (replays), topic and content; undefined when malformed. */
+  parse(): { id: string; topic: string; event: E } | undefined;
+  /** Applies the delivery; false when it changed nothing. */
+  apply(conn: ConnectionRow, event: E): Promise<boolean>;
+  /** The HTTP status when `err` is the shop refusing the token, else undefined. */
+  authStatus(err: unknown): number | undefined;
+}
+
+/**
+ * A shop's webhook delivery: unknown or disconnected connection 404; the signature is checked
+ * first (401, logged, nothing changes); a malformed delivery 400; a paused connection or one
+ * needing a new token ignores it (reconciliation catches up); a delivery id already recorded is a
+ * replay (200, nothing applied). A failure forgets the receipt so the shop's retry is applied.
+ */
+export async function receiveWebhook<E>(
+  deps: ShopSyncDeps,
+  connectionId: number,
+  h: WebhookReceiver<E>,
+): Promise<WebhookOutcome> {
+  const { db } = deps;
+  const conn = await selectConnection(db, connectionId);
+  if (
+    conn?.provider !== h.provider ||
+    conn.status === 'disconnected' ||
+    !conn.secret_enc ||
+    !shopSyncConfigured(deps.config)
+  )
+    return { status: 404, outcome: 'refused' };
+  if (!h.verify(decryptSecret(keyOf(deps), conn.secret_enc))) {
+    await log(db, conn, 'warn', 'webhook_bad_signature', h.badSignatureDetail);
+    return { status: 401, outcome: 'refused' };
+  }
+  const delivery = h.parse();
+  if (!delivery) return { status: 400, outcome: 'refused' };
+  if (conn.status !== 'active') return { status: 200, outcome: 'ignored' }; // reconciliation catches up
+  if (!(await insertReceipt(db, conn.id, delivery.id, delivery.topic)))
+    return { status: 200, outcome: 'duplicate' };
+  try {
+    const applied = await h.apply(conn, delivery.event);
+    return { status: 200, outcome: applied ? 'applied' : 'ignored' };
+  } catch (err) {
+    // Not applied: forget the receipt so the shop's retry is applied.
+    await deleteReceipt(db, conn.id, delivery.id);
+    const auth = h.authStatus(err);
+    if (auth !== undefined) await markReconnect(deps, conn, auth);
+    else await log(db, conn, 'error', 'webhook_failed', `${delivery.topic}: ${(err as Error).message}`);
+    return { status: 503, outcome: 'refused' };
+  }
+}
+
+/** What differs between connecting a Shopify shop and a Square account (see `connectShop`). */
+export interface ShopConnector<I> {
+  provider: ConnectionRow['provider'];
+  schema: z.ZodType<I>;
+  /** The field told that another shop is already connected. */
+  otherShopField: string;
+  /** The shop's locations, read with the submitted token (this checks the token). */
+  fetchLocations(v: I): Promise<{ id: string; name: string }[]>;
+  /** The HTTP status when `err` is the shop refusing the token, else undefined. */
+  authStatus(err: unknown): number | undefined;
+  /** The field errors of a refused token and of an unreachable shop. */
+  refused: { field: string; message: string };
+  unreachable: { field: string; message: string };
+  /** The provider's connection fields, secrets encrypted with `encrypt`. */
+  fields(
+    v: I,
+    existing: ConnectionRow | undefined,
+    encrypt: (secret: string) => string,
+  ): {
+    shop_domain: string;
+    environment?: ConnectionRow['environment'];
+    token_enc: string;
+    secret_enc: string;
+  };
+  /** What the log says of the new connection. */
+  logDetail(v: I): string;
+}
+
+/**
+ * Connects (or reconnects) a merchant's shop: the input is checked (field errors), one shop at a
+ * time, the token is checked by reading the shop's locations (a refused token is a field error),
+ * then stored encrypted; shop locations are mapped to stores of the same name, or the only one to
+ * the default store (a reconnection keeps the mapping).
+ */
+export async function connectShop<I>(
+  deps: ShopSyncDeps,
+  merchantId: number,
+  input: unknown,
+  c: ShopConnector<I>,
+) {
+  const key = keyOf(deps);
+  const parsed = c.schema.safeParse(input);
+  if (!parsed.success)
+    throw new ValidationError(
+      parsed.error.issues.map((i) => ({
+        field: String(i.path[0] ?? '_'),
+        message: /^shopsync\./.test(i.message) ? i.message : 'field.required',
+      })),
+    );
+  const v = parsed.data;
+  const existing = await selectConnectionOfMerchant(deps.db, merchantId);
+  if (existing && existing.provider !== c.provider && existing.status !== 'disconnected')
+    throw new ValidationError([{ field: c.otherShopField, message: 'shopsync.other_shop_connected' }]);
+  let locations: { id: string; name: string }[];
+  try {
+    locations = await c.fetchLocations(v);
+  } catch (err) {
+    throw new ValidationError([c.authStatus(err) !== undefined ? c.refused : c.unreachable]);
+  }
+  const map = await autoMapLocations(
+    deps.db,
+    merchantId,
+    locations,
+    existing?.provider === c.provider ? locationMap(existing) : {},
+  );
+  const id = await upsertConnection(deps.db, {
+    merchant_id: merchantId,
+    provider: c.provider,
+    ...c.fields(v, existing, (secret) => encryptSecret(key, secret)),
+    location_map_json: JSON.stringify(map),
+  });
+  await log(deps.db, { id, merchant_id: merchantId }, 'info', 'connected', c.logDetail(v));
+  return { connection_id: id, locations };
 }
 
 export async function log(

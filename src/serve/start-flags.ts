@@ -1,0 +1,41 @@
+/**
+ * The start-time V8 flag of a one-process server (docs/PERFORMANCE.md, "Serving on every core
+ * (issue 19)"): `--max-semi-space-size=16` can only be given when the process starts, so `comptoir
+ * serve` / `start` without it replaces itself (`process.execve`: same PID, so signals, service
+ * managers and the data-directory lock are unaffected) with the same command plus the flag, before
+ * anything else runs (reexec-first.ts, imported first by src/cli/main.ts). A flag the operator set (execArgv or NODE_OPTIONS) wins; cluster workers get it from
+ * the primary (src/serve/cluster.ts); `COMPTOIR_START_FLAGS=0` turns the re-exec off.
+ */
+import cluster from 'node:cluster';
+
+/** Flags a server process needs from its start (kept in step with cluster.ts's START_FLAGS). */
+export const SERVER_START_FLAGS = ['--max-semi-space-size=16'];
+
+/** The flags of `flags` whose name is not in `given` (execArgv and NODE_OPTIONS joined). */
+export function missingStartFlags(flags: string[], given: string): string[] {
+  return flags.filter((f) => !given.includes(f.split('=')[0]!));
+}
+
+/**
+ * The argv to re-execute this process with, or null when it needs no re-exec: not a server
+ * command, a cluster worker, flags already given, re-exec turned off or not available.
+ */
+export function startFlagsArgv(
+  argv: readonly string[] = process.argv,
+  execArgv: readonly string[] = process.execArgv,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] | null {
+  const cmd = argv[2];
+  if (cmd !== 'serve' && cmd !== 'start') return null;
+  if (cluster.isWorker || env.COMPTOIR_START_FLAGS === '0') return null;
+  if (argv.includes('--help') || argv.includes('-h')) return null;
+  const missing = missingStartFlags(SERVER_START_FLAGS, `${execArgv.join(' ')} ${env.NODE_OPTIONS ?? ''}`);
+  if (!missing.length) return null;
+  return [process.execPath, ...execArgv, ...missing, ...argv.slice(1)];
+}
+
+/** Replaces this process with itself plus the missing start flags, when it needs them (see above). */
+export function reexecWithStartFlags(): void {
+  const next = typeof process.execve === 'function' ? startFlagsArgv() : null;
+  if (next) process.execve!(process.execPath, next, process.env);
+}
