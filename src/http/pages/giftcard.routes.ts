@@ -49,6 +49,42 @@ export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppC
   const stripe = stripeClient(ctx.config);
   const cardOn = Boolean(stripe && ctx.config.STRIPE_PUBLISHABLE_KEY);
 
+  /**
+   * The code is e-mailed, then shown once on the confirmation page (never cached): a card paid by
+   * card ("paid", active once Stripe confirms) or ordered for payment at the office ("ordered").
+   */
+  async function sendCode(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    lang: Lang,
+    email: string,
+    card: { code: string; paid_cents: number },
+    kind: 'paid' | 'ordered',
+  ) {
+    const amount = formatMoney(card.paid_cents, lang);
+    await ctx.mailer.send({
+      to: email,
+      subject: t(lang, 'giftcard.mail_subject'),
+      text: t(lang, kind === 'paid' ? 'giftcard.paid_mail_body' : 'giftcard.mail_body', {
+        code: card.code,
+        amount,
+      }),
+      lang,
+      kind: 'gift_card_ordered',
+    });
+    const title = t(lang, `giftcard.${kind}_title`);
+    const pc = await pageContext(req, reply, ctx, lang, { title });
+    const body = html`<section class="narrow">
+      <h1>${title}</h1>
+      ${Notice(t(lang, `giftcard.${kind}_lead`, { amount }))}
+      <p>${t(lang, 'giftcard.your_code')}</p>
+      <p><strong class="gift-code" style="font:1.5rem monospace">${card.code}</strong></p>
+      <p>${t(lang, 'giftcard.keep_code')}</p>
+      <p><a href=${giftcardPath(lang)}>${t(lang, 'giftcard.back')}</a></p>
+    </section>`;
+    return sendHtml(reply.header('cache-control', 'no-store'), renderDocument(Layout(pc, body)), 201);
+  }
+
   async function renderPage(
     req: FastifyRequest,
     reply: FastifyReply,
@@ -206,30 +242,11 @@ export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppC
                   },
                   req.log,
                 );
-            await ctx.mailer.send({
-              to: input.email,
-              subject: t(lang, 'giftcard.mail_subject'),
-              text: t(lang, 'giftcard.paid_mail_body', {
-                code: card.code,
-                amount: formatMoney(card.paid_cents, lang),
-              }),
-              lang,
-              kind: 'gift_card_ordered',
-            });
             req.log.info(
               { event: 'gift_card_paid', card_id: card.id, payment_intent: card.payment_intent_id },
               'gift card paid by card (active once Stripe confirms)',
             );
-            const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'giftcard.paid_title') });
-            const body = html`<section class="narrow">
-              <h1>${t(lang, 'giftcard.paid_title')}</h1>
-              ${Notice(t(lang, 'giftcard.paid_lead', { amount: formatMoney(card.paid_cents, lang) }))}
-              <p>${t(lang, 'giftcard.your_code')}</p>
-              <p><strong class="gift-code" style="font:1.5rem monospace">${card.code}</strong></p>
-              <p>${t(lang, 'giftcard.keep_code')}</p>
-              <p><a href=${giftcardPath(lang)}>${t(lang, 'giftcard.back')}</a></p>
-            </section>`;
-            return sendHtml(reply.header('cache-control', 'no-store'), renderDocument(Layout(pc, body)), 201);
+            return sendCode(req, reply, lang, input.email, card, 'paid');
           } catch (err) {
             const d = err instanceof AppError ? err.details : undefined;
             if (
@@ -277,27 +294,8 @@ export default async function giftcardPageRoutes(app: FastifyInstance, ctx: AppC
             buyerEmail: input.email,
             status: 'pending',
           });
-          await ctx.mailer.send({
-            to: input.email,
-            subject: t(lang, 'giftcard.mail_subject'),
-            text: t(lang, 'giftcard.mail_body', {
-              code: card.code,
-              amount: formatMoney(card.paid_cents, lang),
-            }),
-            lang,
-            kind: 'gift_card_ordered',
-          });
           req.log.info({ event: 'gift_card_ordered', card_id: card.id }, 'gift card ordered (pending)');
-          const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'giftcard.ordered_title') });
-          const body = html`<section class="narrow">
-            <h1>${t(lang, 'giftcard.ordered_title')}</h1>
-            ${Notice(t(lang, 'giftcard.ordered_lead', { amount: formatMoney(card.paid_cents, lang) }))}
-            <p>${t(lang, 'giftcard.your_code')}</p>
-            <p><strong class="gift-code" style="font:1.5rem monospace">${card.code}</strong></p>
-            <p>${t(lang, 'giftcard.keep_code')}</p>
-            <p><a href=${giftcardPath(lang)}>${t(lang, 'giftcard.back')}</a></p>
-          </section>`;
-          return sendHtml(reply.header('cache-control', 'no-store'), renderDocument(Layout(pc, body)), 201);
+          return sendCode(req, reply, lang, input.email, card, 'ordered');
         } catch (err) {
           if (err instanceof ValidationError)
             return renderPage(req, reply, lang, {
