@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
+import { type OwnedTable, tableOwners } from '../../src/db/ownership.ts';
 import type { DB } from '../../src/db/schema.ts';
 
 /** How many rows `table` holds (tests checking that nothing was created). */
@@ -15,6 +16,44 @@ export async function rowCount(db: Kysely<DB>, table: keyof DB): Promise<number>
     .select((eb) => eb.fn.countAll().as('n'))
     .executeTakeFirstOrThrow();
   return Number(r.n);
+}
+
+/**
+ * Tables requests touch without changing anything a role protects (sessions, counters, the search
+ * index, carts of anonymous visitors): left out of databaseDigest.
+ */
+const BOOKKEEPING = new Set<OwnedTable>([
+  'sessions',
+  'login_failures',
+  'rate_limits',
+  'idempotency_keys',
+  'outbox',
+  'search_documents',
+  'search_vocab',
+  'search_fts',
+  'image_fetches',
+  'carts',
+  'cart_items',
+  'campaign_visits',
+]);
+
+/** A digest of every row of every protected table: equal before and after = a refused request changed nothing. */
+export async function databaseDigest(db: Kysely<DB>): Promise<string> {
+  const hash = createHash('sha256');
+  for (const table of Object.keys(tableOwners) as OwnedTable[]) {
+    if (BOOKKEEPING.has(table)) continue;
+    const rows = await db
+      .selectFrom(table as never)
+      .selectAll()
+      .execute();
+    hash.update(
+      `${table}\n${rows
+        .map((r) => JSON.stringify(r))
+        .sort()
+        .join('\n')}\n`,
+    );
+  }
+  return hash.digest('hex');
 }
 
 /** Which database the suite runs on: DATABASE_URL set = PostgreSQL, else embedded SQLite. */

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { type OwnedTable, tableOwners } from '../../src/db/ownership.ts';
+import { databaseDigest } from '../helpers/db.ts';
 import { placeOrder } from '../helpers/factories.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
@@ -108,44 +107,6 @@ describe('authorisation matrix: every route × every role × another tenant’s 
   const bodyless = (method: string) => method === 'GET' || method === 'DELETE';
 
   /**
-   * Tables requests touch without changing anything a role protects (sessions, counters, the
-   * search index, carts of anonymous visitors): left out of the read-back.
-   */
-  const bookkeeping = new Set<OwnedTable>([
-    'sessions',
-    'login_failures',
-    'rate_limits',
-    'idempotency_keys',
-    'outbox',
-    'search_documents',
-    'search_vocab',
-    'search_fts',
-    'image_fetches',
-    'carts',
-    'cart_items',
-    'campaign_visits',
-  ]);
-  /** A digest of every row of every protected table. */
-  async function databaseDigest(): Promise<string> {
-    const { db } = p.context.database;
-    const hash = createHash('sha256');
-    for (const table of Object.keys(tableOwners) as OwnedTable[]) {
-      if (bookkeeping.has(table)) continue;
-      const rows = await db
-        .selectFrom(table as never)
-        .selectAll()
-        .execute();
-      hash.update(
-        `${table}\n${rows
-          .map((r) => JSON.stringify(r))
-          .sort()
-          .join('\n')}\n`,
-      );
-    }
-    return hash.digest('hex');
-  }
-
-  /**
    * Sends the request, checks its exact status, and for a write reads the database back: a refused
    * request leaves every protected row as it was.
    */
@@ -155,14 +116,15 @@ describe('authorisation matrix: every route × every role × another tenant’s 
     expected: number,
     send: () => Promise<LightMyRequestResponse>,
   ) {
-    const before = bodyless(method) ? undefined : await databaseDigest();
+    const before = bodyless(method) ? undefined : await databaseDigest(p.context.database.db);
     const res = await send();
     assert.equal(
       res.statusCode,
       expected,
       `${label} → ${res.statusCode} (expected ${expected}) ${res.body.slice(0, 200)}`,
     );
-    if (before !== undefined) assert.equal(await databaseDigest(), before, `${label} changed the database`);
+    if (before !== undefined)
+      assert.equal(await databaseDigest(p.context.database.db), before, `${label} changed the database`);
     return res;
   }
 

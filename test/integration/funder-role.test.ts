@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import * as migration070 from '../../src/db/migrations/070_funder_role.ts';
-import { type OwnedTable, tableOwners } from '../../src/db/ownership.ts';
 import { createOperator, createUserWithHash, hashPassword } from '../../src/modules/accounts/index.ts';
-import { createTestDatabase, TEST_DB_KIND } from '../helpers/db.ts';
+import { createTestDatabase, databaseDigest, TEST_DB_KIND } from '../helpers/db.ts';
 import { placeOrder } from '../helpers/factories.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
@@ -187,38 +185,6 @@ describe(`funders: invited by an operator, read the home and the impact report, 
     assert.equal((await funder.get('/fr/admin/impact?association=nulle-part')).statusCode, 404);
   });
 
-  /** A digest of every row of every owned table but bookkeeping (sessions, counters, mail). */
-  const bookkeeping = new Set<string>([
-    'sessions',
-    'login_failures',
-    'rate_limits',
-    'idempotency_keys',
-    'outbox',
-    'search_documents',
-    'search_vocab',
-    'search_fts',
-    'image_fetches',
-    'carts',
-    'cart_items',
-    'campaign_visits',
-  ]);
-  async function databaseDigest(): Promise<string> {
-    const hash = createHash('sha256');
-    for (const table of Object.keys(tableOwners) as OwnedTable[]) {
-      if (bookkeeping.has(table)) continue;
-      const rows = await db()
-        .selectFrom(table as never)
-        .selectAll()
-        .execute();
-      hash.update(
-        `${table}\n${rows
-          .map((x) => JSON.stringify(x))
-          .sort()
-          .join('\n')}\n`,
-      );
-    }
-    return hash.digest('hex');
-  }
   /** Route parameters filled with real ids (a 403 must not be a 404 in disguise). */
   const fill = (url: string) =>
     url
@@ -255,7 +221,7 @@ describe(`funders: invited by an operator, read the home and the impact report, 
     for (const route of refused) {
       const url = fill(route.url);
       const write = route.method !== 'GET' && route.method !== 'DELETE';
-      const before = write ? await databaseDigest() : undefined;
+      const before = write ? await databaseDigest(db()) : undefined;
       const res: LightMyRequestResponse = write
         ? await funder.request({
             method: route.method as never,
@@ -276,7 +242,7 @@ describe(`funders: invited by an operator, read the home and the impact report, 
         `${route.method} ${url} → ${res.statusCode} ${res.body.slice(0, 200)}`,
       );
       if (before !== undefined)
-        assert.equal(await databaseDigest(), before, `${route.method} ${url} changed data`);
+        assert.equal(await databaseDigest(db()), before, `${route.method} ${url} changed data`);
     }
   });
 
