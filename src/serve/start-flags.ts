@@ -3,8 +3,8 @@
  * (issue 19)"): `--max-semi-space-size=16` can only be given when the process starts, so `comptoir
  * serve` / `start` without it replaces itself (`process.execve`: same PID, so signals, service
  * managers and the data-directory lock are unaffected) with the same command plus the flag, before
- * anything else runs (reexec-first.ts, imported first by src/cli/main.ts). A flag the operator set (execArgv or NODE_OPTIONS) wins; cluster workers get it from
- * the primary (src/serve/cluster.ts); `COMPTOIR_START_FLAGS=0` turns the re-exec off.
+ * the CLI's commands are imported (src/cli/main.ts). A flag the operator set (execArgv or
+ * NODE_OPTIONS) wins; cluster workers get it from the primary (src/serve/cluster.ts); `COMPTOIR_START_FLAGS=0` turns the re-exec off.
  */
 import cluster from 'node:cluster';
 
