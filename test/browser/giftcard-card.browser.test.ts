@@ -3,7 +3,6 @@
 // page (Payment Element), becomes usable when Stripe's signed webhook arrives, is spent at a
 // connected merchant's checkout, then settled by a transfer: the amounts add up to the cent.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -20,48 +19,12 @@ import {
 } from '../helpers/fake-stripe.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
-
-/**
- * A stub of Stripe.js v3 for the calls card-payment.js makes (elements, create('payment').mount,
- * elements.submit, createPaymentMethod): one labelled field whose test card number picks Stripe's
- * test PaymentMethod id (4242… → pm_card_visa, 4000 0000 0000 0002 → pm_card_chargeDeclined).
- */
-const STRIPE_JS_STUB = `
-window.Stripe = function (key) {
-  if (!/^pk_test_/.test(key)) throw new Error('publishable key expected');
-  let field;
-  const elements = {
-    create(type) {
-      if (type !== 'payment') throw new Error('payment element expected');
-      return {
-        mount(selector) {
-          const box = document.querySelector(selector);
-          box.innerHTML = '<label for="stub-card">Numéro de carte (test)</label><input id="stub-card" autocomplete="cc-number" inputmode="numeric" />';
-          field = box.querySelector('input');
-        },
-      };
-    },
-    async submit() {
-      if (!field.value.trim()) return { error: { type: 'validation_error', message: 'Numéro de carte incomplet.' } };
-      return {};
-    },
-  };
-  return {
-    elements() { return elements; },
-    async createPaymentMethod() {
-      const n = field.value.replace(/\\s/g, '');
-      const id = n === '4000000000000002' ? 'pm_card_chargeDeclined' : n === '4242424242424242' ? 'pm_card_visa' : null;
-      if (!id) return { error: { type: 'card_error', code: 'invalid_number', message: 'Numéro de carte invalide.' } };
-      return { paymentMethod: { id, object: 'payment_method', type: 'card' } };
-    },
-  };
-};
-`;
+import { startStripeJsStub } from '../helpers/stripe-js-stub.ts';
 
 describe(`gift card bought by card, spent, settled (Chromium, ${TEST_DB_KIND})`, { skip: skipReason }, () => {
   let p: TestPlatform;
   let fake: FakeStripe;
-  let stub: Server;
+  let stub: Awaited<ReturnType<typeof startStripeJsStub>>;
   let region: MiniRegion;
   let browser: Browser;
   let base: string;
@@ -69,18 +32,14 @@ describe(`gift card bought by card, spent, settled (Chromium, ${TEST_DB_KIND})`,
 
   before(async () => {
     fake = await startFakeStripe();
-    stub = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/javascript' });
-      res.end(STRIPE_JS_STUB);
-    });
-    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+    stub = await startStripeJsStub(fake);
     p = await createTestPlatform({
       STRIPE_SECRET_KEY: 'sk_test_comptoir',
       STRIPE_PUBLISHABLE_KEY: 'pk_test_comptoir',
       STRIPE_WEBHOOK_SECRET: 'whsec_platform',
       STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_connect',
       STRIPE_API_BASE: fake.url,
-      STRIPE_JS_URL: `http://127.0.0.1:${(stub.address() as AddressInfo).port}/v3/`,
+      STRIPE_JS_URL: stub.url,
       SETTLEMENT_INTERVAL_SECONDS: '0',
     });
     region = await seedMiniRegion(db());
@@ -95,7 +54,7 @@ describe(`gift card bought by card, spent, settled (Chromium, ${TEST_DB_KIND})`,
     await browser?.close();
     await p?.close();
     await fake?.close();
-    await new Promise((r) => stub?.close(r));
+    await stub?.close();
   });
 
   test('bought by card, active on the webhook, spent at a merchant, settled: to the cent', async () => {
