@@ -66,7 +66,7 @@ const messages: MessageBundle = {
     'stripe.title': 'Accept card payments',
     'stripe.intro':
       'Card payments go through Stripe. You create your Stripe account (a few minutes, at Stripe); each order paid by card is then transferred to you automatically. You remain the seller: your receipts and taxes do not change.',
-    'stripe.fee_notice': 'Platform fee: {percent} % of the total of each order paid by card.',
+    'stripe.fee_notice': 'Platform fee: {percent}% of the total of each order paid by card.',
     'stripe.accept': 'Accept card payments',
     'stripe.continue': 'Resume the Stripe sign-up',
     'stripe.refresh': 'Refresh status',
