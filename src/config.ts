@@ -1,6 +1,12 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
+/**
+ * The most a region may keep on a card-paid order, in percent: the bound of the region's platform
+ * fee setting and of PLATFORM_FEE_PERCENT, its initial value (one bound for both).
+ */
+export const MAX_PLATFORM_FEE_PERCENT = 30;
+
 /** A number of server processes (WEB_CONCURRENCY and its alias): 1 to 256, or `auto`; optional. */
 function processCount(name: string) {
   return z
@@ -59,6 +65,11 @@ const envFields = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   STRIPE_CONNECT_WEBHOOK_SECRET: z.string().optional(),
   STRIPE_API_BASE: z.string().url().optional(),
+  /**
+   * How long a Stripe API request may take before the client gives up (ms). A checkout whose
+   * authorisation timed out fails, and an authorisation Stripe made late is cancelled.
+   */
+  STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Where the checkout page loads Stripe.js from (tests serve a stub). */
   STRIPE_JS_URL: z.string().url().default('https://js.stripe.com/v3/'),
   /**
@@ -66,8 +77,17 @@ const envFields = z.object({
    * merchants; one process at a time by a lease). 0 turns the timer off; only with Stripe configured.
    */
   SETTLEMENT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(900),
-  /** Platform fee kept on each card-paid order before the transfer to the merchant (percent, default 0). */
-  PLATFORM_FEE_PERCENT: z.coerce.number().min(0).max(50).default(0),
+  /**
+   * Platform fee kept on each card-paid order before the transfer to the merchant (percent, default
+   * 0), until an operator sets the region's fee: the same bound and precision as that setting.
+   */
+  PLATFORM_FEE_PERCENT: z.coerce
+    .number()
+    .refine(
+      (n) => n >= 0 && n <= MAX_PLATFORM_FEE_PERCENT && Math.abs(n * 100 - Math.round(n * 100)) < 1e-6,
+      `PLATFORM_FEE_PERCENT must be a percentage from 0 to ${MAX_PLATFORM_FEE_PERCENT} with at most two decimals (the bound of the region's platform fee setting)`,
+    )
+    .default(0),
   /**
    * Bearer token for GET /metrics from outside the host's private network (a hosted Prometheus);
    * scrapers on loopback or private addresses need none.

@@ -48,6 +48,7 @@ export const tableOwners = {
   stripe_events: 'payments',
   payment_ledger: 'payments',
   payment_runs: 'payments',
+  payment_unknown_intents: 'payments',
   gift_cards: 'giftcards',
   gift_card_ledger: 'giftcards',
   gift_card_merchants: 'giftcards',

@@ -32,7 +32,7 @@ export interface CardPurchase {
 
 /**
  * Refusals: the pending card is voided and the buyer told nothing was kept. Stripe unreachable
- * too: if the charge went through after all, its `payment_intent.succeeded` finds the card voided
+ * or too slow too: if the charge went through after all, its `payment_intent.succeeded` finds the card voided
  * and the payment is refunded (src/modules/payments, recordGiftCardPaymentEvent).
  */
 const REFUSED = new Set([
@@ -40,6 +40,8 @@ const REFUSED = new Set([
   'payment.card_authentication_failed',
   'payment.card_details_required',
   'payment.card_unreachable',
+  // Too slow: a charge Stripe made late is refunded on its webhook, the card being void.
+  'payment.card_timeout',
 ]);
 
 /**

@@ -3,7 +3,9 @@
  * Stripe's documented shapes: form-encoded request bodies (`metadata[key]=…`), JSON objects with
  * `object`, Stripe errors (`{ error: { type, code, decline_code, message } }`), the `Stripe-Account`
  * header, and idempotency keys (same key → the same stored response; same key with other
- * parameters → 400 `idempotency_error`).
+ * parameters → 400 `idempotency_error`; same key while the first request is still running → 409
+ * `idempotency_error`, nothing stored). `slow` makes an endpoint answer late while still doing the
+ * work, as when Stripe is slow and the client has given up.
  *
  * Endpoints: POST /v1/accounts, GET /v1/accounts/:id, POST /v1/account_links,
  * POST/GET /v1/payment_intents(/:id) (POST /:id updates metadata), POST /v1/payment_intents/:id/capture|cancel,
@@ -152,6 +154,17 @@ export interface FakeStripe {
   down: boolean;
   /** POST paths (exact, e.g. '/v1/transfers') answered 500 api_error, as during a Stripe incident. */
   failing: Set<string>;
+  /**
+   * POST paths (exact, e.g. '/v1/payment_intents') that Stripe carries out late: a request is
+   * executed (the object created, a keyed result stored) only after `ms`, or as soon as `until`
+   * resolves, then answered (to nobody, when the client gave up). Meanwhile a request with the same
+   * Idempotency-Key gets 409 `idempotency_error`. A replay of a stored result answers at once.
+   */
+  slow: Map<string, { ms: number; until?: Promise<unknown> }>;
+  /** Keyed requests still running (slow), as `account|key`. */
+  inFlight: Set<string>;
+  /** Called as each API request arrives, before it is answered (a test releases a slow request on it). */
+  onCall?: (call: FakeStripeCall) => void;
   close(): Promise<void>;
 }
 
@@ -447,6 +460,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     deliveries: [],
     down: false,
     failing: new Set<string>(),
+    slow: new Map(),
+    inFlight: new Set<string>(),
     authenticate(intentId, pass) {
       const pi = intents.get(intentId);
       if (!pi) throw new Error(`no payment intent ${intentId}`);
@@ -504,7 +519,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       const params = parseStripeForm(req.method === 'GET' ? query : raw);
       const account = req.headers['stripe-account'] as string | undefined;
       const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
-      calls.push({ method: req.method ?? '', path, account, idempotencyKey, params });
+      const call = { method: req.method ?? '', path, account, idempotencyKey, params };
+      calls.push(call);
+      fake.onCall?.(call);
       const send = (status: number, body: unknown, replayed = false) => {
         res.writeHead(status, {
           'content-type': 'application/json',
@@ -531,12 +548,42 @@ export async function startFakeStripe(): Promise<FakeStripe> {
             },
           });
         if (seen) return send(seen.status, seen.body, true);
+        // Stripe: a request that conflicts with another one still executing under the same key.
+        if (fake.inFlight.has(scope))
+          return send(409, {
+            error: {
+              type: 'idempotency_error',
+              message: `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${idempotencyKey}. Please try again later.`,
+            },
+          });
       }
-      const { status, body } = route(req.method ?? 'GET', path, params);
-      // Stripe stores the result of a keyed request, errors included (not 5xx, not 429).
-      if (idempotencyKey && req.method === 'POST')
-        idem.set(scope, { params: signature, status, body: JSON.parse(JSON.stringify(body)) });
-      send(status, body);
+      const execute = () => {
+        const { status, body } = route(req.method ?? 'GET', path, params);
+        // Stripe stores the result of a keyed request, errors included (not 5xx, not 429).
+        if (idempotencyKey && req.method === 'POST')
+          idem.set(scope, { params: signature, status, body: JSON.parse(JSON.stringify(body)) });
+        return { status, body };
+      };
+      const slow = req.method === 'POST' ? fake.slow.get(path) : undefined;
+      if (!slow) {
+        const { status, body } = execute();
+        return send(status, body);
+      }
+      if (idempotencyKey) fake.inFlight.add(scope);
+      let timer: NodeJS.Timeout | undefined;
+      void Promise.race([
+        new Promise((r) => {
+          timer = setTimeout(r, slow.ms);
+          timer.unref();
+        }),
+        slow.until ?? new Promise(() => {}),
+      ]).then(() => {
+        clearTimeout(timer);
+        const { status, body } = execute();
+        fake.inFlight.delete(scope);
+        // The client may have given up (timed out): the work is done all the same.
+        if (!res.destroyed && !res.socket?.destroyed) send(status, body);
+      });
     });
   });
   /**

@@ -24,11 +24,13 @@ import {
   findGiftCardLedger,
   findPaymentSettingsOf,
   findUnsettledGiftCardRefs,
-  giftCardSettlementTotals,
   insertLedger,
   releaseRun,
+  type SalesPeriod,
+  salesTotals,
 } from './payments.repository.ts';
 import { cardError, settlePendingTransfers } from './stripe.ts';
+import { voidUnknownIntents } from './unknown-intents.ts';
 
 type Db = Kysely<DB>;
 
@@ -294,17 +296,23 @@ export async function settleGiftCardRedemptions(
   return out;
 }
 
-/** Per merchant: gift-card redemptions owed, settled (transferred) and pending, in cents. */
+/**
+ * Per merchant: what is owed for the gift-card redemptions made in `period` (all when open; net of
+ * the orders cancelled since), what was transferred for them to date (transfers − reversals), and
+ * what is still pending today; owed = settled + pending, to the cent.
+ */
 export async function giftCardSettlementStatus(
   db: Db,
   merchantIds?: number[],
+  period: SalesPeriod = {},
 ): Promise<Map<number, { owed_cents: number; settled_cents: number; pending_cents: number }>> {
-  const totals = await giftCardSettlementTotals(db, merchantIds);
+  const totals = await salesTotals(db, { merchantIds, period, giftCardsOnly: true });
   return new Map(
-    [...totals].map(([m, t]) => [
-      m,
-      { owed_cents: t.owed_cents, settled_cents: t.sent_cents, pending_cents: t.owed_cents - t.sent_cents },
-    ]),
+    [...totals].map(([m, t]) => {
+      const owed = t.gift_card.plus - t.gift_card.minus;
+      const sent = t.transfer.plus - t.transfer.minus - (t.reversal.plus - t.reversal.minus);
+      return [m, { owed_cents: owed, settled_cents: sent, pending_cents: owed - sent }];
+    }),
   );
 }
 
@@ -313,11 +321,14 @@ export interface SettlementRun {
   ran: boolean;
   /** Card-paid merchant parts whose transfer was retried and is now made. */
   card_transfers: number;
+  /** Card authorisations of failed checkouts, created by Stripe after a timeout, now cancelled. */
+  voided_intents: number;
   gift_cards: GiftCardSettlement;
 }
 
 /**
- * One settlement run: card transfers left pending after a capture, then gift-card redemptions.
+ * One settlement run: card authorisations of unknown outcome cancelled (unknown-intents.ts), card
+ * transfers left pending after a capture, then gift-card redemptions.
  * Only one process runs at a time: the run takes the `settlement` lease (one UPDATE of an expired
  * lease) for `leaseMs`, and gives it back when done; a process that dies frees it at expiry.
  */
@@ -328,16 +339,17 @@ export async function runSettlement(
   opts: { holder?: string; leaseMs?: number; log?: PaymentLog; now?: Date } = {},
 ): Promise<SettlementRun> {
   const idle = { transferred: 0, reversed: 0, not_connected: 0, failed: 0 };
-  if (!stripe) return { ran: false, card_transfers: 0, gift_cards: idle };
+  if (!stripe) return { ran: false, card_transfers: 0, voided_intents: 0, gift_cards: idle };
   const now = opts.now ?? new Date();
   const holder = opts.holder ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const until = new Date(now.getTime() + (opts.leaseMs ?? 10 * 60_000)).toISOString();
   if (!(await claimRun(db, 'settlement', holder, now.toISOString(), until)))
-    return { ran: false, card_transfers: 0, gift_cards: idle };
+    return { ran: false, card_transfers: 0, voided_intents: 0, gift_cards: idle };
   try {
+    const voided_intents = await voidUnknownIntents(db, stripe, opts.log);
     const card_transfers = await settlePendingTransfers(db, stripe, config, opts.log);
     const gift_cards = await settleGiftCardRedemptions(db, stripe, opts.log);
-    return { ran: true, card_transfers, gift_cards };
+    return { ran: true, card_transfers, voided_intents, gift_cards };
   } finally {
     await releaseRun(db, 'settlement', holder, new Date().toISOString());
   }

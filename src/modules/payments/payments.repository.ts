@@ -1,7 +1,8 @@
 /**
  * SQL of the payments module: `merchant_payment_settings` (each merchant's Stripe connected account
- * and its status), `stripe_events` (webhook events already processed) and `payment_ledger` (money
- * per merchant through Stripe).
+ * and its status), `stripe_events` (webhook events already processed), `payment_ledger` (money
+ * per merchant through Stripe), `payment_runs` (leases) and `payment_unknown_intents` (card
+ * authorisations whose creation outcome is unknown).
  */
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
@@ -123,36 +124,100 @@ export function findLedger(db: Db, paymentIntentId: string, merchantId: number) 
     .execute();
 }
 
-/** One merchant's ledger, newest first (statement lines). */
-export function listLedger(db: Db, merchantId: number, limit = 200) {
-  return db
-    .selectFrom('payment_ledger')
-    .select([
-      'checkout_id',
-      'payment_intent_id',
-      'kind',
-      'amount_cents',
-      'stripe_id',
-      'created_at',
-      'fee_bps',
-    ])
-    .where('merchant_id', '=', merchantId)
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
+/** A period of sales: ISO 8601 instants, `from` included, `to` excluded; either may be open. */
+export interface SalesPeriod {
+  from?: string;
+  to?: string;
 }
 
-/** One merchant's totals per ledger kind. */
-export async function ledgerTotals(db: Db, merchantId: number): Promise<Record<LedgerEntry['kind'], number>> {
-  const rows = await db
+/**
+ * The sales (one merchant's part of a card PaymentIntent, or one gift-card redemption reference)
+ * and when each was made: its first `charge` or `gift_card` entry. Every later entry of the sale
+ * (refund, fee, transfer, reversal, cancellation) belongs to the sale's period, so a period's
+ * figures always add up (a transfer made after the period closed still counts for its sale).
+ */
+function salesOf(db: Db, merchantIds: number[] | undefined) {
+  let q = db
     .selectFrom('payment_ledger')
-    .select((eb) => ['kind', eb.fn.sum<number | string>('amount_cents').as('total')])
-    .where('merchant_id', '=', merchantId)
-    .groupBy('kind')
-    .execute();
-  const out = { charge: 0, refund: 0, transfer: 0, reversal: 0, fee: 0, gift_card: 0 };
-  for (const r of rows) out[r.kind] = Number(r.total ?? 0);
+    .select((eb) => [
+      'payment_intent_id',
+      'merchant_id',
+      eb.fn.min('created_at').as('made_at'),
+      sql<number>`max(case when kind = 'gift_card' then 1 else 0 end)`.as('gift'),
+    ])
+    .where('kind', 'in', ['charge', 'gift_card'])
+    .groupBy(['payment_intent_id', 'merchant_id']);
+  if (merchantIds) q = q.where('merchant_id', 'in', merchantIds.length ? merchantIds : [-1]);
+  return q.as('s');
+}
+
+/** Sums per kind of one merchant's sales: positive and negative amounts apart. */
+export type KindTotals = Record<LedgerEntry['kind'], { plus: number; minus: number }>;
+
+/**
+ * Per merchant, the ledger totals per kind of the sales made in `period` (all when open), with
+ * every later entry of those sales whenever it was written; `giftCardsOnly` keeps gift-card
+ * redemptions only. Negative amounts (a redemption given back, a fee returned) are summed apart.
+ */
+export async function salesTotals(
+  db: Db,
+  opts: { merchantIds?: number[]; period?: SalesPeriod; giftCardsOnly?: boolean } = {},
+): Promise<Map<number, KindTotals>> {
+  let q = db
+    .selectFrom('payment_ledger as l')
+    .innerJoin(salesOf(db, opts.merchantIds), (j) =>
+      j.onRef('s.payment_intent_id', '=', 'l.payment_intent_id').onRef('s.merchant_id', '=', 'l.merchant_id'),
+    )
+    .select([
+      'l.merchant_id',
+      'l.kind',
+      sql<number | string>`sum(case when l.amount_cents > 0 then l.amount_cents else 0 end)`.as('plus'),
+      sql<number | string>`sum(case when l.amount_cents < 0 then -l.amount_cents else 0 end)`.as('minus'),
+    ])
+    .groupBy(['l.merchant_id', 'l.kind']);
+  if (opts.period?.from) q = q.where('s.made_at', '>=', opts.period.from);
+  if (opts.period?.to) q = q.where('s.made_at', '<', opts.period.to);
+  if (opts.giftCardsOnly) q = q.where('s.gift', '=', 1);
+  const out = new Map<number, KindTotals>();
+  for (const r of await q.execute()) {
+    let t = out.get(r.merchant_id);
+    if (!t) {
+      const zero = () => ({ plus: 0, minus: 0 });
+      t = {
+        charge: zero(),
+        refund: zero(),
+        transfer: zero(),
+        reversal: zero(),
+        fee: zero(),
+        gift_card: zero(),
+      };
+      out.set(r.merchant_id, t);
+    }
+    t[r.kind] = { plus: Number(r.plus ?? 0), minus: Number(r.minus ?? 0) };
+  }
   return out;
+}
+
+/** One merchant's ledger, newest first (statement lines); only the sales made in `period` when given. */
+export function listLedger(db: Db, merchantId: number, limit = 200, period: SalesPeriod = {}) {
+  let q = db
+    .selectFrom('payment_ledger as l')
+    .innerJoin(salesOf(db, [merchantId]), (j) =>
+      j.onRef('s.payment_intent_id', '=', 'l.payment_intent_id').onRef('s.merchant_id', '=', 'l.merchant_id'),
+    )
+    .select([
+      'l.checkout_id',
+      'l.payment_intent_id',
+      'l.kind',
+      'l.amount_cents',
+      'l.stripe_id',
+      'l.created_at',
+      'l.fee_bps',
+    ])
+    .where('l.merchant_id', '=', merchantId);
+  if (period.from) q = q.where('s.made_at', '>=', period.from);
+  if (period.to) q = q.where('s.made_at', '<', period.to);
+  return q.orderBy('l.id', 'desc').limit(limit).execute();
 }
 
 /**
@@ -245,37 +310,6 @@ export function findGiftCardLedger(db: Db, ref: string) {
     .execute();
 }
 
-/** Per merchant: owed for gift-card redemptions, and sent to it for them (transfers − reversals). */
-export async function giftCardSettlementTotals(db: Db, merchantIds?: number[]) {
-  let q = db
-    .selectFrom('payment_ledger as l')
-    .select((eb) => [
-      'l.merchant_id',
-      sql<number | string>`sum(case when l.kind = 'gift_card' then l.amount_cents else 0 end)`.as('owed'),
-      sql<
-        number | string
-      >`sum(case when l.kind = 'transfer' then l.amount_cents when l.kind = 'reversal' then -l.amount_cents else 0 end)`.as(
-        'sent',
-      ),
-      eb.fn.count<number | string>('l.id').as('n'),
-    ])
-    .where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('payment_ledger as g')
-          .select('g.id')
-          .whereRef('g.payment_intent_id', '=', 'l.payment_intent_id')
-          .whereRef('g.merchant_id', '=', 'l.merchant_id')
-          .where('g.kind', '=', 'gift_card'),
-      ),
-    )
-    .groupBy('l.merchant_id');
-  if (merchantIds) q = q.where('l.merchant_id', 'in', merchantIds.length ? merchantIds : [-1]);
-  const rows = await q.execute();
-  return new Map(
-    rows.map((r) => [r.merchant_id, { owed_cents: Number(r.owed), sent_cents: Number(r.sent) }]),
-  );
-}
-
 /**
  * Takes the lease of the run `name` until `until` (ISO 8601) when no other holder has it (its
  * lease expired): one UPDATE, so two processes never both win. True when taken.
@@ -302,5 +336,66 @@ export async function releaseRun(db: Db, name: string, holder: string, now: stri
     .set({ holder: null, lease_until: now, last_run_at: now })
     .where('name', '=', name)
     .where('holder', '=', holder)
+    .execute();
+}
+
+/**
+ * Records a card authorisation whose creation outcome is unknown (its create's key and exact
+ * parameters); a second record of the same key changes nothing.
+ */
+export async function insertUnknownIntent(
+  db: Db,
+  row: { idempotency_key: string; checkout_id: number; params_json: string },
+) {
+  await db
+    .insertInto('payment_unknown_intents')
+    .values(row)
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .execute();
+}
+
+/** Unknown authorisations still to resolve, oldest first, after id `afterId`. */
+export function findUnknownIntents(db: Db, limit: number, afterId = 0) {
+  return db
+    .selectFrom('payment_unknown_intents')
+    .selectAll()
+    .where('state', '=', 'unknown')
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** An unknown authorisation by its create's key (tests, the inline attempt). */
+export function findUnknownIntent(db: Db, key: string) {
+  return db
+    .selectFrom('payment_unknown_intents')
+    .selectAll()
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+}
+
+/** Ends an unknown authorisation ('voided', 'none', 'abandoned'), once. */
+export async function resolveUnknownIntentRow(
+  db: Db,
+  id: number,
+  state: 'voided' | 'none' | 'abandoned',
+  paymentIntentId: string | null,
+  now: string,
+) {
+  await db
+    .updateTable('payment_unknown_intents')
+    .set({ state, payment_intent_id: paymentIntentId, resolved_at: now })
+    .where('id', '=', id)
+    .where('state', '=', 'unknown')
+    .execute();
+}
+
+/** One more failed attempt to resolve an unknown authorisation (Stripe still slow or unreachable). */
+export async function countUnknownIntentAttempt(db: Db, id: number) {
+  await db
+    .updateTable('payment_unknown_intents')
+    .set({ attempts: sql<number>`attempts + 1` })
+    .where('id', '=', id)
     .execute();
 }

@@ -40,5 +40,21 @@ declare module '../../db/schema.ts' {
     };
     /** The lease of a background run of this module (migration 062): one runner at a time. */
     payment_runs: { name: string; holder: string | null; lease_until: string; last_run_at: string | null };
+    /**
+     * A card authorisation whose creation outcome is unknown (migration 075): the checkout's
+     * PaymentIntent create timed out and the checkout failed; replayed with its key and cancelled
+     * by the settlement run. `state`: 'unknown' until 'voided', 'none' or 'abandoned'.
+     */
+    payment_unknown_intents: {
+      id: Generated<number>;
+      idempotency_key: string;
+      checkout_id: number;
+      params_json: string;
+      attempts: Dflt<number>;
+      state: Dflt<'unknown' | 'voided' | 'none' | 'abandoned'>;
+      payment_intent_id: string | null;
+      created_at: Ts;
+      resolved_at: string | null;
+    };
   }
 }

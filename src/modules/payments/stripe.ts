@@ -25,10 +25,17 @@ import {
   insertLedger,
   type LedgerEntry,
 } from './payments.repository.ts';
+import {
+  createIntentKeyed,
+  RELEASABLE,
+  stripeWasSlow,
+  UnknownOutcome,
+  voidUnknownIntent,
+} from './unknown-intents.ts';
 
 /** The Stripe settings the payments module reads. */
 export type StripeConfig = Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_BASE'> &
-  Partial<Pick<Config, 'PLATFORM_FEE_PERCENT'>>;
+  Partial<Pick<Config, 'PLATFORM_FEE_PERCENT' | 'STRIPE_TIMEOUT_MS'>>;
 
 // One client per configuration object: the SDK keeps an HTTP agent (kept-alive connections) per
 // client, so a client built per call (a refund, a webhook) would open new connections every time.
@@ -39,18 +46,22 @@ const clients = new WeakMap<object, Stripe>();
  * configuration object and shared by every caller.
  */
 export function stripeClient(
-  config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_BASE'>,
+  config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_BASE'> & Partial<Pick<Config, 'STRIPE_TIMEOUT_MS'>>,
 ): Stripe | undefined {
   if (!config.STRIPE_SECRET_KEY) return undefined;
   const shared = clients.get(config);
   if (shared) return shared;
-  const client = buildClient(config.STRIPE_SECRET_KEY, config.STRIPE_API_BASE);
+  const client = buildClient(
+    config.STRIPE_SECRET_KEY,
+    config.STRIPE_API_BASE,
+    config.STRIPE_TIMEOUT_MS ?? 10_000,
+  );
   clients.set(config, client);
   return client;
 }
 
-function buildClient(key: string, apiBase: string | undefined): Stripe {
-  const opts: Stripe.StripeConfig = { maxNetworkRetries: 1, timeout: 10_000 };
+function buildClient(key: string, apiBase: string | undefined, timeout: number): Stripe {
+  const opts: Stripe.StripeConfig = { maxNetworkRetries: 1, timeout };
   if (apiBase) {
     const u = new URL(apiBase);
     opts.host = u.hostname;
@@ -80,9 +91,13 @@ export async function currentFeeBps(db: Kysely<DB>, defaultPercent: number): Pro
   return region.platform_fee_bps ?? Math.round(defaultPercent * 100);
 }
 
-/** A Stripe failure as the customer's error: declined, authentication failed, or Stripe unreachable. */
+/** A Stripe failure as the customer's error: declined, authentication failed, Stripe too slow or unreachable. */
 export function cardError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  // Too slow (timed out, or still running our keyed request): not "nothing was charged" for sure.
+  if ((err instanceof UnknownOutcome && err.slow) || stripeWasSlow(err))
+    return new AppError('payment_failed', 'payment.card_timeout');
+  if (err instanceof UnknownOutcome) return new AppError('payment_failed', 'payment.card_unreachable');
   if (err instanceof Stripe.errors.StripeCardError)
     return new AppError('payment_failed', 'payment.card_declined', {
       details: { decline_code: err.decline_code ?? err.code ?? 'card_declined' },
@@ -129,26 +144,32 @@ export function cardMethod(
       const amount = c.parts.reduce((s, p) => s + p.total_cents, 0);
       const back = broughtBack(c);
       if (back) return adoptIntent(stripe, c, back, amount, logError);
+      const params: Stripe.PaymentIntentCreateParams = {
+        amount,
+        currency: 'cad',
+        payment_method: String(c.input.payment_method),
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+        confirm: true,
+        capture_method: 'manual',
+        transfer_group: `checkout_${c.id}`,
+        metadata: {
+          checkout_id: String(c.id),
+          ...(c.cart_id !== undefined ? { cart_id: String(c.cart_id) } : {}),
+          merchant_ids: c.parts.map((p) => p.merchant_id).join(','),
+        },
+      };
+      const key = `checkout-${c.id}-intent`;
       let pi: Stripe.PaymentIntent;
       try {
-        pi = await stripe.paymentIntents.create(
-          {
-            amount,
-            currency: 'cad',
-            payment_method: String(c.input.payment_method),
-            automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-            confirm: true,
-            capture_method: 'manual',
-            transfer_group: `checkout_${c.id}`,
-            metadata: {
-              checkout_id: String(c.id),
-              ...(c.cart_id !== undefined ? { cart_id: String(c.cart_id) } : {}),
-              merchant_ids: c.parts.map((p) => p.merchant_id).join(','),
-            },
-          },
-          { idempotencyKey: `checkout-${c.id}-intent` },
-        );
+        pi = await createIntentKeyed(stripe, params, key);
       } catch (err) {
+        // Stripe may have authorised after the client gave up: the checkout fails (this step never
+        // completes, so no undo runs); the authorisation is found by replaying the keyed create
+        // and cancelled, now or by the settlement run.
+        if (err instanceof UnknownOutcome)
+          await voidUnknownIntent(db, stripe, { key, checkoutId: c.id, params }, log).catch((e: unknown) =>
+            logError({ err: e, checkoutId: c.id }, 'recording an unknown card authorisation failed'),
+          );
         throw cardError(err);
       }
       // 3-D Secure: the intent stays open for the customer's bank challenge (Stripe.js
@@ -236,14 +257,6 @@ function broughtBack(c: CheckoutForPayment): string | undefined {
   const v = c.input.payment_intent;
   return typeof v === 'string' && /^pi_[A-Za-z0-9_]{1,200}$/.test(v) ? v : undefined;
 }
-
-/** States in which an intent holds nothing captured and can still be cancelled. */
-const RELEASABLE = new Set<string>([
-  'requires_payment_method',
-  'requires_confirmation',
-  'requires_action',
-  'requires_capture',
-]);
 
 /** Whether `pi` was created by a checkout of this cart (metadata set at creation). */
 const madeFor = (pi: Stripe.PaymentIntent, c: CheckoutForPayment) =>

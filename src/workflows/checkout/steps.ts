@@ -6,6 +6,8 @@
  *                  Undo: orders.closeCheckout (status 'failed', held units released, in one transaction).
  *   2. authorize — payments.authorizePayment (in store: nothing; card: Stripe; gift card: debit), then
  *                  the authorization is recorded on the checkout for the sweeper. Undo: payments.voidPayment.
+ *                  A card authorisation whose creation timed out fails the step (no undo to run): the
+ *                  payments module records the keyed create and cancels what Stripe made late.
  *   3. confirm   — orders.createFromCheckout: one transaction counting the promo code's use
  *                  (campaigns.consumePromoCode: max_uses holds under concurrency), committing the
  *                  reservations (inventory), emptying the cart (cart.clearCart) and creating the
