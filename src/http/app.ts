@@ -18,6 +18,7 @@ import type { AppContext } from './context.ts';
 import { installErrorHandling } from './errors.ts';
 import { finaliseOpenApi } from './openapi.ts';
 import { metrics } from './ops/metrics.ts';
+import { rateLimitKey } from './rate-limit-key.ts';
 import { pgRateLimitStore } from './rate-limit-store.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -239,6 +240,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     opts.rateLimitStore ?? (ctx.database.pool ? pgRateLimitStore(ctx.database.pool) : undefined);
   await app.register(rateLimit, {
     global: false,
+    keyGenerator: rateLimitKey,
     ...(rateLimitStore ? { store: rateLimitStore as RateLimitPluginOptions['store'] } : {}),
   });
 
