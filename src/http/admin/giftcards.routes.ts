@@ -26,11 +26,12 @@ import { pageContext } from '../pages/common.ts';
 import { Layout } from '../pages/components/layout.ts';
 import { html, renderDocument } from '../pages/html.ts';
 import { sendHtml } from '../pages/page-context.ts';
+import { periodDay, periodOf } from '../period.ts';
 
 const query = z.object({
   association: z.string().max(80).optional(),
-  from: z.string().max(30).optional(),
-  to: z.string().max(30).optional(),
+  from: periodDay,
+  to: periodDay,
   format: z.enum(['html', 'csv']).default('html'),
 });
 const idParams = z.object({ id: z.coerce.number().int().positive() });
@@ -79,13 +80,11 @@ export default async function adminGiftcardRoutes(app: FastifyInstance, ctx: App
     ) {
       const q = req.query as z.infer<typeof query>;
       const { association } = await scopeOf(req, q.association);
-      const period = {
-        from: q.from ? new Date(q.from).toISOString() : undefined,
-        to: q.to ? new Date(q.to).toISOString() : undefined,
-      };
+      const period = periodOf(q);
       const scoped = association ? await memberIds(association.id) : undefined;
-      // Real money (issue 15): transferred to each merchant's Stripe account, and still to transfer.
-      const money = await giftCardSettlementStatus(db, scoped);
+      // Real money (issue 15), for the same redemptions as the owed columns (those of the period):
+      // transferred to each merchant's Stripe account to date, and still to transfer today.
+      const money = await giftCardSettlementStatus(db, scoped, period);
       const [cards, report, figures] = await Promise.all([
         listCards(db, association ? { associationIds: [association.id] } : {}),
         settlementReport(db, period, scoped, money),
@@ -145,8 +144,9 @@ export default async function adminGiftcardRoutes(app: FastifyInstance, ctx: App
           <label for="f-to">${t(lang, 'impact.to')}</label><input id="f-to" name="to" type="date" value=${q.to ?? ''} />
           <button type="submit">${t(lang, 'impact.apply')}</button>
         </form>
+        <p data-settlement-note>${t(lang, 'settlement.report_note')}</p>
         <table class="data stack" aria-labelledby="set-h">
-          <thead><tr><th scope="col">${t(lang, 'giftcard.merchant')}</th><th scope="col">${t(lang, 'admin_gc.redemptions')}</th><th scope="col">${t(lang, 'giftcard.paid_part')}</th><th scope="col">${t(lang, 'giftcard.bonus_part')}</th><th scope="col">${t(lang, 'admin_gc.owed')}</th><th scope="col">${t(lang, 'giftcard.settled')}</th><th scope="col">${t(lang, 'giftcard.settle_pending')}</th></tr></thead>
+          <thead><tr><th scope="col">${t(lang, 'giftcard.merchant')}</th><th scope="col">${t(lang, 'admin_gc.redemptions')}</th><th scope="col">${t(lang, 'giftcard.paid_part')}</th><th scope="col">${t(lang, 'giftcard.bonus_part')}</th><th scope="col">${t(lang, 'admin_gc.owed')}</th><th scope="col">${t(lang, 'settlement.settled_to_date')}</th><th scope="col">${t(lang, 'settlement.pending_today')}</th></tr></thead>
           <tbody>${report.map((r) => html`<tr data-merchant=${r.merchant_id}><th scope="row">${r.display_name}</th><td>${r.redemptions}</td><td>${formatMoney(r.paid_cents, lang)}</td><td>${formatMoney(r.bonus_cents, lang)}</td><td>${formatMoney(r.total_cents, lang)}</td><td data-settled=${r.settled_cents}>${formatMoney(r.settled_cents, lang)}</td><td data-pending=${r.pending_cents}>${formatMoney(r.pending_cents, lang)}${r.pending_cents > 0 && !connected.get(r.merchant_id)?.payouts_enabled ? html` <small data-not-connected>(${t(lang, 'giftcard.not_connected')})</small>` : null}</td></tr>`)}</tbody>
         </table>
         <p><a href=${`${base}?${new URLSearchParams({ ...(association ? { association: association.slug } : {}), ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}), format: 'csv' })}`}>${t(lang, 'impact.csv')}</a></p>

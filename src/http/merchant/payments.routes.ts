@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
+import { z } from 'zod';
 import { publicBaseUrl } from '../../config.ts';
 import { formatDate, formatMoney, type Lang, t } from '../../i18n/index.ts';
 import {
@@ -14,9 +15,13 @@ import {
 import { type MerchantAccess, requireMerchantRole } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { html } from '../pages/html.ts';
+import { periodDay, periodOf } from '../period.ts';
 import { Csrf, Notice } from './forms.ts';
 import { bo, renderBo } from './layout.ts';
 import { actionForm, labelCells } from './page-kit.ts';
+
+/** The statement's period (days, `to` excluded); none = every sale since the start. */
+const statementQuery = z.object({ from: periodDay, to: periodDay });
 
 /** Where a merchant stands with cards: taking them, onboarding under way, or not connected. */
 const cardState = (s: ConnectStatus | undefined) =>
@@ -68,7 +73,9 @@ export default async function merchantPaymentsPages(app: FastifyInstance, ctx: A
           error = t(lang, 'stripe.unreachable');
           return s;
         });
-      const st = await merchantStatement(db, access.merchantId);
+      // Validated by the route's schema (a bad day is a 400); the other routes of this page have none.
+      const q = statementQuery.safeParse(req.query).data ?? {};
+      const st = await merchantStatement(db, access.merchantId, periodOf(q));
       // The region's rate now (what a new card order pays); each statement line keeps its own rate.
       const pct = (bps: number) => String(bps / 100).replace('.', lang === 'fr' ? ',' : '.');
       const feeBps = await currentFeeBps(db, ctx.config.PLATFORM_FEE_PERCENT);
@@ -117,13 +124,20 @@ export default async function merchantPaymentsPages(app: FastifyInstance, ctx: A
         <section aria-labelledby="stripe-statement">
           <h2 id="stripe-statement">${t(lang, 'stripe.lines')}</h2>
           <p data-statement-fee=${String(feeBps)}>${t(lang, 'stripe.statement_fee', { percent: pct(feeBps) })}</p>
-          <dl class="totals statement" data-statement>
+          <form method="get" action=${bo(lang, 'payments')} class="period">
+            <label for="st-from">${t(lang, 'impact.from')}</label><input id="st-from" name="from" type="date" value=${q.from ?? ''} />
+            <label for="st-to">${t(lang, 'impact.to')}</label><input id="st-to" name="to" type="date" value=${q.to ?? ''} />
+            <button type="submit">${t(lang, 'impact.apply')}</button>
+          </form>
+          <p data-statement-note>${t(lang, q.from || q.to ? 'settlement.statement_note' : 'settlement.statement_all')}</p>
+          <dl class="totals statement" data-statement data-from=${q.from ?? ''} data-to=${q.to ?? ''}>
             <dt>${t(lang, 'stripe.charged')}</dt><dd data-charged=${st.charged_cents}>${money(st.charged_cents)}</dd>
             <dt>${t(lang, 'stripe.refunded')}</dt><dd data-refunded=${st.refunded_cents}>${money(st.refunded_cents)}</dd>
-            <dt>${t(lang, 'stripe.gift_cards')}</dt><dd data-gift-cards=${st.gift_card_cents}>${money(st.gift_card_cents)}</dd>
+            <dt>${t(lang, 'stripe.gift_cards')}</dt><dd data-gift-cards=${st.gift_card_redeemed_cents}>${money(st.gift_card_redeemed_cents)}</dd>
+            ${st.gift_card_returned_cents ? html`<dt>${t(lang, 'settlement.gift_cards_returned')}</dt><dd data-gift-cards-returned=${st.gift_card_returned_cents}>${money(-st.gift_card_returned_cents)}</dd>` : null}
             <dt>${t(lang, 'stripe.platform_fee')}</dt><dd data-fee=${st.platform_fee_cents}>${money(st.platform_fee_cents)}</dd>
             <dt>${t(lang, 'stripe.transferred')}</dt><dd data-transferred=${st.transferred_cents}>${money(st.transferred_cents)}</dd>
-            <dt>${t(lang, 'stripe.pending')}</dt><dd data-pending=${st.pending_cents}>${money(st.pending_cents)}</dd>
+            <dt>${t(lang, 'settlement.pending_today_statement')}</dt><dd data-pending=${st.pending_cents}>${money(st.pending_cents)}</dd>
           </dl>
           ${
             st.lines.length
@@ -175,8 +189,10 @@ export default async function merchantPaymentsPages(app: FastifyInstance, ctx: A
       }
     };
 
-    app.get(bo(lang, 'payments'), { schema: { hide: true } }, async (req, reply) =>
-      page(req, reply, await owner(req)),
+    app.get(
+      bo(lang, 'payments'),
+      { schema: { hide: true, querystring: statementQuery } },
+      async (req, reply) => page(req, reply, await owner(req)),
     );
     app.post(
       bo(lang, 'payments', '/stripe'),

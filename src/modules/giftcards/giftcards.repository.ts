@@ -150,10 +150,23 @@ export async function removeParticipant(db: Db, merchantId: number): Promise<voi
   await db.deleteFrom('gift_card_merchants').where('merchant_id', '=', merchantId).execute();
 }
 
-/** Redemptions net of refunds per merchant in a period (paid and bonus parts apart). */
+/**
+ * Per merchant, the redemptions made in a period net of their refunds (whenever an order was
+ * cancelled: the refund belongs to its redemption's period, as its transfer does), paid and bonus
+ * parts apart.
+ */
 export async function settlementRows(db: Db, period: Period, merchantIds?: number[]) {
+  let redeemed = db
+    .selectFrom('gift_card_ledger as r')
+    .select(['r.card_id', 'r.order_ref'])
+    .where('r.kind', '=', 'redeem');
+  if (period.from) redeemed = redeemed.where('r.created_at', '>=', period.from);
+  if (period.to) redeemed = redeemed.where('r.created_at', '<', period.to);
   let q = db
     .selectFrom('gift_card_ledger as l')
+    .innerJoin(redeemed.as('r'), (j) =>
+      j.onRef('r.card_id', '=', 'l.card_id').onRef('r.order_ref', '=', 'l.order_ref'),
+    )
     .select(['l.merchant_id'])
     .select((eb) => [
       sql<number>`coalesce(sum(-l.paid_delta_cents), 0)`.as('paid_cents'),
@@ -163,8 +176,6 @@ export async function settlementRows(db: Db, period: Period, merchantIds?: numbe
     .where('l.kind', 'in', ['redeem', 'refund'])
     .where('l.merchant_id', 'is not', null)
     .groupBy('l.merchant_id');
-  if (period.from) q = q.where('l.created_at', '>=', period.from);
-  if (period.to) q = q.where('l.created_at', '<', period.to);
   if (merchantIds) q = q.where('l.merchant_id', 'in', merchantIds.length ? merchantIds : [-1]);
   return q.execute();
 }

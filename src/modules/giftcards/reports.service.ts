@@ -6,15 +6,15 @@ import * as repo from './giftcards.repository.ts';
 
 export type { Period } from './giftcards.repository.ts';
 
-/** Each merchant's gift-card money through Stripe, as of now (payments: `giftCardSettlementStatus`). */
+/** Each merchant's gift-card money through Stripe for the same redemptions (payments: `giftCardSettlementStatus`). */
 export type SettlementMoney = Map<number, { settled_cents: number; pending_cents: number }>;
 
 /**
- * What each merchant is owed for gift-card redemptions in a period (redemptions net of refunds),
- * the paid part (from the card float) and the bonus part (from the sponsor) shown apart, by
- * merchant name. `merchantIds` restricts the report (association admins see their members only).
- * With `money` (issue 15), each row also says what was transferred to the merchant and what is
- * still to transfer, as of now (all periods).
+ * What each merchant is owed for the gift-card redemptions made in a period (net of the orders
+ * cancelled since), the paid part (from the card float) and the bonus part (from the sponsor)
+ * shown apart, by merchant name. `merchantIds` restricts the report (association admins see their
+ * members only). With `money` (issue 15) computed for the same period, each row also says what
+ * was transferred for those redemptions to date and what is still to transfer today.
  */
 export async function settlementReport(
   db: Kysely<DB>,

@@ -13,9 +13,10 @@ import {
   deleteStripeEvent,
   findPaymentSettings,
   findPaymentSettingsOf,
-  ledgerTotals,
   listLedger,
   recordStripeEvent,
+  type SalesPeriod,
+  salesTotals,
   upsertStripeAccount,
 } from './payments.repository.ts';
 
@@ -153,9 +154,17 @@ export async function firstDelivery(
   return true;
 }
 
-/** A merchant's card payments statement: totals per kind, net transferred, pending, lines. */
+/**
+ * A merchant's statement: totals per kind, net transferred, pending, lines. With a period, every
+ * figure is about the sales made in it (card orders captured, gift-card redemptions), whatever
+ * happened to them since: their refunds, fee, transfers, and what is still pending today.
+ */
 export interface Statement {
+  /** The period of sales (ISO 8601, `to` excluded); open ends are all time. */
+  period: SalesPeriod;
+  /** Captured by card. */
   charged_cents: number;
+  /** Given back to card holders (cancelled orders). */
   refunded_cents: number;
   /** Transfers minus reversals: what the merchant's Stripe account received. */
   transferred_cents: number;
@@ -163,25 +172,42 @@ export interface Statement {
   platform_fee_cents: number;
   /** Owed for gift-card redemptions (net of cancelled orders), paid by the same transfers. */
   gift_card_cents: number;
+  /** Redeemed by gift card (before cancellations). */
+  gift_card_redeemed_cents: number;
+  /** Gift-card redemptions given back (orders cancelled). */
+  gift_card_returned_cents: number;
   /**
-   * Captured or redeemed by gift card, not refunded, not yet transferred (a transfer that failed
-   * and awaits a retry, or a merchant not connected yet).
+   * Still to transfer today for these sales: captured or redeemed, not refunded, not transferred
+   * (a transfer that failed and awaits a retry, or a merchant not connected yet).
    */
   pending_cents: number;
   lines: Awaited<ReturnType<typeof listLedger>>;
 }
 
-/** One merchant's statement: charged + gift cards − refunded = transferred + platform fee + pending, to the cent. */
-export async function merchantStatement(db: Kysely<DB>, merchantId: number): Promise<Statement> {
-  const t = await ledgerTotals(db, merchantId);
-  const transferred = t.transfer - t.reversal;
+/**
+ * One merchant's statement, for the sales of `period` (all time by default), to the cent:
+ * (charged + gift cards redeemed) − (refunded + gift cards given back) − platform fee
+ * = transferred + pending.
+ */
+export async function merchantStatement(
+  db: Kysely<DB>,
+  merchantId: number,
+  period: SalesPeriod = {},
+): Promise<Statement> {
+  const t = (await salesTotals(db, { merchantIds: [merchantId], period })).get(merchantId);
+  const net = (k: keyof NonNullable<typeof t>) => (t ? t[k].plus - t[k].minus : 0);
+  const transferred = net('transfer') - net('reversal');
+  const gift = net('gift_card');
   return {
-    charged_cents: t.charge,
-    refunded_cents: t.refund,
+    period,
+    charged_cents: net('charge'),
+    refunded_cents: net('refund'),
     transferred_cents: transferred,
-    platform_fee_cents: t.fee,
-    gift_card_cents: t.gift_card,
-    pending_cents: t.charge + t.gift_card - t.refund - transferred - t.fee,
-    lines: await listLedger(db, merchantId),
+    platform_fee_cents: net('fee'),
+    gift_card_cents: gift,
+    gift_card_redeemed_cents: t?.gift_card.plus ?? 0,
+    gift_card_returned_cents: t?.gift_card.minus ?? 0,
+    pending_cents: net('charge') + gift - net('refund') - transferred - net('fee'),
+    lines: await listLedger(db, merchantId, 200, period),
   };
 }

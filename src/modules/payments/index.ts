@@ -18,7 +18,7 @@ export {
   firstDelivery,
   /** A verified Connect event (`account.updated`): de-duplicated by id, stale events ignored. */
   handleConnectEvent,
-  /** One merchant's statement: charged − refunded = transferred + platform fee + pending. */
+  /** One merchant's statement for the sales of a period: charged − refunded − platform fee = transferred + pending. */
   merchantStatement,
   /** Reads a merchant's account from Stripe and stores its status (the onboarding return page). */
   refreshAccountStatus,
@@ -34,7 +34,7 @@ export {
   confirmGiftCardPurchaseAfterAction,
   /** What one gift-card settlement pass did (transferred, reversed, not connected, failed). */
   type GiftCardSettlement,
-  /** Per merchant: gift-card redemptions owed, settled (transferred) and pending, in cents. */
+  /** Per merchant, for the redemptions of a period: owed, settled (transferred to date) and pending today, in cents. */
   giftCardSettlementStatus,
   /** Whether a PaymentIntent (from a webhook event) pays a gift card purchase. */
   isGiftCardPurchase,
@@ -65,6 +65,10 @@ export {
   /** The registry of one platform: a method by its id. */
   type PaymentRegistry,
 } from './payment-method.ts';
+export type {
+  /** A period of sales (ISO 8601 instants, `to` excluded): statements and the settlement report. */
+  SalesPeriod,
+} from './payments.repository.ts';
 export {
   /** Checkout step: authorizes every merchant order's amount; undo with `voidPayment`. */
   authorizePayment,

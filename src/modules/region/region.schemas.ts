@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PLATFORM_FEE_PERCENT } from '../../config.ts';
 import { gstNumberSchema, qstNumberSchema } from '../merchants/index.ts';
 
 /** Brand colours are used as text on white and as backgrounds under white text: WCAG AA for text. */
@@ -76,8 +77,8 @@ const colour = z
 
 const text = (max: number) => z.string().trim().max(max);
 
-/** The most a region may keep on a card-paid order, in percent. */
-export const MAX_PLATFORM_FEE_PERCENT = 30;
+/** The most a region may keep on a card-paid order, in percent (PLATFORM_FEE_PERCENT has the same bound). */
+export { MAX_PLATFORM_FEE_PERCENT };
 
 /**
  * The platform fee in percent: "2,5" or "2.5" (fr-CA decimal comma), 0 to 30 with at most two

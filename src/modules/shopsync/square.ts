@@ -7,6 +7,7 @@
  * `Retry-After` (seconds) or backs off, as do 5xx and network errors; others are `SquareError`.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { withRetries } from './http-retry.ts';
 
 export const SQUARE_VERSION = '2025-01-23';
 
@@ -28,6 +29,19 @@ export class SquareAuthError extends Error {
 /** Any other failure talking to Square (network, 5xx or 429 after retries, request errors). */
 export class SquareError extends Error {}
 
+/** Square answered a success whose body is not a JSON object (a proxy's page, a truncated body). */
+export class SquareResponseError extends SquareError {
+  readonly status: number;
+  readonly contentType: string | null;
+  constructor(status: number, contentType: string | null, path: string) {
+    super(
+      `square_bad_response: HTTP ${status} ${contentType ?? 'without content type'} for ${path.split('?')[0]}`,
+    );
+    this.status = status;
+    this.contentType = contentType;
+  }
+}
+
 export interface SquareClientOptions {
   token: string;
   environment: 'sandbox' | 'production';
@@ -37,8 +51,6 @@ export interface SquareClientOptions {
   maxWaitMs?: number;
   fetchImpl?: typeof fetch;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A Square API client for one seller's access token. */
 export class SquareClient {
@@ -58,14 +70,21 @@ export class SquareClient {
     this.#fetch = o.fetchImpl ?? fetch;
   }
 
-  /** One call; returns the parsed JSON body of a 2xx answer. */
+  /**
+   * One call; returns the parsed JSON body of a 2xx answer. A 2xx whose body is not JSON is a
+   * `SquareResponseError` (never an empty result read as "nothing there").
+   */
   async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    let attempt = 0;
-    for (;;) {
-      attempt++;
-      let res: Response;
-      try {
-        res = await this.#fetch(`${this.#base}${path}`, {
+    return withRetries<T>({
+      maxAttempts: this.#maxAttempts,
+      maxWaitMs: this.#maxWaitMs,
+      onRetry: () => {
+        this.retries++;
+      },
+      authError: (status) => new SquareAuthError(status),
+      error: (message) => new SquareError(message),
+      send: () =>
+        this.#fetch(`${this.#base}${path}`, {
           method,
           headers: {
             // ObtainToken (OAuth) is the one call made without a token.
@@ -76,35 +95,27 @@ export class SquareClient {
           },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(30_000),
-        });
-      } catch (err) {
-        if (attempt >= this.#maxAttempts) throw new SquareError(`network: ${(err as Error).message}`);
-        await sleep(Math.min(this.#maxWaitMs, 200 * 2 ** attempt));
-        continue;
-      }
-      if (res.status === 401 || res.status === 403) {
-        await res.body?.cancel();
-        throw new SquareAuthError(res.status);
-      }
-      if (res.status === 429 || res.status >= 500) {
-        await res.body?.cancel();
-        if (attempt >= this.#maxAttempts) throw new SquareError(`http_${res.status}`);
-        this.retries++;
-        const after = Number(res.headers.get('retry-after'));
-        const wait = Number.isFinite(after) && after >= 0 ? after * 1000 : 200 * 2 ** attempt;
-        await sleep(Math.min(this.#maxWaitMs, wait));
-        continue;
-      }
-      const json = (await res.json().catch(() => ({}))) as T & {
-        errors?: { category: string; code: string; detail?: string }[];
-      };
-      if (!res.ok || json.errors?.length)
-        throw new SquareError(
-          json.errors?.map((e) => `${e.code}${e.detail ? `: ${e.detail}` : ''}`).join('; ') ||
-            `http_${res.status}`,
-        );
-      return json;
-    }
+        }),
+      read: async (res) => {
+        const text = await res.text();
+        let json: T & { errors?: { category: string; code: string; detail?: string }[] };
+        try {
+          json = JSON.parse(text);
+        } catch {
+          // An error answer without a JSON body says enough by its status; a success must be JSON.
+          if (!res.ok) throw new SquareError(`http_${res.status}`);
+          throw new SquareResponseError(res.status, res.headers.get('content-type'), path);
+        }
+        if (!res.ok || json?.errors?.length)
+          throw new SquareError(
+            json?.errors?.map((e) => `${e.code}${e.detail ? `: ${e.detail}` : ''}`).join('; ') ||
+              `http_${res.status}`,
+          );
+        if (json === null || typeof json !== 'object')
+          throw new SquareResponseError(res.status, res.headers.get('content-type'), path);
+        return { value: json };
+      },
+    });
   }
 }
 
