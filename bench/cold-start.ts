@@ -4,11 +4,19 @@
  * and to the first 200, and the server's CPU time (user + system, from /proc) and RSS at that
  * moment. CPU holds on a loaded machine; wall times do not.
  *
- *     node bench/cold-start.ts --data .bench-data/sqlite-1m [--runs 2] [--node-options '...']
+ * `--mode` compares the start with and without what a previous start left in the data directory
+ * (issue 19, item 6): `cold` removes the search facts snapshot and turns Node's compile cache off
+ * (NODE_DISABLE_COMPILE_CACHE=1), `warm` keeps both, `no-cache` keeps the snapshot only,
+ * `alternate` runs cold then warm, `runs` times. Each server stays up `--settle` seconds after it
+ * is ready, so it writes the snapshot and the compile cache the next start reads. Writes into DIR.
+ *
+ *     node bench/cold-start.ts --data DIR [--runs 2] [--mode alternate] [--node-options '...']
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -16,6 +24,9 @@ const { values } = parseArgs({
     data: { type: 'string', default: '.bench-data/sqlite-1m' },
     runs: { type: 'string', default: '1' },
     'node-options': { type: 'string' },
+    mode: { type: 'string', default: 'warm' },
+    settle: { type: 'string', default: '3' },
+    workers: { type: 'string', default: '1' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -23,7 +34,10 @@ if (values.help) {
   console.log(`node bench/cold-start.ts --data DIR [--runs N] [--node-options OPTS]
   --data DIR           SQLite DATA_DIR, already seeded       [.bench-data/sqlite-1m]
   --runs N             servers started one after the other  [1]
-  --node-options OPTS  NODE_OPTIONS of the server            [unset]`);
+  --node-options OPTS  NODE_OPTIONS of the server            [unset]
+  --mode M             cold | warm | no-cache | alternate    [warm]
+  --settle S           seconds up after ready                [3]
+  --workers N          WEB_CONCURRENCY                       [1]`);
   process.exit(0);
 }
 
@@ -38,8 +52,21 @@ const rssMb = (pid: number) =>
   Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 const loadavg = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 
-for (let run = 0; run < Number(values.runs); run++) {
-  const port = 36000 + Math.floor(Math.random() * 2000);
+const modes =
+  values.mode === 'alternate'
+    ? Array.from({ length: Number(values.runs) }, () => ['cold', 'warm']).flat()
+    : Array.from({ length: Number(values.runs) }, () => values.mode!);
+/** A port nobody listens on now (the OS picks it; other benchmarks may run beside this one). */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+for (const mode of modes) {
+  const port = await freePort();
+  if (!['cold', 'warm', 'no-cache'].includes(mode)) throw new Error(`unknown mode ${mode}`);
   const base = `http://127.0.0.1:${port}`;
   const env: Record<string, string | undefined> = {
     ...process.env,
@@ -50,7 +77,11 @@ for (let run = 0; run < Number(values.runs); run++) {
     NODE_ENV: 'production',
     SESSION_SECRET: randomBytes(24).toString('hex'),
     PUBLIC_URL: base,
+    WEB_CONCURRENCY: values.workers,
   };
+  if (mode === 'cold') rmSync(join(values.data!, 'search-facts.snapshot'), { force: true });
+  if (mode !== 'warm') env.NODE_DISABLE_COMPILE_CACHE = '1';
+  else delete env.NODE_DISABLE_COMPILE_CACHE;
   if (values['node-options']) env.NODE_OPTIONS = values['node-options'];
   else delete env.NODE_OPTIONS;
   const load = loadavg();
@@ -64,7 +95,7 @@ for (let run = 0; run < Number(values.runs); run++) {
     exited = true;
   });
   let firstAnswer: number | undefined;
-  let result: Record<string, number> | undefined;
+  let result: Record<string, number | string> | undefined;
   while (!exited && performance.now() - started < 600_000) {
     try {
       const r = await fetch(`${base}/readyz`);
@@ -72,6 +103,7 @@ for (let run = 0; run < Number(values.runs); run++) {
       if (r.ok) {
         const pid = child.pid!;
         result = {
+          mode,
           first_answer_s: +firstAnswer.toFixed(2),
           ready_s: +((performance.now() - started) / 1000).toFixed(2),
           cpu_s: +cpuSeconds(pid).toFixed(2),
@@ -83,8 +115,11 @@ for (let run = 0; run < Number(values.runs); run++) {
     } catch {}
     await new Promise((r) => setTimeout(r, 20));
   }
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await done;
+  if (result) await new Promise((r) => setTimeout(r, Number(values.settle) * 1000));
+  if (!exited) {
+    const done = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await done;
+  }
   console.log(JSON.stringify(result ?? { error: 'not ready' }));
 }

@@ -12,7 +12,7 @@ import { createOperator, inviteAccount } from '../modules/accounts/index.ts';
 import { createMailer } from '../modules/mail/index.ts';
 import { createMerchant } from '../modules/onboarding/index.ts';
 import { getRegion } from '../modules/region/index.ts';
-import { catalogMemory } from '../modules/search/index.ts';
+import { catalogMemory, useFactsSnapshot } from '../modules/search/index.ts';
 import {
   applyServerHeapSettings,
   isClusterWorker,
@@ -143,7 +143,9 @@ async function main(argv: string[]): Promise<number> {
       const address = await platform.app.listen({ port: config.PORT, host: config.HOST });
       const url = address.replace('://127.0.0.1', '://localhost');
       out(json, { url, database: database.kind }, `Comptoir is running: ${url}/fr  (${database.kind})`);
-      // Warm the search memory in the background so the first search does not pay for it.
+      // Warm the search memory in the background so the first search does not pay for it, from
+      // the snapshot in the data directory when it is still valid (SQLite).
+      useFactsSnapshot(database, { write: true, log: platform.app.log });
       catalogMemory(database)
         .then(() => collectStartupGarbage())
         .catch((err) => platform.app.log.warn({ err }, 'search warm-up failed'));

@@ -16,7 +16,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../db/database.ts';
 import { collectStartupGarbage } from '../lib/heap.ts';
-import { catalogMemory } from '../modules/search/index.ts';
+import { catalogMemory, useFactsSnapshot } from '../modules/search/index.ts';
 import { createPlatform } from '../server.ts';
 import { ClusterEventBus, isEventMessage } from './cluster-bus.ts';
 import { clusterRateLimitStore, createRateLimitCounters, isRateLimitMessage } from './cluster-rate-limit.ts';
@@ -235,6 +235,8 @@ export async function runWorker(config: Config): Promise<void> {
   process.once('disconnect', stop);
   const address = await platform.app.listen({ port: config.PORT, host: config.HOST });
   process.send?.({ t: 'comptoir:listening', url: address.replace('://127.0.0.1', '://localhost') });
+  // Every worker starts from the snapshot; the first one alone writes it (one file, one writer).
+  useFactsSnapshot(database, { write: id === 1, log: platform.app.log });
   await catalogMemory(database);
   collectStartupGarbage();
   process.send?.({ t: 'comptoir:ready' });

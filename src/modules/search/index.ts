@@ -24,7 +24,18 @@ export { indexProducts, rebuildSearchIndex } from './indexer.ts';
 /** Wires the in-memory catalogue facts to the event bus (stock and catalog events). */
 /** The catalogue facts kept in memory, loaded on first use (the CLI warms them at start). */
 /** True while the catalogue facts load (`/readyz` answers 503 meanwhile). */
-export { attachSearchEvents, catalogMemory, catalogMemoryLoading } from './memory.ts';
+/**
+ * Servers keep the catalogue facts in a snapshot file in the data directory between starts,
+ * checked against the database's change log (SQLite; see memory.ts); the path of that file.
+ */
+export {
+  attachSearchEvents,
+  catalogMemory,
+  catalogMemoryLoading,
+  type FactsSnapshotOptions,
+  factsSnapshotPath,
+  useFactsSnapshot,
+} from './memory.ts';
 /** Text normalisation shared with the index: accent/case folding, document and query terms. */
 export { documentTerms, fold, parseQuery, termsOf } from './normalize.ts';
 /** A search point: explicit coordinates, else a town or postal code (`near`), else the region's centre. */

@@ -110,3 +110,58 @@ export function sqliteFactPages(sqlite: DatabaseSync) {
       stock.iterate(from, to) as unknown as IterableIterator<[number, number, number]>,
   };
 }
+
+/**
+ * SQLite: the change log's high-water mark (the last sequence number handed out, migration 072),
+ * or undefined when the database has no change log (PostgreSQL, or not migrated).
+ */
+export async function factLogHead(db: Q): Promise<number | undefined> {
+  const t = await sql<{ n: number }>`select count(*) as n from sqlite_master
+    where type = 'table' and name = 'search_fact_changes'`.execute(db);
+  if (!Number(t.rows[0]?.n)) return undefined;
+  const r = await sql<{ seq: number }>`select seq from sqlite_sequence
+    where name = 'search_fact_changes'`.execute(db);
+  return Number(r.rows[0]?.seq ?? 0);
+}
+
+/** What the change log says about a snapshot, read in one transaction (one state of the database). */
+export interface FactLogSince {
+  /** The snapshot the log is kept for (null: none recorded). */
+  snapshotId: string | null;
+  /** The log's high-water mark. */
+  head: number;
+  /** Products whose facts or stock changed after `seq` (up to `head`). */
+  changed: number[];
+}
+
+/** SQLite: the recorded snapshot, the log's head and the products changed after `seq`. */
+export async function factLogSince(db: Kysely<DB>, seq: number): Promise<FactLogSince> {
+  return db.transaction().execute(async (trx) => {
+    const rec = await sql<{ snapshot_id: string }>`select snapshot_id from search_fact_snapshot
+      where id = 1`.execute(trx);
+    const head = (await factLogHead(trx)) ?? 0;
+    const changed = await sql<{ product_id: number }>`select distinct product_id from search_fact_changes
+      where seq > ${seq} and seq <= ${head}`.execute(trx);
+    return {
+      snapshotId: rec.rows[0]?.snapshot_id ?? null,
+      head,
+      changed: changed.rows.map((r) => Number(r.product_id)),
+    };
+  });
+}
+
+/**
+ * SQLite: records the snapshot now in the data directory and empties the log up to its mark
+ * (later changes stay logged). A mark below the one recorded is not recorded (another process
+ * wrote a newer snapshot; entries after it may be gone already); returns whether it was.
+ */
+export async function recordFactSnapshot(db: Kysely<DB>, snapshotId: string, seq: number): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const rec = await sql<{ seq: number }>`select seq from search_fact_snapshot where id = 1`.execute(trx);
+    if (rec.rows[0] && Number(rec.rows[0].seq) > seq) return false;
+    await sql`insert into search_fact_snapshot (id, snapshot_id, seq) values (1, ${snapshotId}, ${seq})
+      on conflict (id) do update set snapshot_id = excluded.snapshot_id, seq = excluded.seq`.execute(trx);
+    await sql`delete from search_fact_changes where seq <= ${seq}`.execute(trx);
+    return true;
+  });
+}

@@ -1,14 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import type { Database } from '../../db/database.ts';
 import type { EventBus } from '../events/index.ts';
 import {
+  factLogHead,
+  factLogSince,
   maxProductId,
   type ProductFacts,
   productFactsAfter,
   productFactsByIds,
+  recordFactSnapshot,
   sqliteFactPages,
   stockInRange,
   stockOf,
 } from './memory.repository.ts';
+import { readFactsSnapshot, writeFactsSnapshot } from './snapshot.ts';
 
 export type { ProductFacts } from './memory.repository.ts';
 
@@ -83,7 +89,39 @@ interface State {
   bus?: EventBus;
   unsubscribe?: (() => void)[];
   generation: number;
+  snapshot?: FactsSnapshotOptions;
+  /** The change-log mark the memory being loaded reflects, when a snapshot should be written of it. */
+  toWrite?: number;
 }
+
+/** How a server keeps its catalogue facts on disk between starts (useFactsSnapshot). */
+export interface FactsSnapshotOptions {
+  /** Write the snapshot after a load that changed it (one process of a cluster does). */
+  write: boolean;
+  /** Where a refused snapshot, a write and its failure are reported. */
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+/**
+ * Loads this database's facts from the snapshot in the data directory when it is still valid,
+ * and keeps it current (SQLite only; issue 19, item 6; docs/PERFORMANCE.md). Valid means: the
+ * file is whole (checksum), and the database's change log (migration 072) was kept for this very
+ * snapshot — then the products logged since it are re-read (facts and stock) before the facts are
+ * ready, so a snapshot never serves a fact older than the database's. Anything else (no file, a
+ * damaged one, another snapshot recorded, too many changes) falls back to reading the tables.
+ * Call before the first catalogMemory().
+ */
+export function useFactsSnapshot(database: Database, options: FactsSnapshotOptions) {
+  if (database.kind === 'sqlite' && database.file) stateOf(database).snapshot = options;
+}
+
+/** The snapshot's file: beside the SQLite database, in the data directory. */
+export function factsSnapshotPath(database: Database): string | undefined {
+  return database.file ? join(dirname(database.file), 'search-facts.snapshot') : undefined;
+}
+
+/** Past this many products changed since a snapshot, reading the tables is the shorter way. */
+const MAX_SNAPSHOT_CHANGES = 100_000;
 
 const states = new WeakMap<Database, State>();
 
@@ -125,7 +163,117 @@ export function emptyCatalogMemory(size: number): CatalogMemory {
 /** Lets other callbacks run between pages of the load (the server answers /readyz 503 meanwhile). */
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function load(database: Database): Promise<CatalogMemory> {
+async function load(database: Database, s: State): Promise<CatalogMemory> {
+  s.toWrite = undefined;
+  if (s.snapshot) {
+    const started = performance.now();
+    const fromSnapshot = await loadSnapshot(database, s.snapshot);
+    if (fromSnapshot) {
+      s.snapshot.log.info(
+        { changed: fromSnapshot.changed, ms: Math.round(performance.now() - started) },
+        'search facts loaded from snapshot',
+      );
+      if (fromSnapshot.changed > 0) s.toWrite = fromSnapshot.head;
+      return fromSnapshot.memory;
+    }
+  }
+  // Taken before the first page is read: whatever changes during the read is logged after it.
+  const head = s.snapshot ? await factLogHead(database.db) : undefined;
+  const m = await loadFromTables(database);
+  s.toWrite = head;
+  return m;
+}
+
+/** The facts from the snapshot file and the change log since it, or undefined (then the tables). */
+async function loadSnapshot(
+  database: Database,
+  options: FactsSnapshotOptions,
+): Promise<{ memory: CatalogMemory; head: number; changed: number } | undefined> {
+  const path = factsSnapshotPath(database)!;
+  let snap: ReturnType<typeof readFactsSnapshot>;
+  try {
+    snap = readFactsSnapshot(path);
+  } catch (err) {
+    options.log.warn({ err, path }, 'search facts snapshot ignored: rebuilding it from the tables');
+    return undefined;
+  }
+  if (!snap) return undefined;
+  if ((await factLogHead(database.db)) === undefined) return undefined;
+  const since = await factLogSince(database.db, snap.mark.seq);
+  if (since.snapshotId !== snap.mark.snapshotId) {
+    options.log.warn(
+      { path, snapshot: snap.mark.snapshotId, recorded: since.snapshotId },
+      'search facts snapshot ignored: the database recorded another one',
+    );
+    return undefined;
+  }
+  if (since.changed.length > MAX_SNAPSHOT_CHANGES) {
+    options.log.info(
+      { changed: since.changed.length },
+      'search facts snapshot ignored: too many changes since',
+    );
+    return undefined;
+  }
+  await applyChanges(database, snap.memory, since.changed);
+  return { memory: snap.memory, head: since.head, changed: since.changed.length };
+}
+
+/** Re-reads the facts and stock of products changed since a snapshot (their rows as they are now). */
+async function applyChanges(database: Database, m: CatalogMemory, ids: number[]) {
+  for (let i = 0; i < ids.length; i += 2000) {
+    const chunk = ids.slice(i, i + 2000);
+    const rows = await productFactsByIds(database.db, chunk);
+    const found = new Set<number>();
+    for (const r of rows) {
+      setProduct(m, r);
+      found.add(Number(r.id));
+    }
+    for (const id of chunk) {
+      if (found.has(id)) continue;
+      // Deleted: no longer a result, nor a variant counted in its product's price and stock.
+      const parent = m.parentOf.get(id);
+      if (parent !== undefined)
+        setProduct(m, {
+          id,
+          merchant_id: 0,
+          category_id: null,
+          quebec_label: null,
+          price_cents: m.price[id] ?? 0,
+          gtin: null,
+          status: 'archived',
+          parent_id: parent,
+        });
+      if (id < m.merchant.length) forget(m, id);
+    }
+    // Stock rows may have been deleted too: clear what the snapshot had, then set what is there.
+    for (const id of chunk) {
+      if (id + 1 < m.invStart.length) m.invAvail.fill(0, m.invStart[id]!, m.invStart[id + 1]!);
+      m.extra.delete(id);
+    }
+    for (const r of await stockOf(database.db, chunk))
+      setAvailable(m, Number(r.product_id), Number(r.location_id), Number(r.available));
+  }
+}
+
+/** Writes the snapshot of `m` at change-log mark `seq`, then records it in the database. */
+async function saveSnapshot(
+  database: Database,
+  options: FactsSnapshotOptions,
+  m: CatalogMemory,
+  seq: number,
+) {
+  const path = factsSnapshotPath(database)!;
+  const started = performance.now();
+  const snapshotId = randomUUID();
+  const bytes = writeFactsSnapshot(path, m, { snapshotId, seq });
+  const recorded = await recordFactSnapshot(database.db, snapshotId, seq);
+  options.log.info(
+    { path, bytes, seq, ms: Math.round(performance.now() - started), recorded },
+    recorded ? 'search facts snapshot written' : 'search facts snapshot written, but a newer one is recorded',
+  );
+}
+
+async function loadFromTables(database: Database): Promise<CatalogMemory> {
   const db = database.db;
   const size = Math.max(1024, (await maxProductId(db)) + 1024);
   const m = emptyCatalogMemory(size);
@@ -387,7 +535,7 @@ export function onCatalogMemoryLoaded(hook: (m: CatalogMemory) => void) {
 export function catalogMemory(database: Database): Promise<CatalogMemory> {
   const s = stateOf(database);
   if (!s.promise) {
-    const promise: Promise<CatalogMemory> = load(database).then((m) => {
+    const promise: Promise<CatalogMemory> = load(database, s).then((m) => {
       // Forgotten meanwhile (full rebuild): this load may predate it, a new one will follow.
       if (s.promise !== promise) return m;
       m.generation = s.generation;
@@ -400,6 +548,16 @@ export function catalogMemory(database: Database): Promise<CatalogMemory> {
       s.pendingProducts = [];
       s.memory = m;
       for (const hook of loadedHooks) hook(m);
+      const options = s.snapshot;
+      const seq = s.toWrite;
+      if (options?.write && seq !== undefined)
+        // After the facts are ready (not delaying /readyz), from the memory as it then is.
+        setImmediate(() => {
+          if (s.memory !== m) return;
+          saveSnapshot(database, options, m, seq).catch((err) =>
+            options.log.warn({ err }, 'search facts snapshot not written'),
+          );
+        });
       return m;
     });
     s.promise = promise;

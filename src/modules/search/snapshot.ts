@@ -1,0 +1,220 @@
+/**
+ * The catalogue facts (memory.ts) as one file in the data directory, so a server starts without
+ * rebuilding them from the tables (issue 19, item 6; docs/PERFORMANCE.md). The file holds the
+ * typed arrays byte for byte behind a small JSON header (the maps, the labels, which database
+ * state it was taken at); it is read in one call into one buffer and the arrays are views on it,
+ * so loading does no per-product work. A CRC-32 over everything after the first 16 bytes catches
+ * a truncated or damaged file. Whether the snapshot still matches the database is decided by
+ * memory.ts (the change log of migration 072), not here.
+ */
+import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { endianness } from 'node:os';
+import { crc32 } from 'node:zlib';
+
+/**
+ * The facts a snapshot holds: memory.ts's CatalogMemory, field for field (declared here rather
+ * than imported, so this file depends on nothing of the module; the compiler checks both agree
+ * where memory.ts passes one for the other).
+ */
+export interface SnapshotFacts {
+  merchant: Int32Array;
+  category: Int32Array;
+  price: Int32Array;
+  quebec: Uint8Array;
+  quebecLabels: string[];
+  gtin: Float64Array;
+  otherGtins: Map<string, number>;
+  invStart: Int32Array;
+  invLoc: Int32Array;
+  invAvail: Int32Array;
+  extra: Map<number, Map<number, number>>;
+  multi: Uint8Array;
+  variantsOf: Map<number, Set<number>>;
+  parentOf: Map<number, number>;
+  ownPrice: Map<number, number>;
+  generation: number;
+  changed: number[] | null;
+  touched: number[] | null;
+}
+
+const MAGIC = 'CMPTFCT1';
+const VERSION = 1;
+
+/** Which database state a snapshot reflects: the change log's sequence number, and the snapshot's own id. */
+export interface SnapshotMark {
+  snapshotId: string;
+  seq: number;
+}
+
+interface Header extends SnapshotMark {
+  v: number;
+  le: boolean;
+  bytes: number;
+  size: number;
+  slots: number;
+  quebecLabels: string[];
+  otherGtins: [string, number][];
+  extra: [number, [number, number][]][];
+  variantsOf: [number, number[]][];
+  parentOf: [number, number][];
+  ownPrice: [number, number][];
+  arrays: [name: ArrayName, offset: number, length: number][];
+}
+
+type ArrayName =
+  | 'merchant'
+  | 'category'
+  | 'price'
+  | 'gtin'
+  | 'invStart'
+  | 'invLoc'
+  | 'invAvail'
+  | 'quebec'
+  | 'multi';
+const KINDS = {
+  merchant: Int32Array,
+  category: Int32Array,
+  price: Int32Array,
+  gtin: Float64Array,
+  invStart: Int32Array,
+  invLoc: Int32Array,
+  invAvail: Int32Array,
+  quebec: Uint8Array,
+  multi: Uint8Array,
+} as const;
+const NAMES = Object.keys(KINDS) as ArrayName[];
+
+const align8 = (n: number) => (n + 7) & ~7;
+
+/** Writes the facts to `path` (a temporary file renamed over it, so a reader never sees half a file). */
+export function writeFactsSnapshot(path: string, m: SnapshotFacts, mark: SnapshotMark): number {
+  const header: Header = {
+    v: VERSION,
+    le: endianness() === 'LE',
+    ...mark,
+    bytes: 0,
+    size: m.merchant.length,
+    slots: m.invLoc.length,
+    quebecLabels: m.quebecLabels,
+    otherGtins: [...m.otherGtins],
+    extra: [...m.extra].map(([p, byLoc]) => [p, [...byLoc]]),
+    variantsOf: [...m.variantsOf].map(([p, set]) => [p, [...set]]),
+    parentOf: [...m.parentOf],
+    ownPrice: [...m.ownPrice],
+    arrays: [],
+  };
+  // Offsets depend on the header's length, which depends on the offsets' digits: settle in two passes.
+  let text = '';
+  for (let pass = 0; pass < 3; pass++) {
+    let at = align8(16 + Buffer.byteLength(text));
+    header.arrays = NAMES.map((name) => {
+      const a = m[name];
+      const entry: [ArrayName, number, number] = [name, at, a.length];
+      at = align8(at + a.byteLength);
+      return entry;
+    });
+    header.bytes = at;
+    const next = JSON.stringify(header);
+    if (next === text) break;
+    text = next;
+  }
+  const out = Buffer.alloc(header.bytes);
+  out.write(MAGIC, 0, 'latin1');
+  out.writeUInt32LE(Buffer.byteLength(text), 8);
+  out.write(text, 16, 'utf8');
+  for (const [name, offset] of header.arrays) {
+    const a = m[name];
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offset);
+  }
+  out.writeUInt32LE(crc32(out.subarray(16)), 12);
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, out);
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Nothing was written: the first error is the one to report.
+    }
+    throw err;
+  }
+  return header.bytes;
+}
+
+/** A snapshot read back: the facts and the mark they were taken at. */
+export interface LoadedSnapshot {
+  memory: SnapshotFacts;
+  mark: SnapshotMark;
+}
+
+/** Why a snapshot file was refused (it is then rebuilt from the tables). */
+export class SnapshotError extends Error {}
+
+/**
+ * Reads a snapshot: undefined when there is none, a SnapshotError when it is truncated, damaged,
+ * or of another format or byte order.
+ */
+export function readFactsSnapshot(path: string): LoadedSnapshot | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    const size = fstatSync(fd).size;
+    // Its own ArrayBuffer, at offset 0: every array view below is aligned.
+    bytes = new Uint8Array(new ArrayBuffer(size));
+    let read = 0;
+    while (read < size) {
+      const n = readSync(fd, bytes, read, size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    if (read < size) throw new SnapshotError(`read ${read} of ${size} bytes`);
+  } finally {
+    closeSync(fd);
+  }
+  return parseFactsSnapshot(bytes);
+}
+
+/** Parses a snapshot held in `bytes` (its own buffer, from offset 0; the arrays are views on it). */
+export function parseFactsSnapshot(bytes: Uint8Array<ArrayBuffer>): LoadedSnapshot {
+  if (bytes.length < 16 || Buffer.from(bytes.buffer, 0, 8).toString('latin1') !== MAGIC)
+    throw new SnapshotError('not a catalogue facts snapshot');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(8, true);
+  if (crc32(bytes.subarray(16)) !== view.getUint32(12, true))
+    throw new SnapshotError(`checksum mismatch (${bytes.length} bytes: truncated or damaged)`);
+  const header = JSON.parse(Buffer.from(bytes.buffer, 16, headerLength).toString('utf8')) as Header;
+  if (header.v !== VERSION) throw new SnapshotError(`format ${header.v}, expected ${VERSION}`);
+  if (header.le !== (endianness() === 'LE')) throw new SnapshotError('written with another byte order');
+  if (header.bytes !== bytes.length)
+    throw new SnapshotError(`${bytes.length} bytes, expected ${header.bytes}`);
+  const arrays = {} as { [K in ArrayName]: InstanceType<(typeof KINDS)[K]> };
+  for (const [name, offset, length] of header.arrays) {
+    const Kind = KINDS[name];
+    (arrays as Record<string, unknown>)[name] = new Kind(bytes.buffer, offset, length);
+  }
+  for (const name of NAMES) if (!arrays[name]) throw new SnapshotError(`no ${name} array`);
+  if (arrays.invStart.length !== header.size + 1 || arrays.invLoc.length !== header.slots)
+    throw new SnapshotError('array lengths disagree with the header');
+  return {
+    mark: { snapshotId: header.snapshotId, seq: header.seq },
+    memory: {
+      ...arrays,
+      quebecLabels: header.quebecLabels,
+      otherGtins: new Map(header.otherGtins),
+      extra: new Map(header.extra.map(([p, byLoc]) => [p, new Map(byLoc)])),
+      variantsOf: new Map(header.variantsOf.map(([p, ids]) => [p, new Set(ids)])),
+      parentOf: new Map(header.parentOf),
+      ownPrice: new Map(header.ownPrice),
+      generation: 0,
+      changed: null,
+      touched: null,
+    },
+  };
+}
