@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import {
@@ -10,6 +11,7 @@ import {
   rebuildSearchIndex,
   useFactsSnapshot,
 } from '../../src/modules/search/index.ts';
+import { pruneFactLog } from '../../src/modules/search/memory.repository.ts';
 import { availableAt, type CatalogMemory } from '../../src/modules/search/memory.ts';
 import { createPlatform } from '../../src/server.ts';
 import { TEST_DB_KIND } from '../helpers/db.ts';
@@ -257,5 +259,39 @@ describe('catalogue facts snapshot', () => {
       locations.reduce((s, l) => s + availableAt(r.m, region.products.velo, l), 0),
       2,
     );
+  });
+
+  test('an oversized change log is pruned: the snapshot is dropped and the next start reads the tables', {
+    skip: sqliteOnly,
+  }, async () => {
+    const ready = await restart();
+    if (!ready.t.has('search facts loaded from snapshot')) await ready.written;
+    const { db } = p.context.database;
+    assert.equal(await pruneFactLog(db, 1_000), false, 'a small log is kept');
+    // Two stock writes through the API: two products logged since the snapshot.
+    for (const on_hand of [4, 5]) {
+      const r = await p.app.inject({
+        method: 'PUT',
+        url: '/api/v1/merchant/inventory',
+        headers: {
+          authorization: `Bearer ${region.merchants.sports.api_key}`,
+          'content-type': 'application/json',
+        },
+        payload: JSON.stringify([{ sku: 'VELO-MT', on_hand }]),
+      });
+      assert.equal(r.statusCode, 200, r.body);
+    }
+    assert.equal(await pruneFactLog(db, 1), true, 'past the bound the log is pruned');
+    const left = await sql<{ n: number }>`select (select count(*) from search_fact_changes)
+      + (select count(*) from search_fact_snapshot) as n`.execute(db);
+    assert.equal(Number(left.rows[0].n), 0);
+    const r = await restart();
+    assert.ok(r.t.has('search facts snapshot ignored: the database recorded another one'));
+    assert.deepEqual(factsOf(r.m, maxId, locations), await fromTables());
+    assert.equal(
+      locations.reduce((sum, l) => sum + availableAt(r.m, region.products.velo, l), 0),
+      5,
+    );
+    await r.written;
   });
 });

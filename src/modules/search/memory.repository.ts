@@ -165,3 +165,24 @@ export async function recordFactSnapshot(db: Kysely<DB>, snapshotId: string, seq
     return true;
   });
 }
+
+/**
+ * SQLite: keeps the change log bounded while a server runs for a long time (every stock write is
+ * logged, the log is emptied only when a snapshot is written at start). Past `max` entries since
+ * the recorded snapshot, that snapshot could not be used anyway (memory.ts reads the tables then):
+ * its record and the whole log are dropped in one transaction, so the next start reads the tables
+ * and writes a new snapshot. Returns whether it pruned.
+ */
+export async function pruneFactLog(db: Kysely<DB>, max: number): Promise<boolean> {
+  if ((await factLogHead(db)) === undefined) return false;
+  return db.transaction().execute(async (trx) => {
+    const head = (await factLogHead(trx)) ?? 0;
+    const rec = await sql<{ seq: number }>`select seq from search_fact_snapshot where id = 1`.execute(trx);
+    const since = Number(rec.rows[0]?.seq ?? 0);
+    const logged = await sql<{ n: number }>`select count(*) as n from search_fact_changes`.execute(trx);
+    if (head - since <= max && Number(logged.rows[0]?.n ?? 0) <= max) return false;
+    await sql`delete from search_fact_snapshot`.execute(trx);
+    await sql`delete from search_fact_changes`.execute(trx);
+    return true;
+  });
+}

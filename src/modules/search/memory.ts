@@ -9,6 +9,7 @@ import {
   type ProductFacts,
   productFactsAfter,
   productFactsByIds,
+  pruneFactLog,
   recordFactSnapshot,
   sqliteFactPages,
   stockInRange,
@@ -92,6 +93,8 @@ interface State {
   snapshot?: FactsSnapshotOptions;
   /** The change-log mark the memory being loaded reflects, when a snapshot should be written of it. */
   toWrite?: number;
+  /** The periodic check that keeps the change log bounded (keepFactLogBounded). */
+  pruneTimer?: NodeJS.Timeout;
 }
 
 /** How a server keeps its catalogue facts on disk between starts (useFactsSnapshot). */
@@ -271,6 +274,29 @@ async function saveSnapshot(
     { path, bytes, seq, ms: Math.round(performance.now() - started), recorded },
     recorded ? 'search facts snapshot written' : 'search facts snapshot written, but a newer one is recorded',
   );
+}
+
+/** How often the process that writes snapshots checks the change log's size. */
+const FACT_LOG_CHECK_MS = 10 * 60 * 1000;
+
+/** Starts (once per database) the periodic pruning of an oversized change log (pruneFactLog). */
+function keepFactLogBounded(database: Database, options: FactsSnapshotOptions) {
+  const s = stateOf(database);
+  if (s.pruneTimer) return;
+  s.pruneTimer = setInterval(() => {
+    pruneFactLog(database.db, MAX_SNAPSHOT_CHANGES).then(
+      (pruned) => {
+        if (pruned)
+          options.log.info(
+            { max: MAX_SNAPSHOT_CHANGES },
+            'search facts change log pruned: next start reads the tables',
+          );
+      },
+      (err) => options.log.warn({ err }, 'search facts change log not pruned'),
+    );
+  }, FACT_LOG_CHECK_MS);
+  // Never keeps a process alive (tests, CLI commands) for this housekeeping alone.
+  s.pruneTimer.unref();
 }
 
 async function loadFromTables(database: Database): Promise<CatalogMemory> {
@@ -557,6 +583,7 @@ export function catalogMemory(database: Database): Promise<CatalogMemory> {
           saveSnapshot(database, options, m, seq).catch((err) =>
             options.log.warn({ err }, 'search facts snapshot not written'),
           );
+          keepFactLogBounded(database, options);
         });
       return m;
     });
