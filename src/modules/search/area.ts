@@ -109,6 +109,7 @@ export function searchArea(
   let merchantKm: Float64Array | undefined;
   const area: NearArea = {
     state,
+    box,
     maxMerchant: ref.maxMerchantId,
     isNear(mid) {
       if (mid > ref.maxMerchantId) return false;

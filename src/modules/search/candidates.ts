@@ -4,6 +4,7 @@
  */
 import type { Database } from '../../db/database.ts';
 import type { CatalogMemory } from './memory.ts';
+import { cellKey, cellOf, type Reference } from './reference.ts';
 import { activeProductIdsOf } from './search.repository.ts';
 import {
   type CandidateRank,
@@ -32,17 +33,29 @@ export async function nearProducts(
   hits: Hits | undefined,
   stats: { capped: boolean },
   rank: CandidateRank,
+  ref?: Reference,
 ): Promise<Candidates> {
   const ids: number[] = [];
   const bms: number[] = [];
   if (hits) {
     const owner = m.merchant;
-    for (let i = 0; i < hits.ids.length; i++) {
-      const pid = hits.ids[i]!;
-      const mid = pid < owner.length ? owner[pid]! : 0;
-      if (mid === 0 || !area.isNear(mid)) continue;
-      ids.push(pid);
-      bms.push(hits.bm[i]!);
+    // Without the reference (or for a list used once) the whole list is walked: same candidates.
+    const cells = ref ? hitCellsOf(ref, m, hits) : undefined;
+    if (cells) {
+      const near = nearHitsByCell(cells, owner, hits, area);
+      for (let k = 0; k < near.length; k++) {
+        const i = near[k]!;
+        ids.push(hits.ids[i]!);
+        bms.push(hits.bm[i]!);
+      }
+    } else {
+      for (let i = 0; i < hits.ids.length; i++) {
+        const pid = hits.ids[i]!;
+        const mid = pid < owner.length ? owner[pid]! : 0;
+        if (mid === 0 || !area.isNear(mid)) continue;
+        ids.push(pid);
+        bms.push(hits.bm[i]!);
+      }
     }
     if (ids.length > MAX_SCORED_PRODUCTS) {
       // Very common words: only MAX_SCORED_PRODUCTS are scored and counted. Which ones matters: the
@@ -61,6 +74,101 @@ export async function nearProducts(
   }
   if (ids.length >= MAX_BROWSE_OFFERS) stats.capped = true;
   return { ids, bms };
+}
+
+/**
+ * A text-hit list grouped by the grid cells (reference.ts GRID_DEG) where the hit's merchant has a
+ * location: a search visits the hits of the cells its box overlaps instead of walking a common
+ * word's whole list (100,000 hits for the 1,000 or so near the user). Built for hit lists that are
+ * reused (the text-hit cache, text-match.ts), for one reference and one state of the catalogue.
+ */
+interface HitCells {
+  ref: Reference;
+  merchant: Int32Array;
+  generation: number;
+  /** Hit indices (ascending: hit order) by cell key. */
+  cells: Map<number, Int32Array>;
+  /** Per hit, the last visit that saw it (a hit in several cells of the box is taken once). */
+  seen: Int32Array;
+  visit: number;
+}
+
+/** First use of a hit list: `null` (a list used once, as without the cache, is walked). */
+const hitCells = new WeakMap<Hits, HitCells | null>();
+/** The distinct cell keys of each merchant's locations, per reference. */
+const merchantCells = new WeakMap<Reference, (number[] | undefined)[]>();
+
+function cellsOfMerchants(ref: Reference): (number[] | undefined)[] {
+  let out = merchantCells.get(ref);
+  if (!out) {
+    out = [];
+    for (const l of ref.locations) {
+      const key = cellKey(cellOf(l.lat), cellOf(l.lng));
+      const list = out[l.merchant_id];
+      if (!list) out[l.merchant_id] = [key];
+      else if (!list.includes(key)) list.push(key);
+    }
+    merchantCells.set(ref, out);
+  }
+  return out;
+}
+
+function hitCellsOf(ref: Reference, m: CatalogMemory, hits: Hits): HitCells | undefined {
+  const known = hitCells.get(hits);
+  if (known && known.ref === ref && known.merchant === m.merchant && known.generation === m.generation)
+    return known;
+  if (known === undefined) {
+    hitCells.set(hits, null);
+    return undefined;
+  }
+  const byMerchant = cellsOfMerchants(ref);
+  const owner = m.merchant;
+  const lists = new Map<number, number[]>();
+  for (let i = 0; i < hits.ids.length; i++) {
+    const pid = hits.ids[i]!;
+    const mid = pid < owner.length ? owner[pid]! : 0;
+    // No merchant (archived) or no location: never near, as in the walk.
+    const keys = mid === 0 ? undefined : byMerchant[mid];
+    if (!keys) continue;
+    for (const key of keys) {
+      const list = lists.get(key);
+      if (list) list.push(i);
+      else lists.set(key, [i]);
+    }
+  }
+  const cells = new Map<number, Int32Array>();
+  for (const [key, list] of lists) cells.set(key, Int32Array.from(list));
+  const built: HitCells = {
+    ref,
+    merchant: owner,
+    generation: m.generation,
+    cells,
+    seen: new Int32Array(hits.ids.length),
+    visit: 0,
+  };
+  hitCells.set(hits, built);
+  return built;
+}
+
+/** The indices of the hits whose merchant is near, in hit order: exactly the walk's, by cell. */
+function nearHitsByCell(g: HitCells, owner: Int32Array, hits: Hits, area: NearArea): Int32Array {
+  const visit = ++g.visit;
+  const seen = g.seen;
+  const picked: number[] = [];
+  const box = area.box;
+  for (let row = cellOf(box.minLat); row <= cellOf(box.maxLat); row++) {
+    for (let col = cellOf(box.minLng); col <= cellOf(box.maxLng); col++) {
+      const list = g.cells.get(cellKey(row, col));
+      if (!list) continue;
+      for (let k = 0; k < list.length; k++) {
+        const i = list[k]!;
+        if (seen[i] === visit) continue;
+        seen[i] = visit;
+        if (area.isNear(owner[hits.ids[i]!]!)) picked.push(i);
+      }
+    }
+  }
+  return Int32Array.from(picked).sort();
 }
 
 /**

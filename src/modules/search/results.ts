@@ -1,55 +1,135 @@
 /**
- * The page of results as shown: exact price, texts and availability re-read from the database
- * (memory may lag an event in flight), with a snippet around the matched words.
+ * The page of results as shown: exact price and availability re-read from the database (memory
+ * may lag an event in flight), texts kept per product until the catalogue changes, with a snippet
+ * around the matched words.
  */
 import type { Database } from '../../db/database.ts';
 import { parseImages } from '../catalog/index.ts';
+import { catalogGeneration } from './memory.ts';
 import { fold, type QueryWord } from './normalize.ts';
 import type { Reference } from './reference.ts';
-import { activeVariantRowsOf, pageRows } from './search.repository.ts';
+import { pageStockRows, priceAndVariantRowsOf, productTextsOf } from './search.repository.ts';
 import type { Lang, Scored } from './search.types.ts';
 
-interface Detail {
+/** What a result shows that stock and price do not change (kept in `shownCache`). */
+interface Shown {
   sku: string;
   title_fr: string;
   title_en: string;
   description_fr: string;
   description_en: string;
-  images_json: string;
+  image_url: string | null;
+  gtin: string | null;
+  /** The descriptions folded for the snippet, on first use. */
+  folded_fr?: string;
+  folded_en?: string;
+}
+
+interface Detail {
+  shown: Shown;
   price_cents: number;
   /** Variants at different prices: `price_cents` is the lowest ("from"). */
   from_price: boolean;
-  gtin: string | null;
-  locations: Map<number, { name: string }>;
   /** Availability by location id. */
   stock: Map<number, number>;
 }
 
+/**
+ * The texts, image, SKU and GTIN of products recently shown, per database, until the catalogue
+ * changes (the generation of memory.ts: any product indexed here, or announced by another
+ * instance): the same products come back page after page, and their rows are most of a page's
+ * reading. Price and availability are still read live. Bounded; the least recently shown go
+ * first. `COMPTOIR_SEARCH_CACHE=0` turns it off with the other search caches.
+ */
+const MAX_SHOWN = 20_000;
+const shownCaches = new WeakMap<Database, { generation: number; entries: Map<number, Shown> }>();
+
+function shownCache(database: Database) {
+  const generation = catalogGeneration(database);
+  let c = shownCaches.get(database);
+  if (!c || c.generation !== generation) {
+    c = { generation, entries: new Map() };
+    shownCaches.set(database, c);
+  }
+  return c;
+}
+
 /** What the page of results shows, read from the database: exact price and availability, texts. */
-async function loadDetails(database: Database, slice: Scored[]): Promise<Map<number, Detail>> {
+async function loadDetails(
+  database: Database,
+  slice: Scored[],
+): Promise<{ details: Map<number, Detail>; locations: Map<number, string> }> {
   const out = new Map<number, Detail>();
-  if (slice.length === 0) return out;
+  if (slice.length === 0) return { details: out, locations: new Map() };
   const ids = slice.map((s) => s.product_id);
   const locIds = [...new Set(slice.map((s) => s.location_id))];
+  const useCache = process.env.COMPTOIR_SEARCH_CACHE !== '0';
+  const cache = useCache ? shownCache(database) : undefined;
+  const shown = new Map<number, Shown>();
+  const missing: number[] = [];
+  for (const id of ids) {
+    const hit = cache?.entries.get(id);
+    if (hit) {
+      // Most recently shown last: Map order is the eviction order.
+      cache!.entries.delete(id);
+      cache!.entries.set(id, hit);
+      shown.set(id, hit);
+    } else missing.push(id);
+  }
   // A product with variants shows its lowest variant price ("from") and their summed availability.
-  const variants = await activeVariantRowsOf(database.db, ids);
+  const wanted = new Set(ids);
+  const rows = await priceAndVariantRowsOf(database.db, ids);
   const productOf = new Map<number, number>(ids.map((id) => [id, id]));
-  for (const v of variants) productOf.set(Number(v.id), Number(v.parent_id));
-  const [products, locations, stock] = await pageRows(database.db, ids, locIds, [...productOf.keys()]);
-  const locMap = new Map(locations.map((l) => [Number(l.id), { name: l.name }]));
-  for (const p of products)
-    out.set(Number(p.id), {
-      ...p,
-      price_cents: Number(p.price_cents),
-      from_price: false,
-      locations: locMap,
-      stock: new Map(),
-    });
+  const prices = new Map<number, number>();
+  const variants: { parent_id: number; price_cents: number }[] = [];
+  for (const r of rows) {
+    const id = Number(r.id);
+    if (wanted.has(id)) prices.set(id, Number(r.price_cents));
+    if (r.parent_id != null && r.status === 'active' && wanted.has(Number(r.parent_id))) {
+      productOf.set(id, Number(r.parent_id));
+      variants.push({ parent_id: Number(r.parent_id), price_cents: Number(r.price_cents) });
+    }
+  }
+  const [texts, [locations, stock]] = await Promise.all([
+    missing.length > 0 ? productTextsOf(database.db, missing) : [],
+    pageStockRows(database.db, locIds, [...productOf.keys()]),
+  ]);
+  for (const t of texts) {
+    const s: Shown = {
+      sku: t.sku,
+      title_fr: t.title_fr,
+      title_en: t.title_en,
+      description_fr: t.description_fr,
+      description_en: t.description_en,
+      image_url: parseImages(t.images_json)[0]?.url ?? null,
+      gtin: t.gtin,
+    };
+    shown.set(Number(t.id), s);
+  }
+  // Kept only if the catalogue did not change while they were read.
+  if (cache && missing.length > 0 && shownCache(database) === cache) {
+    for (const id of missing) {
+      const s = shown.get(id);
+      if (s) cache.entries.set(id, s);
+    }
+    for (const k of cache.entries.keys()) {
+      if (cache.entries.size <= MAX_SHOWN) break;
+      cache.entries.delete(k);
+    }
+  }
+  const locMap = new Map(locations.map((l) => [Number(l.id), l.name]));
+  for (const id of ids) {
+    const s = shown.get(id);
+    const price = prices.get(id);
+    // A product row gone since (deleted): shown from memory, as when its row was not found.
+    if (!s || price === undefined) continue;
+    out.set(id, { shown: s, price_cents: price, from_price: false, stock: new Map() });
+  }
   for (const v of variants) {
-    const d = out.get(Number(v.parent_id));
-    if (!d || Number(v.price_cents) === d.price_cents) continue;
+    const d = out.get(v.parent_id);
+    if (!d || v.price_cents === d.price_cents) continue;
     d.from_price = true;
-    d.price_cents = Math.min(d.price_cents, Number(v.price_cents));
+    d.price_cents = Math.min(d.price_cents, v.price_cents);
   }
   for (const r of stock) {
     const d = out.get(productOf.get(Number(r.product_id)) ?? 0);
@@ -57,7 +137,7 @@ async function loadDetails(database: Database, slice: Scored[]): Promise<Map<num
     const available = Math.max(0, Number(r.on_hand) - Number(r.reserved));
     d.stock.set(Number(r.location_id), (d.stock.get(Number(r.location_id)) ?? 0) + available);
   }
-  return out;
+  return { details: out, locations: locMap };
 }
 
 /** The page's results as the API and the pages return them. */
@@ -68,30 +148,29 @@ export async function presentResults(
   words: QueryWord[],
   lang: Lang,
 ) {
-  const details = await loadDetails(database, slice);
+  const { details, locations } = await loadDetails(database, slice);
   return slice.map((s) => {
     const d = details.get(s.product_id);
-    const title = d ? (lang === 'en' ? d.title_en || d.title_fr : d.title_fr) : '';
-    const description = d ? (lang === 'en' ? d.description_en || d.description_fr : d.description_fr) : '';
+    const t = d?.shown;
+    const title = t ? (lang === 'en' ? t.title_en || t.title_fr : t.title_fr) : '';
     const m = ref.merchantById.get(s.merchant_id);
-    const loc = d?.locations.get(s.location_id);
-    const image = d ? parseImages(d.images_json)[0] : undefined;
+    const locName = d ? locations.get(s.location_id) : undefined;
     return {
       product_id: s.product_id,
-      sku: d?.sku ?? '',
+      sku: t?.sku ?? '',
       title,
-      description_snippet: snippet(description, words),
+      description_snippet: t ? shownSnippet(t, lang, words) : '',
       price_cents: d?.price_cents ?? s.price_cents,
       price_from: d?.from_price ?? false,
       currency: 'CAD',
       quebec_label: s.quebec_label,
-      image_url: image?.url ?? null,
+      image_url: t ? t.image_url : null,
       url: `/${lang}/p/${s.product_id}`,
-      gtin: d?.gtin ?? null,
+      gtin: t ? t.gtin : null,
       merchant: { id: s.merchant_id, slug: m?.slug ?? '', name: m?.name ?? '' },
       location: {
         id: s.location_id,
-        name: loc?.name ?? '',
+        name: locName ?? '',
         lat: s.lat,
         lng: s.lng,
         distance_km: Math.round(s.distance_km * 100) / 100,
@@ -105,10 +184,23 @@ export async function presentResults(
   });
 }
 
+/** The snippet of a shown product's description in a language (folded once, then kept with it). */
+function shownSnippet(t: Shown, lang: Lang, words: QueryWord[]): string {
+  if (lang === 'en' && t.description_en) {
+    t.folded_en ??= fold(t.description_en);
+    return snippetOf(t.description_en, t.folded_en, words);
+  }
+  if (!t.description_fr) return '';
+  t.folded_fr ??= fold(t.description_fr);
+  return snippetOf(t.description_fr, t.folded_fr, words);
+}
+
 /** Up to 160 characters of the description, starting near the first matched word. */
 export function snippet(text: string, words: QueryWord[]): string {
-  if (!text) return '';
-  const folded = fold(text);
+  return text ? snippetOf(text, fold(text), words) : '';
+}
+
+function snippetOf(text: string, folded: string, words: QueryWord[]): string {
   let at = -1;
   for (const w of words) {
     const i = folded.indexOf(w.terms[w.terms.length - 1] ?? w.word);

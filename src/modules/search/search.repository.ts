@@ -86,42 +86,30 @@ export async function storesCentreByPostalPrefix(
   return row?.lat != null && row.lng != null ? { lat: Number(row.lat), lng: Number(row.lng) } : undefined;
 }
 
-/** The active variant rows (other than the product rows) of some products: their price and product. */
-export function activeVariantRowsOf(db: Q, productIds: number[]) {
+/**
+ * The page's products' own rows (their price) and the variant rows of those products, in one read:
+ * a row is a product's when its id is one of `productIds`, a variant when its parent is.
+ */
+export function priceAndVariantRowsOf(db: Q, productIds: number[]) {
   return db
     .selectFrom('products')
-    .select(['id', 'parent_id', 'price_cents'])
-    .where('parent_id', 'in', productIds)
-    .where('status', '=', 'active')
+    .select(['id', 'parent_id', 'price_cents', 'status'])
+    .where((eb) => eb.or([eb('id', 'in', productIds), eb('parent_id', 'in', productIds)]))
     .execute();
 }
 
-/**
- * What a page of results shows, read live: the products, their stores' names and the stock rows of
- * `stockIds` (the products and their variant rows).
- */
-export function pageRows(
-  db: Q,
-  productIds: number[],
-  locationIds: number[],
-  stockIds: number[] = productIds,
-) {
+/** What a result shows that stock and price do not change: texts, images, SKU and GTIN. */
+export function productTextsOf(db: Q, productIds: number[]) {
+  return db
+    .selectFrom('products')
+    .select(['id', 'sku', 'title_fr', 'title_en', 'description_fr', 'description_en', 'images_json', 'gtin'])
+    .where('id', 'in', productIds)
+    .execute();
+}
+
+/** The stores' names and the stock rows of a page of results, read live. */
+export function pageStockRows(db: Q, locationIds: number[], stockIds: number[]) {
   return Promise.all([
-    db
-      .selectFrom('products')
-      .select([
-        'id',
-        'sku',
-        'title_fr',
-        'title_en',
-        'description_fr',
-        'description_en',
-        'images_json',
-        'price_cents',
-        'gtin',
-      ])
-      .where('id', 'in', productIds)
-      .execute(),
     db.selectFrom('locations').select(['id', 'name']).where('id', 'in', locationIds).execute(),
     db
       .selectFrom('inventory_levels')

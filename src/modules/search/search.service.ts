@@ -11,7 +11,7 @@ import { browse, type Facets } from './browse.ts';
 import { type Candidates, candidateRank, nearProducts } from './candidates.ts';
 import { computeFacets } from './facets.ts';
 import { catalogMemory } from './memory.ts';
-import { parseQuery } from './normalize.ts';
+import { parseQuery, type QueryWord } from './normalize.ts';
 import { invalid, resolvePoint } from './place.ts';
 import { reference } from './reference.ts';
 import { presentResults } from './results.ts';
@@ -44,6 +44,24 @@ export { cached } from './text-match.ts';
  * benchmark can compare both in one run.
  */
 const legacyBrowse = () => process.env.COMPTOIR_BROWSE_LEGACY === '1';
+
+/**
+ * Parsed queries by their text (stemming is a measurable share of a search): a region's shoppers
+ * type the same few hundred queries. Bounded; the oldest entry goes first. Never mutated.
+ */
+const parsedQueries = new Map<string, QueryWord[]>();
+const MAX_PARSED_QUERIES = 2000;
+function parsed(text: string): QueryWord[] {
+  // parseQuery reads the first 500 characters only: the key is bounded the same way.
+  const q = text.slice(0, 500);
+  let words = parsedQueries.get(q);
+  if (!words) {
+    words = parseQuery(q, { prefixLast: true });
+    if (parsedQueries.size >= MAX_PARSED_QUERIES) parsedQueries.delete(parsedQueries.keys().next().value!);
+    parsedQueries.set(q, words);
+  }
+  return words;
+}
 
 /** Products near a point, ranked, filtered and counted by facet. */
 export async function search(database: Database, params: SearchParams) {
@@ -79,7 +97,7 @@ export async function search(database: Database, params: SearchParams) {
   });
 
   const m = await catalogMemory(database);
-  let words = parseQuery(params.q ?? '', { prefixLast: true });
+  let words = parsed(params.q ?? '');
   let relaxed = false;
   const stats = { capped: false };
   let total: number;
@@ -122,6 +140,7 @@ export async function search(database: Database, params: SearchParams) {
         await textHits(database, matchExpr(database, words, 'all')),
         stats,
         rank,
+        ref,
       );
       if (near.ids.length === 0 && words.length > 1) {
         relaxed = true;
@@ -132,6 +151,7 @@ export async function search(database: Database, params: SearchParams) {
           await textHits(database, matchExpr(database, words, 'any')),
           stats,
           rank,
+          ref,
         );
       }
     }

@@ -83,6 +83,8 @@ export interface FacetValue {
 export interface NearArea {
   /** 0 = not decided yet, 1 = near, 2 = not near. */
   state: Uint8Array;
+  /** The search's bounding box (a near merchant has a location in one of the grid cells it overlaps). */
+  box: { minLat: number; maxLat: number; minLng: number; maxLng: number };
   maxMerchant: number;
   isNear(merchantId: number): boolean;
   /** Distance from the point to the merchant's nearest location kept by the filters (km). */

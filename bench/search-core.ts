@@ -1,0 +1,168 @@
+// Searches with words, in process (no HTTP): the CPU time of `search()` itself per request, and, with
+// --baseline, the same queries answered by another checkout of the project (the code before a
+// change) in the same process, alternating, with a check that both give the same answer to every
+// query. Results go in docs/PERFORMANCE.md ("Serving on every core (issue 19)").
+//
+//   npx node bench/search-core.ts --data DIR [--queries 2000] [--baseline CHECKOUT] [--pg URL]
+//
+// The queries are bench/search.ts's: the demo vocabulary's consumer searches at random positions
+// in the region (a municipality plus jitter), 10 km, 20 a page; plus other orders, filters, pages
+// and English. The dataset is one `comptoir seed --demo` wrote; nothing is written to it.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../src/db/database.ts';
+import { catalogMemory } from '../src/modules/search/memory.ts';
+import { search } from '../src/modules/search/search.service.ts';
+import type { SearchParams, SortKey } from '../src/modules/search/search.types.ts';
+
+const USAGE =
+  'Usage: npx node bench/search-core.ts --data DIR [--queries N] [--baseline CHECKOUT] [--pg URL]\n';
+let values: Record<string, string | boolean | undefined>;
+try {
+  values = parseArgs({
+    options: {
+      data: { type: 'string' },
+      pg: { type: 'string' },
+      queries: { type: 'string', default: '2000' },
+      baseline: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  }).values;
+} catch (e) {
+  process.stderr.write(`${(e as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help || !values.data) {
+  (values.help ? process.stdout : process.stderr).write(USAGE);
+  process.exit(values.help ? 0 : 2);
+}
+
+type SearchFn = typeof search;
+const vocabulary = JSON.parse(
+  readFileSync(new URL('../src/tools/demo/vocabulary.json', import.meta.url), 'utf8'),
+) as { queries: [string, number][] };
+const QUERIES = vocabulary.queries.map((q) => q[0]);
+
+let seed = 42;
+const random = () => {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed / 0x7fffffff;
+};
+const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : 0;
+};
+const round = (x: number) => Math.round(x * 1000) / 1000;
+/** CPU time of this thread (ms): what a request costs, whatever else the machine runs. */
+const cpuMs = () => {
+  const u = process.threadCpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+const database = openDatabase({
+  databaseUrl: values.pg as string | undefined,
+  dataDir: String(values.data),
+  lock: false,
+});
+try {
+  const baseline: SearchFn | undefined = values.baseline
+    ? (
+        (await import(
+          pathToFileURL(resolve(String(values.baseline), 'src/modules/search/search.service.ts')).href
+        )) as { search: SearchFn }
+      ).search
+    : undefined;
+  const m = await catalogMemory(database);
+  const munis = await database.db.selectFrom('municipalities').select(['lat', 'lng', 'spread_km']).execute();
+  const categories = await database.db.selectFrom('categories').select('slug').execute();
+  const products = m.merchant.reduce((n, x) => n + (x ? 1 : 0), 0);
+  console.log(
+    JSON.stringify({
+      date: new Date().toISOString(),
+      cpus: cpus().length,
+      mem_gb: Math.round(totalmem() / 2 ** 30),
+      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+      node: process.version,
+      products,
+      baseline: values.baseline !== undefined,
+    }),
+  );
+  const SORTS: SortKey[] = ['distance', 'price_asc', 'price_desc'];
+  const now = new Date();
+  /** Two of three are the HTTP benchmark's query; the rest vary order, filters, page and language. */
+  const query = (i: number): SearchParams => {
+    const mu = pick(munis);
+    const spread = Math.max(1, Number(mu.spread_km));
+    const p: SearchParams = {
+      q: pick(QUERIES),
+      lat: Number(mu.lat) + ((random() - 0.5) * 2 * spread) / 111.32,
+      lng:
+        Number(mu.lng) +
+        ((random() - 0.5) * 2 * spread) / (111.32 * Math.cos((Number(mu.lat) * Math.PI) / 180)),
+      radius_km: 10,
+      per_page: 20,
+      now,
+    };
+    if (i % 3 !== 2) return p;
+    const r = random();
+    if (r < 0.3) p.sort = pick(SORTS);
+    else if (r < 0.4) p.in_stock = true;
+    else if (r < 0.5) p.quebec = true;
+    else if (r < 0.6) p.fulfilment = random() < 0.5 ? 'pickup' : 'delivery';
+    else if (r < 0.7) p.open_now = true;
+    else if (r < 0.8) p.category = pick(categories).slug;
+    else if (r < 0.9) p.page = 2;
+    else p.lang = 'en';
+    if (random() < 0.2) p.radius_km = 25;
+    return p;
+  };
+  const runs: [string, SearchFn][] = baseline
+    ? [
+        ['before', baseline],
+        ['after', search],
+      ]
+    : [['current', search]];
+  // Warm-up: JIT tiers, the catalogue facts and text-hit caches (a serving process keeps them).
+  for (let i = 0; i < 300; i++) {
+    const q = query(i);
+    for (const [, fn] of runs) await fn(database, q);
+  }
+  const times = new Map<string, number[]>(runs.map(([name]) => [name, []]));
+  const n = Number(values.queries);
+  for (let i = 0; i < n; i++) {
+    const q = query(i);
+    const answers: unknown[] = [];
+    // Alternating which runs first, so neither always finds the other's pages in the caches.
+    const order = i % 2 === 0 ? runs : [...runs].reverse();
+    for (const [name, fn] of order) {
+      const c0 = cpuMs();
+      answers.push(await fn(database, q));
+      times.get(name)!.push(cpuMs() - c0);
+    }
+    if (answers.length === 2)
+      assert.deepStrictEqual(answers[1], answers[0], `query ${i} differs: ${JSON.stringify(q)}`);
+  }
+  const rows = [...times].map(([run, t]) => ({
+    run,
+    queries: t.length,
+    cpu_ms_mean: round(t.reduce((a, b) => a + b, 0) / t.length),
+    cpu_ms_p50: round(pct(t, 50)),
+    cpu_ms_p95: round(pct(t, 95)),
+    cpu_ms_max: round(pct(t, 100)),
+  }));
+  for (const r of rows) console.log(JSON.stringify(r));
+  console.log(
+    JSON.stringify({
+      rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+      identical: runs.length === 2 ? n : undefined,
+      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+    }),
+  );
+} finally {
+  await database.close();
+}
