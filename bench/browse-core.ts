@@ -122,18 +122,29 @@ try {
     };
   };
   const times: Record<string, { walk: number[]; summarised: number[] }> = {};
-  for (const k of kinds) times[k] = { walk: [], summarised: [] };
+  // CPU time of the process per call (user + system, ms): what other work on the machine distorts least.
+  const cpu: Record<string, { walk: number[]; summarised: number[] }> = {};
+  for (const k of kinds) {
+    times[k] = { walk: [], summarised: [] };
+    cpu[k] = { walk: [], summarised: [] };
+  }
+  const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
   // Warm-up: builds the summaries the queries read (a real server keeps them between requests).
   for (let i = 0; i < 30; i++) browse(ref, m, query(pick(kinds)));
   const n = Number(values.queries);
   for (let i = 0; i < n; i++) {
     const kind = kinds[i % 3]!;
     const q = query(kind);
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const walked = browse(ref, m, q, { walk: true });
     const t1 = performance.now();
+    const c1 = process.cpuUsage();
     const summarised = browse(ref, m, q);
     const t2 = performance.now();
+    const c2 = process.cpuUsage(c1);
+    cpu[kind]!.walk.push(cpuMs(c1) - cpuMs(c0));
+    cpu[kind]!.summarised.push(cpuMs(c2));
     times[kind]!.walk.push(t1 - t0);
     times[kind]!.summarised.push(t2 - t1);
     assert.deepStrictEqual(summarised, walked, `query ${i} (${kind}) differs`);
@@ -149,6 +160,8 @@ try {
         p50_ms: Math.round(pct(t, 50) * 100) / 100,
         p95_ms: Math.round(pct(t, 95) * 100) / 100,
         max_ms: Math.round(pct(t, 100) * 100) / 100,
+        cpu_ms_mean: Math.round((cpu[k]![path].reduce((a, b) => a + b, 0) / (t.length || 1)) * 100) / 100,
+        cpu_ms_p95: Math.round(pct(cpu[k]![path], 95) * 100) / 100,
       });
     }
   }

@@ -303,3 +303,48 @@ test('a product taking the GTIN of a product that was alone with it makes one re
   );
   same(ref, m, browseQuery(ref, x));
 });
+
+test('the merchant facet is the first 20 of every merchant by count then id as text, ties at the 20th included', () => {
+  // 40 merchants (more than the facet shows), counts 1..6 so the 20th place falls inside a tie;
+  // ids 1..40 compared as text ("10" before "9"), as the facet's full sort does.
+  const merchants = 40;
+  const counts = Array.from({ length: merchants }, (_, i) => ((i * 7) % 6) + 1);
+  const w: World = {
+    merchants,
+    locations: counts.map((_, i) => ({ merchant: i + 1, dLat: 0, dLng: i % 3, pickup: true, delivery: 0 })),
+    products: counts.flatMap((n, i) =>
+      Array.from({ length: n }, () => ({ merchant: i + 1, category: 1, label: 0, price: 250, gtin: 0 })),
+    ),
+    stock: [],
+  };
+  const ref = reference(w);
+  const m = memory(w);
+  const x: QueryInput = {
+    dLat: 0,
+    dLng: 0,
+    radius: 25,
+    category: 0,
+    quebec: false,
+    inStock: false,
+    sort: 'relevance',
+    fulfilment: undefined,
+    openNow: false,
+    openSeed: 0,
+    merchant: undefined,
+    association: false,
+    offset: 0,
+    limit: 5,
+  };
+  const expected = counts
+    .map((n, i) => [i + 1, n] as const)
+    .sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])))
+    .slice(0, 20)
+    .map(([id, n]) => ({ value: `m-${id}`, count: n, label: `Marchand ${id}` }));
+  const r = browse(ref, m, browseQuery(ref, x));
+  assert.equal(
+    r.total,
+    counts.reduce((a, b) => a + b, 0),
+  );
+  assert.deepStrictEqual(r.facets.merchant, expected);
+  same(ref, m, browseQuery(ref, x));
+});

@@ -38,6 +38,8 @@ export interface BrowseIndex {
   sharedLate: Uint8Array;
   /** Summaries of a merchant's products at one of its locations (browse.ts), by merchant then location id. */
   summaries: Map<number, Map<number, LocationSummary>>;
+  /** The same summaries by location id (a location has one merchant): one array read per search and location. */
+  summaryAt: (LocationSummary | undefined)[];
 }
 
 /**
@@ -51,6 +53,8 @@ export interface BrowseIndex {
  * Dropped whenever one of the merchant's products changes (memory.ts `touched`).
  */
 export interface LocationSummary {
+  /** The merchant summarised (a location id is looked up alone). */
+  merchant: number;
   keys: Int32Array;
   /** Bucket k is byId/byPriceAsc/byPriceDesc[off[k]..off[k + 1]]. */
   off: Int32Array;
@@ -58,6 +62,24 @@ export interface LocationSummary {
   byPriceAsc: Int32Array;
   byPriceDesc: Int32Array;
   shared: Int32Array;
+  /** Per shared product: its key as for the buckets (category * 512 + label * 2 + available there). */
+  sharedKeys: Int32Array;
+  /** Per shared product: its GTIN group number, or -1 when its GTIN is not one of the build's. */
+  sharedGroups: Int32Array;
+  /**
+   * The solo products counted for a search without product filters (no category, label or stock
+   * filter): their number, how many are available there, and [value, count] pairs per category and
+   * per Québec label (label index + 1, 0 = none), so such a search counts a merchant in a few additions.
+   */
+  solo: number;
+  soloAvailable: number;
+  soloCategories: Int32Array;
+  soloLabels: Int32Array;
+  /** Bounds of the solo products' page keys: lowest and highest price, any label, any available. */
+  minPrice: number;
+  maxPrice: number;
+  anyLabel: boolean;
+  anyAvailable: boolean;
 }
 
 const indexes = new WeakMap<CatalogMemory, BrowseIndex>();
@@ -119,6 +141,7 @@ function build(m: CatalogMemory): BrowseIndex {
     groupMember,
     sharedLate: new Uint8Array(groups),
     summaries: new Map(),
+    summaryAt: [],
   };
 }
 
@@ -159,8 +182,8 @@ export function browseIndex(m: CatalogMemory): BrowseIndex {
       // A product joined a group of one: its member is no longer solo.
       ix.sharedLate[g] = 1;
       const member = ix.groupMember[g]!;
-      ix.summaries.delete(ix.builtMerchant[member]!);
-      ix.summaries.delete(m.merchant[member]!);
+      dropSummaries(ix, ix.builtMerchant[member]!);
+      dropSummaries(ix, m.merchant[member]!);
     }
     if (mid < ix.categoryBits.length) ix.categoryBits[mid]! |= 1 << (m.category[p]! & 31);
     if (p < ix.builtMerchant.length && ix.builtMerchant[p] === mid) continue;
@@ -173,12 +196,24 @@ export function browseIndex(m: CatalogMemory): BrowseIndex {
   }
   if (m.touched === null) {
     ix.summaries.clear();
+    ix.summaryAt = [];
     m.touched = [];
   } else if (m.touched.length > 0) {
-    for (const mid of m.touched) ix.summaries.delete(mid);
+    for (const mid of m.touched) dropSummaries(ix, mid);
     m.touched.length = 0;
   }
   return ix;
+}
+
+/** Product ids are below 2^31 (integer keys): a bucket key times ID_SPAN plus an id is exact. */
+const ID_SPAN = 2 ** 31;
+
+/** Forgets the summaries of a merchant's products (one of them changed). */
+function dropSummaries(ix: BrowseIndex, mid: number) {
+  const byLoc = ix.summaries.get(mid);
+  if (!byLoc) return;
+  for (const locationId of byLoc.keys()) ix.summaryAt[locationId] = undefined;
+  ix.summaries.delete(mid);
 }
 
 /** Whether a product can never be grouped with another result (see LocationSummary). */
@@ -192,36 +227,44 @@ function solo(ix: BrowseIndex, m: CatalogMemory, p: number): boolean {
 
 /** The summary of merchant `mid`'s products at its location `locationId` (built on first use). */
 export function locationSummary(ix: BrowseIndex, m: CatalogMemory, mid: number, locationId: number) {
-  let byLoc = ix.summaries.get(mid);
-  let s = byLoc?.get(locationId);
-  if (s) return s;
-  const rows: number[] = [];
+  let s = ix.summaryAt[locationId];
+  if (s && s.merchant === mid) return s;
+  const products: number[] = [];
+  if (mid + 1 < ix.start.length)
+    for (let i = ix.start[mid]!; i < ix.start[mid + 1]!; i++) products.push(ix.ids[i]!);
+  const more = ix.overflow.get(mid);
+  if (more) for (const p of more) products.push(p);
+  // Solo products sorted by key then id as numbers (key * 2^31 + id, exact in a double).
+  const rows = new Float64Array(products.length);
+  let n = 0;
   const shared: number[] = [];
-  const add = (p: number) => {
-    if (m.merchant[p] !== mid) return;
+  const sharedKeys: number[] = [];
+  const sharedGroups: number[] = [];
+  for (const p of products) {
+    if (m.merchant[p] !== mid) continue;
+    const key = m.category[p]! * 512 + m.quebec[p]! * 2 + (availableAt(m, p, locationId) > 0 ? 1 : 0);
     if (!solo(ix, m, p)) {
       shared.push(p);
-      return;
+      sharedKeys.push(key);
+      const gtin = m.gtin[p]!;
+      sharedGroups.push(
+        p < ix.builtGtin.length && ix.builtGtin[p] === gtin ? ix.group[p]! : groupOf(ix, gtin),
+      );
+      continue;
     }
-    const available = Math.max(0, availableAt(m, p, locationId)) > 0 ? 1 : 0;
-    rows.push(m.category[p]! * 512 + m.quebec[p]! * 2 + available, p);
-  };
-  if (mid + 1 < ix.start.length) for (let i = ix.start[mid]!; i < ix.start[mid + 1]!; i++) add(ix.ids[i]!);
-  const more = ix.overflow.get(mid);
-  if (more) for (const p of more) add(p);
-  const n = rows.length / 2;
-  const order = Array.from({ length: n }, (_, i) => i);
-  order.sort((a, b) => rows[2 * a]! - rows[2 * b]! || rows[2 * a + 1]! - rows[2 * b + 1]!);
+    rows[n++] = key * ID_SPAN + p;
+  }
+  const sorted = rows.subarray(0, n).sort();
   const keys: number[] = [];
   const off: number[] = [];
   const byId = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    const k = rows[2 * order[i]!]!;
+    const k = Math.floor(sorted[i]! / ID_SPAN);
     if (keys.length === 0 || keys[keys.length - 1] !== k) {
       keys.push(k);
       off.push(i);
     }
-    byId[i] = rows[2 * order[i]! + 1]!;
+    byId[i] = sorted[i]! - k * ID_SPAN;
   }
   off.push(n);
   const byPriceAsc = byId.slice();
@@ -231,18 +274,48 @@ export function locationSummary(ix: BrowseIndex, m: CatalogMemory, mid: number, 
     byPriceAsc.subarray(off[k]!, off[k + 1]!).sort((a, b) => price[a]! - price[b]! || a - b);
     byPriceDesc.subarray(off[k]!, off[k + 1]!).sort((a, b) => price[b]! - price[a]! || a - b);
   }
+  const cats = new Map<number, number>();
+  const labels = new Map<number, number>();
+  let soloAvailable = 0;
+  let minPrice = Number.POSITIVE_INFINITY;
+  let maxPrice = Number.NEGATIVE_INFINITY;
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    const count = off[k + 1]! - off[k]!;
+    cats.set(key >> 9, (cats.get(key >> 9) ?? 0) + count);
+    labels.set((key >> 1) & 255, (labels.get((key >> 1) & 255) ?? 0) + count);
+    if (key & 1) soloAvailable += count;
+  }
+  for (let i = 0; i < n; i++) {
+    const v = price[byId[i]!]!;
+    if (v < minPrice) minPrice = v;
+    if (v > maxPrice) maxPrice = v;
+  }
   s = {
+    merchant: mid,
+    solo: n,
+    soloAvailable,
+    soloCategories: Int32Array.from([...cats].flat()),
+    soloLabels: Int32Array.from([...labels].flat()),
+    minPrice,
+    maxPrice,
+    anyLabel: [...labels.keys()].some((v) => v !== 0),
+    anyAvailable: soloAvailable > 0,
     keys: Int32Array.from(keys),
     off: Int32Array.from(off),
     byId,
     byPriceAsc,
     byPriceDesc,
     shared: Int32Array.from(shared),
+    sharedKeys: Int32Array.from(sharedKeys),
+    sharedGroups: Int32Array.from(sharedGroups),
   };
+  let byLoc = ix.summaries.get(mid);
   if (!byLoc) {
     byLoc = new Map();
     ix.summaries.set(mid, byLoc);
   }
   byLoc.set(locationId, s);
+  ix.summaryAt[locationId] = s;
   return s;
 }

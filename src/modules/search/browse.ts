@@ -13,6 +13,14 @@ import type { FacetValue, Lang, Scored, SortKey } from './search.types.ts';
  * per product), GTIN groups are resolved through dense group numbers, facets are counted per
  * merchant and category, and only the requested page is sorted (a bounded heap).
  * Same semantics as the word path of search.service.ts with a text relevance of 0.
+ *
+ * The pass is bound by memory reads (a million products at 1M, half a million GTIN groups), so it
+ * touches as little as it can: offering locations are sorted as numbers; a merchant with one
+ * offering location is read from its location summary (browse-index.ts: counts per category and
+ * label for searches without product filters, and its GTIN-group products with their facts), and
+ * its products compete for the page only when the summary's best possible key can beat the worst
+ * kept result; a GTIN group's best entry is kept as entries are written, its key and distance in
+ * one cache line; the merchant facet selects its 20 first instead of sorting every merchant.
  */
 
 /** Per-process scratch arrays (a browse runs synchronously from scan to page: no sharing across awaits). */
@@ -21,7 +29,8 @@ let kPid = new Int32Array(0);
 let kOff = new Int32Array(0);
 let kAvail = new Int32Array(0);
 let kOffers = new Int32Array(0);
-let kGroup = new Int32Array(0);
+/** Category * 256 + Québec label of each kept product (the facet pass reads no catalogue array). */
+let kCq = new Int32Array(0);
 let kScore = new Float64Array(0);
 let kDist = new Float64Array(0);
 let kKey = new Float64Array(0);
@@ -38,17 +47,35 @@ function ensure(n: number) {
   kOff = widen(kOff);
   kAvail = widen(kAvail);
   kOffers = widen(kOffers);
-  kGroup = widen(kGroup);
+  kCq = widen(kCq);
   kScore = widen(kScore);
   kDist = widen(kDist);
   kKey = widen(kKey);
   cap = size;
 }
 
-let stampOf = new Int32Array(0);
-let bestOf = new Int32Array(0);
+/** Offering locations are sorted as merchant id * LOCATION_SPAN + position (positions stay below it). */
+const LOCATION_SPAN = 2 ** 21;
+
+/**
+ * Per GTIN group, side by side (one cache line for a group's comparison): the search stamp, the
+ * best entry's order key and distance, and the best entry; and the group's offers.
+ */
+let groupState = new Float64Array(0);
 let offersOf = new Int32Array(0);
 let stampNow = 0;
+
+/** Widens the per-group scratch arrays to `n` groups, keeping their content (stamps stay valid). */
+function growStamps(n: number) {
+  if (n <= offersOf.length) return;
+  const size = Math.max(n, offersOf.length * 2);
+  const state = new Float64Array(size * 4);
+  state.set(groupState);
+  groupState = state;
+  const offers = new Int32Array(size);
+  offers.set(offersOf);
+  offersOf = offers;
+}
 
 export interface BrowseQuery {
   point: { lat: number; lng: number };
@@ -108,7 +135,9 @@ export function browse(
 
   // Offering locations: in the box and the radius, kept by the filters, in merchant then id order
   // (the order search.service.ts visits a merchant's locations in, which decides full ties).
-  const offs: LocationRef[] = [];
+  // Sorted as numbers (merchant id * 2^21 + position in ref.locations), not with a comparator.
+  let found = new Float64Array(64);
+  let nOff = 0;
   for (let row = cellOf(box.minLat); row <= cellOf(box.maxLat); row++) {
     for (let col = cellOf(box.minLng); col <= cellOf(box.maxLng); col++) {
       for (const l of ref.grid.get(cellKey(row, col)) ?? []) {
@@ -118,31 +147,32 @@ export function browse(
         if (q.fulfilment === 'pickup' && !l.pickup) continue;
         if (q.fulfilment === 'delivery' && !q.delivers(l)) continue;
         if (q.openNow && q.openMask[l.index] !== 1) continue;
-        offs.push(l);
+        if (nOff === found.length) {
+          const wider = new Float64Array(nOff * 2);
+          wider.set(found);
+          found = wider;
+        }
+        found[nOff++] = l.merchant_id * LOCATION_SPAN + l.index;
       }
     }
   }
-  offs.sort((a, b) => a.merchant_id - b.merchant_id || a.index - b.index);
-  const nOff = offs.length;
+  const sortedKeys = found.subarray(0, nOff).sort();
+  const offs: LocationRef[] = new Array(nOff);
   const oDist = new Float64Array(nOff);
   const oProx = new Float64Array(nOff);
   const oId = new Int32Array(nOff);
+  const oMid = new Int32Array(nOff);
+  // Per offering location: pickup (1), delivers to the place (2), open now (4), for the facets.
+  const oFlags = new Uint8Array(nOff);
   for (let j = 0; j < nOff; j++) {
-    const l = offs[j]!;
+    const l = ref.locations[sortedKeys[j]! % LOCATION_SPAN]!;
+    offs[j] = l;
     oDist[j] = haversineKm(point.lat, point.lng, l.lat, l.lng);
     oProx[j] = Math.max(0, 1 - oDist[j]! / safeRadius);
     oId[j] = l.id;
+    oMid[j] = l.merchant_id;
+    oFlags[j] = (Number(l.pickup) ? 1 : 0) | (q.delivers(l) ? 2 : 0) | (q.openMask[l.index] === 1 ? 4 : 0);
   }
-
-  // Upper bound of kept products: every product listed under the near merchants.
-  let bound = 0;
-  for (let a = 0; a < nOff; ) {
-    const mid = offs[a]!.merchant_id;
-    if (mid + 1 < ix.start.length) bound += ix.start[mid + 1]! - ix.start[mid]!;
-    bound += ix.overflow.get(mid)?.size ?? 0;
-    while (a < nOff && offs[a]!.merchant_id === mid) a++;
-  }
-  ensure(bound);
 
   const { merchant, category, quebec, price, gtin } = m;
   const wQ = q.weights.quebec;
@@ -152,6 +182,64 @@ export function browse(
   const catBit = 1 << (cat & 31);
   let kept = 0;
   let extraGroups: Map<number, number> | undefined;
+  // The group number of a GTIN key not carried at the build: numbered past the built groups.
+  const lateGroup = (key: number) => {
+    let g = groupOf(ix, key);
+    if (g < 0) {
+      extraGroups ??= new Map();
+      g = extraGroups.get(key) ?? ix.groups + extraGroups.size;
+      extraGroups.set(key, g);
+      if (g >= offersOf.length) growStamps(g + 1);
+    }
+    return g;
+  };
+  // Order: the primary key per sort, then distance, then product id (search.service.ts `cmp`).
+  const sort = q.sort;
+  const before = (i: number, j: number) =>
+    (kKey[i]! - kKey[j]! || kDist[i]! - kDist[j]! || kPid[i]! - kPid[j]!) < 0;
+  // One result per GTIN: the first in the order stands for the group and counts its offers. Kept
+  // entries are admitted as they are written: products without a group go to `singles`, groups
+  // keep their best entry (groupState) and are listed once in `groupsSeen`.
+  growStamps(ix.groups);
+  if (++stampNow === 0x7fffffff) {
+    groupState.fill(0);
+    stampNow = 1;
+  }
+  const singles: number[] = [];
+  const groupsSeen: number[] = [];
+  const keyOf = (score: number, pid: number) =>
+    sort === 'relevance'
+      ? -score
+      : sort === 'price_asc'
+        ? price[pid]!
+        : sort === 'price_desc'
+          ? -price[pid]!
+          : 0;
+  const admit = (i: number, g: number, key: number, dist: number, offers: number) => {
+    if (g < 0) {
+      singles.push(i);
+      return;
+    }
+    const o = g * 4;
+    if (groupState[o] !== stampNow) {
+      groupState[o] = stampNow;
+      groupState[o + 1] = key;
+      groupState[o + 2] = dist;
+      groupState[o + 3] = i;
+      offersOf[g] = offers;
+      groupsSeen.push(g);
+      return;
+    }
+    offersOf[g]! += offers;
+    // `before` against the group's best, its key and distance read from the same line.
+    const bk = groupState[o + 1]!;
+    const bd = groupState[o + 2]!;
+    if (key < bk || (key === bk && (dist < bd || (dist === bd && kPid[i]! < kPid[groupState[o + 3]!]!)))) {
+      groupState[o + 1] = key;
+      groupState[o + 2] = dist;
+      groupState[o + 3] = i;
+    }
+  };
   const consider = (pid: number, mid: number, a: number, b: number) => {
     if (merchant[pid] !== mid) return; // archived or moved since the index was built
     if (cat && category[pid] !== cat) return;
@@ -178,29 +266,25 @@ export function browse(
     const key = gtin[pid]!;
     if (key !== 0) {
       if (pid < ix.builtGtin.length && ix.builtGtin[pid] === key && ix.group[pid]! >= 0) g = ix.group[pid]!;
-      else {
-        g = groupOf(ix, key);
-        if (g < 0) {
-          extraGroups ??= new Map();
-          g = extraGroups.get(key) ?? ix.groups + extraGroups.size;
-          extraGroups.set(key, g);
-        }
-      }
+      else g = lateGroup(key);
     }
     kPid[kept] = pid;
     kOff[kept] = best;
     kAvail[kept] = bestAvail;
     kOffers[kept] = offers;
-    kGroup[kept] = g;
     kScore[kept] = bestScore;
-    kDist[kept] = oDist[best]!;
-    kept++;
+    const dist = oDist[best]!;
+    kDist[kept] = dist;
+    const k = keyOf(bestScore, pid);
+    kKey[kept] = k;
+    kCq[kept] = category[pid]! * 256 + qv;
+    admit(kept++, g, k, dist, offers);
   };
   const summarised: { j: number; mid: number; s: LocationSummary }[] = [];
   for (let a = 0; a < nOff; ) {
-    const mid = offs[a]!.merchant_id;
+    const mid = oMid[a]!;
     let b = a;
-    while (b < nOff && offs[b]!.merchant_id === mid) b++;
+    while (b < nOff && oMid[b] === mid) b++;
     if (cat && mid < ix.categoryBits.length && (ix.categoryBits[mid]! & catBit) === 0) {
       a = b;
       continue;
@@ -208,10 +292,40 @@ export function browse(
     if (summarise && b === a + 1) {
       const s = locationSummary(ix, m, mid, oId[a]!);
       summarised.push({ j: a, mid, s });
-      for (let i = 0; i < s.shared.length; i++) consider(s.shared[i]!, mid, a, b);
+      ensure(kept + s.shared.length);
+      // Its products in GTIN groups: one offer each, facts read from the summary.
+      const prox = oProx[a]!;
+      const d = oDist[a]!;
+      for (let i = 0; i < s.shared.length; i++) {
+        const pid = s.shared[i]!;
+        const key = s.sharedKeys[i]!;
+        if (cat && key >> 9 !== cat) continue;
+        const qv = (key >> 1) & 255;
+        if (q.quebec && qv === 0) continue;
+        const av = key & 1;
+        if (q.inStock && av === 0) continue;
+        let g = s.sharedGroups[i]!;
+        if (g < 0) g = lateGroup(gtin[pid]!);
+        kPid[kept] = pid;
+        kOff[kept] = a;
+        kAvail[kept] = av;
+        kOffers[kept] = 1;
+        const score = wQ * (qv ? 1 : 0) + wP * prox + wS * av;
+        kScore[kept] = score;
+        kDist[kept] = d;
+        const k = keyOf(score, pid);
+        kKey[kept] = k;
+        kCq[kept] = (key >> 9) * 256 + qv;
+        admit(kept++, g, k, d, 1);
+      }
       a = b;
       continue;
     }
+    ensure(
+      kept +
+        (mid + 1 < ix.start.length ? ix.start[mid + 1]! - ix.start[mid]! : 0) +
+        (ix.overflow.get(mid)?.size ?? 0),
+    );
     if (mid + 1 < ix.start.length) {
       const end = ix.start[mid + 1]!;
       for (let i = ix.start[mid]!; i < end; i++) consider(ix.ids[i]!, mid, a, b);
@@ -221,47 +335,12 @@ export function browse(
     a = b;
   }
 
-  // Order: the primary key per sort, then distance, then product id (search.service.ts `cmp`).
-  const sort = q.sort;
-  for (let i = 0; i < kept; i++)
-    kKey[i] =
-      sort === 'relevance'
-        ? -kScore[i]!
-        : sort === 'price_asc'
-          ? price[kPid[i]!]!
-          : sort === 'price_desc'
-            ? -price[kPid[i]!]!
-            : 0;
-  const before = (i: number, j: number) =>
-    (kKey[i]! - kKey[j]! || kDist[i]! - kDist[j]! || kPid[i]! - kPid[j]!) < 0;
-
-  // One result per GTIN: the first in the order stands for the group and counts its offers.
-  const groupCount = ix.groups + (extraGroups?.size ?? 0);
-  if (stampOf.length < groupCount) {
-    const size = Math.max(groupCount, stampOf.length * 2);
-    stampOf = new Int32Array(size);
-    bestOf = new Int32Array(size);
-    offersOf = new Int32Array(size);
-    stampNow = 0;
-  }
-  stampNow++;
-  for (let i = 0; i < kept; i++) {
-    const g = kGroup[i]!;
-    if (g < 0) continue;
-    if (stampOf[g] !== stampNow) {
-      stampOf[g] = stampNow;
-      bestOf[g] = i;
-      offersOf[g] = kOffers[i]!;
-    } else {
-      offersOf[g]! += kOffers[i]!;
-      if (before(i, bestOf[g]!)) bestOf[g] = i;
-    }
-  }
-
   // Facets over the results (one per GTIN group), counted without objects, and the top of the order.
   const catCount = new Int32Array(maxCategoryId(ref) + 1);
   const qCount = new Int32Array(256);
-  const mCount = new Map<number, number>();
+  // Results per merchant (indexed by merchant id) and the merchants counted, in first-count order.
+  const mCount = counts(nOff === 0 ? 1 : Math.floor(sortedKeys[nOff - 1]! / LOCATION_SPAN) + 1);
+  const counted: number[] = [];
   let inStock = 0;
   let pickup = 0;
   let delivery = 0;
@@ -293,32 +372,28 @@ export function browse(
     }
   };
   let total = 0;
-  let runMid = -1;
-  let runCount = 0;
-  for (let i = 0; i < kept; i++) {
-    const g = kGroup[i]!;
-    if (g >= 0) {
-      if (bestOf[g] !== i) continue;
+  const nSingles = singles.length;
+  for (let r = 0; r < nSingles + groupsSeen.length; r++) {
+    let i: number;
+    if (r < nSingles) i = singles[r]!;
+    else {
+      const g = groupsSeen[r - nSingles]!;
+      i = groupState[g * 4 + 3]!;
       kOffers[i] = offersOf[g]!;
     }
     total++;
-    const pid = kPid[i]!;
-    const c = category[pid]!;
+    const cq = kCq[i]!;
+    const c = cq >> 8;
     if (c > 0 && c < catCount.length) catCount[c]!++;
-    qCount[quebec[pid]!]!++;
-    // Kept products come merchant by merchant: count runs, not one map update per product.
-    const mid = merchant[pid]!;
-    if (mid !== runMid) {
-      if (runMid >= 0) mCount.set(runMid, (mCount.get(runMid) ?? 0) + runCount);
-      runMid = mid;
-      runCount = 0;
-    }
-    runCount++;
-    const l = offs[kOff[i]!]!;
+    qCount[cq & 255]!++;
+    const mid = oMid[kOff[i]!]!;
+    if (mCount[mid] === 0) counted.push(mid);
+    mCount[mid]!++;
+    const f = oFlags[kOff[i]!]!;
     if (kAvail[i]! > 0) inStock++;
-    if (Number(l.pickup)) pickup++;
-    if (q.delivers(l)) delivery++;
-    if (q.openMask[l.index] === 1) openNow++;
+    pickup += f & 1;
+    delivery += (f >> 1) & 1;
+    openNow += f >> 2;
     if (heap.length < want) {
       heap.push(i);
       siftUp(heap.length - 1);
@@ -327,20 +402,69 @@ export function browse(
       siftDown(0);
     }
   }
-  if (runMid >= 0) mCount.set(runMid, (mCount.get(runMid) ?? 0) + runCount);
 
   // Summarised merchants: a bucket is counted in one addition, and its products (all at the same
   // offer, so in the same order as the bucket's list) compete for the page until one does not
   // beat the worst kept result.
   const list = sort === 'price_asc' ? 'byPriceAsc' : sort === 'price_desc' ? 'byPriceDesc' : 'byId';
+  const unfiltered = !cat && !q.quebec && !q.inStock;
+  // With weights of at least 0, a summary's best possible key bounds all its products' keys.
+  const prunable = wQ >= 0 && wP >= 0 && wS >= 0;
   for (const { j, mid, s } of summarised) {
-    const l = offs[j]!;
     const d = oDist[j]!;
-    const pick = Number(l.pickup) ? 1 : 0;
-    const deliv = q.delivers(l) ? 1 : 0;
-    const open = q.openMask[l.index] === 1 ? 1 : 0;
-    const ids = s[list];
+    const f = oFlags[j]!;
     let n = 0;
+    if (unfiltered) {
+      n = s.solo;
+      const cats = s.soloCategories;
+      for (let k = 0; k < cats.length; k += 2) {
+        const c = cats[k]!;
+        if (c > 0 && c < catCount.length) catCount[c]! += cats[k + 1]!;
+      }
+      const labels = s.soloLabels;
+      for (let k = 0; k < labels.length; k += 2) qCount[labels[k]!]! += labels[k + 1]!;
+      inStock += s.soloAvailable;
+    } else {
+      for (let k = 0; k < s.keys.length; k++) {
+        const key = s.keys[k]!;
+        const c = key >> 9;
+        if (cat) {
+          // Keys ascend by category first.
+          if (c < cat) continue;
+          if (c > cat) break;
+        }
+        const qv = (key >> 1) & 255;
+        const av = key & 1;
+        if (q.quebec && qv === 0) continue;
+        if (q.inStock && av === 0) continue;
+        const count = s.off[k + 1]! - s.off[k]!;
+        n += count;
+        if (c > 0 && c < catCount.length) catCount[c]! += count;
+        qCount[qv]! += count;
+        if (av) inStock += count;
+      }
+    }
+    if (n === 0) continue;
+    total += n;
+    if (mCount[mid] === 0) counted.push(mid);
+    mCount[mid]! += n;
+    pickup += (f & 1) * n;
+    delivery += ((f >> 1) & 1) * n;
+    openNow += (f >> 2) * n;
+    if (want === 0) continue;
+    if (prunable && heap.length === want) {
+      const top = heap[0]!;
+      const bestKey =
+        sort === 'relevance'
+          ? -(wQ * (s.anyLabel ? 1 : 0) + wP * oProx[j]! + wS * (s.anyAvailable ? 1 : 0))
+          : sort === 'price_asc'
+            ? s.minPrice
+            : sort === 'price_desc'
+              ? -s.maxPrice
+              : 0;
+      if (bestKey > kKey[top]! || (bestKey === kKey[top]! && d > kDist[top]!)) continue;
+    }
+    const ids = s[list];
     for (let k = 0; k < s.keys.length; k++) {
       const key = s.keys[k]!;
       const c = key >> 9;
@@ -349,17 +473,16 @@ export function browse(
       if (cat && c !== cat) continue;
       if (q.quebec && qv === 0) continue;
       if (q.inStock && av === 0) continue;
-      const from = s.off[k]!;
-      const to = s.off[k + 1]!;
-      const count = to - from;
-      n += count;
-      if (c > 0 && c < catCount.length) catCount[c]! += count;
-      qCount[qv]! += count;
-      if (av) inStock += count;
       const score = wQ * (qv ? 1 : 0) + wP * oProx[j]! + wS * av;
-      for (let i = from; i < to && want > 0; i++) {
+      for (let i = s.off[k]!; i < s.off[k + 1]!; i++) {
         const pid = ids[i]!;
-        const key2 =
+        if (kept === cap) ensure(kept + 1);
+        kPid[kept] = pid;
+        kOff[kept] = j;
+        kOffers[kept] = 1;
+        kScore[kept] = score;
+        kDist[kept] = d;
+        kKey[kept] =
           sort === 'relevance'
             ? -score
             : sort === 'price_asc'
@@ -367,30 +490,16 @@ export function browse(
               : sort === 'price_desc'
                 ? -price[pid]!
                 : 0;
-        kPid[kept] = pid;
-        kOff[kept] = j;
-        kOffers[kept] = 1;
-        kGroup[kept] = -1;
-        kScore[kept] = score;
-        kDist[kept] = d;
-        kKey[kept] = key2;
+        kAvail[kept] = av;
         if (heap.length < want) {
-          kAvail[kept] = Math.max(0, availableAt(m, pid, oId[j]!));
           heap.push(kept++);
           siftUp(heap.length - 1);
         } else if (before(kept, heap[0]!)) {
-          kAvail[kept] = Math.max(0, availableAt(m, pid, oId[j]!));
           heap[0] = kept++;
           siftDown(0);
         } else break;
       }
     }
-    if (n === 0) continue;
-    total += n;
-    mCount.set(mid, (mCount.get(mid) ?? 0) + n);
-    pickup += pick * n;
-    delivery += deliv * n;
-    openNow += open * n;
   }
 
   heap.sort((i, j) => (before(i, j) ? -1 : before(j, i) ? 1 : 0));
@@ -413,7 +522,8 @@ export function browse(
       delivery_radius_km: l.delivery_radius_km,
       delivers: q.delivers(l),
       open: q.openMask[l.index] === 1,
-      available: kAvail[i]!,
+      // The best offer's stock (kept arrays hold only whether it is positive).
+      available: Math.max(0, availableAt(m, pid, l.id)),
       distance_km: kDist[i]!,
       score: kScore[i]!,
       offers: kOffers[i]!,
@@ -427,8 +537,10 @@ export function browse(
   const qEntries: [string, number][] = [];
   for (let v = 1; v < 256; v++) if (qCount[v]) qEntries.push([m.quebecLabels[v - 1]!, qCount[v]!]);
   const aCount = new Map<number, number>();
-  for (const [mid, n] of mCount)
+  for (const mid of counted) {
+    const n = mCount[mid]!;
     for (const a of ref.memberships.get(mid) ?? []) aCount.set(a, (aCount.get(a) ?? 0) + n);
+  }
   const lang = q.lang;
   return {
     total,
@@ -439,7 +551,7 @@ export function browse(
         return c ? [{ value: c.slug, count: n, label: lang === 'fr' ? c.name_fr : c.name_en }] : [];
       }),
       quebec_label: byCount(qEntries).map(([v, n]) => ({ value: v, count: n })),
-      merchant: byCount([...mCount.entries()])
+      merchant: byCount(topMerchants(mCount, counted, 20))
         .slice(0, 20)
         .map(([id, n]) => {
           const mr = ref.merchantById.get(id);
@@ -467,4 +579,36 @@ function maxCategoryId(ref: Reference): number {
     maxCategoryIds.set(ref, n);
   }
   return n;
+}
+
+/** Zeroed per-merchant counters for ids below `n`, reused between searches. */
+let merchantCounts = new Int32Array(0);
+function counts(n: number): Int32Array {
+  if (merchantCounts.length < n) merchantCounts = new Int32Array(Math.max(n, merchantCounts.length * 2));
+  return merchantCounts.fill(0, 0, n);
+}
+
+/**
+ * The [merchant, count] entries that can be among the `k` first by count (all those with at least
+ * the k-th largest count, ties included, so sorting them as the facet does gives its first k
+ * exactly): a pass keeping the k largest counts instead of sorting every merchant's entry.
+ */
+function topMerchants(mCount: Int32Array, counted: number[], k: number): [number, number][] {
+  const top: number[] = []; // the k largest counts, descending
+  for (const mid of counted) {
+    const n = mCount[mid]!;
+    if (top.length === k && n <= top[k - 1]!) continue;
+    let i = top.length < k ? top.length : k - 1;
+    while (i > 0 && top[i - 1]! < n) {
+      top[i] = top[i - 1]!;
+      i--;
+    }
+    top[i] = n;
+  }
+  const floor = top.length === k ? top[k - 1]! : 1;
+  const out: [number, number][] = [];
+  for (const mid of counted) {
+    if (mCount[mid]! >= floor) out.push([mid, mCount[mid]!]);
+  }
+  return out;
 }
