@@ -5,6 +5,7 @@
 //                          [--sqlite .bench-data/load-sqlite] [--products 1000000]
 //                          [--pg postgres://postgres@127.0.0.1:5432/test [--pg-schema load_1m] --instances 2]
 //                          [--rate R] [--without home,suggest] [--service 3] [--log-level info]
+//                          [--cpu-prof DIR]
 //
 // Dataset: SQLite uses --sqlite DIR as is when it holds a database; otherwise, for the full size, a
 // copy of --source (default .bench-data/sqlite-1m in the repository, gitignored; never written to); otherwise `comptoir seed
@@ -54,6 +55,8 @@ const { values } = parseArgs({
     service: { type: 'string', default: '3' },
     /** Routes left out of the mix: comma-separated parts of their names (e.g. "home"). */
     without: { type: 'string' },
+    /** Directory for a V8 CPU profile of each server (.cpuprofile, written when it stops). */
+    'cpu-prof': { type: 'string' },
   },
 });
 const DURATION = Number(values.duration);
@@ -80,7 +83,7 @@ console.error(
   `fixtures: ${fx.offers.length} offers in stock, ${fx.merchantSlugs.length} merchants, ${fx.syncers.length} API keys`,
 );
 
-const servers = await startServers(target, INSTANCES, values['log-level']!);
+const servers = await startServers(target, INSTANCES, values['log-level']!, values['cpu-prof']);
 try {
   const recorder = new Recorder();
   if (Number(values.warmup) > 0) {
@@ -95,6 +98,9 @@ try {
     });
     recorder.reset();
   }
+  // The loop-delay gauge covers the time since the previous scrape: one now, so the first sample of
+  // the run does not carry the start-up and warm-up.
+  await Promise.all(servers.map((s) => scrape(s.base)));
   const cpu0 = servers.map((s) => cpuSeconds(s.child.pid!));
   const me0 = process.cpuUsage();
   const load0 = loadavg()[0]!;
@@ -148,6 +154,7 @@ try {
         reservations_pending: m.comptoir_reservations_pending ?? 0,
         loop_stall_max_ms: Math.round(Math.max(0, ...stalls[i]!)),
         loop_stalls_over_1s: stalls[i]!.filter((x) => x > 1000).length,
+        loop_stalls_over_100ms: stalls[i]!.filter((x) => x > 100).length,
         log: s.logFile,
       };
     }),
@@ -175,6 +182,12 @@ try {
     timeouts,
     connection_errors_not_in_table: errors,
     loadgen_cpu_cores: +((me.user + me.system) / 1e6 / seconds).toFixed(2),
+    // Server CPU per answered request (ms): what the mix costs, less sensitive to a shared machine than latency.
+    server_cpu_ms_per_request: +(
+      (serverStats.reduce((a, s) => a + s.cpu_cores_avg, 0) * seconds * 1000) /
+      Math.max(1, summary.total)
+    ).toFixed(2),
+    loop_stall_max_ms: Math.max(...serverStats.map((s) => s.loop_stall_max_ms)),
     loadavg_1m_before: +load0.toFixed(2),
     loadavg_1m_after: +loadavg()[0]!.toFixed(2),
     target_zero_errors: failures === 0 ? 'met' : `NOT met (${failures})`,

@@ -301,7 +301,16 @@ export interface Server {
   logFile: string;
 }
 
-export async function startServers(target: Target, instances: number, logLevel: string): Promise<Server[]> {
+/**
+ * Starts `instances` servers on loopback ports. `cpuProfDir` writes a V8 CPU profile of each server
+ * (NODE_OPTIONS --cpu-prof) into that directory when it stops: where a loaded server spends its time.
+ */
+export async function startServers(
+  target: Target,
+  instances: number,
+  logLevel: string,
+  cpuProfDir?: string,
+): Promise<Server[]> {
   const secret = randomBytes(32).toString('hex');
   const out: Server[] = [];
   for (let i = 0; i < instances; i++) {
@@ -320,6 +329,12 @@ export async function startServers(target: Target, instances: number, logLevel: 
         SESSION_SECRET: secret,
         PUBLIC_URL: `http://127.0.0.1:${port}`,
         INSECURE_COOKIES: '1',
+        ...(cpuProfDir
+          ? {
+              NODE_OPTIONS:
+                `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${cpuProfDir}`.trim(),
+            }
+          : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

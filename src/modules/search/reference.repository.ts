@@ -8,8 +8,8 @@ import type { DB } from '../../db/schema.ts';
 
 type Q = Kysely<DB> | Transaction<DB>;
 
-/** Everything reference.ts builds its maps from, read in parallel. */
-export function referenceRows(db: Q) {
+/** The small tables reference.ts reads whole: visible categories, associations, active members, towns. */
+export function referenceSmallRows(db: Q) {
   return Promise.all([
     // Hidden categories (catalog module) hold no products and are never suggested.
     db
@@ -18,12 +18,6 @@ export function referenceRows(db: Q) {
       .where('hidden', '=', 0)
       .orderBy('position')
       .execute(),
-    db
-      .selectFrom('merchants')
-      .select(['id', 'slug', 'display_name'])
-      .where('status', '=', 'approved')
-      .orderBy('id')
-      .execute(),
     db.selectFrom('associations').select(['id', 'slug', 'name']).orderBy('id').execute(),
     db
       .selectFrom('association_members')
@@ -31,22 +25,40 @@ export function referenceRows(db: Q) {
       .where('status', '=', 'active')
       .execute(),
     db.selectFrom('municipalities').select(['name', 'lat', 'lng', 'postal_prefixes']).execute(),
-    db
-      .selectFrom('locations as l')
-      .innerJoin('merchants as m', 'm.id', 'l.merchant_id')
-      .select([
-        'l.id',
-        'l.merchant_id',
-        'l.lat',
-        'l.lng',
-        'l.pickup',
-        'l.delivery_radius_km',
-        'l.delivery_zones_json',
-        'l.delivery_fee_cents',
-        'l.hours_json',
-      ])
-      .where('m.status', '=', 'approved')
-      .orderBy('l.id')
-      .execute(),
   ] as const);
+}
+
+/** Approved merchants with an id above `afterId`, in id order, at most `limit` (one page of a keyset walk). */
+export function approvedMerchantsAfter(db: Q, afterId: number, limit: number) {
+  return db
+    .selectFrom('merchants')
+    .select(['id', 'slug', 'display_name'])
+    .where('status', '=', 'approved')
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** Locations of approved merchants with an id above `afterId`, in id order, at most `limit`. */
+export function approvedLocationsAfter(db: Q, afterId: number, limit: number) {
+  return db
+    .selectFrom('locations as l')
+    .innerJoin('merchants as m', 'm.id', 'l.merchant_id')
+    .select([
+      'l.id',
+      'l.merchant_id',
+      'l.lat',
+      'l.lng',
+      'l.pickup',
+      'l.delivery_radius_km',
+      'l.delivery_zones_json',
+      'l.delivery_fee_cents',
+      'l.hours_json',
+    ])
+    .where('m.status', '=', 'approved')
+    .where('l.id', '>', afterId)
+    .orderBy('l.id')
+    .limit(limit)
+    .execute();
 }

@@ -3,7 +3,11 @@ import { type OpeningHours, parseHours, WEEK_DAYS } from '../common/hours.ts';
 import { type DeliveryReach, deliveryReachOf } from '../merchants/index.ts';
 import { loadRegion, regionGeneration } from '../region/index.ts';
 import { fold } from './normalize.ts';
-import { referenceRows } from './reference.repository.ts';
+import {
+  approvedLocationsAfter,
+  approvedMerchantsAfter,
+  referenceSmallRows,
+} from './reference.repository.ts';
 
 export interface Category {
   id: number;
@@ -78,18 +82,26 @@ const cache = new WeakMap<Database, Promise<Reference>>();
 const loadedAt = new WeakMap<Database, number>();
 const stale = new WeakSet<Database>();
 const generationOf = new WeakMap<Database, number>();
+/** Background reloads in progress (past TTL_MS), per database. */
+const refreshing = new WeakMap<Database, Promise<void>>();
 
 /**
  * Small, slowly-changing reference data every search needs (categories, approved merchants,
  * association memberships, municipalities, region centre), cached per database for 30 s.
+ * Past 30 s the cached data is still returned while a reload runs in the background (in pages,
+ * yielding to the event loop: a whole reload of the 1M region held it ~0.9 s, every 30 s, under
+ * load); a change this process made (region settings, markReferenceStale, clearReferenceCache)
+ * is still waited for.
  */
 export function reference(database: Database): Promise<Reference> {
   const at = loadedAt.get(database) ?? 0;
   const hit = cache.get(database);
   // A region change made by this process (centre, radius, time zone) reloads at once.
   const current = regionGeneration(database.db);
-  if (hit && !stale.has(database) && Date.now() - at < TTL_MS && generationOf.get(database) === current)
+  if (hit && !stale.has(database) && generationOf.get(database) === current) {
+    if (Date.now() - at >= TTL_MS && !refreshing.has(database)) refreshInBackground(database, hit);
     return hit;
+  }
   generationOf.set(database, current);
   stale.delete(database);
   const p = load(database);
@@ -97,6 +109,29 @@ export function reference(database: Database): Promise<Reference> {
   loadedAt.set(database, Date.now());
   p.catch(() => cache.delete(database));
   return p;
+}
+
+/** Reloads expired data while `served` is still answered; replaces it unless something newer did. */
+function refreshInBackground(database: Database, served: Promise<Reference>): void {
+  loadedAt.set(database, Date.now());
+  const done = served
+    .then((previous) => load(database, previous))
+    .then(
+      (fresh) => {
+        if (cache.get(database) === served) cache.set(database, Promise.resolve(fresh));
+      },
+      // Not swallowed: the next call reloads in the foreground and its caller gets the error.
+      () => {
+        stale.add(database);
+      },
+    )
+    .finally(() => refreshing.delete(database));
+  refreshing.set(database, done);
+}
+
+/** The background reload of expired reference data in progress, if any (settles when it is in place). */
+export function referenceRefresh(database: Database): Promise<void> | undefined {
+  return refreshing.get(database);
 }
 
 /**
@@ -112,23 +147,33 @@ export function clearReferenceCache(database: Database): void {
   cache.delete(database);
 }
 
-async function load(database: Database): Promise<Reference> {
-  const [[cats, merchants, assoc, members, munis, locs], region] = await Promise.all([
-    referenceRows(database.db),
+/** Rows per query, and per slice of work between two turns of the event loop, when (re)loading. */
+let PAGE = 500;
+
+/** Sets the rows per page of a reload (tests walk many pages of a small region); returns the previous one. */
+export function setReferencePageSize(rows: number): number {
+  const was = PAGE;
+  PAGE = rows;
+  return was;
+}
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Reads and prepares the reference data in pages of PAGE rows, letting the event loop run
+ * between pages: requests keep being answered while a reload runs. A merchant unchanged since
+ * `previous` keeps its object (folding 20,000 names was a good part of a reload's CPU).
+ */
+async function load(database: Database, previous?: Reference): Promise<Reference> {
+  const [[cats, assoc, members, munis], region] = await Promise.all([
+    referenceSmallRows(database.db),
     loadRegion(database.db),
   ]);
+  await nextTurn();
   const tokens = (folded: string) => folded.split(/[^a-z0-9]+/).filter(Boolean);
   const categories = cats.map((c) => {
     const folded = fold(`${c.name_fr} ${c.name_en}`);
     return { ...c, id: Number(c.id), folded, tokens: tokens(folded) };
   });
-  const ms = merchants.map((m) => ({
-    id: Number(m.id),
-    slug: m.slug,
-    name: m.display_name,
-    folded: fold(m.display_name),
-    tokens: tokens(fold(m.display_name)),
-  }));
   const memberships = new Map<number, number[]>();
   const assocs = assoc.map((a) => ({
     id: Number(a.id),
@@ -145,72 +190,104 @@ async function load(database: Database): Promise<Reference> {
     list.push(a.id);
     memberships.set(Number(m.merchant_id), list);
   }
+  // Every map is filled page by page, so no step holds the loop for the whole region.
+  const ms: MerchantRef[] = [];
+  const merchantBySlug = new Map<string, MerchantRef>();
+  const merchantById = new Map<number, MerchantRef>();
+  let maxMerchantId = 0;
+  for (let after = 0; ; ) {
+    await nextTurn();
+    const page = await approvedMerchantsAfter(database.db, after, PAGE);
+    for (const m of page) {
+      const id = Number(m.id);
+      const was = previous?.merchantById.get(id);
+      let ref: MerchantRef;
+      if (was && was.slug === m.slug && was.name === m.display_name) ref = was;
+      else {
+        const folded = fold(m.display_name);
+        ref = { id, slug: m.slug, name: m.display_name, folded, tokens: tokens(folded) };
+      }
+      ms.push(ref);
+      merchantBySlug.set(ref.slug, ref);
+      merchantById.set(id, ref);
+      if (id > maxMerchantId) maxMerchantId = id;
+    }
+    if (page.length < PAGE) break;
+    after = Number(page[page.length - 1]!.id);
+  }
   // Locations share a handful of opening-hour texts and delivery settings (4 and 2,289 distinct
   // among 21,632 locations of the 1M demo region): each is parsed once and its objects shared
   // (read-only), which took the reference data from ~73 MB of heap to a few MB (issue 19).
   const hoursByJson = new Map<string, { json: string; hours: OpeningHours; minutes: number[][] }>();
   const reachByKey = new Map<string, DeliveryReach | undefined>();
-  const locations: LocationRef[] = locs.map(({ delivery_zones_json, delivery_fee_cents, ...l }, index) => {
-    let h = hoursByJson.get(l.hours_json);
-    if (!h) {
-      const hours = parseHours(l.hours_json);
-      const minutes = WEEK_DAYS.map((d) =>
-        (hours[d] ?? []).flatMap(([open, close]) => [toMinutes(open), toMinutes(close)]),
-      );
-      h = { json: l.hours_json, hours, minutes };
-      hoursByJson.set(l.hours_json, h);
-    }
-    const reachKey = `${delivery_zones_json}|${l.delivery_radius_km}|${delivery_fee_cents}`;
-    let reach = reachByKey.get(reachKey);
-    if (reach === undefined && !reachByKey.has(reachKey)) {
-      reach = deliveryReachOf({
-        delivery_zones_json,
-        delivery_radius_km: Number(l.delivery_radius_km),
-        delivery_fee_cents: Number(delivery_fee_cents),
-      });
-      reachByKey.set(reachKey, reach);
-    }
-    return {
-      id: Number(l.id),
-      merchant_id: Number(l.merchant_id),
-      lat: l.lat,
-      lng: l.lng,
-      pickup: Number(l.pickup),
-      delivery_radius_km: Number(l.delivery_radius_km),
-      reach,
-      hours_json: h.json,
-      index,
-      hours: h.hours,
-      minutes: h.minutes,
-    };
-  });
+  const locations: LocationRef[] = [];
   const grid = new Map<number, LocationRef[]>();
-  for (const l of locations) {
-    const key = cellKey(cellOf(l.lat), cellOf(l.lng));
-    const list = grid.get(key);
-    if (list) list.push(l);
-    else grid.set(key, [l]);
-  }
   const locationsByMerchant: (LocationRef[] | undefined)[] = [];
-  for (const l of locations) {
-    const list = locationsByMerchant[l.merchant_id];
-    if (list) list.push(l);
-    else locationsByMerchant[l.merchant_id] = [l];
+  for (let after = 0; ; ) {
+    await nextTurn();
+    const page = await approvedLocationsAfter(database.db, after, PAGE);
+    for (const { delivery_zones_json, delivery_fee_cents, ...l } of page) {
+      // Pages are separate reads: a merchant approved between them waits for the next reload.
+      if (!merchantById.has(Number(l.merchant_id))) continue;
+      let h = hoursByJson.get(l.hours_json);
+      if (!h) {
+        const hours = parseHours(l.hours_json);
+        const minutes = WEEK_DAYS.map((d) =>
+          (hours[d] ?? []).flatMap(([open, close]) => [toMinutes(open), toMinutes(close)]),
+        );
+        h = { json: l.hours_json, hours, minutes };
+        hoursByJson.set(l.hours_json, h);
+      }
+      const reachKey = `${delivery_zones_json}|${l.delivery_radius_km}|${delivery_fee_cents}`;
+      let reach = reachByKey.get(reachKey);
+      if (reach === undefined && !reachByKey.has(reachKey)) {
+        reach = deliveryReachOf({
+          delivery_zones_json,
+          delivery_radius_km: Number(l.delivery_radius_km),
+          delivery_fee_cents: Number(delivery_fee_cents),
+        });
+        reachByKey.set(reachKey, reach);
+      }
+      const loc: LocationRef = {
+        id: Number(l.id),
+        merchant_id: Number(l.merchant_id),
+        lat: l.lat,
+        lng: l.lng,
+        pickup: Number(l.pickup),
+        delivery_radius_km: Number(l.delivery_radius_km),
+        reach,
+        hours_json: h.json,
+        index: locations.length,
+        hours: h.hours,
+        minutes: h.minutes,
+      };
+      locations.push(loc);
+      const key = cellKey(cellOf(loc.lat), cellOf(loc.lng));
+      const cell = grid.get(key);
+      if (cell) cell.push(loc);
+      else grid.set(key, [loc]);
+      const own = locationsByMerchant[loc.merchant_id];
+      if (own) own.push(loc);
+      else locationsByMerchant[loc.merchant_id] = [loc];
+    }
+    if (page.length < PAGE) break;
+    after = Number(page[page.length - 1]!.id);
   }
+  await nextTurn();
   return {
     at: Date.now(),
     categories,
     categoryBySlug: new Map(categories.map((c) => [c.slug, c])),
     categoryById: new Map(categories.map((c) => [c.id, c])),
     merchants: ms,
-    merchantBySlug: new Map(ms.map((m) => [m.slug, m])),
-    merchantById: new Map(ms.map((m) => [m.id, m])),
+    merchantBySlug,
+    merchantById,
     associations: assocs,
     memberships,
     locations,
     locationsByMerchant,
     grid,
-    maxMerchantId: ms.reduce((a, m) => Math.max(a, m.id), 0),
+    maxMerchantId,
     municipalities: munis.map((m) => ({
       name: m.name,
       folded: fold(m.name),
