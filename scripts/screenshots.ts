@@ -251,7 +251,7 @@ async function designScreenshots() {
   };
   try {
     // A customer places two orders, fills the cart and sees checkout.
-    const customer = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const customer = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'fr-CA' });
     const c = await customer.newPage();
     const slug = await demoMerchantWithOrders(server, c, 2);
     await c.goto(`${server.base}/fr/m/${slug}`);
@@ -273,7 +273,7 @@ async function designScreenshots() {
       ['mobile', { width: 390, height: 844 }],
       ['desktop', { width: 1366, height: 900 }],
     ] as const) {
-      const merchant = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+      const merchant = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'fr-CA' });
       const m = await merchant.newPage();
       await login(m, server.base, 'marchand@comptoir.demo');
       await m.goto(`${server.base}/fr/marchand`, { waitUntil: 'networkidle' });
@@ -299,10 +299,51 @@ async function designScreenshots() {
         await shot(m, 'bo-flash', device);
         await m.goto(`${server.base}/fr/marchand/produits`);
         await shot(m, 'bo-products', device);
+        // Components on their own (element screenshots: small files), for docs/DESIGN.md.
+        // `maxHeight`: only the top of a tall component (the week of opening hours).
+        const part = async (selector: string, name: string, maxHeight = 1200) => {
+          const el = m.locator(selector).first();
+          if (!(await el.count())) return console.warn(`design-${name}: no ${selector}`);
+          const file = `${outDir}design-${name}-fr-${device}.png`;
+          // In page coordinates, as a full-page clip wants them.
+          const box = await el.evaluate((e) => {
+            const r = e.getBoundingClientRect();
+            return { x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height };
+          });
+          if (box.height > maxHeight)
+            await m.screenshot({ path: file, fullPage: true, clip: { ...box, height: maxHeight } });
+          else await el.screenshot({ path: file });
+          console.log(file);
+        };
+        await m.goto(`${server.base}/fr/marchand`, { waitUntil: 'networkidle' });
+        await part('dl.stats', 'bo-stats');
+        await part('.live-orders', 'bo-live');
+        await m.goto(`${server.base}/fr/marchand/commandes`, { waitUntil: 'networkidle' });
+        await part('nav.filters', 'bo-filters');
+        await part('main .empty', 'bo-empty');
+        if (order) {
+          await m.goto(`${server.base}${order}`, { waitUntil: 'networkidle' });
+          await part('.bo-order .actions', 'bo-buttons');
+          await part('.bo-order table.data', 'bo-order-lines');
+        }
+        const store = (
+          await m
+            .goto(`${server.base}/fr/marchand/magasins`)
+            .then(() =>
+              m
+                .locator('main a[href^="/fr/marchand/magasins/"]')
+                .evaluateAll((as) => as.map((x) => x.getAttribute('href') ?? '')),
+            )
+        ).find((h) => /\/\d+$/.test(h));
+        if (store) {
+          await m.goto(`${server.base}${store}`, { waitUntil: 'networkidle' });
+          await part('.hours-editor', 'bo-hours', 760);
+          await part('.closures-editor', 'bo-closures');
+        }
       }
       await merchant.close();
 
-      const admin = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+      const admin = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'fr-CA' });
       const a = await admin.newPage();
       await login(a, server.base, 'admin@comptoir.demo');
       await a.goto(`${server.base}/fr/admin`, { waitUntil: 'networkidle' });
@@ -316,6 +357,16 @@ async function designScreenshots() {
         await shot(a, 'admin-impact', device);
         await a.goto(`${server.base}/fr/admin/associations`, { waitUntil: 'networkidle' });
         await shot(a, 'admin-associations', device, true);
+        // One association's admin: its members as stacked rows with their actions.
+        const one = await a
+          .locator('main a[href^="/fr/admin/associations/"]')
+          .first()
+          .getAttribute('href', { timeout: 2000 })
+          .catch(() => null);
+        if (one) {
+          await a.goto(`${server.base}${one}`, { waitUntil: 'networkidle' });
+          await shot(a, 'admin-association', device);
+        }
       }
       await admin.close();
     }
@@ -367,11 +418,15 @@ async function backofficeScreenshots() {
             return links(page, list, `main a[href^="${list}/"]`);
           };
           const order = (await below('commandes', 'orders'))[0];
-          const product = (await below('produits', 'products')).filter((h) => /\/\d+$/.test(h))[0];
-          const store = (await below('magasins', 'locations')).filter((h) => /\/\d+$/.test(h))[0];
-          return unique([...nav, order, product, store].filter(Boolean)).map((h) => [
+          const products = await below('produits', 'products');
+          const product = products.filter((h) => /\/\d+$/.test(h))[0];
+          const stores = await below('magasins', 'locations');
+          const store = stores.filter((h) => /\/\d+$/.test(h))[0];
+          // The "new" forms (a product, a store): `…/nouveau` in French, `…/new` names the file.
+          const blank = [...products, ...stores].filter((h) => /\/nouveau$/.test(h));
+          return unique([...nav, order, product, store, ...blank].filter(Boolean)).map((h) => [
             h,
-            h.replace(/\/\d+$/, '/id'),
+            h.replace(/\/\d+$/, '/id').replace(/\/nouveau$/, '/new'),
           ]);
         },
       ],
@@ -379,8 +434,19 @@ async function backofficeScreenshots() {
         'admin',
         'admin@comptoir.demo',
         async (page: Page, lang: 'fr' | 'en') => {
-          const tools = await links(page, `/${lang}/admin`, 'main ul.cards a');
-          return unique([`/${lang}/admin`, ...tools]).map((h) => [h, h]);
+          const tools = unique(await links(page, `/${lang}/admin`, 'main ul.cards a'));
+          // One page below each tool's list (an association's admin, a campaign, a town, a
+          // category), named by its kind: `…/associations/aylmer` → `admin-associations-id`.
+          const below: string[] = [];
+          for (const tool of tools.filter((h) => !h.includes('?'))) {
+            const under = await links(page, tool, `main a[href^="${tool}/"]`);
+            const first = under.find((h) => /^\/(fr|en)\/admin\/[^/?#]+\/[^/?#]+$/.test(h));
+            if (first) below.push(first);
+          }
+          return unique([`/${lang}/admin`, ...tools, ...below]).map((h) => [
+            h,
+            below.includes(h) ? h.replace(/\/[^/]+$/, '/id') : h,
+          ]);
         },
       ],
     ] as const) {
@@ -395,12 +461,21 @@ async function backofficeScreenshots() {
         ['mobile', { width: 390, height: 844 }],
         ['desktop', { width: 1366, height: 900 }],
       ] as const) {
-        const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
-        const page = await context.newPage();
-        await login(page, server.base, email);
-        const en = await pathsOf(page, 'en');
-        for (const lang of ['fr', 'en'] as const) {
-          const paths = lang === 'en' ? en : await pathsOf(page, 'fr');
+        // English first: its paths name the screenshots of both languages. One browser context
+        // per language, in that language's locale (Accept-Language, Intl in the page's scripts).
+        // The file and date fields' own words come from the browser's interface language: with
+        // only en-US installed they read "Choose File" and "mm/dd/yyyy" on French pages too.
+        let en: string[][] = [];
+        for (const lang of ['en', 'fr'] as const) {
+          const context = await browser.newContext({
+            viewport,
+            deviceScaleFactor: 1,
+            locale: lang === 'fr' ? 'fr-CA' : 'en-CA',
+          });
+          const page = await context.newPage();
+          await login(page, server.base, email);
+          const paths = await pathsOf(page, lang);
+          if (lang === 'en') en = paths;
           for (const [i, [path]] of paths.entries()) {
             const name = `${prefix}-${slugOf(en[i]?.[1] ?? path)}`;
             if (pages && !pages.includes(name)) continue;
@@ -417,8 +492,8 @@ async function backofficeScreenshots() {
             await page.screenshot({ path: file });
             console.log(file);
           }
+          await context.close();
         }
-        await context.close();
       }
     }
     if (wide.length) console.warn(`pages wider than the screen:\n  ${wide.join('\n  ')}`);

@@ -144,6 +144,33 @@ describe('back-office and console quality: axe, Lighthouse ≥ 95, no sideways s
     }
   });
 
+  /**
+   * The words of the buttons, badges and dates inside data tables that the layout cut across two
+   * lines (a word's range has more than one line box); a break after a hyphen is a break between
+   * words ("carte-/cadeau"). Visually hidden text (`.sr`) is left out.
+   */
+  function wordsSplitInTables(page: Page) {
+    return page.evaluate(() => {
+      const cut: string[] = [];
+      for (const el of Array.from(
+        document.querySelectorAll('table.data :is(button, .button, .badge, time)'),
+      )) {
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          if (n.parentElement?.closest('.sr')) continue;
+          for (const m of (n.textContent ?? '').matchAll(/[^\s-]+/g)) {
+            const range = document.createRange();
+            range.setStart(n, m.index);
+            range.setEnd(n, m.index + m[0].length);
+            const lines = new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top)));
+            if (lines.size > 1) cut.push(m[0]);
+          }
+        }
+      }
+      return cut;
+    });
+  }
+
   /** The `href`s matching `selector` on the page at `path`. */
   async function hrefs(page: Page, path: string, selector: string) {
     await page.goto(`${base}${path}`);
@@ -176,8 +203,15 @@ describe('back-office and console quality: axe, Lighthouse ≥ 95, no sideways s
     await m.close();
     const o = await operator.newPage();
     const oPaths: string[] = [];
-    for (const root of ['/fr/admin', '/en/admin'])
-      oPaths.push(root, ...(await hrefs(o, root, 'main ul.cards a')));
+    for (const root of ['/fr/admin', '/en/admin']) {
+      const tools = await hrefs(o, root, 'main ul.cards a');
+      oPaths.push(root, ...tools);
+      // One page below each tool's list: an association's admin, a campaign, a town, a category.
+      for (const tool of new Set(tools.filter((h) => !h.includes('?')))) {
+        const below = await hrefs(o, tool, `main a[href^="${tool}/"]`);
+        oPaths.push(...below.filter((h) => /^\/(fr|en)\/admin\/[^/?#]+\/[^/?#]+$/.test(h)).slice(0, 1));
+      }
+    }
     await o.close();
     const unique = (xs: string[]) => [
       ...new Set(xs.filter((x) => x.startsWith('/')).map((x) => x.split('#')[0])),
@@ -185,7 +219,12 @@ describe('back-office and console quality: axe, Lighthouse ≥ 95, no sideways s
     // Sanity: the menus were found (dashboard, orders, products, staff...; console tools).
     assert.ok(unique(mPaths).length >= 20, `back-office pages: ${mPaths.join(' ')}`);
     assert.ok(unique(oPaths).length >= 16, `console pages: ${oPaths.join(' ')}`);
+    assert.ok(
+      oPaths.some((h) => /^\/fr\/admin\/associations\/[^/]+$/.test(h)),
+      `an association's admin page is among the console pages: ${oPaths.join(' ')}`,
+    );
     const wide: string[] = [];
+    const split: string[] = [];
     for (const [ctx, paths] of [
       [merchant, unique(mPaths)],
       [operator, unique(oPaths)],
@@ -196,10 +235,13 @@ describe('back-office and console quality: axe, Lighthouse ≥ 95, no sideways s
         assert.equal(res?.status(), 200, path);
         const width = await page.evaluate(() => document.scrollingElement?.scrollWidth ?? 0);
         if (width > 390) wide.push(`${path}: ${width} px`);
+        for (const word of await wordsSplitInTables(page)) split.push(`${path}: ${word}`);
       }
       await page.close();
     }
     assert.deepEqual(wide, [], 'pages wider than 390 px');
+    // A squeezed table cell may wrap its words but never cut one ("Sus/pen/dre", "décembr/e").
+    assert.deepEqual(split, [], 'words cut across lines in table buttons, badges and dates');
   });
 
   test('phone (390×844): search results before the filters, list/map switch; product "add to cart" on the first screen; receipt fits', async () => {

@@ -249,10 +249,11 @@ describe('back-office orders page and customer account', () => {
     const page = await staff.get(`/fr/marchand/commandes/${o.order_id}`);
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /Articles à préparer/);
-    assert.ok(
-      page.body.includes(`<tr data-line="${line.sku}"><td>${line.sku}</td><td>${line.title}`),
-      'the line',
-    );
+    // The line: the product heads its row, each other cell says its column (stacked on phones).
+    const row = page.body.slice(page.body.indexOf(`<tr data-line="${line.sku}">`)).split('</tr>')[0];
+    assert.ok(row.startsWith(`<tr data-line="${line.sku}"><th scope="row">${line.title}`), row);
+    assert.ok(row.includes(`<td data-label="SKU\u202f:">${line.sku}</td>`), row);
+    assert.ok(row.includes('<td class="num" data-label="Quantité\u202f:">2</td>'), row);
     assert.equal(line.quantity, 2);
     assert.match(page.body, /Alex Smith/);
     assert.match(page.body, /Cueillette\u202f: /);

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Lang } from '../../i18n/index.ts';
-import { t } from '../../i18n/index.ts';
+import { labelColon, t } from '../../i18n/index.ts';
 import { listMembers, type MemberStatus } from '../../modules/associations/index.ts';
 import { listCampaigns } from '../../modules/campaigns/index.ts';
 import { enrolledMerchantIds } from '../../modules/giftcards/index.ts';
@@ -41,15 +41,15 @@ export async function associationPage(
     <h1>${a.name}</h1>
     ${Notice(opts.done ? t(lang, 'admin_assoc.saved') : undefined)} ${Errors(opts.errors)}
     <h2 id="mem-h">${t(lang, 'association.members')}</h2>
-    <table class="data" aria-labelledby="mem-h">
-      <thead><tr><th scope="col">${t(lang, 'giftcard.merchant')}</th><th scope="col">${t(lang, 'admin_assoc.membership')}</th><th scope="col">${t(lang, 'admin_assoc.accepts_card')}</th><th scope="col">${t(lang, 'admin_assoc.actions')}</th></tr></thead>
+    <table class="data stack" aria-labelledby="mem-h">
+      <thead><tr><th scope="col">${t(lang, 'giftcard.merchant')}</th><th scope="col">${t(lang, 'design.member_status')}</th><th scope="col">${t(lang, 'admin_assoc.accepts_card')}</th><th scope="col">${t(lang, 'admin_assoc.actions')}</th></tr></thead>
       <tbody>
         ${members.map(
           (m) => html`<tr data-member=${m.id}>
             <th scope="row"><a href=${`/${lang}/m/${m.slug}`}>${m.display_name}</a></th>
-            <td><span class=${`badge s-${m.status}`}>${t(lang, m.status === 'invited' ? 'membership.status_invited_admin' : `admin_assoc.status_${m.status}`)}</span></td>
-            <td>${t(lang, acceptSet.has(m.id) ? 'admin_assoc.yes' : 'admin_assoc.no')}</td>
-            <td>
+            <td data-label=${labelColon(lang, t(lang, 'design.member_status'))}><span class=${`badge s-${m.status}`}>${t(lang, m.status === 'invited' ? 'membership.status_invited_admin' : `admin_assoc.status_${m.status}`)}</span></td>
+            <td data-label=${labelColon(lang, t(lang, 'admin_assoc.accepts_card'))}>${t(lang, acceptSet.has(m.id) ? 'admin_assoc.yes' : 'admin_assoc.no')}</td>
+            <td class="row-actions">
               ${(['active', 'suspended'] as MemberStatus[])
                 // An invitation is the merchant's to accept; only a region admin may settle it.
                 .filter((s) => s !== m.status && (m.status !== 'invited' || regionAdmin))

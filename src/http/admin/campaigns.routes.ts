@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Lang } from '../../i18n/index.ts';
-import { formatMoney, t } from '../../i18n/index.ts';
+import { formatMoney, labelColon, t } from '../../i18n/index.ts';
 import {
   createCampaign,
   createPromoCode,
@@ -9,6 +9,7 @@ import {
   listPromoCodes,
 } from '../../modules/campaigns/index.ts';
 import { campaignFigures } from '../../modules/impact/index.ts';
+import { merchantNames } from '../../modules/merchants/index.ts';
 import { adminScope, requireAnyAdmin, requireRegionAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { Csrf } from '../merchant/forms.ts';
@@ -46,8 +47,8 @@ export default async function adminCampaignRoutes(app: FastifyInstance, ctx: App
       const token = reply.generateCsrf();
       const body = html`<section class="admin">
         <h1>${t(lang, 'admin_assoc.campaigns')}</h1>
-        <table class="data"><thead><tr><th scope="col">${t(lang, 'admin_assoc.campaign')}</th><th scope="col">${t(lang, 'admin_assoc.owner')}</th><th scope="col">${t(lang, 'admin_assoc.starts')}</th><th scope="col">${t(lang, 'admin_assoc.ends')}</th></tr></thead>
-          <tbody>${rows.map((c) => html`<tr><th scope="row"><a href=${`${cbase}/${c.id}`}>${lang === 'fr' ? c.title_fr : c.title_en}</a></th><td>${c.association_name ?? t(lang, 'campaign.regional')}</td><td>${c.starts_at.slice(0, 10)}</td><td>${c.ends_at.slice(0, 10)}</td></tr>`)}</tbody>
+        <table class="data stack"><thead><tr><th scope="col">${t(lang, 'admin_assoc.campaign')}</th><th scope="col">${t(lang, 'admin_assoc.owner')}</th><th scope="col">${t(lang, 'admin_assoc.starts')}</th><th scope="col">${t(lang, 'admin_assoc.ends')}</th></tr></thead>
+          <tbody>${rows.map((c) => html`<tr><th scope="row"><a href=${`${cbase}/${c.id}`}>${lang === 'fr' ? c.title_fr : c.title_en}</a></th><td data-label=${labelColon(lang, t(lang, 'admin_assoc.owner'))}>${c.association_name ?? t(lang, 'campaign.regional')}</td><td data-label=${labelColon(lang, t(lang, 'admin_assoc.starts'))}><time datetime=${c.starts_at.slice(0, 10)}>${c.starts_at.slice(0, 10)}</time></td><td data-label=${labelColon(lang, t(lang, 'admin_assoc.ends'))}><time datetime=${c.ends_at.slice(0, 10)}>${c.ends_at.slice(0, 10)}</time></td></tr>`)}</tbody>
         </table>
         ${scope.all ? CampaignForm(lang, token, cbase, []) : null}
       </section>`;
@@ -74,6 +75,11 @@ export default async function adminCampaignRoutes(app: FastifyInstance, ctx: App
     async function campaignPage(req: FastifyRequest, reply: FastifyReply, id: number, errors?: string[]) {
       const { c } = await campaignAccess(req, ctx, id);
       const [figures, codes] = await Promise.all([campaignFigures(db, c.id), listPromoCodes(db, c.id)]);
+      // A code limited to one merchant names it (not its id).
+      const names = await merchantNames(
+        db,
+        codes.flatMap((p) => (p.merchant_id ? [p.merchant_id] : [])),
+      );
       const title = lang === 'fr' ? c.title_fr : c.title_en;
       const pc = await pageContext(req, reply, ctx, lang, { title });
       const token = reply.generateCsrf();
@@ -94,7 +100,7 @@ export default async function adminCampaignRoutes(app: FastifyInstance, ctx: App
         <p><small>${t(lang, 'admin_assoc.figures_note')}</small></p>
         <h2>${t(lang, 'admin_assoc.codes')}</h2>
         <table class="data"><thead><tr><th scope="col">Code</th><th scope="col">${t(lang, 'admin_assoc.value')}</th><th scope="col">${t(lang, 'admin_assoc.uses')}</th></tr></thead>
-          <tbody>${codes.map((p) => html`<tr><th scope="row">${p.code}</th><td>${p.kind === 'percent' ? `${p.value} %` : formatMoney(p.value, lang)}${p.merchant_id ? ` (#${p.merchant_id})` : ''}</td><td>${p.uses}${p.max_uses ? ` / ${p.max_uses}` : ''}</td></tr>`)}</tbody>
+          <tbody>${codes.map((p) => html`<tr><th scope="row">${p.code}</th><td>${p.kind === 'percent' ? (lang === 'fr' ? `${p.value}\u00a0%` : `${p.value}%`) : formatMoney(p.value, lang)}${p.merchant_id ? ` (${names.get(p.merchant_id) ?? p.merchant_id})` : ''}</td><td>${p.uses}${p.max_uses ? ` / ${p.max_uses}` : ''}</td></tr>`)}</tbody>
         </table>
         <form method="post" action=${`${cbase}/${c.id}/codes`}>
           ${Csrf(token)}

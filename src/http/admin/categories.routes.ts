@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Lang } from '../../i18n/index.ts';
-import { t } from '../../i18n/index.ts';
+import { labelColon, t } from '../../i18n/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import {
   addCategorySynonym,
@@ -98,10 +98,10 @@ export default async function adminCategoryRoutes(app: FastifyInstance, ctx: App
                     <th scope="row" lang="fr">
                       <a href=${`${base}/${c.id}`} aria-label=${t(lang, 'admin_categories.edit', { name: label(c) })}>${c.name_fr}</a>
                     </th>
-                    <td lang="en">${c.name_en}</td>
-                    <td><code>${c.slug}</code></td>
-                    <td>${c.products}</td>
-                    <td>
+                    <td lang="en" data-label=${labelColon(lang, t(lang, 'admin_categories.name_en'))}>${c.name_en}</td>
+                    <td data-label=${labelColon(lang, t(lang, 'admin_categories.slug'))}><code>${c.slug}</code></td>
+                    <td data-label=${labelColon(lang, t(lang, 'admin_categories.products'))}>${c.products}</td>
+                    <td data-label=${labelColon(lang, t(lang, 'admin_categories.status'))}>
                       ${c.hidden ? t(lang, 'admin_categories.hidden') : t(lang, 'admin_categories.visible')}
                       <form method="post" action=${`${base}/${c.id}/hide`} class="inline">
                         ${Csrf(token)}<input type="hidden" name="hidden" value=${c.hidden ? '0' : '1'} />

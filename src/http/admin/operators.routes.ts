@@ -27,7 +27,7 @@ import { Layout } from '../pages/components/layout.ts';
 import { html, renderDocument } from '../pages/html.ts';
 import { sendHtml } from '../pages/page-context.ts';
 import { baseUrl } from '../pages/signup.routes.ts';
-import { adminHomePath, operatorsPath } from './home.routes.ts';
+import { operatorsPath } from './home.routes.ts';
 
 const other = (lang: Lang): Lang => (lang === 'fr' ? 'en' : 'fr');
 
@@ -75,12 +75,11 @@ export default async function operatorRoutes(app: FastifyInstance, ctx: AppConte
     const v = opts.values ?? {};
     const roleLabel = (r: { role: string; associationName: string | null }) =>
       r.role === 'association_admin'
-        ? t(lang, 'operators.role_of', { association: r.associationName ?? '' })
+        ? t(lang, 'design.role_of', { association: r.associationName ?? '' })
         : r.role === 'funder'
           ? t(lang, 'operators.role_funder')
           : t(lang, 'operators.role_region_admin');
     const body = html`<section class="admin operators">
-      <p><a href=${adminHomePath(lang)}>${t(lang, 'operators.back')}</a></p>
       <h1>${t(lang, 'operators.title')}</h1>
       ${Notice(opts.notice)} ${Notice(opts.error, 'error')}
       <h2 id="acc-h">${t(lang, 'operators.accounts')}</h2>
@@ -132,7 +131,7 @@ export default async function operatorRoutes(app: FastifyInstance, ctx: AppConte
                   (p) => html`<tr data-invitation=${p.id}>
                     <th scope="row">${p.email}</th>
                     <td>${roleLabel(p)}</td>
-                    <td>${formatDate(p.expiresAt, lang)}</td>
+                    <td><time datetime=${p.expiresAt}>${formatDate(p.expiresAt, lang)}</time></td>
                     <td>
                       <form method="post" action=${`${base}/invitations/${p.id}/withdraw`} class="inline">
                         ${Csrf(token)}

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Lang } from '../../i18n/index.ts';
-import { t } from '../../i18n/index.ts';
+import { labelColon, t } from '../../i18n/index.ts';
 import { clearReferenceCache } from '../../modules/search/index.ts';
 import { createTown, getTown, listTowns, type Town, updateTown } from '../../modules/towns/index.ts';
 import { requireRegionAdmin } from '../auth.ts';
@@ -10,6 +10,10 @@ import { Csrf, ErrorSummary, Field, type FieldErrors, Notice } from '../merchant
 import { html } from '../pages/html.ts';
 import { localPath } from '../pages/page-context.ts';
 import { saveForm, sendAdminPage } from './admin-page.ts';
+
+/** A latitude or longitude as the language writes decimals ("45,3956" in French). */
+const coordinate = (n: number, lang: Lang) =>
+  new Intl.NumberFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', { maximumFractionDigits: 6 }).format(n);
 
 /** /fr/admin/villes, /en/admin/towns. */
 export const adminTownsPath = (lang: Lang) => localPath(lang, 'admin', lang === 'fr' ? '/villes' : '/towns');
@@ -72,9 +76,9 @@ export default async function adminTownRoutes(app: FastifyInstance, ctx: AppCont
                 ${towns.map(
                   (m) => html`<tr data-town=${m.id}>
                     <th scope="row">${m.name}</th>
-                    <td>${m.lat}</td>
-                    <td>${m.lng}</td>
-                    <td>${m.postal_prefixes}</td>
+                    <td data-label=${labelColon(lang, t(lang, 'admin_towns.lat'))}>${coordinate(m.lat, lang)}</td>
+                    <td data-label=${labelColon(lang, t(lang, 'admin_towns.lng'))}>${coordinate(m.lng, lang)}</td>
+                    <td data-label=${labelColon(lang, t(lang, 'admin_towns.postal_prefixes'))}>${m.postal_prefixes}</td>
                     <td>
                       <a href=${`${base}/${m.id}`} aria-label=${t(lang, 'admin_towns.edit', { name: m.name })}>${t(lang, 'admin_towns.edit_short')}</a>
                     </td>

@@ -98,7 +98,7 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
           (h) => html`<tr>
             <th scope="row"><code>${h.url}</code></th>
             <td>${h.events.join(', ')}</td>
-            <td>${formatDate(h.created_at, lang)}</td>
+            <td><time datetime=${h.created_at}>${formatDate(h.created_at, lang)}</time></td>
             <td>
               ${RowAction(
                 token,

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { formatDate, type Lang, t } from '../../i18n/index.ts';
+import { formatDate, type Lang, labelColon, t } from '../../i18n/index.ts';
 import { merchantMemberships, respondToInvitation } from '../../modules/associations/index.ts';
 import { type MerchantAccess, requireMerchantRole } from '../auth.ts';
 import type { AppContext } from '../context.ts';
@@ -70,14 +70,14 @@ export default async function membershipRoutes(app: FastifyInstance, ctx: AppCon
             <h2 id="mem-h">${t(lang, 'membership.mine')}</h2>
             ${
               joined.length
-                ? html`<table class="data" aria-labelledby="mem-h">
-                    <thead><tr><th scope="col">${t(lang, 'membership.association')}</th><th scope="col">${t(lang, 'admin_assoc.membership')}</th><th scope="col">${t(lang, 'membership.since')}</th></tr></thead>
+                ? html`<table class="data stack" aria-labelledby="mem-h">
+                    <thead><tr><th scope="col">${t(lang, 'membership.association')}</th><th scope="col">${t(lang, 'design.member_status')}</th><th scope="col">${t(lang, 'membership.since')}</th></tr></thead>
                     <tbody>
                       ${joined.map(
                         (a) => html`<tr data-association=${a.id}>
                           <th scope="row"><a href=${`/${lang}/a/${a.slug}`}>${a.name}</a></th>
-                          <td><span class=${`badge s-${a.status}`}>${t(lang, `admin_assoc.status_${a.status}`)}</span></td>
-                          <td>${formatDate(a.joined_at, lang)}</td>
+                          <td data-label=${labelColon(lang, t(lang, 'design.member_status'))}><span class=${`badge s-${a.status}`}>${t(lang, `admin_assoc.status_${a.status}`)}</span></td>
+                          <td data-label=${t(lang, 'membership.since')}><time datetime=${a.joined_at}>${formatDate(a.joined_at, lang)}</time></td>
                         </tr>`,
                       )}
                     </tbody>

@@ -86,7 +86,10 @@ function TodaysPickups(lang: Lang, today: Awaited<ReturnType<typeof todaysPickup
   </section>`;
 }
 
-/** What the merchant prepares: lines, fulfilment, customer, totals with taxes, history. */
+/**
+ * What the merchant prepares: lines, fulfilment, customer, totals with taxes, history. The lines
+ * stack on phones, each cell under its column's name, so the line total is never off-screen.
+ */
 function orderDetail(lang: Lang, o: OrderDetail, csrf: string, tz: string, actors: Map<string, string>) {
   return html`<article class="bo-order" data-order=${o.id}>
     <p><a href=${path(lang)}>← ${t(lang, 'order.merchant_orders')}</a></p>
@@ -102,24 +105,24 @@ function orderDetail(lang: Lang, o: OrderDetail, csrf: string, tz: string, actor
     }</p>
     ${o.pickup_slot_at ? html`<p class="pickup-slot" data-slot=${new Date(o.pickup_slot_at).toISOString()}>${labelColon(lang, t(lang, 'pickup.slot'))} <strong>${formatSlot(o.pickup_slot_at, lang, tz, o.pickup_slot_minutes)}</strong></p>` : null}
     <h2 id="lines-h">${t(lang, 'order.lines')}</h2>
-    <div class="table-wrap" role="region" aria-labelledby="lines-h" tabindex="0">
-    <table class="data">
+    <table class="data stack" aria-labelledby="lines-h">
       <thead><tr>
-        <th scope="col">${t(lang, 'order.sku')}</th><th scope="col">${t(lang, 'order.product')}</th>
-        <th scope="col">${t(lang, 'cart.quantity')}</th><th scope="col">${t(lang, 'order.unit_price')}</th>
-        <th scope="col">${t(lang, 'order.line_total')}</th>
+        <th scope="col">${t(lang, 'order.product')}</th><th scope="col">${t(lang, 'order.sku')}</th>
+        <th scope="col" class="num">${t(lang, 'cart.quantity')}</th><th scope="col" class="num">${t(lang, 'order.unit_price')}</th>
+        <th scope="col" class="num">${t(lang, 'order.line_total')}</th>
       </tr></thead>
       <tbody>
         ${o.lines.map(
           (l) => html`<tr data-line=${l.sku}>
-            <td>${l.sku}</td><td>${l.title}${l.tax_class !== 'standard' ? html` <small>(${t(lang, `receipt.tax_class.${l.tax_class}`)})</small>` : null}</td>
-            <td>${l.quantity}</td><td>${Money(lang, l.unit_price_cents)}</td>
-            <td>${Money(lang, l.line_total_cents)}${l.discount_cents ? html`<br /><small>− ${Money(lang, l.discount_cents)}</small>` : null}</td>
+            <th scope="row">${l.title}${l.tax_class !== 'standard' ? html` <small>(${t(lang, `receipt.tax_class.${l.tax_class}`)})</small>` : null}</th>
+            <td data-label=${labelColon(lang, t(lang, 'order.sku'))}>${l.sku}</td>
+            <td class="num" data-label=${labelColon(lang, t(lang, 'cart.quantity'))}>${l.quantity}</td>
+            <td class="num" data-label=${labelColon(lang, t(lang, 'order.unit_price'))}>${Money(lang, l.unit_price_cents)}</td>
+            <td class="num" data-label=${labelColon(lang, t(lang, 'order.line_total'))}>${Money(lang, l.line_total_cents)}${l.discount_cents ? html`<br /><small>− ${Money(lang, l.discount_cents)}</small>` : null}</td>
           </tr>`,
         )}
       </tbody>
     </table>
-    </div>
     <dl class="totals">
       <dt>${t(lang, 'receipt.subtotal')}</dt><dd data-total="subtotal">${Money(lang, o.subtotal_cents)}</dd>
       ${o.discount_cents ? html`<dt>${t(lang, 'receipt.discount', { code: o.promo_code ?? '' })}</dt><dd data-total="discount">− ${Money(lang, o.discount_cents)}</dd>` : null}
@@ -194,7 +197,7 @@ export default async function merchantOrdersPage(app: FastifyInstance, ctx: AppC
               <tbody>
                 ${orders.map(
                   (o) => html`<tr data-order=${o.order_id}>
-                    <td><a href=${`${path(lang)}/${o.order_id}`}>${o.order_id}</a><br /><small>${formatDate(o.created_at, lang)}</small></td>
+                    <td><a href=${`${path(lang)}/${o.order_id}`}>${t(lang, 'order.title', { order: o.order_id })}</a><br /><small><time datetime=${o.created_at}>${formatDate(o.created_at, lang)}</time></small></td>
                     <td>${o.customer_name}<br /><small>${o.customer_email}${o.customer_phone ? ` · ${o.customer_phone}` : ''}</small><br /><small>${t(lang, o.fulfilment_method === 'pickup' ? 'checkout.pickup' : 'checkout.delivery')}${o.pickup_slot_at ? ` · ${formatSlot(o.pickup_slot_at, lang, tz)}` : ''}</small></td>
                     <td>${Money(lang, o.total_cents)}<br /><small>${t(lang, `payment.method.${o.payment_method}`)}</small></td>
                     <td><span class=${`badge s-${o.status}`}>${t(lang, `order.status.${o.status}`)}</span></td>

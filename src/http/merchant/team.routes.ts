@@ -258,8 +258,8 @@ export default async function teamRoutes(app: FastifyInstance, ctx: AppContext) 
           (k) => html`<tr>
             <th scope="row">${k.name}</th>
             <td><code>${k.prefix}…</code></td>
-            <td>${formatDate(k.created_at, lang)}</td>
-            <td>${k.last_used_at ? formatDate(k.last_used_at, lang) : '—'}</td>
+            <td><time datetime=${k.created_at}>${formatDate(k.created_at, lang)}</time></td>
+            <td>${k.last_used_at ? html`<time datetime=${k.last_used_at}>${formatDate(k.last_used_at, lang)}</time>` : '—'}</td>
             <td>
               ${
                 k.revoked_at

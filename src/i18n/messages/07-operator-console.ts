@@ -35,7 +35,6 @@ const messages: MessageBundle = {
     'console.operators_desc': 'Inviter un administrateur, retirer un accès.',
 
     'operators.title': 'Comptes des opérateurs',
-    'operators.back': 'Console de l’opérateur',
     'operators.accounts': 'Comptes actifs',
     'operators.email': 'Courriel',
     'operators.name': 'Nom',
@@ -44,7 +43,6 @@ const messages: MessageBundle = {
     'operators.role': 'Rôle',
     'operators.role_region_admin': 'Administrateur de la région',
     'operators.role_association_admin': 'Administrateur d’association',
-    'operators.role_of': 'Administrateur de l’association {association}',
     'operators.you': '(vous)',
     'operators.revoke': 'Retirer l’accès',
     'operators.revoke_label': 'Retirer l’accès de {email}',
@@ -122,7 +120,6 @@ const messages: MessageBundle = {
     'console.operators_desc': 'Invite an administrator, revoke access.',
 
     'operators.title': 'Operator accounts',
-    'operators.back': 'Operator console',
     'operators.accounts': 'Active accounts',
     'operators.email': 'Email',
     'operators.name': 'Name',
@@ -131,7 +128,6 @@ const messages: MessageBundle = {
     'operators.role': 'Role',
     'operators.role_region_admin': 'Region administrator',
     'operators.role_association_admin': 'Association administrator',
-    'operators.role_of': 'Administrator of {association}',
     'operators.you': '(you)',
     'operators.revoke': 'Revoke access',
     'operators.revoke_label': 'Revoke access of {email}',
