@@ -36,6 +36,12 @@ class NodeSqliteAdapter implements SqliteDatabase {
     if (this.#db.isOpen) this.#db.close();
   }
   prepare(sql: string): SqliteStatement {
+    // Kysely opens transactions with a plain (deferred) `begin`. In WAL mode a deferred transaction
+    // that has read and then writes fails at once with "database is locked" when another process
+    // wrote in between (the busy timeout cannot help: waiting would not make its snapshot current).
+    // Two server processes on one file (WEB_CONCURRENCY) hit it under load; `begin immediate` takes
+    // the write lock up front, so a second writer waits its turn under the busy timeout instead.
+    if (sql === 'begin') sql = 'begin immediate';
     let st = this.#cache.get(sql);
     if (st) return st;
     st = wrap(this.#db.prepare(sql));
