@@ -10,32 +10,7 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
-
-/**
- * The facts a snapshot holds: memory.ts's CatalogMemory, field for field (declared here rather
- * than imported, so this file depends on nothing of the module; the compiler checks both agree
- * where memory.ts passes one for the other).
- */
-export interface SnapshotFacts {
-  merchant: Int32Array;
-  category: Int32Array;
-  price: Int32Array;
-  quebec: Uint8Array;
-  quebecLabels: string[];
-  gtin: Float64Array;
-  otherGtins: Map<string, number>;
-  invStart: Int32Array;
-  invLoc: Int32Array;
-  invAvail: Int32Array;
-  extra: Map<number, Map<number, number>>;
-  multi: Uint8Array;
-  variantsOf: Map<number, Set<number>>;
-  parentOf: Map<number, number>;
-  ownPrice: Map<number, number>;
-  generation: number;
-  changed: number[] | null;
-  touched: number[] | null;
-}
+import type { CatalogMemory } from './catalog-memory.ts';
 
 const MAGIC = 'CMPTFCT1';
 const VERSION = 1;
@@ -87,7 +62,7 @@ const NAMES = Object.keys(KINDS) as ArrayName[];
 const align8 = (n: number) => (n + 7) & ~7;
 
 /** Writes the facts to `path` (a temporary file renamed over it, so a reader never sees half a file). */
-export function writeFactsSnapshot(path: string, m: SnapshotFacts, mark: SnapshotMark): number {
+export function writeFactsSnapshot(path: string, m: CatalogMemory, mark: SnapshotMark): number {
   const header: Header = {
     v: VERSION,
     le: endianness() === 'LE',
@@ -144,7 +119,7 @@ export function writeFactsSnapshot(path: string, m: SnapshotFacts, mark: Snapsho
 
 /** A snapshot read back: the facts and the mark they were taken at. */
 export interface LoadedSnapshot {
-  memory: SnapshotFacts;
+  memory: CatalogMemory;
   mark: SnapshotMark;
 }
 
