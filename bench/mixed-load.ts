@@ -8,9 +8,10 @@
 // round-robin proxy.
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -301,6 +302,18 @@ export interface Server {
   logFile: string;
 }
 
+/** A loopback port free now (the kernel's pick), so servers of other jobs on the machine are not hit. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /**
  * Starts `instances` servers on loopback ports. `cpuProfDir` writes a V8 CPU profile of each server
  * (NODE_OPTIONS --cpu-prof) into that directory when it stops: where a loaded server spends its time.
@@ -314,7 +327,7 @@ export async function startServers(
   const secret = randomBytes(32).toString('hex');
   const out: Server[] = [];
   for (let i = 0; i < instances; i++) {
-    const port = 38000 + Math.floor(Math.random() * 2000) + i;
+    const port = await freePort();
     const logFile = `/tmp/comptoir-load-${port}.log`;
     const log = createWriteStream(logFile);
     const child = spawn(process.execPath, ['src/cli/main.ts', 'serve'], {
@@ -375,23 +388,106 @@ export async function stopServers(servers: Server[]) {
   );
 }
 
-/** Resident memory of a process, now and at its peak (VmHWM), from /proc. */
-export function memoryOf(pid: number) {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
-  return { rss_mb: kb('VmRSS') / 1024, peak_mb: kb('VmHWM') / 1024 };
+/**
+ * A process and its descendants, from /proc/PID/task/TID/children: a server started with
+ * WEB_CONCURRENCY > 1 is a primary and its workers, and both its CPU and its memory are theirs too.
+ */
+export function processTree(pid: number): number[] {
+  const out = [pid];
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {} // gone meanwhile
+  for (const task of tasks) {
+    let children = '';
+    try {
+      children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    } catch {} // a thread that ended meanwhile
+    for (const c of children ? children.split(/\s+/) : []) out.push(...processTree(Number(c)));
+  }
+  return out;
 }
 
-/** CPU seconds used so far by a process (user + system). */
+/**
+ * Resident memory of a server, now and at its peak (VmHWM), from /proc: summed over its process
+ * tree (the primary and its workers), with the number of processes.
+ */
+export function memoryOf(pid: number) {
+  let rss = 0;
+  let peak = 0;
+  const pids = processTree(pid);
+  for (const p of pids) {
+    let s = '';
+    try {
+      s = readFileSync(`/proc/${p}/status`, 'utf8');
+    } catch {
+      continue;
+    }
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+    rss += kb('VmRSS');
+    peak += kb('VmHWM');
+  }
+  return { rss_mb: rss / 1024, peak_mb: peak / 1024, processes: pids.length };
+}
+
+/**
+ * CPU seconds (user + system) used so far by a server: every process of its tree (the primary and
+ * its workers). A worker that exited takes its seconds with it.
+ */
 export function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(parts[11]) + Number(parts[12])) / 100; // clock ticks (USER_HZ = 100 on Linux)
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(parts[11]) + Number(parts[12]);
+    } catch {} // exited meanwhile
+  }
+  return ticks / 100; // clock ticks (USER_HZ = 100 on Linux)
 }
 
 /** The server's own view (GET /metrics): heap is not there, but DB timings and gauges are. */
 export async function scrape(base: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${base}/metrics`)).text();
+  return parseMetrics(await (await fetch(`${base}/metrics`)).text());
+}
+
+/** A GET on a new connection, and the worker that answered (`x-comptoir-worker`, "0" without). */
+function freshGet(url: string) {
+  return new Promise<{ worker: string; body: string }>((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ worker: String(res.headers['x-comptoir-worker'] ?? '0'), body }));
+      })
+      .on('error', reject);
+  });
+}
+
+/**
+ * /metrics of each worker of a server started with WEB_CONCURRENCY > 1 (each keeps its own
+ * counters, heap and event loop): asked on new connections, which the primary hands to its workers
+ * in turn, until each of `workers` answered (at most four tries each). One server process: one scrape.
+ */
+export async function scrapeWorkers(base: string, workers: number): Promise<Record<string, number>[]> {
+  if (workers <= 1) return [await scrape(base)];
+  const seen = new Map<string, Record<string, number>>();
+  for (let i = 0; i < workers * 4 && seen.size < workers; i++) {
+    const r = await freshGet(`${base}/metrics`);
+    seen.set(r.worker, parseMetrics(r.body));
+  }
+  return [...seen.values()];
+}
+
+/** The worker processes of a server: its children when it has any (a primary), else itself. */
+export function workersOf(pid: number): number {
+  return Math.max(1, processTree(pid).length - 1);
+}
+
+function parseMetrics(text: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
     const m =
@@ -793,7 +889,7 @@ export async function runPaced(opts: {
           req.destroy();
           finish(0, '');
         },
-        TIMEOUT_MS - Math.max(0, performance.now() - at),
+        Math.max(0, TIMEOUT_MS - (performance.now() - at)),
       );
       req.on('error', () => {
         if (finished) return;

@@ -3,19 +3,27 @@
 //
 //   npx node bench/search.ts [--sqlite .bench-data/sqlite-1m] [--pg postgres://...] [--duration 10]
 //                            [--merchants 20000 --products 1000000]   # seeds a missing dataset first
-//                            [--skip-pg] [--skip-sqlite] [--warmup 10] [--cache on,off] [--pg-schema S]
+//                            [--skip-pg] [--skip-sqlite] [--warmup 10] [--cache on] [--pg-schema S]
 //                            [--workers 1,auto]   # server processes (WEB_CONCURRENCY), side by side
+//                            [--instances 1,2]    # PostgreSQL: separate servers on one database
 //
-// For each backend it starts a real server (`comptoir serve`, a child process on a loopback port),
-// then drives it with autocannon: the `queries` of the Outaouais retail vocabulary, random user
-// positions in the region (a municipality plus jitter), 10 km radius, top 20, facets on; at 1 and 16
-// connections; and the suggest endpoint with prefixes of the same queries. Latency percentiles are
-// computed from every response time; RSS is the server's VmRSS / VmHWM after the runs.
+// For each backend and server layout it starts real servers (`comptoir serve`, child processes on
+// loopback ports), then drives them with autocannon: the `queries` of the Outaouais retail
+// vocabulary, random user positions in the region (a municipality plus jitter), 10 km radius, top
+// 20, facets on; at 1 and 16 connections; and the suggest endpoint with prefixes of the same
+// queries. Layouts, side by side in one run: one server per `--workers` value (WEB_CONCURRENCY: a
+// primary handing connections to its workers), and on PostgreSQL also `--instances` separate
+// one-process servers on the same schema (instances share events through LISTEN/NOTIFY; autocannon
+// spreads its connections over them in turn, as a round-robin proxy would). Latency percentiles
+// are computed from every response time; RSS is the sum of VmRSS / VmHWM over every process of
+// every instance after the runs; CPU per request is that of every process too, and on PostgreSQL
+// also that of the database's backends serving the instances (it shares the same cores).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { createRequire } from 'node:module';
+import { type AddressInfo, createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -42,10 +50,12 @@ const { values } = parseArgs({
     'skip-pg': { type: 'boolean', default: false },
     'skip-sqlite': { type: 'boolean', default: false },
     variants: { type: 'string', default: 'default' },
-    // Server runs with the search cache on and off (COMPTOIR_SEARCH_CACHE), compared in one run.
-    cache: { type: 'string', default: 'on,off' },
+    // Server runs with the search cache on and/or off (COMPTOIR_SEARCH_CACHE), compared in one run.
+    cache: { type: 'string', default: 'on' },
     // Server processes (WEB_CONCURRENCY: an integer or auto), one server per value, side by side.
-    workers: { type: 'string', default: '1' },
+    workers: { type: 'string', default: '1,auto' },
+    // PostgreSQL only: counts of separate server instances (one process each) on the same schema.
+    instances: { type: 'string', default: '1,2' },
     // NODE_OPTIONS of the server (e.g. the V8 heap flags of src/serve/cluster.ts SERVER_V8_FLAGS,
     // which a one-process server takes from there); `none` for none. Several: one server each.
     'node-options': { type: 'string', default: 'none' },
@@ -60,11 +70,17 @@ if (values.help) {
   --merchants N --products N   size of a dataset to seed        [20000, 1000000]
   --duration S         seconds per measured run                 [10]
   --warmup S           seconds of unmeasured load first         [10]
-  --cache on,off       search cache settings, one server each   [on,off]
-  --workers 1,auto     server processes (WEB_CONCURRENCY), one server each, side by side [1]
+  --cache on,off       search cache settings, one server each   [on]
+  --workers 1,auto     server processes (WEB_CONCURRENCY), one server each, side by side [1,auto]
+  --instances 1,2      PostgreSQL: also N separate one-process servers on the same schema,
+                       connections spread over them in turn (1 = only the --workers runs) [1,2]
   --variants default,… extra query strings                      [default]
   --node-options 'A|B' NODE_OPTIONS of the server, '|'-separated, one server each; none = unset [none]
-  --skip-sqlite --skip-pg`);
+  --skip-sqlite --skip-pg
+
+Each layout prints its rows as JSON lines, then the run ends with one table per backend, layouts
+side by side: searches/s and p95 at 1 and 16 connections, their ratio, server CPU per search (every
+process; on PostgreSQL the database backends' too), suggest, cold start and RSS.`);
   process.exit(0);
 }
 const DURATION = Number(values.duration);
@@ -142,8 +158,37 @@ function seed(env: Record<string, string>) {
   console.log(r.stdout.trim());
 }
 
-async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
-  const port = 38000 + Math.floor(Math.random() * 2000);
+interface Started {
+  child: ChildProcess;
+  base: string;
+  /** Seconds from spawning to the first `/readyz` 200 (every worker of the server ready). */
+  coldStart: number;
+}
+
+/** A loopback port free now (the kernel's pick), so servers of other jobs on the machine are not hit. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** A server, started again on another port when it could not listen (a port taken meanwhile). */
+async function startServer(env: Record<string, string>, secret: string): Promise<Started> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOnce(env, secret, await freePort());
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startServerOnce(env: Record<string, string>, secret: string, port: number): Promise<Started> {
   const child = spawn(process.execPath, ['src/cli/main.ts', 'serve'], {
     env: {
       ...process.env,
@@ -152,7 +197,7 @@ async function startServer(env: Record<string, string>): Promise<{ child: ChildP
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
-      SESSION_SECRET: randomBytes(24).toString('hex'),
+      SESSION_SECRET: secret,
       PUBLIC_URL: `http://127.0.0.1:${port}`,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -167,14 +212,9 @@ async function startServer(env: Record<string, string>): Promise<{ child: ChildP
     try {
       const r = await fetch(`${base}/readyz`);
       if (r.ok) {
-        // Cold start: from spawning the process to the first /readyz 200 (every worker ready).
-        console.log(
-          JSON.stringify({
-            cold_start_s: +((performance.now() - started) / 1000).toFixed(2),
-            env: env.WEB_CONCURRENCY,
-          }),
-        );
-        return { child, base };
+        const coldStart = +((performance.now() - started) / 1000).toFixed(2);
+        console.log(JSON.stringify({ cold_start_s: coldStart, env: env.WEB_CONCURRENCY, base }));
+        return { child, base, coldStart };
       }
     } catch {}
     await new Promise((r) => setTimeout(r, 20));
@@ -183,11 +223,25 @@ async function startServer(env: Record<string, string>): Promise<{ child: ChildP
   throw new Error('server did not become ready');
 }
 
+async function stopServer(child: ChildProcess) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await gone;
+}
+
 /** The process and its descendants (a multi-worker server is a primary and its workers). */
 function processTree(pid: number): number[] {
   const out = [pid];
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {} // gone meanwhile
+  for (const task of tasks) {
+    let children = '';
+    try {
+      children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    } catch {} // a thread that ended meanwhile
     for (const c of children ? children.split(/\s+/) : []) out.push(...processTree(Number(c)));
   }
   return out;
@@ -241,9 +295,9 @@ async function memoryParts(base: string, pid: number) {
   return { processes: procs, workers: Object.fromEntries(workers) };
 }
 
-/** RSS of the server: the sum over its processes (now and peak), and each process's. */
-function rss(pid: number) {
-  const parts = processTree(pid).map((p) => {
+/** RSS of the servers: the sum over all their processes (now and peak), and each process's. */
+function rss(pids: number[]) {
+  const parts = pids.flatMap(processTree).map((p) => {
     const kb = statusKb(p);
     return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
   });
@@ -282,26 +336,59 @@ function pct(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** The server being measured (its process tree's CPU time is read around each run). */
-let serverPid: number | undefined;
-/** CPU seconds (user + system, from /proc) of the server's processes so far. */
-function serverCpuSeconds(): number {
-  if (serverPid === undefined) return 0;
-  let ticks = 0;
-  for (const p of processTree(serverPid)) {
-    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+/** The servers being measured (their process trees' CPU time is read around each run). */
+let serverPids: number[] = [];
+/** Clock ticks (user + system) of one process, from /proc/PID/stat; 0 once it has gone. */
+function ticksOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(f[11]) + Number(f[12]);
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return 0;
   }
+}
+/** CPU seconds (user + system, from /proc) of every process of every server so far. */
+function serverCpuSeconds(): number {
+  let ticks = 0;
+  for (const pid of serverPids) for (const p of processTree(pid)) ticks += ticksOf(p);
   return ticks / 100; // USER_HZ
 }
 
-async function run(base: string, name: string, connections: number, path: () => string) {
+/**
+ * PostgreSQL: the backends serving the benchmark's servers (found by the application_name set in
+ * their DATABASE_URL) and their CPU ticks, when the database runs on this machine (/proc readable).
+ * A backend that closed during a run loses its ticks; one that opened counts from zero.
+ */
+const PG_APP = `comptoir-bench-search-${process.pid}`;
+let pgMonitor: pg.Client | undefined;
+async function dbBackendTicks(): Promise<Map<number, number> | undefined> {
+  if (!pgMonitor) return undefined;
+  const r = await pgMonitor.query<{ pid: number }>(
+    'select pid from pg_stat_activity where application_name = $1',
+    [PG_APP],
+  );
+  const out = new Map<number, number>();
+  for (const { pid } of r.rows) if (existsSync(`/proc/${pid}/stat`)) out.set(pid, ticksOf(pid));
+  return r.rows.length && !out.size ? undefined : out;
+}
+function dbCpuSeconds(before: Map<number, number> | undefined, after: Map<number, number> | undefined) {
+  if (!before || !after) return undefined;
+  let ticks = 0;
+  for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0);
+  return ticks / 100;
+}
+
+/** autocannon's target: one server, or several whose connections it assigns in turn. */
+const target = (bases: string[]) => (bases.length === 1 ? bases[0] : bases);
+
+async function run(bases: string[], name: string, connections: number, path: () => string) {
   const times: number[] = [];
   let errors = 0;
   const cpu0 = serverCpuSeconds();
+  const db0 = await dbBackendTicks();
   const instance = autocannon({
-    url: base,
+    url: target(bases),
     connections,
     duration: DURATION,
     requests: [
@@ -315,7 +402,10 @@ async function run(base: string, name: string, connections: number, path: () => 
     if (status >= 400) errors++;
   });
   const result = await instance;
+  const cpu = serverCpuSeconds() - cpu0;
+  const db = dbCpuSeconds(db0, await dbBackendTicks());
   times.sort((a, b) => a - b);
+  const perReq = (s: number) => +((s * 1000) / Math.max(1, times.length)).toFixed(2);
   const row = {
     run: name,
     connections,
@@ -325,23 +415,47 @@ async function run(base: string, name: string, connections: number, path: () => 
     p95_ms: +pct(times, 95).toFixed(2),
     p99_ms: +pct(times, 99).toFixed(2),
     errors: errors + result.errors + result.non2xx,
-    // Server CPU per request: holds on a loaded machine where wall times and throughput do not.
-    server_cpu_ms_per_req: +(((serverCpuSeconds() - cpu0) * 1000) / Math.max(1, times.length)).toFixed(2),
+    // Server CPU per request (every process of every instance): holds on a loaded machine where
+    // wall times and throughput do not.
+    server_cpu_ms_per_req: perReq(cpu),
+    // PostgreSQL's backends serving these servers, on the same cores (PostgreSQL only).
+    ...(db === undefined ? {} : { db_cpu_ms_per_req: perReq(db) }),
   };
   console.log(JSON.stringify(row));
   return row;
 }
 
-async function warmup(base: string, path: () => string) {
+async function warmup(bases: string[], path: () => string) {
   const seconds = Number(values.warmup);
   if (!(seconds > 0)) return;
   await autocannon({
-    url: base,
+    url: target(bases),
     connections: 4,
     duration: seconds,
     requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, path: path() }) }],
   });
 }
+
+/** A server layout: `instances` separate servers, each of `workers` processes (WEB_CONCURRENCY). */
+interface Layout {
+  instances: number;
+  workers: string;
+}
+
+/**
+ * The layouts to compare: one server per `--workers` value; on PostgreSQL also each `--instances`
+ * count above 1 as that many one-process servers (SQLite allows one server per data directory).
+ */
+function layouts(kind: 'sqlite' | 'postgres'): Layout[] {
+  const out: Layout[] = values.workers!.split(',').map((workers) => ({ instances: 1, workers }));
+  if (kind === 'postgres')
+    for (const n of values.instances!.split(',').map(Number))
+      if (n > 1) out.push({ instances: n, workers: '1' });
+  return out;
+}
+
+const layoutName = (l: Layout) =>
+  l.instances === 1 ? `workers ${l.workers}` : `${l.instances} instances × workers ${l.workers}`;
 
 async function bench(kind: 'sqlite' | 'postgres', env: Record<string, string>) {
   if ((await productCount(env)) === 0) seed(env);
@@ -349,32 +463,43 @@ async function bench(kind: 'sqlite' | 'postgres', env: Record<string, string>) {
   const munis = await municipalities(env);
   const rows = [];
   const mems: Record<string, ReturnType<typeof rss>> = {};
+  const sideBySide = [];
   for (const nodeOptions of values['node-options']!.split('|'))
-    for (const workers of values.workers!.split(','))
+    for (const layout of layouts(kind))
       for (const c of values.cache!.split(',')) {
-        const cache = `${c}, workers ${workers}${nodeOptions === 'none' ? '' : `, NODE_OPTIONS ${nodeOptions}`}`;
-        const { child, base } = await startServer({
+        const cache = `${c}, ${layoutName(layout)}${nodeOptions === 'none' ? '' : `, NODE_OPTIONS ${nodeOptions}`}`;
+        const serverEnv = {
           ...env,
           COMPTOIR_SEARCH_CACHE: c === 'off' ? '0' : '1',
-          WEB_CONCURRENCY: workers,
+          WEB_CONCURRENCY: layout.workers,
           ...(nodeOptions === 'none' ? {} : { NODE_OPTIONS: nodeOptions }),
-        });
-        serverPid = child.pid;
+        };
+        // Every layout sees the same sequence of queries and positions.
+        rng = 42;
+        const secret = randomBytes(24).toString('hex');
+        const servers: Started[] = [];
         try {
+          // One after the other: each instance's cold start is its own, not a race for the cores.
+          for (let i = 0; i < layout.instances; i++) servers.push(await startServer(serverEnv, secret));
+          serverPids = servers.map((s) => s.child.pid!);
+          const bases = servers.map((s) => s.base);
           // Warm-up (not measured): a server that has just started runs searches about twice as slowly
           // for its first seconds (JIT tiers, caches, SQLite and OS page caches); production runs warm.
-          for (let i = 0; i < 100; i++) await fetch(base + suggestPath());
-          await warmup(base, () => searchPath(munis));
+          for (let i = 0; i < 100; i++) await fetch(bases[i % bases.length] + suggestPath());
+          await warmup(bases, () => searchPath(munis));
           const variants = values.variants!.split(',');
+          const mine = [];
           for (const v of variants) {
             const extra = v === 'default' ? '' : `&${v}`;
             const name = `search ${v}, cache ${cache}`;
-            rows.push(await run(base, name, 1, () => searchPath(munis, extra)));
-            rows.push(await run(base, name, 16, () => searchPath(munis, extra)));
+            mine.push(await run(bases, name, 1, () => searchPath(munis, extra)));
+            mine.push(await run(bases, name, 16, () => searchPath(munis, extra)));
           }
-          rows.push(await run(base, `suggest, cache ${cache}`, 1, suggestPath));
-          rows.push(await run(base, `suggest, cache ${cache}`, 16, suggestPath));
-          const [one, sixteen] = rows.filter((r) => r.run === `search default, cache ${cache}`);
+          mine.push(await run(bases, `suggest, cache ${cache}`, 1, suggestPath));
+          mine.push(await run(bases, `suggest, cache ${cache}`, 16, suggestPath));
+          rows.push(...mine);
+          const [one, sixteen] = mine.filter((r) => r.run === `search default, cache ${cache}`);
+          const [s1] = mine.filter((r) => r.run.startsWith('suggest'));
           if (one && sixteen)
             console.log(
               JSON.stringify({
@@ -382,15 +507,37 @@ async function bench(kind: 'sqlite' | 'postgres', env: Record<string, string>) {
                 search_ratio_16_over_1: +(sixteen.rps / Math.max(1, one.rps)).toFixed(2),
               }),
             );
-          mems[cache] = rss(child.pid!);
-          console.log(JSON.stringify({ cache, memory_parts: await memoryParts(base, child.pid!) }));
+          mems[cache] = rss(serverPids);
+          for (const s of servers)
+            console.log(
+              JSON.stringify({ cache, base: s.base, memory_parts: await memoryParts(s.base, s.child.pid!) }),
+            );
           console.log(JSON.stringify({ backend: kind, products, cache, ...mems[cache] }));
+          const cpu = (r?: { server_cpu_ms_per_req: number; db_cpu_ms_per_req?: number }) =>
+            r
+              ? `${r.server_cpu_ms_per_req}${r.db_cpu_ms_per_req === undefined ? '' : ` + db ${r.db_cpu_ms_per_req}`}`
+              : '';
+          sideBySide.push({
+            layout: cache,
+            processes: mems[cache].processes,
+            'search/s 1c': one?.rps,
+            'p95 1c ms': one?.p95_ms,
+            'search/s 16c': sixteen?.rps,
+            'p95 16c ms': sixteen?.p95_ms,
+            'ratio 16/1': one && sixteen ? +(sixteen.rps / Math.max(1, one.rps)).toFixed(2) : undefined,
+            'cpu ms/search 1c': cpu(one),
+            'cpu ms/search 16c': cpu(sixteen),
+            'suggest/s 1c': s1?.rps,
+            'suggest p95 1c ms': s1?.p95_ms,
+            'cold start s': servers.map((s) => s.coldStart).join(' / '),
+            'RSS MB': mems[cache].rss_mb,
+          });
         } finally {
-          child.kill('SIGTERM');
-          await new Promise((r) => child.once('exit', r));
+          await Promise.all(servers.map((s) => stopServer(s.child)));
+          serverPids = [];
         }
       }
-  return { kind, products, rows, mems };
+  return { kind, products, rows, mems, sideBySide };
 }
 
 console.log(
@@ -410,17 +557,24 @@ if (!values['skip-sqlite']) {
   out.push(await bench('sqlite', { DATA_DIR: values.sqlite! }));
 }
 if (!values['skip-pg']) {
-  const c = new pg.Client({ connectionString: values.pg });
-  await c.connect();
-  await c.query(`create schema if not exists ${values['pg-schema']}`);
-  await c.end();
-  out.push(
-    await bench('postgres', {
-      DATABASE_URL: pgUrl(values.pg!, values['pg-schema']!),
-      DATA_DIR: '/tmp/comptoir-bench-pg-data',
-    }),
-  );
+  pgMonitor = new pg.Client({ connectionString: values.pg });
+  await pgMonitor.connect();
+  await pgMonitor.query(`create schema if not exists ${values['pg-schema']}`);
+  try {
+    const url = new URL(pgUrl(values.pg!, values['pg-schema']!));
+    url.searchParams.set('application_name', PG_APP);
+    out.push(
+      await bench('postgres', {
+        DATABASE_URL: url.toString(),
+        DATA_DIR: '/tmp/comptoir-bench-pg-data',
+      }),
+    );
+  } finally {
+    await pgMonitor.end();
+    pgMonitor = undefined;
+  }
 }
+console.log(JSON.stringify({ loadavg_end: loadavg().map((x) => +x.toFixed(2)) }));
 console.log('\nsummary');
 for (const b of out) {
   for (const [cache, mem] of Object.entries(b.mems))
@@ -428,4 +582,10 @@ for (const b of out) {
       `${b.kind} (${b.products} products), cache ${cache}: server RSS ${mem.rss_mb} MB (peak ${mem.peak_mb} MB)`,
     );
   console.table(b.rows);
+}
+console.log('\nside by side (searches at 1 and 16 connections; CPU per search of every server process)');
+for (const b of out) {
+  console.log(`${b.kind}, ${b.products} products`);
+  console.table(b.sideBySide);
+  console.log(JSON.stringify({ backend: b.kind, side_by_side: b.sideBySide }));
 }
