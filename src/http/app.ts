@@ -5,7 +5,6 @@ import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import rateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -20,6 +19,7 @@ import { finaliseOpenApi } from './openapi.ts';
 import { metrics } from './ops/metrics.ts';
 import { rateLimitKey } from './rate-limit-key.ts';
 import { pgRateLimitStore } from './rate-limit-store.ts';
+import { installSecurityHeaders, securityHeaderOptions } from './security-headers.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const httpDir = fileURLToPath(new URL('./', import.meta.url));
@@ -35,14 +35,6 @@ function routeFiles(dir: string): string[] {
     else if (name.endsWith('.routes.ts')) out.push(p);
   }
   return out;
-}
-
-function tileOrigin(tileUrl: string): string | undefined {
-  try {
-    return new URL(tileUrl.replace(/\{[a-z]\}/g, '0')).origin;
-  } catch {
-    return undefined;
-  }
 }
 
 declare module 'fastify' {
@@ -184,41 +176,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     );
   });
 
-  const tiles = tileOrigin(ctx.config.TILE_URL);
-  // Card payments: Stripe.js and its Payment Element frames (docs/decisions/0007), only when configured.
-  const stripeJs = ctx.config.STRIPE_SECRET_KEY ? new URL(ctx.config.STRIPE_JS_URL).origin : undefined;
-  const stripeFrames = stripeJs
-    ? [stripeJs, 'https://js.stripe.com', 'https://*.js.stripe.com', 'https://hooks.stripe.com']
-    : [];
-  // "Accept card payments" posts a form answered by a redirect to Stripe's hosted onboarding (an
-  // Account Link): form-action covers that redirect, so Stripe's Connect origin (the fake's in tests).
-  const stripeOnboarding = ctx.config.STRIPE_SECRET_KEY
-    ? [
-        'https://connect.stripe.com',
-        ...(ctx.config.STRIPE_API_BASE ? [new URL(ctx.config.STRIPE_API_BASE).origin] : []),
-      ]
-    : [];
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", ...(stripeJs ? [stripeJs] : [])],
-        ...(stripeJs ? { frameSrc: ["'self'", ...stripeFrames] } : {}),
-        // Association colours are inline style attributes; no inline script is ever allowed.
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'blob:', ...(tiles ? [tiles] : [])],
-        connectSrc: ["'self'", ...(stripeJs ? ['https://api.stripe.com'] : [])],
-        fontSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'", ...stripeOnboarding],
-        frameAncestors: ["'self'"],
-      },
-    },
-    strictTransportSecurity: { maxAge: 31536000, includeSubDomains: true },
-    crossOriginEmbedderPolicy: false,
-  });
+  // Helmet's headers, computed once (src/http/security-headers.ts).
+  installSecurityHeaders(app, securityHeaderOptions(ctx.config));
   await app.register(compress, { threshold: 1024, encodings: ['br', 'gzip', 'deflate'] });
   await app.register(cookie, { secret: ctx.secret });
   await app.register(formbody);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { t, tp } from '../../i18n/index.ts';
+import { formatDistanceNumber, t, tp } from '../../i18n/index.ts';
 import { listMerchants, merchantsQuery, reference } from '../../modules/search/index.ts';
 import type { AppContext } from '../context.ts';
 import { pageContext } from './common.ts';
@@ -84,7 +84,7 @@ export default async function directoryPageRoutes(app: FastifyInstance, ctx: App
           ${res.results.map(
             (m) => html`<li class="card">
               <a href=${m.url}><strong>${m.name}</strong></a>
-              <p>${m.location.address} · ${t(lang, 'search.distance', { km: m.location.distance_km.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA', { maximumFractionDigits: 1 }) })}</p>
+              <p>${m.location.address} · ${t(lang, 'search.distance', { km: formatDistanceNumber(m.location.distance_km, lang) })}</p>
               <p>
                 <span class=${m.open_now ? 'open' : 'closed'}>${t(lang, m.open_now ? 'directory.open' : 'directory.closed')}</span>
                 ${m.categories.length ? html` · ${m.categories.map((c) => c.name).join(', ')}` : null}

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { formatMoney, labelColon, t } from '../../i18n/index.ts';
+import { formatDistanceNumber, formatMoney, labelColon, t } from '../../i18n/index.ts';
 import { notFound } from '../../lib/errors.ts';
 import { registerAccountSection } from '../../modules/accounts/index.ts';
 import { parseImages } from '../../modules/catalog/index.ts';
@@ -145,7 +145,7 @@ export default async function merchantPageRoutes(app: FastifyInstance, ctx: AppC
                 <h3>${l.name}</h3>
                 <p>${l.address_line}, ${l.municipality} ${l.postal_code ?? ''}${
                   point
-                    ? html` · <span class="distance">${t(lang, 'product.distance', { km: distance(l).toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA', { maximumFractionDigits: 1 }) })}</span>`
+                    ? html` · <span class="distance">${t(lang, 'product.distance', { km: formatDistanceNumber(distance(l), lang) })}</span>`
                     : null
                 }</p>
                 <ul class="fulfilment">

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { formatMoney, labelColon, t } from '../../i18n/index.ts';
+import { formatDistanceNumber, formatMoney, labelColon, t } from '../../i18n/index.ts';
 import { notFound } from '../../lib/errors.ts';
 import { sellsOnline } from '../../modules/cart/index.ts';
 import {
@@ -65,8 +65,7 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
         const st = stores.get(locationId);
         return st ? sellsOnline(st) : false;
       };
-      const km = (d: number) =>
-        d.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA', { maximumFractionDigits: 1 });
+      const km = (d: number) => formatDistanceNumber(d, lang);
       const ownDistance = new Map(
         found.offers.filter((o) => o.product_id === p.id).map((o) => [o.location.id, o.location.distance_km]),
       );

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Lang } from '../../i18n/index.ts';
-import { formatMoney, t, tp } from '../../i18n/index.ts';
+import { formatDistanceNumber, formatMoney, t, tp } from '../../i18n/index.ts';
 import {
   reference,
   type SearchQuery,
@@ -113,7 +113,7 @@ export default async function searchPageRoutes(app: FastifyInstance, ctx: AppCon
                 <span class="money">${x.price_from ? t(lang, 'variants.from_price', { price: formatMoney(x.price_cents, lang) }) : formatMoney(x.price_cents, lang)}</span> ${QuebecBadge(lang, x.quebec_label)}
                 ${StockBadge(lang, x.available, { 'data-stock-product': x.product_id, 'data-stock-location': x.location.id })}
                 <p>
-                  <a href=${`/${lang}/m/${x.merchant.slug}`}>${x.merchant.name}</a> — ${x.location.name}, ${t(lang, 'search.distance', { km: x.location.distance_km.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA', { maximumFractionDigits: 1 }) })}
+                  <a href=${`/${lang}/m/${x.merchant.slug}`}>${x.merchant.name}</a> — ${x.location.name}, ${t(lang, 'search.distance', { km: formatDistanceNumber(x.location.distance_km, lang) })}
                   ${x.offers_nearby > 1 ? html` · <a href=${`${x.url}${keep}`}>${t(lang, 'search.offers_nearby', { count: x.offers_nearby })}</a>` : null}
                 </p>
                 ${x.location.delivers ? html`<p class="delivers">${t(lang, 'shopper.delivers_badge')}</p>` : null}

@@ -29,12 +29,31 @@ export async function suggest(
   q: string,
   lang: Lang,
 ): Promise<{ suggestions: Suggestion[] }> {
-  const words = parseQuery(q, { prefixLast: true });
+  const { words, key } = parsedPrefix(q);
   if (words.length === 0) return { suggestions: [] };
   // Suggestions do not depend on where the shopper is: cached until the catalogue changes.
-  return cached(database, `s:${lang}:${JSON.stringify(words)}`, () =>
-    computeSuggestions(database, words, lang),
-  );
+  return cached(database, `s:${lang}:${key}`, () => computeSuggestions(database, words, lang));
+}
+
+/**
+ * What was typed, parsed, with its cache key, for the last typed texts: parsing stems every word
+ * (snowball, French and English), which was most of a suggestion's time when its answer was
+ * cached. Parsing depends on the text only; bounded, the oldest first out.
+ */
+const parsedPrefixes = new Map<string, { words: ReturnType<typeof parseQuery>; key: string }>();
+const MAX_PARSED_PREFIXES = 2_000;
+function parsedPrefix(text: string) {
+  // parseQuery reads the first 500 characters only: the key is bounded the same way.
+  const q = text.slice(0, 500);
+  let p = parsedPrefixes.get(q);
+  if (!p) {
+    const words = parseQuery(q, { prefixLast: true });
+    p = { words, key: JSON.stringify(words) };
+    if (parsedPrefixes.size >= MAX_PARSED_PREFIXES)
+      parsedPrefixes.delete(parsedPrefixes.keys().next().value as string);
+    parsedPrefixes.set(q, p);
+  }
+  return p;
 }
 
 async function computeSuggestions(

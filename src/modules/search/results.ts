@@ -8,7 +8,7 @@ import { parseImages } from '../catalog/index.ts';
 import { catalogGeneration } from './memory.ts';
 import { fold, type QueryWord } from './normalize.ts';
 import type { Reference } from './reference.ts';
-import { pageStockRows, priceAndVariantRowsOf, productTextsOf } from './search.repository.ts';
+import { livePriceAndStockRows, locationNames, productTextsOf } from './search.repository.ts';
 import type { Lang, Scored } from './search.types.ts';
 
 /** What a result shows that stock and price do not change (kept in `shownCache`). */
@@ -79,23 +79,32 @@ async function loadDetails(
     } else missing.push(id);
   }
   // A product with variants shows its lowest variant price ("from") and their summed availability.
+  // Price, status and stock in one read (one row per stock row), then the texts not kept (from the
+  // rows just read: in SQLite's cache) and the stores' names: two or three statements for the page.
   const wanted = new Set(ids);
-  const rows = await priceAndVariantRowsOf(database.db, ids);
+  const [rows, texts, locations] = await Promise.all([
+    livePriceAndStockRows(database.db, ids),
+    missing.length > 0 ? productTextsOf(database.db, missing) : [],
+    locationNames(database.db, locIds),
+  ]);
   const productOf = new Map<number, number>(ids.map((id) => [id, id]));
   const prices = new Map<number, number>();
-  const variants: { parent_id: number; price_cents: number }[] = [];
+  const variants = new Map<number, { parent_id: number; price_cents: number }>();
+  const stock: { product_id: number; location_id: number; available: number }[] = [];
   for (const r of rows) {
     const id = Number(r.id);
     if (wanted.has(id)) prices.set(id, Number(r.price_cents));
-    if (r.parent_id != null && r.status === 'active' && wanted.has(Number(r.parent_id))) {
+    else if (r.parent_id != null && r.status === 'active' && wanted.has(Number(r.parent_id))) {
       productOf.set(id, Number(r.parent_id));
-      variants.push({ parent_id: Number(r.parent_id), price_cents: Number(r.price_cents) });
-    }
+      variants.set(id, { parent_id: Number(r.parent_id), price_cents: Number(r.price_cents) });
+    } else continue;
+    if (r.location_id != null)
+      stock.push({
+        product_id: id,
+        location_id: Number(r.location_id),
+        available: Math.max(0, Number(r.on_hand) - Number(r.reserved)),
+      });
   }
-  const [texts, [locations, stock]] = await Promise.all([
-    missing.length > 0 ? productTextsOf(database.db, missing) : [],
-    pageStockRows(database.db, locIds, [...productOf.keys()]),
-  ]);
   for (const t of texts) {
     const s: Shown = {
       sku: t.sku,
@@ -127,17 +136,16 @@ async function loadDetails(
     if (!s || price === undefined) continue;
     out.set(id, { shown: s, price_cents: price, from_price: false, stock: new Map() });
   }
-  for (const v of variants) {
+  for (const v of variants.values()) {
     const d = out.get(v.parent_id);
     if (!d || v.price_cents === d.price_cents) continue;
     d.from_price = true;
     d.price_cents = Math.min(d.price_cents, v.price_cents);
   }
   for (const r of stock) {
-    const d = out.get(productOf.get(Number(r.product_id)) ?? 0);
+    const d = out.get(productOf.get(r.product_id) ?? 0);
     if (!d) continue;
-    const available = Math.max(0, Number(r.on_hand) - Number(r.reserved));
-    d.stock.set(Number(r.location_id), (d.stock.get(Number(r.location_id)) ?? 0) + available);
+    d.stock.set(r.location_id, (d.stock.get(r.location_id) ?? 0) + r.available);
   }
   return { details: out, locations: locMap };
 }
