@@ -22,9 +22,12 @@ export async function titleMatches(
       ? await sql<{ title_fr: string; title_en: string }>`select p.title_fr, p.title_en
           from (select rowid as id from search_fts where search_fts match ${expr} limit 40) h
           join products p on p.id = h.id where p.status = 'active'`.execute(db)
-      : await sql<{ title_fr: string; title_en: string }>`select p.title_fr, p.title_en
+      : // No order inside: ordered by product id, PostgreSQL walks the ids checking each document
+        // until 40 match (7.7 s on 1M products for a prefix matching nothing); like SQLite, take
+        // the first 40 hits of the text index.
+        await sql<{ title_fr: string; title_en: string }>`select p.title_fr, p.title_en
           from (select d.product_id as id from search_documents d, to_tsquery('simple', ${expr}) q
-                where d.tsv @@ q order by d.product_id limit 40) h
+                where d.tsv @@ q limit 40) h
           join products p on p.id = h.id where p.status = 'active' order by h.id`.execute(db);
   return r.rows;
 }
