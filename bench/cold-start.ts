@@ -10,7 +10,10 @@
  * `alternate` runs cold then warm, `runs` times. Each server stays up `--settle` seconds after it
  * is ready, so it writes the snapshot and the compile cache the next start reads. Writes into DIR.
  *
- *     node bench/cold-start.ts --data DIR [--runs 2] [--mode alternate] [--node-options '...']
+ * `--trace` adds each step of the start (COMPTOIR_START_TRACE=1, src/cli/main.ts): seconds from
+ * spawning and CPU seconds at that step, and what the step took of both.
+ *
+ *     node bench/cold-start.ts --data DIR [--runs 2] [--mode alternate] [--node-options='...'] [--trace]
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     mode: { type: 'string', default: 'warm' },
     settle: { type: 'string', default: '3' },
     workers: { type: 'string', default: '1' },
+    trace: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -37,7 +41,8 @@ if (values.help) {
   --node-options OPTS  NODE_OPTIONS of the server            [unset]
   --mode M             cold | warm | no-cache | alternate    [warm]
   --settle S           seconds up after ready                [3]
-  --workers N          WEB_CONCURRENCY                       [1]`);
+  --workers N          WEB_CONCURRENCY                       [1]
+  --trace              print each step of the start (wall and CPU)`);
   process.exit(0);
 }
 
@@ -82,14 +87,27 @@ for (const mode of modes) {
   if (mode === 'cold') rmSync(join(values.data!, 'search-facts.snapshot'), { force: true });
   if (mode !== 'warm') env.NODE_DISABLE_COMPILE_CACHE = '1';
   else delete env.NODE_DISABLE_COMPILE_CACHE;
+  if (values.trace) env.COMPTOIR_START_TRACE = '1';
   if (values['node-options']) env.NODE_OPTIONS = values['node-options'];
   else delete env.NODE_OPTIONS;
   const load = loadavg();
   const started = performance.now();
+  const spawnedAt = Date.now();
   const child = spawn(process.execPath, ['src/cli/main.ts', 'serve'], {
     env,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', values.trace ? 'pipe' : 'inherit'],
   });
+  const steps: { mark: string; epoch: number; cpu_ms: number | null }[] = [];
+  if (values.trace) {
+    let rest = '';
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop()!;
+      for (const l of lines)
+        if (l.startsWith('start-trace ')) steps.push(JSON.parse(l.slice(12)));
+        else process.stderr.write(`${l}\n`);
+    });
+  }
   let exited = false;
   child.once('exit', () => {
     exited = true;
@@ -102,6 +120,7 @@ for (const mode of modes) {
       firstAnswer ??= (performance.now() - started) / 1000;
       if (r.ok) {
         const pid = child.pid!;
+        steps.push({ mark: '/readyz 200', epoch: Date.now(), cpu_ms: cpuSeconds(pid) * 1000 });
         result = {
           mode,
           first_answer_s: +firstAnswer.toFixed(2),
@@ -122,4 +141,21 @@ for (const mode of modes) {
     await done;
   }
   console.log(JSON.stringify(result ?? { error: 'not ready' }));
+  if (values.trace) printSteps(steps, spawnedAt);
+}
+
+/** The steps of one start: wall seconds from spawning and CPU seconds, cumulated and per step. */
+function printSteps(steps: { mark: string; epoch: number; cpu_ms: number | null }[], spawnedAt: number) {
+  let wall = 0;
+  let cpu = 0;
+  for (const s of steps) {
+    const w = (s.epoch - spawnedAt) / 1000;
+    const c = s.cpu_ms === null ? null : s.cpu_ms / 1000;
+    console.log(
+      `  ${s.mark.padEnd(30)} wall ${w.toFixed(3)} s (+${(w - wall).toFixed(3)})` +
+        (c === null ? '' : `  cpu ${c.toFixed(3)} s (+${(c - cpu).toFixed(3)})`),
+    );
+    wall = w;
+    if (c !== null) cpu = c;
+  }
 }

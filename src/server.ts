@@ -29,6 +29,10 @@ function resolveSecret(config: Config): string {
   return secret;
 }
 
+/** A step of a server's start, for COMPTOIR_START_TRACE (src/cli/main.ts). */
+export const startMark = (step: string) =>
+  performance.mark(`comptoir:${step}`, { detail: process.cpuUsage() });
+
 export interface Platform {
   app: FastifyInstance;
   context: AppContext;
@@ -54,12 +58,14 @@ export async function createPlatform(
     opts.database ??
     openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, lock: opts.lock ?? true });
   await migrateToLatest(database.db as never);
+  startMark('platform: migrations checked');
   const events = opts.events ?? (await createEventBus(database));
   // Search keeps catalogue facts in memory; stock and catalogue events keep them current.
   const detachSearch = attachSearchEvents(database, events);
   const mailer = createMailer(database.db, { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM });
   const context: AppContext = { config, database, events, mailer, secret: resolveSecret(config) };
   const app = await buildApp(context, { logger: opts.logger, rateLimitStore: opts.rateLimitStore });
+  startMark('platform: app built');
   // Pending fetches left by a stopped instance are resumed here (the queue is a table).
   const images = startImageFetchWorker(database.db, {
     dataDir: config.dataDir,

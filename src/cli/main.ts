@@ -4,11 +4,33 @@
  * (cli.ts) are imported only afterwards, so the process that is replaced has parsed almost nothing.
  * A server then keeps Node's compile cache in its data directory (serverCompileCache), and writes
  * it once its modules are loaded, so the next start skips most of their parsing and compiling.
+ *
+ * COMPTOIR_START_TRACE=1 prints each step of a start on stderr (`start-trace {...}` lines: the
+ * `comptoir:` performance marks, with the wall clock and the process's CPU time; bench/cold-start.ts).
  */
 import { flushCompileCache } from 'node:module';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { reexecWithStartFlags, serverCompileCache } from '../serve/start-flags.ts';
 
+if (process.env.COMPTOIR_START_TRACE === '1') traceStart();
 reexecWithStartFlags();
 const cached = serverCompileCache();
 await import('./cli.ts');
+performance.mark('comptoir:modules imported', { detail: process.cpuUsage() });
 if (cached) flushCompileCache();
+
+/** Writes the start's `comptoir:` marks to stderr (pipes and files: synchronous on Linux). */
+function traceStart() {
+  const line = (mark: string, epoch: number, cpu: NodeJS.CpuUsage | null) =>
+    process.stderr.write(
+      `start-trace ${JSON.stringify({ pid: process.pid, mark, epoch, cpu_ms: cpu ? (cpu.user + cpu.system) / 1000 : null })}\n`,
+    );
+  // CPU time survives the re-exec (same process): these lines are written before it happens.
+  line('node started', performance.timeOrigin, null);
+  line('entry', performance.timeOrigin + performance.now(), process.cpuUsage());
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      if (e.name.startsWith('comptoir:'))
+        line(e.name.slice(9), performance.timeOrigin + e.startTime, (e as PerformanceMark).detail);
+  }).observe({ type: 'mark' });
+}

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import type { Kysely } from 'kysely';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { DB } from '../../db/schema.ts';
 import { insertOutboxMessage, markFailed, markSent } from './mail.repository.ts';
 
@@ -23,7 +24,10 @@ export interface Mailer {
 /** A mailer over the database's outbox and, when `smtpUrl` is set, an SMTP transport. */
 export function createMailer(db: Kysely<DB>, opts: { smtpUrl?: string; from: string }): Mailer {
   const transport: Transporter | undefined = opts.smtpUrl
-    ? nodemailer.createTransport(opts.smtpUrl)
+    ? // Required only when SMTP is configured: not by every server start (≈ 0.16 s of CPU; issue 19).
+      (createRequire(import.meta.url)('nodemailer') as typeof import('nodemailer')).createTransport(
+        opts.smtpUrl,
+      )
     : undefined;
   return {
     async send(msg) {

@@ -14,7 +14,7 @@
  */
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { DB } from '../../db/schema.ts';
 import { AppError } from '../../lib/errors.ts';
 import { activatePaidGiftCard, giftCardPaymentState, voidUnpaidGiftCard } from '../giftcards/index.ts';
@@ -30,6 +30,7 @@ import {
   salesTotals,
 } from './payments.repository.ts';
 import { cardError, settlePendingTransfers } from './stripe.ts';
+import { stripeSdk } from './stripe-sdk.ts';
 import { voidUnknownIntents } from './unknown-intents.ts';
 
 type Db = Kysely<DB>;
@@ -104,7 +105,7 @@ export async function confirmGiftCardPurchaseAfterAction(
   try {
     pi = await stripe.paymentIntents.retrieve(p.paymentIntentId);
   } catch (err) {
-    if (err instanceof Stripe.errors.StripeInvalidRequestError)
+    if (err instanceof stripeSdk().errors.StripeInvalidRequestError)
       throw new AppError('payment_failed', 'payment.card_intent_invalid');
     throw cardError(err);
   }
@@ -286,7 +287,7 @@ export async function settleGiftCardRedemptions(
       } catch (err) {
         out.failed++;
         log?.error(
-          { err: err instanceof Stripe.errors.StripeError ? err.message : err, ref: r.ref },
+          { err: err instanceof stripeSdk().errors.StripeError ? err.message : err, ref: r.ref },
           'gift card settlement failed (pending, retried at the next run)',
         );
       }

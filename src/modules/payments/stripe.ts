@@ -5,7 +5,7 @@
  * (`source_transaction` = the charge, amount = order total − platform fee), every call keyed.
  */
 import type { Kysely } from 'kysely';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { Config } from '../../config.ts';
 import type { DB } from '../../db/schema.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -25,6 +25,7 @@ import {
   insertLedger,
   type LedgerEntry,
 } from './payments.repository.ts';
+import { stripeSdk } from './stripe-sdk.ts';
 import {
   createIntentKeyed,
   RELEASABLE,
@@ -68,7 +69,7 @@ function buildClient(key: string, apiBase: string | undefined, timeout: number):
     opts.protocol = u.protocol.replace(':', '') as 'http' | 'https';
     opts.port = Number(u.port || (u.protocol === 'http:' ? 80 : 443));
   }
-  return new Stripe(key, opts);
+  return new (stripeSdk())(key, opts);
 }
 
 /** The platform fee kept on an order of `totalCents` (rounded to the cent, never more than the order). */
@@ -98,11 +99,14 @@ export function cardError(err: unknown): AppError {
   if ((err instanceof UnknownOutcome && err.slow) || stripeWasSlow(err))
     return new AppError('payment_failed', 'payment.card_timeout');
   if (err instanceof UnknownOutcome) return new AppError('payment_failed', 'payment.card_unreachable');
-  if (err instanceof Stripe.errors.StripeCardError)
+  if (err instanceof stripeSdk().errors.StripeCardError)
     return new AppError('payment_failed', 'payment.card_declined', {
       details: { decline_code: err.decline_code ?? err.code ?? 'card_declined' },
     });
-  if (err instanceof Stripe.errors.StripeConnectionError || err instanceof Stripe.errors.StripeAPIError)
+  if (
+    err instanceof stripeSdk().errors.StripeConnectionError ||
+    err instanceof stripeSdk().errors.StripeAPIError
+  )
     return new AppError('payment_failed', 'payment.card_unreachable');
   return new AppError('payment_failed', 'payment.card_declined');
 }
@@ -242,7 +246,7 @@ export function cardMethod(
         .catch((err: unknown) => {
           // Already canceled (a retried void): nothing left to release.
           if (
-            err instanceof Stripe.errors.StripeInvalidRequestError &&
+            err instanceof stripeSdk().errors.StripeInvalidRequestError &&
             err.code === 'payment_intent_unexpected_state'
           )
             return;
@@ -287,7 +291,7 @@ async function adoptIntent(
   try {
     pi = await stripe.paymentIntents.retrieve(piId);
   } catch (err) {
-    if (err instanceof Stripe.errors.StripeInvalidRequestError)
+    if (err instanceof stripeSdk().errors.StripeInvalidRequestError)
       throw new AppError('payment_failed', 'payment.card_intent_invalid');
     throw cardError(err);
   }
@@ -314,7 +318,7 @@ async function adoptIntent(
     );
   } catch (err) {
     // The same key with another checkout id: another checkout already took this authorization.
-    if (err instanceof Stripe.errors.StripeIdempotencyError)
+    if (err instanceof stripeSdk().errors.StripeIdempotencyError)
       throw new AppError('conflict', 'payment.card_intent_used');
     throw cardError(err);
   }

@@ -9,7 +9,7 @@
  * authorisation the replay returns is cancelled.
  */
 import type { Kysely } from 'kysely';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { DB } from '../../db/schema.ts';
 import type { PaymentLog } from './payment-method.ts';
 import {
@@ -19,6 +19,7 @@ import {
   insertUnknownIntent,
   resolveUnknownIntentRow,
 } from './payments.repository.ts';
+import { stripeSdk } from './stripe-sdk.ts';
 
 /** States in which an intent holds nothing captured and can still be cancelled. */
 export const RELEASABLE = new Set<string>([
@@ -46,20 +47,21 @@ const codeOf = (err: Stripe.errors.StripeConnectionError) =>
  * Another request with this key is still running at Stripe (the first one, answering late): 409
  * `idempotency_error`, which the SDK raises as a StripeAPIError.
  */
-const inFlight = (err: unknown) => err instanceof Stripe.errors.StripeError && err.statusCode === 409;
+const inFlight = (err: unknown) => err instanceof stripeSdk().errors.StripeError && err.statusCode === 409;
 
 const timedOut = (err: unknown) =>
-  inFlight(err) || (err instanceof Stripe.errors.StripeConnectionError && codeOf(err) === 'ETIMEDOUT');
+  inFlight(err) || (err instanceof stripeSdk().errors.StripeConnectionError && codeOf(err) === 'ETIMEDOUT');
 
 /** Whether the request may have reached Stripe (a refused connection never did). */
 const mayHaveReached = (err: unknown) =>
-  inFlight(err) || (err instanceof Stripe.errors.StripeConnectionError && codeOf(err) !== 'ECONNREFUSED');
+  inFlight(err) ||
+  (err instanceof stripeSdk().errors.StripeConnectionError && codeOf(err) !== 'ECONNREFUSED');
 
 /** What the SDK itself would retry: connection errors, 409 and 5xx. */
 const retryable = (err: unknown) =>
-  err instanceof Stripe.errors.StripeConnectionError ||
+  err instanceof stripeSdk().errors.StripeConnectionError ||
   inFlight(err) ||
-  (err instanceof Stripe.errors.StripeAPIError && (err.statusCode ?? 0) >= 500);
+  (err instanceof stripeSdk().errors.StripeAPIError && (err.statusCode ?? 0) >= 500);
 
 /** Whether a failure means Stripe was slow (timed out, or still running the keyed request). */
 export const stripeWasSlow = timedOut;
@@ -132,15 +134,15 @@ async function resolveOne(
       ...(timeoutMs ? { timeout: timeoutMs } : {}),
     });
   } catch (err) {
-    if (err instanceof Stripe.errors.StripeIdempotencyError) {
+    if (err instanceof stripeSdk().errors.StripeIdempotencyError) {
       // 400: the stored request differs (never expected: the parameters are the ones sent).
       log?.error({ err, key: row.idempotency_key }, 'unknown card authorisation cannot be replayed');
       await resolveUnknownIntentRow(db, row.id, 'abandoned', null, now());
       return 'abandoned';
     }
     if (
-      err instanceof Stripe.errors.StripeCardError ||
-      err instanceof Stripe.errors.StripeInvalidRequestError
+      err instanceof stripeSdk().errors.StripeCardError ||
+      err instanceof stripeSdk().errors.StripeInvalidRequestError
     ) {
       // Stripe's stored answer is a refusal (declined, invalid): nothing was authorised.
       await resolveUnknownIntentRow(db, row.id, 'none', null, now());
@@ -155,7 +157,7 @@ async function resolveOne(
       await stripe.paymentIntents.cancel(pi.id, {}, { idempotencyKey: `cancel-${pi.id}` });
     } catch (err) {
       if (
-        !(err instanceof Stripe.errors.StripeInvalidRequestError) ||
+        !(err instanceof stripeSdk().errors.StripeInvalidRequestError) ||
         err.code !== 'payment_intent_unexpected_state'
       ) {
         await countUnknownIntentAttempt(db, row.id);
