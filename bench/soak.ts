@@ -11,6 +11,7 @@
 // slope (MB/min) of RSS and heap over the samples after the first --settle seconds (caches and JIT
 // fill up first), and a verdict: "growth trend" when the heap slope exceeds --max-slope MB/min with
 // r² ≥ 0.5 (a steady climb, not GC noise), else "no growth trend".
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
@@ -72,6 +73,9 @@ interface Sample {
   t_s: number;
   instance: number;
   rss_mb: number;
+  /** RSS of the server's main process split: anonymous (heaps, caches) and file-backed (code, mmap). */
+  anon_mb: number;
+  file_mb: number;
   heap_used_mb: number;
   heap_total_mb: number;
   external_mb: number;
@@ -101,6 +105,15 @@ function regression(xs: number[], ys: number[]) {
 }
 
 const mb = (b: number | undefined) => +((b ?? 0) / 2 ** 20).toFixed(1);
+/** RssAnon and RssFile of one process from /proc, in MB (0 when it is gone). */
+function rssParts(pid: number) {
+  let s = '';
+  try {
+    s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {}
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+  return { anon_mb: +(kb('RssAnon') / 1024).toFixed(1), file_mb: +(kb('RssFile') / 1024).toFixed(1) };
+}
 const servers = await startServers(target, INSTANCES, values['log-level']!);
 try {
   const rec = new TeeRecorder();
@@ -117,6 +130,7 @@ try {
         t_s: t,
         instance: i,
         rss_mb: +memoryOf(s.child.pid!).rss_mb.toFixed(1),
+        ...rssParts(s.child.pid!),
         heap_used_mb: mb(m.nodejs_heap_used_bytes),
         heap_total_mb: mb(m.nodejs_heap_total_bytes),
         external_mb: mb(m.nodejs_external_memory_bytes),

@@ -4,15 +4,20 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, publicBaseUrl } from '../config.ts';
 import { DataDirLockedError, openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
-import { copySqliteToPostgres } from '../db/transfer.ts';
 import { t } from '../i18n/index.ts';
 import { AppError, ValidationError } from '../lib/errors.ts';
 import { collectStartupGarbage } from '../lib/heap.ts';
 import { createOperator, inviteAccount } from '../modules/accounts/index.ts';
 import { createMailer } from '../modules/mail/index.ts';
+import { hasAnyMerchant } from '../modules/merchants/index.ts';
 import { createMerchant } from '../modules/onboarding/index.ts';
 import { getRegion } from '../modules/region/index.ts';
-import { catalogMemory, useFactsSnapshot } from '../modules/search/index.ts';
+import {
+  catalogMemory,
+  factsSnapshotPath,
+  prefetchFactsSnapshot,
+  useFactsSnapshot,
+} from '../modules/search/index.ts';
 import {
   applyServerHeapSettings,
   isClusterWorker,
@@ -20,8 +25,7 @@ import {
   serveCluster,
   workerCount,
 } from '../serve/cluster.ts';
-import { createPlatform } from '../server.ts';
-import { isEmpty, seedDemo } from '../tools/demo/index.ts';
+import { createPlatform, startMark } from '../server.ts';
 import { COMMAND_HELP, commandHelp, errorLine, USAGE } from './help.ts';
 import { progressBar } from './progress.ts';
 import { regionCommand } from './region.ts';
@@ -111,8 +115,17 @@ async function main(argv: string[]): Promise<number> {
       }
       applyServerHeapSettings();
       const database = open();
+      startMark('database opened');
+      // A one-process server reads its facts snapshot in the thread pool while it builds the
+      // platform (issue 19); a cluster's workers read theirs.
+      const snapshotFile = workerCount(config) === 1 ? factsSnapshotPath(database) : undefined;
+      const snapshotRead = snapshotFile ? prefetchFactsSnapshot(snapshotFile) : undefined;
       await migrateToLatest(database.db as never);
-      if (cmd === 'start' && (await isEmpty(database))) {
+      startMark('migrations checked');
+      if (cmd === 'start' && !(await hasAnyMerchant(database.db))) {
+        // Imported here: the demo generator and the SQLite->PostgreSQL copy are not a server's
+        // code, and a start spends ≈ 0.3 s of CPU less without them (docs/PERFORMANCE.md, issue 19).
+        const { seedDemo } = await import('../tools/demo/index.ts');
         const started = Date.now();
         process.stderr.write(
           'Première utilisation : création de la région de démonstration… / First start: building the demo region…\n',
@@ -130,24 +143,26 @@ async function main(argv: string[]): Promise<number> {
       const workers = workerCount(config);
       if (workers > 1) {
         // One process per core (docs/decisions/0008): this one keeps the lock and the workers.
-        serveCluster(database, workers, (url) =>
-          out(
-            json,
-            { url, database: database.kind, workers },
-            `Comptoir is running: ${url}/fr  (${database.kind}, ${workers} workers)`,
-          ),
-        );
+        // It prints "Comptoir is running: URL/fr  (KIND, N workers)" (or the JSON object) itself.
+        serveCluster(database, workers, { json });
         return -1;
       }
       const platform = await createPlatform(config, { database });
+      // Done long before the build is (34.7 MB at 1M products). Awaited before listening, so the
+      // warm-up below still starts in the tick listening does: /readyz never answers 200 before it.
+      await snapshotRead;
       const address = await platform.app.listen({ port: config.PORT, host: config.HOST });
+      startMark('listening');
       const url = address.replace('://127.0.0.1', '://localhost');
       out(json, { url, database: database.kind }, `Comptoir is running: ${url}/fr  (${database.kind})`);
       // Warm the search memory in the background so the first search does not pay for it, from
       // the snapshot in the data directory when it is still valid (SQLite).
       useFactsSnapshot(database, { write: true, log: platform.app.log });
       catalogMemory(database)
-        .then(() => collectStartupGarbage())
+        .then(() => {
+          startMark('facts ready');
+          collectStartupGarbage();
+        })
         .catch((err) => platform.app.log.warn({ err }, 'search warm-up failed'));
       const stop = async () => {
         await platform.close();
@@ -172,6 +187,7 @@ async function main(argv: string[]): Promise<number> {
       const seed = intArg(values.seed, 'seed', 1, 0, 2 ** 31);
       const database = open();
       await migrateToLatest(database.db as never);
+      const { isEmpty, seedDemo } = await import('../tools/demo/index.ts');
       if (!(await isEmpty(database))) {
         await database.close();
         throw new UsageError('The database already has merchants; seed a fresh DATA_DIR or database.');
@@ -298,6 +314,7 @@ async function main(argv: string[]): Promise<number> {
       const source = open();
       const target = openDatabase({ databaseUrl: values.to, dataDir: config.dataDir });
       try {
+        const { copySqliteToPostgres } = await import('../db/transfer.ts');
         const r = await copySqliteToPostgres(source, target, json ? undefined : progressBar());
         const rows = r.tables.reduce((n, t) => n + t.rows, 0);
         out(

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import {
@@ -13,8 +13,11 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { metrics } from '../lib/metrics.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import type { DB } from './schema.ts';
 import { nodeSqliteDialect, openSqlite } from './sqlite-dialect.ts';
+
+export { DataDirLockedError } from './data-dir-lock.ts';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -63,6 +66,12 @@ export function openDatabase(opts: OpenOptions): Database {
   const release = opts.lock ? lockDataDir(opts.dataDir) : () => {};
   const file = join(opts.dataDir, 'comptoir.db');
   const raw = openSqlite(file);
+  // SQLITE_CACHE_MB: the page cache of this connection (openSqlite's 64 MiB when unset). A server
+  // gets 16 from its start (src/serve/start-flags.ts): pages past the mmap window are read through
+  // this cache, which filled to 64 MiB of RSS over a soak (docs/PERFORMANCE.md, Load and soak).
+  const cacheMb = Number(process.env.SQLITE_CACHE_MB ?? Number.NaN);
+  if (Number.isFinite(cacheMb) && cacheMb >= 0)
+    raw.exec(`PRAGMA cache_size = -${Math.floor(cacheMb * 1024)}`);
   const db = new Kysely<DB>({ dialect: nodeSqliteDialect(raw), log: recordQuery });
   return {
     db,
@@ -124,49 +133,5 @@ class CurrentSchemaIntrospector implements DatabaseIntrospector {
 class CurrentSchemaPostgresDialect extends PostgresDialect {
   override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
     return new CurrentSchemaIntrospector(db);
-  }
-}
-
-export class DataDirLockedError extends Error {}
-
-/** A pid lock file: a second process on the same data directory is refused with a clear message. */
-function lockDataDir(dir: string): () => void {
-  const lockFile = join(dir, 'comptoir.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lockFile, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        try {
-          if (readFileSync(lockFile, 'utf8') === String(process.pid)) rmSync(lockFile);
-        } catch {}
-      };
-      process.once('exit', release);
-      return release;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
-      if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new DataDirLockedError(
-          `The data directory ${dir} is in use by process ${pid}. Stop it first (two processes must not share one database).`,
-        );
-      }
-      // Stale lock from a killed process: take it over.
-      if (existsSync(lockFile)) rmSync(lockFile);
-    }
-  }
-  throw new DataDirLockedError(`Could not lock ${dir}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -5,20 +5,7 @@
  * On PostgreSQL workers use the LISTEN/NOTIFY bus instead, like separate instances.
  */
 import { type DomainEvents, type EventName, InProcessEventBus } from '../modules/events/index.ts';
-
-/** An event on the IPC channel (worker → primary → the other workers). */
-export interface EventMessage {
-  t: 'comptoir:event';
-  /** The id of the worker that published it (the primary does not send it back there). */
-  from: number;
-  name: EventName;
-  payload: unknown;
-}
-
-/** True when an IPC message is a relayed event. */
-export function isEventMessage(m: unknown): m is EventMessage {
-  return typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'comptoir:event';
-}
+import { type EventMessage, isEventMessage } from './cluster-messages.ts';
 
 /** A worker's bus: local delivery plus relay through the primary. */
 export class ClusterEventBus extends InProcessEventBus {

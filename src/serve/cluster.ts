@@ -1,40 +1,31 @@
 /**
  * `comptoir serve` on every core (docs/decisions/0008-serving-on-every-core.md): with
- * WEB_CONCURRENCY > 1 the primary process holds the data-directory lock, applies migrations, then
- * forks that many workers (node:cluster). Each worker opens the same database (SQLite in WAL mode:
- * readers in parallel, writes serialised by SQLite's lock with busy_timeout), keeps its own search
- * facts in memory and listens on the shared port; the primary hands connections out round-robin.
+ * WEB_CONCURRENCY > 1 the CLI takes the data-directory lock and applies migrations, then
+ * `serveCluster` replaces its process with the lean primary (cluster-primary.ts: same pid, none of
+ * the application loaded), which forks that many workers (node:cluster). Each worker opens the
+ * same database (SQLite in WAL mode: readers in parallel, writes serialised by SQLite's lock with
+ * busy_timeout), keeps its own search facts in memory and listens on the shared port; the primary
+ * hands connections out round-robin.
  * Stock and catalogue events are relayed worker → primary → every other worker over the IPC
  * channel (on PostgreSQL, through LISTEN/NOTIFY as between instances); so are rate-limit counts
  * (src/serve/cluster-rate-limit.ts; PostgreSQL: the shared table). `/readyz` answers 200 only
  * once every worker has loaded its facts. SIGTERM (or SIGINT) on the primary stops every worker
  * gracefully, then releases the lock.
  */
-import cluster, { type Worker } from 'node:cluster';
+import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../db/database.ts';
 import { collectStartupGarbage } from '../lib/heap.ts';
 import { catalogMemory, useFactsSnapshot } from '../modules/search/index.ts';
 import { createPlatform } from '../server.ts';
-import { ClusterEventBus, isEventMessage } from './cluster-bus.ts';
-import { clusterRateLimitStore, createRateLimitCounters, isRateLimitMessage } from './cluster-rate-limit.ts';
-import { SERVER_START_FLAGS } from './start-flags.ts';
-
-/** How long a worker has to finish its requests at shutdown before it is killed. */
-const STOP_GRACE_MS = 10_000;
-
-/** Messages between the primary and its workers (besides relayed events). */
-type ControlMessage =
-  | { t: 'comptoir:listening'; url: string }
-  | { t: 'comptoir:ready' }
-  | { t: 'comptoir:all-ready' }
-  | { t: 'comptoir:stop' };
-
-function isControl(m: unknown): m is ControlMessage {
-  return typeof m === 'object' && m !== null && String((m as { t?: unknown }).t).startsWith('comptoir:');
-}
+import { ClusterEventBus } from './cluster-bus.ts';
+import { isControl } from './cluster-messages.ts';
+import { announceLine, LEAN_PRIMARY_ENV, type LeanPrimaryPlan, runPrimary } from './cluster-primary.ts';
+import { clusterRateLimitStore } from './cluster-rate-limit.ts';
 
 /** The number of server processes configured: WEB_CONCURRENCY (or WORKERS), `auto` = one per core. */
 export function workerCount(config: Pick<Config, 'WEB_CONCURRENCY' | 'WORKERS'>): number {
@@ -52,7 +43,6 @@ export function workerCount(config: Pick<Config, 'WEB_CONCURRENCY' | 'WORKERS'>)
  * in their execArgv, a one-process server by re-executing itself with it (start-flags.ts). Flags
  * the operator set win.
  */
-const START_FLAGS = SERVER_START_FLAGS;
 const RUNTIME_FLAGS = ['--heap-growing-percent=30'];
 
 const given = () => `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
@@ -61,14 +51,9 @@ export function unsetFlags(flags: string[], given: string): string[] {
   return flags.filter((f) => !given.includes(f.split('=')[0]!));
 }
 
-/** Applies the server's run-time heap setting (see START_FLAGS) to this process. */
+/** Applies the server's run-time heap setting (see above) to this process. */
 export function applyServerHeapSettings(): void {
   for (const f of unsetFlags(RUNTIME_FLAGS, given())) setFlagsFromString(f);
-}
-
-/** The primary's workers (cluster.workers keeps one until it has both exited and disconnected). */
-function forkedWorkers(): Worker[] {
-  return Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
 }
 
 /** True in a process forked by `serveCluster` (it must run `runWorker`, not the command again). */
@@ -77,114 +62,51 @@ export function isClusterWorker(): boolean {
 }
 
 /**
- * The primary: forks `count` workers running the same command (they call `runWorker`), prints
- * `announce(url)` once all listen, tells them when all are ready, and stops them all on
- * SIGTERM/SIGINT before closing `database` (releasing the lock). A worker that dies stops the
- * whole server (exit code 1) for the service manager to restart.
+ * The primary of a multi-process server, once the CLI has checked the configuration, taken the
+ * lock and migrated `database`: prints the announce line (`json`: one JSON object) once every
+ * worker listens, and runs until SIGTERM/SIGINT or a worker's death (cluster-primary.ts).
+ *
+ * The CLI's process has loaded the whole application (≈ 110 MB of anonymous memory that a primary
+ * never uses), so it closes its connection, keeping the lock, and replaces itself with the lean
+ * primary program (cluster-primary-main.ts) by `process.execve`: same pid, so the lock file,
+ * signals and the service manager are unaffected. Where execve is missing (Windows) or
+ * `COMPTOIR_LEAN_PRIMARY=0`, it stays in this process.
  */
 export function serveCluster(
   database: Database,
   count: number,
-  announce: (url: string) => void,
+  opts: { json: boolean },
   log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
 ): void {
-  const listening = new Map<number, string>();
-  const ready = new Set<number>();
-  let announced = false;
-  let stopping = false;
-  let allReady = false;
-  // Rate-limit counters of every worker (SQLite; on PostgreSQL workers share the rate_limits table).
-  const counters = createRateLimitCounters();
-
-  const broadcast = (m: unknown, except?: number) => {
-    for (const w of forkedWorkers())
-      if (w.id !== except && w.isConnected())
-        try {
-          w.send(m as never);
-        } catch {
-          // A worker that is exiting misses the message (the server is stopping with it).
-        }
+  const announce = (url: string) =>
+    process.stdout.write(`${announceLine(opts.json, url, database.kind, count)}\n`);
+  const exec = { file: process.argv[1]!, args: process.argv.slice(2) };
+  if (typeof process.execve !== 'function' || process.env.COMPTOIR_LEAN_PRIMARY === '0') {
+    runPrimary({ count, announce, release: () => database.close(), log, exec });
+    return;
+  }
+  const plan: LeanPrimaryPlan = {
+    count,
+    json: opts.json,
+    kind: database.kind,
+    lockDir: database.kind === 'sqlite' && database.file ? dirname(database.file) : undefined,
+    exec,
   };
-  const updateReadiness = () => {
-    // Once all are ready they stay so: a worker that dies stops the server, none is forked again.
-    const live = forkedWorkers();
-    if (allReady || live.length !== count || !live.every((w) => ready.has(w.id))) return;
-    allReady = true;
-    broadcast({ t: 'comptoir:all-ready' });
-  };
-  const stop = (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    const exits = forkedWorkers().map(
-      (w) =>
-        new Promise<void>((resolve) => {
-          if (w.isDead()) return resolve();
-          const kill = setTimeout(() => w.process.kill('SIGKILL'), STOP_GRACE_MS);
-          w.once('exit', () => {
-            clearTimeout(kill);
-            resolve();
-          });
-          try {
-            w.send({ t: 'comptoir:stop' });
-          } catch {
-            w.process.kill('SIGTERM');
-          }
-        }),
-    );
-    counters.close();
-    void Promise.all(exits)
-      .then(() => database.close())
-      .finally(() => process.exit(code));
-  };
-
-  cluster.setupPrimary({
-    execArgv: [...process.execArgv, ...unsetFlags(START_FLAGS, given())],
-  });
-  const fork = () => {
-    const worker = cluster.fork();
-    worker.on('message', (m: unknown) => {
-      if (isEventMessage(m)) return broadcast(m, worker.id);
-      if (isRateLimitMessage(m)) {
-        if (worker.isConnected())
-          try {
-            worker.send(counters.answer(m) as never);
-          } catch {
-            // The worker is exiting: nobody waits for this answer.
-          }
-        return;
-      }
-      if (!isControl(m)) return;
-      if (m.t === 'comptoir:listening') {
-        listening.set(worker.id, m.url);
-        if (!announced && listening.size >= count) {
-          announced = true;
-          announce(m.url);
-        }
-      } else if (m.t === 'comptoir:ready') {
-        ready.add(worker.id);
-        updateReadiness();
-      }
+  const program = fileURLToPath(new URL('./cluster-primary-main.ts', import.meta.url));
+  // Closes the connection only: `database.close()` would also release the lock, which the new
+  // program (same pid) takes charge of.
+  void database.db
+    .destroy()
+    .then(() =>
+      process.execve!(process.execPath, [process.execPath, ...process.execArgv, program], {
+        ...process.env,
+        [LEAN_PRIMARY_ENV]: JSON.stringify(plan),
+      }),
+    )
+    .catch((err: unknown) => {
+      log(`could not start the primary (${(err as Error).message}): stopping`);
+      void database.close().finally(() => process.exit(1));
     });
-    worker.on('exit', (code, signal) => {
-      listening.delete(worker.id);
-      ready.delete(worker.id);
-      if (stopping) return;
-      // Exit 0 is a worker stopped on purpose (a service manager signals every process of the
-      // group): it is not replaced, and the server stops with the last one.
-      if (code === 0 && !signal) {
-        if (forkedWorkers().every((w) => w.isDead())) stop(0);
-        return;
-      }
-      // A worker that dies (crash, out of memory) stops the server with exit 1: the service
-      // manager restarts the whole deployment. (Forking a replacement in place left the server
-      // unanswering in a manual test on 2026-12-04; not supported until that is understood.)
-      log(`worker ${worker.id} exited (${signal ?? code})${allReady ? '' : ' during start-up'}: stopping`);
-      stop(1);
-    });
-  };
-  for (let i = 0; i < count; i++) fork();
-  process.once('SIGTERM', () => stop(0));
-  process.once('SIGINT', () => stop(0));
 }
 
 /**

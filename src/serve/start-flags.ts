@@ -4,19 +4,41 @@
  * serve` / `start` without it replaces itself (`process.execve`: same PID, so signals, service
  * managers and the data-directory lock are unaffected) with the same command plus the flag, before
  * the CLI's commands are imported (src/cli/main.ts). A flag the operator set (execArgv or
- * NODE_OPTIONS) wins; cluster workers get it from the primary (src/serve/cluster.ts); `COMPTOIR_START_FLAGS=0` turns the re-exec off.
+ * NODE_OPTIONS) wins; cluster workers get it from the primary (src/serve/cluster-primary.ts);
+ * `COMPTOIR_START_FLAGS=0` turns the re-exec off. The same re-exec sets the server's start-time
+ * environment (SERVER_START_ENV).
  */
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { constants, enableCompileCache } from 'node:module';
 import { join, resolve } from 'node:path';
 
-/** Flags a server process needs from its start (kept in step with cluster.ts's START_FLAGS). */
+/** Flags a server process needs from its start (cluster workers get them from cluster-primary.ts). */
 export const SERVER_START_FLAGS = ['--max-semi-space-size=16'];
 
 /** The flags of `flags` whose name is not in `given` (execArgv and NODE_OPTIONS joined). */
 export function missingStartFlags(flags: string[], given: string): string[] {
   return flags.filter((f) => !given.includes(f.split('=')[0]!));
+}
+
+/**
+ * The environment a server process needs from its start (docs/PERFORMANCE.md, "Memory within
+ * budget"), added where the operator set none: glibc's allocator with 2 arenas instead of up to 8
+ * per core (the threads of compression, V8's GC and libuv each grew an arena of their own), and
+ * SQLite's page cache at 16 MiB per connection instead of 64 (src/db/database.ts): both are read
+ * once when the process starts, and cluster workers inherit them from their primary.
+ */
+export const SERVER_START_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: '2',
+  SQLITE_CACHE_MB: '16',
+};
+
+/** Whether this command line starts a server that may re-execute itself (see above). */
+function isServerStart(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  const cmd = argv[2];
+  if (cmd !== 'serve' && cmd !== 'start') return false;
+  if (cluster.isWorker || env.COMPTOIR_START_FLAGS === '0') return false;
+  return !argv.includes('--help') && !argv.includes('-h');
 }
 
 /**
@@ -28,19 +50,32 @@ export function startFlagsArgv(
   execArgv: readonly string[] = process.execArgv,
   env: NodeJS.ProcessEnv = process.env,
 ): string[] | null {
-  const cmd = argv[2];
-  if (cmd !== 'serve' && cmd !== 'start') return null;
-  if (cluster.isWorker || env.COMPTOIR_START_FLAGS === '0') return null;
-  if (argv.includes('--help') || argv.includes('-h')) return null;
+  if (!isServerStart(argv, env)) return null;
   const missing = missingStartFlags(SERVER_START_FLAGS, `${execArgv.join(' ')} ${env.NODE_OPTIONS ?? ''}`);
   if (!missing.length) return null;
   return [process.execPath, ...execArgv, ...missing, ...argv.slice(1)];
 }
 
-/** Replaces this process with itself plus the missing start flags, when it needs them (see above). */
+/** The variables of SERVER_START_ENV a server start must add to `env` (none when not a server start). */
+export function startEnv(
+  argv: readonly string[] = process.argv,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  if (!isServerStart(argv, env)) return {};
+  return Object.fromEntries(Object.entries(SERVER_START_ENV).filter(([k]) => env[k] === undefined));
+}
+
+/**
+ * Replaces this process with itself plus the missing start flags and environment, when it needs
+ * them (see above).
+ */
 export function reexecWithStartFlags(): void {
-  const next = typeof process.execve === 'function' ? startFlagsArgv() : null;
-  if (next) process.execve!(process.execPath, next, process.env);
+  if (typeof process.execve !== 'function') return;
+  const flags = startFlagsArgv();
+  const env = startEnv();
+  if (!flags && !Object.keys(env).length) return;
+  const argv = flags ?? [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
+  process.execve(process.execPath, argv, { ...process.env, ...env });
 }
 
 /**

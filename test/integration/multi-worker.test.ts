@@ -127,6 +127,25 @@ describe('serve with WEB_CONCURRENCY=2: every worker serves current search facts
     assert.equal(childrenOf(server.child.pid!).length, 2);
   });
 
+  test('the primary runs the lean program, not the application: a fraction of what a worker holds', () => {
+    const pid = server.child.pid!;
+    // Same pid as the command that was started (it replaced itself: the lock and signals see one process).
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    assert.ok(
+      cmdline.some((a) => a.endsWith(join('src', 'serve', 'cluster-primary-main.ts'))),
+      cmdline.join(' '),
+    );
+    const anonMb = (p: number) =>
+      Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024;
+    const primary = anonMb(pid);
+    // The primary that had loaded the CLI's app held about as much anonymous memory as a worker.
+    for (const w of childrenOf(pid))
+      assert.ok(
+        primary * 2 < anonMb(w),
+        `anonymous memory: primary ${primary.toFixed(0)} MB, worker ${anonMb(w).toFixed(0)} MB`,
+      );
+  });
+
   test('a stock update through the merchant API reaches the search facts of every worker', async () => {
     const before = await inStockByWorker(true);
     assert.deepEqual([...before.keys()].sort(), ['1', '2']);

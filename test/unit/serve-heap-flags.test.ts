@@ -34,3 +34,13 @@ test('a one-process server re-executes with its start flags only when it needs t
   assert.equal(startFlagsArgv([...argv.slice(0, 2), 'migrate'], [], {}), null);
   assert.equal(startFlagsArgv([...argv, '--help'], [], {}), null);
 });
+
+test('a server start adds the allocator and SQLite cache settings the operator did not set', async () => {
+  const { startEnv, SERVER_START_ENV } = await import('../../src/serve/start-flags.ts');
+  const argv = [process.execPath, '/app/src/cli/main.ts', 'serve'];
+  assert.deepEqual(startEnv(argv, {}), SERVER_START_ENV);
+  assert.deepEqual(startEnv(argv, { MALLOC_ARENA_MAX: '8' }), { SQLITE_CACHE_MB: '16' });
+  assert.deepEqual(startEnv(argv, { MALLOC_ARENA_MAX: '4', SQLITE_CACHE_MB: '64' }), {});
+  assert.deepEqual(startEnv(argv, { COMPTOIR_START_FLAGS: '0' }), {});
+  assert.deepEqual(startEnv([...argv.slice(0, 2), 'migrate'], {}), {});
+});
