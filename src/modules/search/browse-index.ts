@@ -1,7 +1,9 @@
 /**
  * The index browsing without words reads (browse.ts): every active product listed by merchant,
- * GTIN group numbers and per-merchant category bits, derived from the catalogue facts in memory
- * (memory.ts) once per catalogue (built during the warm-up) and patched with later changes.
+ * GTIN group numbers, per-merchant category bits and the members of GTIN groups of several
+ * products (GroupTable), derived from the catalogue facts in memory (memory.ts) once per catalogue
+ * (built during the warm-up) and patched with later changes; and the summaries of merchants'
+ * products (per location, or per merchant with several locations), built on first use.
  */
 import { availableAt, type CatalogMemory, onCatalogMemoryLoaded } from './memory.ts';
 
@@ -40,6 +42,136 @@ export interface BrowseIndex {
   summaries: Map<number, Map<number, LocationSummary>>;
   /** The same summaries by location id (a location has one merchant): one array read per search and location. */
   summaryAt: (LocationSummary | undefined)[];
+  /** GTIN groups of several products at the build, member by member (browse.ts resolves a group in one pass). */
+  table: GroupTable;
+  /** Summaries of merchants with several locations (MerchantSummary), by merchant id, built on first use. */
+  merchantSummaries: (MerchantSummary | undefined)[];
+}
+
+/**
+ * A merchant with several offering locations in a search: its solo products (as in
+ * LocationSummary) bucketed by category, Québec label and where they are available (a bit per
+ * location of the merchant), so that every product of a bucket has the same best offer in any
+ * search (browse.ts works it out once per bucket) and a bucket is counted in one addition.
+ * Dropped whenever one of the merchant's products changes (memory.ts `touched`).
+ */
+export interface MerchantSummary {
+  /** The merchant's location ids when built: bit i of a mask stands for locs[i]. */
+  locs: Int32Array;
+  /** Per bucket: category * 512 + Québec label * 2, and the availability mask. */
+  keys: Int32Array;
+  masks: Int32Array;
+  /** Bucket k is byId/byPriceAsc/byPriceDesc[off[k]..off[k + 1]]. */
+  off: Int32Array;
+  byId: Int32Array;
+  byPriceAsc: Int32Array;
+  byPriceDesc: Int32Array;
+  /** Its products that are neither solo nor in the GroupTable (joined a group since the build): ranked one by one. */
+  others: Int32Array;
+}
+
+/** Merchants with more locations than a mask holds are ranked product by product. */
+const MAX_MASK_LOCATIONS = 30;
+
+/**
+ * The summary of merchant `mid` over its `locations` (the reference's, in order), built on first
+ * use; undefined when it has too many locations (then browse.ts ranks product by product).
+ */
+export function merchantSummary(
+  ix: BrowseIndex,
+  m: CatalogMemory,
+  mid: number,
+  locations: readonly { id: number }[],
+): MerchantSummary | undefined {
+  if (locations.length > MAX_MASK_LOCATIONS) return undefined;
+  const hit = ix.merchantSummaries[mid];
+  if (hit && sameIds(hit.locs, locations)) return hit;
+  const locs = Int32Array.from(locations, (l) => l.id);
+  const products: number[] = [];
+  if (mid + 1 < ix.start.length)
+    for (let i = ix.start[mid]!; i < ix.start[mid + 1]!; i++) products.push(ix.ids[i]!);
+  const more = ix.overflow.get(mid);
+  if (more) for (const p of more) products.push(p);
+  const key = new Map<number, number>();
+  const mask = new Map<number, number>();
+  const rows: number[] = [];
+  const others: number[] = [];
+  for (const p of products) {
+    if (m.merchant[p] !== mid) continue;
+    if (!solo(ix, m, p)) {
+      if (!listed(ix, m, p)) others.push(p);
+      continue;
+    }
+    let bits = 0;
+    for (let i = 0; i < locs.length; i++) if (availableAt(m, p, locs[i]!) > 0) bits |= 1 << i;
+    key.set(p, m.category[p]! * 512 + m.quebec[p]! * 2);
+    mask.set(p, bits);
+    rows.push(p);
+  }
+  rows.sort((a, b) => key.get(a)! - key.get(b)! || mask.get(a)! - mask.get(b)! || a - b);
+  const keys: number[] = [];
+  const masks: number[] = [];
+  const off: number[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const k = key.get(rows[i]!)!;
+    const b = mask.get(rows[i]!)!;
+    if (keys.length === 0 || keys[keys.length - 1] !== k || masks[masks.length - 1] !== b) {
+      keys.push(k);
+      masks.push(b);
+      off.push(i);
+    }
+  }
+  off.push(rows.length);
+  const byId = Int32Array.from(rows);
+  const byPriceAsc = byId.slice();
+  const byPriceDesc = byId.slice();
+  const price = m.price;
+  for (let k = 0; k < keys.length; k++) {
+    byPriceAsc.subarray(off[k]!, off[k + 1]!).sort((a, b) => price[a]! - price[b]! || a - b);
+    byPriceDesc.subarray(off[k]!, off[k + 1]!).sort((a, b) => price[b]! - price[a]! || a - b);
+  }
+  const s: MerchantSummary = {
+    locs,
+    keys: Int32Array.from(keys),
+    masks: Int32Array.from(masks),
+    off: Int32Array.from(off),
+    byId,
+    byPriceAsc,
+    byPriceDesc,
+    others: Int32Array.from(others),
+  };
+  ix.merchantSummaries[mid] = s;
+  return s;
+}
+
+function sameIds(a: Int32Array, b: readonly { id: number }[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]!.id) return false;
+  return true;
+}
+
+/**
+ * The members of every GTIN group of several products at the build, listed group after group
+ * (ascending product id within a group), each with the facts browsing ranks it by, so a search
+ * picks each group's best offer in one sequential pass instead of product by product through
+ * the merchants (a quarter of the demo catalogue is in such groups). A member's facts are
+ * refreshed whenever its merchant is touched (memory.ts); a member whose merchant or GTIN
+ * changed since the build is marked invalid (`facts` -1) and served by the other paths, like a
+ * product added since (browse.ts `listed`).
+ */
+export interface GroupTable {
+  /** Listed groups: group number (as in BrowseIndex.group) and the category bits of its members. */
+  group: Int32Array;
+  cats: Int32Array;
+  /** Members of listed group t are [start[t], start[t + 1]). */
+  start: Int32Array;
+  pid: Int32Array;
+  /** The member's merchant at the build. */
+  mid: Int32Array;
+  /** Category * 512 + Québec label * 2 + available at `loc`, or -1 (no longer listed). */
+  facts: Int32Array;
+  /** The location `facts`' availability bit was read at, -1 = not read yet (read on first use). */
+  loc: Int32Array;
 }
 
 /**
@@ -142,7 +274,114 @@ function build(m: CatalogMemory): BrowseIndex {
     sharedLate: new Uint8Array(groups),
     summaries: new Map(),
     summaryAt: [],
+    table: groupTable(m, group, groupSize),
+    merchantSummaries: [],
   };
+}
+
+/** The GroupTable of the groups of several products (`group`, `size`: per product and per group). */
+function groupTable(m: CatalogMemory, group: Int32Array, size: Int32Array): GroupTable {
+  const n = group.length;
+  // Listed groups in group-number order; members placed by a counting sort (ascending ids).
+  const listedAt = new Int32Array(size.length).fill(-1);
+  let listed = 0;
+  let members = 0;
+  for (let g = 0; g < size.length; g++) {
+    if (size[g]! < 2) continue;
+    listedAt[g] = listed++;
+    members += size[g]!;
+  }
+  const groupOfT = new Int32Array(listed);
+  const start = new Int32Array(listed + 1);
+  for (let g = 0; g < size.length; g++) {
+    const t = listedAt[g]!;
+    if (t < 0) continue;
+    groupOfT[t] = g;
+    start[t + 1] = size[g]!;
+  }
+  for (let t = 0; t < listed; t++) start[t + 1]! += start[t]!;
+  const fill = start.slice(0, listed);
+  const pid = new Int32Array(members);
+  const mid = new Int32Array(members);
+  for (let p = 0; p < n; p++) {
+    const g = group[p]!;
+    if (g < 0 || listedAt[g]! < 0) continue;
+    const k = fill[listedAt[g]!]!++;
+    pid[k] = p;
+    mid[k] = m.merchant[p]!;
+  }
+  const t: GroupTable = {
+    group: groupOfT,
+    cats: new Int32Array(listed),
+    start,
+    pid,
+    mid,
+    facts: new Int32Array(members),
+    loc: new Int32Array(members),
+  };
+  for (let k = 0; k < members; k++) refreshMember(t, m, k);
+  for (let g = 0; g < listed; g++)
+    for (let k = start[g]!; k < start[g + 1]!; k++) t.cats[g]! |= 1 << (m.category[pid[k]!]! & 31);
+  return t;
+}
+
+/**
+ * Reads member `k`'s facts again (its merchant was touched): invalid when it moved or changed GTIN
+ * since the build, its availability read again on first use. Category bits are only added.
+ */
+function refreshMember(t: GroupTable, m: CatalogMemory, k: number, builtGtin?: Float64Array) {
+  const p = t.pid[k]!;
+  t.loc[k] = -1;
+  if (m.merchant[p] !== t.mid[k] || (builtGtin && m.gtin[p] !== builtGtin[p])) {
+    t.facts[k] = -1;
+    return;
+  }
+  t.facts[k] = m.category[p]! * 512 + m.quebec[p]! * 2;
+}
+
+/** Refreshes the group members of a touched merchant (its products' facts or stock changed). */
+function refreshMerchant(ix: BrowseIndex, m: CatalogMemory, mid: number) {
+  const t = ix.table;
+  if (mid + 1 >= ix.start.length) return;
+  // The merchant's products at the build (the table's members of this merchant are among them).
+  for (let i = ix.start[mid]!; i < ix.start[mid + 1]!; i++) {
+    const p = ix.ids[i]!;
+    const g = ix.group[p]!;
+    if (g < 0 || ix.groupSize[g]! < 2) continue;
+    const at = listedIndex(t, g);
+    for (let k = t.start[at]!; k < t.start[at + 1]!; k++) {
+      if (t.pid[k] !== p) continue;
+      refreshMember(t, m, k, ix.builtGtin);
+      if (t.facts[k]! >= 0) t.cats[at]! |= 1 << (m.category[p]! & 31);
+      break;
+    }
+  }
+}
+
+/** Position of group `g` among the listed groups (ascending group numbers), or -1. */
+function listedIndex(t: GroupTable, g: number): number {
+  let lo = 0;
+  let hi = t.group.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = t.group[mid]!;
+    if (v < g) lo = mid + 1;
+    else if (v > g) hi = mid - 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/**
+ * Whether product `p` is served from the GroupTable (a member at the build, same merchant and
+ * GTIN since): the other paths of browse.ts skip it so that it is counted once.
+ */
+export function listed(ix: BrowseIndex, m: CatalogMemory, p: number): boolean {
+  if (p >= ix.group.length) return false;
+  const g = ix.group[p]!;
+  return (
+    g >= 0 && ix.groupSize[g]! >= 2 && m.merchant[p] === ix.builtMerchant[p] && m.gtin[p] === ix.builtGtin[p]
+  );
 }
 
 /** Position of `key` in the ascending `keys`, or -1. */
@@ -197,9 +436,19 @@ export function browseIndex(m: CatalogMemory): BrowseIndex {
   if (m.touched === null) {
     ix.summaries.clear();
     ix.summaryAt = [];
+    ix.merchantSummaries = [];
+    const t = ix.table;
+    for (let g = 0; g < t.group.length; g++)
+      for (let k = t.start[g]!; k < t.start[g + 1]!; k++) {
+        refreshMember(t, m, k, ix.builtGtin);
+        if (t.facts[k]! >= 0) t.cats[g]! |= 1 << (m.category[t.pid[k]!]! & 31);
+      }
     m.touched = [];
   } else if (m.touched.length > 0) {
-    for (const mid of m.touched) dropSummaries(ix, mid);
+    for (const mid of m.touched) {
+      dropSummaries(ix, mid);
+      refreshMerchant(ix, m, mid);
+    }
     m.touched.length = 0;
   }
   return ix;
@@ -210,6 +459,7 @@ const ID_SPAN = 2 ** 31;
 
 /** Forgets the summaries of a merchant's products (one of them changed). */
 function dropSummaries(ix: BrowseIndex, mid: number) {
+  ix.merchantSummaries[mid] = undefined;
   const byLoc = ix.summaries.get(mid);
   if (!byLoc) return;
   for (const locationId of byLoc.keys()) ix.summaryAt[locationId] = undefined;
@@ -244,6 +494,8 @@ export function locationSummary(ix: BrowseIndex, m: CatalogMemory, mid: number, 
     if (m.merchant[p] !== mid) continue;
     const key = m.category[p]! * 512 + m.quebec[p]! * 2 + (availableAt(m, p, locationId) > 0 ? 1 : 0);
     if (!solo(ix, m, p)) {
+      // Served from the GroupTable (browse.ts resolves those groups in one pass).
+      if (listed(ix, m, p)) continue;
       shared.push(p);
       sharedKeys.push(key);
       const gtin = m.gtin[p]!;

@@ -1,5 +1,13 @@
 import { haversineKm } from '../common/geo.ts';
-import { browseIndex, groupOf, type LocationSummary, locationSummary } from './browse-index.ts';
+import {
+  browseIndex,
+  groupOf,
+  type LocationSummary,
+  listed,
+  locationSummary,
+  type MerchantSummary,
+  merchantSummary,
+} from './browse-index.ts';
 import { availableAt, type CatalogMemory } from './memory.ts';
 import { cellKey, cellOf, type LocationRef, type Reference } from './reference.ts';
 import type { FacetValue, Lang, Scored, SortKey } from './search.types.ts';
@@ -15,12 +23,15 @@ import type { FacetValue, Lang, Scored, SortKey } from './search.types.ts';
  * Same semantics as the word path of search.service.ts with a text relevance of 0.
  *
  * The pass is bound by memory reads (a million products at 1M, half a million GTIN groups), so it
- * touches as little as it can: offering locations are sorted as numbers; a merchant with one
- * offering location is read from its location summary (browse-index.ts: counts per category and
- * label for searches without product filters, and its GTIN-group products with their facts), and
- * its products compete for the page only when the summary's best possible key can beat the worst
- * kept result; a GTIN group's best entry is kept as entries are written, its key and distance in
- * one cache line; the merchant facet selects its 20 first instead of sorting every merchant.
+ * touches as little as it can: offering locations are sorted as numbers; a merchant with a single
+ * location is read from its location summary (browse-index.ts: counts per category and label for
+ * searches without product filters), and its products compete for the page only when the
+ * summary's best possible key can beat the worst kept result; a merchant with several locations is
+ * read from its merchant summary (buckets by where the products are available, one best offer
+ * worked out per bucket); GTIN groups of several products are resolved group by group over the
+ * GroupTable's members (browse-index.ts) in one sequential pass, per-merchant and per-location
+ * facts of the search side by side; the merchant facet selects its 20 first instead of sorting
+ * every merchant.
  */
 
 /** Per-process scratch arrays (a browse runs synchronously from scan to page: no sharing across awaits). */
@@ -64,6 +75,15 @@ const LOCATION_SPAN = 2 ** 21;
 let groupState = new Float64Array(0);
 let offersOf = new Int32Array(0);
 let stampNow = 0;
+/**
+ * Per merchant id, four side by side (one cache line per merchant for the GTIN-group pass): the
+ * search stamp when it offers, its offering locations [first, end), and the first one's id.
+ */
+let mInfo = new Int32Array(0);
+/** Per offering location, side by side: proximity and distance. */
+let oPD = new Float64Array(0);
+/** Distance of each offering location by its position in the reference, written by the scan. */
+let locD = new Float64Array(0);
 
 /** Widens the per-group scratch arrays to `n` groups, keeping their content (stamps stay valid). */
 function growStamps(n: number) {
@@ -136,6 +156,7 @@ export function browse(
   // Offering locations: in the box and the radius, kept by the filters, in merchant then id order
   // (the order search.service.ts visits a merchant's locations in, which decides full ties).
   // Sorted as numbers (merchant id * 2^21 + position in ref.locations), not with a comparator.
+  if (locD.length < ref.locations.length) locD = new Float64Array(ref.locations.length);
   let found = new Float64Array(64);
   let nOff = 0;
   for (let row = cellOf(box.minLat); row <= cellOf(box.maxLat); row++) {
@@ -144,6 +165,7 @@ export function browse(
         if (!q.keeps(l)) continue;
         const d = haversineKm(point.lat, point.lng, l.lat, l.lng);
         if (d > radius) continue;
+        locD[l.index] = d;
         if (q.fulfilment === 'pickup' && !l.pickup) continue;
         if (q.fulfilment === 'delivery' && !q.delivers(l)) continue;
         if (q.openNow && q.openMask[l.index] !== 1) continue;
@@ -167,7 +189,7 @@ export function browse(
   for (let j = 0; j < nOff; j++) {
     const l = ref.locations[sortedKeys[j]! % LOCATION_SPAN]!;
     offs[j] = l;
-    oDist[j] = haversineKm(point.lat, point.lng, l.lat, l.lng);
+    oDist[j] = locD[l.index]!;
     oProx[j] = Math.max(0, 1 - oDist[j]! / safeRadius);
     oId[j] = l.id;
     oMid[j] = l.merchant_id;
@@ -203,7 +225,30 @@ export function browse(
   growStamps(ix.groups);
   if (++stampNow === 0x7fffffff) {
     groupState.fill(0);
+    mInfo.fill(0);
     stampNow = 1;
+  }
+  // Each offering merchant's range of offering locations (read by the GTIN-group pass).
+  const mSpan = nOff === 0 ? 0 : Math.floor(sortedKeys[nOff - 1]! / LOCATION_SPAN) + 1;
+  if (mInfo.length < mSpan * 4) {
+    const wider = new Int32Array(Math.max(mSpan * 4, mInfo.length * 2));
+    wider.set(mInfo); // stamps of earlier searches stay below stampNow
+    mInfo = wider;
+  }
+  for (let a = 0; a < nOff; ) {
+    const mid = oMid[a]!;
+    let b = a;
+    while (b < nOff && oMid[b] === mid) b++;
+    mInfo[mid * 4] = stampNow;
+    mInfo[mid * 4 + 1] = a;
+    mInfo[mid * 4 + 2] = b;
+    mInfo[mid * 4 + 3] = oId[a]!;
+    a = b;
+  }
+  if (oPD.length < nOff * 2) oPD = new Float64Array(Math.max(nOff * 2, oPD.length * 2));
+  for (let j = 0; j < nOff; j++) {
+    oPD[j * 2] = oProx[j]!;
+    oPD[j * 2 + 1] = oDist[j]!;
   }
   const singles: number[] = [];
   const groupsSeen: number[] = [];
@@ -242,6 +287,7 @@ export function browse(
   };
   const consider = (pid: number, mid: number, a: number, b: number) => {
     if (merchant[pid] !== mid) return; // archived or moved since the index was built
+    if (summarise && listed(ix, m, pid)) return; // ranked by the GTIN-group pass
     if (cat && category[pid] !== cat) return;
     const qv = quebec[pid]!;
     if (q.quebec && qv === 0) return;
@@ -280,7 +326,114 @@ export function browse(
     kCq[kept] = category[pid]! * 256 + qv;
     admit(kept++, g, k, dist, offers);
   };
-  const summarised: { j: number; mid: number; s: LocationSummary }[] = [];
+  // GTIN groups of several products at the build (browse-index.ts GroupTable), one group at a
+  // time over its members in a sequential pass: each member's best offer (one offering location:
+  // the availability bit cached in the table; several: as `consider`), the group's best kept.
+  if (summarise) {
+    const t = ix.table;
+    const tPid = t.pid;
+    const tMid = t.mid;
+    const tFacts = t.facts;
+    const tLoc = t.loc;
+    const tStart = t.start;
+    const tCats = t.cats;
+    const tGroup = t.group;
+    const inStockOnly = q.inStock;
+    const quebecOnly = q.quebec;
+    for (let r = 0; r < tGroup.length; r++) {
+      if (cat && (tCats[r]! & catBit) === 0) continue;
+      let best = -1;
+      let bKey = 0;
+      let bDist = 0;
+      let bScore = 0;
+      let bJ = 0;
+      let bAvail = 0;
+      let offers = 0;
+      const end = tStart[r + 1]!;
+      for (let k = tStart[r]!; k < end; k++) {
+        const mid = tMid[k]!;
+        if (mid >= mSpan || mInfo[mid * 4] !== stampNow) continue;
+        const f = tFacts[k]!;
+        if (f < 0) continue;
+        if (cat && f >> 9 !== cat) continue;
+        const qv = (f >> 1) & 255;
+        if (quebecOnly && qv === 0) continue;
+        const a = mInfo[mid * 4 + 1]!;
+        const b = mInfo[mid * 4 + 2]!;
+        const base = wQ * (qv ? 1 : 0);
+        let j = a;
+        let score: number;
+        let av: number;
+        let n = 1;
+        if (b === a + 1) {
+          const lid = mInfo[mid * 4 + 3]!;
+          if (tLoc[k] !== lid) {
+            tFacts[k] = (f & ~1) | (availableAt(m, tPid[k]!, lid) > 0 ? 1 : 0);
+            tLoc[k] = lid;
+          }
+          av = tFacts[k]! & 1;
+          if (inStockOnly && av === 0) continue;
+          score = base + wP * oPD[a * 2]! + wS * av;
+        } else {
+          const pid = tPid[k]!;
+          j = -1;
+          score = 0;
+          av = 0;
+          n = 0;
+          for (let x = a; x < b; x++) {
+            const available = Math.max(0, availableAt(m, pid, oId[x]!));
+            if (inStockOnly && available <= 0) continue;
+            const sc = base + wP * oProx[x]! + wS * (available > 0 ? 1 : 0);
+            n++;
+            if (j < 0 || sc > score || (sc === score && oDist[x]! < oDist[j]!)) {
+              j = x;
+              score = sc;
+              av = available;
+            }
+          }
+          if (j < 0) continue;
+        }
+        offers += n;
+        const d = oPD[j * 2 + 1]!;
+        const key =
+          sort === 'relevance'
+            ? -score
+            : sort === 'price_asc'
+              ? price[tPid[k]!]!
+              : sort === 'price_desc'
+                ? -price[tPid[k]!]!
+                : 0;
+        // Members ascend by id: on a full tie the first stays (the order's last criterion).
+        if (best < 0 || key < bKey || (key === bKey && d < bDist)) {
+          best = k;
+          bKey = key;
+          bDist = d;
+          bScore = score;
+          bJ = j;
+          bAvail = av;
+        }
+      }
+      if (best < 0) continue;
+      if (kept === cap) ensure(kept + 1);
+      const f = tFacts[best]!;
+      kPid[kept] = tPid[best]!;
+      kOff[kept] = bJ;
+      kAvail[kept] = bAvail;
+      kOffers[kept] = offers;
+      kScore[kept] = bScore;
+      kDist[kept] = bDist;
+      kKey[kept] = bKey;
+      kCq[kept] = (f >> 9) * 256 + ((f >> 1) & 255);
+      admit(kept++, tGroup[r]!, bKey, bDist, offers);
+    }
+  }
+  // Merchants summarised at one location: the offering location, and its summary.
+  const sumJ: number[] = [];
+  const sumS: LocationSummary[] = [];
+  // Merchants with several offering locations, summarised: offering locations [a, b), and per
+  // offering location its bit in the summary's masks (oBit).
+  const multis: { mid: number; a: number; b: number; s: MerchantSummary }[] = [];
+  const oBit = new Int8Array(summarise ? nOff : 0);
   for (let a = 0; a < nOff; ) {
     const mid = oMid[a]!;
     let b = a;
@@ -289,9 +442,12 @@ export function browse(
       a = b;
       continue;
     }
-    if (summarise && b === a + 1) {
+    const locations = ref.locationsByMerchant[mid] ?? [];
+    // One location in all: its location summary; several (even if one offers here): the merchant's.
+    if (summarise && b === a + 1 && locations.length <= 1) {
       const s = locationSummary(ix, m, mid, oId[a]!);
-      summarised.push({ j: a, mid, s });
+      sumJ.push(a);
+      sumS.push(s);
       ensure(kept + s.shared.length);
       // Its products in GTIN groups: one offer each, facts read from the summary.
       const prox = oProx[a]!;
@@ -320,6 +476,22 @@ export function browse(
       }
       a = b;
       continue;
+    }
+    if (summarise) {
+      const s = merchantSummary(ix, m, mid, locations);
+      let mapped = s !== undefined;
+      for (let j = a; mapped && j < b; j++) {
+        const bit = s!.locs.indexOf(oId[j]!);
+        oBit[j] = bit;
+        if (bit < 0) mapped = false; // a location added since the summary: product by product
+      }
+      if (mapped) {
+        multis.push({ mid, a, b, s: s! });
+        ensure(kept + s!.others.length);
+        for (const pid of s!.others) consider(pid, mid, a, b);
+        a = b;
+        continue;
+      }
     }
     ensure(
       kept +
@@ -410,7 +582,10 @@ export function browse(
   const unfiltered = !cat && !q.quebec && !q.inStock;
   // With weights of at least 0, a summary's best possible key bounds all its products' keys.
   const prunable = wQ >= 0 && wP >= 0 && wS >= 0;
-  for (const { j, mid, s } of summarised) {
+  for (let x = 0; x < sumJ.length; x++) {
+    const j = sumJ[x]!;
+    const s = sumS[x]!;
+    const mid = oMid[j]!;
     const d = oDist[j]!;
     const f = oFlags[j]!;
     let n = 0;
@@ -499,6 +674,80 @@ export function browse(
           siftDown(0);
         } else break;
       }
+    }
+  }
+
+  // Merchants with several offering locations, summarised: a bucket's products share their best
+  // offer (same category, label and availability everywhere), worked out once per bucket as
+  // `consider` does, then counted and offered to the page like a location summary's bucket.
+  for (const { mid, a, b, s } of multis) {
+    let total0 = total;
+    for (let k = 0; k < s.keys.length; k++) {
+      const key = s.keys[k]!;
+      const c = key >> 9;
+      if (cat && c !== cat) continue;
+      const qv = (key >> 1) & 255;
+      if (q.quebec && qv === 0) continue;
+      const mask = s.masks[k]!;
+      const base = wQ * (qv ? 1 : 0);
+      let j = -1;
+      let score = 0;
+      let av = 0;
+      let offers = 0;
+      for (let x = a; x < b; x++) {
+        const available = (mask >> oBit[x]!) & 1;
+        if (q.inStock && available === 0) continue;
+        const sc = base + wP * oProx[x]! + wS * available;
+        offers++;
+        if (j < 0 || sc > score || (sc === score && oDist[x]! < oDist[j]!)) {
+          j = x;
+          score = sc;
+          av = available;
+        }
+      }
+      if (j < 0) continue;
+      const n = s.off[k + 1]! - s.off[k]!;
+      total += n;
+      if (c > 0 && c < catCount.length) catCount[c]! += n;
+      qCount[qv]! += n;
+      if (av) inStock += n;
+      const f = oFlags[j]!;
+      pickup += (f & 1) * n;
+      delivery += ((f >> 1) & 1) * n;
+      openNow += (f >> 2) * n;
+      if (want === 0) continue;
+      const ids = s[list];
+      const d = oDist[j]!;
+      for (let i = s.off[k]!; i < s.off[k + 1]!; i++) {
+        const pid = ids[i]!;
+        if (kept === cap) ensure(kept + 1);
+        kPid[kept] = pid;
+        kOff[kept] = j;
+        kOffers[kept] = offers;
+        kScore[kept] = score;
+        kDist[kept] = d;
+        kKey[kept] =
+          sort === 'relevance'
+            ? -score
+            : sort === 'price_asc'
+              ? price[pid]!
+              : sort === 'price_desc'
+                ? -price[pid]!
+                : 0;
+        kAvail[kept] = av;
+        if (heap.length < want) {
+          heap.push(kept++);
+          siftUp(heap.length - 1);
+        } else if (before(kept, heap[0]!)) {
+          heap[0] = kept++;
+          siftDown(0);
+        } else break;
+      }
+    }
+    total0 = total - total0;
+    if (total0 > 0) {
+      if (mCount[mid] === 0) counted.push(mid);
+      mCount[mid]! += total0;
     }
   }
 
