@@ -4,10 +4,17 @@
 // query. Results go in docs/PERFORMANCE.md ("Serving on every core (issue 19)").
 //
 //   npx node bench/search-core.ts --data DIR [--queries 2000] [--baseline CHECKOUT] [--pg URL]
+//                                 [--set vocabulary|realistic]
+//   npx node --cpu-prof --cpu-prof-dir=DIR bench/search-core.ts --data DIR --queries 5000   # profile
 //
-// The queries are bench/search.ts's: the demo vocabulary's consumer searches at random positions
-// in the region (a municipality plus jitter), 10 km, 20 a page; plus other orders, filters, pages
-// and English. The dataset is one `comptoir seed --demo` wrote; nothing is written to it.
+// --set vocabulary (default): bench/search.ts's queries, the demo vocabulary's 30 consumer searches
+// at random positions in the region (a municipality plus jitter), 10 km, 20 a page; plus other
+// orders, filters, pages and English. --set realistic: a wider shopper mix drawn from the same
+// vocabulary — those searches, single product words (the common words that match tens of thousands
+// of products), a qualifier with a product, as-you-type prefixes, typos, brands, a search that
+// matches nothing — at positions weighted by the towns' shares (their spread as in the generator),
+// 5, 10 or 25 km. The dataset is one `comptoir seed --demo` wrote; nothing is written to it.
+// Under --cpu-prof the profile also holds the facts' load: read the search functions' share.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -20,7 +27,7 @@ import { search } from '../src/modules/search/search.service.ts';
 import type { SearchParams, SortKey } from '../src/modules/search/search.types.ts';
 
 const USAGE =
-  'Usage: npx node bench/search-core.ts --data DIR [--queries N] [--baseline CHECKOUT] [--pg URL]\n';
+  'Usage: npx node bench/search-core.ts --data DIR [--queries N] [--baseline CHECKOUT] [--pg URL] [--set vocabulary|realistic]\n';
 let values: Record<string, string | boolean | undefined>;
 try {
   values = parseArgs({
@@ -29,6 +36,7 @@ try {
       pg: { type: 'string' },
       queries: { type: 'string', default: '2000' },
       baseline: { type: 'string' },
+      set: { type: 'string', default: 'vocabulary' },
       help: { type: 'boolean', default: false },
     },
   }).values;
@@ -36,7 +44,7 @@ try {
   process.stderr.write(`${(e as Error).message}\n${USAGE}`);
   process.exit(2);
 }
-if (values.help || !values.data) {
+if (values.help || !values.data || !['vocabulary', 'realistic'].includes(String(values.set))) {
   (values.help ? process.stdout : process.stderr).write(USAGE);
   process.exit(values.help ? 0 : 2);
 }
@@ -44,8 +52,19 @@ if (values.help || !values.data) {
 type SearchFn = typeof search;
 const vocabulary = JSON.parse(
   readFileSync(new URL('../src/tools/demo/vocabulary.json', import.meta.url), 'utf8'),
-) as { queries: [string, number][] };
+) as {
+  queries: [string, number][];
+  towns: [string, number, number, number, number][];
+  categories: { types: [string, string | null, string][] }[];
+  qualifiers: string[];
+  brands: string[];
+};
 const QUERIES = vocabulary.queries.map((q) => q[0]);
+const TYPES = vocabulary.categories.flatMap((c) => c.types);
+/** Product words alone: a type's head word in French or English ("miel", "bottes", "honey"). */
+const HEADS = [
+  ...new Set(TYPES.flatMap(([fr, plural, en]) => [fr.split(' ')[0]!, (plural ?? fr).split(' ')[0]!, en])),
+];
 
 let seed = 42;
 const random = () => {
@@ -89,11 +108,48 @@ try {
       loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
       node: process.version,
       products,
+      set: values.set,
       baseline: values.baseline !== undefined,
     }),
   );
   const SORTS: SortKey[] = ['distance', 'price_asc', 'price_desc'];
   const now = new Date();
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  /** What a shopper types (--set realistic). */
+  const realisticText = (): string => {
+    const r = random();
+    if (r < 0.35) return pick(QUERIES);
+    if (r < 0.55) return pick(HEADS);
+    if (r < 0.65) return `${pick(HEADS)} ${pick(vocabulary.qualifiers)}`;
+    if (r < 0.8) {
+      const q = pick(QUERIES);
+      return q.slice(0, 3 + Math.floor(random() * (q.length - 2)));
+    }
+    if (r < 0.85) return pick(vocabulary.qualifiers);
+    if (r < 0.9) return pick(vocabulary.brands);
+    if (r < 0.97) {
+      const w = pick(HEADS);
+      const k = Math.floor(random() * (w.length - 1));
+      return w.length < 5 ? w : w.slice(0, k) + w[k + 1] + w[k] + w.slice(k + 2);
+    }
+    return 'xylophone quantique';
+  };
+  /** A town by its share of the merchants, then a point around it (its spread, as the generator). */
+  const realisticPoint = () => {
+    let r = random() * vocabulary.towns.reduce((a, t) => a + t[3], 0);
+    let town = vocabulary.towns[0]!;
+    for (const t of vocabulary.towns) {
+      town = t;
+      r -= t[3];
+      if (r <= 0) break;
+    }
+    const [, lat, lng, , sigma] = town;
+    return {
+      lat: lat + (gauss() * sigma) / 111.32,
+      lng: lng + (gauss() * sigma) / (111.32 * Math.cos((lat * Math.PI) / 180)),
+    };
+  };
+  const realistic = values.set === 'realistic';
   /** Two of three are the HTTP benchmark's query; the rest vary order, filters, page and language. */
   const query = (i: number): SearchParams => {
     const mu = pick(munis);
@@ -108,6 +164,12 @@ try {
       per_page: 20,
       now,
     };
+    if (realistic) {
+      p.q = realisticText();
+      Object.assign(p, realisticPoint());
+      const r = random();
+      p.radius_km = r < 0.1 ? 5 : r < 0.25 ? 25 : 10;
+    }
     if (i % 3 !== 2) return p;
     const r = random();
     if (r < 0.3) p.sort = pick(SORTS);

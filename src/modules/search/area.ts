@@ -4,7 +4,7 @@
  */
 import { haversineKm } from '../common/geo.ts';
 import { localDayAndTime, type OpeningHours } from '../common/hours.ts';
-import { type DeliveryPlace, deliveryPlace, reachesPlace } from '../merchants/index.ts';
+import { type DeliveryPlace, type DeliveryReach, deliveryPlace, reachesPlace } from '../merchants/index.ts';
 import type { ResolvedPoint } from './place.ts';
 import { cellKey, cellOf, type LocationRef, type Reference, toMinutes } from './reference.ts';
 import type { NearArea, NearLocation } from './search.types.ts';
@@ -40,30 +40,97 @@ function openLocations(ref: Reference, dayIndex: number, t: number): Uint8Array 
   return mask;
 }
 
+/**
+ * The local weekday and minute of the last UTC minute asked, per time zone: Intl formatting costs
+ * more than the rest of a small search, and every search of a minute asks the same (zone offsets
+ * are whole minutes, so the UTC minute decides the local one).
+ */
+const lastMinute = new Map<string, { utcMinute: number; day: number; t: number }>();
+
 /** Which locations are open at an instant, in the region's time zone (indexed by LocationRef.index). */
 export function openMaskAt(ref: Reference, now: Date): Uint8Array {
-  const at = clock(now, ref.timezone);
-  return openLocations(ref, DAY_INDEX[at.day] ?? 0, toMinutes(at.time));
+  const utcMinute = Math.floor(now.getTime() / 60_000);
+  let known = lastMinute.get(ref.timezone);
+  if (known?.utcMinute !== utcMinute) {
+    const at = clock(now, ref.timezone);
+    known = { utcMinute, day: DAY_INDEX[at.day] ?? 0, t: toMinutes(at.time) };
+    lastMinute.set(ref.timezone, known);
+  }
+  return openLocations(ref, known.day, known.t);
+}
+
+/** A store's delivery reach split in two: its town and postal zones, and whether a radius zone applies. */
+interface SplitReach {
+  byArea: DeliveryReach;
+  radiusKm: number;
+}
+const splitReaches = new WeakMap<DeliveryReach, SplitReach>();
+function split(reach: DeliveryReach): SplitReach {
+  let s = splitReaches.get(reach);
+  if (!s) {
+    s = {
+      byArea: { radius_km: null, zones: reach.zones.filter((z) => z.byArea) },
+      radiusKm: reach.radius_km && reach.zones.some((z) => !z.byArea) ? reach.radius_km : 0,
+    };
+    splitReaches.set(reach, s);
+  }
+  return s;
+}
+
+/**
+ * Per reference and per place (its towns and postal prefixes), which locations' town or postal
+ * zones cover it (0 not asked yet, 1 yes, 2 no): shoppers stand in a few places (a town, or the
+ * town nearest their coordinates), so the zone checks are made once per location and place rather
+ * than once per search. Bounded; dropped with the reference.
+ */
+const areaCover = new WeakMap<Reference, Map<string, Uint8Array>>();
+const MAX_PLACES = 1000;
+function areaCoverOf(ref: Reference, place: DeliveryPlace): Uint8Array {
+  let byPlace = areaCover.get(ref);
+  if (!byPlace) {
+    byPlace = new Map();
+    areaCover.set(ref, byPlace);
+  }
+  const key = `${[...place.towns].sort().join('|')}#${[...place.prefixes].sort().join('|')}`;
+  let memo = byPlace.get(key);
+  if (!memo) {
+    if (byPlace.size >= MAX_PLACES) byPlace.clear();
+    memo = new Uint8Array(ref.locations.length);
+    byPlace.set(key, memo);
+  }
+  return memo;
 }
 
 /**
  * Whether a location delivers to the search's place: its delivery zones (towns, postal prefixes,
- * radius) against the town or postal code searched from, else the town nearest the point. Memoised
- * per search; the place is built on the first question.
+ * radius) against the town or postal code searched from, else the town nearest the point
+ * (`reachesPlace`, in two parts: the town and postal zones remembered per place, the radius
+ * measured per search). The place is built on the first question.
  */
 export function deliversTo(ref: Reference, point: ResolvedPoint): (l: LocationRef) => boolean {
   let place: DeliveryPlace | undefined;
-  let memo: Uint8Array | undefined;
+  let covered: Uint8Array | undefined;
+  let byRadius: Uint8Array | undefined;
   return (l) => {
     if (!l.reach) return false;
-    memo ??= new Uint8Array(ref.locations.length);
-    let v = memo[l.index]!;
+    place ??= deliveryPlace(ref.municipalities, { point, town: point.town, postal: point.postal });
+    covered ??= areaCoverOf(ref, place);
+    const i = l.index;
+    const r = split(l.reach);
+    let v = i < covered.length ? covered[i]! : 0;
     if (v === 0) {
-      place ??= deliveryPlace(ref.municipalities, { point, town: point.town, postal: point.postal });
-      v = reachesPlace(l.reach, l, place) ? 1 : 2;
-      memo[l.index] = v;
+      v = reachesPlace(r.byArea, l, place) ? 1 : 2;
+      if (i < covered.length) covered[i] = v;
     }
-    return v === 1;
+    if (v === 1) return true;
+    if (r.radiusKm === 0) return false;
+    byRadius ??= new Uint8Array(ref.locations.length);
+    let w = byRadius[i]!;
+    if (w === 0) {
+      w = haversineKm(l.lat, l.lng, place.point.lat, place.point.lng) <= r.radiusKm ? 1 : 2;
+      byRadius[i] = w;
+    }
+    return w === 1;
   };
 }
 
@@ -76,6 +143,72 @@ export interface SearchArea {
   keeps: (l: LocationRef) => boolean;
   /** A location's facts for this search (memoised). */
   locationFacts: (l: LocationRef) => NearLocation;
+  /** The same facts in typed arrays, for the text search's hot path (scoring.ts rankHits). */
+  facts: LocationFacts;
+}
+
+/** `LocationFacts.flags`: the location offers in this search (box, radius, fulfilment and open filters). */
+export const OFFERS = 1;
+/** `LocationFacts.flags`: the location is open at the search's instant. */
+export const OPEN = 2;
+
+/**
+ * A location's facts for one search without an object per location: `flags(l)` computes them once
+ * per search and returns OFFERS | OPEN; then `dist[l.index]` and `prox[l.index]` hold its distance
+ * (km) and proximity (1 - distance/radius, at least 0). Whether it delivers to the place is asked
+ * apart (`delivers`): only the delivery filter and the shown or counted offers need it.
+ */
+export interface LocationFacts {
+  flags(l: LocationRef): number;
+  dist: Float64Array;
+  prox: Float64Array;
+  delivers(l: LocationRef): boolean;
+  /** `delivers` of the location at position `i` of ref.locations, remembered for the search. */
+  deliversAt(i: number): boolean;
+}
+
+/**
+ * Per-process arrays behind LocationFacts and NearArea.distanceKm, indexed by location position
+ * and merchant id. An entry counts only for the search whose stamp it carries, so no search
+ * allocates or clears them, and a search resumed after an await (another search wrote meanwhile)
+ * recomputes what it reads rather than trusting another's value.
+ */
+const scratch = {
+  stamp: 0,
+  locStamp: new Int32Array(0),
+  locFlags: new Uint8Array(0),
+  locDist: new Float64Array(0),
+  locProx: new Float64Array(0),
+  /** Delivery to the place, per location: 1 yes, 2 no (valid with `locStamp2`). */
+  locStamp2: new Int32Array(0),
+  locDelivers: new Uint8Array(0),
+  merchantStamp: new Int32Array(0),
+  merchantKm: new Float64Array(0),
+};
+
+function nextStamp(locations: number, merchants: number): number {
+  const s = scratch;
+  if (s.locStamp.length < locations) {
+    const n = Math.max(locations, s.locStamp.length * 2);
+    s.locStamp = new Int32Array(n);
+    s.locFlags = new Uint8Array(n);
+    s.locDist = new Float64Array(n);
+    s.locProx = new Float64Array(n);
+    s.locStamp2 = new Int32Array(n);
+    s.locDelivers = new Uint8Array(n);
+  }
+  if (s.merchantStamp.length < merchants) {
+    const n = Math.max(merchants, s.merchantStamp.length * 2);
+    s.merchantStamp = new Int32Array(n);
+    s.merchantKm = new Float64Array(n);
+  }
+  if (s.stamp === 0x7fffffff) {
+    s.stamp = 0;
+    s.locStamp.fill(0);
+    s.locStamp2.fill(0);
+    s.merchantStamp.fill(0);
+  }
+  return ++s.stamp;
 }
 
 /**
@@ -106,7 +239,9 @@ export function searchArea(
     !(o.merchantId !== undefined && l.merchant_id !== o.merchantId) &&
     !(o.associationMembers && !o.associationMembers.has(l.merchant_id));
   const state = new Uint8Array(ref.maxMerchantId + 1);
-  let merchantKm: Float64Array | undefined;
+  const stamp = nextStamp(ref.locations.length, ref.maxMerchantId + 1);
+  // This search's view of the shared arrays (a later search may widen them: these stay consistent).
+  const { locStamp, locFlags, locDist, locProx, locStamp2, locDelivers, merchantStamp, merchantKm } = scratch;
   const area: NearArea = {
     state,
     box,
@@ -127,12 +262,12 @@ export function searchArea(
       return v === 1;
     },
     distanceKm(mid) {
-      merchantKm ??= new Float64Array(ref.maxMerchantId + 1).fill(-1);
-      let d = merchantKm[mid]!;
-      if (d < 0) {
-        d = Number.POSITIVE_INFINITY;
-        for (const l of ref.locationsByMerchant[mid] ?? [])
-          if (keeps(l)) d = Math.min(d, haversineKm(point.lat, point.lng, l.lat, l.lng));
+      if (mid < merchantStamp.length && merchantStamp[mid] === stamp) return merchantKm[mid]!;
+      let d = Number.POSITIVE_INFINITY;
+      for (const l of ref.locationsByMerchant[mid] ?? [])
+        if (keeps(l)) d = Math.min(d, haversineKm(point.lat, point.lng, l.lat, l.lng));
+      if (mid < merchantStamp.length) {
+        merchantStamp[mid] = stamp;
         merchantKm[mid] = d;
       }
       return d;
@@ -152,9 +287,9 @@ export function searchArea(
     },
   };
   const safeRadius = Math.max(radius, 0.001);
-  const facts = new Map<number, NearLocation>();
+  const memo = new Map<number, NearLocation>();
   const locationFacts = (l: LocationRef): NearLocation => {
-    let f = facts.get(l.index);
+    let f = memo.get(l.index);
     if (!f) {
       const d = haversineKm(point.lat, point.lng, l.lat, l.lng);
       const delivers = o.delivers(l);
@@ -172,9 +307,42 @@ export function searchArea(
         delivers,
         open,
       };
-      facts.set(l.index, f);
+      memo.set(l.index, f);
     }
     return f;
   };
-  return { area, keeps, locationFacts };
+  const wantDelivery = o.fulfilment === 'delivery';
+  const wantPickup = o.fulfilment === 'pickup';
+  const facts: LocationFacts = {
+    dist: locDist,
+    prox: locProx,
+    delivers: o.delivers,
+    deliversAt(i) {
+      if (locStamp2[i] !== stamp) {
+        locStamp2[i] = stamp;
+        locDelivers[i] = o.delivers(ref.locations[i]!) ? 1 : 2;
+      }
+      return locDelivers[i] === 1;
+    },
+    flags(l) {
+      const i = l.index;
+      if (locStamp[i] === stamp) return locFlags[i]!;
+      // Same expressions as locationFacts (the answers must not move by a rounding).
+      const d = haversineKm(point.lat, point.lng, l.lat, l.lng);
+      const open = openMask[i] === 1;
+      const offers =
+        inBox(l) &&
+        d <= radius &&
+        !(wantPickup && !l.pickup) &&
+        !(wantDelivery && !o.delivers(l)) &&
+        !(o.openNow && !open);
+      const f = (offers ? OFFERS : 0) | (open ? OPEN : 0);
+      locStamp[i] = stamp;
+      locFlags[i] = f;
+      locDist[i] = d;
+      locProx[i] = Math.max(0, 1 - d / safeRadius);
+      return f;
+    },
+  };
+  return { area, keeps, locationFacts, facts };
 }

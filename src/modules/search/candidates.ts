@@ -38,24 +38,12 @@ export async function nearProducts(
   const ids: number[] = [];
   const bms: number[] = [];
   if (hits) {
-    const owner = m.merchant;
-    // Without the reference (or for a list used once) the whole list is walked: same candidates.
-    const cells = ref ? hitCellsOf(ref, m, hits) : undefined;
-    if (cells) {
-      const near = nearHitsByCell(cells, owner, hits, area);
-      for (let k = 0; k < near.length; k++) {
-        const i = near[k]!;
-        ids.push(hits.ids[i]!);
-        bms.push(hits.bm[i]!);
-      }
-    } else {
-      for (let i = 0; i < hits.ids.length; i++) {
-        const pid = hits.ids[i]!;
-        const mid = pid < owner.length ? owner[pid]! : 0;
-        if (mid === 0 || !area.isNear(mid)) continue;
-        ids.push(pid);
-        bms.push(hits.bm[i]!);
-      }
+    // Hit order, as the cap's ties and this function's callers expect.
+    const n = nearHits(ref, m, hits, area);
+    const found = picked.subarray(0, n).sort();
+    for (let k = 0; k < n; k++) {
+      ids.push(hits.ids[found[k]!]!);
+      bms.push(hits.bm[found[k]!]!);
     }
     if (ids.length > MAX_SCORED_PRODUCTS) {
       // Very common words: only MAX_SCORED_PRODUCTS are scored and counted. Which ones matters: the
@@ -77,20 +65,21 @@ export async function nearProducts(
 }
 
 /**
- * A text-hit list grouped by the grid cells (reference.ts GRID_DEG) where the hit's merchant has a
- * location: a search visits the hits of the cells its box overlaps instead of walking a common
- * word's whole list (100,000 hits for the 1,000 or so near the user). Built for hit lists that are
- * reused (the text-hit cache, text-match.ts), for one reference and one state of the catalogue.
+ * A text-hit list grouped by merchant and by the grid cells (reference.ts GRID_DEG) where each
+ * merchant has a location: a search visits the merchants of the cells its box overlaps, decides
+ * once per merchant whether it is near, and takes a near merchant's hits as one run, instead of
+ * walking a common word's whole list (100,000 hits for the 1,000 or so near the user) or deciding
+ * hit by hit. Built for hit lists that are reused (the text-hit cache, text-match.ts), for one
+ * reference and one state of the catalogue.
  */
 interface HitCells {
   ref: Reference;
   merchant: Int32Array;
   generation: number;
-  /** Hit indices (ascending: hit order) by cell key. */
+  /** Hit indices grouped by merchant (ascending within a merchant). */
+  runs: Int32Array;
+  /** Per cell key: (merchant, start, end) triples, a merchant's hits being runs[start..end). */
   cells: Map<number, Int32Array>;
-  /** Per hit, the last visit that saw it (a hit in several cells of the box is taken once). */
-  seen: Int32Array;
-  visit: number;
 }
 
 /** First use of a hit list: `null` (a list used once, as without the cache, is walked). */
@@ -123,52 +112,206 @@ function hitCellsOf(ref: Reference, m: CatalogMemory, hits: Hits): HitCells | un
   }
   const byMerchant = cellsOfMerchants(ref);
   const owner = m.merchant;
-  const lists = new Map<number, number[]>();
-  for (let i = 0; i < hits.ids.length; i++) {
+  const n = hits.ids.length;
+  // (merchant, hit) pairs as one number each, sorted: runs of a merchant, in hit order within.
+  const span = n + 1;
+  const pairs = new Float64Array(n);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
     const pid = hits.ids[i]!;
     const mid = pid < owner.length ? owner[pid]! : 0;
     // No merchant (archived) or no location: never near, as in the walk.
-    const keys = mid === 0 ? undefined : byMerchant[mid];
-    if (!keys) continue;
-    for (const key of keys) {
-      const list = lists.get(key);
-      if (list) list.push(i);
-      else lists.set(key, [i]);
+    if (mid === 0 || !byMerchant[mid]) continue;
+    pairs[k++] = mid * span + i;
+  }
+  const sorted = pairs.subarray(0, k).sort();
+  const runs = new Int32Array(k);
+  const lists = new Map<number, number[]>();
+  for (let a = 0; a < k; ) {
+    const mid = Math.floor(sorted[a]! / span);
+    let b = a;
+    while (b < k && Math.floor(sorted[b]! / span) === mid) {
+      runs[b] = sorted[b]! - mid * span;
+      b++;
     }
+    for (const key of byMerchant[mid]!) {
+      const list = lists.get(key);
+      if (list) list.push(mid, a, b);
+      else lists.set(key, [mid, a, b]);
+    }
+    a = b;
   }
   const cells = new Map<number, Int32Array>();
   for (const [key, list] of lists) cells.set(key, Int32Array.from(list));
-  const built: HitCells = {
-    ref,
-    merchant: owner,
-    generation: m.generation,
-    cells,
-    seen: new Int32Array(hits.ids.length),
-    visit: 0,
-  };
+  const built: HitCells = { ref, merchant: owner, generation: m.generation, runs, cells };
   hitCells.set(hits, built);
   return built;
 }
 
-/** The indices of the hits whose merchant is near, in hit order: exactly the walk's, by cell. */
-function nearHitsByCell(g: HitCells, owner: Int32Array, hits: Hits, area: NearArea): Int32Array {
-  const visit = ++g.visit;
-  const seen = g.seen;
-  const picked: number[] = [];
+/**
+ * Per-process scratch of the candidate selection: a selection runs synchronously from its first
+ * read to its last, so two searches never share it.
+ */
+let picked = new Int32Array(4096);
+/** The merchant of each picked hit (known from its run: no read of the product's merchant). */
+let pickedMid = new Int32Array(4096);
+let keys = new Float64Array(4096);
+let keysCopy = new Float64Array(4096);
+let ties = new Int32Array(4096);
+let merchantSeen = new Int32Array(0);
+let visit = 0;
+
+function room(n: number) {
+  if (n <= picked.length) return;
+  const size = Math.max(n, picked.length * 2);
+  const wider = new Int32Array(size);
+  wider.set(picked);
+  picked = wider;
+  const widerMid = new Int32Array(size);
+  widerMid.set(pickedMid);
+  pickedMid = widerMid;
+  keys = new Float64Array(size);
+  keysCopy = new Float64Array(size);
+  ties = new Int32Array(size);
+}
+
+/**
+ * The indices of the hits whose merchant is near, in `picked[0..n)`, returning n: by cell when
+ * the list is grouped (in merchant runs), else by walking the list (in hit order). Same set.
+ */
+function nearHits(
+  ref: Reference | undefined,
+  m: CatalogMemory,
+  hits: Hits,
+  area: NearArea,
+  unfiltered = false,
+): number {
+  const g = ref ? hitCellsOf(ref, m, hits) : undefined;
+  let n = 0;
+  if (!g) {
+    const owner = m.merchant;
+    room(hits.ids.length);
+    for (let i = 0; i < hits.ids.length; i++) {
+      const pid = hits.ids[i]!;
+      const mid = pid < owner.length ? owner[pid]! : 0;
+      if (mid === 0 || !area.isNear(mid)) continue;
+      pickedMid[n] = mid;
+      picked[n++] = i;
+    }
+    return n;
+  }
+  if (merchantSeen.length <= g.ref.maxMerchantId) merchantSeen = new Int32Array(g.ref.maxMerchantId + 1);
+  if (++visit === 0x7fffffff) {
+    visit = 1;
+    merchantSeen.fill(0);
+  }
+  const seen = merchantSeen;
+  const runs = g.runs;
   const box = area.box;
-  for (let row = cellOf(box.minLat); row <= cellOf(box.maxLat); row++) {
-    for (let col = cellOf(box.minLng); col <= cellOf(box.maxLng); col++) {
+  const r0 = cellOf(box.minLat);
+  const r1 = cellOf(box.maxLat);
+  const c0 = cellOf(box.minLng);
+  const c1 = cellOf(box.maxLng);
+  for (let row = r0; row <= r1; row++) {
+    for (let col = c0; col <= c1; col++) {
       const list = g.cells.get(cellKey(row, col));
       if (!list) continue;
-      for (let k = 0; k < list.length; k++) {
-        const i = list[k]!;
-        if (seen[i] === visit) continue;
-        seen[i] = visit;
-        if (area.isNear(owner[hits.ids[i]!]!)) picked.push(i);
+      // A cell strictly inside the box's cells lies inside the box (cellOf is monotonic): without
+      // a merchant or association filter, every merchant with a location there is near.
+      const inside = unfiltered && row > r0 && row < r1 && col > c0 && col < c1;
+      for (let k = 0; k < list.length; k += 3) {
+        const mid = list[k]!;
+        // A merchant's run is the same in each of its cells: taken once.
+        if (seen[mid] === visit) continue;
+        seen[mid] = visit;
+        if (!inside && !area.isNear(mid)) continue;
+        const a = list[k + 1]!;
+        const b = list[k + 2]!;
+        room(n + b - a);
+        for (let j = a; j < b; j++) {
+          pickedMid[n] = mid;
+          picked[n++] = runs[j]!;
+        }
       }
     }
   }
-  return Int32Array.from(picked).sort();
+  return n;
+}
+
+/** The candidates of one search: hit indices (any order) and whether there were too many. */
+export interface NearHits {
+  /** Hit indices of the candidates, in `idx[0..n)` (scratch: read before the next search). */
+  idx: Int32Array;
+  n: number;
+  /** How many hits were near before the cap (0: none, the caller may relax the words). */
+  near: number;
+  capped: boolean;
+}
+
+/**
+ * The hits near the point, capped to the MAX_SCORED_PRODUCTS best for the requested order (ties:
+ * hit order), as nearProducts selects them but without an array or closure per candidate.
+ * Synchronous; the result lives in scratch arrays until the next call.
+ */
+export function nearCandidateHits(
+  ref: Reference,
+  m: CatalogMemory,
+  hits: Hits,
+  area: NearArea,
+  sort: SortKey,
+  radiusKm: number,
+  /** No merchant or association filter: a location in the box is enough to be near. */
+  unfiltered = false,
+): NearHits {
+  const n = nearHits(ref, m, hits, area, unfiltered);
+  if (n <= MAX_SCORED_PRODUCTS) return { idx: picked, n, near: n, capped: false };
+  // Keys as candidateRank computes them, with the merchant's part computed once per run.
+  const ids = hits.ids;
+  const bm = hits.bm;
+  let maxBm = 0;
+  for (let k = 0; k < n; k++) {
+    const b = bm[picked[k]!]!;
+    if (b > maxBm) maxBm = b;
+  }
+  const safeRadius = Math.max(radiusKm, 0.001);
+  let lastMid = -1;
+  let merchantPart = 0;
+  for (let k = 0; k < n; k++) {
+    const i = picked[k]!;
+    if (sort === 'price_asc') keys[k] = m.price[ids[i]!]!;
+    else if (sort === 'price_desc') keys[k] = -m.price[ids[i]!]!;
+    else {
+      const mid = pickedMid[k]!;
+      if (mid !== lastMid) {
+        lastMid = mid;
+        const d = area.distanceKm(mid);
+        merchantPart = sort === 'distance' ? d : RANKING.proximity * Math.max(0, 1 - d / safeRadius);
+      }
+      keys[k] =
+        sort === 'distance'
+          ? merchantPart
+          : -(
+              RANKING.text * (maxBm > 0 ? bm[i]! / maxBm : 0) +
+              merchantPart +
+              RANKING.quebec * (m.quebec[ids[i]!]! ? 1 : 0)
+            );
+    }
+  }
+  keysCopy.set(keys.subarray(0, n));
+  const cut = kthSmallest(keysCopy.subarray(0, n), MAX_SCORED_PRODUCTS - 1);
+  let w = 0;
+  let t = 0;
+  for (let k = 0; k < n; k++) {
+    const key = keys[k]!;
+    if (key < cut) picked[w++] = picked[k]!;
+    else if (key === cut) ties[t++] = picked[k]!;
+  }
+  // Of the candidates at the cut, the first in hit order fill the remaining places.
+  const atCut = MAX_SCORED_PRODUCTS - w;
+  const tied = ties.subarray(0, t);
+  if (t > atCut) tied.sort();
+  for (let k = 0; k < atCut; k++) picked[w++] = tied[k]!;
+  return { idx: picked, n: w, near: n, capped: true };
 }
 
 /**

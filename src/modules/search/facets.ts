@@ -1,5 +1,8 @@
 /** Facet counts of a search's results (category, Québec label, merchant, association, stock, fulfilment, open now). */
+import type { LocationFacts } from './area.ts';
+import type { CatalogMemory } from './memory.ts';
 import type { Reference } from './reference.ts';
+import type { RankedGroups } from './scoring.ts';
 import type { Lang, Scored } from './search.types.ts';
 
 interface Counted {
@@ -45,20 +48,43 @@ export function computeFacets(ref: Reference, results: Scored[], lang: Lang) {
     if (s.delivers) delivery++;
     if (s.open) openNow++;
   }
-  const category = ranked(categories).flatMap(({ key, n }) => {
-    const c = ref.categoryById.get(key);
-    return c ? [{ value: c.slug, count: n, label: lang === 'fr' ? c.name_fr : c.name_en }] : [];
+  return facetLists(ref, lang, {
+    categories,
+    labels,
+    merchants: ranked(merchants).slice(0, 20),
+    associations,
+    inStock,
+    pickup,
+    delivery,
+    openNow,
   });
-  const quebec = [...labels.entries()]
+}
+
+/** The counts a facet list is made of (`merchants`: the first 20 already, ranked). */
+interface FacetCounts {
+  categories: Map<number, number>;
+  labels: Map<string, number>;
+  merchants: Counted[];
+  associations: Map<number, number>;
+  inStock: number;
+  pickup: number;
+  delivery: number;
+  openNow: number;
+}
+
+function facetLists(ref: Reference, lang: Lang, c: FacetCounts) {
+  const category = ranked(c.categories).flatMap(({ key, n }) => {
+    const cat = ref.categoryById.get(key);
+    return cat ? [{ value: cat.slug, count: n, label: lang === 'fr' ? cat.name_fr : cat.name_en }] : [];
+  });
+  const quebec = [...c.labels.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([v, n]) => ({ value: v, count: n }));
-  const merchant = ranked(merchants)
-    .slice(0, 20)
-    .map(({ key, n }) => {
-      const m = ref.merchantById.get(key);
-      return { value: m?.slug ?? String(key), count: n, label: m?.name ?? '' };
-    });
-  const association = ranked(associations).map(({ key, n }) => {
+  const merchant = c.merchants.map(({ key, n }) => {
+    const m = ref.merchantById.get(key);
+    return { value: m?.slug ?? String(key), count: n, label: m?.name ?? '' };
+  });
+  const association = ranked(c.associations).map(({ key, n }) => {
     const a = ref.associations.find((x) => x.id === key);
     return { value: a?.slug ?? String(key), count: n, label: a?.name ?? '' };
   });
@@ -67,11 +93,113 @@ export function computeFacets(ref: Reference, results: Scored[], lang: Lang) {
     quebec_label: quebec,
     merchant,
     association,
-    in_stock: [{ value: '1', count: inStock }],
+    in_stock: [{ value: '1', count: c.inStock }],
     fulfilment: [
-      { value: 'pickup', count: pickup },
-      { value: 'delivery', count: delivery },
+      { value: 'pickup', count: c.pickup },
+      { value: 'delivery', count: c.delivery },
     ],
-    open_now: [{ value: '1', count: openNow }],
+    open_now: [{ value: '1', count: c.openNow }],
   };
+}
+
+/** Per-process counts by merchant id and category id for countFacets (synchronous: never shared). */
+let merchantCount = new Int32Array(0);
+let categoryCount = new Int32Array(0);
+let associationCount = new Int32Array(0);
+const labelCount = new Int32Array(256);
+
+/**
+ * computeFacets over rankHits' groups (each group's best entry stands for its result): the same
+ * lists, counted in typed arrays; associations from the merchants' counts; only the 20 first
+ * merchants ranked.
+ */
+export function countFacets(
+  ref: Reference,
+  m: CatalogMemory,
+  r: RankedGroups,
+  facts: LocationFacts,
+  lang: Lang,
+) {
+  if (merchantCount.length <= ref.maxMerchantId) merchantCount = new Int32Array(ref.maxMerchantId + 1);
+  const merchantsSeen: number[] = [];
+  const categoriesSeen: number[] = [];
+  const labelsSeen: number[] = [];
+  let inStock = 0;
+  let pickup = 0;
+  let delivery = 0;
+  let openNow = 0;
+  for (let g = 0; g < r.groups; g++) {
+    const e = r.rep[g]!;
+    const cq = r.cq[e]!;
+    const c = cq >> 8;
+    if (c !== 0) {
+      if (c >= categoryCount.length) {
+        const wider = new Int32Array(Math.max(c + 1, categoryCount.length * 2, 64));
+        wider.set(categoryCount);
+        categoryCount = wider;
+      }
+      if (categoryCount[c]!++ === 0) categoriesSeen.push(c);
+    }
+    const q = cq & 255;
+    if (q !== 0 && labelCount[q]!++ === 0) labelsSeen.push(q);
+    const mid = r.mid[e]!;
+    if (merchantCount[mid]!++ === 0) merchantsSeen.push(mid);
+    if (r.avail[e]! > 0) inStock++;
+    const f = r.flags[e]!;
+    if (f & 1) pickup++;
+    if (f & 2) openNow++;
+    if (facts.deliversAt(r.loc[e]!)) delivery++;
+  }
+  const categories = new Map<number, number>();
+  for (const c of categoriesSeen) {
+    categories.set(c, categoryCount[c]!);
+    categoryCount[c] = 0;
+  }
+  const labels = new Map<string, number>();
+  for (const q of labelsSeen) {
+    labels.set(m.quebecLabels[q - 1]!, labelCount[q]!);
+    labelCount[q] = 0;
+  }
+  const associationsSeen: number[] = [];
+  const top: Counted[] = [];
+  for (const mid of merchantsSeen) {
+    const n = merchantCount[mid]!;
+    merchantCount[mid] = 0;
+    const member = ref.memberships.get(mid);
+    if (member)
+      for (const a of member) {
+        if (a >= associationCount.length) {
+          const wider = new Int32Array(Math.max(a + 1, associationCount.length * 2, 64));
+          wider.set(associationCount);
+          associationCount = wider;
+        }
+        if (associationCount[a] === 0) associationsSeen.push(a);
+        associationCount[a]! += n;
+      }
+    // The 20 first by count, then by the id's text (ranked's order), kept sorted by insertion.
+    if (top.length === 20 && n < top[19]!.n) continue;
+    const e = { key: mid, text: String(mid), n };
+    if (top.length === 20 && byCount(e, top[19]!) >= 0) continue;
+    let at = top.length === 20 ? 19 : top.length;
+    while (at > 0 && byCount(e, top[at - 1]!) < 0) {
+      top[at] = top[at - 1]!;
+      at--;
+    }
+    top[at] = e;
+  }
+  const associations = new Map<number, number>();
+  for (const a of associationsSeen) {
+    associations.set(a, associationCount[a]!);
+    associationCount[a] = 0;
+  }
+  return facetLists(ref, lang, {
+    categories,
+    labels,
+    merchants: top,
+    associations,
+    inStock,
+    pickup,
+    delivery,
+    openNow,
+  });
 }

@@ -2,10 +2,10 @@
  * Scoring: each candidate's best offer within the radius after the filters, ranked by the
  * requested order, one result per GTIN.
  */
-import type { SearchArea } from './area.ts';
+import { type LocationFacts, OFFERS, OPEN, type SearchArea } from './area.ts';
 import type { Candidates } from './candidates.ts';
 import { availableAt, type CatalogMemory } from './memory.ts';
-import type { Reference } from './reference.ts';
+import type { LocationRef, Reference } from './reference.ts';
 import { type NearLocation, RANKING, type Scored, type SortKey } from './search.types.ts';
 
 /** The filters applied per product and per offer. */
@@ -105,4 +105,270 @@ export function rankAndGroup(scored: Scored[], sort: SortKey): Scored[] {
     results.push(s);
   }
   return results;
+}
+
+/**
+ * Per-process scratch of rankHits, one entry per scored product (SoA: no object per product) and
+ * one per GTIN group. A ranking runs synchronously from its first candidate to its page: two
+ * searches never share it.
+ */
+let cap = 0;
+let sPid = new Int32Array(0);
+let sMid = new Int32Array(0);
+let sLoc = new Int32Array(0);
+let sAvail = new Int32Array(0);
+let sOffers = new Int32Array(0);
+let sScore = new Float64Array(0);
+let sDist = new Float64Array(0);
+let sKey = new Float64Array(0);
+/** Category * 256 + Québec label index (what the facets count, without reading the catalogue again). */
+let sCq = new Int32Array(0);
+/** The best location's pickup (1), open now (2). */
+let sFlags = new Uint8Array(0);
+/** Per group: its best entry and its offers. */
+let gRep = new Int32Array(0);
+let gOffers = new Int32Array(0);
+/** GTIN → group, open addressing; a slot counts for the ranking whose stamp it carries. */
+let slotKey = new Float64Array(0);
+let slotGroup = new Int32Array(0);
+let slotStamp = new Int32Array(0);
+let slotStampNow = 0;
+
+function ensure(n: number) {
+  if (n <= cap) return;
+  const size = Math.max(n, 1024);
+  sPid = new Int32Array(size);
+  sMid = new Int32Array(size);
+  sLoc = new Int32Array(size);
+  sAvail = new Int32Array(size);
+  sOffers = new Int32Array(size);
+  sScore = new Float64Array(size);
+  sDist = new Float64Array(size);
+  sKey = new Float64Array(size);
+  sCq = new Int32Array(size);
+  sFlags = new Uint8Array(size);
+  gRep = new Int32Array(size);
+  gOffers = new Int32Array(size);
+  // At most half full: short probes.
+  let slots = 1;
+  while (slots < size * 2) slots *= 2;
+  slotKey = new Float64Array(slots);
+  slotGroup = new Int32Array(slots);
+  slotStamp = new Int32Array(slots);
+  slotStampNow = 0;
+  cap = size;
+}
+
+/** Entry a before entry b in the order (key, then distance, then product id): ORDER's comparators. */
+const before = (a: number, b: number) =>
+  sKey[a]! < sKey[b]! ||
+  (sKey[a] === sKey[b] && (sDist[a]! < sDist[b]! || (sDist[a] === sDist[b] && sPid[a]! < sPid[b]!)));
+
+/** What rankHits hands to the facet count and the page. */
+export interface RankedGroups {
+  /** Groups (one result each): its best entry in `rep[g]`, its offers summed in `offers[g]`. */
+  groups: number;
+  rep: Int32Array;
+  offers: Int32Array;
+  pid: Int32Array;
+  mid: Int32Array;
+  /** The entry's best location (position in ref.locations). */
+  loc: Int32Array;
+  avail: Int32Array;
+  /** Category * 256 + Québec label index. */
+  cq: Int32Array;
+  /** The best location's pickup (1), open now (2). */
+  flags: Uint8Array;
+}
+
+/**
+ * scoreCandidates and rankAndGroup over the candidates `idx[0..n)` (hit indices) without an
+ * object per candidate: each candidate's best offer (same rule, same arithmetic), then one group
+ * per GTIN keeping the first in the requested order and the sum of the group's offers. The order
+ * is never sorted here: the facets need only each group's best entry, and the page (rankedPage)
+ * selects its few results. Synchronous; the result lives in scratch arrays until the next call.
+ */
+export function rankHits(
+  ref: Reference,
+  m: CatalogMemory,
+  hits: { ids: Int32Array; bm: Float32Array },
+  idx: Int32Array,
+  n: number,
+  facts: LocationFacts,
+  f: ScoreFilters,
+  sort: SortKey,
+): RankedGroups {
+  ensure(n);
+  if (++slotStampNow === 0x7fffffff) {
+    slotStampNow = 1;
+    slotStamp.fill(0);
+  }
+  const stamp = slotStampNow;
+  const mask = slotKey.length - 1;
+  const { merchant, category, quebec, price, gtin } = m;
+  const ids = hits.ids;
+  const bms = hits.bm;
+  const dist = facts.dist;
+  const prox = facts.prox;
+  let maxBm = 0;
+  for (let k = 0; k < n; k++) {
+    const b = bms[idx[k]!]!;
+    if (b > maxBm) maxBm = b;
+  }
+  const categoryId = f.categoryId;
+  let s = 0;
+  let groups = 0;
+  for (let k = 0; k < n; k++) {
+    const i = idx[k]!;
+    const pid = ids[i]!;
+    if (pid >= merchant.length || merchant[pid] === 0) continue; // archived since
+    const mid = merchant[pid]!;
+    if (categoryId && category[pid] !== categoryId) continue;
+    const q = quebec[pid]!;
+    if (f.quebec && q === 0) continue;
+    const text = maxBm > 0 ? bms[i]! / maxBm : 0;
+    const base = RANKING.text * text + RANKING.quebec * (q ? 1 : 0);
+    const locs = ref.locationsByMerchant[mid];
+    if (!locs) continue;
+    let best = -1;
+    let bestLoc: LocationRef | undefined;
+    let bestFlags = 0;
+    let bestScore = 0;
+    let bestAvailable = 0;
+    let offers = 0;
+    for (let j = 0; j < locs.length; j++) {
+      const l = locs[j]!;
+      const lf = facts.flags(l);
+      if ((lf & OFFERS) === 0) continue;
+      const available = Math.max(0, availableAt(m, pid, l.id));
+      if (f.inStock && available <= 0) continue;
+      const li = l.index;
+      const score = base + RANKING.proximity * prox[li]! + RANKING.inStock * (available > 0 ? 1 : 0);
+      offers++;
+      if (best < 0 || score > bestScore || (score === bestScore && dist[li]! < dist[best]!)) {
+        best = li;
+        bestLoc = l;
+        bestFlags = lf;
+        bestScore = score;
+        bestAvailable = available;
+      }
+    }
+    if (best < 0) continue;
+    sPid[s] = pid;
+    sMid[s] = mid;
+    sLoc[s] = best;
+    sAvail[s] = bestAvailable;
+    sOffers[s] = offers;
+    sCq[s] = category[pid]! * 256 + q;
+    sFlags[s] = (Number(bestLoc!.pickup) ? 1 : 0) | (bestFlags & OPEN ? 2 : 0);
+    sScore[s] = bestScore;
+    sDist[s] = dist[best]!;
+    sKey[s] =
+      sort === 'relevance'
+        ? -bestScore
+        : sort === 'price_asc'
+          ? price[pid]!
+          : sort === 'price_desc'
+            ? -price[pid]!
+            : 0;
+    // One result per GTIN: the group's first in the order stands for it and carries its offers.
+    const g = gtin[pid]!;
+    let group = -1;
+    if (g !== 0) {
+      let slot = (Math.imul((g % 0x7fffffff) | 0, 0x9e3779b1) ^ ((g / 0x7fffffff) | 0)) & mask;
+      while (slotStamp[slot] === stamp && slotKey[slot] !== g) slot = (slot + 1) & mask;
+      if (slotStamp[slot] === stamp) group = slotGroup[slot]!;
+      else {
+        slotStamp[slot] = stamp;
+        slotKey[slot] = g;
+        slotGroup[slot] = groups;
+      }
+    }
+    if (group < 0) {
+      gRep[groups] = s;
+      gOffers[groups] = offers;
+      groups++;
+    } else {
+      gOffers[group]! += offers;
+      if (before(s, gRep[group]!)) gRep[group] = s;
+    }
+    s++;
+  }
+  return {
+    groups,
+    rep: gRep,
+    offers: gOffers,
+    pid: sPid,
+    mid: sMid,
+    loc: sLoc,
+    avail: sAvail,
+    cq: sCq,
+    flags: sFlags,
+  };
+}
+
+/**
+ * Results [offset, offset + limit) of the groups in the requested order, as Scored (the page
+ * shown): a bounded insertion for the first pages, a sort of the groups past them.
+ */
+export function rankedPage(
+  ref: Reference,
+  m: CatalogMemory,
+  r: RankedGroups,
+  facts: LocationFacts,
+  offset: number,
+  limit: number,
+): Scored[] {
+  const want = Math.min(offset + limit, r.groups);
+  if (want <= offset) return [];
+  const rep = r.rep;
+  // Group ids in the order of their best entries.
+  let order: number[];
+  if (want <= 200) {
+    // The `want` first, sorted, by insertion (most groups fail the first comparison).
+    order = [];
+    for (let g = 0; g < r.groups; g++) {
+      const e = rep[g]!;
+      if (order.length === want && !before(e, rep[order[want - 1]!]!)) continue;
+      let at = order.length === want ? want - 1 : order.length;
+      while (at > 0 && before(e, rep[order[at - 1]!]!)) {
+        order[at] = order[at - 1]!;
+        at--;
+      }
+      order[at] = g;
+    }
+  } else {
+    order = Array.from({ length: r.groups }, (_, g) => g).sort((a, b) =>
+      before(rep[a]!, rep[b]!) ? -1 : before(rep[b]!, rep[a]!) ? 1 : 0,
+    );
+  }
+  const page: Scored[] = [];
+  for (let k = offset; k < want; k++) {
+    const g = order[k]!;
+    const e = rep[g]!;
+    const pid = sPid[e]!;
+    const l = ref.locations[sLoc[e]!]!;
+    const q = m.quebec[pid]!;
+    const c = m.category[pid]!;
+    page.push({
+      product_id: pid,
+      merchant_id: sMid[e]!,
+      category_id: c === 0 ? null : c,
+      quebec_label: q === 0 ? null : m.quebecLabels[q - 1]!,
+      price_cents: m.price[pid]!,
+      gtin_id: m.gtin[pid]!,
+      location_id: l.id,
+      lat: l.lat,
+      lng: l.lng,
+      pickup: l.pickup,
+      delivery_radius_km: l.delivery_radius_km,
+      delivers: facts.deliversAt(l.index),
+      open: (facts.flags(l) & OPEN) !== 0,
+      available: sAvail[e]!,
+      distance_km: sDist[e]!,
+      score: sScore[e]!,
+      offers: r.offers[g]!,
+    });
+  }
+  return page;
 }

@@ -8,15 +8,15 @@ import type { Database } from '../../db/database.ts';
 import { boundingBox } from '../common/geo.ts';
 import { deliversTo, openMaskAt, searchArea } from './area.ts';
 import { browse, type Facets } from './browse.ts';
-import { type Candidates, candidateRank, nearProducts } from './candidates.ts';
-import { computeFacets } from './facets.ts';
+import { type Candidates, candidateRank, nearCandidateHits, nearProducts } from './candidates.ts';
+import { computeFacets, countFacets } from './facets.ts';
 import { catalogMemory } from './memory.ts';
 import { parseQuery, type QueryWord } from './normalize.ts';
 import { invalid, resolvePoint } from './place.ts';
 import { reference } from './reference.ts';
 import { presentResults } from './results.ts';
-import { rankAndGroup, scoreCandidates } from './scoring.ts';
-import { type Lang, RANKING, type Scored, type SearchParams } from './search.types.ts';
+import { type RankedGroups, rankAndGroup, rankedPage, rankHits, scoreCandidates } from './scoring.ts';
+import { type Hits, type Lang, RANKING, type Scored, type SearchParams } from './search.types.ts';
 import { matchExpr, prepareWords, textHits } from './text-match.ts';
 
 export { clock, openAt } from './area.ts';
@@ -63,6 +63,20 @@ function parsed(text: string): QueryWord[] {
   return words;
 }
 
+const none = new Int32Array(0);
+/** No result (no hit near the point): the facets of nothing. */
+const NO_GROUPS: RankedGroups = {
+  groups: 0,
+  rep: none,
+  offers: none,
+  pid: none,
+  mid: none,
+  loc: none,
+  avail: none,
+  cq: none,
+  flags: new Uint8Array(0),
+};
+
 /** Products near a point, ranked, filtered and counted by facet. */
 export async function search(database: Database, params: SearchParams) {
   const ref = await reference(database);
@@ -84,7 +98,7 @@ export async function search(database: Database, params: SearchParams) {
   const openMask = openMaskAt(ref, params.now ?? new Date());
   // Delivery by the stores' zones to the place searched from (town, postal code, else nearest town).
   const delivers = deliversTo(ref, point);
-  const { area, keeps, locationFacts } = searchArea(ref, {
+  const { area, keeps, locationFacts, facts } = searchArea(ref, {
     delivers,
     point,
     box,
@@ -126,35 +140,39 @@ export async function search(database: Database, params: SearchParams) {
     total = r.total;
     facets = r.facets;
     slice = r.page;
-  } else {
-    const rank = candidateRank(sort, m, area, radius);
-    let near: Candidates;
-    if (words.length === 0) {
-      near = await nearProducts(database, m, area, undefined, stats, rank);
-    } else {
-      words = await prepareWords(database, words);
-      near = await nearProducts(
-        database,
-        m,
-        area,
-        await textHits(database, matchExpr(database, words, 'all')),
-        stats,
-        rank,
-        ref,
-      );
-      if (near.ids.length === 0 && words.length > 1) {
-        relaxed = true;
-        near = await nearProducts(
-          database,
-          m,
-          area,
-          await textHits(database, matchExpr(database, words, 'any')),
-          stats,
-          rank,
-          ref,
-        );
-      }
+  } else if (words.length > 0) {
+    // With words: candidates, scores, groups, facets and page in one synchronous pass over typed
+    // arrays (candidates.ts nearCandidateHits, scoring.ts rankHits and rankedPage, facets.ts
+    // countFacets): the same answers as the step-by-step path below, without an object per hit.
+    words = await prepareWords(database, words);
+    const filters = {
+      categoryId: category?.id ?? 0,
+      quebec: params.quebec === true,
+      inStock: params.in_stock === true,
+    };
+    const rankText = (hits: Hits) => {
+      const near = nearCandidateHits(ref, m, hits, area, sort, radius, !merchant && !association);
+      if (near.near === 0) return undefined;
+      stats.capped = near.capped;
+      const groups = rankHits(ref, m, hits, near.idx, near.n, facts, filters, sort);
+      return {
+        total: groups.groups,
+        facets: countFacets(ref, m, groups, facts, lang),
+        page: rankedPage(ref, m, groups, facts, (page - 1) * perPage, perPage),
+      };
+    };
+    let r = rankText(await textHits(database, matchExpr(database, words, 'all')));
+    if (!r && words.length > 1) {
+      relaxed = true;
+      r = rankText(await textHits(database, matchExpr(database, words, 'any')));
     }
+    total = r?.total ?? 0;
+    facets = r?.facets ?? countFacets(ref, m, NO_GROUPS, facts, lang);
+    slice = r?.page ?? [];
+  } else {
+    // Without words, the way they were served before browse.ts (COMPTOIR_BROWSE_LEGACY=1).
+    const rank = candidateRank(sort, m, area, radius);
+    const near: Candidates = await nearProducts(database, m, area, undefined, stats, rank);
     const scored = scoreCandidates(ref, m, near, locationFacts, {
       categoryId: category?.id ?? 0,
       quebec: params.quebec === true,

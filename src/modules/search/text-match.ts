@@ -138,6 +138,40 @@ function sortedHits(rows: { product_id: number; bm: number }[]): Hits {
   return { ids, bm };
 }
 
+/**
+ * The two tiers of a common word's matches in sortedHits' order (relevance 2 for a title match,
+ * then 1; ascending ids within each) by sorting ids as numbers and merging: a common word has
+ * 100,000 matches, which a sort of row objects with a comparator took tens of milliseconds for.
+ */
+function tieredHits(plain: { product_id: number }[], title: { product_id: number }[]): Hits {
+  const all = new Int32Array(plain.length);
+  for (let i = 0; i < plain.length; i++) all[i] = Number(plain[i]!.product_id);
+  all.sort();
+  const inTitle = new Int32Array(title.length);
+  for (let i = 0; i < title.length; i++) inTitle[i] = Number(title[i]!.product_id);
+  inTitle.sort();
+  const ids = new Int32Array(all.length);
+  const bm = new Float32Array(all.length);
+  // Title matches of the list first (a title match outside the list, past its limit, is not one).
+  const isTitle = new Uint8Array(all.length);
+  let n = 0;
+  for (let i = 0, t = 0; i < all.length; i++) {
+    const id = all[i]!;
+    while (t < inTitle.length && inTitle[t]! < id) t++;
+    if (t < inTitle.length && inTitle[t] === id) {
+      isTitle[i] = 1;
+      ids[n] = id;
+      bm[n++] = 2;
+    }
+  }
+  for (let i = 0; i < all.length; i++) {
+    if (isTitle[i]) continue;
+    ids[n] = all[i]!;
+    bm[n++] = 1;
+  }
+  return { ids, bm };
+}
+
 /** Text hits: products and the backend's relevance (SQLite FTS5 BM25, PostgreSQL ts_rank). */
 export function textHits(database: Database, expr: string): Promise<Hits> {
   return cached(database, `h:${expr}`, async () => {
@@ -148,13 +182,7 @@ export function textHits(database: Database, expr: string): Promise<Hits> {
       const plain = await ftsMatches(db, expr, MAX_TEXT_HITS);
       if (plain.length <= MAX_BM25_HITS) return sortedHits(await ftsMatchesWithBm25(db, expr, MAX_TEXT_HITS));
       const title = await ftsMatches(db, `{title_terms} : (${expr})`, MAX_TEXT_HITS);
-      const inTitle = new Set(title.map((r) => Number(r.product_id)));
-      return sortedHits(
-        plain.map((r) => ({
-          product_id: Number(r.product_id),
-          bm: inTitle.has(Number(r.product_id)) ? 2 : 1,
-        })),
-      );
+      return tieredHits(plain, title);
     }
     return sortedHits(await tsMatchesWithRank(db, expr, MAX_TEXT_HITS));
   });
