@@ -149,6 +149,12 @@ const envFields = z.object({
   WEB_CONCURRENCY: processCount('WEB_CONCURRENCY'),
   /** Same as WEB_CONCURRENCY (which wins when both are set). */
   WORKERS: processCount('WORKERS'),
+  /**
+   * SQLite page cache per connection, in MiB (read by src/db/database.ts when a connection opens):
+   * a server starts with 16 unless set (src/serve/start-flags.ts), other commands keep 64.
+   * Validated here so a mistyped value stops the start instead of being ignored.
+   */
+  SQLITE_CACHE_MB: z.coerce.number().int().min(0).max(65536).optional(),
   /** Cookies get the Secure flag and __Host- prefix unless explicitly served over plain HTTP (dev/test). */
   INSECURE_COOKIES: z
     .enum(['0', '1', 'true', 'false'])

@@ -44,3 +44,16 @@ test('a server start adds the allocator and SQLite cache settings the operator d
   assert.deepEqual(startEnv(argv, { COMPTOIR_START_FLAGS: '0' }), {});
   assert.deepEqual(startEnv([...argv.slice(0, 2), 'migrate'], {}), {});
 });
+
+test('SQLITE_CACHE_MB is validated at boot: a mistyped value stops the start with its name', async () => {
+  const { ConfigError, loadConfig } = await import('../../src/config.ts');
+  assert.equal(loadConfig({ SQLITE_CACHE_MB: '16' }).SQLITE_CACHE_MB, 16);
+  assert.equal(loadConfig({}).SQLITE_CACHE_MB, undefined);
+  for (const bad of ['16MB', '-1', '2.5']) {
+    assert.throws(
+      () => loadConfig({ SQLITE_CACHE_MB: bad }),
+      (err: unknown) => err instanceof ConfigError && /SQLITE_CACHE_MB/.test((err as Error).message),
+      bad,
+    );
+  }
+});
