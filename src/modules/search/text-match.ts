@@ -66,8 +66,10 @@ export async function cached<T>(database: Database, key: string, compute: () => 
   return value;
 }
 
+// Other values (a suggestion list, a typo expansion) weigh as 64 ids, about their size: counted as
+// 1, a stream of distinct prefixes could have kept up to 4 million of them.
 const sizeOf = (v: unknown) =>
-  (v as Partial<Hits>).ids instanceof Int32Array ? (v as Hits).ids.length + 1 : 1;
+  (v as Partial<Hits>).ids instanceof Int32Array ? (v as Hits).ids.length + 1 : 64;
 
 /** Typo tolerance: words of 5+ letters unknown to the index gain the indexed terms one edit away. */
 async function expandTypos(database: Database, words: QueryWord[]): Promise<QueryWord[]> {
