@@ -20,7 +20,7 @@
 // also that of the database's backends serving the instances (it shares the same cores).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { createRequire } from 'node:module';
 import { type AddressInfo, createServer } from 'node:net';
@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openDatabase } from '../src/db/database.ts';
+import { processTree } from './mixed-load.ts';
 
 interface Instance extends PromiseLike<{ errors: number; non2xx: number }> {
   on(event: 'response', cb: (client: unknown, status: number, bytes: number, ms: number) => void): void;
@@ -228,23 +229,6 @@ async function stopServer(child: ChildProcess) {
   const gone = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await gone;
-}
-
-/** The process and its descendants (a multi-worker server is a primary and its workers). */
-function processTree(pid: number): number[] {
-  const out = [pid];
-  let tasks: string[] = [];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {} // gone meanwhile
-  for (const task of tasks) {
-    let children = '';
-    try {
-      children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-    } catch {} // a thread that ended meanwhile
-    for (const c of children ? children.split(/\s+/) : []) out.push(...processTree(Number(c)));
-  }
-  return out;
 }
 
 /** A field of `/proc/PID/status` in kB (VmRSS, VmHWM, RssAnon...), read once per call of `statusKb`. */
