@@ -395,14 +395,7 @@ export function browse(
         }
         offers += n;
         const d = oPD[j * 2 + 1]!;
-        const key =
-          sort === 'relevance'
-            ? -score
-            : sort === 'price_asc'
-              ? price[tPid[k]!]!
-              : sort === 'price_desc'
-                ? -price[tPid[k]!]!
-                : 0;
+        const key = keyOf(score, tPid[k]!);
         // Members ascend by id: on a full tie the first stays (the order's last criterion).
         if (best < 0 || key < bKey || (key === bKey && d < bDist)) {
           best = k;
@@ -543,6 +536,28 @@ export function browse(
       k = c;
     }
   };
+  /**
+   * Keeps a summarised product (offering location j) if it enters the `want` best; false when the
+   * heap is full and it does not, so the caller's list (in the sort's order) can stop there.
+   */
+  const offerToHeap = (pid: number, j: number, offers: number, score: number, d: number, av: number) => {
+    if (kept === cap) ensure(kept + 1);
+    kPid[kept] = pid;
+    kOff[kept] = j;
+    kOffers[kept] = offers;
+    kScore[kept] = score;
+    kDist[kept] = d;
+    kKey[kept] = keyOf(score, pid);
+    kAvail[kept] = av;
+    if (heap.length < want) {
+      heap.push(kept++);
+      siftUp(heap.length - 1);
+    } else if (before(kept, heap[0]!)) {
+      heap[0] = kept++;
+      siftDown(0);
+    } else return false;
+    return true;
+  };
   let total = 0;
   const nSingles = singles.length;
   for (let r = 0; r < nSingles + groupsSeen.length; r++) {
@@ -650,29 +665,7 @@ export function browse(
       if (q.inStock && av === 0) continue;
       const score = wQ * (qv ? 1 : 0) + wP * oProx[j]! + wS * av;
       for (let i = s.off[k]!; i < s.off[k + 1]!; i++) {
-        const pid = ids[i]!;
-        if (kept === cap) ensure(kept + 1);
-        kPid[kept] = pid;
-        kOff[kept] = j;
-        kOffers[kept] = 1;
-        kScore[kept] = score;
-        kDist[kept] = d;
-        kKey[kept] =
-          sort === 'relevance'
-            ? -score
-            : sort === 'price_asc'
-              ? price[pid]!
-              : sort === 'price_desc'
-                ? -price[pid]!
-                : 0;
-        kAvail[kept] = av;
-        if (heap.length < want) {
-          heap.push(kept++);
-          siftUp(heap.length - 1);
-        } else if (before(kept, heap[0]!)) {
-          heap[0] = kept++;
-          siftDown(0);
-        } else break;
+        if (!offerToHeap(ids[i]!, j, 1, score, d, av)) break;
       }
     }
   }
@@ -719,29 +712,7 @@ export function browse(
       const ids = s[list];
       const d = oDist[j]!;
       for (let i = s.off[k]!; i < s.off[k + 1]!; i++) {
-        const pid = ids[i]!;
-        if (kept === cap) ensure(kept + 1);
-        kPid[kept] = pid;
-        kOff[kept] = j;
-        kOffers[kept] = offers;
-        kScore[kept] = score;
-        kDist[kept] = d;
-        kKey[kept] =
-          sort === 'relevance'
-            ? -score
-            : sort === 'price_asc'
-              ? price[pid]!
-              : sort === 'price_desc'
-                ? -price[pid]!
-                : 0;
-        kAvail[kept] = av;
-        if (heap.length < want) {
-          heap.push(kept++);
-          siftUp(heap.length - 1);
-        } else if (before(kept, heap[0]!)) {
-          heap[0] = kept++;
-          siftDown(0);
-        } else break;
+        if (!offerToHeap(ids[i]!, j, offers, score, d, av)) break;
       }
     }
     total0 = total - total0;
