@@ -123,13 +123,7 @@ export function merchantSummary(
   }
   off.push(rows.length);
   const byId = Int32Array.from(rows);
-  const byPriceAsc = byId.slice();
-  const byPriceDesc = byId.slice();
-  const price = m.price;
-  for (let k = 0; k < keys.length; k++) {
-    byPriceAsc.subarray(off[k]!, off[k + 1]!).sort((a, b) => price[a]! - price[b]! || a - b);
-    byPriceDesc.subarray(off[k]!, off[k + 1]!).sort((a, b) => price[b]! - price[a]! || a - b);
-  }
+  const { byPriceAsc, byPriceDesc } = priceOrders(byId, off, m.price);
   const s: MerchantSummary = {
     locs,
     keys: Int32Array.from(keys),
@@ -519,13 +513,7 @@ export function locationSummary(ix: BrowseIndex, m: CatalogMemory, mid: number, 
     byId[i] = sorted[i]! - k * ID_SPAN;
   }
   off.push(n);
-  const byPriceAsc = byId.slice();
-  const byPriceDesc = byId.slice();
-  const price = m.price;
-  for (let k = 0; k < keys.length; k++) {
-    byPriceAsc.subarray(off[k]!, off[k + 1]!).sort((a, b) => price[a]! - price[b]! || a - b);
-    byPriceDesc.subarray(off[k]!, off[k + 1]!).sort((a, b) => price[b]! - price[a]! || a - b);
-  }
+  const { byPriceAsc, byPriceDesc } = priceOrders(byId, off, m.price);
   const cats = new Map<number, number>();
   const labels = new Map<number, number>();
   let soloAvailable = 0;
@@ -538,6 +526,7 @@ export function locationSummary(ix: BrowseIndex, m: CatalogMemory, mid: number, 
     labels.set((key >> 1) & 255, (labels.get((key >> 1) & 255) ?? 0) + count);
     if (key & 1) soloAvailable += count;
   }
+  const price = m.price;
   for (let i = 0; i < n; i++) {
     const v = price[byId[i]!]!;
     if (v < minPrice) minPrice = v;
@@ -570,4 +559,18 @@ export function locationSummary(ix: BrowseIndex, m: CatalogMemory, mid: number, 
   byLoc.set(locationId, s);
   ix.summaryAt[locationId] = s;
   return s;
+}
+
+/**
+ * A summary's product ids in price order, both ways, within each bucket [off[k], off[k + 1]) of
+ * `byId` (ties by id, as in id order).
+ */
+function priceOrders(byId: Int32Array, off: readonly number[], price: ArrayLike<number>) {
+  const byPriceAsc = byId.slice();
+  const byPriceDesc = byId.slice();
+  for (let k = 0; k + 1 < off.length; k++) {
+    byPriceAsc.subarray(off[k]!, off[k + 1]!).sort((a, b) => price[a]! - price[b]! || a - b);
+    byPriceDesc.subarray(off[k]!, off[k + 1]!).sort((a, b) => price[b]! - price[a]! || a - b);
+  }
+  return { byPriceAsc, byPriceDesc };
 }
