@@ -102,6 +102,28 @@ function facetLists(ref: Reference, lang: Lang, c: FacetCounts) {
   };
 }
 
+/**
+ * Each merchant's associations (ref.memberships) in two typed arrays, built once per reference:
+ * `list[start[mid]..start[mid + 1])`, in the memberships' order. countFacets reads them for every
+ * merchant with a result, where a Map lookup and an array per merchant cost a measurable share.
+ */
+const memberArrays = new WeakMap<Reference, { start: Int32Array; list: Int32Array }>();
+function membersOf(ref: Reference) {
+  let out = memberArrays.get(ref);
+  if (!out) {
+    let top = ref.maxMerchantId;
+    for (const mid of ref.memberships.keys()) if (mid > top) top = mid;
+    const start = new Int32Array(top + 2);
+    for (const [mid, list] of ref.memberships) start[mid + 1] = list.length;
+    for (let i = 1; i < start.length; i++) start[i]! += start[i - 1]!;
+    const list = new Int32Array(start[top + 1]!);
+    for (const [mid, assoc] of ref.memberships) list.set(assoc, start[mid]!);
+    out = { start, list };
+    memberArrays.set(ref, out);
+  }
+  return out;
+}
+
 /** Per-process counts by merchant id and category id for countFacets (synchronous: never shared). */
 let merchantCount = new Int32Array(0);
 let categoryCount = new Int32Array(0);
@@ -161,21 +183,21 @@ export function countFacets(
     labelCount[q] = 0;
   }
   const associationsSeen: number[] = [];
+  const members = membersOf(ref);
   const top: Counted[] = [];
   for (const mid of merchantsSeen) {
     const n = merchantCount[mid]!;
     merchantCount[mid] = 0;
-    const member = ref.memberships.get(mid);
-    if (member)
-      for (const a of member) {
-        if (a >= associationCount.length) {
-          const wider = new Int32Array(Math.max(a + 1, associationCount.length * 2, 64));
-          wider.set(associationCount);
-          associationCount = wider;
-        }
-        if (associationCount[a] === 0) associationsSeen.push(a);
-        associationCount[a]! += n;
+    for (let j = members.start[mid]!, end = members.start[mid + 1]!; j < end; j++) {
+      const a = members.list[j]!;
+      if (a >= associationCount.length) {
+        const wider = new Int32Array(Math.max(a + 1, associationCount.length * 2, 64));
+        wider.set(associationCount);
+        associationCount = wider;
       }
+      if (associationCount[a] === 0) associationsSeen.push(a);
+      associationCount[a]! += n;
+    }
     // The 20 first by count, then by the id's text (ranked's order), kept sorted by insertion.
     if (top.length === 20 && n < top[19]!.n) continue;
     const e = { key: mid, text: String(mid), n };

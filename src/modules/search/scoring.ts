@@ -125,6 +125,20 @@ let sKey = new Float64Array(0);
 let sCq = new Int32Array(0);
 /** The best location's pickup (1), open now (2). */
 let sFlags = new Uint8Array(0);
+/**
+ * Per candidate, gathered before the scoring loop (rankHits): its product id, text relevance and
+ * facts. The facts arrays span the whole catalogue, so nearly every read of a candidate's fact is
+ * a cache miss; read in a loop of independent loads the processor overlaps them, where the
+ * scoring loop, whose every step waits on the previous one, took them one at a time.
+ */
+let cPid = new Int32Array(0);
+let cBm = new Float32Array(0);
+let cMid = new Int32Array(0);
+let cCat = new Int32Array(0);
+let cQ = new Uint8Array(0);
+let cGtin = new Float64Array(0);
+/** The stock reads of the gathering, stored so that the compiler keeps them (never read back). */
+let cTouch = new Int32Array(0);
 /** Per group: its best entry and its offers. */
 let gRep = new Int32Array(0);
 let gOffers = new Int32Array(0);
@@ -147,6 +161,13 @@ function ensure(n: number) {
   sKey = new Float64Array(size);
   sCq = new Int32Array(size);
   sFlags = new Uint8Array(size);
+  cPid = new Int32Array(size);
+  cBm = new Float32Array(size);
+  cMid = new Int32Array(size);
+  cCat = new Int32Array(size);
+  cQ = new Uint8Array(size);
+  cGtin = new Float64Array(size);
+  cTouch = new Int32Array(size);
   gRep = new Int32Array(size);
   gOffers = new Int32Array(size);
   // At most half full: short probes.
@@ -205,28 +226,52 @@ export function rankHits(
   }
   const stamp = slotStampNow;
   const mask = slotKey.length - 1;
-  const { merchant, category, quebec, price, gtin } = m;
+  const { merchant, category, quebec, price, gtin, multi, invStart, invLoc, invAvail } = m;
   const ids = hits.ids;
   const bms = hits.bm;
   const dist = facts.dist;
   const prox = facts.prox;
   let maxBm = 0;
   for (let k = 0; k < n; k++) {
-    const b = bms[idx[k]!]!;
+    const i = idx[k]!;
+    cPid[k] = ids[i]!;
+    const b = bms[i]!;
+    cBm[k] = b;
     if (b > maxBm) maxBm = b;
+  }
+  // The candidates' facts, gathered (see cPid); also a first read of their stock rows, which
+  // availableAt reads next: the same cache lines, then present.
+  const size = merchant.length;
+  for (let k = 0; k < n; k++) {
+    const pid = cPid[k]!;
+    if (pid >= size) {
+      cMid[k] = 0;
+      continue;
+    }
+    cMid[k] = merchant[pid]!;
+    cCat[k] = category[pid]!;
+    cQ[k] = quebec[pid]!;
+    cGtin[k] = gtin[pid]!;
+    cTouch[k] = multi[pid]! + invStart[pid]!;
+  }
+  // The first stock row of each candidate: its position is known only now.
+  for (let k = 0; k < n; k++) {
+    const pid = cPid[k]!;
+    if (pid >= size) continue;
+    const r = invStart[pid]!;
+    if (r < invLoc.length) cTouch[k] = invLoc[r]! + invAvail[r]!;
   }
   const categoryId = f.categoryId;
   let s = 0;
   let groups = 0;
   for (let k = 0; k < n; k++) {
-    const i = idx[k]!;
-    const pid = ids[i]!;
-    if (pid >= merchant.length || merchant[pid] === 0) continue; // archived since
-    const mid = merchant[pid]!;
-    if (categoryId && category[pid] !== categoryId) continue;
-    const q = quebec[pid]!;
+    const pid = cPid[k]!;
+    const mid = cMid[k]!;
+    if (mid === 0) continue; // archived since
+    if (categoryId && cCat[k] !== categoryId) continue;
+    const q = cQ[k]!;
     if (f.quebec && q === 0) continue;
-    const text = maxBm > 0 ? bms[i]! / maxBm : 0;
+    const text = maxBm > 0 ? cBm[k]! / maxBm : 0;
     const base = RANKING.text * text + RANKING.quebec * (q ? 1 : 0);
     const locs = ref.locationsByMerchant[mid];
     if (!locs) continue;
@@ -259,7 +304,7 @@ export function rankHits(
     sLoc[s] = best;
     sAvail[s] = bestAvailable;
     sOffers[s] = offers;
-    sCq[s] = category[pid]! * 256 + q;
+    sCq[s] = cCat[k]! * 256 + q;
     sFlags[s] = (Number(bestLoc!.pickup) ? 1 : 0) | (bestFlags & OPEN ? 2 : 0);
     sScore[s] = bestScore;
     sDist[s] = dist[best]!;
@@ -272,7 +317,7 @@ export function rankHits(
             ? -price[pid]!
             : 0;
     // One result per GTIN: the group's first in the order stands for it and carries its offers.
-    const g = gtin[pid]!;
+    const g = cGtin[k]!;
     let group = -1;
     if (g !== 0) {
       let slot = (Math.imul((g % 0x7fffffff) | 0, 0x9e3779b1) ^ ((g / 0x7fffffff) | 0)) & mask;

@@ -25,11 +25,36 @@ export async function termKnown(db: Q, term: string): Promise<boolean> {
   return r.rows.length > 0;
 }
 
-/** SQLite: products matching an FTS5 expression, in index order (no relevance computed). */
-export async function ftsMatches(db: Q, expr: string, limit: number): Promise<{ product_id: number }[]> {
-  const r = await sql<{ product_id: number }>`select rowid as product_id from search_fts
-    where search_fts match ${expr} limit ${limit}`.execute(db);
-  return r.rows;
+/**
+ * SQLite: the ids of the products matching an FTS5 expression (the first `limit` in index order;
+ * no relevance computed), read as one comma-separated text: a common word matches up to 100,000
+ * products, and one row object per match cost 4-10× the match itself (PERFORMANCE.md).
+ */
+export async function ftsMatchIds(db: Q, expr: string, limit: number): Promise<Int32Array> {
+  const r = await sql<{ ids: string | null }>`select group_concat(product_id) as ids
+    from (select rowid as product_id from search_fts where search_fts match ${expr} limit ${limit})`.execute(
+    db,
+  );
+  return idListOf(r.rows[0]?.ids ?? null);
+}
+
+/** The ids of group_concat's text (decimal rowids, comma-separated; null: none). */
+export function idListOf(text: string | null): Int32Array {
+  if (!text) return new Int32Array(0);
+  let n = 1;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 44) n++;
+  const out = new Int32Array(n);
+  let k = 0;
+  let v = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 44) {
+      out[k++] = v;
+      v = 0;
+    } else v = v * 10 + (c - 48);
+  }
+  out[k] = v;
+  return out;
 }
 
 /** SQLite: products matching an FTS5 expression with their BM25 relevance (title weighted 4×). */

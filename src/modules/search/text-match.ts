@@ -6,8 +6,8 @@ import type { Database } from '../../db/database.ts';
 import { catalogGeneration } from './memory.ts';
 import { editsOne, type QueryWord } from './normalize.ts';
 import {
-  ftsMatches,
   ftsMatchesWithBm25,
+  ftsMatchIds,
   knownTerms,
   termKnown,
   tsMatchesWithRank,
@@ -145,13 +145,10 @@ function sortedHits(rows: { product_id: number; bm: number }[]): Hits {
  * then 1; ascending ids within each) by sorting ids as numbers and merging: a common word has
  * 100,000 matches, which a sort of row objects with a comparator took tens of milliseconds for.
  */
-function tieredHits(plain: { product_id: number }[], title: { product_id: number }[]): Hits {
-  const all = new Int32Array(plain.length);
-  for (let i = 0; i < plain.length; i++) all[i] = Number(plain[i]!.product_id);
-  all.sort();
-  const inTitle = new Int32Array(title.length);
-  for (let i = 0; i < title.length; i++) inTitle[i] = Number(title[i]!.product_id);
-  inTitle.sort();
+function tieredHits(plain: Int32Array, title: Int32Array): Hits {
+  // Sorted in place: both lists are this function's own.
+  const all = plain.sort();
+  const inTitle = title.sort();
   const ids = new Int32Array(all.length);
   const bm = new Float32Array(all.length);
   // Title matches of the list first (a title match outside the list, past its limit, is not one).
@@ -181,9 +178,9 @@ export function textHits(database: Database, expr: string): Promise<Hits> {
     if (database.kind === 'sqlite') {
       // BM25 costs 2-10× the match itself: computed when the match is selective, else two cheap
       // tiers (title match 2, description-only match 1), see docs/ARCHITECTURE.md "Search".
-      const plain = await ftsMatches(db, expr, MAX_TEXT_HITS);
+      const plain = await ftsMatchIds(db, expr, MAX_TEXT_HITS);
       if (plain.length <= MAX_BM25_HITS) return sortedHits(await ftsMatchesWithBm25(db, expr, MAX_TEXT_HITS));
-      const title = await ftsMatches(db, `{title_terms} : (${expr})`, MAX_TEXT_HITS);
+      const title = await ftsMatchIds(db, `{title_terms} : (${expr})`, MAX_TEXT_HITS);
       return tieredHits(plain, title);
     }
     return sortedHits(await tsMatchesWithRank(db, expr, MAX_TEXT_HITS));
