@@ -24,7 +24,8 @@
 // previous one is answered (closed loop: the latency then measures the queue, see PERFORMANCE.md).
 // --find-rate searches the highest open-loop rate whose p95 stays within --p95 ms with no error
 // (see findRate below), on the same warm servers, one short run per rate.
-// Prints per route: count, req/s, p50/p95/p99/max, non-2xx; totals; server RSS and CPU (summed over
+// Prints per route: count, req/s, p50/p95/p99/max, non-2xx, and the mean time inside the servers
+// (their /metrics); totals; in the service pass, each route's server CPU per request; server RSS and CPU (summed over
 // every process of a server: the primary and its workers), per-worker /metrics (summed, or the
 // maximum for loop stalls); the load generator's CPU (it shares the machine); load average before and after.
 import { loadavg } from 'node:os';
@@ -70,7 +71,8 @@ Load
   --warmup S            seconds of unmeasured mix first (≤ 20 connections)     [10]
   --rate R              open loop: R requests/s in total, Poisson arrivals     [closed loop]
   --without a,b         leave routes out of the mix (parts of their names)
-  --service S           then each route alone on 1 connection for S s (0: skip) [3]
+  --service S           then each route alone on 1 connection for S s, with the
+                        server CPU per request of each route (0: skip)         [3]
 
 Highest rate (open loop)
   --find-rate           find the highest rate that keeps p95 ≤ --p95 ms with no 5xx, timeout or
@@ -154,6 +156,7 @@ async function scrapeServer(s: Server) {
   return {
     workers: all.length,
     sum,
+    keys: new Set(all.flatMap((m) => Object.keys(m))),
     stallMs: Math.max(0, ...all.map((m) => (m.nodejs_eventloop_delay_seconds_max ?? 0) * 1000)),
   };
 }
@@ -166,9 +169,8 @@ async function measure(servers: Server[], seconds: number, rate?: number) {
   const recorder = new Recorder();
   // The loop-delay gauge covers the time since the previous scrape: one now, so the first sample of
   // the run does not carry the start-up, the warm-up or the previous step.
-  const dbBefore = (await Promise.all(servers.map(scrapeServer))).map((m) =>
-    m.sum('comptoir_db_query_duration_seconds_count'),
-  );
+  const before = await Promise.all(servers.map(scrapeServer));
+  const dbBefore = before.map((m) => m.sum('comptoir_db_query_duration_seconds_count'));
   const cpu0 = servers.map((s) => cpuSeconds(s.child.pid!));
   const me0 = process.cpuUsage();
   const load0 = loadavg()[0]!;
@@ -199,9 +201,11 @@ async function measure(servers: Server[], seconds: number, rate?: number) {
   clearInterval(sampler);
   const me = process.cpuUsage(me0);
   const summary = summarise(recorder, elapsed);
+  const after = await Promise.all(servers.map(scrapeServer));
+  const serverRoutes = insideServers(before, after);
   const serverStats = await Promise.all(
     servers.map(async (s, i) => {
-      const m = await scrapeServer(s);
+      const m = after[i]!;
       const mem = memoryOf(s.child.pid!);
       // The counters since the server started, less those before this run (the warm-up's).
       const dbCount = m.sum('comptoir_db_query_duration_seconds_count');
@@ -227,7 +231,28 @@ async function measure(servers: Server[], seconds: number, rate?: number) {
       };
     }),
   );
-  return { summary, serverStats, errors, timeouts, elapsed, me, load0 };
+  return { summary, serverStats, serverRoutes, errors, timeouts, elapsed, me, load0 };
+}
+
+/**
+ * Per server route, over the run: requests and mean ms inside the servers (from Fastify's request
+ * start to the response, every worker; a request waiting for a busy loop before Fastify sees it is
+ * not in it, which is what the client's latency adds).
+ */
+function insideServers(
+  before: Awaited<ReturnType<typeof scrapeServer>>[],
+  after: Awaited<ReturnType<typeof scrapeServer>>[],
+) {
+  const routes = new Set<string>();
+  for (const m of after) for (const k of m.keys) if (k.startsWith('http_count ')) routes.add(k.slice(11));
+  const delta = (k: string) => after.reduce((n, m, i) => n + m.sum(k) - (before[i]?.sum(k) ?? 0), 0);
+  return [...routes]
+    .map((route) => {
+      const count = delta(`http_count ${route}`);
+      return { route, count, mean_ms: count ? +((delta(`http_sum ${route}`) / count) * 1000).toFixed(2) : 0 };
+    })
+    .filter((r) => r.count > 0)
+    .sort((a, b) => b.count * b.mean_ms - a.count * a.mean_ms);
 }
 
 /** Answers that break the zero-error target: 5xx, timeouts (status 0), connection errors (< 0). */
@@ -335,6 +360,8 @@ try {
     const failures = summary.non2xx_or_timeout + errors;
     console.log('\nper route');
     console.table(summary.rows);
+    console.log('inside the servers per route (mean ms from request start to response, every worker)');
+    console.table(r.serverRoutes);
     console.log('servers');
     console.table(serverStats);
     const result = {
@@ -375,6 +402,9 @@ try {
     const rows = [];
     for (const route of Object.keys(mix)) {
       const rec = new Recorder();
+      // Server CPU around the route's run (every process): what one request of it costs, less
+      // sensitive to a shared machine than its latency.
+      const cpu0 = cpuSeconds(servers[0]!.child.pid!);
       await runMix({
         servers: servers.slice(0, 1),
         fx,
@@ -383,6 +413,7 @@ try {
         recorder: rec,
         mix: { [route]: 1 },
       });
+      const cpu = cpuSeconds(servers[0]!.child.pid!) - cpu0;
       const r = summarise(rec, service).rows.find((x) => x.route === route);
       if (r)
         rows.push({
@@ -391,6 +422,8 @@ try {
           p50_ms: r.p50_ms,
           p95_ms: r.p95_ms,
           p99_ms: r.p99_ms,
+          max_ms: r.max_ms,
+          server_cpu_ms_per_request: +((cpu * 1000) / Math.max(1, r.count)).toFixed(2),
           non2xx_or_timeout: r.non2xx_or_timeout,
         });
     }

@@ -168,6 +168,11 @@ export async function prepareSqlite(opts: {
       if (existsSync(`${src}-wal`) || existsSync(join(opts.source!, 'comptoir.lock')))
         throw new Error(`${opts.source} is open in another process (WAL or lock file present): not copying.`);
       copyFileSync(src, db);
+      // The search facts snapshot too, when there is one: a deployed server starts from its own
+      // (without it each run began by reading the facts from the tables and writing a snapshot,
+      // seconds of work that could reach into the measured run).
+      const snapshot = join(opts.source!, 'search-facts.snapshot');
+      if (existsSync(snapshot)) copyFileSync(snapshot, join(opts.dir, 'search-facts.snapshot'));
     } else {
       seed({ DATA_DIR: opts.dir }, opts.merchants, opts.products);
     }
@@ -490,6 +495,17 @@ export function workersOf(pid: number): number {
 function parseMetrics(text: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
+    // Time inside the server per route (Fastify's request start to the response), all statuses:
+    // `http_sum GET /:lang/p/:id` (seconds) and `http_count GET /:lang/p/:id`.
+    const h =
+      /^comptoir_http_request_duration_seconds_(sum|count)\{method="([^"]*)",route="([^"]*)",[^}]*\} (\S+)$/.exec(
+        line,
+      );
+    if (h) {
+      const key = `http_${h[1]} ${h[2]} ${h[3]}`;
+      out[key] = (out[key] ?? 0) + Number(h[4]);
+      continue;
+    }
     const m =
       /^(comptoir_db_query_duration_seconds_(?:sum|count)|comptoir_db_query_errors_total|comptoir_reservations_pending|comptoir_sse_clients|process_resident_memory_bytes|nodejs_heap_used_bytes|nodejs_heap_total_bytes|nodejs_external_memory_bytes|nodejs_eventloop_delay_seconds\{quantile="1"\}) (\S+)$/.exec(
         line,

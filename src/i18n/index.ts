@@ -53,6 +53,12 @@ export function elide(text: string): string {
   );
 }
 
+// Kept: building a NumberFormat per call cost more than the rest of `tp` (home and search pages).
+const countFormats: Record<Lang, Intl.NumberFormat> = {
+  fr: new Intl.NumberFormat('fr-CA'),
+  en: new Intl.NumberFormat('en-CA'),
+};
+
 const pluralRules: Record<Lang, Intl.PluralRules> = {
   fr: new Intl.PluralRules('fr-CA'),
   en: new Intl.PluralRules('en-CA'),
@@ -66,9 +72,7 @@ const pluralRules: Record<Lang, Intl.PluralRules> = {
 export function tp(lang: Lang, key: string, count: number, params?: Record<string, string | number>): string {
   const rule = pluralRules[lang].select(count);
   const k = hasMessage(lang, `${key}.${rule}`) ? `${key}.${rule}` : `${key}.other`;
-  const n = new Intl.NumberFormat(lang === 'fr' ? 'fr-CA' : 'en-CA')
-    .format(count)
-    .replace(/\u202f/g, '\u00a0');
+  const n = countFormats[lang].format(count).replace(/\u202f/g, '\u00a0');
   return t(lang, k, { ...params, count: n });
 }
 

@@ -19,6 +19,10 @@ import { localPath, sendHtml } from './page-context.ts';
 
 const langParams = z.object({ lang: z.enum(['fr', 'en']) });
 
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+// `toLocaleString` builds a formatter per call; these give the same text.
+const counts = { fr: new Intl.NumberFormat('fr-CA'), en: new Intl.NumberFormat('en-CA') };
+
 /** How long the shared part of the home page is reused (see `showcase` below). */
 const SHOWCASE_TTL_MS = 30_000;
 
@@ -31,30 +35,83 @@ export default async function homeRoutes(app: FastifyInstance, ctx: AppContext) 
    * (counting a million products): computed at most once per SHOWCASE_TTL_MS and shared by the
    * requests meanwhile. Campaigns and opening hours stay live; prices and stock are exact on the
    * pages the home page links to.
+   *
+   * On SQLite each read holds the event loop while it runs (counting a million products
+   * ≈ 50 ms, the associations' member counts ≈ 50–100 ms on the 1M region): one read per turn of
+   * the loop, so the requests of the other visitors are answered between them instead of waiting
+   * for the whole refresh (it held a worker's loop ≈ 150 ms every 30 s).
    */
   let cached: { at: number; value: Promise<Showcase> } | undefined;
   const loadShowcase = async (center: { lat: number; lng: number }) => {
-    const [stats, associations, categories, nearbyRows, qcProducts] = await Promise.all([
-      regionStats(db),
-      listAssociations(db),
-      listCategories(db),
-      storesNear(db, center, 15),
-      quebecProductsInStock(db, 8),
-    ]);
-    return { stats, associations, categories, nearbyRows, qcProducts };
+    const stats = await regionStats(db);
+    await nextTurn();
+    const associations = await listAssociations(db);
+    await nextTurn();
+    const categories = await listCategories(db);
+    const rows = await storesNear(db, center, 15);
+    await nextTurn();
+    const qcProducts = await quebecProductsInStock(db, 8);
+    // The stores' distance and hours are the same for every visitor: computed once here, and
+    // which of them are open is worked out once per minute (see nearbyAt), not per request.
+    const stores = rows.map((r) => ({
+      ...r,
+      km: haversineKm(center.lat, center.lng, r.lat, r.lng),
+      hours: parseHours(r.hours_json),
+    }));
+    return { stats, associations, categories, stores, qcProducts, nearby: undefined as Nearby | undefined };
   };
   type Showcase = Awaited<ReturnType<typeof loadShowcase>>;
+  type Nearby = {
+    minute: number;
+    timeZone: string;
+    list: (Showcase['stores'][number] & { open: boolean })[];
+  };
+  /**
+   * The 8 stores shown, open ones first then nearest. Opening hours are compared at the minute
+   * (HH:MM in the region's zone), so the list is the same for every request of one clock minute.
+   */
+  const nearbyAt = (sc: Showcase, now: Date, timeZone: string) => {
+    const minute = Math.floor(now.getTime() / 60_000);
+    if (sc.nearby?.minute !== minute || sc.nearby.timeZone !== timeZone)
+      sc.nearby = {
+        minute,
+        timeZone,
+        list: sc.stores
+          .map((r) => ({ ...r, open: isOpenAt(r.hours, now, timeZone) }))
+          .sort((a, b) => Number(b.open) - Number(a.open) || a.km - b.km)
+          .slice(0, 8),
+      };
+    return sc.nearby.list;
+  };
   const showcase = (center: { lat: number; lng: number }): Promise<Showcase> => {
-    if (!cached || Date.now() - cached.at > SHOWCASE_TTL_MS) {
+    if (!cached) {
       const value = loadShowcase(center);
       cached = { at: Date.now(), value };
       // A failed read is not kept: the next visitor tries again.
       value.catch(() => {
         if (cached?.value === value) cached = undefined;
       });
+    } else if (Date.now() - cached.at > SHOWCASE_TTL_MS && !refreshing) {
+      // Expired: the visitors meanwhile get the previous showcase (at most one refresh's time
+      // older) instead of waiting for the new one; a failed refresh keeps it and is tried again.
+      const was = cached;
+      was.at = Date.now();
+      refreshing = loadShowcase(center)
+        .then(
+          (fresh) => {
+            if (cached === was) cached = { at: Date.now(), value: Promise.resolve(fresh) };
+          },
+          () => {
+            was.at = 0;
+          },
+        )
+        .finally(() => {
+          refreshing = undefined;
+        });
     }
     return cached.value;
   };
+  let refreshing: Promise<void> | undefined;
 
   // `/` sends visitors to their language: remembered choice, then browser preference, French by default.
   app.get('/', { schema: { hide: true } }, async (req, reply) => {
@@ -69,25 +126,15 @@ export default async function homeRoutes(app: FastifyInstance, ctx: AppContext) 
     const { lang } = req.params as z.infer<typeof langParams>;
     const pc = await pageContext(req, reply, ctx, lang, { title: t(lang, 'home.title'), ...mapAssets });
     const center = { lat: pc.region.center_lat, lng: pc.region.center_lng };
-    const [{ stats, associations, categories, nearbyRows, qcProducts }, campaigns] = await Promise.all([
-      showcase(center),
-      activeCampaigns(db),
-    ]);
-    const now = new Date();
-    const nearby = nearbyRows
-      .map((r) => ({
-        ...r,
-        km: haversineKm(center.lat, center.lng, r.lat, r.lng),
-        open: isOpenAt(parseHours(r.hours_json), now, pc.region.timezone),
-      }))
-      .sort((a, b) => Number(b.open) - Number(a.open) || a.km - b.km)
-      .slice(0, 8);
+    const [shown, campaigns] = await Promise.all([showcase(center), activeCampaigns(db)]);
+    const nearby = nearbyAt(shown, new Date(), pc.region.timezone);
+    const { stats, associations, categories, qcProducts } = shown;
     const welcome = lang === 'fr' ? pc.region.welcome_fr : pc.region.welcome_en;
     const body = html`
       <section class="hero">
         <h1>${t(lang, 'home.title')}</h1>
         ${regionTagline(pc.region, lang) ? html`<p class="tagline">${regionTagline(pc.region, lang)}</p>` : null}
-        <p class="lead">${welcome || t(lang, 'home.lead', { merchants: stats.merchants.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA'), products: stats.products.toLocaleString(lang === 'fr' ? 'fr-CA' : 'en-CA') })}</p>
+        <p class="lead">${welcome || t(lang, 'home.lead', { merchants: counts[lang].format(stats.merchants), products: counts[lang].format(stats.products) })}</p>
       </section>
       ${stats.merchants === 0 ? html`<p class="notice">${t(lang, 'home.empty')}</p>` : null}
       ${campaigns.slice(0, 2).map((c) => CampaignBanner(lang, c))}

@@ -24,14 +24,15 @@ function longDate(date: string, lang: Lang): string {
   return f.format(new Date(`${date}T12:00:00Z`));
 }
 
-/** Today's local date (`YYYY-MM-DD`) in the region's time zone. */
+const todayFormatters = new Map<string, Intl.DateTimeFormat>();
+/** Today's local date (`YYYY-MM-DD`) in the region's time zone (one kept formatter per zone). */
 function localToday(timeZone: string, now: Date): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
+  let f = todayFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    todayFormatters.set(timeZone, f);
+  }
+  return f.format(now);
 }
 
 /** The next closures of a store (today included), or nothing. */
