@@ -13,13 +13,20 @@
  * `--trace` adds each step of the start (COMPTOIR_START_TRACE=1, src/cli/main.ts): seconds from
  * spawning and CPU seconds at that step, and what the step took of both.
  *
- *     node bench/cold-start.ts --data DIR [--runs 2] [--mode alternate] [--node-options='...'] [--trace]
+ * `--launch` is how the server is started: `main` (`node src/cli/main.ts serve`, which re-executes
+ * itself for its start flags), `bin` (`node bin/comptoir.js serve`, the installed `comptoir`
+ * command, also re-executing) or `flags` (`node --max-semi-space-size=16 bin/comptoir.js serve`
+ * with MALLOC_ARENA_MAX=2 and SQLITE_CACHE_MB=16 set, as `npm start` or a service manager gives
+ * them: one node start). Several, comma-separated, alternate. `--root` runs another checkout of
+ * the source (a copy of an older commit, for a before/after in the same window).
+ *
+ *     node bench/cold-start.ts --data DIR [--runs 2] [--mode alternate] [--launch main,flags] [--trace]
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -31,6 +38,8 @@ const { values } = parseArgs({
     settle: { type: 'string', default: '3' },
     workers: { type: 'string', default: '1' },
     trace: { type: 'boolean', default: false },
+    launch: { type: 'string', default: 'main' },
+    root: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -42,6 +51,8 @@ if (values.help) {
   --mode M             cold | warm | no-cache | alternate    [warm]
   --settle S           seconds up after ready                [3]
   --workers N          WEB_CONCURRENCY                       [1]
+  --launch L[,L]       main | bin | flags (see the file's head)  [main]
+  --root DIR           source checkout to run (repeat: alternate) [.]
   --trace              print each step of the start (wall and CPU)`);
   process.exit(0);
 }
@@ -57,10 +68,14 @@ const rssMb = (pid: number) =>
   Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 const loadavg = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 
-const modes =
-  values.mode === 'alternate'
-    ? Array.from({ length: Number(values.runs) }, () => ['cold', 'warm']).flat()
-    : Array.from({ length: Number(values.runs) }, () => values.mode!);
+const modeList = values.mode === 'alternate' ? ['cold', 'warm'] : [values.mode!];
+const launches = values.launch!.split(',');
+for (const l of launches) if (!['main', 'bin', 'flags'].includes(l)) throw new Error(`unknown launch ${l}`);
+const roots = values.root ?? ['.'];
+/** Every run: modes × launches × roots, alternating within each of the `runs` rounds. */
+const modes = Array.from({ length: Number(values.runs) }, () =>
+  modeList.flatMap((mode) => launches.flatMap((launch) => roots.map((root) => ({ mode, launch, root })))),
+).flat();
 /** A port nobody listens on now (the OS picks it; other benchmarks may run beside this one). */
 async function freePort(): Promise<number> {
   const srv = createServer();
@@ -69,13 +84,13 @@ async function freePort(): Promise<number> {
   await new Promise((r) => srv.close(r));
   return port;
 }
-for (const mode of modes) {
+for (const { mode, launch, root } of modes) {
   const port = await freePort();
   if (!['cold', 'warm', 'no-cache'].includes(mode)) throw new Error(`unknown mode ${mode}`);
   const base = `http://127.0.0.1:${port}`;
   const env: Record<string, string | undefined> = {
     ...process.env,
-    DATA_DIR: values.data,
+    DATA_DIR: resolve(values.data!),
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
@@ -93,7 +108,15 @@ for (const mode of modes) {
   const load = loadavg();
   const started = performance.now();
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, ['src/cli/main.ts', 'serve'], {
+  if (launch === 'flags') Object.assign(env, { MALLOC_ARENA_MAX: '2', SQLITE_CACHE_MB: '16' });
+  const args =
+    launch === 'main'
+      ? ['src/cli/main.ts', 'serve']
+      : launch === 'bin'
+        ? ['bin/comptoir.js', 'serve']
+        : ['--max-semi-space-size=16', 'bin/comptoir.js', 'serve'];
+  const child = spawn(process.execPath, args, {
+    cwd: root,
     env,
     stdio: ['ignore', 'ignore', values.trace ? 'pipe' : 'inherit'],
   });
@@ -123,6 +146,8 @@ for (const mode of modes) {
         steps.push({ mark: '/readyz 200', epoch: Date.now(), cpu_ms: cpuSeconds(pid) * 1000 });
         result = {
           mode,
+          launch,
+          ...(roots.length > 1 ? { root } : {}),
           first_answer_s: +firstAnswer.toFixed(2),
           ready_s: +((performance.now() - started) / 1000).toFixed(2),
           cpu_s: +cpuSeconds(pid).toFixed(2),

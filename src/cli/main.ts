@@ -1,23 +1,26 @@
 /**
- * The CLI's entry point (npm start, bin/comptoir.js, tests). A server started without its
- * start-time V8 flag re-executes itself with it first (src/serve/start-flags.ts); the commands
- * (cli.ts) are imported only afterwards, so the process that is replaced has parsed almost nothing.
- * A server then keeps Node's compile cache in its data directory (serverCompileCache), and writes
- * it once its modules are loaded, so the next start skips most of their parsing and compiling.
+ * The CLI's entry point (npm start, bin/comptoir.js, tests). A server keeps Node's compile cache
+ * in its data directory (serverCompileCache; bin/comptoir.js turns it on before this file is
+ * loaded, so no TypeScript is stripped), and writes it once its modules are loaded, so the next
+ * start skips most of their parsing, compiling and type stripping. A server started without its
+ * start-time V8 flag or environment then re-executes itself with them (src/serve/start-flags.ts);
+ * the commands (cli.ts) are imported only afterwards, so the process that is replaced has parsed
+ * almost nothing.
  *
  * COMPTOIR_START_TRACE=1 prints each step of a start on stderr (`start-trace {...}` lines: the
  * `comptoir:` performance marks, with the wall clock and the process's CPU time; bench/cold-start.ts).
  */
-import { flushCompileCache } from 'node:module';
+import { flushCompileCache, getCompileCacheDir } from 'node:module';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { reexecWithStartFlags, serverCompileCache } from '../serve/start-flags.ts';
 
 if (process.env.COMPTOIR_START_TRACE === '1') traceStart();
+// Before the re-exec, which passes the cache on (NODE_COMPILE_CACHE): the new process strips no types.
+serverCompileCache();
 reexecWithStartFlags();
-const cached = serverCompileCache();
 await import('./cli.ts');
 performance.mark('comptoir:modules imported', { detail: process.cpuUsage() });
-if (cached) flushCompileCache();
+if (getCompileCacheDir()) flushCompileCache();
 
 /** Writes the start's `comptoir:` marks to stderr (pipes and files: synchronous on Linux). */
 function traceStart() {

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import {
@@ -11,7 +12,7 @@ import {
   sql,
   type TableMetadata,
 } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { metrics } from '../lib/metrics.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import type { DB } from './schema.ts';
@@ -48,10 +49,22 @@ function recordQuery(event: LogEvent): void {
   metrics.observeQuery(event.queryDurationMillis / 1000, event.level === 'error');
 }
 
+/**
+ * The pg driver, loaded on first use: a server on SQLite never needs it, and its 30 modules cost
+ * ≈ 50 ms of CPU at every start (docs/PERFORMANCE.md, issue 19 item 6). CommonJS, so `require`
+ * keeps openDatabase synchronous.
+ */
+let pgModule: typeof pg | undefined;
+function loadPg(): typeof pg {
+  pgModule ??= createRequire(import.meta.url)('pg') as typeof pg;
+  return pgModule;
+}
+
 let pgTypesConfigured = false;
 function configurePgTypes(): void {
   if (pgTypesConfigured) return;
   pgTypesConfigured = true;
+  const pg = loadPg();
   // Same shapes as SQLite returns: numbers for counts/sums, ISO strings for times.
   pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10)); // int8
   pg.types.setTypeParser(1700, (v) => Number.parseFloat(v)); // numeric
@@ -87,7 +100,7 @@ export function openDatabase(opts: OpenOptions): Database {
 
 function openPostgres(url: string, schema?: string, poolSize = 10): Database {
   configurePgTypes();
-  const pool = new pg.Pool({
+  const pool = new (loadPg().Pool)({
     connectionString: url,
     max: poolSize,
     ...(schema ? { options: `-c search_path=${schema},public` } : {}),

@@ -10,7 +10,7 @@
  */
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
-import { constants, enableCompileCache } from 'node:module';
+import { constants, enableCompileCache, getCompileCacheDir } from 'node:module';
 import { join, resolve } from 'node:path';
 
 /** Flags a server process needs from its start (cluster workers get them from cluster-primary.ts). */
@@ -75,7 +75,19 @@ export function reexecWithStartFlags(): void {
   const env = startEnv();
   if (!flags && !Object.keys(env).length) return;
   const argv = flags ?? [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
-  process.execve(process.execPath, argv, { ...process.env, ...env });
+  process.execve(process.execPath, argv, { ...process.env, ...env, ...compileCacheEnv() });
+}
+
+/**
+ * NODE_COMPILE_CACHE for the process a re-exec starts, when this one has the compile cache on:
+ * the new process then reads its entry files from the cache from its first line, and never loads
+ * the type stripper (≈ 0.1 s of CPU per node start; docs/PERFORMANCE.md, issue 19 item 6).
+ */
+export function compileCacheEnv(
+  dir: string | undefined = getCompileCacheDir() && serverCacheDir,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  return dir && !env.NODE_COMPILE_CACHE && !env.NODE_DISABLE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: dir } : {};
 }
 
 /**
@@ -95,9 +107,17 @@ export function serverCompileCache(
   const dataDir = resolve(env.DATA_DIR ?? './data');
   // Never creates the data directory: the configuration check and the database's open do.
   if (!existsSync(dataDir)) return false;
-  const r = enableCompileCache(join(dataDir, '.compile-cache'));
-  return (
+  const dir = join(dataDir, '.compile-cache');
+  const r = enableCompileCache(dir);
+  const on =
     r.status === constants.compileCacheStatus.ENABLED ||
-    r.status === constants.compileCacheStatus.ALREADY_ENABLED
-  );
+    r.status === constants.compileCacheStatus.ALREADY_ENABLED;
+  if (on) serverCacheDir = dir;
+  return on;
 }
+
+/**
+ * The directory serverCompileCache gave Node (getCompileCacheDir names the subdirectory Node made
+ * in it for this version, which NODE_COMPILE_CACHE must not be given).
+ */
+let serverCacheDir: string | undefined;

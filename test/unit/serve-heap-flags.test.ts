@@ -57,3 +57,13 @@ test('SQLITE_CACHE_MB is validated at boot: a mistyped value stops the start wit
     );
   }
 });
+
+test('a re-exec passes the compile cache on, unless the operator chose or turned it off', async () => {
+  const { compileCacheEnv } = await import('../../src/serve/start-flags.ts');
+  assert.deepEqual(compileCacheEnv('/data/.compile-cache', {}), {
+    NODE_COMPILE_CACHE: '/data/.compile-cache',
+  });
+  assert.deepEqual(compileCacheEnv(undefined, {}), {});
+  assert.deepEqual(compileCacheEnv('/data/.compile-cache', { NODE_COMPILE_CACHE: '/elsewhere' }), {});
+  assert.deepEqual(compileCacheEnv('/data/.compile-cache', { NODE_DISABLE_COMPILE_CACHE: '1' }), {});
+});
