@@ -304,6 +304,65 @@ test('a product taking the GTIN of a product that was alone with it makes one re
   same(ref, m, browseQuery(ref, x));
 });
 
+test('a product joining a GTIN group of several after the index was built is merged into its one result', () => {
+  // Products 1 and 2 share a GTIN at the build (a group read by the GroupTable pass); product 3,
+  // at the nearest store, takes it afterwards (read product by product): still one result, the
+  // nearest offer first, the three offers counted.
+  const w: World = {
+    merchants: 3,
+    locations: [
+      { merchant: 1, dLat: 0, dLng: 3, pickup: true, delivery: 0 },
+      { merchant: 2, dLat: 3, dLng: 0, pickup: true, delivery: 0 },
+      { merchant: 3, dLat: 0, dLng: 1, pickup: true, delivery: 0 },
+    ],
+    products: [
+      { merchant: 1, category: 1, label: 0, price: 250, gtin: 1 },
+      { merchant: 2, category: 1, label: 0, price: 250, gtin: 1 },
+      { merchant: 3, category: 2, label: 1, price: 999, gtin: 0 },
+    ],
+    stock: [],
+  };
+  const ref = reference(w);
+  const m = memory(w);
+  const x: QueryInput = {
+    dLat: 0,
+    dLng: 0,
+    radius: 10,
+    category: 0,
+    quebec: false,
+    inStock: false,
+    sort: 'distance',
+    fulfilment: undefined,
+    openNow: false,
+    openSeed: 0,
+    merchant: undefined,
+    association: false,
+    offset: 0,
+    limit: 20,
+  };
+  const before = browse(ref, m, browseQuery(ref, x));
+  assert.equal(before.total, 2);
+  assert.deepEqual(
+    before.page.map((s) => [s.product_id, s.offers]),
+    [
+      [3, 1],
+      [1, 2],
+    ],
+  );
+  setProduct(m, { ...facts(w, 2), gtin: '1' });
+  const r = browse(ref, m, browseQuery(ref, x));
+  assert.equal(r.total, 1);
+  assert.deepEqual(
+    r.page.map((s) => [s.product_id, s.offers]),
+    [[3, 3]],
+  );
+  assert.deepEqual(
+    r.facets.merchant.map((f) => [f.value, f.count]),
+    [['m-3', 1]],
+  );
+  same(ref, m, browseQuery(ref, x));
+});
+
 test('the merchant facet is the first 20 of every merchant by count then id as text, ties at the 20th included', () => {
   // 40 merchants (more than the facet shows), counts 1..6 so the 20th place falls inside a tie;
   // ids 1..40 compared as text ("10" before "9"), as the facet's full sort does.

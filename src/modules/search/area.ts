@@ -77,6 +77,17 @@ function split(reach: DeliveryReach): SplitReach {
   return s;
 }
 
+/** The split reach of each location by position in ref.locations, filled on first use. */
+const splitsByRef = new WeakMap<Reference, (SplitReach | undefined)[]>();
+function splitsOf(ref: Reference): (SplitReach | undefined)[] {
+  let a = splitsByRef.get(ref);
+  if (!a) {
+    a = new Array(ref.locations.length);
+    splitsByRef.set(ref, a);
+  }
+  return a;
+}
+
 /**
  * Per reference and per place (its towns and postal prefixes), which locations' town or postal
  * zones cover it (0 not asked yet, 1 yes, 2 no): shoppers stand in a few places (a town, or the
@@ -111,12 +122,16 @@ export function deliversTo(ref: Reference, point: ResolvedPoint): (l: LocationRe
   let place: DeliveryPlace | undefined;
   let covered: Uint8Array | undefined;
   let byRadius: Uint8Array | undefined;
+  let splits: (SplitReach | undefined)[] | undefined;
   return (l) => {
     if (!l.reach) return false;
     place ??= deliveryPlace(ref.municipalities, { point, town: point.town, postal: point.postal });
     covered ??= areaCoverOf(ref, place);
+    splits ??= splitsOf(ref);
     const i = l.index;
-    const r = split(l.reach);
+    // A location's reach is split once per reference (an array read, not a WeakMap lookup per call).
+    const r = splits[i] ?? split(l.reach);
+    splits[i] = r;
     let v = i < covered.length ? covered[i]! : 0;
     if (v === 0) {
       v = reachesPlace(r.byArea, l, place) ? 1 : 2;

@@ -166,6 +166,8 @@ export interface GroupTable {
   facts: Int32Array;
   /** The location `facts`' availability bit was read at, -1 = not read yet (read on first use). */
   loc: Int32Array;
+  /** The member's price (cents), read with its facts: the price orders' key without a random read. */
+  price: Int32Array;
 }
 
 /**
@@ -312,6 +314,7 @@ function groupTable(m: CatalogMemory, group: Int32Array, size: Int32Array): Grou
     mid,
     facts: new Int32Array(members),
     loc: new Int32Array(members),
+    price: new Int32Array(members),
   };
   for (let k = 0; k < members; k++) refreshMember(t, m, k);
   for (let g = 0; g < listed; g++)
@@ -326,6 +329,7 @@ function groupTable(m: CatalogMemory, group: Int32Array, size: Int32Array): Grou
 function refreshMember(t: GroupTable, m: CatalogMemory, k: number, builtGtin?: Float64Array) {
   const p = t.pid[k]!;
   t.loc[k] = -1;
+  t.price[k] = m.price[p]!;
   if (m.merchant[p] !== t.mid[k] || (builtGtin && m.gtin[p] !== builtGtin[p])) {
     t.facts[k] = -1;
     return;

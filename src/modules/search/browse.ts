@@ -1,6 +1,7 @@
 import { haversineKm } from '../common/geo.ts';
 import {
   browseIndex,
+  type GroupTable,
   groupOf,
   type LocationSummary,
   listed,
@@ -29,9 +30,11 @@ import type { FacetValue, Lang, Scored, SortKey } from './search.types.ts';
  * summary's best possible key can beat the worst kept result; a merchant with several locations is
  * read from its merchant summary (buckets by where the products are available, one best offer
  * worked out per bucket); GTIN groups of several products are resolved group by group over the
- * GroupTable's members (browse-index.ts) in one sequential pass, per-merchant and per-location
- * facts of the search side by side; the merchant facet selects its 20 first instead of sorting
- * every merchant.
+ * GroupTable's members (browse-index.ts) in one sequential pass of its own (groupPass: each
+ * member's price held in the table, its merchant's offering locations in one small array, and a
+ * group's result written as it is, not through the per-group state, unless a product changed since
+ * the build shares the group); the merchant facet selects its 20 first instead of sorting every
+ * merchant, and the association facet adds counts over flat membership lists.
  */
 
 /** Per-process scratch arrays (a browse runs synchronously from scan to page: no sharing across awaits). */
@@ -42,6 +45,8 @@ let kAvail = new Int32Array(0);
 let kOffers = new Int32Array(0);
 /** Category * 256 + Québec label of each kept product (the facet pass reads no catalogue array). */
 let kCq = new Int32Array(0);
+/** The GroupTable row of a result of the GTIN-group pass (to merge it with the other paths' members). */
+let kRow = new Int32Array(0);
 let kScore = new Float64Array(0);
 let kDist = new Float64Array(0);
 let kKey = new Float64Array(0);
@@ -59,6 +64,7 @@ function ensure(n: number) {
   kAvail = widen(kAvail);
   kOffers = widen(kOffers);
   kCq = widen(kCq);
+  kRow = widen(kRow);
   kScore = widen(kScore);
   kDist = widen(kDist);
   kKey = widen(kKey);
@@ -75,13 +81,8 @@ const LOCATION_SPAN = 2 ** 21;
 let groupState = new Float64Array(0);
 let offersOf = new Int32Array(0);
 let stampNow = 0;
-/**
- * Per merchant id, four side by side (one cache line per merchant for the GTIN-group pass): the
- * search stamp when it offers, its offering locations [first, end), and the first one's id.
- */
-let mInfo = new Int32Array(0);
-/** Per offering location, side by side: proximity and distance. */
-let oPD = new Float64Array(0);
+/** Per merchant id: 1 + its first offering location during the GTIN-group pass, else 0. */
+let mSlot = new Int32Array(0);
 /** Distance of each offering location by its position in the reference, written by the scan. */
 let locD = new Float64Array(0);
 
@@ -225,30 +226,7 @@ export function browse(
   growStamps(ix.groups);
   if (++stampNow === 0x7fffffff) {
     groupState.fill(0);
-    mInfo.fill(0);
     stampNow = 1;
-  }
-  // Each offering merchant's range of offering locations (read by the GTIN-group pass).
-  const mSpan = nOff === 0 ? 0 : Math.floor(sortedKeys[nOff - 1]! / LOCATION_SPAN) + 1;
-  if (mInfo.length < mSpan * 4) {
-    const wider = new Int32Array(Math.max(mSpan * 4, mInfo.length * 2));
-    wider.set(mInfo); // stamps of earlier searches stay below stampNow
-    mInfo = wider;
-  }
-  for (let a = 0; a < nOff; ) {
-    const mid = oMid[a]!;
-    let b = a;
-    while (b < nOff && oMid[b] === mid) b++;
-    mInfo[mid * 4] = stampNow;
-    mInfo[mid * 4 + 1] = a;
-    mInfo[mid * 4 + 2] = b;
-    mInfo[mid * 4 + 3] = oId[a]!;
-    a = b;
-  }
-  if (oPD.length < nOff * 2) oPD = new Float64Array(Math.max(nOff * 2, oPD.length * 2));
-  for (let j = 0; j < nOff; j++) {
-    oPD[j * 2] = oProx[j]!;
-    oPD[j * 2 + 1] = oDist[j]!;
   }
   const singles: number[] = [];
   const groupsSeen: number[] = [];
@@ -326,105 +304,36 @@ export function browse(
     kCq[kept] = category[pid]! * 256 + qv;
     admit(kept++, g, k, dist, offers);
   };
-  // GTIN groups of several products at the build (browse-index.ts GroupTable), one group at a
-  // time over its members in a sequential pass: each member's best offer (one offering location:
-  // the availability bit cached in the table; several: as `consider`), the group's best kept.
+  // GTIN groups of several products at the build (browse-index.ts GroupTable): their results are
+  // kept[t0, t1), one per group reached. Products added or changed since the build (the merchants'
+  // pass below) may share one of these groups: then all are merged as `admit` does (in any order:
+  // key, distance, then id).
+  const t0 = kept;
   if (summarise) {
-    const t = ix.table;
-    const tPid = t.pid;
-    const tMid = t.mid;
-    const tFacts = t.facts;
-    const tLoc = t.loc;
-    const tStart = t.start;
-    const tCats = t.cats;
-    const tGroup = t.group;
-    const inStockOnly = q.inStock;
-    const quebecOnly = q.quebec;
-    for (let r = 0; r < tGroup.length; r++) {
-      if (cat && (tCats[r]! & catBit) === 0) continue;
-      let best = -1;
-      let bKey = 0;
-      let bDist = 0;
-      let bScore = 0;
-      let bJ = 0;
-      let bAvail = 0;
-      let offers = 0;
-      const end = tStart[r + 1]!;
-      for (let k = tStart[r]!; k < end; k++) {
-        const mid = tMid[k]!;
-        if (mid >= mSpan || mInfo[mid * 4] !== stampNow) continue;
-        const f = tFacts[k]!;
-        if (f < 0) continue;
-        if (cat && f >> 9 !== cat) continue;
-        const qv = (f >> 1) & 255;
-        if (quebecOnly && qv === 0) continue;
-        const a = mInfo[mid * 4 + 1]!;
-        const b = mInfo[mid * 4 + 2]!;
-        const base = wQ * (qv ? 1 : 0);
-        let j = a;
-        let score: number;
-        let av: number;
-        let n = 1;
-        if (b === a + 1) {
-          const lid = mInfo[mid * 4 + 3]!;
-          if (tLoc[k] !== lid) {
-            tFacts[k] = (f & ~1) | (availableAt(m, tPid[k]!, lid) > 0 ? 1 : 0);
-            tLoc[k] = lid;
-          }
-          av = tFacts[k]! & 1;
-          if (inStockOnly && av === 0) continue;
-          score = base + wP * oPD[a * 2]! + wS * av;
-        } else {
-          const pid = tPid[k]!;
-          j = -1;
-          score = 0;
-          av = 0;
-          n = 0;
-          for (let x = a; x < b; x++) {
-            const available = Math.max(0, availableAt(m, pid, oId[x]!));
-            if (inStockOnly && available <= 0) continue;
-            const sc = base + wP * oProx[x]! + wS * (available > 0 ? 1 : 0);
-            n++;
-            if (j < 0 || sc > score || (sc === score && oDist[x]! < oDist[j]!)) {
-              j = x;
-              score = sc;
-              av = available;
-            }
-          }
-          if (j < 0) continue;
-        }
-        offers += n;
-        const d = oPD[j * 2 + 1]!;
-        const key = keyOf(score, tPid[k]!);
-        // Members ascend by id: on a full tie the first stays (the order's last criterion).
-        if (best < 0 || key < bKey || (key === bKey && d < bDist)) {
-          best = k;
-          bKey = key;
-          bDist = d;
-          bScore = score;
-          bJ = j;
-          bAvail = av;
-        }
-      }
-      if (best < 0) continue;
-      if (kept === cap) ensure(kept + 1);
-      const f = tFacts[best]!;
-      kPid[kept] = tPid[best]!;
-      kOff[kept] = bJ;
-      kAvail[kept] = bAvail;
-      kOffers[kept] = offers;
-      kScore[kept] = bScore;
-      kDist[kept] = bDist;
-      kKey[kept] = bKey;
-      kCq[kept] = (f >> 9) * 256 + ((f >> 1) & 255);
-      admit(kept++, tGroup[r]!, bKey, bDist, offers);
-    }
+    kept = groupPass(ix.table, m, {
+      nOff,
+      oMid,
+      oId,
+      oProx,
+      oDist,
+      sort,
+      cat,
+      catBit,
+      quebec: q.quebec,
+      inStock: q.inStock,
+      wQ,
+      wP,
+      wS,
+      kept,
+    });
   }
-  // Merchants summarised at one location: the offering location, and its summary.
-  const sumJ: number[] = [];
-  const sumS: LocationSummary[] = [];
+  const t1 = kept;
+
+  // Merchants summarised at one location: the offering location, and its summary (counted below).
   // Merchants with several offering locations, summarised: offering locations [a, b), and per
   // offering location its bit in the summary's masks (oBit).
+  const sumJ: number[] = [];
+  const sumS: LocationSummary[] = [];
   const multis: { mid: number; a: number; b: number; s: MerchantSummary }[] = [];
   const oBit = new Int8Array(summarise ? nOff : 0);
   for (let a = 0; a < nOff; ) {
@@ -500,6 +409,10 @@ export function browse(
     a = b;
   }
 
+  const merged = groupsSeen.length > 0;
+  if (merged)
+    for (let i = t0; i < t1; i++) admit(i, ix.table.group[kRow[i]!]!, kKey[i]!, kDist[i]!, kOffers[i]!);
+
   // Facets over the results (one per GTIN group), counted without objects, and the top of the order.
   const catCount = new Int32Array(maxCategoryId(ref) + 1);
   const qCount = new Int32Array(256);
@@ -560,11 +473,13 @@ export function browse(
   };
   let total = 0;
   const nSingles = singles.length;
-  for (let r = 0; r < nSingles + groupsSeen.length; r++) {
+  const nTable = merged ? 0 : t1 - t0;
+  for (let r = 0; r < nSingles + nTable + groupsSeen.length; r++) {
     let i: number;
     if (r < nSingles) i = singles[r]!;
+    else if (r < nSingles + nTable) i = t0 + r - nSingles;
     else {
-      const g = groupsSeen[r - nSingles]!;
+      const g = groupsSeen[r - nSingles - nTable]!;
       i = groupState[g * 4 + 3]!;
       kOffers[i] = offersOf[g]!;
     }
@@ -756,11 +671,16 @@ export function browse(
   for (let c = 1; c < catCount.length; c++) if (catCount[c]) catEntries.push([c, catCount[c]!]);
   const qEntries: [string, number][] = [];
   for (let v = 1; v < 256; v++) if (qCount[v]) qEntries.push([m.quebecLabels[v - 1]!, qCount[v]!]);
-  const aCount = new Map<number, number>();
+  // Results per association: each counted merchant's count added to its associations (flat lists).
+  const ms = membershipLists(ref);
+  const aSum = new Float64Array(ms.ids.length);
   for (const mid of counted) {
+    if (mid + 1 >= ms.start.length) continue;
     const n = mCount[mid]!;
-    for (const a of ref.memberships.get(mid) ?? []) aCount.set(a, (aCount.get(a) ?? 0) + n);
+    for (let x = ms.start[mid]!; x < ms.start[mid + 1]!; x++) aSum[ms.slot[x]!]! += n;
   }
+  const aEntries: [number, number][] = [];
+  for (let x = 0; x < ms.ids.length; x++) if (aSum[x]) aEntries.push([ms.ids[x]!, aSum[x]!]);
   const lang = q.lang;
   return {
     total,
@@ -777,7 +697,7 @@ export function browse(
           const mr = ref.merchantById.get(id);
           return { value: mr?.slug ?? String(id), count: n, label: mr?.name ?? '' };
         }),
-      association: byCount([...aCount.entries()]).map(([id, n]) => {
+      association: byCount(aEntries).map(([id, n]) => {
         const a = ref.associations.find((x) => x.id === id);
         return { value: a?.slug ?? String(id), count: n, label: a?.name ?? '' };
       }),
@@ -789,6 +709,181 @@ export function browse(
       open_now: [{ value: '1', count: openNow }],
     },
   };
+}
+
+/**
+ * The GTIN groups of several products at the build (browse-index.ts GroupTable), one group at a
+ * time over its members in a sequential pass: each member of an offering merchant gets its best
+ * offer (one offering location: the availability bit cached in the table; several: as browse's
+ * `consider`), and each group reached its best member (key, distance, then id: members ascend by
+ * id, so on a full tie the first stays), written as a kept result from `o.kept` on. Returns the
+ * new kept count. A function of its own over typed arrays: the hottest loop of a browse.
+ */
+function groupPass(
+  t: GroupTable,
+  m: CatalogMemory,
+  o: {
+    nOff: number;
+    oMid: Int32Array;
+    oId: Int32Array;
+    oProx: Float64Array;
+    oDist: Float64Array;
+    sort: SortKey;
+    cat: number;
+    catBit: number;
+    quebec: boolean;
+    inStock: boolean;
+    wQ: number;
+    wP: number;
+    wS: number;
+    kept: number;
+  },
+): number {
+  const { nOff, oMid, oId, oProx, oDist, cat, catBit, wQ, wP, wS } = o;
+  const quebecOnly = o.quebec;
+  const inStockOnly = o.inStock;
+  // The order's primary key: 0 relevance (-score), 1 price ascending, 2 descending, 3 none (0).
+  const mode = o.sort === 'relevance' ? 0 : o.sort === 'price_asc' ? 1 : o.sort === 'price_desc' ? 2 : 3;
+  const span = nOff === 0 ? 0 : oMid[nOff - 1]! + 1;
+  if (mSlot.length < span) mSlot = new Int32Array(Math.max(span, mSlot.length * 2));
+  const slot = mSlot;
+  // Run ends: oEnd[a] is the end of the offering locations of the merchant starting at a.
+  const oEnd = new Int32Array(nOff);
+  for (let a = 0; a < nOff; ) {
+    const mid = oMid[a]!;
+    let b = a;
+    while (b < nOff && oMid[b] === mid) b++;
+    slot[mid] = a + 1;
+    oEnd[a] = b;
+    a = b;
+  }
+  const tPid = t.pid;
+  const tMid = t.mid;
+  const tFacts = t.facts;
+  const tLoc = t.loc;
+  const tPrice = t.price;
+  const tStart = t.start;
+  const tCats = t.cats;
+  const rows = t.group.length;
+  let kept = o.kept;
+  for (let r = 0; r < rows; r++) {
+    if (cat && (tCats[r]! & catBit) === 0) continue;
+    let best = -1;
+    let bKey = 0;
+    let bDist = 0;
+    let bScore = 0;
+    let bJ = 0;
+    let bAvail = 0;
+    let offers = 0;
+    const end = tStart[r + 1]!;
+    for (let k = tStart[r]!; k < end; k++) {
+      const mid = tMid[k]!;
+      if (mid >= span) continue;
+      const s1 = slot[mid]!;
+      if (s1 === 0) continue;
+      const f = tFacts[k]!;
+      if (f < 0) continue;
+      if (cat && f >> 9 !== cat) continue;
+      const qv = (f >> 1) & 255;
+      if (quebecOnly && qv === 0) continue;
+      const a = s1 - 1;
+      const b = oEnd[a]!;
+      const base = wQ * (qv ? 1 : 0);
+      let j = a;
+      let score: number;
+      let av: number;
+      let n = 1;
+      if (b === a + 1) {
+        const lid = oId[a]!;
+        let g = f;
+        if (tLoc[k] !== lid) {
+          g = (f & ~1) | (availableAt(m, tPid[k]!, lid) > 0 ? 1 : 0);
+          tFacts[k] = g;
+          tLoc[k] = lid;
+        }
+        av = g & 1;
+        if (inStockOnly && av === 0) continue;
+        score = base + wP * oProx[a]! + wS * av;
+      } else {
+        const pid = tPid[k]!;
+        j = -1;
+        score = 0;
+        av = 0;
+        n = 0;
+        for (let x = a; x < b; x++) {
+          const available = Math.max(0, availableAt(m, pid, oId[x]!));
+          if (inStockOnly && available <= 0) continue;
+          const sc = base + wP * oProx[x]! + wS * (available > 0 ? 1 : 0);
+          n++;
+          if (j < 0 || sc > score || (sc === score && oDist[x]! < oDist[j]!)) {
+            j = x;
+            score = sc;
+            av = available;
+          }
+        }
+        if (j < 0) continue;
+      }
+      offers += n;
+      const d = oDist[j]!;
+      const key = mode === 0 ? -score : mode === 1 ? tPrice[k]! : mode === 2 ? -tPrice[k]! : 0;
+      if (best < 0 || key < bKey || (key === bKey && d < bDist)) {
+        best = k;
+        bKey = key;
+        bDist = d;
+        bScore = score;
+        bJ = j;
+        bAvail = av;
+      }
+    }
+    if (best < 0) continue;
+    if (kept === cap) ensure(kept + 1);
+    const f = tFacts[best]!;
+    kPid[kept] = tPid[best]!;
+    kOff[kept] = bJ;
+    kAvail[kept] = bAvail;
+    kOffers[kept] = offers;
+    kScore[kept] = bScore;
+    kDist[kept] = bDist;
+    kKey[kept] = bKey;
+    kCq[kept] = (f >> 9) * 256 + ((f >> 1) & 255);
+    kRow[kept] = r;
+    kept++;
+  }
+  for (let a = 0; a < nOff; a = oEnd[a]!) slot[oMid[a]!] = 0;
+  return kept;
+}
+
+/**
+ * Each merchant's associations as flat lists (merchant `mid`'s are slot[start[mid]..start[mid + 1]],
+ * positions in `ids`, the association ids met): the association facet adds a merchant's count in a
+ * few array writes instead of two Map operations per association. Per reference.
+ */
+const membershipCache = new WeakMap<Reference, { start: Int32Array; slot: Int32Array; ids: number[] }>();
+function membershipLists(ref: Reference) {
+  let hit = membershipCache.get(ref);
+  if (hit) return hit;
+  let maxMid = 0;
+  for (const mid of ref.memberships.keys()) if (mid > maxMid) maxMid = mid;
+  const start = new Int32Array(maxMid + 2);
+  for (const [mid, list] of ref.memberships) start[mid + 1] = list.length;
+  for (let i = 1; i < start.length; i++) start[i]! += start[i - 1]!;
+  const slot = new Int32Array(start[maxMid + 1]!);
+  const ids: number[] = [];
+  const slotOf = new Map<number, number>();
+  for (const [mid, list] of ref.memberships) {
+    let x = start[mid]!;
+    for (const a of list) {
+      let k = slotOf.get(a);
+      if (k === undefined) {
+        k = ids.push(a) - 1;
+        slotOf.set(a, k);
+      }
+      slot[x++] = k;
+    }
+  }
+  hit = { start, slot, ids };
+  membershipCache.set(ref, hit);
+  return hit;
 }
 
 const maxCategoryIds = new WeakMap<Reference, number>();
