@@ -101,7 +101,8 @@ export default async function homeRoutes(app: FastifyInstance, ctx: AppContext) 
           (fresh) => {
             if (cached === was) cached = { at: Date.now(), value: Promise.resolve(fresh) };
           },
-          () => {
+          (err: unknown) => {
+            app.log.error({ err }, 'home page showcase refresh failed; the previous one is kept');
             was.at = 0;
           },
         )
