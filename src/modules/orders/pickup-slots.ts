@@ -59,7 +59,19 @@ export function pickupSlots(s: SlotSettings, timeZone: string, now = new Date())
       }
     }
   }
-  return [...new Set(out)].sort((a, b) => a - b).map((t) => new Date(t).toISOString());
+  return [...new Set(out)].sort((a, b) => a - b).map(isoOf);
+}
+
+// The same slot instants are serialised on every cart view and checkout: strings kept, bounded.
+const isoMemo = new Map<number, string>();
+function isoOf(t: number): string {
+  let iso = isoMemo.get(t);
+  if (iso === undefined) {
+    iso = new Date(t).toISOString();
+    if (isoMemo.size >= 50_000) isoMemo.clear();
+    isoMemo.set(t, iso);
+  }
+  return iso;
 }
 
 /** The slot the customer sent, normalised to the form stored, if it is one of `slots`; else undefined. */
@@ -125,13 +137,21 @@ export function formatSlot(iso: string, lang: Lang, timeZone: string, slotMinute
   return `${start} – ${formatTime(new Date(Date.parse(iso) + slotMinutes * 60_000).toISOString(), lang, timeZone)}`;
 }
 
+const timeFormatters = new Map<string, Intl.DateTimeFormat>();
 /** Local time of day of an instant: "14 h 30" (fr-CA) / "2:30 p.m." (en-CA). */
 export function formatTime(iso: string, lang: Lang, timeZone: string): string {
-  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', {
-    timeZone,
-    hour: 'numeric',
-    minute: '2-digit',
-  }).format(new Date(iso));
+  // Building the formatter cost more than formatting (once per slot of the merchant's day): kept.
+  const key = `${lang}|${timeZone}`;
+  let f = timeFormatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', {
+      timeZone,
+      hour: 'numeric',
+      minute: '2-digit',
+    });
+    timeFormatters.set(key, f);
+  }
+  return f.format(new Date(iso));
 }
 
 /** Today's bounds [start, end) in UTC for the region's local calendar day containing `now`. */
