@@ -37,9 +37,33 @@ const { values } = parseArgs({
     sample: { type: 'string', default: '10' },
     settle: { type: 'string', default: '60' },
     'max-slope': { type: 'string', default: '1' },
+    help: { type: 'boolean', short: 'h', default: false },
     ...DATASET_OPTIONS,
   },
 });
+if (values.help) {
+  console.log(`npm run bench:soak -- [options]     (or: npx node bench/soak.ts [options])
+
+The realistic mix of bench/load.ts at a steady open-loop rate for minutes, the server's memory
+sampled; prints the series, the RSS and heap slopes (MB/min) and a growth verdict.
+
+  --minutes M           length of the soak                                     [10]
+  --rate R              requests/s in total (Poisson arrivals)                 [40]
+  --connections N       most sockets                                           [20]
+  --sample S            seconds between memory samples                         [10]
+  --settle S            samples before this are left out of the slopes         [60]
+  --max-slope MB        heap slope (MB/min, r² ≥ 0.5) reported as growth       [1]
+  --sqlite DIR          SQLite DATA_DIR (a copy of --source when empty; the soak writes to it)
+  --source DIR          the 1M region to copy (never written to)               [.bench-data/sqlite-1m]
+  --products N          region size (a smaller one is seeded)                  [1000000]
+  --pg URL              PostgreSQL instead of SQLite; --pg-schema S, --instances N
+  --keys N              merchant API keys for the stock syncs                  [200]
+  --log-level L         server log level                                       [info]
+  --help, -h            this text
+
+Workers: WEB_CONCURRENCY from the environment (default 1).`);
+  process.exit(0);
+}
 const SECONDS = Math.round(Number(values.minutes) * 60);
 const RATE = Number(values.rate);
 const SAMPLE = Number(values.sample);
