@@ -14,6 +14,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { boundingBox } from '../src/modules/common/geo.ts';
 import { deliversTo, openMaskAt, searchArea } from '../src/modules/search/area.ts';
 import { type BrowseQuery, browse } from '../src/modules/search/browse.ts';
+import { browseIndex, summaryBytes } from '../src/modules/search/browse-index.ts';
 import { catalogMemory } from '../src/modules/search/memory.ts';
 import { reference } from '../src/modules/search/reference.ts';
 import { RANKING, type SortKey } from '../src/modules/search/search.types.ts';
@@ -167,7 +168,14 @@ try {
   }
   for (const r of rows) console.log(JSON.stringify(r));
   console.table(rows);
-  console.log(JSON.stringify({ rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20), identical: true }));
+  console.log(
+    JSON.stringify({
+      rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+      // The location summaries' typed arrays (capacity included), as built by these queries.
+      summary_bytes: summaryBytes(browseIndex(m)),
+      identical: true,
+    }),
+  );
 } finally {
   await database.close();
 }

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { boundingBox, haversineKm } from '../../src/modules/common/geo.ts';
 import { parseHours } from '../../src/modules/common/hours.ts';
 import { type BrowseQuery, browse } from '../../src/modules/search/browse.ts';
+import { summaryCompaction } from '../../src/modules/search/browse-index.ts';
 import type { ProductFacts } from '../../src/modules/search/memory.repository.ts';
 import {
   type CatalogMemory,
@@ -213,7 +214,7 @@ test('summarised browsing gives exactly the results, totals and facets of rankin
   );
 });
 
-test('summaries follow stock changes, price changes, archived products and GTINs that become shared', () => {
+function followsChanges(numRuns: number) {
   const change = fc.oneof(
     fc.record({
       kind: fc.constant('stock' as const),
@@ -258,8 +259,76 @@ test('summaries follow stock changes, price changes, archived products and GTINs
         }
       },
     ),
-    { numRuns: 300 },
+    { numRuns },
   );
+}
+
+test('summaries follow stock changes, price changes, archived products and GTINs that become shared', () => {
+  followsChanges(300);
+});
+
+test('location summaries stay right when dropped ones are compacted away', () => {
+  // Single-location merchants (read from location summaries); each change drops its merchant's
+  // summary, and the next browse rebuilds it after compacting the buffers (at every build here).
+  const w: World = {
+    merchants: 3,
+    locations: [
+      { merchant: 1, dLat: 0, dLng: 3, pickup: true, delivery: 0 },
+      { merchant: 2, dLat: 3, dLng: 0, pickup: true, delivery: 0 },
+      { merchant: 3, dLat: 0, dLng: 1, pickup: false, delivery: 5 },
+    ],
+    products: [
+      { merchant: 1, category: 1, label: 0, price: 250, gtin: 0 },
+      { merchant: 1, category: 2, label: 1, price: 120, gtin: 5 },
+      { merchant: 2, category: 1, label: 0, price: 990, gtin: 0 },
+      { merchant: 2, category: 2, label: 0, price: 250, gtin: 6 },
+      { merchant: 3, category: 1, label: 1, price: 75, gtin: 0 },
+      { merchant: 3, category: 3, label: 0, price: 480, gtin: 7 },
+    ],
+    stock: [{ product: 0, location: 0, available: 2 }],
+  };
+  const saved = { ...summaryCompaction };
+  Object.assign(summaryCompaction, { minGarbage: 0, share: 0 });
+  try {
+    const ref = reference(w);
+    const m = memory(w);
+    const x: QueryInput = {
+      dLat: 0,
+      dLng: 0,
+      radius: 10,
+      category: 0,
+      quebec: false,
+      inStock: false,
+      sort: 'price_asc',
+      fulfilment: undefined,
+      openNow: false,
+      openSeed: 0,
+      merchant: undefined,
+      association: false,
+      offset: 0,
+      limit: 20,
+    };
+    const sorts: SortKey[] = ['price_asc', 'price_desc', 'relevance', 'distance'];
+    const check = () => {
+      for (const sort of sorts) {
+        same(ref, m, browseQuery(ref, { ...x, sort }));
+        same(ref, m, browseQuery(ref, { ...x, sort, category: 1 }));
+      }
+    };
+    check();
+    const before = browse(ref, m, browseQuery(ref, x)).total;
+    setProduct(m, { ...facts(w, 0), price_cents: 60 });
+    check();
+    setAvailable(m, 3, 2, 4);
+    check();
+    setProduct(m, { ...facts(w, 4), status: 'archived' });
+    check();
+    assert.equal(browse(ref, m, browseQuery(ref, x)).total, before - 1);
+    setProduct(m, { ...facts(w, 2), category_id: 3 });
+    check();
+  } finally {
+    Object.assign(summaryCompaction, saved);
+  }
 });
 
 test('a product taking the GTIN of a product that was alone with it makes one result of the two', () => {

@@ -38,10 +38,8 @@ export interface BrowseIndex {
   groupMember: Int32Array;
   /** Groups of one at the build that another product joined since (no longer solo). */
   sharedLate: Uint8Array;
-  /** Summaries of a merchant's products at one of its locations (browse.ts), by merchant then location id. */
-  summaries: Map<number, Map<number, LocationSummary>>;
-  /** The same summaries by location id (a location has one merchant): one array read per search and location. */
-  summaryAt: (LocationSummary | undefined)[];
+  /** Summaries of a merchant's products at one of its locations (browse.ts), by location id. */
+  locs: LocationSummaries;
   /** GTIN groups of several products at the build, member by member (browse.ts resolves a group in one pass). */
   table: GroupTable;
   /** Summaries of merchants with several locations (MerchantSummary), by merchant id, built on first use. */
@@ -50,7 +48,7 @@ export interface BrowseIndex {
 
 /**
  * A merchant with several offering locations in a search: its solo products (as in
- * LocationSummary) bucketed by category, Québec label and where they are available (a bit per
+ * LocationSummaries) bucketed by category, Québec label and where they are available (a bit per
  * location of the merchant), so that every product of a bucket has the same best offer in any
  * search (browse.ts works it out once per bucket) and a bucket is counted in one addition.
  * Dropped whenever one of the merchant's products changes (memory.ts `touched`).
@@ -177,38 +175,64 @@ export interface GroupTable {
  * Québec label and "available there" (key = category * 512 + label * 2 + available), each bucket
  * listed by product id, by price ascending and by price descending (ties by id), so a search
  * counts a bucket in one addition and reads only the head of a bucket for its page. Products in
- * GTIN groups of several products are listed apart (`shared`): they are ranked one by one.
- * Dropped whenever one of the merchant's products changes (memory.ts `touched`).
+ * GTIN groups of several products that are not in the GroupTable are listed apart (`shared`):
+ * they are ranked one by one. Dropped whenever one of the merchant's products changes (memory.ts
+ * `touched`).
+ *
+ * Flat, one row per summary (a slot) in `meta` and the parts of all summaries side by side in
+ * shared buffers, rather than an object and ten typed arrays per location: a heavy browse reads
+ * thousands of summaries, and each object was a scatter of cache misses (object, array header,
+ * backing store) read twice. A row is one cache line; its parts are found by offset.
  */
-export interface LocationSummary {
-  /** The merchant summarised (a location id is looked up alone). */
-  merchant: number;
+export interface LocationSummaries {
+  /** Per location id: 1 + its summary's slot, 0 = none. */
+  at: Int32Array;
+  /** META ints per slot (fields M_*); merchant -1 = free slot. */
+  meta: Int32Array;
+  /** Per slot: lowest and highest price of its solo products (±Infinity when none). */
+  prices: Float64Array;
+  slots: number;
+  free: number[];
+  /** Location ids summarised per merchant (to drop them). */
+  byMerchant: Map<number, number[]>;
+  /**
+   * Buckets: a summary's bucket k is keys[b + k] with products ids[off[b + k]..off[b + k + 1]]
+   * (absolute positions in byId/byPriceAsc/byPriceDesc), b = meta M_BUCKETS; off has one more entry.
+   */
   keys: Int32Array;
-  /** Bucket k is byId/byPriceAsc/byPriceDesc[off[k]..off[k + 1]]. */
   off: Int32Array;
+  bucketsUsed: number;
   byId: Int32Array;
   byPriceAsc: Int32Array;
   byPriceDesc: Int32Array;
+  idsUsed: number;
+  /** [value, count] pairs: categories then labels (label index + 1, 0 = none). */
+  stats: Int32Array;
+  statsUsed: number;
+  /** Per shared product: id, key as for the buckets, GTIN group number (or -1: not one of the build's). */
   shared: Int32Array;
-  /** Per shared product: its key as for the buckets (category * 512 + label * 2 + available there). */
   sharedKeys: Int32Array;
-  /** Per shared product: its GTIN group number, or -1 when its GTIN is not one of the build's. */
   sharedGroups: Int32Array;
-  /**
-   * The solo products counted for a search without product filters (no category, label or stock
-   * filter): their number, how many are available there, and [value, count] pairs per category and
-   * per Québec label (label index + 1, 0 = none), so such a search counts a merchant in a few additions.
-   */
-  solo: number;
-  soloAvailable: number;
-  soloCategories: Int32Array;
-  soloLabels: Int32Array;
-  /** Bounds of the solo products' page keys: lowest and highest price, any label, any available. */
-  minPrice: number;
-  maxPrice: number;
-  anyLabel: boolean;
-  anyAvailable: boolean;
+  sharedUsed: number;
+  /** Buffer entries of dropped summaries (compacted away when a buffer must grow). */
+  garbage: number;
 }
+
+/** Fields of a summary's row in LocationSummaries.meta. */
+export const M_MERCHANT = 0;
+export const M_SOLO = 1;
+export const M_SOLO_AVAILABLE = 2;
+/** 1 = some solo product has a Québec label, 2 = some is available there. */
+export const M_FLAGS = 3;
+export const M_BUCKETS = 4;
+export const M_NBUCKETS = 5;
+export const M_STATS = 6;
+export const M_NCATS = 7;
+export const M_NLABELS = 8;
+export const M_SHARED = 9;
+export const M_NSHARED = 10;
+export const M_LOCATION = 11;
+export const META = 12;
 
 const indexes = new WeakMap<CatalogMemory, BrowseIndex>();
 onCatalogMemoryLoaded((m) => indexes.set(m, build(m)));
@@ -268,8 +292,7 @@ function build(m: CatalogMemory): BrowseIndex {
     groupSize,
     groupMember,
     sharedLate: new Uint8Array(groups),
-    summaries: new Map(),
-    summaryAt: [],
+    locs: newSummaries(),
     table: groupTable(m, group, groupSize),
     merchantSummaries: [],
   };
@@ -432,8 +455,7 @@ export function browseIndex(m: CatalogMemory): BrowseIndex {
     set.add(p);
   }
   if (m.touched === null) {
-    ix.summaries.clear();
-    ix.summaryAt = [];
+    ix.locs = newSummaries();
     ix.merchantSummaries = [];
     const t = ix.table;
     for (let g = 0; g < t.group.length; g++)
@@ -458,13 +480,149 @@ const ID_SPAN = 2 ** 31;
 /** Forgets the summaries of a merchant's products (one of them changed). */
 function dropSummaries(ix: BrowseIndex, mid: number) {
   ix.merchantSummaries[mid] = undefined;
-  const byLoc = ix.summaries.get(mid);
-  if (!byLoc) return;
-  for (const locationId of byLoc.keys()) ix.summaryAt[locationId] = undefined;
-  ix.summaries.delete(mid);
+  const L = ix.locs;
+  const list = L.byMerchant.get(mid);
+  if (!list) return;
+  for (const locationId of list) {
+    const hit = locationId < L.at.length ? L.at[locationId]! : 0;
+    // A location moved to another merchant since keeps that merchant's summary.
+    if (hit !== 0 && L.meta[(hit - 1) * META + M_MERCHANT] === mid) freeSlot(L, hit - 1);
+  }
+  L.byMerchant.delete(mid);
 }
 
-/** Whether a product can never be grouped with another result (see LocationSummary). */
+function newSummaries(): LocationSummaries {
+  return {
+    at: new Int32Array(0),
+    meta: new Int32Array(0),
+    prices: new Float64Array(0),
+    slots: 0,
+    free: [],
+    byMerchant: new Map(),
+    keys: new Int32Array(0),
+    off: new Int32Array(0),
+    bucketsUsed: 0,
+    byId: new Int32Array(0),
+    byPriceAsc: new Int32Array(0),
+    byPriceDesc: new Int32Array(0),
+    idsUsed: 0,
+    stats: new Int32Array(0),
+    statsUsed: 0,
+    shared: new Int32Array(0),
+    sharedKeys: new Int32Array(0),
+    sharedGroups: new Int32Array(0),
+    sharedUsed: 0,
+    garbage: 0,
+  };
+}
+
+/** Buffer entries of slot `s` (what its drop leaves as garbage). */
+function slotSize(L: LocationSummaries, s: number): number {
+  const r = s * META;
+  const b = L.meta[r + M_BUCKETS]!;
+  const nb = L.meta[r + M_NBUCKETS]!;
+  return (
+    nb +
+    1 +
+    (L.off[b + nb]! - L.off[b]!) +
+    2 * (L.meta[r + M_NCATS]! + L.meta[r + M_NLABELS]!) +
+    L.meta[r + M_NSHARED]!
+  );
+}
+
+function freeSlot(L: LocationSummaries, s: number) {
+  const r = s * META;
+  L.garbage += slotSize(L, s);
+  L.at[L.meta[r + M_LOCATION]!] = 0;
+  L.meta[r + M_MERCHANT] = -1;
+  L.free.push(s);
+}
+
+/** `a` with room for `need` entries past `used` (doubling), content kept. */
+function room<T extends Int32Array | Float64Array>(a: T, used: number, need: number): T {
+  if (used + need <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(used + need, a.length * 2, 1024));
+  b.set(a.subarray(0, used));
+  return b;
+}
+
+/**
+ * When the buffers are compacted: dropped summaries' entries above `minGarbage` and above `share`
+ * of the entries in use (a test sets both to 0 to compact at every build).
+ */
+export const summaryCompaction = { minGarbage: 65536, share: 0.5 };
+
+/** Copies the live summaries into fresh buffers, leaving out dropped ones' parts. */
+function compact(L: LocationSummaries) {
+  const old = { ...L };
+  L.keys = new Int32Array(old.keys.length);
+  L.off = new Int32Array(old.off.length);
+  L.byId = new Int32Array(old.byId.length);
+  L.byPriceAsc = new Int32Array(old.byPriceAsc.length);
+  L.byPriceDesc = new Int32Array(old.byPriceDesc.length);
+  L.stats = new Int32Array(old.stats.length);
+  L.shared = new Int32Array(old.shared.length);
+  L.sharedKeys = new Int32Array(old.sharedKeys.length);
+  L.sharedGroups = new Int32Array(old.sharedGroups.length);
+  L.bucketsUsed = 0;
+  L.idsUsed = 0;
+  L.statsUsed = 0;
+  L.sharedUsed = 0;
+  L.garbage = 0;
+  const meta = L.meta;
+  for (let s = 0; s < L.slots; s++) {
+    const r = s * META;
+    if (meta[r + M_MERCHANT]! < 0) continue;
+    const b = meta[r + M_BUCKETS]!;
+    const nb = meta[r + M_NBUCKETS]!;
+    const i0 = old.off[b]!;
+    const i1 = old.off[b + nb]!;
+    L.keys.set(old.keys.subarray(b, b + nb + 1), L.bucketsUsed);
+    for (let k = 0; k <= nb; k++) L.off[L.bucketsUsed + k] = old.off[b + k]! - i0 + L.idsUsed;
+    L.byId.set(old.byId.subarray(i0, i1), L.idsUsed);
+    L.byPriceAsc.set(old.byPriceAsc.subarray(i0, i1), L.idsUsed);
+    L.byPriceDesc.set(old.byPriceDesc.subarray(i0, i1), L.idsUsed);
+    meta[r + M_BUCKETS] = L.bucketsUsed;
+    L.bucketsUsed += nb + 1;
+    L.idsUsed += i1 - i0;
+    const st = meta[r + M_STATS]!;
+    const ns = 2 * (meta[r + M_NCATS]! + meta[r + M_NLABELS]!);
+    L.stats.set(old.stats.subarray(st, st + ns), L.statsUsed);
+    meta[r + M_STATS] = L.statsUsed;
+    L.statsUsed += ns;
+    const sh = meta[r + M_SHARED]!;
+    const nsh = meta[r + M_NSHARED]!;
+    L.shared.set(old.shared.subarray(sh, sh + nsh), L.sharedUsed);
+    L.sharedKeys.set(old.sharedKeys.subarray(sh, sh + nsh), L.sharedUsed);
+    L.sharedGroups.set(old.sharedGroups.subarray(sh, sh + nsh), L.sharedUsed);
+    meta[r + M_SHARED] = L.sharedUsed;
+    L.sharedUsed += nsh;
+  }
+}
+
+/** Bytes the location summaries hold (their typed arrays, capacity included): for measurements. */
+export function summaryBytes(ix: BrowseIndex): number {
+  const L = ix.locs;
+  let n = 0;
+  for (const a of [
+    L.at,
+    L.meta,
+    L.prices,
+    L.keys,
+    L.off,
+    L.byId,
+    L.byPriceAsc,
+    L.byPriceDesc,
+    L.stats,
+    L.shared,
+    L.sharedKeys,
+    L.sharedGroups,
+  ])
+    n += a.byteLength;
+  return n;
+}
+
+/** Whether a product can never be grouped with another result (see LocationSummaries). */
 function solo(ix: BrowseIndex, m: CatalogMemory, p: number): boolean {
   const key = m.gtin[p]!;
   if (key === 0) return true;
@@ -473,10 +631,17 @@ function solo(ix: BrowseIndex, m: CatalogMemory, p: number): boolean {
   return g >= 0 && ix.groupSize[g] === 1 && ix.sharedLate[g] === 0;
 }
 
-/** The summary of merchant `mid`'s products at its location `locationId` (built on first use). */
-export function locationSummary(ix: BrowseIndex, m: CatalogMemory, mid: number, locationId: number) {
-  let s = ix.summaryAt[locationId];
-  if (s && s.merchant === mid) return s;
+/**
+ * The slot of the summary of merchant `mid`'s products at its location `locationId` in `ix.locs`
+ * (built on first use; building may replace the buffers: read them after).
+ */
+export function locationSummary(ix: BrowseIndex, m: CatalogMemory, mid: number, locationId: number): number {
+  const L = ix.locs;
+  const hit = locationId < L.at.length ? L.at[locationId]! : 0;
+  if (hit !== 0) {
+    if (L.meta[(hit - 1) * META + M_MERCHANT] === mid) return hit - 1;
+    freeSlot(L, hit - 1);
+  }
   const products: number[] = [];
   if (mid + 1 < ix.start.length)
     for (let i = ix.start[mid]!; i < ix.start[mid + 1]!; i++) products.push(ix.ids[i]!);
@@ -536,33 +701,75 @@ export function locationSummary(ix: BrowseIndex, m: CatalogMemory, mid: number, 
     if (v < minPrice) minPrice = v;
     if (v > maxPrice) maxPrice = v;
   }
-  s = {
-    merchant: mid,
-    solo: n,
-    soloAvailable,
-    soloCategories: Int32Array.from([...cats].flat()),
-    soloLabels: Int32Array.from([...labels].flat()),
-    minPrice,
-    maxPrice,
-    anyLabel: [...labels.keys()].some((v) => v !== 0),
-    anyAvailable: soloAvailable > 0,
-    keys: Int32Array.from(keys),
-    off: Int32Array.from(off),
-    byId,
-    byPriceAsc,
-    byPriceDesc,
-    shared: Int32Array.from(shared),
-    sharedKeys: Int32Array.from(sharedKeys),
-    sharedGroups: Int32Array.from(sharedGroups),
-  };
-  let byLoc = ix.summaries.get(mid);
-  if (!byLoc) {
-    byLoc = new Map();
-    ix.summaries.set(mid, byLoc);
+  // Written into the buffers (compacted first when dropped summaries hold more than the live ones).
+  const nb = keys.length;
+  const nStats = 2 * (cats.size + labels.size);
+  const used = L.bucketsUsed + L.idsUsed + L.statsUsed + L.sharedUsed;
+  if (L.garbage > summaryCompaction.minGarbage && L.garbage > summaryCompaction.share * used) compact(L);
+  let slot = L.free.pop();
+  if (slot === undefined) {
+    slot = L.slots++;
+    L.meta = room(L.meta, slot * META, META);
+    L.prices = room(L.prices, slot * 2, 2);
   }
-  byLoc.set(locationId, s);
-  ix.summaryAt[locationId] = s;
-  return s;
+  if (locationId >= L.at.length) L.at = room(L.at, L.at.length, locationId + 1 - L.at.length);
+  L.keys = room(L.keys, L.bucketsUsed, nb + 1);
+  L.off = room(L.off, L.bucketsUsed, nb + 1);
+  L.byId = room(L.byId, L.idsUsed, n);
+  L.byPriceAsc = room(L.byPriceAsc, L.idsUsed, n);
+  L.byPriceDesc = room(L.byPriceDesc, L.idsUsed, n);
+  L.stats = room(L.stats, L.statsUsed, nStats);
+  L.shared = room(L.shared, L.sharedUsed, shared.length);
+  L.sharedKeys = room(L.sharedKeys, L.sharedUsed, shared.length);
+  L.sharedGroups = room(L.sharedGroups, L.sharedUsed, shared.length);
+  const b = L.bucketsUsed;
+  for (let k = 0; k < nb; k++) L.keys[b + k] = keys[k]!;
+  for (let k = 0; k <= nb; k++) L.off[b + k] = off[k]! + L.idsUsed;
+  L.byId.set(byId, L.idsUsed);
+  L.byPriceAsc.set(byPriceAsc, L.idsUsed);
+  L.byPriceDesc.set(byPriceDesc, L.idsUsed);
+  let st = L.statsUsed;
+  for (const [v, c] of cats) {
+    L.stats[st++] = v;
+    L.stats[st++] = c;
+  }
+  let anyLabel = false;
+  for (const [v, c] of labels) {
+    L.stats[st++] = v;
+    L.stats[st++] = c;
+    if (v !== 0) anyLabel = true;
+  }
+  L.shared.set(shared, L.sharedUsed);
+  L.sharedKeys.set(sharedKeys, L.sharedUsed);
+  L.sharedGroups.set(sharedGroups, L.sharedUsed);
+  const r = slot * META;
+  const meta = L.meta;
+  meta[r + M_MERCHANT] = mid;
+  meta[r + M_SOLO] = n;
+  meta[r + M_SOLO_AVAILABLE] = soloAvailable;
+  meta[r + M_FLAGS] = (anyLabel ? 1 : 0) | (soloAvailable > 0 ? 2 : 0);
+  meta[r + M_BUCKETS] = b;
+  meta[r + M_NBUCKETS] = nb;
+  meta[r + M_STATS] = L.statsUsed;
+  meta[r + M_NCATS] = cats.size;
+  meta[r + M_NLABELS] = labels.size;
+  meta[r + M_SHARED] = L.sharedUsed;
+  meta[r + M_NSHARED] = shared.length;
+  meta[r + M_LOCATION] = locationId;
+  L.prices[slot * 2] = minPrice;
+  L.prices[slot * 2 + 1] = maxPrice;
+  L.bucketsUsed += nb + 1;
+  L.idsUsed += n;
+  L.statsUsed += nStats;
+  L.sharedUsed += shared.length;
+  L.at[locationId] = slot + 1;
+  let list = L.byMerchant.get(mid);
+  if (!list) {
+    list = [];
+    L.byMerchant.set(mid, list);
+  }
+  list.push(locationId);
+  return slot;
 }
 
 /**

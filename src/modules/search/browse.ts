@@ -3,9 +3,19 @@ import {
   browseIndex,
   type GroupTable,
   groupOf,
-  type LocationSummary,
   listed,
   locationSummary,
+  M_BUCKETS,
+  M_FLAGS,
+  M_NBUCKETS,
+  M_NCATS,
+  M_NLABELS,
+  M_NSHARED,
+  M_SHARED,
+  M_SOLO,
+  M_SOLO_AVAILABLE,
+  M_STATS,
+  META,
   type MerchantSummary,
   merchantSummary,
 } from './browse-index.ts';
@@ -138,7 +148,7 @@ export type Facets = {
 
 /**
  * Merchants with a single offering location in the search (most of them) are not walked product
- * by product: their solo products (browse-index.ts LocationSummary) are counted a bucket at a
+ * by product: their solo products (browse-index.ts LocationSummaries) are counted a bucket at a
  * time and only the heads of the buckets compete for the page; their products in GTIN groups of
  * several products are ranked one by one like every product of a merchant with several offering
  * locations. `walk: true` ranks every product one by one (the reference the tests compare to).
@@ -333,7 +343,7 @@ export function browse(
   // Merchants with several offering locations, summarised: offering locations [a, b), and per
   // offering location its bit in the summary's masks (oBit).
   const sumJ: number[] = [];
-  const sumS: LocationSummary[] = [];
+  const sumS: number[] = [];
   const multis: { mid: number; a: number; b: number; s: MerchantSummary }[] = [];
   const oBit = new Int8Array(summarise ? nOff : 0);
   for (let a = 0; a < nOff; ) {
@@ -350,19 +360,22 @@ export function browse(
       const s = locationSummary(ix, m, mid, oId[a]!);
       sumJ.push(a);
       sumS.push(s);
-      ensure(kept + s.shared.length);
+      const L = ix.locs;
+      const sh0 = L.meta[s * META + M_SHARED]!;
+      const sh1 = sh0 + L.meta[s * META + M_NSHARED]!;
+      if (sh1 > sh0) ensure(kept + sh1 - sh0);
       // Its products in GTIN groups: one offer each, facts read from the summary.
       const prox = oProx[a]!;
       const d = oDist[a]!;
-      for (let i = 0; i < s.shared.length; i++) {
-        const pid = s.shared[i]!;
-        const key = s.sharedKeys[i]!;
+      for (let i = sh0; i < sh1; i++) {
+        const pid = L.shared[i]!;
+        const key = L.sharedKeys[i]!;
         if (cat && key >> 9 !== cat) continue;
         const qv = (key >> 1) & 255;
         if (q.quebec && qv === 0) continue;
         const av = key & 1;
         if (q.inStock && av === 0) continue;
-        let g = s.sharedGroups[i]!;
+        let g = L.sharedGroups[i]!;
         if (g < 0) g = lateGroup(gtin[pid]!);
         kPid[kept] = pid;
         kOff[kept] = a;
@@ -512,26 +525,38 @@ export function browse(
   const unfiltered = !cat && !q.quebec && !q.inStock;
   // With weights of at least 0, a summary's best possible key bounds all its products' keys.
   const prunable = wQ >= 0 && wP >= 0 && wS >= 0;
+  // The summaries' rows and parts (no summary is built past the merchants' loop above).
+  const L = ix.locs;
+  const sMeta = L.meta;
+  const sPrices = L.prices;
+  const sKeys = L.keys;
+  const sOff = L.off;
+  const sStats = L.stats;
+  const sIds = sort === 'price_asc' ? L.byPriceAsc : sort === 'price_desc' ? L.byPriceDesc : L.byId;
   for (let x = 0; x < sumJ.length; x++) {
     const j = sumJ[x]!;
-    const s = sumS[x]!;
+    const slot = sumS[x]!;
+    const r = slot * META;
     const mid = oMid[j]!;
     const d = oDist[j]!;
     const f = oFlags[j]!;
+    const b0 = sMeta[r + M_BUCKETS]!;
+    const b1 = b0 + sMeta[r + M_NBUCKETS]!;
     let n = 0;
     if (unfiltered) {
-      n = s.solo;
-      const cats = s.soloCategories;
-      for (let k = 0; k < cats.length; k += 2) {
-        const c = cats[k]!;
-        if (c > 0 && c < catCount.length) catCount[c]! += cats[k + 1]!;
+      n = sMeta[r + M_SOLO]!;
+      const st = sMeta[r + M_STATS]!;
+      const cEnd = st + 2 * sMeta[r + M_NCATS]!;
+      for (let k = st; k < cEnd; k += 2) {
+        const c = sStats[k]!;
+        if (c > 0 && c < catCount.length) catCount[c]! += sStats[k + 1]!;
       }
-      const labels = s.soloLabels;
-      for (let k = 0; k < labels.length; k += 2) qCount[labels[k]!]! += labels[k + 1]!;
-      inStock += s.soloAvailable;
+      const lEnd = cEnd + 2 * sMeta[r + M_NLABELS]!;
+      for (let k = cEnd; k < lEnd; k += 2) qCount[sStats[k]!]! += sStats[k + 1]!;
+      inStock += sMeta[r + M_SOLO_AVAILABLE]!;
     } else {
-      for (let k = 0; k < s.keys.length; k++) {
-        const key = s.keys[k]!;
+      for (let k = b0; k < b1; k++) {
+        const key = sKeys[k]!;
         const c = key >> 9;
         if (cat) {
           // Keys ascend by category first.
@@ -542,7 +567,7 @@ export function browse(
         const av = key & 1;
         if (q.quebec && qv === 0) continue;
         if (q.inStock && av === 0) continue;
-        const count = s.off[k + 1]! - s.off[k]!;
+        const count = sOff[k + 1]! - sOff[k]!;
         n += count;
         if (c > 0 && c < catCount.length) catCount[c]! += count;
         qCount[qv]! += count;
@@ -559,19 +584,19 @@ export function browse(
     if (want === 0) continue;
     if (prunable && heap.length === want) {
       const top = heap[0]!;
+      const flags = sMeta[r + M_FLAGS]!;
       const bestKey =
         sort === 'relevance'
-          ? -(wQ * (s.anyLabel ? 1 : 0) + wP * oProx[j]! + wS * (s.anyAvailable ? 1 : 0))
+          ? -(wQ * (flags & 1 ? 1 : 0) + wP * oProx[j]! + wS * (flags & 2 ? 1 : 0))
           : sort === 'price_asc'
-            ? s.minPrice
+            ? sPrices[slot * 2]!
             : sort === 'price_desc'
-              ? -s.maxPrice
+              ? -sPrices[slot * 2 + 1]!
               : 0;
       if (bestKey > kKey[top]! || (bestKey === kKey[top]! && d > kDist[top]!)) continue;
     }
-    const ids = s[list];
-    for (let k = 0; k < s.keys.length; k++) {
-      const key = s.keys[k]!;
+    for (let k = b0; k < b1; k++) {
+      const key = sKeys[k]!;
       const c = key >> 9;
       const qv = (key >> 1) & 255;
       const av = key & 1;
@@ -579,8 +604,8 @@ export function browse(
       if (q.quebec && qv === 0) continue;
       if (q.inStock && av === 0) continue;
       const score = wQ * (qv ? 1 : 0) + wP * oProx[j]! + wS * av;
-      for (let i = s.off[k]!; i < s.off[k + 1]!; i++) {
-        if (!offerToHeap(ids[i]!, j, 1, score, d, av)) break;
+      for (let i = sOff[k]!; i < sOff[k + 1]!; i++) {
+        if (!offerToHeap(sIds[i]!, j, 1, score, d, av)) break;
       }
     }
   }
