@@ -82,7 +82,7 @@ export async function parseXlsxImport(input: ImportInput): Promise<ReturnType<ty
   try {
     records = await readXlsx(input.body, MAX_IMPORT_ROWS);
   } catch (err) {
-    if (err instanceof XlsxError) throw new FormatError(err.code);
+    if (err instanceof XlsxError) throw Object.assign(new FormatError(err.code), { cause: err.cause });
     throw err;
   }
   if (!records.length) throw unknownHeader([]);

@@ -23,8 +23,8 @@ export function isZip(buf: Uint8Array): boolean {
 /** Why a workbook was refused: `invalid_xlsx` (not a readable workbook), `xlsx_too_large`, `too_many_rows`. */
 export class XlsxError extends Error {
   readonly code: 'invalid_xlsx' | 'xlsx_too_large' | 'too_many_rows';
-  constructor(code: XlsxError['code']) {
-    super(code);
+  constructor(code: XlsxError['code'], options?: ErrorOptions) {
+    super(code, options);
     this.code = code;
   }
 }
@@ -86,6 +86,70 @@ export async function checkZipSize(buf: Buffer, cap = MAX_XLSX_UNCOMPRESSED): Pr
   }
 }
 
+/** Where a part goes in the archive read by ExcelJS: what a worksheet needs first, then the worksheets. */
+function partRank(name: string): number {
+  if (name === 'xl/_rels/workbook.xml.rels') return 0;
+  if (name === 'xl/workbook.xml') return 1;
+  if (name === 'xl/sharedStrings.xml') return 2;
+  if (name === 'xl/styles.xml') return 3;
+  if (/^xl\/worksheets\/sheet\d+\.xml$/.test(name)) return 4;
+  return 5;
+}
+
+/**
+ * The same archive with the workbook's parts stored before its worksheets (otherwise in their
+ * order), every entry with its sizes in its local header (no data descriptors). ExcelJS's streaming
+ * reader takes the entries in stored order; a worksheet met before the workbook, its relations and
+ * shared strings is parked in a temporary file and read at the end, and that path intermittently
+ * fails ("sheets" of undefined, exceljs issue 3064) — files written by ExcelJS and many exporters
+ * store xl/workbook.xml last. Call after checkZipSize (the directory is trusted from there).
+ */
+export function workbookPartsFirst(buf: Buffer): Buffer {
+  let eocd = buf.length - 22;
+  while (buf.readUInt32LE(eocd) !== 0x06054b50) eocd--;
+  const count = buf.readUInt16LE(eocd + 10);
+  const entries: { name: string; central: Buffer; local: Buffer; data: Buffer; rank: number }[] = [];
+  let p = buf.readUInt32LE(eocd + 16);
+  for (let e = 0; e < count; e++) {
+    const nameLen = buf.readUInt16LE(p + 28);
+    const size = 46 + nameLen + buf.readUInt16LE(p + 30) + buf.readUInt16LE(p + 32);
+    const central = Buffer.from(buf.subarray(p, p + size));
+    const name = buf.toString('utf8', p + 46, p + 46 + nameLen);
+    const at = buf.readUInt32LE(p + 42);
+    const start = at + 30 + buf.readUInt16LE(at + 26) + buf.readUInt16LE(at + 28);
+    const data = buf.subarray(start, start + buf.readUInt32LE(p + 20));
+    central.writeUInt16LE(central.readUInt16LE(8) & ~8, 8);
+    const local = Buffer.alloc(30 + nameLen);
+    local.writeUInt32LE(0x04034b50, 0);
+    central.copy(local, 4, 6, 28); // version needed, flags, method, time, date, CRC, both sizes
+    local.writeUInt16LE(nameLen, 26);
+    central.copy(local, 30, 46, 46 + nameLen);
+    entries.push({ name, central, local, data, rank: partRank(name) });
+    p += size;
+  }
+  entries.sort((a, b) => a.rank - b.rank); // stable: the worksheets keep their order
+  const parts: Buffer[] = [];
+  let offset = 0;
+  for (const entry of entries) {
+    entry.central.writeUInt32LE(offset, 42);
+    parts.push(entry.local, entry.data);
+    offset += entry.local.length + entry.data.length;
+  }
+  const directoryAt = offset;
+  for (const entry of entries) {
+    parts.push(entry.central);
+    offset += entry.central.length;
+  }
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(offset - directoryAt, 12);
+  end.writeUInt32LE(directoryAt, 16);
+  parts.push(end);
+  return Buffer.concat(parts);
+}
+
 /** One cell as text: numbers as written (12.99, 628123456789), rich text joined, formulas' results. */
 function cellText(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -110,7 +174,7 @@ export async function readXlsx(buf: Buffer, maxRows: number): Promise<string[][]
   await checkZipSize(buf);
   // Loaded with the first spreadsheet, not by every server start (≈ 0.5 s of CPU; issue 19).
   const { default: ExcelJS } = await import('exceljs');
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([buf]), {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([workbookPartsFirst(buf)]), {
     sharedStrings: 'cache',
     worksheets: 'emit',
     hyperlinks: 'ignore',
@@ -132,7 +196,8 @@ export async function readXlsx(buf: Buffer, maxRows: number): Promise<string[][]
     }
   } catch (err) {
     if (err instanceof XlsxError) throw err;
-    throw new XlsxError('invalid_xlsx');
+    // The reader's own error is kept as the cause for whoever logs it; the user gets one message.
+    throw new XlsxError('invalid_xlsx', { cause: err });
   }
   return records;
 }
