@@ -59,6 +59,11 @@ const countFormats: Record<Lang, Intl.NumberFormat> = {
   en: new Intl.NumberFormat('en-CA'),
 };
 
+/** A count as the language writes it ("12 345" in French, "12,345" in English), like `toLocaleString`. */
+export function formatCount(count: number, lang: Lang): string {
+  return countFormats[lang].format(count);
+}
+
 const pluralRules: Record<Lang, Intl.PluralRules> = {
   fr: new Intl.PluralRules('fr-CA'),
   en: new Intl.PluralRules('en-CA'),
@@ -72,7 +77,7 @@ const pluralRules: Record<Lang, Intl.PluralRules> = {
 export function tp(lang: Lang, key: string, count: number, params?: Record<string, string | number>): string {
   const rule = pluralRules[lang].select(count);
   const k = hasMessage(lang, `${key}.${rule}`) ? `${key}.${rule}` : `${key}.other`;
-  const n = countFormats[lang].format(count).replace(/\u202f/g, '\u00a0');
+  const n = formatCount(count, lang).replace(/\u202f/g, '\u00a0');
   return t(lang, k, { ...params, count: n });
 }
 

@@ -200,6 +200,25 @@ function browseQuery(ref: Reference, x: QueryInput): BrowseQuery {
 }
 type QueryInput = typeof query extends fc.Arbitrary<infer T> ? T : never;
 
+/** A query at the centre of a hand-built world (10 km, first 20, no filter), with its own changes. */
+const centreQuery = (over: Partial<QueryInput>): QueryInput => ({
+  dLat: 0,
+  dLng: 0,
+  radius: 10,
+  category: 0,
+  quebec: false,
+  inStock: false,
+  sort: 'distance',
+  fulfilment: undefined,
+  openNow: false,
+  openSeed: 0,
+  merchant: undefined,
+  association: false,
+  offset: 0,
+  limit: 20,
+  ...over,
+});
+
 const same = (ref: Reference, m: CatalogMemory, q: BrowseQuery) =>
   assert.deepStrictEqual(browse(ref, m, q), browse(ref, m, q, { walk: true }));
 
@@ -292,22 +311,7 @@ test('location summaries stay right when dropped ones are compacted away', () =>
   try {
     const ref = reference(w);
     const m = memory(w);
-    const x: QueryInput = {
-      dLat: 0,
-      dLng: 0,
-      radius: 10,
-      category: 0,
-      quebec: false,
-      inStock: false,
-      sort: 'price_asc',
-      fulfilment: undefined,
-      openNow: false,
-      openSeed: 0,
-      merchant: undefined,
-      association: false,
-      offset: 0,
-      limit: 20,
-    };
+    const x = centreQuery({ sort: 'price_asc' });
     const sorts: SortKey[] = ['price_asc', 'price_desc', 'relevance', 'distance'];
     const check = () => {
       for (const sort of sorts) {
@@ -346,22 +350,7 @@ test('a product taking the GTIN of a product that was alone with it makes one re
   };
   const ref = reference(w);
   const m = memory(w);
-  const x: QueryInput = {
-    dLat: 0,
-    dLng: 0,
-    radius: 10,
-    category: 0,
-    quebec: false,
-    inStock: false,
-    sort: 'price_asc',
-    fulfilment: undefined,
-    openNow: false,
-    openSeed: 0,
-    merchant: undefined,
-    association: false,
-    offset: 0,
-    limit: 20,
-  };
+  const x = centreQuery({ sort: 'price_asc' });
   assert.equal(browse(ref, m, browseQuery(ref, x)).total, 2);
   setProduct(m, { ...facts(w, 1), gtin: '1000' }); // product 1's GTIN (1000 + index 0)
   const r = browse(ref, m, browseQuery(ref, x));
@@ -393,22 +382,7 @@ test('a product joining a GTIN group of several after the index was built is mer
   };
   const ref = reference(w);
   const m = memory(w);
-  const x: QueryInput = {
-    dLat: 0,
-    dLng: 0,
-    radius: 10,
-    category: 0,
-    quebec: false,
-    inStock: false,
-    sort: 'distance',
-    fulfilment: undefined,
-    openNow: false,
-    openSeed: 0,
-    merchant: undefined,
-    association: false,
-    offset: 0,
-    limit: 20,
-  };
+  const x = centreQuery({ sort: 'distance' });
   const before = browse(ref, m, browseQuery(ref, x));
   assert.equal(before.total, 2);
   assert.deepEqual(
@@ -447,22 +421,7 @@ test('the merchant facet is the first 20 of every merchant by count then id as t
   };
   const ref = reference(w);
   const m = memory(w);
-  const x: QueryInput = {
-    dLat: 0,
-    dLng: 0,
-    radius: 25,
-    category: 0,
-    quebec: false,
-    inStock: false,
-    sort: 'relevance',
-    fulfilment: undefined,
-    openNow: false,
-    openSeed: 0,
-    merchant: undefined,
-    association: false,
-    offset: 0,
-    limit: 5,
-  };
+  const x = centreQuery({ radius: 25, sort: 'relevance', limit: 5 });
   const expected = counts
     .map((n, i) => [i + 1, n] as const)
     .sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])))

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { formatKm, isLang, type Lang, langFromAcceptLanguage, t, tp } from '../../i18n/index.ts';
+import { formatCount, formatKm, isLang, type Lang, langFromAcceptLanguage, t, tp } from '../../i18n/index.ts';
 import { listAssociations } from '../../modules/associations/index.ts';
 import { activeCampaigns } from '../../modules/campaigns/index.ts';
 import { parseImages } from '../../modules/catalog/index.ts';
@@ -20,8 +20,6 @@ import { localPath, sendHtml } from './page-context.ts';
 const langParams = z.object({ lang: z.enum(['fr', 'en']) });
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-// `toLocaleString` builds a formatter per call; these give the same text.
-const counts = { fr: new Intl.NumberFormat('fr-CA'), en: new Intl.NumberFormat('en-CA') };
 
 /** How long the shared part of the home page is reused (see `showcase` below). */
 const SHOWCASE_TTL_MS = 30_000;
@@ -135,7 +133,7 @@ export default async function homeRoutes(app: FastifyInstance, ctx: AppContext) 
       <section class="hero">
         <h1>${t(lang, 'home.title')}</h1>
         ${regionTagline(pc.region, lang) ? html`<p class="tagline">${regionTagline(pc.region, lang)}</p>` : null}
-        <p class="lead">${welcome || t(lang, 'home.lead', { merchants: counts[lang].format(stats.merchants), products: counts[lang].format(stats.products) })}</p>
+        <p class="lead">${welcome || t(lang, 'home.lead', { merchants: formatCount(stats.merchants, lang), products: formatCount(stats.products, lang) })}</p>
       </section>
       ${stats.merchants === 0 ? html`<p class="notice">${t(lang, 'home.empty')}</p>` : null}
       ${campaigns.slice(0, 2).map((c) => CampaignBanner(lang, c))}
