@@ -34,6 +34,7 @@ const { values } = parseArgs({
     data: { type: 'string', default: '.bench-data/sqlite-1m' },
     runs: { type: 'string', default: '1' },
     'node-options': { type: 'string' },
+    'node-args': { type: 'string', multiple: true },
     mode: { type: 'string', default: 'warm' },
     settle: { type: 'string', default: '3' },
     workers: { type: 'string', default: '1' },
@@ -48,6 +49,8 @@ if (values.help) {
   --data DIR           SQLite DATA_DIR, already seeded       [.bench-data/sqlite-1m]
   --runs N             servers started one after the other  [1]
   --node-options OPTS  NODE_OPTIONS of the server            [unset]
+  --node-args=ARGS     node's own arguments before the script, as one string (repeat: alternate,
+                       e.g. V8 flags a launcher could give)  [none]
   --mode M             cold | warm | no-cache | alternate    [warm]
   --settle S           seconds up after ready                [3]
   --workers N          WEB_CONCURRENCY                       [1]
@@ -72,9 +75,14 @@ const modeList = values.mode === 'alternate' ? ['cold', 'warm'] : [values.mode!]
 const launches = values.launch!.split(',');
 for (const l of launches) if (!['main', 'bin', 'flags'].includes(l)) throw new Error(`unknown launch ${l}`);
 const roots = values.root ?? ['.'];
-/** Every run: modes × launches × roots, alternating within each of the `runs` rounds. */
+const nodeArgs = values['node-args'] ?? [''];
+/** Every run: modes × launches × roots × node arguments, alternating within each of the `runs` rounds. */
 const modes = Array.from({ length: Number(values.runs) }, () =>
-  modeList.flatMap((mode) => launches.flatMap((launch) => roots.map((root) => ({ mode, launch, root })))),
+  modeList.flatMap((mode) =>
+    launches.flatMap((launch) =>
+      roots.flatMap((root) => nodeArgs.map((args) => ({ mode, launch, root, args }))),
+    ),
+  ),
 ).flat();
 /** A port nobody listens on now (the OS picks it; other benchmarks may run beside this one). */
 async function freePort(): Promise<number> {
@@ -84,7 +92,7 @@ async function freePort(): Promise<number> {
   await new Promise((r) => srv.close(r));
   return port;
 }
-for (const { mode, launch, root } of modes) {
+for (const { mode, launch, root, args: extra } of modes) {
   const port = await freePort();
   if (!['cold', 'warm', 'no-cache'].includes(mode)) throw new Error(`unknown mode ${mode}`);
   const base = `http://127.0.0.1:${port}`;
@@ -115,7 +123,7 @@ for (const { mode, launch, root } of modes) {
       : launch === 'bin'
         ? ['bin/comptoir.js', 'serve']
         : ['--max-semi-space-size=16', 'bin/comptoir.js', 'serve'];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, [...extra.split(' ').filter(Boolean), ...args], {
     cwd: root,
     env,
     stdio: ['ignore', 'ignore', values.trace ? 'pipe' : 'inherit'],
@@ -148,6 +156,7 @@ for (const { mode, launch, root } of modes) {
           mode,
           launch,
           ...(roots.length > 1 ? { root } : {}),
+          ...(nodeArgs.length > 1 || extra ? { node_args: extra } : {}),
           first_answer_s: +firstAnswer.toFixed(2),
           ready_s: +((performance.now() - started) / 1000).toFixed(2),
           cpu_s: +cpuSeconds(pid).toFixed(2),

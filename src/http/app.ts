@@ -7,11 +7,10 @@ import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import rateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { ValidationError } from '../lib/errors.ts';
+import { lazySwagger, lazySwaggerUi } from './api-docs.ts';
 import { sessionCookieName } from './auth.ts';
 import type { AppContext } from './context.ts';
 import { installErrorHandling } from './errors.ts';
@@ -119,6 +118,15 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     bodyLimit: 10 * 1024 * 1024,
     requestIdHeader: 'x-request-id',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Zod validates and serialises every route (set again just below): given here, Fastify never
+    // loads its default compilers, Ajv and fast-json-stringify's (≈ 110 modules, ≈ 45 ms of CPU per
+    // start; docs/PERFORMANCE.md, issue 19 item 6). Fastify types these factories after Ajv's.
+    schemaController: {
+      compilersFactory: {
+        buildValidator: () => validatorCompiler,
+        buildSerializer: () => serializerCompiler,
+      } as never,
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -178,7 +186,14 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
 
   // Helmet's headers, computed once (src/http/security-headers.ts).
   installSecurityHeaders(app, securityHeaderOptions(ctx.config));
-  await app.register(compress, { threshold: 1024, encodings: ['br', 'gzip', 'deflate'] });
+  // A page or JSON answer up to 128 KiB is compressed in one synchronous call (brotli quality 4,
+  // the plugin's default): 0.1–0.4 ms for 10–60 KB, less CPU than the stream path costs this thread
+  // alone (0.3–0.6 ms per answer), whose default limit on 2 cores is only 8 KiB.
+  await app.register(compress, {
+    threshold: 1024,
+    syncThreshold: 128 * 1024,
+    encodings: ['br', 'gzip', 'deflate'],
+  });
   await app.register(cookie, { secret: ctx.secret });
   await app.register(formbody);
   await app.register(csrf, {
@@ -218,7 +233,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     allowedPath: (path) => /^\/(leaflet\.(js|css)|htmx\.min\.js|images\/[\w-]+\.png)$/.test(path),
   });
 
-  await app.register(swagger, {
+  // @fastify/swagger and its UI, loaded at their first use (src/http/api-docs.ts).
+  await app.register(lazySwagger, {
     openapi: {
       // 3.1: JSON Schema 2020-12 schemas and the top-level `webhooks` (src/http/openapi.ts).
       openapi: '3.1.0',
@@ -248,7 +264,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     transformObject: finaliseOpenApi,
     hideUntagged: false,
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  await app.register(lazySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   for (const file of routeFiles(httpDir)) {
@@ -256,7 +272,14 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     if (typeof mod.default !== 'function')
       throw new Error(`${relative(root, file)} has no default route plugin`);
     const plugin = mod.default;
-    await app.register(async (instance) => plugin(instance, ctx));
+    // Named after its file: Fastify otherwise looks an unnamed plugin up among every loaded
+    // CommonJS module (≈ 600) at each registration, and its errors and printPlugins() say which file.
+    const name = relative(root, file);
+    const routes = Object.defineProperties(async (instance: FastifyInstance) => plugin(instance, ctx), {
+      name: { value: name },
+      [Symbol.for('fastify.display-name')]: { value: name },
+    });
+    await app.register(routes);
   }
   return app;
 }
