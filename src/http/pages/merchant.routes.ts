@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { formatDistanceNumber, formatMoney, labelColon, t } from '../../i18n/index.ts';
 import { notFound } from '../../lib/errors.ts';
 import { registerAccountSection } from '../../modules/accounts/index.ts';
+import { associationsOfMerchant } from '../../modules/associations/index.ts';
 import { parseImages } from '../../modules/catalog/index.ts';
 import { haversineKm } from '../../modules/common/geo.ts';
 import { isOpenAt } from '../../modules/common/hours.ts';
@@ -10,6 +11,7 @@ import { isHttpUrl } from '../../modules/common/validation.ts';
 import { getPublicMerchant } from '../../modules/directory/index.ts';
 import { isFavourite, listFavourites, setFavourite } from '../../modules/favourites/index.ts';
 import { listMerchantProducts } from '../../modules/inventory/index.ts';
+import { findPublicMerchant } from '../../modules/merchants/index.ts';
 import { geoQuery, reference, resolvePoint } from '../../modules/search/index.ts';
 import { getSessionUser, requireUser } from '../auth.ts';
 import type { AppContext } from '../context.ts';
@@ -62,8 +64,11 @@ export default async function merchantPageRoutes(app: FastifyInstance, ctx: AppC
   app.get('/:lang/m/:slug', { schema: { hide: true, params, querystring: query } }, async (req, reply) => {
     const { lang, slug } = req.params as z.infer<typeof params>;
     const { page, lat, lng, near } = req.query as z.infer<typeof query>;
-    const m = await getPublicMerchant(db, slug);
-    if (!m) throw notFound('merchant');
+    // The public profile without its categories, which this page does not show: two queries fewer
+    // (the merchant's category ids and the whole category list) than getPublicMerchant.
+    const found = await findPublicMerchant(db, slug);
+    if (!found) throw notFound('merchant');
+    const m = { ...found, associations: await associationsOfMerchant(db, found.id) };
     // The shopper's point (from the search or a product page): stores nearest first, links keep it.
     const keep = pointQuery({ lat, lng, near });
     const ref = keep ? await reference(ctx.database) : undefined;
