@@ -73,6 +73,9 @@ describe('product page of a GTIN many merchants sell', () => {
     // sold-out ones, nearer than those, come after every offer in stock: not among the first 12.
     assert.deepEqual(ids, [region.products.siropChelsea, ...extra.slice(2, 2 + OTHERS_SHOWN - 1)]);
     assert.match(r.body, /Les 12 offres les plus proches sur 61, en stock d’abord\./);
+    // A merchant whose only store carries its name is named once, not "Dépanneur 02 — Dépanneur 02".
+    assert.match(r.body, />Dépanneur 02<\/a><\/h3>/);
+    assert.doesNotMatch(r.body, /Dépanneur 02 — Dépanneur 02/);
     assert.match(
       r.body,
       new RegExp(

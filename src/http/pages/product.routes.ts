@@ -42,6 +42,13 @@ export function pointQuery(q: { lat?: number; lng?: number; near?: string }): st
 }
 
 /** Instead of "add to cart" at a store with neither pickup nor delivery: how to reach the merchant. */
+/** "Merchant — store", or the merchant alone when its only store carries the same name. */
+function storeName(merchant: string, store: string): string {
+  return store.trim().toLocaleLowerCase('fr-CA') === merchant.trim().toLocaleLowerCase('fr-CA')
+    ? merchant
+    : `${merchant} — ${store}`;
+}
+
 function ContactMerchant(lang: 'fr' | 'en', st: StoreContact | undefined) {
   const phone = st?.phone || st?.merchant_phone;
   return html`<div class="contact-merchant" role="note">
@@ -185,7 +192,7 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
           <ul>
             ${ownOffers.map(
               (o) => html`<li class="offer" data-location=${o.location_id}>
-                <h3>${p.merchant_name} — ${o.name}</h3>
+                <h3>${storeName(p.merchant_name, o.name)}</h3>
                 <p>${o.address_line}, ${o.municipality} · ${t(lang, 'product.distance', { km: km(ownDistance.get(o.location_id) ?? 0) })}</p>
                 <p>${StockBadge(lang, o.available, live(o.location_id))}</p>
                 ${o === nearest ? null : buyOrContact(p.id, o.location_id, o.available)}
@@ -204,7 +211,7 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
                 <ul aria-labelledby="others-h">
                   ${others.map(
                     (o) => html`<li class="offer">
-                      <h3><a href=${`/${lang}/p/${o.product_id}${keep}`}>${o.merchant.name} — ${o.location.name}</a></h3>
+                      <h3><a href=${`/${lang}/p/${o.product_id}${keep}`}>${storeName(o.merchant.name, o.location.name)}</a></h3>
                       <p>${o.location.address} · ${t(lang, 'product.distance', { km: km(o.location.distance_km) })}</p>
                       <p>${Money(lang, o.price_cents)}</p>
                       <p>${StockBadge(lang, o.available, { 'data-stock-product': o.product_id, 'data-stock-location': o.location.id })}</p>
@@ -225,11 +232,11 @@ export default async function productPageRoutes(app: FastifyInstance, ctx: AppCo
           ${MapBox(
             pc,
             [
-              ...p.offers.map((o) => ({ lat: o.lat, lng: o.lng, label: `${p.merchant_name} — ${o.name}` })),
+              ...p.offers.map((o) => ({ lat: o.lat, lng: o.lng, label: storeName(p.merchant_name, o.name) })),
               ...others.map((o) => ({
                 lat: o.location.lat,
                 lng: o.location.lng,
-                label: `${o.merchant.name} — ${o.location.name}`,
+                label: storeName(o.merchant.name, o.location.name),
                 href: `/${lang}/p/${o.product_id}${keep}`,
               })),
             ],
