@@ -507,7 +507,7 @@ function parseMetrics(text: string): Record<string, number> {
       continue;
     }
     const m =
-      /^(comptoir_db_query_duration_seconds_(?:sum|count)|comptoir_db_query_errors_total|comptoir_reservations_pending|comptoir_sse_clients|process_resident_memory_bytes|nodejs_heap_used_bytes|nodejs_heap_total_bytes|nodejs_external_memory_bytes|nodejs_eventloop_delay_seconds\{quantile="1"\}) (\S+)$/.exec(
+      /^(comptoir_db_query_duration_seconds_(?:sum|count)|comptoir_db_query_errors_total|comptoir_db_lock_waits_total|comptoir_db_lock_wait_seconds_total|comptoir_wal_checkpoints_total|comptoir_wal_checkpoint_seconds_max|comptoir_reservations_pending|comptoir_sse_clients|process_resident_memory_bytes|nodejs_heap_used_bytes|nodejs_heap_total_bytes|nodejs_external_memory_bytes|nodejs_eventloop_delay_seconds\{quantile="1"\}) (\S+)$/.exec(
         line,
       );
     if (m) out[m[1]!.replace('{quantile="1"}', '_max')] = Number(m[2]);
@@ -546,8 +546,39 @@ export interface RouteStats {
   statuses: Map<number, number>;
 }
 
+/**
+ * A 409 answer and whether it is the expected business refusal `out_of_stock` (the item sold out
+ * under another virtual client: its checkout took the last units, a stock sync lowered them), with
+ * the lines the server named (product, variant, store, requested, available) for checking.
+ */
+export interface Refusal {
+  route: string;
+  soldOut: boolean;
+  lines: {
+    product_id?: number;
+    variant_id?: number;
+    location_id: number;
+    requested: number;
+    available: number;
+  }[];
+}
+
+/** Reads a 409's body: sold out (`error.code` out_of_stock, lines in `error.details.lines`) or not. */
+export function refusalOf(route: string, body: string): Refusal {
+  try {
+    const e = (JSON.parse(body) as { error?: { code?: string; details?: { lines?: Refusal['lines'] } } })
+      .error;
+    const soldOut = e?.code === 'out_of_stock';
+    return { route, soldOut, lines: soldOut ? (e?.details?.lines ?? []) : [] };
+  } catch {
+    return { route, soldOut: false, lines: [] };
+  }
+}
+
 export class Recorder {
   readonly routes = new Map<string, RouteStats>();
+  /** Every 409 answer, read (see refusalOf). */
+  readonly refusals: Refusal[] = [];
   record(route: string, status: number, ms: number) {
     let r = this.routes.get(route);
     if (!r) {
@@ -559,6 +590,7 @@ export class Recorder {
   }
   reset() {
     this.routes.clear();
+    this.refusals.length = 0;
   }
 }
 
@@ -569,6 +601,7 @@ export function summarise(rec: Recorder, seconds: number) {
   const rows = [];
   let total = 0;
   let bad = 0;
+  let soldOutAll = 0;
   let done = 0;
   const all: number[] = [];
   for (const [route, r] of [...rec.routes].sort((a, b) => b[1].times.length - a[1].times.length)) {
@@ -576,9 +609,15 @@ export function summarise(rec: Recorder, seconds: number) {
     all.push(...times);
     const non2xx = [...r.statuses].filter(([s]) => s < 200 || s >= 300).reduce((n, [, c]) => n + c, 0);
     const answered = times.length - (r.statuses.get(0) ?? 0);
+    // Expected business refusals: a 409 out_of_stock (never more than the 409s counted).
+    const soldOut = Math.min(
+      r.statuses.get(409) ?? 0,
+      rec.refusals.filter((x) => x.route === route && x.soldOut).length,
+    );
     total += times.length;
     done += answered;
     bad += non2xx;
+    soldOutAll += soldOut;
     rows.push({
       route,
       count: times.length,
@@ -588,9 +627,17 @@ export function summarise(rec: Recorder, seconds: number) {
       p99_ms: +pct(times, 99).toFixed(1),
       max_ms: +(times.at(-1) ?? 0).toFixed(1),
       non2xx_or_timeout: non2xx,
+      /** 409 out_of_stock: a correct answer (the item sold out), not a failure. */
+      sold_out_409: soldOut,
+      /** Every other non-2xx answer, timeout or connection error. */
+      failures: non2xx - soldOut,
       statuses: [...r.statuses]
         .filter(([s]) => s < 200 || s >= 300)
-        .map(([s, c]) => `${s === 0 ? 'timeout' : s < 0 ? 'error' : s}×${c}`)
+        .flatMap(([s, c]) => {
+          const label = s === 0 ? 'timeout' : s < 0 ? 'error' : String(s);
+          if (s !== 409 || soldOut === 0) return [`${label}×${c}`];
+          return [`409 sold out×${soldOut}`, ...(c > soldOut ? [`409 other×${c - soldOut}`] : [])];
+        })
         .join(' '),
     });
   }
@@ -601,6 +648,10 @@ export function summarise(rec: Recorder, seconds: number) {
     /** Answered requests per second (timeouts excluded). */
     rps: +(done / seconds).toFixed(1),
     non2xx_or_timeout: bad,
+    /** 409 out_of_stock answers (expected refusals). */
+    sold_out_409: soldOutAll,
+    /** Non-2xx answers other than those, timeouts and connection errors. */
+    failures: bad - soldOutAll,
     p50_ms: +pct(all, 50).toFixed(1),
     p95_ms: +pct(all, 95).toFixed(1),
     p99_ms: +pct(all, 99).toFixed(1),
@@ -811,6 +862,7 @@ export async function runMix(opts: {
     },
     onResponse: (status: number, body: string, context: { planned?: Planned }) => {
       inflight.delete(context);
+      if (status === 409 && context.planned) recorder.refusals.push(refusalOf(context.planned.route, body));
       if (context.planned) mix.done(context.planned, status, body);
     },
   };
@@ -877,6 +929,7 @@ export async function runPaced(opts: {
         clearTimeout(timer);
         const ms = status === 0 ? TIMEOUT_MS : performance.now() - at;
         recorder.record(p.route, status, ms);
+        if (status === 409) recorder.refusals.push(refusalOf(p.route, body));
         mix.done(p, status, body);
         resolve();
       };
@@ -950,4 +1003,112 @@ export function machine() {
 
 export function ensureDir(path: string) {
   mkdirSync(dirname(path), { recursive: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Are the 409 "sold out" answers genuine? Stock bookkeeping before and after a run.
+
+/** What the run's stock check starts from: the last reservation id and every level with units reserved. */
+export interface StockMark {
+  lastReservation: number;
+  reserved: Map<string, number>;
+}
+
+export async function stockMark(env: Record<string, string>): Promise<StockMark> {
+  const database = open(env);
+  try {
+    const last = await database.db
+      .selectFrom('reservations')
+      .select((eb) => eb.fn.max('id').as('m'))
+      .executeTakeFirst();
+    const rows = await database.db
+      .selectFrom('inventory_levels')
+      .select(['product_id', 'location_id', 'reserved'])
+      .where('reserved', '>', 0)
+      .execute();
+    return {
+      lastReservation: Number(last?.m ?? 0),
+      reserved: new Map(rows.map((r) => [`${r.product_id}:${r.location_id}`, Number(r.reserved)])),
+    };
+  } finally {
+    await database.close();
+  }
+}
+
+/**
+ * After a run: (1) no reservation leak — every stock level the run's checkouts reserved holds
+ * exactly the units reserved before plus those of the run's reservations still held or committed
+ * (the mix never completes nor cancels an order; released ones gave their units back); (2) each
+ * line refused as sold out is explained: checkouts hold its units (reserved), or the level now has
+ * fewer available than were asked.
+ */
+export async function checkSoldOut(env: Record<string, string>, mark: StockMark, refusals: Refusal[]) {
+  const database = open(env);
+  try {
+    const run = await database.db
+      .selectFrom('reservations')
+      .select(['product_id', 'location_id', 'status', (eb) => eb.fn.sum<number>('quantity').as('units')])
+      .where('id', '>', mark.lastReservation)
+      .groupBy(['product_id', 'location_id', 'status'])
+      .execute();
+    const byLevel = new Map<string, { held: number; committed: number; released: number }>();
+    for (const r of run) {
+      const k = `${r.product_id}:${r.location_id}`;
+      const v = byLevel.get(k) ?? { held: 0, committed: 0, released: 0 };
+      v[r.status as 'held' | 'committed' | 'released'] += Number(r.units);
+      byLevel.set(k, v);
+    }
+    const lines = refusals
+      .filter((r) => r.soldOut)
+      .flatMap((r) => r.lines.map((l) => ({ ...l, id: l.variant_id ?? l.product_id ?? 0, route: r.route })));
+    const keys = [...new Set([...byLevel.keys(), ...lines.map((l) => `${l.id}:${l.location_id}`)])];
+    const levels = new Map<string, { on_hand: number; reserved: number }>();
+    for (let i = 0; i < keys.length; i += 200) {
+      const part = keys.slice(i, i + 200).map((k) => k.split(':').map(Number) as [number, number]);
+      const rows = await database.db
+        .selectFrom('inventory_levels')
+        .select(['product_id', 'location_id', 'on_hand', 'reserved'])
+        .where((eb) =>
+          eb.or(part.map(([p, l]) => eb.and([eb('product_id', '=', p), eb('location_id', '=', l)]))),
+        )
+        .execute();
+      for (const r of rows)
+        levels.set(`${r.product_id}:${r.location_id}`, {
+          on_hand: Number(r.on_hand),
+          reserved: Number(r.reserved),
+        });
+    }
+    let leaks = 0;
+    for (const [k, v] of byLevel) {
+      const expected = (mark.reserved.get(k) ?? 0) + v.held + v.committed;
+      if ((levels.get(k)?.reserved ?? 0) !== expected) leaks++;
+    }
+    const refused = lines.map((l) => {
+      const k = `${l.id}:${l.location_id}`;
+      const now = levels.get(k);
+      const taken = (byLevel.get(k)?.held ?? 0) + (byLevel.get(k)?.committed ?? 0);
+      return {
+        route: l.route,
+        product: l.id,
+        location: l.location_id,
+        requested: l.requested,
+        available_when_refused: l.available,
+        units_to_run_checkouts: taken,
+        on_hand_now: now?.on_hand ?? 0,
+        reserved_now: now?.reserved ?? 0,
+        // Sold out for real: checkouts (this run's or the warm-up's) hold its units, or it is short now.
+        explained:
+          l.available < l.requested &&
+          ((now?.reserved ?? 0) > 0 || (now ? now.on_hand - now.reserved : 0) < l.requested),
+      };
+    });
+    return {
+      levels_reserved_by_run: byLevel.size,
+      reservation_leaks: leaks,
+      refused,
+      all_explained: leaks === 0 && refused.every((r) => r.explained),
+    };
+  } finally {
+    await database.close();
+  }
 }

@@ -5,8 +5,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { lockWaits } from './db/sqlite-dialect.ts';
+import { backgroundCheckpoints, checkpointInBackground } from './db/wal-checkpointer.ts';
 import { buildApp } from './http/app.ts';
 import type { AppContext } from './http/context.ts';
+import { logLoopStalls } from './http/ops/loop-stalls.ts';
+import { metrics } from './lib/metrics.ts';
 import { passwordResetsSettled } from './modules/accounts/index.ts';
 import { createEventBus, type EventBus } from './modules/events/index.ts';
 import { createMailer } from './modules/mail/index.ts';
@@ -41,6 +45,30 @@ export interface Platform {
   close(): Promise<void>;
 }
 
+/** Write-lock waits and background checkpoints of this process, on /metrics (SQLite). */
+function sqliteGauges() {
+  metrics.gauge(
+    'comptoir_db_lock_waits_total',
+    'Writes that waited (without blocking) for another process to release the SQLite write lock.',
+    () => lockWaits.count,
+  );
+  metrics.gauge(
+    'comptoir_db_lock_wait_seconds_total',
+    'Time those writes waited.',
+    () => lockWaits.ms / 1000,
+  );
+  metrics.gauge(
+    'comptoir_wal_checkpoints_total',
+    'WAL checkpoints done by the background thread.',
+    () => backgroundCheckpoints.count,
+  );
+  metrics.gauge(
+    'comptoir_wal_checkpoint_seconds_max',
+    'Longest of those checkpoints (in the thread, not on the event loop).',
+    () => backgroundCheckpoints.maxMs / 1000,
+  );
+}
+
 /** Opens the database, applies migrations and builds the app: what `comptoir serve` and tests share. */
 export async function createPlatform(
   config: Config,
@@ -52,6 +80,13 @@ export async function createPlatform(
     events?: EventBus;
     /** A rate-limit store class for the app (the workers of a multi-process server on SQLite). */
     rateLimitStore?: unknown;
+    /**
+     * SQLite WAL checkpoints in a thread instead of inside a request's commit (servers);
+     * 'other-worker': none here, another worker of the same server runs the thread (13 MB less).
+     */
+    backgroundCheckpoints?: boolean | 'other-worker';
+    /** Log event-loop stalls of 50 ms or more with the request that held the loop (servers). */
+    logStalls?: boolean;
   } = {},
 ): Promise<Platform> {
   const database =
@@ -66,6 +101,19 @@ export async function createPlatform(
   const context: AppContext = { config, database, events, mailer, secret: resolveSecret(config) };
   const app = await buildApp(context, { logger: opts.logger, rateLimitStore: opts.rateLimitStore });
   startMark('platform: app built');
+  if (opts.logStalls) logLoopStalls(app);
+  // The worker with the thread falls back to automatic checkpoints if it fails, and it commits
+  // its share of the writes, so the WAL stays bounded without this one checkpointing.
+  if (opts.backgroundCheckpoints === 'other-worker') database.sqlite?.exec('PRAGMA wal_autocheckpoint = 0');
+  const stopCheckpoints =
+    opts.backgroundCheckpoints === true
+      ? checkpointInBackground(database, {
+          startAfterMs: 2000,
+          onError: (err) =>
+            app.log.warn({ err }, 'WAL checkpoint thread failed: automatic checkpoints again'),
+        })
+      : async () => {};
+  if (database.kind === 'sqlite') sqliteGauges();
   // Pending fetches left by a stopped instance are resumed here (the queue is a table).
   const images = startImageFetchWorker(database.db, {
     dataDir: config.dataDir,
@@ -88,6 +136,7 @@ export async function createPlatform(
       detachSearch();
       await events.close();
       mailer.close();
+      await stopCheckpoints();
       if (!opts.database) await database.close();
     },
   };

@@ -147,7 +147,11 @@ async function main(argv: string[]): Promise<number> {
         serveCluster(database, workers, { json });
         return -1;
       }
-      const platform = await createPlatform(config, { database });
+      const platform = await createPlatform(config, {
+        database,
+        backgroundCheckpoints: true,
+        logStalls: true,
+      });
       // Done long before the build is (34.7 MB at 1M products). Awaited before listening, so the
       // warm-up below still starts in the tick listening does: /readyz never answers 200 before it.
       await snapshotRead;

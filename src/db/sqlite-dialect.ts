@@ -1,5 +1,18 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type QueryResult,
+  type SqliteDatabase,
+  SqliteDialect,
+  SqliteDriver,
+  type SqliteStatement,
+} from 'kysely';
+
+/** How long a write waits for another process's write lock before failing (as `busy_timeout`). */
+export const BUSY_TIMEOUT_MS = 5000;
 
 /**
  * Kysely's SqliteDialect speaks to any object shaped like better-sqlite3's Database.
@@ -7,7 +20,98 @@ import { type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely
  * better-sqlite3 built against the system Node fails to load under Node 24).
  */
 export function nodeSqliteDialect(db: DatabaseSync): SqliteDialect {
-  return new SqliteDialect({ database: new NodeSqliteAdapter(db) });
+  return new NodeSqliteDialect(db);
+}
+
+class NodeSqliteDialect extends SqliteDialect {
+  readonly #raw: DatabaseSync;
+  readonly #adapter: NodeSqliteAdapter;
+  constructor(raw: DatabaseSync) {
+    const adapter = new NodeSqliteAdapter(raw);
+    super({ database: adapter });
+    this.#raw = raw;
+    this.#adapter = adapter;
+  }
+  override createDriver(): Driver {
+    return new NodeSqliteDriver({ database: this.#adapter }, this.#raw);
+  }
+}
+
+/** Kysely's SQLite driver, its one connection wrapped so that waiting for the write lock never blocks. */
+class NodeSqliteDriver extends SqliteDriver {
+  readonly #raw: DatabaseSync;
+  #connection?: DatabaseConnection;
+  constructor(config: ConstructorParameters<typeof SqliteDriver>[0], raw: DatabaseSync) {
+    super(config);
+    this.#raw = raw;
+  }
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const inner = await super.acquireConnection();
+    this.#connection ??= new LockWaitingConnection(inner, this.#raw);
+    return this.#connection;
+  }
+}
+
+/**
+ * This process's write-lock takes (each a commit: with `synchronous = FULL` an fsync on the event
+ * loop), those that met another process's lock, and the time they waited (not blocking).
+ */
+export const lockWaits = { takes: 0, count: 0, ms: 0 };
+
+const isBusy = (err: unknown) =>
+  typeof err === 'object' && err !== null && ((err as { errcode?: number }).errcode ?? 0) % 256 === 5;
+
+/**
+ * Waits for another process's write lock without blocking the event loop. SQLite's busy handler
+ * sleeps in the calling thread (1, 2, 5, 10… up to 100 ms a try): in a server of several processes
+ * on one file (WEB_CONCURRENCY), a worker whose write met the other's lock stopped answering
+ * anything until it got it (docs/PERFORMANCE.md, "writes in the mix"). So a statement that takes
+ * the write lock outside a transaction — Kysely's `begin` (made `begin immediate` below) or an
+ * autocommit write — runs with `busy_timeout = 0`, and on SQLITE_BUSY is retried after a timer,
+ * until BUSY_TIMEOUT_MS have passed (then the error is thrown, as the busy handler did). Statements
+ * inside a transaction already hold the lock and keep the ordinary timeout; reads never wait in WAL.
+ * The waiting statement keeps Kysely's one connection, so this process's other queries wait behind
+ * it as before, but requests that need no query (search in memory, suggestions) are answered.
+ */
+class LockWaitingConnection implements DatabaseConnection {
+  readonly #inner: DatabaseConnection;
+  readonly #raw: DatabaseSync;
+  readonly #noWait: StatementSync;
+  readonly #wait: StatementSync;
+  constructor(inner: DatabaseConnection, raw: DatabaseSync) {
+    this.#inner = inner;
+    this.#raw = raw;
+    this.#noWait = raw.prepare('PRAGMA busy_timeout = 0');
+    this.#wait = raw.prepare(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+  executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.#raw.isTransaction || /^\s*select\b/i.test(q.sql)) return this.#inner.executeQuery<R>(q);
+    return this.#takingLock<R>(q);
+  }
+  async #takingLock<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    const start = performance.now();
+    lockWaits.takes++;
+    for (let attempt = 1; ; attempt++) {
+      this.#noWait.get();
+      try {
+        const r = await this.#inner.executeQuery<R>(q);
+        if (attempt > 1) {
+          lockWaits.count++;
+          lockWaits.ms += performance.now() - start;
+        }
+        return r;
+      } catch (err) {
+        if (!isBusy(err) || performance.now() - start >= BUSY_TIMEOUT_MS) throw err;
+      } finally {
+        this.#wait.get();
+      }
+      // The other process's transaction is a few ms (its commit's fsync); try again soon.
+      await sleep(Math.min(attempt, 5));
+    }
+  }
+  streamQuery<R>(q: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.#inner.streamQuery<R>(q, chunkSize);
+  }
 }
 
 /** Values node:sqlite cannot bind directly are converted the way the rest of the app stores them. */
@@ -66,11 +170,11 @@ function wrap(st: StatementSync): SqliteStatement {
 
 /** Opens the embedded database file with the durability settings documented in docs/decisions. */
 export function openSqlite(file: string): DatabaseSync {
-  const db = new DatabaseSync(file, { enableForeignKeyConstraints: true, timeout: 5000 });
+  const db = new DatabaseSync(file, { enableForeignKeyConstraints: true, timeout: BUSY_TIMEOUT_MS });
   db.exec('PRAGMA journal_mode = WAL');
   // FULL: a commit acknowledged to a customer survives power loss, not only a process crash.
   db.exec('PRAGMA synchronous = FULL');
-  db.exec('PRAGMA busy_timeout = 5000');
+  db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.exec('PRAGMA cache_size = -65536');
   db.exec('PRAGMA temp_store = MEMORY');
   // Memory-mapped reads (SQLITE_MMAP_MB, default 64): mapped pages count in the process's RSS, and

@@ -124,6 +124,9 @@ export async function runWorker(config: Config): Promise<void> {
     database,
     events: sqlite ? new ClusterEventBus(id, process) : undefined,
     rateLimitStore: sqlite ? clusterRateLimitStore(process) : undefined,
+    // One checkpoint thread per server is enough (docs/PERFORMANCE.md, "Writes in the mix").
+    backgroundCheckpoints: id === 1 ? true : 'other-worker',
+    logStalls: true,
   });
   let allReady = false;
   process.on('message', (m: unknown) => {

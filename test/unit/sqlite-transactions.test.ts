@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { Kysely, sql } from 'kysely';
-import { nodeSqliteDialect, openSqlite } from '../../src/db/sqlite-dialect.ts';
+import { lockWaits, nodeSqliteDialect, openSqlite } from '../../src/db/sqlite-dialect.ts';
 
 // Two server processes (WEB_CONCURRENCY) share one SQLite file. A transaction that reads, then
 // writes after the other process wrote, must not fail with "database is locked" (it did with
@@ -50,6 +50,60 @@ test('a Kysely transaction on SQLite holds the write lock from its start, so a r
       'and then the other wrote',
     );
   } finally {
+    other.close();
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// The other process holds the write lock: SQLite's busy handler used to sleep in the thread until
+// it was free (a worker answered nothing meanwhile, up to the 5 s timeout). Now a write waits on a
+// timer: the event loop runs, and the write goes through once the other process commits.
+test('a write that meets another process’s write lock waits without blocking the event loop', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'comptoir-tx-'));
+  const file = join(dir, 'tx.db');
+  const db = new Kysely<{ stock: { id: number; n: number } }>({
+    dialect: nodeSqliteDialect(openSqlite(file)),
+  });
+  const other = new DatabaseSync(file, { timeout: 0 });
+  try {
+    await sql`create table stock (id integer primary key, n integer not null)`.execute(db);
+    await sql`insert into stock (id, n) values (1, 10)`.execute(db);
+    const waitsBefore = lockWaits.count;
+    other.exec('begin immediate');
+    other.exec('update stock set n = 20 where id = 1');
+    let settled = false;
+    // An autocommit write and a transaction, both while the other process holds the lock.
+    const writes = Promise.all([
+      db.insertInto('stock').values({ id: 2, n: 1 }).execute(),
+      db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('stock').select('n').where('id', '=', 1).executeTakeFirstOrThrow();
+        await trx
+          .updateTable('stock')
+          .set({ n: row.n + 1 })
+          .where('id', '=', 1)
+          .execute();
+      }),
+    ]).finally(() => {
+      settled = true;
+    });
+    // A timer fires while they wait: the loop was not held.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(settled, false, 'the writes are still waiting for the lock');
+    other.exec('commit');
+    await writes;
+    const rows = await db.selectFrom('stock').select(['id', 'n']).orderBy('id').execute();
+    assert.deepEqual(
+      rows.map((r) => ({ ...r })),
+      [
+        { id: 1, n: 21 },
+        { id: 2, n: 1 },
+      ],
+      'both wrote after the other process, its update seen',
+    );
+    assert.ok(lockWaits.count >= waitsBefore + 1, 'the waits are counted');
+  } finally {
+    if (other.isTransaction) other.exec('rollback');
     other.close();
     await db.destroy();
     rmSync(dir, { recursive: true, force: true });
