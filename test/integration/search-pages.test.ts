@@ -96,7 +96,11 @@ describe('search, directory and product pages', () => {
     assert.match(r.body, /"@type":"Product"/);
     assert.match(r.body, /Aussi offert par d’autres commerces/);
     assert.match(r.body, new RegExp(`data-stock-product="${region.products.siropChelsea}"`));
-    assert.match(r.body, /Sports Chelsea — /);
+    // Its one store carries the merchant's name: named once, linking to that merchant's offer.
+    assert.match(
+      r.body,
+      new RegExp(`<h3><a href="/fr/p/${region.products.siropChelsea}[^"]*">Sports Chelsea</a></h3>`),
+    );
     assert.match(r.body, /à 0 km/);
   });
 });
