@@ -4,7 +4,10 @@
 // same queries, alternating; and a check that both give the same answer on every query.
 // Results go in docs/PERFORMANCE.md ("Browsing without words (issue 19)").
 //
-//   npx node bench/browse-core.ts --data DIR [--queries 300] [--pg URL]
+//   npx node bench/browse-core.ts --data DIR [--queries 300] [--pg URL] [--kinds category,near,home]
+//
+// Kinds: category (25 km, one category), near (25 km), home (10 km, by distance) around a town,
+// far (25 km anywhere in the extent of the region's locations), wide (40-200 km around a town).
 //
 // The dataset is one bench/browse.ts seeds (`comptoir seed --demo`); nothing is written to it.
 import assert from 'node:assert/strict';
@@ -19,7 +22,8 @@ import { catalogMemory } from '../src/modules/search/memory.ts';
 import { reference } from '../src/modules/search/reference.ts';
 import { RANKING, type SortKey } from '../src/modules/search/search.types.ts';
 
-const USAGE = 'Usage: npx node bench/browse-core.ts --data DIR [--queries N] [--pg URL]\n';
+const USAGE =
+  'Usage: npx node bench/browse-core.ts --data DIR [--queries N] [--pg URL] [--kinds category,near,home,far,wide]\n';
 let values: Record<string, string | boolean | undefined>;
 try {
   values = parseArgs({
@@ -27,6 +31,7 @@ try {
       data: { type: 'string' },
       pg: { type: 'string' },
       queries: { type: 'string', default: '300' },
+      kinds: { type: 'string', default: 'category,near,home' },
       help: { type: 'boolean', default: false },
     },
   }).values;
@@ -83,17 +88,35 @@ try {
     { fulfilment: 'pickup' },
     { fulfilment: 'delivery' },
   ];
-  const kinds = ['category', 'near', 'home'] as const;
-  const query = (kind: (typeof kinds)[number]): BrowseQuery => {
+  const KINDS = ['category', 'near', 'home', 'far', 'wide'] as const;
+  type Kind = (typeof KINDS)[number];
+  const kinds = String(values.kinds).split(',') as Kind[];
+  for (const k of kinds) if (!KINDS.includes(k)) throw new Error(`unknown kind ${k}\n${USAGE}`);
+  const extent = await database.db
+    .selectFrom('locations')
+    .select((eb) => [
+      eb.fn.min<number>('lat').as('minLat'),
+      eb.fn.max<number>('lat').as('maxLat'),
+      eb.fn.min<number>('lng').as('minLng'),
+      eb.fn.max<number>('lng').as('maxLng'),
+    ])
+    .executeTakeFirstOrThrow();
+  const query = (kind: Kind): BrowseQuery => {
     const mu = pick(munis);
     const spread = Math.max(1, Number(mu.spread_km));
-    const point = {
-      lat: Number(mu.lat) + ((random() - 0.5) * 2 * spread) / 111.32,
-      lng:
-        Number(mu.lng) +
-        ((random() - 0.5) * 2 * spread) / (111.32 * Math.cos((Number(mu.lat) * Math.PI) / 180)),
-    };
-    const radius = kind === 'home' ? 10 : 25;
+    const point =
+      kind === 'far'
+        ? {
+            lat: Number(extent.minLat) + random() * (Number(extent.maxLat) - Number(extent.minLat)),
+            lng: Number(extent.minLng) + random() * (Number(extent.maxLng) - Number(extent.minLng)),
+          }
+        : {
+            lat: Number(mu.lat) + ((random() - 0.5) * 2 * spread) / 111.32,
+            lng:
+              Number(mu.lng) +
+              ((random() - 0.5) * 2 * spread) / (111.32 * Math.cos((Number(mu.lat) * Math.PI) / 180)),
+          };
+    const radius = kind === 'home' ? 10 : kind === 'wide' ? pick([40, 50, 75, 100, 200]) : 25;
     const f = (kind === 'home' ? {} : pick(FILTERS)) as {
       inStock?: boolean;
       quebec?: boolean;
@@ -134,7 +157,7 @@ try {
   for (let i = 0; i < 30; i++) browse(ref, m, query(pick(kinds)));
   const n = Number(values.queries);
   for (let i = 0; i < n; i++) {
-    const kind = kinds[i % 3]!;
+    const kind = kinds[i % kinds.length]!;
     const q = query(kind);
     const c0 = process.cpuUsage();
     const t0 = performance.now();

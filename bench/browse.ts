@@ -11,6 +11,8 @@
 // (a municipality plus jitter): category pages (API and the HTML page /fr/recherche?category=...,
 // 25 km), "everything near me" (25 km, any sort, sometimes in_stock / quebec / fulfilment) and the
 // home page's nearby products (10 km, by distance, 12 results). Facets are always computed.
+// `--mix far` draws positions anywhere in the extent of the region's locations and `--mix wide`
+// radii of 40 to 200 km around a town (not part of `all`, which stays comparable with earlier runs).
 // cpu_ms_per_req is the server's CPU time per request (/proc), the figure a busy machine distorts least.
 // Before the warm-up, one request per municipality with a 100 km radius builds the browse summaries
 // every later request reads (built lazily, on a place's first browse): its time, server CPU and the
@@ -33,7 +35,8 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (
 ) => Instance;
 
 const USAGE = `Usage: npx node bench/browse.ts [--data DIR] [--pg URL] [--merchants N] [--products N]
-                               [--duration S] [--warmup S] [--paths legacy,new] [--mix all|category|near|home]
+                               [--duration S] [--warmup S] [--paths legacy,new]
+                               [--mix all|category|near|home|far|wide, or several: near,far,wide]
 `;
 let values: Record<string, string | boolean | undefined>;
 try {
@@ -72,6 +75,9 @@ interface Muni {
   spread_km: number;
 }
 
+/** The extent of the region's store locations (the `far` mix draws positions anywhere in it). */
+let extent = { minLat: 0, maxLat: 0, minLng: 0, maxLng: 0 };
+
 async function facts(): Promise<{ products: number; munis: Muni[] }> {
   const database = openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR!, lock: false });
   try {
@@ -83,6 +89,23 @@ async function facts(): Promise<{ products: number; munis: Muni[] }> {
     const munis = n
       ? await database.db.selectFrom('municipalities').select(['lat', 'lng', 'spread_km']).execute()
       : [];
+    if (n) {
+      const e = await database.db
+        .selectFrom('locations')
+        .select((eb) => [
+          eb.fn.min<number>('lat').as('minLat'),
+          eb.fn.max<number>('lat').as('maxLat'),
+          eb.fn.min<number>('lng').as('minLng'),
+          eb.fn.max<number>('lng').as('maxLng'),
+        ])
+        .executeTakeFirstOrThrow();
+      extent = {
+        minLat: Number(e.minLat),
+        maxLat: Number(e.maxLat),
+        minLng: Number(e.minLng),
+        maxLng: Number(e.maxLng),
+      };
+    }
     return { products: Number(n?.n ?? 0), munis };
   } finally {
     await database.close();
@@ -167,11 +190,22 @@ function category(munis: Muni[]) {
 const near = (munis: Muni[]) =>
   `/api/v1/search?${position(munis)}&radius_km=25&sort=${pick(SORTS)}${pick(FILTERS)}&per_page=20`;
 const home = (munis: Muni[]) => `/api/v1/search?${position(munis)}&radius_km=10&sort=distance&per_page=12`;
+// Positions anywhere in the region (not only around a town centre), 25 km, as `near`.
+const far = () => {
+  const lat = extent.minLat + random() * (extent.maxLat - extent.minLat);
+  const lng = extent.minLng + random() * (extent.maxLng - extent.minLng);
+  return `/api/v1/search?lat=${lat.toFixed(5)}&lng=${lng.toFixed(5)}&radius_km=25&sort=${pick(SORTS)}${pick(FILTERS)}&per_page=20`;
+};
+// Large radii around a town (40 to 200 km: most or all of the region), as `near`.
+const wide = (munis: Muni[]) =>
+  `/api/v1/search?${position(munis)}&radius_km=${pick([40, 50, 75, 100, 200])}&sort=${pick(SORTS)}${pick(FILTERS)}&per_page=20`;
 
 function mixOf(munis: Muni[], mix: string): () => string {
   if (mix === 'category') return () => category(munis);
   if (mix === 'near') return () => near(munis);
   if (mix === 'home') return () => home(munis);
+  if (mix === 'far') return far;
+  if (mix === 'wide') return () => wide(munis);
   return () => {
     const r = random();
     return r < 0.45 ? category(munis) : r < 0.8 ? near(munis) : home(munis);
@@ -235,7 +269,7 @@ const rows = [];
 for (const path of String(values.paths).split(',')) {
   const { child, base } = await startServer({ COMPTOIR_BROWSE_LEGACY: path === 'legacy' ? '1' : '0' });
   try {
-    const mixes = values.mix === 'all' ? ['all', 'category', 'near', 'home'] : [String(values.mix)];
+    const mixes = values.mix === 'all' ? ['all', 'category', 'near', 'home'] : String(values.mix).split(',');
     const rssMb = () =>
       Math.round(
         Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) / 1024,

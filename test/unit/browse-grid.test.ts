@@ -435,3 +435,24 @@ test('the merchant facet is the first 20 of every merchant by count then id as t
   assert.deepStrictEqual(r.facets.merchant, expected);
   same(ref, m, browseQuery(ref, x));
 });
+
+test('the offering locations do not depend on the order of the merchants’ location lists', () => {
+  // browse.ts walks the lists in merchant order when they hold every location once in position
+  // order (as reference.ts builds them), else sorts every location: both must give the same answers.
+  fc.assert(
+    fc.property(world, fc.array(query, { minLength: 1, maxLength: 4 }), (w, qs) => {
+      const ref = reference(w);
+      const shuffled: Reference = {
+        ...ref,
+        locationsByMerchant: ref.locationsByMerchant.map((list) => list && [...list].reverse()),
+      };
+      const m = memory(w);
+      for (const x of qs)
+        assert.deepStrictEqual(
+          browse(shuffled, m, browseQuery(shuffled, x)),
+          browse(ref, m, browseQuery(ref, x)),
+        );
+    }),
+    { numRuns: 200 },
+  );
+});

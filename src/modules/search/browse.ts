@@ -20,7 +20,7 @@ import {
   merchantSummary,
 } from './browse-index.ts';
 import { availableAt, type CatalogMemory } from './memory.ts';
-import { cellKey, cellOf, type LocationRef, type Reference } from './reference.ts';
+import type { LocationRef, Reference } from './reference.ts';
 import type { FacetValue, Lang, Scored, SortKey } from './search.types.ts';
 
 /**
@@ -28,22 +28,24 @@ import type { FacetValue, Lang, Scored, SortKey } from './search.types.ts';
  * products): every active product of the merchants with a location in the radius is ranked and
  * counted, so `total` and the facets are exact. The work is a pass over typed arrays: products are
  * listed by merchant once per catalogue (an index derived from memory.ts), the nearby locations
- * come from the reference grid, each product keeps its best offer in scratch arrays (no object
- * per product), GTIN groups are resolved through dense group numbers, facets are counted per
- * merchant and category, and only the requested page is sorted (a bounded heap).
+ * come from one pass over the reference's locations kept in merchant order (flat coordinates, no
+ * sort per search), each product keeps its best offer in scratch arrays (no object per product),
+ * GTIN groups are resolved through dense group numbers, facets are counted per merchant and
+ * category, and only the requested page is sorted (a bounded heap).
  * Same semantics as the word path of search.service.ts with a text relevance of 0.
  *
  * The pass is bound by memory reads (a million products at 1M, half a million GTIN groups), so it
- * touches as little as it can: offering locations are sorted as numbers; a merchant with a single
- * location is read from its location summary (browse-index.ts: counts per category and label for
- * searches without product filters), and its products compete for the page only when the
- * summary's best possible key can beat the worst kept result; a merchant with several locations is
- * read from its merchant summary (buckets by where the products are available, one best offer
- * worked out per bucket); GTIN groups of several products are resolved group by group over the
- * GroupTable's members (browse-index.ts) in one sequential pass of its own (groupPass: each
- * member's price held in the table, its merchant's offering locations in one small array, and a
- * group's result written as it is, not through the per-group state, unless a product changed since
- * the build shares the group); the merchant facet selects its 20 first instead of sorting every
+ * touches as little as it can: offering locations are found in the order they are used; a
+ * merchant with a single location is read from its location summary (browse-index.ts: counts per
+ * category and label for searches without product filters), and its products compete for the
+ * page only when the summary's best possible key can beat the worst kept result; a merchant with
+ * several locations is read from its merchant summary (buckets by where the products are
+ * available, one best offer worked out per bucket); GTIN groups of several products are resolved
+ * group by group over the GroupTable's members (browse-index.ts) in one sequential pass of its own
+ * (groupPass: each member's price held in the table, its own filters checked before its
+ * merchant's offering record is read, that record one small per-merchant entry, and a group's
+ * result written as it is, not through the per-group state, unless a product changed since the
+ * build shares the group); the merchant facet selects its 20 first instead of sorting every
  * merchant, and the association facet adds counts over flat membership lists.
  */
 
@@ -81,8 +83,81 @@ function ensure(n: number) {
   cap = size;
 }
 
-/** Offering locations are sorted as merchant id * LOCATION_SPAN + position (positions stay below it). */
+/** Locations are ordered as merchant id * LOCATION_SPAN + position (positions stay below it). */
 const LOCATION_SPAN = 2 ** 21;
+
+/**
+ * A reference's locations in merchant then position order (what a browse visits them in), with
+ * their coordinates side by side: a browse reads them in one sequential pass instead of looking up
+ * grid cells and sorting what it found. Per reference (a reference is not changed once loaded).
+ */
+interface LocationOrder {
+  /** Positions in ref.locations. */
+  pos: Int32Array;
+  lat: Float64Array;
+  lng: Float64Array;
+  /** Per merchant id: 1 when the merchant has a single location in all. */
+  alone: Uint8Array;
+}
+const locationOrders = new WeakMap<Reference, LocationOrder>();
+/**
+ * Built on a reference's first browse (a reload makes a new reference every 30 s), from the
+ * merchants' location lists, already in that order: one pass, no sort (≈ 1–4 ms at 1M, where
+ * sorting every location's key took up to 25 ms before the code was optimised). A reference whose
+ * lists do not hold every location once in position order (not one reference.ts builds) is
+ * ordered by a sort instead.
+ */
+function locationOrder(ref: Reference): LocationOrder {
+  let o = locationOrders.get(ref);
+  if (o) return o;
+  const n = ref.locations.length;
+  const byMerchant = ref.locationsByMerchant;
+  const alone = new Uint8Array(byMerchant.length);
+  o = { pos: new Int32Array(n), lat: new Float64Array(n), lng: new Float64Array(n), alone };
+  let x = 0;
+  let ordered = true;
+  for (let mid = 0; mid < byMerchant.length; mid++) if ((byMerchant[mid]?.length ?? 0) <= 1) alone[mid] = 1;
+  for (let mid = 0; mid < byMerchant.length && ordered; mid++) {
+    const list = byMerchant[mid];
+    if (!list) continue;
+    let last = -1;
+    for (let k = 0; k < list.length; k++) {
+      const l = list[k]!;
+      const i = l.index;
+      if (x === n || i <= last || l.merchant_id !== mid || ref.locations[i] !== l) {
+        ordered = false;
+        break;
+      }
+      last = i;
+      o.pos[x] = i;
+      o.lat[x] = l.lat;
+      o.lng[x] = l.lng;
+      x++;
+    }
+  }
+  if (!ordered || x !== n) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = ref.locations[i]!.merchant_id * LOCATION_SPAN + i;
+    keys.sort();
+    for (let y = 0; y < n; y++) {
+      const i = keys[y]! % LOCATION_SPAN;
+      const l = ref.locations[i]!;
+      o.pos[y] = i;
+      o.lat[y] = l.lat;
+      o.lng[y] = l.lng;
+    }
+  }
+  locationOrders.set(ref, o);
+  return o;
+}
+
+/** Per-process scratch of the offering locations (position, distance, proximity, id, merchant, flags). */
+let sPos = new Int32Array(0);
+let sDist = new Float64Array(0);
+let sProx = new Float64Array(0);
+let sId = new Int32Array(0);
+let sMid = new Int32Array(0);
+let sFlags = new Uint8Array(0);
 
 /**
  * Per GTIN group, side by side (one cache line for a group's comparison): the search stamp, the
@@ -91,10 +166,14 @@ const LOCATION_SPAN = 2 ** 21;
 let groupState = new Float64Array(0);
 let offersOf = new Int32Array(0);
 let stampNow = 0;
-/** Per merchant id: 1 + its first offering location during the GTIN-group pass, else 0. */
-let mSlot = new Int32Array(0);
-/** Distance of each offering location by its position in the reference, written by the scan. */
-let locD = new Float64Array(0);
+/**
+ * Per merchant id during the GTIN-group pass, four numbers side by side (one cache line read per
+ * member instead of five arrays): 1 + its first offering location (negated when it has several,
+ * 0 = none), and for one offering location its proximity, distance and location id.
+ */
+let mState = new Float64Array(0);
+/** Per merchant id, a bit: it offers in the GTIN-group pass (mState's entry is set). */
+let mBits = new Int32Array(0);
 
 /** Widens the per-group scratch arrays to `n` groups, keeping their content (stamps stay valid). */
 function growStamps(n: number) {
@@ -165,47 +244,54 @@ export function browse(
   const safeRadius = Math.max(radius, 0.001);
 
   // Offering locations: in the box and the radius, kept by the filters, in merchant then id order
-  // (the order search.service.ts visits a merchant's locations in, which decides full ties).
-  // Sorted as numbers (merchant id * 2^21 + position in ref.locations), not with a comparator.
-  if (locD.length < ref.locations.length) locD = new Float64Array(ref.locations.length);
-  let found = new Float64Array(64);
+  // (the order search.service.ts visits a merchant's locations in, which decides full ties). One
+  // pass over the reference's locations already in that order with their coordinates side by side
+  // (locationOrder): no grid lookup, no sort, and the offering locations' facts written in place.
+  const lo = locationOrder(ref);
+  const nLoc = lo.pos.length;
+  if (sPos.length < nLoc) {
+    sPos = new Int32Array(nLoc);
+    sDist = new Float64Array(nLoc);
+    sProx = new Float64Array(nLoc);
+    sId = new Int32Array(nLoc);
+    sMid = new Int32Array(nLoc);
+    sFlags = new Uint8Array(nLoc);
+  }
+  const { minLat, maxLat, minLng, maxLng } = box;
+  const { pos, lat: lLat, lng: lLng } = lo;
+  const pickupOnly = q.fulfilment === 'pickup';
+  const deliveryOnly = q.fulfilment === 'delivery';
+  const openMask = q.openMask;
   let nOff = 0;
-  for (let row = cellOf(box.minLat); row <= cellOf(box.maxLat); row++) {
-    for (let col = cellOf(box.minLng); col <= cellOf(box.maxLng); col++) {
-      for (const l of ref.grid.get(cellKey(row, col)) ?? []) {
-        if (!q.keeps(l)) continue;
-        const d = haversineKm(point.lat, point.lng, l.lat, l.lng);
-        if (d > radius) continue;
-        locD[l.index] = d;
-        if (q.fulfilment === 'pickup' && !l.pickup) continue;
-        if (q.fulfilment === 'delivery' && !q.delivers(l)) continue;
-        if (q.openNow && q.openMask[l.index] !== 1) continue;
-        if (nOff === found.length) {
-          const wider = new Float64Array(nOff * 2);
-          wider.set(found);
-          found = wider;
-        }
-        found[nOff++] = l.merchant_id * LOCATION_SPAN + l.index;
-      }
-    }
+  for (let x = 0; x < nLoc; x++) {
+    const la = lLat[x]!;
+    const ln = lLng[x]!;
+    if (la < minLat || la > maxLat || ln < minLng || ln > maxLng) continue;
+    const d = haversineKm(point.lat, point.lng, la, ln);
+    if (d > radius) continue;
+    const l = ref.locations[pos[x]!]!;
+    if (!q.keeps(l)) continue;
+    if (pickupOnly && !l.pickup) continue;
+    const delivers = q.delivers(l);
+    if (deliveryOnly && !delivers) continue;
+    const open = openMask[l.index] === 1;
+    if (q.openNow && !open) continue;
+    sPos[nOff] = pos[x]!;
+    sDist[nOff] = d;
+    sProx[nOff] = Math.max(0, 1 - d / safeRadius);
+    sId[nOff] = l.id;
+    sMid[nOff] = l.merchant_id;
+    // Pickup (1), delivers to the place (2), open now (4), for the facets.
+    sFlags[nOff] = (Number(l.pickup) ? 1 : 0) | (delivers ? 2 : 0) | (open ? 4 : 0);
+    nOff++;
   }
-  const sortedKeys = found.subarray(0, nOff).sort();
-  const offs: LocationRef[] = new Array(nOff);
-  const oDist = new Float64Array(nOff);
-  const oProx = new Float64Array(nOff);
-  const oId = new Int32Array(nOff);
-  const oMid = new Int32Array(nOff);
-  // Per offering location: pickup (1), delivers to the place (2), open now (4), for the facets.
-  const oFlags = new Uint8Array(nOff);
-  for (let j = 0; j < nOff; j++) {
-    const l = ref.locations[sortedKeys[j]! % LOCATION_SPAN]!;
-    offs[j] = l;
-    oDist[j] = locD[l.index]!;
-    oProx[j] = Math.max(0, 1 - oDist[j]! / safeRadius);
-    oId[j] = l.id;
-    oMid[j] = l.merchant_id;
-    oFlags[j] = (Number(l.pickup) ? 1 : 0) | (q.delivers(l) ? 2 : 0) | (q.openMask[l.index] === 1 ? 4 : 0);
-  }
+  // Views on the per-process scratch (the browse runs synchronously to its end).
+  const oPos = sPos.subarray(0, nOff);
+  const oDist = sDist.subarray(0, nOff);
+  const oProx = sProx.subarray(0, nOff);
+  const oId = sId.subarray(0, nOff);
+  const oMid = sMid.subarray(0, nOff);
+  const oFlags = sFlags.subarray(0, nOff);
 
   const { merchant, category, quebec, price, gtin } = m;
   const wQ = q.weights.quebec;
@@ -354,9 +440,8 @@ export function browse(
       a = b;
       continue;
     }
-    const locations = ref.locationsByMerchant[mid] ?? [];
     // One location in all: its location summary; several (even if one offers here): the merchant's.
-    if (summarise && b === a + 1 && locations.length <= 1) {
+    if (summarise && b === a + 1 && (mid >= lo.alone.length || lo.alone[mid] === 1)) {
       const s = locationSummary(ix, m, mid, oId[a]!);
       sumJ.push(a);
       sumS.push(s);
@@ -393,7 +478,7 @@ export function browse(
       continue;
     }
     if (summarise) {
-      const s = merchantSummary(ix, m, mid, locations);
+      const s = merchantSummary(ix, m, mid, ref.locationsByMerchant[mid] ?? []);
       let mapped = s !== undefined;
       for (let j = a; mapped && j < b; j++) {
         const bit = s!.locs.indexOf(oId[j]!);
@@ -430,7 +515,7 @@ export function browse(
   const catCount = new Int32Array(maxCategoryId(ref) + 1);
   const qCount = new Int32Array(256);
   // Results per merchant (indexed by merchant id) and the merchants counted, in first-count order.
-  const mCount = counts(nOff === 0 ? 1 : Math.floor(sortedKeys[nOff - 1]! / LOCATION_SPAN) + 1);
+  const mCount = counts(nOff === 0 ? 1 : oMid[nOff - 1]! + 1);
   const counted: number[] = [];
   let inStock = 0;
   let pickup = 0;
@@ -665,7 +750,7 @@ export function browse(
   heap.sort((i, j) => (before(i, j) ? -1 : before(j, i) ? 1 : 0));
   const page = heap.slice(q.offset).map((i): Scored => {
     const pid = kPid[i]!;
-    const l = offs[kOff[i]!]!;
+    const l = ref.locations[oPos[kOff[i]!]!]!;
     const c = category[pid]!;
     const qv = quebec[pid]!;
     return {
@@ -770,15 +855,22 @@ function groupPass(
   // The order's primary key: 0 relevance (-score), 1 price ascending, 2 descending, 3 none (0).
   const mode = o.sort === 'relevance' ? 0 : o.sort === 'price_asc' ? 1 : o.sort === 'price_desc' ? 2 : 3;
   const span = nOff === 0 ? 0 : oMid[nOff - 1]! + 1;
-  if (mSlot.length < span) mSlot = new Int32Array(Math.max(span, mSlot.length * 2));
-  const slot = mSlot;
+  if (mState.length < span * 4) mState = new Float64Array(Math.max(span, mState.length / 2) * 4);
+  const st = mState;
+  if (mBits.length < (span >> 5) + 1) mBits = new Int32Array((span >> 5) + 1);
+  const bits = mBits;
   // Run ends: oEnd[a] is the end of the offering locations of the merchant starting at a.
   const oEnd = new Int32Array(nOff);
   for (let a = 0; a < nOff; ) {
     const mid = oMid[a]!;
     let b = a;
     while (b < nOff && oMid[b] === mid) b++;
-    slot[mid] = a + 1;
+    bits[mid >> 5]! |= 1 << (mid & 31);
+    const w = mid * 4;
+    st[w] = b === a + 1 ? a + 1 : -(a + 1);
+    st[w + 1] = oProx[a]!;
+    st[w + 2] = oDist[a]!;
+    st[w + 3] = oId[a]!;
     oEnd[a] = b;
     a = b;
   }
@@ -802,24 +894,26 @@ function groupPass(
     let offers = 0;
     const end = tStart[r + 1]!;
     for (let k = tStart[r]!; k < end; k++) {
+      // The offering merchants' bits (a few kB) and the member's own facts before the merchant's
+      // state (a random read): members of merchants not offering or filtered out cost no cache miss.
       const mid = tMid[k]!;
-      if (mid >= span) continue;
-      const s1 = slot[mid]!;
-      if (s1 === 0) continue;
+      if (mid >= span || (bits[mid >> 5]! & (1 << (mid & 31))) === 0) continue;
       const f = tFacts[k]!;
       if (f < 0) continue;
       if (cat && f >> 9 !== cat) continue;
       const qv = (f >> 1) & 255;
       if (quebecOnly && qv === 0) continue;
-      const a = s1 - 1;
-      const b = oEnd[a]!;
+      const w = mid * 4;
+      const s1 = st[w]!;
       const base = wQ * (qv ? 1 : 0);
-      let j = a;
+      let j: number;
       let score: number;
       let av: number;
+      let d: number;
       let n = 1;
-      if (b === a + 1) {
-        const lid = oId[a]!;
+      if (s1 > 0) {
+        j = s1 - 1;
+        const lid = st[w + 3]!;
         let g = f;
         if (tLoc[k] !== lid) {
           g = (f & ~1) | (availableAt(m, tPid[k]!, lid) > 0 ? 1 : 0);
@@ -828,8 +922,11 @@ function groupPass(
         }
         av = g & 1;
         if (inStockOnly && av === 0) continue;
-        score = base + wP * oProx[a]! + wS * av;
+        score = base + wP * st[w + 1]! + wS * av;
+        d = st[w + 2]!;
       } else {
+        const a = -s1 - 1;
+        const b = oEnd[a]!;
         const pid = tPid[k]!;
         j = -1;
         score = 0;
@@ -847,9 +944,9 @@ function groupPass(
           }
         }
         if (j < 0) continue;
+        d = oDist[j]!;
       }
       offers += n;
-      const d = oDist[j]!;
       const key = mode === 0 ? -score : mode === 1 ? tPrice[k]! : mode === 2 ? -tPrice[k]! : 0;
       if (best < 0 || key < bKey || (key === bKey && d < bDist)) {
         best = k;
@@ -874,7 +971,8 @@ function groupPass(
     kRow[kept] = r;
     kept++;
   }
-  for (let a = 0; a < nOff; a = oEnd[a]!) slot[oMid[a]!] = 0;
+  for (let a = 0; a < nOff; a = oEnd[a]!) st[oMid[a]! * 4] = 0;
+  bits.fill(0, 0, (span >> 5) + 1);
   return kept;
 }
 
