@@ -6,6 +6,7 @@
 //                            [--skip-pg] [--skip-sqlite] [--warmup 10] [--cache on] [--pg-schema S]
 //                            [--workers 1,auto]   # server processes (WEB_CONCURRENCY), side by side
 //                            [--instances 1,2]    # PostgreSQL: separate servers on one database
+//                            [--set realistic]    # a realistic shopper mix instead of the 30 queries
 //
 // For each backend and server layout it starts real servers (`comptoir serve`, child processes on
 // loopback ports), then drives them with autocannon: the `queries` of the Outaouais retail
@@ -30,6 +31,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openDatabase } from '../src/db/database.ts';
 import { processTree } from './mixed-load.ts';
+import { QUERIES, realisticShopper } from './realistic-queries.ts';
 
 interface Instance extends PromiseLike<{ errors: number; non2xx: number }> {
   on(event: 'response', cb: (client: unknown, status: number, bytes: number, ms: number) => void): void;
@@ -60,6 +62,9 @@ const { values } = parseArgs({
     // NODE_OPTIONS of the server (e.g. the V8 heap flags of src/serve/cluster.ts SERVER_V8_FLAGS,
     // which a one-process server takes from there); `none` for none. Several: one server each.
     'node-options': { type: 'string', default: 'none' },
+    // Which searches: the vocabulary's 30 queries at 10 km (vocabulary), or a realistic shopper mix
+    // (bench/realistic-queries.ts: common words, prefixes, typos, brands, 5/10/25 km around the towns).
+    set: { type: 'string', default: 'vocabulary' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -77,6 +82,8 @@ if (values.help) {
                        connections spread over them in turn (1 = only the --workers runs) [1,2]
   --variants default,… extra query strings                      [default]
   --node-options 'A|B' NODE_OPTIONS of the server, '|'-separated, one server each; none = unset [none]
+  --set vocabulary|realistic   searches: the vocabulary's 30 queries at 10 km, or a realistic
+                       shopper mix (bench/realistic-queries.ts)                 [vocabulary]
   --skip-sqlite --skip-pg
 
 Each layout prints its rows as JSON lines, then the run ends with one table per backend, layouts
@@ -85,13 +92,10 @@ process; on PostgreSQL the database backends' too), suggest, cold start and RSS.
   process.exit(0);
 }
 const DURATION = Number(values.duration);
-// The demo generator's vocabulary: its `queries` are realistic consumer searches.
-const vocabulary = JSON.parse(
-  readFileSync(new URL('../src/tools/demo/vocabulary.json', import.meta.url), 'utf8'),
-) as {
-  queries: [string, number][];
-};
-const QUERIES = vocabulary.queries.map((q) => q[0]);
+if (values.set !== 'vocabulary' && values.set !== 'realistic') {
+  console.error('--set is vocabulary or realistic');
+  process.exit(2);
+}
 
 function pgUrl(url: string, schema: string) {
   const u = new URL(url);
@@ -299,7 +303,14 @@ const random = () => {
   return rng / 0x7fffffff;
 };
 
+const shopper = realisticShopper(() => random());
+
 function searchPath(munis: Muni[], extra = '') {
+  if (values.set === 'realistic') {
+    const q = shopper.text();
+    const { lat, lng } = shopper.point();
+    return `/api/v1/search?q=${encodeURIComponent(q)}&lat=${lat.toFixed(5)}&lng=${lng.toFixed(5)}&radius_km=${shopper.radius()}&per_page=20${extra}`;
+  }
   const m = munis[Math.floor(random() * munis.length)]!;
   const km = (random() - 0.5) * 2 * Math.max(1, m.spread_km);
   const lat = m.lat + km / 111.32;

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { boundingBox } from '../../src/modules/common/geo.ts';
 import { searchArea } from '../../src/modules/search/area.ts';
-import { nearProducts } from '../../src/modules/search/candidates.ts';
+import { nearCandidateHits, nearProducts } from '../../src/modules/search/candidates.ts';
 import { emptyCatalogMemory } from '../../src/modules/search/memory.ts';
 import type { LocationRef, Reference } from '../../src/modules/search/reference.ts';
-import type { Hits } from '../../src/modules/search/search.types.ts';
+import type { Hits, SortKey } from '../../src/modules/search/search.types.ts';
 
 let seed = 7;
 const random = () => {
@@ -79,4 +79,79 @@ test('candidates near the user: visiting the hits by grid cell gives exactly the
     if (walked.ids.length > 0) grouped++;
   }
   assert.ok(grouped > 50, `only ${grouped} queries found candidates`);
+});
+
+/** A common word's list as text-match.ts tieredHits builds it: title matches (2) first, ids ascending within a tier. */
+function tieredList(pids: number[]): Hits {
+  const title = pids.filter(() => random() < 0.3).sort((a, b) => a - b);
+  const inTitle = new Set(title);
+  const rest = pids.filter((p) => !inTitle.has(p)).sort((a, b) => a - b);
+  const ids = Int32Array.from([...title, ...rest]);
+  const bm = Uint8Array.from([...title.map(() => 2), ...rest.map(() => 1)]);
+  return { ids, bm, tiered: true };
+}
+
+/** A selective word's list: BM25 relevance, best first, then ascending ids; a few equal scores. */
+function bm25List(pids: number[]): Hits {
+  const rows = pids.map((p) => ({ p, bm: Math.fround(1 + Math.floor(random() * 40) / 8) }));
+  rows.sort((a, b) => b.bm - a.bm || a.p - b.p);
+  return { ids: Int32Array.from(rows.map((r) => r.p)), bm: Float32Array.from(rows.map((r) => r.bm)) };
+}
+
+const copyOf = (h: Hits): Hits => ({ ids: h.ids.slice(), bm: h.bm.slice(), tiered: h.tiered });
+
+test('a cached list regrouped by merchant in place selects the same candidates, ties at the cut in hit order', () => {
+  const ref = region();
+  const m = emptyCatalogMemory(12_000);
+  for (let pid = 1; pid < 12_000; pid++) {
+    m.merchant[pid] = random() < 0.03 ? 0 : 1 + Math.floor(random() * 300);
+    // Few distinct prices and labels: many ties at the cut of every order.
+    m.price[pid] = 100 * (1 + Math.floor(random() * 5));
+    m.quebec[pid] = random() < 0.2 ? 1 : 0;
+  }
+  const pids = Array.from({ length: 11_999 }, (_, i) => i + 1)
+    .sort(() => random() - 0.5)
+    .slice(0, 9000);
+  const sorts: SortKey[] = ['relevance', 'distance', 'price_asc', 'price_desc'];
+  let cut = 0;
+  for (const kind of ['tiered', 'bm25'] as const) {
+    const kept = kind === 'tiered' ? tieredList(pids) : bm25List(pids);
+    const original = copyOf(kept);
+    for (let q = 0; q < 120; q++) {
+      const point = { lat: 45.3 + random() * 0.4, lng: -76 + random() * 0.6 };
+      const radius = 5 + random() * 40;
+      const sort = sorts[q % 4]!;
+      const box = boundingBox(point.lat, point.lng, radius);
+      const area = () =>
+        searchArea(ref, {
+          point,
+          box,
+          radius,
+          openMask: new Uint8Array(ref.locations.length),
+          delivers: () => false,
+        }).area;
+      // A fresh copy is used once: walked in hit order, as a list read without the cache.
+      const fresh = copyOf(original);
+      const walked = nearCandidateHits(ref, m, fresh, area(), sort, radius, true);
+      const want = {
+        ids: Array.from(walked.idx.subarray(0, walked.n), (i) => fresh.ids[i]!).sort((a, b) => a - b),
+        near: walked.near,
+        capped: walked.capped,
+      };
+      // The kept list is grouped from its second use on (and then read by cell).
+      const got = nearCandidateHits(ref, m, kept, area(), sort, radius, true);
+      const have = {
+        ids: Array.from(got.idx.subarray(0, got.n), (i) => kept.ids[i]!).sort((a, b) => a - b),
+        near: got.near,
+        capped: got.capped,
+      };
+      assert.deepEqual(have, want, `${kind} query ${q} (${sort})`);
+      if (walked.capped) cut++;
+    }
+    assert.equal(kept.grouped, true);
+    // The same entries, each with its relevance.
+    const pairs = (h: Hits) => Array.from(h.ids, (id, i) => `${id}:${h.bm[i]}`).sort();
+    assert.deepEqual(pairs(kept), pairs(original));
+  }
+  assert.ok(cut > 40, `only ${cut} queries were capped`);
 });

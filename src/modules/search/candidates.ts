@@ -40,7 +40,8 @@ export async function nearProducts(
   if (hits) {
     // Hit order, as the cap's ties and this function's callers expect.
     const n = nearHits(ref, m, hits, area);
-    const found = picked.subarray(0, n).sort();
+    const found = picked.subarray(0, n);
+    sortByHitOrder(hits, found);
     for (let k = 0; k < n; k++) {
       ids.push(hits.ids[found[k]!]!);
       bms.push(hits.bm[found[k]!]!);
@@ -70,15 +71,19 @@ export async function nearProducts(
  * once per merchant whether it is near, and takes a near merchant's hits as one run, instead of
  * walking a common word's whole list (100,000 hits for the 1,000 or so near the user) or deciding
  * hit by hit. Built for hit lists that are reused (the text-hit cache, text-match.ts), for one
- * reference and one state of the catalogue.
+ * state of the catalogue and one placement of the merchants' locations in cells.
+ *
+ * The list itself is reordered in place (Hits.grouped): a merchant's hits are contiguous, then
+ * come the hits of no merchant or of a merchant without a location (kept for a later regrouping).
+ * Reading the runs needs no index array, and a cached common word's list then weighs 5 bytes a
+ * hit (ids and a byte of tier) instead of 12 (ids, float relevance, the runs' indices).
  */
 interface HitCells {
-  ref: Reference;
+  /** The merchants' cells it was built for (cellsOfMerchants). */
+  byMerchant: (number[] | undefined)[];
   merchant: Int32Array;
   generation: number;
-  /** Hit indices grouped by merchant (ascending within a merchant). */
-  runs: Int32Array;
-  /** Per cell key: (merchant, start, end) triples, a merchant's hits being runs[start..end). */
+  /** Per cell key: (merchant, start, end) triples, a merchant's hits being positions [start, end). */
   cells: Map<number, Int32Array>;
 }
 
@@ -86,6 +91,20 @@ interface HitCells {
 const hitCells = new WeakMap<Hits, HitCells | null>();
 /** The distinct cell keys of each merchant's locations, per reference. */
 const merchantCells = new WeakMap<Reference, (number[] | undefined)[]>();
+/** The last cells built: a reference reloaded with its locations unchanged shares them. */
+let lastMerchantCells: (number[] | undefined)[] | undefined;
+
+function sameCells(a: (number[] | undefined)[], b: (number[] | undefined)[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (!x || !y || x.length !== y.length) return false;
+    for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return false;
+  }
+  return true;
+}
 
 function cellsOfMerchants(ref: Reference): (number[] | undefined)[] {
   let out = merchantCells.get(ref);
@@ -97,41 +116,95 @@ function cellsOfMerchants(ref: Reference): (number[] | undefined)[] {
       if (!list) out[l.merchant_id] = [key];
       else if (!list.includes(key)) list.push(key);
     }
+    // The reference is reloaded every 30 s: with the same cells, the lists keep their grouping
+    // (otherwise every cached list is sorted again by merchant after each reload).
+    if (lastMerchantCells && sameCells(out, lastMerchantCells)) out = lastMerchantCells;
+    lastMerchantCells = out;
     merchantCells.set(ref, out);
   }
   return out;
 }
 
+/** A position's place in hit order (relevance desc, then id): what ties are resolved by. */
+function hitOrder(hits: Hits, i: number): number {
+  if (!hits.grouped) return i;
+  if (hits.order) return hits.order[i]!;
+  // Tiered: title matches (2) first, then ascending ids within a tier (text-match.ts tieredHits).
+  return (2 - hits.bm[i]!) * 2 ** 31 + hits.ids[i]!;
+}
+
+/** Sorts positions of `hits` into hit order, in place. */
+function sortByHitOrder(hits: Hits, positions: Int32Array) {
+  if (!hits.grouped) {
+    positions.sort();
+    return;
+  }
+  const sorted = Array.from(positions).sort((a, b) => hitOrder(hits, a) - hitOrder(hits, b));
+  positions.set(sorted);
+}
+
+/**
+ * Moves the `count` positions of `positions` first in hit order to its front (in any order): a
+ * numeric sort of their hit-order keys, which are distinct, rather than a sort with a comparator.
+ */
+function firstInHitOrder(hits: Hits, positions: Int32Array, count: number) {
+  if (!hits.grouped) {
+    positions.sort();
+    return;
+  }
+  const order = new Float64Array(positions.length);
+  for (let k = 0; k < positions.length; k++) order[k] = hitOrder(hits, positions[k]!);
+  const last = kthSmallest(order.slice(), count - 1);
+  let w = 0;
+  for (let k = 0; k < positions.length; k++) if (order[k]! <= last) positions[w++] = positions[k]!;
+}
+
 function hitCellsOf(ref: Reference, m: CatalogMemory, hits: Hits): HitCells | undefined {
   const known = hitCells.get(hits);
-  if (known && known.ref === ref && known.merchant === m.merchant && known.generation === m.generation)
+  const byMerchant = cellsOfMerchants(ref);
+  if (
+    known &&
+    known.byMerchant === byMerchant &&
+    known.merchant === m.merchant &&
+    known.generation === m.generation
+  )
     return known;
   if (known === undefined) {
     hitCells.set(hits, null);
     return undefined;
   }
-  const byMerchant = cellsOfMerchants(ref);
   const owner = m.merchant;
-  const n = hits.ids.length;
-  // (merchant, hit) pairs as one number each, sorted: runs of a merchant, in hit order within.
+  const ids = hits.ids;
+  const bm = hits.bm;
+  const n = ids.length;
+  // (merchant, position) pairs as one number each, sorted: runs of a merchant, in list order within.
   const span = n + 1;
   const pairs = new Float64Array(n);
+  const rest: number[] = [];
   let k = 0;
   for (let i = 0; i < n; i++) {
-    const pid = hits.ids[i]!;
+    const pid = ids[i]!;
     const mid = pid < owner.length ? owner[pid]! : 0;
-    // No merchant (archived) or no location: never near, as in the walk.
-    if (mid === 0 || !byMerchant[mid]) continue;
-    pairs[k++] = mid * span + i;
+    // No merchant (archived) or no location: never near, as in the walk; kept at the end.
+    if (mid === 0 || !byMerchant[mid]) rest.push(i);
+    else pairs[k++] = mid * span + i;
   }
   const sorted = pairs.subarray(0, k).sort();
-  const runs = new Int32Array(k);
+  const newIds = new Int32Array(n);
+  const newBm = bm instanceof Uint8Array ? new Uint8Array(n) : new Float32Array(n);
+  const newOrder = hits.tiered ? undefined : new Int32Array(n);
+  const oldOrder = hits.grouped ? hits.order : undefined;
+  const move = (to: number, from: number) => {
+    newIds[to] = ids[from]!;
+    newBm[to] = bm[from]!;
+    if (newOrder) newOrder[to] = oldOrder ? oldOrder[from]! : from;
+  };
   const lists = new Map<number, number[]>();
   for (let a = 0; a < k; ) {
     const mid = Math.floor(sorted[a]! / span);
     let b = a;
     while (b < k && Math.floor(sorted[b]! / span) === mid) {
-      runs[b] = sorted[b]! - mid * span;
+      move(b, sorted[b]! - mid * span);
       b++;
     }
     for (const key of byMerchant[mid]!) {
@@ -141,9 +214,15 @@ function hitCellsOf(ref: Reference, m: CatalogMemory, hits: Hits): HitCells | un
     }
     a = b;
   }
+  for (let j = 0; j < rest.length; j++) move(k + j, rest[j]!);
   const cells = new Map<number, Int32Array>();
   for (const [key, list] of lists) cells.set(key, Int32Array.from(list));
-  const built: HitCells = { ref, merchant: owner, generation: m.generation, runs, cells };
+  // Synchronous from the first read to here: no search holds positions of the old order.
+  hits.ids = newIds;
+  hits.bm = newBm;
+  hits.order = newOrder;
+  hits.grouped = true;
+  const built: HitCells = { byMerchant, merchant: owner, generation: m.generation, cells };
   hitCells.set(hits, built);
   return built;
 }
@@ -200,13 +279,12 @@ function nearHits(
     }
     return n;
   }
-  if (merchantSeen.length <= g.ref.maxMerchantId) merchantSeen = new Int32Array(g.ref.maxMerchantId + 1);
+  if (merchantSeen.length < g.byMerchant.length) merchantSeen = new Int32Array(g.byMerchant.length);
   if (++visit === 0x7fffffff) {
     visit = 1;
     merchantSeen.fill(0);
   }
   const seen = merchantSeen;
-  const runs = g.runs;
   const box = area.box;
   const r0 = cellOf(box.minLat);
   const r1 = cellOf(box.maxLat);
@@ -230,7 +308,7 @@ function nearHits(
         room(n + b - a);
         for (let j = a; j < b; j++) {
           pickedMid[n] = mid;
-          picked[n++] = runs[j]!;
+          picked[n++] = j;
         }
       }
     }
@@ -309,7 +387,7 @@ export function nearCandidateHits(
   // Of the candidates at the cut, the first in hit order fill the remaining places.
   const atCut = MAX_SCORED_PRODUCTS - w;
   const tied = ties.subarray(0, t);
-  if (t > atCut) tied.sort();
+  if (t > atCut) firstInHitOrder(hits, tied, atCut);
   for (let k = 0; k < atCut; k++) picked[w++] = tied[k]!;
   return { idx: picked, n: w, near: n, capped: true };
 }

@@ -212,7 +212,7 @@ export interface RankedGroups {
 export function rankHits(
   ref: Reference,
   m: CatalogMemory,
-  hits: { ids: Int32Array; bm: Float32Array },
+  hits: { ids: Int32Array; bm: Float32Array | Uint8Array },
   idx: Int32Array,
   n: number,
   facts: LocationFacts,

@@ -111,8 +111,20 @@ export interface NearLocation {
  */
 export type CandidateRank = (productId: number, bm: number, maxBm: number) => number;
 
-/** Text matches of one expression: product ids, best first (relevance desc, then id), and their relevance. */
+/**
+ * Text matches of one expression: product ids, best first (relevance desc, then id), and their
+ * relevance. A cached list used again is regrouped by merchant in place (candidates.ts): `ids` and
+ * `bm` are then replaced by the same entries in another order, and `grouped` says the positions
+ * are no longer the hit order (`order`, or for tiered lists relevance desc then id, gives it).
+ */
 export interface Hits {
   ids: Int32Array;
-  bm: Float32Array;
+  /** Relevance; 2 (title match) or 1 in a Uint8Array for `tiered` lists (a common word's). */
+  bm: Float32Array | Uint8Array;
+  /** Relevance is the title/description tier: hit order is relevance desc, then id asc. */
+  tiered?: boolean;
+  /** Positions are grouped by merchant, not in hit order. */
+  grouped?: boolean;
+  /** A grouped list that is not tiered: each position's index in hit order. */
+  order?: Int32Array;
 }

@@ -25,9 +25,15 @@ import { type Hits, MAX_BM25_HITS, MAX_TEXT_HITS } from './search.types.ts';
 interface HitCache {
   generation: number;
   entries: Map<string, unknown>;
-  ids: number;
+  /** Estimated bytes of the entries (sizeOf). */
+  bytes: number;
 }
-const MAX_CACHED_IDS = 4_000_000;
+/**
+ * About 9 million ids of common-word lists (a shopper mix of ~1,000 distinct texts at 1M products
+ * needed 9.6 million): a miss reads the index again, 10-50 ms for a common word or a prefix, where
+ * a kept list is reused in well under a millisecond (PERFORMANCE.md, "cached text-hit lists").
+ */
+const MAX_CACHED_BYTES = 64 * 2 ** 20;
 const hitCaches = new WeakMap<Database, HitCache>();
 const cacheEnabled = () => process.env.COMPTOIR_SEARCH_CACHE !== '0';
 
@@ -35,7 +41,7 @@ function cacheOf(database: Database): HitCache {
   const generation = catalogGeneration(database);
   let c = hitCaches.get(database);
   if (!c || c.generation !== generation) {
-    c = { generation, entries: new Map(), ids: 0 };
+    c = { generation, entries: new Map(), bytes: 0 };
     hitCaches.set(database, c);
   }
   return c;
@@ -57,19 +63,28 @@ export async function cached<T>(database: Database, key: string, compute: () => 
   if (c2 !== c) return value; // the catalogue changed meanwhile: do not keep a stale answer
   const size = sizeOf(value);
   c.entries.set(key, value);
-  c.ids += size;
+  c.bytes += size;
   for (const [k, v] of c.entries) {
-    if (c.ids <= MAX_CACHED_IDS) break;
+    if (c.bytes <= MAX_CACHED_BYTES) break;
     c.entries.delete(k);
-    c.ids -= sizeOf(v);
+    c.bytes -= sizeOf(v);
   }
   return value;
 }
 
-// Other values (a suggestion list, a typo expansion) weigh as 64 ids, about their size: counted as
-// 1, a stream of distinct prefixes could have kept up to 4 million of them.
-const sizeOf = (v: unknown) =>
-  (v as Partial<Hits>).ids instanceof Int32Array ? (v as Hits).ids.length + 1 : 64;
+/**
+ * Bytes a cached value holds, counted once as inserted. A hit list: its arrays, plus what its
+ * regrouping by merchant adds (candidates.ts): the hit-order array of a list that is not tiered,
+ * and its cells, about 2 bytes a hit on average (1.7 measured over a realistic mix at 1M). Other
+ * values (a suggestion list, a typo expansion) weigh 512 bytes, about their size: counted as
+ * nothing, a stream of distinct prefixes could keep any number of them.
+ */
+const sizeOf = (v: unknown) => {
+  if (!((v as Partial<Hits>).ids instanceof Int32Array)) return 512;
+  const h = v as Hits;
+  const n = h.ids.length;
+  return 256 + h.ids.byteLength + h.bm.byteLength + (h.tiered ? 0 : 4 * n) + 2 * n;
+};
 
 /** Typo tolerance: words of 5+ letters unknown to the index gain the indexed terms one edit away. */
 async function expandTypos(database: Database, words: QueryWord[]): Promise<QueryWord[]> {
@@ -150,7 +165,8 @@ function tieredHits(plain: Int32Array, title: Int32Array): Hits {
   const all = plain.sort();
   const inTitle = title.sort();
   const ids = new Int32Array(all.length);
-  const bm = new Float32Array(all.length);
+  // 2 or 1: a byte each (a Float32Array took four, most of a kept list's memory with the ids).
+  const bm = new Uint8Array(all.length);
   // Title matches of the list first (a title match outside the list, past its limit, is not one).
   const isTitle = new Uint8Array(all.length);
   let n = 0;
@@ -168,7 +184,7 @@ function tieredHits(plain: Int32Array, title: Int32Array): Hits {
     ids[n] = all[i]!;
     bm[n++] = 1;
   }
-  return { ids, bm };
+  return { ids, bm, tiered: true };
 }
 
 /** Text hits: products and the backend's relevance (SQLite FTS5 BM25, PostgreSQL ts_rank). */
