@@ -48,6 +48,9 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     /** Seconds of unmeasured load first (4 connections): JIT tiers, caches, page cache settle. */
     warmup: { type: 'string', default: '10' },
+    // Seconds of no load after the server is ready, before anything else: its background warm-up
+    // of the text-hit cache (SEARCH_WARM_UP_SECONDS) can then run undisturbed, as on a fresh server.
+    settle: { type: 'string', default: '0' },
     merchants: { type: 'string', default: '20000' },
     products: { type: 'string', default: '1000000' },
     'skip-pg': { type: 'boolean', default: false },
@@ -76,6 +79,8 @@ if (values.help) {
   --merchants N --products N   size of a dataset to seed        [20000, 1000000]
   --duration S         seconds per measured run                 [10]
   --warmup S           seconds of unmeasured load first         [10]
+  --settle S           seconds idle after /readyz first (the servers' background
+                       text-hit warm-up, SEARCH_WARM_UP_SECONDS, runs meanwhile) [0]
   --cache on,off       search cache settings, one server each   [on]
   --workers 1,auto     server processes (WEB_CONCURRENCY), one server each, side by side [1,auto]
   --instances 1,2      PostgreSQL: also N separate one-process servers on the same schema,
@@ -478,6 +483,8 @@ async function bench(kind: 'sqlite' | 'postgres', env: Record<string, string>) {
           for (let i = 0; i < layout.instances; i++) servers.push(await startServer(serverEnv, secret));
           serverPids = servers.map((s) => s.child.pid!);
           const bases = servers.map((s) => s.base);
+          if (Number(values.settle) > 0)
+            await new Promise((r) => setTimeout(r, Number(values.settle) * 1000));
           // Warm-up (not measured): a server that has just started runs searches about twice as slowly
           // for its first seconds (JIT tiers, caches, SQLite and OS page caches); production runs warm.
           for (let i = 0; i < 100; i++) await fetch(bases[i % bases.length] + suggestPath());

@@ -155,6 +155,12 @@ const envFields = z.object({
    * Validated here so a mistyped value stops the start instead of being ignored.
    */
   SQLITE_CACHE_MB: z.coerce.number().int().min(0).max(65536).optional(),
+  /**
+   * CPU seconds a server (each worker) may spend, once ready, reading into the search's text-hit
+   * cache the lists of the texts most frequent in the catalogue's titles (src/modules/search/
+   * warm-up.ts), so shoppers do not pay those first reads; 0 turns it off.
+   */
+  SEARCH_WARM_UP_SECONDS: z.coerce.number().min(0).max(600).default(5),
   /** Cookies get the Secure flag and __Host- prefix unless explicitly served over plain HTTP (dev/test). */
   INSECURE_COOKIES: z
     .enum(['0', '1', 'true', 'false'])

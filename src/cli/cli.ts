@@ -17,6 +17,7 @@ import {
   factsSnapshotPath,
   prefetchFactsSnapshot,
   useFactsSnapshot,
+  warmTextHitsInBackground,
 } from '../modules/search/index.ts';
 import {
   applyServerHeapSettings,
@@ -168,6 +169,8 @@ async function main(argv: string[]): Promise<number> {
           // Before /readyz says ready (≈ 50–90 ms at 1M products): the pause then holds no shopper.
           collectStartupGarbage();
           startMark('startup garbage collected');
+          // After /readyz says ready, in the background: the lists shoppers most likely ask first.
+          void warmTextHitsInBackground(database, config.SEARCH_WARM_UP_SECONDS, platform.app.log);
         })
         .catch((err) => platform.app.log.warn({ err }, 'search warm-up failed'));
       const stop = async () => {

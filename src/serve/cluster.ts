@@ -20,7 +20,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../db/database.ts';
 import { collectStartupGarbage } from '../lib/heap.ts';
-import { catalogMemory, useFactsSnapshot } from '../modules/search/index.ts';
+import { catalogMemory, useFactsSnapshot, warmTextHitsInBackground } from '../modules/search/index.ts';
 import { createPlatform } from '../server.ts';
 import { ClusterEventBus } from './cluster-bus.ts';
 import { isControl } from './cluster-messages.ts';
@@ -165,4 +165,6 @@ export async function runWorker(config: Config): Promise<void> {
   await catalogMemory(database);
   collectStartupGarbage();
   process.send?.({ t: 'comptoir:ready' });
+  // Each worker has its own text-hit cache: each warms it, in the background (search/warm-up.ts).
+  void warmTextHitsInBackground(database, config.SEARCH_WARM_UP_SECONDS, platform.app.log);
 }

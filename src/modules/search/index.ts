@@ -80,3 +80,8 @@ export { RANKING, type SearchParams, type SortKey } from './search.types.ts';
 export { prefetchFactsSnapshot } from './snapshot.ts';
 /** "Did you mean": the query with unknown words replaced by indexed words one edit away. */
 export { spellingSuggestion } from './spelling.ts';
+/**
+ * Background warm-up of the text-hit cache once a server is ready (warm-up.ts): the lists of the
+ * texts most frequent in the catalogue's titles, within a CPU, a byte and a busy-loop budget.
+ */
+export { type WarmUpOptions, type WarmUpReport, warmTextHits, warmTextHitsInBackground } from './warm-up.ts';

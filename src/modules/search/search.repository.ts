@@ -155,3 +155,14 @@ export function productTextsOf(db: Q, productIds: number[]) {
 export function locationNames(db: Q, locationIds: number[]) {
   return db.selectFrom('locations').select(['id', 'name']).where('id', 'in', locationIds).execute();
 }
+
+/** The highest product id of the search documents (0: none). */
+export async function maxDocumentId(db: Q): Promise<number> {
+  const r = await sql<{ m: number | null }>`select max(product_id) as m from search_documents`.execute(db);
+  return Number(r.rows[0]?.m ?? 0);
+}
+
+/** The titles of the products among `ids` (a sample of the catalogue, for warm-up.ts). */
+export function productTitlesOf(db: Q, ids: number[]) {
+  return db.selectFrom('products').select(['title_fr', 'title_en']).where('id', 'in', ids).execute();
+}

@@ -47,6 +47,16 @@ function cacheOf(database: Database): HitCache {
   return c;
 }
 
+/** Estimated bytes the text-hit cache holds now (warm-up.ts keeps its share under a budget). */
+export function cachedBytes(database: Database): number {
+  return cacheEnabled() ? cacheOf(database).bytes : 0;
+}
+
+/** Whether `textHits(database, expr)` would answer from the cache (without touching its order). */
+export function textHitsCached(database: Database, expr: string): boolean {
+  return cacheEnabled() && cacheOf(database).entries.has(`h:${expr}`);
+}
+
 /** A value cached per database until the catalogue changes (see HitCache). */
 export async function cached<T>(database: Database, key: string, compute: () => Promise<T>): Promise<T> {
   if (!cacheEnabled()) return compute();
