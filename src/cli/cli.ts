@@ -170,7 +170,7 @@ async function main(argv: string[]): Promise<number> {
           collectStartupGarbage();
           startMark('startup garbage collected');
           // After /readyz says ready, in the background: the lists shoppers most likely ask first.
-          void warmTextHitsInBackground(database, config.SEARCH_WARM_UP_SECONDS, platform.app.log);
+          void warmTextHitsInBackground(database, config.SEARCH_WARM_UP_SECONDS, platform.app.log, 1000);
         })
         .catch((err) => platform.app.log.warn({ err }, 'search warm-up failed'));
       const stop = async () => {

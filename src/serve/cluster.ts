@@ -166,5 +166,5 @@ export async function runWorker(config: Config): Promise<void> {
   collectStartupGarbage();
   process.send?.({ t: 'comptoir:ready' });
   // Each worker has its own text-hit cache: each warms it, in the background (search/warm-up.ts).
-  void warmTextHitsInBackground(database, config.SEARCH_WARM_UP_SECONDS, platform.app.log);
+  void warmTextHitsInBackground(database, config.SEARCH_WARM_UP_SECONDS, platform.app.log, 1000);
 }
