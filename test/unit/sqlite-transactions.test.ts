@@ -7,20 +7,35 @@ import { test } from 'node:test';
 import { Kysely, sql } from 'kysely';
 import { lockWaits, nodeSqliteDialect, openSqlite } from '../../src/db/sqlite-dialect.ts';
 
-// Two server processes (WEB_CONCURRENCY) share one SQLite file. A transaction that reads, then
-// writes after the other process wrote, must not fail with "database is locked" (it did with
-// Kysely's deferred `begin`: 29 stock syncs answered 500 in the 1M load benchmark with 2 workers).
-// The other process is played here by a second connection that does not wait (busy timeout 0).
-test('a Kysely transaction on SQLite holds the write lock from its start, so a read-then-write never fails', async () => {
+/**
+ * A Kysely database on a fresh file holding one stock row, and a second connection to the same file
+ * that never waits (busy timeout 0): the other server process.
+ */
+async function twoProcesses() {
   const dir = mkdtempSync(join(tmpdir(), 'comptoir-tx-'));
   const file = join(dir, 'tx.db');
   const db = new Kysely<{ stock: { id: number; n: number } }>({
     dialect: nodeSqliteDialect(openSqlite(file)),
   });
   const other = new DatabaseSync(file, { timeout: 0 });
+  await sql`create table stock (id integer primary key, n integer not null)`.execute(db);
+  await sql`insert into stock (id, n) values (1, 10)`.execute(db);
+  const close = async () => {
+    if (other.isTransaction) other.exec('rollback');
+    other.close();
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { db, other, close };
+}
+
+// Two server processes (WEB_CONCURRENCY) share one SQLite file. A transaction that reads, then
+// writes after the other process wrote, must not fail with "database is locked" (it did with
+// Kysely's deferred `begin`: 29 stock syncs answered 500 in the 1M load benchmark with 2 workers).
+// The other process is played here by a second connection that does not wait (busy timeout 0).
+test('a Kysely transaction on SQLite holds the write lock from its start, so a read-then-write never fails', async () => {
+  const { db, other, close } = await twoProcesses();
   try {
-    await sql`create table stock (id integer primary key, n integer not null)`.execute(db);
-    await sql`insert into stock (id, n) values (1, 10)`.execute(db);
     let otherWrite: unknown;
     await db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('stock').select('n').where('id', '=', 1).executeTakeFirstOrThrow();
@@ -50,9 +65,7 @@ test('a Kysely transaction on SQLite holds the write lock from its start, so a r
       'and then the other wrote',
     );
   } finally {
-    other.close();
-    await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 });
 
@@ -60,15 +73,8 @@ test('a Kysely transaction on SQLite holds the write lock from its start, so a r
 // it was free (a worker answered nothing meanwhile, up to the 5 s timeout). Now a write waits on a
 // timer: the event loop runs, and the write goes through once the other process commits.
 test('a write that meets another process’s write lock waits without blocking the event loop', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'comptoir-tx-'));
-  const file = join(dir, 'tx.db');
-  const db = new Kysely<{ stock: { id: number; n: number } }>({
-    dialect: nodeSqliteDialect(openSqlite(file)),
-  });
-  const other = new DatabaseSync(file, { timeout: 0 });
+  const { db, other, close } = await twoProcesses();
   try {
-    await sql`create table stock (id integer primary key, n integer not null)`.execute(db);
-    await sql`insert into stock (id, n) values (1, 10)`.execute(db);
     const waitsBefore = lockWaits.count;
     other.exec('begin immediate');
     other.exec('update stock set n = 20 where id = 1');
@@ -103,9 +109,6 @@ test('a write that meets another process’s write lock waits without blocking t
     );
     assert.ok(lockWaits.count >= waitsBefore + 1, 'the waits are counted');
   } finally {
-    if (other.isTransaction) other.exec('rollback');
-    other.close();
-    await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 });
