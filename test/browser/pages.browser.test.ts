@@ -32,6 +32,7 @@ describe('pages in a real browser (Chromium), both languages, axe', { skip: skip
     { name: 'home', path: '' },
     { name: 'merchant', path: `/m/${region.merchants.erabliere.slug}` },
     { name: 'product', path: `/p/${region.products.sirop}` },
+    { name: 'product, every offer', path: `/p/${region.products.sirop}?offers=all` },
     { name: 'search', path: lang === 'fr' ? '/recherche?q=sirop+d%27%C3%A9rable' : '/search?q=maple+syrup' },
     { name: 'directory', path: lang === 'fr' ? '/commerces' : '/merchants' },
     { name: 'association', path: '/a/aylmer' },
