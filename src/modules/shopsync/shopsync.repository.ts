@@ -206,9 +206,13 @@ export async function deleteReceipt(db: Db, connectionId: number, webhookId: str
 
 export async function insertPushes(db: Db, rows: Insertable<DB['shopsync_pushes']>[]) {
   if (!rows.length) return;
+  // Due from this process's clock, in milliseconds like the `now` runPushes compares with: the
+  // column's default (PostgreSQL's now(), in microseconds) could fall after a `now` taken in the
+  // same millisecond, and the push just queued was then not due (an order's stock never sent).
+  const due = new Date().toISOString();
   await db
     .insertInto('shopsync_pushes')
-    .values(rows)
+    .values(rows.map((r) => ({ next_attempt_at: due, ...r })))
     .onConflict((oc) =>
       oc.columns(['connection_id', 'order_id', 'product_id', 'shop_location_id', 'kind']).doNothing(),
     )
