@@ -21,6 +21,7 @@ import { browseIndex, summaryBytes } from '../src/modules/search/browse-index.ts
 import { catalogMemory } from '../src/modules/search/memory.ts';
 import { reference } from '../src/modules/search/reference.ts';
 import { RANKING, type SortKey } from '../src/modules/search/search.types.ts';
+import { regionExtent } from './region-extent.ts';
 
 const USAGE =
   'Usage: npx node bench/browse-core.ts --data DIR [--queries N] [--pg URL] [--kinds category,near,home,far,wide]\n';
@@ -92,23 +93,15 @@ try {
   type Kind = (typeof KINDS)[number];
   const kinds = String(values.kinds).split(',') as Kind[];
   for (const k of kinds) if (!KINDS.includes(k)) throw new Error(`unknown kind ${k}\n${USAGE}`);
-  const extent = await database.db
-    .selectFrom('locations')
-    .select((eb) => [
-      eb.fn.min<number>('lat').as('minLat'),
-      eb.fn.max<number>('lat').as('maxLat'),
-      eb.fn.min<number>('lng').as('minLng'),
-      eb.fn.max<number>('lng').as('maxLng'),
-    ])
-    .executeTakeFirstOrThrow();
+  const extent = await regionExtent(database.db);
   const query = (kind: Kind): BrowseQuery => {
     const mu = pick(munis);
     const spread = Math.max(1, Number(mu.spread_km));
     const point =
       kind === 'far'
         ? {
-            lat: Number(extent.minLat) + random() * (Number(extent.maxLat) - Number(extent.minLat)),
-            lng: Number(extent.minLng) + random() * (Number(extent.maxLng) - Number(extent.minLng)),
+            lat: extent.minLat + random() * (extent.maxLat - extent.minLat),
+            lng: extent.minLng + random() * (extent.maxLng - extent.minLng),
           }
         : {
             lat: Number(mu.lat) + ((random() - 0.5) * 2 * spread) / 111.32,

@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/database.ts';
 import { DEMO_CATEGORY_SLUGS } from '../src/tools/demo/index.ts';
+import { type RegionExtent, regionExtent } from './region-extent.ts';
 
 interface Instance extends PromiseLike<{ errors: number; non2xx: number }> {
   on(event: 'response', cb: (client: unknown, status: number, bytes: number, ms: number) => void): void;
@@ -76,7 +77,7 @@ interface Muni {
 }
 
 /** The extent of the region's store locations (the `far` mix draws positions anywhere in it). */
-let extent = { minLat: 0, maxLat: 0, minLng: 0, maxLng: 0 };
+let extent: RegionExtent = { minLat: 0, maxLat: 0, minLng: 0, maxLng: 0 };
 
 async function facts(): Promise<{ products: number; munis: Muni[] }> {
   const database = openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR!, lock: false });
@@ -89,23 +90,7 @@ async function facts(): Promise<{ products: number; munis: Muni[] }> {
     const munis = n
       ? await database.db.selectFrom('municipalities').select(['lat', 'lng', 'spread_km']).execute()
       : [];
-    if (n) {
-      const e = await database.db
-        .selectFrom('locations')
-        .select((eb) => [
-          eb.fn.min<number>('lat').as('minLat'),
-          eb.fn.max<number>('lat').as('maxLat'),
-          eb.fn.min<number>('lng').as('minLng'),
-          eb.fn.max<number>('lng').as('maxLng'),
-        ])
-        .executeTakeFirstOrThrow();
-      extent = {
-        minLat: Number(e.minLat),
-        maxLat: Number(e.maxLat),
-        minLng: Number(e.minLng),
-        maxLng: Number(e.maxLng),
-      };
-    }
+    if (n) extent = await regionExtent(database.db);
     return { products: Number(n?.n ?? 0), munis };
   } finally {
     await database.close();

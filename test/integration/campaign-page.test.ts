@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createCampaign } from '../../src/modules/campaigns/index.ts';
+import { addLocation } from '../../src/modules/merchants/index.ts';
 import { contrastRatio } from '../../src/modules/region/index.ts';
 import { TEST_DB_KIND } from '../helpers/db.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
@@ -23,6 +24,17 @@ describe(`campaign and association showcase pages (${TEST_DB_KIND})`, () => {
     p = await createTestPlatform({ TILE_URL: TILES });
     const db = p.context.database.db;
     r = await seedMiniRegion(db);
+    // A second store with a name of its own (the first carries the merchant's name).
+    await addLocation(db, r.merchants.erabliere.merchant_id, {
+      name: 'Kiosque du marché',
+      address_line: '5 rue du Marché',
+      municipality: 'Aylmer',
+      postal_code: null,
+      lat: 45.4,
+      lng: -75.85,
+      phone: null,
+      pickup: 0,
+    });
     await createCampaign(db, {
       slug: 'achat-local-hiver',
       title_fr: 'Achat local cet hiver',
@@ -57,11 +69,14 @@ describe(`campaign and association showcase pages (${TEST_DB_KIND})`, () => {
       assert.match(page, /href="\/(fr|en)\/m\/[^"]+"><strong>Érablière du Lac<\/strong>/);
       assert.ok(page.includes(words.bike), `${path}: product`);
       assert.ok(page.includes('<small>Sports Chelsea</small>'), `${path}: product's merchant`);
-      // Where to find them, without JavaScript: both merchants' stores with their addresses.
+      // Where to find them, without JavaScript: both merchants' stores with their addresses, a store
+      // carrying its merchant's name named once, another store named beside its merchant.
       assert.ok(page.includes(words.places));
       const list = /<ul class="places">([\s\S]*?)<\/ul>/.exec(page)?.[1] ?? '';
-      assert.match(list, /Érablière du Lac<\/strong> — [^<]*, 123 rue Principale, Aylmer/);
-      assert.match(list, /Sports Chelsea<\/strong> — [^<]*, 45 chemin Old Chelsea, Chelsea/);
+      assert.match(list, /Érablière du Lac<\/strong>, 123 rue Principale, Aylmer/);
+      assert.match(list, /Érablière du Lac<\/strong> — Kiosque du marché, 5 rue du Marché, Aylmer/);
+      assert.match(list, /Sports Chelsea<\/strong>, 45 chemin Old Chelsea, Chelsea/);
+      assert.doesNotMatch(page, /Érablière du Lac — Érablière du Lac|Sports Chelsea — Sports Chelsea/);
       // The map: Leaflet island with the configured tiles and one marker per store.
       const map = /<div[^>]*data-map[^>]*>/.exec(page)?.[0] ?? '';
       assert.ok(map.includes(`data-tiles="${TILES}"`), 'configured tile URL');
@@ -72,8 +87,13 @@ describe(`campaign and association showcase pages (${TEST_DB_KIND})`, () => {
         markers.map((m) => [m.lat, m.lng]).sort(),
         [
           [45.3956, -75.8436],
+          [45.4, -75.85],
           [45.4936, -75.7884],
         ].sort(),
+      );
+      assert.deepEqual(
+        markers.map((m) => m.label).sort(),
+        ['Érablière du Lac', 'Érablière du Lac — Kiosque du marché', 'Sports Chelsea'].sort(),
       );
       assert.ok(page.includes('/static/js/map.js'), 'map script');
     }

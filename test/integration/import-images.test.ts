@@ -313,6 +313,24 @@ describe('images given by URL in imports: fetched once in the background, re-enc
     assert.deepEqual(after[1], own);
   });
 
+  test('a link moved to the queue is due at once: a drain right after fetches it (PostgreSQL clock, 100 tries)', async () => {
+    // The queued row's due time once came from PostgreSQL's now() (microseconds), which could fall
+    // after the worker's millisecond `now` taken in the same millisecond: about 7 tries in 100 then
+    // found nothing due and the drain returned with the fetch still waiting.
+    for (let i = 0; i < 100; i++) {
+      const url = `${base}/gone.png?due=${i}`;
+      await db()
+        .updateTable('products')
+        .set({ images_json: JSON.stringify([{ url, width: 800, height: 800 }]) })
+        .where('merchant_id', '=', merchantId)
+        .where('sku', '=', 'ANCIEN')
+        .execute();
+      assert.equal(await queueForeignImages(db() as never), 1);
+      await p.images.drain();
+      assert.equal((await fetchRow(url)).attempts, 1, `try ${i}: fetched by the drain`);
+    }
+  });
+
   test('a restart resumes the pending fetches (the queue is a table)', async () => {
     await p.images.stop();
     assert.equal((await put(csv([['REPRISE', `${base}/blue.jpg?restart`]]))).statusCode, 200);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createMerchant } from '../../src/modules/onboarding/index.ts';
 import { clearReferenceCache, rebuildSearchIndex } from '../../src/modules/search/index.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
@@ -21,6 +22,53 @@ describe('search, directory and product pages', () => {
         { name: 'Chelsea', lat: 45.4936, lng: -75.7884 },
       ])
       .execute();
+    // Two more merchants with one product each: a store named like its merchant (but for case) and
+    // a store with its own name, to see how the results name them.
+    const db = p.context.database.db;
+    const epicerie = await db
+      .selectFrom('categories')
+      .select('id')
+      .where('slug', '=', 'epicerie')
+      .executeTakeFirstOrThrow();
+    const at = { address: '10 rue Principale', municipality: 'Aylmer', lat: 45.3956, lng: -75.8436 };
+    const stores = [
+      {
+        merchant: 'Poterie Caron',
+        store: 'poterie caron',
+        sku: 'BOL',
+        fr: 'Bol artisanal en grès',
+        en: 'Artisanal stoneware bowl',
+      },
+      {
+        merchant: 'Fromagerie Moreau',
+        store: 'Kiosque du marché',
+        sku: 'GRAINS',
+        fr: 'Fromage artisanal en grains',
+        en: 'Artisanal cheese curds',
+      },
+    ];
+    for (const s of stores) {
+      const m = await createMerchant(db, { name: s.merchant, location: { ...at, name: s.store } });
+      const row = await db
+        .insertInto('products')
+        .values({
+          merchant_id: m.merchant_id,
+          sku: s.sku,
+          title_fr: s.fr,
+          title_en: s.en,
+          description_fr: s.fr,
+          description_en: s.en,
+          category_id: epicerie.id,
+          price_cents: 1500,
+          tax_class: 'standard',
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await db
+        .insertInto('inventory_levels')
+        .values({ product_id: row.id, location_id: m.location_id, on_hand: 5, reserved: 0 })
+        .execute();
+    }
     await rebuildSearchIndex(p.context.database);
     clearReferenceCache(p.context.database);
   });
@@ -46,6 +94,19 @@ describe('search, directory and product pages', () => {
     assert.match(r.body, /Amber maple syrup 540 ml/);
     assert.match(r.body, /within 25 km/);
     assert.match(r.body, /name="quebec" value="1" checked/);
+  });
+
+  test('a result names a store named like its merchant once, and a store with its own name beside its merchant', async () => {
+    for (const [url, away] of [
+      ['/fr/recherche?q=artisanal&near=Aylmer', 'à 0 km'],
+      ['/en/search?q=artisanal&near=Aylmer', '0 km away'],
+    ]) {
+      const r = await page(url);
+      assert.equal(r.status, 200);
+      assert.match(r.body, new RegExp(`>Poterie Caron</a>, ${away}`), url);
+      assert.doesNotMatch(r.body, /Poterie Caron — |poterie caron/, url);
+      assert.match(r.body, new RegExp(`>Fromagerie Moreau</a> — Kiosque du marché, ${away}`), url);
+    }
   });
 
   test('near= a town resolves to its coordinates', async () => {

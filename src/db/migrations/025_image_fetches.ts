@@ -65,9 +65,13 @@ export async function queueForeignImages(db: Kysely<unknown>): Promise<number> {
     if (!fetches.length) continue;
     await sql`update products set images_json = ${JSON.stringify(images.filter((i) => !foreign(i)))}
       where id = ${p.id}`.execute(db);
+    // Due from this process's clock, in milliseconds like the `now` the worker compares with: the
+    // column's default (PostgreSQL's now(), in microseconds) could fall after a `now` taken in the
+    // same millisecond, and a fetch just queued was then not due (a drain right after skipped it).
+    const due = new Date().toISOString();
     for (const f of fetches)
-      await sql`insert into image_fetches (merchant_id, product_id, source_url, position)
-        values (${f.merchant_id}, ${f.product_id}, ${f.source_url}, ${f.position})
+      await sql`insert into image_fetches (merchant_id, product_id, source_url, position, next_attempt_at)
+        values (${f.merchant_id}, ${f.product_id}, ${f.source_url}, ${f.position}, ${due})
         on conflict (product_id, source_url) do nothing`.execute(db);
     queued += fetches.length;
   }

@@ -21,6 +21,7 @@ import { MapBox, mapAssets } from './components/map.ts';
 import { Money, QuebecBadge } from './components/ui.ts';
 import { html, renderDocument } from './html.ts';
 import { localPath, sendHtml } from './page-context.ts';
+import { storeName, storeSuffix } from './store-name.ts';
 
 const slugParams = z.object({ slug: z.string().min(1).max(120) });
 
@@ -118,13 +119,13 @@ export default async function campaignPageRoutes(app: FastifyInstance, ctx: AppC
                   <h2 id="places-h">${t(lang, 'campaign.places')}</h2>
                   ${MapBox(
                     pc,
-                    places.map((l) => ({ lat: l.lat, lng: l.lng, label: `${l.merchant} — ${l.name}` })),
+                    places.map((l) => ({ lat: l.lat, lng: l.lng, label: storeName(l.merchant, l.name) })),
                     t(lang, 'campaign.map'),
                   )}
                   <ul class="places">
                     ${places.map(
                       (l) => html`<li>
-                        <strong>${l.merchant}</strong> — ${l.name}, ${l.address_line}, ${l.municipality}
+                        <strong>${l.merchant}</strong>${storeSuffix(l.merchant, l.name)}, ${l.address_line}, ${l.municipality}
                       </li>`,
                     )}
                   </ul>

@@ -20,6 +20,7 @@ import { HoursTable, JsonLd, Money, Pager, QuebecBadge, StockBadge } from './com
 import { html, renderDocument } from './html.ts';
 import { sendHtml } from './page-context.ts';
 import { VariantCartForm, VariantStockTable } from './product-variants.ts';
+import { storeName } from './store-name.ts';
 
 const params = z.object({ lang: z.enum(['fr', 'en']), id: z.coerce.number().int().positive() });
 
@@ -42,13 +43,6 @@ export function pointQuery(q: { lat?: number; lng?: number; near?: string }): st
 }
 
 /** Instead of "add to cart" at a store with neither pickup nor delivery: how to reach the merchant. */
-/** "Merchant — store", or the merchant alone when its only store carries the same name. */
-function storeName(merchant: string, store: string): string {
-  return store.trim().toLocaleLowerCase('fr-CA') === merchant.trim().toLocaleLowerCase('fr-CA')
-    ? merchant
-    : `${merchant} — ${store}`;
-}
-
 function ContactMerchant(lang: 'fr' | 'en', st: StoreContact | undefined) {
   const phone = st?.phone || st?.merchant_phone;
   return html`<div class="contact-merchant" role="note">

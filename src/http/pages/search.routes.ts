@@ -17,6 +17,7 @@ import { Pager, QuebecBadge, StockBadge } from './components/ui.ts';
 import { html, renderDocument } from './html.ts';
 import { localPath, sendHtml } from './page-context.ts';
 import { pointQuery } from './product.routes.ts';
+import { storeSuffix } from './store-name.ts';
 
 const RADII = [2, 5, 10, 25, 50, 100];
 const SORTS = ['relevance', 'distance', 'price_asc', 'price_desc'] as const;
@@ -113,7 +114,7 @@ export default async function searchPageRoutes(app: FastifyInstance, ctx: AppCon
                 <span class="money">${x.price_from ? t(lang, 'variants.from_price', { price: formatMoney(x.price_cents, lang) }) : formatMoney(x.price_cents, lang)}</span> ${QuebecBadge(lang, x.quebec_label)}
                 ${StockBadge(lang, x.available, { 'data-stock-product': x.product_id, 'data-stock-location': x.location.id })}
                 <p>
-                  <a href=${`/${lang}/m/${x.merchant.slug}`}>${x.merchant.name}</a> — ${x.location.name}, ${t(lang, 'search.distance', { km: formatDistanceNumber(x.location.distance_km, lang) })}
+                  <a href=${`/${lang}/m/${x.merchant.slug}`}>${x.merchant.name}</a>${storeSuffix(x.merchant.name, x.location.name)}, ${t(lang, 'search.distance', { km: formatDistanceNumber(x.location.distance_km, lang) })}
                   ${x.offers_nearby > 1 ? html` · <a href=${`${x.url}${keep}`}>${t(lang, 'search.offers_nearby', { count: x.offers_nearby })}</a>` : null}
                 </p>
                 ${x.location.delivers ? html`<p class="delivers">${t(lang, 'shopper.delivers_badge')}</p>` : null}
