@@ -1,12 +1,28 @@
+/** A name as people read it: accents, case and spacing aside ("Érablière  du Lac" = "erabliere du lac"). */
+const nameKey = (s: string) =>
+  s.normalize('NFD').replace(/\p{M}/gu, '').trim().replace(/\s+/g, ' ').toLocaleLowerCase('fr-CA');
+
 /**
  * What follows the merchant's name to name one of its stores: " — store", or nothing when the store
  * carries the merchant's own name (a merchant's first store usually does: "Poterie Caron", never
- * "Poterie Caron — Poterie Caron"). Names that differ only by case or surrounding spaces are the same.
+ * "Poterie Caron — Poterie Caron"). A store named after its merchant plus a place ("Poterie Caron —
+ * Gatineau", as merchants often name a second store) keeps only the place: "Poterie Caron — Gatineau",
+ * not "Poterie Caron — Poterie Caron — Gatineau".
  */
 export function storeSuffix(merchant: string, store: string): string {
-  return store.trim().toLocaleLowerCase('fr-CA') === merchant.trim().toLocaleLowerCase('fr-CA')
-    ? ''
-    : ` — ${store}`;
+  const wanted = nameKey(merchant);
+  const key = nameKey(store);
+  if (key === wanted) return '';
+  if (!key.startsWith(wanted)) return ` — ${store}`;
+  const name = store.trim();
+  // The merchant's name, then a break between words ("Poterie Caron: Hull", not "Poterie Caronne").
+  for (let end = 1; end < name.length; end++) {
+    if (/[\p{L}\p{N}]/u.test(name[end]!) || nameKey(name.slice(0, end)) !== wanted) continue;
+    // The rest after separators people put between a name and a place (—, –, -, :, |, /, ·, comma).
+    const place = name.slice(end).replace(/^[\s—–\-:|/·,]+/u, '');
+    return place ? ` — ${place}` : '';
+  }
+  return ` — ${store}`;
 }
 
 /** "Merchant — store", or the merchant alone when the store carries the merchant's name. */
