@@ -550,10 +550,23 @@ export function catalogGeneration(database: Database): number {
   return stateOf(database).generation;
 }
 
+const changeHooks: ((database: Database, ids: readonly number[] | null) => void)[] = [];
+/**
+ * Runs on every catalogue change this process learns of, after it is written: the products
+ * changed, or null for everything (a full rebuild). The text index (text-index-state.ts) uses it.
+ */
+export function onCatalogChange(hook: (database: Database, ids: readonly number[] | null) => void) {
+  changeHooks.push(hook);
+}
+
 /** Called by the indexer after products were written (and by `catalog` events from other instances). */
 export function refreshProducts(database: Database, rows: ProductFacts[], goneIds: number[] = []) {
   const s = stateOf(database);
   s.generation++;
+  if (changeHooks.length > 0) {
+    const ids = [...rows.map((r) => Number(r.id)), ...goneIds];
+    for (const hook of changeHooks) hook(database, ids);
+  }
   const m = s.memory;
   if (!m) {
     if (s.promise) s.pendingProducts.push({ rows, gone: goneIds });
@@ -590,6 +603,7 @@ export async function reloadStock(database: Database, productIds: number[]) {
 export function forgetCatalogMemory(database: Database) {
   const s = stateOf(database);
   s.generation++;
+  for (const hook of changeHooks) hook(database, null);
   s.promise = undefined;
   s.memory = undefined;
   s.pending = [];

@@ -13,6 +13,8 @@ import {
   tsMatchesWithRank,
 } from './search.repository.ts';
 import { type Hits, MAX_BM25_HITS, MAX_TEXT_HITS } from './search.types.ts';
+import { parseMatchExpr } from './text-index.ts';
+import { textIndexOf } from './text-index-state.ts';
 
 /**
  * Per-process cache of text matches and prepared query words, keyed by the expression. Popular
@@ -32,8 +34,10 @@ interface HitCache {
  * About 9 million ids of common-word lists (a shopper mix of ~1,000 distinct texts at 1M products
  * needed 9.6 million): a miss reads the index again, 10-50 ms for a common word or a prefix, where
  * a kept list is reused in well under a millisecond (PERFORMANCE.md, "cached text-hit lists").
+ * `COMPTOIR_SEARCH_CACHE_MB` sets another bound (measurements; with the text index a miss costs
+ * about a millisecond, see text-index.ts).
  */
-const MAX_CACHED_BYTES = 64 * 2 ** 20;
+const MAX_CACHED_BYTES = (Number(process.env.COMPTOIR_SEARCH_CACHE_MB) || 64) * 2 ** 20;
 const hitCaches = new WeakMap<Database, HitCache>();
 const cacheEnabled = () => process.env.COMPTOIR_SEARCH_CACHE !== '0';
 
@@ -197,16 +201,25 @@ function tieredHits(plain: Int32Array, title: Int32Array): Hits {
   return { ids, bm, tiered: true };
 }
 
+/** The text index's plain and title lists of an expression, when it can answer now (SQLite). */
+function indexLists(database: Database, expr: string) {
+  const index = textIndexOf(database);
+  const parsed = index && parseMatchExpr(expr);
+  return parsed ? index.lists(parsed, MAX_TEXT_HITS) : undefined;
+}
+
 /** Text hits: products and the backend's relevance (SQLite FTS5 BM25, PostgreSQL ts_rank). */
 export function textHits(database: Database, expr: string): Promise<Hits> {
   return cached(database, `h:${expr}`, async () => {
     const db = database.db;
     if (database.kind === 'sqlite') {
       // BM25 costs 2-10× the match itself: computed when the match is selective, else two cheap
-      // tiers (title match 2, description-only match 1), see docs/ARCHITECTURE.md "Search".
-      const plain = await ftsMatchIds(db, expr, MAX_TEXT_HITS);
+      // tiers (title match 2, description-only match 1), see docs/ARCHITECTURE.md "Search". The
+      // in-process text index gives FTS5's very lists in about a millisecond once built (text-index.ts).
+      const lists = indexLists(database, expr);
+      const plain = lists?.plain ?? (await ftsMatchIds(db, expr, MAX_TEXT_HITS));
       if (plain.length <= MAX_BM25_HITS) return sortedHits(await ftsMatchesWithBm25(db, expr, MAX_TEXT_HITS));
-      const title = await ftsMatchIds(db, `{title_terms} : (${expr})`, MAX_TEXT_HITS);
+      const title = lists?.title ?? (await ftsMatchIds(db, `{title_terms} : (${expr})`, MAX_TEXT_HITS));
       return tieredHits(plain, title);
     }
     return sortedHits(await tsMatchesWithRank(db, expr, MAX_TEXT_HITS));

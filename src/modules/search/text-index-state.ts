@@ -1,0 +1,190 @@
+/**
+ * The text index of each SQLite database (text-index.ts): built in the background by a worker
+ * thread on the first text match, kept current as this process learns of catalogue changes
+ * (memory.ts), dropped and built again after a full rebuild. Until it can answer, FTS5 does.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Database } from '../../db/database.ts';
+import { onCatalogChange } from './memory.ts';
+import { documentTermsOf } from './text-index.repository.ts';
+import { buildTextIndexFrom, TextIndex, type TextIndexData } from './text-index.ts';
+
+/** A database's text index: the one being built or kept current, and its build's history. */
+interface IndexState {
+  index?: TextIndex;
+  /** Changes with every build started or index dropped: a build finishing for an older one is dropped. */
+  epoch: number;
+  /** Builds that failed (after three, FTS5 answers for the process's life). */
+  failures: number;
+  /** The build's wall time, milliseconds. */
+  buildMs?: number;
+  /** Resolves when the current build ends (ready or failed). */
+  built?: Promise<void>;
+  /** Reads of changed documents' terms under way. */
+  reads: Set<Promise<void>>;
+  /** The worker building the current index, while it runs. */
+  worker?: Worker;
+}
+
+/**
+ * Drops the index (a build under way is stopped: a bulk import dropping it repeatedly must not
+ * leave builds running side by side); the next text match builds it again.
+ */
+function drop(s: IndexState) {
+  s.epoch++;
+  s.index = undefined;
+  void s.worker?.terminate();
+  s.worker = undefined;
+}
+
+const states = new WeakMap<Database, IndexState>();
+
+/** Past this many documents changed since the build, a new build is cheaper than matching them one by one. */
+const MAX_DIRTY = 20_000;
+
+/** `COMPTOIR_TEXT_INDEX=0` leaves every text match to FTS5 (benchmarks compare both). */
+const textIndexEnabled = () => process.env.COMPTOIR_TEXT_INDEX !== '0';
+
+function stateOf(database: Database): IndexState {
+  let s = states.get(database);
+  if (!s) {
+    s = { epoch: 0, failures: 0, reads: new Set() };
+    states.set(database, s);
+  }
+  return s;
+}
+
+/**
+ * The database's text index when it can answer now (SQLite, built, every changed document's terms
+ * read), else undefined (FTS5 answers). The first call for a file database starts the build in a
+ * worker thread with its own connection: the event loop keeps serving meanwhile.
+ */
+export function textIndexOf(database: Database): TextIndex | undefined {
+  if (database.kind !== 'sqlite' || !textIndexEnabled()) return undefined;
+  const s = stateOf(database);
+  if (s.index?.broken) drop(s);
+  if (!s.index && database.file && s.failures < 3) startBuild(s, database.file);
+  return s.index?.usable ? s.index : undefined;
+}
+
+function startBuild(s: IndexState, file: string) {
+  const epoch = ++s.epoch;
+  const index = new TextIndex();
+  s.index = index;
+  const started = performance.now();
+  s.built = new Promise<void>((resolve) => {
+    let done = false;
+    const failed = (err?: { code?: string }) => {
+      if (done) return;
+      done = true;
+      if (s.epoch === epoch) {
+        s.index = undefined;
+        // Out of its memory bound: a catalogue too large for it, not worth trying again.
+        s.failures = err?.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 3 : s.failures + 1;
+      }
+      resolve();
+    };
+    let worker: Worker;
+    try {
+      // Bounded heap: the build's live set is about 50 MB at 1M documents (its terms), and a
+      // small young generation keeps the garbage of a million rows from growing the RSS.
+      worker = new Worker(new URL('./text-index.worker.ts', import.meta.url), {
+        workerData: { file },
+        resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16 },
+      });
+    } catch {
+      failed();
+      return;
+    }
+    // A build never keeps a process alive (a CLI command ending, a test).
+    worker.unref();
+    s.worker = worker;
+    const ended = () => {
+      if (s.worker === worker) s.worker = undefined;
+    };
+    worker.once('exit', ended);
+    worker.once('message', (m: { data?: TextIndexData }) => {
+      if (!m.data) return failed();
+      done = true;
+      if (s.epoch === epoch) {
+        index.data = m.data;
+        s.buildMs = performance.now() - started;
+      }
+      resolve();
+    });
+    worker.once('error', failed);
+    worker.once('exit', () => failed());
+  });
+}
+
+/**
+ * Builds the index now, in this thread (tests, and databases without a file, which a worker
+ * cannot open): the documents changed later are kept current as for a background build.
+ */
+export function buildTextIndexNow(database: Database): TextIndex | undefined {
+  if (database.kind !== 'sqlite' || !database.sqlite) return undefined;
+  const s = stateOf(database);
+  drop(s);
+  const started = performance.now();
+  const index = new TextIndex();
+  index.data = buildTextIndexFrom(database.sqlite);
+  s.index = index;
+  s.buildMs = performance.now() - started;
+  s.built = Promise.resolve();
+  return index;
+}
+
+/** Waits for the build textIndexOf started (if any) and returns the index when usable. */
+export async function textIndexBuilt(database: Database): Promise<TextIndex | undefined> {
+  textIndexOf(database);
+  const s = states.get(database);
+  await s?.built;
+  while (s && s.reads.size > 0) await Promise.all([...s.reads]);
+  return textIndexOf(database);
+}
+
+/** What the text index holds now (bench, logs). */
+export function textIndexStatus(database: Database) {
+  const s = states.get(database);
+  const index = s?.index;
+  return {
+    state: !index ? 'none' : index.data ? (index.usable ? 'ready' : 'waiting') : 'building',
+    bytes: index?.bytes ?? 0,
+    buildMs: s?.buildMs,
+    dirty: index?.dirty.size ?? 0,
+    failures: s?.failures ?? 0,
+  };
+}
+
+/**
+ * Keeps the index current as memory.ts learns of changes: changed products become dirty and
+ * their terms are read; a full rebuild (null) drops the index (built again on the next search).
+ */
+function noteChange(database: Database, ids: readonly number[] | null) {
+  const s = states.get(database);
+  const index = s?.index;
+  if (!s || !index) return;
+  if (ids === null || index.dirty.size + ids.length > MAX_DIRTY) {
+    drop(s);
+    return;
+  }
+  if (ids.length === 0) return;
+  const mark = index.markDirty(ids);
+  const read = readDirty(database, index, [...ids], mark).finally(() => s.reads.delete(read));
+  s.reads.add(read);
+}
+
+async function readDirty(database: Database, index: TextIndex, ids: number[], mark: number) {
+  try {
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = new Map((await documentTermsOf(database.db, chunk)).map((r) => [Number(r.product_id), r]));
+      for (const id of chunk) index.setDirty(id, rows.get(id) ?? null, mark);
+    }
+  } catch {
+    // Unusable until rebuilt (textIndexOf drops it): FTS5 answers meanwhile.
+    index.broken = true;
+  }
+}
+
+onCatalogChange(noteChange);

@@ -1,0 +1,524 @@
+/**
+ * In-process inverted index of search_documents (SQLite only): the first read of a common word's
+ * or a prefix's hit list costs 10-50 ms of FTS5 (detail=full doclists, prefix expansion), about a
+ * millisecond here. It answers the tiered path of textHits (text-match.ts) with the very ids FTS5
+ * returns: the documents matching an expression in any column, and those matching it within
+ * title_terms, each the first `limit` in ascending id order (FTS5's `limit` in rowid order).
+ *
+ * Tokens: the indexed texts are documentTerms' output, distinct [a-z0-9]+ terms separated by one
+ * space, which FTS5's unicode61 tokenizer (remove_diacritics 2) splits on the spaces and leaves as
+ * they are (ASCII letters and digits are token characters, already lower case, without
+ * diacritics). A text holding anything else is refused (the build fails, or a changed document
+ * makes the index unusable until rebuilt) rather than tokenised differently from FTS5.
+ *
+ * Layout (flat typed arrays, transferable from the worker that builds it): the distinct terms
+ * sorted, as one byte blob and offsets (binary search; a prefix is a range of terms); per term a
+ * posting list of varints, one per document holding the term, `(idGap << 1) | inTitle`.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { type DocTermsRow, withDocumentRows } from './text-index.repository.ts';
+
+/** The flat arrays of a built index (what the worker transfers). */
+export interface TextIndexData {
+  /** The sorted distinct terms, concatenated (ASCII). */
+  termBytes: Uint8Array;
+  /** Term k is termBytes[termOff[k], termOff[k + 1]). */
+  termOff: Uint32Array;
+  /**
+   * Term k's postings are postings[postOff[k], postOff[k + 1]): all its documents, or for a dense
+   * term only those holding it in the title (the others are in its bitmap).
+   */
+  postOff: Float64Array;
+  postings: Uint8Array;
+  /**
+   * Dense terms (in 1 document id of 16 or more: a varint list would be as large, and decoding
+   * it the main cost of a common word): slot of term k in denseBits, or -1.
+   */
+  denseSlot: Int32Array;
+  /** Per dense term, a bitmap of its documents over ids [0, maxId]: (maxId >>> 5) + 1 words. */
+  denseBits: Int32Array;
+  /** Documents holding term k (any column). */
+  df: Uint32Array;
+  /** Highest document id indexed (0: none), documents and their terms counted. */
+  maxId: number;
+  docs: number;
+}
+
+/** One OR-group of a match expression: exact terms, and an optional prefix (`"w"*`). */
+export interface TermGroup {
+  terms: string[];
+  prefix?: string;
+}
+
+/** A match expression as matchExpr writes it for SQLite: groups joined by AND ('all') or OR ('any'). */
+export interface ParsedExpr {
+  groups: TermGroup[];
+  mode: 'all' | 'any';
+}
+
+const ALT = /^"([a-z0-9]+)"(\*?)$/;
+
+/**
+ * The groups of an FTS5 expression of exactly matchExpr's shapes (`("a" OR "b"*) AND ("c")`), or
+ * undefined for anything else (then FTS5 answers it).
+ */
+export function parseMatchExpr(expr: string): ParsedExpr | undefined {
+  if (!expr.startsWith('(') || !expr.endsWith(')')) return undefined;
+  const inner = expr.slice(1, -1);
+  const hasAnd = inner.includes(') AND (');
+  const hasOr = inner.includes(') OR (');
+  if (hasAnd && hasOr) return undefined;
+  const mode = hasOr ? 'any' : 'all';
+  const groups: TermGroup[] = [];
+  for (const g of inner.split(mode === 'all' ? ') AND (' : ') OR (')) {
+    const group: TermGroup = { terms: [] };
+    for (const alt of g.split(' OR ')) {
+      const m = ALT.exec(alt);
+      if (!m) return undefined;
+      if (m[2]) {
+        // Two prefixes in one group: not a shape matchExpr writes.
+        if (group.prefix !== undefined) return undefined;
+        group.prefix = m[1]!;
+      } else group.terms.push(m[1]!);
+    }
+    groups.push(group);
+  }
+  return groups.length > 0 ? { groups, mode } : undefined;
+}
+
+/** Only these texts are tokenised here (see the module comment). */
+const FOREIGN = /[^a-z0-9 ]/;
+
+/** The distinct tokens of a terms text as FTS5 unicode61 sees it, or undefined if it may not. */
+export function tokensOf(text: string): string[] | undefined {
+  if (FOREIGN.test(text)) return undefined;
+  const out: string[] = [];
+  for (const t of text.split(' ')) if (t) out.push(t);
+  return out;
+}
+
+const varintLength = (v: number) =>
+  v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+
+type DocRow = DocTermsRow;
+
+/**
+ * Builds the index from the documents `rows()` yields in ascending id order; `rows` is called
+ * twice (sizes, then postings) and must yield the same documents both times (one read transaction).
+ */
+export function buildTextIndex(rows: () => Iterable<DocRow>): TextIndexData {
+  // Pass 1: terms (first-seen ids), document counts, and each term's encoded bytes.
+  const ids = new Map<string, number>();
+  const names: string[] = [];
+  let df = new Uint32Array(1 << 16);
+  let bytes = new Float64Array(1 << 16);
+  let last = new Int32Array(1 << 16);
+  let titleBytes = new Float64Array(1 << 16);
+  let lastTitle = new Int32Array(1 << 16);
+  let stamp = new Int32Array(1 << 16).fill(-1);
+  let maxId = 0;
+  let docs = 0;
+  const grow = () => {
+    const n = df.length * 2;
+    const d = new Uint32Array(n);
+    d.set(df);
+    df = d;
+    const b = new Float64Array(n);
+    b.set(bytes);
+    bytes = b;
+    const l = new Int32Array(n);
+    l.set(last);
+    last = l;
+    const tb = new Float64Array(n);
+    tb.set(titleBytes);
+    titleBytes = tb;
+    const lt = new Int32Array(n);
+    lt.set(lastTitle);
+    lastTitle = lt;
+    const s = new Int32Array(n).fill(-1);
+    s.set(stamp);
+    stamp = s;
+  };
+  const idOf = (t: string) => {
+    let k = ids.get(t);
+    if (k === undefined) {
+      k = names.length;
+      // A copy: a term split from a document's text may be a slice that keeps the whole text
+      // alive (V8 sliced strings), tens of MB over a million documents.
+      const own = Buffer.from(t, 'latin1').toString('latin1');
+      names.push(own);
+      ids.set(own, k);
+      if (k >= df.length) grow();
+    }
+    return k;
+  };
+  const tokens = (r: DocRow) => {
+    const title = tokensOf(r.title_terms ?? '');
+    const body = tokensOf(r.body_terms ?? '');
+    if (!title || !body) throw new Error(`search document ${r.product_id}: text FTS5 may tokenise otherwise`);
+    return [title, body] as const;
+  };
+  let prevId = 0;
+  for (const r of rows()) {
+    const id = Number(r.product_id);
+    if (!(id > prevId) || id >= 2 ** 30) throw new Error('search documents not in ascending id order');
+    prevId = id;
+    const [title, body] = tokens(r);
+    for (let c = 0; c < 2; c++)
+      for (const t of c === 0 ? title : body) {
+        const k = idOf(t);
+        if (stamp[k] === docs) continue;
+        stamp[k] = docs;
+        df[k]!++;
+        bytes[k]! += varintLength(((id - last[k]!) << 1) | (c === 0 ? 1 : 0));
+        last[k] = id;
+        if (c === 0) {
+          titleBytes[k]! += varintLength(((id - lastTitle[k]!) << 1) | 1);
+          lastTitle[k] = id;
+        }
+      }
+    maxId = id;
+    docs++;
+  }
+  // The terms in byte order (ASCII: code-unit order is byte order).
+  const n = names.length;
+  const order = Array.from({ length: n }, (_, k) => k).sort((a, b) =>
+    names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0,
+  );
+  const termOff = new Uint32Array(n + 1);
+  const postOff = new Float64Array(n + 1);
+  const sortedDf = new Uint32Array(n);
+  const denseFrom = Math.ceil((maxId + 1) / 16);
+  const words = (maxId >>> 5) + 1;
+  const denseSlot = new Int32Array(n).fill(-1);
+  const denseOf = new Int32Array(n).fill(-1);
+  let dense = 0;
+  let termLength = 0;
+  for (let r = 0; r < n; r++) {
+    const k = order[r]!;
+    termOff[r] = termLength;
+    termLength += names[k]!.length;
+    if (df[k]! >= denseFrom) {
+      denseOf[k] = dense;
+      denseSlot[r] = dense++;
+    }
+    postOff[r + 1] = postOff[r]! + (denseOf[k]! >= 0 ? titleBytes[k]! : bytes[k]!);
+    sortedDf[r] = df[k]!;
+  }
+  const denseBits = new Int32Array(dense * words);
+  termOff[n] = termLength;
+  const termBytes = new Uint8Array(termLength);
+  // Pass 2 writes each term's postings at its cursor (rank order), `last` again the previous id.
+  const cursor = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    const k = order[r]!;
+    const name = names[k]!;
+    for (let i = 0; i < name.length; i++) termBytes[termOff[r]! + i] = name.charCodeAt(i);
+    cursor[k] = postOff[r]!;
+    last[k] = 0;
+    stamp[k] = -1;
+  }
+  const total = postOff[n]!;
+  const postings = new Uint8Array(total);
+  let doc = 0;
+  for (const r of rows()) {
+    const id = Number(r.product_id);
+    const [title, body] = tokens(r);
+    for (let c = 0; c < 2; c++)
+      for (const t of c === 0 ? title : body) {
+        const k = ids.get(t);
+        if (k === undefined) throw new Error('search documents changed during the text index build');
+        if (stamp[k] === doc) continue;
+        stamp[k] = doc;
+        const slot = denseOf[k]!;
+        if (slot >= 0) {
+          denseBits[slot * words + (id >>> 5)]! |= 1 << (id & 31);
+          if (c !== 0) continue;
+        }
+        // A dense term's list holds its title documents only (`last`: the previous one).
+        let v = ((id - last[k]!) << 1) | (c === 0 ? 1 : 0);
+        last[k] = id;
+        let p = cursor[k]!;
+        while (v >= 0x80) {
+          postings[p++] = (v & 0x7f) | 0x80;
+          v >>>= 7;
+        }
+        postings[p++] = v;
+        cursor[k] = p;
+      }
+    doc++;
+  }
+  if (doc !== docs) throw new Error('search documents changed during the text index build');
+  for (let r = 0; r < n; r++)
+    if (cursor[order[r]!] !== postOff[r + 1])
+      throw new Error('search documents changed during the text index build');
+  return { termBytes, termOff, postOff, postings, df: sortedDf, denseSlot, denseBits, maxId, docs };
+}
+
+/** Reads search_documents twice in one read transaction of `sqlite` and builds the index. */
+export function buildTextIndexFrom(sqlite: DatabaseSync): TextIndexData {
+  return withDocumentRows(sqlite, buildTextIndex);
+}
+
+/** A changed document's current terms (null: no longer indexed). */
+export interface DirtyDoc {
+  title: string[];
+  body: string[];
+}
+
+/** The bitmaps of one evaluation: documents matching in any column, and within the title. */
+interface Bitmaps {
+  // Int32: a Uint32Array element past 2^31 is read as a heap number, several times slower.
+  any: Int32Array;
+  title: Int32Array;
+}
+
+/**
+ * A built index and the documents changed since its build began ("dirty": the base postings no
+ * longer speak for them; their current terms, once read, are matched directly).
+ */
+export class TextIndex {
+  /** The base postings (undefined while the build runs). */
+  data?: TextIndexData;
+  /** Documents changed since the build began, with their current terms when read (undefined: not yet). */
+  readonly dirty = new Map<number, DirtyDoc | null | undefined>();
+  /** The mark of each dirty document's latest change (a read older than it is not its terms). */
+  private readonly marks = new Map<number, number>();
+  private mark = 0;
+  /** Dirty documents whose terms are not read yet: the index cannot answer meanwhile. */
+  unread = 0;
+  /** A changed document held a text this index does not tokenise: unusable until rebuilt. */
+  broken = false;
+
+  /** Whether queries can be answered now. */
+  get usable(): boolean {
+    return this.data !== undefined && !this.broken && this.unread === 0;
+  }
+
+  /**
+   * Marks documents changed (written and committed already): their terms are to be read, by a read
+   * begun after this call, whose results are given to setDirty with the mark returned.
+   */
+  markDirty(ids: readonly number[]): number {
+    const mark = ++this.mark;
+    for (const id of ids) {
+      if (!this.dirty.has(id) || this.dirty.get(id) !== undefined) this.unread++;
+      this.dirty.set(id, undefined);
+      this.marks.set(id, mark);
+    }
+    return mark;
+  }
+
+  /**
+   * Sets a dirty document's current terms (null: not indexed) as read after markDirty returned
+   * `mark`; ignored when a later change is to be read again, or when it has its terms already.
+   */
+  setDirty(id: number, doc: { title_terms: string; body_terms: string } | null, mark: number) {
+    if (this.marks.get(id) !== mark || this.dirty.get(id) !== undefined) return;
+    this.unread--;
+    if (!doc) {
+      this.dirty.set(id, null);
+      return;
+    }
+    const title = tokensOf(doc.title_terms ?? '');
+    const body = tokensOf(doc.body_terms ?? '');
+    if (!title || !body) {
+      this.broken = true;
+      this.dirty.set(id, null);
+      return;
+    }
+    this.dirty.set(id, { title, body });
+  }
+
+  /** Bytes of the index's arrays. */
+  get bytes(): number {
+    const d = this.data;
+    if (!d) return 0;
+    return (
+      d.termBytes.byteLength +
+      d.termOff.byteLength +
+      d.postOff.byteLength +
+      d.postings.byteLength +
+      d.df.byteLength +
+      d.denseSlot.byteLength +
+      d.denseBits.byteLength
+    );
+  }
+
+  /** Compares term `r` with `s` (code units; the terms are ASCII). */
+  private compare(r: number, s: string): number {
+    const { termBytes, termOff } = this.data!;
+    const start = termOff[r]!;
+    const len = termOff[r + 1]! - start;
+    const n = Math.min(len, s.length);
+    for (let i = 0; i < n; i++) {
+      const d = termBytes[start + i]! - s.charCodeAt(i);
+      if (d !== 0) return d;
+    }
+    return len - s.length;
+  }
+
+  /** The first term rank not below `s`. */
+  private lowerBound(s: string): number {
+    let lo = 0;
+    let hi = this.data!.df.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.compare(mid, s) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The rank of a term, or -1. */
+  rankOf(term: string): number {
+    const r = this.lowerBound(term);
+    return r < this.data!.df.length && this.compare(r, term) === 0 ? r : -1;
+  }
+
+  /** The ranks [from, to) of the terms starting with `prefix`. */
+  prefixRange(prefix: string): [number, number] {
+    // \uffff sorts after every ASCII continuation of the prefix.
+    return [this.lowerBound(prefix), this.lowerBound(`${prefix}\uffff`)];
+  }
+
+  /** The term ranks a group stands for (exact terms and the prefix's range). */
+  private ranksOf(group: TermGroup): number[] {
+    const out: number[] = [];
+    let from = 0;
+    let to = 0;
+    if (group.prefix !== undefined) [from, to] = this.prefixRange(group.prefix);
+    for (let r = from; r < to; r++) out.push(r);
+    for (const t of group.terms) {
+      const r = this.rankOf(t);
+      if (r >= 0 && !(r >= from && r < to)) out.push(r);
+    }
+    return out;
+  }
+
+  /** Sets the bits of the documents of term ranks `ranks` (any column, and title). */
+  private decodeInto(ranks: number[], b: Bitmaps) {
+    const { postings, postOff, denseSlot, denseBits, maxId } = this.data!;
+    const { any, title } = b;
+    const words = (maxId >>> 5) + 1;
+    for (const r of ranks) {
+      const slot = denseSlot[r]!;
+      if (slot >= 0) for (let w = 0, o = slot * words; w < words; w++) any[w]! |= denseBits[o + w]!;
+      let p = postOff[r]!;
+      const end = postOff[r + 1]!;
+      let id = 0;
+      while (p < end) {
+        let byte = postings[p++]!;
+        let v = byte & 0x7f;
+        let shift = 7;
+        while (byte & 0x80) {
+          byte = postings[p++]!;
+          v |= (byte & 0x7f) << shift;
+          shift += 7;
+        }
+        id += v >>> 1;
+        const w = id >>> 5;
+        const bit = 1 << (id & 31);
+        any[w]! |= bit;
+        if (v & 1) title[w]! |= bit;
+      }
+    }
+  }
+
+  /** Whether a dirty document matches a group (in any column, and within the title). */
+  private static groupMatch(doc: DirtyDoc, group: TermGroup): { any: boolean; title: boolean } {
+    const hit = (t: string) =>
+      group.terms.includes(t) || (group.prefix !== undefined && t.startsWith(group.prefix));
+    const title = doc.title.some(hit);
+    return { any: title || doc.body.some(hit), title };
+  }
+
+  /**
+   * The documents matching an expression in any column and within title_terms, each the first
+   * `limit` ids in ascending order; undefined when the index cannot answer now.
+   */
+  lists(expr: ParsedExpr, limit: number): { plain: Int32Array; title: Int32Array } | undefined {
+    const data = this.data;
+    if (!data || !this.usable) return undefined;
+    let top = data.maxId;
+    for (const id of this.dirty.keys()) if (id > top) top = id;
+    const words = (top >>> 5) + 1;
+    let acc: Bitmaps | undefined;
+    const all = expr.mode === 'all';
+    // Smaller groups first (by documents): an empty group ends an AND early.
+    const groups = expr.groups.map((g) => {
+      const ranks = this.ranksOf(g);
+      let n = 0;
+      for (const r of ranks) n += data.df[r]!;
+      return { g, ranks, n };
+    });
+    if (all) groups.sort((a, b) => a.n - b.n);
+    for (const { ranks } of groups) {
+      if (all && acc && ranks.length === 0) {
+        acc.any.fill(0);
+        acc.title.fill(0);
+        break;
+      }
+      const b: Bitmaps = { any: new Int32Array(words), title: new Int32Array(words) };
+      this.decodeInto(ranks, b);
+      if (!acc) acc = b;
+      else if (all)
+        for (let w = 0; w < words; w++) {
+          acc.any[w]! &= b.any[w]!;
+          acc.title[w]! &= b.title[w]!;
+        }
+      else
+        for (let w = 0; w < words; w++) {
+          acc.any[w]! |= b.any[w]!;
+          acc.title[w]! |= b.title[w]!;
+        }
+    }
+    acc ??= { any: new Int32Array(words), title: new Int32Array(words) };
+    for (const [id, doc] of this.dirty) {
+      const w = id >>> 5;
+      const bit = 1 << (id & 31);
+      acc.any[w]! &= ~bit;
+      acc.title[w]! &= ~bit;
+      if (!doc) continue;
+      let any = all;
+      let title = all;
+      for (const g of expr.groups) {
+        const m = TextIndex.groupMatch(doc, g);
+        if (all) {
+          any &&= m.any;
+          title &&= m.title;
+        } else {
+          any ||= m.any;
+          title ||= m.title;
+        }
+      }
+      if (any) acc.any[w]! |= bit;
+      if (title) acc.title[w]! |= bit;
+    }
+    return { plain: firstIds(acc.any, limit), title: firstIds(acc.title, limit) };
+  }
+}
+
+/** The first `limit` set bits of a bitmap, ascending. */
+function firstIds(bits: Int32Array, limit: number): Int32Array {
+  let n = 0;
+  for (let w = 0; w < bits.length && n < limit; w++) {
+    let x = bits[w]!;
+    while (x !== 0) {
+      x &= x - 1;
+      n++;
+    }
+  }
+  n = Math.min(n, limit);
+  const out = new Int32Array(n);
+  let k = 0;
+  for (let w = 0; w < bits.length && k < n; w++) {
+    let x = bits[w]!;
+    while (x !== 0 && k < n) {
+      const low = x & -x;
+      out[k++] = (w << 5) | (31 - Math.clz32(low));
+      x ^= low;
+    }
+  }
+  return out;
+}
