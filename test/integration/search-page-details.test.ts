@@ -5,9 +5,9 @@ import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
 /**
- * The page of results reads its products' price, status and stock in one statement
- * (src/modules/search/search.repository.ts) and the stores' names in another: what is shown is
- * still what the database holds now, written without any reindexing or event.
+ * The page of results reads its products' price, status and stock, and the stores' names, in one
+ * statement (src/modules/search/results.repository.ts): what is shown is still what the database
+ * holds now, written without any reindexing or event.
  */
 interface Result {
   product_id: number;

@@ -8,7 +8,7 @@ import { parseImages } from '../catalog/index.ts';
 import { catalogGeneration } from './memory.ts';
 import { fold, type QueryWord } from './normalize.ts';
 import type { Reference } from './reference.ts';
-import { livePriceAndStockRows, locationNames, productTextsOf } from './search.repository.ts';
+import { pageRows } from './results.repository.ts';
 import type { Lang, Scored } from './search.types.ts';
 
 /** What a result shows that stock and price do not change (kept in `shownCache`). */
@@ -79,20 +79,31 @@ async function loadDetails(
     } else missing.push(id);
   }
   // A product with variants shows its lowest variant price ("from") and their summed availability.
-  // Price, status and stock in one read (one row per stock row), then the texts not kept (from the
-  // rows just read: in SQLite's cache) and the stores' names: two or three statements for the page.
+  // Price, status and stock (one row per stock row), the texts not kept (from the same rows) and
+  // the stores' names: one statement for the page (results.repository.ts).
   const wanted = new Set(ids);
-  const [rows, texts, locations] = await Promise.all([
-    livePriceAndStockRows(database.db, ids),
-    missing.length > 0 ? productTextsOf(database.db, missing) : [],
-    locationNames(database.db, locIds),
-  ]);
+  const rows = await pageRows(database.db, database.kind, ids, locIds, missing.length > 0);
   const productOf = new Map<number, number>(ids.map((id) => [id, id]));
   const prices = new Map<number, number>();
   const variants = new Map<number, { parent_id: number; price_cents: number }>();
   const stock: { product_id: number; location_id: number; available: number }[] = [];
+  const locMap = new Map<number, string>();
   for (const r of rows) {
     const id = Number(r.id);
+    if (Number(r.kind) === 2) {
+      locMap.set(id, r.name as string);
+      continue;
+    }
+    if (Number(r.kind) === 0 && missing.length > 0 && !shown.has(id))
+      shown.set(id, {
+        sku: r.sku as string,
+        title_fr: r.title_fr as string,
+        title_en: r.title_en as string,
+        description_fr: r.description_fr as string,
+        description_en: r.description_en as string,
+        image_url: parseImages(r.images_json as string)[0]?.url ?? null,
+        gtin: r.gtin,
+      });
     if (wanted.has(id)) prices.set(id, Number(r.price_cents));
     else if (r.parent_id != null && r.status === 'active' && wanted.has(Number(r.parent_id))) {
       productOf.set(id, Number(r.parent_id));
@@ -105,18 +116,6 @@ async function loadDetails(
         available: Math.max(0, Number(r.on_hand) - Number(r.reserved)),
       });
   }
-  for (const t of texts) {
-    const s: Shown = {
-      sku: t.sku,
-      title_fr: t.title_fr,
-      title_en: t.title_en,
-      description_fr: t.description_fr,
-      description_en: t.description_en,
-      image_url: parseImages(t.images_json)[0]?.url ?? null,
-      gtin: t.gtin,
-    };
-    shown.set(Number(t.id), s);
-  }
   // Kept only if the catalogue did not change while they were read.
   if (cache && missing.length > 0 && shownCache(database) === cache) {
     for (const id of missing) {
@@ -128,7 +127,6 @@ async function loadDetails(
       cache.entries.delete(k);
     }
   }
-  const locMap = new Map(locations.map((l) => [Number(l.id), l.name]));
   for (const id of ids) {
     const s = shown.get(id);
     const price = prices.get(id);
