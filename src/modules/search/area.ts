@@ -113,6 +113,14 @@ function areaCoverOf(ref: Reference, place: DeliveryPlace): Uint8Array {
 }
 
 /**
+ * The functions deliversTo made, each with the same answer by location position: from bytes
+ * (MerchantLocations.reach, the place's remembered cover) without reading the location object
+ * once its answer for the place is known. LocationFacts.deliversAt asks it for every result
+ * counted, where the object's read was a cache miss each (profiled as a third of the facet count).
+ */
+const deliversByIndex = new WeakMap<(l: LocationRef) => boolean, (i: number) => boolean>();
+
+/**
  * Whether a location delivers to the search's place: its delivery zones (towns, postal prefixes,
  * radius) against the town or postal code searched from, else the town nearest the point
  * (`reachesPlace`, in two parts: the town and postal zones remembered per place, the radius
@@ -123,7 +131,7 @@ export function deliversTo(ref: Reference, point: ResolvedPoint): (l: LocationRe
   let covered: Uint8Array | undefined;
   let byRadius: Uint8Array | undefined;
   let splits: (SplitReach | undefined)[] | undefined;
-  return (l) => {
+  const delivers = (l: LocationRef) => {
     if (!l.reach) return false;
     place ??= deliveryPlace(ref.municipalities, { point, town: point.town, postal: point.postal });
     covered ??= areaCoverOf(ref, place);
@@ -147,6 +155,24 @@ export function deliversTo(ref: Reference, point: ResolvedPoint): (l: LocationRe
     }
     return w === 1;
   };
+  const at = merchantLocationsOf(ref);
+  deliversByIndex.set(delivers, (i) => {
+    if (at.reach[i] === 0) return false;
+    // Known for the place (cover, split reach): the closure's later steps on the same numbers.
+    const r = splits?.[i];
+    const v = covered !== undefined && i < covered.length ? covered[i]! : 0;
+    if (r === undefined || v === 0 || place === undefined) return delivers(ref.locations[i]!);
+    if (v === 1) return true;
+    if (r.radiusKm === 0) return false;
+    byRadius ??= new Uint8Array(ref.locations.length);
+    let w = byRadius[i]!;
+    if (w === 0) {
+      w = haversineKm(at.latAt[i]!, at.lngAt[i]!, place.point.lat, place.point.lng) <= r.radiusKm ? 1 : 2;
+      byRadius[i] = w;
+    }
+    return w === 1;
+  });
+  return delivers;
 }
 
 type Box = { minLat: number; maxLat: number; minLng: number; maxLng: number };
@@ -175,6 +201,10 @@ export const OPEN = 2;
  */
 export interface LocationFacts {
   flags(l: LocationRef): number;
+  /** `flags` of the location at position `i` of ref.locations. */
+  flagsAt(i: number): number;
+  /** The reference's merchant locations in typed arrays (merchantLocationsOf). */
+  merchants: MerchantLocations;
   dist: Float64Array;
   prox: Float64Array;
   delivers(l: LocationRef): boolean;
@@ -196,6 +226,8 @@ const scratch = {
   locProx: new Float64Array(0),
   /** Delivery to the place, per location: 1 yes, 2 no (valid with `locStamp2`). */
   locStamp2: new Int32Array(0),
+  /** `locDist` holds this search's distance (valid with `locStampD`): distanceKm and flags share it. */
+  locStampD: new Int32Array(0),
   locDelivers: new Uint8Array(0),
   merchantStamp: new Int32Array(0),
   merchantKm: new Float64Array(0),
@@ -210,6 +242,7 @@ function nextStamp(locations: number, merchants: number): number {
     s.locDist = new Float64Array(n);
     s.locProx = new Float64Array(n);
     s.locStamp2 = new Int32Array(n);
+    s.locStampD = new Int32Array(n);
     s.locDelivers = new Uint8Array(n);
   }
   if (s.merchantStamp.length < merchants) {
@@ -221,9 +254,71 @@ function nextStamp(locations: number, merchants: number): number {
     s.stamp = 0;
     s.locStamp.fill(0);
     s.locStamp2.fill(0);
+    s.locStampD.fill(0);
     s.merchantStamp.fill(0);
   }
   return ++s.stamp;
+}
+
+/**
+ * Each merchant's locations in typed arrays, built once per reference: for j in
+ * `start[mid]..start[mid + 1]` (ref.locationsByMerchant's order), `lat[j]`, `lng[j]`, `index[j]`
+ * (position in ref.locations) and `id[j]`; `pickup` by position. isNear and distanceKm run for
+ * every merchant with a near hit, thousands per search of a common word, and rankHits for every
+ * candidate: array reads cost far less than the location objects' fields (profiled as most of the
+ * candidate selection). The same numbers, in the same order, so the same answers.
+ */
+export interface MerchantLocations {
+  start: Int32Array;
+  lat: Float64Array;
+  lng: Float64Array;
+  index: Int32Array;
+  id: Int32Array;
+  /** By position in ref.locations: its coordinates, whether it offers pickup (1), has a delivery reach (1). */
+  latAt: Float64Array;
+  lngAt: Float64Array;
+  pickup: Uint8Array;
+  reach: Uint8Array;
+}
+const merchantLocations = new WeakMap<Reference, MerchantLocations>();
+export function merchantLocationsOf(ref: Reference): MerchantLocations {
+  let out = merchantLocations.get(ref);
+  if (!out) {
+    const byMerchant = ref.locationsByMerchant;
+    const start = new Int32Array(byMerchant.length + 1);
+    for (let mid = 0; mid < byMerchant.length; mid++)
+      start[mid + 1] = start[mid]! + (byMerchant[mid]?.length ?? 0);
+    const size = start[byMerchant.length]!;
+    out = {
+      start,
+      lat: new Float64Array(size),
+      lng: new Float64Array(size),
+      index: new Int32Array(size),
+      id: new Int32Array(size),
+      latAt: new Float64Array(ref.locations.length),
+      lngAt: new Float64Array(ref.locations.length),
+      pickup: new Uint8Array(ref.locations.length),
+      reach: new Uint8Array(ref.locations.length),
+    };
+    for (let mid = 0; mid < byMerchant.length; mid++) {
+      const list = byMerchant[mid] ?? [];
+      for (let k = 0; k < list.length; k++) {
+        const j = start[mid]! + k;
+        out.lat[j] = list[k]!.lat;
+        out.lng[j] = list[k]!.lng;
+        out.index[j] = list[k]!.index;
+        out.id[j] = list[k]!.id;
+      }
+    }
+    for (const l of ref.locations) {
+      out.latAt[l.index] = l.lat;
+      out.lngAt[l.index] = l.lng;
+      out.pickup[l.index] = Number(l.pickup) ? 1 : 0;
+      out.reach[l.index] = l.reach ? 1 : 0;
+    }
+    merchantLocations.set(ref, out);
+  }
+  return out;
 }
 
 /**
@@ -253,23 +348,51 @@ export function searchArea(
     inBox(l) &&
     !(o.merchantId !== undefined && l.merchant_id !== o.merchantId) &&
     !(o.associationMembers && !o.associationMembers.has(l.merchant_id));
+  // keeps' merchant filters (a location's merchant is the one it is listed under).
+  const merchantKept = (mid: number) =>
+    !(o.merchantId !== undefined && mid !== o.merchantId) &&
+    !(o.associationMembers && !o.associationMembers.has(mid));
+  const at = merchantLocationsOf(ref);
   const state = new Uint8Array(ref.maxMerchantId + 1);
   const stamp = nextStamp(ref.locations.length, ref.maxMerchantId + 1);
   // This search's view of the shared arrays (a later search may widen them: these stay consistent).
-  const { locStamp, locFlags, locDist, locProx, locStamp2, locDelivers, merchantStamp, merchantKm } = scratch;
+  const {
+    locStamp,
+    locFlags,
+    locDist,
+    locProx,
+    locStamp2,
+    locStampD,
+    locDelivers,
+    merchantStamp,
+    merchantKm,
+  } = scratch;
+  /** The distance to the location at position i (lat, lng), computed once per search. */
+  const distanceAt = (i: number, lat: number, lng: number) => {
+    if (locStampD[i] !== stamp) {
+      locDist[i] = haversineKm(point.lat, point.lng, lat, lng);
+      locStampD[i] = stamp;
+    }
+    return locDist[i]!;
+  };
   const area: NearArea = {
     state,
     box,
     maxMerchant: ref.maxMerchantId,
+    // keeps(l) over the merchant's locations, read from typed arrays (merchantLocationsOf).
     isNear(mid) {
       if (mid > ref.maxMerchantId) return false;
       let v = state[mid]!;
       if (v === 0) {
         v = 2;
-        for (const l of ref.locationsByMerchant[mid] ?? []) {
-          if (keeps(l)) {
-            v = 1;
-            break;
+        if (merchantKept(mid) && mid + 1 < at.start.length) {
+          for (let j = at.start[mid]!, end = at.start[mid + 1]!; j < end; j++) {
+            const lat = at.lat[j]!;
+            const lng = at.lng[j]!;
+            if (lat >= box.minLat && lat <= box.maxLat && lng >= box.minLng && lng <= box.maxLng) {
+              v = 1;
+              break;
+            }
           }
         }
         state[mid] = v;
@@ -279,8 +402,14 @@ export function searchArea(
     distanceKm(mid) {
       if (mid < merchantStamp.length && merchantStamp[mid] === stamp) return merchantKm[mid]!;
       let d = Number.POSITIVE_INFINITY;
-      for (const l of ref.locationsByMerchant[mid] ?? [])
-        if (keeps(l)) d = Math.min(d, haversineKm(point.lat, point.lng, l.lat, l.lng));
+      if (merchantKept(mid) && mid + 1 < at.start.length) {
+        for (let j = at.start[mid]!, end = at.start[mid + 1]!; j < end; j++) {
+          const lat = at.lat[j]!;
+          const lng = at.lng[j]!;
+          if (lat >= box.minLat && lat <= box.maxLat && lng >= box.minLng && lng <= box.maxLng)
+            d = Math.min(d, distanceAt(at.index[j]!, lat, lng));
+        }
+      }
       if (mid < merchantStamp.length) {
         merchantStamp[mid] = stamp;
         merchantKm[mid] = d;
@@ -327,34 +456,43 @@ export function searchArea(
     return f;
   };
   const wantDelivery = o.fulfilment === 'delivery';
+  const byIndex = deliversByIndex.get(o.delivers);
   const wantPickup = o.fulfilment === 'pickup';
   const facts: LocationFacts = {
     dist: locDist,
     prox: locProx,
+    merchants: at,
+    flags(l) {
+      return facts.flagsAt(l.index);
+    },
     delivers: o.delivers,
     deliversAt(i) {
       if (locStamp2[i] !== stamp) {
         locStamp2[i] = stamp;
-        locDelivers[i] = o.delivers(ref.locations[i]!) ? 1 : 2;
+        locDelivers[i] = (byIndex ? byIndex(i) : o.delivers(ref.locations[i]!)) ? 1 : 2;
       }
       return locDelivers[i] === 1;
     },
-    flags(l) {
-      const i = l.index;
+    // From the typed arrays (merchantLocationsOf): the same values as the location's fields.
+    flagsAt(i) {
       if (locStamp[i] === stamp) return locFlags[i]!;
+      const lat = at.latAt[i]!;
+      const lng = at.lngAt[i]!;
       // Same expressions as locationFacts (the answers must not move by a rounding).
-      const d = haversineKm(point.lat, point.lng, l.lat, l.lng);
+      const d = distanceAt(i, lat, lng);
       const open = openMask[i] === 1;
       const offers =
-        inBox(l) &&
+        lat >= box.minLat &&
+        lat <= box.maxLat &&
+        lng >= box.minLng &&
+        lng <= box.maxLng &&
         d <= radius &&
-        !(wantPickup && !l.pickup) &&
-        !(wantDelivery && !o.delivers(l)) &&
+        !(wantPickup && !at.pickup[i]) &&
+        !(wantDelivery && !o.delivers(ref.locations[i]!)) &&
         !(o.openNow && !open);
       const f = (offers ? OFFERS : 0) | (open ? OPEN : 0);
       locStamp[i] = stamp;
       locFlags[i] = f;
-      locDist[i] = d;
       locProx[i] = Math.max(0, 1 - d / safeRadius);
       return f;
     },

@@ -83,9 +83,28 @@ interface HitCells {
   byMerchant: (number[] | undefined)[];
   merchant: Int32Array;
   generation: number;
-  /** Per cell key: (merchant, start, end) triples, a merchant's hits being positions [start, end). */
-  cells: Map<number, Int32Array>;
+  /**
+   * Per cell (its number in CellIndex.dense): (merchant, run) pairs in
+   * `pairs[2 * cellStart[c] .. 2 * cellStart[c + 1])`, merchants ascending, the run's positions being
+   * given by `bounds`.
+   */
+  cellStart: Int32Array;
+  pairs: Int32Array;
+  /**
+   * Per run r, `bounds[4r..4r+4]`: its start, the ends of its title matches with a Québec label,
+   * of its other title matches, of its description matches with a label, and its end (the next
+   * run's start; a last entry ends the last run). A tiered list's run is so ordered (by tier, then
+   * label) because the capped relevance order depends on nothing else of a hit (selectByParts):
+   * each part is one key, counted without reading its hits. Other lists are not split: their
+   * three inner bounds are the run's end.
+   */
+  bounds: Int32Array;
 }
+
+/** hitCellsOf's count per (merchant, part): all zero between two regroupings. */
+let classCount = new Int32Array(0);
+/** hitCellsOf's run of each merchant present in the list being regrouped (others: stale). */
+let merchantRun = new Int32Array(0);
 
 /** First use of a hit list: `null` (a list used once, as without the cache, is walked). */
 const hitCells = new WeakMap<Hits, HitCells | null>();
@@ -152,11 +171,52 @@ function firstInHitOrder(hits: Hits, positions: Int32Array, count: number) {
     positions.sort();
     return;
   }
-  const order = new Float64Array(positions.length);
-  for (let k = 0; k < positions.length; k++) order[k] = hitOrder(hits, positions[k]!);
-  const last = kthSmallest(order.slice(), count - 1);
+  const t = positions.length;
+  if (orderKeys.length < t) {
+    orderKeys = new Float64Array(Math.max(t, 2 * orderKeys.length));
+    orderCopy = new Float64Array(orderKeys.length);
+  }
+  for (let k = 0; k < t; k++) orderKeys[k] = hitOrder(hits, positions[k]!);
+  orderCopy.set(orderKeys.subarray(0, t));
+  const last = kthSmallest(orderCopy.subarray(0, t), count - 1);
   let w = 0;
-  for (let k = 0; k < positions.length; k++) if (order[k]! <= last) positions[w++] = positions[k]!;
+  for (let k = 0; k < t; k++) if (orderKeys[k]! <= last) positions[w++] = positions[k]!;
+}
+
+/**
+ * The merchants' cells (cellsOfMerchants) numbered densely, built once per placement: a grouped
+ * list then keeps its (merchant, run) pairs in one array by cell number, counted and placed in two
+ * passes, where a Map of growing arrays per list cost more than the rest of its regrouping.
+ */
+interface CellIndex {
+  /** Cell key → cell number. */
+  dense: Map<number, number>;
+  /** A merchant's cell numbers: `list[start[mid]..start[mid + 1])`. */
+  start: Int32Array;
+  list: Int32Array;
+}
+const cellIndexes = new WeakMap<(number[] | undefined)[], CellIndex>();
+function cellIndexOf(byMerchant: (number[] | undefined)[]): CellIndex {
+  let out = cellIndexes.get(byMerchant);
+  if (!out) {
+    const dense = new Map<number, number>();
+    const start = new Int32Array(byMerchant.length + 1);
+    const list: number[] = [];
+    for (let mid = 0; mid < byMerchant.length; mid++) {
+      for (const key of byMerchant[mid] ?? []) {
+        let c = dense.get(key);
+        if (c === undefined) {
+          c = dense.size;
+          dense.set(key, c);
+        }
+        list.push(c);
+      }
+      start[mid + 1] = list.length;
+    }
+    out = { dense, start, list: Int32Array.from(list) };
+    cellIndexes.set(byMerchant, out);
+  }
+  return out;
 }
 
 function hitCellsOf(ref: Reference, m: CatalogMemory, hits: Hits): HitCells | undefined {
@@ -174,55 +234,96 @@ function hitCellsOf(ref: Reference, m: CatalogMemory, hits: Hits): HitCells | un
     return undefined;
   }
   const owner = m.merchant;
+  const quebec = m.quebec;
   const ids = hits.ids;
   const bm = hits.bm;
   const n = ids.length;
-  // (merchant, position) pairs as one number each, sorted: runs of a merchant, in list order within.
-  const span = n + 1;
-  const pairs = new Float64Array(n);
-  const rest: number[] = [];
-  let k = 0;
+  const tiered = hits.tiered === true;
+  // A counting sort by (merchant, part): linear in the hits and the merchants present (a list of a
+  // few hundred hits must not pay for every merchant of the region), where sorting (merchant,
+  // position) pairs as numbers cost a measurable share of a realistic mix (lists evicted from the
+  // cache come back). Part: 0 title match with a Québec label, 1 other title match, 2 and 3 the
+  // same of the description matches (tiered lists; other lists keep one part, 0). Stable: within a
+  // part, list order (ascending ids for a tiered list read from the index).
+  const index = cellIndexOf(byMerchant);
+  const cellsAt = index.start;
+  if (classCount.length < 4 * byMerchant.length) classCount = new Int32Array(4 * byMerchant.length);
+  const count = classCount;
+  const classOf = new Int32Array(n);
+  const present: number[] = [];
   for (let i = 0; i < n; i++) {
     const pid = ids[i]!;
     const mid = pid < owner.length ? owner[pid]! : 0;
     // No merchant (archived) or no location: never near, as in the walk; kept at the end.
-    if (mid === 0 || !byMerchant[mid]) rest.push(i);
-    else pairs[k++] = mid * span + i;
+    if (mid === 0 || mid + 1 >= cellsAt.length || cellsAt[mid] === cellsAt[mid + 1]) {
+      classOf[i] = -1;
+      continue;
+    }
+    const c = 4 * mid + (tiered ? (bm[i] === 2 ? 0 : 2) + (quebec[pid] ? 0 : 1) : 0);
+    classOf[i] = c;
+    if (count[4 * mid]! + count[4 * mid + 1]! + count[4 * mid + 2]! + count[4 * mid + 3]! === 0)
+      present.push(mid);
+    count[c]!++;
   }
-  const sorted = pairs.subarray(0, k).sort();
+  const mids = Int32Array.from(present).sort();
+  // The runs, merchants ascending: each part's first position (then the scatter's next one).
+  const next = new Int32Array(4 * mids.length);
+  const bounds = new Int32Array(4 * mids.length + 1);
+  const cellStart = new Int32Array(index.dense.size + 1);
+  let at = 0;
+  for (let run = 0; run < mids.length; run++) {
+    const mid = mids[run]!;
+    for (let p = 0; p < 4; p++) {
+      bounds[4 * run + p] = at;
+      next[4 * run + p] = at;
+      at += count[4 * mid + p]!;
+      count[4 * mid + p] = 0;
+    }
+    for (let j = cellsAt[mid]!; j < cellsAt[mid + 1]!; j++) cellStart[index.list[j]! + 1]!++;
+  }
+  bounds[4 * mids.length] = at;
+  const grouped = at;
+  // Their (merchant, run) pairs by cell: counted above, placed here.
+  for (let c = 1; c < cellStart.length; c++) cellStart[c]! += cellStart[c - 1]!;
+  const pairs = new Int32Array(2 * cellStart[cellStart.length - 1]!);
+  const fill = cellStart.slice(0, cellStart.length - 1);
+  for (let run = 0; run < mids.length; run++) {
+    const mid = mids[run]!;
+    for (let j = cellsAt[mid]!; j < cellsAt[mid + 1]!; j++) {
+      const to = fill[index.list[j]!]!++;
+      pairs[2 * to] = mid;
+      pairs[2 * to + 1] = run;
+    }
+  }
+  // The run of each present merchant, for the scatter (a class is 4 * merchant + part).
+  if (merchantRun.length < byMerchant.length) merchantRun = new Int32Array(byMerchant.length);
+  const runOf = merchantRun;
+  for (let run = 0; run < mids.length; run++) runOf[mids[run]!] = run;
   const newIds = new Int32Array(n);
   const newBm = bm instanceof Uint8Array ? new Uint8Array(n) : new Float32Array(n);
-  const newOrder = hits.tiered ? undefined : new Int32Array(n);
+  const newOrder = tiered ? undefined : new Int32Array(n);
   const oldOrder = hits.grouped ? hits.order : undefined;
-  const move = (to: number, from: number) => {
-    newIds[to] = ids[from]!;
-    newBm[to] = bm[from]!;
-    if (newOrder) newOrder[to] = oldOrder ? oldOrder[from]! : from;
-  };
-  const lists = new Map<number, number[]>();
-  for (let a = 0; a < k; ) {
-    const mid = Math.floor(sorted[a]! / span);
-    let b = a;
-    while (b < k && Math.floor(sorted[b]! / span) === mid) {
-      move(b, sorted[b]! - mid * span);
-      b++;
-    }
-    for (const key of byMerchant[mid]!) {
-      const list = lists.get(key);
-      if (list) list.push(mid, a, b);
-      else lists.set(key, [mid, a, b]);
-    }
-    a = b;
+  let restAt = grouped;
+  for (let i = 0; i < n; i++) {
+    const c = classOf[i]!;
+    const to = c < 0 ? restAt++ : next[4 * runOf[c >> 2]! + (c & 3)]!++;
+    newIds[to] = ids[i]!;
+    newBm[to] = bm[i]!;
+    if (newOrder) newOrder[to] = oldOrder ? oldOrder[i]! : i;
   }
-  for (let j = 0; j < rest.length; j++) move(k + j, rest[j]!);
-  const cells = new Map<number, Int32Array>();
-  for (const [key, list] of lists) cells.set(key, Int32Array.from(list));
   // Synchronous from the first read to here: no search holds positions of the old order.
   hits.ids = newIds;
   hits.bm = newBm;
   hits.order = newOrder;
   hits.grouped = true;
-  const built: HitCells = { byMerchant, merchant: owner, generation: m.generation, cells };
+  const built: HitCells = {
+    byMerchant,
+    merchant: owner,
+    generation: m.generation,
+    cellStart,
+    pairs,
+    bounds,
+  };
   hitCells.set(hits, built);
   return built;
 }
@@ -239,6 +340,18 @@ let keysCopy = new Float64Array(4096);
 let ties = new Int32Array(4096);
 let merchantSeen = new Int32Array(0);
 let visit = 0;
+/** The near runs of a grouped list (nearRuns): merchant and run index in HitCells.bounds. */
+let runMid = new Int32Array(1024);
+let runIndex = new Int32Array(1024);
+/** Parts of runs sharing one key (selectByParts): key, first and end position, and a key copy and count to select on. */
+let partKey = new Float64Array(4096);
+let partStart = new Int32Array(4096);
+let partEnd = new Int32Array(4096);
+let partKeyCopy = new Float64Array(4096);
+let partCount = new Int32Array(4096);
+/** firstInHitOrder's keys. */
+let orderKeys = new Float64Array(4096);
+let orderCopy = new Float64Array(4096);
 
 function room(n: number) {
   if (n <= picked.length) return;
@@ -254,17 +367,47 @@ function room(n: number) {
   ties = new Int32Array(size);
 }
 
+function runRoom(n: number) {
+  if (n <= runMid.length) return;
+  const size = Math.max(n, runMid.length * 2);
+  const mids = new Int32Array(size);
+  mids.set(runMid);
+  runMid = mids;
+  const index = new Int32Array(size);
+  index.set(runIndex);
+  runIndex = index;
+}
+
+function partRoom(n: number) {
+  if (n <= partKey.length) return;
+  const size = Math.max(n, partKey.length * 2);
+  partKey = new Float64Array(size);
+  partStart = new Int32Array(size);
+  partEnd = new Int32Array(size);
+  partKeyCopy = new Float64Array(size);
+  partCount = new Int32Array(size);
+}
+
+/** What nearRuns found: how many hits, and how many runs (in runMid/runIndex) when by cell. */
+interface NearRuns {
+  /** The grouped list's cells, or undefined when the list was walked (hits in `picked`). */
+  cells: HitCells | undefined;
+  n: number;
+  runs: number;
+}
+
 /**
- * The indices of the hits whose merchant is near, in `picked[0..n)`, returning n: by cell when
- * the list is grouped (in merchant runs), else by walking the list (in hit order). Same set.
+ * The hits whose merchant is near: by cell when the list is grouped, as the runs of the near
+ * merchants (runMid, runIndex; their hits are not listed, which a capped search need not do),
+ * else by walking the list, into `picked[0..n)` in hit order.
  */
-function nearHits(
+function nearRuns(
   ref: Reference | undefined,
   m: CatalogMemory,
   hits: Hits,
   area: NearArea,
-  unfiltered = false,
-): number {
+  unfiltered: boolean,
+): NearRuns {
   const g = ref ? hitCellsOf(ref, m, hits) : undefined;
   let n = 0;
   if (!g) {
@@ -277,7 +420,7 @@ function nearHits(
       pickedMid[n] = mid;
       picked[n++] = i;
     }
-    return n;
+    return { cells: undefined, n, runs: 0 };
   }
   if (merchantSeen.length < g.byMerchant.length) merchantSeen = new Int32Array(g.byMerchant.length);
   if (++visit === 0x7fffffff) {
@@ -285,35 +428,68 @@ function nearHits(
     merchantSeen.fill(0);
   }
   const seen = merchantSeen;
+  const bounds = g.bounds;
+  const cells = cellIndexOf(g.byMerchant).dense;
+  const { cellStart, pairs } = g;
   const box = area.box;
   const r0 = cellOf(box.minLat);
   const r1 = cellOf(box.maxLat);
   const c0 = cellOf(box.minLng);
   const c1 = cellOf(box.maxLng);
+  let runs = 0;
   for (let row = r0; row <= r1; row++) {
     for (let col = c0; col <= c1; col++) {
-      const list = g.cells.get(cellKey(row, col));
-      if (!list) continue;
+      const c = cells.get(cellKey(row, col));
+      if (c === undefined) continue;
       // A cell strictly inside the box's cells lies inside the box (cellOf is monotonic): without
       // a merchant or association filter, every merchant with a location there is near.
       const inside = unfiltered && row > r0 && row < r1 && col > c0 && col < c1;
-      for (let k = 0; k < list.length; k += 3) {
-        const mid = list[k]!;
+      for (let k = 2 * cellStart[c]!, end = 2 * cellStart[c + 1]!; k < end; k += 2) {
+        const mid = pairs[k]!;
         // A merchant's run is the same in each of its cells: taken once.
         if (seen[mid] === visit) continue;
         seen[mid] = visit;
         if (!inside && !area.isNear(mid)) continue;
-        const a = list[k + 1]!;
-        const b = list[k + 2]!;
-        room(n + b - a);
-        for (let j = a; j < b; j++) {
-          pickedMid[n] = mid;
-          picked[n++] = j;
-        }
+        const r = pairs[k + 1]!;
+        runRoom(runs + 1);
+        runMid[runs] = mid;
+        runIndex[runs++] = r;
+        n += bounds[4 * r + 4]! - bounds[4 * r]!;
       }
     }
   }
-  return n;
+  return { cells: g, n, runs };
+}
+
+/** Lists the hits of nearRuns' runs in `picked` (and their merchants in `pickedMid`). */
+function listRuns(g: HitCells, near: NearRuns) {
+  room(near.n);
+  const bounds = g.bounds;
+  let n = 0;
+  for (let k = 0; k < near.runs; k++) {
+    const mid = runMid[k]!;
+    const r = runIndex[k]!;
+    for (let j = bounds[4 * r]!, b = bounds[4 * r + 4]!; j < b; j++) {
+      pickedMid[n] = mid;
+      picked[n++] = j;
+    }
+  }
+}
+
+/**
+ * The indices of the hits whose merchant is near, in `picked[0..n)`, returning n: by cell when
+ * the list is grouped (in merchant runs), else by walking the list (in hit order). Same set.
+ */
+function nearHits(
+  ref: Reference | undefined,
+  m: CatalogMemory,
+  hits: Hits,
+  area: NearArea,
+  unfiltered = false,
+): number {
+  const near = nearRuns(ref, m, hits, area, unfiltered);
+  if (near.cells) listRuns(near.cells, near);
+  return near.n;
 }
 
 /** The candidates of one search: hit indices (any order) and whether there were too many. */
@@ -341,7 +517,12 @@ export function nearCandidateHits(
   /** No merchant or association filter: a location in the box is enough to be near. */
   unfiltered = false,
 ): NearHits {
-  const n = nearHits(ref, m, hits, area, unfiltered);
+  const near = nearRuns(ref, m, hits, area, unfiltered);
+  const n = near.n;
+  const g = near.cells;
+  if (g && n > MAX_SCORED_PRODUCTS && (sort === 'distance' || (sort === 'relevance' && hits.tiered)))
+    return selectByParts(g, hits, near, area, sort, radiusKm);
+  if (g) listRuns(g, near);
   if (n <= MAX_SCORED_PRODUCTS) return { idx: picked, n, near: n, capped: false };
   // Keys as candidateRank computes them, with the merchant's part computed once per run.
   const ids = hits.ids;
@@ -384,12 +565,132 @@ export function nearCandidateHits(
     if (key < cut) picked[w++] = picked[k]!;
     else if (key === cut) ties[t++] = picked[k]!;
   }
-  // Of the candidates at the cut, the first in hit order fill the remaining places.
+  return fillAtCut(hits, w, t, n);
+}
+
+/** Of the `t` candidates in `ties` at the cut, the first in hit order fill the places left after `w`. */
+function fillAtCut(hits: Hits, w: number, t: number, near: number): NearHits {
   const atCut = MAX_SCORED_PRODUCTS - w;
   const tied = ties.subarray(0, t);
   if (t > atCut) firstInHitOrder(hits, tied, atCut);
   for (let k = 0; k < atCut; k++) picked[w++] = tied[k]!;
-  return { idx: picked, n: w, near: n, capped: true };
+  return { idx: picked, n: w, near, capped: true };
+}
+
+/**
+ * nearCandidateHits' selection when the key of a hit depends only on its run's merchant and the
+ * run's part (HitCells.bounds): by distance, the merchant's; by relevance of a tiered list, the
+ * merchant's proximity, the tier and the Québec label. The cut is found among the parts, weighted
+ * by their sizes, and only the hits taken are listed: a common word has tens of thousands of near
+ * hits in a few thousand parts. The keys are the very expressions of the walk (same doubles, so
+ * the same cut and the same ties).
+ */
+function selectByParts(
+  g: HitCells,
+  hits: Hits,
+  near: NearRuns,
+  area: NearArea,
+  sort: SortKey,
+  radiusKm: number,
+): NearHits {
+  const bounds = g.bounds;
+  const byDistance = sort === 'distance';
+  // A tiered list's relevance is 2 (title) or 1: the largest near is 2 when a near run has a title match.
+  let maxBm = 1;
+  if (!byDistance)
+    for (let k = 0; k < near.runs; k++) {
+      const r = runIndex[k]!;
+      if (bounds[4 * r + 2]! > bounds[4 * r]!) {
+        maxBm = 2;
+        break;
+      }
+    }
+  const safeRadius = Math.max(radiusKm, 0.001);
+  partRoom(4 * near.runs);
+  let parts = 0;
+  for (let k = 0; k < near.runs; k++) {
+    const r = runIndex[k]!;
+    const d = area.distanceKm(runMid[k]!);
+    if (byDistance) {
+      partKey[parts] = d;
+      partStart[parts] = bounds[4 * r]!;
+      partEnd[parts++] = bounds[4 * r + 4]!;
+      continue;
+    }
+    const merchantPart = RANKING.proximity * Math.max(0, 1 - d / safeRadius);
+    for (let p = 0; p < 4; p++) {
+      const a = bounds[4 * r + p]!;
+      const b = bounds[4 * r + p + 1]!;
+      if (a === b) continue;
+      const bm = p < 2 ? 2 : 1;
+      partKey[parts] = -(
+        RANKING.text * (maxBm > 0 ? bm / maxBm : 0) +
+        merchantPart +
+        RANKING.quebec * (p % 2 === 0 ? 1 : 0)
+      );
+      partStart[parts] = a;
+      partEnd[parts++] = b;
+    }
+  }
+  for (let p = 0; p < parts; p++) partCount[p] = partEnd[p]! - partStart[p]!;
+  partKeyCopy.set(partKey.subarray(0, parts));
+  const cut = weightedKth(partKeyCopy, partCount, parts, MAX_SCORED_PRODUCTS - 1);
+  room(near.n);
+  let w = 0;
+  let t = 0;
+  for (let p = 0; p < parts; p++) {
+    const key = partKey[p]!;
+    if (key < cut) for (let j = partStart[p]!, b = partEnd[p]!; j < b; j++) picked[w++] = j;
+    else if (key === cut) for (let j = partStart[p]!, b = partEnd[p]!; j < b; j++) ties[t++] = j;
+  }
+  return fillAtCut(hits, w, t, near.n);
+}
+
+/**
+ * The value of 0-based rank `rank` in the multiset where `keys[i]` appears `counts[i]` times
+ * (i < n): a selection with three-way partitions, linear on average. Reorders both arrays.
+ */
+export function weightedKth(keys: Float64Array, counts: Int32Array, n: number, rank: number): number {
+  let lo = 0;
+  let hi = n;
+  for (;;) {
+    const pivot = keys[(lo + hi) >> 1]!;
+    // [lo, lt) below the pivot, [lt, i) equal to it, [gt, hi) above.
+    let lt = lo;
+    let i = lo;
+    let gt = hi;
+    let below = 0;
+    let equal = 0;
+    while (i < gt) {
+      const k = keys[i]!;
+      if (k < pivot) {
+        const c = counts[i]!;
+        keys[i] = keys[lt]!;
+        counts[i] = counts[lt]!;
+        keys[lt] = k;
+        counts[lt] = c;
+        below += c;
+        lt++;
+        i++;
+      } else if (k > pivot) {
+        gt--;
+        const c = counts[i]!;
+        keys[i] = keys[gt]!;
+        counts[i] = counts[gt]!;
+        keys[gt] = k;
+        counts[gt] = c;
+      } else {
+        equal += counts[i]!;
+        i++;
+      }
+    }
+    if (rank < below) hi = lt;
+    else if (rank < below + equal) return pivot;
+    else {
+      rank -= below + equal;
+      lo = gt;
+    }
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
 import { type LocationFacts, OFFERS, OPEN, type SearchArea } from './area.ts';
 import type { Candidates } from './candidates.ts';
 import { availableAt, type CatalogMemory } from './memory.ts';
-import type { LocationRef, Reference } from './reference.ts';
+import type { Reference } from './reference.ts';
 import { type NearLocation, RANKING, type Scored, type SortKey } from './search.types.ts';
 
 /** The filters applied per product and per offer. */
@@ -210,7 +210,8 @@ export interface RankedGroups {
  * selects its few results. Synchronous; the result lives in scratch arrays until the next call.
  */
 export function rankHits(
-  ref: Reference,
+  /** The reference `facts` were made for (its locations are read through facts.merchants). */
+  _ref: Reference,
   m: CatalogMemory,
   hits: { ids: Int32Array; bm: Float32Array | Uint8Array },
   idx: Int32Array,
@@ -231,6 +232,7 @@ export function rankHits(
   const bms = hits.bm;
   const dist = facts.dist;
   const prox = facts.prox;
+  const { start: locStart, index: locIndex, id: locId, pickup } = facts.merchants;
   let maxBm = 0;
   for (let k = 0; k < n; k++) {
     const i = idx[k]!;
@@ -273,26 +275,23 @@ export function rankHits(
     if (f.quebec && q === 0) continue;
     const text = maxBm > 0 ? cBm[k]! / maxBm : 0;
     const base = RANKING.text * text + RANKING.quebec * (q ? 1 : 0);
-    const locs = ref.locationsByMerchant[mid];
-    if (!locs) continue;
+    // The merchant's locations from typed arrays (area.ts merchantLocationsOf), in the same order.
+    if (mid + 1 >= locStart.length) continue;
     let best = -1;
-    let bestLoc: LocationRef | undefined;
     let bestFlags = 0;
     let bestScore = 0;
     let bestAvailable = 0;
     let offers = 0;
-    for (let j = 0; j < locs.length; j++) {
-      const l = locs[j]!;
-      const lf = facts.flags(l);
+    for (let j = locStart[mid]!, end = locStart[mid + 1]!; j < end; j++) {
+      const li = locIndex[j]!;
+      const lf = facts.flagsAt(li);
       if ((lf & OFFERS) === 0) continue;
-      const available = Math.max(0, availableAt(m, pid, l.id));
+      const available = Math.max(0, availableAt(m, pid, locId[j]!));
       if (f.inStock && available <= 0) continue;
-      const li = l.index;
       const score = base + RANKING.proximity * prox[li]! + RANKING.inStock * (available > 0 ? 1 : 0);
       offers++;
       if (best < 0 || score > bestScore || (score === bestScore && dist[li]! < dist[best]!)) {
         best = li;
-        bestLoc = l;
         bestFlags = lf;
         bestScore = score;
         bestAvailable = available;
@@ -305,7 +304,7 @@ export function rankHits(
     sAvail[s] = bestAvailable;
     sOffers[s] = offers;
     sCq[s] = cCat[k]! * 256 + q;
-    sFlags[s] = (Number(bestLoc!.pickup) ? 1 : 0) | (bestFlags & OPEN ? 2 : 0);
+    sFlags[s] = pickup[best]! | (bestFlags & OPEN ? 2 : 0);
     sScore[s] = bestScore;
     sDist[s] = dist[best]!;
     sKey[s] =

@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { boundingBox } from '../../src/modules/common/geo.ts';
+import { searchArea } from '../../src/modules/search/area.ts';
+import { candidateRank, nearCandidateHits, weightedKth } from '../../src/modules/search/candidates.ts';
+import { emptyCatalogMemory } from '../../src/modules/search/memory.ts';
+import type { LocationRef, Reference } from '../../src/modules/search/reference.ts';
+import { type Hits, MAX_SCORED_PRODUCTS, type SortKey } from '../../src/modules/search/search.types.ts';
+
+// A capped search selects by parts of merchant runs (candidates.ts selectByParts) once a list is
+// grouped: these properties hold it to the plain definition, the MAX_SCORED_PRODUCTS smallest keys
+// (candidateRank) with ties taken in hit order, on regions built to tie often.
+
+test('weightedKth is the value at a rank of the keys repeated by their counts', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.integer({ min: -6, max: 6 }), fc.integer({ min: 1, max: 5 })), {
+        minLength: 1,
+        maxLength: 60,
+      }),
+      fc.nat(),
+      (pairs, r) => {
+        const expanded = pairs
+          .flatMap(([k, c]) => Array.from({ length: c }, () => k / 4))
+          .sort((a, b) => a - b);
+        const rank = r % expanded.length;
+        const keys = Float64Array.from(pairs, ([k]) => k / 4);
+        const counts = Int32Array.from(pairs, ([, c]) => c);
+        assert.equal(weightedKth(keys, counts, pairs.length, rank), expanded[rank]);
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+/** Merchants on a few spots (equal distances), some outside the radius but in the box (proximity 0). */
+function region(merchants: number, spots: { lat: number; lng: number }[], spotOf: number[]) {
+  const locations: LocationRef[] = [];
+  const locationsByMerchant: LocationRef[][] = [];
+  for (let mid = 1; mid <= merchants; mid++) {
+    const s = spots[spotOf[mid - 1]! % spots.length]!;
+    const l = {
+      id: mid,
+      merchant_id: mid,
+      lat: s.lat,
+      lng: s.lng,
+      pickup: 1,
+      delivery_radius_km: 0,
+      hours_json: '{}',
+      index: locations.length,
+      hours: {},
+      minutes: [],
+    } satisfies LocationRef;
+    locations.push(l);
+    locationsByMerchant[mid] = [l];
+  }
+  return {
+    locations,
+    locationsByMerchant,
+    maxMerchantId: merchants,
+    grid: new Map(),
+  } as unknown as Reference;
+}
+
+/** The selection by definition: every near hit's key, sorted, ties in hit order (tier, then id). */
+function bySort(
+  ref: Reference,
+  m: ReturnType<typeof emptyCatalogMemory>,
+  hits: Hits,
+  sort: SortKey,
+  o: Area,
+) {
+  const a = searchArea(ref, o).area;
+  const rank = candidateRank(sort, m, a, o.radius);
+  const near: { pid: number; bm: number; order: number }[] = [];
+  for (let i = 0; i < hits.ids.length; i++) {
+    const pid = hits.ids[i]!;
+    if (m.merchant[pid] !== 0 && a.isNear(m.merchant[pid]!)) near.push({ pid, bm: hits.bm[i]!, order: i });
+  }
+  let maxBm = 0;
+  for (const h of near) maxBm = Math.max(maxBm, h.bm);
+  const keyed = near.map((h) => ({ ...h, key: rank(h.pid, h.bm, maxBm) }));
+  keyed.sort((x, y) => x.key - y.key || x.order - y.order);
+  return {
+    ids: keyed
+      .slice(0, MAX_SCORED_PRODUCTS)
+      .map((h) => h.pid)
+      .sort((x, y) => x - y),
+    near: near.length,
+  };
+}
+
+type Area = Parameters<typeof searchArea>[1];
+
+test('a grouped common word selects by parts exactly the best candidates by definition, ties in hit order', () => {
+  let capped = 0;
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 5, max: 60 }),
+      fc.array(fc.nat(), { minLength: 60, maxLength: 60 }),
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer({ min: 2100, max: 4500 }),
+      // Tenths: fc.double draws mostly 0 or 1, which never splits a run by label.
+      fc.integer({ min: 0, max: 10 }).map((x) => x / 10),
+      fc.constantFrom<SortKey>('relevance', 'distance', 'relevance'),
+      fc.constantFrom(2, 5, 10),
+      fc.integer({ min: 1, max: 2 ** 30 }),
+      (merchants, spotOf, spotCount, listSize, quebecShare, sort, radius, seed) => {
+        let s = seed;
+        const random = () => {
+          s = (s * 1103515245 + 12345) & 0x7fffffff;
+          return s / 0x7fffffff;
+        };
+        const point = { lat: 45.5, lng: -73.6 };
+        // Spots from the point to past the radius (the box's corners reach 1.41 radius).
+        const spots = Array.from({ length: spotCount }, () => ({
+          lat: point.lat + ((random() - 0.5) * 2.6 * radius) / 111.32,
+          lng: point.lng + ((random() - 0.5) * 2.6 * radius) / 78,
+        }));
+        const ref = region(merchants, spots, spotOf);
+        const products = 6000;
+        const m = emptyCatalogMemory(products + 1);
+        for (let pid = 1; pid <= products; pid++) {
+          m.merchant[pid] = random() < 0.02 ? 0 : 1 + Math.floor(random() * merchants);
+          m.quebec[pid] = random() < quebecShare ? 1 + Math.floor(random() * 2) : 0;
+        }
+        // A tiered list (text-match.ts tieredHits): title matches (2) first, ascending ids in a tier.
+        const pids = Array.from({ length: products }, (_, i) => i + 1)
+          .sort(() => random() - 0.5)
+          .slice(0, listSize);
+        const title = pids.filter(() => random() < 0.3).sort((a, b) => a - b);
+        const inTitle = new Set(title);
+        const rest = pids.filter((p) => !inTitle.has(p)).sort((a, b) => a - b);
+        const hits: Hits = {
+          ids: Int32Array.from([...title, ...rest]),
+          bm: Uint8Array.from([...title.map(() => 2), ...rest.map(() => 1)]),
+          tiered: true,
+        };
+        const o: Area = {
+          point,
+          box: boundingBox(point.lat, point.lng, radius),
+          radius,
+          openMask: new Uint8Array(ref.locations.length),
+          delivers: () => false,
+        };
+        const want = bySort(ref, m, hits, sort, o);
+        if (want.near > MAX_SCORED_PRODUCTS) capped++;
+        // First use walks the list; from the second, it is grouped and read by cell and part.
+        for (let use = 0; use < 2; use++) {
+          const got = nearCandidateHits(ref, m, hits, searchArea(ref, o).area, sort, radius, true);
+          assert.equal(hits.grouped === true, use === 1);
+          assert.equal(got.near, want.near);
+          assert.equal(got.capped, want.near > MAX_SCORED_PRODUCTS);
+          const ids = Array.from(got.idx.subarray(0, got.n), (i) => hits.ids[i]!).sort((x, y) => x - y);
+          assert.deepEqual(ids, want.ids, `use ${use}`);
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
+  assert.ok(capped >= 15, `only ${capped} of 60 searches were capped`);
+});
