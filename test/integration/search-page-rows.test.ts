@@ -1,21 +1,54 @@
 // The page of results reads its products' price, status, stock, texts and stores' names in one
 // statement (src/modules/search/results.repository.ts, pageRows): the same rows, on both
-// databases, as the three separate reads it replaced (search.repository.ts: livePriceAndStockRows,
+// databases, as the three separate reads it replaced (kept below as the reference: livePriceAndStockRows,
 // productTextsOf, locationNames), for pages of products with and without variants, archived
 // variants, products without stock, repeated ids and stores without stock.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
+import { type Kysely, sql } from 'kysely';
+import type { DB } from '../../src/db/schema.ts';
 import { createProduct, createVariant } from '../../src/modules/catalog/index.ts';
 import { setOnHand } from '../../src/modules/inventory/index.ts';
 import { pageRows } from '../../src/modules/search/results.repository.ts';
-import {
-  livePriceAndStockRows,
-  locationNames,
-  productTextsOf,
-} from '../../src/modules/search/search.repository.ts';
 import { seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+
+// The three reads pageRows replaced, as they were (the reference the one statement must equal).
+interface LivePriceStockRow {
+  id: number;
+  parent_id: number | null;
+  price_cents: number;
+  status: string;
+  location_id: number | null;
+  on_hand: number | null;
+  reserved: number | null;
+}
+
+async function livePriceAndStockRows(db: Kysely<DB>, productIds: number[]): Promise<LivePriceStockRow[]> {
+  const ids = sql.join(productIds);
+  const r = await sql<LivePriceStockRow>`select p.id, p.parent_id, p.price_cents, p.status,
+      i.location_id, i.on_hand, i.reserved
+    from products p left join inventory_levels i on i.product_id = p.id
+    where p.id in (${ids})
+    union all
+    select v.id, v.parent_id, v.price_cents, v.status, i.location_id, i.on_hand, i.reserved
+    from products v left join inventory_levels i on i.product_id = v.id
+    where v.parent_id in (${ids})`.execute(db);
+  return r.rows;
+}
+
+function productTextsOf(db: Kysely<DB>, productIds: number[]) {
+  return db
+    .selectFrom('products')
+    .select(['id', 'sku', 'title_fr', 'title_en', 'description_fr', 'description_en', 'images_json', 'gtin'])
+    .where('id', 'in', productIds)
+    .execute();
+}
+
+function locationNames(db: Kysely<DB>, locationIds: number[]) {
+  return db.selectFrom('locations').select(['id', 'name']).where('id', 'in', locationIds).execute();
+}
 
 const sorted = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).sort();
 

@@ -112,50 +112,6 @@ export async function storesCentreByPostalPrefix(
 }
 
 /** A product's or a variant's live price and status, with one of its stock rows (null: none). */
-export interface LivePriceStockRow {
-  id: number;
-  parent_id: number | null;
-  price_cents: number;
-  status: string;
-  location_id: number | null;
-  on_hand: number | null;
-  reserved: number | null;
-}
-
-/**
- * The live price, status and stock rows of a page's products and of their variants, in one read: a
- * row is a product's when its id is one of `productIds`, a variant's when its parent is; one row
- * per stock row (the stock columns null when it has none). The products' own rows are read from
- * the table, not from a covering index: the page's texts are read next from the same rows, and on
- * the 1M region reading them once cost less than an index read plus the rows (PERFORMANCE.md).
- */
-export async function livePriceAndStockRows(db: Q, productIds: number[]): Promise<LivePriceStockRow[]> {
-  const ids = sql.join(productIds);
-  const r = await sql<LivePriceStockRow>`select p.id, p.parent_id, p.price_cents, p.status,
-      i.location_id, i.on_hand, i.reserved
-    from products p left join inventory_levels i on i.product_id = p.id
-    where p.id in (${ids})
-    union all
-    select v.id, v.parent_id, v.price_cents, v.status, i.location_id, i.on_hand, i.reserved
-    from products v left join inventory_levels i on i.product_id = v.id
-    where v.parent_id in (${ids})`.execute(db);
-  return r.rows;
-}
-
-/** What a result shows that stock and price do not change: texts, images, SKU and GTIN. */
-export function productTextsOf(db: Q, productIds: number[]) {
-  return db
-    .selectFrom('products')
-    .select(['id', 'sku', 'title_fr', 'title_en', 'description_fr', 'description_en', 'images_json', 'gtin'])
-    .where('id', 'in', productIds)
-    .execute();
-}
-
-/** The names of some stores, read live. */
-export function locationNames(db: Q, locationIds: number[]) {
-  return db.selectFrom('locations').select(['id', 'name']).where('id', 'in', locationIds).execute();
-}
-
 /** The highest product id of the search documents (0: none). */
 export async function maxDocumentId(db: Q): Promise<number> {
   const r = await sql<{ m: number | null }>`select max(product_id) as m from search_documents`.execute(db);
