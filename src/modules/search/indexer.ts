@@ -20,6 +20,7 @@ import {
 } from './memory.ts';
 import { documentTerms } from './normalize.ts';
 import { clearReferenceCache, markReferenceStale } from './reference.ts';
+import { writeTextIndexAfterRebuild } from './text-index-file.ts';
 
 export type { IndexedDoc } from './indexer.repository.ts';
 
@@ -112,5 +113,7 @@ export async function rebuildSearchIndex(
   }
   await optimizeSearchIndex(db, database.kind === 'sqlite' ? database.sqlite : undefined);
   forgetCatalogMemory(database);
+  // SQLite: the text index file of these documents, so that a server's first start loads it.
+  await writeTextIndexAfterRebuild(database);
   await announceCatalogReset(database);
 }

@@ -161,7 +161,9 @@ export async function recordFactSnapshot(db: Kysely<DB>, snapshotId: string, seq
     if (rec.rows[0] && Number(rec.rows[0].seq) > seq) return false;
     await sql`insert into search_fact_snapshot (id, snapshot_id, seq) values (1, ${snapshotId}, ${seq})
       on conflict (id) do update set snapshot_id = excluded.snapshot_id, seq = excluded.seq`.execute(trx);
-    await sql`delete from search_fact_changes where seq <= ${seq}`.execute(trx);
+    // The text index file (migration 073) needs the entries after its own mark, maybe an older one.
+    const text = await textSnapshotRecord(trx);
+    await sql`delete from search_fact_changes where seq <= ${Math.min(seq, text?.seq ?? seq)}`.execute(trx);
     return true;
   });
 }
@@ -182,7 +184,61 @@ export async function pruneFactLog(db: Kysely<DB>, max: number): Promise<boolean
     const logged = await sql<{ n: number }>`select count(*) as n from search_fact_changes`.execute(trx);
     if (head - since <= max && Number(logged.rows[0]?.n ?? 0) <= max) return false;
     await sql`delete from search_fact_snapshot`.execute(trx);
+    if (await hasTextSnapshotTable(trx)) await sql`delete from search_text_snapshot`.execute(trx);
     await sql`delete from search_fact_changes`.execute(trx);
     return true;
+  });
+}
+
+/** SQLite: whether the text index file's record exists (migration 073). */
+async function hasTextSnapshotTable(db: Q): Promise<boolean> {
+  const t = await sql<{ n: number }>`select count(*) as n from sqlite_master
+    where type = 'table' and name = 'search_text_snapshot'`.execute(db);
+  return Number(t.rows[0]?.n) > 0;
+}
+
+/** SQLite: the text index file the change log is also kept for (migration 073), if any. */
+async function textSnapshotRecord(db: Q): Promise<{ snapshotId: string; seq: number } | undefined> {
+  if (!(await hasTextSnapshotTable(db))) return undefined;
+  const r = await sql<{ snapshot_id: string; seq: number }>`select snapshot_id, seq from search_text_snapshot
+    where id = 1`.execute(db);
+  const row = r.rows[0];
+  return row ? { snapshotId: row.snapshot_id, seq: Number(row.seq) } : undefined;
+}
+
+/**
+ * SQLite: records, before a text index build reads search_documents, the file it will write: its
+ * id and the log's head now (its mark). Recorded first, in one write transaction with reading the
+ * head, so that no facts snapshot recorded meanwhile empties the log past that mark (the previous
+ * text file, if any, is refused from now on). Undefined when the database has no such log.
+ */
+export async function reserveTextSnapshot(db: Kysely<DB>, snapshotId: string): Promise<number | undefined> {
+  if ((await factLogHead(db)) === undefined || !(await hasTextSnapshotTable(db))) return undefined;
+  return db.transaction().execute(async (trx) => {
+    const head = (await factLogHead(trx)) ?? 0;
+    await sql`insert into search_text_snapshot (id, snapshot_id, seq) values (1, ${snapshotId}, ${head})
+      on conflict (id) do update set snapshot_id = excluded.snapshot_id, seq = excluded.seq`.execute(trx);
+    return head;
+  });
+}
+
+/** What the change log says about a text index file (one read transaction). */
+export interface TextLogSince {
+  /** The text index file recorded (undefined: none, or no log). */
+  recorded?: { snapshotId: string; seq: number };
+  head: number;
+  /** Products whose document (or facts) changed after `seq`. */
+  changed: number[];
+}
+
+/** SQLite: the recorded text index file, the log's head and the products changed after `seq`. */
+export async function textLogSince(db: Kysely<DB>, seq: number): Promise<TextLogSince> {
+  if ((await factLogHead(db)) === undefined) return { head: 0, changed: [] };
+  return db.transaction().execute(async (trx) => {
+    const recorded = await textSnapshotRecord(trx);
+    const head = (await factLogHead(trx)) ?? 0;
+    const changed = await sql<{ product_id: number }>`select distinct product_id from search_fact_changes
+      where seq > ${seq} and seq <= ${head}`.execute(trx);
+    return { recorded, head, changed: changed.rows.map((r) => Number(r.product_id)) };
   });
 }

@@ -498,6 +498,15 @@ export function onCatalogMemoryLoaded(hook: (m: CatalogMemory) => void) {
   loadedHooks.push(hook);
 }
 
+const snapshotReadyHooks: ((database: Database, options: FactsSnapshotOptions) => void)[] = [];
+/**
+ * Runs once a server's facts are ready (useFactsSnapshot was called), before /readyz says so: the
+ * text index file (text-index-file.ts) starts loading then, in the background.
+ */
+export function onFactsSnapshotReady(hook: (database: Database, options: FactsSnapshotOptions) => void) {
+  snapshotReadyHooks.push(hook);
+}
+
 /** The catalogue facts of this database, loaded on first use. */
 export function catalogMemory(database: Database): Promise<CatalogMemory> {
   const s = stateOf(database);
@@ -517,6 +526,7 @@ export function catalogMemory(database: Database): Promise<CatalogMemory> {
       for (const hook of loadedHooks) hook(m);
       const options = s.snapshot;
       const seq = s.toWrite;
+      if (options) for (const hook of snapshotReadyHooks) hook(database, options);
       if (options?.write && seq !== undefined)
         // After the facts are ready (not delaying /readyz), from the memory as it then is.
         setImmediate(() => {

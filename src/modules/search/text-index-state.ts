@@ -1,6 +1,7 @@
 /**
- * The text index of each SQLite database (text-index.ts): built in the background by a worker
- * thread on the first text match, kept current as this process learns of catalogue changes
+ * The text index of each SQLite database (text-index.ts): loaded from the data directory's file
+ * at a server's start (text-index-file.ts), else built in the background by a worker thread on the
+ * first text match, kept current as this process learns of catalogue changes
  * (memory.ts), dropped and built again after a full rebuild. Until it can answer, FTS5 does.
  */
 import { Worker } from 'node:worker_threads';
@@ -24,6 +25,11 @@ interface IndexState {
   reads: Set<Promise<void>>;
   /** The worker building the current index, while it runs. */
   worker?: Worker;
+  /**
+   * A server's way to get an index when there is none (text-index-file.ts: load the file, or
+   * build and write it); installs an index synchronously. Unset: a build here.
+   */
+  source?: () => void;
 }
 
 /**
@@ -40,10 +46,10 @@ function drop(s: IndexState) {
 const states = new WeakMap<Database, IndexState>();
 
 /** Past this many documents changed since the build, a new build is cheaper than matching them one by one. */
-const MAX_DIRTY = 20_000;
+export const MAX_DIRTY = 20_000;
 
 /** `COMPTOIR_TEXT_INDEX=0` leaves every text match to FTS5 (benchmarks compare both). */
-const textIndexEnabled = () => process.env.COMPTOIR_TEXT_INDEX !== '0';
+export const textIndexEnabled = () => process.env.COMPTOIR_TEXT_INDEX !== '0';
 
 function stateOf(database: Database): IndexState {
   let s = states.get(database);
@@ -63,11 +69,14 @@ export function textIndexOf(database: Database): TextIndex | undefined {
   if (database.kind !== 'sqlite' || !textIndexEnabled()) return undefined;
   const s = stateOf(database);
   if (s.index?.broken) drop(s);
-  if (!s.index && database.file && s.failures < 3) startBuild(s, database.file);
+  if (!s.index && database.file && s.failures < 3) {
+    if (s.source) s.source();
+    else startBuild(s, database.file);
+  }
   return s.index?.usable ? s.index : undefined;
 }
 
-function startBuild(s: IndexState, file: string) {
+function startBuild(s: IndexState, file: string, onBuilt?: (data: TextIndexData) => void) {
   const epoch = ++s.epoch;
   const index = new TextIndex();
   s.index = index;
@@ -109,6 +118,7 @@ function startBuild(s: IndexState, file: string) {
       if (s.epoch === epoch) {
         index.data = m.data;
         s.buildMs = performance.now() - started;
+        onBuilt?.(m.data);
       }
       resolve();
     });
@@ -132,6 +142,52 @@ export function buildTextIndexNow(database: Database): TextIndex | undefined {
   s.buildMs = performance.now() - started;
   s.built = Promise.resolve();
   return index;
+}
+
+/**
+ * Starts a build in a worker thread now (text-index-file.ts: no valid file), dropping the current
+ * index; `onBuilt` receives the arrays if this build's index is still the database's when done.
+ */
+export function startTextIndexBuild(database: Database, onBuilt?: (data: TextIndexData) => void) {
+  if (database.kind !== 'sqlite' || !database.file) return;
+  const s = stateOf(database);
+  drop(s);
+  startBuild(s, database.file, onBuilt);
+}
+
+/**
+ * Makes `index` the database's (text-index-file.ts: loaded from the file, its data set once read):
+ * changes this process learns of from now on are marked dirty in it, and no build starts while it
+ * stands; `ready` resolves when its load has ended (textIndexBuilt waits for it).
+ */
+export function adoptTextIndex(database: Database, index: TextIndex, ready: Promise<void>) {
+  const s = stateOf(database);
+  drop(s);
+  s.index = index;
+  s.built = ready;
+}
+
+/**
+ * Sets how this database gets an index when it has none (text-index-file.ts, for a server): after
+ * a drop (a full rebuild, too many changes) too, the file is tried before a build.
+ */
+export function setTextIndexSource(database: Database, source: () => void) {
+  stateOf(database).source = source;
+}
+
+/** The database's index as it stands (built, loading or being built), if any. */
+export function currentTextIndex(database: Database): TextIndex | undefined {
+  return states.get(database)?.index;
+}
+
+/** Whether `index` is still the database's (not dropped by a full rebuild or too many changes). */
+export function isCurrentTextIndex(database: Database, index: TextIndex): boolean {
+  return states.get(database)?.index === index;
+}
+
+/** Marks products changed as for a change this process learns of (a loaded file's changes since its mark). */
+export function markTextIndexDirty(database: Database, ids: readonly number[]) {
+  noteChange(database, ids);
 }
 
 /** Waits for the build textIndexOf started (if any) and returns the index when usable. */
