@@ -2,7 +2,11 @@
 // the V8 heap (after two full GCs), heap committed and ArrayBuffers (the typed arrays) after it.
 // Results go in docs/PERFORMANCE.md ("Serving on every core (issue 19)").
 //
-//   npx node --expose-gc bench/memory-parts.ts --data DIR
+//   npx node --expose-gc bench/memory-parts.ts --data DIR [--searches N]
+//
+// --searches N: then N searches of the realistic shopper mix (bench/realistic-queries.ts), and the
+// text-hit cache they leave: the bytes it counts against its bound (text-match.ts cachedBytes) and
+// the ArrayBuffers it really added (the lists, their regrouping and cells; text index excluded).
 //
 // DIR is a SQLite DATA_DIR seeded by `npm run bench:seed -- --db sqlite --keep DIR`; nothing is
 // written to it. Whole-server RSS after a search load is what `npm run bench:search` reports.
@@ -13,10 +17,18 @@ import { openDatabase } from '../src/db/database.ts';
 import { browseIndex } from '../src/modules/search/browse-index.ts';
 import { catalogMemory } from '../src/modules/search/memory.ts';
 import { reference } from '../src/modules/search/reference.ts';
+import { search } from '../src/modules/search/search.service.ts';
+import { textIndexBuilt } from '../src/modules/search/text-index-state.ts';
+import { cachedBytes } from '../src/modules/search/text-match.ts';
+import { realisticShopper } from './realistic-queries.ts';
 
-const USAGE = 'Usage: npx node --expose-gc bench/memory-parts.ts --data DIR\n';
+const USAGE = 'Usage: npx node --expose-gc bench/memory-parts.ts --data DIR [--searches N]\n';
 const { values } = parseArgs({
-  options: { data: { type: 'string' }, help: { type: 'boolean', default: false } },
+  options: {
+    data: { type: 'string' },
+    searches: { type: 'string', default: '0' },
+    help: { type: 'boolean', default: false },
+  },
 });
 const gc = (globalThis as { gc?: () => void }).gc;
 if (values.help || !values.data || !gc) {
@@ -76,6 +88,33 @@ step('browse index (patched)', {
     ].reduce((a, x) => a + x.byteLength, 0),
   ),
 });
+const searches = Number(values.searches);
+if (searches > 0) {
+  // The text index first (its 55 MB are not the cache's), as a server has it after its first minute.
+  const index = await textIndexBuilt(database);
+  step('text index', { index_mb: mb(index?.bytes ?? 0) });
+  const buffers0 = process.memoryUsage().arrayBuffers;
+  let seed = 42;
+  const shopper = realisticShopper(() => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  });
+  const now = new Date();
+  for (let i = 0; i < searches; i++)
+    await search(database, {
+      q: shopper.text(),
+      ...shopper.point(),
+      radius_km: shopper.radius(),
+      per_page: 20,
+      now,
+    });
+  gc!();
+  gc!();
+  step(`${searches} realistic searches`, {
+    cache_counted_mb: mb(cachedBytes(database)),
+    cache_array_buffers_mb: mb(process.memoryUsage().arrayBuffers - buffers0),
+  });
+}
 for (const s of getHeapSpaceStatistics())
   if (s.space_size > 1048576)
     console.log(

@@ -25,12 +25,20 @@ export function missingStartFlags(flags: string[], given: string): string[] {
  * The environment a server process needs from its start (docs/PERFORMANCE.md, "Memory within
  * budget"), added where the operator set none: glibc's allocator with 2 arenas instead of up to 8
  * per core (the threads of compression, V8's GC and libuv each grew an arena of their own), and
- * SQLite's page cache at 16 MiB per connection instead of 64 (src/db/database.ts): both are read
- * once when the process starts, and cluster workers inherit them from their primary.
+ * SQLite's page cache at 16 MiB per connection instead of 64 (src/db/database.ts), and blocks of
+ * 128 KiB or more (the text-hit cache's lists and their regroupings, the text index build's
+ * arrays) in mappings of their own, returned to the system when freed: glibc otherwise raises that
+ * threshold after the first such free and keeps later ones in its arenas, about 27 MB of a server
+ * after the realistic search benchmark ("Memory with the text index"); and SQLite's memory-mapped
+ * window at 32 MB instead of 64 (src/db/sqlite-dialect.ts): its pages count in RSS, 32 MB of a
+ * server's after that benchmark against 8 more of page cache. All are read once when the process
+ * starts, and cluster workers inherit them from their primary.
  */
 export const SERVER_START_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '131072',
   SQLITE_CACHE_MB: '16',
+  SQLITE_MMAP_MB: '32',
 };
 
 /** Whether this command line starts a server that may re-execute itself (see above). */

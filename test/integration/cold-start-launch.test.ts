@@ -30,7 +30,14 @@ interface Started {
 /** Starts `node [execArgv] bin/comptoir.js serve --json` and resolves once /readyz said 200. */
 async function launch(env: Record<string, string>, execArgv: string[] = []): Promise<Started> {
   const clean = { ...process.env };
-  for (const k of ['MALLOC_ARENA_MAX', 'SQLITE_CACHE_MB', 'NODE_COMPILE_CACHE', 'NODE_OPTIONS'])
+  for (const k of [
+    'MALLOC_ARENA_MAX',
+    'MALLOC_MMAP_THRESHOLD_',
+    'SQLITE_MMAP_MB',
+    'SQLITE_CACHE_MB',
+    'NODE_COMPILE_CACHE',
+    'NODE_OPTIONS',
+  ])
     delete clean[k];
   const child = spawn(process.execPath, [...execArgv, 'bin/comptoir.js', 'serve', '--json'], {
     cwd: root,
@@ -117,7 +124,9 @@ describe('comptoir serve: one re-exec at most, and what it passes on', () => {
     );
     assert.ok(s.cmdline.includes('--max-semi-space-size=16'), s.cmdline.join(' '));
     assert.equal(s.environ.get('MALLOC_ARENA_MAX'), '2');
+    assert.equal(s.environ.get('MALLOC_MMAP_THRESHOLD_'), '131072');
     assert.equal(s.environ.get('SQLITE_CACHE_MB'), '16');
+    assert.equal(s.environ.get('SQLITE_MMAP_MB'), '32');
     // The data directory exists (the test database made it): the new process reads its cache.
     assert.equal(s.environ.get('NODE_COMPILE_CACHE'), join(tdb.dataDir, '.compile-cache'));
     const r = await fetch(`${s.base}/readyz`);
@@ -125,15 +134,24 @@ describe('comptoir serve: one re-exec at most, and what it passes on', () => {
   });
 
   test('with its flags and environment given: starts once, and the operator keeps the values it chose', async (t) => {
-    const s = await launch({ ...tdb.childEnv, MALLOC_ARENA_MAX: '4', SQLITE_CACHE_MB: '32' }, [
-      '--max-semi-space-size=8',
-    ]);
+    const s = await launch(
+      {
+        ...tdb.childEnv,
+        MALLOC_ARENA_MAX: '4',
+        MALLOC_MMAP_THRESHOLD_: '262144',
+        SQLITE_CACHE_MB: '32',
+        SQLITE_MMAP_MB: '48',
+      },
+      ['--max-semi-space-size=8'],
+    );
     t.after(() => s.stop());
     assert.equal(s.marks.filter((m) => m.mark === 'node started').length, 1, JSON.stringify(s.marks));
     assert.ok(s.cmdline.includes('--max-semi-space-size=8'));
     assert.ok(!s.cmdline.includes('--max-semi-space-size=16'));
     assert.equal(s.environ.get('MALLOC_ARENA_MAX'), '4');
+    assert.equal(s.environ.get('MALLOC_MMAP_THRESHOLD_'), '262144');
     assert.equal(s.environ.get('SQLITE_CACHE_MB'), '32');
+    assert.equal(s.environ.get('SQLITE_MMAP_MB'), '48');
     const r = await fetch(`${s.base}/readyz`);
     assert.equal(r.status, 200);
   });

@@ -39,8 +39,20 @@ test('a server start adds the allocator and SQLite cache settings the operator d
   const { startEnv, SERVER_START_ENV } = await import('../../src/serve/start-flags.ts');
   const argv = [process.execPath, '/app/src/cli/main.ts', 'serve'];
   assert.deepEqual(startEnv(argv, {}), SERVER_START_ENV);
-  assert.deepEqual(startEnv(argv, { MALLOC_ARENA_MAX: '8' }), { SQLITE_CACHE_MB: '16' });
-  assert.deepEqual(startEnv(argv, { MALLOC_ARENA_MAX: '4', SQLITE_CACHE_MB: '64' }), {});
+  assert.deepEqual(startEnv(argv, { MALLOC_ARENA_MAX: '8' }), {
+    MALLOC_MMAP_THRESHOLD_: '131072',
+    SQLITE_CACHE_MB: '16',
+    SQLITE_MMAP_MB: '32',
+  });
+  assert.deepEqual(
+    startEnv(argv, {
+      MALLOC_ARENA_MAX: '4',
+      MALLOC_MMAP_THRESHOLD_: '65536',
+      SQLITE_CACHE_MB: '64',
+      SQLITE_MMAP_MB: '64',
+    }),
+    {},
+  );
   assert.deepEqual(startEnv(argv, { COMPTOIR_START_FLAGS: '0' }), {});
   assert.deepEqual(startEnv([...argv.slice(0, 2), 'migrate'], {}), {});
 });

@@ -84,21 +84,61 @@ interface HitCells {
   merchant: Int32Array;
   generation: number;
   /**
-   * Per cell (its number in CellIndex.dense): (merchant, run) pairs in
-   * `pairs[2 * cellStart[c] .. 2 * cellStart[c + 1])`, merchants ascending, the run's positions being
-   * given by `bounds`.
+   * Per cell (its number in CellIndex.dense): the runs of the merchants with a location there, in
+   * `cellRuns[cellStart[c] .. cellStart[c + 1])`, merchants ascending.
    */
   cellStart: Int32Array;
-  pairs: Int32Array;
   /**
-   * Per run r, `bounds[4r..4r+4]`: its start, the ends of its title matches with a Québec label,
-   * of its other title matches, of its description matches with a label, and its end (the next
-   * run's start; a last entry ends the last run). A tiered list's run is so ordered (by tier, then
-   * label) because the capped relevance order depends on nothing else of a hit (selectByParts):
-   * each part is one key, counted without reading its hits. Other lists are not split: their
-   * three inner bounds are the run's end.
+   * The lists below are in 16 bits where their values allow it (Int32 only where needed): a kept
+   * common word has up to 20,000 runs at 1M, and their parts in Int32 pairs and quadruples weighed
+   * more than its ids (docs/PERFORMANCE.md, "Memory with the text index").
    */
-  bounds: Int32Array;
+  cellRuns: Uint16Array | Int32Array;
+  /** Per run: its merchant. */
+  runMerchant: Uint16Array | Int32Array;
+  /** Run r's hits are positions `runStart[r] .. runStart[r + 1]` (a last entry ends the last run). */
+  runStart: Int32Array;
+  /**
+   * A tiered list's runs, `partEnds[3r..3r+3]` from the run's start: the ends of its title
+   * matches with a Québec label, of its other title matches, and of its description matches with
+   * a label (its other description matches end the run). A run is so ordered (by tier, then label)
+   * because the capped relevance order depends on nothing else of a hit (selectByParts): each part
+   * is one key, counted without reading its hits. Other lists are not split (one part a run).
+   */
+  partEnds: Uint16Array | Int32Array | undefined;
+}
+
+/** Start of part `p` (0-4; 4 is the end) of run `r` (HitCells.partEnds). */
+function partBound(g: HitCells, r: number, p: number): number {
+  if (p === 0) return g.runStart[r]!;
+  if (p === 4 || !g.partEnds) return g.runStart[r + 1]!;
+  return g.runStart[r]! + g.partEnds[3 * r + p - 1]!;
+}
+
+/** Largest value a Uint16Array holds. */
+const U16 = 0xffff;
+
+/**
+ * Bytes of a hit list's cells (0 before its regrouping): what the text-hit cache counts on top of
+ * the list's own arrays (text-match.ts sizeOf), with ~100 bytes for the objects.
+ */
+export function hitCellsBytes(hits: Hits): number {
+  const g = hitCells.get(hits);
+  if (!g) return 0;
+  return (
+    100 +
+    g.cellStart.byteLength +
+    g.cellRuns.byteLength +
+    g.runMerchant.byteLength +
+    g.runStart.byteLength +
+    (g.partEnds?.byteLength ?? 0)
+  );
+}
+
+/** Told of each (re)grouped list once its cells are built: the text-hit cache then counts them. */
+let onCellsBuilt: ((hits: Hits) => void) | undefined;
+export function whenHitCellsBuilt(listener: (hits: Hits) => void) {
+  onCellsBuilt = listener;
 }
 
 /** hitCellsOf's count per (merchant, part): all zero between two regroupings. */
@@ -266,35 +306,45 @@ function hitCellsOf(ref: Reference, m: CatalogMemory, hits: Hits): HitCells | un
     count[c]!++;
   }
   const mids = Int32Array.from(present).sort();
+  const runs = mids.length;
   // The runs, merchants ascending: each part's first position (then the scatter's next one).
-  const next = new Int32Array(4 * mids.length);
-  const bounds = new Int32Array(4 * mids.length + 1);
+  const next = new Int32Array(4 * runs);
+  const runStart = new Int32Array(runs + 1);
   const cellStart = new Int32Array(index.dense.size + 1);
   let at = 0;
-  for (let run = 0; run < mids.length; run++) {
+  let longest = 0;
+  for (let run = 0; run < runs; run++) {
     const mid = mids[run]!;
+    runStart[run] = at;
     for (let p = 0; p < 4; p++) {
-      bounds[4 * run + p] = at;
       next[4 * run + p] = at;
       at += count[4 * mid + p]!;
       count[4 * mid + p] = 0;
     }
+    if (at - runStart[run]! > longest) longest = at - runStart[run]!;
     for (let j = cellsAt[mid]!; j < cellsAt[mid + 1]!; j++) cellStart[index.list[j]! + 1]!++;
   }
-  bounds[4 * mids.length] = at;
+  runStart[runs] = at;
   const grouped = at;
-  // Their (merchant, run) pairs by cell: counted above, placed here.
-  for (let c = 1; c < cellStart.length; c++) cellStart[c]! += cellStart[c - 1]!;
-  const pairs = new Int32Array(2 * cellStart[cellStart.length - 1]!);
-  const fill = cellStart.slice(0, cellStart.length - 1);
-  for (let run = 0; run < mids.length; run++) {
-    const mid = mids[run]!;
-    for (let j = cellsAt[mid]!; j < cellsAt[mid + 1]!; j++) {
-      const to = fill[index.list[j]!]!++;
-      pairs[2 * to] = mid;
-      pairs[2 * to + 1] = run;
-    }
+  // A tiered run's part ends, from its start (the next part's first position, before the scatter).
+  let partEnds: Uint16Array | Int32Array | undefined;
+  if (tiered) {
+    partEnds = longest <= U16 ? new Uint16Array(3 * runs) : new Int32Array(3 * runs);
+    for (let run = 0; run < runs; run++)
+      for (let p = 0; p < 3; p++) partEnds[3 * run + p] = next[4 * run + p + 1]! - runStart[run]!;
   }
+  // Their runs by cell: counted above, placed here.
+  for (let c = 1; c < cellStart.length; c++) cellStart[c]! += cellStart[c - 1]!;
+  const cellRuns =
+    runs <= U16 + 1
+      ? new Uint16Array(cellStart[cellStart.length - 1]!)
+      : new Int32Array(cellStart[cellStart.length - 1]!);
+  const fill = cellStart.slice(0, cellStart.length - 1);
+  for (let run = 0; run < runs; run++) {
+    const mid = mids[run]!;
+    for (let j = cellsAt[mid]!; j < cellsAt[mid + 1]!; j++) cellRuns[fill[index.list[j]!]!++] = run;
+  }
+  const runMerchant = runs > 0 && mids[runs - 1]! > U16 ? mids : Uint16Array.from(mids);
   // The run of each present merchant, for the scatter (a class is 4 * merchant + part).
   if (merchantRun.length < byMerchant.length) merchantRun = new Int32Array(byMerchant.length);
   const runOf = merchantRun;
@@ -321,10 +371,13 @@ function hitCellsOf(ref: Reference, m: CatalogMemory, hits: Hits): HitCells | un
     merchant: owner,
     generation: m.generation,
     cellStart,
-    pairs,
-    bounds,
+    cellRuns,
+    runMerchant,
+    runStart,
+    partEnds,
   };
   hitCells.set(hits, built);
+  onCellsBuilt?.(hits);
   return built;
 }
 
@@ -340,7 +393,7 @@ let keysCopy = new Float64Array(4096);
 let ties = new Int32Array(4096);
 let merchantSeen = new Int32Array(0);
 let visit = 0;
-/** The near runs of a grouped list (nearRuns): merchant and run index in HitCells.bounds. */
+/** The near runs of a grouped list (nearRuns): merchant and run index in HitCells.runStart. */
 let runMid = new Int32Array(1024);
 let runIndex = new Int32Array(1024);
 /** Parts of runs sharing one key (selectByParts): key, first and end position, and a key copy and count to select on. */
@@ -428,9 +481,8 @@ function nearRuns(
     merchantSeen.fill(0);
   }
   const seen = merchantSeen;
-  const bounds = g.bounds;
   const cells = cellIndexOf(g.byMerchant).dense;
-  const { cellStart, pairs } = g;
+  const { cellStart, cellRuns, runMerchant, runStart } = g;
   const box = area.box;
   const r0 = cellOf(box.minLat);
   const r1 = cellOf(box.maxLat);
@@ -444,17 +496,17 @@ function nearRuns(
       // A cell strictly inside the box's cells lies inside the box (cellOf is monotonic): without
       // a merchant or association filter, every merchant with a location there is near.
       const inside = unfiltered && row > r0 && row < r1 && col > c0 && col < c1;
-      for (let k = 2 * cellStart[c]!, end = 2 * cellStart[c + 1]!; k < end; k += 2) {
-        const mid = pairs[k]!;
+      for (let k = cellStart[c]!, end = cellStart[c + 1]!; k < end; k++) {
+        const r = cellRuns[k]!;
+        const mid = runMerchant[r]!;
         // A merchant's run is the same in each of its cells: taken once.
         if (seen[mid] === visit) continue;
         seen[mid] = visit;
         if (!inside && !area.isNear(mid)) continue;
-        const r = pairs[k + 1]!;
         runRoom(runs + 1);
         runMid[runs] = mid;
         runIndex[runs++] = r;
-        n += bounds[4 * r + 4]! - bounds[4 * r]!;
+        n += runStart[r + 1]! - runStart[r]!;
       }
     }
   }
@@ -464,12 +516,12 @@ function nearRuns(
 /** Lists the hits of nearRuns' runs in `picked` (and their merchants in `pickedMid`). */
 function listRuns(g: HitCells, near: NearRuns) {
   room(near.n);
-  const bounds = g.bounds;
+  const runStart = g.runStart;
   let n = 0;
   for (let k = 0; k < near.runs; k++) {
     const mid = runMid[k]!;
     const r = runIndex[k]!;
-    for (let j = bounds[4 * r]!, b = bounds[4 * r + 4]!; j < b; j++) {
+    for (let j = runStart[r]!, b = runStart[r + 1]!; j < b; j++) {
       pickedMid[n] = mid;
       picked[n++] = j;
     }
@@ -579,7 +631,7 @@ function fillAtCut(hits: Hits, w: number, t: number, near: number): NearHits {
 
 /**
  * nearCandidateHits' selection when the key of a hit depends only on its run's merchant and the
- * run's part (HitCells.bounds): by distance, the merchant's; by relevance of a tiered list, the
+ * run's part (HitCells.partEnds): by distance, the merchant's; by relevance of a tiered list, the
  * merchant's proximity, the tier and the Québec label. The cut is found among the parts, weighted
  * by their sizes, and only the hits taken are listed: a common word has tens of thousands of near
  * hits in a few thousand parts. The keys are the very expressions of the walk (same doubles, so
@@ -593,14 +645,14 @@ function selectByParts(
   sort: SortKey,
   radiusKm: number,
 ): NearHits {
-  const bounds = g.bounds;
+  const runStart = g.runStart;
   const byDistance = sort === 'distance';
   // A tiered list's relevance is 2 (title) or 1: the largest near is 2 when a near run has a title match.
   let maxBm = 1;
   if (!byDistance)
     for (let k = 0; k < near.runs; k++) {
       const r = runIndex[k]!;
-      if (bounds[4 * r + 2]! > bounds[4 * r]!) {
+      if (partBound(g, r, 2) > runStart[r]!) {
         maxBm = 2;
         break;
       }
@@ -613,14 +665,14 @@ function selectByParts(
     const d = area.distanceKm(runMid[k]!);
     if (byDistance) {
       partKey[parts] = d;
-      partStart[parts] = bounds[4 * r]!;
-      partEnd[parts++] = bounds[4 * r + 4]!;
+      partStart[parts] = runStart[r]!;
+      partEnd[parts++] = runStart[r + 1]!;
       continue;
     }
     const merchantPart = RANKING.proximity * Math.max(0, 1 - d / safeRadius);
     for (let p = 0; p < 4; p++) {
-      const a = bounds[4 * r + p]!;
-      const b = bounds[4 * r + p + 1]!;
+      const a = partBound(g, r, p);
+      const b = partBound(g, r, p + 1);
       if (a === b) continue;
       const bm = p < 2 ? 2 : 1;
       partKey[parts] = -(

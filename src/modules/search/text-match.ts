@@ -3,6 +3,7 @@
  * last word), the backend's match expression, and its hits, cached until the catalogue changes.
  */
 import type { Database } from '../../db/database.ts';
+import { hitCellsBytes, whenHitCellsBuilt } from './candidates.ts';
 import { catalogGeneration } from './memory.ts';
 import { editsOne, type QueryWord } from './normalize.ts';
 import {
@@ -27,15 +28,19 @@ import { textIndexOf } from './text-index-state.ts';
 interface HitCache {
   generation: number;
   entries: Map<string, unknown>;
-  /** Estimated bytes of the entries (sizeOf). */
+  /** Bytes of each entry as last counted (sizeOf): a hit list grows when it is regrouped. */
+  sizes: Map<string, number>;
+  /** Bytes of the entries (sum of `sizes`). */
   bytes: number;
 }
+/** The cache and key holding a hit list, so that its cells, built later, are counted (whenHitCellsBuilt). */
+const heldBy = new WeakMap<Hits, { cache: HitCache; key: string }>();
 /**
  * About 9 million ids of common-word lists (a shopper mix of ~1,000 distinct texts at 1M products
  * needed 9.6 million): a miss reads the index again, 10-50 ms for a common word or a prefix, where
  * a kept list is reused in well under a millisecond (PERFORMANCE.md, "cached text-hit lists").
  * `COMPTOIR_SEARCH_CACHE_MB` sets another bound (measurements; with the text index a miss costs
- * about a millisecond, see text-index.ts).
+ * about a millisecond, see text-index.ts). True bytes: the lists' arrays and their cells (sizeOf).
  */
 const MAX_CACHED_BYTES = (Number(process.env.COMPTOIR_SEARCH_CACHE_MB) || 64) * 2 ** 20;
 const hitCaches = new WeakMap<Database, HitCache>();
@@ -45,7 +50,7 @@ function cacheOf(database: Database): HitCache {
   const generation = catalogGeneration(database);
   let c = hitCaches.get(database);
   if (!c || c.generation !== generation) {
-    c = { generation, entries: new Map(), bytes: 0 };
+    c = { generation, entries: new Map(), sizes: new Map(), bytes: 0 };
     hitCaches.set(database, c);
   }
   return c;
@@ -77,27 +82,49 @@ export async function cached<T>(database: Database, key: string, compute: () => 
   if (c2 !== c) return value; // the catalogue changed meanwhile: do not keep a stale answer
   const size = sizeOf(value);
   c.entries.set(key, value);
+  c.sizes.set(key, size);
   c.bytes += size;
-  for (const [k, v] of c.entries) {
-    if (c.bytes <= MAX_CACHED_BYTES) break;
-    c.entries.delete(k);
-    c.bytes -= sizeOf(v);
-  }
+  if ((value as Partial<Hits>).ids instanceof Int32Array) heldBy.set(value as Hits, { cache: c, key });
+  evict(c);
   return value;
 }
 
+/** Drops the least recently used entries until the cache is within its bound. */
+function evict(c: HitCache) {
+  for (const k of c.entries.keys()) {
+    if (c.bytes <= MAX_CACHED_BYTES) break;
+    c.entries.delete(k);
+    c.bytes -= c.sizes.get(k)!;
+    c.sizes.delete(k);
+  }
+}
+
+// A kept list's regrouping by merchant (candidates.ts) adds its cells and replaces its arrays:
+// counted again then, so that the bound is in true bytes (they were an estimate of 2 bytes a hit,
+// a third of what they weighed at 1M; docs/PERFORMANCE.md, "Memory with the text index").
+whenHitCellsBuilt((hits) => {
+  const held = heldBy.get(hits);
+  if (!held) return;
+  const { cache, key } = held;
+  if (cache.entries.get(key) !== hits) return;
+  const size = sizeOf(hits);
+  cache.bytes += size - cache.sizes.get(key)!;
+  cache.sizes.set(key, size);
+  evict(cache);
+});
+
 /**
- * Bytes a cached value holds, counted once as inserted. A hit list: its arrays, plus what its
- * regrouping by merchant adds (candidates.ts): the hit-order array of a list that is not tiered,
- * and its cells, about 2 bytes a hit on average (1.7 measured over a realistic mix at 1M). Other
- * values (a suggestion list, a typo expansion) weigh 512 bytes, about their size: counted as
- * nothing, a stream of distinct prefixes could keep any number of them.
+ * Bytes a cached value holds. A hit list: its arrays, plus what its regrouping by merchant adds
+ * (candidates.ts): the hit-order array of a list that is not tiered (counted from the start), and
+ * its cells once built (hitCellsBytes; whenHitCellsBuilt counts the list again then). Other values
+ * (a suggestion list, a typo expansion) weigh 512 bytes, about their size: counted as nothing, a
+ * stream of distinct prefixes could keep any number of them.
  */
 const sizeOf = (v: unknown) => {
   if (!((v as Partial<Hits>).ids instanceof Int32Array)) return 512;
   const h = v as Hits;
-  const n = h.ids.length;
-  return 256 + h.ids.byteLength + h.bm.byteLength + (h.tiered ? 0 : 4 * n) + 2 * n;
+  const order = h.order ? h.order.byteLength : h.tiered ? 0 : 4 * h.ids.length;
+  return 256 + h.ids.byteLength + h.bm.byteLength + order + hitCellsBytes(h);
 };
 
 /** Typo tolerance: words of 5+ letters unknown to the index gain the indexed terms one edit away. */

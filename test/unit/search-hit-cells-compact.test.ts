@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Database } from '../../src/db/database.ts';
+import { boundingBox } from '../../src/modules/common/geo.ts';
+import { searchArea } from '../../src/modules/search/area.ts';
+import { emptyCatalogMemory } from '../../src/modules/search/memory.ts';
+import { cellKey, cellOf, type LocationRef, type Reference } from '../../src/modules/search/reference.ts';
+import type { Hits, SortKey } from '../../src/modules/search/search.types.ts';
+
+// The text-hit cache's bound is read once, at its module's load: 1 MB here, so that eviction shows.
+process.env.COMPTOIR_SEARCH_CACHE_MB = '1';
+process.env.COMPTOIR_SEARCH_CACHE = '1';
+const { hitCellsBytes, nearCandidateHits } = await import('../../src/modules/search/candidates.ts');
+const { cached, cachedBytes } = await import('../../src/modules/search/text-match.ts');
+
+// A kept hit list's cells (candidates.ts HitCells) are in 16 bits where the values allow it and in
+// Int32 where they do not (merchant ids past 65,535, a merchant with 65,536 hits or more): both
+// layouts must select what the walk over the list selects, weigh what they should, and be counted
+// by the text-hit cache (text-match.ts) once built.
+
+let seed = 11;
+const random = () => {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed / 0x7fffffff;
+};
+
+/** Merchants `mids`, one or two stores each, over a few grid cells. */
+function region(mids: number[]) {
+  const locations: LocationRef[] = [];
+  const locationsByMerchant: LocationRef[][] = [];
+  for (const mid of mids) {
+    const list: LocationRef[] = [];
+    for (let k = 0, stores = 1 + Math.floor(random() * 2); k < stores; k++) {
+      const l = {
+        id: locations.length + 1,
+        merchant_id: mid,
+        lat: 45.3 + random() * 0.3,
+        lng: -76 + random() * 0.4,
+        pickup: 1,
+        delivery_radius_km: 0,
+        hours_json: '{}',
+        index: locations.length,
+        hours: {},
+        minutes: [],
+      } satisfies LocationRef;
+      locations.push(l);
+      list.push(l);
+    }
+    locationsByMerchant[mid] = list;
+  }
+  const maxMerchantId = Math.max(...mids);
+  return { locations, locationsByMerchant, maxMerchantId, grid: new Map() } as unknown as Reference;
+}
+
+/** A common word's list (title matches first, ids ascending within a tier) over products 1..n-1. */
+function tieredList(n: number): Hits {
+  const pids = Array.from({ length: n - 1 }, (_, i) => i + 1);
+  const title = pids.filter(() => random() < 0.3);
+  const inTitle = new Set(title);
+  const rest = pids.filter((p) => !inTitle.has(p));
+  return {
+    ids: Int32Array.from([...title, ...rest]),
+    bm: Uint8Array.from([...title.map(() => 2), ...rest.map(() => 1)]),
+    tiered: true,
+  };
+}
+
+const copyOf = (h: Hits): Hits => ({ ids: h.ids.slice(), bm: h.bm.slice(), tiered: h.tiered });
+
+/** Bytes of the cells by their definition: runs of the merchants present, their distinct cells. */
+function expectedBytes(ref: Reference, m: ReturnType<typeof emptyCatalogMemory>, hits: Hits, cells: number) {
+  const perMerchant = new Map<number, number>();
+  for (const pid of hits.ids) {
+    const mid = m.merchant[pid]!;
+    if (mid !== 0 && ref.locationsByMerchant[mid]) perMerchant.set(mid, (perMerchant.get(mid) ?? 0) + 1);
+  }
+  const runs = perMerchant.size;
+  let pairs = 0;
+  for (const mid of perMerchant.keys())
+    pairs += new Set(ref.locationsByMerchant[mid]!.map((l) => cellKey(cellOf(l.lat), cellOf(l.lng)))).size;
+  const wideMerchant = Math.max(...perMerchant.keys()) > 0xffff;
+  const longRun = Math.max(...perMerchant.values()) > 0xffff;
+  return (
+    100 +
+    4 * (cells + 1) +
+    (runs > 0x10000 ? 4 : 2) * pairs +
+    (wideMerchant ? 4 : 2) * runs +
+    4 * (runs + 1) +
+    (hits.tiered ? (longRun ? 4 : 2) * 3 * runs : 0)
+  );
+}
+
+for (const wide of [false, true])
+  test(`a regrouped list's cells in ${wide ? 'Int32 (merchant ids past 65,535, a run of 70,000 hits)' : '16 bits'} select as the walk does and weigh what they should`, () => {
+    // Wide: merchants 70,001.. and one merchant holding 70,000 of the hits.
+    const mids = Array.from({ length: 200 }, (_, i) => (wide ? 70_001 : 1) + i);
+    const ref = region(mids);
+    const n = wide ? 100_000 : 20_000;
+    const m = emptyCatalogMemory(n);
+    for (let pid = 1; pid < n; pid++) {
+      m.merchant[pid] =
+        wide && pid <= 70_000 ? mids[0]! : random() < 0.03 ? 0 : mids[Math.floor(random() * 200)]!;
+      m.price[pid] = 100 * (1 + Math.floor(random() * 4));
+      m.quebec[pid] = random() < 0.3 ? 1 : 0;
+    }
+    const original = tieredList(n);
+    const kept = copyOf(original);
+    const sorts: SortKey[] = ['relevance', 'distance', 'price_asc', 'price_desc'];
+    let capped = 0;
+    for (let q = 0; q < 24; q++) {
+      const point = { lat: 45.3 + random() * 0.3, lng: -76 + random() * 0.4 };
+      const radius = 3 + random() * 30;
+      const sort = sorts[q % 4]!;
+      const box = boundingBox(point.lat, point.lng, radius);
+      const area = () =>
+        searchArea(ref, {
+          point,
+          box,
+          radius,
+          openMask: new Uint8Array(ref.locations.length),
+          delivers: () => false,
+        }).area;
+      const fresh = copyOf(original);
+      const walked = nearCandidateHits(ref, m, fresh, area(), sort, radius, true);
+      const want = Array.from(walked.idx.subarray(0, walked.n), (i) => fresh.ids[i]!).sort((a, b) => a - b);
+      const wantNear = walked.near;
+      const got = nearCandidateHits(ref, m, kept, area(), sort, radius, true);
+      const have = Array.from(got.idx.subarray(0, got.n), (i) => kept.ids[i]!).sort((a, b) => a - b);
+      assert.deepEqual({ ids: have, near: got.near }, { ids: want, near: wantNear }, `query ${q} (${sort})`);
+      if (walked.capped) capped++;
+    }
+    assert.ok(capped >= 6, `only ${capped} queries were capped`);
+    assert.equal(kept.grouped, true);
+    const cells = new Set(ref.locations.map((l) => cellKey(cellOf(l.lat), cellOf(l.lng)))).size;
+    assert.equal(hitCellsBytes(kept), expectedBytes(ref, m, kept, cells));
+  });
+
+test('the text-hit cache counts a list again once its cells are built, and stays within its bound', async () => {
+  const database = { kind: 'sqlite' } as unknown as Database;
+  const mids = Array.from({ length: 300 }, (_, i) => 1 + i);
+  const ref = region(mids);
+  const n = 40_000;
+  const m = emptyCatalogMemory(n);
+  for (let pid = 1; pid < n; pid++) m.merchant[pid] = mids[Math.floor(random() * 300)]!;
+  const lists: Hits[] = [];
+  const use = (hits: Hits) => {
+    const point = { lat: 45.45, lng: -75.8 };
+    const box = boundingBox(point.lat, point.lng, 20);
+    const area = searchArea(ref, {
+      point,
+      box,
+      radius: 20,
+      openMask: new Uint8Array(ref.locations.length),
+      delivers: () => false,
+    }).area;
+    nearCandidateHits(ref, m, hits, area, 'distance', 20, true);
+  };
+  // A tiered list of 40,000 hits: 256 + 160,000 + 40,000 bytes before its cells.
+  const first = await cached(database, 'h:a', async () => tieredList(n));
+  lists.push(first);
+  assert.equal(cachedBytes(database), 256 + 5 * (n - 1));
+  use(first);
+  assert.equal(hitCellsBytes(first), 0, 'a list used once is walked');
+  use(first);
+  const cellBytes = hitCellsBytes(first);
+  assert.ok(cellBytes > 300 * 8, `cells of ${cellBytes} bytes`);
+  assert.equal(cachedBytes(database), 256 + 5 * (n - 1) + cellBytes);
+  // More lists than 1 MB holds: the bound is kept on the counted (true) bytes, oldest out first.
+  for (let k = 0; k < 6; k++) {
+    const h = await cached(database, `h:${k}`, async () => tieredList(n));
+    lists.push(h);
+    use(h);
+    use(h);
+    assert.ok(cachedBytes(database) <= 2 ** 20, `${cachedBytes(database)} bytes counted`);
+  }
+  const held = async (key: string) => {
+    let computed = false;
+    await cached(database, key, async () => {
+      computed = true;
+      return tieredList(10);
+    });
+    return !computed;
+  };
+  assert.equal(await held('h:5'), true, 'the last list is held');
+  assert.equal(await held('h:a'), false, 'the first list was evicted');
+});
