@@ -28,6 +28,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SERVER_START_ENV } from '../src/serve/start-flags.ts';
 
 const { values } = parseArgs({
   options: {
@@ -116,7 +117,7 @@ for (const { mode, launch, root, args: extra } of modes) {
   const load = loadavg();
   const started = performance.now();
   const spawnedAt = Date.now();
-  if (launch === 'flags') Object.assign(env, { MALLOC_ARENA_MAX: '2', SQLITE_CACHE_MB: '16' });
+  if (launch === 'flags') Object.assign(env, SERVER_START_ENV);
   const args =
     launch === 'main'
       ? ['src/cli/main.ts', 'serve']
