@@ -7,11 +7,12 @@
  * a truncated or damaged file. Whether the snapshot still matches the database is decided by
  * memory.ts (the change log of migration 072), not here.
  */
-import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
 import type { CatalogMemory } from './catalog-memory.ts';
+import { replaceFileSync } from './replace-file.ts';
 
 const MAGIC = 'CMPTFCT1';
 const VERSION = 1;
@@ -103,18 +104,7 @@ export function writeFactsSnapshot(path: string, m: CatalogMemory, mark: Snapsho
     out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offset);
   }
   out.writeUInt32LE(crc32(out.subarray(16)), 12);
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, out);
-    renameSync(tmp, path);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Nothing was written: the first error is the one to report.
-    }
-    throw err;
-  }
+  replaceFileSync(path, [out]);
   return header.bytes;
 }
 

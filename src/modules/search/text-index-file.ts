@@ -16,14 +16,14 @@
  * only if it does not come. `comptoir seed` (rebuildSearchIndex) leaves a valid file behind.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Database } from '../../db/database.ts';
 import { reserveTextSnapshot, textLogSince } from './memory.repository.ts';
 import { onFactsSnapshotReady } from './memory.ts';
+import { replaceFile, replaceFileSync } from './replace-file.ts';
 import type { SnapshotMark } from './snapshot.ts';
 import { buildTextIndexFrom, TextIndex, type TextIndexData } from './text-index.ts';
 import {
@@ -131,26 +131,7 @@ function pieces(data: TextIndexData, mark: SnapshotMark): { parts: Uint8Array[];
  */
 export function writeTextIndexFile(path: string, data: TextIndexData, mark: SnapshotMark): number {
   const { parts, bytes } = pieces(data, mark);
-  const tmp = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      for (const p of parts) {
-        let done = 0;
-        while (done < p.length) done += writeSync(fd, p, done, p.length - done);
-      }
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Nothing was written: the first error is the one to report.
-    }
-    throw err;
-  }
+  replaceFileSync(path, parts);
   return bytes;
 }
 
@@ -164,22 +145,7 @@ export async function writeTextIndexFileAsync(
   mark: SnapshotMark,
 ): Promise<number> {
   const { parts, bytes } = pieces(data, mark);
-  const tmp = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      for (const p of parts) {
-        let done = 0;
-        while (done < p.length) done += (await fh.write(p, done, p.length - done)).bytesWritten;
-      }
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
+  await replaceFile(path, parts);
   return bytes;
 }
 
