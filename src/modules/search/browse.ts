@@ -22,6 +22,7 @@ import {
 import { availableAt, type CatalogMemory } from './memory.ts';
 import type { LocationRef, Reference } from './reference.ts';
 import type { FacetValue, Lang, Scored, SortKey } from './search.types.ts';
+import { widened } from './typed-arrays.ts';
 
 /**
  * Browsing without words (a category page, "everything near me", the home page's nearby
@@ -66,11 +67,7 @@ let kKey = new Float64Array(0);
 function ensure(n: number) {
   if (n <= cap) return;
   const size = Math.max(n, cap * 2, 1024);
-  const widen = <T extends Int32Array | Float64Array>(a: T): T => {
-    const b = new (a.constructor as new (n: number) => T)(size);
-    b.set(a);
-    return b;
-  };
+  const widen = <T extends Int32Array | Float64Array>(a: T): T => widened(a, size);
   kPid = widen(kPid);
   kOff = widen(kOff);
   kAvail = widen(kAvail);

@@ -15,6 +15,7 @@ import {
   RANKING,
   type SortKey,
 } from './search.types.ts';
+import { widened } from './typed-arrays.ts';
 
 /** Candidates: product ids and their text relevance, in hit order. */
 export interface Candidates {
@@ -409,12 +410,8 @@ let orderCopy = new Float64Array(4096);
 function room(n: number) {
   if (n <= picked.length) return;
   const size = Math.max(n, picked.length * 2);
-  const wider = new Int32Array(size);
-  wider.set(picked);
-  picked = wider;
-  const widerMid = new Int32Array(size);
-  widerMid.set(pickedMid);
-  pickedMid = widerMid;
+  picked = widened(picked, size);
+  pickedMid = widened(pickedMid, size);
   keys = new Float64Array(size);
   keysCopy = new Float64Array(size);
   ties = new Int32Array(size);
@@ -423,12 +420,8 @@ function room(n: number) {
 function runRoom(n: number) {
   if (n <= runMid.length) return;
   const size = Math.max(n, runMid.length * 2);
-  const mids = new Int32Array(size);
-  mids.set(runMid);
-  runMid = mids;
-  const index = new Int32Array(size);
-  index.set(runIndex);
-  runIndex = index;
+  runMid = widened(runMid, size);
+  runIndex = widened(runIndex, size);
 }
 
 function partRoom(n: number) {

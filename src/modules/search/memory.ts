@@ -17,6 +17,7 @@ import {
   stockOf,
 } from './memory.repository.ts';
 import { readFactsSnapshot, writeFactsSnapshot } from './snapshot.ts';
+import { widened } from './typed-arrays.ts';
 
 export type { CatalogMemory } from './catalog-memory.ts';
 export type { ProductFacts } from './memory.repository.ts';
@@ -321,11 +322,7 @@ async function loadFromTables(database: Database): Promise<CatalogMemory> {
 function grow(m: CatalogMemory, id: number) {
   if (id < m.merchant.length) return;
   const size = Math.max(id + 1024, m.merchant.length * 2);
-  const widen = <T extends Int32Array | Uint8Array | Float64Array>(a: T): T => {
-    const b = new (a.constructor as new (n: number) => T)(size);
-    b.set(a);
-    return b;
-  };
+  const widen = <T extends Int32Array | Uint8Array | Float64Array>(a: T): T => widened(a, size);
   m.merchant = widen(m.merchant);
   m.category = widen(m.category);
   m.price = widen(m.price);

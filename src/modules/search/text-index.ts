@@ -17,6 +17,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { type DocTermsRow, withDocumentRows } from './text-index.repository.ts';
+import { widened } from './typed-arrays.ts';
 
 /** The flat arrays of a built index (what the worker transfers). */
 export interface TextIndexData {
@@ -120,24 +121,13 @@ export function buildTextIndex(rows: () => Iterable<DocRow>): TextIndexData {
   let docs = 0;
   const grow = () => {
     const n = df.length * 2;
-    const d = new Uint32Array(n);
-    d.set(df);
-    df = d;
-    const b = new Float64Array(n);
-    b.set(bytes);
-    bytes = b;
-    const l = new Int32Array(n);
-    l.set(last);
-    last = l;
-    const tb = new Float64Array(n);
-    tb.set(titleBytes);
-    titleBytes = tb;
-    const lt = new Int32Array(n);
-    lt.set(lastTitle);
-    lastTitle = lt;
-    const s = new Int32Array(n).fill(-1);
-    s.set(stamp);
-    stamp = s;
+    df = widened(df, n);
+    bytes = widened(bytes, n);
+    last = widened(last, n);
+    titleBytes = widened(titleBytes, n);
+    lastTitle = widened(lastTitle, n);
+    const old = stamp.length;
+    stamp = widened(stamp, n).fill(-1, old);
   };
   const idOf = (t: string) => {
     let k = ids.get(t);
