@@ -149,6 +149,16 @@ export async function writeTextIndexFileAsync(
   return bytes;
 }
 
+/** The file open for reading, or undefined when there is none. */
+async function openIfExists(path: string) {
+  try {
+    return await open(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
 /** A file read back: the index's arrays (views on the file's buffer) and its mark. */
 export interface LoadedTextIndex {
   data: TextIndexData;
@@ -161,13 +171,8 @@ export interface LoadedTextIndex {
  * truncated, damaged, or of another format or byte order.
  */
 export async function readTextIndexFile(path: string): Promise<LoadedTextIndex | undefined> {
-  let fh: Awaited<ReturnType<typeof open>>;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const fh = await openIfExists(path);
+  if (!fh) return undefined;
   let bytes: Uint8Array<ArrayBuffer>;
   try {
     const size = (await fh.stat()).size;
@@ -194,13 +199,8 @@ export async function readTextIndexFile(path: string): Promise<LoadedTextIndex |
 
 /** The mark in a text index file's header (undefined: no file), before reading the whole file. */
 export async function readTextIndexMark(path: string): Promise<SnapshotMark | undefined> {
-  let fh: Awaited<ReturnType<typeof open>>;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const fh = await openIfExists(path);
+  if (!fh) return undefined;
   try {
     const head = Buffer.alloc(16);
     const { bytesRead } = await fh.read(head, 0, 16, 0);
