@@ -15,7 +15,7 @@ import { passwordResetsSettled } from './modules/accounts/index.ts';
 import { createEventBus, type EventBus } from './modules/events/index.ts';
 import { createMailer } from './modules/mail/index.ts';
 import { type ImageFetchWorker, startImageFetchWorker } from './modules/media/index.ts';
-import { attachSearchEvents } from './modules/search/index.ts';
+import { attachSearchEvents, stopTextIndexBuild } from './modules/search/index.ts';
 
 /**
  * The signing secret: SESSION_SECRET in production; otherwise generated once and kept in the
@@ -134,6 +134,7 @@ export async function createPlatform(
       // A reset email being prepared after its answer was sent is finished before the mailer closes.
       await passwordResetsSettled();
       detachSearch();
+      await stopTextIndexBuild(database);
       await events.close();
       mailer.close();
       await stopCheckpoints();

@@ -84,4 +84,6 @@ export { spellingSuggestion } from './spelling.ts';
  * Background warm-up of the text-hit cache once a server is ready (warm-up.ts): the lists of the
  * texts most frequent in the catalogue's titles, within a CPU, a byte and a busy-loop budget.
  */
+/** Stops a text index build under way (a platform closing). */
+export { stopTextIndexBuild } from './text-index-state.ts';
 export { type WarmUpOptions, type WarmUpReport, warmTextHits, warmTextHitsInBackground } from './warm-up.ts';

@@ -45,6 +45,19 @@ function drop(s: IndexState) {
 
 const states = new WeakMap<Database, IndexState>();
 
+/**
+ * Stops a build under way for this database and waits for its thread to end: a platform closing
+ * (the thread's own connection would otherwise keep creating the database's -wal and -shm files in
+ * a data directory being removed). The next text match, if any, builds again.
+ */
+export async function stopTextIndexBuild(database: Database): Promise<void> {
+  const s = states.get(database);
+  const worker = s?.worker;
+  if (!s || !worker) return;
+  drop(s);
+  await worker.terminate();
+}
+
 /** Past this many documents changed since the build, a new build is cheaper than matching them one by one. */
 export const MAX_DIRTY = 20_000;
 
