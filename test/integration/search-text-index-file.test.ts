@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { crc32 } from 'node:zlib';
 import { sql } from 'kysely';
 import type { Database } from '../../src/db/database.ts';
 import {
@@ -23,8 +24,9 @@ import {
 } from '../../src/modules/search/index.ts';
 import { pruneFactLog, reserveTextSnapshot } from '../../src/modules/search/memory.repository.ts';
 import { forgetCatalogMemory } from '../../src/modules/search/memory.ts';
-import { ftsMatchIds } from '../../src/modules/search/search.repository.ts';
-import { MAX_TEXT_HITS } from '../../src/modules/search/search.types.ts';
+import { ftsMatchesWithBm25, ftsMatchIds } from '../../src/modules/search/search.repository.ts';
+import { MAX_BM25_HITS, MAX_TEXT_HITS } from '../../src/modules/search/search.types.ts';
+import { ftsTotals } from '../../src/modules/search/text-index.repository.ts';
 import { parseMatchExpr, type TextIndex } from '../../src/modules/search/text-index.ts';
 import {
   loadTextIndexFile,
@@ -89,6 +91,22 @@ function testLog() {
   return { log, lines, next, line };
 }
 
+/** The index's BM25 of an expression's matches is FTS5's, to the double (what textHits ranks by). */
+async function assertSameBm25(database: Database, index: TextIndex, expr: string, plain: Int32Array) {
+  const totals = ftsTotals(database.sqlite!);
+  assert.ok(totals);
+  const scores = index.bm25(parseMatchExpr(expr)!, plain, totals);
+  assert.ok(scores, `ranks ${expr}`);
+  const rows = await ftsMatchesWithBm25(database.db, expr, MAX_TEXT_HITS);
+  const fts = new Map(rows.map((r) => [Number(r.product_id), Number(r.bm)]));
+  assert.equal(fts.size, plain.length, expr);
+  assert.deepEqual(
+    Array.from(plain, (id, i) => [id, scores[i]]),
+    Array.from(plain, (id) => [id, fts.get(id)]),
+    `bm25 ${expr}`,
+  );
+}
+
 describe('text index file', () => {
   let t: TestDatabase;
   let seed = 11;
@@ -145,6 +163,7 @@ describe('text index file', () => {
   /** The index's lists equal FTS5's for every expression (full and truncated); returns how many. */
   const sameAsFts = async (database: Database, index: TextIndex) => {
     let n = 0;
+    let ranked = 0;
     for (const expr of await expressions(database)) {
       const parsed = parseMatchExpr(expr);
       assert.ok(parsed, expr);
@@ -157,9 +176,14 @@ describe('text index file', () => {
           [...(await ftsMatchIds(database.db, `{title_terms} : (${expr})`, limit))],
           `title ${expr}`,
         );
+        if (limit === MAX_TEXT_HITS && lists.plain.length <= MAX_BM25_HITS) {
+          await assertSameBm25(database, index, expr, lists.plain);
+          ranked++;
+        }
         n++;
       }
     }
+    assert.ok(ranked >= 5, `${ranked} lists ranked`);
     return n;
   };
 
@@ -212,6 +236,7 @@ describe('text index file', () => {
       'denseSlot',
       'denseBits',
       'df',
+      'docLen',
     ] as const)
       assert.deepEqual(
         Buffer.from(file.data[name].buffer, file.data[name].byteOffset, file.data[name].byteLength),
@@ -276,6 +301,16 @@ describe('text index file', () => {
       (whole: Buffer) => {
         const b = Buffer.from(whole);
         b[b.length - 9]! ^= 0x10;
+        writeFileSync(path, b);
+      },
+      // A file of the previous format (no body flags, no document lengths), checksum valid: its
+      // postings would be misread, so it is refused by its version.
+      (whole: Buffer) => {
+        const b = Buffer.from(whole);
+        const at = b.indexOf('{"v":2,');
+        assert.equal(at, 16);
+        b.write('{"v":1,', at, 'latin1');
+        b.writeUInt32LE(crc32(b.subarray(16)), 12);
         writeFileSync(path, b);
       },
     ]) {

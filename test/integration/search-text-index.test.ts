@@ -6,9 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Database } from '../../src/db/database.ts';
 import { indexProducts, parseQuery, rebuildSearchIndex } from '../../src/modules/search/index.ts';
-import { ftsMatchIds } from '../../src/modules/search/search.repository.ts';
-import { MAX_TEXT_HITS } from '../../src/modules/search/search.types.ts';
+import { ftsMatchesWithBm25, ftsMatchIds } from '../../src/modules/search/search.repository.ts';
+import { MAX_BM25_HITS, MAX_TEXT_HITS } from '../../src/modules/search/search.types.ts';
+import { ftsTotals } from '../../src/modules/search/text-index.repository.ts';
 import { parseMatchExpr, type TextIndex } from '../../src/modules/search/text-index.ts';
 import { textIndexBuilt, textIndexOf, textIndexStatus } from '../../src/modules/search/text-index-state.ts';
 import { matchExpr, prepareWords, textHits } from '../../src/modules/search/text-match.ts';
@@ -72,6 +74,22 @@ const TEXTS = [
   'xylophone quantique',
 ];
 
+/** The index's BM25 of an expression's matches is FTS5's, to the double (what textHits ranks by). */
+async function assertSameBm25(database: Database, index: TextIndex, expr: string, plain: Int32Array) {
+  const totals = ftsTotals(database.sqlite!);
+  assert.ok(totals);
+  const scores = index.bm25(parseMatchExpr(expr)!, plain, totals);
+  assert.ok(scores, `ranks ${expr}`);
+  const rows = await ftsMatchesWithBm25(database.db, expr, MAX_TEXT_HITS);
+  const fts = new Map(rows.map((r) => [Number(r.product_id), Number(r.bm)]));
+  assert.equal(fts.size, plain.length, expr);
+  assert.deepEqual(
+    Array.from(plain, (id, i) => [id, scores[i]]),
+    Array.from(plain, (id) => [id, fts.get(id)]),
+    `bm25 ${expr}`,
+  );
+}
+
 describe('text index lists equal FTS5', () => {
   let t: TestDatabase;
   let seed = 7;
@@ -111,6 +129,7 @@ describe('text index lists equal FTS5', () => {
   /** Compares the index's lists with FTS5's for every text, all and any, full and truncated. */
   const compareAll = async (index: TextIndex) => {
     let compared = 0;
+    let ranked = 0;
     for (const text of TEXTS) {
       const words = await prepareWords(t.database, parseQuery(text, { prefixLast: true }));
       if (words.length === 0) continue;
@@ -127,10 +146,16 @@ describe('text index lists equal FTS5', () => {
             [...(await ftsMatchIds(t.database.db, `{title_terms} : (${expr})`, limit))],
             `title ${expr}`,
           );
+          if (limit === MAX_TEXT_HITS && lists.plain.length <= MAX_BM25_HITS) {
+            await assertSameBm25(t.database, index, expr, lists.plain);
+            ranked++;
+          }
           compared++;
         }
       }
     }
+    // The short lists were ranked from the index too (not only the long ones tiered).
+    assert.ok(ranked >= 10, `${ranked} lists ranked`);
     return compared;
   };
 

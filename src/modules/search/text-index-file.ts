@@ -38,9 +38,18 @@ import {
 } from './text-index-state.ts';
 
 const MAGIC = 'CMPTTXI1';
-const VERSION = 1;
+// 2: postings carry body flags on title entries, and docLen (BM25 from the index).
+const VERSION = 2;
 
-type ArrayName = 'termBytes' | 'termOff' | 'postOff' | 'postings' | 'denseSlot' | 'denseBits' | 'df';
+type ArrayName =
+  | 'termBytes'
+  | 'termOff'
+  | 'postOff'
+  | 'postings'
+  | 'denseSlot'
+  | 'denseBits'
+  | 'df'
+  | 'docLen';
 const KINDS = {
   termBytes: Uint8Array,
   termOff: Uint32Array,
@@ -49,6 +58,7 @@ const KINDS = {
   denseSlot: Int32Array,
   denseBits: Int32Array,
   df: Uint32Array,
+  docLen: Uint16Array,
 } as const;
 const NAMES = Object.keys(KINDS) as ArrayName[];
 
@@ -258,7 +268,8 @@ export function parseTextIndexFile(bytes: Uint8Array<ArrayBuffer>, crc?: number)
     arrays.postOff.length !== terms + 1 ||
     arrays.denseSlot.length !== terms ||
     arrays.termOff[terms] !== arrays.termBytes.length ||
-    arrays.postOff[terms] !== arrays.postings.length
+    arrays.postOff[terms] !== arrays.postings.length ||
+    arrays.docLen.length !== header.maxId + 1
   )
     throw new TextIndexFileError('array lengths disagree');
   return {

@@ -13,7 +13,13 @@
  *
  * Layout (flat typed arrays, transferable from the worker that builds it): the distinct terms
  * sorted, as one byte blob and offsets (binary search; a prefix is a range of terms); per term a
- * posting list of varints, one per document holding the term, `(idGap << 1) | inTitle`.
+ * posting list of varints, one per document holding the term: `idGap << 1` for a body-only
+ * document, `(idGap << 2) | (inBody << 1) | 1` for a title one (the body flag costs a bit on title
+ * entries only, the fewer); per document its token count over both columns.
+ *
+ * BM25 (bm25 below): the short lists (MAX_BM25_HITS) are ranked as `-bm25(search_fts, 4.0, 1.0)`
+ * ranks them, to the same double: FTS5's fts5Bm25Function (fts5_aux.c) redone with FTS5's own
+ * totals (row count and token total of its averages record) and its arithmetic in its order.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { type DocTermsRow, withDocumentRows } from './text-index.repository.ts';
@@ -40,6 +46,11 @@ export interface TextIndexData {
   denseBits: Int32Array;
   /** Documents holding term k (any column). */
   df: Uint32Array;
+  /**
+   * Per document id (0..maxId), its tokens over both columns (FTS5's xColumnSize(-1), BM25's
+   * document length); DOC_LEN_UNKNOWN from that many on (BM25 then left to FTS5).
+   */
+  docLen: Uint16Array;
   /** Highest document id indexed (0: none), documents and their terms counted. */
   maxId: number;
   docs: number;
@@ -55,6 +66,30 @@ export interface TermGroup {
 export interface ParsedExpr {
   groups: TermGroup[];
   mode: 'all' | 'any';
+  /** FTS5's phrases (each quoted term or prefix) in its numbering: their order in the text. */
+  phrases: Phrase[];
+}
+
+/** One phrase of an expression: a term, or a prefix (`"w"*`). */
+export interface Phrase {
+  term: string;
+  prefix: boolean;
+}
+
+/** A document length the Uint16 array does not hold (BM25 of a list holding it: FTS5's). */
+export const DOC_LEN_UNKNOWN = 0xffff;
+/** bm25()'s column weights as ftsMatchesWithBm25 gives them (title_terms, body_terms). */
+export const BM25_TITLE_WEIGHT = 4.0;
+export const BM25_BODY_WEIGHT = 1.0;
+
+/**
+ * FTS5's totals as its bm25() reads them (averages record): rows, and tokens over all columns; and
+ * the natural logarithm FTS5 uses (the C library's, which V8's Math.log is not to the last bit).
+ */
+export interface FtsTotals {
+  rows: number;
+  tokens: number;
+  ln: (x: number) => number | undefined;
 }
 
 const ALT = /^"([a-z0-9]+)"(\*?)$/;
@@ -71,11 +106,13 @@ export function parseMatchExpr(expr: string): ParsedExpr | undefined {
   if (hasAnd && hasOr) return undefined;
   const mode = hasOr ? 'any' : 'all';
   const groups: TermGroup[] = [];
+  const phrases: Phrase[] = [];
   for (const g of inner.split(mode === 'all' ? ') AND (' : ') OR (')) {
     const group: TermGroup = { terms: [] };
     for (const alt of g.split(' OR ')) {
       const m = ALT.exec(alt);
       if (!m) return undefined;
+      phrases.push({ term: m[1]!, prefix: m[2] === '*' });
       if (m[2]) {
         // Two prefixes in one group: not a shape matchExpr writes.
         if (group.prefix !== undefined) return undefined;
@@ -84,7 +121,7 @@ export function parseMatchExpr(expr: string): ParsedExpr | undefined {
     }
     groups.push(group);
   }
-  return groups.length > 0 ? { groups, mode } : undefined;
+  return groups.length > 0 ? { groups, mode, phrases } : undefined;
 }
 
 /** Only these texts are tokenised here (see the module comment). */
@@ -98,8 +135,16 @@ export function tokensOf(text: string): string[] | undefined {
   return out;
 }
 
+/** Whether a text repeats a token (FTS5 would count it twice: the index holds flags, not counts). */
+function repeats(tokens: string[]): boolean {
+  return new Set(tokens).size !== tokens.length;
+}
+
 const varintLength = (v: number) =>
   v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+
+/** A posting: `gap * 2` body only, `gap * 4 + 1` title only, `gap * 4 + 3` both (gap < 2^30: < 2^32). */
+const posting = (gap: number, title: boolean, body: boolean) => (title ? gap * 4 + (body ? 3 : 1) : gap * 2);
 
 type DocRow = DocTermsRow;
 
@@ -116,7 +161,9 @@ export function buildTextIndex(rows: () => Iterable<DocRow>): TextIndexData {
   let last = new Int32Array(1 << 16);
   let titleBytes = new Float64Array(1 << 16);
   let lastTitle = new Int32Array(1 << 16);
+  // The last document holding term k in its title, and in its body (a repeat in a column refused).
   let stamp = new Int32Array(1 << 16).fill(-1);
+  let stampBody = new Int32Array(1 << 16).fill(-1);
   let maxId = 0;
   let docs = 0;
   const grow = () => {
@@ -128,6 +175,7 @@ export function buildTextIndex(rows: () => Iterable<DocRow>): TextIndexData {
     lastTitle = widened(lastTitle, n);
     const old = stamp.length;
     stamp = widened(stamp, n).fill(-1, old);
+    stampBody = widened(stampBody, n).fill(-1, old);
   };
   const idOf = (t: string) => {
     let k = ids.get(t);
@@ -148,25 +196,33 @@ export function buildTextIndex(rows: () => Iterable<DocRow>): TextIndexData {
     if (!title || !body) throw new Error(`search document ${r.product_id}: text FTS5 may tokenise otherwise`);
     return [title, body] as const;
   };
+  const repeated = (r: DocRow) => new Error(`search document ${r.product_id}: a term repeated in a column`);
   let prevId = 0;
   for (const r of rows()) {
     const id = Number(r.product_id);
     if (!(id > prevId) || id >= 2 ** 30) throw new Error('search documents not in ascending id order');
     prevId = id;
     const [title, body] = tokens(r);
-    for (let c = 0; c < 2; c++)
-      for (const t of c === 0 ? title : body) {
-        const k = idOf(t);
-        if (stamp[k] === docs) continue;
-        stamp[k] = docs;
-        df[k]!++;
-        bytes[k]! += varintLength(((id - last[k]!) << 1) | (c === 0 ? 1 : 0));
-        last[k] = id;
-        if (c === 0) {
-          titleBytes[k]! += varintLength(((id - lastTitle[k]!) << 1) | 1);
-          lastTitle[k] = id;
-        }
-      }
+    // A posting's length does not depend on its body flag (bits 0-1 of a title entry).
+    for (const t of title) {
+      const k = idOf(t);
+      if (stamp[k] === docs) throw repeated(r);
+      stamp[k] = docs;
+      df[k]!++;
+      bytes[k]! += varintLength(posting(id - last[k]!, true, false));
+      last[k] = id;
+      titleBytes[k]! += varintLength(posting(id - lastTitle[k]!, true, false));
+      lastTitle[k] = id;
+    }
+    for (const t of body) {
+      const k = idOf(t);
+      if (stampBody[k] === docs) throw repeated(r);
+      stampBody[k] = docs;
+      if (stamp[k] === docs) continue;
+      df[k]!++;
+      bytes[k]! += varintLength(posting(id - last[k]!, false, true));
+      last[k] = id;
+    }
     maxId = id;
     docs++;
   }
@@ -207,26 +263,35 @@ export function buildTextIndex(rows: () => Iterable<DocRow>): TextIndexData {
     cursor[k] = postOff[r]!;
     last[k] = 0;
     stamp[k] = -1;
+    stampBody[k] = -1;
   }
   const total = postOff[n]!;
   const postings = new Uint8Array(total);
+  const docLen = new Uint16Array(maxId + 1);
+  const termOf = (t: string) => {
+    const k = ids.get(t);
+    if (k === undefined) throw new Error('search documents changed during the text index build');
+    return k;
+  };
   let doc = 0;
   for (const r of rows()) {
     const id = Number(r.product_id);
     const [title, body] = tokens(r);
+    docLen[id] = Math.min(title.length + body.length, DOC_LEN_UNKNOWN);
+    // Body flags first (a title entry carries one), then one entry per term.
+    for (const t of body) stampBody[termOf(t)] = doc;
+    for (const t of title) stamp[termOf(t)] = doc;
     for (let c = 0; c < 2; c++)
       for (const t of c === 0 ? title : body) {
-        const k = ids.get(t);
-        if (k === undefined) throw new Error('search documents changed during the text index build');
-        if (stamp[k] === doc) continue;
-        stamp[k] = doc;
+        const k = termOf(t);
+        if (c !== 0 && stamp[k] === doc) continue;
         const slot = denseOf[k]!;
         if (slot >= 0) {
           denseBits[slot * words + (id >>> 5)]! |= 1 << (id & 31);
           if (c !== 0) continue;
         }
         // A dense term's list holds its title documents only (`last`: the previous one).
-        let v = ((id - last[k]!) << 1) | (c === 0 ? 1 : 0);
+        let v = posting(id - last[k]!, c === 0, stampBody[k] === doc);
         last[k] = id;
         let p = cursor[k]!;
         while (v >= 0x80) {
@@ -242,7 +307,7 @@ export function buildTextIndex(rows: () => Iterable<DocRow>): TextIndexData {
   for (let r = 0; r < n; r++)
     if (cursor[order[r]!] !== postOff[r + 1])
       throw new Error('search documents changed during the text index build');
-  return { termBytes, termOff, postOff, postings, df: sortedDf, denseSlot, denseBits, maxId, docs };
+  return { termBytes, termOff, postOff, postings, df: sortedDf, denseSlot, denseBits, docLen, maxId, docs };
 }
 
 /** Reads search_documents twice in one read transaction of `sqlite` and builds the index. */
@@ -312,7 +377,7 @@ export class TextIndex {
     }
     const title = tokensOf(doc.title_terms ?? '');
     const body = tokensOf(doc.body_terms ?? '');
-    if (!title || !body) {
+    if (!title || !body || repeats(title) || repeats(body)) {
       this.broken = true;
       this.dirty.set(id, null);
       return;
@@ -331,7 +396,8 @@ export class TextIndex {
       d.postings.byteLength +
       d.df.byteLength +
       d.denseSlot.byteLength +
-      d.denseBits.byteLength
+      d.denseBits.byteLength +
+      d.docLen.byteLength
     );
   }
 
@@ -406,13 +472,163 @@ export class TextIndex {
           v |= (byte & 0x7f) << shift;
           shift += 7;
         }
-        id += v >>> 1;
+        id += v & 1 ? v >>> 2 : v >>> 1;
         const w = id >>> 5;
         const bit = 1 << (id & 31);
         any[w]! |= bit;
         if (v & 1) title[w]! |= bit;
       }
     }
+  }
+
+  /**
+   * Adds to `freq[i]` the weighted occurrences (title 4, body 1: one instance per column, the terms
+   * being distinct in a column) of term ranks `ranks` in base document `hits[i]`, and sets in
+   * `bits` (when given) every base document holding one of them.
+   */
+  private phraseInto(
+    ranks: number[],
+    hits: Int32Array,
+    hitBits: Int32Array,
+    freq: Float64Array,
+    bits?: Int32Array,
+  ) {
+    const { postings, postOff, denseSlot, denseBits, maxId } = this.data!;
+    const words = (maxId >>> 5) + 1;
+    const lastHit = hits.length > 0 ? hits[hits.length - 1]! : -1;
+    const at = (id: number) => {
+      let lo = 0;
+      let hi = hits.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (hits[mid]! < id) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    for (const r of ranks) {
+      const slot = denseSlot[r]!;
+      // A dense term: its bitmap has every document, its list the title ones (with body flags).
+      const state = slot >= 0 ? new Uint8Array(hits.length) : undefined;
+      if (slot >= 0 && bits) for (let w = 0, o = slot * words; w < words; w++) bits[w]! |= denseBits[o + w]!;
+      let p = postOff[r]!;
+      const end = postOff[r + 1]!;
+      let id = 0;
+      while (p < end) {
+        let byte = postings[p++]!;
+        let v = byte & 0x7f;
+        let shift = 7;
+        while (byte & 0x80) {
+          byte = postings[p++]!;
+          v |= (byte & 0x7f) << shift;
+          shift += 7;
+        }
+        const inTitle = (v & 1) !== 0;
+        id += inTitle ? v >>> 2 : v >>> 1;
+        if (id > lastHit && !bits) break;
+        const w = id >>> 5;
+        const bit = 1 << (id & 31);
+        if (bits && !state) bits[w]! |= bit;
+        if ((hitBits[w]! & bit) === 0) continue;
+        const inBody = !inTitle || (v & 2) !== 0;
+        if (state) state[at(id)] = inBody ? 3 : 1;
+        else freq[at(id)]! += (inTitle ? BM25_TITLE_WEIGHT : 0) + (inBody ? BM25_BODY_WEIGHT : 0);
+      }
+      if (state)
+        for (let i = 0, o = slot * words; i < hits.length; i++) {
+          const id = hits[i]!;
+          if (id > maxId || (denseBits[o + (id >>> 5)]! & (1 << (id & 31))) === 0) continue;
+          const s = state[i]!;
+          freq[i]! +=
+            s === 0 ? BM25_BODY_WEIGHT : s === 1 ? BM25_TITLE_WEIGHT : BM25_TITLE_WEIGHT + BM25_BODY_WEIGHT;
+        }
+    }
+  }
+
+  /** A dirty document's weighted occurrences of a phrase. */
+  private static phraseFreq(doc: DirtyDoc, phrase: Phrase): number {
+    const hit = (t: string) => (phrase.prefix ? t.startsWith(phrase.term) : t === phrase.term);
+    let f = 0;
+    for (const t of doc.title) if (hit(t)) f += BM25_TITLE_WEIGHT;
+    for (const t of doc.body) if (hit(t)) f += BM25_BODY_WEIGHT;
+    return f;
+  }
+
+  /**
+   * `-bm25(search_fts, 4.0, 1.0)` of each document of `hits` (ascending ids, all the documents
+   * matching `expr`, as lists() gives them) to the double, given FTS5's current totals; undefined
+   * when the index cannot answer now (or a document is too long for docLen). FTS5's
+   * fts5Bm25Function: per phrase idf = ln((N − n + 0.5) / (n + 0.5)) (1e-6 if not positive), n the
+   * rows matching the phrase alone; per row Σ idf·f·(k1 + 1) / (f + k1·(1 − b + b·D/avgdl)) over
+   * the phrases in their order, f the phrase's weighted instances in the row, D its tokens.
+   */
+  bm25(expr: ParsedExpr, hits: Int32Array, totals: FtsTotals): Float64Array | undefined {
+    const data = this.data;
+    if (!data || !this.usable || totals.rows <= 0) return undefined;
+    const { docLen, df, maxId } = data;
+    let top = maxId;
+    for (const id of this.dirty.keys()) if (id > top) top = id;
+    const words = (top >>> 5) + 1;
+    const n = hits.length;
+    const D = new Float64Array(n);
+    const hitBits = new Int32Array(words);
+    const dirtyHits: [number, DirtyDoc][] = [];
+    for (let i = 0; i < n; i++) {
+      const id = hits[i]!;
+      const doc = this.dirty.get(id);
+      if (doc) {
+        D[i] = doc.title.length + doc.body.length;
+        dirtyHits.push([i, doc]);
+      } else if (doc === null || id > maxId || docLen[id] === DOC_LEN_UNKNOWN) return undefined;
+      else D[i] = docLen[id]!;
+      // Only base documents are looked up in the postings (a dirty one's are stale).
+      if (!doc) hitBits[id >>> 5]! |= 1 << (id & 31);
+    }
+    const k1 = 1.2;
+    const b = 0.75;
+    const nRow = totals.rows;
+    const avgdl = totals.tokens / nRow;
+    const score = new Float64Array(n);
+    const freq = new Float64Array(n);
+    for (const phrase of expr.phrases) {
+      freq.fill(0);
+      let ranks: number[];
+      if (phrase.prefix) {
+        const [from, to] = this.prefixRange(phrase.term);
+        ranks = [];
+        for (let r = from; r < to; r++) ranks.push(r);
+      } else {
+        const r = this.rankOf(phrase.term);
+        ranks = r >= 0 ? [r] : [];
+      }
+      let nHit: number;
+      if (!phrase.prefix && this.dirty.size === 0) {
+        // One term, no change since the build: its document count.
+        nHit = ranks.length > 0 ? df[ranks[0]!]! : 0;
+        this.phraseInto(ranks, hits, hitBits, freq);
+      } else {
+        // A union over the prefix's terms (or a term whose changed documents count otherwise).
+        const bits = new Int32Array(words);
+        this.phraseInto(ranks, hits, hitBits, freq, bits);
+        let extra = 0;
+        for (const [id, doc] of this.dirty) {
+          bits[id >>> 5]! &= ~(1 << (id & 31));
+          if (doc && TextIndex.phraseFreq(doc, phrase) > 0) extra++;
+        }
+        nHit = popcount(bits) + extra;
+      }
+      for (const [i, doc] of dirtyHits) freq[i] = TextIndex.phraseFreq(doc, phrase);
+      // fts5Bm25GetData and fts5Bm25Function, operation for operation (the same doubles).
+      let idf = totals.ln((nRow - nHit + 0.5) / (nHit + 0.5));
+      if (idf === undefined) return undefined;
+      if (idf <= 0.0) idf = 1e-6;
+      for (let i = 0; i < n; i++) {
+        const f = freq[i]!;
+        score[i]! += idf * ((f * (k1 + 1.0)) / (f + k1 * (1 - b + (b * D[i]!) / avgdl)));
+      }
+    }
+    // -(-1.0 * score): the relevance as ftsMatchesWithBm25 reads it.
+    return score;
   }
 
   /** Whether a dirty document matches a group (in any column, and within the title). */
@@ -487,6 +703,17 @@ export class TextIndex {
     }
     return { plain: firstIds(acc.any, limit), title: firstIds(acc.title, limit) };
   }
+}
+
+/** The set bits of a bitmap. */
+function popcount(bits: Int32Array): number {
+  let n = 0;
+  for (let w = 0; w < bits.length; w++) {
+    let x = bits[w]! - ((bits[w]! >>> 1) & 0x55555555);
+    x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+    n += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+  }
+  return n;
 }
 
 /** The first `limit` set bits of a bitmap, ascending. */

@@ -18,6 +18,7 @@ try {
     data.df,
     data.denseSlot,
     data.denseBits,
+    data.docLen,
   ];
   parentPort!.postMessage(
     { data },

@@ -14,6 +14,7 @@ import {
   tsMatchesWithRank,
 } from './search.repository.ts';
 import { type Hits, MAX_BM25_HITS, MAX_TEXT_HITS } from './search.types.ts';
+import { ftsTotals } from './text-index.repository.ts';
 import { parseMatchExpr } from './text-index.ts';
 import { textIndexOf } from './text-index-state.ts';
 
@@ -232,7 +233,20 @@ function tieredHits(plain: Int32Array, title: Int32Array): Hits {
 function indexLists(database: Database, expr: string) {
   const index = textIndexOf(database);
   const parsed = index && parseMatchExpr(expr);
-  return parsed ? index.lists(parsed, MAX_TEXT_HITS) : undefined;
+  const lists = parsed ? index.lists(parsed, MAX_TEXT_HITS) : undefined;
+  if (!lists || !parsed) return undefined;
+  /**
+   * The BM25 of the plain list (all the matches, MAX_BM25_HITS or fewer) as FTS5 gives it, from
+   * the index and FTS5's totals, in the same tick as the lists (the same index state); undefined:
+   * FTS5 ranks it. `COMPTOIR_TEXT_INDEX_BM25=0` leaves it to FTS5 (benchmarks compare both).
+   */
+  const bm25 = () => {
+    const totals =
+      process.env.COMPTOIR_TEXT_INDEX_BM25 !== '0' && database.sqlite && ftsTotals(database.sqlite);
+    const scores = totals ? index.bm25(parsed, lists.plain, totals) : undefined;
+    return scores && Array.from(lists.plain, (id, i) => ({ product_id: id, bm: scores[i]! }));
+  };
+  return { ...lists, bm25 };
 }
 
 /** Text hits: products and the backend's relevance (SQLite FTS5 BM25, PostgreSQL ts_rank). */
@@ -242,10 +256,11 @@ export function textHits(database: Database, expr: string): Promise<Hits> {
     if (database.kind === 'sqlite') {
       // BM25 costs 2-10× the match itself: computed when the match is selective, else two cheap
       // tiers (title match 2, description-only match 1), see docs/ARCHITECTURE.md "Search". The
-      // in-process text index gives FTS5's very lists in about a millisecond once built (text-index.ts).
+      // in-process text index gives FTS5's very lists, and the short ones' BM25, once built (text-index.ts).
       const lists = indexLists(database, expr);
       const plain = lists?.plain ?? (await ftsMatchIds(db, expr, MAX_TEXT_HITS));
-      if (plain.length <= MAX_BM25_HITS) return sortedHits(await ftsMatchesWithBm25(db, expr, MAX_TEXT_HITS));
+      if (plain.length <= MAX_BM25_HITS)
+        return sortedHits(lists?.bm25() ?? (await ftsMatchesWithBm25(db, expr, MAX_TEXT_HITS)));
       const title = lists?.title ?? (await ftsMatchIds(db, `{title_terms} : (${expr})`, MAX_TEXT_HITS));
       return tieredHits(plain, title);
     }
