@@ -4,7 +4,8 @@
 // query. Results go in docs/PERFORMANCE.md ("Serving on every core (issue 19)").
 //
 //   npx node bench/search-core.ts --data DIR [--queries 2000] [--baseline CHECKOUT] [--pg URL]
-//                                 [--set vocabulary|realistic]
+//                                 [--set vocabulary|realistic] [--seed 42] [--warmup 300]
+//                                 [--stride K --offset J]
 //   npx node --cpu-prof --cpu-prof-dir=DIR bench/search-core.ts --data DIR --queries 5000   # profile
 //
 // --set vocabulary (default): bench/search.ts's queries, the demo vocabulary's 30 consumer searches
@@ -14,6 +15,10 @@
 // of products), a qualifier with a product, as-you-type prefixes, typos, brands, a search that
 // matches nothing — at positions weighted by the towns' shares (their spread as in the generator),
 // 5, 10 or 25 km. The dataset is one `comptoir seed --demo` wrote; nothing is written to it.
+// --seed draws another sequence (texts a process has never seen: a held-out list). --stride K
+// --offset J answers only the queries i with i % K === J, warm-up included: what one of K server
+// workers sees of one stream (each with its own caches). Each run's CPU is also split between a
+// text's first use in the process and its repeats (the text-hit cache, the regrouped lists).
 // Under --cpu-prof the profile also holds the facts' load: read the search functions' share.
 import assert from 'node:assert/strict';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -27,7 +32,7 @@ import type { SearchParams, SortKey } from '../src/modules/search/search.types.t
 import { QUERIES, realisticShopper } from './realistic-queries.ts';
 
 const USAGE =
-  'Usage: npx node bench/search-core.ts --data DIR [--queries N] [--baseline CHECKOUT] [--pg URL] [--set vocabulary|realistic]\n';
+  'Usage: npx node bench/search-core.ts --data DIR [--queries N] [--baseline CHECKOUT] [--pg URL] [--set vocabulary|realistic] [--seed N] [--warmup N] [--stride K --offset J]\n';
 let values: Record<string, string | boolean | undefined>;
 try {
   values = parseArgs({
@@ -37,6 +42,10 @@ try {
       queries: { type: 'string', default: '2000' },
       baseline: { type: 'string' },
       set: { type: 'string', default: 'vocabulary' },
+      seed: { type: 'string', default: '42' },
+      warmup: { type: 'string', default: '300' },
+      stride: { type: 'string', default: '1' },
+      offset: { type: 'string', default: '0' },
       help: { type: 'boolean', default: false },
     },
   }).values;
@@ -50,7 +59,7 @@ if (values.help || !values.data || !['vocabulary', 'realistic'].includes(String(
 }
 
 type SearchFn = typeof search;
-let seed = 42;
+let seed = Number(values.seed);
 const random = () => {
   seed = (seed * 1103515245 + 12345) & 0x7fffffff;
   return seed / 0x7fffffff;
@@ -80,6 +89,27 @@ try {
         )) as { search: SearchFn }
       ).search
     : undefined;
+  // As a server: the facts from the snapshot and the text index from its file, each tree with its
+  // own modules (else the first text match starts a 30 s index build in a thread, FTS5 answering
+  // meanwhile, and the figures measure that). Nothing is written (write: false).
+  const quiet = {
+    info() {},
+    warn(o: object, msg: string) {
+      console.error(msg, o);
+    },
+  };
+  for (const tree of [
+    resolve(import.meta.dirname, '..'),
+    ...(values.baseline ? [resolve(String(values.baseline))] : []),
+  ]) {
+    const mod = (path: string) => import(pathToFileURL(resolve(tree, 'src/modules/search', path)).href);
+    await mod('index.ts'); // registers the text index file's hook
+    const memory = await mod('memory.ts');
+    memory.useFactsSnapshot(database, { write: false, log: quiet });
+    await memory.catalogMemory(database);
+    const index = await (await mod('text-index-state.ts')).textIndexBuilt(database);
+    if (!index && database.kind === 'sqlite') console.error(`${tree}: no text index (FTS5 answers)`);
+  }
   const m = await catalogMemory(database);
   const munis = await database.db.selectFrom('municipalities').select(['lat', 'lng', 'spread_km']).execute();
   const categories = await database.db.selectFrom('categories').select('slug').execute();
@@ -138,18 +168,30 @@ try {
         ['after', search],
       ]
     : [['current', search]];
+  const stride = Math.max(1, Number(values.stride));
+  const offset = Number(values.offset);
+  /** Texts this process has answered (a first use pays the text's lists, their regrouping, its words' SQL). */
+  const seenTexts = new Set<string>();
   // Warm-up: JIT tiers, the catalogue facts and text-hit caches (a serving process keeps them).
-  for (let i = 0; i < 300; i++) {
+  const warm = Number(values.warmup);
+  for (let i = 0; i < warm * stride; i++) {
     const q = query(i);
+    if (i % stride !== offset) continue;
+    seenTexts.add(q.q ?? '');
     for (const [, fn] of runs) await fn(database, q);
   }
   const times = new Map<string, number[]>(runs.map(([name]) => [name, []]));
+  const firstUse = new Map<string, number[]>(runs.map(([name]) => [name, []]));
   // Wall time too: this kernel counts thread CPU in 4 ms ticks, so CPU percentiles of
   // sub-millisecond searches are 0 or 4 ms (only their mean means something).
   const walls = new Map<string, number[]>(runs.map(([name]) => [name, []]));
   const n = Number(values.queries);
-  for (let i = 0; i < n; i++) {
-    const q = query(i);
+  for (let j = 0; j < n * stride; j++) {
+    const q = query(j);
+    if (j % stride !== offset) continue;
+    const i = Math.floor(j / stride);
+    const first = !seenTexts.has(q.q ?? '');
+    seenTexts.add(q.q ?? '');
     const answers: unknown[] = [];
     // Alternating which runs first, so neither always finds the other's pages in the caches.
     const order = i % 2 === 0 ? runs : [...runs].reverse();
@@ -158,7 +200,9 @@ try {
       const w0 = performance.now();
       answers.push(await fn(database, q));
       walls.get(name)!.push(performance.now() - w0);
-      times.get(name)!.push(cpuMs() - c0);
+      const c = cpuMs() - c0;
+      times.get(name)!.push(c);
+      if (first) firstUse.get(name)!.push(c);
     }
     if (answers.length === 2)
       assert.deepStrictEqual(answers[1], answers[0], `query ${i} differs: ${JSON.stringify(q)}`);
@@ -174,6 +218,15 @@ try {
     wall_ms_p50: round(pct(walls.get(run)!, 50)),
     wall_ms_p95: round(pct(walls.get(run)!, 95)),
     wall_ms_p99: round(pct(walls.get(run)!, 99)),
+    // A text's first use in this process (its lists read and walked) against its repeats.
+    first_uses: firstUse.get(run)!.length,
+    cpu_ms_first_use_mean: round(
+      firstUse.get(run)!.reduce((a, b) => a + b, 0) / Math.max(1, firstUse.get(run)!.length),
+    ),
+    cpu_ms_repeat_mean: round(
+      (t.reduce((a, b) => a + b, 0) - firstUse.get(run)!.reduce((a, b) => a + b, 0)) /
+        Math.max(1, t.length - firstUse.get(run)!.length),
+    ),
   }));
   for (const r of rows) console.log(JSON.stringify(r));
   console.log(

@@ -354,6 +354,12 @@ function serverCpuSeconds(): number {
   for (const pid of serverPids) for (const p of processTree(pid)) ticks += ticksOf(p);
   return ticks / 100; // USER_HZ
 }
+/** CPU ticks of each process of the servers (the launcher, a cluster's primary, each worker). */
+function ticksByProcess(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of serverPids) for (const p of processTree(pid)) out.set(p, ticksOf(p));
+  return out;
+}
 
 /**
  * PostgreSQL: the backends serving the benchmark's servers (found by the application_name set in
@@ -386,6 +392,7 @@ async function run(bases: string[], name: string, connections: number, path: () 
   const times: number[] = [];
   let errors = 0;
   const cpu0 = serverCpuSeconds();
+  const each0 = ticksByProcess();
   const db0 = await dbBackendTicks();
   const instance = autocannon({
     url: target(bases),
@@ -403,6 +410,7 @@ async function run(bases: string[], name: string, connections: number, path: () 
   });
   const result = await instance;
   const cpu = serverCpuSeconds() - cpu0;
+  const each = [...ticksByProcess()].map(([pid, t]) => ({ pid, s: (t - (each0.get(pid) ?? 0)) / 100 }));
   const db = dbCpuSeconds(db0, await dbBackendTicks());
   times.sort((a, b) => a - b);
   const perReq = (s: number) => +((s * 1000) / Math.max(1, times.length)).toFixed(2);
@@ -418,6 +426,8 @@ async function run(bases: string[], name: string, connections: number, path: () 
     // Server CPU per request (every process of every instance): holds on a loaded machine where
     // wall times and throughput do not.
     server_cpu_ms_per_req: perReq(cpu),
+    // The same per process, in process-tree order (launcher, primary, workers): which one spends it.
+    server_cpu_ms_per_req_by_process: each.map((p) => perReq(p.s)),
     // PostgreSQL's backends serving these servers, on the same cores (PostgreSQL only).
     ...(db === undefined ? {} : { db_cpu_ms_per_req: perReq(db) }),
   };

@@ -132,9 +132,13 @@ export function singular(word: string): string {
   return IRREGULAR_PLURALS[word] ?? word;
 }
 
-/** Every indexed term a folded word stands for: the word, its singular, French and English stems. */
-const termsCache = new Map<string, string[]>();
-export function termsOf(word: string): string[] {
+/** A folded word's terms (termsOf) and query terms (queryTerms), stemmed once per word. */
+interface WordTerms {
+  all: string[];
+  query: string[];
+}
+const termsCache = new Map<string, WordTerms>();
+function wordTerms(word: string): WordTerms {
   const hit = termsCache.get(word);
   if (hit) return hit;
   const terms = computeTerms(word);
@@ -143,14 +147,26 @@ export function termsOf(word: string): string[] {
   return terms;
 }
 
-function computeTerms(word: string): string[] {
+/** Every indexed term a folded word stands for: the word, its singular, French and English stems. */
+export function termsOf(word: string): string[] {
+  return wordTerms(word).all;
+}
+
+function computeTerms(word: string): WordTerms {
   const s = singular(word);
   const set = new Set([word, s]);
-  if (!/^\d+$/.test(s) && s.length > 2) {
-    set.add(frStemmer.stem(s));
-    set.add(enStemmer.stem(s));
+  if (/^\d+$/.test(s) || s.length <= 2) {
+    const all = [...set].filter((t) => t.length > 0);
+    return { all, query: all };
   }
-  return [...set].filter((t) => t.length > 0);
+  // Snowball stemming is most of a new query's parse (profiled): each stem is computed once.
+  const fr = frStemmer.stem(s);
+  const en = enStemmer.stem(s);
+  set.add(fr);
+  set.add(en);
+  const all = [...set].filter((t) => t.length > 0);
+  const stems = [...new Set([fr, en])].filter((t) => t.length > 0);
+  return { all, query: stems.length ? stems : all };
 }
 
 /** The indexed text of a document: space-separated distinct terms (FTS5 and tsvector both read it). */
@@ -202,11 +218,7 @@ export function parseQuery(q: string, opts: { prefixLast?: boolean } = {}): Quer
 
 /** The fewest terms that find every indexed form of a word (see QueryWord.terms). */
 export function queryTerms(word: string): string[] {
-  const all = termsOf(word);
-  const s = singular(word);
-  if (/^\d+$/.test(s) || s.length <= 2) return all;
-  const stems = [...new Set([frStemmer.stem(s), enStemmer.stem(s)])].filter((t) => t.length > 0);
-  return stems.length ? stems : all;
+  return wordTerms(word).query;
 }
 
 /** Damerau-Levenshtein distance-1 variants of a word (deletions, substitutions, insertions, transpositions). */
