@@ -26,6 +26,7 @@ import {
   serveCluster,
   workerCount,
 } from '../serve/cluster.ts';
+import { factsPrefetch } from '../serve/facts-prefetch.ts';
 import { createPlatform, startMark } from '../server.ts';
 import { COMMAND_HELP, commandHelp, errorLine, USAGE } from './help.ts';
 import { progressBar } from './progress.ts';
@@ -117,10 +118,15 @@ async function main(argv: string[]): Promise<number> {
       applyServerHeapSettings();
       const database = open();
       startMark('database opened');
-      // A one-process server reads its facts snapshot in the thread pool while it builds the
-      // platform (issue 19); a cluster's workers read theirs.
+      // A one-process server reads its facts snapshot, and builds the browse index's arrays from
+      // it, in a worker thread (started by main.ts) while it builds the platform (issue 19); a
+      // cluster's workers read theirs.
       const snapshotFile = workerCount(config) === 1 ? factsSnapshotPath(database) : undefined;
-      const snapshotRead = snapshotFile ? prefetchFactsSnapshot(snapshotFile) : undefined;
+      const snapshotRead = snapshotFile
+        ? prefetchFactsSnapshot(snapshotFile, factsPrefetch(snapshotFile)).then(() =>
+            startMark('facts snapshot read ahead'),
+          )
+        : undefined;
       await migrateToLatest(database.db as never);
       startMark('migrations checked');
       if (cmd === 'start' && !(await hasAnyMerchant(database.db))) {

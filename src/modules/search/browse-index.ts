@@ -5,7 +5,15 @@
  * (built during the warm-up) and patched with later changes; and the summaries of merchants'
  * products (per location, or per merchant with several locations), built on first use.
  */
+import {
+  type BrowseParts,
+  buildBrowseParts,
+  type GroupTable,
+  keyIndex,
+  refreshMember,
+} from './browse-index-build.ts';
 import { availableAt, type CatalogMemory, onCatalogMemoryLoaded } from './memory.ts';
+import { prebuiltBrowseParts } from './snapshot.ts';
 
 /** Products by merchant (compressed rows) and GTIN group numbers, derived from the memory arrays. */
 export interface BrowseIndex {
@@ -143,32 +151,6 @@ function sameIds(a: Int32Array, b: readonly { id: number }[]): boolean {
 }
 
 /**
- * The members of every GTIN group of several products at the build, listed group after group
- * (ascending product id within a group), each with the facts browsing ranks it by, so a search
- * picks each group's best offer in one sequential pass instead of product by product through
- * the merchants (a quarter of the demo catalogue is in such groups). A member's facts are
- * refreshed whenever its merchant is touched (memory.ts); a member whose merchant or GTIN
- * changed since the build is marked invalid (`facts` -1) and served by the other paths, like a
- * product added since (browse.ts `listed`).
- */
-export interface GroupTable {
-  /** Listed groups: group number (as in BrowseIndex.group) and the category bits of its members. */
-  group: Int32Array;
-  cats: Int32Array;
-  /** Members of listed group t are [start[t], start[t + 1]). */
-  start: Int32Array;
-  pid: Int32Array;
-  /** The member's merchant at the build. */
-  mid: Int32Array;
-  /** Category * 512 + Québec label * 2 + available at `loc`, or -1 (no longer listed). */
-  facts: Int32Array;
-  /** The location `facts`' availability bit was read at, -1 = not read yet (read on first use). */
-  loc: Int32Array;
-  /** The member's price (cents), read with its facts: the price orders' key without a random read. */
-  price: Int32Array;
-}
-
-/**
  * What browsing needs of a merchant's products at one location when that location is the
  * merchant's only offering location of a search: its "solo" products (no GTIN, or a GTIN no
  * other active product carries, so never grouped with another result) bucketed by category,
@@ -234,130 +216,33 @@ export const M_NSHARED = 10;
 export const M_LOCATION = 11;
 export const META = 12;
 
+export type { GroupTable } from './browse-index-build.ts';
+
 const indexes = new WeakMap<CatalogMemory, BrowseIndex>();
-onCatalogMemoryLoaded((m) => indexes.set(m, build(m)));
-
-function build(m: CatalogMemory): BrowseIndex {
-  const n = m.merchant.length;
-  const merchant = m.merchant;
-  let maxMid = 0;
-  for (let p = 0; p < n; p++) if (merchant[p]! > maxMid) maxMid = merchant[p]!;
-  const start = new Int32Array(maxMid + 2);
-  for (let p = 0; p < n; p++) {
-    const mid = merchant[p]!;
-    if (mid) start[mid + 1]!++;
-  }
-  for (let i = 1; i < start.length; i++) start[i]! += start[i - 1]!;
-  const fill = start.slice(0, maxMid + 1);
-  const ids = new Int32Array(start[maxMid + 1]!);
-  const group = new Int32Array(n).fill(-1);
-  const categoryBits = new Int32Array(maxMid + 1);
-  // Distinct GTIN keys of active products, sorted: the group numbers.
-  let withGtin = 0;
-  for (let p = 0; p < n; p++) if (merchant[p] && m.gtin[p] !== 0) withGtin++;
-  const all = new Float64Array(withGtin);
-  for (let p = 0, i = 0; p < n; p++) if (merchant[p] && m.gtin[p] !== 0) all[i++] = m.gtin[p]!;
-  all.sort();
-  let groups = 0;
-  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) all[groups++] = all[i]!;
-  const groupKeys = all.slice(0, groups);
-  const groupSize = new Int32Array(groups);
-  const groupMember = new Int32Array(groups).fill(-1);
-  for (let p = 0; p < n; p++) {
-    const mid = merchant[p]!;
-    if (!mid) continue;
-    ids[fill[mid]!++] = p;
-    categoryBits[mid]! |= 1 << (m.category[p]! & 31);
-    const g = m.gtin[p]!;
-    if (g !== 0) {
-      const k = keyIndex(groupKeys, g);
-      if (groupMember[k] === -1) groupMember[k] = p;
-      groupSize[k]!++;
-      group[p] = k;
-    }
-  }
-  m.changed = [];
-  m.touched = [];
-  return {
-    start,
-    ids,
-    builtMerchant: merchant.slice(),
-    builtGtin: m.gtin.slice(),
-    group,
-    groupKeys,
-    groups,
-    overflow: new Map(),
-    seen: 0,
-    categoryBits,
-    groupSize,
-    groupMember,
-    sharedLate: new Uint8Array(groups),
-    locs: newSummaries(),
-    table: groupTable(m, group, groupSize),
-    merchantSummaries: [],
-  };
-}
-
-/** The GroupTable of the groups of several products (`group`, `size`: per product and per group). */
-function groupTable(m: CatalogMemory, group: Int32Array, size: Int32Array): GroupTable {
-  const n = group.length;
-  // Listed groups in group-number order; members placed by a counting sort (ascending ids).
-  const listedAt = new Int32Array(size.length).fill(-1);
-  let listed = 0;
-  let members = 0;
-  for (let g = 0; g < size.length; g++) {
-    if (size[g]! < 2) continue;
-    listedAt[g] = listed++;
-    members += size[g]!;
-  }
-  const groupOfT = new Int32Array(listed);
-  const start = new Int32Array(listed + 1);
-  for (let g = 0; g < size.length; g++) {
-    const t = listedAt[g]!;
-    if (t < 0) continue;
-    groupOfT[t] = g;
-    start[t + 1] = size[g]!;
-  }
-  for (let t = 0; t < listed; t++) start[t + 1]! += start[t]!;
-  const fill = start.slice(0, listed);
-  const pid = new Int32Array(members);
-  const mid = new Int32Array(members);
-  for (let p = 0; p < n; p++) {
-    const g = group[p]!;
-    if (g < 0 || listedAt[g]! < 0) continue;
-    const k = fill[listedAt[g]!]!++;
-    pid[k] = p;
-    mid[k] = m.merchant[p]!;
-  }
-  const t: GroupTable = {
-    group: groupOfT,
-    cats: new Int32Array(listed),
-    start,
-    pid,
-    mid,
-    facts: new Int32Array(members),
-    loc: new Int32Array(members),
-    price: new Int32Array(members),
-  };
-  for (let k = 0; k < members; k++) refreshMember(t, m, k);
-  for (let g = 0; g < listed; g++)
-    for (let k = start[g]!; k < start[g + 1]!; k++) t.cats[g]! |= 1 << (m.category[pid[k]!]! & 31);
-  return t;
-}
-
-/**
- * Reads member `k`'s facts again (its merchant was touched): invalid when it moved or changed GTIN
- * since the build, its availability read again on first use. Category bits are only added.
- */
-function refreshMember(t: GroupTable, m: CatalogMemory, k: number, builtGtin?: Float64Array) {
-  const p = t.pid[k]!;
-  t.loc[k] = -1;
-  t.price[k] = m.price[p]!;
-  if (m.merchant[p] !== t.mid[k] || (builtGtin && m.gtin[p] !== builtGtin[p])) {
-    t.facts[k] = -1;
+// Facts read from the snapshot come with the arrays its worker built from them (snapshot.ts), and
+// every change applied since was recorded for them (memory.ts `changed`, `touched`): the index is
+// then those arrays, patched here with those changes as any index is after a change (before ready,
+// so the first browse does not pay for them), instead of a build holding the start.
+onCatalogMemoryLoaded((m) => {
+  const parts = m.changed && m.touched ? prebuiltBrowseParts(m) : undefined;
+  if (!parts) {
+    indexes.set(m, build(m));
     return;
   }
-  t.facts[k] = m.category[p]! * 512 + m.quebec[p]! * 2;
+  indexes.set(m, fromParts(parts));
+  browseIndex(m);
+});
+
+/** A new index of the facts as they are now; changes from now on are recorded for it (memory.ts). */
+function build(m: CatalogMemory): BrowseIndex {
+  m.changed = [];
+  m.touched = [];
+  return fromParts(buildBrowseParts(m));
+}
+
+/** An index of the arrays built from the facts (here, or by the snapshot's worker), no state yet. */
+function fromParts(parts: BrowseParts): BrowseIndex {
+  return { ...parts, overflow: new Map(), seen: 0, locs: newSummaries(), merchantSummaries: [] };
 }
 
 /** Refreshes the group members of a touched merchant (its products' facts or stock changed). */
@@ -403,20 +288,6 @@ export function listed(ix: BrowseIndex, m: CatalogMemory, p: number): boolean {
   return (
     g >= 0 && ix.groupSize[g]! >= 2 && m.merchant[p] === ix.builtMerchant[p] && m.gtin[p] === ix.builtGtin[p]
   );
-}
-
-/** Position of `key` in the ascending `keys`, or -1. */
-function keyIndex(keys: Float64Array, key: number): number {
-  let lo = 0;
-  let hi = keys.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = keys[mid]!;
-    if (v < key) lo = mid + 1;
-    else if (v > key) hi = mid - 1;
-    else return mid;
-  }
-  return -1;
 }
 
 /** The group number of a GTIN key at the build of the index, or -1 (no product carried it then). */

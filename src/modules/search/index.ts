@@ -77,7 +77,7 @@ export { search } from './search.service.ts';
 /** Ranking weights, search parameters and sort orders. */
 export { RANKING, type SearchParams, type SortKey } from './search.types.ts';
 /** Reads the snapshot file ahead, in the background, while a server starts (snapshot.ts). */
-export { prefetchFactsSnapshot } from './snapshot.ts';
+export { type PrefetchedSnapshot, prefetchFactsSnapshot } from './snapshot.ts';
 /** "Did you mean": the query with unknown words replaced by indexed words one edit away. */
 export { spellingSuggestion } from './spelling.ts';
 /**

@@ -11,6 +11,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
+import type { BrowseParts } from './browse-index-build.ts';
 import type { CatalogMemory } from './catalog-memory.ts';
 import { replaceFileSync } from './replace-file.ts';
 
@@ -117,12 +118,30 @@ export interface LoadedSnapshot {
 /** Why a snapshot file was refused (it is then rebuilt from the tables). */
 export class SnapshotError extends Error {}
 
-/** A file's bytes read ahead (prefetchFactsSnapshot), with what identifies that version of it. */
-interface Prefetched {
+/**
+ * A snapshot file's bytes read ahead (prefetchFactsSnapshot), with what identifies that version of
+ * it; from the worker thread of a server's start (snapshot-prefetch.worker.ts, src/serve/facts-prefetch.ts),
+ * also whether its checksum was verified and the browse index's arrays built from its facts.
+ */
+export interface PrefetchedSnapshot {
   bytes: Uint8Array<ArrayBuffer>;
   mtimeNs: bigint;
+  verified?: boolean;
+  browse?: BrowseParts;
+  /** CPU the worker thread spent (ms), for benchmarks. */
+  threadCpuMs?: number;
 }
-const prefetched = new Map<string, Prefetched>();
+const prefetched = new Map<string, PrefetchedSnapshot>();
+
+/** Browse index arrays built from the facts of a snapshot as read (browse-index.ts takes them once). */
+const browseOf = new WeakMap<CatalogMemory, BrowseParts>();
+
+/** The browse index arrays the snapshot's worker built from these facts, once, or undefined. */
+export function prebuiltBrowseParts(m: CatalogMemory): BrowseParts | undefined {
+  const parts = browseOf.get(m);
+  browseOf.delete(m);
+  return parts;
+}
 
 /**
  * Starts reading a snapshot file in the background (libuv's thread pool), so that a server reads
@@ -131,7 +150,16 @@ const prefetched = new Map<string, Prefetched>();
  * has the same size and modification time. Resolves once they are there, or when the read failed
  * (readFactsSnapshot then reads the file itself and reports what is wrong).
  */
-export async function prefetchFactsSnapshot(path: string): Promise<void> {
+export async function prefetchFactsSnapshot(
+  path: string,
+  ahead?: Promise<PrefetchedSnapshot | undefined>,
+): Promise<void> {
+  if (ahead) {
+    // Read by a worker thread (src/serve/facts-prefetch.ts); nothing when it failed.
+    const read = await ahead;
+    if (read) prefetched.set(path, read);
+    return;
+  }
   try {
     const fh = await open(path, 'r');
     try {
@@ -160,6 +188,26 @@ export async function prefetchFactsSnapshot(path: string): Promise<void> {
 export function readFactsSnapshot(path: string): LoadedSnapshot | undefined {
   const ahead = prefetched.get(path);
   prefetched.delete(path);
+  const read = readSnapshotBytes(path, ahead);
+  if (!read) return undefined;
+  const loaded = parseFactsSnapshot(read.bytes, read.verified === true);
+  if (read.browse) {
+    // Changes applied from now on (the change log's, then events) are recorded for that index.
+    loaded.memory.changed = [];
+    loaded.memory.touched = [];
+    browseOf.set(loaded.memory, read.browse);
+  }
+  // A step of a server's start (COMPTOIR_START_TRACE, src/cli/main.ts).
+  performance.mark('comptoir:facts snapshot read', { detail: process.cpuUsage() });
+  return loaded;
+}
+
+/**
+ * A snapshot file's bytes in a buffer of their own (offset 0: every array view is aligned), or
+ * `ahead` when it was read from the same version of the file (size and modification time);
+ * undefined when there is no file.
+ */
+export function readSnapshotBytes(path: string, ahead?: PrefetchedSnapshot): PrefetchedSnapshot | undefined {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -167,13 +215,11 @@ export function readFactsSnapshot(path: string): LoadedSnapshot | undefined {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  let bytes: Uint8Array<ArrayBuffer>;
   try {
     const stat = fstatSync(fd, { bigint: true });
     const size = Number(stat.size);
-    if (ahead && ahead.bytes.length === size && ahead.mtimeNs === stat.mtimeNs) return parseRead(ahead.bytes);
-    // Its own ArrayBuffer, at offset 0: every array view below is aligned.
-    bytes = new Uint8Array(new ArrayBuffer(size));
+    if (ahead && ahead.bytes.length === size && ahead.mtimeNs === stat.mtimeNs) return ahead;
+    const bytes = new Uint8Array(new ArrayBuffer(size));
     let read = 0;
     while (read < size) {
       const n = readSync(fd, bytes, read, size - read, read);
@@ -181,26 +227,22 @@ export function readFactsSnapshot(path: string): LoadedSnapshot | undefined {
       read += n;
     }
     if (read < size) throw new SnapshotError(`read ${read} of ${size} bytes`);
+    return { bytes, mtimeNs: stat.mtimeNs };
   } finally {
     closeSync(fd);
   }
-  return parseRead(bytes);
 }
 
-function parseRead(bytes: Uint8Array<ArrayBuffer>): LoadedSnapshot {
-  const loaded = parseFactsSnapshot(bytes);
-  // A step of a server's start (COMPTOIR_START_TRACE, src/cli/main.ts).
-  performance.mark('comptoir:facts snapshot read', { detail: process.cpuUsage() });
-  return loaded;
-}
-
-/** Parses a snapshot held in `bytes` (its own buffer, from offset 0; the arrays are views on it). */
-export function parseFactsSnapshot(bytes: Uint8Array<ArrayBuffer>): LoadedSnapshot {
+/**
+ * Parses a snapshot held in `bytes` (its own buffer, from offset 0; the arrays are views on it).
+ * `verified`: its checksum was checked already (by the worker that read it).
+ */
+export function parseFactsSnapshot(bytes: Uint8Array<ArrayBuffer>, verified = false): LoadedSnapshot {
   if (bytes.length < 16 || Buffer.from(bytes.buffer, 0, 8).toString('latin1') !== MAGIC)
     throw new SnapshotError('not a catalogue facts snapshot');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(8, true);
-  if (crc32(bytes.subarray(16)) !== view.getUint32(12, true))
+  if (!verified && crc32(bytes.subarray(16)) !== view.getUint32(12, true))
     throw new SnapshotError(`checksum mismatch (${bytes.length} bytes: truncated or damaged)`);
   const header = JSON.parse(Buffer.from(bytes.buffer, 16, headerLength).toString('utf8')) as Header;
   if (header.v !== VERSION) throw new SnapshotError(`format ${header.v}, expected ${VERSION}`);
