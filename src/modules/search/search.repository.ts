@@ -38,7 +38,7 @@ export async function ftsMatchIds(db: Q, expr: string, limit: number): Promise<I
   return idListOf(r.rows[0]?.ids ?? null);
 }
 
-/** The ids of group_concat's text (decimal rowids, comma-separated; null: none). */
+/** The ids of group_concat's or string_agg's text (decimal ids, comma-separated; null: none). */
 export function idListOf(text: string | null): Int32Array {
   if (!text) return new Int32Array(0);
   let n = 1;
@@ -67,6 +67,30 @@ export async function ftsMatchesWithBm25(
     -bm25(search_fts, 4.0, 1.0) as bm
     from search_fts where search_fts match ${expr} limit ${limit}`.execute(db);
   return r.rows;
+}
+
+/**
+ * PostgreSQL: the ids of the products matching the tsquery `expr` (`plain`: the lowest `limit`, as
+ * FTS5's index order keeps), and of those of them that also match `titleExpr` (the same query on
+ * title terms only: weight A of the tsvector, migration 010), in one pass over the matching rows,
+ * each list read as one comma-separated text as ftsMatchIds: a common word matches up to 100,000
+ * products, and all of them ranked by ts_rank and read as one row object each cost the server
+ * 10 ms of CPU per new text of the realistic mix, against 3.5 so (PERFORMANCE.md; the database's
+ * time, its heap pages read, is the same either way). Ordered by id: without it a list past
+ * `limit` kept whichever rows the scan met first (a parallel or synchronised scan's, in any
+ * order); with it, a list the planner expects long walks the ids in order and stops at `limit`.
+ */
+export async function tsMatchLists(
+  db: Q,
+  expr: string,
+  titleExpr: string,
+  limit: number,
+): Promise<{ plain: Int32Array; title: Int32Array }> {
+  const r = await sql<{ ids: string | null; title: string | null }>`select
+      string_agg(product_id::text, ',') as ids, string_agg(product_id::text, ',') filter (where t) as title
+    from (select product_id, tsv @@ to_tsquery('simple', ${titleExpr}) as t from search_documents
+      where tsv @@ to_tsquery('simple', ${expr}) order by product_id limit ${limit}) m`.execute(db);
+  return { plain: idListOf(r.rows[0]?.ids ?? null), title: idListOf(r.rows[0]?.title ?? null) };
 }
 
 /** PostgreSQL: products matching a tsquery with their ts_rank relevance. */

@@ -35,7 +35,7 @@ export const RANKING = { text: 1, proximity: 0.5, inStock: 0.3, quebec: 0.15 } a
 
 /** Most candidate products read from the text index per query (best text matches first). */
 export const MAX_TEXT_HITS = 100_000;
-/** Above this many text hits, SQLite ranks by title/description tiers instead of BM25. */
+/** Above this many text hits, both backends rank by title/description tiers instead of BM25 / ts_rank. */
 export const MAX_BM25_HITS = 4_000;
 /** Most products considered for a query without words (browse by filters near a point). */
 export const MAX_BROWSE_OFFERS = 5_000;

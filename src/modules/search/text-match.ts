@@ -12,6 +12,7 @@ import {
   knownTerms,
   termKnown,
   tsMatchesWithRank,
+  tsMatchLists,
 } from './search.repository.ts';
 import { type Hits, MAX_BM25_HITS, MAX_TEXT_HITS } from './search.types.ts';
 import { ftsTotals } from './text-index.repository.ts';
@@ -249,7 +250,10 @@ function indexLists(database: Database, expr: string) {
   return { ...lists, bm25 };
 }
 
-/** Text hits: products and the backend's relevance (SQLite FTS5 BM25, PostgreSQL ts_rank). */
+/**
+ * Text hits: products and the backend's relevance (SQLite FTS5 BM25, PostgreSQL ts_rank; past
+ * MAX_BM25_HITS matches, the title / other tiers on both).
+ */
 export function textHits(database: Database, expr: string): Promise<Hits> {
   return cached(database, `h:${expr}`, async () => {
     const db = database.db;
@@ -264,6 +268,23 @@ export function textHits(database: Database, expr: string): Promise<Hits> {
       const title = lists?.title ?? (await ftsMatchIds(db, `{title_terms} : (${expr})`, MAX_TEXT_HITS));
       return tieredHits(plain, title);
     }
-    return sortedHits(await tsMatchesWithRank(db, expr, MAX_TEXT_HITS));
+    // PostgreSQL, the same shape: ids only (the lowest MAX_TEXT_HITS, as FTS5 keeps), both tiers'
+    // lists in one pass over the matching rows; ts_rank (which reads each match's whole tsvector)
+    // only for a short list.
+    const lists = await tsMatchLists(db, expr, titleOnly(expr), MAX_TEXT_HITS);
+    if (lists.plain.length <= MAX_BM25_HITS)
+      return sortedHits(await tsMatchesWithRank(db, expr, MAX_TEXT_HITS));
+    return tieredHits(lists.plain, lists.title);
   });
+}
+
+/**
+ * PostgreSQL: a matchExpr expression restricted to title terms, as FTS5's `{title_terms} : (…)`:
+ * every lexeme (`term`, `prefix:*`) labelled with weight A, the title's in the tsvector.
+ */
+export function titleOnly(expr: string): string {
+  return expr.replace(
+    /([a-z0-9]+)(:\*)?/g,
+    (_, term: string, prefix?: string) => `${term}:${prefix ? '*' : ''}A`,
+  );
 }
