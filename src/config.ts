@@ -18,6 +18,11 @@ function processCount(name: string) {
     .optional();
 }
 
+/** A switch read as `0` (off) or `1` (on, the default when unset). */
+function onOff(name: string) {
+  return z.enum(['0', '1'], { error: `${name} must be 0 or 1` }).optional();
+}
+
 /** Environment-driven configuration, validated once at boot (a bad value stops the start with every problem listed). */
 const envFields = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -155,6 +160,24 @@ const envFields = z.object({
    * Validated here so a mistyped value stops the start instead of being ignored.
    */
   SQLITE_CACHE_MB: z.coerce.number().int().min(0).max(65536).optional(),
+  /**
+   * SQLite memory-mapped read window per connection, in MiB (src/db/sqlite-dialect.ts): a server
+   * starts with 32 unless set, other commands keep 64; 0 turns mapping off.
+   */
+  SQLITE_MMAP_MB: z.coerce.number().int().min(0).max(65536).optional(),
+  /**
+   * Search tuning, read where it is used (benchmarks flip them per server): `0` turns off the
+   * text-hit cache, the in-process text index, or the index's BM25 of short lists (FTS5 answers);
+   * the cache's bound in MiB. Validated here so a mistyped value stops the start instead of
+   * silently meaning the default.
+   */
+  COMPTOIR_SEARCH_CACHE: onOff('COMPTOIR_SEARCH_CACHE'),
+  COMPTOIR_SEARCH_CACHE_MB: z.coerce.number().int().min(1).max(65536).optional(),
+  COMPTOIR_TEXT_INDEX: onOff('COMPTOIR_TEXT_INDEX'),
+  COMPTOIR_TEXT_INDEX_BM25: onOff('COMPTOIR_TEXT_INDEX_BM25'),
+  /** `0`: no start re-exec with the memory settings; `0`: the CLI's process stays a cluster's primary (README). */
+  COMPTOIR_START_FLAGS: onOff('COMPTOIR_START_FLAGS'),
+  COMPTOIR_LEAN_PRIMARY: onOff('COMPTOIR_LEAN_PRIMARY'),
   /**
    * CPU seconds a server (each worker) may spend, once ready, reading into the search's text-hit
    * cache the lists of the texts most frequent in the catalogue's titles (src/modules/search/
