@@ -41,17 +41,32 @@ export type BrowseFacts = Pick<CatalogMemory, 'merchant' | 'category' | 'price' 
  * the server runs), each array in a buffer of its own (transferable from a worker).
  */
 export interface BrowseParts {
+  /** Products of merchant `mid` are ids[start[mid]..start[mid + 1]] (ascending), as at the build. */
   start: Int32Array;
   ids: Int32Array;
+  /** Merchant and GTIN key of each product at the build (what `start`/`group` reflect). */
   builtMerchant: Int32Array;
   builtGtin: Float64Array;
+  /** GTIN group number per product at the build, -1 = no GTIN. */
   group: Int32Array;
+  /**
+   * The distinct GTIN keys at the build, ascending: a group's number is its key's position (a
+   * sorted Float64Array, 8 bytes a group, rather than a Map of half a million entries: ~22 MB of
+   * V8 heap at 1M products, issue 19). Read through `groupOf`.
+   */
   groupKeys: Float64Array;
   groups: number;
+  /**
+   * Per merchant, a bit per category (id mod 32) it has held since the build: a category page
+   * skips merchants without the bit. Bits are only added, so a skip is always right.
+   */
   categoryBits: Int32Array;
+  /** Members of each GTIN group at the build (active products), and one of them. */
   groupSize: Int32Array;
   groupMember: Int32Array;
+  /** Groups of one at the build that another product joined since (no longer solo). */
   sharedLate: Uint8Array;
+  /** GTIN groups of several products at the build, member by member (browse.ts resolves a group in one pass). */
   table: GroupTable;
 }
 

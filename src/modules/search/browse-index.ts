@@ -15,41 +15,17 @@ import {
 import { availableAt, type CatalogMemory, onCatalogMemoryLoaded } from './memory.ts';
 import { prebuiltBrowseParts } from './snapshot.ts';
 
-/** Products by merchant (compressed rows) and GTIN group numbers, derived from the memory arrays. */
-export interface BrowseIndex {
-  /** Products of merchant `mid` are ids[start[mid]..start[mid + 1]] (ascending), as at the build. */
-  start: Int32Array;
-  ids: Int32Array;
-  /** Merchant and GTIN key of each product at the build (what `start`/`group` reflect). */
-  builtMerchant: Int32Array;
-  builtGtin: Float64Array;
-  /** GTIN group number per product at the build, -1 = no GTIN. */
-  group: Int32Array;
-  /**
-   * The distinct GTIN keys at the build, ascending: a group's number is its key's position (a
-   * sorted Float64Array, 8 bytes a group, rather than a Map of half a million entries: ~22 MB of
-   * V8 heap at 1M products, issue 19). Read through `groupOf`.
-   */
-  groupKeys: Float64Array;
-  groups: number;
+/**
+ * Products by merchant (compressed rows) and GTIN group numbers, derived from the memory arrays
+ * (BrowseParts, browse-index-build.ts), and the state kept while the server runs.
+ */
+export interface BrowseIndex extends BrowseParts {
   /** Products that joined a merchant since the build (new, re-activated or moved). */
   overflow: Map<number, Set<number>>;
   /** Entries of `memory.changed` already applied. */
   seen: number;
-  /**
-   * Per merchant, a bit per category (id mod 32) it has held since the build: a category page
-   * skips merchants without the bit. Bits are only added, so a skip is always right.
-   */
-  categoryBits: Int32Array;
-  /** Members of each GTIN group at the build (active products), and one of them. */
-  groupSize: Int32Array;
-  groupMember: Int32Array;
-  /** Groups of one at the build that another product joined since (no longer solo). */
-  sharedLate: Uint8Array;
   /** Summaries of a merchant's products at one of its locations (browse.ts), by location id. */
   locs: LocationSummaries;
-  /** GTIN groups of several products at the build, member by member (browse.ts resolves a group in one pass). */
-  table: GroupTable;
   /** Summaries of merchants with several locations (MerchantSummary), by merchant id, built on first use. */
   merchantSummaries: (MerchantSummary | undefined)[];
 }
