@@ -182,6 +182,9 @@ describe(`card payment at checkout in a real browser (Chromium, ${TEST_DB_KIND})
       page.getByRole('button', { name: 'Passer la commande' }).click(),
     ]);
     const bank = page.frameLocator('iframe[title="3-D Secure"]');
+    // The URL already matched before the click (the form posts to its own page): the bank's frame
+    // appearing is what says the stub has received the payment to authenticate.
+    await bank.getByText('Échouer l’authentification').waitFor();
     const pi = await page.evaluate(
       () => (window as unknown as { __stripeStub: { nextAction: string } }).__stripeStub.nextAction,
     );
