@@ -326,6 +326,11 @@ describe(`card payments end to end (Chromium, ${TEST_DB_KIND})`, { skip: skipRea
     // (e) A gift card bought by card for 25 $ (the Payment Element follows the amount picked).
     await sp.goto(`${base}/fr/cartes-cadeaux`);
     await sp.locator('input[name="amount"][value="25"]').check();
+    // Stripe.js (the stub) may load after the page's load event: wait for its Elements first.
+    await sp.waitForFunction(
+      () =>
+        (window as unknown as { __stripeStub?: { elementsOptions?: unknown } }).__stripeStub?.elementsOptions,
+    );
     const elementsAmount = await sp.evaluate(
       () =>
         (window as unknown as { __stripeStub: { elementsOptions: { amount: number } } }).__stripeStub
