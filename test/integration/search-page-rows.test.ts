@@ -2,7 +2,8 @@
 // statement (src/modules/search/results.repository.ts, pageRows): the same rows, on both
 // databases, as the three separate reads it replaced (kept below as the reference: livePriceAndStockRows,
 // productTextsOf, locationNames), for pages of products with and without variants, archived
-// variants, products without stock, repeated ids and stores without stock.
+// variants, products without stock, repeated ids and stores without stock; on SQLite both from its
+// prepared statement (rows as arrays) and, inside a transaction of the connection, through Kysely.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
@@ -10,7 +11,7 @@ import { type Kysely, sql } from 'kysely';
 import type { DB } from '../../src/db/schema.ts';
 import { createProduct, createVariant } from '../../src/modules/catalog/index.ts';
 import { setOnHand } from '../../src/modules/inventory/index.ts';
-import { pageRows } from '../../src/modules/search/results.repository.ts';
+import { PAGE_COLUMNS, pageRows } from '../../src/modules/search/results.repository.ts';
 import { seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
@@ -101,8 +102,21 @@ describe('search: one statement reads the page of results', () => {
         fc.array(fc.constantFrom(...productIds), { minLength: 1, maxLength: 12 }),
         fc.array(fc.constantFrom(...locationIds), { minLength: 1, maxLength: 4 }),
         fc.boolean(),
-        async (ids, locs, texts) => {
-          const rows = await pageRows(db(), database.kind, ids, locs, texts);
+        fc.boolean(),
+        async (ids, locs, texts, inTransaction) => {
+          // SQLite: a transaction open on the connection sends the read through Kysely.
+          const raw = inTransaction ? database.sqlite : undefined;
+          raw?.exec('begin');
+          let arrays: unknown[][];
+          try {
+            arrays = await pageRows(database, ids, locs, texts);
+          } finally {
+            raw?.exec('rollback');
+          }
+          for (const a of arrays) assert.equal(a.length, PAGE_COLUMNS.length);
+          const rows = arrays.map(
+            (a) => Object.fromEntries(PAGE_COLUMNS.map((c, i) => [c, a[i]])) as Record<string, unknown>,
+          );
           const live = rows
             .filter((r) => Number(r.kind) !== 2)
             .map((r) => ({
@@ -142,7 +156,7 @@ describe('search: one statement reads the page of results', () => {
           assert.deepEqual(sorted([...own.values()]), sorted(expected));
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 80 },
     );
   });
 });

@@ -4,33 +4,57 @@
  * one statement (one snapshot, one round trip) instead of three. Reads products, inventory_levels
  * and locations (search is a read model: src/db/ownership.ts).
  */
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { CompiledQuery, type Kysely, sql } from 'kysely';
-import type { DbKind } from '../../db/database.ts';
+import type { Database, DbKind } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
+import { metrics } from '../../lib/metrics.ts';
 import './search.tables.ts';
 
 /**
- * A row of `pageRows`: `kind` 0 a product of the page (with its texts when asked), 1 a variant of
- * one, each once per stock row (location_id null: none); 2 a store of the page (`name`).
+ * A row of `pageRows`, its columns in PAGE_COLUMNS' order: `kind` 0 a product of the page (with
+ * its texts when asked), 1 a variant of one, each once per stock row (location_id null: none); 2 a
+ * store of the page (`name`). An array, not an object: SQLite hands rows over as arrays without a
+ * property set per column.
  */
-export interface PageRow {
-  kind: number;
-  id: number;
-  parent_id: number | null;
-  price_cents: number | null;
-  status: string | null;
-  location_id: number | null;
-  on_hand: number | null;
-  reserved: number | null;
-  name: string | null;
-  sku: string | null;
-  title_fr: string | null;
-  title_en: string | null;
-  description_fr: string | null;
-  description_en: string | null;
-  images_json: string | null;
-  gtin: string | null;
-}
+export type PageRow = [
+  kind: number,
+  id: number,
+  parent_id: number | null,
+  price_cents: number | null,
+  status: string | null,
+  location_id: number | null,
+  on_hand: number | null,
+  reserved: number | null,
+  name: string | null,
+  sku: string | null,
+  title_fr: string | null,
+  title_en: string | null,
+  description_fr: string | null,
+  description_en: string | null,
+  images_json: string | null,
+  gtin: string | null,
+];
+
+/** PageRow's columns, in its order (the statement's select list). */
+export const PAGE_COLUMNS = [
+  'kind',
+  'id',
+  'parent_id',
+  'price_cents',
+  'status',
+  'location_id',
+  'on_hand',
+  'reserved',
+  'name',
+  'sku',
+  'title_fr',
+  'title_en',
+  'description_fr',
+  'description_en',
+  'images_json',
+  'gtin',
+] as const;
 
 const TEXTS = ['sku', 'title_fr', 'title_en', 'description_fr', 'description_en', 'images_json', 'gtin'];
 
@@ -67,14 +91,15 @@ function statement(db: Kysely<DB>, kind: DbKind, ids: number, locs: number, text
   return text;
 }
 
+/** The statements prepared on a SQLite connection, by text: rows as arrays (StatementSync.setReturnArrays). */
+const prepared = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
+
 /**
  * The page's products (`productIds`, with their texts when `texts`) and their variants (any
- * status), once per stock row, and the stores `locationIds` with their names. `kind` is the
- * database's (the statement is kept per dialect).
+ * status), once per stock row, and the stores `locationIds` with their names.
  */
 export async function pageRows(
-  db: Kysely<DB>,
-  kind: DbKind,
+  database: Database,
   productIds: number[],
   locationIds: number[],
   texts: boolean,
@@ -82,8 +107,39 @@ export async function pageRows(
   if (productIds.length === 0) return [];
   // A page always has a store; an empty list would not be valid SQL on PostgreSQL.
   if (locationIds.length === 0) locationIds = [0];
-  const text = statement(db, kind, productIds.length, locationIds.length, texts);
+  const text = statement(database.db, database.kind, productIds.length, locationIds.length, texts);
   const params = [...productIds, ...productIds, ...locationIds];
-  const r = await db.executeQuery<PageRow>(CompiledQuery.raw(text, params));
-  return r.rows;
+  const raw = database.sqlite;
+  // SQLite: the prepared statement itself, rows as arrays — Kysely's round (its connection queue,
+  // a promise per step, an object of 16 properties per row) was 0.05–0.1 ms of a page's 0.3–0.6
+  // (bench/page-rows.ts, docs/PERFORMANCE.md). Not inside a transaction of this connection (another request's, between
+  // two of its statements): Kysely then waits for it to end, as every read does, rather than read
+  // its uncommitted rows.
+  if (raw && !raw.isTransaction) {
+    let byText = prepared.get(raw);
+    if (!byText) {
+      byText = new Map();
+      prepared.set(raw, byText);
+    }
+    let st = byText.get(text);
+    if (!st) {
+      st = raw.prepare(text);
+      st.setReturnArrays(true);
+      // As `compiled`: shapes are few, bounded anyway.
+      if (byText.size >= 1000) byText.clear();
+      byText.set(text, st);
+    }
+    // In the query metrics as a statement run through Kysely is (src/db/database.ts recordQuery).
+    const t0 = performance.now();
+    try {
+      const rows = st.all(...params) as unknown as PageRow[];
+      metrics.observeQuery((performance.now() - t0) / 1000, false);
+      return rows;
+    } catch (e) {
+      metrics.observeQuery((performance.now() - t0) / 1000, true);
+      throw e;
+    }
+  }
+  const r = await database.db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, params));
+  return r.rows.map((row) => PAGE_COLUMNS.map((c) => row[c]) as PageRow);
 }

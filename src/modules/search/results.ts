@@ -82,38 +82,41 @@ async function loadDetails(
   // Price, status and stock (one row per stock row), the texts not kept (from the same rows) and
   // the stores' names: one statement for the page (results.repository.ts).
   const wanted = new Set(ids);
-  const rows = await pageRows(database.db, database.kind, ids, locIds, missing.length > 0);
+  const rows = await pageRows(database, ids, locIds, missing.length > 0);
   const productOf = new Map<number, number>(ids.map((id) => [id, id]));
   const prices = new Map<number, number>();
   const variants = new Map<number, { parent_id: number; price_cents: number }>();
   const stock: { product_id: number; location_id: number; available: number }[] = [];
   const locMap = new Map<number, string>();
   for (const r of rows) {
-    const id = Number(r.id);
-    if (Number(r.kind) === 2) {
-      locMap.set(id, r.name as string);
+    const [kind, rowId, parentId, price, status, locationId, onHand, reserved, name] = r;
+    const id = Number(rowId);
+    if (Number(kind) === 2) {
+      locMap.set(id, name as string);
       continue;
     }
-    if (Number(r.kind) === 0 && missing.length > 0 && !shown.has(id))
+    if (Number(kind) === 0 && missing.length > 0 && !shown.has(id)) {
+      const [, , , , , , , , , sku, titleFr, titleEn, descriptionFr, descriptionEn, images, gtin] = r;
       shown.set(id, {
-        sku: r.sku as string,
-        title_fr: r.title_fr as string,
-        title_en: r.title_en as string,
-        description_fr: r.description_fr as string,
-        description_en: r.description_en as string,
-        image_url: parseImages(r.images_json as string)[0]?.url ?? null,
-        gtin: r.gtin,
+        sku: sku as string,
+        title_fr: titleFr as string,
+        title_en: titleEn as string,
+        description_fr: descriptionFr as string,
+        description_en: descriptionEn as string,
+        image_url: parseImages(images as string)[0]?.url ?? null,
+        gtin,
       });
-    if (wanted.has(id)) prices.set(id, Number(r.price_cents));
-    else if (r.parent_id != null && r.status === 'active' && wanted.has(Number(r.parent_id))) {
-      productOf.set(id, Number(r.parent_id));
-      variants.set(id, { parent_id: Number(r.parent_id), price_cents: Number(r.price_cents) });
+    }
+    if (wanted.has(id)) prices.set(id, Number(price));
+    else if (parentId != null && status === 'active' && wanted.has(Number(parentId))) {
+      productOf.set(id, Number(parentId));
+      variants.set(id, { parent_id: Number(parentId), price_cents: Number(price) });
     } else continue;
-    if (r.location_id != null)
+    if (locationId != null)
       stock.push({
         product_id: id,
-        location_id: Number(r.location_id),
-        available: Math.max(0, Number(r.on_hand) - Number(r.reserved)),
+        location_id: Number(locationId),
+        available: Math.max(0, Number(onHand) - Number(reserved)),
       });
   }
   // Kept only if the catalogue did not change while they were read.

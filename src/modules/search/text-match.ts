@@ -187,15 +187,35 @@ export function matchExpr(database: Database, words: QueryWord[], mode: 'all' | 
   return groups.join(mode === 'all' ? ' & ' : ' | ');
 }
 
+/** Hits of rows (product, relevance) as a backend returns them: rankedHits of their columns. */
 function sortedHits(rows: { product_id: number; bm: number }[]): Hits {
-  rows.sort((a, b) => Number(b.bm) - Number(a.bm) || Number(a.product_id) - Number(b.product_id));
-  const ids = new Int32Array(rows.length);
-  const bm = new Float32Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    ids[i] = Number(rows[i]!.product_id);
-    bm[i] = Number(rows[i]!.bm);
+  return rankedHits(
+    Array.from(rows, (r) => Number(r.product_id)),
+    Array.from(rows, (r) => Number(r.bm)),
+  );
+}
+
+/**
+ * Hits in relevance order (relevance desc, then id asc) from two columns: the text index's BM25
+ * comes as arrays (a row object per hit, sorted and read back, only copied them).
+ */
+function rankedHits(productIds: ArrayLike<number>, relevance: ArrayLike<number>): Hits {
+  const n = productIds.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => relevance[b]! - relevance[a]! || productIds[a]! - productIds[b]!);
+  const ids = new Int32Array(n);
+  const bm = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    ids[i] = productIds[order[i]!]!;
+    bm[i] = relevance[order[i]!]!;
   }
   return { ids, bm };
+}
+
+/** Whether a list is in ascending order (the index's and FTS5's lists are: no sort needed). */
+function ascending(list: Int32Array): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i - 1]! > list[i]!) return false;
+  return true;
 }
 
 /**
@@ -204,9 +224,10 @@ function sortedHits(rows: { product_id: number; bm: number }[]): Hits {
  * 100,000 matches, which a sort of row objects with a comparator took tens of milliseconds for.
  */
 function tieredHits(plain: Int32Array, title: Int32Array): Hits {
-  // Sorted in place: both lists are this function's own.
-  const all = plain.sort();
-  const inTitle = title.sort();
+  // Sorted in place when they are not already (both lists are this function's own): sorting a
+  // sorted list of 100,000 ids cost about a millisecond of a common word's first use.
+  const all = ascending(plain) ? plain : plain.sort();
+  const inTitle = ascending(title) ? title : title.sort();
   const ids = new Int32Array(all.length);
   // 2 or 1: a byte each (a Float32Array took four, most of a kept list's memory with the ids).
   const bm = new Uint8Array(all.length);
@@ -245,7 +266,7 @@ function indexLists(database: Database, expr: string) {
     const totals =
       process.env.COMPTOIR_TEXT_INDEX_BM25 !== '0' && database.sqlite && ftsTotals(database.sqlite);
     const scores = totals ? index.bm25(parsed, lists.plain, totals) : undefined;
-    return scores && Array.from(lists.plain, (id, i) => ({ product_id: id, bm: scores[i]! }));
+    return scores && rankedHits(lists.plain, scores);
   };
   return { ...lists, bm25 };
 }
@@ -264,7 +285,7 @@ export function textHits(database: Database, expr: string): Promise<Hits> {
       const lists = indexLists(database, expr);
       const plain = lists?.plain ?? (await ftsMatchIds(db, expr, MAX_TEXT_HITS));
       if (plain.length <= MAX_BM25_HITS)
-        return sortedHits(lists?.bm25() ?? (await ftsMatchesWithBm25(db, expr, MAX_TEXT_HITS)));
+        return lists?.bm25() ?? sortedHits(await ftsMatchesWithBm25(db, expr, MAX_TEXT_HITS));
       const title = lists?.title ?? (await ftsMatchIds(db, `{title_terms} : (${expr})`, MAX_TEXT_HITS));
       return tieredHits(plain, title);
     }
