@@ -29,16 +29,19 @@ export function missingStartFlags(flags: string[], given: string): string[] {
  * 128 KiB or more (the text-hit cache's lists and their regroupings, the text index build's
  * arrays) in mappings of their own, returned to the system when freed: glibc otherwise raises that
  * threshold after the first such free and keeps later ones in its arenas, about 27 MB of a server
- * after the realistic search benchmark ("Memory with the text index"); and SQLite's memory-mapped
- * window at 32 MB instead of 64 (src/db/sqlite-dialect.ts): its pages count in RSS, 32 MB of a
- * server's after that benchmark against 8 more of page cache. All are read once when the process
- * starts, and cluster workers inherit them from their primary.
+ * after the realistic search benchmark ("Memory with the text index"); and no SQLite memory-mapped
+ * window (src/db/sqlite-dialect.ts: 64 MB when unset): its pages count in RSS as file-backed memory
+ * (25-36 MB of a server after that benchmark with 32 MB), for pages the page cache serves as well:
+ * the first 32 MB of a 1.3 GB file (the merchants and locations tables, the first product rows);
+ * CPU per search +1.3 % on average in process (docs/PERFORMANCE.md, "Memory within 500 MB on the
+ * 1M region", session 2026-12-05c). All are read once when the process starts, and cluster
+ * workers inherit them from their primary.
  */
 export const SERVER_START_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
   MALLOC_MMAP_THRESHOLD_: '131072',
   SQLITE_CACHE_MB: '16',
-  SQLITE_MMAP_MB: '32',
+  SQLITE_MMAP_MB: '0',
 };
 
 /** Whether this command line starts a server that may re-execute itself (see above). */

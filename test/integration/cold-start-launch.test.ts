@@ -126,7 +126,7 @@ describe('comptoir serve: one re-exec at most, and what it passes on', () => {
     assert.equal(s.environ.get('MALLOC_ARENA_MAX'), '2');
     assert.equal(s.environ.get('MALLOC_MMAP_THRESHOLD_'), '131072');
     assert.equal(s.environ.get('SQLITE_CACHE_MB'), '16');
-    assert.equal(s.environ.get('SQLITE_MMAP_MB'), '32');
+    assert.equal(s.environ.get('SQLITE_MMAP_MB'), '0');
     // The data directory exists (the test database made it): the new process reads its cache.
     assert.equal(s.environ.get('NODE_COMPILE_CACHE'), join(tdb.dataDir, '.compile-cache'));
     const r = await fetch(`${s.base}/readyz`);

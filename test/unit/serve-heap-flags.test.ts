@@ -42,7 +42,7 @@ test('a server start adds the allocator and SQLite cache settings the operator d
   assert.deepEqual(startEnv(argv, { MALLOC_ARENA_MAX: '8' }), {
     MALLOC_MMAP_THRESHOLD_: '131072',
     SQLITE_CACHE_MB: '16',
-    SQLITE_MMAP_MB: '32',
+    SQLITE_MMAP_MB: '0',
   });
   assert.deepEqual(
     startEnv(argv, {
