@@ -80,7 +80,7 @@ step('browse index (patched)', {
       ix.start,
       ix.ids,
       ix.builtMerchant,
-      ix.builtGtin,
+      ix.groupKeys,
       ix.group,
       ix.categoryBits,
       ix.groupSize,
@@ -92,7 +92,18 @@ const searches = Number(values.searches);
 if (searches > 0) {
   // The text index first (its 55 MB are not the cache's), as a server has it after its first minute.
   const index = await textIndexBuilt(database);
-  step('text index', { index_mb: mb(index?.bytes ?? 0) });
+  const d = index?.data;
+  step('text index', {
+    index_mb: mb(index?.bytes ?? 0),
+    terms: d?.df.length,
+    arrays_mb: d
+      ? Object.fromEntries(
+          (
+            ['termBytes', 'termOff', 'postOff', 'postings', 'denseSlot', 'denseBits', 'df', 'docLen'] as const
+          ).map((k) => [k, mb(d[k].byteLength)]),
+        )
+      : undefined,
+  });
   const buffers0 = process.memoryUsage().arrayBuffers;
   let seed = 42;
   const shopper = realisticShopper(() => {

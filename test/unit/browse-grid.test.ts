@@ -362,6 +362,40 @@ test('a product taking the GTIN of a product that was alone with it makes one re
   same(ref, m, browseQuery(ref, x));
 });
 
+test('a product archived at the build and active again with a lone product’s GTIN makes one result of the two', () => {
+  // Product 2 carried GTIN 1000 (product 1's) but was archived when the index was built: no
+  // group counted it, so product 1 was alone with that GTIN; back in the catalogue, the two are one
+  // result on every path (browse-index.ts reads a product's GTIN at the build from its group).
+  const w: World = {
+    merchants: 2,
+    locations: [
+      { merchant: 1, dLat: 0, dLng: 1, pickup: true, delivery: 0 },
+      { merchant: 2, dLat: 1, dLng: 0, pickup: true, delivery: 0 },
+    ],
+    products: [
+      { merchant: 1, category: 1, label: 0, price: 250, gtin: 100 },
+      { merchant: 2, category: 1, label: 0, price: 199, gtin: 0 },
+    ],
+    stock: [],
+  };
+  const ref = reference(w);
+  const m = memory(w);
+  setProduct(m, { ...facts(w, 1), gtin: '1000' });
+  setProduct(m, { ...facts(w, 1), gtin: '1000', status: 'archived' });
+  const x = centreQuery({ sort: 'price_asc' });
+  assert.equal(browse(ref, m, browseQuery(ref, x)).total, 1);
+  setProduct(m, { ...facts(w, 1), gtin: '1000' });
+  for (const sort of ['price_asc', 'price_desc', 'relevance', 'distance'] as SortKey[]) {
+    const r = browse(ref, m, browseQuery(ref, { ...x, sort }));
+    assert.equal(r.total, 1);
+    assert.deepEqual(
+      r.page.map((s) => s.offers),
+      [2],
+    );
+    same(ref, m, browseQuery(ref, { ...x, sort }));
+  }
+});
+
 test('a product joining a GTIN group of several after the index was built is merged into its one result', () => {
   // Products 1 and 2 share a GTIN at the build (a group read by the GroupTable pass); product 3,
   // at the nearest store, takes it afterwards (read product by product): still one result, the

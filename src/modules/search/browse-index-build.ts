@@ -44,10 +44,12 @@ export interface BrowseParts {
   /** Products of merchant `mid` are ids[start[mid]..start[mid + 1]] (ascending), as at the build. */
   start: Int32Array;
   ids: Int32Array;
-  /** Merchant and GTIN key of each product at the build (what `start`/`group` reflect). */
+  /**
+   * Merchant of each product at the build (what `start` reflects). Its GTIN key at the build is
+   * not kept per product (8 MB at 1M products, issue 19): builtGtinOf reads it from its group.
+   */
   builtMerchant: Int32Array;
-  builtGtin: Float64Array;
-  /** GTIN group number per product at the build, -1 = no GTIN. */
+  /** GTIN group number per product at the build, -1 = no GTIN or not active then. */
   group: Int32Array;
   /**
    * The distinct GTIN keys at the build, ascending: a group's number is its key's position (a
@@ -68,6 +70,16 @@ export interface BrowseParts {
   sharedLate: Uint8Array;
   /** GTIN groups of several products at the build, member by member (browse.ts resolves a group in one pass). */
   table: GroupTable;
+}
+
+/**
+ * The GTIN key product `p` had at the build if it was active then, else 0 (no GTIN, not active, or
+ * added since): its group's key. A product archived at the build counts as one that took its GTIN
+ * since, so that coming back it joins that GTIN's group like any newcomer.
+ */
+export function builtGtinOf(ix: Pick<BrowseParts, 'group' | 'groupKeys'>, p: number): number {
+  const g = p < ix.group.length ? ix.group[p]! : -1;
+  return g >= 0 ? ix.groupKeys[g]! : 0;
 }
 
 /** Derives the index's arrays from the facts as they are now. */
@@ -114,7 +126,6 @@ export function buildBrowseParts(m: BrowseFacts): BrowseParts {
     start,
     ids,
     builtMerchant: merchant.slice(),
-    builtGtin: m.gtin.slice(),
     group,
     groupKeys,
     groups,
@@ -177,11 +188,16 @@ function groupTable(m: BrowseFacts, group: Int32Array, size: Int32Array): GroupT
  * Reads member `k`'s facts again (its merchant was touched): invalid when it moved or changed GTIN
  * since the build, its availability read again on first use. Category bits are only added.
  */
-export function refreshMember(t: GroupTable, m: BrowseFacts, k: number, builtGtin?: Float64Array) {
+export function refreshMember(
+  t: GroupTable,
+  m: BrowseFacts,
+  k: number,
+  built?: Pick<BrowseParts, 'group' | 'groupKeys'>,
+) {
   const p = t.pid[k]!;
   t.loc[k] = -1;
   t.price[k] = m.price[p]!;
-  if (m.merchant[p] !== t.mid[k] || (builtGtin && m.gtin[p] !== builtGtin[p])) {
+  if (m.merchant[p] !== t.mid[k] || (built && m.gtin[p] !== builtGtinOf(built, p))) {
     t.facts[k] = -1;
     return;
   }

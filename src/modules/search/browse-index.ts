@@ -8,6 +8,7 @@
 import {
   type BrowseParts,
   buildBrowseParts,
+  builtGtinOf,
   type GroupTable,
   keyIndex,
   refreshMember,
@@ -233,7 +234,7 @@ function refreshMerchant(ix: BrowseIndex, m: CatalogMemory, mid: number) {
     const at = listedIndex(t, g);
     for (let k = t.start[at]!; k < t.start[at + 1]!; k++) {
       if (t.pid[k] !== p) continue;
-      refreshMember(t, m, k, ix.builtGtin);
+      refreshMember(t, m, k, ix);
       if (t.facts[k]! >= 0) t.cats[at]! |= 1 << (m.category[p]! & 31);
       break;
     }
@@ -262,7 +263,7 @@ export function listed(ix: BrowseIndex, m: CatalogMemory, p: number): boolean {
   if (p >= ix.group.length) return false;
   const g = ix.group[p]!;
   return (
-    g >= 0 && ix.groupSize[g]! >= 2 && m.merchant[p] === ix.builtMerchant[p] && m.gtin[p] === ix.builtGtin[p]
+    g >= 0 && ix.groupSize[g]! >= 2 && m.merchant[p] === ix.builtMerchant[p] && m.gtin[p] === ix.groupKeys[g]
   );
 }
 
@@ -285,7 +286,7 @@ export function browseIndex(m: CatalogMemory): BrowseIndex {
     if (mid === 0) continue;
     const key = m.gtin[p]!;
     const g = key === 0 ? -1 : groupOf(ix, key);
-    if (g >= 0 && ix.sharedLate[g] === 0 && !(p < ix.builtGtin.length && ix.builtGtin[p] === key)) {
+    if (g >= 0 && ix.sharedLate[g] === 0 && builtGtinOf(ix, p) !== key) {
       // A product joined a group of one: its member is no longer solo.
       ix.sharedLate[g] = 1;
       const member = ix.groupMember[g]!;
@@ -307,7 +308,7 @@ export function browseIndex(m: CatalogMemory): BrowseIndex {
     const t = ix.table;
     for (let g = 0; g < t.group.length; g++)
       for (let k = t.start[g]!; k < t.start[g + 1]!; k++) {
-        refreshMember(t, m, k, ix.builtGtin);
+        refreshMember(t, m, k, ix);
         if (t.facts[k]! >= 0) t.cats[g]! |= 1 << (m.category[t.pid[k]!]! & 31);
       }
     m.touched = [];
@@ -473,7 +474,7 @@ export function summaryBytes(ix: BrowseIndex): number {
 function solo(ix: BrowseIndex, m: CatalogMemory, p: number): boolean {
   const key = m.gtin[p]!;
   if (key === 0) return true;
-  if (p >= ix.builtGtin.length || ix.builtGtin[p] !== key) return false;
+  if (builtGtinOf(ix, p) !== key) return false;
   const g = ix.group[p]!;
   return g >= 0 && ix.groupSize[g] === 1 && ix.sharedLate[g] === 0;
 }
@@ -509,9 +510,7 @@ export function locationSummary(ix: BrowseIndex, m: CatalogMemory, mid: number, 
       shared.push(p);
       sharedKeys.push(key);
       const gtin = m.gtin[p]!;
-      sharedGroups.push(
-        p < ix.builtGtin.length && ix.builtGtin[p] === gtin ? ix.group[p]! : groupOf(ix, gtin),
-      );
+      sharedGroups.push(builtGtinOf(ix, p) === gtin ? ix.group[p]! : groupOf(ix, gtin));
       continue;
     }
     rows[n++] = key * ID_SPAN + p;

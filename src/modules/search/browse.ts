@@ -382,7 +382,8 @@ export function browse(
     let g = -1;
     const key = gtin[pid]!;
     if (key !== 0) {
-      if (pid < ix.builtGtin.length && ix.builtGtin[pid] === key && ix.group[pid]! >= 0) g = ix.group[pid]!;
+      const built = pid < ix.group.length ? ix.group[pid]! : -1;
+      if (built >= 0 && ix.groupKeys[built] === key) g = built;
       else g = lateGroup(key);
     }
     kPid[kept] = pid;

@@ -29,7 +29,6 @@ if (read) {
       b.start,
       b.ids,
       b.builtMerchant,
-      b.builtGtin,
       b.group,
       b.groupKeys,
       b.categoryBits,

@@ -1,0 +1,19 @@
+// Preloaded into a server by bench/server-memory.ts (NODE_OPTIONS=--import): on SIGUSR2 it writes
+// the process's own view of its memory — process.memoryUsage(), V8's heap statistics and each heap
+// space's committed and used bytes — to $COMPTOIR_MEMORY_PROBE.<pid>.json. Nothing else: a server
+// without the variable is unchanged.
+import { writeFileSync } from 'node:fs';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+
+const out = process.env.COMPTOIR_MEMORY_PROBE;
+if (out)
+  process.on('SIGUSR2', () => {
+    writeFileSync(
+      `${out}.${process.pid}.json`,
+      JSON.stringify({
+        usage: process.memoryUsage(),
+        heap: getHeapStatistics(),
+        spaces: getHeapSpaceStatistics(),
+      }),
+    );
+  });
