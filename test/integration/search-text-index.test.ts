@@ -2,7 +2,8 @@
  * The in-process text index (src/modules/search/text-index.ts) gives the very lists FTS5 gives for
  * the search's own match expressions (parseQuery, prepareWords, matchExpr: accents, capitals,
  * prefixes, typos), built by its worker thread on the test's SQLite file, and still after products
- * are re-indexed, archived and added through indexProducts. On PostgreSQL it is never used.
+ * are re-indexed, archived and added through indexProducts. PostgreSQL's is compared with the
+ * tsvector in search-text-index-pg.test.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -170,7 +171,7 @@ describe('text index lists equal FTS5', () => {
 
   test('built in the background, then the same lists as FTS5; kept current through indexProducts', async (c) => {
     if (t.database.kind !== 'sqlite') {
-      assert.equal(textIndexOf(t.database), undefined, 'PostgreSQL keeps its own path');
+      assert.equal(textIndexOf(t.database), undefined, 'PostgreSQL: the database answers while it is built');
       const hits = await textHits(t.database, matchExpr(t.database, parseQuery('bottes'), 'all'));
       assert.ok(hits.ids.length > 0);
       c.skip('SQLite only');

@@ -1,14 +1,17 @@
 /**
- * The text index of each SQLite database (text-index.ts): loaded from the data directory's file
- * at a server's start (text-index-file.ts), else built in the background by a worker thread on the
- * first text match, kept current as this process learns of catalogue changes
- * (memory.ts), dropped and built again after a full rebuild. Until it can answer, FTS5 does.
+ * The text index of each database (text-index.ts): on SQLite loaded from the data directory's file
+ * at a server's start (text-index-file.ts), else (and on PostgreSQL always) built in the background
+ * by a worker thread on the first text match, kept current as this process learns of catalogue
+ * changes (memory.ts), dropped and built again after a full rebuild. Until it can answer, FTS5 or
+ * the tsvector does. PostgreSQL's is built from the tsvector's lexemes (text-index-pg.ts).
  */
 import { Worker } from 'node:worker_threads';
+import type pg from 'pg';
 import type { Database } from '../../db/database.ts';
 import { onCatalogChange } from './memory.ts';
 import { documentTermsOf } from './text-index.repository.ts';
 import { buildTextIndexFrom, TextIndex, type TextIndexData } from './text-index.ts';
+import { tsDocumentTermsOf } from './text-index-pg.repository.ts';
 
 /** A database's text index: the one being built or kept current, and its build's history. */
 interface IndexState {
@@ -74,22 +77,43 @@ function stateOf(database: Database): IndexState {
 }
 
 /**
- * The database's text index when it can answer now (SQLite, built, every changed document's terms
- * read), else undefined (FTS5 answers). The first call for a file database starts the build in a
- * worker thread with its own connection: the event loop keeps serving meanwhile.
+ * The database's text index when it can answer now (built, every changed document's terms read),
+ * else undefined (FTS5 or the tsvector answers). The first call for a file database, or a
+ * PostgreSQL one, starts the build in a worker thread with its own connection: the event loop
+ * keeps serving meanwhile.
  */
 export function textIndexOf(database: Database): TextIndex | undefined {
-  if (database.kind !== 'sqlite' || !textIndexEnabled()) return undefined;
+  if (!textIndexEnabled()) return undefined;
   const s = stateOf(database);
   if (s.index?.broken) drop(s);
-  if (!s.index && database.file && s.failures < 3) {
+  if (!s.index && s.failures < 3) {
     if (s.source) s.source();
-    else startBuild(s, database.file);
+    else if (database.kind === 'sqlite' && database.file) startBuild(s, sqliteWorker(database.file));
+    else if (database.kind === 'postgres' && database.pool) startBuild(s, pgWorker(database.pool));
   }
   return s.index?.usable ? s.index : undefined;
 }
 
-function startBuild(s: IndexState, file: string, onBuilt?: (data: TextIndexData) => void) {
+// Bounded heap: the build's live set is about 50 MB at 1M documents (its terms), and a small young
+// generation keeps the garbage of a million rows from growing the RSS.
+const resourceLimits = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16 };
+
+const sqliteWorker = (file: string) => () =>
+  new Worker(new URL('./text-index.worker.ts', import.meta.url), { workerData: { file }, resourceLimits });
+
+/** A worker reading the documents on its own connection, to the same server and schema (search_path). */
+const pgWorker = (pool: pg.Pool) => () => {
+  const { connectionString, options } = pool.options;
+  if (!connectionString) throw new Error('no connection string');
+  const url = new URL(connectionString);
+  if (options) url.searchParams.set('options', options);
+  return new Worker(new URL('./text-index-pg.worker.ts', import.meta.url), {
+    workerData: { url: url.toString() },
+    resourceLimits,
+  });
+};
+
+function startBuild(s: IndexState, spawn: () => Worker, onBuilt?: (data: TextIndexData) => void) {
   const epoch = ++s.epoch;
   const index = new TextIndex();
   s.index = index;
@@ -108,12 +132,7 @@ function startBuild(s: IndexState, file: string, onBuilt?: (data: TextIndexData)
     };
     let worker: Worker;
     try {
-      // Bounded heap: the build's live set is about 50 MB at 1M documents (its terms), and a
-      // small young generation keeps the garbage of a million rows from growing the RSS.
-      worker = new Worker(new URL('./text-index.worker.ts', import.meta.url), {
-        workerData: { file },
-        resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16 },
-      });
+      worker = spawn();
     } catch {
       failed();
       return;
@@ -165,7 +184,7 @@ export function startTextIndexBuild(database: Database, onBuilt?: (data: TextInd
   if (database.kind !== 'sqlite' || !database.file) return;
   const s = stateOf(database);
   drop(s);
-  startBuild(s, database.file, onBuilt);
+  startBuild(s, sqliteWorker(database.file), onBuilt);
 }
 
 /**
@@ -247,11 +266,12 @@ async function readDirty(database: Database, index: TextIndex, ids: number[], ma
   try {
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
-      const rows = new Map((await documentTermsOf(database.db, chunk)).map((r) => [Number(r.product_id), r]));
+      const read = database.kind === 'postgres' ? tsDocumentTermsOf : documentTermsOf;
+      const rows = new Map((await read(database.db, chunk)).map((r) => [Number(r.product_id), r]));
       for (const id of chunk) index.setDirty(id, rows.get(id) ?? null, mark);
     }
   } catch {
-    // Unusable until rebuilt (textIndexOf drops it): FTS5 answers meanwhile.
+    // Unusable until rebuilt (textIndexOf drops it): FTS5 or the tsvector answers meanwhile.
     index.broken = true;
   }
 }

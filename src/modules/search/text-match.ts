@@ -17,6 +17,7 @@ import {
 import { type Hits, MAX_BM25_HITS, MAX_TEXT_HITS } from './search.types.ts';
 import { ftsTotals } from './text-index.repository.ts';
 import { parseMatchExpr } from './text-index.ts';
+import { tsIndexLists } from './text-index-pg.ts';
 import { textIndexOf } from './text-index-state.ts';
 
 /**
@@ -291,8 +292,12 @@ export function textHits(database: Database, expr: string): Promise<Hits> {
     }
     // PostgreSQL, the same shape: ids only (the lowest MAX_TEXT_HITS, as FTS5 keeps), both tiers'
     // lists in one pass over the matching rows; ts_rank (which reads each match's whole tsvector)
-    // only for a short list.
-    const lists = await tsMatchLists(db, expr, titleOnly(expr), MAX_TEXT_HITS);
+    // only for a short list. The in-process text index gives the same lists once built
+    // (text-index-pg.ts): a long list then costs no database read, a short one only its ts_rank.
+    const lists =
+      tsIndexLists(database, expr, MAX_TEXT_HITS) ??
+      (await tsMatchLists(db, expr, titleOnly(expr), MAX_TEXT_HITS));
+    if (lists.plain.length === 0) return sortedHits([]);
     if (lists.plain.length <= MAX_BM25_HITS)
       return sortedHits(await tsMatchesWithRank(db, expr, MAX_TEXT_HITS));
     return tieredHits(lists.plain, lists.title);
