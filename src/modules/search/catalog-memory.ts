@@ -49,7 +49,10 @@ export interface CatalogMemory {
   parentOf: Map<number, number>;
   /** The product row's own price, for products with `multi` 1 (their `price` is the "from" price). */
   ownPrice: Map<number, number>;
-  /** Bumped on every catalogue change: text-hit caches built before it are dropped. */
+  /**
+   * The catalogue generation when loaded (memory.ts): a kept hit list's cells (candidates.ts) are
+   * built again when it differs. Product writes leave it: the hit cache drops the lists they touch.
+   */
   generation: number;
   /**
    * Products set active since the derived browse index was built (browse.ts), in order; `null`

@@ -579,7 +579,8 @@ export function refreshProducts(database: Database, rows: ProductFacts[], goneId
     if (s.promise) s.pendingProducts.push({ rows, gone: goneIds });
     return;
   }
-  m.generation = s.generation;
+  // m.generation is left as it is: the text-hit cache drops every list a written product was or
+  // is in (hit-cache.ts), so the cells of a kept list (candidates.ts) hold none and stay true.
   for (const r of rows) setProduct(m, r);
   for (const id of goneIds) if (id < m.merchant.length) forget(m, id);
 }

@@ -3,8 +3,7 @@
  * last word), the backend's match expression, and its hits, cached until the catalogue changes.
  */
 import type { Database } from '../../db/database.ts';
-import { hitCellsBytes, whenHitCellsBuilt } from './candidates.ts';
-import { catalogGeneration } from './memory.ts';
+import { cached } from './hit-cache.ts';
 import { editsOne, type QueryWord } from './normalize.ts';
 import {
   ftsMatchesWithBm25,
@@ -20,115 +19,9 @@ import { parseMatchExpr } from './text-index.ts';
 import { tsIndexLists } from './text-index-pg.ts';
 import { textIndexOf } from './text-index-state.ts';
 
-/**
- * Per-process cache of text matches and prepared query words, keyed by the expression. Popular
- * queries repeat (a region's shoppers search for the same few hundred things), and a match does
- * not depend on where the shopper stands, so the index is read once per query and catalogue
- * generation: any product (re)indexed on this instance, or announced by another through a
- * `catalog` event, drops the whole cache. `COMPTOIR_SEARCH_CACHE=0` turns it off (benchmarks
- * measure both).
- */
-interface HitCache {
-  generation: number;
-  entries: Map<string, unknown>;
-  /** Bytes of each entry as last counted (sizeOf): a hit list grows when it is regrouped. */
-  sizes: Map<string, number>;
-  /** Bytes of the entries (sum of `sizes`). */
-  bytes: number;
-}
-/** The cache and key holding a hit list, so that its cells, built later, are counted (whenHitCellsBuilt). */
-const heldBy = new WeakMap<Hits, { cache: HitCache; key: string }>();
-/**
- * About 9 million ids of common-word lists (a shopper mix of ~1,000 distinct texts at 1M products
- * needed 9.6 million): a miss reads the index again, 10-50 ms for a common word or a prefix, where
- * a kept list is reused in well under a millisecond (PERFORMANCE.md, "cached text-hit lists").
- * `COMPTOIR_SEARCH_CACHE_MB` sets another bound (measurements; with the text index a miss costs
- * about a millisecond, see text-index.ts). True bytes: the lists' arrays and their cells (sizeOf).
- */
-const MAX_CACHED_BYTES = (Number(process.env.COMPTOIR_SEARCH_CACHE_MB) || 64) * 2 ** 20;
-const hitCaches = new WeakMap<Database, HitCache>();
-const cacheEnabled = () => process.env.COMPTOIR_SEARCH_CACHE !== '0';
-
-function cacheOf(database: Database): HitCache {
-  const generation = catalogGeneration(database);
-  let c = hitCaches.get(database);
-  if (!c || c.generation !== generation) {
-    c = { generation, entries: new Map(), sizes: new Map(), bytes: 0 };
-    hitCaches.set(database, c);
-  }
-  return c;
-}
-
-/** Estimated bytes the text-hit cache holds now (warm-up.ts keeps its share under a budget). */
-export function cachedBytes(database: Database): number {
-  return cacheEnabled() ? cacheOf(database).bytes : 0;
-}
-
-/** Whether `textHits(database, expr)` would answer from the cache (without touching its order). */
-export function textHitsCached(database: Database, expr: string): boolean {
-  return cacheEnabled() && cacheOf(database).entries.has(`h:${expr}`);
-}
-
-/** A value cached per database until the catalogue changes (see HitCache). */
-export async function cached<T>(database: Database, key: string, compute: () => Promise<T>): Promise<T> {
-  if (!cacheEnabled()) return compute();
-  const c = cacheOf(database);
-  const hit = c.entries.get(key);
-  if (hit) {
-    // Most recently used last: Map order is the eviction order.
-    c.entries.delete(key);
-    c.entries.set(key, hit);
-    return hit as T;
-  }
-  const value = await compute();
-  const c2 = cacheOf(database);
-  if (c2 !== c) return value; // the catalogue changed meanwhile: do not keep a stale answer
-  const size = sizeOf(value);
-  c.entries.set(key, value);
-  c.sizes.set(key, size);
-  c.bytes += size;
-  if ((value as Partial<Hits>).ids instanceof Int32Array) heldBy.set(value as Hits, { cache: c, key });
-  evict(c);
-  return value;
-}
-
-/** Drops the least recently used entries until the cache is within its bound. */
-function evict(c: HitCache) {
-  for (const k of c.entries.keys()) {
-    if (c.bytes <= MAX_CACHED_BYTES) break;
-    c.entries.delete(k);
-    c.bytes -= c.sizes.get(k)!;
-    c.sizes.delete(k);
-  }
-}
-
-// A kept list's regrouping by merchant (candidates.ts) adds its cells and replaces its arrays:
-// counted again then, so that the bound is in true bytes (they were an estimate of 2 bytes a hit,
-// a third of what they weighed at 1M; docs/PERFORMANCE.md, "Memory with the text index").
-whenHitCellsBuilt((hits) => {
-  const held = heldBy.get(hits);
-  if (!held) return;
-  const { cache, key } = held;
-  if (cache.entries.get(key) !== hits) return;
-  const size = sizeOf(hits);
-  cache.bytes += size - cache.sizes.get(key)!;
-  cache.sizes.set(key, size);
-  evict(cache);
-});
-
-/**
- * Bytes a cached value holds. A hit list: its arrays, plus what its regrouping by merchant adds
- * (candidates.ts): the hit-order array of a list that is not tiered (counted from the start), and
- * its cells once built (hitCellsBytes; whenHitCellsBuilt counts the list again then). Other values
- * (a suggestion list, a typo expansion) weigh 512 bytes, about their size: counted as nothing, a
- * stream of distinct prefixes could keep any number of them.
- */
-const sizeOf = (v: unknown) => {
-  if (!((v as Partial<Hits>).ids instanceof Int32Array)) return 512;
-  const h = v as Hits;
-  const order = h.order ? h.order.byteLength : h.tiered ? 0 : 4 * h.ids.length;
-  return 256 + h.ids.byteLength + h.bm.byteLength + order + hitCellsBytes(h);
-};
+// The cache of text matches and prepared words (cached), and what a catalogue change drops of it:
+// hit-cache.ts.
+export { cached, cachedBytes, textHitsCached } from './hit-cache.ts';
 
 /** Typo tolerance: words of 5+ letters unknown to the index gain the indexed terms one edit away. */
 async function expandTypos(database: Database, words: QueryWord[]): Promise<QueryWord[]> {

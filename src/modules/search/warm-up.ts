@@ -9,7 +9,7 @@
  * within a CPU and a byte budget; it stops as soon as requests keep the loop busy.
  */
 import type { Database } from '../../db/database.ts';
-import { catalogGeneration } from './memory.ts';
+import { hitCacheEpoch } from './hit-cache.ts';
 import { parseQuery } from './normalize.ts';
 import { maxDocumentId, productTitlesOf } from './search.repository.ts';
 import { textIndexBuilt } from './text-index-state.ts';
@@ -108,7 +108,9 @@ export async function warmTextHits(database: Database, opts: WarmUpOptions): Pro
   const bytes0 = cachedBytes(database);
   const maxBytes = opts.maxBytes ?? 32 * 2 ** 20;
   const maxGapMs = opts.maxGapMs ?? 25;
-  const generation = catalogGeneration(database);
+  // A product write drops only the lists it can change (hit-cache.ts): the warm-up goes on past
+  // it, and stops when the whole cache is dropped (a full rebuild, a bulk import, PostgreSQL).
+  const epoch = hitCacheEpoch(database);
   const report: WarmUpReport = {
     lists: 0,
     ids: 0,
@@ -148,7 +150,7 @@ export async function warmTextHits(database: Database, opts: WarmUpOptions): Pro
     // Three long gaps in a row: requests are queueing (one may be a collection or a slow request).
     busyTurns = (await nextTurn()) > maxGapMs ? busyTurns + 1 : 0;
     if (busyTurns >= 3) return end('busy');
-    if (catalogGeneration(database) !== generation) return end('catalogue');
+    if (hitCacheEpoch(database) !== epoch) return end('catalogue');
     if (spentMs() >= opts.cpuMs) return end('cpu');
     if (cachedBytes(database) >= maxBytes) return end('bytes');
     // The expression a search for this text builds (search.service.ts), so it later hits the cache.
