@@ -162,7 +162,7 @@ const envFields = z.object({
   SQLITE_CACHE_MB: z.coerce.number().int().min(0).max(65536).optional(),
   /**
    * SQLite memory-mapped read window per connection, in MiB (src/db/sqlite-dialect.ts): a server
-   * starts with 32 unless set, other commands keep 64; 0 turns mapping off.
+   * starts with 0 (no window) unless set, other commands keep 64; 0 turns mapping off.
    */
   SQLITE_MMAP_MB: z.coerce.number().int().min(0).max(65536).optional(),
   /**
@@ -175,6 +175,11 @@ const envFields = z.object({
   COMPTOIR_SEARCH_CACHE_MB: z.coerce.number().int().min(1).max(65536).optional(),
   COMPTOIR_TEXT_INDEX: onOff('COMPTOIR_TEXT_INDEX'),
   COMPTOIR_TEXT_INDEX_BM25: onOff('COMPTOIR_TEXT_INDEX_BM25'),
+  /**
+   * What a product write drops of the text-hit cache (src/modules/search/hit-cache.ts, decision
+   * 0009): `selective` (the default) only the answers it can change, `whole` all of them.
+   */
+  COMPTOIR_SEARCH_CACHE_WRITES: z.enum(['selective', 'whole']).optional(),
   /** `0`: no start re-exec with the memory settings; `0`: the CLI's process stays a cluster's primary (README). */
   COMPTOIR_START_FLAGS: onOff('COMPTOIR_START_FLAGS'),
   COMPTOIR_LEAN_PRIMARY: onOff('COMPTOIR_LEAN_PRIMARY'),

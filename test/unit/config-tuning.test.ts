@@ -14,12 +14,14 @@ test('search and start tuning variables accept their documented values', () => {
     COMPTOIR_SEARCH_CACHE_MB: '48',
     COMPTOIR_TEXT_INDEX: '1',
     COMPTOIR_TEXT_INDEX_BM25: '0',
+    COMPTOIR_SEARCH_CACHE_WRITES: 'whole',
     COMPTOIR_START_FLAGS: '0',
     COMPTOIR_LEAN_PRIMARY: '1',
   });
   assert.equal(c.COMPTOIR_SEARCH_CACHE_MB, 48);
   assert.equal(c.SQLITE_MMAP_MB, 0);
   assert.equal(c.COMPTOIR_TEXT_INDEX_BM25, '0');
+  assert.equal(c.COMPTOIR_SEARCH_CACHE_WRITES, 'whole');
 });
 
 test('a mistyped tuning value stops the start, naming each variable', () => {
@@ -28,6 +30,7 @@ test('a mistyped tuning value stops the start, naming each variable', () => {
     COMPTOIR_SEARCH_CACHE_MB: '64MB',
     COMPTOIR_TEXT_INDEX: 'no',
     COMPTOIR_TEXT_INDEX_BM25: 'false',
+    COMPTOIR_SEARCH_CACHE_WRITES: 'some',
     SQLITE_MMAP_MB: '-1',
     COMPTOIR_START_FLAGS: 'yes',
     COMPTOIR_LEAN_PRIMARY: '2',
