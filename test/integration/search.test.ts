@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createMerchant } from '../../src/modules/onboarding/index.ts';
-import { clearReferenceCache, indexProducts, rebuildSearchIndex } from '../../src/modules/search/index.ts';
+import {
+  clearReferenceCache,
+  indexProducts,
+  rebuildSearchIndex,
+  reference,
+} from '../../src/modules/search/index.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
@@ -309,6 +314,24 @@ describe('search API (on the test database)', () => {
     const r = await get('/api/v1/search?q=raquette');
     assert.deepEqual(skus(r.body), ['RAQ-1']);
     assert.equal(r.body.results[0]!.merchant.slug, m.slug);
+  });
+
+  test('a product edited for a merchant the search already holds keeps its reference data (no reload)', async () => {
+    const database = p.context.database;
+    await get('/api/v1/search?q=oeufs');
+    const held = await reference(database);
+    const retitle = async (title: string) => {
+      await database.db
+        .updateTable('products')
+        .set({ title_fr: title })
+        .where('id', '=', region.products.oeufs)
+        .execute();
+      await indexProducts(database, [region.products.oeufs]);
+    };
+    await retitle('Œufs frais (douzaine) de poules en liberté');
+    assert.equal(await reference(database), held, 'the same reference data, not a reload');
+    assert.deepEqual(skus((await get('/api/v1/search?q=liberte')).body), ['OEUFS-12']);
+    await retitle('Œufs frais (douzaine)');
   });
 
   test('availability is read live from inventory', async () => {

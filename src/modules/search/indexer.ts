@@ -52,7 +52,10 @@ async function writeDocs(
 ): Promise<void> {
   const all = [...docs.map((d) => d.product_id), ...gone];
   if (all.length === 0) return;
-  markReferenceStale(database);
+  markReferenceStale(
+    database,
+    docs.map((d) => d.merchant_id),
+  );
   const vocab = vocabOf(docs);
   if (database.kind === 'sqlite' && database.sqlite)
     writeDocsSqlite(database.sqlite, docs, all, vocab, fresh);

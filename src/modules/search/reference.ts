@@ -82,6 +82,8 @@ const cache = new WeakMap<Database, Promise<Reference>>();
 const loadedAt = new WeakMap<Database, number>();
 const stale = new WeakSet<Database>();
 const generationOf = new WeakMap<Database, number>();
+/** The reference data the cache holds once loaded (markReferenceStale reads its merchants). */
+const loaded = new WeakMap<Database, Reference>();
 /** Background reloads in progress (past TTL_MS), per database. */
 const refreshing = new WeakMap<Database, Promise<void>>();
 
@@ -107,7 +109,15 @@ export function reference(database: Database): Promise<Reference> {
   const p = load(database);
   cache.set(database, p);
   loadedAt.set(database, Date.now());
-  p.catch(() => cache.delete(database));
+  p.then(
+    (r) => {
+      if (cache.get(database) === p) loaded.set(database, r);
+    },
+    () => {
+      cache.delete(database);
+      loaded.delete(database);
+    },
+  );
   return p;
 }
 
@@ -118,7 +128,9 @@ function refreshInBackground(database: Database, served: Promise<Reference>): vo
     .then((previous) => load(database, previous))
     .then(
       (fresh) => {
-        if (cache.get(database) === served) cache.set(database, Promise.resolve(fresh));
+        if (cache.get(database) !== served) return;
+        cache.set(database, Promise.resolve(fresh));
+        loaded.set(database, fresh);
       },
       // Not swallowed: the next call reloads in the foreground and its caller gets the error.
       () => {
@@ -135,16 +147,31 @@ export function referenceRefresh(database: Database): Promise<void> | undefined 
 }
 
 /**
- * Products were (re)indexed: a new merchant may have its first products, so the next search
- * reloads the reference data instead of waiting for the 30 s expiry.
+ * Products of these merchants were (re)indexed: a newly approved merchant may have its first
+ * products, so the next search reloads the reference data instead of waiting for the 30 s expiry.
+ * Only then: products of merchants it already holds change nothing in it, and a reload of a large
+ * region costs 0.3-0.5 s of CPU (PERFORMANCE.md, "text-hit cache under product writes"): a shop
+ * syncing its catalogue all day made every search after each write pay it.
  */
-export function markReferenceStale(database: Database): void {
-  if (cache.has(database)) stale.add(database);
+export function markReferenceStale(database: Database, merchantIds: Iterable<number>): void {
+  if (!cache.has(database)) return;
+  const known = loaded.get(database);
+  if (known) {
+    let allKnown = true;
+    for (const id of merchantIds)
+      if (!known.merchantById.has(id)) {
+        allKnown = false;
+        break;
+      }
+    if (allKnown) return;
+  }
+  stale.add(database);
 }
 
 /** Forget cached reference data (tests, after a bulk load). */
 export function clearReferenceCache(database: Database): void {
   cache.delete(database);
+  loaded.delete(database);
 }
 
 /** Rows per query, and per slice of work between two turns of the event loop, when (re)loading. */
