@@ -12,7 +12,7 @@
  * one, or a term of 2,047 characters or more (not indexed by PostgreSQL), is left to the database.
  */
 import type { Database } from '../../db/database.ts';
-import type { ParsedExpr, Phrase, TermGroup } from './text-index.ts';
+import { type ExprSyntax, type ParsedExpr, parseExprShapes } from './text-index.ts';
 import { textIndexOf } from './text-index-state.ts';
 
 const ALT = /^([a-z0-9]+)(:\*)?$/;
@@ -20,30 +20,16 @@ const ALT = /^([a-z0-9]+)(:\*)?$/;
 const SPLIT = /^[0-9]+e[0-9]+[a-z]/;
 const MAX_LEXEME = 2047;
 
+const TSQUERY_SYNTAX: ExprSyntax = {
+  and: '&',
+  or: '|',
+  alt: ALT,
+  refused: (term) => SPLIT.test(term) || term.length >= MAX_LEXEME,
+};
+
 /** The groups of a tsquery of exactly matchExpr's PostgreSQL shapes, or undefined for anything else. */
 export function parseTsQueryExpr(expr: string): ParsedExpr | undefined {
-  if (!expr.startsWith('(') || !expr.endsWith(')')) return undefined;
-  const inner = expr.slice(1, -1);
-  const hasAnd = inner.includes(') & (');
-  const hasOr = inner.includes(') | (');
-  if (hasAnd && hasOr) return undefined;
-  const mode = hasOr ? 'any' : 'all';
-  const groups: TermGroup[] = [];
-  const phrases: Phrase[] = [];
-  for (const g of inner.split(mode === 'all' ? ') & (' : ') | (')) {
-    const group: TermGroup = { terms: [] };
-    for (const alt of g.split(' | ')) {
-      const m = ALT.exec(alt);
-      if (!m || SPLIT.test(m[1]!) || m[1]!.length >= MAX_LEXEME) return undefined;
-      phrases.push({ term: m[1]!, prefix: m[2] !== undefined });
-      if (m[2]) {
-        if (group.prefix !== undefined) return undefined;
-        group.prefix = m[1]!;
-      } else group.terms.push(m[1]!);
-    }
-    groups.push(group);
-  }
-  return groups.length > 0 ? { groups, mode, phrases } : undefined;
+  return parseExprShapes(expr, TSQUERY_SYNTAX);
 }
 
 /**

@@ -8,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../../db/database.ts';
 import type { DocTermsRow } from './text-index.repository.ts';
-import { buildTextIndex } from './text-index.ts';
+import { buildTextIndex, transferListOf } from './text-index.ts';
 import { tsDocumentPage } from './text-index-pg.repository.ts';
 
 const { url } = workerData as { url: string };
@@ -127,20 +127,7 @@ try {
       }
     });
   const data = buildTextIndex(rows);
-  const arrays = [
-    data.termBytes,
-    data.termOff,
-    data.postOff,
-    data.postings,
-    data.df,
-    data.denseSlot,
-    data.denseBits,
-    data.docLen,
-  ];
-  parentPort!.postMessage(
-    { data },
-    arrays.map((a) => a.buffer as ArrayBuffer),
-  );
+  parentPort!.postMessage({ data }, transferListOf(data));
 } finally {
   await database.close();
 }

@@ -56,6 +56,14 @@ export interface TextIndexData {
   docs: number;
 }
 
+/** The buffers of an index's arrays, to transfer (not copy) it from the worker thread that built it. */
+export function transferListOf(data: TextIndexData): ArrayBuffer[] {
+  const { termBytes, termOff, postOff, postings, df, denseSlot, denseBits, docLen } = data;
+  return [termBytes, termOff, postOff, postings, df, denseSlot, denseBits, docLen].map(
+    (a) => a.buffer as ArrayBuffer,
+  );
+}
+
 /** One OR-group of a match expression: exact terms, and an optional prefix (`"w"*`). */
 export interface TermGroup {
   terms: string[];
@@ -99,21 +107,42 @@ const ALT = /^"([a-z0-9]+)"(\*?)$/;
  * undefined for anything else (then FTS5 answers it).
  */
 export function parseMatchExpr(expr: string): ParsedExpr | undefined {
+  return parseExprShapes(expr, FTS5_SYNTAX);
+}
+
+/**
+ * How a backend writes matchExpr's shapes: the word between groups for `all` and for `any` (also
+ * between a group's alternatives), an alternative's pattern (its term, then a prefix mark or
+ * nothing), and terms to leave to the backend.
+ */
+export interface ExprSyntax {
+  and: string;
+  or: string;
+  alt: RegExp;
+  refused?: (term: string) => boolean;
+}
+const FTS5_SYNTAX: ExprSyntax = { and: 'AND', or: 'OR', alt: ALT };
+
+/** The groups of an expression of exactly matchExpr's shapes in `syntax`, or undefined for anything else. */
+export function parseExprShapes(expr: string, syntax: ExprSyntax): ParsedExpr | undefined {
   if (!expr.startsWith('(') || !expr.endsWith(')')) return undefined;
   const inner = expr.slice(1, -1);
-  const hasAnd = inner.includes(') AND (');
-  const hasOr = inner.includes(') OR (');
+  const and = `) ${syntax.and} (`;
+  const or = `) ${syntax.or} (`;
+  const hasAnd = inner.includes(and);
+  const hasOr = inner.includes(or);
   if (hasAnd && hasOr) return undefined;
   const mode = hasOr ? 'any' : 'all';
   const groups: TermGroup[] = [];
   const phrases: Phrase[] = [];
-  for (const g of inner.split(mode === 'all' ? ') AND (' : ') OR (')) {
+  for (const g of inner.split(mode === 'all' ? and : or)) {
     const group: TermGroup = { terms: [] };
-    for (const alt of g.split(' OR ')) {
-      const m = ALT.exec(alt);
-      if (!m) return undefined;
-      phrases.push({ term: m[1]!, prefix: m[2] === '*' });
-      if (m[2]) {
+    for (const alt of g.split(` ${syntax.or} `)) {
+      const m = syntax.alt.exec(alt);
+      if (!m || syntax.refused?.(m[1]!)) return undefined;
+      const prefix = Boolean(m[2]);
+      phrases.push({ term: m[1]!, prefix });
+      if (prefix) {
         // Two prefixes in one group: not a shape matchExpr writes.
         if (group.prefix !== undefined) return undefined;
         group.prefix = m[1]!;
