@@ -241,10 +241,6 @@ function writtenOf(database: Database, ids: readonly number[]): Written | undefi
   return written(docs, terms);
 }
 
-/**
- * The writes `log[from..]` as one: each written id with its latest terms (what it matches now),
- * and every term any of them added (the vocabulary keeps them all).
- */
 /** Whether a token list matches a group: one of its terms, or a token starting with its prefix. */
 function groupMatches(tokens: readonly string[], g: TermGroup): boolean {
   for (const t of tokens)
@@ -336,8 +332,8 @@ function hitsChanged(log: Written[], expr: ParsedExpr, hits: Hits): boolean {
 }
 
 /**
- * Whether prepared words (prepareWords in text-match.ts) can differ after `w` added its terms to
- * the vocabulary: a term of a word now known (no typo expansion then), a term one edit away from
+ * Whether prepared words (prepareWords in text-match.ts) can differ after the writes `log` added
+ * their terms to the vocabulary: a term of a word now known (no typo expansion then), a term one edit away from
  * an unknown word of 5+ letters (a new expansion), the last word itself (no prefix then).
  */
 function wordsChanged(log: Written[], key: string): boolean {
@@ -390,7 +386,7 @@ export function mayBeOneEditApart(a: string, b: string): boolean {
   return oneEditAway({ docs: new Map(), ids: new Int32Array(0), terms: new Set([b]) }, mine);
 }
 
-/** Whether a cached entry can differ after the write `w`. */
+/** Whether a cached entry can differ after the writes `log`. */
 function entryChanged(log: Written[], key: string, value: unknown): boolean {
   if (key.startsWith('h:')) {
     const expr = parseMatchExpr(key.slice(2));
