@@ -24,9 +24,8 @@ import {
 } from '../../src/modules/search/index.ts';
 import { pruneFactLog, reserveTextSnapshot } from '../../src/modules/search/memory.repository.ts';
 import { forgetCatalogMemory } from '../../src/modules/search/memory.ts';
-import { ftsMatchesWithBm25, ftsMatchIds } from '../../src/modules/search/search.repository.ts';
+import { ftsMatchIds } from '../../src/modules/search/search.repository.ts';
 import { MAX_BM25_HITS, MAX_TEXT_HITS } from '../../src/modules/search/search.types.ts';
-import { ftsTotals } from '../../src/modules/search/text-index.repository.ts';
 import { parseMatchExpr, type TextIndex } from '../../src/modules/search/text-index.ts';
 import {
   loadTextIndexFile,
@@ -45,6 +44,7 @@ import {
 import { matchExpr, prepareWords } from '../../src/modules/search/text-match.ts';
 import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from '../helpers/db.ts';
 import { seedMiniRegion } from '../helpers/fixtures.ts';
+import { assertSameBm25 } from '../helpers/text-index-checks.ts';
 
 const sqliteOnly = TEST_DB_KIND !== 'sqlite' && 'SQLite only (PostgreSQL has no text index file)';
 
@@ -89,22 +89,6 @@ function testLog() {
   const next = (msg: string) => new Promise<void>((resolve) => waiters.push({ msg, resolve }));
   const line = (msg: string) => lines.find((l) => l.msg === msg);
   return { log, lines, next, line };
-}
-
-/** The index's BM25 of an expression's matches is FTS5's, to the double (what textHits ranks by). */
-async function assertSameBm25(database: Database, index: TextIndex, expr: string, plain: Int32Array) {
-  const totals = ftsTotals(database.sqlite!);
-  assert.ok(totals);
-  const scores = index.bm25(parseMatchExpr(expr)!, plain, totals);
-  assert.ok(scores, `ranks ${expr}`);
-  const rows = await ftsMatchesWithBm25(database.db, expr, MAX_TEXT_HITS);
-  const fts = new Map(rows.map((r) => [Number(r.product_id), Number(r.bm)]));
-  assert.equal(fts.size, plain.length, expr);
-  assert.deepEqual(
-    Array.from(plain, (id, i) => [id, scores[i]]),
-    Array.from(plain, (id) => [id, fts.get(id)]),
-    `bm25 ${expr}`,
-  );
 }
 
 describe('text index file', () => {

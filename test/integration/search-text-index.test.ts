@@ -7,16 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Database } from '../../src/db/database.ts';
 import { indexProducts, parseQuery, rebuildSearchIndex } from '../../src/modules/search/index.ts';
-import { ftsMatchesWithBm25, ftsMatchIds } from '../../src/modules/search/search.repository.ts';
+import { ftsMatchIds } from '../../src/modules/search/search.repository.ts';
 import { MAX_BM25_HITS, MAX_TEXT_HITS } from '../../src/modules/search/search.types.ts';
-import { ftsTotals } from '../../src/modules/search/text-index.repository.ts';
 import { parseMatchExpr, type TextIndex } from '../../src/modules/search/text-index.ts';
 import { textIndexBuilt, textIndexOf, textIndexStatus } from '../../src/modules/search/text-index-state.ts';
 import { matchExpr, prepareWords, textHits } from '../../src/modules/search/text-match.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { seedMiniRegion } from '../helpers/fixtures.ts';
+import { assertSameBm25 } from '../helpers/text-index-checks.ts';
 
 const WORDS = [
   'Bottes',
@@ -74,22 +73,6 @@ const TEXTS = [
   'gam',
   'xylophone quantique',
 ];
-
-/** The index's BM25 of an expression's matches is FTS5's, to the double (what textHits ranks by). */
-async function assertSameBm25(database: Database, index: TextIndex, expr: string, plain: Int32Array) {
-  const totals = ftsTotals(database.sqlite!);
-  assert.ok(totals);
-  const scores = index.bm25(parseMatchExpr(expr)!, plain, totals);
-  assert.ok(scores, `ranks ${expr}`);
-  const rows = await ftsMatchesWithBm25(database.db, expr, MAX_TEXT_HITS);
-  const fts = new Map(rows.map((r) => [Number(r.product_id), Number(r.bm)]));
-  assert.equal(fts.size, plain.length, expr);
-  assert.deepEqual(
-    Array.from(plain, (id, i) => [id, scores[i]]),
-    Array.from(plain, (id) => [id, fts.get(id)]),
-    `bm25 ${expr}`,
-  );
-}
 
 describe('text index lists equal FTS5', () => {
   let t: TestDatabase;
