@@ -135,7 +135,6 @@ export async function storesCentreByPostalPrefix(
   return row?.lat != null && row.lng != null ? { lat: Number(row.lat), lng: Number(row.lng) } : undefined;
 }
 
-/** A product's or a variant's live price and status, with one of its stock rows (null: none). */
 /** The highest product id of the search documents (0: none). */
 export async function maxDocumentId(db: Q): Promise<number> {
   const r = await sql<{ m: number | null }>`select max(product_id) as m from search_documents`.execute(db);
