@@ -42,6 +42,7 @@ const { values } = parseArgs({
     trace: { type: 'boolean', default: false },
     launch: { type: 'string', default: 'main' },
     root: { type: 'string', multiple: true },
+    entry: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -57,6 +58,8 @@ if (values.help) {
   --workers N          WEB_CONCURRENCY                       [1]
   --launch L[,L]       main | bin | flags (see the file's head)  [main]
   --root DIR           source checkout to run (repeat: alternate) [.]
+  --entry FILE         run FILE (e.g. a bundle) in place of bin/comptoir.js, with the compile
+                       cache bin/comptoir.js would turn on (repeat: alternate)  [bin/comptoir.js]
   --trace              print each step of the start (wall and CPU)`);
   process.exit(0);
 }
@@ -77,11 +80,14 @@ const launches = values.launch!.split(',');
 for (const l of launches) if (!['main', 'bin', 'flags'].includes(l)) throw new Error(`unknown launch ${l}`);
 const roots = values.root ?? ['.'];
 const nodeArgs = values['node-args'] ?? [''];
-/** Every run: modes × launches × roots × node arguments, alternating within each of the `runs` rounds. */
+const entries = values.entry ?? ['bin/comptoir.js'];
+/** Every run: modes × launches × roots × node arguments × entries, alternating within each of the `runs` rounds. */
 const modes = Array.from({ length: Number(values.runs) }, () =>
   modeList.flatMap((mode) =>
     launches.flatMap((launch) =>
-      roots.flatMap((root) => nodeArgs.map((args) => ({ mode, launch, root, args }))),
+      roots.flatMap((root) =>
+        nodeArgs.flatMap((args) => entries.map((entry) => ({ mode, launch, root, args, entry }))),
+      ),
     ),
   ),
 ).flat();
@@ -93,7 +99,7 @@ async function freePort(): Promise<number> {
   await new Promise((r) => srv.close(r));
   return port;
 }
-for (const { mode, launch, root, args: extra } of modes) {
+for (const { mode, launch, root, args: extra, entry } of modes) {
   const port = await freePort();
   if (!['cold', 'warm', 'no-cache'].includes(mode)) throw new Error(`unknown mode ${mode}`);
   const base = `http://127.0.0.1:${port}`;
@@ -112,6 +118,9 @@ for (const { mode, launch, root, args: extra } of modes) {
   if (mode !== 'warm') env.NODE_DISABLE_COMPILE_CACHE = '1';
   else delete env.NODE_DISABLE_COMPILE_CACHE;
   if (values.trace) env.COMPTOIR_START_TRACE = '1';
+  // What bin/comptoir.js does before importing its entry: an entry run directly gets the same cache.
+  if (entry !== 'bin/comptoir.js' && mode === 'warm')
+    env.NODE_COMPILE_CACHE = join(resolve(values.data!), '.compile-cache');
   if (values['node-options']) env.NODE_OPTIONS = values['node-options'];
   else delete env.NODE_OPTIONS;
   const load = loadavg();
@@ -122,8 +131,8 @@ for (const { mode, launch, root, args: extra } of modes) {
     launch === 'main'
       ? ['src/cli/main.ts', 'serve']
       : launch === 'bin'
-        ? ['bin/comptoir.js', 'serve']
-        : ['--max-semi-space-size=16', 'bin/comptoir.js', 'serve'];
+        ? [entry, 'serve']
+        : ['--max-semi-space-size=16', entry, 'serve'];
   const child = spawn(process.execPath, [...extra.split(' ').filter(Boolean), ...args], {
     cwd: root,
     env,
@@ -158,6 +167,7 @@ for (const { mode, launch, root, args: extra } of modes) {
           launch,
           ...(roots.length > 1 ? { root } : {}),
           ...(nodeArgs.length > 1 || extra ? { node_args: extra } : {}),
+          ...(entries.length > 1 || values.entry ? { entry } : {}),
           first_answer_s: +firstAnswer.toFixed(2),
           ready_s: +((performance.now() - started) / 1000).toFixed(2),
           cpu_s: +cpuSeconds(pid).toFixed(2),
