@@ -1,11 +1,11 @@
 /**
  * The page of results as shown: exact price and availability re-read from the database (memory
- * may lag an event in flight), texts kept per product until the catalogue changes, with a snippet
- * around the matched words.
+ * may lag an event in flight), texts kept per product until that product is written, with a
+ * snippet around the matched words.
  */
 import type { Database } from '../../db/database.ts';
 import { parseImages } from '../catalog/index.ts';
-import { catalogGeneration } from './memory.ts';
+import { onCatalogChange } from './memory.ts';
 import { fold, type QueryWord } from './normalize.ts';
 import type { Reference } from './reference.ts';
 import { pageRows } from './results.repository.ts';
@@ -21,8 +21,8 @@ interface Shown {
   image_url: string | null;
   gtin: string | null;
   /** The descriptions folded for the snippet, on first use. */
-  folded_fr?: string;
-  folded_en?: string;
+  folded_fr: string | undefined;
+  folded_en: string | undefined;
 }
 
 interface Detail {
@@ -35,26 +35,44 @@ interface Detail {
 }
 
 /**
- * The texts, image, SKU and GTIN of products recently shown, per database, until the catalogue
- * changes (the generation of memory.ts: any product indexed here, or announced by another
- * instance): the same products come back page after page, and their rows are most of a page's
- * reading. Price and availability are still read live. Bounded; the least recently shown go
- * first. `COMPTOIR_SEARCH_CACHE=0` turns it off with the other search caches.
+ * The texts, image, SKU and GTIN of products recently shown, per database, until that product is
+ * written (memory.ts onCatalogChange: indexed here, or announced by another instance; everything
+ * after a full rebuild): the same products come back page after page. Price and availability are
+ * still read live, with the page's rows. Bounded; the least recently shown go first.
+ * `COMPTOIR_SEARCH_CACHE=0` turns it off with the other search caches.
+ *
+ * A written variant drops nothing here: what is kept is the product row's own columns, and a
+ * variant's price and stock are read with every page.
  */
-// 2,000 rather than 20,000: each entry holds both descriptions, and 20,000 of them added ≈ 30 MB
-// of heap at 1M, taking the server past its 500 MB budget for a small saving (PERFORMANCE.md).
+// 2,000 rather than 20,000: each entry holds both descriptions (≈ 1.1 kB of heap). The realistic
+// searches show ≈ 19,800 distinct products in all, and 20,000 kept 88 % of a page's products
+// rather than 4 %, but saved only ≈ 0.03 ms of CPU per page (the page's rows are read anyway) for
+// ≈ 30 MB more RSS, taking a one-process server to 492–495 MB of its 500 MB budget
+// (bench/results-page.ts, bench/server-memory.ts, docs/PERFORMANCE.md).
 const MAX_SHOWN = 2_000;
-const shownCaches = new WeakMap<Database, { generation: number; entries: Map<number, Shown> }>();
+interface ShownCache {
+  entries: Map<number, Shown>;
+  /** Writes learnt of: texts read before one (its products' old rows, maybe) are not kept after it. */
+  writes: number;
+}
+const shownCaches = new WeakMap<Database, ShownCache>();
 
-function shownCache(database: Database) {
-  const generation = catalogGeneration(database);
+function shownCache(database: Database): ShownCache {
   let c = shownCaches.get(database);
-  if (!c || c.generation !== generation) {
-    c = { generation, entries: new Map() };
+  if (!c) {
+    c = { entries: new Map(), writes: 0 };
     shownCaches.set(database, c);
   }
   return c;
 }
+
+onCatalogChange((database, ids) => {
+  const c = shownCaches.get(database);
+  if (!c) return;
+  c.writes++;
+  if (ids === null) c.entries.clear();
+  else for (const id of ids) c.entries.delete(id);
+});
 
 /** What the page of results shows, read from the database: exact price and availability, texts. */
 async function loadDetails(
@@ -67,6 +85,7 @@ async function loadDetails(
   const locIds = [...new Set(slice.map((s) => s.location_id))];
   const useCache = process.env.COMPTOIR_SEARCH_CACHE !== '0';
   const cache = useCache ? shownCache(database) : undefined;
+  const writes = cache?.writes;
   const shown = new Map<number, Shown>();
   const missing: number[] = [];
   for (const id of ids) {
@@ -79,10 +98,10 @@ async function loadDetails(
     } else missing.push(id);
   }
   // A product with variants shows its lowest variant price ("from") and their summed availability.
-  // Price, status and stock (one row per stock row), the texts not kept (from the same rows) and
-  // the stores' names: one statement for the page (results.repository.ts).
+  // Price, status and stock (one row per stock row), the texts not kept (from the same rows, for
+  // those products only) and the stores' names: one statement for the page (results.repository.ts).
   const wanted = new Set(ids);
-  const rows = await pageRows(database, ids, locIds, missing.length > 0);
+  const rows = await pageRows(database, ids, locIds, missing);
   const productOf = new Map<number, number>(ids.map((id) => [id, id]));
   const prices = new Map<number, number>();
   const variants = new Map<number, { parent_id: number; price_cents: number }>();
@@ -105,6 +124,9 @@ async function loadDetails(
         description_en: descriptionEn as string,
         image_url: parseImages(images as string)[0]?.url ?? null,
         gtin,
+        // Declared now, set on first use: the object keeps one shape, its fields inside it.
+        folded_fr: undefined,
+        folded_en: undefined,
       });
     }
     if (wanted.has(id)) prices.set(id, Number(price));
@@ -119,8 +141,8 @@ async function loadDetails(
         available: Math.max(0, Number(onHand) - Number(reserved)),
       });
   }
-  // Kept only if the catalogue did not change while they were read.
-  if (cache && missing.length > 0 && shownCache(database) === cache) {
+  // Kept only if no product was written while they were read (PostgreSQL: the read awaits).
+  if (cache && missing.length > 0 && cache.writes === writes && shownCaches.get(database) === cache) {
     for (const id of missing) {
       const s = shown.get(id);
       if (s) cache.entries.set(id, s);
@@ -198,12 +220,49 @@ export async function presentResults(
 /** The snippet of a shown product's description in a language (folded once, then kept with it). */
 function shownSnippet(t: Shown, lang: Lang, words: QueryWord[]): string {
   if (lang === 'en' && t.description_en) {
-    t.folded_en ??= fold(t.description_en);
+    t.folded_en ??= foldShown(t.description_en);
     return snippetOf(t.description_en, t.folded_en, words);
   }
   if (!t.description_fr) return '';
-  t.folded_fr ??= fold(t.description_fr);
+  t.folded_fr ??= foldShown(t.description_fr);
   return snippetOf(t.description_fr, t.folded_fr, words);
+}
+
+/**
+ * `fold` of one character, for the characters where it is one character and the same wherever the
+ * character stands (Latin up to U+024F, ʼ, the general punctuation's dashes, quotes and spaces),
+ * else -1. fold's lower-casing (context-free outside Greek), its replacements and NFD with marks
+ * removed go character by character there, so folding each of them gives fold's result.
+ */
+const FOLD_ONE = (() => {
+  const table = new Int32Array(0x2070).fill(-1);
+  for (let c = 0; c < table.length; c++) {
+    if (c >= 0x250 && c < 0x2000 && c !== 0x2bc) continue;
+    const f = fold(String.fromCharCode(c));
+    if (f.length === 1) table[c] = f.charCodeAt(0);
+  }
+  return table;
+})();
+let foldBuffer = new Uint16Array(256);
+
+/**
+ * `fold(text)` (normalize.ts), by a table for texts of the characters in FOLD_ONE (all shown
+ * descriptions but a few): fold's five passes and its NFD were most of a page's snippets' CPU.
+ */
+export function foldShown(text: string): string {
+  const n = text.length;
+  if (n > foldBuffer.length) foldBuffer = new Uint16Array(Math.max(n, foldBuffer.length * 2));
+  const out = foldBuffer;
+  for (let i = 0; i < n; i++) {
+    const f = FOLD_ONE[text.charCodeAt(i)] ?? -1;
+    if (f < 0) return fold(text);
+    out[i] = f;
+  }
+  let folded = '';
+  // fromCharCode takes its codes as arguments: a bounded number at a time.
+  for (let i = 0; i < n; i += 4096)
+    folded += String.fromCharCode.apply(null, out.subarray(i, Math.min(n, i + 4096)) as unknown as number[]);
+  return folded;
 }
 
 /** Up to 160 characters of the description, starting near the first matched word. */
@@ -214,10 +273,11 @@ export function snippet(text: string, words: QueryWord[]): string {
 function snippetOf(text: string, folded: string, words: QueryWord[]): string {
   let at = -1;
   for (const w of words) {
+    // The first of the word's last term and the word itself.
     const i = folded.indexOf(w.terms[w.terms.length - 1] ?? w.word);
     const j = folded.indexOf(w.word);
-    const k = [i, j].filter((x) => x >= 0).sort((a, b) => a - b)[0];
-    if (k !== undefined && (at < 0 || k < at)) at = k;
+    const k = i < 0 ? j : j < 0 ? i : Math.min(i, j);
+    if (k >= 0 && (at < 0 || k < at)) at = k;
   }
   const start = at > 60 ? text.lastIndexOf(' ', at - 40) + 1 : 0;
   const body = text.slice(start, start + 160);
