@@ -319,7 +319,10 @@ export function rankHits(
     const g = cGtin[k]!;
     let group = -1;
     if (g !== 0) {
-      let slot = (Math.imul((g % 0x7fffffff) | 0, 0x9e3779b1) ^ ((g / 0x7fffffff) | 0)) & mask;
+      // Its low and high 32 bits (exact: |g| < 2^53) mixed, without a floating-point remainder (a
+      // library call: 9.3 against 1.6 ns a hash, bench/gtin-hash.ts); the slots change,
+      // not the groups (a group is its GTIN's, numbered in candidate order).
+      let slot = (Math.imul(g >>> 0, 0x9e3779b1) ^ Math.imul((g / 4294967296) | 0, 0x85ebca6b)) & mask;
       while (slotStamp[slot] === stamp && slotKey[slot] !== g) slot = (slot + 1) & mask;
       if (slotStamp[slot] === stamp) group = slotGroup[slot]!;
       else {
