@@ -7,14 +7,17 @@
  *
  * A product write drops only the entries it can change (SQLite; docs/decisions/0009): the written
  * documents' current terms are read as the change is learnt of (memory.ts onCatalogChange, in the
- * same tick: no search in between) and logged; an entry is checked against the writes since its
+ * same tick: no search in between; one read that the text index's dirty documents take too,
+ * changedDocumentTerms) and logged; an entry is checked against the writes since its
  * last check when it is next read (one pass for many writes; entries nobody reads cost nothing):
  * - a tiered hit list (more than MAX_BM25_HITS matches) goes when a written product is in it or
  *   matches it now — unless the list holds its first MAX_TEXT_HITS matches and the product's id
  *   lies past them (FTS5's first ids by id: a match past them changes nothing). A kept list so
  *   holds no written product, and the cells of its regrouping by merchant stay true (candidates.ts);
  * - a short list (BM25-ranked) always goes: its scores read FTS5's totals and each phrase's
- *   document count, which any write moves, and it is cheap to read again;
+ *   document count, which any write moves, and it is cheap to read again (kept through a write
+ *   that misses its terms, every score of it would differ from a fresh one after one write at 1M
+ *   products, and after 256 an order: bench/bm25-tolerance.ts);
  * - prepared words (`w:`) go when a written term could change them: the vocabulary only grows
  *   (search_vocab, until a full rebuild), so only a new term can make a word known, give it a typo
  *   expansion (one edit away) or end a last word's prefix matching;
@@ -25,7 +28,7 @@
  */
 import type { Database } from '../../db/database.ts';
 import { hitCellsBytes, whenHitCellsBuilt } from './candidates.ts';
-import { documentTermsNow } from './hit-cache.repository.ts';
+import { changedDocumentTerms } from './hit-cache.repository.ts';
 import { onCatalogChange } from './memory.ts';
 import type { QueryWord } from './normalize.ts';
 import { type Hits, MAX_TEXT_HITS } from './search.types.ts';
@@ -229,7 +232,8 @@ function writtenOf(database: Database, ids: readonly number[]): Written | undefi
     docs.set(n, null);
   }
   const terms = new Set<string>();
-  for (const r of documentTermsNow(database.sqlite, [...docs.keys()])) {
+  // The change's own array: the text index reads the same rows (changedDocumentTerms, one read).
+  for (const r of changedDocumentTerms(database.sqlite, ids)) {
     const title = tokensOf(r.title_terms ?? '');
     const body = tokensOf(r.body_terms ?? '');
     // A text the text index refuses may be tokenised otherwise by FTS5: no guess.

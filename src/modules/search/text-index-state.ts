@@ -5,11 +5,13 @@
  * changes (memory.ts), dropped and built again after a full rebuild. Until it can answer, FTS5 or
  * the tsvector does. PostgreSQL's is built from the tsvector's lexemes (text-index-pg.ts).
  */
+import type { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
 import type { Database } from '../../db/database.ts';
+import { changedDocumentTerms } from './hit-cache.repository.ts';
 import { onCatalogChange } from './memory.ts';
-import { documentTermsOf } from './text-index.repository.ts';
+import { type DocTermsRow, documentTermsOf } from './text-index.repository.ts';
 import { buildTextIndexFrom, TextIndex, type TextIndexData } from './text-index.ts';
 import { tsDocumentTermsOf } from './text-index-pg.repository.ts';
 
@@ -258,8 +260,33 @@ function noteChange(database: Database, ids: readonly number[] | null) {
   }
   if (ids.length === 0) return;
   const mark = index.markDirty(ids);
+  if (database.kind === 'sqlite' && database.sqlite && ids.length <= MAX_READ_NOW) {
+    readDirtyNow(database.sqlite, index, ids, mark);
+    return;
+  }
   const read = readDirty(database, index, [...ids], mark).finally(() => s.reads.delete(read));
   s.reads.add(read);
+}
+
+/**
+ * Up to this many changed documents (SQLite) are read at once, in the change's tick: the rows the
+ * text-hit cache reads for the same change (changedDocumentTerms: one read for both), and no
+ * moment when the index waits for a read and FTS5 answers. More (a bulk import) are read as below,
+ * in chunks, the event loop serving between them. The text-hit cache's MAX_SELECTIVE.
+ */
+const MAX_READ_NOW = 2_000;
+
+/** Sets the changed documents' terms read now (SQLite), as readDirty does later. */
+function readDirtyNow(sqlite: DatabaseSync, index: TextIndex, ids: readonly number[], mark: number) {
+  let rows: DocTermsRow[];
+  try {
+    rows = changedDocumentTerms(sqlite, ids);
+  } catch {
+    index.broken = true;
+    return;
+  }
+  const byId = new Map(rows.map((r) => [Number(r.product_id), r]));
+  for (const id of ids) index.setDirty(id, byId.get(Number(id)) ?? null, mark);
 }
 
 async function readDirty(database: Database, index: TextIndex, ids: number[], mark: number) {

@@ -371,6 +371,15 @@ export class TextIndex {
   private mark = 0;
   /** Dirty documents whose terms are not read yet: the index cannot answer meanwhile. */
   unread = 0;
+  /**
+   * The dirty documents as lists() and bm25() need them, kept as they are marked and read (a
+   * search passed over every dirty document per call: tens of thousands after a day of shop syncs):
+   * the highest dirty id, a bitmap of the dirty ids (their base postings to clear), and per term,
+   * the dirty documents holding it now (the only ones an expression's groups can match).
+   */
+  private dirtyTop = -1;
+  private dirtyMask = new Int32Array(0);
+  private readonly dirtyTerms = new Map<string, Set<number>>();
   /** A changed document held a text this index does not tokenise: unusable until rebuilt. */
   broken = false;
 
@@ -386,9 +395,18 @@ export class TextIndex {
   markDirty(ids: readonly number[]): number {
     const mark = ++this.mark;
     for (const id of ids) {
-      if (!this.dirty.has(id) || this.dirty.get(id) !== undefined) this.unread++;
+      const was = this.dirty.get(id);
+      if (was !== undefined || !this.dirty.has(id)) this.unread++;
+      if (was) this.termsOut(id, was);
       this.dirty.set(id, undefined);
       this.marks.set(id, mark);
+      // Not a document id (none has a row, nor base entries): nothing to clear or match.
+      if (!(Number.isInteger(id) && id >= 0 && id < 2 ** 31)) continue;
+      if (id > this.dirtyTop) this.dirtyTop = id;
+      const w = id >>> 5;
+      if (w >= this.dirtyMask.length)
+        this.dirtyMask = widened(this.dirtyMask, Math.max(w + 1, this.dirtyMask.length * 2));
+      this.dirtyMask[w]! |= 1 << (id & 31);
     }
     return mark;
   }
@@ -411,7 +429,81 @@ export class TextIndex {
       this.dirty.set(id, null);
       return;
     }
-    this.dirty.set(id, { title, body });
+    const read: DirtyDoc = { title, body };
+    this.dirty.set(id, read);
+    for (const t of title) this.termIn(t, id);
+    for (const t of body) this.termIn(t, id);
+  }
+
+  private termIn(t: string, id: number) {
+    let ids = this.dirtyTerms.get(t);
+    if (!ids) {
+      ids = new Set();
+      this.dirtyTerms.set(t, ids);
+    }
+    ids.add(id);
+  }
+
+  /** Forgets a dirty document's terms (changed again: they are to be read anew). */
+  private termsOut(id: number, doc: DirtyDoc) {
+    for (const t of [...doc.title, ...doc.body]) {
+      const ids = this.dirtyTerms.get(t);
+      if (!ids) continue;
+      ids.delete(id);
+      if (ids.size === 0) this.dirtyTerms.delete(t);
+    }
+  }
+
+  /** The dirty documents (read) holding a term of a group now, or one starting with its prefix. */
+  private dirtyHolding(terms: readonly string[], prefix: string | undefined, out: Set<number>) {
+    for (const t of terms) {
+      const ids = this.dirtyTerms.get(t);
+      if (ids) for (const id of ids) out.add(id);
+    }
+    if (prefix !== undefined)
+      for (const [t, ids] of this.dirtyTerms) if (t.startsWith(prefix)) for (const id of ids) out.add(id);
+  }
+
+  /** How many dirty documents term rank `r`'s base postings hold (any column). */
+  private dirtyIn(r: number): number {
+    const { postings, postOff, denseSlot, denseBits, maxId } = this.data!;
+    const mask = this.dirtyMask;
+    const slot = denseSlot[r]!;
+    let n = 0;
+    if (slot >= 0) {
+      // A dense term: its bitmap has them all.
+      const words = (maxId >>> 5) + 1;
+      const o = slot * words;
+      for (let w = 0, end = Math.min(words, mask.length); w < end; w++) {
+        const x = mask[w]! & denseBits[o + w]!;
+        if (x !== 0) n += bitsIn(x);
+      }
+      return n;
+    }
+    let p = postOff[r]!;
+    const end = postOff[r + 1]!;
+    let id = 0;
+    while (p < end) {
+      let byte = postings[p++]!;
+      let v = byte & 0x7f;
+      let shift = 7;
+      while (byte & 0x80) {
+        byte = postings[p++]!;
+        v |= (byte & 0x7f) << shift;
+        shift += 7;
+      }
+      id += v & 1 ? v >>> 2 : v >>> 1;
+      const w = id >>> 5;
+      if (w < mask.length && (mask[w]! & (1 << (id & 31))) !== 0) n++;
+    }
+    return n;
+  }
+
+  /** Clears the dirty documents' bits in the first `words` words of a bitmap (their base postings). */
+  private clearDirty(bits: Int32Array, words: number) {
+    const mask = this.dirtyMask;
+    const n = Math.min(words, mask.length);
+    for (let w = 0; w < n; w++) bits[w]! &= ~mask[w]!;
   }
 
   /** Bytes of the index's arrays. */
@@ -595,12 +687,14 @@ export class TextIndex {
     const data = this.data;
     if (!data || !this.usable || totals.rows <= 0) return undefined;
     const { docLen, df, maxId } = data;
-    let top = maxId;
-    for (const id of this.dirty.keys()) if (id > top) top = id;
-    const words = (top >>> 5) + 1;
+    const words = (Math.max(maxId, this.dirtyTop) >>> 5) + 1;
     const n = hits.length;
     const D = new Float64Array(n);
-    const hitBits = new Int32Array(words);
+    // The scratch bitmaps of lists() (bm25 too runs to its end synchronously): no 125 kB arrays
+    // allocated per call, and per prefix phrase, at 1M documents.
+    const { acc, group } = this.scratchOf(words);
+    const hitBits = acc.any;
+    hitBits.fill(0, 0, words);
     const dirtyHits: [number, DirtyDoc][] = [];
     for (let i = 0; i < n; i++) {
       const id = hits[i]!;
@@ -631,20 +725,26 @@ export class TextIndex {
         ranks = r >= 0 ? [r] : [];
       }
       let nHit: number;
-      if (!phrase.prefix && this.dirty.size === 0) {
-        // One term, no change since the build: its document count.
-        nHit = ranks.length > 0 ? df[ranks[0]!]! : 0;
+      if (!phrase.prefix) {
+        // One term: its document count, less its changed documents' base entries, plus those
+        // holding it now (no bitmap of its documents: a term's count is known).
+        const r = ranks.length > 0 ? ranks[0]! : -1;
+        nHit = r >= 0 ? df[r]! : 0;
+        if (this.dirty.size > 0) {
+          if (r >= 0) nHit -= this.dirtyIn(r);
+          nHit += this.dirtyTerms.get(phrase.term)?.size ?? 0;
+        }
         this.phraseInto(ranks, hits, hitBits, freq);
       } else {
-        // A union over the prefix's terms (or a term whose changed documents count otherwise).
-        const bits = new Int32Array(words);
+        // A union over the prefix's terms, less the changed documents' base entries, plus the
+        // changed documents holding one of its terms now.
+        const bits = group.any;
+        bits.fill(0, 0, words);
         this.phraseInto(ranks, hits, hitBits, freq, bits);
-        let extra = 0;
-        for (const [id, doc] of this.dirty) {
-          bits[id >>> 5]! &= ~(1 << (id & 31));
-          if (doc && TextIndex.phraseFreq(doc, phrase) > 0) extra++;
-        }
-        nHit = popcount(bits) + extra;
+        this.clearDirty(bits, words);
+        const holding = new Set<number>();
+        this.dirtyHolding([], phrase.term, holding);
+        nHit = popcount(bits, words) + holding.size;
       }
       for (const [i, doc] of dirtyHits) freq[i] = TextIndex.phraseFreq(doc, phrase);
       // fts5Bm25GetData and fts5Bm25Function, operation for operation (the same doubles).
@@ -669,51 +769,77 @@ export class TextIndex {
   }
 
   /**
+   * The bitmaps lists() works in, reused from call to call (lists() runs to its end synchronously):
+   * a fresh pair of 125 kB arrays per group at 1M documents, zeroed and collected, was a seventh
+   * of its CPU. `words` or more words each; only the first `words` are read.
+   */
+  private scratch?: { acc: Bitmaps; group: Bitmaps };
+
+  private scratchOf(words: number): { acc: Bitmaps; group: Bitmaps } {
+    let s = this.scratch;
+    if (!s || s.acc.any.length < words) {
+      // Room for documents added past maxId since the build (dirty ids above it).
+      const n = words + 64;
+      const pair = () => ({ any: new Int32Array(n), title: new Int32Array(n) });
+      s = { acc: pair(), group: pair() };
+      this.scratch = s;
+    }
+    return s;
+  }
+
+  /**
    * The documents matching an expression in any column and within title_terms, each the first
    * `limit` ids in ascending order; undefined when the index cannot answer now.
    */
   lists(expr: ParsedExpr, limit: number): { plain: Int32Array; title: Int32Array } | undefined {
     const data = this.data;
     if (!data || !this.usable) return undefined;
-    let top = data.maxId;
-    for (const id of this.dirty.keys()) if (id > top) top = id;
-    const words = (top >>> 5) + 1;
-    let acc: Bitmaps | undefined;
+    const words = (Math.max(data.maxId, this.dirtyTop) >>> 5) + 1;
     const all = expr.mode === 'all';
     // Smaller groups first (by documents): an empty group ends an AND early.
     const groups = expr.groups.map((g) => {
       const ranks = this.ranksOf(g);
       let n = 0;
       for (const r of ranks) n += data.df[r]!;
-      return { g, ranks, n };
+      return { ranks, n };
     });
     if (all) groups.sort((a, b) => a.n - b.n);
+    const { acc, group } = this.scratchOf(words);
+    acc.any.fill(0, 0, words);
+    acc.title.fill(0, 0, words);
+    let first = true;
     for (const { ranks } of groups) {
-      if (all && acc && ranks.length === 0) {
-        acc.any.fill(0);
-        acc.title.fill(0);
+      if (all && ranks.length === 0) {
+        acc.any.fill(0, 0, words);
+        acc.title.fill(0, 0, words);
         break;
       }
-      const b: Bitmaps = { any: new Int32Array(words), title: new Int32Array(words) };
-      this.decodeInto(ranks, b);
-      if (!acc) acc = b;
-      else if (all)
-        for (let w = 0; w < words; w++) {
-          acc.any[w]! &= b.any[w]!;
-          acc.title[w]! &= b.title[w]!;
-        }
-      else
-        for (let w = 0; w < words; w++) {
-          acc.any[w]! |= b.any[w]!;
-          acc.title[w]! |= b.title[w]!;
-        }
+      // The first group, and every group of an OR, sets its bits in the result directly.
+      if (first || !all) {
+        this.decodeInto(ranks, acc);
+        first = false;
+        continue;
+      }
+      group.any.fill(0, 0, words);
+      group.title.fill(0, 0, words);
+      this.decodeInto(ranks, group);
+      const { any, title } = acc;
+      for (let w = 0; w < words; w++) {
+        any[w]! &= group.any[w]!;
+        title[w]! &= group.title[w]!;
+      }
     }
-    acc ??= { any: new Int32Array(words), title: new Int32Array(words) };
-    for (const [id, doc] of this.dirty) {
+    if (this.dirty.size > 0) {
+      this.clearDirty(acc.any, words);
+      this.clearDirty(acc.title, words);
+    }
+    // Only a dirty document holding one of the expression's terms can match it.
+    const holding = new Set<number>();
+    if (this.dirtyTerms.size > 0) for (const g of expr.groups) this.dirtyHolding(g.terms, g.prefix, holding);
+    for (const id of holding) {
+      const doc = this.dirty.get(id);
       const w = id >>> 5;
       const bit = 1 << (id & 31);
-      acc.any[w]! &= ~bit;
-      acc.title[w]! &= ~bit;
       if (!doc) continue;
       let any = all;
       let title = all;
@@ -730,41 +856,43 @@ export class TextIndex {
       if (any) acc.any[w]! |= bit;
       if (title) acc.title[w]! |= bit;
     }
-    return { plain: firstIds(acc.any, limit), title: firstIds(acc.title, limit) };
+    return { plain: firstIds(acc.any, words, limit), title: firstIds(acc.title, words, limit) };
   }
 }
 
-/** The set bits of a bitmap. */
-function popcount(bits: Int32Array): number {
+/** The set bits of a 32-bit word (SWAR: a handful of operations, not one per bit). */
+function bitsIn(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/** The set bits of the first `words` words of a bitmap. */
+function popcount(bits: Int32Array, words: number): number {
   let n = 0;
-  for (let w = 0; w < bits.length; w++) {
-    let x = bits[w]! - ((bits[w]! >>> 1) & 0x55555555);
-    x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-    n += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-  }
+  for (let w = 0; w < words; w++) n += bitsIn(bits[w]!);
   return n;
 }
 
-/** The first `limit` set bits of a bitmap, ascending. */
-function firstIds(bits: Int32Array, limit: number): Int32Array {
-  let n = 0;
-  for (let w = 0; w < bits.length && n < limit; w++) {
+/** Where firstIds writes, reused (grown to the largest limit asked): the result is a copy of its start. */
+let idScratch = new Int32Array(0);
+
+/**
+ * The first `limit` set bits of the first `words` words of a bitmap, ascending, each taken by its
+ * lowest bit (Math.clz32) in one pass, then copied out: no counting pass, no zeroed result.
+ */
+function firstIds(bits: Int32Array, words: number, limit: number): Int32Array {
+  if (idScratch.length < limit) idScratch = new Int32Array(limit);
+  const out = idScratch;
+  let k = 0;
+  for (let w = 0; w < words && k < limit; w++) {
     let x = bits[w]!;
     while (x !== 0) {
-      x &= x - 1;
-      n++;
-    }
-  }
-  n = Math.min(n, limit);
-  const out = new Int32Array(n);
-  let k = 0;
-  for (let w = 0; w < bits.length && k < n; w++) {
-    let x = bits[w]!;
-    while (x !== 0 && k < n) {
       const low = x & -x;
       out[k++] = (w << 5) | (31 - Math.clz32(low));
+      if (k === limit) break;
       x ^= low;
     }
   }
-  return out;
+  return out.slice(0, k);
 }
