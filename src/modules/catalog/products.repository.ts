@@ -12,6 +12,7 @@ import {
   type Transaction,
   type Updateable,
 } from 'kysely';
+import { preparedQuery } from '../../db/prepared.ts';
 import type { DB, ProductsTable } from '../../db/schema.ts';
 import { chunks } from '../../lib/chunks.ts';
 
@@ -42,10 +43,18 @@ export function selectProductById(
   id: number,
   opts: { merchantId?: number } = {},
 ): Promise<ProductRow | undefined> {
-  let q = db.selectFrom('products').selectAll().where('id', '=', id);
-  if (opts.merchantId !== undefined) q = q.where('merchant_id', '=', opts.merchantId);
-  return q.executeTakeFirst();
+  if (opts.merchantId === undefined) return productByIdQuery(db, id).then((rows) => rows[0]);
+  return db
+    .selectFrom('products')
+    .selectAll()
+    .where('id', '=', id)
+    .where('merchant_id', '=', opts.merchantId)
+    .executeTakeFirst();
 }
+// Prepared (src/db/prepared.ts): a cart add reads its product (and a variant's parent) by id.
+const productByIdQuery = preparedQuery((db: Db, id: number) =>
+  db.selectFrom('products').selectAll().where('id', '=', id),
+);
 
 /** One product of a merchant by SKU. */
 export function selectProductBySku(db: Db, merchantId: number, sku: string): Promise<ProductRow | undefined> {

@@ -3,6 +3,7 @@
  * without `parent_id`, its other variants point to it.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { preparedQuery } from '../../db/prepared.ts';
 import type { DB, ProductsTable } from '../../db/schema.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -17,16 +18,19 @@ export async function selectVariantRows(
   const ids = [...new Set(productIds)];
   for (let i = 0; i < ids.length; i += CHUNK) {
     const part = ids.slice(i, i + CHUNK);
-    const rows = await db
-      .selectFrom('products')
-      .selectAll()
-      .where((eb) => eb.or([eb('id', 'in', part), eb('parent_id', 'in', part)]))
-      .orderBy('id')
-      .execute();
-    out.push(...rows);
+    out.push(...(await variantRowsQuery(db, part, part)));
   }
   return out;
 }
+// Prepared (src/db/prepared.ts): every product page and product API answer runs it; the list is
+// passed twice because each bound value takes its own place in the query.
+const variantRowsQuery = preparedQuery((db: Db, ids: readonly number[], parents: readonly number[]) =>
+  db
+    .selectFrom('products')
+    .selectAll()
+    .where((eb) => eb.or([eb('id', 'in', ids), eb('parent_id', 'in', parents)]))
+    .orderBy('id'),
+);
 
 /** For each given row id, the id of its product (itself when it is a product row). */
 export async function selectProductIdsOfRows(

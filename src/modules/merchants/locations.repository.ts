@@ -1,12 +1,17 @@
 /** SQL over the merchants module's `locations` table (a merchant's stores). */
 import type { Insertable, Updateable } from 'kysely';
+import { preparedQuery } from '../../db/prepared.ts';
 import type { LocationsTable } from '../../db/schema.ts';
 import type { Q } from './merchants.repository.ts';
 import './locations.tables.ts';
 
 export function locationsOf(db: Q, merchantId: number) {
-  return db.selectFrom('locations').selectAll().where('merchant_id', '=', merchantId).orderBy('id').execute();
+  return locationsOfQuery(db, merchantId);
 }
+// Prepared (src/db/prepared.ts): every cart add and merchant page reads a merchant's stores.
+const locationsOfQuery = preparedQuery((db: Q, merchantId: number) =>
+  db.selectFrom('locations').selectAll().where('merchant_id', '=', merchantId).orderBy('id'),
+);
 
 export function locationsOfMany(db: Q, merchantIds: readonly number[]) {
   if (!merchantIds.length) return Promise.resolve([]);

@@ -1,12 +1,17 @@
 /** SQL over the merchants module's own tables `merchants` and `merchant_categories`. */
 import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
+import { preparedQuery } from '../../db/prepared.ts';
 import type { DB, MerchantStatus, MerchantsTable } from '../../db/schema.ts';
 
 export type Q = Kysely<DB> | Transaction<DB>;
 
-export function findById(db: Q, id: number) {
-  return db.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst();
+export async function findById(db: Q, id: number) {
+  return (await byIdQuery(db, id))[0];
 }
+// Prepared (src/db/prepared.ts): a cart add, a checkout and the pages read merchants by id often.
+const byIdQuery = preparedQuery((db: Q, id: number) =>
+  db.selectFrom('merchants').selectAll().where('id', '=', id),
+);
 
 export function findByIds(db: Q, ids: readonly number[]) {
   if (!ids.length) return Promise.resolve([]);
@@ -22,14 +27,12 @@ export function findBySlug(db: Q, slug: string) {
   return db.selectFrom('merchants').selectAll().where('slug', '=', slug).executeTakeFirst();
 }
 
-export function findApprovedBySlug(db: Q, slug: string) {
-  return db
-    .selectFrom('merchants')
-    .selectAll()
-    .where('slug', '=', slug)
-    .where('status', '=', 'approved')
-    .executeTakeFirst();
+export async function findApprovedBySlug(db: Q, slug: string) {
+  return (await approvedBySlugQuery(db, slug))[0];
 }
+const approvedBySlugQuery = preparedQuery((db: Q, slug: string) =>
+  db.selectFrom('merchants').selectAll().where('slug', '=', slug).where('status', '=', 'approved'),
+);
 
 export function slugExists(db: Q, slug: string) {
   return db.selectFrom('merchants').select('id').where('slug', '=', slug).executeTakeFirst();

@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { formatDate, formatMoney, type Lang, t } from '../../i18n/index.ts';
 import { parseHours, WEEK_DAYS } from '../common/hours.ts';
-import type { Mailer } from '../mail/index.ts';
+import type { Mailer, MailMessage } from '../mail/index.ts';
 import { deliveryAddressText } from './order-json.ts';
 import { getOrder, type OrderDetail } from './orders.service.ts';
 import { formatSlot, regionTimeZone } from './pickup-slots.ts';
@@ -143,7 +143,9 @@ export async function sendCheckoutEmails(
     );
   }
   parts.push(`${t(lang, 'receipt.checkout_total')}: ${formatMoney(res.total_cents, lang)}`);
-  await deps.mailer.send({
+  // Recorded together (one commit for the customer's email and every merchant's), sent in this order.
+  const msgs: MailMessage[] = [];
+  msgs.push({
     to: details[0].customer_email,
     subject: t(lang, 'email.confirmation.subject', { checkout: res.checkout_id }),
     text: parts.join('\n'),
@@ -154,7 +156,7 @@ export async function sendCheckoutEmails(
     if (!o.merchant_email) continue;
     // Merchants read in French by default (the region's language).
     const ml: Lang = 'fr';
-    await deps.mailer.send({
+    msgs.push({
       to: o.merchant_email,
       subject: t(ml, 'email.merchant_new_order.subject', { order: o.id }),
       text: [
@@ -168,6 +170,7 @@ export async function sendCheckoutEmails(
       kind: 'merchant_new_order',
     });
   }
+  await deps.mailer.sendAll(msgs);
 }
 
 /** Ready for pickup: where (the store's address), its opening hours and the slot chosen. */

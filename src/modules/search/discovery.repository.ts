@@ -6,6 +6,7 @@
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { DbKind } from '../../db/database.ts';
+import { preparedQuery } from '../../db/prepared.ts';
 import type { DB } from '../../db/schema.ts';
 import './search.tables.ts';
 
@@ -65,7 +66,10 @@ export function directoryRows(db: Q, withDescriptions: boolean) {
 
 /** Offers of the same GTIN at other approved merchants: each location with its stock row (if any). */
 export function sameGtinOffers(db: Q, gtin: string, exceptProductId: number) {
-  return db
+  return sameGtinQuery(db, gtin, exceptProductId);
+}
+const sameGtinQuery = preparedQuery((db: Q, gtin: string, exceptProductId: number) =>
+  db
     .selectFrom('products as p')
     .innerJoin('merchants as m', 'm.id', 'p.merchant_id')
     .innerJoin('locations as l', 'l.merchant_id', 'p.merchant_id')
@@ -94,9 +98,8 @@ export function sameGtinOffers(db: Q, gtin: string, exceptProductId: number) {
     .where('p.id', '<>', exceptProductId)
     .where('p.parent_id', 'is', null)
     .where('p.status', '=', 'active')
-    .where('m.status', '=', 'approved')
-    .execute();
-}
+    .where('m.status', '=', 'approved'),
+);
 
 /** Up to 400 locations of approved merchants inside a lat/lng box (home page map). */
 export function approvedLocationsInBox(
@@ -214,7 +217,11 @@ export interface StoreContact {
 
 /** Stores' fulfilment and contact columns by location id. */
 export function storeContactRows(db: Q, locationIds: number[]): Promise<StoreContact[]> {
-  return db
+  return storeContactQuery(db, locationIds);
+}
+// Prepared, per number of stores (a product page names 1 to 13).
+const storeContactQuery = preparedQuery((db: Q, locationIds: readonly number[]) =>
+  db
     .selectFrom('locations as l')
     .innerJoin('merchants as m', 'm.id', 'l.merchant_id')
     .select([
@@ -227,13 +234,16 @@ export function storeContactRows(db: Q, locationIds: number[]): Promise<StoreCon
       'm.phone as merchant_phone',
       'm.email as merchant_email',
     ])
-    .where('l.id', 'in', locationIds)
-    .execute();
-}
+    .where('l.id', 'in', locationIds),
+);
 
 /** An active product (not a variant row) of an approved merchant, with its merchant's and category's names. */
-export function publicProductRow(db: Q, productId: number) {
-  return db
+export async function publicProductRow(db: Q, productId: number) {
+  return (await publicProductQuery(db, productId))[0];
+}
+// Prepared (src/db/prepared.ts): built once, a product page and the product API run it each time.
+const publicProductQuery = preparedQuery((db: Q, productId: number) =>
+  db
     .selectFrom('products as p')
     .innerJoin('merchants as m', 'm.id', 'p.merchant_id')
     .leftJoin('categories as c', 'c.id', 'p.category_id')
@@ -248,13 +258,16 @@ export function publicProductRow(db: Q, productId: number) {
     .where('p.id', '=', productId)
     .where('p.status', '=', 'active')
     .where('p.parent_id', 'is', null)
-    .where('m.status', '=', 'approved')
-    .executeTakeFirst();
-}
+    .where('m.status', '=', 'approved'),
+);
 
 /** Every location of a merchant with a product's stock row there (null columns where none). */
 export function productStockAtStores(db: Q, merchantId: number, productId: number) {
-  return db
+  return productStockQuery(db, merchantId, productId);
+}
+// Prepared: its join callback made it the costliest query of a product page to build.
+const productStockQuery = preparedQuery((db: Q, merchantId: number, productId: number) =>
+  db
     .selectFrom('locations as l')
     .leftJoin('inventory_levels as i', (j) =>
       j.onRef('i.location_id', '=', 'l.id').on('i.product_id', '=', productId),
@@ -275,9 +288,8 @@ export function productStockAtStores(db: Q, merchantId: number, productId: numbe
       'i.reserved',
     ])
     .where('l.merchant_id', '=', merchantId)
-    .orderBy('l.id')
-    .execute();
-}
+    .orderBy('l.id'),
+);
 
 /** Stock rows of some variant rows (every location they were ever stocked at). */
 export function variantStockRows(db: Q, variantIds: number[]) {
