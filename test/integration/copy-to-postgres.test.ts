@@ -6,27 +6,17 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { openDatabase } from '../../src/db/database.ts';
 import { getPublicProduct } from '../../src/modules/inventory/index.ts';
+import { pgReachable } from '../helpers/database-kinds.ts';
 import { createTestDatabase, pgUrlForSchema, TEST_DB_KIND, type TestDatabase } from '../helpers/db.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 
 const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
 
-async function pgReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const skip =
   TEST_DB_KIND !== 'sqlite'
     ? 'the source is the embedded database (runs in the SQLite pass)'
-    : !(await pgReachable())
+    : !(await pgReachable(PG_URL))
       ? `no PostgreSQL at ${PG_URL}`
       : false;
 

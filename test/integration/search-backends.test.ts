@@ -1,37 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import type { Database } from '../../src/db/database.ts';
 import { createMerchant } from '../../src/modules/onboarding/index.ts';
 import { rebuildSearchIndex, type SearchParams, search, suggest } from '../../src/modules/search/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { openKind, pgReachable } from '../helpers/database-kinds.ts';
+import type { TestDatabase } from '../helpers/db.ts';
 import { seedMiniRegion } from '../helpers/fixtures.ts';
-
-const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function pgReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Opens a test database of the given kind, whatever DATABASE_URL says for the rest of the suite. */
-async function openKind(kind: 'sqlite' | 'postgres'): Promise<TestDatabase> {
-  const saved = process.env.DATABASE_URL;
-  if (kind === 'postgres') process.env.DATABASE_URL = PG_URL;
-  else delete process.env.DATABASE_URL;
-  try {
-    return await createTestDatabase();
-  } finally {
-    if (saved === undefined) delete process.env.DATABASE_URL;
-    else process.env.DATABASE_URL = saved;
-  }
-}
 
 const NOUNS = [
   'chaussures',

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { clearReferenceCache, rebuildSearchIndex } from '../../src/modules/search/index.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { searchNearAylmer } from '../helpers/search-api.ts';
 
 /**
  * The page of results reads its products' price, status and stock, and the stores' names, in one
@@ -18,19 +19,11 @@ interface Result {
   location: { id: number; name: string };
 }
 
-const AYLMER = { lat: 45.3956, lng: -75.8436 };
-
 describe('search: the page of results is read live', () => {
   let p: TestPlatform;
   let region: MiniRegion;
   const db = () => p.context.database.db;
-  const results = async (q: string) => {
-    const res = await p.app.inject({
-      url: `/api/v1/search?q=${encodeURIComponent(q)}&lat=${AYLMER.lat}&lng=${AYLMER.lng}&radius_km=25`,
-    });
-    assert.equal(res.statusCode, 200);
-    return (res.json() as { results: Result[] }).results;
-  };
+  const results = (q: string) => searchNearAylmer<Result>(p, q);
   const bySku = async (q: string, sku: string) => {
     const r = (await results(q)).find((x) => x.sku === sku);
     assert.ok(r, `${sku} found for ${q}`);

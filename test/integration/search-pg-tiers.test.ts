@@ -7,40 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import type { Database } from '../../src/db/database.ts';
 import { parseQuery, rebuildSearchIndex } from '../../src/modules/search/index.ts';
 import { ftsMatchIds, tsMatchLists } from '../../src/modules/search/search.repository.ts';
 import { MAX_BM25_HITS } from '../../src/modules/search/search.types.ts';
 import { matchExpr, prepareWords, textHits, titleOnly } from '../../src/modules/search/text-match.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { openKind, pgReachable } from '../helpers/database-kinds.ts';
+import type { TestDatabase } from '../helpers/db.ts';
 import { seedMiniRegion } from '../helpers/fixtures.ts';
-
-const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function pgReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A test database of the given kind, whatever DATABASE_URL says for the rest of the suite. */
-async function openKind(kind: 'sqlite' | 'postgres'): Promise<TestDatabase> {
-  const saved = process.env.DATABASE_URL;
-  if (kind === 'postgres') process.env.DATABASE_URL = PG_URL;
-  else delete process.env.DATABASE_URL;
-  try {
-    return await createTestDatabase();
-  } finally {
-    if (saved === undefined) delete process.env.DATABASE_URL;
-    else process.env.DATABASE_URL = saved;
-  }
-}
+import { seededRandom } from '../helpers/random-catalogue.ts';
 
 const NOUNS = ['sirop', 'fromage', 'bottes', 'savon', 'miel', 'tuque', 'casque', 'bougie'];
 const QUALIFIERS = ['érable', 'laine', 'artisanal', 'bio', 'local', 'hiver', 'cuir', 'lavande'];
@@ -52,11 +27,7 @@ async function seed(database: Database) {
   const db = database.db;
   await seedMiniRegion(db);
   const merchant = await db.selectFrom('merchants').select('id').orderBy('id').executeTakeFirstOrThrow();
-  let s = 11;
-  const random = () => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s / 0x7fffffff;
-  };
+  const random = seededRandom(11);
   const pick = (xs: string[]) => xs[Math.floor(random() * xs.length)]!;
   const rows = [];
   for (let i = 0; i < PRODUCTS; i++) {

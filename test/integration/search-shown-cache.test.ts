@@ -14,6 +14,7 @@ import { presentResults } from '../../src/modules/search/results.ts';
 import type { Scored } from '../../src/modules/search/search.types.ts';
 import { type MiniRegion, seedMiniRegion } from '../helpers/fixtures.ts';
 import { createTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { AYLMER, searchNearAylmer } from '../helpers/search-api.ts';
 
 /**
  * The texts of products shown are kept in memory (src/modules/search/results.ts) until that product
@@ -28,18 +29,12 @@ interface Result {
   location: { id: number };
 }
 
-const AYLMER = { lat: 45.3956, lng: -75.8436 };
-
 describe('search: the texts kept for the page of results', () => {
   let p: TestPlatform;
   let region: MiniRegion;
   const db = () => p.context.database.db;
   const shown = async (q: string, id: number) => {
-    const res = await p.app.inject({
-      url: `/api/v1/search?q=${encodeURIComponent(q)}&lat=${AYLMER.lat}&lng=${AYLMER.lng}&radius_km=25`,
-    });
-    assert.equal(res.statusCode, 200);
-    const r = (res.json() as { results: Result[] }).results.find((x) => x.product_id === id);
+    const r = (await searchNearAylmer<Result>(p, q)).find((x) => x.product_id === id);
     assert.ok(r, `product ${id} found for ${q}`);
     return r;
   };

@@ -18,14 +18,12 @@ import {
   catalogMemory,
   type FactsSnapshotOptions,
   indexProducts,
-  parseQuery,
   rebuildSearchIndex,
   useFactsSnapshot,
 } from '../../src/modules/search/index.ts';
 import { pruneFactLog, reserveTextSnapshot } from '../../src/modules/search/memory.repository.ts';
 import { forgetCatalogMemory } from '../../src/modules/search/memory.ts';
-import { ftsMatchIds } from '../../src/modules/search/search.repository.ts';
-import { MAX_BM25_HITS, MAX_TEXT_HITS } from '../../src/modules/search/search.types.ts';
+import { MAX_TEXT_HITS } from '../../src/modules/search/search.types.ts';
 import { parseMatchExpr, type TextIndex } from '../../src/modules/search/text-index.ts';
 import {
   loadTextIndexFile,
@@ -41,10 +39,9 @@ import {
   textIndexOf,
   textIndexStatus,
 } from '../../src/modules/search/text-index-state.ts';
-import { matchExpr, prepareWords } from '../../src/modules/search/text-match.ts';
 import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from '../helpers/db.ts';
-import { seedMiniRegion } from '../helpers/fixtures.ts';
-import { assertSameBm25 } from '../helpers/text-index-checks.ts';
+import { randomCatalogue } from '../helpers/random-catalogue.ts';
+import { assertListsLikeFts, matchExpressions } from '../helpers/text-index-checks.ts';
 
 const sqliteOnly = TEST_DB_KIND !== 'sqlite' && 'SQLite only (PostgreSQL has no text index file)';
 
@@ -93,15 +90,19 @@ function testLog() {
 
 describe('text index file', () => {
   let t: TestDatabase;
-  let seed = 11;
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-  const pick = (xs: string[]) => xs[Math.floor(random() * xs.length)]!;
-  const title = (xs = WORDS) => `${pick(xs)} ${pick(xs)}`;
-  let merchantId = 0;
-  const ids: number[] = [];
+  // English titles and descriptions' second half drawn from WORDS2.
+  const catalogue = randomCatalogue({
+    seed: 11,
+    words: WORDS,
+    sku: 'TF',
+    texts: ({ random, title }) => ({
+      title_fr: title(),
+      title_en: random() < 0.5 ? title(WORDS2) : '',
+      description_fr: `${title()} ${title(WORDS2)}`,
+      description_en: '',
+    }),
+  });
+  const { title, ids, insertProducts } = catalogue;
   const opened: Database[] = [];
   /** Another process: a new connection, so a new text index state. */
   const reopen = () => {
@@ -110,62 +111,17 @@ describe('text index file', () => {
     return d;
   };
 
-  const insertProducts = async (n: number) => {
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const row = await t.database.db
-        .insertInto('products')
-        .values({
-          merchant_id: merchantId,
-          sku: `TF-${ids.length + out.length}`,
-          title_fr: title(),
-          title_en: random() < 0.5 ? title(WORDS2) : '',
-          description_fr: `${title()} ${title(WORDS2)}`,
-          description_en: '',
-          price_cents: 1000,
-          tax_class: 'standard',
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      out.push(Number(row.id));
-    }
-    ids.push(...out);
-    return out;
-  };
-
   /** The expressions the search writes for TEXTS ('all' and 'any'). */
-  const expressions = async (database: Database) => {
-    const out: string[] = [];
-    for (const text of TEXTS) {
-      const words = await prepareWords(database, parseQuery(text, { prefixLast: true }));
-      if (words.length === 0) continue;
-      out.push(matchExpr(database, words, 'all'), matchExpr(database, words, 'any'));
-    }
-    return [...new Set(out)];
-  };
+  const expressions = async (database: Database) => [...new Set(await matchExpressions(database, TEXTS))];
 
   /** The index's lists equal FTS5's for every expression (full and truncated); returns how many. */
   const sameAsFts = async (database: Database, index: TextIndex) => {
     let n = 0;
     let ranked = 0;
     for (const expr of await expressions(database)) {
-      const parsed = parseMatchExpr(expr);
-      assert.ok(parsed, expr);
-      for (const limit of [MAX_TEXT_HITS, 5]) {
-        const lists = index.lists(parsed, limit);
-        assert.ok(lists, 'usable');
-        assert.deepEqual([...lists.plain], [...(await ftsMatchIds(database.db, expr, limit))], expr);
-        assert.deepEqual(
-          [...lists.title],
-          [...(await ftsMatchIds(database.db, `{title_terms} : (${expr})`, limit))],
-          `title ${expr}`,
-        );
-        if (limit === MAX_TEXT_HITS && lists.plain.length <= MAX_BM25_HITS) {
-          await assertSameBm25(database, index, expr, lists.plain);
-          ranked++;
-        }
-        n++;
-      }
+      const lists = await assertListsLikeFts(database, index, expr, [MAX_TEXT_HITS, 5], { rankEmpty: true });
+      n += lists.compared;
+      ranked += lists.ranked;
     }
     assert.ok(ranked >= 5, `${ranked} lists ranked`);
     return n;
@@ -182,10 +138,7 @@ describe('text index file', () => {
 
   before(async () => {
     t = await createTestDatabase();
-    const region = await seedMiniRegion(t.database.db);
-    merchantId = region.merchants.erabliere.merchant_id;
-    await insertProducts(300);
-    await rebuildSearchIndex(t.database);
+    await catalogue.seed(t.database, 300);
   });
   after(async () => {
     for (const d of opened) await d.close();

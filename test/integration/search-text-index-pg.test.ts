@@ -23,7 +23,7 @@ import { parseTsQueryExpr, tsIndexLists } from '../../src/modules/search/text-in
 import { textIndexBuilt, textIndexOf, textIndexStatus } from '../../src/modules/search/text-index-state.ts';
 import { matchExpr, prepareWords, textHits, titleOnly } from '../../src/modules/search/text-match.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { seedMiniRegion } from '../helpers/fixtures.ts';
+import { randomCatalogue } from '../helpers/random-catalogue.ts';
 
 const WORDS = [
   'Bottes',
@@ -76,39 +76,8 @@ test('parseTsQueryExpr reads matchExpr shapes only, and leaves terms the parser 
 describe('text index lists equal the tsvector (PostgreSQL)', () => {
   let t: TestDatabase;
   let other: Database | undefined;
-  let seed = 11;
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-  const pick = () => WORDS[Math.floor(random() * WORDS.length)]!;
-  const title = () => `${pick()} ${pick()}`;
-  let merchantId = 0;
-  const ids: number[] = [];
-
-  const insertProducts = async (n: number) => {
-    const db = t.database.db;
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const row = await db
-        .insertInto('products')
-        .values({
-          merchant_id: merchantId,
-          sku: `TP-${ids.length + out.length}`,
-          title_fr: title(),
-          title_en: random() < 0.5 ? title() : '',
-          description_fr: `${title()} ${title()}`,
-          description_en: random() < 0.3 ? title() : '',
-          price_cents: 1000,
-          tax_class: 'standard',
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      out.push(Number(row.id));
-    }
-    ids.push(...out);
-    return out;
-  };
+  const catalogue = randomCatalogue({ seed: 11, words: WORDS, sku: 'TP' });
+  const { random, title, ids, insertProducts } = catalogue;
 
   /** Random tsqueries of matchExpr's shapes over the lexemes (and prefixes, and unknown terms). */
   const randomExprs = async (n: number) => {
@@ -187,10 +156,7 @@ describe('text index lists equal the tsvector (PostgreSQL)', () => {
   before(async () => {
     t = await createTestDatabase();
     if (t.database.kind !== 'postgres') return;
-    const region = await seedMiniRegion(t.database.db);
-    merchantId = region.merchants.erabliere.merchant_id;
-    await insertProducts(300);
-    await rebuildSearchIndex(t.database);
+    await catalogue.seed(t.database, 300);
   });
   after(async () => {
     await other?.close();

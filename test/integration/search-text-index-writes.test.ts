@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { changedDocumentTerms } from '../../src/modules/search/hit-cache.repository.ts';
 import { indexProducts, parseQuery, rebuildSearchIndex } from '../../src/modules/search/index.ts';
-import { ftsMatchIds } from '../../src/modules/search/search.repository.ts';
-import { MAX_BM25_HITS, MAX_TEXT_HITS } from '../../src/modules/search/search.types.ts';
+import { MAX_TEXT_HITS } from '../../src/modules/search/search.types.ts';
 import { buildTextIndexFrom, parseMatchExpr, TextIndex } from '../../src/modules/search/text-index.ts';
 import {
   adoptTextIndex,
@@ -20,8 +19,8 @@ import {
 } from '../../src/modules/search/text-index-state.ts';
 import { matchExpr, prepareWords, textHits } from '../../src/modules/search/text-match.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { seedMiniRegion } from '../helpers/fixtures.ts';
-import { assertSameBm25 } from '../helpers/text-index-checks.ts';
+import { frenchTexts, randomCatalogue } from '../helpers/random-catalogue.ts';
+import { assertListsLikeFts, matchExpressions } from '../helpers/text-index-checks.ts';
 
 const WORDS = [
   'Bottes',
@@ -51,39 +50,9 @@ const TEXTS = [
 
 describe('text index under product writes', () => {
   let t: TestDatabase;
-  let seed = 11;
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-  const pick = () => WORDS[Math.floor(random() * WORDS.length)]!;
-  const title = () => `${pick()} ${pick()}`;
-  let merchantId = 0;
-  const ids: number[] = [];
+  const catalogue = randomCatalogue({ seed: 11, words: WORDS, sku: 'TW', texts: frenchTexts });
+  const { pick, title, ids, insertProducts } = catalogue;
   const sqlite = () => t.database.kind === 'sqlite';
-
-  const insertProducts = async (n: number) => {
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const row = await t.database.db
-        .insertInto('products')
-        .values({
-          merchant_id: merchantId,
-          sku: `TW-${ids.length + out.length}`,
-          title_fr: title(),
-          title_en: '',
-          description_fr: `${title()} ${title()}`,
-          description_en: '',
-          price_cents: 1000,
-          tax_class: 'standard',
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      out.push(Number(row.id));
-    }
-    ids.push(...out);
-    return out;
-  };
   const retitle = async (list: number[], text: () => string) => {
     for (const id of list)
       await t.database.db.updateTable('products').set({ title_fr: text() }).where('id', '=', id).execute();
@@ -92,38 +61,16 @@ describe('text index under product writes', () => {
   /** The index's lists (and short lists' BM25) equal FTS5's for every text, all and any. */
   const compareAll = async (index: TextIndex) => {
     let ranked = 0;
-    for (const text of TEXTS) {
-      const words = await prepareWords(t.database, parseQuery(text, { prefixLast: true }));
-      if (words.length === 0) continue;
-      for (const mode of ['all', 'any'] as const) {
-        const expr = matchExpr(t.database, words, mode);
-        const lists = index.lists(parseMatchExpr(expr)!, MAX_TEXT_HITS);
-        assert.ok(lists, expr);
-        assert.deepEqual(
-          [...lists.plain],
-          [...(await ftsMatchIds(t.database.db, expr, MAX_TEXT_HITS))],
-          expr,
-        );
-        assert.deepEqual(
-          [...lists.title],
-          [...(await ftsMatchIds(t.database.db, `{title_terms} : (${expr})`, MAX_TEXT_HITS))],
-          `title ${expr}`,
-        );
-        if (lists.plain.length > 0 && lists.plain.length <= MAX_BM25_HITS) {
-          await assertSameBm25(t.database, index, expr, lists.plain);
-          ranked++;
-        }
-      }
+    for (const expr of await matchExpressions(t.database, TEXTS)) {
+      const lists = await assertListsLikeFts(t.database, index, expr, [MAX_TEXT_HITS], { rankEmpty: false });
+      ranked += lists.ranked;
     }
     assert.ok(ranked >= 5, `${ranked} lists ranked`);
   };
 
   before(async () => {
     t = await createTestDatabase();
-    const region = await seedMiniRegion(t.database.db);
-    merchantId = region.merchants.erabliere.merchant_id;
-    await insertProducts(300);
-    await rebuildSearchIndex(t.database);
+    await catalogue.seed(t.database, 300);
   });
   after(() => t.cleanup());
 

@@ -8,14 +8,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { indexProducts, parseQuery, rebuildSearchIndex } from '../../src/modules/search/index.ts';
-import { ftsMatchIds } from '../../src/modules/search/search.repository.ts';
-import { MAX_BM25_HITS, MAX_TEXT_HITS } from '../../src/modules/search/search.types.ts';
-import { parseMatchExpr, type TextIndex } from '../../src/modules/search/text-index.ts';
+import { MAX_TEXT_HITS } from '../../src/modules/search/search.types.ts';
+import type { TextIndex } from '../../src/modules/search/text-index.ts';
 import { textIndexBuilt, textIndexOf, textIndexStatus } from '../../src/modules/search/text-index-state.ts';
-import { matchExpr, prepareWords, textHits } from '../../src/modules/search/text-match.ts';
+import { matchExpr, textHits } from '../../src/modules/search/text-match.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { seedMiniRegion } from '../helpers/fixtures.ts';
-import { assertSameBm25 } from '../helpers/text-index-checks.ts';
+import { randomCatalogue } from '../helpers/random-catalogue.ts';
+import { assertListsLikeFts, matchExpressions } from '../helpers/text-index-checks.ts';
 
 const WORDS = [
   'Bottes',
@@ -76,67 +75,17 @@ const TEXTS = [
 
 describe('text index lists equal FTS5', () => {
   let t: TestDatabase;
-  let seed = 7;
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-  const pick = () => WORDS[Math.floor(random() * WORDS.length)]!;
-  const title = () => `${pick()} ${pick()}`;
-  let merchantId = 0;
-  const ids: number[] = [];
-
-  const insertProducts = async (n: number) => {
-    const db = t.database.db;
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const row = await db
-        .insertInto('products')
-        .values({
-          merchant_id: merchantId,
-          sku: `TI-${ids.length + out.length}`,
-          title_fr: title(),
-          title_en: random() < 0.5 ? title() : '',
-          description_fr: `${title()} ${title()}`,
-          description_en: random() < 0.3 ? title() : '',
-          price_cents: 1000,
-          tax_class: 'standard',
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      out.push(Number(row.id));
-    }
-    ids.push(...out);
-    return out;
-  };
+  const catalogue = randomCatalogue({ seed: 7, words: WORDS, sku: 'TI' });
+  const { title, ids, insertProducts } = catalogue;
 
   /** Compares the index's lists with FTS5's for every text, all and any, full and truncated. */
   const compareAll = async (index: TextIndex) => {
     let compared = 0;
     let ranked = 0;
-    for (const text of TEXTS) {
-      const words = await prepareWords(t.database, parseQuery(text, { prefixLast: true }));
-      if (words.length === 0) continue;
-      for (const mode of ['all', 'any'] as const) {
-        const expr = matchExpr(t.database, words, mode);
-        const parsed = parseMatchExpr(expr);
-        assert.ok(parsed, expr);
-        for (const limit of [MAX_TEXT_HITS, 7]) {
-          const lists = index.lists(parsed, limit);
-          assert.ok(lists);
-          assert.deepEqual([...lists.plain], [...(await ftsMatchIds(t.database.db, expr, limit))], expr);
-          assert.deepEqual(
-            [...lists.title],
-            [...(await ftsMatchIds(t.database.db, `{title_terms} : (${expr})`, limit))],
-            `title ${expr}`,
-          );
-          if (limit === MAX_TEXT_HITS && lists.plain.length <= MAX_BM25_HITS) {
-            await assertSameBm25(t.database, index, expr, lists.plain);
-            ranked++;
-          }
-          compared++;
-        }
-      }
+    for (const expr of await matchExpressions(t.database, TEXTS)) {
+      const n = await assertListsLikeFts(t.database, index, expr, [MAX_TEXT_HITS, 7], { rankEmpty: true });
+      compared += n.compared;
+      ranked += n.ranked;
     }
     // The short lists were ranked from the index too (not only the long ones tiered).
     assert.ok(ranked >= 10, `${ranked} lists ranked`);
@@ -145,10 +94,7 @@ describe('text index lists equal FTS5', () => {
 
   before(async () => {
     t = await createTestDatabase();
-    const region = await seedMiniRegion(t.database.db);
-    merchantId = region.merchants.erabliere.merchant_id;
-    await insertProducts(400);
-    await rebuildSearchIndex(t.database);
+    await catalogue.seed(t.database, 400);
   });
   after(() => t.cleanup());
 

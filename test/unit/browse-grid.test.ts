@@ -335,8 +335,9 @@ test('location summaries stay right when dropped ones are compacted away', () =>
   }
 });
 
-test('a product taking the GTIN of a product that was alone with it makes one result of the two', () => {
-  const w: World = {
+/** Two merchants a product each: product 1 alone with its GTIN (1000), product 2 with none. */
+function loneGtinWorld(): World {
+  return {
     merchants: 2,
     locations: [
       { merchant: 1, dLat: 0, dLng: 1, pickup: true, delivery: 0 },
@@ -348,6 +349,10 @@ test('a product taking the GTIN of a product that was alone with it makes one re
     ],
     stock: [],
   };
+}
+
+test('a product taking the GTIN of a product that was alone with it makes one result of the two', () => {
+  const w = loneGtinWorld();
   const ref = reference(w);
   const m = memory(w);
   const x = centreQuery({ sort: 'price_asc' });
@@ -366,18 +371,7 @@ test('a product archived at the build and active again with a lone product’s G
   // Product 2 carried GTIN 1000 (product 1's) but was archived when the index was built: no
   // group counted it, so product 1 was alone with that GTIN; back in the catalogue, the two are one
   // result on every path (browse-index.ts reads a product's GTIN at the build from its group).
-  const w: World = {
-    merchants: 2,
-    locations: [
-      { merchant: 1, dLat: 0, dLng: 1, pickup: true, delivery: 0 },
-      { merchant: 2, dLat: 1, dLng: 0, pickup: true, delivery: 0 },
-    ],
-    products: [
-      { merchant: 1, category: 1, label: 0, price: 250, gtin: 100 },
-      { merchant: 2, category: 1, label: 0, price: 199, gtin: 0 },
-    ],
-    stock: [],
-  };
+  const w = loneGtinWorld();
   const ref = reference(w);
   const m = memory(w);
   setProduct(m, { ...facts(w, 1), gtin: '1000' });
