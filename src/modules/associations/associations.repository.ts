@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { preparedQuery } from '../../db/prepared.ts';
 import type { DB } from '../../db/schema.ts';
 
 /** Every query of the associations module: only `associations` and `association_members`. */
@@ -140,7 +141,12 @@ export function activeMemberships(db: Db) {
 /** Active memberships of these merchants with the association's names. */
 export function activeAssociationsOfMerchants(db: Db, merchantIds: number[]) {
   if (!merchantIds.length) return Promise.resolve([]);
-  return db
+  return activeAssociationsQuery(db, merchantIds);
+}
+
+/** Active memberships of these merchants, as built (tests compare the prepared form to it). */
+export const buildActiveAssociationsOfMerchants = (db: Db, merchantIds: readonly number[]) =>
+  db
     .selectFrom('association_members as am')
     .innerJoin('associations as a', 'a.id', 'am.association_id')
     .select([
@@ -154,9 +160,9 @@ export function activeAssociationsOfMerchants(db: Db, merchantIds: number[]) {
     ])
     .where('am.merchant_id', 'in', merchantIds)
     .where('am.status', '=', 'active')
-    .orderBy('a.name')
-    .execute();
-}
+    .orderBy('a.name');
+// Prepared (src/db/prepared.ts): every merchant page reads its merchant's associations.
+const activeAssociationsQuery = preparedQuery(buildActiveAssociationsOfMerchants);
 
 /** A merchant's memberships (every status) with the association's names. */
 export function membershipsOfMerchant(db: Db, merchantId: number) {

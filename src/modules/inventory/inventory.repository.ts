@@ -4,6 +4,7 @@
  * the caller's transaction first.
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { preparedQuery } from '../../db/prepared.ts';
 import type { DB } from '../../db/schema.ts';
 import { chunks } from '../../lib/chunks.ts';
 
@@ -50,17 +51,18 @@ export async function selectLevels(
     }
     return out;
   }
-  for (const ids of chunks(productIds, CHUNK)) {
-    out.push(
-      ...(await db
-        .selectFrom('inventory_levels')
-        .select(['product_id', 'location_id', 'on_hand', 'reserved'])
-        .where('product_id', 'in', ids)
-        .execute()),
-    );
-  }
+  for (const ids of chunks(productIds, CHUNK)) out.push(...(await levelsQuery(db, ids)));
   return out;
 }
+
+/** Stock rows of these products, as built (SQLite's form of selectLevels; tests compare the prepared one to it). */
+export const buildLevels = (db: Db, ids: readonly number[]) =>
+  db
+    .selectFrom('inventory_levels')
+    .select(['product_id', 'location_id', 'on_hand', 'reserved'])
+    .where('product_id', 'in', ids);
+// Prepared (src/db/prepared.ts): every stock sync reads its rows (1–5 products in the mixed load).
+const levelsQuery = preparedQuery(buildLevels);
 
 /** One stock row, or undefined when the product was never stocked there. */
 export function selectLevel(db: Db, productId: number, locationId: number): Promise<LevelRow | undefined> {
@@ -98,18 +100,21 @@ export async function selectAvailableByProduct(
   productIds: readonly number[],
 ): Promise<Map<number, number>> {
   const map = new Map<number, number>();
-  for (const ids of chunks(productIds, CHUNK)) {
-    const rows = await db
-      .selectFrom('inventory_levels')
-      .select('product_id')
-      .select((eb) => eb.fn.sum<number>(eb('on_hand', '-', eb.ref('reserved'))).as('available'))
-      .where('product_id', 'in', ids)
-      .groupBy('product_id')
-      .execute();
-    for (const r of rows) map.set(r.product_id, Number(r.available));
-  }
+  for (const ids of chunks(productIds, CHUNK))
+    for (const r of await availableQuery(db, ids)) map.set(r.product_id, Number(r.available));
   return map;
 }
+
+/** Availability per product, as built (tests compare the prepared form to it). */
+export const buildAvailableByProduct = (db: Db, ids: readonly number[]) =>
+  db
+    .selectFrom('inventory_levels')
+    .select('product_id')
+    .select((eb) => eb.fn.sum<number>(eb('on_hand', '-', eb.ref('reserved'))).as('available'))
+    .where('product_id', 'in', ids)
+    .groupBy('product_id');
+// Prepared: every merchant page sums its page's stock (24 products and their variants, most often).
+const availableQuery = preparedQuery(buildAvailableByProduct);
 
 /** Writes stock levels (insert or update on_hand), in batches, inside the caller's transaction. */
 export async function upsertOnHand(
@@ -129,16 +134,45 @@ export async function upsertOnHand(
     }
     return;
   }
-  for (const batch of chunks(rows, CHUNK)) {
-    await trx
-      .insertInto('inventory_levels')
-      .values(batch.map((r) => ({ ...r, reserved: 0, updated_at: now })))
-      .onConflict((oc) =>
-        oc.columns(['product_id', 'location_id']).doUpdateSet((eb) => ({
-          on_hand: eb.ref('excluded.on_hand'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
-  }
+  for (const batch of chunks(rows, CHUNK))
+    await upsertQuery(
+      trx,
+      batch.map(() => now),
+      batch.map((r) => r.product_id),
+      batch.map((r) => r.location_id),
+      batch.map((r) => r.on_hand),
+    );
 }
+
+/**
+ * SQLite's stock upsert of rows given column by column (row i: `productIds[i]`, `locationIds[i]`,
+ * `onHands[i]`, `updatedAts[i]`), as built (tests compare the prepared form to it). Lists of one
+ * length: the build only follows their positions, never their values. The time is a list too: a
+ * prepared query binds each argument once, and every row holds it.
+ */
+export const buildUpsertOnHand = (
+  trx: Db,
+  updatedAts: readonly string[],
+  productIds: readonly number[],
+  locationIds: readonly number[],
+  onHands: readonly number[],
+) =>
+  trx
+    .insertInto('inventory_levels')
+    .values(
+      productIds.map((product_id, i) => ({
+        product_id,
+        location_id: locationIds[i] as number,
+        on_hand: onHands[i] as number,
+        reserved: 0,
+        updated_at: updatedAts[i] as string,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['product_id', 'location_id']).doUpdateSet((eb) => ({
+        on_hand: eb.ref('excluded.on_hand'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    );
+// Prepared: every stock sync writes its 1–5 rows this way (the time is an argument, never frozen).
+const upsertQuery = preparedQuery(buildUpsertOnHand);

@@ -1,13 +1,16 @@
 /** SQL over the merchants module's `api_keys` table (only each key's SHA-256 is stored). */
+import { preparedQuery } from '../../db/prepared.ts';
 import type { Q } from './merchants.repository.ts';
 
-export function findByHash(db: Q, keyHash: string) {
-  return db
-    .selectFrom('api_keys')
-    .select(['id', 'merchant_id', 'revoked_at'])
-    .where('key_hash', '=', keyHash)
-    .executeTakeFirst();
+export async function findByHash(db: Q, keyHash: string) {
+  return (await byHashQuery(db, keyHash))[0];
 }
+
+/** The key row of a hash, as built (tests compare the prepared form to it). */
+export const buildFindByHash = (db: Q, keyHash: string) =>
+  db.selectFrom('api_keys').select(['id', 'merchant_id', 'revoked_at']).where('key_hash', '=', keyHash);
+// Prepared (src/db/prepared.ts): every merchant API request looks its key up.
+const byHashQuery = preparedQuery(buildFindByHash);
 
 export function listOf(db: Q, merchantId: number) {
   return db
