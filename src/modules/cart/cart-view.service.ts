@@ -10,7 +10,7 @@ import { findProductsByIds, optionsObject, parseOptions } from '../catalog/index
 import { parseHours } from '../common/hours.ts';
 import { levelsOf } from '../inventory/index.ts';
 import { deliverySettingsOf, findMerchantsByIds, locationsOfMerchants } from '../merchants/index.ts';
-import { pickupSlots, slotSettingsOf } from '../orders/index.ts';
+import { storePickupSlots } from '../orders/index.ts';
 import { getRegion } from '../region/index.ts';
 import { computeTotals, platformTaxesOf, sumTotals, taxCollectionFor } from '../taxes/index.ts';
 import * as repo from './cart.repository.ts';
@@ -71,7 +71,7 @@ export async function getCartView(db: Kysely<DB>, cartId: number, lang: Lang): P
                 address: `${l.address_line}, ${l.municipality}`,
                 hours: parseHours(l.hours_json),
                 // Pickup slots cut from the store's opening hours in the region's time zone.
-                slots: pickupSlots(slotSettingsOf(l), region.timezone, now),
+                slots: storePickupSlots(l, region.timezone, now),
               }),
             ),
           ...locs.flatMap((l): DeliveryOption[] => {

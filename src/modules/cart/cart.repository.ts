@@ -28,13 +28,13 @@ const cartByIdQuery = preparedQuery((db: Db, cartId: number) =>
   db.selectFrom('carts').select(['id', 'token_hash', 'user_id']).where('id', '=', cartId),
 );
 
-export function findCartByTokenHash(db: Db, tokenHash: string) {
-  return db
-    .selectFrom('carts')
-    .select(['id', 'user_id'])
-    .where('token_hash', '=', tokenHash)
-    .executeTakeFirst();
+/** The cart of a token's hash (every cart and checkout page reads it from the cookie). */
+export async function findCartByTokenHash(db: Db, tokenHash: string) {
+  return (await cartByTokenQuery(db, tokenHash))[0];
 }
+const cartByTokenQuery = preparedQuery((db: Db, tokenHash: string) =>
+  db.selectFrom('carts').select(['id', 'user_id']).where('token_hash', '=', tokenHash),
+);
 
 /** Marks the cart as changed now. */
 export async function touchCart(db: Db, cartId: number): Promise<void> {

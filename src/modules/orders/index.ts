@@ -95,6 +95,8 @@ export {
   slotSettingsOf,
   /** Slots per pickup location of the given ids. */
   slotsForLocations,
+  /** A store row's slot starts open for ordering at `now` (the day's cut kept between calls). */
+  storePickupSlots,
   /** A merchant's pickups of the region's current local day, by slot. */
   todaysPickups,
 } from './pickup-slots.ts';

@@ -33,9 +33,16 @@ const toMinutes = (hhmm: string) => {
 /** The slot starts (UTC ISO 8601) open for ordering at `now`, in time order. */
 export function pickupSlots(s: SlotSettings, timeZone: string, now = new Date()): string[] {
   const earliest = now.getTime() + Math.max(0, s.preparation_minutes) * 60_000;
+  return openFrom(slotTimes(s, timeZone, localDate(now.getTime(), timeZone)), earliest);
+}
+
+/**
+ * Every slot start (ms, ascending, distinct) of the `days_ahead` local days from `today`, before
+ * the preparation time is applied: it depends on the settings and the local date only.
+ */
+function slotTimes(s: SlotSettings, timeZone: string, today: LocalDate): number[] {
   const step = s.slot_minutes;
   if (!(step > 0)) return [];
-  const today = partsIn(now.getTime(), timeZone);
   const out: number[] = [];
   const closed = new Set(s.closed_dates ?? []);
   // The preparation time can push the first slot past the offered days: count days from today.
@@ -48,18 +55,94 @@ export function pickupSlots(s: SlotSettings, timeZone: string, now = new Date())
       const to = close === '00:00' ? 24 * 60 : toMinutes(close);
       if (!Number.isFinite(from) || !Number.isFinite(to)) continue;
       for (let t = from; t + step <= to; t += step) {
-        const at = zonedTimeToUtc(
-          date.getUTCFullYear(),
-          date.getUTCMonth() + 1,
-          date.getUTCDate(),
-          t,
-          timeZone,
+        out.push(
+          zonedTimeToUtc(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), t, timeZone),
         );
-        if (at >= earliest) out.push(at);
       }
     }
   }
-  return [...new Set(out)].sort((a, b) => a - b).map(isoOf);
+  return [...new Set(out)].sort((a, b) => a - b);
+}
+
+/** Index of the first of `times` (ascending) at or after `earliest`. */
+function firstFrom(times: readonly number[], earliest: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((times[mid] as number) < earliest) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The starts of `times` (ascending) at or after `earliest`, as ISO strings. */
+function openFrom(times: readonly number[], earliest: number): string[] {
+  return times.slice(firstFrom(times, earliest)).map(isoOf);
+}
+
+interface LocalDate {
+  y: number;
+  m: number;
+  d: number;
+}
+
+// The local date of the last instant asked, per zone, for the minute it falls in (every zone's
+// offset is a whole number of minutes, so a local day never changes inside a UTC minute).
+const lastDate = new Map<string, { minute: number; date: LocalDate }>();
+function localDate(at: number, timeZone: string): LocalDate {
+  const minute = Math.floor(at / 60_000);
+  const last = lastDate.get(timeZone);
+  if (last?.minute === minute) return last.date;
+  const p = partsIn(at, timeZone);
+  const date = { y: p.y, m: p.m, d: p.d };
+  lastDate.set(timeZone, { minute, date });
+  return date;
+}
+
+/** The columns of a store row its pickup slots are cut from. */
+export interface SlotColumns {
+  hours_json: string;
+  pickup_slot_minutes: number;
+  pickup_days_ahead: number;
+  preparation_minutes?: number | null;
+  closures_json?: string | null;
+}
+
+// Every cart view and checkout cuts the same stores' slots again (≈ a third of a cart page's CPU):
+// the slot starts are kept per zone, settings and local date. The key holds the settings' own text
+// (hours, closures, slot length, days), so a store's change is seen at the next call; the
+// preparation time and `now` filter at every call, so a slot that has started is never offered.
+// Bounded by the slots and key text it holds (≈ 60 bytes a slot: ≈ 12 MB; 7 days of 30-minute
+// slots are ≈ 150, 30 days of 5-minute ones 8,640): past the cap the map is dropped whole.
+const SLOT_MEMO_CAP = 200_000;
+const slotMemo = new Map<string, { date: LocalDate; times: number[]; isos: string[]; weight: number }>();
+let slotMemoSize = 0;
+
+/**
+ * The slot starts open for ordering at `now` at a store (its row's slot columns), as
+ * {@link pickupSlots} of {@link slotSettingsOf} answers, the day's cut kept between calls.
+ */
+export function storePickupSlots(l: SlotColumns, timeZone: string, now = new Date()): string[] {
+  const at = now.getTime();
+  const date = localDate(at, timeZone);
+  const key = `${timeZone}\u0000${l.pickup_slot_minutes}\u0000${l.pickup_days_ahead}\u0000${l.hours_json}\u0000${l.closures_json ?? ''}`;
+  let hit = slotMemo.get(key);
+  if (!hit || hit.date.y !== date.y || hit.date.m !== date.m || hit.date.d !== date.d) {
+    const times = slotTimes(slotSettingsOf(l), timeZone, date);
+    // An entry's weight: its slots, and its key (long hours texts) counted as slots of 60 bytes.
+    const weight = times.length + Math.ceil(key.length / 60);
+    if (hit) slotMemoSize -= hit.weight;
+    if (slotMemoSize + weight > SLOT_MEMO_CAP) {
+      slotMemo.clear();
+      slotMemoSize = 0;
+    }
+    hit = { date, times, isos: times.map(isoOf), weight };
+    slotMemo.set(key, hit);
+    slotMemoSize += weight;
+  }
+  const preparation = Number(l.preparation_minutes ?? 0) || 0;
+  return hit.isos.slice(firstFrom(hit.times, at + Math.max(0, preparation) * 60_000));
 }
 
 // The same slot instants are serialised on every cart view and checkout: strings kept, bounded.
@@ -82,13 +165,7 @@ export function matchSlot(slots: readonly string[], given: string): string | und
 }
 
 /** A location row's slot settings (preparation_minutes: migration 039; closures: 055; NULL = none). */
-export function slotSettingsOf(l: {
-  hours_json: string;
-  pickup_slot_minutes: number;
-  pickup_days_ahead: number;
-  preparation_minutes?: number | null;
-  closures_json?: string | null;
-}): SlotSettings {
+export function slotSettingsOf(l: SlotColumns): SlotSettings {
   return {
     hours: parseHours(l.hours_json),
     closed_dates: parseClosures(l.closures_json).map((c) => c.date),
@@ -112,13 +189,27 @@ export async function slotsForLocations(
   const out = new Map<number, string[]>();
   if (!locationIds.length) return out;
   const [tz, rows] = await Promise.all([regionTimeZone(db), findLocationsByIds(db, locationIds)]);
-  for (const l of rows) out.set(l.id, pickupSlots(slotSettingsOf(l), tz, now));
+  for (const l of rows) out.set(l.id, storePickupSlots(l, tz, now));
   return out;
 }
 
 const slotFormatters = new Map<string, Intl.DateTimeFormat>();
+// The cart page and the checkout form format the same coming slots on every view (Intl, ≈ 10 µs
+// each): the text depends only on its arguments, so it is kept. Bounded: dropped whole past the cap.
+const slotTexts = new Map<string, string>();
 /** A slot as the customer and the merchant read it, in local time: "vendredi 4 décembre 2026, 14 h 30". */
 export function formatSlot(iso: string, lang: Lang, timeZone: string, slotMinutes?: number): string {
+  const memoKey = `${lang}|${timeZone}|${slotMinutes ?? ''}|${iso}`;
+  let text = slotTexts.get(memoKey);
+  if (text === undefined) {
+    text = formatSlotUncached(iso, lang, timeZone, slotMinutes);
+    if (slotTexts.size >= 20_000) slotTexts.clear();
+    slotTexts.set(memoKey, text);
+  }
+  return text;
+}
+
+function formatSlotUncached(iso: string, lang: Lang, timeZone: string, slotMinutes?: number): string {
   const key = `${lang}|${timeZone}`;
   let f = slotFormatters.get(key);
   if (!f) {
