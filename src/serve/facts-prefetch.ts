@@ -1,7 +1,7 @@
 /**
  * A one-process server on SQLite reads its search facts snapshot in a worker thread from its
  * first lines (src/cli/main.ts, before the CLI's modules are imported), and that thread also
- * builds the browse index's arrays from the facts (src/modules/search/snapshot-prefetch.worker.ts),
+ * checks it and takes the browse index's arrays kept in it (src/modules/search/snapshot-prefetch.worker.ts),
  * so that both run on another core while the main thread loads modules and registers routes
  * (issue 19, item 6; docs/PERFORMANCE.md). The CLI hands the result to the search module
  * (prefetchFactsSnapshot), which uses it only if the file did not change since (size and time).

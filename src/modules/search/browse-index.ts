@@ -196,10 +196,11 @@ export const META = 12;
 export type { GroupTable } from './browse-index-build.ts';
 
 const indexes = new WeakMap<CatalogMemory, BrowseIndex>();
-// Facts read from the snapshot come with the arrays its worker built from them (snapshot.ts), and
-// every change applied since was recorded for them (memory.ts `changed`, `touched`): the index is
-// then those arrays, patched here with those changes as any index is after a change (before ready,
-// so the first browse does not pay for them), instead of a build holding the start.
+// Facts read from the snapshot come with the arrays kept in it, built from those facts
+// (snapshot.ts), and every change applied since was recorded for them (memory.ts `changed`,
+// `touched`): the index is then those arrays, patched here with those changes as any index is after
+// a change (before ready, so the first browse does not pay for them), instead of a build holding
+// the start.
 onCatalogMemoryLoaded((m) => {
   const parts = m.changed && m.touched ? prebuiltBrowseParts(m) : undefined;
   if (!parts) {
