@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
   options: {
+    help: { type: 'boolean', short: 'h', default: false },
     data: { type: 'string' },
     setup: { type: 'string' },
     carts: { type: 'string' },
@@ -25,11 +26,11 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
   },
 });
-if (!args.data || !args.carts) {
+if (args.help || !args.data || !args.carts) {
   console.log(
     'npx node bench/cart-page.ts --data DIR --carts FILE [--setup N] [--rounds 5] [--now ISO] [--dump DIR]',
   );
-  process.exit(2);
+  process.exit(args.help ? 0 : 2);
 }
 
 if (args.now) {
@@ -49,32 +50,15 @@ if (args.now) {
 }
 
 const { loadFixtures } = await import('./mixed-load.ts');
-const { loadConfig } = await import('../src/config.ts');
-const { openDatabase } = await import('../src/db/database.ts');
-const { createPlatform } = await import('../src/server.ts');
+const { benchConfig, inProcessPlatform, seededRandom, BROWSER_HEADERS } = await import('./in-process.ts');
 
-const config = loadConfig({
-  ...process.env,
-  DATA_DIR: args.data,
-  LOG_LEVEL: 'silent',
-  NODE_ENV: 'production',
-  SESSION_SECRET: 'x'.repeat(40),
-  PUBLIC_URL: 'http://127.0.0.1:3000',
-  INSECURE_COOKIES: '1',
-});
-const common = { 'accept-encoding': 'br, gzip', 'accept-language': 'fr-CA,fr;q=0.9,en;q=0.5' };
+const config = await benchConfig(args.data, { insecureCookies: true });
+const common = BROWSER_HEADERS;
 
 if (args.setup) {
   const fx = await loadFixtures({ DATA_DIR: args.data }, { keys: 1 });
-  const database = openDatabase({ dataDir: config.dataDir, lock: false });
-  const platform = await createPlatform(config, { database, lock: false, logger: false });
-  let rng = 0x1234567;
-  const random = () => {
-    rng ^= rng << 13;
-    rng ^= rng >>> 17;
-    rng ^= rng << 5;
-    return (rng >>> 0) / 0x100000000;
-  };
+  const { database, platform } = await inProcessPlatform(config, { facts: false });
+  const { random } = seededRandom(0x1234567);
   const tokens: string[] = [];
   for (let i = 0; i < Number(args.setup); i++) {
     const res = await platform.app.inject({ method: 'POST', url: '/api/v1/carts', headers: common });
@@ -99,8 +83,7 @@ if (args.setup) {
 }
 
 const tokens = JSON.parse(readFileSync(args.carts, 'utf8')) as string[];
-const database = openDatabase({ dataDir: config.dataDir, lock: false });
-const platform = await createPlatform(config, { database, lock: false, logger: false });
+const { database, platform } = await inProcessPlatform(config, { facts: false });
 
 /** A cart page; compressed (brotli, as the load's clients ask) unless `plain` (for the dumps). */
 async function page(token: string, lang: 'fr' | 'en', plain = false) {

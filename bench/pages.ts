@@ -37,36 +37,16 @@ if (args.help || !args.data) {
   process.exit(args.help ? 0 : 2);
 }
 
-const { loadConfig } = await import('../src/config.ts');
-const { openDatabase } = await import('../src/db/database.ts');
-const { catalogMemory, useFactsSnapshot } = await import('../src/modules/search/index.ts');
-const { createPlatform } = await import('../src/server.ts');
+const { benchConfig, inProcessPlatform, seededRandom } = await import('./in-process.ts');
 const { metrics } = await import('../src/lib/metrics.ts');
 /** Database queries run so far in this process (the query duration histogram's count). */
 const queriesSoFar = () =>
   Number(/comptoir_db_query_duration_seconds_count (\d+)/.exec(metrics.render())?.[1] ?? Number.NaN);
 
-let rng = 0x2545f491;
-const random = () => {
-  rng ^= rng << 13;
-  rng ^= rng >>> 17;
-  rng ^= rng << 5;
-  return (rng >>> 0) / 0x100000000;
-};
-const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)] as T;
+const { random, pick } = seededRandom();
 
-const config = loadConfig({
-  ...process.env,
-  DATA_DIR: args.data,
-  LOG_LEVEL: 'silent',
-  NODE_ENV: 'production',
-  SESSION_SECRET: 'x'.repeat(40),
-  PUBLIC_URL: 'http://127.0.0.1:3000',
-});
-const database = openDatabase({ dataDir: config.dataDir, lock: false });
-const platform = await createPlatform(config, { database, lock: false, logger: false });
-useFactsSnapshot(database, { write: false, log: { info() {}, warn() {} } as never });
-await catalogMemory(database);
+const config = await benchConfig(args.data);
+const { database, platform } = await inProcessPlatform(config);
 const { db } = database;
 const lang = args.lang === 'en' ? 'en' : 'fr';
 

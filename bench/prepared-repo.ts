@@ -10,15 +10,17 @@ import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
   options: {
+    help: { type: 'boolean', short: 'h', default: false },
     data: { type: 'string' },
     rounds: { type: 'string', default: '20' },
     calls: { type: 'string', default: '200' },
   },
 });
-if (!args.data) {
+if (args.help || !args.data) {
   console.log('npx node bench/prepared-repo.ts --data DIR [--rounds 20] [--calls 200]');
-  process.exit(2);
+  process.exit(args.help ? 0 : 2);
 }
+const { seededRandom } = await import('./in-process.ts');
 const { openDatabase } = await import('../src/db/database.ts');
 const inv = await import('../src/modules/inventory/inventory.repository.ts');
 const assoc = await import('../src/modules/associations/associations.repository.ts');
@@ -26,13 +28,7 @@ const keys = await import('../src/modules/merchants/api-keys.repository.ts');
 const database = openDatabase({ dataDir: args.data, lock: false });
 const { db } = database;
 
-let rng = 0x2545f491;
-const random = () => {
-  rng ^= rng << 13;
-  rng ^= rng >>> 17;
-  rng ^= rng << 5;
-  return (rng >>> 0) / 0x100000000;
-};
+const { random, pick } = seededRandom();
 const levels = await db
   .selectFrom('inventory_levels')
   .select(['product_id', 'location_id'])
@@ -46,7 +42,6 @@ const hashes = (await db.selectFrom('api_keys').select('key_hash').limit(100).ex
   (r) => r.key_hash,
 );
 while (hashes.length < 20) hashes.push(random().toString(16).slice(2).padEnd(64, '0'));
-const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)] as T;
 // The page ids of a merchant page: 24 products (the list's usual length).
 const pageIds = () => Array.from({ length: 24 }, () => pick(levels).product_id);
 const syncRows = () =>

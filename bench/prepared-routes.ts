@@ -17,6 +17,7 @@ import type { InjectOptions } from 'fastify';
 
 const { values: args } = parseArgs({
   options: {
+    help: { type: 'boolean', short: 'h', default: false },
     data: { type: 'string' },
     pages: { type: 'string', default: '400' },
     syncs: { type: 'string', default: '200' },
@@ -25,9 +26,9 @@ const { values: args } = parseArgs({
     dump: { type: 'string' },
   },
 });
-if (!args.data) {
+if (args.help || !args.data) {
   console.log('npx node bench/prepared-routes.ts --data DIR [--pages 400] [--syncs 200] [--sql]');
-  process.exit(2);
+  process.exit(args.help ? 0 : 2);
 }
 
 // --sql: count every node:sqlite statement by its SQL text, per route (measured part only).
@@ -54,35 +55,14 @@ if (args.sql) {
 }
 
 const { loadFixtures } = await import('./mixed-load.ts');
-const { loadConfig } = await import('../src/config.ts');
-const { openDatabase } = await import('../src/db/database.ts');
-const { catalogMemory, useFactsSnapshot } = await import('../src/modules/search/index.ts');
-const { createPlatform } = await import('../src/server.ts');
+const { benchConfig, inProcessPlatform, seededRandom, BROWSER_HEADERS } = await import('./in-process.ts');
 
-const config = loadConfig({
-  ...process.env,
-  DATA_DIR: args.data,
-  LOG_LEVEL: 'silent',
-  NODE_ENV: 'production',
-  SESSION_SECRET: 'x'.repeat(40),
-  PUBLIC_URL: 'http://127.0.0.1:3000',
-  INSECURE_COOKIES: '1',
-});
+const config = await benchConfig(args.data, { insecureCookies: true });
 const fx = await loadFixtures({ DATA_DIR: args.data }, { keys: 20 });
-const database = openDatabase({ dataDir: config.dataDir, lock: false });
-const platform = await createPlatform(config, { database, lock: false, logger: false });
-useFactsSnapshot(database, { write: false, log: { info() {}, warn() {} } as never });
-await catalogMemory(database);
+const { database, platform } = await inProcessPlatform(config);
 
-let rng = 0x2545f491;
-const random = () => {
-  rng ^= rng << 13;
-  rng ^= rng >>> 17;
-  rng ^= rng << 5;
-  return (rng >>> 0) / 0x100000000;
-};
-const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)] as T;
-const common = { 'accept-encoding': 'br, gzip', 'accept-language': 'fr-CA,fr;q=0.9,en;q=0.5' };
+const { random, pick } = seededRandom();
+const common = BROWSER_HEADERS;
 
 const cpu = new Map<string, number[]>();
 const statuses = new Map<string, Map<number, number>>();
