@@ -23,8 +23,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/database.ts';
-import type { SearchParams, SortKey } from '../src/modules/search/search.types.ts';
-import { realisticShopper } from './realistic-queries.ts';
+import type { SearchParams } from '../src/modules/search/search.types.ts';
+import { benchSearchQuery, realisticShopper } from './realistic-queries.ts';
 
 const USAGE =
   'Usage: npx node bench/candidates-cpu.ts --data DIR [--baseline CHECKOUT] [--queries N] [--seed N] [--warmup N] [--stride K --offset J] [--passes P]\n';
@@ -130,39 +130,17 @@ try {
       baseline: values.baseline !== undefined,
     }),
   );
-  const SORTS: SortKey[] = ['distance', 'price_asc', 'price_desc'];
-  const now = new Date();
   let shopperNow = realisticShopper(random);
-  /** bench/search-core.ts's realistic query, drawing the same numbers in the same order. */
-  const query = (i: number): SearchParams => {
-    const mu = pick(munis);
-    const spread = Math.max(1, Number(mu.spread_km));
-    const p: SearchParams = {
-      q: '',
-      lat: Number(mu.lat) + ((random() - 0.5) * 2 * spread) / 111.32,
-      lng:
-        Number(mu.lng) +
-        ((random() - 0.5) * 2 * spread) / (111.32 * Math.cos((Number(mu.lat) * Math.PI) / 180)),
-      radius_km: 10,
-      per_page: 20,
-      now,
-    };
-    p.q = shopperNow.text();
-    Object.assign(p, shopperNow.point());
-    p.radius_km = shopperNow.radius();
-    if (i % 3 !== 2) return p;
-    const r = random();
-    if (r < 0.3) p.sort = pick(SORTS);
-    else if (r < 0.4) p.in_stock = true;
-    else if (r < 0.5) p.quebec = true;
-    else if (r < 0.6) p.fulfilment = random() < 0.5 ? 'pickup' : 'delivery';
-    else if (r < 0.7) p.open_now = true;
-    else if (r < 0.8) p.category = pick(categories).slug;
-    else if (r < 0.9) p.page = 2;
-    else p.lang = 'en';
-    if (random() < 0.2) p.radius_km = 25;
-    return p;
-  };
+  /** bench/search-core.ts's realistic query. */
+  const query = benchSearchQuery({
+    random,
+    pick,
+    munis,
+    categories,
+    now: new Date(),
+    firstText: () => '',
+    shopper: () => shopperNow,
+  });
 
   /** One search's candidate selection and ranking by tree `t` (as search.service.ts's rankText), timed. */
   const run = async (t: Tree, params: SearchParams, timed: boolean) => {

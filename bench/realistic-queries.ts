@@ -8,6 +8,7 @@
 // demo generator), 5, 10 or 25 km. About 1,000 distinct texts: most of them common words or
 // prefixes that match tens of thousands of products, unlike the vocabulary's 30 searches.
 import { readFileSync } from 'node:fs';
+import type { SearchParams, SortKey } from '../src/modules/search/search.types.ts';
 
 interface Vocabulary {
   queries: [string, number][];
@@ -74,5 +75,58 @@ export function realisticShopper(random: () => number) {
       const r = random();
       return r < 0.1 ? 5 : r < 0.25 ? 25 : 10;
     },
+  };
+}
+
+const SORTS: SortKey[] = ['distance', 'price_asc', 'price_desc'];
+
+/**
+ * The in-process search benchmarks' i-th query (bench/search-core.ts, candidates-cpu.ts,
+ * results-page.ts): a point around a town (its spread), 10 km, top 20, the text `firstText()`, or
+ * with `shopper` a realistic shopper's text, point and radius; one query in three varies order,
+ * filters, page or language. Draws from `random` / `pick` in one fixed order, so two trees or two
+ * benchmarks given the same seed run the same searches.
+ */
+export function benchSearchQuery(o: {
+  random: () => number;
+  pick: <T>(xs: readonly T[]) => T;
+  munis: readonly { lat: unknown; lng: unknown; spread_km: unknown }[];
+  categories: readonly { slug: string }[];
+  now: Date;
+  firstText: () => string;
+  shopper?: () => ReturnType<typeof realisticShopper>;
+}): (i: number) => SearchParams {
+  const { random, pick } = o;
+  return (i) => {
+    const mu = pick(o.munis);
+    const spread = Math.max(1, Number(mu.spread_km));
+    const p: SearchParams = {
+      q: o.firstText(),
+      lat: Number(mu.lat) + ((random() - 0.5) * 2 * spread) / 111.32,
+      lng:
+        Number(mu.lng) +
+        ((random() - 0.5) * 2 * spread) / (111.32 * Math.cos((Number(mu.lat) * Math.PI) / 180)),
+      radius_km: 10,
+      per_page: 20,
+      now: o.now,
+    };
+    if (o.shopper) {
+      const shopper = o.shopper();
+      p.q = shopper.text();
+      Object.assign(p, shopper.point());
+      p.radius_km = shopper.radius();
+    }
+    if (i % 3 !== 2) return p;
+    const r = random();
+    if (r < 0.3) p.sort = pick(SORTS);
+    else if (r < 0.4) p.in_stock = true;
+    else if (r < 0.5) p.quebec = true;
+    else if (r < 0.6) p.fulfilment = random() < 0.5 ? 'pickup' : 'delivery';
+    else if (r < 0.7) p.open_now = true;
+    else if (r < 0.8) p.category = pick(o.categories).slug;
+    else if (r < 0.9) p.page = 2;
+    else p.lang = 'en';
+    if (random() < 0.2) p.radius_km = 25;
+    return p;
   };
 }

@@ -26,9 +26,9 @@ import { reference } from '../src/modules/search/reference.ts';
 import { pageRows } from '../src/modules/search/results.repository.ts';
 import type { presentResults } from '../src/modules/search/results.ts';
 import { search } from '../src/modules/search/search.service.ts';
-import type { Lang, Scored, SearchParams, SortKey } from '../src/modules/search/search.types.ts';
+import type { Lang, Scored } from '../src/modules/search/search.types.ts';
 import { prepareWords } from '../src/modules/search/text-match.ts';
-import { realisticShopper } from './realistic-queries.ts';
+import { benchSearchQuery, realisticShopper } from './realistic-queries.ts';
 
 const { values } = parseArgs({
   options: {
@@ -82,39 +82,17 @@ try {
       baseline: values.baseline !== undefined,
     }),
   );
-  // bench/search-core.ts --set realistic's queries (the same draws in the same order).
-  const SORTS: SortKey[] = ['distance', 'price_asc', 'price_desc'];
-  const now = new Date();
+  // bench/search-core.ts --set realistic's queries.
   const shopper = realisticShopper(random);
-  const query = (i: number): SearchParams => {
-    const mu = pick(munis);
-    const spread = Math.max(1, Number(mu.spread_km));
-    const p: SearchParams = {
-      q: '',
-      lat: Number(mu.lat) + ((random() - 0.5) * 2 * spread) / 111.32,
-      lng:
-        Number(mu.lng) +
-        ((random() - 0.5) * 2 * spread) / (111.32 * Math.cos((Number(mu.lat) * Math.PI) / 180)),
-      radius_km: 10,
-      per_page: 20,
-      now,
-    };
-    p.q = shopper.text();
-    Object.assign(p, shopper.point());
-    p.radius_km = shopper.radius();
-    if (i % 3 !== 2) return p;
-    const r = random();
-    if (r < 0.3) p.sort = pick(SORTS);
-    else if (r < 0.4) p.in_stock = true;
-    else if (r < 0.5) p.quebec = true;
-    else if (r < 0.6) p.fulfilment = random() < 0.5 ? 'pickup' : 'delivery';
-    else if (r < 0.7) p.open_now = true;
-    else if (r < 0.8) p.category = pick(categories).slug;
-    else if (r < 0.9) p.page = 2;
-    else p.lang = 'en';
-    if (random() < 0.2) p.radius_km = 25;
-    return p;
-  };
+  const query = benchSearchQuery({
+    random,
+    pick,
+    munis,
+    categories,
+    now: new Date(),
+    firstText: () => '',
+    shopper: () => shopper,
+  });
   type Page = { slice: Scored[]; words: QueryWord[]; lang: Lang };
   const pages: Page[] = [];
   const answers: unknown[] = [];

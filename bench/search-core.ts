@@ -28,8 +28,7 @@ import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/database.ts';
 import { catalogMemory } from '../src/modules/search/memory.ts';
 import { search } from '../src/modules/search/search.service.ts';
-import type { SearchParams, SortKey } from '../src/modules/search/search.types.ts';
-import { QUERIES, realisticShopper } from './realistic-queries.ts';
+import { benchSearchQuery, QUERIES, realisticShopper } from './realistic-queries.ts';
 
 const USAGE =
   'Usage: npx node bench/search-core.ts --data DIR [--queries N] [--baseline CHECKOUT] [--pg URL] [--set vocabulary|realistic] [--seed N] [--warmup N] [--stride K --offset J]\n';
@@ -126,42 +125,19 @@ try {
       baseline: values.baseline !== undefined,
     }),
   );
-  const SORTS: SortKey[] = ['distance', 'price_asc', 'price_desc'];
   const now = new Date();
   const shopper = realisticShopper(random);
   const realistic = values.set === 'realistic';
   /** Two of three are the HTTP benchmark's query; the rest vary order, filters, page and language. */
-  const query = (i: number): SearchParams => {
-    const mu = pick(munis);
-    const spread = Math.max(1, Number(mu.spread_km));
-    const p: SearchParams = {
-      q: pick(QUERIES),
-      lat: Number(mu.lat) + ((random() - 0.5) * 2 * spread) / 111.32,
-      lng:
-        Number(mu.lng) +
-        ((random() - 0.5) * 2 * spread) / (111.32 * Math.cos((Number(mu.lat) * Math.PI) / 180)),
-      radius_km: 10,
-      per_page: 20,
-      now,
-    };
-    if (realistic) {
-      p.q = shopper.text();
-      Object.assign(p, shopper.point());
-      p.radius_km = shopper.radius();
-    }
-    if (i % 3 !== 2) return p;
-    const r = random();
-    if (r < 0.3) p.sort = pick(SORTS);
-    else if (r < 0.4) p.in_stock = true;
-    else if (r < 0.5) p.quebec = true;
-    else if (r < 0.6) p.fulfilment = random() < 0.5 ? 'pickup' : 'delivery';
-    else if (r < 0.7) p.open_now = true;
-    else if (r < 0.8) p.category = pick(categories).slug;
-    else if (r < 0.9) p.page = 2;
-    else p.lang = 'en';
-    if (random() < 0.2) p.radius_km = 25;
-    return p;
-  };
+  const query = benchSearchQuery({
+    random,
+    pick,
+    munis,
+    categories,
+    now,
+    firstText: () => pick(QUERIES),
+    shopper: realistic ? () => shopper : undefined,
+  });
   const runs: [string, SearchFn][] = baseline
     ? [
         ['before', baseline],
