@@ -7,6 +7,7 @@
 //                            [--workers 1,auto]   # server processes (WEB_CONCURRENCY), side by side
 //                            [--instances 1,2]    # PostgreSQL: separate servers on one database
 //                            [--set realistic]    # a realistic shopper mix instead of the 30 queries
+//                            [--queries FILE]     # searches written by someone else (a held-out list)
 //
 // For each backend and server layout it starts real servers (`comptoir serve`, child processes on
 // loopback ports), then drives them with autocannon: the `queries` of the Outaouais retail
@@ -19,6 +20,10 @@
 // are computed from every response time; RSS is the sum of VmRSS / VmHWM over every process of
 // every instance after the runs; CPU per request is that of every process too, and on PostgreSQL
 // also that of the database's backends serving the instances (it shares the same cores).
+// --queries FILE replaces the drawn searches of the measured runs by a file's (bench/query-file.ts:
+// JSON lines, a JSON array or CSV/TSV with a header; each with its own point, radius and filters),
+// taken in file order and again from the top when the list ends; the unmeasured warm-up keeps the
+// --set draws, so the file's texts reach each server first in the measured runs.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -31,6 +36,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openDatabase } from '../src/db/database.ts';
 import { processTree } from './mixed-load.ts';
+import { describeProblems, readQueryFile, searchPathOf } from './query-file.ts';
 import { QUERIES, realisticShopper } from './realistic-queries.ts';
 
 interface Instance extends PromiseLike<{ errors: number; non2xx: number }> {
@@ -68,6 +74,8 @@ const { values } = parseArgs({
     // Which searches: the vocabulary's 30 queries at 10 km (vocabulary), or a realistic shopper mix
     // (bench/realistic-queries.ts: common words, prefixes, typos, brands, 5/10/25 km around the towns).
     set: { type: 'string', default: 'vocabulary' },
+    // A file of searches (held-out list) for the measured runs instead of the --set draws.
+    queries: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -89,6 +97,16 @@ if (values.help) {
   --node-options 'A|B' NODE_OPTIONS of the server, '|'-separated, one server each; none = unset [none]
   --set vocabulary|realistic   searches: the vocabulary's 30 queries at 10 km, or a realistic
                        shopper mix (bench/realistic-queries.ts)                 [vocabulary]
+  --queries FILE       measured searches from a file, in its order, round and round (the warm-up
+                       keeps the --set draws): JSON lines {"q": "...", "lat": .., "lng"|"lon": ..,
+                       "radius_km"|"radius": .., optional category, sort, lang, page, per_page,
+                       in_stock, quebec, open_now, fulfilment}, a JSON array of those, or CSV/TSV
+                       with a header row (q|query|text, lat|latitude, lng|lon|longitude,
+                       radius|radius_km, same optional columns; commas, semicolons or tabs;
+                       French decimal commas in quoted fields; UTF-8 with or without BOM;
+                       # comment lines). Missing radius: 10 km. Bad lines are listed with their
+                       line numbers, and the run goes on without them.
+                       e.g. bench/data/shopper-queries-heldout-like.csv
   --skip-sqlite --skip-pg
 
 Each layout prints its rows as JSON lines, then the run ends with one table per backend, layouts
@@ -101,6 +119,19 @@ if (values.set !== 'vocabulary' && values.set !== 'realistic') {
   console.error('--set is vocabulary or realistic');
   process.exit(2);
 }
+/** --queries FILE: the measured searches' paths, in file order. */
+const filePaths = (() => {
+  if (!values.queries) return undefined;
+  const f = readQueryFile(values.queries);
+  for (const line of describeProblems(values.queries, f)) console.error(line);
+  if (!f.queries.length) {
+    console.error(`${values.queries}: no search to run`);
+    process.exit(2);
+  }
+  return f.queries.map((x) => searchPathOf(x.params));
+})();
+/** The next search of the file (round and round); reset per layout so each sees the same order. */
+let fileNext = 0;
 
 function pgUrl(url: string, schema: string) {
   const u = new URL(url);
@@ -310,6 +341,13 @@ const random = () => {
 
 const shopper = realisticShopper(() => random());
 
+/** A measured search: the file's next one with --queries, else a drawn one. */
+function measuredPath(munis: Muni[], extra = '') {
+  if (!filePaths) return searchPath(munis, extra);
+  const path = filePaths[fileNext++ % filePaths.length]!;
+  return path + extra;
+}
+
 function searchPath(munis: Muni[], extra = '') {
   if (values.set === 'realistic') {
     const q = shopper.text();
@@ -486,6 +524,7 @@ async function bench(kind: 'sqlite' | 'postgres', env: Record<string, string>) {
         };
         // Every layout sees the same sequence of queries and positions.
         rng = 42;
+        fileNext = 0;
         const secret = randomBytes(24).toString('hex');
         const servers: Started[] = [];
         try {
@@ -504,8 +543,8 @@ async function bench(kind: 'sqlite' | 'postgres', env: Record<string, string>) {
           for (const v of variants) {
             const extra = v === 'default' ? '' : `&${v}`;
             const name = `search ${v}, cache ${cache}`;
-            mine.push(await run(bases, name, 1, () => searchPath(munis, extra)));
-            mine.push(await run(bases, name, 16, () => searchPath(munis, extra)));
+            mine.push(await run(bases, name, 1, () => measuredPath(munis, extra)));
+            mine.push(await run(bases, name, 16, () => measuredPath(munis, extra)));
           }
           mine.push(await run(bases, `suggest, cache ${cache}`, 1, suggestPath));
           mine.push(await run(bases, `suggest, cache ${cache}`, 16, suggestPath));
@@ -561,6 +600,7 @@ console.log(
     loadavg: loadavg().map((x) => +x.toFixed(2)),
     node: process.version,
     duration_s: DURATION,
+    searches: filePaths ? `${values.queries} (${filePaths.length})` : values.set,
   }),
 );
 const out = [];
