@@ -221,6 +221,21 @@ async function main(argv: string[]): Promise<number> {
       );
       return 0;
     }
+    case 'reindex': {
+      const database = open();
+      await migrateToLatest(database.db as never);
+      const started = Date.now();
+      const { rebuildSearchIndex } = await import('../modules/search/index.ts');
+      const products = await rebuildSearchIndex(database, json ? undefined : progressBar());
+      await database.close();
+      const seconds = (Date.now() - started) / 1000;
+      out(
+        json,
+        { products, seconds },
+        `Search index rebuilt: ${products} products in ${seconds.toFixed(1)} s`,
+      );
+      return 0;
+    }
     case 'merchant': {
       if (sub !== 'create')
         throw new UsageError('Usage: comptoir merchant create --name ... --address ... --lat ... --lng ...');

@@ -21,6 +21,7 @@ Usage: comptoir <command> [options]   (add --json for JSON output)
   region set --name NAME --centre LAT,LNG [...]
                                the region's name, map centre, bounds, time zone
   towns import FILE            load towns from a CSV file (name,lat,lng[,postal_prefixes])
+  reindex                      rebuild the search index from the catalogue (server stopped)
   backup --to FILE             consistent online backup of the embedded database
   copy --to postgres://...     move the region from the embedded database to an empty PostgreSQL
 
@@ -75,6 +76,13 @@ Sets the region: its name (French, and English when different), the map centre, 
 
 Loads towns from a CSV file with the header name,lat,lng[,postal_prefixes]
 (postal_prefixes: space-separated first characters of postal codes, e.g. "J8T J8X").`,
+  reindex: `Usage: comptoir reindex [--json]
+
+Rebuilds the search index from the catalogue: once after an upgrade whose release notes ask for it
+(a change in how product texts become search terms), or to repair the index. Stop the server
+first: on the embedded database the command takes the data directory's lock. About 1.5 minutes for
+a million products on SQLite.
+${DB_ENV}`,
   backup: `Usage: comptoir backup --to FILE [--json]
 
 Writes a consistent copy of the embedded SQLite database to a new FILE while the server runs.

@@ -145,6 +145,35 @@ describe('comptoir CLI', () => {
     assert.notEqual(role.status, 0);
   });
 
+  test('reindex rebuilds the search index from the catalogue, with the terms of this version', async () => {
+    const { db } = tdb.database;
+    const tea = await db
+      .updateTable('products')
+      .set({ title_fr: 'Thé du Labrador' })
+      .where('sku', '=', 'TIRE-250')
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const active = await db
+      .selectFrom('products')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'active')
+      .where('parent_id', 'is', null)
+      .executeTakeFirstOrThrow();
+    const r = run('reindex', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { products: number; seconds: number };
+    assert.equal(out.products, Number(active.n));
+    const doc = await db
+      .selectFrom('search_documents')
+      .select('title_terms')
+      .where('product_id', '=', tea.id)
+      .executeTakeFirstOrThrow();
+    assert.ok(doc.title_terms.split(' ').includes('the'), doc.title_terms);
+    const help = run('reindex', '--help');
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /Usage: comptoir reindex/);
+  });
+
   test('unknown commands and options are refused', () => {
     assert.notEqual(run('frobnicate').status, 0);
     const r = run('seed', '--demo', '--merchants', '-5');

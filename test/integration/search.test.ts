@@ -298,6 +298,32 @@ describe('search API (on the test database)', () => {
     assert.deepEqual(skus((await get('/api/v1/search?q=bijoux')).body), []);
   });
 
+  test('"thé" finds tea, not the English stop word "the"; "the" alone browses as a search without words', async () => {
+    const { db } = p.context.database;
+    const rename = async (id: number, title_fr: string, title_en: string) => {
+      await db.updateTable('products').set({ title_fr, title_en }).where('id', '=', id).execute();
+      await indexProducts(p.context.database, [id]);
+    };
+    await rename(region.products.velo, 'Thé vert Sencha', 'Sencha green tea');
+    await rename(region.products.oeufs, 'Œufs frais (douzaine)', 'The freshest eggs of the farm');
+    try {
+      assert.deepEqual(skus((await get(`/api/v1/search?q=${encodeURIComponent('thé')}`)).body), ['VELO-MT']);
+      assert.deepEqual(skus((await get(`/api/v1/search?q=${encodeURIComponent('THÉ VERT')}`)).body), [
+        'VELO-MT',
+      ]);
+      // Decomposed accent (e + U+0301), as some phones send it.
+      assert.deepEqual(skus((await get(`/api/v1/search?q=${encodeURIComponent('the\u0301')}`)).body), [
+        'VELO-MT',
+      ]);
+      const the = await get('/api/v1/search?q=the');
+      assert.equal(the.status, 200);
+      assert.ok(the.body.total > 1, 'no word left: every product near the point, not only the tea');
+    } finally {
+      await rename(region.products.velo, 'Vélo de montagne', 'Mountain bike');
+      await rename(region.products.oeufs, 'Œufs frais (douzaine)', 'Fresh eggs (dozen)');
+    }
+  });
+
   test('a merchant approved after earlier searches is found as soon as its products are indexed', async () => {
     const { db } = p.context.database;
     assert.equal((await get('/api/v1/search?q=raquettes')).body.total, 0);

@@ -92,11 +92,14 @@ export async function indexProducts(database: Database, productIds: readonly num
   }
 }
 
-/** Rebuilds the whole index from the catalogue (after a bulk load such as the demo seed). */
+/**
+ * Rebuilds the whole index from the catalogue (after a bulk load such as the demo seed, or
+ * `comptoir reindex`); returns the number of products indexed.
+ */
 export async function rebuildSearchIndex(
   database: Database,
   onProgress?: (done: number, total: number, phase: string) => void,
-): Promise<void> {
+): Promise<number> {
   const db = database.db;
   await ensureSearchIndexes(db);
   const total = await countActiveProducts(db);
@@ -119,4 +122,5 @@ export async function rebuildSearchIndex(
   // SQLite: the text index file of these documents, so that a server's first start loads it.
   await writeTextIndexAfterRebuild(database);
   await announceCatalogReset(database);
+  return done;
 }

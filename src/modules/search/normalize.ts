@@ -6,7 +6,8 @@ import { createRequire } from 'node:module';
  * same documents.
  *
  * fold: lowercase, accents removed, ligatures œ→oe æ→ae ß→ss, apostrophes unified.
- * tokens: words split on anything else; French elisions (l', d', qu'…) dropped; stop words dropped.
+ * tokens: words split on anything else; French elisions (l', d', qu'…) dropped; stop words dropped
+ * (but "thé" and "dé" written with their accent are words: tea and a die, not "the" and "de").
  * terms of a word: the folded word, its French and English Snowball stems, and the singular of
  * irregular plurals Snowball misses (bijoux→bijou, chevaux→cheval, yeux→oeil…).
  */
@@ -104,6 +105,14 @@ export const STOP_WORDS: ReadonlySet<string> = new Set([
 
 const ELISION = /^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)'(?=.)/;
 
+/**
+ * Accented words that fold to a stop word but name things people buy: "thé" (tea) folds to "the",
+ * "dé" (a die, a thimble) to "de". Written with their accent, they are words, not stop words.
+ */
+const ACCENTED_WORD = /(?<![\p{L}\p{N}\p{M}])(th|d)é(s?)(?![\p{L}\p{N}\p{M}])/giu;
+/** Marks such a word through fold() and words(): ASCII letters and digits only, so one token. */
+const KEPT_MARK = '0kept0';
+
 /** Lowercase, strip accents, fold ligatures and apostrophes. */
 export function fold(text: string): string {
   return text
@@ -114,6 +123,22 @@ export function fold(text: string): string {
     .replace(/[’‘`´ʼ]/g, "'")
     .normalize('NFD')
     .replace(/\p{M}+/gu, '');
+}
+
+/** Folded words of a text without its stop words ("thé" and "dé" written with the accent are kept). */
+function meaningfulWords(text: string): string[] {
+  // Only a text with an é (composed or not) can hold one; the rest goes the usual way.
+  const marked = /é|É|\u0301/.test(text)
+    ? text
+        .normalize('NFC')
+        .replace(ACCENTED_WORD, (_m, head: string, plural: string) => `${KEPT_MARK}${head}e${plural}`)
+    : text;
+  const out: string[] = [];
+  for (const w of words(marked)) {
+    if (w.startsWith(KEPT_MARK)) out.push(w.slice(KEPT_MARK.length));
+    else if (!STOP_WORDS.has(w)) out.push(w);
+  }
+  return out;
 }
 
 /** Folded words of a text, elisions removed, stop words kept (callers decide). */
@@ -174,10 +199,7 @@ export function documentTerms(...texts: (string | null | undefined)[]): string {
   const set = new Set<string>();
   for (const text of texts) {
     if (!text) continue;
-    for (const w of words(text)) {
-      if (STOP_WORDS.has(w)) continue;
-      for (const t of termsOf(w)) set.add(t);
-    }
+    for (const w of meaningfulWords(text)) for (const t of termsOf(w)) set.add(t);
   }
   return [...set].join(' ');
 }
@@ -203,11 +225,11 @@ export const MAX_QUERY_WORDS = 8;
  * syntax.
  */
 export function parseQuery(q: string, opts: { prefixLast?: boolean } = {}): QueryWord[] {
-  const ws = words(q.slice(0, 500))
+  const ws = meaningfulWords(q.slice(0, 500))
     .map((w) => w.slice(0, 40))
     .filter((w) => /^[a-z0-9]+$/.test(w));
   // Single letters (a stray "d" of "pneus d hiver") would match nearly everything.
-  const meaningful = ws.filter((w) => !STOP_WORDS.has(w) && (w.length > 1 || /\d/.test(w)));
+  const meaningful = ws.filter((w) => w.length > 1 || /\d/.test(w));
   const chosen = (meaningful.length > 0 ? meaningful : []).slice(0, MAX_QUERY_WORDS);
   return chosen.map((word, i) => ({
     word,
