@@ -5,7 +5,9 @@
 // (tsMatchLists, then ts_rank for a short list), alternating which goes first, the cache off. Both
 // must give the same hits (ids and relevance). First the index's build on its worker thread: wall
 // time, this process's CPU (the worker's included), the RSS it peaked at, its bytes. Nothing is
-// written.
+// written on a schema without migration 074; on one with it (any seeded after it), the
+// worker loads the stored index if any, else builds and stores it (bench/pg-text-index-store.ts
+// measures both).
 //
 //   npx node bench/pg-text-index.ts [--pg URL] [--pg-schema bench_search_1m] [--texts 300] [--seed 7]
 import { readFileSync } from 'node:fs';

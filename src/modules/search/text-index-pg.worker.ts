@@ -1,17 +1,39 @@
 /**
- * Worker thread building the text index (text-index.ts) of a PostgreSQL database with its own
- * connection, so the server's event loop keeps answering. The documents' lexemes are read in
- * keyset pages within one repeatable-read transaction (one snapshot, as the SQLite build's one read
- * transaction), kept as term numbers (outside the bounded heap) and given twice to the build, which
- * makes two passes. The arrays are transferred, not copied.
+ * Worker thread giving a PostgreSQL database's text index (text-index.ts) to its server, with its
+ * own connection, so the server's event loop keeps answering. Once per deployment (migration 074,
+ * docs/decisions/0011-text-index-in-postgresql.md): under the schema's advisory lock (one instance
+ * at a time; the others wait here, then load what it stored), the index stored in the database is
+ * loaded when the change log still covers what changed since its snapshot (those products are sent
+ * with it: the server re-reads their lexemes as for any change); else it is built and stored.
+ *
+ * The build: the documents' lexemes are read in keyset pages within one repeatable-read
+ * transaction (one snapshot, as the SQLite build's one read transaction; stored with the index),
+ * kept as term numbers (outside the bounded heap) and given twice to the build, which makes two
+ * passes. The arrays are transferred, not copied.
  */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../../db/database.ts';
 import type { DocTermsRow } from './text-index.repository.ts';
-import { buildTextIndex, transferListOf } from './text-index.ts';
+import { buildTextIndex, type TextIndexData, transferListOf } from './text-index.ts';
+import { parseTextIndexFile, writeTextIndexFile } from './text-index-file.ts';
 import { tsDocumentPage } from './text-index-pg.repository.ts';
+import type { PgTextIndexMessage } from './text-index-state.ts';
+import {
+  currentSnapshot,
+  lockTextIndexStore,
+  storedTextIndex,
+  storedTextIndexPart,
+  storeTextIndex,
+  textChangesSince,
+  textIndexStoreExists,
+  unlockTextIndexStore,
+} from './text-index-store.repository.ts';
 
-const { url } = workerData as { url: string };
+const { url, maxChanged } = workerData as { url: string; maxChanged: number };
 const PAGE = 5000;
 /** Only these texts are kept (text-index.ts tokensOf refuses others). */
 const FOREIGN = /[^a-z0-9 ]/;
@@ -112,12 +134,14 @@ function* rows(): Iterable<DocTermsRow> {
   }
 }
 
-const database = openDatabase({ databaseUrl: url, dataDir: '.', poolSize: 1 });
-try {
-  await database.db
+/** Reads the documents' lexemes in one repeatable-read transaction; returns its snapshot. */
+async function readDocuments(db: typeof database.db): Promise<string> {
+  return db
     .transaction()
     .setIsolationLevel('repeatable read')
     .execute(async (tx) => {
+      // First statement: the transaction's snapshot, the one every page below is read in.
+      const snapshot = await currentSnapshot(tx);
       let after = 0;
       for (;;) {
         const page = await tsDocumentPage(tx, after, PAGE);
@@ -125,9 +149,81 @@ try {
         if (page.length < PAGE) break;
         after = Number(page[page.length - 1]!.product_id);
       }
+      return snapshot;
     });
-  const data = buildTextIndex(rows);
-  parentPort!.postMessage({ data }, transferListOf(data));
+}
+
+/** The stored index if it is whole and the log covers its changes since; undefined otherwise. */
+async function loadStored(db: typeof database.db): Promise<PgTextIndexMessage | undefined> {
+  const stored = await storedTextIndex(db);
+  if (!stored) return undefined;
+  const changed = await textChangesSince(db, stored.snapshot, maxChanged);
+  if (!changed) return undefined;
+  // Its own ArrayBuffer, at offset 0: every array view is aligned (parseTextIndexFile).
+  const bytes = new Uint8Array(new ArrayBuffer(stored.bytes));
+  let at = 0;
+  for (let part = 0; part < stored.parts; part++) {
+    const chunk = await storedTextIndexPart(db, stored.indexId, part);
+    if (!chunk || at + chunk.length > bytes.length) return undefined;
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  if (at !== bytes.length) return undefined;
+  try {
+    const loaded = parseTextIndexFile(bytes);
+    if (loaded.mark.snapshotId !== stored.indexId) return undefined;
+    return { data: loaded.data, from: 'stored', changed };
+  } catch {
+    // Damaged: built again (and the damaged one replaced).
+    return undefined;
+  }
+}
+
+/** The index in the text index file's format (text-index-file.ts), through a temporary file. */
+function serialise(data: TextIndexData, indexId: string): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'comptoir-text-index-'));
+  try {
+    const path = join(dir, 'search-text.index');
+    writeTextIndexFile(path, data, { snapshotId: indexId, seq: 0 });
+    return readFileSync(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const send = (m: PgTextIndexMessage) =>
+  // A loaded index's arrays are views on one buffer: each transferred once.
+  parentPort!.postMessage(m, m.data ? [...new Set(transferListOf(m.data))] : []);
+
+const database = openDatabase({ databaseUrl: url, dataDir: '.', poolSize: 1 });
+try {
+  // One connection for the lock's whole life (a session lock is the connection's).
+  await database.db.connection().execute(async (db) => {
+    if (!(await textIndexStoreExists(db))) {
+      // A schema without migration 074 (a tool opening it unmigrated): built, not stored.
+      await readDocuments(db);
+      send({ data: buildTextIndex(rows), from: 'built' });
+      return;
+    }
+    await lockTextIndexStore(db);
+    try {
+      // Anything wrong with the stored one (a header out of bounds included): built again.
+      const loaded = await loadStored(db).catch(() => undefined);
+      if (loaded) {
+        send(loaded);
+        return;
+      }
+      const snapshot = await readDocuments(db);
+      const data = buildTextIndex(rows);
+      const indexId = randomUUID();
+      const bytes = serialise(data, indexId);
+      // The server gets the index now; the store follows (the bytes are a copy of the arrays).
+      send({ data, from: 'built' });
+      await storeTextIndex(db, { indexId, snapshot }, bytes);
+    } finally {
+      await unlockTextIndexStore(db);
+    }
+  });
 } finally {
   await database.close();
 }

@@ -1,9 +1,11 @@
 /**
  * The text index of each database (text-index.ts): on SQLite loaded from the data directory's file
- * at a server's start (text-index-file.ts), else (and on PostgreSQL always) built in the background
- * by a worker thread on the first text match, kept current as this process learns of catalogue
- * changes (memory.ts), dropped and built again after a full rebuild. Until it can answer, FTS5 or
- * the tsvector does. PostgreSQL's is built from the tsvector's lexemes (text-index-pg.ts).
+ * at a server's start (text-index-file.ts), else built in the background by a worker thread on the
+ * first text match; on PostgreSQL the worker loads the index stored in the database, or builds and
+ * stores it (text-index-pg.worker.ts, migration 074: once per deployment). Kept current as this
+ * process learns of catalogue changes (memory.ts), dropped and loaded or built again after a full
+ * rebuild. Until it can answer, FTS5 or the tsvector does. PostgreSQL's is built from the
+ * tsvector's lexemes (text-index-pg.ts).
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
@@ -15,6 +17,15 @@ import { type DocTermsRow, documentTermsOf } from './text-index.repository.ts';
 import { buildTextIndexFrom, TextIndex, type TextIndexData } from './text-index.ts';
 import { tsDocumentTermsOf } from './text-index-pg.repository.ts';
 
+/** What a worker sends its server: the index (text-index-pg.worker.ts: and where it came from). */
+export interface PgTextIndexMessage {
+  data?: TextIndexData;
+  /** PostgreSQL: 'stored' loaded from the database, 'built' built by the worker (and stored). */
+  from?: 'stored' | 'built';
+  /** Loaded: the products changed since the stored index's snapshot (their terms read again). */
+  changed?: number[];
+}
+
 /** A database's text index: the one being built or kept current, and its build's history. */
 interface IndexState {
   index?: TextIndex;
@@ -22,14 +33,18 @@ interface IndexState {
   epoch: number;
   /** Builds that failed (after three, FTS5 answers for the process's life). */
   failures: number;
-  /** The build's wall time, milliseconds. */
+  /** The build's (or load's) wall time, milliseconds. */
   buildMs?: number;
+  /** PostgreSQL: whether the index was loaded from the database ('stored') or built here. */
+  from?: 'stored' | 'built';
   /** Resolves when the current build ends (ready or failed). */
   built?: Promise<void>;
   /** Reads of changed documents' terms under way. */
   reads: Set<Promise<void>>;
   /** The worker building the current index, while it runs. */
   worker?: Worker;
+  /** Resolves when the last worker started has exited (PostgreSQL: its index stored, its lock released). */
+  exited?: Promise<void>;
   /**
    * A server's way to get an index when there is none (text-index-file.ts: load the file, or
    * build and write it); installs an index synchronously. Unset: a build here.
@@ -44,6 +59,7 @@ interface IndexState {
 function drop(s: IndexState) {
   s.epoch++;
   s.index = undefined;
+  s.from = undefined;
   void s.worker?.terminate();
   s.worker = undefined;
 }
@@ -91,7 +107,12 @@ export function textIndexOf(database: Database): TextIndex | undefined {
   if (!s.index && s.failures < 3) {
     if (s.source) s.source();
     else if (database.kind === 'sqlite' && database.file) startBuild(s, sqliteWorker(database.file));
-    else if (database.kind === 'postgres' && database.pool) startBuild(s, pgWorker(database.pool));
+    else if (database.kind === 'postgres' && database.pool)
+      // A stored index's changes since its snapshot: re-read as for any change.
+      startBuild(s, pgWorker(database.pool), (_data, m) => {
+        s.from = m.from;
+        if (m.changed && m.changed.length > 0) noteChange(database, m.changed);
+      });
   }
   return s.index?.usable ? s.index : undefined;
 }
@@ -103,19 +124,26 @@ const resourceLimits = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 
 const sqliteWorker = (file: string) => () =>
   new Worker(new URL('./text-index.worker.ts', import.meta.url), { workerData: { file }, resourceLimits });
 
-/** A worker reading the documents on its own connection, to the same server and schema (search_path). */
+/**
+ * A worker loading the stored index, or reading the documents, on its own connection, to the same
+ * server and schema (search_path).
+ */
 const pgWorker = (pool: pg.Pool) => () => {
   const { connectionString, options } = pool.options;
   if (!connectionString) throw new Error('no connection string');
   const url = new URL(connectionString);
   if (options) url.searchParams.set('options', options);
   return new Worker(new URL('./text-index-pg.worker.ts', import.meta.url), {
-    workerData: { url: url.toString() },
+    workerData: { url: url.toString(), maxChanged: MAX_DIRTY },
     resourceLimits,
   });
 };
 
-function startBuild(s: IndexState, spawn: () => Worker, onBuilt?: (data: TextIndexData) => void) {
+function startBuild(
+  s: IndexState,
+  spawn: () => Worker,
+  onBuilt?: (data: TextIndexData, message: PgTextIndexMessage) => void,
+) {
   const epoch = ++s.epoch;
   const index = new TextIndex();
   s.index = index;
@@ -142,17 +170,18 @@ function startBuild(s: IndexState, spawn: () => Worker, onBuilt?: (data: TextInd
     // A build never keeps a process alive (a CLI command ending, a test).
     worker.unref();
     s.worker = worker;
+    s.exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     const ended = () => {
       if (s.worker === worker) s.worker = undefined;
     };
     worker.once('exit', ended);
-    worker.once('message', (m: { data?: TextIndexData }) => {
+    worker.once('message', (m: PgTextIndexMessage) => {
       if (!m.data) return failed();
       done = true;
       if (s.epoch === epoch) {
         index.data = m.data;
         s.buildMs = performance.now() - started;
-        onBuilt?.(m.data);
+        onBuilt?.(m.data, m);
       }
       resolve();
     });
@@ -233,6 +262,14 @@ export async function textIndexBuilt(database: Database): Promise<TextIndex | un
   return textIndexOf(database);
 }
 
+/**
+ * Waits until the last worker started for this database has exited: on PostgreSQL, after the
+ * index it built is stored (or not) and its lock released, which its server does not wait for.
+ */
+export async function textIndexWorkerExited(database: Database): Promise<void> {
+  await states.get(database)?.exited;
+}
+
 /** What the text index holds now (bench, logs). */
 export function textIndexStatus(database: Database) {
   const s = states.get(database);
@@ -241,6 +278,7 @@ export function textIndexStatus(database: Database) {
     state: !index ? 'none' : index.data ? (index.usable ? 'ready' : 'waiting') : 'building',
     bytes: index?.bytes ?? 0,
     buildMs: s?.buildMs,
+    from: s?.from,
     dirty: index?.dirty.size ?? 0,
     failures: s?.failures ?? 0,
   };
