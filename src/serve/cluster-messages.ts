@@ -20,13 +20,25 @@ export function isEventMessage(m: unknown): m is EventMessage {
 }
 
 /** Messages between the primary and its workers (besides relayed events and rate-limit counts). */
-export type ControlMessage =
-  | { t: 'comptoir:listening'; url: string }
-  | { t: 'comptoir:ready' }
-  | { t: 'comptoir:all-ready' }
-  | { t: 'comptoir:stop' };
+export type ControlMessage = { t: 'comptoir:ready' } | { t: 'comptoir:all-ready' } | { t: 'comptoir:stop' };
 
 /** True when an IPC message is a control message. */
 export function isControl(m: unknown): m is ControlMessage {
   return typeof m === 'object' && m !== null && String((m as { t?: unknown }).t).startsWith('comptoir:');
+}
+
+/**
+ * Worker → primary → the other workers: a search whose text the sender answered for the first
+ * time, which they replay while idle (cluster-search-warm.ts).
+ */
+export interface SearchedMessage {
+  t: 'comptoir:searched';
+  from: number;
+  /** The request's query string (without `?`). */
+  qs: string;
+}
+
+/** True for a relayed first search. */
+export function isSearchedMessage(m: unknown): m is SearchedMessage {
+  return typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'comptoir:searched';
 }

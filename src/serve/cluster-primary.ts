@@ -1,13 +1,15 @@
 /**
  * The primary of a multi-process `comptoir serve` (docs/decisions/0008-serving-on-every-core.md):
- * forks the workers, relays events and rate-limit counts between them, reports readiness and
- * stops them all. It imports no part of the application (only the IPC message shapes, the
- * rate-limit counters and the lock), so that the process it normally runs in
+ * forks the workers, listens and hands them connections in turn (cluster-connections.ts), relays
+ * events, first searches and rate-limit counts between them, reports readiness and stops them all.
+ * It imports no part of the application (only the IPC message shapes, the connection hand-out,
+ * the rate-limit counters and the lock), so that the process it normally runs in
  * (src/serve/cluster-primary-main.ts, started by `serveCluster` in place of the CLI) holds tens of
  * MB instead of the whole app graph the CLI loaded (docs/PERFORMANCE.md, "Memory within budget").
  */
 import cluster, { type Worker } from 'node:cluster';
-import { isControl, isEventMessage } from './cluster-messages.ts';
+import { createConnectionBalancer, isAcceptMessage, isClosedMessage } from './cluster-connections.ts';
+import { isControl, isEventMessage, isSearchedMessage } from './cluster-messages.ts';
 import { createRateLimitCounters, isRateLimitMessage } from './cluster-rate-limit.ts';
 import { missingStartFlags, SERVER_START_FLAGS } from './start-flags.ts';
 
@@ -53,6 +55,8 @@ export function runPrimary(opts: PrimaryOptions): void {
   let allReady = false;
   // Rate-limit counters of every worker (SQLite; on PostgreSQL workers share the rate_limits table).
   const counters = createRateLimitCounters();
+  // The primary listens and hands each connection to the next worker in turn (cluster-connections.ts).
+  const balancer = createConnectionBalancer();
 
   const broadcast = (m: unknown, except?: number) => {
     for (const w of forkedWorkers())
@@ -90,6 +94,7 @@ export function runPrimary(opts: PrimaryOptions): void {
         }),
     );
     counters.close();
+    balancer.close();
     void Promise.all(exits)
       .then(() => release())
       .finally(() => process.exit(code));
@@ -103,7 +108,7 @@ export function runPrimary(opts: PrimaryOptions): void {
   const fork = () => {
     const worker = cluster.fork();
     worker.on('message', (m: unknown) => {
-      if (isEventMessage(m)) return broadcast(m, worker.id);
+      if (isEventMessage(m) || isSearchedMessage(m)) return broadcast(m, worker.id);
       if (isRateLimitMessage(m)) {
         if (worker.isConnected())
           try {
@@ -113,19 +118,32 @@ export function runPrimary(opts: PrimaryOptions): void {
           }
         return;
       }
+      if (isClosedMessage(m)) return balancer.closed(worker);
+      if (isAcceptMessage(m)) {
+        balancer.accept(worker, m).then(
+          (url) => {
+            if (stopping) return;
+            listening.set(worker.id, url);
+            if (!announced && listening.size >= count) {
+              announced = true;
+              announce(url);
+            }
+          },
+          (err: Error) => {
+            log(`could not listen on ${m.host}:${m.port} (${err.message}): stopping`);
+            stop(1);
+          },
+        );
+        return;
+      }
       if (!isControl(m)) return;
-      if (m.t === 'comptoir:listening') {
-        listening.set(worker.id, m.url);
-        if (!announced && listening.size >= count) {
-          announced = true;
-          announce(m.url);
-        }
-      } else if (m.t === 'comptoir:ready') {
+      if (m.t === 'comptoir:ready') {
         ready.add(worker.id);
         updateReadiness();
       }
     });
     worker.on('exit', (code, signal) => {
+      balancer.remove(worker);
       listening.delete(worker.id);
       ready.delete(worker.id);
       if (stopping) return;

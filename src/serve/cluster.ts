@@ -4,8 +4,9 @@
  * `serveCluster` replaces its process with the lean primary (cluster-primary.ts: same pid, none of
  * the application loaded), which forks that many workers (node:cluster). Each worker opens the
  * same database (SQLite in WAL mode: readers in parallel, writes serialised by SQLite's lock with
- * busy_timeout), keeps its own search facts in memory and listens on the shared port; the primary
- * hands connections out round-robin.
+ * busy_timeout) and keeps its own search facts in memory; the primary listens on the port and
+ * hands each connection to the next worker in turn (cluster-connections.ts). A text's first
+ * search in one worker is replayed by the others while they are idle (cluster-search-warm.ts).
  * Stock and catalogue events are relayed worker → primary → every other worker over the IPC
  * channel (on PostgreSQL, through LISTEN/NOTIFY as between instances); so are rate-limit counts
  * (src/serve/cluster-rate-limit.ts; PostgreSQL: the shared table). `/readyz` answers 200 only
@@ -23,9 +24,11 @@ import { collectStartupGarbage } from '../lib/heap.ts';
 import { catalogMemory, useFactsSnapshot, warmTextHitsInBackground } from '../modules/search/index.ts';
 import { createPlatform } from '../server.ts';
 import { ClusterEventBus } from './cluster-bus.ts';
+import { acceptFromPrimary } from './cluster-connections.ts';
 import { isControl } from './cluster-messages.ts';
 import { announceLine, LEAN_PRIMARY_ENV, type LeanPrimaryPlan, runPrimary } from './cluster-primary.ts';
 import { clusterRateLimitStore } from './cluster-rate-limit.ts';
+import { relayFirstSearches } from './cluster-search-warm.ts';
 
 /** The number of server processes configured: WEB_CONCURRENCY (or WORKERS), `auto` = one per core. */
 export function workerCount(config: Pick<Config, 'WEB_CONCURRENCY' | 'WORKERS'>): number {
@@ -111,7 +114,7 @@ export function serveCluster(
 
 /**
  * A worker: opens the database without the lock (its primary holds it), builds the platform with
- * the relaying bus, listens on the shared port, loads the search facts, then reports ready.
+ * the relaying bus, asks the primary for connections, loads the search facts, then reports ready.
  * `/readyz` answers 503 until the primary says every worker is ready; every response names the
  * worker that served it (`x-comptoir-worker`), for operators and tests.
  */
@@ -138,14 +141,24 @@ export async function runWorker(config: Config): Promise<void> {
     if (!allReady && (req.url === '/readyz' || req.url.startsWith('/readyz?')))
       return reply.code(503).send({ status: 'warming_up' });
   });
+  // Stopping: each connection closes after the answer in progress, so drain() below ends fast.
+  let draining = false;
   platform.app.addHook('onSend', async (_req, reply, payload) => {
+    if (draining) reply.header('connection', 'close');
     reply.header('x-comptoir-worker', String(id));
     return payload;
   });
+  // A text's first search here is replayed by the other workers while idle, and theirs here.
+  const stopRelay = relayFirstSearches(platform.app, database, id);
+  let connections: ReturnType<typeof acceptFromPrimary> | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       try {
+        // Requests in progress finish first (the primary no longer hands out connections).
+        stopRelay();
+        draining = true;
+        await connections?.drain(5_000);
         await platform.close();
         await database.close();
       } finally {
@@ -158,8 +171,10 @@ export async function runWorker(config: Config): Promise<void> {
   process.once('SIGINT', stop);
   // The primary is gone (killed): nothing hands out connections any more.
   process.once('disconnect', stop);
-  const address = await platform.app.listen({ port: config.PORT, host: config.HOST });
-  process.send?.({ t: 'comptoir:listening', url: address.replace('://127.0.0.1', '://localhost') });
+  // The primary listens and hands this worker connections (cluster-connections.ts); it announces
+  // the server once every worker asked.
+  await platform.app.ready();
+  connections = acceptFromPrimary(platform.app.server, config.PORT, config.HOST);
   // Every worker starts from the snapshot; the first one alone writes it (one file, one writer).
   useFactsSnapshot(database, { write: id === 1, log: platform.app.log });
   await catalogMemory(database);
