@@ -15,6 +15,8 @@
 // SIGUSR2) V8's heap spaces committed/used and process.memoryUsage()'s external and arrayBuffers.
 // "native" = anonymous − V8 heap committed − external (SQLite's page cache, malloc arenas, threads).
 // DIR is written to (the server's facts snapshot and text index file): use a copy of the region.
+// --queries FILE: the texts of FILE (one a line, e.g. bench/distinct-queries.ts's), taken in turn
+// (each once before any repeats), at the realistic mix's points and radii, instead of its texts.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -40,6 +42,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '10' },
     duration: { type: 'string', default: '15' },
     mappings: { type: 'string', default: '12' },
+    queries: { type: 'string' },
     // A V8 heap snapshot of each server after its measures, written to this directory.
     'heap-snapshot': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -48,7 +51,7 @@ const { values } = parseArgs({
 if (values.help || !values.data) {
   (values.help ? process.stdout : process.stderr).write(
     "Usage: npx node bench/server-memory.ts --data DIR [--variants 'a|b:K=V;K=V'] [--rounds N]\n" +
-      '       [--settle S] [--warmup S] [--duration S] [--mappings N]\n',
+      '       [--settle S] [--warmup S] [--duration S] [--mappings N] [--queries FILE]\n',
   );
   process.exit(values.help ? 0 : 2);
 }
@@ -139,8 +142,17 @@ const shopper = realisticShopper(() => {
   seed = (seed * 1103515245 + 12345) & 0x7fffffff;
   return seed / 0x7fffffff;
 });
+const queryTexts = values.queries
+  ? readFileSync(values.queries, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+  : undefined;
+let nextText = 0;
 function searchPath() {
-  const q = shopper.text();
+  // The realistic text is drawn either way: the points stay those of the realistic mix.
+  const drawn = shopper.text();
+  const q = queryTexts ? queryTexts[nextText++ % queryTexts.length]! : drawn;
   const { lat, lng } = shopper.point();
   return `/api/v1/search?q=${encodeURIComponent(q)}&lat=${lat.toFixed(5)}&lng=${lng.toFixed(5)}&radius_km=${shopper.radius()}&per_page=20`;
 }
@@ -176,6 +188,16 @@ function status(pid: number) {
     file: mb(kb('RssFile')),
     threads: kb('Threads'),
   };
+}
+
+/** The child processes of `pid` (cluster workers). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const kids = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    if (kids) out.push(...kids.split(/\s+/).map(Number));
+  }
+  return out;
 }
 
 /** /proc/PID/smaps grouped: file mappings by file, [heap], [stack], other anonymous; the largest anonymous listed. */
@@ -248,6 +270,7 @@ async function probe(pid: number, file: string) {
       space_used_size: number;
       physical_space_size: number;
     }[];
+    hitCache?: { entries: number; bytes: number };
   };
   const m = (b: number) => Math.round(b / 1048576);
   return {
@@ -257,6 +280,9 @@ async function probe(pid: number, file: string) {
     external: m(p.usage.external),
     array_buffers: m(p.usage.arrayBuffers),
     v8_malloced: m(p.heap.malloced_memory),
+    // The text-hit cache as it counts itself against its bound (a tree without the count: absent).
+    hit_cache_entries: p.hitCache?.entries,
+    hit_cache_mb: p.hitCache && +(p.hitCache.bytes / 1048576).toFixed(1),
     spaces: Object.fromEntries(
       p.spaces
         .filter((s) => s.space_size > 524288)
@@ -290,6 +316,7 @@ const probeFile = `/tmp/server-memory-probe-${process.pid}`;
 for (let round = 1; round <= Number(values.rounds); round++)
   for (const v of variants) {
     seed = 42;
+    nextText = 0;
     const s = await start(v, probeFile);
     try {
       const pid = s.child.pid!;
@@ -299,6 +326,13 @@ for (let round = 1; round <= Number(values.rounds); round++)
       const sixteen = await load(s.base, pid, 16, Number(values.duration));
       await sleep(1000);
       const st = status(pid);
+      // Several processes (a variant with WEB_CONCURRENCY > 1): the primary is `pid`, the workers
+      // its children; each one's /proc status and main arena, and their sum.
+      const workers = childrenOf(pid).map((w) => ({
+        pid: w,
+        ...status(w),
+        '[heap]': smaps(w).groups_mb['[heap]'] ?? 0,
+      }));
       const inside = await probe(pid, probeFile);
       const maps = smaps(pid);
       const row = {
@@ -314,11 +348,20 @@ for (let round = 1; round <= Number(values.rounds); round++)
         file: st.file,
         'heap used/committed': `${inside.heap_used}/${inside.heap_committed}`,
         external: inside.external,
+        'cache MB/entries': `${inside.hit_cache_mb}/${inside.hit_cache_entries}`,
+        '[heap]': maps.groups_mb['[heap]'],
         native: st.anon - inside.heap_committed - inside.external,
       };
       rows.push(row);
       if (SNAPSHOTS) await heapSnapshot(pid);
-      console.log(JSON.stringify({ ...row, ready_s: +s.ready_s.toFixed(2), status: st, inside, maps }));
+      if (workers.length > 0)
+        Object.assign(row, {
+          'RSS all': st.rss + workers.reduce((a, w) => a + w.rss, 0),
+          'worker RSS': workers.map((w) => w.rss).join('/'),
+        });
+      console.log(
+        JSON.stringify({ ...row, ready_s: +s.ready_s.toFixed(2), status: st, inside, maps, workers }),
+      );
     } finally {
       const gone = new Promise((r) => s.child.once('exit', r));
       s.child.kill('SIGTERM');

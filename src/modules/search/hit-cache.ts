@@ -88,8 +88,11 @@ function cacheOf(database: Database): HitCache {
 
 const head = (c: HitCache) => c.logStart + c.log.length;
 
-/** What the checks of entries against writes cost so far (bench, tests). */
-export const hitCacheStats = { checks: 0, checkMs: 0, dropped: 0 };
+/**
+ * What the checks of entries against writes cost so far, and the entries and counted bytes held
+ * now over every database's cache (bench, tests; bench/memory-probe.ts reads them in a server).
+ */
+export const hitCacheStats = { checks: 0, checkMs: 0, dropped: 0, entries: 0, bytes: 0 };
 
 /**
  * Whether a cached entry still holds, checked against the writes since its last check (all of
@@ -116,6 +119,48 @@ function current(c: HitCache, key: string, value: unknown): boolean {
 /** Estimated bytes the text-hit cache holds now (warm-up.ts keeps its share under a budget). */
 export function cachedBytes(database: Database): number {
   return cacheEnabled() ? cacheOf(database).bytes : 0;
+}
+
+/** The text-hit cache's contents by part, in bytes (hitCacheParts). */
+export interface HitCacheParts {
+  entries: number;
+  lists: number;
+  /** The lists' arrays (ids, relevance, hit order) under 128 KiB: blocks of glibc's arenas. */
+  smallArrays: number;
+  /** The lists' arrays of 128 KiB or more: mappings of their own (MALLOC_MMAP_THRESHOLD_). */
+  largeArrays: number;
+  /** The cells of the regrouped lists (candidates.ts hitCellsBytes). */
+  cells: number;
+  /** Entries that are not hit lists (prepared words, suggestions), at their counted 512 bytes. */
+  others: number;
+  counted: number;
+}
+
+/** What the text-hit cache of `database` holds, part by part (bench/memory-parts.ts). */
+export function hitCacheParts(database: Database): HitCacheParts {
+  const c = cacheOf(database);
+  const parts: HitCacheParts = {
+    entries: c.entries.size,
+    lists: 0,
+    smallArrays: 0,
+    largeArrays: 0,
+    cells: 0,
+    others: 0,
+    counted: c.bytes,
+  };
+  for (const v of c.entries.values()) {
+    if (!((v as Partial<Hits>).ids instanceof Int32Array)) {
+      parts.others += 512;
+      continue;
+    }
+    const h = v as Hits;
+    parts.lists++;
+    for (const a of [h.ids, h.bm, h.order])
+      if (a && a.byteLength < 128 * 1024) parts.smallArrays += a.byteLength;
+      else if (a) parts.largeArrays += a.byteLength;
+    parts.cells += hitCellsBytes(h);
+  }
+  return parts;
 }
 
 /** Whether `textHits(database, expr)` would answer from the cache (without touching its order). */
@@ -154,6 +199,8 @@ export async function cached<T>(database: Database, key: string, compute: () => 
   c.sizes.set(key, size);
   c.checked.set(key, since);
   c.bytes += size;
+  hitCacheStats.bytes += size;
+  hitCacheStats.entries++;
   if ((value as Partial<Hits>).ids instanceof Int32Array) heldBy.set(value as Hits, { cache: c, key });
   evict(c);
   return value;
@@ -161,7 +208,10 @@ export async function cached<T>(database: Database, key: string, compute: () => 
 
 function remove(c: HitCache, key: string) {
   if (!c.entries.delete(key)) return;
-  c.bytes -= c.sizes.get(key)!;
+  const size = c.sizes.get(key)!;
+  c.bytes -= size;
+  hitCacheStats.bytes -= size;
+  hitCacheStats.entries--;
   c.sizes.delete(key);
   c.checked.delete(key);
 }
@@ -183,7 +233,9 @@ whenHitCellsBuilt((hits) => {
   const { cache, key } = held;
   if (cache.entries.get(key) !== hits) return;
   const size = sizeOf(hits);
-  cache.bytes += size - cache.sizes.get(key)!;
+  const grown = size - cache.sizes.get(key)!;
+  cache.bytes += grown;
+  hitCacheStats.bytes += grown;
   cache.sizes.set(key, size);
   evict(cache);
 });
@@ -413,6 +465,8 @@ export function lastCacheChange(): CacheChangeReport | undefined {
 
 function dropAll(c: HitCache) {
   c.epoch++;
+  hitCacheStats.entries -= c.entries.size;
+  hitCacheStats.bytes -= c.bytes;
   c.entries.clear();
   c.sizes.clear();
   c.checked.clear();
