@@ -11,7 +11,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { createConnectionBalancer, isAcceptMessage, isClosedMessage } from './cluster-connections.ts';
 import { isControl, isEventMessage, isSearchedMessage } from './cluster-messages.ts';
 import { createRateLimitCounters, isRateLimitMessage } from './cluster-rate-limit.ts';
-import { missingStartFlags, SERVER_START_FLAGS } from './start-flags.ts';
+import { workerExecArgv } from './start-flags.ts';
 
 /** How long a worker has to finish its requests at shutdown before it is killed. */
 const STOP_GRACE_MS = 10_000;
@@ -100,10 +100,9 @@ export function runPrimary(opts: PrimaryOptions): void {
       .finally(() => process.exit(code));
   };
 
-  const given = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
   cluster.setupPrimary({
     ...(opts.exec ? { exec: opts.exec.file, args: opts.exec.args } : {}),
-    execArgv: [...process.execArgv, ...missingStartFlags(SERVER_START_FLAGS, given)],
+    execArgv: workerExecArgv(),
   });
   const fork = () => {
     const worker = cluster.fork();

@@ -1,6 +1,6 @@
 /**
  * The start-time V8 flag of a one-process server (docs/PERFORMANCE.md, "Serving on every core
- * (issue 19)"): `--max-semi-space-size=16` can only be given when the process starts, so `comptoir
+ * (issue 19)"): `--max-semi-space-size` can only be given when the process starts, so `comptoir
  * serve` / `start` without it replaces itself (`process.execve`: same PID, so signals, service
  * managers and the data-directory lock are unaffected) with the same command plus the flag, before
  * the CLI's commands are imported (src/cli/main.ts). A flag the operator set (execArgv or
@@ -13,8 +13,35 @@ import { existsSync } from 'node:fs';
 import { constants, enableCompileCache, getCompileCacheDir } from 'node:module';
 import { join, resolve } from 'node:path';
 
-/** Flags a server process needs from its start (cluster workers get them from cluster-primary.ts). */
-export const SERVER_START_FLAGS = ['--max-semi-space-size=16'];
+/**
+ * Flags a one-process server needs from its start: a young generation of 8 MB semi-spaces. On the
+ * 1M region after the held-out-like search list, one process held 474 MB with 8 against 506 with
+ * 16, at no more CPU per search (1.38 against 1.55 ms at 16 connections, quiet machine;
+ * docs/PERFORMANCE.md, lead, session 2026-12-05e): the one-process server is the one with a 500 MB
+ * budget.
+ */
+export const SERVER_START_FLAGS = ['--max-semi-space-size=8'];
+/**
+ * The same for each worker of a multi-process server (cluster-primary.ts): 16 MB semi-spaces, as
+ * before: with two workers busy on two cores, 8 MB cost ≈ 30 % more CPU per search in the same
+ * period (one run), and that layout is sized for throughput, not the one-process budget.
+ */
+export const WORKER_START_FLAGS = ['--max-semi-space-size=16'];
+/** Carries across the re-exec the flags it added, so a primary tells them from the operator's. */
+const ADDED_FLAGS_ENV = 'COMPTOIR_ADDED_START_FLAGS';
+
+/**
+ * A cluster worker's execArgv: the primary's, without the flags the re-exec added for a
+ * one-process server, plus WORKER_START_FLAGS where the operator set none of the same name.
+ */
+export function workerExecArgv(
+  execArgv: readonly string[] = process.execArgv,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  const added = new Set((env[ADDED_FLAGS_ENV] ?? '').split(' ').filter(Boolean));
+  const own = execArgv.filter((f) => !added.has(f));
+  return [...own, ...missingStartFlags(WORKER_START_FLAGS, `${own.join(' ')} ${env.NODE_OPTIONS ?? ''}`)];
+}
 
 /** The flags of `flags` whose name is not in `given` (execArgv and NODE_OPTIONS joined). */
 export function missingStartFlags(flags: string[], given: string): string[] {
@@ -86,7 +113,16 @@ export function reexecWithStartFlags(): void {
   const env = startEnv();
   if (!flags && !Object.keys(env).length) return;
   const argv = flags ?? [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
-  process.execve(process.execPath, argv, { ...process.env, ...env, ...compileCacheEnv() });
+  // startFlagsArgv's argv: node, its execArgv, the missing flags, then the script and its arguments.
+  const added = flags
+    ? flags.slice(1 + process.execArgv.length, flags.length - (process.argv.length - 1))
+    : [];
+  process.execve(process.execPath, argv, {
+    ...process.env,
+    ...env,
+    ...compileCacheEnv(),
+    ...(added.length ? { [ADDED_FLAGS_ENV]: added.join(' ') } : {}),
+  });
 }
 
 /**

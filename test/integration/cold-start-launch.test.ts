@@ -122,7 +122,9 @@ describe('comptoir serve: one re-exec at most, and what it passes on', () => {
       s.marks.every((m) => m.pid === s.child.pid),
       'the re-exec keeps the pid',
     );
-    assert.ok(s.cmdline.includes('--max-semi-space-size=16'), s.cmdline.join(' '));
+    assert.ok(s.cmdline.includes('--max-semi-space-size=8'), s.cmdline.join(' '));
+    // So that a multi-process primary gives its workers their own value, not this one.
+    assert.equal(s.environ.get('COMPTOIR_ADDED_START_FLAGS'), '--max-semi-space-size=8');
     assert.equal(s.environ.get('MALLOC_ARENA_MAX'), '2');
     assert.equal(s.environ.get('MALLOC_MMAP_THRESHOLD_'), '131072');
     assert.equal(s.environ.get('SQLITE_CACHE_MB'), '16');
@@ -142,12 +144,13 @@ describe('comptoir serve: one re-exec at most, and what it passes on', () => {
         SQLITE_CACHE_MB: '32',
         SQLITE_MMAP_MB: '48',
       },
-      ['--max-semi-space-size=8'],
+      ['--max-semi-space-size=4'],
     );
     t.after(() => s.stop());
     assert.equal(s.marks.filter((m) => m.mark === 'node started').length, 1, JSON.stringify(s.marks));
-    assert.ok(s.cmdline.includes('--max-semi-space-size=8'));
-    assert.ok(!s.cmdline.includes('--max-semi-space-size=16'));
+    assert.ok(s.cmdline.includes('--max-semi-space-size=4'));
+    assert.ok(!s.cmdline.includes('--max-semi-space-size=8'));
+    assert.equal(s.environ.get('COMPTOIR_ADDED_START_FLAGS'), undefined);
     assert.equal(s.environ.get('MALLOC_ARENA_MAX'), '4');
     assert.equal(s.environ.get('MALLOC_MMAP_THRESHOLD_'), '262144');
     assert.equal(s.environ.get('SQLITE_CACHE_MB'), '32');

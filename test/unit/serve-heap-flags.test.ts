@@ -17,12 +17,12 @@ test('a one-process server re-executes with its start flags only when it needs t
   assert.deepEqual(startFlagsArgv(argv, ['--enable-source-maps'], {}), [
     process.execPath,
     '--enable-source-maps',
-    '--max-semi-space-size=16',
+    '--max-semi-space-size=8',
     '/app/src/cli/main.ts',
     'serve',
   ]);
   assert.deepEqual(startFlagsArgv([...argv.slice(0, 2), 'start', '--json'], [], {})?.slice(1), [
-    '--max-semi-space-size=16',
+    '--max-semi-space-size=8',
     '/app/src/cli/main.ts',
     'start',
     '--json',
@@ -33,6 +33,20 @@ test('a one-process server re-executes with its start flags only when it needs t
   assert.equal(startFlagsArgv(argv, [], { COMPTOIR_START_FLAGS: '0' }), null);
   assert.equal(startFlagsArgv([...argv.slice(0, 2), 'migrate'], [], {}), null);
   assert.equal(startFlagsArgv([...argv, '--help'], [], {}), null);
+});
+
+test("cluster workers get 16 MB semi-spaces unless the operator chose a size; the re-exec's 8 is not the operator's", async () => {
+  const { workerExecArgv } = await import('../../src/serve/start-flags.ts');
+  const added = { COMPTOIR_ADDED_START_FLAGS: '--max-semi-space-size=8' };
+  assert.deepEqual(workerExecArgv(['--max-semi-space-size=8'], added), ['--max-semi-space-size=16']);
+  assert.deepEqual(workerExecArgv(['--enable-source-maps', '--max-semi-space-size=8'], added), [
+    '--enable-source-maps',
+    '--max-semi-space-size=16',
+  ]);
+  // The operator's own value (on the command line, or in NODE_OPTIONS) is kept as it is.
+  assert.deepEqual(workerExecArgv(['--max-semi-space-size=8'], {}), ['--max-semi-space-size=8']);
+  assert.deepEqual(workerExecArgv([], { NODE_OPTIONS: '--max-semi-space-size=4' }), []);
+  assert.deepEqual(workerExecArgv([], {}), ['--max-semi-space-size=16']);
 });
 
 test('a server start adds the allocator and SQLite cache settings the operator did not set', async () => {
