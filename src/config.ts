@@ -184,9 +184,10 @@ const envFields = z.object({
   COMPTOIR_START_FLAGS: onOff('COMPTOIR_START_FLAGS'),
   COMPTOIR_LEAN_PRIMARY: onOff('COMPTOIR_LEAN_PRIMARY'),
   /**
-   * CPU seconds a server (each worker) may spend, once ready, reading into the search's text-hit
-   * cache the lists of the texts most frequent in the catalogue's titles (src/modules/search/
-   * warm-up.ts), so shoppers do not pay those first reads; 0 turns it off.
+   * CPU seconds a server (each worker) may spend, once ready, on each background warm-up
+   * (src/modules/search/warm-up.ts): building the summaries browsing without words reads
+   * (warmBrowseSummaries), then reading into the search's text-hit cache the lists of the texts
+   * most frequent in the catalogue's titles, so shoppers do not pay those first uses; 0 turns both off.
    */
   SEARCH_WARM_UP_SECONDS: z.coerce.number().min(0).max(600).default(5),
   /** Cookies get the Secure flag and __Host- prefix unless explicitly served over plain HTTP (dev/test). */

@@ -3,7 +3,8 @@
  * GTIN group numbers, per-merchant category bits and the members of GTIN groups of several
  * products (GroupTable), derived from the catalogue facts in memory (memory.ts) once per catalogue
  * (built during the warm-up) and patched with later changes; and the summaries of merchants'
- * products (per location, or per merchant with several locations), built on first use.
+ * products (per location, or per merchant with several locations), built by the server's
+ * background warm-up (warm-up.ts warmBrowseSummaries) or else on first use.
  */
 import {
   type BrowseParts,
@@ -119,6 +120,21 @@ export function merchantSummary(
   };
   ix.merchantSummaries[mid] = s;
   return s;
+}
+
+/**
+ * Builds, unless built, the summaries a browse reads of merchant `mid` with its `locations` (the
+ * reference's, in order): its location's when it has one, else the merchant's (as browse.ts
+ * chooses). For the warm-up (warm-up.ts), so that shoppers' first browses of an area do not pay it.
+ */
+export function summariseMerchant(
+  ix: BrowseIndex,
+  m: CatalogMemory,
+  mid: number,
+  locations: readonly { id: number }[],
+): void {
+  if (locations.length === 1) locationSummary(ix, m, mid, locations[0]!.id);
+  else if (locations.length > 1) merchantSummary(ix, m, mid, locations);
 }
 
 function sameIds(a: Int32Array, b: readonly { id: number }[]): boolean {
@@ -468,6 +484,16 @@ export function summaryBytes(ix: BrowseIndex): number {
     L.sharedGroups,
   ])
     n += a.byteLength;
+  return n;
+}
+
+/** Bytes the merchant summaries hold (their typed arrays): for measurements. */
+export function merchantSummaryBytes(ix: BrowseIndex): number {
+  let n = 0;
+  for (const s of ix.merchantSummaries)
+    if (s)
+      for (const a of [s.locs, s.keys, s.masks, s.off, s.byId, s.byPriceAsc, s.byPriceDesc, s.others])
+        n += a.byteLength;
   return n;
 }
 

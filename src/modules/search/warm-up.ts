@@ -1,17 +1,31 @@
 /**
- * Background warm-up of the text-hit cache (text-match.ts) after a server is ready: the first
- * read of a common word's or prefix's hit list costs 8-50 ms of a blocked event loop, paid once
- * per process, so a fresh server (each worker of WEB_CONCURRENCY) otherwise pays it in shoppers'
- * requests. The texts most likely asked, and most expensive to read, are the most frequent in a
- * sample of the catalogue's titles (a word, a pair, a 3-5 letter prefix in many titles: what
- * shoppers type, and a long list); their lists are read through the search's own path (parseQuery, prepareWords, matchExpr,
- * textHits) so a later search with the same text finds them cached. One list per event-loop turn,
- * within a CPU and a byte budget; it stops as soon as requests keep the loop busy.
+ * Background warm-ups after a server is ready, each paid once per process, so that a fresh server
+ * (each worker of WEB_CONCURRENCY) does not pay them in shoppers' requests.
+ *
+ * The browse summaries first (warmBrowseSummaries): browsing without words reads summaries of
+ * every nearby merchant's products, which the first browse of an area otherwise builds in the
+ * shopper's request (330 ms at 1M). A few milliseconds per event-loop turn.
+ *
+ * Then the text-hit cache (text-match.ts): the first read of a common word's or prefix's hit list
+ * costs 8-50 ms of a blocked event loop. The texts most likely asked, and most expensive to read,
+ * are the most frequent in a sample of the catalogue's titles (a word, a pair, a 3-5 letter prefix
+ * in many titles: what shoppers type, and a long list); their lists are read through the search's
+ * own path (parseQuery, prepareWords, matchExpr, textHits) so a later search with the same text
+ * finds them cached. One list per event-loop turn, within a CPU and a byte budget.
+ *
+ * Each stops as soon as requests keep the loop busy.
  */
 import type { Database } from '../../db/database.ts';
+import { boundingBox, haversineKm } from '../common/geo.ts';
+import { deliversTo, openMaskAt, searchArea } from './area.ts';
+import { browse } from './browse.ts';
+import { browseIndex, summariseMerchant } from './browse-index.ts';
 import { hitCacheEpoch } from './hit-cache.ts';
+import { catalogMemory, onCatalogChange } from './memory.ts';
 import { parseQuery } from './normalize.ts';
+import { reference } from './reference.ts';
 import { maxDocumentId, productTitlesOf } from './search.repository.ts';
+import { RANKING, type SortKey } from './search.types.ts';
 import { textIndexBuilt } from './text-index-state.ts';
 import { cachedBytes, matchExpr, prepareWords, textHits, textHitsCached } from './text-match.ts';
 
@@ -169,9 +183,156 @@ export async function warmTextHits(database: Database, opts: WarmUpOptions): Pro
   return end('done');
 }
 
+// Full drops of the catalogue facts (a full rebuild) per database: the browse warm-up's memory is then stale.
+const factsDropped = new WeakMap<Database, number>();
+onCatalogChange((database, ids) => {
+  if (ids === null) factsDropped.set(database, (factsDropped.get(database) ?? 0) + 1);
+});
+
+/** Radius of the warm-up's browses, in km (see warmBrowseSummaries). */
+const BROWSE_WARM_UP_KM = 5;
+
+export interface BrowseWarmUpOptions {
+  /** CPU time of this thread it may spend, in milliseconds. */
+  cpuMs: number;
+  /** Stop when other work held the loop this long between two slices (requests queueing). Default 25 ms. */
+  maxGapMs?: number;
+  /** CPU time of one slice (one event-loop turn), in milliseconds. Default 4. */
+  sliceMs?: number;
+}
+
+export interface BrowseWarmUpReport {
+  /** Merchants whose summaries were built (or found built), of all merchants with a location. */
+  merchants: number;
+  of: number;
+  /** Browses run afterwards (one per town, the sorts in turn): a first browse's other costs. */
+  browses: number;
+  /** Wall time from start to end, and CPU time of this thread spent, in milliseconds. */
+  ms: number;
+  cpuMs: number;
+  /** CPU time of its longest turn building summaries, and of its longest browse, in milliseconds. */
+  longestSliceMs: number;
+  longestBrowseMs: number;
+  /** Why it ended. */
+  stopped: 'done' | 'cpu' | 'busy' | 'catalogue';
+}
+
+/**
+ * Builds the summaries browsing without words reads (browse-index.ts) of every merchant, nearest
+ * a municipality first (where shoppers browse), a few milliseconds per event-loop turn: the first
+ * browse of an area otherwise builds its merchants' summaries in the shopper's request (at 1M,
+ * 330 ms for the first town at 25 km). They do not depend on the search (a location's, or a
+ * merchant's over all its locations), so one pass over the merchants builds what any browse reads;
+ * then a small browse per town. Stops as soon as requests keep the loop busy, at its CPU budget, or
+ * when the catalogue facts are dropped (a full rebuild). A product change drops its merchant's
+ * summaries as usual (browse-index.ts): the next browse that reads them rebuilds them.
+ */
+export async function warmBrowseSummaries(
+  database: Database,
+  opts: BrowseWarmUpOptions,
+): Promise<BrowseWarmUpReport> {
+  const started = performance.now();
+  const cpu0 = threadCpuMs();
+  const maxGapMs = opts.maxGapMs ?? 25;
+  const sliceMs = opts.sliceMs ?? 4;
+  const dropped = factsDropped.get(database) ?? 0;
+  const ref = await reference(database);
+  const m = await catalogMemory(database);
+  const order: { mid: number; km: number }[] = [];
+  const towns = ref.municipalities;
+  for (let mid = 0; mid < ref.locationsByMerchant.length; mid++) {
+    const locations = ref.locationsByMerchant[mid];
+    if (!locations || locations.length === 0) continue;
+    let km = Number.POSITIVE_INFINITY;
+    for (const l of locations)
+      for (const t of towns) km = Math.min(km, haversineKm(t.lat, t.lng, l.lat, l.lng));
+    order.push({ mid, km });
+  }
+  order.sort((a, b) => a.km - b.km || a.mid - b.mid);
+  const report: BrowseWarmUpReport = {
+    merchants: 0,
+    of: order.length,
+    browses: 0,
+    ms: 0,
+    cpuMs: 0,
+    longestSliceMs: 0,
+    longestBrowseMs: 0,
+    stopped: 'done',
+  };
+  const end = (stopped: BrowseWarmUpReport['stopped']) => {
+    report.stopped = stopped;
+    report.ms = Math.round(performance.now() - started);
+    report.cpuMs = Math.round(threadCpuMs() - cpu0);
+    return report;
+  };
+  const took = (cpuAtStart: number) => Math.round((threadCpuMs() - cpuAtStart) * 10) / 10;
+  let busyTurns = 0;
+  let k = 0;
+  while (k < order.length) {
+    busyTurns = (await nextTurn()) > maxGapMs ? busyTurns + 1 : 0;
+    if (busyTurns >= 3) return end('busy');
+    if ((factsDropped.get(database) ?? 0) !== dropped) return end('catalogue');
+    const slice0 = threadCpuMs();
+    if (slice0 - cpu0 >= opts.cpuMs) return end('cpu');
+    // The index as it is now (patched with changes since the last turn, which drop summaries).
+    const ix = browseIndex(m);
+    do {
+      const mid = order[k++]!.mid;
+      summariseMerchant(ix, m, mid, ref.locationsByMerchant[mid]!);
+      report.merchants++;
+    } while (k < order.length && threadCpuMs() - slice0 < sliceMs);
+    report.longestSliceMs = Math.max(report.longestSliceMs, took(slice0));
+  }
+  // Then a browse per town (the sorts in turn), one a turn: the code's first runs, the location
+  // order and the group stamps, which a process's first browse paid too (80 ms at 1M with the
+  // summaries built, 20-30 ms after these). Within BROWSE_WARM_UP_KM: a browse's result scratch
+  // (browse.ts) grows with its results and stays, so the warm-up's stays small.
+  const radius = BROWSE_WARM_UP_KM;
+  const sorts: SortKey[] = ['relevance', 'price_asc', 'distance', 'price_desc'];
+  // Smallest town first (fewest locations in the radius): the code's first, slowest runs are
+  // then short turns, and the largest town's browse runs compiled code.
+  const near = (t: { lat: number; lng: number }) =>
+    ref.locations.reduce((n, l) => n + (haversineKm(t.lat, t.lng, l.lat, l.lng) <= radius ? 1 : 0), 0);
+  const byLocations = towns.map((t) => ({ t, n: near(t) })).sort((a, b) => a.n - b.n);
+  for (const [i, { t: town }] of byLocations.entries()) {
+    const sort = sorts[i % sorts.length]!;
+    busyTurns = (await nextTurn()) > maxGapMs ? busyTurns + 1 : 0;
+    if (busyTurns >= 3) return end('busy');
+    if ((factsDropped.get(database) ?? 0) !== dropped) return end('catalogue');
+    const turn0 = threadCpuMs();
+    if (turn0 - cpu0 >= opts.cpuMs) return end('cpu');
+    const point = { lat: town.lat, lng: town.lng };
+    const box = boundingBox(point.lat, point.lng, radius);
+    const openMask = openMaskAt(ref, new Date());
+    const delivers = deliversTo(ref, { ...point, source: 'coordinates' });
+    const { keeps } = searchArea(ref, { point, box, radius, openMask, delivers });
+    browse(ref, m, {
+      point,
+      radius,
+      keeps,
+      box,
+      delivers,
+      openNow: false,
+      openMask,
+      categoryId: 0,
+      quebec: false,
+      inStock: false,
+      sort,
+      offset: 0,
+      limit: 20,
+      lang: 'fr',
+      weights: RANKING,
+    });
+    report.longestBrowseMs = Math.max(report.longestBrowseMs, took(turn0));
+    report.browses++;
+  }
+  return end('done');
+}
+
 /**
  * A server's warm-up (`comptoir serve`, each worker): started once the facts are ready, in the
- * background; `cpuSeconds` 0 turns it off (SEARCH_WARM_UP_SECONDS). Logs what it read.
+ * background: first the browse summaries (warmBrowseSummaries), then the text-hit cache, each
+ * within `cpuSeconds` of CPU; 0 turns it off (SEARCH_WARM_UP_SECONDS). Logs what it did (one line).
  */
 export function warmTextHitsInBackground(
   database: Database,
@@ -181,11 +342,21 @@ export function warmTextHitsInBackground(
   startAfterMs = 0,
 ): Promise<WarmUpReport | undefined> {
   if (!(cpuSeconds > 0)) return Promise.resolve(undefined);
+  let browseWarmUp: BrowseWarmUpReport | undefined;
   return new Promise<void>((resolve) => setTimeout(resolve, startAfterMs))
+    .then(() =>
+      // A failed browse warm-up leaves the summaries to the first browses: the text warm-up goes on.
+      warmBrowseSummaries(database, { cpuMs: cpuSeconds * 1000 }).then(
+        (report) => {
+          browseWarmUp = report;
+        },
+        (err) => log.warn({ err }, 'search browse warm-up failed'),
+      ),
+    )
     .then(() => warmTextHits(database, { cpuMs: cpuSeconds * 1000 }))
     .then(
       (report) => {
-        log.info({ searchWarmUp: report }, 'search text-hit cache warmed');
+        log.info({ browseWarmUp, searchWarmUp: report }, 'search text-hit cache warmed');
         return report;
       },
       (err) => {
