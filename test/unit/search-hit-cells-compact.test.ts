@@ -10,13 +10,16 @@ import type { Hits, SortKey } from '../../src/modules/search/search.types.ts';
 // The text-hit cache's bound is read once, at its module's load: 1 MB here, so that eviction shows.
 process.env.COMPTOIR_SEARCH_CACHE_MB = '1';
 process.env.COMPTOIR_SEARCH_CACHE = '1';
-const { hitCellsBytes, nearCandidateHits } = await import('../../src/modules/search/candidates.ts');
+const { hitCellsBytes, hitCellsShape, nearCandidateHits } = await import(
+  '../../src/modules/search/candidates.ts'
+);
 const { cached, cachedBytes } = await import('../../src/modules/search/text-match.ts');
 
-// A kept hit list's cells (candidates.ts HitCells) are in 16 bits where the values allow it and in
-// Int32 where they do not (merchant ids past 65,535, a merchant with 65,536 hits or more): both
-// layouts must select what the walk over the list selects, weigh what they should, and be counted
-// by the text-hit cache (text-match.ts) once built.
+// A kept hit list's cells (candidates.ts HitCells) are in 8 or 16 bits where the values allow it
+// and in Int32 where they do not (merchant ids past 65,535, a list or a merchant with 65,536 hits
+// or more), with only the occupied cells listed where that weighs less than a start per cell: every
+// layout must select what the walk over the list selects, weigh what it should, and be counted by
+// the text-hit cache (text-match.ts) once built.
 
 let seed = 11;
 const random = () => {
@@ -67,6 +70,25 @@ function tieredList(n: number): Hits {
 
 const copyOf = (h: Hits): Hits => ({ ids: h.ids.slice(), bm: h.bm.slice(), tiered: h.tiered });
 
+/** The distinct grid cells of merchants `mids`' locations. */
+function occupiedCells(ref: Reference, mids: Iterable<number>): number {
+  const keys = new Set<number>();
+  for (const mid of mids)
+    for (const l of ref.locationsByMerchant[mid] ?? []) keys.add(cellKey(cellOf(l.lat), cellOf(l.lng)));
+  return keys.size;
+}
+
+/**
+ * Bytes of a list's cell starts: a start per cell of the placement (`cells`), or the occupied
+ * cells' numbers and starts where that weighs less; starts in 16 bits up to 65,535 pairs, cell
+ * numbers in 16 bits up to 65,536 cells.
+ */
+function cellStartBytes(cells: number, occupied: number, pairs: number): number {
+  const start = pairs <= 0xffff ? 2 : 4;
+  const listed = occupied * (cells <= 0x10000 ? 2 : 4) + (occupied + 1) * start;
+  return Math.min(listed, (cells + 1) * start);
+}
+
 /** Bytes of the cells by their definition: runs of the merchants present, their distinct cells. */
 function expectedBytes(ref: Reference, m: ReturnType<typeof emptyCatalogMemory>, hits: Hits, cells: number) {
   const perMerchant = new Map<number, number>();
@@ -79,27 +101,31 @@ function expectedBytes(ref: Reference, m: ReturnType<typeof emptyCatalogMemory>,
   for (const mid of perMerchant.keys())
     pairs += new Set(ref.locationsByMerchant[mid]!.map((l) => cellKey(cellOf(l.lat), cellOf(l.lng)))).size;
   const wideMerchant = Math.max(...perMerchant.keys()) > 0xffff;
-  const longRun = Math.max(...perMerchant.values()) > 0xffff;
+  const longest = Math.max(...perMerchant.values());
   return (
     100 +
-    4 * (cells + 1) +
+    cellStartBytes(cells, occupiedCells(ref, perMerchant.keys()), pairs) +
     (runs > 0x10000 ? 4 : 2) * pairs +
     (wideMerchant ? 4 : 2) * runs +
-    4 * (runs + 1) +
-    (hits.tiered ? (longRun ? 4 : 2) * 3 * runs : 0)
+    (hits.ids.length > 0xffff ? 4 : 2) * (runs + 1) +
+    (hits.tiered ? (longest > 0xffff ? 4 : longest > 0xff ? 2 : 1) * 3 * runs : 0)
   );
 }
 
-for (const wide of [false, true])
-  test(`a regrouped list's cells in ${wide ? 'Int32 (merchant ids past 65,535, a run of 70,000 hits)' : '16 bits'} select as the walk does and weigh what they should`, () => {
+for (const [layout, wide, merchants] of [
+  ['8 and 16 bits (runs of ~100 hits)', false, 200],
+  ['16 bits (runs of ~1,000 hits)', false, 20],
+  ['Int32 (merchant ids past 65,535, a run of 70,000 hits)', true, 200],
+] as const)
+  test(`a regrouped list's cells in ${layout} select as the walk does and weigh what they should`, () => {
     // Wide: merchants 70,001.. and one merchant holding 70,000 of the hits.
-    const mids = Array.from({ length: 200 }, (_, i) => (wide ? 70_001 : 1) + i);
+    const mids = Array.from({ length: merchants }, (_, i) => (wide ? 70_001 : 1) + i);
     const ref = region(mids);
     const n = wide ? 100_000 : 20_000;
     const m = emptyCatalogMemory(n);
     for (let pid = 1; pid < n; pid++) {
       m.merchant[pid] =
-        wide && pid <= 70_000 ? mids[0]! : random() < 0.03 ? 0 : mids[Math.floor(random() * 200)]!;
+        wide && pid <= 70_000 ? mids[0]! : random() < 0.03 ? 0 : mids[Math.floor(random() * merchants)]!;
       m.price[pid] = 100 * (1 + Math.floor(random() * 4));
       m.quebec[pid] = random() < 0.3 ? 1 : 0;
     }
@@ -133,6 +159,94 @@ for (const wide of [false, true])
     assert.equal(kept.grouped, true);
     const cells = new Set(ref.locations.map((l) => cellKey(cellOf(l.lat), cellOf(l.lng)))).size;
     assert.equal(hitCellsBytes(kept), expectedBytes(ref, m, kept, cells));
+  });
+
+/** Merchants 1..count, one store each in its own grid cell, `perRow` cells a row from (45, -80). */
+function gridRegion(count: number, perRow: number) {
+  const locations: LocationRef[] = [];
+  const locationsByMerchant: LocationRef[][] = [];
+  for (let mid = 1; mid <= count; mid++) {
+    const l = {
+      id: mid,
+      merchant_id: mid,
+      lat: 45 + (Math.floor((mid - 1) / perRow) + 0.5) * 0.05,
+      lng: -80 + (((mid - 1) % perRow) + 0.5) * 0.05,
+      pickup: 1,
+      delivery_radius_km: 0,
+      hours_json: '{}',
+      index: mid - 1,
+      hours: {},
+      minutes: [],
+    } satisfies LocationRef;
+    locations.push(l);
+    locationsByMerchant[mid] = [l];
+  }
+  return { locations, locationsByMerchant, maxMerchantId: count, grid: new Map() } as unknown as Reference;
+}
+
+// A short list is in a few of the placement's cells: only those are listed (with their starts),
+// in 16 bits up to 65,536 cells of the placement and in Int32 past it, and it selects as the walk.
+for (const [count, perRow] of [
+  [3_600, 60],
+  [70_000, 300],
+] as const)
+  test(`a short list over ${count.toLocaleString('en')} cells lists only its occupied cells and selects as the walk does`, () => {
+    const ref = gridRegion(count, perRow);
+    const n = 30_000;
+    const m = emptyCatalogMemory(n);
+    // Products of 150 merchants around the middle of the grid's first rows, and of 30 anywhere.
+    const near = Array.from(
+      { length: 150 },
+      (_, i) => 1 + (i % 15) + perRow * Math.floor(i / 15) + perRow * 5 + 20,
+    );
+    const far = Array.from({ length: 30 }, () => 1 + Math.floor(random() * count));
+    for (let pid = 1; pid < n; pid++) {
+      const pool = random() < 0.1 ? far : near;
+      m.merchant[pid] = pool[Math.floor(random() * pool.length)]!;
+      m.price[pid] = 100 * (1 + Math.floor(random() * 4));
+    }
+    const pids = Array.from({ length: 600 }, () => 1 + Math.floor(random() * (n - 1)));
+    const original: Hits = {
+      ids: Int32Array.from(new Set(pids)).sort(),
+      bm: Float32Array.from(new Set(pids), () => random() * 10),
+    };
+    const kept = copyOf(original);
+    const sorts: SortKey[] = ['relevance', 'distance', 'price_asc', 'price_desc'];
+    let found = 0;
+    for (let q = 0; q < 16; q++) {
+      const point = { lat: 45 + random() * 1, lng: -80 + random() * 2 };
+      const radius = 2 + random() * 40;
+      const sort = sorts[q % 4]!;
+      const box = boundingBox(point.lat, point.lng, radius);
+      const area = () =>
+        searchArea(ref, {
+          point,
+          box,
+          radius,
+          openMask: new Uint8Array(ref.locations.length),
+          delivers: () => false,
+        }).area;
+      const fresh = copyOf(original);
+      const walked = nearCandidateHits(ref, m, fresh, area(), sort, radius, q % 3 !== 0);
+      const want = Array.from(walked.idx.subarray(0, walked.n), (i) => fresh.ids[i]!).sort((a, b) => a - b);
+      const got = nearCandidateHits(ref, m, kept, area(), sort, radius, q % 3 !== 0);
+      const have = Array.from(got.idx.subarray(0, got.n), (i) => kept.ids[i]!).sort((a, b) => a - b);
+      assert.deepEqual(
+        { ids: have, near: got.near },
+        { ids: want, near: walked.near },
+        `query ${q} (${sort})`,
+      );
+      if (want.length > 0) found++;
+    }
+    assert.ok(found >= 4, `only ${found} queries found hits`);
+    const shape = hitCellsShape(kept)!;
+    assert.equal(shape.placementCells, count);
+    assert.equal(shape.listed, true);
+    const mids = new Set(Array.from(kept.ids, (pid) => m.merchant[pid]!));
+    assert.equal(shape.cells, occupiedCells(ref, mids));
+    assert.equal(shape.bytes.starts, (count <= 0x10000 ? 2 : 4) * shape.cells + 2 * (shape.cells + 1));
+    assert.equal(hitCellsBytes(kept), expectedBytes(ref, m, kept, count));
+    assert.ok(shape.bytes.starts < count, `${shape.bytes.starts} bytes of cell starts for ${count} cells`);
   });
 
 test('the text-hit cache counts a list again once its cells are built, and stays within its bound', async () => {

@@ -85,10 +85,19 @@ interface HitCells {
   merchant: Int32Array;
   generation: number;
   /**
-   * Per cell (its number in CellIndex.dense): the runs of the merchants with a location there, in
-   * `cellRuns[cellStart[c] .. cellStart[c + 1])`, merchants ascending.
+   * The cells holding runs (their numbers in CellIndex.dense, ascending), where listing them and
+   * their starts weighs less than a start per cell of the placement: a short list is in a few of
+   * its cells (the 1M region's 98, a wider region's thousands), and a start for each weighed more
+   * than the rest of its cells (docs/PERFORMANCE.md, "hit cells engineer"). Undefined: cellStart
+   * has every cell.
    */
-  cellStart: Int32Array;
+  cellNumbers: Uint16Array | Int32Array | undefined;
+  /**
+   * Per cell (its number in CellIndex.dense, or its index in cellNumbers when listed): the runs of
+   * the merchants with a location there, in `cellRuns[cellStart[c] .. cellStart[c + 1])`,
+   * merchants ascending.
+   */
+  cellStart: Uint16Array | Int32Array;
   /**
    * The lists below are in 16 bits where their values allow it (Int32 only where needed): a kept
    * common word has up to 20,000 runs at 1M, and their parts in Int32 pairs and quadruples weighed
@@ -97,16 +106,21 @@ interface HitCells {
   cellRuns: Uint16Array | Int32Array;
   /** Per run: its merchant. */
   runMerchant: Uint16Array | Int32Array;
-  /** Run r's hits are positions `runStart[r] .. runStart[r + 1]` (a last entry ends the last run). */
-  runStart: Int32Array;
+  /**
+   * Run r's hits are positions `runStart[r] .. runStart[r + 1]` (a last entry ends the last run);
+   * in 16 bits for a list of at most 65,535 hits (most lists the realistic mix regroups have
+   * 3,000-100,000 hits in ~1,000-10,000 runs: the per-run arrays are most of their cells' bytes).
+   */
+  runStart: Uint16Array | Int32Array;
   /**
    * A tiered list's runs, `partEnds[3r..3r+3]` from the run's start: the ends of its title
    * matches with a Québec label, of its other title matches, and of its description matches with
    * a label (its other description matches end the run). A run is so ordered (by tier, then label)
    * because the capped relevance order depends on nothing else of a hit (selectByParts): each part
    * is one key, counted without reading its hits. Other lists are not split (one part a run).
+   * In 8 bits while no run has more than 255 hits (most merchants have a few hits of a word).
    */
-  partEnds: Uint16Array | Int32Array | undefined;
+  partEnds: Uint8Array | Uint16Array | Int32Array | undefined;
 }
 
 /** Start of part `p` (0-4; 4 is the end) of run `r` (HitCells.partEnds). */
@@ -118,6 +132,8 @@ function partBound(g: HitCells, r: number, p: number): number {
 
 /** Largest value a Uint16Array holds. */
 const U16 = 0xffff;
+/** Largest value a Uint8Array holds. */
+const U8 = 0xff;
 
 /**
  * Bytes of a hit list's cells (0 before its regrouping): what the text-hit cache counts on top of
@@ -128,6 +144,7 @@ export function hitCellsBytes(hits: Hits): number {
   if (!g) return 0;
   return (
     100 +
+    (g.cellNumbers?.byteLength ?? 0) +
     g.cellStart.byteLength +
     g.cellRuns.byteLength +
     g.runMerchant.byteLength +
@@ -137,15 +154,69 @@ export function hitCellsBytes(hits: Hits): number {
 }
 
 /** Told of each (re)grouped list once its cells are built: the text-hit cache then counts them. */
-let onCellsBuilt: ((hits: Hits) => void) | undefined;
+const onCellsBuilt: ((hits: Hits) => void)[] = [];
+/** Calls `listener` with each hit list once its cells are (re)built (the text-hit cache, benchmarks). */
 export function whenHitCellsBuilt(listener: (hits: Hits) => void) {
-  onCellsBuilt = listener;
+  onCellsBuilt.push(listener);
+}
+
+/** A regrouped list's cells in figures (bench/hit-cells-bytes.ts). */
+export interface HitCellsShape {
+  /** Cells of the merchants' placement (CellIndex.dense). */
+  placementCells: number;
+  /** Cells holding at least one run. */
+  cells: number;
+  /** Merchants with hits (runs), and (run, cell) pairs. */
+  runs: number;
+  pairs: number;
+  /** Whether only the occupied cells are listed (HitCells.cellNumbers). */
+  listed: boolean;
+  /** A tiered list's part ends (3 a run), and the bytes of each (0: not tiered). */
+  partEnds: number;
+  partEndBytes: number;
+  /** Bytes by array: cell starts with cell numbers, runStart, runMerchant, partEnds, cellRuns. */
+  bytes: { starts: number; runStart: number; runMerchant: number; partEnds: number; cellRuns: number };
+  /** All the cells' bytes (hitCellsBytes). */
+  total: number;
+}
+
+/** The shape of a hit list's cells, or undefined before its regrouping. */
+export function hitCellsShape(hits: Hits): HitCellsShape | undefined {
+  const g = hitCells.get(hits);
+  if (!g) return undefined;
+  const placementCells = cellIndexOf(g.byMerchant).dense.size;
+  return {
+    placementCells,
+    cells: g.cellNumbers ? g.cellNumbers.length : occupiedCells(g.cellStart),
+    runs: g.runMerchant.length,
+    pairs: g.cellRuns.length,
+    listed: g.cellNumbers !== undefined,
+    partEnds: g.partEnds?.length ?? 0,
+    partEndBytes: g.partEnds?.BYTES_PER_ELEMENT ?? 0,
+    bytes: {
+      starts: (g.cellNumbers?.byteLength ?? 0) + g.cellStart.byteLength,
+      runStart: g.runStart.byteLength,
+      runMerchant: g.runMerchant.byteLength,
+      partEnds: g.partEnds?.byteLength ?? 0,
+      cellRuns: g.cellRuns.byteLength,
+    },
+    total: hitCellsBytes(hits),
+  };
+}
+
+/** Cells with runs, counted from a start for every cell. */
+function occupiedCells(starts: Uint16Array | Int32Array): number {
+  let n = 0;
+  for (let c = 0; c + 1 < starts.length; c++) if (starts[c + 1]! > starts[c]!) n++;
+  return n;
 }
 
 /** hitCellsOf's count per (merchant, part): all zero between two regroupings. */
 let classCount = new Int32Array(0);
 /** hitCellsOf's run of each merchant present in the list being regrouped (others: stale). */
 let merchantRun = new Int32Array(0);
+/** hitCellsOf's (run, cell) pairs per cell, then each cell's next place: all zero between two regroupings. */
+let cellCount = new Int32Array(0);
 
 /** First use of a hit list: `null` (a list used once, as without the cache, is walked). */
 const hitCells = new WeakMap<Hits, HitCells | null>();
@@ -311,7 +382,11 @@ function hitCellsOf(ref: Reference, m: CatalogMemory, hits: Hits): HitCells | un
   // The runs, merchants ascending: each part's first position (then the scatter's next one).
   const next = new Int32Array(4 * runs);
   const runStart = new Int32Array(runs + 1);
-  const cellStart = new Int32Array(index.dense.size + 1);
+  const placementCells = index.dense.size;
+  if (cellCount.length < placementCells) cellCount = new Int32Array(placementCells);
+  const perCell = cellCount;
+  const occupied: number[] = [];
+  let pairs = 0;
   let at = 0;
   let longest = 0;
   for (let run = 0; run < runs; run++) {
@@ -323,28 +398,61 @@ function hitCellsOf(ref: Reference, m: CatalogMemory, hits: Hits): HitCells | un
       count[4 * mid + p] = 0;
     }
     if (at - runStart[run]! > longest) longest = at - runStart[run]!;
-    for (let j = cellsAt[mid]!; j < cellsAt[mid + 1]!; j++) cellStart[index.list[j]! + 1]!++;
+    for (let j = cellsAt[mid]!; j < cellsAt[mid + 1]!; j++) {
+      const cell = index.list[j]!;
+      if (perCell[cell]!++ === 0) occupied.push(cell);
+    }
+    pairs += cellsAt[mid + 1]! - cellsAt[mid]!;
   }
   runStart[runs] = at;
   const grouped = at;
   // A tiered run's part ends, from its start (the next part's first position, before the scatter).
-  let partEnds: Uint16Array | Int32Array | undefined;
+  let partEnds: Uint8Array | Uint16Array | Int32Array | undefined;
   if (tiered) {
-    partEnds = longest <= U16 ? new Uint16Array(3 * runs) : new Int32Array(3 * runs);
+    partEnds =
+      longest <= U8
+        ? new Uint8Array(3 * runs)
+        : longest <= U16
+          ? new Uint16Array(3 * runs)
+          : new Int32Array(3 * runs);
     for (let run = 0; run < runs; run++)
       for (let p = 0; p < 3; p++) partEnds[3 * run + p] = next[4 * run + p + 1]! - runStart[run]!;
   }
-  // Their runs by cell: counted above, placed here.
-  for (let c = 1; c < cellStart.length; c++) cellStart[c]! += cellStart[c - 1]!;
-  const cellRuns =
-    runs <= U16 + 1
-      ? new Uint16Array(cellStart[cellStart.length - 1]!)
-      : new Int32Array(cellStart[cellStart.length - 1]!);
-  const fill = cellStart.slice(0, cellStart.length - 1);
+  // Their runs by cell: counted above, placed here. The starts are listed for the occupied cells
+  // only where that weighs less than a start for every cell (HitCells.cellNumbers).
+  const cellNumbersOf = Int32Array.from(occupied).sort();
+  const listedCells = cellNumbersOf.length;
+  const startBytes = pairs <= U16 ? 2 : 4;
+  const listed =
+    listedCells * ((placementCells <= U16 + 1 ? 2 : 4) + startBytes) < placementCells * startBytes;
+  const cellStart =
+    startBytes === 2
+      ? new Uint16Array((listed ? listedCells : placementCells) + 1)
+      : new Int32Array((listed ? listedCells : placementCells) + 1);
+  let placed = 0;
+  for (let i = 0; i < listedCells; i++) {
+    const cell = cellNumbersOf[i]!;
+    const inCell = perCell[cell]!;
+    if (listed) cellStart[i] = placed;
+    else for (let c = i === 0 ? 0 : cellNumbersOf[i - 1]! + 1; c <= cell; c++) cellStart[c] = placed;
+    perCell[cell] = placed;
+    placed += inCell;
+  }
+  if (listed) cellStart[listedCells] = placed;
+  else
+    for (let c = listedCells === 0 ? 0 : cellNumbersOf[listedCells - 1]! + 1; c <= placementCells; c++)
+      cellStart[c] = placed;
+  const cellRuns = runs <= U16 + 1 ? new Uint16Array(pairs) : new Int32Array(pairs);
   for (let run = 0; run < runs; run++) {
     const mid = mids[run]!;
-    for (let j = cellsAt[mid]!; j < cellsAt[mid + 1]!; j++) cellRuns[fill[index.list[j]!]!++] = run;
+    for (let j = cellsAt[mid]!; j < cellsAt[mid + 1]!; j++) cellRuns[perCell[index.list[j]!]!++] = run;
   }
+  for (let i = 0; i < listedCells; i++) perCell[cellNumbersOf[i]!] = 0;
+  const cellNumbers = !listed
+    ? undefined
+    : placementCells <= U16 + 1
+      ? Uint16Array.from(cellNumbersOf)
+      : cellNumbersOf;
   const runMerchant = runs > 0 && mids[runs - 1]! > U16 ? mids : Uint16Array.from(mids);
   // The run of each present merchant, for the scatter (a class is 4 * merchant + part).
   if (merchantRun.length < byMerchant.length) merchantRun = new Int32Array(byMerchant.length);
@@ -371,14 +479,15 @@ function hitCellsOf(ref: Reference, m: CatalogMemory, hits: Hits): HitCells | un
     byMerchant,
     merchant: owner,
     generation: m.generation,
+    cellNumbers,
     cellStart,
     cellRuns,
     runMerchant,
-    runStart,
+    runStart: n <= U16 ? Uint16Array.from(runStart) : runStart,
     partEnds,
   };
   hitCells.set(hits, built);
-  onCellsBuilt?.(hits);
+  for (const listener of onCellsBuilt) listener(hits);
   return built;
 }
 
@@ -475,7 +584,7 @@ function nearRuns(
   }
   const seen = merchantSeen;
   const cells = cellIndexOf(g.byMerchant).dense;
-  const { cellStart, cellRuns, runMerchant, runStart } = g;
+  const { cellNumbers, cellStart, cellRuns, runMerchant, runStart } = g;
   const box = area.box;
   const r0 = cellOf(box.minLat);
   const r1 = cellOf(box.maxLat);
@@ -484,8 +593,10 @@ function nearRuns(
   let runs = 0;
   for (let row = r0; row <= r1; row++) {
     for (let col = c0; col <= c1; col++) {
-      const c = cells.get(cellKey(row, col));
-      if (c === undefined) continue;
+      const dense = cells.get(cellKey(row, col));
+      if (dense === undefined) continue;
+      const c = cellNumbers ? listedCell(cellNumbers, dense) : dense;
+      if (c < 0) continue;
       // A cell strictly inside the box's cells lies inside the box (cellOf is monotonic): without
       // a merchant or association filter, every merchant with a location there is near.
       const inside = unfiltered && row > r0 && row < r1 && col > c0 && col < c1;
@@ -504,6 +615,20 @@ function nearRuns(
     }
   }
   return { cells: g, n, runs };
+}
+
+/** Index of cell number `cell` in the ascending `cellNumbers` (HitCells), or -1 when not listed. */
+function listedCell(cellNumbers: Uint16Array | Int32Array, cell: number): number {
+  let lo = 0;
+  let hi = cellNumbers.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = cellNumbers[mid]!;
+    if (v < cell) lo = mid + 1;
+    else if (v > cell) hi = mid - 1;
+    else return mid;
+  }
+  return -1;
 }
 
 /** Lists the hits of nearRuns' runs in `picked` (and their merchants in `pickedMid`). */
