@@ -23,6 +23,7 @@ import { hitCacheParts } from '../src/modules/search/hit-cache.ts';
 import { catalogMemory } from '../src/modules/search/memory.ts';
 import { reference } from '../src/modules/search/reference.ts';
 import { search } from '../src/modules/search/search.service.ts';
+import { TEXT_INDEX_ARRAYS } from '../src/modules/search/text-index-file.ts';
 import { textIndexBuilt } from '../src/modules/search/text-index-state.ts';
 import { cachedBytes } from '../src/modules/search/text-match.ts';
 import { realisticShopper } from './realistic-queries.ts';
@@ -113,13 +114,7 @@ if (searches > 0) {
   step('text index', {
     index_mb: mb(index?.bytes ?? 0),
     terms: d?.df.length,
-    arrays_mb: d
-      ? Object.fromEntries(
-          (
-            ['termBytes', 'termOff', 'postOff', 'postings', 'denseSlot', 'denseBits', 'df', 'docLen'] as const
-          ).map((k) => [k, mb(d[k].byteLength)]),
-        )
-      : undefined,
+    arrays_mb: d ? Object.fromEntries(TEXT_INDEX_ARRAYS.map((k) => [k, mb(d[k].byteLength)])) : undefined,
   });
   const buffers0 = process.memoryUsage().arrayBuffers;
   const heap0 = process.memoryUsage().heapUsed;

@@ -16,6 +16,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { indexProducts } from '../src/modules/search/index.ts';
 import type { TextIndex } from '../src/modules/search/text-index.ts';
+import { TEXT_INDEX_ARRAYS } from '../src/modules/search/text-index-file.ts';
 import {
   textIndexBuilt,
   textIndexStatus,
@@ -125,18 +126,8 @@ await migrateToLatest(admin.db as never);
 await clearStoredTextIndex(admin.db);
 const built = await step('build + store');
 const loaded = await step('load, nothing changed');
-const ARRAYS = [
-  'termBytes',
-  'termOff',
-  'postOff',
-  'postings',
-  'denseSlot',
-  'denseBits',
-  'df',
-  'docLen',
-] as const;
 const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-const same = ARRAYS.every((k) => bytesOf(built.data![k]).equals(bytesOf(loaded.data![k])));
+const same = TEXT_INDEX_ARRAYS.every((k) => bytesOf(built.data![k]).equals(bytesOf(loaded.data![k])));
 process.stdout.write(`${JSON.stringify({ loaded_equals_built: same })}\n`);
 if (!same) process.exitCode = 1;
 

@@ -20,7 +20,7 @@ const cpu = () => {
 };
 
 /** One request: times in ms since the epoch (fractional), CPU in ms of this thread. */
-interface Rec {
+export interface Rec {
   url: string;
   sent: number;
   start: number;

@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { processTree } from './mixed-load.ts';
 import { QUERIES, realisticShopper } from './realistic-queries.ts';
+import type { Rec } from './search-tail-probe.ts';
 
 interface Instance extends PromiseLike<{ errors: number; non2xx: number }> {
   on(event: 'response', cb: (client: unknown, status: number, bytes: number, ms: number) => void): void;
@@ -160,20 +161,6 @@ const pct = (xs: number[], p: number) => {
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-interface Rec {
-  url: string;
-  sent: number;
-  start: number;
-  handlerStart: number;
-  handlerEnd: number;
-  end: number;
-  cpuStart: number;
-  cpuHandlerStart: number;
-  cpuHandlerEnd: number;
-  cpuEnd: number;
-  socket: number;
-  status: number;
-}
 interface ProbeFile {
   pid: number;
   recs: Rec[];

@@ -5,7 +5,8 @@ import { parseQuery } from '../../src/modules/search/index.ts';
 import { ftsMatchesWithBm25, ftsMatchIds } from '../../src/modules/search/search.repository.ts';
 import { MAX_BM25_HITS, MAX_TEXT_HITS } from '../../src/modules/search/search.types.ts';
 import { ftsTotals } from '../../src/modules/search/text-index.repository.ts';
-import { parseMatchExpr, type TextIndex } from '../../src/modules/search/text-index.ts';
+import { parseMatchExpr, type TextIndex, type TextIndexData } from '../../src/modules/search/text-index.ts';
+import { TEXT_INDEX_ARRAYS } from '../../src/modules/search/text-index-file.ts';
 import { matchExpr, prepareWords } from '../../src/modules/search/text-match.ts';
 
 /** The index's BM25 of an expression's matches is FTS5's, to the double (what textHits ranks by). */
@@ -67,4 +68,11 @@ export async function assertListsLikeFts(
     compared++;
   }
   return { compared, ranked };
+}
+
+const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+/** Two text indexes hold the same arrays, byte for byte (a loaded file or store against a build). */
+export function assertSameTextIndexArrays(a: TextIndexData, b: TextIndexData) {
+  for (const k of TEXT_INDEX_ARRAYS) assert.deepEqual(bytesOf(a[k]), bytesOf(b[k]), k);
 }

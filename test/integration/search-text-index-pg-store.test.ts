@@ -23,6 +23,7 @@ import {
 import { titleOnly } from '../../src/modules/search/text-match.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { randomCatalogue } from '../helpers/random-catalogue.ts';
+import { assertSameTextIndexArrays } from '../helpers/text-index-checks.ts';
 
 const WORDS = [
   'Bottes',
@@ -134,20 +135,9 @@ describe('text index stored in PostgreSQL', () => {
     assert.ok(nonEmpty > exprs.length / 2, `${nonEmpty} non-empty of ${exprs.length}`);
   };
 
-  const ARRAYS = [
-    'termBytes',
-    'termOff',
-    'postOff',
-    'postings',
-    'denseSlot',
-    'denseBits',
-    'df',
-    'docLen',
-  ] as const;
-  const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
   /** The same index, byte for byte. */
   const sameArrays = (a: TextIndexData, b: TextIndexData) => {
-    for (const k of ARRAYS) assert.ok(bytesOf(a[k]).equals(bytesOf(b[k])), k);
+    assertSameTextIndexArrays(a, b);
     assert.equal(a.maxId, b.maxId);
     assert.equal(a.docs, b.docs);
   };

@@ -61,6 +61,8 @@ const KINDS = {
   docLen: Uint16Array,
 } as const;
 const NAMES = Object.keys(KINDS) as ArrayName[];
+/** The typed arrays of a text index, as a text index file (and the PostgreSQL store) holds them, in order. */
+export const TEXT_INDEX_ARRAYS: readonly ArrayName[] = NAMES;
 
 interface Header extends SnapshotMark {
   v: number;
