@@ -65,6 +65,14 @@ export interface FakeSquare {
   /** The OAuth application (ObtainToken checks them) and the authorization codes it will accept once. */
   application: { id: string; secret: string };
   oauthCodes: Set<string>;
+  /**
+   * The refresh token ObtainToken gives with a code, and accepts with `grant_type: refresh_token`
+   * (code flow: the same one comes back). A refresh issues a new access token: the previous one is
+   * refused from then on, so a test sees which token a call used. Emptied = revoked.
+   */
+  refreshToken: string;
+  /** Access tokens issued by refreshes so far. */
+  refreshes: number;
   /** The SearchCatalogObjects request bodies received, in order. */
   searches: Record<string, unknown>[];
   /** The next N requests get 429 RATE_LIMITED with `Retry-After: retryAfter`. */
@@ -138,6 +146,8 @@ export async function startFakeSquare(
     calls: {},
     application: { id: 'sandbox-sq0idb-FAKEAPP000001', secret: 'sandbox-sq0csb-FAKESECRET0000000001' },
     oauthCodes: new Set(),
+    refreshToken: 'EQAAl_fake_refresh_token',
+    refreshes: 0,
     searches: [],
     rateLimitNext: 0,
     retryAfter: '0.05',
@@ -391,6 +401,24 @@ export async function startFakeSquare(
           return send(401, {
             errors: [{ category: 'AUTHENTICATION_ERROR', code: 'UNAUTHORIZED', detail: 'Not Authorized' }],
           });
+        if (b.grant_type === 'refresh_token') {
+          if (!fake.refreshToken || b.refresh_token !== fake.refreshToken)
+            return send(401, {
+              errors: [
+                { category: 'AUTHENTICATION_ERROR', code: 'UNAUTHORIZED', detail: 'Invalid refresh token' },
+              ],
+            });
+          fake.refreshes++;
+          fake.token = `EAAAl_fake_square_token_renewed_${String(fake.refreshes).padStart(4, '0')}`;
+          return send(200, {
+            access_token: fake.token,
+            token_type: 'bearer',
+            expires_at: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+            merchant_id: 'MLFAKE000001',
+            refresh_token: fake.refreshToken,
+            short_lived: false,
+          });
+        }
         if (b.grant_type !== 'authorization_code' || !fake.oauthCodes.delete(b.code))
           return send(400, {
             errors: [
@@ -406,7 +434,7 @@ export async function startFakeSquare(
           token_type: 'bearer',
           expires_at: new Date(Date.now() + 30 * 86_400_000).toISOString(),
           merchant_id: 'MLFAKE000001',
-          refresh_token: 'EQAAl_fake_refresh_token',
+          refresh_token: fake.refreshToken,
           short_lived: false,
         });
       }

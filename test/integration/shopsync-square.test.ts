@@ -474,4 +474,105 @@ describe('shop sync: Square (issue 17)', () => {
     );
     assert.equal(again.statusCode, 400);
   });
+
+  test('an OAuth token is renewed before it is a week old; a renewal refused after expiry asks the merchant to reconnect', async () => {
+    const key = shopTokenKey(KEY) as Buffer;
+    const DAY = 86_400_000;
+    let c = await conn();
+    connId = c.id;
+    assert.equal(decryptSecret(key, c.refresh_enc as string), fake.refreshToken);
+    const left = Date.parse(c.token_expires_at as string) - Date.now();
+    assert.ok(left > 29 * DAY && left <= 30 * DAY, `expires in ${left / DAY} days`);
+
+    // A token of the day is used as it is.
+    assert.equal((await runSync(f.deps, connId)).state, 'done');
+    assert.equal(fake.refreshes, 0);
+
+    // Eight days old (22 days left): renewed before the pass, which then runs with the new token
+    // (the fake refuses the old one from the renewal on).
+    const old = fake.token;
+    await db()
+      .updateTable('shopsync_connections')
+      .set({ token_expires_at: new Date(Date.now() + 22 * DAY).toISOString() })
+      .where('id', '=', connId)
+      .execute();
+    assert.equal((await runSync(f.deps, connId)).state, 'done');
+    assert.equal(fake.refreshes, 1);
+    c = await conn();
+    assert.notEqual(fake.token, old);
+    assert.equal(decryptSecret(key, c.token_enc), fake.token);
+    assert.ok(Date.parse(c.token_expires_at as string) - Date.now() > 29 * DAY);
+    assert.equal(c.status, 'active');
+
+    // Square refuses the refresh token (the seller revoked the app) while the token still works:
+    // logged, the pass goes on with the current token, nothing else changes.
+    fake.refreshToken = '';
+    await db()
+      .updateTable('shopsync_connections')
+      .set({ token_expires_at: new Date(Date.now() + 5 * DAY).toISOString() })
+      .where('id', '=', connId)
+      .execute();
+    assert.equal((await runSync(f.deps, connId)).state, 'done');
+    c = await conn();
+    assert.equal(c.status, 'active');
+    assert.equal(decryptSecret(key, c.token_enc), fake.token);
+    const events = async () =>
+      (
+        await db()
+          .selectFrom('shopsync_log')
+          .select('event')
+          .where('connection_id', '=', connId)
+          .orderBy('id')
+          .execute()
+      ).map((r) => r.event);
+    assert.deepEqual((await events()).filter((e) => e.startsWith('token_')).slice(-2), [
+      'token_renewed',
+      'token_renewal_failed',
+    ]);
+
+    // Once expired, a refused renewal is the merchant's to reconnect: no call is made with the
+    // lapsed token, and the status page says so.
+    await db()
+      .updateTable('shopsync_connections')
+      .set({ token_expires_at: new Date(Date.now() - DAY).toISOString() })
+      .where('id', '=', connId)
+      .execute();
+    const searchesBefore = fake.calls['/v2/catalog/search'] ?? 0;
+    assert.equal((await runSync(f.deps, connId)).state, 'failed');
+    c = await conn();
+    assert.equal(c.status, 'reconnect_needed');
+    assert.equal(c.last_error, 'token_refused');
+    assert.equal(fake.calls['/v2/catalog/search'] ?? 0, searchesBefore);
+    assert.equal((await events()).at(-1), 'token_refused');
+  });
+
+  test('a pasted token (no refresh token) is never renewed', async () => {
+    fake.refreshToken = 'EQAAl_fake_refresh_token';
+    const res = await connect({ environment: 'sandbox', access_token: fake.token, signature_key: SIG_KEY });
+    assert.equal(res.statusCode, 303, res.body);
+    await shopSyncIdle();
+    const c = await conn();
+    assert.equal(c.status, 'active');
+    assert.equal(c.refresh_enc, null);
+    assert.equal(c.token_expires_at, null);
+    const before = fake.refreshes;
+    assert.equal((await runSync(f.deps, c.id)).state, 'done');
+    assert.equal(fake.refreshes, before);
+  });
+
+  test('disconnecting an OAuth connection erases its refresh token too', async () => {
+    const start = await f.owner.get(`${SHOP_PAGE}/square/autoriser`);
+    const state = String(new URL(String(start.headers.location)).searchParams.get('state'));
+    fake.oauthCodes.add('sq-code-0002');
+    const back = await f.owner.get(
+      `${SHOP_PAGE}/square/retour?code=sq-code-0002&state=${encodeURIComponent(state)}`,
+    );
+    assert.equal(back.statusCode, 303, back.body);
+    await shopSyncIdle();
+    assert.notEqual((await conn()).refresh_enc, null);
+    assert.equal((await f.owner.submit(`${SHOP_PAGE}/deconnecter`, {}, SHOP_PAGE)).statusCode, 303);
+    const c = await conn();
+    assert.equal(c.status, 'disconnected');
+    assert.deepEqual([c.token_enc, c.secret_enc, c.refresh_enc, c.token_expires_at], ['', '', null, null]);
+  });
 });

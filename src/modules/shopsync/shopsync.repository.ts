@@ -57,6 +57,8 @@ export async function upsertConnection(db: Db, row: Insertable<DB['shopsync_conn
         environment: row.environment ?? null,
         token_enc: row.token_enc,
         secret_enc: row.secret_enc,
+        refresh_enc: row.refresh_enc ?? null,
+        token_expires_at: row.token_expires_at ?? null,
         location_map_json: row.location_map_json,
         status: 'active',
         last_error: null,

@@ -163,6 +163,8 @@ export async function disconnect(deps: ShopSyncDeps, merchantId: number) {
     status: 'disconnected',
     token_enc: '',
     secret_enc: '',
+    refresh_enc: null,
+    token_expires_at: null,
     sync_state: conn.sync_state === 'running' ? 'failed' : conn.sync_state,
   });
   await log(deps.db, conn, 'info', 'disconnected');

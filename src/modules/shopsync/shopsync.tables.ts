@@ -24,6 +24,10 @@ declare module '../../db/schema.ts' {
       environment: 'sandbox' | 'production' | null;
       /** Square: the catalogue's `latest_time` last caught up to (the next search's `begin_time`). */
       catalog_version_at: string | null;
+      /** Square by OAuth: the refresh token, encrypted (null for a pasted token, which does not expire). */
+      refresh_enc: string | null;
+      /** Square by OAuth: when the access token expires (renewed before it is a week old). */
+      token_expires_at: string | null;
       created_at: Dflt<string>;
       updated_at: Dflt<string>;
     };

@@ -7,7 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { notFound, ValidationError } from '../../lib/errors.ts';
 import { stripHtml } from '../imports/index.ts';
-import { decryptSecret } from './crypto.ts';
+import { decryptSecret, encryptSecret } from './crypto.ts';
 import {
   type ConnectionRow,
   type PushRow,
@@ -22,12 +22,15 @@ import {
   fetchCounts,
   fetchSquareLocations,
   moveStock,
+  refreshSquareToken,
   retrieveCatalog,
   SQUARE_HOSTS,
   SquareAuthError,
   SquareClient,
   type SquareCount,
+  SquareError,
   type SquareObject,
+  SquareResponseError,
   searchCatalog,
   squareAuthorizeUrl,
   verifySquareSignature,
@@ -66,8 +69,61 @@ function newSquareClient(
   });
 }
 
-function squareClient(deps: ShopSyncDeps, conn: ConnectionRow, opts: { maxAttempts?: number } = {}) {
-  const token = decryptSecret(keyOf(deps), conn.token_enc);
+/**
+ * Square recommends renewing an OAuth access token (valid 30 days) every 7 days or less, whether
+ * or not the seller is active, so that a failed renewal is noticed weeks before the token lapses.
+ * The server's reconciliation reads every active connection far more often than that.
+ */
+const RENEW_WHEN_LEFT_MS = 23 * 86_400_000;
+
+/** An answer from Square refusing the call (a 4xx), as opposed to a network error or a 5xx/429. */
+const refusedBySquare = (err: unknown) =>
+  err instanceof SquareAuthError ||
+  (err instanceof SquareError &&
+    !(err instanceof SquareResponseError) &&
+    !/^(network: |http_(429|5\d\d)$)/.test(err.message));
+
+/**
+ * The connection's access token, renewed first when it came from OAuth and is due (a week old, or
+ * its expiry unknown): the new token and expiry (and a new refresh token, if Square gives one) are
+ * stored before use. A renewal Square refuses while the token still works is logged and retried on
+ * the next call; once the token has expired it is the seller's to reconnect (SquareAuthError, which
+ * every caller turns into `reconnect_needed`). A network failure never marks anything: the call
+ * goes on with the current token, or fails and is retried by the next reconciliation.
+ */
+async function currentToken(deps: ShopSyncDeps, conn: ConnectionRow, now = Date.now()): Promise<string> {
+  const key = keyOf(deps);
+  const token = decryptSecret(key, conn.token_enc);
+  if (!conn.refresh_enc || !squareOAuthConfigured(deps.config)) return token;
+  const expires = conn.token_expires_at ? Date.parse(conn.token_expires_at) : Number.NaN;
+  if (Number.isFinite(expires) && expires - now > RENEW_WHEN_LEFT_MS) return token;
+  const environment = conn.environment ?? 'production';
+  try {
+    const r = await refreshSquareToken(newSquareClient(deps, environment, '', 3), {
+      applicationId: deps.config.SQUARE_APPLICATION_ID as string,
+      applicationSecret: deps.config.SQUARE_APPLICATION_SECRET as string,
+      refreshToken: decryptSecret(key, conn.refresh_enc),
+    });
+    const set = {
+      token_enc: encryptSecret(key, r.access_token),
+      token_expires_at: r.expires_at ? new Date(r.expires_at).toISOString() : null,
+      ...(r.refresh_token ? { refresh_enc: encryptSecret(key, r.refresh_token) } : {}),
+    };
+    await updateConnection(deps.db, conn.id, set);
+    Object.assign(conn, set);
+    await log(deps.db, conn, 'info', 'token_renewed', `expires ${set.token_expires_at ?? 'unknown'}`);
+    return r.access_token;
+  } catch (err) {
+    const expired = !Number.isFinite(expires) || expires <= now;
+    await log(deps.db, conn, 'warn', 'token_renewal_failed', (err as Error).message);
+    if (expired && refusedBySquare(err)) throw new SquareAuthError(401);
+    if (expired) throw err;
+    return token;
+  }
+}
+
+async function squareClient(deps: ShopSyncDeps, conn: ConnectionRow, opts: { maxAttempts?: number } = {}) {
+  const token = await currentToken(deps, conn);
   return newSquareClient(deps, conn.environment ?? 'production', token, opts.maxAttempts);
 }
 
@@ -77,7 +133,13 @@ function squareClient(deps: ShopSyncDeps, conn: ConnectionRow, opts: { maxAttemp
  * signature key; locations are mapped to stores of the same name, or the only one to the default
  * store. A merchant follows one shop at a time (disconnect Shopify first).
  */
-export function connectSquare(deps: ShopSyncDeps, merchantId: number, input: unknown) {
+export function connectSquare(
+  deps: ShopSyncDeps,
+  merchantId: number,
+  input: unknown,
+  /** From "Connect with Square": the refresh token and the access token's expiry (ISO 8601). */
+  oauth?: { refreshToken?: string; expiresAt?: string },
+) {
   return connectShop<ConnectSquareInput>(deps, merchantId, input, {
     provider: 'square',
     schema: connectSquareSchema,
@@ -96,6 +158,10 @@ export function connectSquare(deps: ShopSyncDeps, merchantId: number, input: unk
         : existing?.provider === 'square'
           ? existing.secret_enc
           : '',
+      // A pasted token does not expire; one from OAuth is renewed with its refresh token.
+      refresh_enc: oauth?.refreshToken ? encrypt(oauth.refreshToken) : null,
+      token_expires_at:
+        oauth?.refreshToken && oauth.expiresAt ? new Date(oauth.expiresAt).toISOString() : null,
     }),
     logDetail: (v) => `square ${v.environment}`,
   });
@@ -104,7 +170,7 @@ export function connectSquare(deps: ShopSyncDeps, merchantId: number, input: unk
 /** The seller's locations as Square lists them now (for the mapping form). */
 export async function squareLocations(deps: ShopSyncDeps, conn: ConnectionRow) {
   try {
-    return await fetchSquareLocations(squareClient(deps, conn));
+    return await fetchSquareLocations(await squareClient(deps, conn));
   } catch (err) {
     const auth = squareAuthStatus(err);
     if (auth !== undefined) await markReconnect(deps, conn, auth);
@@ -167,6 +233,7 @@ export async function squareOAuthFinish(
     throw refused();
   const environment = deps.config.SQUARE_OAUTH_ENVIRONMENT ?? 'production';
   let token: string;
+  let oauth: { refreshToken?: string; expiresAt?: string };
   try {
     const r = await exchangeSquareCode(newSquareClient(deps, environment, '', 3), {
       applicationId: deps.config.SQUARE_APPLICATION_ID as string,
@@ -175,10 +242,11 @@ export async function squareOAuthFinish(
       redirectUri,
     });
     token = r.access_token;
+    oauth = { refreshToken: r.refresh_token, expiresAt: r.expires_at };
   } catch {
     throw refused();
   }
-  return connectSquare(deps, merchantId, { environment, access_token: token, signature_key: '' });
+  return connectSquare(deps, merchantId, { environment, access_token: token, signature_key: '' }, oauth);
 }
 
 /* ------------------------------------------------------------------ catalogue → ShopProduct */
@@ -277,11 +345,15 @@ export function squareSource(
   conn: ConnectionRow,
   opts: { pageSize?: number; batchVariants?: number },
 ): SyncSource {
-  const client = squareClient(deps, conn);
+  // Made at the first batch: the token may be renewed first (a refusal then fails the pass as any
+  // refused call does).
+  let made: SquareClient | undefined;
   let latest: string | null = null;
   return {
     batchVariants: opts.batchVariants ?? 5000,
     async nextBatch(cursor, maxVariants) {
+      made ??= await squareClient(deps, conn);
+      const client = made;
       const state = cursor
         ? (JSON.parse(cursor) as { c: string | null; t: string | null })
         : { c: null, t: null };
@@ -381,7 +453,7 @@ async function catchUp(deps: ShopSyncDeps, connectionId: number): Promise<boolea
   const conn = await selectConnection(db, connectionId);
   // Before the first sync completes there is no begin_time: that sync reads everything anyway.
   if (conn?.status !== 'active' || !conn.catalog_version_at) return false;
-  const client = squareClient(deps, conn);
+  const client = await squareClient(deps, conn);
   const items = new Map<string, SquareObject>();
   const related = new Map<string, SquareObject>();
   const parents = new Set<string>();
@@ -454,7 +526,14 @@ export async function sendSquarePushes(
   rows: PushRow[],
 ): Promise<Map<number, unknown>> {
   const failures = new Map<number, unknown>();
-  const client = squareClient(deps, conn, { maxAttempts: 2 });
+  let client: SquareClient;
+  try {
+    client = await squareClient(deps, conn, { maxAttempts: 2 });
+  } catch (err) {
+    // No usable token (renewal refused after expiry, or unreachable): every line waits.
+    for (const r of rows) failures.set(r.id, err);
+    return failures;
+  }
   for (const r of rows) {
     try {
       await moveStock(client, {

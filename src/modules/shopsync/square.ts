@@ -325,6 +325,26 @@ export async function exchangeSquareCode(
 }
 
 /**
+ * ObtainToken with a refresh token (code flow): a new access token and its expiry. Square answers
+ * with the same refresh token for the code flow; a new one, when given, replaces it.
+ */
+export async function refreshSquareToken(
+  client: SquareClient,
+  o: { applicationId: string; applicationSecret: string; refreshToken: string },
+) {
+  return client.call<{ access_token: string; expires_at?: string; refresh_token?: string }>(
+    'POST',
+    '/oauth2/token',
+    {
+      client_id: o.applicationId,
+      client_secret: o.applicationSecret,
+      grant_type: 'refresh_token',
+      refresh_token: o.refreshToken,
+    },
+  );
+}
+
+/**
  * True when `header` (`x-square-hmacsha256-signature`) is the base64 HMAC-SHA256 of the
  * notification URL followed by the raw body, with the subscription's signature key (constant time).
  */

@@ -155,6 +155,9 @@ export interface ShopConnector<I> {
     environment?: ConnectionRow['environment'];
     token_enc: string;
     secret_enc: string;
+    /** A token that expires (Square by OAuth): how to renew it, and when it expires. */
+    refresh_enc?: string | null;
+    token_expires_at?: string | null;
   };
   /** What the log says of the new connection. */
   logDetail(v: I): string;
