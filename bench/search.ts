@@ -18,8 +18,9 @@
 // one-process servers on the same schema (instances share events through LISTEN/NOTIFY; autocannon
 // spreads its connections over them in turn, as a round-robin proxy would). Latency percentiles
 // are computed from every response time; RSS is the sum of VmRSS / VmHWM over every process of
-// every instance after the runs; CPU per request is that of every process too, and on PostgreSQL
-// also that of the database's backends serving the instances (it shares the same cores).
+// every instance after the runs (PSS beside it: the workers' shared pages counted once); CPU per
+// request is that of every process too, and on PostgreSQL also that of the database's backends
+// serving the instances (it shares the same cores).
 // --queries FILE replaces the drawn searches of the measured runs by a file's (bench/query-file.ts:
 // JSON lines, a JSON array or CSV/TSV with a header; each with its own point, radius and filters),
 // taken in file order and again from the top when the list ends; the unmeasured warm-up keeps the
@@ -319,15 +320,29 @@ async function memoryParts(base: string, pid: number) {
   return { processes: procs, workers: Object.fromEntries(workers) };
 }
 
-/** RSS of the servers: the sum over all their processes (now and peak), and each process's. */
+/**
+ * Proportional set size of a process in kB (/proc/PID/smaps_rollup): a page shared by n processes
+ * counts 1/n in each. The workers of one server share the Node binary's and libraries' pages, which
+ * summed RSS counts once per process; summed PSS is what the server takes from the machine.
+ */
+function pssKb(pid: number) {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0; // gone, or smaps_rollup unreadable (kernel before 4.14): PSS not reported
+  }
+}
+
+/** RSS of the servers: the sum over all their processes (now and peak), and each process's; PSS beside. */
 function rss(pids: number[]) {
   const parts = pids.flatMap(processTree).map((p) => {
     const kb = statusKb(p);
-    return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
+    return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024), pss: pssKb(p) };
   });
   return {
     processes: parts.length,
     rss_mb: parts.reduce((a, p) => a + p.rss, 0),
+    pss_mb: Math.round(parts.reduce((a, p) => a + p.pss, 0) / 1024),
     peak_mb: parts.reduce((a, p) => a + p.peak, 0),
     per_process_mb: parts.map((p) => p.rss),
   };
@@ -582,6 +597,7 @@ async function bench(kind: 'sqlite' | 'postgres', env: Record<string, string>) {
             'suggest p95 1c ms': s1?.p95_ms,
             'cold start s': servers.map((s) => s.coldStart).join(' / '),
             'RSS MB': mems[cache].rss_mb,
+            'PSS MB': mems[cache].pss_mb,
           });
         } finally {
           await Promise.all(servers.map((s) => stopServer(s.child)));
@@ -631,7 +647,7 @@ console.log('\nsummary');
 for (const b of out) {
   for (const [cache, mem] of Object.entries(b.mems))
     console.log(
-      `${b.kind} (${b.products} products), cache ${cache}: server RSS ${mem.rss_mb} MB (peak ${mem.peak_mb} MB)`,
+      `${b.kind} (${b.products} products), cache ${cache}: server RSS ${mem.rss_mb} MB (peak ${mem.peak_mb} MB), PSS ${mem.pss_mb} MB`,
     );
   console.table(b.rows);
 }
