@@ -1,5 +1,6 @@
 /**
- * A local fake of the Shopify Admin GraphQL API (2025-01) for the shop sync tests and benchmark.
+ * A local fake of the Shopify Admin GraphQL API (2025-01; the inventory mutation at 2026-04, with its
+ * idempotency key and `changeFromQuantity` rules) for the shop sync tests and benchmark.
  * It answers the operations the client sends (recognised by operation name) with the documented
  * shapes: `products` / `product` connections (`pageInfo { hasNextPage endCursor }`, `nodes`),
  * variants with `inventoryItem { inventoryLevels { nodes { location { id } quantities(names:
@@ -49,7 +50,12 @@ export interface FakeShopify {
   /** The inventoryAdjustQuantities inputs received. */
   adjustments: {
     referenceDocumentUri: string;
-    changes: { inventoryItemId: string; locationId: string; delta: number }[];
+    changes: {
+      inventoryItemId: string;
+      locationId: string;
+      delta: number;
+      changeFromQuantity?: number | null;
+    }[];
   }[];
   /** The next N requests get HTTP 429 with `Retry-After: retryAfter`. */
   rateLimitNext: number;
@@ -60,6 +66,16 @@ export interface FakeShopify {
   revoked: boolean;
   /** The next N adjustments fail with HTTP 500. */
   failAdjustNext: number;
+  /** The next N adjustments are applied, then answered with HTTP 500 (the answer was lost). */
+  loseAdjustAnswerNext: number;
+  /** The API version of each adjustment received (replays included). */
+  adjustVersions: string[];
+  /**
+   * 2026-04 rules of `inventoryAdjustQuantities`: the `@idempotent(key:)` directive is required (a
+   * key seen before answers as the first time, nothing applied again), and every change names
+   * `changeFromQuantity` (the expected quantity, or null to opt out of the check).
+   */
+  adjustKeys: Map<string, unknown>;
   /** The cost bucket (Shopify Plus: 10,000 points, 1,000 per second; standard plans 2,000 and 100). */
   bucket: { max: number; available: number; restore: number; at: number };
   /** Called before answering each products page (1, 2, ...): tests inject faults mid-sync. */
@@ -167,6 +183,9 @@ export async function startFakeShopify(
     throttleNext: 0,
     revoked: false,
     failAdjustNext: 0,
+    loseAdjustAnswerNext: 0,
+    adjustVersions: [],
+    adjustKeys: new Map(),
     bucket: { max: 10_000, available: 10_000, restore: 1000, at: Date.now() },
     close: async () => {},
   };
@@ -221,8 +240,9 @@ export async function startFakeShopify(
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(JSON.stringify(body));
       };
-      if (req.method !== 'POST' || !/^\/admin\/api\/2025-01\/graphql\.json$/.test(req.url ?? ''))
-        return send(404, { errors: 'Not Found' });
+      // The versions the client uses: its queries' and its inventory mutation's (2026-04).
+      const version = /^\/admin\/api\/(2025-01|2026-04)\/graphql\.json$/.exec(req.url ?? '')?.[1];
+      if (req.method !== 'POST' || !version) return send(404, { errors: 'Not Found' });
       if (fake.revoked || req.headers['x-shopify-access-token'] !== fake.token)
         return send(401, {
           errors: '[API] Invalid API key or access token (unrecognized login or wrong password)',
@@ -334,6 +354,7 @@ export async function startFakeShopify(
         });
       }
       if (op === 'Adjust') {
+        fake.adjustVersions.push(version);
         if (fake.failAdjustNext > 0) {
           fake.failAdjustNext--;
           return send(500, { errors: 'Internal Server Error' });
@@ -342,6 +363,38 @@ export async function startFakeShopify(
           name: string;
           reason: string;
         };
+        let key: string | undefined;
+        if (version >= '2026-04') {
+          const directive = /@idempotent\(key: (?:\$(\w+)|"([^"]+)")\)/.exec(query);
+          key = directive ? (directive[2] ?? String(variables[directive[1] as string] ?? '')) : '';
+          if (!key)
+            return send(200, {
+              errors: [{ message: 'The @idempotent directive is required for this mutation.' }],
+              extensions: ext(),
+            });
+          if (fake.adjustKeys.has(key)) {
+            if (fake.loseAdjustAnswerNext > 0) {
+              fake.loseAdjustAnswerNext--;
+              return send(500, { errors: 'Internal Server Error' });
+            }
+            return send(200, fake.adjustKeys.get(key));
+          }
+          if (input.changes.some((c) => !('changeFromQuantity' in c)))
+            return send(200, {
+              data: {
+                inventoryAdjustQuantities: {
+                  userErrors: [
+                    {
+                      field: ['input', 'changes', 'changeFromQuantity'],
+                      message: 'changeFromQuantity is required: the expected quantity, or null.',
+                    },
+                  ],
+                  inventoryAdjustmentGroup: null,
+                },
+              },
+              extensions: ext(),
+            });
+        }
         const userErrors: { field: string[]; message: string }[] = [];
         for (const c of input.changes) {
           const v = fake.products
@@ -362,7 +415,7 @@ export async function startFakeShopify(
           }
           fake.adjustments.push({ referenceDocumentUri: input.referenceDocumentUri, changes: input.changes });
         }
-        return send(200, {
+        const answer = {
           data: {
             inventoryAdjustQuantities: {
               userErrors,
@@ -377,7 +430,13 @@ export async function startFakeShopify(
             },
           },
           extensions: ext(),
-        });
+        };
+        if (key) fake.adjustKeys.set(key, answer);
+        if (fake.loseAdjustAnswerNext > 0) {
+          fake.loseAdjustAnswerNext--;
+          return send(500, { errors: 'Internal Server Error' });
+        }
+        return send(200, answer);
       }
       return send(200, { errors: [{ message: `Field '${op}' doesn't exist on type 'QueryRoot'` }] });
     });

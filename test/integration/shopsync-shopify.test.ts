@@ -299,7 +299,14 @@ describe('shop sync: Shopify (issue 17)', () => {
     assert.equal(fake.adjustments.length, 1);
     assert.deepEqual(fake.adjustments[0], {
       referenceDocumentUri: `comptoir://orders/${orders[0].order_id}`,
-      changes: [{ inventoryItemId: boots.variants[1].inventoryItem.id, locationId: LOC, delta: -2 }],
+      changes: [
+        {
+          inventoryItemId: boots.variants[1].inventoryItem.id,
+          locationId: LOC,
+          delta: -2,
+          changeFromQuantity: null,
+        },
+      ],
     });
     assert.equal(boots.variants[1].inventoryItem.levels[LOC], 5);
     // The same event again (another instance, a retry): nothing sent twice.
@@ -339,11 +346,37 @@ describe('shop sync: Shopify (issue 17)', () => {
     assert.equal(fake.adjustments.length, 3);
     assert.deepEqual(fake.adjustments[2], {
       referenceDocumentUri: `comptoir://orders/${orderId}/cancellation`,
-      changes: [{ inventoryItemId: boots.variants[1].inventoryItem.id, locationId: LOC, delta: 2 }],
+      changes: [
+        {
+          inventoryItemId: boots.variants[1].inventoryItem.id,
+          locationId: LOC,
+          delta: 2,
+          changeFromQuantity: null,
+        },
+      ],
     });
     assert.equal(boots.variants[1].inventoryItem.levels[LOC], level8 + 2);
     await f.republishOrder(orderId, 'cancelled');
     assert.equal(fake.adjustments.length, 3, 'given back once');
+  });
+
+  test('a decrement whose answer was lost is sent again with the same idempotency key and applied once', async () => {
+    const b8 = (await product('BOTTE-8'))?.id as number;
+    const before = boots.variants[1].inventoryItem.levels[LOC];
+    const sent = fake.adjustments.length;
+    const keys = fake.adjustKeys.size;
+    fake.loseAdjustAnswerNext = 2; // the first attempt's answer and its retry's (a replay) are lost
+    const { orders } = await placeOrder(f.p.app, [[b8, 1]], f.region.merchants.sports);
+    await f.p.context.events.settled();
+    await f.expectPendingPush(orders[0].order_id);
+    assert.equal(fake.adjustments.length, sent + 1, 'applied by the first attempt');
+    assert.equal(boots.variants[1].inventoryItem.levels[LOC], before - 1);
+    // The retry timer sends it again: Shopify recognises the key and applies nothing more.
+    assert.equal(await runPushes(f.deps, { now: new Date(Date.now() + 7200_000) }), 1);
+    assert.equal(boots.variants[1].inventoryItem.levels[LOC], before - 1);
+    assert.equal(fake.adjustments.length, sent + 1);
+    assert.equal(fake.adjustKeys.size, keys + 1);
+    assert.ok(fake.adjustVersions.length > 0 && fake.adjustVersions.every((v) => v === '2026-04'));
   });
 
   test('a revoked token: status "reconnect needed"; reconnecting resumes the sync from its saved cursor', async () => {

@@ -11,6 +11,12 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { withRetries } from './http-retry.ts';
 
 export const SHOPIFY_API_VERSION = '2025-01';
+/**
+ * The version of the stock pushes' mutation: from 2026-04 `inventoryAdjustQuantities` requires an
+ * idempotency key (a retry after a lost answer is not applied twice) and `changeFromQuantity` on
+ * each change. The reads stay on SHOPIFY_API_VERSION (each request names its own version).
+ */
+export const SHOPIFY_INVENTORY_API_VERSION = '2026-04';
 
 /** The access token was refused (revoked, uninstalled app, missing scope): the merchant must reconnect. */
 export class ShopifyAuthError extends Error {
@@ -49,7 +55,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A GraphQL Admin API client for one shop. */
 export class ShopifyClient {
-  readonly #url: string;
+  readonly #base: string;
   readonly #token: string;
   readonly #maxAttempts: number;
   readonly #maxWaitMs: number;
@@ -61,15 +67,20 @@ export class ShopifyClient {
 
   constructor(o: ShopifyClientOptions) {
     const base = (o.apiBase ?? `https://${o.shop}`).replace(/\/+$/, '');
-    this.#url = `${base}/admin/api/${SHOPIFY_API_VERSION}/graphql.json`;
+    this.#base = base;
     this.#token = o.token;
     this.#maxAttempts = o.maxAttempts ?? 6;
     this.#maxWaitMs = o.maxWaitMs ?? 30_000;
     this.#fetch = o.fetchImpl ?? fetch;
   }
 
-  /** Runs one query or mutation; returns `data`. */
-  async query<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  /** Runs one query or mutation (at SHOPIFY_API_VERSION unless `apiVersion` says); returns `data`. */
+  async query<T>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    apiVersion = SHOPIFY_API_VERSION,
+  ): Promise<T> {
+    const url = `${this.#base}/admin/api/${apiVersion}/graphql.json`;
     return withRetries<T>({
       maxAttempts: this.#maxAttempts,
       maxWaitMs: this.#maxWaitMs,
@@ -80,7 +91,7 @@ export class ShopifyClient {
       authError: (status) => new ShopifyAuthError(status),
       error: (message) => new ShopifyError(message),
       send: () =>
-        this.#fetch(this.#url, {
+        this.#fetch(url, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -184,9 +195,12 @@ export const PRODUCT_VARIANTS_QUERY = `query ProductVariants($id: ID!, $after: S
 /** The shop's locations (mapping to Comptoir stores). */
 export const LOCATIONS_QUERY = `query Locations { shop { name } locations(first: 100) { nodes { id name isActive } } }`;
 
-/** Decrements (negative delta) the available quantity of inventory items at locations. */
-export const ADJUST_MUTATION = `mutation Adjust($input: InventoryAdjustQuantitiesInput!) {
-  inventoryAdjustQuantities(input: $input) {
+/**
+ * Moves the available quantity of inventory items at locations by deltas (SHOPIFY_INVENTORY_API_VERSION),
+ * once per idempotency key.
+ */
+export const ADJUST_MUTATION = `mutation Adjust($input: InventoryAdjustQuantitiesInput!, $idempotencyKey: String!) {
+  inventoryAdjustQuantities(input: $input) @idempotent(key: $idempotencyKey) {
     userErrors { field message }
     inventoryAdjustmentGroup { createdAt reason referenceDocumentUri changes { name delta } }
   }
@@ -250,24 +264,33 @@ export async function fetchLocations(client: ShopifyClient): Promise<{ id: strin
 }
 
 /**
- * Applies negative/positive deltas to `available`, referencing the Comptoir order.
- *
- * Not idempotent at Shopify: API version 2025-01 has neither the `@idempotent(key:)` directive on
- * this mutation (optional from 2026-01, required from 2026-04) nor `changeFromQuantity`
- * compare-and-set on its changes (2026-04), so an attempt whose answer was lost (network, 5xx)
- * and is retried may apply twice. Moving to them means moving every query of this client to a
- * newer version, a change of its own (the products, variants and levels queries with it).
+ * Applies negative/positive deltas to `available`, referencing the Comptoir order, once per
+ * `idempotencyKey`: Shopify answers a key it has seen with the first answer and applies nothing, so
+ * an attempt whose answer was lost (network, 5xx) can be sent again. Each change opts out of the
+ * compare-and-set check (`changeFromQuantity: null`): a sale moves the count by its units whatever
+ * the shop's own sales did meanwhile.
  */
 export async function adjustQuantities(
   client: ShopifyClient,
   referenceDocumentUri: string,
   changes: { inventoryItemId: string; locationId: string; delta: number }[],
+  idempotencyKey: string,
 ): Promise<void> {
   const data = await client.query<{
     inventoryAdjustQuantities: { userErrors: { field: string[] | null; message: string }[] };
-  }>(ADJUST_MUTATION, {
-    input: { reason: 'correction', name: 'available', referenceDocumentUri, changes },
-  });
+  }>(
+    ADJUST_MUTATION,
+    {
+      input: {
+        reason: 'correction',
+        name: 'available',
+        referenceDocumentUri,
+        changes: changes.map((c) => ({ ...c, changeFromQuantity: null })),
+      },
+      idempotencyKey,
+    },
+    SHOPIFY_INVENTORY_API_VERSION,
+  );
   const errs = data.inventoryAdjustQuantities.userErrors;
   if (errs.length) throw new ShopifyError(errs.map((e) => e.message).join('; '));
 }

@@ -535,6 +535,8 @@ async function sendShopify(deps: ShopSyncDeps, conn: ConnectionRow, rows: PushRo
         locationId: r.shop_location_id,
         delta: r.delta,
       })),
+      // One mutation per order and kind, always with the same lines: a resend is recognised.
+      `comptoir-${rows[0].connection_id}-${rows[0].order_id}${rows[0].kind === 'return' ? '-return' : ''}`,
     );
     return new Map<number, unknown>();
   } catch (err) {
