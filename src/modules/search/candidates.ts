@@ -23,6 +23,20 @@ export interface Candidates {
   bms: number[];
 }
 
+/** Most candidates scored per search: MAX_SCORED_PRODUCTS but while a benchmark sets another. */
+let scoredCap = MAX_SCORED_PRODUCTS;
+
+/**
+ * Benchmarks only (bench/ranking-cap.ts): scores at most `cap` candidates per search from now on
+ * (a very large one: every near hit, the uncapped answer), returning the previous cap. Servers
+ * never call it.
+ */
+export function setScoredCapForBench(cap: number): number {
+  const previous = scoredCap;
+  scoredCap = Math.max(1, Math.floor(cap));
+  return previous;
+}
+
 /**
  * Products near the point: of the hits (best text matches first) or, when there are no words,
  * of nearby merchants; each with its text relevance. The merchant comes from memory (memory.ts).
@@ -47,7 +61,7 @@ export async function nearProducts(
       ids.push(hits.ids[found[k]!]!);
       bms.push(hits.bm[found[k]!]!);
     }
-    if (ids.length > MAX_SCORED_PRODUCTS) {
+    if (ids.length > scoredCap) {
       // Very common words: only MAX_SCORED_PRODUCTS are scored and counted. Which ones matters: the
       // best for the requested order (taking the first in hit order, as before, dropped the
       // closest shops from a distance sort and the cheapest from a price sort).
@@ -674,7 +688,8 @@ export interface NearHits {
 
 /**
  * The hits near the point, capped to the MAX_SCORED_PRODUCTS best for the requested order (ties:
- * hit order), as nearProducts selects them but without an array or closure per candidate.
+ * hit order), as nearProducts selects them but without an array or closure per candidate; with
+ * `only`, the best of those passing the product filters (docs/decisions/0012-scored-products-cap.md).
  * Synchronous; the result lives in scratch arrays until the next call.
  */
 export function nearCandidateHits(
@@ -686,14 +701,22 @@ export function nearCandidateHits(
   radiusKm: number,
   /** No merchant or association filter: a location in the box is enough to be near. */
   unfiltered = false,
+  /** The search's category and Québec label filters: a capped search takes its cap among the products passing them. */
+  only?: ProductFilters,
 ): NearHits {
   const near = nearRuns(ref, m, hits, area, unfiltered);
-  const n = near.n;
+  const all = near.n;
   const g = near.cells;
-  if (g && n > MAX_SCORED_PRODUCTS && (sort === 'distance' || (sort === 'relevance' && hits.tiered)))
+  const filtering = only !== undefined && (only.categoryId !== 0 || only.quebec);
+  if (g && all > scoredCap && !filtering && (sort === 'distance' || (sort === 'relevance' && hits.tiered)))
     return selectByParts(g, hits, near, area, sort, radiusKm);
   if (g) listRuns(g, near);
-  if (n <= MAX_SCORED_PRODUCTS) return { idx: picked, n, near: n, capped: false };
+  if (all <= scoredCap) return { idx: picked, n: all, near: all, capped: false };
+  // Filtered before the cap, not only after it (rankHits filters again): the best estimates of
+  // a common word are rarely of the one category asked for, and a capped search then showed a
+  // few of a category's products, or none, where hundreds were near (docs/decisions/0012).
+  const n = filtering ? passing(m, hits, all, only) : all;
+  if (n <= scoredCap) return { idx: picked, n, near: all, capped: false };
   // Keys as candidateRank computes them, with the merchant's part computed once per run.
   const ids = hits.ids;
   const bm = hits.bm;
@@ -705,17 +728,22 @@ export function nearCandidateHits(
   const safeRadius = Math.max(radiusKm, 0.001);
   let lastMid = -1;
   let merchantPart = 0;
+  const byPrice = sort === 'price_asc' || sort === 'price_desc';
   for (let k = 0; k < n; k++) {
     const i = picked[k]!;
-    if (sort === 'price_asc') keys[k] = m.price[ids[i]!]!;
-    else if (sort === 'price_desc') keys[k] = -m.price[ids[i]!]!;
-    else {
-      const mid = pickedMid[k]!;
-      if (mid !== lastMid) {
-        lastMid = mid;
-        const d = area.distanceKm(mid);
-        merchantPart = sort === 'distance' ? d : RANKING.proximity * Math.max(0, 1 - d / safeRadius);
-      }
+    const mid = pickedMid[k]!;
+    if (mid !== lastMid) {
+      lastMid = mid;
+      const d = area.distanceKm(mid);
+      merchantPart = byPrice
+        ? priceTie(d)
+        : sort === 'distance'
+          ? d
+          : RANKING.proximity * Math.max(0, 1 - d / safeRadius);
+    }
+    if (sort === 'price_asc') keys[k] = m.price[ids[i]!]! * PRICE_TIES + merchantPart;
+    else if (sort === 'price_desc') keys[k] = -m.price[ids[i]!]! * PRICE_TIES + merchantPart;
+    else
       keys[k] =
         sort === 'distance'
           ? merchantPart
@@ -724,10 +752,9 @@ export function nearCandidateHits(
               merchantPart +
               RANKING.quebec * (m.quebec[ids[i]!]! ? 1 : 0)
             );
-    }
   }
   keysCopy.set(keys.subarray(0, n));
-  const cut = kthSmallest(keysCopy.subarray(0, n), MAX_SCORED_PRODUCTS - 1);
+  const cut = kthSmallest(keysCopy.subarray(0, n), scoredCap - 1);
   let w = 0;
   let t = 0;
   for (let k = 0; k < n; k++) {
@@ -735,12 +762,45 @@ export function nearCandidateHits(
     if (key < cut) picked[w++] = picked[k]!;
     else if (key === cut) ties[t++] = picked[k]!;
   }
-  return fillAtCut(hits, w, t, n);
+  return fillAtCut(hits, w, t, all);
+}
+
+/**
+ * A price key's room for the merchant's distance (metres) below the price: products at one price
+ * rank nearest first, as the final order ties them (scoring.ts), where hit order took them at the
+ * cut before. A common word has thousands of near products at the catalogue's lowest prices, and
+ * a price sort then showed shops a few hundred metres away before the one at 180 m
+ * (docs/decisions/0012). Exact in a double: prices in cents are 32-bit integers, 2^31 · 2^21 < 2^53.
+ */
+const PRICE_TIES = 2 ** 21;
+/** The distance part of a price key: whole metres, at most PRICE_TIES - 1 (2,097 km). */
+const priceTie = (distanceKm: number) => Math.min(PRICE_TIES - 1, Math.floor(distanceKm * 1000));
+
+/** A search's filters on the product itself (scoring.ts ScoreFilters: 0 / false for none). */
+export interface ProductFilters {
+  categoryId: number;
+  quebec: boolean;
+}
+
+/** Keeps in `picked[0..)` (and `pickedMid`) those of its first `n` hits passing `only`, in order; returns how many. */
+function passing(m: CatalogMemory, hits: Hits, n: number, only: ProductFilters): number {
+  const ids = hits.ids;
+  const { category, quebec } = m;
+  const categoryId = only.categoryId;
+  let w = 0;
+  for (let k = 0; k < n; k++) {
+    const pid = ids[picked[k]!]!;
+    if (categoryId !== 0 && category[pid] !== categoryId) continue;
+    if (only.quebec && !quebec[pid]) continue;
+    pickedMid[w] = pickedMid[k]!;
+    picked[w++] = picked[k]!;
+  }
+  return w;
 }
 
 /** Of the `t` candidates in `ties` at the cut, the first in hit order fill the places left after `w`. */
 function fillAtCut(hits: Hits, w: number, t: number, near: number): NearHits {
-  const atCut = MAX_SCORED_PRODUCTS - w;
+  const atCut = scoredCap - w;
   const tied = ties.subarray(0, t);
   if (t > atCut) firstInHitOrder(hits, tied, atCut);
   for (let k = 0; k < atCut; k++) picked[w++] = tied[k]!;
@@ -804,7 +864,7 @@ function selectByParts(
   }
   for (let p = 0; p < parts; p++) partCount[p] = partEnd[p]! - partStart[p]!;
   partKeyCopy.set(partKey.subarray(0, parts));
-  const cut = weightedKth(partKeyCopy, partCount, parts, MAX_SCORED_PRODUCTS - 1);
+  const cut = weightedKth(partKeyCopy, partCount, parts, scoredCap - 1);
   room(near.n);
   let w = 0;
   let t = 0;
@@ -866,7 +926,8 @@ export function weightedKth(keys: Float64Array, counts: Int32Array, n: number, r
 /**
  * Which candidates to score when there are too many (see nearProducts): the final order's
  * estimate. Relevance: text and proximity and the Québec boost as in the score (stock, known only
- * per offer, is left out); the other orders exactly.
+ * per offer, is left out); distance, the merchant's nearest store; price, the price, then that
+ * distance in whole metres (PRICE_TIES).
  */
 export function candidateRank(
   sort: SortKey,
@@ -878,9 +939,9 @@ export function candidateRank(
   return sort === 'distance'
     ? (pid) => area.distanceKm(m.merchant[pid]!)
     : sort === 'price_asc'
-      ? (pid) => m.price[pid]!
+      ? (pid) => m.price[pid]! * PRICE_TIES + priceTie(area.distanceKm(m.merchant[pid]!))
       : sort === 'price_desc'
-        ? (pid) => -m.price[pid]!
+        ? (pid) => -m.price[pid]! * PRICE_TIES + priceTie(area.distanceKm(m.merchant[pid]!))
         : (pid, bm, maxBm) =>
             -(
               RANKING.text * (maxBm > 0 ? bm / maxBm : 0) +
@@ -899,9 +960,9 @@ function bestCandidates(ids: number[], bms: number[], rank: CandidateRank): Cand
   for (const b of bms) if (b > maxBm) maxBm = b;
   const keys = new Float64Array(n);
   for (let i = 0; i < n; i++) keys[i] = rank(ids[i]!, bms[i]!, maxBm);
-  const cut = kthSmallest(keys.slice(), MAX_SCORED_PRODUCTS - 1);
+  const cut = kthSmallest(keys.slice(), scoredCap - 1);
   const out = { ids: [] as number[], bms: [] as number[] };
-  let atCut = MAX_SCORED_PRODUCTS;
+  let atCut = scoredCap;
   for (let i = 0; i < n; i++) if (keys[i]! < cut) atCut--;
   for (let i = 0; i < n; i++) {
     const k = keys[i]!;
