@@ -468,4 +468,33 @@ describe('a very common word (more matches near the user than are scored)', () =
     // Proximity (0.5 × 1 against 0.5 × 0.52) outweighs its weaker text match.
     assert.equal((await search('sort=relevance')).results[0]!.sku, 'RAQ-CHELSEA');
   });
+
+  test('the results page gives a capped count as a lower bound ("plus de"), an exact one as it is', async () => {
+    // Whitespace (no-break spaces of the number formats included) read as plain spaces.
+    const lead = async (path: string) => {
+      const res = await p.app.inject({ url: path });
+      assert.equal(res.statusCode, 200);
+      return /<p class="lead"[^>]*>([^<]*)/.exec(res.body)?.[1]?.replace(/\s+/g, ' ').trim() ?? '';
+    };
+    const n = (x: number, locale: string) => x.toLocaleString(locale).replace(/\s/g, ' ');
+    const at = `lat=${CHELSEA.lat}&lng=${CHELSEA.lng}&radius_km=25`;
+    const capped = await search('');
+    assert.equal(capped.approximate, true);
+    assert.match(
+      await lead(`/fr/recherche?q=raquettes&${at}`),
+      new RegExp(`^Plus de ${n(capped.total, 'fr-CA')} produits à moins de 25 km`),
+    );
+    assert.match(
+      await lead(`/en/search?q=raquettes&${at}`),
+      new RegExp(`^More than ${n(capped.total, 'en-CA')} products within 25 km`),
+    );
+    const exact = (await p.app.inject({ url: `/api/v1/search?q=chelsea&${at}` })).json() as SearchBody & {
+      approximate: boolean;
+    };
+    assert.equal(exact.approximate, false);
+    assert.match(
+      await lead(`/fr/recherche?q=chelsea&${at}`),
+      new RegExp(`^${exact.total} produits? à moins de 25 km`),
+    );
+  });
 });

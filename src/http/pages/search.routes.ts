@@ -84,7 +84,7 @@ export default async function searchPageRoutes(app: FastifyInstance, ctx: AppCon
       const body = html`
         <h1>${title}</h1>
         <p class="lead" role="status">
-          ${tp(lang, 'search.count_n', res.total, { km: radius })} ${t(lang, 'search.near_point', { place })}
+          ${tp(lang, res.approximate ? 'search.count_more_n' : 'search.count_n', res.total, { km: radius })} ${t(lang, 'search.near_point', { place })}
         </p>
         ${res.relaxed ? html`<p class="notice">${t(lang, 'search.relaxed')}</p>` : null}
         ${

@@ -8,6 +8,9 @@ const messages: MessageBundle = {
   fr: {
     'search.count_n.one': '{count} produit à moins de {km} km',
     'search.count_n.other': '{count} produits à moins de {km} km',
+    // A capped search (approximate): its count is a lower bound.
+    'search.count_more_n.one': 'Plus de {count} produit à moins de {km} km',
+    'search.count_more_n.other': 'Plus de {count} produits à moins de {km} km',
     'directory.count_n.one': '{count} commerce à moins de {km} km',
     'directory.count_n.other': '{count} commerces à moins de {km} km',
     'backoffice.product_count_n.one': '{count} produit',
@@ -26,6 +29,8 @@ const messages: MessageBundle = {
   en: {
     'search.count_n.one': '{count} product within {km} km',
     'search.count_n.other': '{count} products within {km} km',
+    'search.count_more_n.one': 'More than {count} product within {km} km',
+    'search.count_more_n.other': 'More than {count} products within {km} km',
     'directory.count_n.one': '{count} merchant within {km} km',
     'directory.count_n.other': '{count} merchants within {km} km',
     'backoffice.product_count_n.one': '{count} product',
