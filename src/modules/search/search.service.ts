@@ -17,7 +17,7 @@ import { reference } from './reference.ts';
 import { presentResults } from './results.ts';
 import { type RankedGroups, rankAndGroup, rankedPage, rankHits, scoreCandidates } from './scoring.ts';
 import { type Hits, type Lang, RANKING, type Scored, type SearchParams } from './search.types.ts';
-import { matchExpr, prepareWords, textHits } from './text-match.ts';
+import { matchExpr, prepareWords, textHits, wordsThatMayMatch } from './text-match.ts';
 
 export { clock, openAt } from './area.ts';
 export { kthSmallest } from './candidates.ts';
@@ -161,10 +161,16 @@ export async function search(database: Database, params: SearchParams) {
         page: rankedPage(ref, m, groups, facts, (page - 1) * perPage, perPage),
       };
     };
-    let r = rankText(await textHits(database, matchExpr(database, words, 'all')));
+    // A word no document holds makes the all-words attempt match nothing: skipped, and the
+    // any-word list read without it (text-match.ts wordsThatMayMatch: the same hits).
+    const matching = words.length > 1 ? wordsThatMayMatch(database, words) : words;
+    let r =
+      matching.length === words.length
+        ? rankText(await textHits(database, matchExpr(database, words, 'all')))
+        : undefined;
     if (!r && words.length > 1) {
       relaxed = true;
-      r = rankText(await textHits(database, matchExpr(database, words, 'any')));
+      if (matching.length > 0) r = rankText(await textHits(database, matchExpr(database, matching, 'any')));
     }
     total = r?.total ?? 0;
     facets = r?.facets ?? countFacets(ref, m, NO_GROUPS, facts, lang);

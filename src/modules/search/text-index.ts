@@ -573,6 +573,27 @@ export class TextIndex {
     return out;
   }
 
+  /**
+   * Whether some document may match a group now: one of its terms, or a term of its prefix, is in
+   * the base postings (a term is there only with a document), or a changed document holds one.
+   * False: none does, nor FTS5 (the same terms), so an AND with it matches nothing and an OR
+   * matches what it does without it. Only a look-up of the terms (no postings read).
+   */
+  groupMayMatch(group: TermGroup): boolean {
+    const data = this.data;
+    if (!data) return true;
+    if (group.prefix !== undefined) {
+      const [from, to] = this.prefixRange(group.prefix);
+      if (from < to) return true;
+    }
+    for (const t of group.terms) if (this.rankOf(t) >= 0) return true;
+    // A changed document's terms (a term's set is dropped with its last document).
+    for (const t of group.terms) if (this.dirtyTerms.has(t)) return true;
+    if (group.prefix !== undefined)
+      for (const t of this.dirtyTerms.keys()) if (t.startsWith(group.prefix)) return true;
+    return false;
+  }
+
   /** Sets the bits of the documents of term ranks `ranks` (any column, and title). */
   private decodeInto(ranks: number[], b: Bitmaps) {
     const { postings, postOff, denseSlot, denseBits, maxId } = this.data!;

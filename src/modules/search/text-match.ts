@@ -81,6 +81,26 @@ export function matchExpr(database: Database, words: QueryWord[], mode: 'all' | 
   return groups.join(mode === 'all' ? ' & ' : ' | ');
 }
 
+/**
+ * The words some document may match (SQLite, once the text index answers; else all of them): a
+ * word none of whose terms (nor prefix) any document holds — "levain" in "pain au levain" where no
+ * product says it — makes every word together match nothing, and any word match exactly what the
+ * others match: the same ids, and the same BM25, which such a phrase adds 0 to (FTS5 as the
+ * index). A search so skips its all-words attempt and reads the others' list, often one word's,
+ * the very entry a one-word search keeps in the text-hit cache (matchExpr of one word is the same
+ * text in both modes). PostgreSQL keeps every word: its ts_rank of an OR divides by its terms.
+ */
+export function wordsThatMayMatch(database: Database, words: QueryWord[]): QueryWord[] {
+  if (database.kind !== 'sqlite') return words;
+  const index = textIndexOf(database);
+  if (!index) return words;
+  const out = words.filter((w) => {
+    const parsed = parseMatchExpr(matchExpr(database, [w], 'all'));
+    return !parsed || parsed.groups.every((g) => index.groupMayMatch(g));
+  });
+  return out.length === words.length ? words : out;
+}
+
 /** Hits of rows (product, relevance) as a backend returns them: rankedHits of their columns. */
 function sortedHits(rows: { product_id: number; bm: number }[]): Hits {
   return rankedHits(

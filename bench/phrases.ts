@@ -1,0 +1,256 @@
+// Searches of several words, in process (no HTTP): the CPU of the ones that fall back to any word
+// (`relaxed`: no product near the point has every word) against the others, and, with --baseline,
+// the same searches answered by another checkout (the code before a change) in the same process,
+// alternating, every answer compared field by field (page, totals, facets, `relaxed`,
+// `approximate`). The searches: --realistic N drawn as bench/search-core.ts --set realistic draws
+// them (same seed: the same searches, after the same --warmup draws) and the lines of --file (a
+// held-out-like list). Each is answered once cold (compared), then --repeat times warm (compared,
+// timed by thread CPU). --only relaxed|words|all picks which the warm passes repeat (relaxed: the
+// searches answered relaxed on the cold pass; words: two or more words). Results in
+// docs/PERFORMANCE.md ("phrase engineer").
+//
+//   npx node bench/phrases.ts --data DIR [--file bench/data/shopper-queries-heldout-like.csv]
+//        [--realistic 3000] [--seed 42] [--warmup 300] [--repeat 3] [--only all|words|relaxed]
+//        [--baseline CHECKOUT]
+//   npx node bench/phrases.ts --data DIR --only relaxed --repeat 20 --profile FILE.cpuprofile
+// --profile writes a CPU profile of the warm passes alone (node:inspector), for Chrome DevTools.
+// --differ N (with --baseline): a change meant to alter answers: answers that differ are counted,
+// not refused, and the first N different first pages are printed side by side (titles, totals).
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { openDatabase } from '../src/db/database.ts';
+import { parseQuery } from '../src/modules/search/normalize.ts';
+import { search } from '../src/modules/search/search.service.ts';
+import type { SearchParams } from '../src/modules/search/search.types.ts';
+import { describeProblems, readQueryFile } from './query-file.ts';
+import { benchSearchQuery, QUERIES, realisticShopper } from './realistic-queries.ts';
+
+const USAGE =
+  'Usage: npx node bench/phrases.ts --data DIR [--file CSV] [--realistic N] [--seed N] [--warmup N]\n' +
+  '         [--repeat N] [--only all|words|relaxed] [--baseline CHECKOUT] [--profile FILE]\n' +
+  '         [--differ N]\n';
+let values: Record<string, string | boolean | undefined>;
+try {
+  values = parseArgs({
+    options: {
+      data: { type: 'string' },
+      file: { type: 'string', default: 'bench/data/shopper-queries-heldout-like.csv' },
+      realistic: { type: 'string', default: '3000' },
+      seed: { type: 'string', default: '42' },
+      warmup: { type: 'string', default: '300' },
+      repeat: { type: 'string', default: '3' },
+      only: { type: 'string', default: 'all' },
+      baseline: { type: 'string' },
+      profile: { type: 'string' },
+      differ: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  }).values;
+} catch (e) {
+  process.stderr.write(`${(e as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help || !values.data || !['all', 'words', 'relaxed'].includes(String(values.only))) {
+  (values.help ? process.stdout : process.stderr).write(USAGE);
+  process.exit(values.help ? 0 : 2);
+}
+
+type SearchFn = typeof search;
+let seed = Number(values.seed);
+const random = () => {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed / 0x7fffffff;
+};
+const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+const round = (x: number) => Math.round(x * 1000) / 1000;
+const cpuMs = () => {
+  const u = process.threadCpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+const database = openDatabase({ dataDir: String(values.data), lock: false });
+try {
+  const baseline: SearchFn | undefined = values.baseline
+    ? (
+        (await import(
+          pathToFileURL(resolve(String(values.baseline), 'src/modules/search/search.service.ts')).href
+        )) as { search: SearchFn }
+      ).search
+    : undefined;
+  // As bench/search-core.ts: each tree's facts from the snapshot and text index from its file.
+  const quiet = {
+    info() {},
+    warn(o: object, msg: string) {
+      console.error(msg, o);
+    },
+  };
+  /** Each tree's text-hit cache figures (hit-cache.ts hitCacheStats: entries and bytes held, drops). */
+  const cacheStats: { entries: number; bytes: number }[] = [];
+  for (const tree of [
+    resolve(import.meta.dirname, '..'),
+    ...(values.baseline ? [resolve(String(values.baseline))] : []),
+  ]) {
+    const mod = (path: string) => import(pathToFileURL(resolve(tree, 'src/modules/search', path)).href);
+    await mod('index.ts');
+    const memory = await mod('memory.ts');
+    memory.useFactsSnapshot(database, { write: false, log: quiet });
+    await memory.catalogMemory(database);
+    if (!(await (await mod('text-index-state.ts')).textIndexBuilt(database)))
+      console.error(`${tree}: no text index (FTS5 answers)`);
+    cacheStats.push((await mod('hit-cache.ts')).hitCacheStats);
+  }
+  const munis = await database.db.selectFrom('municipalities').select(['lat', 'lng', 'spread_km']).execute();
+  const categories = await database.db.selectFrom('categories').select('slug').execute();
+  const now = new Date();
+  const shopper = realisticShopper(random);
+  const query = benchSearchQuery({
+    random,
+    pick,
+    munis,
+    categories,
+    now,
+    firstText: () => pick(QUERIES),
+    shopper: () => shopper,
+  });
+  const runs: [string, SearchFn][] = baseline
+    ? [
+        ['before', baseline],
+        ['after', search],
+      ]
+    : [['current', search]];
+  const warm = Number(values.warmup);
+  for (let i = 0; i < warm; i++) {
+    const q = query(i);
+    for (const [, fn] of runs) await fn(database, q);
+  }
+  const list: { source: string; params: SearchParams }[] = [];
+  for (let i = 0; i < Number(values.realistic); i++)
+    list.push({ source: 'realistic', params: query(warm + i) });
+  if (values.file) {
+    const f = readQueryFile(String(values.file));
+    for (const line of describeProblems(String(values.file), f)) console.error(line);
+    for (const q of f.queries) list.push({ source: 'file', params: { ...q.params, now } });
+  }
+  console.log(
+    JSON.stringify({
+      date: new Date().toISOString(),
+      node: process.version,
+      searches: list.length,
+      baseline: values.baseline !== undefined,
+      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+    }),
+  );
+  let compared = 0;
+  /** --differ: the searches (parameters) whose answers differed. */
+  const differing = new Set<string>();
+  type Answer = Awaited<ReturnType<SearchFn>>;
+  /** Every tree answers `params` (alternating which goes first); answers compared; CPU per tree. */
+  const answer = async (params: SearchParams, k: number) => {
+    const answers: Answer[] = [];
+    const cpu = new Map<string, number>();
+    for (const [name, fn] of k % 2 === 0 ? runs : [...runs].reverse()) {
+      const c0 = cpuMs();
+      answers.push(await fn(database, params));
+      cpu.set(name, cpuMs() - c0);
+    }
+    if (answers.length === 2 && values.differ !== undefined) {
+      // The first answer is the baseline's when k is even (runs' order), else this tree's.
+      const [before, after] = k % 2 === 0 ? answers : [answers[1]!, answers[0]!];
+      if (!isDeepStrictEqual(before, after)) {
+        const text = JSON.stringify(params);
+        if (!differing.has(text) && differing.size < Number(values.differ)) {
+          const page = (a: Answer) => ({
+            total: a.total,
+            relaxed: a.relaxed,
+            capped: a.approximate,
+            titles: a.results.slice(0, 5).map((x) => x.title),
+          });
+          console.log(
+            JSON.stringify({
+              q: params.q,
+              radius_km: params.radius_km,
+              sort: params.sort,
+              before: page(before!),
+              after: page(after!),
+            }),
+          );
+        }
+        differing.add(text);
+      }
+      compared++;
+    } else if (answers.length === 2) {
+      assert.deepStrictEqual(answers[1], answers[0], `differs: ${JSON.stringify(params)}`);
+      compared++;
+    }
+    return { answer: answers[0]!, cpu };
+  };
+  const words = list.map((x) => parseQuery(x.params.q ?? '', { prefixLast: true }).length);
+  const shapes: string[] = [];
+  const coldCpu = new Map(runs.map(([name]) => [name, list.map(() => 0)]));
+  for (let k = 0; k < list.length; k++) {
+    const { answer: a, cpu } = await answer(list[k]!.params, k);
+    for (const [name, c] of cpu) coldCpu.get(name)![k] = c;
+    const n = words[k]!;
+    const w = n === 0 ? 'no word' : n === 1 ? 'one word' : n <= 3 ? '2-3 words' : '4+ words';
+    shapes.push(`${list[k]!.source}: ${w}${a.relaxed ? ', relaxed' : ''}${a.approximate ? ', capped' : ''}`);
+  }
+  const chosen = list
+    .map((_, k) => k)
+    .filter((k) =>
+      values.only === 'relaxed'
+        ? shapes[k]!.includes('relaxed')
+        : values.only === 'words'
+          ? words[k]! >= 2
+          : true,
+    );
+  const warmCpu = new Map(runs.map(([name]) => [name, list.map(() => 0)]));
+  const repeat = Number(values.repeat);
+  const session = values.profile ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
+  for (let pass = 1; pass <= repeat; pass++)
+    for (const k of chosen) {
+      const { cpu } = await answer(list[k]!.params, k + pass);
+      for (const [name, c] of cpu) warmCpu.get(name)![k]! += c / repeat;
+    }
+  if (session) {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(String(values.profile), JSON.stringify(profile));
+    session.disconnect();
+  }
+  // Per shape: searches, and each tree's mean warm and cold CPU (ms).
+  const byShape = new Map<string, number[]>();
+  for (const k of chosen) byShape.set(shapes[k]!, [...(byShape.get(shapes[k]!) ?? []), k]);
+  const mean = (xs: number[]) => round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
+  const rows = [...byShape].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  rows.push(['(all chosen)', chosen]);
+  for (const [shape, ks] of rows) {
+    const row: Record<string, unknown> = { shape, searches: ks.length };
+    for (const [name] of runs) {
+      row[`${name}_warm_cpu_ms`] = mean(ks.map((k) => warmCpu.get(name)![k]!));
+      row[`${name}_cold_cpu_ms`] = mean(ks.map((k) => coldCpu.get(name)![k]!));
+    }
+    console.log(JSON.stringify(row));
+  }
+  console.log(
+    JSON.stringify({
+      identical: runs.length === 2 && values.differ === undefined ? compared : undefined,
+      compared: values.differ !== undefined ? compared : undefined,
+      searches_differing: values.differ !== undefined ? differing.size : undefined,
+      // Each tree's cache (this tree first, then the baseline): entries held and their MB.
+      cache: cacheStats.map((c) => ({ entries: c.entries, mb: round(c.bytes / 2 ** 20) })),
+      rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+    }),
+  );
+} finally {
+  await database.close();
+}

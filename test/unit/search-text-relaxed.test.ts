@@ -1,0 +1,91 @@
+/**
+ * Searches of several words that fall back to any word (search.service.ts, `relaxed`): on SQLite,
+ * once the text index answers, a word no product holds is left out (text-match.ts
+ * wordsThatMayMatch), and every answer is the one the database's own matching gives with every
+ * word (the text index and the text-hit cache off: FTS5, or PostgreSQL's tsvector, answering each
+ * attempt as before). Page, totals, facets, `relaxed` and `approximate`, on both databases.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { parseQuery } from '../../src/modules/search/index.ts';
+import { search } from '../../src/modules/search/search.service.ts';
+import { textIndexBuilt } from '../../src/modules/search/text-index-state.ts';
+import { prepareWords, wordsThatMayMatch } from '../../src/modules/search/text-match.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { randomCatalogue } from '../helpers/random-catalogue.ts';
+
+const WORDS = ['Bottes', 'miel', 'Érable', 'sirop', 'Fromage', 'café', 'vélo', 'Œufs', 'Québec', 'pain'];
+const TEXTS = [
+  'bottes zorglub',
+  'zorglub miel',
+  'miel érable zorglub',
+  'pain au levain',
+  'pain levai',
+  'zorglub quokka',
+  'zorglub quok',
+  'bottes miel',
+  'sirop tire',
+  'fromage pain quokka',
+  'vélo bottes café zorglub quokka',
+  'bottse zorglub',
+];
+// The maple grove of the mini region (the catalogue's merchant), the sports shop, and far away.
+const POINTS = [
+  { lat: 45.3956, lng: -75.8436 },
+  { lat: 45.4936, lng: -75.7884 },
+  { lat: 46.5, lng: -77.5 },
+];
+
+let t: TestDatabase;
+const catalogue = randomCatalogue({ seed: 19, words: WORDS, sku: 'RX' });
+before(async () => {
+  t = await createTestDatabase();
+  await catalogue.seed(t.database, 300);
+});
+after(() => t.cleanup());
+
+/** An answer with the text index and the text-hit cache off: every word tried, by the database. */
+async function withoutIndex<T>(f: () => Promise<T>): Promise<T> {
+  const saved = { index: process.env.COMPTOIR_TEXT_INDEX, cache: process.env.COMPTOIR_SEARCH_CACHE };
+  process.env.COMPTOIR_TEXT_INDEX = '0';
+  process.env.COMPTOIR_SEARCH_CACHE = '0';
+  try {
+    return await f();
+  } finally {
+    for (const [key, value] of [
+      ['COMPTOIR_TEXT_INDEX', saved.index],
+      ['COMPTOIR_SEARCH_CACHE', saved.cache],
+    ] as const)
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+  }
+}
+
+test('a word no product holds is left out, and the answers are those of every word', async () => {
+  const sqlite = t.database.kind === 'sqlite';
+  if (sqlite) assert.ok(await textIndexBuilt(t.database), 'the text index answers');
+  const words = await prepareWords(t.database, parseQuery('miel érable zorglub', { prefixLast: true }));
+  assert.deepEqual(
+    wordsThatMayMatch(t.database, words).map((w) => w.word),
+    sqlite ? ['miel', 'erable'] : ['miel', 'erable', 'zorglub'],
+    'SQLite leaves the unknown word out; PostgreSQL keeps every word',
+  );
+  let relaxedWithResults = 0;
+  let nothing = 0;
+  for (const q of TEXTS)
+    for (const point of POINTS)
+      for (const sort of ['relevance', 'distance', 'price_asc'] as const) {
+        const params = { q, ...point, radius_km: 25, sort, per_page: 5 };
+        // Twice with the index: its first answer, then the cached lists.
+        const first = await search(t.database, params);
+        const again = await search(t.database, params);
+        const want = await withoutIndex(() => search(t.database, params));
+        assert.deepStrictEqual(first, want, `${q} ${JSON.stringify(point)} ${sort}`);
+        assert.deepStrictEqual(again, want, `${q} ${JSON.stringify(point)} ${sort} (cached)`);
+        if (want.relaxed && want.total > 0) relaxedWithResults++;
+        if (want.total === 0) nothing++;
+      }
+  // Both kinds came up: relaxed searches with products, and searches finding nothing.
+  assert.ok(relaxedWithResults >= 20, `${relaxedWithResults} relaxed searches with products`);
+  assert.ok(nothing >= 10, `${nothing} searches without products`);
+});
