@@ -469,6 +469,29 @@ describe('a very common word (more matches near the user than are scored)', () =
     assert.equal((await search('sort=relevance')).results[0]!.sku, 'RAQ-CHELSEA');
   });
 
+  test('a filter is applied before the cap: the few matches passing it are all found, exactly', async () => {
+    // Three of the dearest far matches carry a Québec label: never among the 1,000 cheapest.
+    const { db } = p.context.database;
+    await db
+      .updateTable('products')
+      .set({ quebec_label: 'produit_du_quebec' })
+      .where('sku', 'in', ['RAQ-2097', 'RAQ-2098', 'RAQ-2099'])
+      .execute();
+    await rebuildSearchIndex(p.context.database);
+    try {
+      const body = await search('quebec=1&sort=price_asc');
+      assert.equal(body.approximate, false);
+      assert.equal(body.total, 3);
+      assert.deepEqual(
+        body.results.map((r) => r.price_cents),
+        [12097, 12098, 12099],
+      );
+    } finally {
+      await db.updateTable('products').set({ quebec_label: null }).where('sku', 'like', 'RAQ-%').execute();
+      await rebuildSearchIndex(p.context.database);
+    }
+  });
+
   test('the results page gives a capped count as a lower bound ("plus de"), an exact one as it is', async () => {
     // Whitespace (no-break spaces of the number formats included) read as plain spaces.
     const lead = async (path: string) => {

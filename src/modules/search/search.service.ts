@@ -151,7 +151,7 @@ export async function search(database: Database, params: SearchParams) {
       inStock: params.in_stock === true,
     };
     const rankText = (hits: Hits) => {
-      const near = nearCandidateHits(ref, m, hits, area, sort, radius, !merchant && !association);
+      const near = nearCandidateHits(ref, m, hits, area, sort, radius, !merchant && !association, filters);
       if (near.near === 0) return undefined;
       stats.capped = near.capped;
       const groups = rankHits(ref, m, hits, near.idx, near.n, facts, filters, sort);
