@@ -1,13 +1,18 @@
 // Browsing without words: the summarised path (single-location merchants counted a bucket at a
 // time, only bucket heads compete for the page) must give exactly what ranking every product one by
 // one gives (`walk: true`, the path served before), on random small catalogues, and stay exact
-// after stock and catalogue changes.
+// after stock and catalogue changes; answers kept by browse-cache.ts are those computed afresh.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { boundingBox, haversineKm } from '../../src/modules/common/geo.ts';
 import { parseHours } from '../../src/modules/common/hours.ts';
 import { type BrowseQuery, browse } from '../../src/modules/search/browse.ts';
+import {
+  browseCacheLimits,
+  browseCacheStats,
+  clearBrowseCache,
+} from '../../src/modules/search/browse-cache.ts';
 import { summaryCompaction } from '../../src/modules/search/browse-index.ts';
 import type { ProductFacts } from '../../src/modules/search/memory.repository.ts';
 import {
@@ -483,4 +488,162 @@ test('the offering locations do not depend on the order of the merchants’ loca
     }),
     { numRuns: 200 },
   );
+});
+
+/** Runs `f` with the browse cache on for every browse (no smallest size) within `maxBytes`. */
+function withCache<T>(f: () => T, maxBytes = 4 * 2 ** 20): T {
+  const saved = { ...browseCacheLimits };
+  Object.assign(browseCacheLimits, { maxBytes, minLocations: 0 });
+  clearBrowseCache();
+  try {
+    return f();
+  } finally {
+    Object.assign(browseCacheLimits, saved);
+    clearBrowseCache();
+  }
+}
+
+/** The answer computed afresh: the cache off for one browse. */
+function fresh(ref: Reference, m: CatalogMemory, q: BrowseQuery) {
+  const saved = browseCacheLimits.maxBytes;
+  browseCacheLimits.maxBytes = 0;
+  try {
+    return browse(ref, m, q);
+  } finally {
+    browseCacheLimits.maxBytes = saved;
+  }
+}
+
+test('kept browse answers are the answers computed afresh, through stock and catalogue changes', () => {
+  // Queries drawn from a small pool so that they repeat (kept answers are read), with changes in
+  // between (kept answers of the changed merchants must not be read).
+  const change = fc.record({
+    kind: fc.constantFrom('none', 'none', 'stock', 'product'),
+    product: fc.integer({ min: 0, max: 39 }),
+    location: fc.integer({ min: 0, max: 9 }),
+    available: fc.integer({ min: -1, max: 3 }),
+    price: fc.constantFrom(100, 250, 2000),
+    gtin: fc.constantFrom<string | null>(null, '1', '2', '1000', '1001'),
+    category: fc.integer({ min: 0, max: 3 }),
+    status: fc.constantFrom('active', 'active', 'archived'),
+  });
+  let hits = 0;
+  withCache(() =>
+    fc.assert(
+      fc.property(
+        world,
+        fc.array(query, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(change, fc.nat()), { minLength: 1, maxLength: 12 }),
+        (w, pool, steps) => {
+          const ref = reference(w);
+          const m = memory(w);
+          for (const [c, n] of steps) {
+            if (c.kind === 'stock' && c.product < w.products.length && c.location < w.locations.length)
+              setAvailable(m, c.product + 1, c.location + 1, c.available);
+            if (c.kind === 'product' && c.product < w.products.length)
+              setProduct(m, {
+                ...facts(w, c.product),
+                price_cents: c.price,
+                gtin: c.gtin,
+                category_id: c.category || null,
+                status: c.status,
+              });
+            const q = browseQuery(ref, pool[n % pool.length]!);
+            const before = browseCacheStats.hits;
+            const got = browse(ref, m, q);
+            hits += browseCacheStats.hits - before;
+            assert.deepStrictEqual(got, fresh(ref, m, q));
+            assert.deepStrictEqual(got, browse(ref, m, q, { walk: true }));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    ),
+  );
+  assert.ok(hits > 100, `kept answers read ${hits} times`);
+});
+
+test('a kept browse answer is read again until one of its offering merchants changes', () => {
+  // Merchant 1 near the centre, merchant 2 30 km away (outside a 10 km browse).
+  const w: World = {
+    merchants: 2,
+    locations: [
+      { merchant: 1, dLat: 0, dLng: 1, pickup: true, delivery: 0 },
+      { merchant: 2, dLat: 27, dLng: 0, pickup: true, delivery: 0 },
+    ],
+    products: [
+      { merchant: 1, category: 1, label: 0, price: 250, gtin: 0 },
+      { merchant: 1, category: 2, label: 0, price: 120, gtin: 0 },
+      { merchant: 2, category: 1, label: 0, price: 990, gtin: 0 },
+    ],
+    stock: [{ product: 0, location: 0, available: 2 }],
+  };
+  withCache(() => {
+    const ref = reference(w);
+    const m = memory(w);
+    const x = centreQuery({ inStock: true });
+    const s0 = { ...browseCacheStats };
+    const first = browse(ref, m, browseQuery(ref, x));
+    assert.equal(first.total, 1);
+    assert.equal(browseCacheStats.stored - s0.stored, 1);
+    // The same query (new closures, same point and filters): read back, equal, a copy.
+    const again = browse(ref, m, browseQuery(ref, x));
+    assert.equal(browseCacheStats.hits - s0.hits, 1);
+    assert.deepStrictEqual(again, first);
+    again.page[0]!.price_cents = 1;
+    again.facets.category[0]!.count = 99;
+    assert.deepStrictEqual(browse(ref, m, browseQuery(ref, x)), first);
+    assert.equal(browseCacheStats.hits - s0.hits, 2);
+    // Another page, sort or open mask is another answer.
+    browse(ref, m, browseQuery(ref, { ...x, sort: 'price_asc' }));
+    browse(ref, m, browseQuery(ref, { ...x, openSeed: 1 }));
+    assert.equal(browseCacheStats.hits - s0.hits, 2);
+    // A merchant outside the area changes: still read.
+    setAvailable(m, 3, 2, 5);
+    browse(ref, m, browseQuery(ref, x));
+    assert.equal(browseCacheStats.hits - s0.hits, 3);
+    // The offering merchant's stock changes: stale, computed afresh.
+    setAvailable(m, 2, 1, 4);
+    const after = browse(ref, m, browseQuery(ref, x));
+    assert.equal(browseCacheStats.hits - s0.hits, 3);
+    assert.equal(browseCacheStats.stale - s0.stale, 1);
+    assert.equal(after.total, 2);
+    assert.deepStrictEqual(after, browse(ref, m, browseQuery(ref, x), { walk: true }));
+  });
+});
+
+test('the browse cache holds at most its bound in counted bytes, least recently used out first', () => {
+  const w: World = {
+    merchants: 2,
+    locations: [
+      { merchant: 1, dLat: 0, dLng: 1, pickup: true, delivery: 0 },
+      { merchant: 2, dLat: 1, dLng: 0, pickup: false, delivery: 5 },
+    ],
+    products: Array.from({ length: 30 }, (_, i) => ({
+      merchant: 1 + (i % 2),
+      category: 1 + (i % 3),
+      label: i % 3,
+      price: 100 + i,
+      gtin: 0,
+    })),
+    stock: [],
+  };
+  const bound = 40_000;
+  withCache(() => {
+    const ref = reference(w);
+    const m = memory(w);
+    const s0 = { ...browseCacheStats };
+    for (let i = 0; i < 200; i++) {
+      browse(ref, m, browseQuery(ref, centreQuery({ dLng: i / 1000 })));
+      assert.ok(browseCacheStats.bytes <= bound, `${browseCacheStats.bytes} bytes kept`);
+    }
+    assert.equal(browseCacheStats.stored - s0.stored, 200);
+    assert.ok(browseCacheStats.evicted - s0.evicted > 100);
+    // The most recent answers are still there, the first ones are gone.
+    const h = browseCacheStats.hits;
+    browse(ref, m, browseQuery(ref, centreQuery({ dLng: 199 / 1000 })));
+    assert.equal(browseCacheStats.hits, h + 1);
+    browse(ref, m, browseQuery(ref, centreQuery({ dLng: 0 })));
+    assert.equal(browseCacheStats.hits, h + 1);
+  }, bound);
 });

@@ -30,6 +30,16 @@ export interface BrowseIndex extends BrowseParts {
   locs: LocationSummaries;
   /** Summaries of merchants with several locations (MerchantSummary), by merchant id, built on first use. */
   merchantSummaries: (MerchantSummary | undefined)[];
+  /**
+   * Per merchant id, the value of `changes` when one of its products' facts or stock last changed
+   * (0 = not since the build): browse-cache.ts keeps an answer only while none of its offering
+   * merchants changed after it was computed.
+   */
+  changedAt: Int32Array;
+  /** Merchant changes applied so far (the last value written in `changedAt`). */
+  changes: number;
+  /** Times every summary was dropped at once (memory.ts lost track of what changed): answers kept before are stale. */
+  refreshes: number;
 }
 
 /**
@@ -236,7 +246,26 @@ function build(m: CatalogMemory): BrowseIndex {
 
 /** An index of the arrays built from the facts (here, or by the snapshot's worker), no state yet. */
 function fromParts(parts: BrowseParts): BrowseIndex {
-  return { ...parts, overflow: new Map(), seen: 0, locs: newSummaries(), merchantSummaries: [] };
+  return {
+    ...parts,
+    overflow: new Map(),
+    seen: 0,
+    locs: newSummaries(),
+    merchantSummaries: [],
+    changedAt: new Int32Array(0),
+    changes: 0,
+    refreshes: 0,
+  };
+}
+
+/** Records that merchant `mid`'s products changed now (see BrowseIndex.changedAt). */
+function noteChange(ix: BrowseIndex, mid: number) {
+  if (mid >= ix.changedAt.length) {
+    const a = new Int32Array(Math.max(mid + 1, ix.changedAt.length * 2, 1024));
+    a.set(ix.changedAt);
+    ix.changedAt = a;
+  }
+  ix.changedAt[mid] = ++ix.changes;
 }
 
 /** Refreshes the group members of a touched merchant (its products' facts or stock changed). */
@@ -301,6 +330,8 @@ export function browseIndex(m: CatalogMemory): BrowseIndex {
     const p = changed[ix.seen]!;
     const mid = m.merchant[p]!;
     if (mid === 0) continue;
+    // Its merchant is in `touched` too; noted here as well so a kept answer never outlives a change.
+    noteChange(ix, mid);
     const key = m.gtin[p]!;
     const g = key === 0 ? -1 : groupOf(ix, key);
     if (g >= 0 && ix.sharedLate[g] === 0 && builtGtinOf(ix, p) !== key) {
@@ -320,6 +351,7 @@ export function browseIndex(m: CatalogMemory): BrowseIndex {
     set.add(p);
   }
   if (m.touched === null) {
+    ix.refreshes++;
     ix.locs = newSummaries();
     ix.merchantSummaries = [];
     const t = ix.table;
@@ -331,6 +363,7 @@ export function browseIndex(m: CatalogMemory): BrowseIndex {
     m.touched = [];
   } else if (m.touched.length > 0) {
     for (const mid of m.touched) {
+      noteChange(ix, mid);
       dropSummaries(ix, mid);
       refreshMerchant(ix, m, mid);
     }

@@ -1,4 +1,5 @@
 import { haversineKm } from '../common/geo.ts';
+import { keepBrowse, lookupBrowse } from './browse-cache.ts';
 import {
   browseIndex,
   type GroupTable,
@@ -48,6 +49,10 @@ import { widened } from './typed-arrays.ts';
  * result written as it is, not through the per-group state, unless a product changed since the
  * build shares the group); the merchant facet selects its 20 first instead of sorting every
  * merchant, and the association facet adds counts over flat membership lists.
+ *
+ * Once the offering locations are found, an answer kept for the same ones, point, filters, sort
+ * and page is returned instead, unless one of their merchants' products changed since
+ * (browse-cache.ts: shoppers share points, a town's or the region's centre).
  */
 
 /** Per-process scratch arrays (a browse runs synchronously from scan to page: no sharing across awaits). */
@@ -289,6 +294,30 @@ export function browse(
   const oId = sId.subarray(0, nOff);
   const oMid = sMid.subarray(0, nOff);
   const oFlags = sFlags.subarray(0, nOff);
+  // A kept answer for the same offering locations, point, filters, sort and page (browse-cache.ts),
+  // unless one of the offering merchants changed since.
+  const cached = summarise
+    ? lookupBrowse(
+        ref,
+        m,
+        ix,
+        {
+          lat: point.lat,
+          lng: point.lng,
+          radius,
+          categoryId: q.categoryId,
+          quebec: q.quebec,
+          inStock: q.inStock,
+          sort: q.sort,
+          offset: q.offset,
+          limit: q.limit,
+          lang: q.lang,
+          weights: q.weights,
+        },
+        { pos: oPos, flags: oFlags, mids: oMid, nOff, nLoc },
+      )
+    : undefined;
+  if (cached?.hit) return cached.hit;
 
   const { merchant, category, quebec, price, gtin } = m;
   const wQ = q.weights.quebec;
@@ -790,7 +819,7 @@ export function browse(
   const aEntries: [number, number][] = [];
   for (let x = 0; x < ms.ids.length; x++) if (aSum[x]) aEntries.push([ms.ids[x]!, aSum[x]!]);
   const lang = q.lang;
-  return {
+  const result: BrowseResult = {
     total,
     page,
     facets: {
@@ -817,6 +846,8 @@ export function browse(
       open_now: [{ value: '1', count: openNow }],
     },
   };
+  if (cached) keepBrowse(cached, result);
+  return result;
 }
 
 /**
