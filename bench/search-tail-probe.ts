@@ -2,7 +2,10 @@
 // file): it records, per HTTP request, when the client sent it (its `x-tail-sent` header, a
 // wall-clock time in ms from performance.timeOrigin + now), when this process began it, when the
 // route's handler began and returned, when the response finished, and this thread's CPU time
-// at those points; and every GC pause (perf_hooks `gc` entries). Nothing is printed: at exit the
+// at those points; every GC pause (perf_hooks `gc` entries); every first-search replay
+// (src/serve/cluster-search-warm.ts) and warm-up turn (src/modules/search/warm-up.ts) with its
+// thread CPU, from their diagnostics channels; and the event-loop delay, one histogram per second
+// (p50, p99, max). Nothing is printed: at exit the
 // process writes it all as JSON to TAIL_PROBE_DIR/<pid>.json, which the bench reads. It changes
 // nothing in the server's answers; it costs a few microseconds per request.
 import { subscribe, tracingChannel } from 'node:diagnostics_channel';
@@ -10,6 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 
 const dir = process.env.TAIL_PROBE_DIR;
 const origin = performance.timeOrigin;
@@ -44,6 +48,22 @@ if (dir) {
   let socketCount = 0;
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  // [kind, start, end, cpu ms]: kind 0 a replay, 1 a browse warm-up turn, 2 a text warm-up turn.
+  const background: [number, number, number, number][] = [];
+  subscribe('comptoir:search-replay', (m) => {
+    const r = m as { start: number; end: number; cpuMs: number };
+    background.push([0, origin + r.start, origin + r.end, r.cpuMs]);
+  });
+  subscribe('comptoir:search-warm-up', (m) => {
+    const r = m as { phase: string; start: number; end: number; cpuMs: number };
+    background.push([r.phase === 'browse' ? 1 : 2, origin + r.start, origin + r.end, r.cpuMs]);
+  });
+  // The loop's delay per second: [wall at its end, p50, p99, max] in ms.
+  const delays: [number, number, number, number][] = [];
+  setInterval(() => {
+    delays.push([now(), loop.percentile(50) / 1e6, loop.percentile(99) / 1e6, loop.max / 1e6]);
+    loop.reset();
+  }, 1000).unref();
 
   subscribe('http.server.request.start', (m) => {
     const { request, response, socket } = m as {
@@ -121,7 +141,14 @@ if (dir) {
         pid: process.pid,
         recs,
         gcs,
-        loopDelay: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+        background,
+        delays,
+        // The V8 heap at exit (MB): what the young-generation and heap-growth flags change.
+        heapMb: Object.fromEntries(
+          Object.entries(getHeapStatistics())
+            .filter(([k]) => /size|memory/.test(k))
+            .map(([k, v]) => [k, Math.round((v as number) / 2 ** 20)]),
+        ),
         rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20),
       }),
     );

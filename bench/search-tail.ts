@@ -16,7 +16,11 @@
 // For the requests at or above the p95 (server view: response end − client send) it splits the
 // latency into the worker's own service (before the handler, the handler, the response) and the
 // wait before the worker began it: serving other requests (short or long ones), GC outside
-// requests, and the rest (the worker's loop doing other work, or its process not on a core).
+// requests, first-search replays and warm-up turns, and the rest (the worker's loop doing other
+// work, or its process not on a core). Per process it also reads each thread's CPU in the measured
+// window from /proc (main thread, V8's helper threads — concurrent and parallel GC, compilation —,
+// worker threads such as the WAL checkpointer, libuv's pool), and splits the main thread's into
+// requests, replays, warm-up and the rest; the event-loop delay per second; the stall log's lines.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -55,7 +59,10 @@ if (values.help || !values.run?.length) {
   --run NAME=TREE@DATA_DIR[@ENV]  a server: its source tree (\`comptoir serve\` run from there), its
                        SQLite data directory (a private copy: the server writes to it), and
                        extra environment (comma-separated K=V, e.g. NODE_OPTIONS parts go in
-                       TAIL_NODE_OPTIONS); several --run alternate within each round
+                       TAIL_NODE_OPTIONS; node's own flags for the server command, which
+                       its workers inherit, space-separated in TAIL_EXEC_ARGV, e.g.
+                       TAIL_EXEC_ARGV=--max-semi-space-size=32 --single-threaded-gc);
+                       several --run alternate within each round
   --rounds N           rounds of the runs, alternating                       [1]
   --workers N|auto     WEB_CONCURRENCY                                        [auto]
   --connections N      connections of the measured run                        [16]
@@ -68,7 +75,9 @@ Prints, per run: client p50/p95/p99 and searches/s; per worker its requests, con
 service and wait percentiles, CPU/wall of its service, GC pauses, CPU of every process and of
 this load generator; then the decomposition of the requests at or above the p95, in ms and
 shares: own service (pre-handler, handler, response) and wait (behind others' short or long
-requests, GC, the rest), and how often the other worker was idle at their send.`);
+requests, GC, replays and warm-up, the rest), and how often the other worker was idle at their
+send; per process the CPU of its threads in the measured window (ms per search), the main thread's
+split, replays and warm-up turns in the window, event-loop delay per second, stall log lines.`);
   process.exit(0);
 }
 
@@ -110,8 +119,9 @@ function freePort(): Promise<number> {
 
 async function startServer(run: RunSpec, probeDir: string) {
   const port = await freePort();
-  const { TAIL_NODE_OPTIONS, ...extra } = run.env;
-  const child: ChildProcess = spawn(process.execPath, ['src/cli/main.ts', 'serve'], {
+  const { TAIL_NODE_OPTIONS, TAIL_EXEC_ARGV, ...extra } = run.env;
+  const execArgv = (TAIL_EXEC_ARGV ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...execArgv, 'src/cli/main.ts', 'serve'], {
     cwd: run.tree,
     env: {
       ...process.env,
@@ -127,8 +137,9 @@ async function startServer(run: RunSpec, probeDir: string) {
       NODE_OPTIONS: `--import ${probe}${TAIL_NODE_OPTIONS ? ` ${TAIL_NODE_OPTIONS}` : ''}`,
       TAIL_PROBE_DIR: probeDir,
     },
-    // The server's log (event-loop stall warnings) goes to a file beside the probe's.
-    stdio: ['ignore', 'ignore', openSync(`${probeDir}.log`, 'w')],
+    // The server's output (its log with the event-loop stall warnings, V8's traces such as
+    // `--trace-gc` in TAIL_EXEC_ARGV) goes to files beside the probe's.
+    stdio: ['ignore', openSync(`${probeDir}.out`, 'w'), openSync(`${probeDir}.log`, 'w')],
   });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 6000 && child.exitCode === null; i++) {
@@ -150,8 +161,43 @@ function ticks(pid: number): number {
     return 0;
   }
 }
-const rssMb = (pid: number) =>
-  Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+/** CPU of each thread of a process (ms), by thread id, with its name (Node names its threads). */
+function threadTicks(pid: number): Map<string, { name: string; ms: number }> {
+  const out = new Map<string, { name: string; ms: number }>();
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {} // gone meanwhile
+  for (const task of tasks) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim();
+      const st = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      out.set(task, { name: Number(task) === pid ? 'main' : name, ms: (Number(f[11]) + Number(f[12])) * 10 });
+    } catch {} // a thread that ended meanwhile
+  }
+  return out;
+}
+
+/** CPU by thread name between two threadTicks readings (a thread born meanwhile counts from 0). */
+function threadCpuByName(
+  a: Map<string, { name: string; ms: number }>,
+  b: Map<string, { name: string; ms: number }>,
+) {
+  const out: Record<string, number> = {};
+  for (const [tid, t] of b) out[t.name] = (out[t.name] ?? 0) + t.ms - (a.get(tid)?.ms ?? 0);
+  return out;
+}
+
+const rssMb = (pid: number) => {
+  try {
+    return Math.round(
+      Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
+    );
+  } catch {
+    return 0; // a short-lived child that ended meanwhile
+  }
+};
 
 const pct = (xs: number[], p: number) => {
   if (!xs.length) return 0;
@@ -165,6 +211,12 @@ interface ProbeFile {
   pid: number;
   recs: Rec[];
   gcs: [number, number, number][];
+  /** [kind (0 replay, 1 browse warm-up turn, 2 text warm-up turn), start, end, cpu ms]. */
+  background?: [number, number, number, number][];
+  /** Per second: [wall at its end, p50, p99, max] of the event-loop delay, ms. */
+  delays?: [number, number, number, number][];
+  /** The V8 heap at exit, MB. */
+  heapMb?: Record<string, number>;
 }
 
 /** Total length of the parts of [a, b] covered by the (disjoint, sorted by start) intervals. */
@@ -227,6 +279,7 @@ async function once(run: RunSpec, round: number) {
     await autocannon({ url: base, connections: 1, duration: DURATION, requests: [request] });
     const pids = processTree(child.pid!);
     const t0 = pids.map(ticks);
+    const th0 = pids.map(threadTicks);
     const cpu0 = process.cpuUsage();
     const times: number[] = [];
     const from = wall();
@@ -236,7 +289,18 @@ async function once(run: RunSpec, round: number) {
     const to = wall();
     const cpu1 = process.cpuUsage(cpu0);
     const t1 = pids.map(ticks);
+    const th1 = pids.map(threadTicks);
     const rss = pids.map(rssMb);
+    // Each process's node flags (what its workers were started with).
+    const flags = pids.map((pid) => {
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        const script = argv.findIndex((a, i) => i > 0 && !a.startsWith('-'));
+        return argv.slice(1, script < 0 ? argv.length : script).join(' ');
+      } catch {
+        return '?';
+      }
+    });
     const stopped = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await stopped;
@@ -244,6 +308,17 @@ async function once(run: RunSpec, round: number) {
       ? readdirSync(probeDir).map((f) => JSON.parse(readFileSync(`${probeDir}/${f}`, 'utf8')))
       : [];
     rmSync(probeDir, { recursive: true, force: true });
+    // The server's stall log (src/http/ops/loop-stalls.ts): pino lines with their time.
+    const stalls = [`${probeDir}.out`, `${probeDir}.log`]
+      .flatMap((f) => readFileSync(f, 'utf8').split('\n'))
+      .flatMap((l) => {
+        try {
+          const o = JSON.parse(l) as { msg?: string; time?: number; stall_ms?: number; pid?: number };
+          return o.msg === 'event loop stalled' ? [o] : [];
+        } catch {
+          return [];
+        }
+      });
     return analyse(run, round, {
       files,
       from,
@@ -253,6 +328,9 @@ async function once(run: RunSpec, round: number) {
       load0,
       pids,
       cpuS: t1.map((t, i) => (t - (t0[i] ?? 0)) / 100),
+      threads: th1.map((t, i) => threadCpuByName(th0[i]!, t)),
+      flags,
+      stalls,
       rss,
       loadGenCpuS: (cpu1.user + cpu1.system) / 1e6,
     });
@@ -273,6 +351,9 @@ function analyse(
     load0: number;
     pids: number[];
     cpuS: number[];
+    threads: Record<string, number>[];
+    flags: string[];
+    stalls: { time?: number; stall_ms?: number; pid?: number }[];
     rss: number[];
     loadGenCpuS: number;
   },
@@ -293,6 +374,9 @@ function analyse(
     recs: Rec[];
     busy: [number, number][];
     gcs: [number, number, number][];
+    background: [number, number, number, number][];
+    delays: [number, number, number, number][];
+    heapMb: Record<string, number>;
   };
   const workers: W[] = m.files.map((f) => {
     const all = f.recs.filter((r) => r.end > 0).sort((a, b) => a.start - b.start);
@@ -302,6 +386,9 @@ function analyse(
       recs: all.filter((r) => r.sent >= m.from && r.sent < m.to),
       busy: union(all.map((r) => [r.start, r.end])),
       gcs: f.gcs,
+      background: f.background ?? [],
+      delays: f.delays ?? [],
+      heapMb: f.heapMb ?? {},
     };
   });
   const firstUse = new Set<Rec>();
@@ -372,7 +459,63 @@ function analyse(
         total_ms: r2(gcIn.reduce((a, g) => a + g[1], 0)),
         max_ms: r2(Math.max(0, ...gcIn.map((g) => g[1]))),
         major: gcIn.filter((g) => g[2] === 4).length,
+        // Share of the pause time inside a request's service (it lengthens that request).
+        inside_requests_share: r2(
+          gcIn.reduce((a, g) => a + overlap(w.busy, g[0], g[0] + g[1]), 0) /
+            Math.max(
+              1e-9,
+              gcIn.reduce((a, g) => a + g[1], 0),
+            ),
+        ),
       },
+      // Replays (0) and warm-up turns (1 browse, 2 text) begun in the window, and in all.
+      background: Object.fromEntries(
+        (['replays', 'browse_warm_up', 'text_warm_up'] as const).map((name, kind) => {
+          const of = w.background.filter((b) => b[0] === kind);
+          const inW = of.filter((b) => b[1] >= m.from && b[1] < m.to);
+          return [
+            name,
+            {
+              in_window: inW.length,
+              in_window_cpu_ms: r2(inW.reduce((a, b) => a + b[3], 0)),
+              in_window_wall_ms: r2(inW.reduce((a, b) => a + b[2] - b[1], 0)),
+              in_all: of.length,
+              last_end_s_before_window: of.length
+                ? r2((m.from - Math.max(...of.map((b) => b[2]))) / 1000)
+                : null,
+            },
+          ];
+        }),
+      ),
+      // Event-loop delay per second of the window (the probe's 1 ms timer, late by this much).
+      loop_delay_ms: (() => {
+        const d = w.delays.filter((x) => x[0] > m.from + 1000 && x[0] <= m.to);
+        return {
+          seconds: d.length,
+          p50_median: r2(
+            pct(
+              d.map((x) => x[1]),
+              50,
+            ),
+          ),
+          p99_median: r2(
+            pct(
+              d.map((x) => x[2]),
+              50,
+            ),
+          ),
+          p99_worst: r2(Math.max(0, ...d.map((x) => x[2]))),
+          max: r2(Math.max(0, ...d.map((x) => x[3]))),
+        };
+      })(),
+      heap_mb_at_exit: {
+        total: w.heapMb.total_heap_size,
+        used: w.heapMb.used_heap_size,
+        limit: w.heapMb.heap_size_limit,
+        external: w.heapMb.external_memory,
+        malloced: w.heapMb.malloced_memory,
+      },
+      request_cpu_ms_in_window: r2(w.recs.reduce((a, r) => a + r.cpuEnd - r.cpuStart, 0)),
     };
   });
 
@@ -389,6 +532,7 @@ function analyse(
     wait_behind_long: 0,
     wait_behind_long_first_use: 0,
     wait_gc_outside_requests: 0,
+    wait_background: 0,
     wait_rest: 0,
   };
   let otherIdle = 0;
@@ -397,6 +541,7 @@ function analyse(
   let ownCpu = 0;
   let ownWall = 0;
   let gcInOwn = 0;
+  let gcInLatency = 0;
   for (const { r, w } of tail) {
     const hs = r.handlerStart || r.start;
     const he = r.handlerEnd || hs;
@@ -428,15 +573,25 @@ function analyse(
         const e = Math.min(g[0] + g[1], r.start);
         return a + Math.max(0, e - s - overlap(w.busy, s, e));
       }, 0);
+    // Every GC pause of its worker between its send and its end: in its own service, in the
+    // requests it queued behind (each delays all those waiting), or between requests.
+    gcInLatency += w.gcs
+      .filter((g) => g[0] < r.end && g[0] + g[1] > r.sent)
+      .reduce((a, g) => a + Math.min(g[0] + g[1], r.end) - Math.max(g[0], r.sent), 0);
     gcInOwn += w.gcs
       .filter((g) => g[0] < r.end && g[0] + g[1] > r.start)
       .reduce((a, g) => a + Math.min(g[0] + g[1], r.end) - Math.max(g[0], r.start), 0);
+    // Replays and warm-up turns run between requests: their time within this one's wait.
+    const bgOut = w.background
+      .filter((b) => b[1] < r.start && b[2] > r.sent)
+      .reduce((a, b) => a + Math.max(0, Math.min(b[2], r.start) - Math.max(b[1], r.sent)), 0);
     const wait = r.start - r.sent;
     parts.wait_behind_short += short;
     parts.wait_behind_long += long;
     parts.wait_behind_long_first_use += longFirst;
     parts.wait_gc_outside_requests += gcOut;
-    parts.wait_rest += Math.max(0, wait - short - long - gcOut);
+    parts.wait_background += bgOut;
+    parts.wait_rest += Math.max(0, wait - short - long - gcOut - bgOut);
     aheadSum += ahead;
     // Was the other worker free when this one was sent (nothing in service or waiting there)?
     const others = workers.filter((x) => x !== w);
@@ -482,6 +637,7 @@ function analyse(
     round,
     load_at_start: r2(m.load0),
     load_at_end: r2(loadavg()[0]!),
+    window: [m.from, m.to],
     client,
     server_view: {
       requests: every.length,
@@ -499,6 +655,35 @@ function analyse(
       load_generator: r2((m.loadGenCpuS * 1000) / Math.max(1, n)),
     },
     rss_mb_by_process: m.rss,
+    flags_by_process: m.flags,
+    // Each process's threads' CPU in the measured window, ms per search: main (the event loop),
+    // V8Worker (V8's helpers: concurrent marking and sweeping, parallel scavenges, compilation),
+    // WorkerThread (worker_threads: the WAL checkpointer), libuv-worker, and the rest.
+    thread_cpu_ms_per_search: m.threads.map((t) =>
+      Object.fromEntries(
+        Object.entries(t)
+          .filter(([, ms]) => ms > 0)
+          .map(([name, ms]) => [name, r2(ms / Math.max(1, n))]),
+      ),
+    ),
+    // The main thread's CPU of each worker in the window, split (ms per search of that worker).
+    main_thread_split: workers.map((w, i) => {
+      const idx = m.pids.indexOf(w.pid);
+      const main = idx >= 0 ? (m.threads[idx]!.main ?? 0) : 0;
+      const k2 = Math.max(1, perWorker[i]!.requests);
+      const req = perWorker[i]!.request_cpu_ms_in_window;
+      const bg = Object.values(perWorker[i]!.background).reduce((a, b) => a + b.in_window_cpu_ms, 0);
+      return {
+        pid: w.pid,
+        main: r2(main / k2),
+        requests: r2(req / k2),
+        replays_and_warm_up: r2(bg / k2),
+        rest: r2((main - req - bg) / k2),
+      };
+    }),
+    stall_log_in_window: m.stalls
+      .filter((x) => (x.time ?? 0) >= m.from && (x.time ?? 0) < m.to)
+      .map((x) => x.stall_ms ?? 0),
     quiet_model: {
       as_measured: model((c) => c),
       // The connections as the primary actually split them between the workers.
@@ -515,6 +700,7 @@ function analyse(
       own_service_long: ownLong,
       own_cpu_over_wall: r2(ownCpu / Math.max(1e-9, ownWall)),
       gc_inside_own_ms_mean: r2(gcInOwn / k),
+      gc_within_latency_share: r2(gcInLatency / Math.max(1e-9, total)),
       other_worker_idle_at_send: r2(otherIdle / k),
     },
   };
@@ -546,6 +732,7 @@ console.table(
     'behind short %': Math.round(100 * x.tail.decomposition.wait_behind_short!.share),
     'behind long %': Math.round(100 * x.tail.decomposition.wait_behind_long!.share),
     'gc %': Math.round(100 * x.tail.decomposition.wait_gc_outside_requests!.share),
+    'bg %': Math.round(100 * x.tail.decomposition.wait_background!.share),
     'rest %': Math.round(100 * x.tail.decomposition.wait_rest!.share),
     'other idle %': Math.round(100 * x.tail.other_worker_idle_at_send),
     conns: x.workers.map((w) => w.connections).join('/'),
@@ -554,5 +741,8 @@ console.table(
     'model p95 long capped': x.quiet_model.long_capped.p95_ms,
     'cpu ms/search': x.cpu_ms_per_search.by_process.reduce((a, b) => a + b, 0).toFixed(2),
     'loadgen ms/search': x.cpu_ms_per_search.load_generator,
+    'V8Worker ms/search': x.thread_cpu_ms_per_search.reduce((a, t) => a + (t.V8Worker ?? 0), 0).toFixed(2),
+    'gc ms/s/worker': x.workers.map((w) => Math.round(w.gc.total_ms / Number(values.duration))).join('/'),
+    'RSS MB': x.rss_mb_by_process.join('/'),
   })),
 );

@@ -14,6 +14,7 @@
  * the queue is full. SQLite only: on PostgreSQL a replay's cost is the database's, which the loop's
  * idleness does not show.
  */
+import { channel as diagnosticsChannel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'node:querystring';
 import type { FastifyInstance } from 'fastify';
@@ -31,6 +32,22 @@ const MAX_BUSY = 0.5;
 /** Replays per tick stop once they have used this much of it. */
 const REPLAY_MS_PER_TICK = 20;
 const SEARCH_PATH = '/api/v1/search';
+
+/**
+ * Each replay's wall interval and thread CPU, for a benchmark's probe (bench/search-tail-probe.ts):
+ * published only while someone subscribes, so a server without the probe measures nothing.
+ */
+export const replayChannel = diagnosticsChannel('comptoir:search-replay');
+/** What replayChannel publishes: times from performance.now(), CPU of this thread, in ms. */
+export interface ReplayTiming {
+  start: number;
+  end: number;
+  cpuMs: number;
+}
+const threadCpuMs = () => {
+  const u = process.threadCpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 /** The text a search's query string asks for, as a key (case and spaces do not make another text). */
 const textKey = (q: unknown) => (typeof q === 'string' ? q.trim().toLowerCase().slice(0, 500) : '');
@@ -86,6 +103,9 @@ export function relayFirstSearches(
   channel.on('message', onMessage);
 
   const replay = async (qs: string) => {
+    const timed = replayChannel.hasSubscribers;
+    const start = timed ? performance.now() : 0;
+    const cpu0 = timed ? threadCpuMs() : 0;
     const params = searchQuery.safeParse(parse(qs));
     if (!params.success) return;
     try {
@@ -94,6 +114,12 @@ export function relayFirstSearches(
       // A replay only warms caches: a failure changes nothing for shoppers, but is not hidden.
       app.log.warn({ err }, 'search replay failed');
     }
+    if (timed)
+      replayChannel.publish({
+        start,
+        end: performance.now(),
+        cpuMs: threadCpuMs() - cpu0,
+      } satisfies ReplayTiming);
   };
   let last = performance.eventLoopUtilization();
   let replaying = false;

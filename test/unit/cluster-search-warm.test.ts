@@ -3,15 +3,16 @@
  * (src/serve/cluster-search-warm.ts): a worker reports a text the first time it answers it (case
  * and spaces aside), never again, and never a text it learnt from another worker; it replays each
  * text another worker reports once, with the query that worker answered (parsed by the route's
- * schema), and never a text it answered itself or its own report. PostgreSQL: off (a replay's
- * cost is the database's). A real app on the mini region; the IPC channel is a stand-in.
+ * schema), and never a text it answered itself or its own report; a benchmark's probe that
+ * subscribes to its diagnostics channel gets each replay's interval and CPU. PostgreSQL: off (a
+ * replay's cost is the database's). A real app on the mini region; the IPC channel is a stand-in.
  */
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { rebuildSearchIndex, type SearchQuery } from '../../src/modules/search/index.ts';
 import type { SearchedMessage } from '../../src/serve/cluster-messages.ts';
-import { relayFirstSearches } from '../../src/serve/cluster-search-warm.ts';
+import { type ReplayTiming, relayFirstSearches, replayChannel } from '../../src/serve/cluster-search-warm.ts';
 import { TEST_DB_KIND } from '../helpers/db.ts';
 import { approveMerchants } from '../helpers/factories.ts';
 import { seedMiniRegion } from '../helpers/fixtures.ts';
@@ -88,5 +89,28 @@ describe('first searches relayed between workers', () => {
     const before = channel.sent.length;
     await searchNearAylmer(p, 'miel');
     assert.equal(channel.sent.length, before);
+  });
+
+  test('a subscribed probe gets each replay: its interval and thread CPU', {
+    skip: TEST_DB_KIND !== 'sqlite' && 'off on PostgreSQL',
+  }, async () => {
+    const timings: ReplayTiming[] = [];
+    const onTiming = (m: unknown) => timings.push(m as ReplayTiming);
+    replayChannel.subscribe(onTiming);
+    try {
+      const count = replayed.length;
+      const t0 = performance.now();
+      channel.emit('message', { t: 'comptoir:searched', from: 2, qs: 'q=cidre&lat=45.5&lng=-75.7' });
+      await waitFor(() => timings.length >= 1, { what: 'the replay timing' });
+      assert.equal(replayed.length, count + 1);
+      assert.equal(replayed.at(-1)!.q, 'cidre');
+      assert.equal(timings.length, 1);
+      const [t] = timings;
+      assert.ok(t!.start >= t0 && t!.end >= t!.start && t!.end <= performance.now(), JSON.stringify(t));
+      // Thread CPU within the wall time, up to the kernel's accounting of a running thread (a tick).
+      assert.ok(t!.cpuMs >= 0 && t!.cpuMs <= t!.end - t!.start + 10, JSON.stringify(t));
+    } finally {
+      replayChannel.unsubscribe(onTiming);
+    }
   });
 });

@@ -15,6 +15,7 @@
  *
  * Each stops as soon as requests keep the loop busy.
  */
+import { channel as diagnosticsChannel } from 'node:diagnostics_channel';
 import type { Database } from '../../db/database.ts';
 import { boundingBox, haversineKm } from '../common/geo.ts';
 import { deliversTo, openMaskAt, searchArea } from './area.ts';
@@ -72,6 +73,54 @@ const nextTurn = () =>
   });
 
 /**
+ * Each warm-up turn's wall interval and thread CPU (its work between two yields), for a
+ * benchmark's probe (bench/search-tail-probe.ts): measured and published only while someone
+ * subscribes, so a server without the probe measures nothing.
+ */
+export const warmUpChannel = diagnosticsChannel('comptoir:search-warm-up');
+/** What warmUpChannel publishes: times from performance.now(), CPU of this thread, in ms. */
+export interface WarmUpTurnTiming {
+  phase: 'browse' | 'text';
+  start: number;
+  end: number;
+  cpuMs: number;
+}
+
+/** The warm-up's yields (nextTurn), publishing on warmUpChannel the turn each one ends. */
+function turns(phase: WarmUpTurnTiming['phase']) {
+  let start = -1;
+  let cpu = 0;
+  const begin = () => {
+    start = warmUpChannel.hasSubscribers ? performance.now() : -1;
+    if (start >= 0) cpu = threadCpuMs();
+  };
+  const publish = () => {
+    if (start >= 0 && warmUpChannel.hasSubscribers)
+      warmUpChannel.publish({
+        phase,
+        start,
+        end: performance.now(),
+        cpuMs: threadCpuMs() - cpu,
+      } satisfies WarmUpTurnTiming);
+    start = -1;
+  };
+  begin();
+  return {
+    /** Ends this turn, yields (nextTurn), begins the next. */
+    async next(): Promise<number> {
+      publish();
+      const gap = await nextTurn();
+      begin();
+      return gap;
+    },
+    /** Ends this turn without yielding (the warm-up stops). */
+    end: publish,
+    /** Starts the turn anew after a wait that was not the warm-up's work. */
+    restart: begin,
+  };
+}
+
+/**
  * Texts to warm, most frequent first, from the titles of products spread over the id range: each
  * title's words alone, its adjacent pairs, the title itself (up to 3 words), and the 3 to 5 letter
  * prefixes of its words and of its first pair's second word, as typed while a shopper is still
@@ -79,7 +128,11 @@ const nextTurn = () =>
  * first: over a realistic mix at 1M this saved 12-15 % of the first reads' time, against 4-7 %
  * weighing every word alike). Frequent texts match many products: their lists are the long ones.
  */
-async function candidateTexts(database: Database, sampleSize: number): Promise<string[]> {
+async function candidateTexts(
+  database: Database,
+  sampleSize: number,
+  turn: ReturnType<typeof turns>,
+): Promise<string[]> {
   const max = await maxDocumentId(database.db);
   if (max === 0) return [];
   const step = Math.max(1, max / sampleSize);
@@ -107,7 +160,7 @@ async function candidateTexts(database: Database, sampleSize: number): Promise<s
         if (words.length > 1 && words.length <= 3) add(words.join(' '), 1);
         for (const [t, weight] of texts) counts.set(t, (counts.get(t) ?? 0) + weight);
       }
-    await nextTurn();
+    await turn.next();
   }
   return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([t]) => t);
 }
@@ -137,22 +190,26 @@ export async function warmTextHits(database: Database, opts: WarmUpOptions): Pro
   // The thread's CPU while waiting for the text index is the requests it served meanwhile, not
   // the warm-up's: left out of its budget and report.
   let waitCpuMs = 0;
+  const turn = turns('text');
   const end = (stopped: WarmUpReport['stopped']) => {
+    turn.end();
     report.stopped = stopped;
     report.ms = Math.round(performance.now() - started);
     report.cpuMs = Math.round(threadCpuMs() - cpu0 - waitCpuMs);
     report.bytes = Math.max(0, cachedBytes(database) - bytes0);
     return report;
   };
-  const texts = await candidateTexts(database, opts.sample ?? 4000);
+  const texts = await candidateTexts(database, opts.sample ?? 4000, turn);
   report.candidates = texts.length;
   if (texts.length === 0) return end('empty');
   // The lists from the in-process text index (SQLite), once it is loaded: a server starts the
   // warm-up a second after /readyz, often before the index file is read, and FTS5 read the first
   // lists then at 8-50 ms each, from the same CPU budget. Nothing to wait for without an index.
   const beforeWait = threadCpuMs();
+  turn.end();
   await textIndexBuilt(database);
   waitCpuMs = threadCpuMs() - beforeWait;
+  turn.restart();
   const seen = new Set<string>();
   let busyTurns = 0;
   // PostgreSQL: a list's cost is the database's time (a common word's rows read from its heap,
@@ -162,7 +219,7 @@ export async function warmTextHits(database: Database, opts: WarmUpOptions): Pro
   const spentMs = () => threadCpuMs() - cpu0 - waitCpuMs + waitedMs;
   for (const text of texts) {
     // Three long gaps in a row: requests are queueing (one may be a collection or a slow request).
-    busyTurns = (await nextTurn()) > maxGapMs ? busyTurns + 1 : 0;
+    busyTurns = (await turn.next()) > maxGapMs ? busyTurns + 1 : 0;
     if (busyTurns >= 3) return end('busy');
     if (hitCacheEpoch(database) !== epoch) return end('catalogue');
     if (spentMs() >= opts.cpuMs) return end('cpu');
@@ -233,6 +290,7 @@ export async function warmBrowseSummaries(
 ): Promise<BrowseWarmUpReport> {
   const started = performance.now();
   const cpu0 = threadCpuMs();
+  const turn = turns('browse');
   const maxGapMs = opts.maxGapMs ?? 25;
   const sliceMs = opts.sliceMs ?? 4;
   const dropped = factsDropped.get(database) ?? 0;
@@ -260,6 +318,7 @@ export async function warmBrowseSummaries(
     stopped: 'done',
   };
   const end = (stopped: BrowseWarmUpReport['stopped']) => {
+    turn.end();
     report.stopped = stopped;
     report.ms = Math.round(performance.now() - started);
     report.cpuMs = Math.round(threadCpuMs() - cpu0);
@@ -269,7 +328,7 @@ export async function warmBrowseSummaries(
   let busyTurns = 0;
   let k = 0;
   while (k < order.length) {
-    busyTurns = (await nextTurn()) > maxGapMs ? busyTurns + 1 : 0;
+    busyTurns = (await turn.next()) > maxGapMs ? busyTurns + 1 : 0;
     if (busyTurns >= 3) return end('busy');
     if ((factsDropped.get(database) ?? 0) !== dropped) return end('catalogue');
     const slice0 = threadCpuMs();
@@ -296,7 +355,7 @@ export async function warmBrowseSummaries(
   const byLocations = towns.map((t) => ({ t, n: near(t) })).sort((a, b) => a.n - b.n);
   for (const [i, { t: town }] of byLocations.entries()) {
     const sort = sorts[i % sorts.length]!;
-    busyTurns = (await nextTurn()) > maxGapMs ? busyTurns + 1 : 0;
+    busyTurns = (await turn.next()) > maxGapMs ? busyTurns + 1 : 0;
     if (busyTurns >= 3) return end('busy');
     if ((factsDropped.get(database) ?? 0) !== dropped) return end('catalogue');
     const turn0 = threadCpuMs();
