@@ -212,8 +212,10 @@ test('BM25 of FTS5 documents of various lengths, repeated and dense terms, many 
     ),
     { numRuns: 150 },
   );
-  // The bitmap path was checked too (a dense term's body flags come from its title list).
-  assert.ok(withDense > 20, `${withDense} corpora with dense terms`);
+  // The bitmap path was checked too (a dense term's body flags come from its title list). About
+  // 30 of the 150 random corpora have a dense term (30-37 in six runs); 20 or fewer failed once
+  // in CI (1 seed in 100 or so): 5 still proves the path ran, and no seed comes near it.
+  assert.ok(withDense >= 5, `${withDense} corpora with dense terms`);
 });
 
 test('a term repeated in a column is refused (FTS5 counts it twice; the index holds flags)', () => {
