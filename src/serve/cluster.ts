@@ -41,7 +41,8 @@ export function workerCount(config: Pick<Config, 'WEB_CONCURRENCY' | 'WORKERS'>)
  * a young generation of 16 MB semi-spaces (8 MB for a one-process server: start-flags.ts) instead
  * of the default that grows to 64 MB (128 MB of RSS held by new space on this machine), and an old
  * generation grown by 30 % over the live heap
- * after each major GC instead of up to 4×. On the 1M region, after the search benchmark, one server
+ * after each major GC instead of up to 4× (cluster workers: 100 %, given in their execArgv by
+ * start-flags.ts WORKER_START_FLAGS, which this setting then leaves as it is). On the 1M region, after the search benchmark, one server
  * held 570 MB with the run-time setting alone and 475 MB with both. The growth setting is applied at run time
  * (`applyServerHeapSettings`); the semi-space size only at process start: cluster workers get it
  * in their execArgv, a one-process server by re-executing itself with it (start-flags.ts). Flags

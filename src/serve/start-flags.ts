@@ -22,11 +22,19 @@ import { join, resolve } from 'node:path';
  */
 export const SERVER_START_FLAGS = ['--max-semi-space-size=8'];
 /**
- * The same for each worker of a multi-process server (cluster-primary.ts): 16 MB semi-spaces, as
- * before: with two workers busy on two cores, 8 MB cost ≈ 30 % more CPU per search in the same
- * period (one run), and that layout is sized for throughput, not the one-process budget.
+ * The same for each worker of a multi-process server (cluster-primary.ts), a layout sized for
+ * throughput, not the one-process budget: 16 MB semi-spaces, as before (with two workers busy on
+ * two cores, 8 MB cost ≈ 30 % more CPU per search in the same period, one run); and an old
+ * generation grown by 100 % over the live heap after each mark-compact, where a one-process server
+ * grows it by 30 (cluster.ts applyServerHeapSettings). A worker's live heap is ≈ 70-95 MB and the
+ * realistic searches promote ≈ 100 KB each (the caches' turnover): with 30 % a worker ran a
+ * mark-compact every ≈ 200-220 searches, whose concurrent marking on V8's helper threads takes
+ * CPU from the other worker's core. With 100 %, in process over 6,000 realistic searches (3
+ * alternating rounds): 10 mark-compacts instead of 27-30, helper-thread CPU 0.30-0.37 ms a
+ * search instead of 0.56-0.81, all threads −4 to −18 %, RSS +43-48 MB per worker
+ * (docs/PERFORMANCE.md, "What besides queueing makes the 16-connection tail", session 2026-12-05f).
  */
-export const WORKER_START_FLAGS = ['--max-semi-space-size=16'];
+export const WORKER_START_FLAGS = ['--max-semi-space-size=16', '--heap-growing-percent=100'];
 /** Carries across the re-exec the flags it added, so a primary tells them from the operator's. */
 const ADDED_FLAGS_ENV = 'COMPTOIR_ADDED_START_FLAGS';
 

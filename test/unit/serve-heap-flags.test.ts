@@ -35,18 +35,28 @@ test('a one-process server re-executes with its start flags only when it needs t
   assert.equal(startFlagsArgv([...argv, '--help'], [], {}), null);
 });
 
-test("cluster workers get 16 MB semi-spaces unless the operator chose a size; the re-exec's 8 is not the operator's", async () => {
+test("cluster workers get 16 MB semi-spaces and a 100 % old-generation growth unless the operator chose them; the re-exec's 8 is not the operator's", async () => {
   const { workerExecArgv } = await import('../../src/serve/start-flags.ts');
+  const worker = ['--max-semi-space-size=16', '--heap-growing-percent=100'];
   const added = { COMPTOIR_ADDED_START_FLAGS: '--max-semi-space-size=8' };
-  assert.deepEqual(workerExecArgv(['--max-semi-space-size=8'], added), ['--max-semi-space-size=16']);
+  assert.deepEqual(workerExecArgv(['--max-semi-space-size=8'], added), worker);
   assert.deepEqual(workerExecArgv(['--enable-source-maps', '--max-semi-space-size=8'], added), [
     '--enable-source-maps',
-    '--max-semi-space-size=16',
+    ...worker,
   ]);
   // The operator's own value (on the command line, or in NODE_OPTIONS) is kept as it is.
-  assert.deepEqual(workerExecArgv(['--max-semi-space-size=8'], {}), ['--max-semi-space-size=8']);
-  assert.deepEqual(workerExecArgv([], { NODE_OPTIONS: '--max-semi-space-size=4' }), []);
-  assert.deepEqual(workerExecArgv([], {}), ['--max-semi-space-size=16']);
+  assert.deepEqual(workerExecArgv(['--max-semi-space-size=8'], {}), [
+    '--max-semi-space-size=8',
+    '--heap-growing-percent=100',
+  ]);
+  assert.deepEqual(workerExecArgv([], { NODE_OPTIONS: '--max-semi-space-size=4' }), [
+    '--heap-growing-percent=100',
+  ]);
+  assert.deepEqual(workerExecArgv(['--heap-growing-percent=30'], {}), [
+    '--heap-growing-percent=30',
+    '--max-semi-space-size=16',
+  ]);
+  assert.deepEqual(workerExecArgv([], {}), worker);
 });
 
 test('a server start adds the allocator and SQLite cache settings the operator did not set', async () => {
