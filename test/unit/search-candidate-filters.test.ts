@@ -10,42 +10,13 @@ import {
   setScoredCapForBench,
 } from '../../src/modules/search/candidates.ts';
 import { emptyCatalogMemory } from '../../src/modules/search/memory.ts';
-import type { LocationRef, Reference } from '../../src/modules/search/reference.ts';
 import { type Hits, MAX_SCORED_PRODUCTS, type SortKey } from '../../src/modules/search/search.types.ts';
+import { spotRegion } from '../helpers/spot-region.ts';
 
 // A capped search with a category or Québec label filter takes its cap among the products passing
 // it (candidates.ts nearCandidateHits `only`): held here to the plain definition, the
 // MAX_SCORED_PRODUCTS smallest keys (candidateRank, the best relevance among those products) of
 // the near hits that pass, ties in hit order, on the walk and on the grouped list, every order.
-
-/** One store a merchant, on a few spots (equal distances), some outside the radius but in the box. */
-function region(merchants: number, spots: { lat: number; lng: number }[], spotOf: number[]) {
-  const locations: LocationRef[] = [];
-  const locationsByMerchant: LocationRef[][] = [];
-  for (let mid = 1; mid <= merchants; mid++) {
-    const s = spots[spotOf[mid - 1]! % spots.length]!;
-    const l = {
-      id: mid,
-      merchant_id: mid,
-      lat: s.lat,
-      lng: s.lng,
-      pickup: 1,
-      delivery_radius_km: 0,
-      hours_json: '{}',
-      index: locations.length,
-      hours: {},
-      minutes: [],
-    } satisfies LocationRef;
-    locations.push(l);
-    locationsByMerchant[mid] = [l];
-  }
-  return {
-    locations,
-    locationsByMerchant,
-    maxMerchantId: merchants,
-    grid: new Map(),
-  } as unknown as Reference;
-}
 
 type Area = Parameters<typeof searchArea>[1];
 
@@ -78,7 +49,7 @@ test('a capped search with a product filter selects the best candidates among th
           lat: point.lat + ((random() - 0.5) * 2.6 * radius) / 111.32,
           lng: point.lng + ((random() - 0.5) * 2.6 * radius) / 78,
         }));
-        const ref = region(merchants, spots, spotOf);
+        const ref = spotRegion(merchants, spots, spotOf);
         const products = 6000;
         const m = emptyCatalogMemory(products + 1);
         // Category 1 common (seven in ten), category 2 rare (about a tenth): the filtered set fits
@@ -161,7 +132,7 @@ test('the benchmarks’ cap hook changes how many candidates are scored, and is 
   const previous = setScoredCapForBench(3);
   try {
     assert.equal(previous, MAX_SCORED_PRODUCTS);
-    const ref = region(1, [{ lat: 45.5, lng: -73.6 }], [0]);
+    const ref = spotRegion(1, [{ lat: 45.5, lng: -73.6 }], [0]);
     const m = emptyCatalogMemory(11);
     for (let pid = 1; pid <= 10; pid++) m.merchant[pid] = 1;
     const hits: Hits = {
@@ -188,7 +159,7 @@ test('the benchmarks’ cap hook changes how many candidates are scored, and is 
 test('a capped price sort takes the nearest of the products at the cut price, whatever their place in hit order', () => {
   // Two shops, 1 and 8 km away, every product at one price: the near shop's last in hit order.
   const point = { lat: 45.5, lng: -73.6 };
-  const ref = region(
+  const ref = spotRegion(
     2,
     [
       { lat: point.lat + 8 / 111.32, lng: point.lng },

@@ -5,8 +5,9 @@ import { boundingBox } from '../../src/modules/common/geo.ts';
 import { searchArea } from '../../src/modules/search/area.ts';
 import { candidateRank, nearCandidateHits, weightedKth } from '../../src/modules/search/candidates.ts';
 import { emptyCatalogMemory } from '../../src/modules/search/memory.ts';
-import type { LocationRef, Reference } from '../../src/modules/search/reference.ts';
+import type { Reference } from '../../src/modules/search/reference.ts';
 import { type Hits, MAX_SCORED_PRODUCTS, type SortKey } from '../../src/modules/search/search.types.ts';
+import { spotRegion } from '../helpers/spot-region.ts';
 
 // A capped search selects by parts of merchant runs (candidates.ts selectByParts) once a list is
 // grouped: these properties hold it to the plain definition, the MAX_SCORED_PRODUCTS smallest keys
@@ -33,35 +34,6 @@ test('weightedKth is the value at a rank of the keys repeated by their counts', 
     { numRuns: 500 },
   );
 });
-
-/** Merchants on a few spots (equal distances), some outside the radius but in the box (proximity 0). */
-function region(merchants: number, spots: { lat: number; lng: number }[], spotOf: number[]) {
-  const locations: LocationRef[] = [];
-  const locationsByMerchant: LocationRef[][] = [];
-  for (let mid = 1; mid <= merchants; mid++) {
-    const s = spots[spotOf[mid - 1]! % spots.length]!;
-    const l = {
-      id: mid,
-      merchant_id: mid,
-      lat: s.lat,
-      lng: s.lng,
-      pickup: 1,
-      delivery_radius_km: 0,
-      hours_json: '{}',
-      index: locations.length,
-      hours: {},
-      minutes: [],
-    } satisfies LocationRef;
-    locations.push(l);
-    locationsByMerchant[mid] = [l];
-  }
-  return {
-    locations,
-    locationsByMerchant,
-    maxMerchantId: merchants,
-    grid: new Map(),
-  } as unknown as Reference;
-}
 
 /** The selection by definition: every near hit's key, sorted, ties in hit order (tier, then id). */
 function bySort(
@@ -118,7 +90,7 @@ test('a grouped common word selects by parts exactly the best candidates by defi
           lat: point.lat + ((random() - 0.5) * 2.6 * radius) / 111.32,
           lng: point.lng + ((random() - 0.5) * 2.6 * radius) / 78,
         }));
-        const ref = region(merchants, spots, spotOf);
+        const ref = spotRegion(merchants, spots, spotOf);
         const products = 6000;
         const m = emptyCatalogMemory(products + 1);
         for (let pid = 1; pid <= products; pid++) {
