@@ -64,6 +64,17 @@ export function formatCount(count: number, lang: Lang): string {
   return countFormats[lang].format(count);
 }
 
+/**
+ * A lower bound shown as "Plus de 950 produits": the count rounded down to two significant digits
+ * (958 → 950, 12 345 → 12 000), so the statement stays true and does not read as an exact figure.
+ * Counts under 100 are kept as they are.
+ */
+export function roundedDownCount(count: number): number {
+  if (count < 100) return count;
+  const step = 10 ** (Math.floor(Math.log10(count)) - 1);
+  return Math.floor(count / step) * step;
+}
+
 const pluralRules: Record<Lang, Intl.PluralRules> = {
   fr: new Intl.PluralRules('fr-CA'),
   en: new Intl.PluralRules('en-CA'),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { roundedDownCount } from '../../src/i18n/index.ts';
 import { createMerchant } from '../../src/modules/onboarding/index.ts';
 import {
   clearReferenceCache,
@@ -505,11 +506,11 @@ describe('a very common word (more matches near the user than are scored)', () =
     assert.equal(capped.approximate, true);
     assert.match(
       await lead(`/fr/recherche?q=raquettes&${at}`),
-      new RegExp(`^Plus de ${n(capped.total, 'fr-CA')} produits à moins de 25 km`),
+      new RegExp(`^Plus de ${n(roundedDownCount(capped.total), 'fr-CA')} produits à moins de 25 km`),
     );
     assert.match(
       await lead(`/en/search?q=raquettes&${at}`),
-      new RegExp(`^More than ${n(capped.total, 'en-CA')} products within 25 km`),
+      new RegExp(`^More than ${n(roundedDownCount(capped.total), 'en-CA')} products within 25 km`),
     );
     const exact = (await p.app.inject({ url: `/api/v1/search?q=chelsea&${at}` })).json() as SearchBody & {
       approximate: boolean;

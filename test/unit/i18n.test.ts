@@ -6,6 +6,7 @@ import {
   formatMoney,
   hasMessage,
   langFromAcceptLanguage,
+  roundedDownCount,
   t,
 } from '../../src/i18n/index.ts';
 
@@ -43,4 +44,15 @@ test('messages interpolate parameters and fall back to the key', () => {
   assert.equal(t('fr', 'stock.in', { count: 5 }), 'En stock (5)');
   assert.equal(t('en', 'stock.low', { count: 2 }), 'Only 2 left');
   assert.equal(t('en', 'no.such.key'), 'no.such.key');
+});
+
+test('a lower bound keeps two significant digits, rounded down, and small counts as they are', () => {
+  assert.deepEqual(
+    [0, 7, 99, 100, 958, 999, 1000, 1234, 12345, 987654].map(roundedDownCount),
+    [0, 7, 99, 100, 950, 990, 1000, 1200, 12000, 980000],
+  );
+  for (let n = 1; n < 200_000; n += 37) {
+    const r = roundedDownCount(n);
+    assert.ok(r <= n && r > n * 0.9 - 1, `${n} → ${r}`);
+  }
 });

@@ -12,7 +12,7 @@ export function renderErrorPage(lang: Lang, status: number, message: string): st
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>${title}</title>
-      <link rel="stylesheet" href="/static/css/app.css?v=2" />
+      <link rel="stylesheet" href="/static/css/app.css?v=3" />
     </head>
     <body>
       <main id="main" class="error-page">

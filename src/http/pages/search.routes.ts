@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Lang } from '../../i18n/index.ts';
-import { formatDistanceNumber, formatMoney, t, tp } from '../../i18n/index.ts';
+import { formatDistanceNumber, formatMoney, roundedDownCount, t, tp } from '../../i18n/index.ts';
 import {
   reference,
   type SearchQuery,
@@ -84,7 +84,7 @@ export default async function searchPageRoutes(app: FastifyInstance, ctx: AppCon
       const body = html`
         <h1>${title}</h1>
         <p class="lead" role="status">
-          ${tp(lang, res.approximate ? 'search.count_more_n' : 'search.count_n', res.total, { km: radius })} ${t(lang, 'search.near_point', { place })}
+          ${res.approximate ? tp(lang, 'search.count_more_n', roundedDownCount(res.total), { km: radius }) : tp(lang, 'search.count_n', res.total, { km: radius })} ${t(lang, 'search.near_point', { place })}
         </p>
         ${res.relaxed ? html`<p class="notice">${t(lang, 'search.relaxed')}</p>` : null}
         ${

@@ -24,7 +24,7 @@ export function Layout(ctx: PageContext, body: VNode | VNode[] | string): VNode 
       <link rel="alternate" hreflang=${other === 'fr' ? 'fr-CA' : 'en-CA'} href=${ctx.origin + ctx.altPath} />
       <link rel="alternate" hreflang="x-default" href=${ctx.origin + (ctx.lang === 'fr' ? ctx.path : ctx.altPath)} />
       <link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml" />
-      <link rel="stylesheet" href="/static/css/app.css?v=2" />
+      <link rel="stylesheet" href="/static/css/app.css?v=3" />
       ${backOffice ? html`<link rel="stylesheet" href="/static/css/bo.css?v=2" />` : null}
       ${(ctx.styles ?? []).map((s) => html`<link rel="stylesheet" href=${s} />`)}
       ${ctx.head ?? null}
