@@ -1,14 +1,21 @@
 /**
- * A local fake of the Shopify Admin GraphQL API (2025-01; the inventory mutation at 2026-04, with its
- * idempotency key and `changeFromQuantity` rules) for the shop sync tests and benchmark.
+ * A local fake of the Shopify Admin GraphQL API at version 2026-04 (the only version it serves: a
+ * request naming another one gets 404) for the shop sync tests and benchmark.
  * It answers the operations the client sends (recognised by operation name) with the documented
  * shapes: `products` / `product` connections (`pageInfo { hasNextPage endCursor }`, `nodes`),
- * variants with `inventoryItem { inventoryLevels { nodes { location { id } quantities(names:
- * ["available"]) { name quantity } } } }`, `locations`, and the `inventoryAdjustQuantities`
- * mutation (`userErrors`, `inventoryAdjustmentGroup`). Every answer carries
- * `extensions.cost` (the requested cost by Shopify's calculation; over 1,000 points the query is
- * refused with `MAX_COST_EXCEEDED`, as Shopify does) with `throttleStatus`; faults can be injected: HTTP 429 with `Retry-After`,
- * GraphQL `THROTTLED` errors, a revoked token (401). `signWebhook` builds a delivery's headers
+ * product images as `media(query: "media_type:IMAGE") { nodes { ... on MediaImage { image { url } } } }`
+ * (`image` null until processed), variants with `inventoryItem { inventoryLevels { nodes { location
+ * { id } quantities(names: ["available"]) { name quantity } } } }`, `locations`, and the
+ * `inventoryAdjustQuantities` mutation (`userErrors`, `inventoryAdjustmentGroup`; its idempotency
+ * key and `changeFromQuantity` rules).
+ * Every query is checked against the part of the 2026-04 schema the fake knows (SCHEMA below): a
+ * field that does not exist there — removed by Shopify, or never part of it — is refused with
+ * Shopify's `undefinedField` error and nothing is answered; a deprecated field is answered with the
+ * `X-Shopify-API-Deprecated-Reason` header listing it (as Shopify does from 2025-04) and recorded in
+ * `deprecatedSeen`. Every answer carries `extensions.cost` (the requested cost by Shopify's
+ * calculation; over 1,000 points the query is refused with `MAX_COST_EXCEEDED`, as Shopify does)
+ * with `throttleStatus`; faults can be injected: HTTP 429 with `Retry-After`, GraphQL `THROTTLED`
+ * errors, a revoked token (401). `signWebhook` builds a delivery's headers
  * (`X-Shopify-Hmac-Sha256`: base64 HMAC-SHA256 of the raw body, `X-Shopify-Webhook-Id`...).
  */
 import { createHmac, randomUUID } from 'node:crypto';
@@ -26,6 +33,9 @@ export interface FakeVariant {
   inventoryItem: { id: string; levels: Record<string, number> };
 }
 
+/** A product's media in position order: an image (`url` null while Shopify processes it) or a video. */
+export type FakeMedia = { type: 'IMAGE'; url: string | null } | { type: 'VIDEO'; url: string };
+
 export interface FakeProduct {
   id: string;
   handle: string;
@@ -34,10 +44,172 @@ export interface FakeProduct {
   vendor: string;
   productType: string;
   tags: string[];
-  status: 'ACTIVE' | 'DRAFT' | 'ARCHIVED';
+  status: 'ACTIVE' | 'DRAFT' | 'ARCHIVED' | 'UNLISTED';
   category: { fullName: string } | null;
-  images: string[];
+  media: FakeMedia[];
   variants: FakeVariant[];
+}
+
+/** The API version the fake serves. */
+export const FAKE_SHOPIFY_VERSION = '2026-04';
+
+/**
+ * The part of the Admin API 2026-04 schema the fake answers: per type, each field's type (null for
+ * a scalar or a list of scalars), and the fields Shopify marks deprecated. Sources:
+ * shopify.dev/docs/api/admin-graphql/latest/connections/imageconnection (Product.images
+ * deprecated), .../latest/objects/Image (src, originalSrc, transformedSrc deprecated).
+ */
+const SCHEMA: Record<string, { fields: Record<string, string | null>; deprecated?: string[] }> = {
+  QueryRoot: {
+    fields: {
+      products: 'ProductConnection',
+      product: 'Product',
+      locations: 'LocationConnection',
+      shop: 'Shop',
+    },
+  },
+  Mutation: { fields: { inventoryAdjustQuantities: 'InventoryAdjustQuantitiesPayload' } },
+  PageInfo: {
+    fields: { hasNextPage: null, hasPreviousPage: null, endCursor: null, startCursor: null },
+  },
+  ProductConnection: { fields: { pageInfo: 'PageInfo', nodes: 'Product' } },
+  Product: {
+    fields: {
+      id: null,
+      handle: null,
+      title: null,
+      descriptionHtml: null,
+      vendor: null,
+      productType: null,
+      tags: null,
+      status: null,
+      category: 'TaxonomyCategory',
+      media: 'MediaConnection',
+      images: 'ImageConnection',
+      variants: 'ProductVariantConnection',
+    },
+    deprecated: ['images'],
+  },
+  TaxonomyCategory: { fields: { id: null, name: null, fullName: null } },
+  MediaConnection: { fields: { pageInfo: 'PageInfo', nodes: 'Media' } },
+  Media: { fields: { id: null, alt: null, mediaContentType: null, status: null } },
+  MediaImage: { fields: { id: null, alt: null, mediaContentType: null, status: null, image: 'Image' } },
+  Video: { fields: { id: null, alt: null, mediaContentType: null, status: null } },
+  ImageConnection: { fields: { pageInfo: 'PageInfo', nodes: 'Image' } },
+  Image: {
+    fields: {
+      id: null,
+      url: null,
+      altText: null,
+      width: null,
+      height: null,
+      src: null,
+      originalSrc: null,
+      transformedSrc: null,
+    },
+    deprecated: ['src', 'originalSrc', 'transformedSrc'],
+  },
+  ProductVariantConnection: { fields: { pageInfo: 'PageInfo', nodes: 'ProductVariant' } },
+  ProductVariant: {
+    fields: {
+      id: null,
+      title: null,
+      sku: null,
+      barcode: null,
+      price: null,
+      image: 'Image',
+      selectedOptions: 'SelectedOption',
+      inventoryItem: 'InventoryItem',
+    },
+  },
+  SelectedOption: { fields: { name: null, value: null } },
+  InventoryItem: { fields: { id: null, tracked: null, inventoryLevels: 'InventoryLevelConnection' } },
+  InventoryLevelConnection: { fields: { pageInfo: 'PageInfo', nodes: 'InventoryLevel' } },
+  InventoryLevel: { fields: { id: null, location: 'Location', quantities: 'InventoryQuantity' } },
+  InventoryQuantity: { fields: { name: null, quantity: null } },
+  LocationConnection: { fields: { pageInfo: 'PageInfo', nodes: 'Location' } },
+  Location: { fields: { id: null, name: null, isActive: null } },
+  Shop: { fields: { name: null } },
+  InventoryAdjustQuantitiesPayload: {
+    fields: { userErrors: 'UserError', inventoryAdjustmentGroup: 'InventoryAdjustmentGroup' },
+  },
+  UserError: { fields: { field: null, message: null } },
+  InventoryAdjustmentGroup: {
+    fields: { createdAt: null, reason: null, referenceDocumentUri: null, changes: 'InventoryChange' },
+  },
+  InventoryChange: { fields: { name: null, delta: null } },
+};
+
+/**
+ * Walks a query's selection sets against SCHEMA (arguments, variables and directives are skipped,
+ * fragments on a type switch to it): the first unknown field, and every deprecated one used.
+ */
+export function checkQuery(
+  query: string,
+  extraDeprecated: ReadonlySet<string> = new Set(),
+): { unknown?: { type: string; field: string }; deprecated: string[] } {
+  const tokens =
+    query.match(/"(?:[^"\\]|\\.)*"|\.\.\.|[A-Za-z_]\w*|\$\w+|[{}():@![\],=]|-?\d+(?:\.\d+)?/g) ?? [];
+  const deprecated = new Set<string>();
+  let i = 0;
+  const skipParens = () => {
+    if (tokens[i] !== '(') return;
+    for (let depth = 0; i < tokens.length; i++) {
+      if (tokens[i] === '(') depth++;
+      else if (tokens[i] === ')' && --depth === 0) {
+        i++;
+        return;
+      }
+    }
+  };
+  const skipDirectives = () => {
+    while (tokens[i] === '@') {
+      i += 2;
+      skipParens();
+    }
+  };
+  // Returns the unknown field found in the selection set starting at tokens[i] === '{', if any.
+  const selection = (type: string): { type: string; field: string } | undefined => {
+    i++; // {
+    while (i < tokens.length && tokens[i] !== '}') {
+      if (tokens[i] === '...') {
+        i++;
+        let on = type;
+        if (tokens[i] === 'on') {
+          on = tokens[i + 1];
+          i += 2;
+        }
+        skipDirectives();
+        if (!SCHEMA[on]) return { type, field: `... on ${on}` };
+        const bad = selection(on);
+        if (bad) return bad;
+        continue;
+      }
+      let name = tokens[i++];
+      if (tokens[i] === ':') name = tokens[++i] ? tokens[i++] : name; // alias: the field follows
+      skipParens();
+      skipDirectives();
+      if (name !== '__typename') {
+        const def = SCHEMA[type];
+        if (!def || !(name in def.fields)) return { type, field: name };
+        if (def.deprecated?.includes(name) || extraDeprecated.has(`${type}.${name}`))
+          deprecated.add(`${type}.${name}`);
+        if (tokens[i] === '{') {
+          const child = def.fields[name];
+          if (!child) return { type, field: `${name} {` };
+          const bad = selection(child);
+          if (bad) return bad;
+        }
+      }
+    }
+    i++; // }
+    return undefined;
+  };
+  while (i < tokens.length && tokens[i] !== '{') i++;
+  const root = /^\s*mutation\b/.test(query) ? 'Mutation' : 'QueryRoot';
+  // The operation's variables and directives come before its selection set.
+  const unknown = i < tokens.length ? selection(root) : undefined;
+  return { unknown, deprecated: [...deprecated] };
 }
 
 export interface FakeShopify {
@@ -80,6 +252,12 @@ export interface FakeShopify {
   bucket: { max: number; available: number; restore: number; at: number };
   /** Called before answering each products page (1, 2, ...): tests inject faults mid-sync. */
   onProductsPage?: (page: number) => void;
+  /** `Type.field` reported deprecated in answers (the `X-Shopify-API-Deprecated-Reason` header). */
+  deprecatedSeen: string[];
+  /** More `Type.field` to report deprecated (a later deprecation of a field the client reads). */
+  extraDeprecated: Set<string>;
+  /** The API version named by each request (refused ones included). */
+  versions: string[];
   close(): Promise<void>;
 }
 
@@ -99,6 +277,8 @@ export function fakeProduct(p: {
   status?: FakeProduct['status'];
   barcode?: string;
   images?: string[];
+  media?: FakeMedia[];
+  variantImage?: string;
 }): FakeProduct {
   const pid = nextId();
   const handle = p.title
@@ -121,7 +301,7 @@ export function fakeProduct(p: {
       sku: v.sku,
       barcode: v.barcode ?? null,
       price: p.price ?? '12.99',
-      image: null,
+      image: p.variantImage ? { url: p.variantImage } : null,
       selectedOptions: v.options,
       inventoryItem: { id: `gid://shopify/InventoryItem/${vid}`, levels: { ...(v.stock ?? {}) } },
     };
@@ -136,7 +316,7 @@ export function fakeProduct(p: {
     tags: p.tags ?? [],
     status: p.status ?? 'ACTIVE',
     category: p.category ? { fullName: p.category } : null,
-    images: p.images ?? [],
+    media: p.media ?? (p.images ?? []).map((url) => ({ type: 'IMAGE' as const, url })),
     variants: p.sizes
       ? p.sizes.map((s) =>
           variant({
@@ -186,6 +366,9 @@ export async function startFakeShopify(
     loseAdjustAnswerNext: 0,
     adjustVersions: [],
     adjustKeys: new Map(),
+    deprecatedSeen: [],
+    extraDeprecated: new Set(),
+    versions: [],
     bucket: { max: 10_000, available: 10_000, restore: 1000, at: Date.now() },
     close: async () => {},
   };
@@ -219,6 +402,10 @@ export async function startFakeShopify(
       nodes: slice.map(variantJson),
     };
   };
+  // A MediaImage answers `image` (null until processed); other media types have no fields selected.
+  const mediaJson = (m: FakeMedia) => (m.type === 'IMAGE' ? { image: m.url ? { url: m.url } : null } : {});
+  let mediaFirst = 0;
+  let imagesOnly = false;
   const productJson = (p: FakeProduct, variantsFirst: number) => ({
     id: p.id,
     handle: p.handle,
@@ -229,20 +416,30 @@ export async function startFakeShopify(
     tags: p.tags,
     status: p.status,
     category: p.category,
-    images: { nodes: p.images.map((url) => ({ url })) },
+    media: {
+      nodes: p.media
+        .filter((m) => !imagesOnly || m.type === 'IMAGE')
+        .slice(0, mediaFirst)
+        .map(mediaJson),
+    },
+    // Deprecated, still answered (a client using it gets the deprecation header).
+    images: { nodes: p.media.flatMap((m) => (m.type === 'IMAGE' && m.url ? [{ url: m.url }] : [])) },
     variants: variantsConn(p, variantsFirst, null),
   });
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
+      // Set once the query is checked: every answer to it then names its deprecated fields.
+      let deprecatedHeader: Record<string, string> = {};
       const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.writeHead(status, { 'content-type': 'application/json', ...deprecatedHeader, ...headers });
         res.end(JSON.stringify(body));
       };
-      // The versions the client uses: its queries' and its inventory mutation's (2026-04).
-      const version = /^\/admin\/api\/(2025-01|2026-04)\/graphql\.json$/.exec(req.url ?? '')?.[1];
-      if (req.method !== 'POST' || !version) return send(404, { errors: 'Not Found' });
+      const version = /^\/admin\/api\/([\w-]+)\/graphql\.json$/.exec(req.url ?? '')?.[1];
+      if (version) fake.versions.push(version);
+      if (req.method !== 'POST' || version !== FAKE_SHOPIFY_VERSION)
+        return send(404, { errors: 'Not Found' });
       if (fake.revoked || req.headers['x-shopify-access-token'] !== fake.token)
         return send(401, {
           errors: '[API] Invalid API key or access token (unrecognized login or wrong password)',
@@ -263,6 +460,23 @@ export async function startFakeShopify(
         variables?: Record<string, unknown>;
       };
       const op = /^\s*(?:query|mutation)\s+(\w+)/.exec(query)?.[1] ?? 'anonymous';
+      const checked = checkQuery(query, fake.extraDeprecated);
+      if (checked.unknown)
+        return send(200, {
+          errors: [
+            {
+              message: `Field '${checked.unknown.field}' doesn't exist on type '${checked.unknown.type}'`,
+              extensions: {
+                code: 'undefinedField',
+                typeName: checked.unknown.type,
+                fieldName: checked.unknown.field,
+              },
+            },
+          ],
+        });
+      if (checked.deprecated.length)
+        deprecatedHeader = { 'x-shopify-api-deprecated-reason': checked.deprecated.join(', ') };
+      fake.deprecatedSeen.push(...checked.deprecated);
       if (op === 'Products') fake.onProductsPage?.((fake.calls.Products ?? 0) + 1);
       if (fake.revoked)
         return send(401, {
@@ -274,10 +488,16 @@ export async function startFakeShopify(
       bucket.at = now;
       // Shopify's documented calculation: an object costs 1, a connection 2 + first × its node's cost.
       const n = (re: RegExp, dflt: number) => Number(re.exec(query)?.[1] ?? dflt);
+      mediaFirst = n(/media\(first: (\d+)/, 0);
+      imagesOnly = /media\([^)]*query: "media_type:IMAGE"/.test(query);
       const levels = n(/inventoryLevels\(first: (\d+)\)/, 0);
       const variantCost = 3 + 2 + 3 * levels;
+      // A media node costs 2 (the MediaImage and its image), an Image node 1.
       const productCost = (variants: number) =>
-        2 + (2 + n(/images\(first: (\d+)\)/, 0)) + (2 + variants * variantCost);
+        2 +
+        (2 + 2 * mediaFirst) +
+        (/images\(first: \d+/.test(query) ? 2 + n(/images\(first: (\d+)/, 0) : 0) +
+        (2 + variants * variantCost);
       const cost =
         op === 'Products'
           ? 2 + Number(variables.first ?? 0) * productCost(Number(variables.variants ?? 0))
@@ -460,7 +680,7 @@ export function signWebhook(
     'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'),
     'x-shopify-shop-domain': opts.shop ?? 'boutique-test.myshopify.com',
     'x-shopify-webhook-id': opts.webhookId ?? randomUUID(),
-    'x-shopify-api-version': '2025-01',
+    'x-shopify-api-version': FAKE_SHOPIFY_VERSION,
     'x-shopify-triggered-at': new Date().toISOString(),
   };
 }

@@ -1,8 +1,8 @@
 /**
  * The shop clients' HTTP rules (issue 17), without a database (the same on SQLite and
  * PostgreSQL): the retry loop both share (429 with Retry-After, 5xx backed off, network errors,
- * 401/403 at once, a bounded number of attempts, Shopify's THROTTLED), and Square's success
- * whose body is not JSON, now a typed error instead of an empty answer.
+ * 401/403 at once, a bounded number of attempts, Shopify's THROTTLED), Shopify's deprecation
+ * header, and Square's success whose body is not JSON, now a typed error instead of an empty answer.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -147,5 +147,28 @@ describe('the retry loop shared by the Square and Shopify clients', () => {
       gaveUp.client.query('query { n }'),
       (e: unknown) => e instanceof ShopifyError && e.message === 'throttled',
     );
+  });
+
+  it('shopify: the deprecations Shopify names (X-Shopify-API-Deprecated-Reason) are collected, once each', async () => {
+    const deprecated = (reason: string) =>
+      json({ data: { n: 1 } }, 200, { 'x-shopify-api-deprecated-reason': reason });
+    const c = shopify([
+      json({ data: { n: 0 } }),
+      deprecated('Product.images, Image.src'),
+      deprecated('Image.src'),
+    ]);
+    await c.client.query('query { n }');
+    assert.equal(c.client.deprecations.size, 0, 'none without the header');
+    await c.client.query('query { n }');
+    await c.client.query('query { n }');
+    assert.deepEqual([...c.client.deprecations], ['Product.images', 'Image.src']);
+    // Also on an answer refusing the query (GraphQL errors in a 200): it still says what was used.
+    const refused = shopify([
+      json({ errors: [{ message: "Field 'weight' doesn't exist on type 'ProductVariant'" }] }, 200, {
+        'x-shopify-api-deprecated-reason': 'ProductVariant.image',
+      }),
+    ]);
+    await assert.rejects(refused.client.query('query { n }'), ShopifyError);
+    assert.deepEqual([...refused.client.deprecations], ['ProductVariant.image']);
   });
 });

@@ -7,10 +7,17 @@ import {
   decryptSecret,
   runPushes,
   runSync,
+  SHOPIFY_API_VERSION,
   shopSyncConfigured,
   shopSyncIdle,
   shopTokenKey,
 } from '../../src/modules/shopsync/index.ts';
+import {
+  fetchProductsPage,
+  PRODUCTS_QUERY,
+  ShopifyClient,
+  ShopifyError,
+} from '../../src/modules/shopsync/shopify.ts';
 import { placeOrder } from '../helpers/factories.ts';
 import {
   type FakeShopify,
@@ -152,6 +159,11 @@ describe('shop sync: Shopify (issue 17)', () => {
     assert.equal(found[0].available, 8);
     assert.equal((await search('brouillon')).length, 0);
 
+    // Every read named the supported version, and no field it read is deprecated there.
+    assert.equal(SHOPIFY_API_VERSION, '2026-04');
+    assert.ok(fake.versions.length > 0 && fake.versions.every((v) => v === '2026-04'), String(fake.versions));
+    assert.deepEqual(fake.deprecatedSeen, []);
+
     const page = await f.owner.get(SHOP_PAGE);
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /data-sync-state="done"/);
@@ -290,6 +302,105 @@ describe('shop sync: Shopify (issue 17)', () => {
     assert.match(String((await conn()).last_error), /max_cost_exceeded/);
     assert.equal((await conn()).status, 'active');
     assert.equal((await runSync(f.deps, connId)).state, 'done');
+  });
+
+  test('2026-04 reads: an UNLISTED product is not on sale here (hidden from every channel but its link); images are the processed image media, in order, the variant image first', async () => {
+    const cdn = (name: string) => `${fake.url}/cdn/${name}.jpg`;
+    const lanterne = fakeProduct({
+      title: 'Lanterne en érable',
+      sku: 'LANTERNE-1',
+      price: '39.00',
+      status: 'UNLISTED',
+      stock: { [LOC]: 3 },
+      media: [
+        { type: 'VIDEO', url: `${fake.url}/cdn/demo.mp4` },
+        { type: 'IMAGE', url: null }, // still processing at Shopify
+        { type: 'IMAGE', url: cdn('a') },
+        { type: 'IMAGE', url: cdn('b') },
+        { type: 'IMAGE', url: cdn('c') },
+        { type: 'IMAGE', url: cdn('d') },
+        { type: 'IMAGE', url: cdn('e') },
+      ],
+      variantImage: cdn('c'),
+    });
+    fake.products.push(lanterne);
+    // What the products page gives the conversion: the first 5 image media (the video skipped by the
+    // media_type filter, not counted), the unprocessed one without an image.
+    const client = new ShopifyClient({
+      shop: 'boutique-test.myshopify.com',
+      token: fake.token,
+      apiBase: fake.url,
+    });
+    const all: Awaited<ReturnType<typeof fetchProductsPage>>['products'] = [];
+    for (let after: string | null = null, more = true; more; ) {
+      const page = await fetchProductsPage(client, after, 4);
+      all.push(...page.products);
+      [after, more] = [page.endCursor, page.hasNextPage];
+    }
+    const read = all.find((p) => p.id === lanterne.id);
+    assert.deepEqual(
+      read?.media.nodes.map((m) => m.image?.url ?? null),
+      [null, cdn('a'), cdn('b'), cdn('c'), cdn('d')],
+    );
+    assert.equal(read?.status, 'UNLISTED');
+
+    assert.equal((await runSync(f.deps, connId)).state, 'done');
+    const p = await product('LANTERNE-1');
+    assert.notEqual(p?.status, 'active', 'UNLISTED hides the product from every sales channel: not on sale, as a draft');
+    const fetches = await db()
+      .selectFrom('image_fetches')
+      .select(['source_url', 'position'])
+      .where('product_id', '=', p?.id as number)
+      .orderBy('position')
+      .execute();
+    assert.deepEqual(
+      fetches.map((r) => r.source_url),
+      [cdn('c'), cdn('a'), cdn('b'), cdn('d')],
+    );
+    assert.deepEqual(fake.deprecatedSeen, []);
+  });
+
+  test('a field Shopify deprecates later is logged for the operators; removed fields and old versions are refused', async () => {
+    // Shopify names the deprecated fields a request used (X-Shopify-API-Deprecated-Reason).
+    fake.extraDeprecated.add('ProductVariant.image');
+    try {
+      assert.equal((await runSync(f.deps, connId)).state, 'done');
+    } finally {
+      fake.extraDeprecated.clear();
+    }
+    const warned = await db()
+      .selectFrom('shopsync_log')
+      .select(['level', 'detail'])
+      .where('event', '=', 'shopify_deprecated')
+      .execute();
+    assert.deepEqual(
+      warned.map((r) => ({ ...r })),
+      [{ level: 'warn', detail: 'ProductVariant.image' }],
+      'once per pass',
+    );
+
+    const client = new ShopifyClient({
+      shop: 'boutique-test.myshopify.com',
+      token: fake.token,
+      apiBase: fake.url,
+    });
+    // The deprecated product images connection still answers, and is reported.
+    const legacy = PRODUCTS_QUERY.replace(/media\(first: 5[^\n]*\n/, 'images(first: 5) { nodes { url } }\n');
+    assert.notEqual(legacy, PRODUCTS_QUERY);
+    await client.query(legacy, { first: 1, after: null, variants: 1 });
+    assert.deepEqual([...client.deprecations], ['Product.images']);
+    // A field that does not exist at 2026-04 (variant weight moved to the inventory item) is an error.
+    await assert.rejects(
+      client.query(PRODUCTS_QUERY.replace('price', 'price weight'), { first: 1, after: null, variants: 1 }),
+      (e: unknown) =>
+        e instanceof ShopifyError && /Field 'weight' doesn't exist on type 'ProductVariant'/.test(e.message),
+    );
+    // A version the fake does not serve (2025-01 left Shopify's support) is not answered.
+    await assert.rejects(
+      client.query(PRODUCTS_QUERY, { first: 1, after: null, variants: 1 }, '2025-01'),
+      (e: unknown) => e instanceof ShopifyError && e.message === 'http_404',
+    );
+    fake.deprecatedSeen.length = 0;
   });
 
   test('a placed order decrements the shop stock once; a failed send is retried and shown', async () => {

@@ -1,22 +1,24 @@
 /**
- * A small client for the Shopify Admin GraphQL API (version 2025-01): one POST per query to
- * `https://{shop}/admin/api/2025-01/graphql.json` with the `X-Shopify-Access-Token` header.
+ * A small client for the Shopify Admin GraphQL API (version 2026-04): one POST per query to
+ * `https://{shop}/admin/api/2026-04/graphql.json` with the `X-Shopify-Access-Token` header.
  * Throttling is respected both ways Shopify signals it: the cost extension
  * (`extensions.cost.throttleStatus`: the client waits for the bucket to refill before the next
  * query would overdraw it; a `THROTTLED` error is retried after that wait) and HTTP 429 with
  * `Retry-After` (seconds). A 401/403 means the token was revoked or lacks a scope
- * (`ShopifyAuthError`); other failures are `ShopifyError`.
+ * (`ShopifyAuthError`); other failures are `ShopifyError`. The fields Shopify reports as deprecated
+ * in a request (`X-Shopify-API-Deprecated-Reason`) are collected in `deprecations`, so the sync can
+ * log them long before a later version removes them.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { withRetries } from './http-retry.ts';
 
-export const SHOPIFY_API_VERSION = '2025-01';
 /**
- * The version of the stock pushes' mutation: from 2026-04 `inventoryAdjustQuantities` requires an
- * idempotency key (a retry after a lost answer is not applied twice) and `changeFromQuantity` on
- * each change. The reads stay on SHOPIFY_API_VERSION (each request names its own version).
+ * The Admin API version of every request, reads and stock pushes alike. Shopify supports a version
+ * about 12 months and answers an unsupported one as its oldest supported version, so this must be
+ * moved (each field checked against the new version) before 2026-04 leaves support in April 2027.
+ * From 2026-04 `inventoryAdjustQuantities` requires an idempotency key and `changeFromQuantity`.
  */
-export const SHOPIFY_INVENTORY_API_VERSION = '2026-04';
+export const SHOPIFY_API_VERSION = '2026-04';
 
 /** The access token was refused (revoked, uninstalled app, missing scope): the merchant must reconnect. */
 export class ShopifyAuthError extends Error {
@@ -64,6 +66,8 @@ export class ShopifyClient {
   #lastCost = 0;
   /** Retries after 429 / THROTTLED (for the status page and tests). */
   retries = 0;
+  /** What Shopify reported deprecated in this client's requests (`Product.images`, ...). */
+  readonly deprecations = new Set<string>();
 
   constructor(o: ShopifyClientOptions) {
     const base = (o.apiBase ?? `https://${o.shop}`).replace(/\/+$/, '');
@@ -102,6 +106,9 @@ export class ShopifyClient {
           signal: AbortSignal.timeout(30_000),
         }),
       read: async (res) => {
+        // From 2025-04 the header lists the deprecated fields used (older versions: a docs URL).
+        for (const reason of res.headers.get('x-shopify-api-deprecated-reason')?.split(',') ?? [])
+          if (reason.trim()) this.deprecations.add(reason.trim());
         if (!res.ok) {
           await res.body?.cancel();
           throw new ShopifyError(`http_${res.status}`);
@@ -162,18 +169,23 @@ export interface ShopifyProduct {
   vendor: string;
   productType: string;
   tags: string[];
-  status: 'ACTIVE' | 'DRAFT' | 'ARCHIVED';
+  /** `UNLISTED` from 2025-10 (older versions answered it as `ACTIVE`). */
+  status: 'ACTIVE' | 'DRAFT' | 'ARCHIVED' | 'UNLISTED';
   category: { fullName: string } | null;
-  images: { nodes: { url: string }[] };
+  /** Image media only; `image` is null until Shopify has processed the file (status READY). */
+  media: { nodes: { image?: { url: string } | null }[] };
   variants: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: ShopifyVariant[] };
 }
 
 /** Locations read per variant (a shop with more locations than this: the rest are not synced). */
 export const LEVELS_PER_VARIANT = 5;
+/** Images read per product (the first ones, in the shop's order). */
+export const IMAGES_PER_PRODUCT = 5;
 const VARIANT_FIELDS = `id title sku barcode price image { url } selectedOptions { name value }
   inventoryItem { id inventoryLevels(first: ${LEVELS_PER_VARIANT}) { nodes { location { id } quantities(names: ["available"]) { name quantity } } } }`;
+// `Product.images` is deprecated for `media` (filtered to images, sorted by position by default).
 const PRODUCT_FIELDS = `id handle title descriptionHtml vendor productType tags status category { fullName }
-  images(first: 5) { nodes { url } }
+  media(first: ${IMAGES_PER_PRODUCT}, query: "media_type:IMAGE") { nodes { ... on MediaImage { image { url } } } }
   variants(first: $variants) { pageInfo { hasNextPage endCursor } nodes { ${VARIANT_FIELDS} } }`;
 
 /** One page of products (with their first variants), from `after` (null: the first page). */
@@ -195,10 +207,7 @@ export const PRODUCT_VARIANTS_QUERY = `query ProductVariants($id: ID!, $after: S
 /** The shop's locations (mapping to Comptoir stores). */
 export const LOCATIONS_QUERY = `query Locations { shop { name } locations(first: 100) { nodes { id name isActive } } }`;
 
-/**
- * Moves the available quantity of inventory items at locations by deltas (SHOPIFY_INVENTORY_API_VERSION),
- * once per idempotency key.
- */
+/** Moves the available quantity of inventory items at locations by deltas, once per idempotency key. */
 export const ADJUST_MUTATION = `mutation Adjust($input: InventoryAdjustQuantitiesInput!, $idempotencyKey: String!) {
   inventoryAdjustQuantities(input: $input) @idempotent(key: $idempotencyKey) {
     userErrors { field message }
@@ -211,7 +220,7 @@ export const VARIANTS_PER_PAGE = 10;
 /**
  * Products per page by default. Shopify refuses a query whose calculated cost exceeds 1,000 points
  * (`MAX_COST_EXCEEDED`): a variant with its levels costs ≈ 20, a product with 10 variants and 5
- * images ≈ 211, so 4 products (≈ 846) is the largest page that fits.
+ * image media ≈ 216, so 4 products (≈ 866) is the largest page that fits.
  */
 export const PRODUCTS_PER_PAGE = 4;
 
@@ -278,22 +287,22 @@ export async function adjustQuantities(
 ): Promise<void> {
   const data = await client.query<{
     inventoryAdjustQuantities: { userErrors: { field: string[] | null; message: string }[] };
-  }>(
-    ADJUST_MUTATION,
-    {
-      input: {
-        reason: 'correction',
-        name: 'available',
-        referenceDocumentUri,
-        changes: changes.map((c) => ({ ...c, changeFromQuantity: null })),
-      },
-      idempotencyKey,
+  }>(ADJUST_MUTATION, {
+    input: {
+      reason: 'correction',
+      name: 'available',
+      referenceDocumentUri,
+      changes: changes.map((c) => ({ ...c, changeFromQuantity: null })),
     },
-    SHOPIFY_INVENTORY_API_VERSION,
-  );
+    idempotencyKey,
+  });
   const errs = data.inventoryAdjustQuantities.userErrors;
   if (errs.length) throw new ShopifyError(errs.map((e) => e.message).join('; '));
 }
+
+/** The URLs of a product's processed images, in the shop's order. */
+export const productImageUrls = (p: Pick<ShopifyProduct, 'media'>) =>
+  p.media.nodes.flatMap((m) => (m.image?.url ? [m.image.url] : []));
 
 /** `gid://shopify/Product/123` → `123` (webhook payloads carry numeric ids). */
 export const legacyId = (gid: string) => gid.slice(gid.lastIndexOf('/') + 1);

@@ -19,6 +19,7 @@ import {
   gid,
   legacyId,
   PRODUCTS_PER_PAGE,
+  productImageUrls,
   ShopifyAuthError,
   ShopifyClient,
   type ShopifyProduct,
@@ -80,6 +81,22 @@ function shopifyClient(deps: ShopSyncDeps, shop: string, token: string, maxAttem
     fetchImpl: deps.fetchImpl,
     maxAttempts,
   });
+}
+
+/**
+ * Logs (once per client) the fields Shopify reported deprecated: the warning to move them before a
+ * later API version removes them and the sync silently loses them.
+ */
+async function logDeprecations(
+  deps: ShopSyncDeps,
+  conn: Pick<ConnectionRow, 'id' | 'merchant_id'>,
+  client: ShopifyClient,
+  logged: Set<string>,
+) {
+  const fresh = [...client.deprecations].filter((d) => !logged.has(d));
+  if (!fresh.length) return;
+  for (const d of fresh) logged.add(d);
+  await log(deps.db, conn, 'warn', 'shopify_deprecated', fresh.join(', '));
 }
 
 function clientFor(
@@ -177,7 +194,10 @@ const toCents = (price: string) => {
   return Number.isFinite(n) && n >= 0 ? Math.round(n * 100) : price;
 };
 
-const STATUS = { ACTIVE: 'active', DRAFT: 'draft', ARCHIVED: 'archived' } as const;
+// UNLISTED (a status from 2025-10) hides a product from the shop's search, collections and every
+// sales channel, reachable only by its link (private sales, warranties, gifts with purchase): a
+// marketplace is a sales channel found by search, so it is not on sale here, as a draft is not.
+const STATUS = { ACTIVE: 'active', UNLISTED: 'draft', DRAFT: 'draft', ARCHIVED: 'archived' } as const;
 
 /**
  * A Shopify product in the shared shape: a variant without SKU gets `shopify-<variant id>`, the
@@ -199,7 +219,7 @@ function toShopProduct(p: ShopifyProduct): ShopProduct {
       type: p.productType ?? '',
       tags: (p.tags ?? []).join(', '),
     },
-    images: p.images.nodes.map((i) => i.url),
+    images: productImageUrls(p),
     variants: vs.map((v) => ({
       id: v.id,
       title: v.title,
@@ -261,6 +281,7 @@ function shopifySource(
   opts: { pageSize?: number; batchVariants?: number },
 ): SyncSource {
   const client = clientFor(deps, conn);
+  const logged = new Set<string>();
   return {
     batchVariants: opts.batchVariants ?? SYNC_BATCH_VARIANTS,
     async nextBatch(cursor, maxVariants) {
@@ -275,6 +296,7 @@ function shopifySource(
         next = page.endCursor;
         more = page.hasNextPage;
       } while (more && n < maxVariants);
+      await logDeprecations(deps, conn, client, logged);
       return { products: batch.map(toShopProduct), next: more ? next : null };
     },
     authStatus: shopifyAuthStatus,
