@@ -13,8 +13,6 @@
 //
 // Writes go to the catalogue facts in this process's memory only; nothing is written to DIR.
 import assert from 'node:assert/strict';
-import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/database.ts';
 import { boundingBox } from '../src/modules/common/geo.ts';
 import { deliversTo, openMaskAt, searchArea } from '../src/modules/search/area.ts';
@@ -24,40 +22,23 @@ import { browseIndex, summariseMerchant } from '../src/modules/search/browse-ind
 import { catalogMemory, setAvailable, setProduct } from '../src/modules/search/memory.ts';
 import { reference } from '../src/modules/search/reference.ts';
 import { RANKING, type SortKey } from '../src/modules/search/search.types.ts';
+import { benchArgs, loadAverage, machine, percentile, pickWith, round, seededRandom } from './cli.ts';
 
 const USAGE =
   'Usage: npx node --expose-gc bench/browse-cache.ts --data DIR [--identity N] [--cpu N] [--seed N]\n';
-let values: Record<string, string | boolean | undefined>;
-try {
-  values = parseArgs({
-    options: {
-      data: { type: 'string' },
-      identity: { type: 'string', default: '3000' },
-      cpu: { type: 'string', default: '600' },
-      seed: { type: 'string', default: '7' },
-      help: { type: 'boolean', default: false },
-    },
-  }).values;
-} catch (e) {
-  process.stderr.write(`${(e as Error).message}\n${USAGE}`);
-  process.exit(2);
-}
-if (values.help || !values.data) {
-  (values.help ? process.stdout : process.stderr).write(USAGE);
-  process.exit(values.help ? 0 : 2);
-}
+const values = benchArgs(
+  USAGE,
+  {
+    data: { type: 'string' },
+    identity: { type: 'string', default: '3000' },
+    cpu: { type: 'string', default: '600' },
+    seed: { type: 'string', default: '7' },
+  },
+  (v) => Boolean(v.data),
+);
 
-let seed = Number(values.seed);
-const random = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-};
-const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : 0;
-};
-const round = (x: number) => Math.round(x * 1000) / 1000;
+const random = seededRandom(Number(values.seed));
+const pick = pickWith(random);
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
 const database = openDatabase({ dataDir: String(values.data), lock: false });
@@ -72,10 +53,7 @@ try {
   });
   console.log(
     JSON.stringify({
-      date: new Date().toISOString(),
-      cpus: cpus().length,
-      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
-      node: process.version,
+      ...machine(),
       products: m.merchant.reduce((n, x) => n + (x ? 1 : 0), 0),
       locations: ref.locations.length,
       cache_bytes: defaultBytes,
@@ -241,8 +219,8 @@ try {
         cache: path,
         browses: cpu[path].length,
         cpu_ms_mean: round(cpu[path].reduce((a, b) => a + b, 0) / cpu[path].length),
-        cpu_ms_p50: round(pct(cpu[path], 50)),
-        cpu_ms_p95: round(pct(cpu[path], 95)),
+        cpu_ms_p50: round(percentile(cpu[path], 50)),
+        cpu_ms_p95: round(percentile(cpu[path], 95)),
         hit_rate: path === 'on' ? round((browseCacheStats.hits - h0.hits) / nCpu) : null,
         hit_ms_mean: path === 'on' ? mean(onHit) : null,
         miss_ms_mean: path === 'on' ? mean(onMiss) : null,
@@ -286,7 +264,7 @@ try {
     );
   } else console.log(JSON.stringify({ memory: 'skipped: run with --expose-gc' }));
   browseCacheLimits.maxBytes = defaultBytes;
-  console.log(JSON.stringify({ loadavg_end: loadavg().map((x) => Math.round(x * 100) / 100) }));
+  console.log(JSON.stringify({ loadavg_end: loadAverage() }));
 } finally {
   await database.close();
 }

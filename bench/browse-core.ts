@@ -11,8 +11,6 @@
 //
 // The dataset is one bench/browse.ts seeds (`comptoir seed --demo`); nothing is written to it.
 import assert from 'node:assert/strict';
-import { cpus, loadavg, totalmem } from 'node:os';
-import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/database.ts';
 import { boundingBox } from '../src/modules/common/geo.ts';
 import { deliversTo, openMaskAt, searchArea } from '../src/modules/search/area.ts';
@@ -21,40 +19,24 @@ import { browseIndex, summaryBytes } from '../src/modules/search/browse-index.ts
 import { catalogMemory } from '../src/modules/search/memory.ts';
 import { reference } from '../src/modules/search/reference.ts';
 import { RANKING, type SortKey } from '../src/modules/search/search.types.ts';
+import { benchArgs, machine, percentile, pickWith, seededRandom } from './cli.ts';
 import { regionExtent } from './region-extent.ts';
 
 const USAGE =
   'Usage: npx node bench/browse-core.ts --data DIR [--queries N] [--pg URL] [--kinds category,near,home,far,wide]\n';
-let values: Record<string, string | boolean | undefined>;
-try {
-  values = parseArgs({
-    options: {
-      data: { type: 'string' },
-      pg: { type: 'string' },
-      queries: { type: 'string', default: '300' },
-      kinds: { type: 'string', default: 'category,near,home' },
-      help: { type: 'boolean', default: false },
-    },
-  }).values;
-} catch (e) {
-  process.stderr.write(`${(e as Error).message}\n${USAGE}`);
-  process.exit(2);
-}
-if (values.help || !values.data) {
-  (values.help ? process.stdout : process.stderr).write(USAGE);
-  process.exit(values.help ? 0 : 2);
-}
+const values = benchArgs(
+  USAGE,
+  {
+    data: { type: 'string' },
+    pg: { type: 'string' },
+    queries: { type: 'string', default: '300' },
+    kinds: { type: 'string', default: 'category,near,home' },
+  },
+  (v) => Boolean(v.data),
+);
 
-let seed = 11;
-const random = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-};
-const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : 0;
-};
+const random = seededRandom(11);
+const pick = pickWith(random);
 
 const database = openDatabase({
   databaseUrl: values.pg as string | undefined,
@@ -70,11 +52,7 @@ try {
   const products = m.merchant.reduce((n, x) => n + (x ? 1 : 0), 0);
   console.log(
     JSON.stringify({
-      date: new Date().toISOString(),
-      cpus: cpus().length,
-      mem_gb: Math.round(totalmem() / 2 ** 30),
-      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
-      node: process.version,
+      ...machine({ memory: true }),
       products,
       load_ms: Math.round(loadMs),
     }),
@@ -174,11 +152,11 @@ try {
         run: k,
         path,
         queries: t.length,
-        p50_ms: Math.round(pct(t, 50) * 100) / 100,
-        p95_ms: Math.round(pct(t, 95) * 100) / 100,
-        max_ms: Math.round(pct(t, 100) * 100) / 100,
+        p50_ms: Math.round(percentile(t, 50) * 100) / 100,
+        p95_ms: Math.round(percentile(t, 95) * 100) / 100,
+        max_ms: Math.round(percentile(t, 100) * 100) / 100,
         cpu_ms_mean: Math.round((cpu[k]![path].reduce((a, b) => a + b, 0) / (t.length || 1)) * 100) / 100,
-        cpu_ms_p95: Math.round(pct(cpu[k]![path], 95) * 100) / 100,
+        cpu_ms_p95: Math.round(percentile(cpu[k]![path], 95) * 100) / 100,
       });
     }
   }

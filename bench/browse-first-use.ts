@@ -9,8 +9,6 @@
 // there), in a fresh process: run it once without --warm and once with. Thread CPU per browse.
 // Nothing is written to the dataset.
 import assert from 'node:assert/strict';
-import { loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/database.ts';
 import { boundingBox } from '../src/modules/common/geo.ts';
 import { deliversTo, openMaskAt, searchArea } from '../src/modules/search/area.ts';
@@ -20,32 +18,20 @@ import { catalogMemory } from '../src/modules/search/memory.ts';
 import { reference } from '../src/modules/search/reference.ts';
 import { RANKING, type SortKey } from '../src/modules/search/search.types.ts';
 import { warmBrowseSummaries } from '../src/modules/search/warm-up.ts';
+import { benchArgs, loadAverage, threadCpuMs } from './cli.ts';
 
 const USAGE = 'Usage: npx node bench/browse-first-use.ts --data DIR [--pg URL] [--warm] [--radius KM]\n';
-let values: Record<string, string | boolean | undefined>;
-try {
-  values = parseArgs({
-    options: {
-      data: { type: 'string' },
-      pg: { type: 'string' },
-      warm: { type: 'boolean', default: false },
-      radius: { type: 'string', default: '25' },
-      help: { type: 'boolean', default: false },
-    },
-  }).values;
-} catch (e) {
-  process.stderr.write(`${(e as Error).message}\n${USAGE}`);
-  process.exit(2);
-}
-if (values.help || !values.data) {
-  (values.help ? process.stdout : process.stderr).write(USAGE);
-  process.exit(values.help ? 0 : 2);
-}
+const values = benchArgs(
+  USAGE,
+  {
+    data: { type: 'string' },
+    pg: { type: 'string' },
+    warm: { type: 'boolean', default: false },
+    radius: { type: 'string', default: '25' },
+  },
+  (v) => Boolean(v.data),
+);
 
-const threadCpuMs = () => {
-  const u = process.threadCpuUsage();
-  return (u.user + u.system) / 1000;
-};
 const mb = (n: number) => Math.round((n / 2 ** 20) * 10) / 10;
 const database = openDatabase({
   databaseUrl: values.pg as string | undefined,
@@ -60,7 +46,7 @@ try {
   console.log(
     JSON.stringify({
       date: new Date().toISOString(),
-      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+      loadavg: loadAverage(),
       warm: values.warm === true,
       rss_loaded_mb: mb(rssLoaded),
     }),

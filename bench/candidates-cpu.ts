@@ -18,51 +18,43 @@
 // query's least time. Thread CPU over the first pass is printed too (4 ms ticks: only its total
 // means something). A copy of a tree against itself shows the noise floor (±2 % at load 5–12).
 import assert from 'node:assert/strict';
-import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/database.ts';
 import type { SearchParams } from '../src/modules/search/search.types.ts';
+import {
+  benchArgs,
+  loadAverage,
+  machine,
+  pickWith,
+  quietLog,
+  round,
+  seededRandom,
+  threadCpuMs,
+} from './cli.ts';
 import { benchSearchQuery, realisticShopper } from './realistic-queries.ts';
 
 const USAGE =
   'Usage: npx node bench/candidates-cpu.ts --data DIR [--baseline CHECKOUT] [--queries N] [--seed N] [--warmup N] [--stride K --offset J] [--passes P]\n';
-let values: Record<string, string | boolean | undefined>;
-try {
-  values = parseArgs({
-    options: {
-      data: { type: 'string' },
-      baseline: { type: 'string' },
-      queries: { type: 'string', default: '3000' },
-      seed: { type: 'string', default: '7' },
-      warmup: { type: 'string', default: '300' },
-      stride: { type: 'string', default: '2' },
-      offset: { type: 'string', default: '0' },
-      passes: { type: 'string', default: '1' },
-      help: { type: 'boolean', default: false },
-    },
-  }).values;
-} catch (e) {
-  process.stderr.write(`${(e as Error).message}\n${USAGE}`);
-  process.exit(2);
-}
-if (values.help || !values.data) {
-  (values.help ? process.stdout : process.stderr).write(USAGE);
-  process.exit(values.help ? 0 : 2);
-}
+const values = benchArgs(
+  USAGE,
+  {
+    data: { type: 'string' },
+    baseline: { type: 'string' },
+    queries: { type: 'string', default: '3000' },
+    seed: { type: 'string', default: '7' },
+    warmup: { type: 'string', default: '300' },
+    stride: { type: 'string', default: '2' },
+    offset: { type: 'string', default: '0' },
+    passes: { type: 'string', default: '1' },
+  },
+  (v) => Boolean(v.data),
+);
 
-let seed = Number(values.seed);
-const random = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-};
-const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
-const round = (x: number) => Math.round(x * 1000) / 1000;
-const cpuMs = () => {
-  const u = process.threadCpuUsage();
-  return (u.user + u.system) / 1000;
-};
+let draw = seededRandom(Number(values.seed));
+/** The sequence the queries are drawn from (restarted for --passes). */
+const random = () => draw();
+const pick = pickWith(random);
 
 // biome-ignore lint/suspicious/noExplicitAny: each checkout's own modules, loaded by path.
 type Mod = Record<string, any>;
@@ -86,12 +78,6 @@ let currentFirst = false;
 
 const database = openDatabase({ dataDir: String(values.data), lock: false });
 try {
-  const quiet = {
-    info() {},
-    warn(o: object, msg: string) {
-      console.error(msg, o);
-    },
-  };
   const trees: Tree[] = [];
   for (const [name, dir] of [
     ...(values.baseline ? [['before', resolve(String(values.baseline))]] : []),
@@ -100,7 +86,7 @@ try {
     const mod = (path: string) => import(pathToFileURL(resolve(dir, 'src/modules', path)).href);
     await mod('search/index.ts'); // registers the text index file's hook
     const memory = await mod('search/memory.ts');
-    memory.useFactsSnapshot(database, { write: false, log: quiet });
+    memory.useFactsSnapshot(database, { write: false, log: quietLog });
     await memory.catalogMemory(database);
     const index = await (await mod('search/text-index-state.ts')).textIndexBuilt(database);
     if (!index) console.error(`${dir}: no text index (FTS5 answers)`);
@@ -123,10 +109,7 @@ try {
   const categories = await database.db.selectFrom('categories').select('slug').execute();
   console.log(
     JSON.stringify({
-      date: new Date().toISOString(),
-      cpus: cpus().length,
-      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
-      node: process.version,
+      ...machine(),
       baseline: values.baseline !== undefined,
     }),
   );
@@ -175,7 +158,7 @@ try {
     for (const mode of ['all', 'any']) {
       if (mode === 'any' && words.length < 2) break;
       const hits = await t.textMatch.textHits(database, t.textMatch.matchExpr(database, words, mode));
-      const c0 = cpuMs();
+      const c0 = threadCpuMs();
       const w0 = performance.now();
       const near = t.candidates.nearCandidateHits(ref, m, hits, area, sort, radius, true);
       let groups: Mod | undefined;
@@ -187,7 +170,7 @@ try {
       if (timed) {
         t.ms.push(performance.now() - w0);
         if (t === trees[0]) firstUse.push(currentFirst);
-        t.cpu += cpuMs() - c0;
+        t.cpu += threadCpuMs() - c0;
       }
       // What the facets and the page read of the groups (scratch: copied before the other tree runs).
       const reps: number[] = [];
@@ -284,7 +267,7 @@ try {
         after_over_before_trimmed_total: round(trimmedB / trimmedA),
         after_over_before_median: round(ratios[Math.floor(ratios.length / 2)]!),
         identical: compared,
-        loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+        loadavg: loadAverage(),
       }),
     );
   }
@@ -294,7 +277,7 @@ try {
   if (passes > 1) {
     const list: SearchParams[] = [];
     // The same stream again: the generator restarted from the seed.
-    seed = Number(values.seed);
+    draw = seededRandom(Number(values.seed));
     shopperNow = realisticShopper(random);
     for (let j = 0; j < (warm + n) * stride; j++) {
       const q = query(j);

@@ -26,42 +26,33 @@
 // leaves the uncapped answer out (CPU of the caps alone, compared with the 2,000 cap only).
 // RANKING_CAP_SHOW=1 prints (stderr) each search whose first page at 2,000 differs from the uncapped one.
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/database.ts';
 import { setScoredCapForBench } from '../src/modules/search/candidates.ts';
 import { catalogMemory, useFactsSnapshot } from '../src/modules/search/memory.ts';
 import { search } from '../src/modules/search/search.service.ts';
 import { MAX_SCORED_PRODUCTS, type SearchParams, type SortKey } from '../src/modules/search/search.types.ts';
 import { textIndexBuilt } from '../src/modules/search/text-index-state.ts';
+import { benchArgs, pickWith, quietLog, round, seededRandom, threadCpuMs } from './cli.ts';
 import { describeProblems, readQueryFile } from './query-file.ts';
 import { benchSearchQuery, realisticShopper } from './realistic-queries.ts';
 import '../src/modules/search/index.ts'; // registers the text index file's hook
 
 const USAGE =
   'Usage: npx node bench/ranking-cap.ts --data DIR [--queries N] [--seed N] [--file FILE|none] [--caps 500,1000,1500,2000] [--sorts] [--cpu-only] [--warmup N]\n';
-let values: Record<string, string | boolean | undefined>;
-try {
-  values = parseArgs({
-    options: {
-      data: { type: 'string' },
-      queries: { type: 'string', default: '1500' },
-      seed: { type: 'string', default: '7' },
-      file: { type: 'string', default: 'bench/data/shopper-queries-heldout-like.csv' },
-      caps: { type: 'string', default: '500,1000,1500,2000' },
-      sorts: { type: 'boolean', default: false },
-      'cpu-only': { type: 'boolean', default: false },
-      warmup: { type: 'string', default: '200' },
-      help: { type: 'boolean', default: false },
-    },
-  }).values;
-} catch (e) {
-  process.stderr.write(`${(e as Error).message}\n${USAGE}`);
-  process.exit(2);
-}
-if (values.help || !values.data) {
-  (values.help ? process.stdout : process.stderr).write(USAGE);
-  process.exit(values.help ? 0 : 2);
-}
+const values = benchArgs(
+  USAGE,
+  {
+    data: { type: 'string' },
+    queries: { type: 'string', default: '1500' },
+    seed: { type: 'string', default: '7' },
+    file: { type: 'string', default: 'bench/data/shopper-queries-heldout-like.csv' },
+    caps: { type: 'string', default: '500,1000,1500,2000' },
+    sorts: { type: 'boolean', default: false },
+    'cpu-only': { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '200' },
+  },
+  (v) => Boolean(v.data),
+);
 
 const UNCAPPED = 1_000_000_000;
 const caps = String(values.caps)
@@ -70,17 +61,8 @@ const caps = String(values.caps)
   .filter((c) => c > 0);
 /** --cpu-only: the caps alone (no uncapped answer: its wider reads do not disturb the caches). */
 const runs = values['cpu-only'] ? caps : [UNCAPPED, ...caps];
-let seed = Number(values.seed);
-const random = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-};
-const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
-const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
-const cpuMs = () => {
-  const u = process.threadCpuUsage();
-  return (u.user + u.system) / 1000;
-};
+const random = seededRandom(Number(values.seed));
+const pick = pickWith(random);
 const load = () => loadavg().map((x) => round(x, 2));
 
 type Answer = Awaited<ReturnType<typeof search>>;
@@ -135,13 +117,7 @@ type Diff = ReturnType<typeof compare>;
 
 const database = openDatabase({ dataDir: String(values.data), lock: false });
 try {
-  const quiet = {
-    info() {},
-    warn(o: object, msg: string) {
-      console.error(msg, o);
-    },
-  };
-  useFactsSnapshot(database, { write: false, log: quiet });
+  useFactsSnapshot(database, { write: false, log: quietLog });
   await catalogMemory(database);
   if (!(await textIndexBuilt(database))) console.error('no text index (FTS5 answers)');
   const munis = await database.db.selectFrom('municipalities').select(['lat', 'lng', 'spread_km']).execute();
@@ -214,10 +190,10 @@ try {
         k++;
         for (const cap of order) {
           setScoredCapForBench(cap);
-          const c0 = cpuMs();
+          const c0 = threadCpuMs();
           const w0 = performance.now();
           const a = await search(database, p);
-          spent.set(cap, [cpuMs() - c0, performance.now() - w0]);
+          spent.set(cap, [threadCpuMs() - c0, performance.now() - w0]);
           answers.set(cap, a);
         }
         const truth = answers.get(UNCAPPED);

@@ -15,10 +15,8 @@
 // fields presentResults reads), their words are search()'s (parseQuery, then prepareWords). Nothing
 // is written to the dataset.
 import assert from 'node:assert/strict';
-import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/database.ts';
 import { parseImages } from '../src/modules/catalog/index.ts';
 import { fold, parseQuery, type QueryWord } from '../src/modules/search/normalize.ts';
@@ -28,45 +26,33 @@ import type { presentResults } from '../src/modules/search/results.ts';
 import { search } from '../src/modules/search/search.service.ts';
 import type { Lang, Scored } from '../src/modules/search/search.types.ts';
 import { prepareWords } from '../src/modules/search/text-match.ts';
+import { benchArgs, loadAverage, pickWith, quietLog, round, seededRandom, threadCpuMs } from './cli.ts';
 import { benchSearchQuery, realisticShopper } from './realistic-queries.ts';
 
-const { values } = parseArgs({
-  options: {
+const values = benchArgs(
+  'Usage: npx node --expose-gc bench/results-page.ts [--data DIR] [--queries N] [--baseline CHECKOUT] [--seed N] [--rounds N]\n' +
+    '  --data DIR  the dataset [.bench-data/sqlite-1m]; --queries [3000], --seed [42], --rounds [2]\n',
+  {
     data: { type: 'string', default: '.bench-data/sqlite-1m' },
     queries: { type: 'string', default: '3000' },
     baseline: { type: 'string' },
     seed: { type: 'string', default: '42' },
     rounds: { type: 'string', default: '2' },
   },
-});
-let seed = Number(values.seed);
-const random = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-};
-const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
-const round = (x: number) => Math.round(x * 1000) / 1000;
-const cpuMs = () => {
-  const u = process.threadCpuUsage();
-  return (u.user + u.system) / 1000;
-};
+);
+const random = seededRandom(Number(values.seed));
+const pick = pickWith(random);
 type Present = typeof presentResults;
 
 const database = openDatabase({ dataDir: String(values.data), lock: false });
 try {
-  const quiet = {
-    info() {},
-    warn(o: object, msg: string) {
-      console.error(msg, o);
-    },
-  };
   const trees = [resolve(import.meta.dirname, '..'), ...(values.baseline ? [resolve(values.baseline)] : [])];
   const present: Present[] = [];
   for (const tree of trees) {
     const mod = (path: string) => import(pathToFileURL(resolve(tree, 'src/modules/search', path)).href);
     await mod('index.ts');
     const memory = await mod('memory.ts');
-    memory.useFactsSnapshot(database, { write: false, log: quiet });
+    memory.useFactsSnapshot(database, { write: false, log: quietLog });
     await memory.catalogMemory(database);
     present.push((await mod('results.ts')).presentResults as Present);
   }
@@ -77,7 +63,7 @@ try {
   console.log(
     JSON.stringify({
       date: new Date().toISOString(),
-      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+      loadavg: loadAverage(),
       node: process.version,
       baseline: values.baseline !== undefined,
     }),
@@ -131,9 +117,9 @@ try {
   // serializer, JSON.stringify after a schema that accepts any value), CPU per answer, 3 times over.
   {
     let bytes = 0;
-    const c0 = cpuMs();
+    const c0 = threadCpuMs();
     for (let k = 0; k < 3; k++) for (const a of answers) bytes += JSON.stringify(a).length;
-    const per = (cpuMs() - c0) / (3 * answers.length);
+    const per = (threadCpuMs() - c0) / (3 * answers.length);
     console.log(
       JSON.stringify({
         json_cpu_ms_per_answer: round(per),
@@ -192,10 +178,10 @@ try {
   }
   if (present.length === 1) {
     // This tree alone (for a profile): CPU per page over the pages, `rounds` times.
-    const c0 = cpuMs();
+    const c0 = threadCpuMs();
     for (let round_ = 0; round_ < Number(values.rounds); round_++)
       for (const p of pages) await present[0]!(database, ref, p.slice, p.words, p.lang);
-    const per = (cpuMs() - c0) / (pages.length * Number(values.rounds));
+    const per = (threadCpuMs() - c0) / (pages.length * Number(values.rounds));
     console.log(JSON.stringify({ run: 'current', cpu_ms_per_page: round(per) }));
   }
   if (present.length === 2) {
@@ -215,9 +201,9 @@ try {
         const answers = new Map<string, unknown[]>();
         for (const [name, fn] of b % 2 === 0 ? runs : [...runs].reverse()) {
           const out: unknown[] = [];
-          const c0 = cpuMs();
+          const c0 = threadCpuMs();
           for (const p of block) out.push(await fn(database, ref, p.slice, p.words, p.lang));
-          cpu.set(name, cpu.get(name)! + cpuMs() - c0);
+          cpu.set(name, cpu.get(name)! + threadCpuMs() - c0);
           answers.set(name, out);
         }
         assert.deepStrictEqual(answers.get('after'), answers.get('before'), `block ${b} differs`);
@@ -229,7 +215,7 @@ try {
   console.log(
     JSON.stringify({
       rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
-      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+      loadavg: loadAverage(),
     }),
   );
 } finally {

@@ -34,14 +34,23 @@
 // of the repeats) and cold (the first answer), each with its shape and total.
 // With --baseline, every answer of every pass is compared between both trees.
 import assert from 'node:assert/strict';
-import { cpus, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/database.ts';
 import { catalogMemory } from '../src/modules/search/memory.ts';
 import { parseQuery } from '../src/modules/search/normalize.ts';
 import { search } from '../src/modules/search/search.service.ts';
+import {
+  benchArgs,
+  loadAverage,
+  machine,
+  percentile,
+  pickWith,
+  quietLog,
+  round,
+  seededRandom,
+  threadCpuMs,
+} from './cli.ts';
 import { describeProblems, type FileQuery, readQueryFile } from './query-file.ts';
 import { benchSearchQuery, QUERIES, realisticShopper } from './realistic-queries.ts';
 
@@ -53,33 +62,26 @@ const USAGE =
   '                  optional category, sort, lang, page, per_page, in_stock, quebec, open_now,\n' +
   '                  fulfilment; commas, semicolons or tabs; decimal commas in quoted fields;\n' +
   '                  # comments); bad lines are listed with their line numbers. Each search is\n' +
-  '                  answered once cold, then --repeat times warm [3, 0: cold only]; the --top slowest are listed [20]\n';
-let values: Record<string, string | boolean | undefined>;
-try {
-  values = parseArgs({
-    options: {
-      data: { type: 'string' },
-      pg: { type: 'string' },
-      queries: { type: 'string', default: '2000' },
-      baseline: { type: 'string' },
-      set: { type: 'string', default: 'vocabulary' },
-      seed: { type: 'string', default: '42' },
-      warmup: { type: 'string', default: '300' },
-      stride: { type: 'string', default: '1' },
-      offset: { type: 'string', default: '0' },
-      repeat: { type: 'string', default: '3' },
-      top: { type: 'string', default: '20' },
-      help: { type: 'boolean', default: false },
-    },
-  }).values;
-} catch (e) {
-  process.stderr.write(`${(e as Error).message}\n${USAGE}`);
-  process.exit(2);
-}
-if (values.help || !values.data || !['vocabulary', 'realistic'].includes(String(values.set))) {
-  (values.help ? process.stdout : process.stderr).write(USAGE);
-  process.exit(values.help ? 0 : 2);
-}
+  '                  answered once cold, then --repeat times warm [3, 0: cold only]; the --top slowest are listed [20]\n' +
+  '  --set S         vocabulary|realistic: what --queries N and the --warmup draw [vocabulary]\n' +
+  '                  (with --queries FILE, the warm-up only)\n';
+const values = benchArgs(
+  USAGE,
+  {
+    data: { type: 'string' },
+    pg: { type: 'string' },
+    queries: { type: 'string', default: '2000' },
+    baseline: { type: 'string' },
+    set: { type: 'string', default: 'vocabulary' },
+    seed: { type: 'string', default: '42' },
+    warmup: { type: 'string', default: '300' },
+    stride: { type: 'string', default: '1' },
+    offset: { type: 'string', default: '0' },
+    repeat: { type: 'string', default: '3' },
+    top: { type: 'string', default: '20' },
+  },
+  (v) => Boolean(v.data) && ['vocabulary', 'realistic'].includes(String(v.set)),
+);
 
 type SearchFn = typeof search;
 /** --queries FILE: the file's searches (anything that is not a whole number is a file). */
@@ -94,22 +96,8 @@ if (fileName) {
   }
   fileQueries = f.queries;
 }
-let seed = Number(values.seed);
-const random = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-};
-const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : 0;
-};
-const round = (x: number) => Math.round(x * 1000) / 1000;
-/** CPU time of this thread (ms): what a request costs, whatever else the machine runs. */
-const cpuMs = () => {
-  const u = process.threadCpuUsage();
-  return (u.user + u.system) / 1000;
-};
+const random = seededRandom(Number(values.seed));
+const pick = pickWith(random);
 
 const database = openDatabase({
   databaseUrl: values.pg as string | undefined,
@@ -127,12 +115,6 @@ try {
   // As a server: the facts from the snapshot and the text index from its file, each tree with its
   // own modules (else the first text match starts a 30 s index build in a thread, FTS5 answering
   // meanwhile, and the figures measure that). Nothing is written (write: false).
-  const quiet = {
-    info() {},
-    warn(o: object, msg: string) {
-      console.error(msg, o);
-    },
-  };
   for (const tree of [
     resolve(import.meta.dirname, '..'),
     ...(values.baseline ? [resolve(String(values.baseline))] : []),
@@ -140,7 +122,7 @@ try {
     const mod = (path: string) => import(pathToFileURL(resolve(tree, 'src/modules/search', path)).href);
     await mod('index.ts'); // registers the text index file's hook
     const memory = await mod('memory.ts');
-    memory.useFactsSnapshot(database, { write: false, log: quiet });
+    memory.useFactsSnapshot(database, { write: false, log: quietLog });
     await memory.catalogMemory(database);
     const index = await (await mod('text-index-state.ts')).textIndexBuilt(database);
     if (!index && database.kind === 'sqlite') console.error(`${tree}: no text index (FTS5 answers)`);
@@ -151,13 +133,10 @@ try {
   const products = m.merchant.reduce((n, x) => n + (x ? 1 : 0), 0);
   console.log(
     JSON.stringify({
-      date: new Date().toISOString(),
-      cpus: cpus().length,
-      mem_gb: Math.round(totalmem() / 2 ** 30),
-      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
-      node: process.version,
+      ...machine({ memory: true }),
       products,
-      set: values.set,
+      // With --queries FILE the set draws the warm-up only: the searches measured are the file's.
+      ...(fileName ? { warmup_set: values.set, queries_file: fileName } : { set: values.set }),
       baseline: values.baseline !== undefined,
     }),
   );
@@ -210,11 +189,11 @@ try {
       // Alternating which runs first, so neither always finds the other's pages in the caches.
       const order = i % 2 === 0 ? runs : [...runs].reverse();
       for (const [name, fn] of order) {
-        const c0 = cpuMs();
+        const c0 = threadCpuMs();
         const w0 = performance.now();
         answers.push(await fn(database, q));
         walls.get(name)!.push(performance.now() - w0);
-        const c = cpuMs() - c0;
+        const c = threadCpuMs() - c0;
         times.get(name)!.push(c);
         if (first) firstUse.get(name)!.push(c);
       }
@@ -225,13 +204,13 @@ try {
       run,
       queries: t.length,
       cpu_ms_mean: round(t.reduce((a, b) => a + b, 0) / t.length),
-      cpu_ms_p50: round(pct(t, 50)),
-      cpu_ms_p95: round(pct(t, 95)),
-      cpu_ms_max: round(pct(t, 100)),
+      cpu_ms_p50: round(percentile(t, 50)),
+      cpu_ms_p95: round(percentile(t, 95)),
+      cpu_ms_max: round(percentile(t, 100)),
       wall_ms_mean: round(walls.get(run)!.reduce((a, b) => a + b, 0) / t.length),
-      wall_ms_p50: round(pct(walls.get(run)!, 50)),
-      wall_ms_p95: round(pct(walls.get(run)!, 95)),
-      wall_ms_p99: round(pct(walls.get(run)!, 99)),
+      wall_ms_p50: round(percentile(walls.get(run)!, 50)),
+      wall_ms_p95: round(percentile(walls.get(run)!, 95)),
+      wall_ms_p99: round(percentile(walls.get(run)!, 99)),
       // A text's first use in this process (its lists read and walked) against its repeats.
       first_uses: firstUse.get(run)!.length,
       cpu_ms_first_use_mean: round(
@@ -247,7 +226,7 @@ try {
       JSON.stringify({
         rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
         identical: runs.length === 2 ? n : undefined,
-        loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+        loadavg: loadAverage(),
       }),
     );
   }
@@ -277,10 +256,10 @@ async function fileRuns(list: FileQuery[], runs: [string, SearchFn][], seenTexts
       const answers: Awaited<ReturnType<SearchFn>>[] = [];
       const order = (k + pass) % 2 === 0 ? runs : [...runs].reverse();
       for (const [name, fn] of order) {
-        const c0 = cpuMs();
+        const c0 = threadCpuMs();
         const w0 = performance.now();
         answers.push(await fn(database, params));
-        const t = { cpu: cpuMs() - c0, wall: performance.now() - w0 };
+        const t = { cpu: threadCpuMs() - c0, wall: performance.now() - w0 };
         if (pass === 0) cold.get(name)!.push(t);
         else warm.get(name)![k]!.push(t);
       }
@@ -298,10 +277,10 @@ async function fileRuns(list: FileQuery[], runs: [string, SearchFn][], seenTexts
   const mean = (xs: number[]) => round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
   const stats = (prefix: string, xs: number[]) => ({
     [`${prefix}_mean`]: mean(xs),
-    [`${prefix}_p50`]: round(pct(xs, 50)),
-    [`${prefix}_p95`]: round(pct(xs, 95)),
-    [`${prefix}_p99`]: round(pct(xs, 99)),
-    [`${prefix}_max`]: round(pct(xs, 100)),
+    [`${prefix}_p50`]: round(percentile(xs, 50)),
+    [`${prefix}_p95`]: round(percentile(xs, 95)),
+    [`${prefix}_p99`]: round(percentile(xs, 99)),
+    [`${prefix}_max`]: round(percentile(xs, 100)),
   });
   const warmCpu = (name: string, k: number) => mean(warm.get(name)![k]!.map((t) => t.cpu));
   const warmWall = (name: string, k: number) => Math.min(...warm.get(name)![k]!.map((t) => t.wall));
@@ -395,7 +374,7 @@ async function fileRuns(list: FileQuery[], runs: [string, SearchFn][], seenTexts
     JSON.stringify({
       rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
       identical: runs.length === 2 ? list.length * (repeat + 1) : undefined,
-      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+      loadavg: loadAverage(),
     }),
   );
 }

@@ -29,7 +29,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs, percentile, seededRandom } from './cli.ts';
 import { processTree } from './mixed-load.ts';
 import { QUERIES, realisticShopper } from './realistic-queries.ts';
 import type { Rec } from './search-tail-probe.ts';
@@ -41,21 +41,8 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (
   opts: Record<string, unknown>,
 ) => Instance;
 
-const { values } = parseArgs({
-  options: {
-    run: { type: 'string', multiple: true },
-    rounds: { type: 'string', default: '1' },
-    workers: { type: 'string', default: 'auto' },
-    connections: { type: 'string', default: '16' },
-    duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '10' },
-    seed: { type: 'string', default: '42' },
-    long: { type: 'string', default: '5' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
-if (values.help || !values.run?.length) {
-  console.log(`npx node bench/search-tail.ts --run NAME=TREE@DATA_DIR[@K=V,K=V] [--run …] [options]
+const values = benchArgs(
+  `npx node bench/search-tail.ts --run NAME=TREE@DATA_DIR[@K=V,K=V] [--run …] [options]
   --run NAME=TREE@DATA_DIR[@ENV]  a server: its source tree (\`comptoir serve\` run from there), its
                        SQLite data directory (a private copy: the server writes to it), and
                        extra environment (comma-separated K=V, e.g. NODE_OPTIONS parts go in
@@ -77,9 +64,19 @@ this load generator; then the decomposition of the requests at or above the p95,
 shares: own service (pre-handler, handler, response) and wait (behind others' short or long
 requests, GC, replays and warm-up, the rest), and how often the other worker was idle at their
 send; per process the CPU of its threads in the measured window (ms per search), the main thread's
-split, replays and warm-up turns in the window, event-loop delay per second, stall log lines.`);
-  process.exit(0);
-}
+split, replays and warm-up turns in the window, event-loop delay per second, stall log lines.`,
+  {
+    run: { type: 'string', multiple: true },
+    rounds: { type: 'string', default: '1' },
+    workers: { type: 'string', default: 'auto' },
+    connections: { type: 'string', default: '16' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '10' },
+    seed: { type: 'string', default: '42' },
+    long: { type: 'string', default: '5' },
+  },
+  (v) => Boolean(v.run?.length),
+);
 
 interface RunSpec {
   name: string;
@@ -87,7 +84,7 @@ interface RunSpec {
   data: string;
   env: Record<string, string>;
 }
-const runs: RunSpec[] = values.run.map((spec) => {
+const runs: RunSpec[] = (values.run ?? []).map((spec) => {
   const eq = spec.indexOf('=');
   const [tree, data, env] = spec.slice(eq + 1).split('@');
   if (eq < 1 || !tree || !data) throw new Error(`--run ${spec}: NAME=TREE@DATA_DIR[@K=V,…]`);
@@ -199,11 +196,6 @@ const rssMb = (pid: number) => {
   }
 };
 
-const pct = (xs: number[], p: number) => {
-  if (!xs.length) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
@@ -250,11 +242,7 @@ async function once(run: RunSpec, round: number) {
   const load0 = loadavg()[0]!;
   const { child, base } = await startServer(run, probeDir);
   // bench:search's generator and order, so the measured run sees what bench:search's does.
-  let rng = Number(values.seed);
-  const random = () => {
-    rng = (rng * 1103515245 + 12345) & 0x7fffffff;
-    return rng / 0x7fffffff;
-  };
+  const random = seededRandom(Number(values.seed));
   const shopper = realisticShopper(random);
   const searchPath = () => {
     const q = shopper.text();
@@ -362,9 +350,9 @@ function analyse(
   const n = m.times.length;
   const client = {
     searches_per_s: Math.round(n / seconds),
-    p50_ms: r2(pct(m.times, 50)),
-    p95_ms: r2(pct(m.times, 95)),
-    p99_ms: r2(pct(m.times, 99)),
+    p50_ms: r2(percentile(m.times, 50)),
+    p95_ms: r2(percentile(m.times, 95)),
+    p99_ms: r2(percentile(m.times, 99)),
     errors: m.errors,
   };
   // Every request each worker served in the measured window, and the texts it had seen before.
@@ -414,14 +402,14 @@ function analyse(
       busy_share: r2(w.busy.length ? overlap(w.busy, m.from, m.to) / (m.to - m.from) : 0),
       service_ms: {
         mean: r2(mean(service)),
-        p50: r2(pct(service, 50)),
-        p95: r2(pct(service, 95)),
+        p50: r2(percentile(service, 50)),
+        p95: r2(percentile(service, 95)),
         max: r2(Math.max(0, ...service)),
       },
       wait_ms: {
         mean: r2(mean(wait)),
-        p50: r2(pct(wait, 50)),
-        p95: r2(pct(wait, 95)),
+        p50: r2(percentile(wait, 50)),
+        p95: r2(percentile(wait, 95)),
         min: r2(Math.min(...wait)),
       },
       // Thread CPU per request: before the handler (parse, routing, validation, hooks), the
@@ -432,9 +420,9 @@ function analyse(
           (r) => (r.cpuHandlerEnd || r.cpuHandlerStart || r.cpuStart) - (r.cpuHandlerStart || r.cpuStart),
         ),
         response: cpuOf((r) => r.cpuEnd - (r.cpuHandlerEnd || r.cpuHandlerStart || r.cpuStart)),
-        p50: r2(pct(cpuService, 50)),
-        p95: r2(pct(cpuService, 95)),
-        p99: r2(pct(cpuService, 99)),
+        p50: r2(percentile(cpuService, 50)),
+        p95: r2(percentile(cpuService, 95)),
+        p99: r2(percentile(cpuService, 99)),
         max: r2(Math.max(0, ...cpuService)),
       },
       service_cpu_over_wall: r2(
@@ -493,13 +481,13 @@ function analyse(
         return {
           seconds: d.length,
           p50_median: r2(
-            pct(
+            percentile(
               d.map((x) => x[1]),
               50,
             ),
           ),
           p99_median: r2(
-            pct(
+            percentile(
               d.map((x) => x[2]),
               50,
             ),
@@ -522,7 +510,7 @@ function analyse(
   // The tail: requests whose server-seen latency (end − sent) is at or above its p95.
   const every = workers.flatMap((w) => w.recs.map((r) => ({ r, w })));
   const lat = every.map(({ r }) => r.end - r.sent);
-  const p95 = pct(lat, 95);
+  const p95 = percentile(lat, 95);
   const tail = every.filter(({ r }) => r.end - r.sent >= p95);
   const parts = {
     own_before_handler: 0,
@@ -628,8 +616,8 @@ function analyse(
     }
     return {
       mean_ms: r2(mean(lats)),
-      p95_ms: r2(pct(lats, 95)),
-      p95_over_mean: r2(pct(lats, 95) / Math.max(1e-9, mean(lats))),
+      p95_ms: r2(percentile(lats, 95)),
+      p95_over_mean: r2(percentile(lats, 95) / Math.max(1e-9, mean(lats))),
     };
   };
   const out = {
@@ -642,9 +630,9 @@ function analyse(
     server_view: {
       requests: every.length,
       p95_ms: r2(p95),
-      p50_ms: r2(pct(lat, 50)),
+      p50_ms: r2(percentile(lat, 50)),
       own_service_p95_ms: r2(
-        pct(
+        percentile(
           every.map(({ r }) => r.end - r.start),
           95,
         ),

@@ -18,21 +18,8 @@ import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
-
-const { values } = parseArgs({
-  options: {
-    sqlite: { type: 'string' },
-    config: { type: 'string', multiple: true },
-    rounds: { type: 'string', default: '3' },
-    warm: { type: 'string', default: '3000' },
-    searches: { type: 'string', default: '8000' },
-    seed: { type: 'string', default: '42' },
-    child: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+import { benchArgs, percentile, seededRandom } from './cli.ts';
 
 const DEFAULT_CONFIGS = [
   'semi16=--max-semi-space-size=16',
@@ -41,8 +28,8 @@ const DEFAULT_CONFIGS = [
   'pool1=--max-semi-space-size=16 --v8-pool-size=1',
 ];
 
-if (values.help || !values.sqlite) {
-  console.log(`npx node bench/worker-v8-flags.ts --sqlite DATA_DIR [options]
+const values = benchArgs(
+  `npx node bench/worker-v8-flags.ts --sqlite DATA_DIR [options]
   --sqlite DIR        a private copy of a region (read only here)
   --config NAME=FLAGS node flags of one configuration (space-separated); repeat   [${DEFAULT_CONFIGS.join('; ')}]
   --rounds N          rounds, the configurations alternating in each              [3]
@@ -51,15 +38,20 @@ if (values.help || !values.sqlite) {
   --seed N            seed of the realistic searches (bench:search uses 42)       [42]
 
 A worker's run-time heap setting (--heap-growing-percent=30, src/serve/cluster.ts) is applied as
-in a worker unless the flags name it. Prints one JSON line per run, then a table.`);
-  process.exit(0);
-}
+in a worker unless the flags name it. Prints one JSON line per run, then a table.`,
+  {
+    sqlite: { type: 'string' },
+    config: { type: 'string', multiple: true },
+    rounds: { type: 'string', default: '3' },
+    warm: { type: 'string', default: '3000' },
+    searches: { type: 'string', default: '8000' },
+    seed: { type: 'string', default: '42' },
+    child: { type: 'boolean', default: false },
+  },
+  (v) => Boolean(v.sqlite),
+);
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : 0;
-};
 
 async function child() {
   const { benchConfig, inProcessPlatform } = await import('./in-process.ts');
@@ -68,11 +60,7 @@ async function child() {
   applyServerHeapSettings();
   const { platform } = await inProcessPlatform(await benchConfig(values.sqlite!));
   const app = platform.app;
-  let rng = Number(values.seed);
-  const random = () => {
-    rng = (rng * 1103515245 + 12345) & 0x7fffffff;
-    return rng / 0x7fffffff;
-  };
+  const random = seededRandom(Number(values.seed));
   const shopper = realisticShopper(random);
   const path = () => {
     const q = shopper.text();
@@ -136,9 +124,9 @@ async function child() {
         total_ms_per_search: r2(gcs.reduce((a, x) => a + x.ms, 0) / n),
       },
       own_ms: {
-        p50: r2(pct(own, 50)),
-        p99: r2(pct(own, 99)),
-        p999: r2(pct(own, 99.9)),
+        p50: r2(percentile(own, 50)),
+        p99: r2(percentile(own, 99)),
+        p999: r2(percentile(own, 99.9)),
         max: r2(Math.max(...own)),
       },
       rss_mb: Math.round(process.memoryUsage.rss() / 2 ** 20),

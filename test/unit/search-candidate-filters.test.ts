@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { boundingBox } from '../../src/modules/common/geo.ts';
 import { searchArea } from '../../src/modules/search/area.ts';
 import {
   candidateRank,
@@ -11,14 +10,13 @@ import {
 } from '../../src/modules/search/candidates.ts';
 import { emptyCatalogMemory } from '../../src/modules/search/memory.ts';
 import { type Hits, MAX_SCORED_PRODUCTS, type SortKey } from '../../src/modules/search/search.types.ts';
-import { spotRegion } from '../helpers/spot-region.ts';
+import { seededRandom } from '../helpers/random-catalogue.ts';
+import { areaAround, drawCatalogue, drawSpots, drawTieredHits, spotRegion } from '../helpers/spot-region.ts';
 
 // A capped search with a category or Québec label filter takes its cap among the products passing
 // it (candidates.ts nearCandidateHits `only`): held here to the plain definition, the
 // MAX_SCORED_PRODUCTS smallest keys (candidateRank, the best relevance among those products) of
 // the near hits that pass, ties in hit order, on the walk and on the grouped list, every order.
-
-type Area = Parameters<typeof searchArea>[1];
 
 test('a capped search with a product filter selects the best candidates among the products passing it', () => {
   let cappedAfter = 0;
@@ -39,47 +37,21 @@ test('a capped search with a product filter selects the best candidates among th
       fc.constantFrom(2, 5, 10),
       fc.integer({ min: 1, max: 2 ** 30 }),
       (merchants, spotOf, spotCount, listSize, sort, only, radius, seed) => {
-        let s = seed;
-        const random = () => {
-          s = (s * 1103515245 + 12345) & 0x7fffffff;
-          return s / 0x7fffffff;
-        };
+        const random = seededRandom(seed);
         const point = { lat: 45.5, lng: -73.6 };
-        const spots = Array.from({ length: spotCount }, () => ({
-          lat: point.lat + ((random() - 0.5) * 2.6 * radius) / 111.32,
-          lng: point.lng + ((random() - 0.5) * 2.6 * radius) / 78,
-        }));
-        const ref = spotRegion(merchants, spots, spotOf);
+        const ref = spotRegion(merchants, drawSpots(random, point, spotCount, radius), spotOf);
         const products = 6000;
-        const m = emptyCatalogMemory(products + 1);
         // Category 1 common (seven in ten), category 2 rare (about a tenth): the filtered set fits
         // under the cap or not.
-        for (let pid = 1; pid <= products; pid++) {
-          m.merchant[pid] = random() < 0.02 ? 0 : 1 + Math.floor(random() * merchants);
-          m.quebec[pid] = random() < 0.3 ? 1 : 0;
+        const m = drawCatalogue(random, merchants, products, (facts, pid) => {
+          facts.quebec[pid] = random() < 0.3 ? 1 : 0;
           const r = random();
-          m.category[pid] = r < 0.7 ? 1 : r < 0.8 ? 2 : 3;
-          m.price[pid] = 100 * (1 + Math.floor(random() * 30));
-        }
+          facts.category[pid] = r < 0.7 ? 1 : r < 0.8 ? 2 : 3;
+          facts.price[pid] = 100 * (1 + Math.floor(random() * 30));
+        });
         // A tiered list (title matches first, ascending ids in a tier).
-        const pids = Array.from({ length: products }, (_, i) => i + 1)
-          .sort(() => random() - 0.5)
-          .slice(0, listSize);
-        const title = pids.filter(() => random() < 0.3).sort((a, b) => a - b);
-        const inTitle = new Set(title);
-        const rest = pids.filter((p) => !inTitle.has(p)).sort((a, b) => a - b);
-        const hits: Hits = {
-          ids: Int32Array.from([...title, ...rest]),
-          bm: Uint8Array.from([...title.map(() => 2), ...rest.map(() => 1)]),
-          tiered: true,
-        };
-        const o: Area = {
-          point,
-          box: boundingBox(point.lat, point.lng, radius),
-          radius,
-          openMask: new Uint8Array(ref.locations.length),
-          delivers: () => false,
-        };
+        const hits = drawTieredHits(random, products, listSize);
+        const o = areaAround(ref, point, radius);
         // By definition: the near hits passing the filters, keyed, sorted, ties in hit order.
         const a = searchArea(ref, o).area;
         const rank = candidateRank(sort, m, a, radius);
@@ -139,14 +111,7 @@ test('the benchmarks’ cap hook changes how many candidates are scored, and is 
       ids: Int32Array.from({ length: 10 }, (_, i) => i + 1),
       bm: new Float32Array(10).fill(1),
     };
-    const point = { lat: 45.5, lng: -73.6 };
-    const o: Area = {
-      point,
-      box: boundingBox(point.lat, point.lng, 5),
-      radius: 5,
-      openMask: new Uint8Array(1),
-      delivers: () => false,
-    };
+    const o = areaAround(ref, { lat: 45.5, lng: -73.6 }, 5);
     const got = nearCandidateHits(ref, m, hits, searchArea(ref, o).area, 'price_asc', 5);
     assert.equal(got.near, 10);
     assert.equal(got.n, 3);
@@ -179,13 +144,7 @@ test('a capped price sort takes the nearest of the products at the cut price, wh
     bm: new Uint8Array(products).fill(1),
     tiered: true,
   };
-  const o: Area = {
-    point,
-    box: boundingBox(point.lat, point.lng, 10),
-    radius: 10,
-    openMask: new Uint8Array(2),
-    delivers: () => false,
-  };
+  const o = areaAround(ref, point, 10);
   for (const sort of ['price_asc', 'price_desc'] as const)
     for (let use = 0; use < 2; use++) {
       const got = nearCandidateHits(ref, m, hits, searchArea(ref, o).area, sort, 10, true);

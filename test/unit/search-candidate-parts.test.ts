@@ -1,13 +1,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { boundingBox } from '../../src/modules/common/geo.ts';
 import { searchArea } from '../../src/modules/search/area.ts';
 import { candidateRank, nearCandidateHits, weightedKth } from '../../src/modules/search/candidates.ts';
-import { emptyCatalogMemory } from '../../src/modules/search/memory.ts';
+import type { emptyCatalogMemory } from '../../src/modules/search/memory.ts';
 import type { Reference } from '../../src/modules/search/reference.ts';
 import { type Hits, MAX_SCORED_PRODUCTS, type SortKey } from '../../src/modules/search/search.types.ts';
-import { spotRegion } from '../helpers/spot-region.ts';
+import { seededRandom } from '../helpers/random-catalogue.ts';
+import {
+  type AreaOptions,
+  areaAround,
+  drawCatalogue,
+  drawSpots,
+  drawTieredHits,
+  spotRegion,
+} from '../helpers/spot-region.ts';
 
 // A capped search selects by parts of merchant runs (candidates.ts selectByParts) once a list is
 // grouped: these properties hold it to the plain definition, the MAX_SCORED_PRODUCTS smallest keys
@@ -41,7 +48,7 @@ function bySort(
   m: ReturnType<typeof emptyCatalogMemory>,
   hits: Hits,
   sort: SortKey,
-  o: Area,
+  o: AreaOptions,
 ) {
   const a = searchArea(ref, o).area;
   const rank = candidateRank(sort, m, a, o.radius);
@@ -63,8 +70,6 @@ function bySort(
   };
 }
 
-type Area = Parameters<typeof searchArea>[1];
-
 test('a grouped common word selects by parts exactly the best candidates by definition, ties in hit order', () => {
   let capped = 0;
   fc.assert(
@@ -79,43 +84,16 @@ test('a grouped common word selects by parts exactly the best candidates by defi
       fc.constantFrom(2, 5, 10),
       fc.integer({ min: 1, max: 2 ** 30 }),
       (merchants, spotOf, spotCount, listSize, quebecShare, sort, radius, seed) => {
-        let s = seed;
-        const random = () => {
-          s = (s * 1103515245 + 12345) & 0x7fffffff;
-          return s / 0x7fffffff;
-        };
+        const random = seededRandom(seed);
         const point = { lat: 45.5, lng: -73.6 };
-        // Spots from the point to past the radius (the box's corners reach 1.41 radius).
-        const spots = Array.from({ length: spotCount }, () => ({
-          lat: point.lat + ((random() - 0.5) * 2.6 * radius) / 111.32,
-          lng: point.lng + ((random() - 0.5) * 2.6 * radius) / 78,
-        }));
-        const ref = spotRegion(merchants, spots, spotOf);
+        const ref = spotRegion(merchants, drawSpots(random, point, spotCount, radius), spotOf);
         const products = 6000;
-        const m = emptyCatalogMemory(products + 1);
-        for (let pid = 1; pid <= products; pid++) {
-          m.merchant[pid] = random() < 0.02 ? 0 : 1 + Math.floor(random() * merchants);
-          m.quebec[pid] = random() < quebecShare ? 1 + Math.floor(random() * 2) : 0;
-        }
+        const m = drawCatalogue(random, merchants, products, (facts, pid) => {
+          facts.quebec[pid] = random() < quebecShare ? 1 + Math.floor(random() * 2) : 0;
+        });
         // A tiered list (text-match.ts tieredHits): title matches (2) first, ascending ids in a tier.
-        const pids = Array.from({ length: products }, (_, i) => i + 1)
-          .sort(() => random() - 0.5)
-          .slice(0, listSize);
-        const title = pids.filter(() => random() < 0.3).sort((a, b) => a - b);
-        const inTitle = new Set(title);
-        const rest = pids.filter((p) => !inTitle.has(p)).sort((a, b) => a - b);
-        const hits: Hits = {
-          ids: Int32Array.from([...title, ...rest]),
-          bm: Uint8Array.from([...title.map(() => 2), ...rest.map(() => 1)]),
-          tiered: true,
-        };
-        const o: Area = {
-          point,
-          box: boundingBox(point.lat, point.lng, radius),
-          radius,
-          openMask: new Uint8Array(ref.locations.length),
-          delivers: () => false,
-        };
+        const hits = drawTieredHits(random, products, listSize);
+        const o = areaAround(ref, point, radius);
         const want = bySort(ref, m, hits, sort, o);
         if (want.near > MAX_SCORED_PRODUCTS) capped++;
         // First use walks the list; from the second, it is grouped and read by cell and part.

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Database } from '../../src/db/database.ts';
-import { boundingBox } from '../../src/modules/common/geo.ts';
 import { searchArea } from '../../src/modules/search/area.ts';
 import { emptyCatalogMemory } from '../../src/modules/search/memory.ts';
-import { cellKey, cellOf, type LocationRef, type Reference } from '../../src/modules/search/reference.ts';
+import { cellKey, cellOf, type Reference } from '../../src/modules/search/reference.ts';
 import type { Hits, SortKey } from '../../src/modules/search/search.types.ts';
+import { areaAround, type StoreSpot, storesRegion, tieredHits } from '../helpers/spot-region.ts';
 
 // The text-hit cache's bound is read once, at its module's load: 1 MB here, so that eviction shows.
 process.env.COMPTOIR_SEARCH_CACHE_MB = '1';
@@ -14,6 +14,8 @@ const { hitCellsBytes, hitCellsShape, nearCandidateHits } = await import(
   '../../src/modules/search/candidates.ts'
 );
 const { cached, cachedBytes } = await import('../../src/modules/search/text-match.ts');
+// After the bound too: the catalogue helper loads the search module (text-match.ts with it).
+const { seededRandom } = await import('../helpers/random-catalogue.ts');
 
 // A kept hit list's cells (candidates.ts HitCells) are in 8 or 16 bits where the values allow it
 // and in Int32 where they do not (merchant ids past 65,535, a list or a merchant with 65,536 hits
@@ -21,54 +23,59 @@ const { cached, cachedBytes } = await import('../../src/modules/search/text-matc
 // layout must select what the walk over the list selects, weigh what it should, and be counted by
 // the text-hit cache (text-match.ts) once built.
 
-let seed = 11;
-const random = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-};
+const random = seededRandom(11);
 
 /** Merchants `mids`, one or two stores each, over a few grid cells. */
 function region(mids: number[]) {
-  const locations: LocationRef[] = [];
-  const locationsByMerchant: LocationRef[][] = [];
-  for (const mid of mids) {
-    const list: LocationRef[] = [];
-    for (let k = 0, stores = 1 + Math.floor(random() * 2); k < stores; k++) {
-      const l = {
-        id: locations.length + 1,
-        merchant_id: mid,
-        lat: 45.3 + random() * 0.3,
-        lng: -76 + random() * 0.4,
-        pickup: 1,
-        delivery_radius_km: 0,
-        hours_json: '{}',
-        index: locations.length,
-        hours: {},
-        minutes: [],
-      } satisfies LocationRef;
-      locations.push(l);
-      list.push(l);
-    }
-    locationsByMerchant[mid] = list;
-  }
-  const maxMerchantId = Math.max(...mids);
-  return { locations, locationsByMerchant, maxMerchantId, grid: new Map() } as unknown as Reference;
+  const stores: StoreSpot[] = [];
+  for (const mid of mids)
+    for (let k = 0, count = 1 + Math.floor(random() * 2); k < count; k++)
+      stores.push({ merchantId: mid, lat: 45.3 + random() * 0.3, lng: -76 + random() * 0.4 });
+  return storesRegion(stores);
 }
 
 /** A common word's list (title matches first, ids ascending within a tier) over products 1..n-1. */
-function tieredList(n: number): Hits {
-  const pids = Array.from({ length: n - 1 }, (_, i) => i + 1);
-  const title = pids.filter(() => random() < 0.3);
-  const inTitle = new Set(title);
-  const rest = pids.filter((p) => !inTitle.has(p));
-  return {
-    ids: Int32Array.from([...title, ...rest]),
-    bm: Uint8Array.from([...title.map(() => 2), ...rest.map(() => 1)]),
-    tiered: true,
-  };
-}
+const tieredList = (n: number): Hits =>
+  tieredHits(
+    random,
+    Array.from({ length: n - 1 }, (_, i) => i + 1),
+  );
 
 const copyOf = (h: Hits): Hits => ({ ids: h.ids.slice(), bm: h.bm.slice(), tiered: h.tiered });
+
+/**
+ * `queries` searches around the points `draw` gives, the sorts in turn: a copy of `original` kept
+ * from search to search (regrouped from its second use) selects what a walk over a fresh copy
+ * selects, near hits included. `rememberAt` says which searches remember the list (the walk too).
+ * Returns the kept copy, how many searches were capped and how many found something.
+ */
+function assertSelectsAsTheWalk(
+  ref: Reference,
+  m: ReturnType<typeof emptyCatalogMemory>,
+  original: Hits,
+  queries: number,
+  draw: () => { point: { lat: number; lng: number }; radius: number },
+  rememberAt: (q: number) => boolean = () => true,
+) {
+  const kept = copyOf(original);
+  const sorts: SortKey[] = ['relevance', 'distance', 'price_asc', 'price_desc'];
+  let capped = 0;
+  let found = 0;
+  for (let q = 0; q < queries; q++) {
+    const { point, radius } = draw();
+    const sort = sorts[q % 4]!;
+    const area = () => searchArea(ref, areaAround(ref, point, radius)).area;
+    const fresh = copyOf(original);
+    const walked = nearCandidateHits(ref, m, fresh, area(), sort, radius, rememberAt(q));
+    const want = Array.from(walked.idx.subarray(0, walked.n), (i) => fresh.ids[i]!).sort((a, b) => a - b);
+    const got = nearCandidateHits(ref, m, kept, area(), sort, radius, rememberAt(q));
+    const have = Array.from(got.idx.subarray(0, got.n), (i) => kept.ids[i]!).sort((a, b) => a - b);
+    assert.deepEqual({ ids: have, near: got.near }, { ids: want, near: walked.near }, `query ${q} (${sort})`);
+    if (walked.capped) capped++;
+    if (want.length > 0) found++;
+  }
+  return { kept, capped, found };
+}
 
 /** The distinct grid cells of merchants `mids`' locations. */
 function occupiedCells(ref: Reference, mids: Iterable<number>): number {
@@ -129,32 +136,10 @@ for (const [layout, wide, merchants] of [
       m.price[pid] = 100 * (1 + Math.floor(random() * 4));
       m.quebec[pid] = random() < 0.3 ? 1 : 0;
     }
-    const original = tieredList(n);
-    const kept = copyOf(original);
-    const sorts: SortKey[] = ['relevance', 'distance', 'price_asc', 'price_desc'];
-    let capped = 0;
-    for (let q = 0; q < 24; q++) {
-      const point = { lat: 45.3 + random() * 0.3, lng: -76 + random() * 0.4 };
-      const radius = 3 + random() * 30;
-      const sort = sorts[q % 4]!;
-      const box = boundingBox(point.lat, point.lng, radius);
-      const area = () =>
-        searchArea(ref, {
-          point,
-          box,
-          radius,
-          openMask: new Uint8Array(ref.locations.length),
-          delivers: () => false,
-        }).area;
-      const fresh = copyOf(original);
-      const walked = nearCandidateHits(ref, m, fresh, area(), sort, radius, true);
-      const want = Array.from(walked.idx.subarray(0, walked.n), (i) => fresh.ids[i]!).sort((a, b) => a - b);
-      const wantNear = walked.near;
-      const got = nearCandidateHits(ref, m, kept, area(), sort, radius, true);
-      const have = Array.from(got.idx.subarray(0, got.n), (i) => kept.ids[i]!).sort((a, b) => a - b);
-      assert.deepEqual({ ids: have, near: got.near }, { ids: want, near: wantNear }, `query ${q} (${sort})`);
-      if (walked.capped) capped++;
-    }
+    const { kept, capped } = assertSelectsAsTheWalk(ref, m, tieredList(n), 24, () => ({
+      point: { lat: 45.3 + random() * 0.3, lng: -76 + random() * 0.4 },
+      radius: 3 + random() * 30,
+    }));
     assert.ok(capped >= 6, `only ${capped} queries were capped`);
     assert.equal(kept.grouped, true);
     const cells = new Set(ref.locations.map((l) => cellKey(cellOf(l.lat), cellOf(l.lng)))).size;
@@ -162,27 +147,14 @@ for (const [layout, wide, merchants] of [
   });
 
 /** Merchants 1..count, one store each in its own grid cell, `perRow` cells a row from (45, -80). */
-function gridRegion(count: number, perRow: number) {
-  const locations: LocationRef[] = [];
-  const locationsByMerchant: LocationRef[][] = [];
-  for (let mid = 1; mid <= count; mid++) {
-    const l = {
-      id: mid,
-      merchant_id: mid,
-      lat: 45 + (Math.floor((mid - 1) / perRow) + 0.5) * 0.05,
-      lng: -80 + (((mid - 1) % perRow) + 0.5) * 0.05,
-      pickup: 1,
-      delivery_radius_km: 0,
-      hours_json: '{}',
-      index: mid - 1,
-      hours: {},
-      minutes: [],
-    } satisfies LocationRef;
-    locations.push(l);
-    locationsByMerchant[mid] = [l];
-  }
-  return { locations, locationsByMerchant, maxMerchantId: count, grid: new Map() } as unknown as Reference;
-}
+const gridRegion = (count: number, perRow: number) =>
+  storesRegion(
+    Array.from({ length: count }, (_, i) => ({
+      merchantId: i + 1,
+      lat: 45 + (Math.floor(i / perRow) + 0.5) * 0.05,
+      lng: -80 + ((i % perRow) + 0.5) * 0.05,
+    })),
+  );
 
 // A short list is in a few of the placement's cells: only those are listed (with their starts),
 // in 16 bits up to 65,536 cells of the placement and in Int32 past it, and it selects as the walk.
@@ -210,34 +182,14 @@ for (const [count, perRow] of [
       ids: Int32Array.from(new Set(pids)).sort(),
       bm: Float32Array.from(new Set(pids), () => random() * 10),
     };
-    const kept = copyOf(original);
-    const sorts: SortKey[] = ['relevance', 'distance', 'price_asc', 'price_desc'];
-    let found = 0;
-    for (let q = 0; q < 16; q++) {
-      const point = { lat: 45 + random() * 1, lng: -80 + random() * 2 };
-      const radius = 2 + random() * 40;
-      const sort = sorts[q % 4]!;
-      const box = boundingBox(point.lat, point.lng, radius);
-      const area = () =>
-        searchArea(ref, {
-          point,
-          box,
-          radius,
-          openMask: new Uint8Array(ref.locations.length),
-          delivers: () => false,
-        }).area;
-      const fresh = copyOf(original);
-      const walked = nearCandidateHits(ref, m, fresh, area(), sort, radius, q % 3 !== 0);
-      const want = Array.from(walked.idx.subarray(0, walked.n), (i) => fresh.ids[i]!).sort((a, b) => a - b);
-      const got = nearCandidateHits(ref, m, kept, area(), sort, radius, q % 3 !== 0);
-      const have = Array.from(got.idx.subarray(0, got.n), (i) => kept.ids[i]!).sort((a, b) => a - b);
-      assert.deepEqual(
-        { ids: have, near: got.near },
-        { ids: want, near: walked.near },
-        `query ${q} (${sort})`,
-      );
-      if (want.length > 0) found++;
-    }
+    const { kept, found } = assertSelectsAsTheWalk(
+      ref,
+      m,
+      original,
+      16,
+      () => ({ point: { lat: 45 + random() * 1, lng: -80 + random() * 2 }, radius: 2 + random() * 40 }),
+      (q) => q % 3 !== 0,
+    );
     assert.ok(found >= 4, `only ${found} queries found hits`);
     const shape = hitCellsShape(kept)!;
     assert.equal(shape.placementCells, count);
@@ -258,15 +210,7 @@ test('the text-hit cache counts a list again once its cells are built, and stays
   for (let pid = 1; pid < n; pid++) m.merchant[pid] = mids[Math.floor(random() * 300)]!;
   const lists: Hits[] = [];
   const use = (hits: Hits) => {
-    const point = { lat: 45.45, lng: -75.8 };
-    const box = boundingBox(point.lat, point.lng, 20);
-    const area = searchArea(ref, {
-      point,
-      box,
-      radius: 20,
-      openMask: new Uint8Array(ref.locations.length),
-      delivers: () => false,
-    }).area;
+    const area = searchArea(ref, areaAround(ref, { lat: 45.45, lng: -75.8 }, 20)).area;
     nearCandidateHits(ref, m, hits, area, 'distance', 20, true);
   };
   // A tiered list of 40,000 hits: 256 + 160,000 + 40,000 bytes before its cells.
