@@ -15,18 +15,19 @@
 //   npx node bench/phrases.ts --data DIR --only relaxed --repeat 20 --profile FILE.cpuprofile
 // --profile writes a CPU profile of the warm passes alone (node:inspector), for Chrome DevTools.
 // --differ N (with --baseline): a change meant to alter answers: answers that differ are counted,
-// not refused, and the first N different first pages are printed side by side (titles, totals).
+// not refused, and the first N different first pages are printed side by side (titles, totals);
+// those either tree answered without relaxing are counted apart (differing_not_relaxed).
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { isDeepStrictEqual } from 'node:util';
 import { openDatabase } from '../src/db/database.ts';
 import { parseQuery } from '../src/modules/search/normalize.ts';
 import { search } from '../src/modules/search/search.service.ts';
 import type { SearchParams } from '../src/modules/search/search.types.ts';
+import { benchArgs, loadAverage, pickWith, quietLog, round, seededRandom, threadCpuMs } from './cli.ts';
 import { describeProblems, readQueryFile } from './query-file.ts';
 import { benchSearchQuery, QUERIES, realisticShopper } from './realistic-queries.ts';
 
@@ -34,44 +35,26 @@ const USAGE =
   'Usage: npx node bench/phrases.ts --data DIR [--file CSV] [--realistic N] [--seed N] [--warmup N]\n' +
   '         [--repeat N] [--only all|words|relaxed] [--baseline CHECKOUT] [--profile FILE]\n' +
   '         [--differ N]\n';
-let values: Record<string, string | boolean | undefined>;
-try {
-  values = parseArgs({
-    options: {
-      data: { type: 'string' },
-      file: { type: 'string', default: 'bench/data/shopper-queries-heldout-like.csv' },
-      realistic: { type: 'string', default: '3000' },
-      seed: { type: 'string', default: '42' },
-      warmup: { type: 'string', default: '300' },
-      repeat: { type: 'string', default: '3' },
-      only: { type: 'string', default: 'all' },
-      baseline: { type: 'string' },
-      profile: { type: 'string' },
-      differ: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  }).values;
-} catch (e) {
-  process.stderr.write(`${(e as Error).message}\n${USAGE}`);
-  process.exit(2);
-}
-if (values.help || !values.data || !['all', 'words', 'relaxed'].includes(String(values.only))) {
-  (values.help ? process.stdout : process.stderr).write(USAGE);
-  process.exit(values.help ? 0 : 2);
-}
+const values = benchArgs(
+  USAGE,
+  {
+    data: { type: 'string' },
+    file: { type: 'string', default: 'bench/data/shopper-queries-heldout-like.csv' },
+    realistic: { type: 'string', default: '3000' },
+    seed: { type: 'string', default: '42' },
+    warmup: { type: 'string', default: '300' },
+    repeat: { type: 'string', default: '3' },
+    only: { type: 'string', default: 'all' },
+    baseline: { type: 'string' },
+    profile: { type: 'string' },
+    differ: { type: 'string' },
+  },
+  (v) => Boolean(v.data) && ['all', 'words', 'relaxed'].includes(String(v.only)),
+);
 
 type SearchFn = typeof search;
-let seed = Number(values.seed);
-const random = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-};
-const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
-const round = (x: number) => Math.round(x * 1000) / 1000;
-const cpuMs = () => {
-  const u = process.threadCpuUsage();
-  return (u.user + u.system) / 1000;
-};
+const random = seededRandom(Number(values.seed));
+const pick = pickWith(random);
 
 const database = openDatabase({ dataDir: String(values.data), lock: false });
 try {
@@ -83,12 +66,6 @@ try {
       ).search
     : undefined;
   // As bench/search-core.ts: each tree's facts from the snapshot and text index from its file.
-  const quiet = {
-    info() {},
-    warn(o: object, msg: string) {
-      console.error(msg, o);
-    },
-  };
   /** Each tree's text-hit cache figures (hit-cache.ts hitCacheStats: entries and bytes held, drops). */
   const cacheStats: { entries: number; bytes: number }[] = [];
   for (const tree of [
@@ -98,7 +75,7 @@ try {
     const mod = (path: string) => import(pathToFileURL(resolve(tree, 'src/modules/search', path)).href);
     await mod('index.ts');
     const memory = await mod('memory.ts');
-    memory.useFactsSnapshot(database, { write: false, log: quiet });
+    memory.useFactsSnapshot(database, { write: false, log: quietLog });
     await memory.catalogMemory(database);
     if (!(await (await mod('text-index-state.ts')).textIndexBuilt(database)))
       console.error(`${tree}: no text index (FTS5 answers)`);
@@ -142,27 +119,30 @@ try {
       node: process.version,
       searches: list.length,
       baseline: values.baseline !== undefined,
-      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+      loadavg: loadAverage(),
     }),
   );
   let compared = 0;
   /** --differ: the searches (parameters) whose answers differed. */
   const differing = new Set<string>();
+  /** --differ: those of them one tree answered without relaxing (a change to relaxed phrases only: none). */
+  const differingNotRelaxed = new Set<string>();
   type Answer = Awaited<ReturnType<SearchFn>>;
   /** Every tree answers `params` (alternating which goes first); answers compared; CPU per tree. */
   const answer = async (params: SearchParams, k: number) => {
     const answers: Answer[] = [];
     const cpu = new Map<string, number>();
     for (const [name, fn] of k % 2 === 0 ? runs : [...runs].reverse()) {
-      const c0 = cpuMs();
+      const c0 = threadCpuMs();
       answers.push(await fn(database, params));
-      cpu.set(name, cpuMs() - c0);
+      cpu.set(name, threadCpuMs() - c0);
     }
     if (answers.length === 2 && values.differ !== undefined) {
       // The first answer is the baseline's when k is even (runs' order), else this tree's.
       const [before, after] = k % 2 === 0 ? answers : [answers[1]!, answers[0]!];
       if (!isDeepStrictEqual(before, after)) {
         const text = JSON.stringify(params);
+        if (!before!.relaxed || !after!.relaxed) differingNotRelaxed.add(text);
         if (!differing.has(text) && differing.size < Number(values.differ)) {
           const page = (a: Answer) => ({
             total: a.total,
@@ -187,7 +167,9 @@ try {
       assert.deepStrictEqual(answers[1], answers[0], `differs: ${JSON.stringify(params)}`);
       compared++;
     }
-    return { answer: answers[0]!, cpu };
+    // The first tree's answer (the baseline's with --baseline) whichever went first: a search's
+    // shape (relaxed, capped) is then read from one tree when a change alters answers (--differ).
+    return { answer: k % 2 === 0 ? answers[0]! : answers[answers.length - 1]!, cpu };
   };
   const words = list.map((x) => parseQuery(x.params.q ?? '', { prefixLast: true }).length);
   const shapes: string[] = [];
@@ -245,10 +227,11 @@ try {
       identical: runs.length === 2 && values.differ === undefined ? compared : undefined,
       compared: values.differ !== undefined ? compared : undefined,
       searches_differing: values.differ !== undefined ? differing.size : undefined,
+      differing_not_relaxed: values.differ !== undefined ? differingNotRelaxed.size : undefined,
       // Each tree's cache (this tree first, then the baseline): entries held and their MB.
       cache: cacheStats.map((c) => ({ entries: c.entries, mb: round(c.bytes / 2 ** 20) })),
       rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
-      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+      loadavg: loadAverage(),
     }),
   );
 } finally {

@@ -26,6 +26,22 @@ export async function termKnown(db: Q, term: string): Promise<boolean> {
 }
 
 /**
+ * Whether any document matches a text expression (SQLite FTS5, PostgreSQL tsquery): a search
+ * leaves out a word none matches (text-match.ts wordsThatMayMatch) when the text index is not
+ * loaded. The documents, not search_vocab: the vocabulary keeps a deleted product's terms.
+ */
+export async function anyDocumentMatches(db: Q, kind: DbKind, expr: string): Promise<boolean> {
+  const r =
+    kind === 'sqlite'
+      ? await sql<{
+          one: number;
+        }>`select 1 as one from search_fts where search_fts match ${expr} limit 1`.execute(db)
+      : await sql<{ one: number }>`select 1 as one from search_documents
+          where tsv @@ to_tsquery('simple', ${expr}) limit 1`.execute(db);
+  return r.rows.length > 0;
+}
+
+/**
  * SQLite: the ids of the products matching an FTS5 expression (the first `limit` in index order;
  * no relevance computed), read as one comma-separated text: a common word matches up to 100,000
  * products, and one row object per match cost 4-10× the match itself (PERFORMANCE.md).

@@ -17,7 +17,7 @@ import { reference } from './reference.ts';
 import { presentResults } from './results.ts';
 import { type RankedGroups, rankAndGroup, rankedPage, rankHits, scoreCandidates } from './scoring.ts';
 import { type Hits, type Lang, RANKING, type Scored, type SearchParams } from './search.types.ts';
-import { matchExpr, prepareWords, textHits, wordsThatMayMatch } from './text-match.ts';
+import { matchExpr, prepareWords, textHits, wordsThatMayMatch, wordsThatMayMatchNow } from './text-match.ts';
 
 export { clock, openAt } from './area.ts';
 export { kthSmallest } from './candidates.ts';
@@ -161,16 +161,26 @@ export async function search(database: Database, params: SearchParams) {
         page: rankedPage(ref, m, groups, facts, (page - 1) * perPage, perPage),
       };
     };
-    // A word no document holds makes the all-words attempt match nothing: skipped, and the
-    // any-word list read without it (text-match.ts wordsThatMayMatch: the same hits).
-    const matching = words.length > 1 ? wordsThatMayMatch(database, words) : words;
+    // All the words; then, if some word matches no document, all the others (a word nobody
+    // wrote, "ambré" of "sirop d'érable ambré", leaves "sirop d'érable"); then any of them
+    // (text-match.ts wordsThatMayMatch, the same words left out on both databases). A word the
+    // text index knows no document holds makes the all-words attempt match nothing: skipped.
+    const known = words.length > 1 ? wordsThatMayMatchNow(database, words) : words;
     let r =
-      matching.length === words.length
+      !known || known.length === words.length
         ? rankText(await textHits(database, matchExpr(database, words, 'all')))
         : undefined;
     if (!r && words.length > 1) {
       relaxed = true;
-      if (matching.length > 0) r = rankText(await textHits(database, matchExpr(database, matching, 'any')));
+      const matching = known ?? (await wordsThatMayMatch(database, words));
+      // One word left: all of it is any of it (the same expression), tried once below. Showing
+      // nothing (hits in the box, none within the radius or the filters), any word is tried.
+      if (matching.length > 1 && matching.length < words.length) {
+        r = rankText(await textHits(database, matchExpr(database, matching, 'all')));
+        if (r?.total === 0) r = undefined;
+      }
+      if (!r && matching.length > 0)
+        r = rankText(await textHits(database, matchExpr(database, matching, 'any')));
     }
     total = r?.total ?? 0;
     facets = r?.facets ?? countFacets(ref, m, NO_GROUPS, facts, lang);

@@ -6,6 +6,7 @@ import type { Database } from '../../db/database.ts';
 import { cached } from './hit-cache.ts';
 import { editsOne, type QueryWord } from './normalize.ts';
 import {
+  anyDocumentMatches,
   ftsMatchesWithBm25,
   ftsMatchIds,
   knownTerms,
@@ -15,8 +16,8 @@ import {
 } from './search.repository.ts';
 import { type Hits, MAX_BM25_HITS, MAX_TEXT_HITS } from './search.types.ts';
 import { ftsTotals } from './text-index.repository.ts';
-import { parseMatchExpr } from './text-index.ts';
-import { tsIndexLists } from './text-index-pg.ts';
+import { parseMatchExpr, type TextIndex } from './text-index.ts';
+import { parseTsQueryExpr, tsIndexLists } from './text-index-pg.ts';
 import { textIndexOf } from './text-index-state.ts';
 
 // The cache of text matches and prepared words (cached), and what a catalogue change drops of it:
@@ -82,22 +83,57 @@ export function matchExpr(database: Database, words: QueryWord[], mode: 'all' | 
 }
 
 /**
- * The words some document may match (SQLite, once the text index answers; else all of them): a
- * word none of whose terms (nor prefix) any document holds — "levain" in "pain au levain" where no
- * product says it — makes every word together match nothing, and any word match exactly what the
- * others match: the same ids, and the same BM25, which such a phrase adds 0 to (FTS5 as the
- * index). A search so skips its all-words attempt and reads the others' list, often one word's,
- * the very entry a one-word search keeps in the text-hit cache (matchExpr of one word is the same
- * text in both modes). PostgreSQL keeps every word: its ts_rank of an OR divides by its terms.
+ * Whether the text index says a document may match word `w` (its terms, or its prefix), or
+ * undefined when it cannot tell now (not loaded, or an expression it leaves to the backend).
  */
-export function wordsThatMayMatch(database: Database, words: QueryWord[]): QueryWord[] {
-  if (database.kind !== 'sqlite') return words;
+function indexMayMatch(database: Database, index: TextIndex | undefined, w: QueryWord): boolean | undefined {
+  if (!index) return undefined;
+  const expr = matchExpr(database, [w], 'all');
+  const parsed = database.kind === 'sqlite' ? parseMatchExpr(expr) : parseTsQueryExpr(expr);
+  return parsed ? parsed.groups.every((g) => index.groupMayMatch(g)) : undefined;
+}
+
+/**
+ * The words some document may match, when the text index tells without a read (else undefined):
+ * a phrase holding a word no document holds — "levain" in "pain au levain" where no product says
+ * it — matches nothing with every word, so a search skips that attempt (search.service.ts).
+ */
+export function wordsThatMayMatchNow(database: Database, words: QueryWord[]): QueryWord[] | undefined {
   const index = textIndexOf(database);
-  if (!index) return words;
-  const out = words.filter((w) => {
-    const parsed = parseMatchExpr(matchExpr(database, [w], 'all'));
-    return !parsed || parsed.groups.every((g) => index.groupMayMatch(g));
-  });
+  if (!index) return undefined;
+  const out: QueryWord[] = [];
+  for (const w of words) {
+    const may = indexMayMatch(database, index, w);
+    if (may === undefined) return undefined;
+    if (may) out.push(w);
+  }
+  return out.length === words.length ? words : out;
+}
+
+/**
+ * The words some document matches (its terms, or its prefix), on both databases: the text index's
+ * answer once loaded, else the database's (one read per word, cached until the catalogue changes),
+ * so the same words are left out whichever answers. A relaxed search tries the others together,
+ * then any of them (search.service.ts): a word nobody wrote ("ambré" in "sirop d'érable ambré")
+ * otherwise turned "sirop d'érable" into "sirop" or "érable" alone. Without it, the any-word list is
+ * the same on SQLite (a phrase matching nothing adds 0 to FTS5's BM25); PostgreSQL's ts_rank of an
+ * OR divides by its terms, so such a word no longer lowers every hit's relevance there.
+ */
+export async function wordsThatMayMatch(database: Database, words: QueryWord[]): Promise<QueryWord[]> {
+  const index = textIndexOf(database);
+  const out: QueryWord[] = [];
+  for (const w of words) {
+    let may = indexMayMatch(database, index, w);
+    if (may === undefined) {
+      const expr = matchExpr(database, [w], 'all');
+      // An object: the cache takes a falsy value for a miss.
+      const r = await cached(database, `m:${expr}`, async () => ({
+        may: await anyDocumentMatches(database.db, database.kind, expr),
+      }));
+      may = r.may;
+    }
+    if (may) out.push(w);
+  }
   return out.length === words.length ? words : out;
 }
 
