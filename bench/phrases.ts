@@ -20,16 +20,15 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { openDatabase } from '../src/db/database.ts';
 import { parseQuery } from '../src/modules/search/normalize.ts';
 import { search } from '../src/modules/search/search.service.ts';
 import type { SearchParams } from '../src/modules/search/search.types.ts';
-import { benchArgs, loadAverage, pickWith, quietLog, round, seededRandom, threadCpuMs } from './cli.ts';
+import { benchArgs, loadAverage, round, seededRandom, threadCpuMs } from './cli.ts';
 import { describeProblems, readQueryFile } from './query-file.ts';
-import { benchSearchQuery, QUERIES, realisticShopper } from './realistic-queries.ts';
+import { benchQueries } from './realistic-queries.ts';
+import { baselineSearch, servingTrees } from './search-trees.ts';
 
 const USAGE =
   'Usage: npx node bench/phrases.ts --data DIR [--file CSV] [--realistic N] [--seed N] [--warmup N]\n' +
@@ -54,46 +53,16 @@ const values = benchArgs(
 
 type SearchFn = typeof search;
 const random = seededRandom(Number(values.seed));
-const pick = pickWith(random);
 
 const database = openDatabase({ dataDir: String(values.data), lock: false });
 try {
-  const baseline: SearchFn | undefined = values.baseline
-    ? (
-        (await import(
-          pathToFileURL(resolve(String(values.baseline), 'src/modules/search/search.service.ts')).href
-        )) as { search: SearchFn }
-      ).search
-    : undefined;
-  // As bench/search-core.ts: each tree's facts from the snapshot and text index from its file.
+  const baseline = await baselineSearch(values.baseline);
   /** Each tree's text-hit cache figures (hit-cache.ts hitCacheStats: entries and bytes held, drops). */
   const cacheStats: { entries: number; bytes: number }[] = [];
-  for (const tree of [
-    resolve(import.meta.dirname, '..'),
-    ...(values.baseline ? [resolve(String(values.baseline))] : []),
-  ]) {
-    const mod = (path: string) => import(pathToFileURL(resolve(tree, 'src/modules/search', path)).href);
-    await mod('index.ts');
-    const memory = await mod('memory.ts');
-    memory.useFactsSnapshot(database, { write: false, log: quietLog });
-    await memory.catalogMemory(database);
-    if (!(await (await mod('text-index-state.ts')).textIndexBuilt(database)))
-      console.error(`${tree}: no text index (FTS5 answers)`);
+  for (const { mod } of await servingTrees(database, values.baseline))
     cacheStats.push((await mod('hit-cache.ts')).hitCacheStats);
-  }
-  const munis = await database.db.selectFrom('municipalities').select(['lat', 'lng', 'spread_km']).execute();
-  const categories = await database.db.selectFrom('categories').select('slug').execute();
   const now = new Date();
-  const shopper = realisticShopper(random);
-  const query = benchSearchQuery({
-    random,
-    pick,
-    munis,
-    categories,
-    now,
-    firstText: () => pick(QUERIES),
-    shopper: () => shopper,
-  });
+  const query = await benchQueries(database, random, 'realistic', now);
   const runs: [string, SearchFn][] = baseline
     ? [
         ['before', baseline],

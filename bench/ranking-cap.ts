@@ -6,7 +6,8 @@
 //                                 [--caps 500,1000,1500,2000] [--sorts] [--warmup 200]
 //                                 [--cpu-only]
 //
-// The searches: `--queries N` of bench/search-core.ts's realistic set (`--seed`), and `--file`'s
+// The searches: `--queries N` a realistic shopper's (`--seed`; realistic-queries.ts benchQueries
+// 'shopper', as bench/results-page.ts and candidates-cpu.ts draw them), and `--file`'s
 // (bench/query-file.ts; 0 or "none": none), each as written and, with --sorts, also by distance,
 // price ascending and price descending (same filters). Each search is answered once per cap and
 // once uncapped (the cap set to 10^9 through candidates.ts setScoredCapForBench), the caps'
@@ -32,9 +33,9 @@ import { catalogMemory, useFactsSnapshot } from '../src/modules/search/memory.ts
 import { search } from '../src/modules/search/search.service.ts';
 import { MAX_SCORED_PRODUCTS, type SearchParams, type SortKey } from '../src/modules/search/search.types.ts';
 import { textIndexBuilt } from '../src/modules/search/text-index-state.ts';
-import { benchArgs, pickWith, quietLog, round, seededRandom, threadCpuMs } from './cli.ts';
+import { benchArgs, quietLog, round, seededRandom, threadCpuMs } from './cli.ts';
 import { describeProblems, readQueryFile } from './query-file.ts';
-import { benchSearchQuery, realisticShopper } from './realistic-queries.ts';
+import { benchQueries } from './realistic-queries.ts';
 import '../src/modules/search/index.ts'; // registers the text index file's hook
 
 const USAGE =
@@ -62,7 +63,6 @@ const caps = String(values.caps)
 /** --cpu-only: the caps alone (no uncapped answer: its wider reads do not disturb the caches). */
 const runs = values['cpu-only'] ? caps : [UNCAPPED, ...caps];
 const random = seededRandom(Number(values.seed));
-const pick = pickWith(random);
 const load = () => loadavg().map((x) => round(x, 2));
 
 type Answer = Awaited<ReturnType<typeof search>>;
@@ -120,19 +120,8 @@ try {
   useFactsSnapshot(database, { write: false, log: quietLog });
   await catalogMemory(database);
   if (!(await textIndexBuilt(database))) console.error('no text index (FTS5 answers)');
-  const munis = await database.db.selectFrom('municipalities').select(['lat', 'lng', 'spread_km']).execute();
-  const categories = await database.db.selectFrom('categories').select('slug').execute();
   const now = new Date();
-  const shopper = realisticShopper(random);
-  const query = benchSearchQuery({
-    random,
-    pick,
-    munis,
-    categories,
-    now,
-    firstText: () => '',
-    shopper: () => shopper,
-  });
+  const query = await benchQueries(database, random, 'shopper', now);
   const sets: { name: string; list: SearchParams[] }[] = [];
   const warm: SearchParams[] = [];
   for (let i = 0; i < Number(values.warmup); i++) warm.push(query(i));

@@ -8,7 +8,9 @@
 // demo generator), 5, 10 or 25 km. About 1,000 distinct texts: most of them common words or
 // prefixes that match tens of thousands of products, unlike the vocabulary's 30 searches.
 import { readFileSync } from 'node:fs';
+import type { Database } from '../src/db/database.ts';
 import type { SearchParams, SortKey } from '../src/modules/search/search.types.ts';
+import { pickWith } from './cli.ts';
 
 interface Vocabulary {
   queries: [string, number][];
@@ -32,7 +34,7 @@ export const HEADS = [
 
 /** Text, point and radius of realistic searches, drawn with `random` (in this order, per search). */
 export function realisticShopper(random: () => number) {
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+  const pick = pickWith(random);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const totalShare = vocabulary.towns.reduce((a, t) => a + t[3], 0);
   return {
@@ -78,6 +80,20 @@ export function realisticShopper(random: () => number) {
   };
 }
 
+/** A realistic shopper (realisticShopper): its text, point and radius, drawn in that order. */
+export type Shopper = ReturnType<typeof realisticShopper>;
+
+/**
+ * The API path of `shopper`'s next search (text, point to 5 decimals, radius; 20 a page), then
+ * `extra` (more `&k=v`): bench:search's realistic request, so that the HTTP benches given the same
+ * seed send the same searches.
+ */
+export function shopperSearchPath(shopper: Shopper, extra = ''): string {
+  const q = shopper.text();
+  const { lat, lng } = shopper.point();
+  return `/api/v1/search?q=${encodeURIComponent(q)}&lat=${lat.toFixed(5)}&lng=${lng.toFixed(5)}&radius_km=${shopper.radius()}&per_page=20${extra}`;
+}
+
 const SORTS: SortKey[] = ['distance', 'price_asc', 'price_desc'];
 
 /**
@@ -94,7 +110,7 @@ export function benchSearchQuery(o: {
   categories: readonly { slug: string }[];
   now: Date;
   firstText: () => string;
-  shopper?: () => ReturnType<typeof realisticShopper>;
+  shopper?: () => Shopper;
 }): (i: number) => SearchParams {
   const { random, pick } = o;
   return (i) => {
@@ -129,4 +145,39 @@ export function benchSearchQuery(o: {
     if (random() < 0.2) p.radius_km = 25;
     return p;
   };
+}
+
+/**
+ * What benchQueries draws. `vocabulary`: a vocabulary search around a municipality (bench/search-core.ts
+ * by default); `realistic`: a realistic shopper's, drawn after a vocabulary text that it replaces
+ * (bench/search-core.ts --set realistic, bench/phrases.ts); `shopper`: a realistic shopper's with
+ * nothing drawn before its text (bench/results-page.ts, bench/ranking-cap.ts), so not the same
+ * searches as `realistic` for the same seed.
+ */
+export type BenchQuerySet = 'vocabulary' | 'realistic' | 'shopper';
+
+/**
+ * The in-process benches' i-th search (benchSearchQuery) of `set` over `database`'s region (its
+ * municipalities and categories), drawn from `random` and run at `now`: two benches given the same
+ * seed and set answer the same searches.
+ */
+export async function benchQueries(
+  database: Pick<Database, 'db'>,
+  random: () => number,
+  set: BenchQuerySet,
+  now = new Date(),
+): Promise<(i: number) => SearchParams> {
+  const munis = await database.db.selectFrom('municipalities').select(['lat', 'lng', 'spread_km']).execute();
+  const categories = await database.db.selectFrom('categories').select('slug').execute();
+  const pick = pickWith(random);
+  const shopper = realisticShopper(random);
+  return benchSearchQuery({
+    random,
+    pick,
+    munis,
+    categories,
+    now,
+    firstText: set === 'shopper' ? () => '' : () => pick(QUERIES),
+    shopper: set === 'vocabulary' ? undefined : () => shopper,
+  });
 }

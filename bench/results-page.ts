@@ -26,8 +26,8 @@ import type { presentResults } from '../src/modules/search/results.ts';
 import { search } from '../src/modules/search/search.service.ts';
 import type { Lang, Scored } from '../src/modules/search/search.types.ts';
 import { prepareWords } from '../src/modules/search/text-match.ts';
-import { benchArgs, loadAverage, pickWith, quietLog, round, seededRandom, threadCpuMs } from './cli.ts';
-import { benchSearchQuery, realisticShopper } from './realistic-queries.ts';
+import { benchArgs, loadAverage, quietLog, round, seededRandom, threadCpuMs } from './cli.ts';
+import { benchQueries } from './realistic-queries.ts';
 
 const values = benchArgs(
   'Usage: npx node --expose-gc bench/results-page.ts [--data DIR] [--queries N] [--baseline CHECKOUT] [--seed N] [--rounds N]\n' +
@@ -41,7 +41,6 @@ const values = benchArgs(
   },
 );
 const random = seededRandom(Number(values.seed));
-const pick = pickWith(random);
 type Present = typeof presentResults;
 
 const database = openDatabase({ dataDir: String(values.data), lock: false });
@@ -58,8 +57,6 @@ try {
   }
   await (await import('../src/modules/search/text-index-state.ts')).textIndexBuilt(database);
   const ref = await reference(database);
-  const munis = await database.db.selectFrom('municipalities').select(['lat', 'lng', 'spread_km']).execute();
-  const categories = await database.db.selectFrom('categories').select('slug').execute();
   console.log(
     JSON.stringify({
       date: new Date().toISOString(),
@@ -68,17 +65,8 @@ try {
       baseline: values.baseline !== undefined,
     }),
   );
-  // bench/search-core.ts --set realistic's queries.
-  const shopper = realisticShopper(random);
-  const query = benchSearchQuery({
-    random,
-    pick,
-    munis,
-    categories,
-    now: new Date(),
-    firstText: () => '',
-    shopper: () => shopper,
-  });
+  // A realistic shopper's searches, as bench/ranking-cap.ts and candidates-cpu.ts draw them.
+  const query = await benchQueries(database, random, 'shopper');
   type Page = { slice: Scored[]; words: QueryWord[]; lang: Lang };
   const pages: Page[] = [];
   const answers: unknown[] = [];

@@ -34,25 +34,14 @@
 // of the repeats) and cold (the first answer), each with its shape and total.
 // With --baseline, every answer of every pass is compared between both trees.
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { openDatabase } from '../src/db/database.ts';
 import { catalogMemory } from '../src/modules/search/memory.ts';
 import { parseQuery } from '../src/modules/search/normalize.ts';
 import { search } from '../src/modules/search/search.service.ts';
-import {
-  benchArgs,
-  loadAverage,
-  machine,
-  percentile,
-  pickWith,
-  quietLog,
-  round,
-  seededRandom,
-  threadCpuMs,
-} from './cli.ts';
+import { benchArgs, loadAverage, machine, percentile, round, seededRandom, threadCpuMs } from './cli.ts';
 import { describeProblems, type FileQuery, readQueryFile } from './query-file.ts';
-import { benchSearchQuery, QUERIES, realisticShopper } from './realistic-queries.ts';
+import { benchQueries } from './realistic-queries.ts';
+import { baselineSearch, servingTrees } from './search-trees.ts';
 
 const USAGE =
   'Usage: npx node bench/search-core.ts --data DIR [--queries N|FILE] [--repeat N] [--top N] [--baseline CHECKOUT] [--pg URL] [--set vocabulary|realistic] [--seed N] [--warmup N] [--stride K --offset J]\n' +
@@ -97,7 +86,6 @@ if (fileName) {
   fileQueries = f.queries;
 }
 const random = seededRandom(Number(values.seed));
-const pick = pickWith(random);
 
 const database = openDatabase({
   databaseUrl: values.pg as string | undefined,
@@ -105,31 +93,10 @@ const database = openDatabase({
   lock: false,
 });
 try {
-  const baseline: SearchFn | undefined = values.baseline
-    ? (
-        (await import(
-          pathToFileURL(resolve(String(values.baseline), 'src/modules/search/search.service.ts')).href
-        )) as { search: SearchFn }
-      ).search
-    : undefined;
-  // As a server: the facts from the snapshot and the text index from its file, each tree with its
-  // own modules (else the first text match starts a 30 s index build in a thread, FTS5 answering
-  // meanwhile, and the figures measure that). Nothing is written (write: false).
-  for (const tree of [
-    resolve(import.meta.dirname, '..'),
-    ...(values.baseline ? [resolve(String(values.baseline))] : []),
-  ]) {
-    const mod = (path: string) => import(pathToFileURL(resolve(tree, 'src/modules/search', path)).href);
-    await mod('index.ts'); // registers the text index file's hook
-    const memory = await mod('memory.ts');
-    memory.useFactsSnapshot(database, { write: false, log: quietLog });
-    await memory.catalogMemory(database);
-    const index = await (await mod('text-index-state.ts')).textIndexBuilt(database);
-    if (!index && database.kind === 'sqlite') console.error(`${tree}: no text index (FTS5 answers)`);
-  }
+  const baseline = await baselineSearch(values.baseline);
+  // As a server: each tree's facts from the snapshot and text index from its file.
+  await servingTrees(database, values.baseline);
   const m = await catalogMemory(database);
-  const munis = await database.db.selectFrom('municipalities').select(['lat', 'lng', 'spread_km']).execute();
-  const categories = await database.db.selectFrom('categories').select('slug').execute();
   const products = m.merchant.reduce((n, x) => n + (x ? 1 : 0), 0);
   console.log(
     JSON.stringify({
@@ -141,18 +108,8 @@ try {
     }),
   );
   const now = new Date();
-  const shopper = realisticShopper(random);
-  const realistic = values.set === 'realistic';
   /** Two of three are the HTTP benchmark's query; the rest vary order, filters, page and language. */
-  const query = benchSearchQuery({
-    random,
-    pick,
-    munis,
-    categories,
-    now,
-    firstText: () => pick(QUERIES),
-    shopper: realistic ? () => shopper : undefined,
-  });
+  const query = await benchQueries(database, random, values.set as 'vocabulary' | 'realistic', now);
   const runs: [string, SearchFn][] = baseline
     ? [
         ['before', baseline],

@@ -31,7 +31,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs, percentile, seededRandom } from './cli.ts';
 import { processTree } from './mixed-load.ts';
-import { QUERIES, realisticShopper } from './realistic-queries.ts';
+import { QUERIES, realisticShopper, shopperSearchPath } from './realistic-queries.ts';
 import type { Rec } from './search-tail-probe.ts';
 
 interface Instance extends PromiseLike<{ errors: number; non2xx: number }> {
@@ -244,15 +244,10 @@ async function once(run: RunSpec, round: number) {
   // bench:search's generator and order, so the measured run sees what bench:search's does.
   const random = seededRandom(Number(values.seed));
   const shopper = realisticShopper(random);
-  const searchPath = () => {
-    const q = shopper.text();
-    const { lat, lng } = shopper.point();
-    return `/api/v1/search?q=${encodeURIComponent(q)}&lat=${lat.toFixed(5)}&lng=${lng.toFixed(5)}&radius_km=${shopper.radius()}&per_page=20`;
-  };
   const request = {
     setupRequest: (req: Record<string, unknown>) => ({
       ...req,
-      path: searchPath(),
+      path: shopperSearchPath(shopper),
       headers: { ...(req.headers as object), 'x-tail-sent': String(wall()) },
     }),
   };

@@ -56,17 +56,13 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 async function child() {
   const { benchConfig, inProcessPlatform } = await import('./in-process.ts');
   const { applyServerHeapSettings } = await import('../src/serve/cluster.ts');
-  const { realisticShopper } = await import('./realistic-queries.ts');
+  const { realisticShopper, shopperSearchPath } = await import('./realistic-queries.ts');
   applyServerHeapSettings();
   const { platform } = await inProcessPlatform(await benchConfig(values.sqlite!));
   const app = platform.app;
   const random = seededRandom(Number(values.seed));
   const shopper = realisticShopper(random);
-  const path = () => {
-    const q = shopper.text();
-    const { lat, lng } = shopper.point();
-    return `/api/v1/search?q=${encodeURIComponent(q)}&lat=${lat.toFixed(5)}&lng=${lng.toFixed(5)}&radius_km=${shopper.radius()}&per_page=20`;
-  };
+  const path = () => shopperSearchPath(shopper);
   for (let i = 0; i < Number(values.warm); i++) {
     await app.inject({ url: path() });
     await new Promise((r) => setImmediate(r));

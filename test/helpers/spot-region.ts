@@ -10,29 +10,31 @@ export interface Spot {
   lng: number;
 }
 
-/** A store of a test region: whose it is and where it stands. */
+/** A store of a test region: whose it is, where it stands, and whether it offers pickup (1, the default). */
 export interface StoreSpot extends Spot {
   merchantId: number;
+  pickup?: number;
 }
 
 /** What searchArea reads of a search: its point, radius and box, its open stores and delivery. */
 export type AreaOptions = Parameters<typeof searchArea>[1];
 
 /**
- * A search reference of `stores`, in order (ids 1.., as many merchants as the largest id): only
- * what the candidate selection and the area read is filled.
+ * A search reference of `stores`, in order (ids `firstId`.., 1 by default; as many merchants as
+ * the largest id): only what the candidate selection and the area read is filled. Ids apart from
+ * the indexes (`firstId` 1000) show a location's id taken for its index.
  */
-export function storesRegion(stores: readonly StoreSpot[]): Reference {
+export function storesRegion(stores: readonly StoreSpot[], firstId = 1): Reference {
   const locations: LocationRef[] = [];
   const locationsByMerchant: LocationRef[][] = [];
   let maxMerchantId = 0;
   for (const s of stores) {
     const l = {
-      id: locations.length + 1,
+      id: firstId + locations.length,
       merchant_id: s.merchantId,
       lat: s.lat,
       lng: s.lng,
-      pickup: 1,
+      pickup: s.pickup ?? 1,
       delivery_radius_km: 0,
       hours_json: '{}',
       index: locations.length,

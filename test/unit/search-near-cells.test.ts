@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { boundingBox } from '../../src/modules/common/geo.ts';
 import { searchArea } from '../../src/modules/search/area.ts';
 import { nearCandidateHits, nearProducts } from '../../src/modules/search/candidates.ts';
 import { emptyCatalogMemory } from '../../src/modules/search/memory.ts';
-import type { LocationRef, Reference } from '../../src/modules/search/reference.ts';
 import type { Hits, SortKey } from '../../src/modules/search/search.types.ts';
+import { areaAround, type StoreSpot, storesRegion, tieredHits } from '../helpers/spot-region.ts';
 
 let seed = 7;
 const random = () => {
@@ -15,31 +14,11 @@ const random = () => {
 
 /** A region of 300 merchants with one to three stores each, some in neighbouring grid cells. */
 function region() {
-  const locations: LocationRef[] = [];
-  const locationsByMerchant: LocationRef[][] = [];
-  for (let mid = 1; mid <= 300; mid++) {
-    const list: LocationRef[] = [];
-    const stores = 1 + Math.floor(random() * 3);
-    for (let k = 0; k < stores; k++) {
-      const l = {
-        id: locations.length + 1,
-        merchant_id: mid,
-        lat: 45.3 + random() * 0.4,
-        lng: -76 + random() * 0.6,
-        pickup: 1,
-        delivery_radius_km: 0,
-        hours_json: '{}',
-        index: locations.length,
-        hours: {},
-        minutes: [],
-      } satisfies LocationRef;
-      locations.push(l);
-      list.push(l);
-    }
-    locationsByMerchant[mid] = list;
-  }
-  // Only what searchArea and nearProducts read of the reference.
-  return { locations, locationsByMerchant, maxMerchantId: 300, grid: new Map() } as unknown as Reference;
+  const stores: StoreSpot[] = [];
+  for (let mid = 1; mid <= 300; mid++)
+    for (let k = 0, count = 1 + Math.floor(random() * 3); k < count; k++)
+      stores.push({ merchantId: mid, lat: 45.3 + random() * 0.4, lng: -76 + random() * 0.6 });
+  return storesRegion(stores);
 }
 
 test('candidates near the user: visiting the hits by grid cell gives exactly the walk over every hit', async () => {
@@ -61,17 +40,8 @@ test('candidates near the user: visiting the hits by grid cell gives exactly the
   for (let q = 0; q < 200; q++) {
     const point = { lat: 45.3 + random() * 0.4, lng: -76 + random() * 0.6 };
     const radius = 1 + random() * 15;
-    const box = boundingBox(point.lat, point.lng, radius);
     const merchantId = q % 5 === 0 ? 1 + Math.floor(random() * 300) : undefined;
-    const area = () =>
-      searchArea(ref, {
-        point,
-        box,
-        radius,
-        merchantId,
-        openMask: new Uint8Array(ref.locations.length),
-        delivers: () => false,
-      }).area;
+    const area = () => searchArea(ref, { ...areaAround(ref, point, radius), merchantId }).area;
     const walked = await nearProducts({} as never, m, area(), hits, { capped: false }, rank);
     // The first use of a list walks it; from the second, the cells are visited.
     const byCell = await nearProducts({} as never, m, area(), hits, { capped: false }, rank, ref);
@@ -80,16 +50,6 @@ test('candidates near the user: visiting the hits by grid cell gives exactly the
   }
   assert.ok(grouped > 50, `only ${grouped} queries found candidates`);
 });
-
-/** A common word's list as text-match.ts tieredHits builds it: title matches (2) first, ids ascending within a tier. */
-function tieredList(pids: number[]): Hits {
-  const title = pids.filter(() => random() < 0.3).sort((a, b) => a - b);
-  const inTitle = new Set(title);
-  const rest = pids.filter((p) => !inTitle.has(p)).sort((a, b) => a - b);
-  const ids = Int32Array.from([...title, ...rest]);
-  const bm = Uint8Array.from([...title.map(() => 2), ...rest.map(() => 1)]);
-  return { ids, bm, tiered: true };
-}
 
 /** A selective word's list: BM25 relevance, best first, then ascending ids; a few equal scores. */
 function bm25List(pids: number[]): Hits {
@@ -115,21 +75,13 @@ test('a cached list regrouped by merchant in place selects the same candidates, 
   const sorts: SortKey[] = ['relevance', 'distance', 'price_asc', 'price_desc'];
   let cut = 0;
   for (const kind of ['tiered', 'bm25'] as const) {
-    const kept = kind === 'tiered' ? tieredList(pids) : bm25List(pids);
+    const kept = kind === 'tiered' ? tieredHits(random, pids) : bm25List(pids);
     const original = copyOf(kept);
     for (let q = 0; q < 120; q++) {
       const point = { lat: 45.3 + random() * 0.4, lng: -76 + random() * 0.6 };
       const radius = 5 + random() * 40;
       const sort = sorts[q % 4]!;
-      const box = boundingBox(point.lat, point.lng, radius);
-      const area = () =>
-        searchArea(ref, {
-          point,
-          box,
-          radius,
-          openMask: new Uint8Array(ref.locations.length),
-          delivers: () => false,
-        }).area;
+      const area = () => searchArea(ref, areaAround(ref, point, radius)).area;
       // A fresh copy is used once: walked in hit order, as a list read without the cache.
       const fresh = copyOf(original);
       const walked = nearCandidateHits(ref, m, fresh, area(), sort, radius, true);

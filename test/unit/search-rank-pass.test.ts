@@ -8,6 +8,7 @@ import { emptyCatalogMemory, setAvailable, setProduct } from '../../src/modules/
 import type { LocationRef, Reference } from '../../src/modules/search/reference.ts';
 import { rankAndGroup, rankedPage, rankHits, scoreCandidates } from '../../src/modules/search/scoring.ts';
 import type { Hits, SortKey } from '../../src/modules/search/search.types.ts';
+import { type StoreSpot, storesRegion } from '../helpers/spot-region.ts';
 
 let seed = 11;
 const random = () => {
@@ -16,32 +17,22 @@ const random = () => {
 };
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
 
-/** 200 merchants with one to three stores each, in a few grid cells; two associations. */
+/**
+ * 200 merchants with one to three stores each (one in five without pickup), in a few grid cells;
+ * two associations. Store ids from 1000, apart from their indexes.
+ */
 function region() {
-  const locations: LocationRef[] = [];
-  const locationsByMerchant: LocationRef[][] = [];
+  const stores: StoreSpot[] = [];
   const merchantById = new Map<number, { id: number; slug: string; name: string }>();
   const memberships = new Map<number, number[]>();
   for (let mid = 1; mid <= 200; mid++) {
-    const list: LocationRef[] = [];
-    const stores = 1 + Math.floor(random() * 3);
-    for (let k = 0; k < stores; k++) {
-      const l = {
-        id: 1000 + locations.length,
-        merchant_id: mid,
+    for (let k = 0, count = 1 + Math.floor(random() * 3); k < count; k++)
+      stores.push({
+        merchantId: mid,
         lat: 45.4 + random() * 0.2,
         lng: -75.9 + random() * 0.3,
         pickup: random() < 0.8 ? 1 : 0,
-        delivery_radius_km: 0,
-        hours_json: '{}',
-        index: locations.length,
-        hours: {},
-        minutes: [],
-      } satisfies LocationRef;
-      locations.push(l);
-      list.push(l);
-    }
-    locationsByMerchant[mid] = list;
+      });
     merchantById.set(mid, { id: mid, slug: `m-${mid}`, name: `Merchant ${mid}` });
     const member = [...(mid % 3 === 0 ? [1] : []), ...(mid % 5 === 0 ? [2] : [])];
     if (member.length) memberships.set(mid, member);
@@ -53,10 +44,7 @@ function region() {
     name_en: `Category ${i + 1}`,
   }));
   return {
-    locations,
-    locationsByMerchant,
-    maxMerchantId: 200,
-    grid: new Map(),
+    ...storesRegion(stores, 1000),
     merchantById,
     memberships,
     categoryById: new Map(categories.map((c) => [c.id, c])),
