@@ -16,6 +16,7 @@ import { MAX_TEXT_HITS } from '../../src/modules/search/search.types.ts';
 import type { TextIndex, TextIndexData } from '../../src/modules/search/text-index.ts';
 import { parseTsQueryExpr } from '../../src/modules/search/text-index-pg.ts';
 import {
+  setTextIndexLog,
   textIndexBuilt,
   textIndexStatus,
   textIndexWorkerExited,
@@ -215,14 +216,23 @@ describe('text index stored in PostgreSQL', () => {
     // One byte changed in the middle of the arrays: the checksum refuses it.
     await sql`update search_text_index_parts set bytes = set_byte(bytes, length(bytes) / 2,
       (get_byte(bytes, length(bytes) / 2) + 1) % 256) where part = 0`.execute(t.database.db);
+    // The server's log says why the stored one was not used (never a silent fallback).
+    const warned: { obj: object; msg: string }[] = [];
+    const log = { warn: (obj: object, msg: string) => warned.push({ obj, msg }) };
     const a = instance();
+    setTextIndexLog(a, log);
     await indexOf(a);
     assert.equal(textIndexStatus(a).from, 'built');
+    assert.equal(warned.length, 1);
+    assert.match(warned[0]!.msg, /stored in the database not loaded/);
+    assert.match(String((warned[0]!.obj as { reason?: unknown }).reason), /\w/);
     const [replaced] = await stored();
     assert.notEqual(replaced!.index_id, before.index_id);
     const b = instance();
+    setTextIndexLog(b, log);
     const loaded = await indexOf(b);
     assert.equal(textIndexStatus(b).from, 'stored');
+    assert.equal(warned.length, 1, 'a sound stored index loads without a warning');
 
     // A full rebuild (truncate, then every document again): logged as "everything changed".
     await rebuildSearchIndex(t.database);

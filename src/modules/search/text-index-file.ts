@@ -32,6 +32,7 @@ import {
   isCurrentTextIndex,
   MAX_DIRTY,
   markTextIndexDirty,
+  setTextIndexLog,
   setTextIndexSource,
   startTextIndexBuild,
   textIndexEnabled,
@@ -454,6 +455,7 @@ export async function writeTextIndexAfterRebuild(database: Database): Promise<nu
 // A server's text index comes from the file once its facts are ready (one hook for `comptoir
 // serve` and every cluster worker; the facts snapshot's writer is the file's writer).
 onFactsSnapshotReady((database, options) => {
+  setTextIndexLog(database, options.log);
   // Facts loaded again (after a full rebuild) while an index is loading or built: that one stands.
   if (currentTextIndex(database)) return;
   useTextIndexFile(database, options).catch((err) =>

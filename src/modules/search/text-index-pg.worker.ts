@@ -153,7 +153,11 @@ async function readDocuments(db: typeof database.db): Promise<string> {
     });
 }
 
-/** The stored index if it is whole and the log covers its changes since; undefined otherwise. */
+/**
+ * The stored index if there is one and the log covers its changes since; undefined otherwise.
+ * Throws when a stored one is damaged (parts missing, checksum, another index's parts): the
+ * caller builds again and the server logs why.
+ */
 async function loadStored(db: typeof database.db): Promise<PgTextIndexMessage | undefined> {
   const stored = await storedTextIndex(db);
   if (!stored) return undefined;
@@ -164,19 +168,15 @@ async function loadStored(db: typeof database.db): Promise<PgTextIndexMessage | 
   let at = 0;
   for (let part = 0; part < stored.parts; part++) {
     const chunk = await storedTextIndexPart(db, stored.indexId, part);
-    if (!chunk || at + chunk.length > bytes.length) return undefined;
+    if (!chunk || at + chunk.length > bytes.length)
+      throw new Error(`stored part ${part} missing or too long`);
     bytes.set(chunk, at);
     at += chunk.length;
   }
-  if (at !== bytes.length) return undefined;
-  try {
-    const loaded = parseTextIndexFile(bytes);
-    if (loaded.mark.snapshotId !== stored.indexId) return undefined;
-    return { data: loaded.data, from: 'stored', changed };
-  } catch {
-    // Damaged: built again (and the damaged one replaced).
-    return undefined;
-  }
+  if (at !== bytes.length) throw new Error(`stored parts hold ${at} bytes, expected ${bytes.length}`);
+  const loaded = parseTextIndexFile(bytes);
+  if (loaded.mark.snapshotId !== stored.indexId) throw new Error('stored parts of another index');
+  return { data: loaded.data, from: 'stored', changed };
 }
 
 /** The index in the text index file's format (text-index-file.ts), through a temporary file. */
@@ -207,8 +207,13 @@ try {
     }
     await lockTextIndexStore(db);
     try {
-      // Anything wrong with the stored one (a header out of bounds included): built again.
-      const loaded = await loadStored(db).catch(() => undefined);
+      // Anything wrong with the stored one (a header out of bounds included): built again, and
+      // the server logs why.
+      let storedRefused: string | undefined;
+      const loaded = await loadStored(db).catch((err: unknown) => {
+        storedRefused = err instanceof Error ? err.message : String(err);
+        return undefined;
+      });
       if (loaded) {
         send(loaded);
         return;
@@ -218,7 +223,7 @@ try {
       const indexId = randomUUID();
       const bytes = serialise(data, indexId);
       // The server gets the index now; the store follows (the bytes are a copy of the arrays).
-      send({ data, from: 'built' });
+      send({ data, from: 'built', ...(storedRefused ? { storedRefused } : {}) });
       await storeTextIndex(db, { indexId, snapshot }, bytes);
     } finally {
       await unlockTextIndexStore(db);

@@ -24,6 +24,13 @@ export interface PgTextIndexMessage {
   from?: 'stored' | 'built';
   /** Loaded: the products changed since the stored index's snapshot (their terms read again). */
   changed?: number[];
+  /** Built: why the stored index could not be loaded, when there was one (damaged, unreadable). */
+  storedRefused?: string;
+}
+
+/** Where a server's text index problems are written (its logger). */
+export interface TextIndexLog {
+  warn(obj: object, msg: string): void;
 }
 
 /** A database's text index: the one being built or kept current, and its build's history. */
@@ -50,6 +57,8 @@ interface IndexState {
    * build and write it); installs an index synchronously. Unset: a build here.
    */
   source?: () => void;
+  /** A server's logger (setTextIndexLog): a failed build or store is written there, never lost. */
+  log?: TextIndexLog;
 }
 
 /**
@@ -139,6 +148,14 @@ const pgWorker = (pool: pg.Pool) => () => {
   });
 };
 
+/**
+ * Gives this database's text index a logger (a server's): a build that fails, a stored index that
+ * could not be loaded and an index that could not be stored are written there.
+ */
+export function setTextIndexLog(database: Database, log: TextIndexLog) {
+  stateOf(database).log = log;
+}
+
 function startBuild(
   s: IndexState,
   spawn: () => Worker,
@@ -153,6 +170,9 @@ function startBuild(
     const failed = (err?: { code?: string }) => {
       if (done) return;
       done = true;
+      // A worker stopped on purpose (drop) exits without an error: nothing to say then.
+      if (err)
+        s.log?.warn({ err }, 'search text index not built: the database text search answers meanwhile');
       if (s.epoch === epoch) {
         s.index = undefined;
         // Out of its memory bound: a catalogue too large for it, not worth trying again.
@@ -163,8 +183,8 @@ function startBuild(
     let worker: Worker;
     try {
       worker = spawn();
-    } catch {
-      failed();
+    } catch (err) {
+      failed(err as { code?: string });
       return;
     }
     // A build never keeps a process alive (a CLI command ending, a test).
@@ -178,6 +198,11 @@ function startBuild(
     worker.once('message', (m: PgTextIndexMessage) => {
       if (!m.data) return failed();
       done = true;
+      if (m.storedRefused)
+        s.log?.warn(
+          { reason: m.storedRefused },
+          'search text index stored in the database not loaded: built again',
+        );
       if (s.epoch === epoch) {
         index.data = m.data;
         s.buildMs = performance.now() - started;
@@ -185,7 +210,11 @@ function startBuild(
       }
       resolve();
     });
-    worker.once('error', failed);
+    worker.on('error', (err) => {
+      // After the index was sent: storing it failed (PostgreSQL), so the next start builds again.
+      if (done) s.log?.warn({ err }, 'search text index not stored: the next start builds it again');
+      else failed(err as { code?: string });
+    });
     worker.once('exit', () => failed());
   });
 }
