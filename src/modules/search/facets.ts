@@ -124,6 +124,30 @@ function membersOf(ref: Reference) {
   return out;
 }
 
+/**
+ * Whether `String(a) < String(b)` for ids (non-negative integers), without the strings: the
+ * shorter one's digits scaled to the other's length, then compared (equal: a prefix, so first).
+ * Exact below 10^7 (the scaled value stays under 2^53); larger ids compare their strings.
+ */
+export function textBefore(a: number, b: number): boolean {
+  if (a >= 1e7 || b >= 1e7) return String(a) < String(b);
+  let da = 1;
+  for (let x = a; x >= 10; x = Math.floor(x / 10)) da++;
+  let db = 1;
+  for (let x = b; x >= 10; x = Math.floor(x / 10)) db++;
+  if (da === db) return a < b;
+  if (da < db) return a * 10 ** (db - da) <= b;
+  return a < b * 10 ** (da - db);
+}
+
+/** Merchant `a` counted `na` times before `b` counted `nb` in the facet's order (byCount's). */
+const countedBefore = (a: number, na: number, b: number, nb: number) =>
+  na > nb || (na === nb && a !== b && textBefore(a, b));
+
+/** The 20 first merchants of countFacets, by id and count (synchronous: never shared). */
+const topKey = new Int32Array(20);
+const topN = new Int32Array(20);
+
 /** Per-process counts by merchant id and category id for countFacets (synchronous: never shared). */
 let merchantCount = new Int32Array(0);
 let categoryCount = new Int32Array(0);
@@ -184,7 +208,7 @@ export function countFacets(
   }
   const associationsSeen: number[] = [];
   const members = membersOf(ref);
-  const top: Counted[] = [];
+  let size = 0;
   for (const mid of merchantsSeen) {
     const n = merchantCount[mid]!;
     merchantCount[mid] = 0;
@@ -198,17 +222,20 @@ export function countFacets(
       if (associationCount[a] === 0) associationsSeen.push(a);
       associationCount[a]! += n;
     }
-    // The 20 first by count, then by the id's text (ranked's order), kept sorted by insertion.
-    if (top.length === 20 && n < top[19]!.n) continue;
-    const e = { key: mid, text: String(mid), n };
-    if (top.length === 20 && byCount(e, top[19]!) >= 0) continue;
-    let at = top.length === 20 ? 19 : top.length;
-    while (at > 0 && byCount(e, top[at - 1]!) < 0) {
-      top[at] = top[at - 1]!;
+    // The 20 first by count, then by the id's text (ranked's order), kept sorted by insertion;
+    // compared as numbers (no object or string per merchant seen: most are not among the 20).
+    if (size === 20 && !countedBefore(mid, n, topKey[19]!, topN[19]!)) continue;
+    let at = size === 20 ? 19 : size++;
+    while (at > 0 && countedBefore(mid, n, topKey[at - 1]!, topN[at - 1]!)) {
+      topKey[at] = topKey[at - 1]!;
+      topN[at] = topN[at - 1]!;
       at--;
     }
-    top[at] = e;
+    topKey[at] = mid;
+    topN[at] = n;
   }
+  const top: Counted[] = [];
+  for (let i = 0; i < size; i++) top.push({ key: topKey[i]!, text: String(topKey[i]!), n: topN[i]! });
   const associations = new Map<number, number>();
   for (const a of associationsSeen) {
     associations.set(a, associationCount[a]!);

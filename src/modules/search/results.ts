@@ -20,18 +20,6 @@ interface Shown {
   description_en: string;
   image_url: string | null;
   gtin: string | null;
-  /** The descriptions folded for the snippet, on first use. */
-  folded_fr: string | undefined;
-  folded_en: string | undefined;
-}
-
-interface Detail {
-  shown: Shown;
-  price_cents: number;
-  /** Variants at different prices: `price_cents` is the lowest ("from"). */
-  from_price: boolean;
-  /** Availability by location id. */
-  stock: Map<number, number>;
 }
 
 /**
@@ -74,49 +62,97 @@ onCatalogChange((database, ids) => {
   else for (const id of ids) c.entries.delete(id);
 });
 
+/**
+ * What the page of results shows, read from the database, by position in `slice`: texts, exact
+ * price and availability at the result's own store, and that store's name. Arrays by position
+ * rather than maps by id: the maps, their entries and an object per stock row were a sixth of a
+ * search's allocations (docs/PERFORMANCE.md, "CPU per search under 16 connections").
+ */
+interface PageDetails {
+  /** The product's texts, or undefined when its row was not found (deleted since). */
+  shown: (Shown | undefined)[];
+  /** Its price (the lowest of its variants' when they differ), NaN when its row was not found. */
+  price: Float64Array;
+  /** Variants at different prices: `price` is the lowest ("from"). */
+  from: Uint8Array;
+  /** Availability summed over its (and its variants') stock rows at the result's store; NaN: no row. */
+  available: Float64Array;
+  /** The result's store name, when its row was read. */
+  locationName: (string | undefined)[];
+}
+
 /** What the page of results shows, read from the database: exact price and availability, texts. */
-async function loadDetails(
-  database: Database,
-  slice: Scored[],
-): Promise<{ details: Map<number, Detail>; locations: Map<number, string> }> {
-  const out = new Map<number, Detail>();
-  if (slice.length === 0) return { details: out, locations: new Map() };
-  const ids = slice.map((s) => s.product_id);
-  const locIds = [...new Set(slice.map((s) => s.location_id))];
+async function loadDetails(database: Database, slice: Scored[]): Promise<PageDetails> {
+  const n = slice.length;
+  const out: PageDetails = {
+    shown: new Array<Shown | undefined>(n).fill(undefined),
+    price: new Float64Array(n).fill(Number.NaN),
+    from: new Uint8Array(n),
+    available: new Float64Array(n).fill(Number.NaN),
+    locationName: new Array<string | undefined>(n).fill(undefined),
+  };
+  if (n === 0) return out;
+  // Each product's first position; `nextSame` chains a product's later positions (a page shows a
+  // product once, but nothing here relies on it).
+  const firstAt = new Map<number, number>();
+  const nextSame = new Int32Array(n).fill(-1);
+  const ids: number[] = [];
+  const locIds: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const s = slice[k]!;
+    const id = s.product_id;
+    ids.push(id);
+    const f = firstAt.get(id);
+    if (f === undefined) firstAt.set(id, k);
+    else {
+      let last = f;
+      while (nextSame[last]! >= 0) last = nextSame[last]!;
+      nextSame[last] = k;
+    }
+    if (!locIds.includes(s.location_id)) locIds.push(s.location_id);
+  }
   const useCache = process.env.COMPTOIR_SEARCH_CACHE !== '0';
   const cache = useCache ? shownCache(database) : undefined;
   const writes = cache?.writes;
-  const shown = new Map<number, Shown>();
+  // Texts by first position: kept ones now, the others from the rows.
+  const texts: (Shown | undefined)[] = new Array<Shown | undefined>(n).fill(undefined);
   const missing: number[] = [];
-  for (const id of ids) {
+  for (let k = 0; k < n; k++) {
+    const id = ids[k]!;
+    if (firstAt.get(id) !== k) continue;
     const hit = cache?.entries.get(id);
     if (hit) {
       // Most recently shown last: Map order is the eviction order.
       cache!.entries.delete(id);
       cache!.entries.set(id, hit);
-      shown.set(id, hit);
+      texts[k] = hit;
     } else missing.push(id);
   }
   // A product with variants shows its lowest variant price ("from") and their summed availability.
   // Price, status and stock (one row per stock row), the texts not kept (from the same rows, for
   // those products only) and the stores' names: one statement for the page (results.repository.ts).
-  const wanted = new Set(ids);
   const rows = await pageRows(database, ids, locIds, missing);
-  const productOf = new Map<number, number>(ids.map((id) => [id, id]));
-  const prices = new Map<number, number>();
-  const variants = new Map<number, { parent_id: number; price_cents: number }>();
-  const stock: { product_id: number; location_id: number; available: number }[] = [];
-  const locMap = new Map<number, string>();
+  const price = new Float64Array(n).fill(Number.NaN);
+  // Variants of the page's products, by id, in the order first read (their rows repeat per stock row).
+  let variants: Map<number, { parent: number; price_cents: number }> | undefined;
+  const addStock = (first: number, locationId: number, available: number) => {
+    for (let k = first; k >= 0; k = nextSame[k]!)
+      if (slice[k]!.location_id === locationId) {
+        const a = out.available[k]!;
+        out.available[k] = (Number.isNaN(a) ? 0 : a) + available;
+      }
+  };
   for (const r of rows) {
-    const [kind, rowId, parentId, price, status, locationId, onHand, reserved, name] = r;
+    const [kind, rowId, parentId, rowPrice, status, locationId, onHand, reserved, name] = r;
     const id = Number(rowId);
     if (Number(kind) === 2) {
-      locMap.set(id, name as string);
+      for (let k = 0; k < n; k++) if (slice[k]!.location_id === id) out.locationName[k] = name as string;
       continue;
     }
-    if (Number(kind) === 0 && missing.length > 0 && !shown.has(id)) {
+    const own = firstAt.get(id);
+    if (Number(kind) === 0 && missing.length > 0 && own !== undefined && texts[own] === undefined) {
       const [, , , , , , , , , sku, titleFr, titleEn, descriptionFr, descriptionEn, images, gtin] = r;
-      shown.set(id, {
+      texts[own] = {
         sku: sku as string,
         title_fr: titleFr as string,
         title_en: titleEn as string,
@@ -124,27 +160,26 @@ async function loadDetails(
         description_en: descriptionEn as string,
         image_url: parseImages(images as string)[0]?.url ?? null,
         gtin,
-        // Declared now, set on first use: the object keeps one shape, its fields inside it.
-        folded_fr: undefined,
-        folded_en: undefined,
-      });
+      };
     }
-    if (wanted.has(id)) prices.set(id, Number(price));
-    else if (parentId != null && status === 'active' && wanted.has(Number(parentId))) {
-      productOf.set(id, Number(parentId));
-      variants.set(id, { parent_id: Number(parentId), price_cents: Number(price) });
+    let first: number;
+    if (own !== undefined) {
+      first = own;
+      price[own] = Number(rowPrice);
+    } else if (parentId != null && status === 'active' && firstAt.has(Number(parentId))) {
+      first = firstAt.get(Number(parentId))!;
+      variants ??= new Map();
+      const v = variants.get(id);
+      if (v) v.price_cents = Number(rowPrice);
+      else variants.set(id, { parent: first, price_cents: Number(rowPrice) });
     } else continue;
     if (locationId != null)
-      stock.push({
-        product_id: id,
-        location_id: Number(locationId),
-        available: Math.max(0, Number(onHand) - Number(reserved)),
-      });
+      addStock(first, Number(locationId), Math.max(0, Number(onHand) - Number(reserved)));
   }
   // Kept only if no product was written while they were read (PostgreSQL: the read awaits).
   if (cache && missing.length > 0 && cache.writes === writes && shownCaches.get(database) === cache) {
     for (const id of missing) {
-      const s = shown.get(id);
+      const s = texts[firstAt.get(id)!];
       if (s) cache.entries.set(id, s);
     }
     for (const k of cache.entries.keys()) {
@@ -152,25 +187,25 @@ async function loadDetails(
       cache.entries.delete(k);
     }
   }
-  for (const id of ids) {
-    const s = shown.get(id);
-    const price = prices.get(id);
-    // A product row gone since (deleted): shown from memory, as when its row was not found.
-    if (!s || price === undefined) continue;
-    out.set(id, { shown: s, price_cents: price, from_price: false, stock: new Map() });
+  // A product row gone since (deleted): shown from memory, as when its row was not found.
+  const found = (first: number) => texts[first] !== undefined && !Number.isNaN(price[first]!);
+  if (variants)
+    for (const v of variants.values()) {
+      if (!found(v.parent) || v.price_cents === price[v.parent]) continue;
+      out.from[v.parent] = 1;
+      price[v.parent] = Math.min(price[v.parent]!, v.price_cents);
+    }
+  for (let k = 0; k < n; k++) {
+    const first = firstAt.get(ids[k]!)!;
+    if (!found(first)) {
+      out.available[k] = Number.NaN;
+      continue;
+    }
+    out.shown[k] = texts[first];
+    out.price[k] = price[first]!;
+    out.from[k] = out.from[first]!;
   }
-  for (const v of variants.values()) {
-    const d = out.get(v.parent_id);
-    if (!d || v.price_cents === d.price_cents) continue;
-    d.from_price = true;
-    d.price_cents = Math.min(d.price_cents, v.price_cents);
-  }
-  for (const r of stock) {
-    const d = out.get(productOf.get(r.product_id) ?? 0);
-    if (!d) continue;
-    d.stock.set(r.location_id, (d.stock.get(r.location_id) ?? 0) + r.available);
-  }
-  return { details: out, locations: locMap };
+  return out;
 }
 
 /** The page's results as the API and the pages return them. */
@@ -181,20 +216,21 @@ export async function presentResults(
   words: QueryWord[],
   lang: Lang,
 ) {
-  const { details, locations } = await loadDetails(database, slice);
-  return slice.map((s) => {
-    const d = details.get(s.product_id);
-    const t = d?.shown;
+  const d = await loadDetails(database, slice);
+  const results = [];
+  for (let k = 0; k < slice.length; k++) {
+    const s = slice[k]!;
+    const t = d.shown[k];
     const title = t ? (lang === 'en' ? t.title_en || t.title_fr : t.title_fr) : '';
     const m = ref.merchantById.get(s.merchant_id);
-    const locName = d ? locations.get(s.location_id) : undefined;
-    return {
+    const available = d.available[k]!;
+    results.push({
       product_id: s.product_id,
       sku: t?.sku ?? '',
       title,
       description_snippet: t ? shownSnippet(t, lang, words) : '',
-      price_cents: d?.price_cents ?? s.price_cents,
-      price_from: d?.from_price ?? false,
+      price_cents: t ? d.price[k]! : s.price_cents,
+      price_from: t ? d.from[k] === 1 : false,
       currency: 'CAD',
       quebec_label: s.quebec_label,
       image_url: t ? t.image_url : null,
@@ -203,29 +239,62 @@ export async function presentResults(
       merchant: { id: s.merchant_id, slug: m?.slug ?? '', name: m?.name ?? '' },
       location: {
         id: s.location_id,
-        name: locName ?? '',
+        name: (t ? d.locationName[k] : undefined) ?? '',
         lat: s.lat,
         lng: s.lng,
         distance_km: Math.round(s.distance_km * 100) / 100,
         /** The store delivers to the place searched from (its delivery zones). */
         delivers: s.delivers,
       },
-      available: Math.max(0, d?.stock.get(s.location_id) ?? s.available),
+      available: Math.max(0, Number.isNaN(available) ? s.available : available),
       offers_nearby: s.offers,
       score: Math.round(s.score * 1000) / 1000,
-    };
-  });
+    });
+  }
+  return results;
 }
 
-/** The snippet of a shown product's description in a language (folded once, then kept with it). */
+/** The snippet of a shown product's description in a language. */
 function shownSnippet(t: Shown, lang: Lang, words: QueryWord[]): string {
-  if (lang === 'en' && t.description_en) {
-    t.folded_en ??= foldShown(t.description_en);
-    return snippetOf(t.description_en, t.folded_en, words);
+  const text = lang === 'en' && t.description_en ? t.description_en : t.description_fr;
+  return text ? shownTextSnippet(text, words) : '';
+}
+
+/**
+ * `snippet(text, words)`, the text folded by the table into foldBuffer and searched there: no
+ * folded string is made (most shown products are read from the database, so a folded text kept
+ * with them was rarely reused).
+ */
+export function shownTextSnippet(text: string, words: QueryWord[]): string {
+  const n = foldInto(text);
+  if (n < 0) return snippetOf(text, fold(text), words);
+  let at = -1;
+  for (const w of words) {
+    const k = firstOf(foldBuffer, n, w.terms[w.terms.length - 1] ?? w.word, w.word);
+    if (k >= 0 && (at < 0 || k < at)) at = k;
   }
-  if (!t.description_fr) return '';
-  t.folded_fr ??= foldShown(t.description_fr);
-  return snippetOf(t.description_fr, t.folded_fr, words);
+  return snippetAt(text, at);
+}
+
+/** `folded.indexOf(needle)` where `folded` is `buf[0..n)` as a string. */
+function indexIn(buf: Uint16Array, n: number, needle: string): number {
+  const m = needle.length;
+  if (m === 0) return 0;
+  const c0 = needle.charCodeAt(0);
+  for (let i = 0, last = n - m; i <= last; i++) {
+    if (buf[i] !== c0) continue;
+    let j = 1;
+    while (j < m && buf[i + j] === needle.charCodeAt(j)) j++;
+    if (j === m) return i;
+  }
+  return -1;
+}
+
+/** The first of two needles in `buf[0..n)` (snippetOf's rule for a word's last term and itself). */
+function firstOf(buf: Uint16Array, n: number, a: string, b: string): number {
+  const i = indexIn(buf, n, a);
+  const j = indexIn(buf, n, b);
+  return i < 0 ? j : j < 0 ? i : Math.min(i, j);
 }
 
 /**
@@ -250,19 +319,30 @@ let foldBuffer = new Uint16Array(256);
  * descriptions but a few): fold's five passes and its NFD were most of a page's snippets' CPU.
  */
 export function foldShown(text: string): string {
-  const n = text.length;
-  if (n > foldBuffer.length) foldBuffer = new Uint16Array(Math.max(n, foldBuffer.length * 2));
+  const n = foldInto(text);
+  if (n < 0) return fold(text);
   const out = foldBuffer;
-  for (let i = 0; i < n; i++) {
-    const f = FOLD_ONE[text.charCodeAt(i)] ?? -1;
-    if (f < 0) return fold(text);
-    out[i] = f;
-  }
   let folded = '';
   // fromCharCode takes its codes as arguments: a bounded number at a time.
   for (let i = 0; i < n; i += 4096)
     folded += String.fromCharCode.apply(null, out.subarray(i, Math.min(n, i + 4096)) as unknown as number[]);
   return folded;
+}
+
+/**
+ * `text` folded by FOLD_ONE into foldBuffer: its length, or -1 when a character is not in the
+ * table (fold's own passes are then needed).
+ */
+function foldInto(text: string): number {
+  const n = text.length;
+  if (n > foldBuffer.length) foldBuffer = new Uint16Array(Math.max(n, foldBuffer.length * 2));
+  const out = foldBuffer;
+  for (let i = 0; i < n; i++) {
+    const f = FOLD_ONE[text.charCodeAt(i)] ?? -1;
+    if (f < 0) return -1;
+    out[i] = f;
+  }
+  return n;
 }
 
 /** Up to 160 characters of the description, starting near the first matched word. */
@@ -279,6 +359,11 @@ function snippetOf(text: string, folded: string, words: QueryWord[]): string {
     const k = i < 0 ? j : j < 0 ? i : Math.min(i, j);
     if (k >= 0 && (at < 0 || k < at)) at = k;
   }
+  return snippetAt(text, at);
+}
+
+/** Up to 160 characters of `text` from near `at` (the first matched word's position, or -1). */
+function snippetAt(text: string, at: number): string {
   const start = at > 60 ? text.lastIndexOf(' ', at - 40) + 1 : 0;
   const body = text.slice(start, start + 160);
   return `${start > 0 ? '…' : ''}${body}${start + 160 < text.length ? '…' : ''}`;
