@@ -76,3 +76,23 @@ const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.by
 export function assertSameTextIndexArrays(a: TextIndexData, b: TextIndexData) {
   for (const k of TEXT_INDEX_ARRAYS) assert.deepEqual(bytesOf(a[k]), bytesOf(b[k]), k);
 }
+
+/**
+ * Runs `f` with the text index and the text-hit cache off (COMPTOIR_TEXT_INDEX=0,
+ * COMPTOIR_SEARCH_CACHE=0): the database decides every word; both settings restored after.
+ */
+export async function withoutTextIndex<T>(f: () => Promise<T>): Promise<T> {
+  const saved = { index: process.env.COMPTOIR_TEXT_INDEX, cache: process.env.COMPTOIR_SEARCH_CACHE };
+  process.env.COMPTOIR_TEXT_INDEX = '0';
+  process.env.COMPTOIR_SEARCH_CACHE = '0';
+  try {
+    return await f();
+  } finally {
+    for (const [key, value] of [
+      ['COMPTOIR_TEXT_INDEX', saved.index],
+      ['COMPTOIR_SEARCH_CACHE', saved.cache],
+    ] as const)
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+  }
+}

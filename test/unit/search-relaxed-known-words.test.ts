@@ -12,6 +12,7 @@ import { textIndexBuilt } from '../../src/modules/search/text-index-state.ts';
 import { prepareWords, wordsThatMayMatch } from '../../src/modules/search/text-match.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { seedMiniRegion } from '../helpers/fixtures.ts';
+import { withoutTextIndex } from '../helpers/text-index-checks.ts';
 
 // The maple grove of the mini region, and far away (no store within 25 km).
 const AYLMER = { lat: 45.3956, lng: -75.8436 };
@@ -74,30 +75,13 @@ before(async () => {
 });
 after(() => t.cleanup());
 
-/** An answer with the text index and the text-hit cache off: the database decides every word. */
-async function withoutIndex<T>(f: () => Promise<T>): Promise<T> {
-  const saved = { index: process.env.COMPTOIR_TEXT_INDEX, cache: process.env.COMPTOIR_SEARCH_CACHE };
-  process.env.COMPTOIR_TEXT_INDEX = '0';
-  process.env.COMPTOIR_SEARCH_CACHE = '0';
-  try {
-    return await f();
-  } finally {
-    for (const [key, value] of [
-      ['COMPTOIR_TEXT_INDEX', saved.index],
-      ['COMPTOIR_SEARCH_CACHE', saved.cache],
-    ] as const)
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-  }
-}
-
 /** A search near the grove, the same with the text index (twice: then cached) and without it. */
 async function find(q: string, point = AYLMER, category?: string) {
   const params = { q, ...point, radius_km: 25, per_page: 20, category };
   const first = await search(t.database, params);
   assert.deepStrictEqual(await search(t.database, params), first, `${q} (cached)`);
   assert.deepStrictEqual(
-    await withoutIndex(() => search(t.database, params)),
+    await withoutTextIndex(() => search(t.database, params)),
     first,
     `${q} without the index`,
   );
@@ -116,16 +100,16 @@ describe('relaxed phrases: the known words together before any word', () => {
     for (const q of ['Sirop d’ÉRABLE ambré foncé', 'sirop erable ambre fonce']) {
       assert.deepEqual(await matching(q), ['sirop', 'erable', 'ambre'], q);
       assert.deepEqual(
-        await withoutIndex(() => matching(q)),
+        await withoutTextIndex(() => matching(q)),
         ['sirop', 'erable', 'ambre'],
         `${q} (database)`,
       );
     }
     assert.deepEqual(await matching('zorglub quokka'), []);
-    assert.deepEqual(await withoutIndex(() => matching('zorglub quokka')), []);
+    assert.deepEqual(await withoutTextIndex(() => matching('zorglub quokka')), []);
     // A prefix last word, and a typo expanded to a known term, are kept.
     assert.deepEqual(await matching('chèvre zorglub fromag'), ['chevre', 'fromag']);
-    assert.deepEqual(await withoutIndex(() => matching('chèvre zorglub fromag')), ['chevre', 'fromag']);
+    assert.deepEqual(await withoutTextIndex(() => matching('chèvre zorglub fromag')), ['chevre', 'fromag']);
     assert.deepEqual(await matching('chocolta zorglub érable'), ['chocolta', 'erable']);
   });
 

@@ -13,6 +13,7 @@ import { textIndexBuilt } from '../../src/modules/search/text-index-state.ts';
 import { prepareWords, wordsThatMayMatch } from '../../src/modules/search/text-match.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { randomCatalogue } from '../helpers/random-catalogue.ts';
+import { withoutTextIndex } from '../helpers/text-index-checks.ts';
 
 const WORDS = ['Bottes', 'miel', 'Érable', 'sirop', 'Fromage', 'café', 'vélo', 'Œufs', 'Québec', 'pain'];
 const TEXTS = [
@@ -44,23 +45,6 @@ before(async () => {
 });
 after(() => t.cleanup());
 
-/** An answer with the text index and the text-hit cache off: every word tried, by the database. */
-async function withoutIndex<T>(f: () => Promise<T>): Promise<T> {
-  const saved = { index: process.env.COMPTOIR_TEXT_INDEX, cache: process.env.COMPTOIR_SEARCH_CACHE };
-  process.env.COMPTOIR_TEXT_INDEX = '0';
-  process.env.COMPTOIR_SEARCH_CACHE = '0';
-  try {
-    return await f();
-  } finally {
-    for (const [key, value] of [
-      ['COMPTOIR_TEXT_INDEX', saved.index],
-      ['COMPTOIR_SEARCH_CACHE', saved.cache],
-    ] as const)
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-  }
-}
-
 test('a word no product holds is left out, and the answers are those of every word', async () => {
   const sqlite = t.database.kind === 'sqlite';
   if (sqlite) assert.ok(await textIndexBuilt(t.database), 'the text index answers');
@@ -79,7 +63,7 @@ test('a word no product holds is left out, and the answers are those of every wo
         // Twice with the index: its first answer, then the cached lists.
         const first = await search(t.database, params);
         const again = await search(t.database, params);
-        const want = await withoutIndex(() => search(t.database, params));
+        const want = await withoutTextIndex(() => search(t.database, params));
         assert.deepStrictEqual(first, want, `${q} ${JSON.stringify(point)} ${sort}`);
         assert.deepStrictEqual(again, want, `${q} ${JSON.stringify(point)} ${sort} (cached)`);
         if (want.relaxed && want.total > 0) relaxedWithResults++;
