@@ -94,12 +94,22 @@ export async function createPlatform(
     openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, lock: opts.lock ?? true });
   await migrateToLatest(database.db as never);
   startMark('platform: migrations checked');
-  const events = opts.events ?? (await createEventBus(database));
+  // The bus starts before the app: its relay's connection failures go to the app's log once built.
+  let log: { warn(obj: object, msg: string): void } | undefined;
+  const events =
+    opts.events ??
+    (await createEventBus(database, {
+      warn: (err, msg) =>
+        log
+          ? log.warn({ err }, msg)
+          : process.emitWarning(`${msg}: ${err instanceof Error ? err.message : err}`),
+    }));
   // Search keeps catalogue facts in memory; stock and catalogue events keep them current.
   const detachSearch = attachSearchEvents(database, events);
   const mailer = createMailer(database.db, { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM });
   const context: AppContext = { config, database, events, mailer, secret: resolveSecret(config) };
   const app = await buildApp(context, { logger: opts.logger, rateLimitStore: opts.rateLimitStore });
+  log = app.log;
   startMark('platform: app built');
   if (opts.logStalls) logLoopStalls(app);
   // The worker with the thread falls back to automatic checkpoints if it fails, and it commits

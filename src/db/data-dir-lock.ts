@@ -18,7 +18,9 @@ function releaser(lockFile: string): () => void {
     released = true;
     try {
       if (readFileSync(lockFile, 'utf8') === String(process.pid)) rmSync(lockFile);
-    } catch {}
+    } catch {
+      // Already gone (or the directory with it): nothing of ours to remove, often at exit.
+    }
   };
   process.once('exit', release);
   return release;
@@ -57,7 +59,9 @@ export function adoptDataDirLock(dir: string): () => void {
   let owner = '';
   try {
     owner = readFileSync(lockFile, 'utf8');
-  } catch {}
+  } catch {
+    // No readable lock file: `owner` stays empty and the check below refuses with a clear error.
+  }
   if (owner !== String(process.pid))
     throw new DataDirLockedError(`The lock of ${dir} is not held by this process (${process.pid}).`);
   return releaser(lockFile);

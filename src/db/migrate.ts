@@ -41,7 +41,8 @@ async function recordedUpToDate(db: Kysely<unknown>): Promise<boolean> {
   try {
     ({ rows } = await sql<{ name: string }>`select name from ${table}`.execute(db));
   } catch {
-    return false; // No bookkeeping table yet: a new database.
+    // No bookkeeping table yet (a new database); any other failure recurs in Kysely's migrator, which reports it.
+    return false;
   }
   const files = migrationNames();
   const recorded = new Set(rows.map((r) => r.name));

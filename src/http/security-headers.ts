@@ -22,6 +22,7 @@ function tileOrigin(tileUrl: string): string | undefined {
   try {
     return new URL(tileUrl.replace(/\{[a-z]\}/g, '0')).origin;
   } catch {
+    // A TILE_URL that is no URL adds no origin: the policy then blocks the tiles (seen on the map at once).
     return undefined;
   }
 }

@@ -89,6 +89,7 @@ export function runPrimary(opts: PrimaryOptions): void {
           try {
             w.send({ t: 'comptoir:stop' });
           } catch {
+            // Its channel is already closed: a signal stops it instead.
             w.process.kill('SIGTERM');
           }
         }),

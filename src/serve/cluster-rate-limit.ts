@@ -90,6 +90,7 @@ export function clusterRateLimitStore(channel: NodeJS.Process = process) {
           if (err) fail();
         });
       } catch {
+        // The primary is gone (shutting down): counted as the first of its window, as documented above.
         fail();
       }
     });

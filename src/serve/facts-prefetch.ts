@@ -41,6 +41,7 @@ function start(path: string): Promise<PrefetchedSnapshot | undefined> {
         workerData: { url: WORKER, path, cacheDir: cacheDir ? dirname(cacheDir) : undefined },
       });
     } catch {
+      // An optimisation only: without the thread, the main thread reads the file (and reports its failures).
       done(undefined);
       return;
     }

@@ -101,6 +101,8 @@ export function shopSyncFixture(opts: {
   ownerEmail: string;
   start: () => Promise<Record<string, string>>;
   stop: () => Promise<void>;
+  /** Receives the app's log lines (JSON), for tests that check what is logged. */
+  logs?: string[];
 }): ShopSyncFixture {
   let p: TestPlatform;
   let region: MiniRegion;
@@ -111,7 +113,7 @@ export function shopSyncFixture(opts: {
   const merchantId = () => region.merchants.sports.merchant_id;
 
   before(async () => {
-    p = await createTestPlatform(await opts.start());
+    p = await createTestPlatform(await opts.start(), { logs: opts.logs });
     region = await seedMiniRegion(db());
     await approveMerchants(db(), region);
     await createUser(db(), {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
@@ -40,8 +40,10 @@ describe('merchant back-office', () => {
   let owner: Agent;
   let A: number;
   let B: number;
+  // The app's log lines (JSON), for the failures that must reach it.
+  const logs: string[] = [];
   before(async () => {
-    p = await createTestPlatform({ WEBHOOKS_ALLOW_PRIVATE: '1' });
+    p = await createTestPlatform({ WEBHOOKS_ALLOW_PRIVATE: '1' }, { logs });
     const db = p.context.database.db;
     region = await seedMiniRegion(db);
     A = region.merchants.erabliere.merchant_id;
@@ -474,6 +476,32 @@ describe('merchant back-office', () => {
       '/fr/marchand/importation',
     );
     assert.equal(steal.statusCode, 404);
+  });
+
+  test('an uploaded import that cannot be read (not merely gone) is a 404 and a warning in the log', async () => {
+    const fileId = 'ab'.repeat(16);
+    // A directory where the upload should be: reading it fails with EISDIR, not ENOENT.
+    const path = join(p.context.config.dataDir, 'imports', String(A), `${fileId}.csv`);
+    mkdirSync(path, { recursive: true });
+    const from = logs.length;
+    try {
+      const r = await owner.submit(
+        '/fr/marchand/importation/appliquer',
+        { file_id: fileId },
+        '/fr/marchand/importation',
+      );
+      assert.equal(r.statusCode, 404);
+    } finally {
+      rmSync(path, { recursive: true, force: true });
+    }
+    const lines = logs
+      .slice(from)
+      .map((l) => JSON.parse(l) as { level: number; msg: string; fileId?: string; err?: { code?: string } })
+      .filter((l) => l.msg === 'stored import file could not be read');
+    assert.equal(lines.length, 1, 'only the unreadable name is logged, not the absent ones');
+    assert.equal(lines[0]?.level, 40);
+    assert.equal(lines[0]?.fileId, fileId);
+    assert.equal(lines[0]?.err?.code, 'EISDIR');
   });
 
   test('staff: invited by email, joins with the link once, cannot manage staff or API keys', async () => {

@@ -180,6 +180,27 @@ describe('real-time stock (SSE)', () => {
     await new Promise<void>((r) => server.close(() => r()));
   });
 
+  test('a failing teardown step is logged and the others still run', async () => {
+    const logged: { obj: { err?: unknown }; msg: string }[] = [];
+    let closed = 0;
+    const server = createServer((req, res) => {
+      const conn = openSse(req, res, { log: { error: (obj, msg) => logged.push({ obj, msg }) } });
+      conn.onClose(() => {
+        throw new Error('unsubscribe failed');
+      });
+      conn.onClose(() => closed++);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const s = await openEventStream(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await s.close();
+    await waitFor(() => closed === 1, { what: 'the server to see the client go' });
+    assert.equal(logged.length, 1);
+    assert.equal(logged[0]?.msg, 'SSE stream teardown step failed');
+    assert.equal((logged[0]?.obj.err as Error | undefined)?.message, 'unsubscribe failed');
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
   test('two instances on one PostgreSQL schema: an update through one reaches an SSE client of the other', {
     skip: TEST_DB_KIND !== 'postgres' && 'PostgreSQL only (SQLite runs one instance)',
   }, async () => {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { createUser } from '../../src/modules/accounts/index.ts';
 import { transitionOrder } from '../../src/modules/orders/index.ts';
@@ -62,8 +64,11 @@ describe('shop sync: Shopify (issue 17)', () => {
   });
   const noSku = fakeProduct({ title: 'Carte cadeau papier', price: '5.00', stock: { [LOC]: 50 } });
 
+  // The app's log lines (JSON), for the failures that must reach it.
+  const logs: string[] = [];
   const f = shopSyncFixture({
     ownerEmail: 'owner-sports@example.test',
+    logs,
     async start() {
       fake = await startFakeShopify();
       fake.products.push(boots, gourde, draft, noSku);
@@ -173,6 +178,35 @@ describe('shop sync: Shopify (issue 17)', () => {
     assert.equal(en.statusCode, 200);
     assert.match(en.body, /<h1>Connect my shop<\/h1>/);
     assert.match(en.body, /4 products, 6 variants/);
+  });
+
+  test('shop locations that cannot be read: the page lists the mapped ones with a notice, and the log says why', async () => {
+    // A server that answers every request with a 404 page: no retry, the read fails at once.
+    const broken = createServer((_req, res) => {
+      res.statusCode = 404;
+      res.end('not here');
+    });
+    await new Promise<void>((r) => broken.listen(0, '127.0.0.1', r));
+    const config = f.p.context.config as { SHOPIFY_API_BASE?: string };
+    const saved = config.SHOPIFY_API_BASE;
+    const from = logs.length;
+    config.SHOPIFY_API_BASE = `http://127.0.0.1:${(broken.address() as AddressInfo).port}`;
+    try {
+      const page = await f.owner.get(SHOP_PAGE);
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, /Impossible de lire les emplacements de Shopify/);
+    } finally {
+      config.SHOPIFY_API_BASE = saved;
+      await new Promise((r) => broken.close(r));
+    }
+    const line = logs
+      .slice(from)
+      .map((l) => JSON.parse(l) as { level: number; msg: string; err?: { message?: string } })
+      .find((l) => l.msg === 'shop locations could not be read');
+    assert.ok(line, 'the failure is in the log');
+    assert.equal(line.level, 40, 'at warn');
+    assert.ok(line.err?.message, 'with its error');
+    assert.equal((await conn()).status, 'active', 'the connection is unchanged');
   });
 
   test('the page is for owners only: staff are refused', async () => {
@@ -346,7 +380,11 @@ describe('shop sync: Shopify (issue 17)', () => {
 
     assert.equal((await runSync(f.deps, connId)).state, 'done');
     const p = await product('LANTERNE-1');
-    assert.notEqual(p?.status, 'active', 'UNLISTED hides the product from every sales channel: not on sale, as a draft');
+    assert.notEqual(
+      p?.status,
+      'active',
+      'UNLISTED hides the product from every sales channel: not on sale, as a draft',
+    );
     const fetches = await db()
       .selectFrom('image_fetches')
       .select(['source_url', 'position'])

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { publicBaseUrl } from '../../src/config.ts';
+import { ValidationError } from '../../src/lib/errors.ts';
 import { transitionOrder } from '../../src/modules/orders/index.ts';
 import {
   decryptSecret,
@@ -8,6 +9,7 @@ import {
   runSync,
   shopSyncIdle,
   shopTokenKey,
+  squareOAuthFinish,
 } from '../../src/modules/shopsync/index.ts';
 import { placeOrder } from '../helpers/factories.ts';
 import {
@@ -473,6 +475,22 @@ describe('shop sync: Square (issue 17)', () => {
       `${SHOP_PAGE}/square/retour?code=sq-code-0001&state=${encodeURIComponent(state)}`,
     );
     assert.equal(again.statusCode, 400);
+    // Refused codes reach the server's log with Square's answer (the page only says "not completed").
+    const warnings: { obj: { err?: unknown; merchantId?: number }; msg: string }[] = [];
+    const log = { warn: (obj: object, msg: string) => warnings.push({ obj, msg }) };
+    await assert.rejects(
+      squareOAuthFinish(
+        { ...f.deps, log },
+        c.merchant_id,
+        { code: 'sq-code-0001', state },
+        `${publicBaseUrl(f.p.context.config)}${SHOP_PAGE}/square/retour`,
+      ),
+      ValidationError,
+    );
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]?.msg, 'Square OAuth code exchange failed');
+    assert.equal(warnings[0]?.obj.merchantId, c.merchant_id);
+    assert.ok(warnings[0]?.obj.err instanceof Error, 'with the error');
   });
 
   test('an OAuth token is renewed before it is a week old; a renewal refused after expiry asks the merchant to reconnect', async () => {

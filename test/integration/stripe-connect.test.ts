@@ -55,18 +55,23 @@ describe('Stripe Connect: onboarding, webhooks, checkout faults, statements', ()
   const connectHook = (ev: { payload: string; headers: Record<string, string> }) =>
     deliverEvent(p.app, 'connect-webhook', ev);
   const count = (table: 'orders' | 'payment_ledger' | 'stripe_events') => rowCount(db(), table);
+  // The app's log lines (JSON), for the failures that must reach it.
+  const logs: string[] = [];
 
   before(async () => {
     fake = await startFakeStripe();
-    p = await createTestPlatform({
-      PUBLIC_URL: 'https://achat.example.ca',
-      STRIPE_SECRET_KEY: 'sk_test_comptoir',
-      STRIPE_PUBLISHABLE_KEY: 'pk_test_comptoir',
-      STRIPE_WEBHOOK_SECRET: 'whsec_platform_test',
-      STRIPE_CONNECT_WEBHOOK_SECRET: CONNECT_SECRET,
-      STRIPE_API_BASE: fake.url,
-      PLATFORM_FEE_PERCENT: String(FEE_PERCENT),
-    });
+    p = await createTestPlatform(
+      {
+        PUBLIC_URL: 'https://achat.example.ca',
+        STRIPE_SECRET_KEY: 'sk_test_comptoir',
+        STRIPE_PUBLISHABLE_KEY: 'pk_test_comptoir',
+        STRIPE_WEBHOOK_SECRET: 'whsec_platform_test',
+        STRIPE_CONNECT_WEBHOOK_SECRET: CONNECT_SECRET,
+        STRIPE_API_BASE: fake.url,
+        PLATFORM_FEE_PERCENT: String(FEE_PERCENT),
+      },
+      { logs },
+    );
     region = await seedMiniRegion(db());
     await db().updateTable('merchants').set({ status: 'approved' }).execute();
     // Enough stock for every checkout of this file.
@@ -135,6 +140,26 @@ describe('Stripe Connect: onboarding, webhooks, checkout faults, statements', ()
     assert.match(back.body, /data-stripe-status="enabled"/);
     assert.match(back.body, /data-payouts="enabled"/);
     assert.equal((await settings(A))?.charges_enabled, 1);
+  });
+
+  it('a status refresh while Stripe is unreachable keeps the stored status, says so, and logs why', async () => {
+    const from = logs.length;
+    fake.down = true;
+    try {
+      const r = await owner.get('/fr/marchand/paiements/retour');
+      assert.equal(r.statusCode, 200);
+      assert.match(r.body, /Stripe ne répond pas/);
+      assert.match(r.body, /data-stripe-status="enabled"/);
+    } finally {
+      fake.down = false;
+    }
+    const line = logs
+      .slice(from)
+      .map((l) => JSON.parse(l) as { level: number; msg: string; err?: { message?: string } })
+      .find((l) => l.msg === 'stripe account status refresh failed');
+    assert.ok(line, 'the failed refresh is in the log');
+    assert.equal(line.level, 40, 'at warn');
+    assert.ok(line.err?.message, 'with its error');
   });
 
   it('only the owner reaches the payments page', async () => {

@@ -226,7 +226,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
 
   if (pg) {
-    // Search support on PostgreSQL (used by the search module's migration).
+    // Search support on PostgreSQL when this migration was written; nothing in src/ uses them now.
+    // Optional: a role that may not create extensions still migrates; the statements stay as applied.
     await sql`create extension if not exists unaccent schema public`.execute(db).catch(() => {});
     await sql`create extension if not exists pg_trgm schema public`.execute(db).catch(() => {});
   }

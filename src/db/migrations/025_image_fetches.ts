@@ -49,6 +49,7 @@ export async function queueForeignImages(db: Kysely<unknown>): Promise<number> {
     try {
       images = JSON.parse(p.images_json);
     } catch {
+      // An unreadable value holds no link to fetch (the product reads it as no image).
       continue;
     }
     if (!Array.isArray(images)) continue;

@@ -50,7 +50,7 @@ export default async function streamRoutes(app: FastifyInstance, ctx: AppContext
           params: { maximum: MAX_STREAM_PRODUCTS },
         });
       reply.hijack();
-      const conn = openSse(req.raw, reply.raw);
+      const conn = openSse(req.raw, reply.raw, { log: req.log });
       const off = watchProducts(ctx.events, ids, (e) => conn.sendFrame(stockFrame(e)));
       conn.onClose(off);
     },
@@ -88,7 +88,7 @@ export default async function streamRoutes(app: FastifyInstance, ctx: AppContext
             })
           ).merchantId;
       reply.hijack();
-      streamMerchantEvents(ctx.events, merchantId, req.raw, reply.raw);
+      streamMerchantEvents(ctx.events, merchantId, req.raw, reply.raw, req.log);
     },
   );
 }

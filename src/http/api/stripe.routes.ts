@@ -33,6 +33,7 @@ export default async function stripeWebhookRoutes(app: FastifyInstance, ctx: App
     try {
       return stripe.webhooks.constructEvent(String(body ?? ''), String(sig ?? ''), secret);
     } catch {
+      // A signature that does not verify is the sender's error (a 400), not a failure here.
       throw new AppError('validation_failed', 'payment.webhook_signature_invalid');
     }
   };

@@ -349,7 +349,11 @@ export default async function integrationRoutes(app: FastifyInstance, ctx: AppCo
             contentType = e === 'csv' ? 'text/csv' : e === 'json' ? 'application/json' : XLSX_CONTENT_TYPE;
             ext = e;
             break;
-          } catch {}
+          } catch (err) {
+            // The upload is under one of the three names (or gone: a 404); any other failure is logged.
+            if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+              req.log.warn({ err, fileId }, 'stored import file could not be read');
+          }
         }
         if (text === undefined && workbook === undefined) throw notFound('import');
         const result = await applyImport(
@@ -383,6 +387,7 @@ function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
+    // Unreadable JSON goes on as text: the import's parser refuses it with its own translated error.
     return text;
   }
 }

@@ -69,7 +69,13 @@ const WEBHOOK_TOPICS = {
 /** "Connecter ma boutique / Connect my shop" and the sync status page (owners only). */
 export default async function shopSyncPages(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx.database;
-  const deps: ShopSyncDeps = { db, events: ctx.events, database: ctx.database, config: ctx.config };
+  const deps: ShopSyncDeps = {
+    db,
+    events: ctx.events,
+    database: ctx.database,
+    config: ctx.config,
+    log: app.log,
+  };
   const owner = (req: FastifyRequest) => requireMerchantRole(req, ctx, { owner: true });
 
   for (const lang of ['fr', 'en'] as const) {
@@ -97,7 +103,9 @@ export default async function shopSyncPages(app: FastifyInstance, ctx: AppContex
       if (connected) {
         try {
           shopLocs = await shopLocations(deps, access.merchantId);
-        } catch {
+        } catch (err) {
+          // The page lists the mapped locations by id with a notice; the reason goes to the log.
+          req.log.warn({ err }, 'shop locations could not be read');
           locError = true;
           shopLocs = Object.keys(c.location_map).map((id) => ({ id, name: id }));
         }

@@ -10,14 +10,16 @@ import { metrics } from './metrics.ts';
 export default async function opsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/readyz', { schema: { hide: true } }, async (req, reply) => {
     try {
       await ping(ctx.database.db);
       const migrated = await migrationsApplied(ctx.database.db as never);
       if (!migrated) return reply.code(503).send({ status: 'migrations_pending' });
       if (catalogMemoryLoading(ctx.database)) return reply.code(503).send({ status: 'warming_up' });
       return { status: 'ready', database: ctx.database.kind };
-    } catch {
+    } catch (err) {
+      // The probe only says "unreachable"; why (refused, authentication, timeout) is in the log.
+      req.log.warn({ err }, 'readiness check: database unreachable');
       return reply.code(503).send({ status: 'database_unreachable' });
     }
   });

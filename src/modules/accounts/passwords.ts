@@ -169,4 +169,5 @@ export const hashPassword = (pw: string) => {
   passwordHashing.count++;
   return hash(pw, OPTIONS);
 };
+// A stored value that is not an argon2 hash never matches (refused as a wrong password).
 export const verifyPassword = (stored: string, pw: string) => verify(stored, pw).catch(() => false);

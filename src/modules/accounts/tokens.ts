@@ -32,6 +32,7 @@ export function verifyToken<T extends Record<string, string | number>>(
     if (typeof data.exp !== 'number' || data.exp < now) return undefined;
     return data;
   } catch {
+    // A body that is not our JSON is no valid token, as a bad signature.
     return undefined;
   }
 }

@@ -10,7 +10,14 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { formatMoney, type Lang, t } from '../../i18n/index.ts';
 import { haversineKm } from '../common/geo.ts';
-import { foldTown, fsaOf, type Geocoder, type Point, type PostalAddress } from '../geocoding/index.ts';
+import {
+  foldTown,
+  fsaOf,
+  type Geocoder,
+  type GeocoderLog,
+  type Point,
+  type PostalAddress,
+} from '../geocoding/index.ts';
 import { areaCovers, type DeliveryZone, reachZone } from '../merchants/index.ts';
 import { listTowns } from '../towns/index.ts';
 
@@ -38,6 +45,8 @@ export async function townPrefixes(db: Kysely<DB>): Promise<Map<string, Set<stri
 export interface MatchContext {
   prefixes: Map<string, Set<string>>;
   geocoder?: Geocoder;
+  /** Where a geocoder failure is logged (the request's log). */
+  log?: GeocoderLog;
   /** The geocoded point, asked at most once per address. */
   point?: Promise<Point | undefined>;
 }
@@ -66,7 +75,7 @@ export async function matchStore(
       continue;
     }
     if (!store.radius_km || !ctx.geocoder) continue;
-    ctx.point ??= ctx.geocoder(address);
+    ctx.point ??= ctx.geocoder(address, ctx.log);
     const p = await ctx.point;
     if (p && haversineKm(store.from.lat, store.from.lng, p.lat, p.lng) <= store.radius_km) covering.push(z);
   }

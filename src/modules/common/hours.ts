@@ -34,6 +34,7 @@ export function isOpenAt(hours: OpeningHours, at: Date, timeZone = 'America/Toro
   return (hours[day] ?? []).some(([open, close]) => time >= open && time < close);
 }
 
+/** A store's `hours_json`; an unreadable value reads as no hours rather than breaking its pages. */
 export function parseHours(json: string): OpeningHours {
   try {
     const v = JSON.parse(json) as unknown;

@@ -57,6 +57,7 @@ export async function processProductImage(
   try {
     meta = await sharp(buf, { limitInputPixels: MAX_IMAGE_SIDE * MAX_IMAGE_SIDE }).metadata();
   } catch {
+    // The upload is not a readable image: the uploader's error (a 400), not the server's.
     throw new ValidationError([{ field, message: 'backoffice.image_unreadable' }]);
   }
   const w = meta.width ?? 0;

@@ -88,6 +88,7 @@ export function isHttpUrl(v: string | null | undefined): v is string {
     const u = new URL(v.trim());
     return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
   } catch {
+    // Not parseable as a URL: the answer is simply "no".
     return false;
   }
 }

@@ -16,6 +16,8 @@ export {
 } from './bus.ts';
 /** The bus for a deployment: in-process on SQLite, relayed through LISTEN/NOTIFY on PostgreSQL. */
 export { createEventBus } from './factory.ts';
+/** Options of the PostgreSQL relay (where its connection failures are logged). */
+export type { PgEventBusOptions } from './pg.ts';
 /**
  * Server-Sent Events over the bus: `openSse` (a stream with heartbeats), `watchProducts` (stock
  * events of some products), `streamMerchantEvents` (a merchant's order and stock events),
@@ -25,6 +27,8 @@ export { createEventBus } from './factory.ts';
 export {
   MAX_STREAM_PRODUCTS,
   openSse,
+  /** Where a stream's teardown failures are logged (a request's log fits). */
+  type SseLog,
   sseClientCount,
   stockFrame,
   streamMerchantEvents,

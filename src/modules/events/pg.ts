@@ -9,6 +9,15 @@ const debug = debuglog('comptoir-events');
 /** PostgreSQL limits a NOTIFY payload to 8000 bytes; events are batched below that. */
 export const MAX_NOTIFY_BYTES = 7900;
 
+/** Options of a PostgreSQL event bus. */
+export interface PgEventBusOptions {
+  /**
+   * Where a lost LISTEN connection and each failed reconnection go (other instances' events are
+   * missed meanwhile). Default: the process's warning channel, as the bus's handler failures.
+   */
+  warn?: (err: unknown, message: string) => void;
+}
+
 interface Envelope {
   i: string;
   e: [EventName, unknown][];
@@ -32,20 +41,24 @@ export class PgEventBus extends InProcessEventBus {
   #reconnectTimer: NodeJS.Timeout | undefined;
   /** Resolves when the LISTEN connection is established (again). */
   ready: Promise<void>;
+  readonly #warn: (err: unknown, message: string) => void;
 
-  private constructor(pool: pg.Pool, channel: string) {
+  private constructor(pool: pg.Pool, channel: string, opts: PgEventBusOptions) {
     super();
     this.#pool = pool;
     this.#channel = channel;
+    this.#warn =
+      opts.warn ??
+      ((err, message) => process.emitWarning(`${message}: ${err instanceof Error ? err.message : err}`));
     this.ready = this.#listen();
   }
 
-  static async create(pool: pg.Pool): Promise<PgEventBus> {
+  static async create(pool: pg.Pool, opts: PgEventBusOptions = {}): Promise<PgEventBus> {
     const { rows } = await pool.query<{ s: string }>('select current_schema() as s');
     const channel = `comptoir_${(rows[0]?.s ?? 'public').replace(/[^a-z0-9_]/gi, '_')}`
       .slice(0, 63)
       .toLowerCase();
-    const bus = new PgEventBus(pool, channel);
+    const bus = new PgEventBus(pool, channel, opts);
     await bus.ready;
     return bus;
   }
@@ -63,8 +76,15 @@ export class PgEventBus extends InProcessEventBus {
         debug('unreadable notification dropped: %o', err);
       }
     });
-    client.on('error', () => this.#reconnect(client));
-    client.on('end', () => this.#reconnect(client));
+    const lost = (err: unknown) => {
+      // A client not (or no longer) the listener: its failure is its connect's rejection, or after close.
+      if (!this.#closed && this.#listener === client)
+        this.#warn(err, "LISTEN connection lost, other instances' events are missed until it reconnects");
+      this.#reconnect(client);
+    };
+    client.on('error', lost);
+    // The server may also close it without an error (a restart): the same loss.
+    client.on('end', () => lost(new Error('LISTEN connection ended')));
     await client.connect();
     await client.query(`LISTEN "${this.#channel}"`);
     this.#listener = client;
@@ -78,7 +98,11 @@ export class PgEventBus extends InProcessEventBus {
     const attempt = (delay: number) => {
       this.#reconnectTimer = setTimeout(() => {
         if (this.#closed) return;
-        this.ready = this.#listen().catch(() => attempt(Math.min(delay * 2, 10_000)));
+        this.ready = this.#listen().catch((err) => {
+          const next = Math.min(delay * 2, 10_000);
+          this.#warn(err, `LISTEN reconnection failed, next try in ${next} ms`);
+          attempt(next);
+        });
       }, delay);
     };
     attempt(200);

@@ -45,6 +45,18 @@ export interface SseConnection {
   close(): void;
 }
 
+/** Where a stream's teardown failures go (the request's log); default: the process's warning channel. */
+export interface SseLog {
+  error(obj: object, msg: string): void;
+}
+
+const warningLog: SseLog = {
+  error: (obj, msg) => {
+    const err = (obj as { err?: unknown }).err;
+    process.emitWarning(`${msg}: ${err instanceof Error ? err.stack : err}`);
+  },
+};
+
 /**
  * Turns a raw HTTP response into a Server-Sent Events stream: headers, a retry hint, a
  * heartbeat comment every HEARTBEAT_MS, and clean teardown when the client disconnects.
@@ -52,8 +64,9 @@ export interface SseConnection {
 export function openSse(
   req: IncomingMessage,
   res: ServerResponse,
-  opts: { heartbeatMs?: number } = {},
+  opts: { heartbeatMs?: number; log?: SseLog } = {},
 ): SseConnection {
+  const log = opts.log ?? warningLog;
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',
@@ -76,7 +89,10 @@ export function openSse(
     for (const fn of closers) {
       try {
         fn();
-      } catch {}
+      } catch (err) {
+        // The other closers still run (each unsubscribes something); a failing one is a bug to see.
+        log.error({ err }, 'SSE stream teardown step failed');
+      }
     }
   };
   req.on('close', teardown);
@@ -175,8 +191,9 @@ export function streamMerchantEvents(
   merchantId: number,
   req: IncomingMessage,
   res: ServerResponse,
+  log?: SseLog,
 ): SseConnection {
-  const conn = openSse(req, res);
+  const conn = openSse(req, res, { log });
   const off = subscribeMerchantEvents(events, merchantId, (name, payload) => conn.send(name, payload));
   conn.onClose(off);
   return conn;

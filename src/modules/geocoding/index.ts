@@ -82,8 +82,15 @@ export interface Point {
   lat: number;
   lng: number;
 }
-/** Finds a point for an address, or undefined (unknown address, geocoder down or slow). */
-export type Geocoder = (address: PostalAddress) => Promise<Point | undefined>;
+/** Where a geocoder that does not answer is reported (the request's log fits). */
+export interface GeocoderLog {
+  warn?: (obj: unknown, msg: string) => void;
+}
+/**
+ * Finds a point for an address, or undefined (unknown address, geocoder down or slow); `log`
+ * receives why the geocoder could not answer.
+ */
+export type Geocoder = (address: PostalAddress, log?: GeocoderLog) => Promise<Point | undefined>;
 
 const GEOCODER_TIMEOUT_MS = 4000;
 const CACHE_MAX = 2000;
@@ -97,7 +104,7 @@ const CACHE_MAX = 2000;
 export function httpGeocoder(baseUrl: string): Geocoder {
   const cache = new Map<string, Point | undefined>();
   const base = baseUrl.replace(/\/+$/, '');
-  return async (address) => {
+  return async (address, log) => {
     const q = addressText(address);
     if (cache.has(q)) return cache.get(q);
     let point: Point | undefined;
@@ -107,9 +114,14 @@ export function httpGeocoder(baseUrl: string): Geocoder {
         headers: { accept: 'application/json', 'user-agent': 'comptoir-geocoder' },
         signal: AbortSignal.timeout(GEOCODER_TIMEOUT_MS),
       });
-      if (!res.ok) return undefined;
+      if (!res.ok) {
+        // Not cached: the next address tries again; the shopper just sees no radius zone meanwhile.
+        log?.warn?.({ status: res.status }, 'geocoder answered an error: radius delivery zones not offered');
+        return undefined;
+      }
       point = pointOf(await res.json());
-    } catch {
+    } catch (err) {
+      log?.warn?.({ err }, 'geocoder unreachable: radius delivery zones not offered');
       return undefined;
     }
     if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);

@@ -97,7 +97,9 @@ export async function exportProducts(db: Kysely<DB>, merchantId: number): Promis
     let image = '';
     try {
       image = (JSON.parse(r.images_json) as { url?: string }[])[0]?.url ?? '';
-    } catch {}
+    } catch {
+      // An unreadable images value exports no image; the row itself is still exported.
+    }
     const product = r.parent_id !== null ? (byId.get(r.parent_id) ?? r) : r;
     const options = parseOptions(r.options_json);
     out.push(

@@ -104,6 +104,7 @@ export function decodeText(buf: Uint8Array): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {
+    // Not UTF-8: by design read as Windows-1252 (see above).
     return new TextDecoder('windows-1252').decode(buf);
   }
 }
@@ -149,6 +150,7 @@ export function parseImport(input: ImportInput): {
     try {
       body = JSON.parse(body);
     } catch {
+      // The merchant's file: refused whole with a translated error, nothing imported.
       throw new FormatError('invalid_json');
     }
   }
@@ -166,6 +168,7 @@ export function parseImport(input: ImportInput): {
       skip_empty_lines: true,
     }) as string[][];
   } catch {
+    // The merchant's file: refused whole with a translated error, nothing imported.
     throw new FormatError('invalid_csv');
   }
   const { layout, rows } = rowsOf(records);

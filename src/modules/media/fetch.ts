@@ -39,6 +39,7 @@ function checkUrl(raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
+    // Not a URL at all: the same permanent refusal as a wrong scheme (the merchant's data, not ours).
     throw new ImageFetchError('invalid_url', true);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ImageFetchError('invalid_url', true);
@@ -53,6 +54,7 @@ async function checkAddress(url: URL, allowPrivate: boolean): Promise<void> {
   try {
     await resolvePublic(host, allowPrivate);
   } catch {
+    // For an IP literal nothing is looked up: the only refusal is a private address.
     throw new ImageFetchError('private_address', true);
   }
 }

@@ -27,6 +27,7 @@ export function isTimeZone(tz: string): boolean {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;
   } catch {
+    // Intl refuses an unknown zone by throwing: that is the answer.
     return false;
   }
 }

@@ -106,6 +106,7 @@ export function getRegion(db: Kysely<DB>): Promise<Region> {
   if (hit && Date.now() - hit.at < REGION_TTL_MS) return hit.value;
   const value = readRegionRow(db).then(toRegion);
   cache.set(db, { at: Date.now(), value });
+  // The caller gets the rejection; the failed read is only not kept, so the next call reads again.
   value.catch(() => cache.delete(db));
   return value;
 }
@@ -241,6 +242,7 @@ async function encodeRegionLogo(buf: Buffer): Promise<EncodedLogo> {
   try {
     meta = await sharp(buf, { limitInputPixels }).metadata();
   } catch {
+    // Not a readable image: the uploader's error (a 400), not the server's.
     throw new ValidationError([{ field, message: 'region.logo_type' }]);
   }
   const w = meta.width ?? 0;
@@ -261,6 +263,7 @@ async function encodeRegionLogo(buf: Buffer): Promise<EncodedLogo> {
       .webp({ quality: 90 })
       .toBuffer();
   } catch {
+    // Decoding the pixels is what finds corrupt data: still the uploader's error.
     throw new ValidationError([{ field, message: 'region.logo_type' }]);
   }
   return { name: `${createHash('sha256').update(data).digest('hex').slice(0, 24)}.webp`, data };

@@ -345,6 +345,7 @@ export function handleShopifyWebhook(
       try {
         return { id: headers.webhookId, topic: headers.topic, event: JSON.parse(rawBody) as unknown };
       } catch {
+        // Not JSON: undefined is "unreadable", which receiveWebhook answers and records as such.
         return undefined;
       }
     },

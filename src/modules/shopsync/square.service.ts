@@ -243,7 +243,9 @@ export async function squareOAuthFinish(
     });
     token = r.access_token;
     oauth = { refreshToken: r.refresh_token, expiresAt: r.expires_at };
-  } catch {
+  } catch (err) {
+    // The merchant only sees "not completed"; whether Square refused the code or did not answer is logged.
+    deps.log?.warn({ err, merchantId }, 'Square OAuth code exchange failed');
     throw refused();
   }
   return connectSquare(deps, merchantId, { environment, access_token: token, signature_key: '' }, oauth);
@@ -410,6 +412,7 @@ export function handleSquareWebhook(
           ? { id: parsed.data.event_id, topic: parsed.data.type, event: parsed.data }
           : undefined;
       } catch {
+        // Not JSON: undefined is "unreadable", which receiveWebhook answers and records as such.
         return undefined;
       }
     },
@@ -440,6 +443,7 @@ const catchUps = new Map<number, Promise<unknown>>();
 export function catchUpCatalog(deps: ShopSyncDeps, connectionId: number): Promise<boolean> {
   const prev = catchUps.get(connectionId) ?? Promise.resolve();
   const next = prev.then(() => catchUp(deps, connectionId));
+  // The caller gets `next` and its rejection; `settled` only starts the next catch-up after this one.
   const settled = next.catch(() => undefined);
   catchUps.set(connectionId, settled);
   void settled.then(() => {

@@ -47,6 +47,8 @@ export interface ShopSyncDeps {
   };
   /** Test hook: the fetch used for the shop's API. */
   fetchImpl?: typeof fetch;
+  /** The server's log, for failures that have no connection yet to record them (the OAuth exchange). */
+  log?: { warn(obj: object, msg: string): void };
 }
 
 /** How a sync pass ended. */

@@ -155,6 +155,7 @@ export async function importTownsFile(db: Kysely<DB>, path: string) {
   try {
     text = await readFile(path, 'utf8');
   } catch {
+    // The path the operator gave cannot be read: a translated error naming it (the CLI shows it).
     throw new ValidationError([{ field: 'file', message: 'towns.csv.no_file', params: { path } }]);
   }
   return importTowns(db, text);

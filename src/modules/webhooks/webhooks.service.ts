@@ -15,6 +15,7 @@ function checkUrl(raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
+    // The merchant's input: a field error.
     throw new ValidationError([{ field: 'url', message: 'field.invalid_url' }]);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')

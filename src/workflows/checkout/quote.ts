@@ -122,7 +122,7 @@ export async function plan(
     } else {
       // The delivery: one store covering the address (a zone by town, postal prefix or radius).
       const stores = g.fulfilment_options.filter((o): o is DeliveryOption => o.method === 'delivery');
-      ctx ??= { prefixes: await townPrefixes(deps.db), geocoder: deps.geocoder };
+      ctx ??= { prefixes: await townPrefixes(deps.db), geocoder: deps.geocoder, log: deps.log };
       const matches: StoreMatch[] = [];
       for (const st of stores) matches.push(await matchStore(st, f.address, g.subtotal_cents, ctx));
       const ok = matches.filter((m): m is Extract<StoreMatch, { ok: true }> => m.ok);
