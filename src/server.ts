@@ -105,7 +105,9 @@ export async function createPlatform(
           : process.emitWarning(`${msg}: ${err instanceof Error ? err.message : err}`),
     }));
   // Search keeps catalogue facts in memory; stock and catalogue events keep them current.
-  const detachSearch = attachSearchEvents(database, events);
+  const detachSearch = attachSearchEvents(database, events, {
+    warn: (obj, msg) => (log ? log.warn(obj, msg) : process.emitWarning(msg)),
+  });
   const mailer = createMailer(database.db, { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM });
   const context: AppContext = { config, database, events, mailer, secret: resolveSecret(config) };
   const app = await buildApp(context, { logger: opts.logger, rateLimitStore: opts.rateLimitStore });

@@ -620,9 +620,14 @@ export function forgetCatalogMemory(database: Database) {
 
 /**
  * Wires the memory to the platform's event bus: stock events keep availability current, and
- * `catalog` events (products indexed by another instance) reload those products' facts.
+ * `catalog` events (products indexed by another instance) reload those products' facts. A reload
+ * that fails drops the facts (read again on the next search) and is written to `log`.
  */
-export function attachSearchEvents(database: Database, bus: EventBus): () => void {
+export function attachSearchEvents(
+  database: Database,
+  bus: EventBus,
+  log?: { warn(obj: object, msg: string): void },
+): () => void {
   const s = stateOf(database);
   for (const off of s.unsubscribe ?? []) off();
   s.bus = bus;
@@ -634,7 +639,13 @@ export function attachSearchEvents(database: Database, bus: EventBus): () => voi
     if (e.origin === originOf(database)) return;
     // Returned so that the bus's settled() waits for the reload; a failed reload drops the memory
     // (rebuilt from the database on the next search).
-    return reloadProducts(database, e.product_ids).catch(() => forgetCatalogMemory(database));
+    return reloadProducts(database, e.product_ids).catch((err) => {
+      log?.warn(
+        { err },
+        'search facts not reloaded after a catalog event: dropped, read again on the next search',
+      );
+      forgetCatalogMemory(database);
+    });
   });
   s.unsubscribe = [offStock, offCatalog];
   return () => {

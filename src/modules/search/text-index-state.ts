@@ -328,10 +328,10 @@ function noteChange(database: Database, ids: readonly number[] | null) {
   if (ids.length === 0) return;
   const mark = index.markDirty(ids);
   if (database.kind === 'sqlite' && database.sqlite && ids.length <= MAX_READ_NOW) {
-    readDirtyNow(database.sqlite, index, ids, mark);
+    readDirtyNow(database.sqlite, index, ids, mark, s.log);
     return;
   }
-  const read = readDirty(database, index, [...ids], mark).finally(() => s.reads.delete(read));
+  const read = readDirty(database, index, [...ids], mark, s.log).finally(() => s.reads.delete(read));
   s.reads.add(read);
 }
 
@@ -344,11 +344,18 @@ function noteChange(database: Database, ids: readonly number[] | null) {
 const MAX_READ_NOW = 2_000;
 
 /** Sets the changed documents' terms read now (SQLite), as readDirty does later. */
-function readDirtyNow(sqlite: DatabaseSync, index: TextIndex, ids: readonly number[], mark: number) {
+function readDirtyNow(
+  sqlite: DatabaseSync,
+  index: TextIndex,
+  ids: readonly number[],
+  mark: number,
+  log: TextIndexLog | undefined,
+) {
   let rows: DocTermsRow[];
   try {
     rows = changedDocumentTerms(sqlite, ids);
-  } catch {
+  } catch (err) {
+    log?.warn({ err }, DIRTY_NOT_READ);
     index.broken = true;
     return;
   }
@@ -356,7 +363,15 @@ function readDirtyNow(sqlite: DatabaseSync, index: TextIndex, ids: readonly numb
   for (const id of ids) index.setDirty(id, byId.get(Number(id)) ?? null, mark);
 }
 
-async function readDirty(database: Database, index: TextIndex, ids: number[], mark: number) {
+const DIRTY_NOT_READ = 'search text index: changed documents not read, dropped and built again';
+
+async function readDirty(
+  database: Database,
+  index: TextIndex,
+  ids: number[],
+  mark: number,
+  log: TextIndexLog | undefined,
+) {
   try {
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
@@ -364,8 +379,9 @@ async function readDirty(database: Database, index: TextIndex, ids: number[], ma
       const rows = new Map((await read(database.db, chunk)).map((r) => [Number(r.product_id), r]));
       for (const id of chunk) index.setDirty(id, rows.get(id) ?? null, mark);
     }
-  } catch {
+  } catch (err) {
     // Unusable until rebuilt (textIndexOf drops it): FTS5 or the tsvector answers meanwhile.
+    log?.warn({ err }, DIRTY_NOT_READ);
     index.broken = true;
   }
 }
