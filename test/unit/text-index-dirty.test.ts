@@ -97,3 +97,87 @@ test('after waves of changes, the dirty index answers as one built afresh', () =
     { numRuns: 300 },
   );
 });
+
+// Many terms (up to 1,364, strings of a to d): enough for the dirty terms to be sorted, then changed
+// past their sort (terms added and removed between searches), then sorted again.
+const wideTerm = fc
+  .array(fc.constantFrom('a', 'b', 'c', 'd'), { minLength: 1, maxLength: 5 })
+  .map((cs) => cs.join(''));
+const wideText = fc.uniqueArray(wideTerm, { maxLength: 30 }).map((ts) => ts.join(' '));
+const wideDoc = fc.record({ title: wideText, body: wideText });
+const widePrefix = fc
+  .array(fc.constantFrom('a', 'b', 'c', 'd'), { minLength: 1, maxLength: 3 })
+  .map((cs) => cs.join(''));
+
+test('with many changed documents, the terms starting with a prefix are those a linear scan finds', () => {
+  const words = (s: string) => (s === '' ? [] : s.split(' '));
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(fc.record({ id: fc.integer({ min: 1, max: 300 }), d: wideDoc }), {
+        selector: (x) => x.id,
+        maxLength: 40,
+      }),
+      fc.array(
+        fc.array(
+          fc.record({ id: fc.integer({ min: 1, max: 400 }), d: fc.option(wideDoc, { nil: undefined }) }),
+          {
+            maxLength: 40,
+          },
+        ),
+        { minLength: 1, maxLength: 6 },
+      ),
+      fc.array(widePrefix, { minLength: 1, maxLength: 8 }),
+      (initial, waves, prefixes) => {
+        const docs: Docs = new Map(initial.map(({ id, d }) => [id, d]));
+        const ids = () => [...docs].sort((a, b) => a[0] - b[0]);
+        const baseTerms = new Set(initial.flatMap(({ d }) => [...words(d.title), ...words(d.body)]));
+        const changed = new Set<number>();
+        const index = new TextIndex();
+        index.data = buildTextIndex(rowsOf(docs));
+        for (const wave of waves) {
+          // Changed one at a time, a prefix search after each (some of them): the sorted terms
+          // fall behind the changes between their sorts.
+          wave.forEach(({ id, d }, k) => {
+            if (d) docs.set(id, d);
+            else docs.delete(id);
+            changed.add(id);
+            const mark = index.markDirty([id]);
+            index.setDirty(id, d ? { title_terms: d.title, body_terms: d.body } : null, mark);
+            if (k % 5 === 4) index.groupMayMatch({ terms: [], prefix: prefixes[k % prefixes.length]! });
+          });
+          const fresh = new TextIndex();
+          fresh.data = buildTextIndex(rowsOf(docs));
+          for (const p of prefixes) {
+            // Linear scans: the documents holding a term starting with p now (any column, title);
+            // the terms the built index or a changed document holds.
+            const starts = (s: string) => words(s).some((t) => t.startsWith(p));
+            const now = ids()
+              .filter(([, d]) => starts(d.title) || starts(d.body))
+              .map(([id]) => id);
+            const inTitle = ids()
+              .filter(([, d]) => starts(d.title))
+              .map(([id]) => id);
+            const held =
+              [...baseTerms].some((t) => t.startsWith(p)) ||
+              [...changed].some((id) => {
+                const d = docs.get(id);
+                return d !== undefined && (starts(d.title) || starts(d.body));
+              });
+            assert.equal(index.groupMayMatch({ terms: [], prefix: p }), held, `may match ${p}*`);
+            const parsed = parseMatchExpr(`("${p}" OR "${p}"*)`)!;
+            const got = index.lists(parsed, 1000)!;
+            assert.deepEqual([...got.plain], now, `plain ${p}*`);
+            assert.deepEqual([...got.title], inTitle, `title ${p}*`);
+            if (got.plain.length > 0)
+              assert.deepEqual(
+                [...index.bm25(parsed, got.plain, totals)!],
+                [...fresh.bm25(parsed, got.plain, totals)!],
+                `bm25 ${p}*`,
+              );
+          }
+        }
+      },
+    ),
+    { numRuns: 150 },
+  );
+});

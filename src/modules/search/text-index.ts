@@ -358,6 +358,74 @@ interface Bitmaps {
 }
 
 /**
+ * The dirty terms in sorted order, for a prefix's terms by binary search (a loop over every dirty
+ * term cost +0.3 ms a prefix search at 18,000 changed documents). Kept cheaply as documents change
+ * between searches (a re-sort per new term would cost more than the loop it saves): a term added
+ * waits in `added` until the next sort, a removed one stays in `sorted` (skipped: not in `live`),
+ * and the sort is redone when either outgrows a sixteenth of the terms.
+ */
+class SortedTerms {
+  private sorted: string[] = [];
+  private readonly added = new Set<string>();
+  private removed = 0;
+  private readonly live: ReadonlyMap<string, unknown>;
+
+  constructor(live: ReadonlyMap<string, unknown>) {
+    this.live = live;
+  }
+
+  /** A term became live (not live before). */
+  add(t: string) {
+    if (this.has(t)) this.removed--;
+    else this.added.add(t);
+  }
+
+  /** A live term is no longer live. */
+  delete(t: string) {
+    if (!this.added.delete(t)) this.removed++;
+  }
+
+  /** Calls `f` with each live term starting with `prefix` until it returns true; whether it did. */
+  some(prefix: string, f: (t: string) => unknown): boolean {
+    const limit = 64 + (this.sorted.length >>> 4);
+    if (this.added.size > limit || this.removed > limit) this.sort();
+    const sorted = this.sorted;
+    for (let i = this.lowerBound(prefix); i < sorted.length; i++) {
+      const t = sorted[i]!;
+      if (!t.startsWith(prefix)) break;
+      if (this.live.has(t) && f(t)) return true;
+    }
+    for (const t of this.added) if (t.startsWith(prefix) && f(t)) return true;
+    return false;
+  }
+
+  private sort() {
+    this.sorted = [...this.live.keys()].sort();
+    this.added.clear();
+    this.removed = 0;
+  }
+
+  /** Whether `t` is in `sorted` (live or removed since the sort). */
+  private has(t: string): boolean {
+    const i = this.lowerBound(t);
+    return i < this.sorted.length && this.sorted[i] === t;
+  }
+
+  /** The first index of `sorted` not below `t` (code unit order, as sort() leaves it). */
+  private lowerBound(t: string): number {
+    const sorted = this.sorted;
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/**
  * A built index and the documents changed since its build began ("dirty": the base postings no
  * longer speak for them; their current terms, once read, are matched directly).
  */
@@ -380,6 +448,8 @@ export class TextIndex {
   private dirtyTop = -1;
   private dirtyMask = new Int32Array(0);
   private readonly dirtyTerms = new Map<string, Set<number>>();
+  /** dirtyTerms' terms in order, for the terms starting with a prefix. */
+  private readonly dirtySorted = new SortedTerms(this.dirtyTerms);
   /** A changed document held a text this index does not tokenise: unusable until rebuilt. */
   broken = false;
 
@@ -440,6 +510,7 @@ export class TextIndex {
     if (!ids) {
       ids = new Set();
       this.dirtyTerms.set(t, ids);
+      this.dirtySorted.add(t);
     }
     ids.add(id);
   }
@@ -450,7 +521,10 @@ export class TextIndex {
       const ids = this.dirtyTerms.get(t);
       if (!ids) continue;
       ids.delete(id);
-      if (ids.size === 0) this.dirtyTerms.delete(t);
+      if (ids.size === 0) {
+        this.dirtyTerms.delete(t);
+        this.dirtySorted.delete(t);
+      }
     }
   }
 
@@ -461,7 +535,9 @@ export class TextIndex {
       if (ids) for (const id of ids) out.add(id);
     }
     if (prefix !== undefined)
-      for (const [t, ids] of this.dirtyTerms) if (t.startsWith(prefix)) for (const id of ids) out.add(id);
+      this.dirtySorted.some(prefix, (t) => {
+        for (const id of this.dirtyTerms.get(t)!) out.add(id);
+      });
   }
 
   /** How many dirty documents term rank `r`'s base postings hold (any column). */
@@ -589,9 +665,7 @@ export class TextIndex {
     for (const t of group.terms) if (this.rankOf(t) >= 0) return true;
     // A changed document's terms (a term's set is dropped with its last document).
     for (const t of group.terms) if (this.dirtyTerms.has(t)) return true;
-    if (group.prefix !== undefined)
-      for (const t of this.dirtyTerms.keys()) if (t.startsWith(group.prefix)) return true;
-    return false;
+    return group.prefix !== undefined && this.dirtySorted.some(group.prefix, () => true);
   }
 
   /** Sets the bits of the documents of term ranks `ranks` (any column, and title). */
