@@ -628,6 +628,23 @@ if (!values['skip-pg']) {
   pgMonitor = new pg.Client({ connectionString: values.pg });
   await pgMonitor.connect();
   await pgMonitor.query(`create schema if not exists ${values['pg-schema']}`);
+  // What PostgreSQL figures depend on (a stored text index to load or to build, its lock held by
+  // another session, tables never analysed, other sessions busy): bench/pg-search-state.ts's
+  // verdict, printed before the run so that figures are compared only when it says comparable.
+  const state = spawnSync(
+    process.execPath,
+    [
+      fileURLToPath(new URL('./pg-search-state.ts', import.meta.url)),
+      '--pg',
+      values.pg!,
+      '--pg-schema',
+      values['pg-schema']!,
+    ],
+    { encoding: 'utf8' },
+  );
+  console.log(
+    `postgres state before the run: ${state.stdout.trim().split('\n').pop() || state.stderr.trim()}`,
+  );
   try {
     const url = new URL(pgUrl(values.pg!, values['pg-schema']!));
     url.searchParams.set('application_name', PG_APP);
