@@ -144,8 +144,11 @@ export async function clearSearchIndex(db: Q, sqlite: DatabaseSync | undefined):
   else await sql`truncate search_documents, search_vocab`.execute(db);
 }
 
-/** After a rebuild: merges the FTS5 segments (SQLite) or refreshes the planner's statistics (PostgreSQL). */
+/**
+ * After a rebuild: merges the FTS5 segments (SQLite) or refreshes the planner's statistics of both
+ * tables it refilled (PostgreSQL: the vocabulary too, read by typo and known-word lookups).
+ */
 export async function optimizeSearchIndex(db: Q, sqlite: DatabaseSync | undefined): Promise<void> {
   if (sqlite) sqlite.exec("insert into search_fts(search_fts) values ('optimize')");
-  else await sql`analyze search_documents`.execute(db);
+  else await sql`analyze search_documents, search_vocab`.execute(db);
 }
