@@ -27,7 +27,7 @@ import { parseQuery } from './normalize.ts';
 import { reference } from './reference.ts';
 import { maxDocumentId, productTitlesOf } from './search.repository.ts';
 import { RANKING, type SortKey } from './search.types.ts';
-import { textIndexBuilt } from './text-index-state.ts';
+import { textIndexBuilt, textIndexStatus } from './text-index-state.ts';
 import { cachedBytes, matchExpr, prepareWords, textHits, textHitsCached } from './text-match.ts';
 
 export interface WarmUpOptions {
@@ -415,7 +415,11 @@ export function warmTextHitsInBackground(
     .then(() => warmTextHits(database, { cpuMs: cpuSeconds * 1000 }))
     .then(
       (report) => {
-        log.info({ browseWarmUp, searchWarmUp: report }, 'search text-hit cache warmed');
+        // With the text index's state: loaded (or stored on PostgreSQL) or built by this start.
+        log.info(
+          { browseWarmUp, searchWarmUp: report, textIndex: textIndexStatus(database) },
+          'search text-hit cache warmed',
+        );
         return report;
       },
       (err) => {
