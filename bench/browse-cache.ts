@@ -6,10 +6,16 @@
 //  2. CPU per browse (thread CPU, process.cpuUsage), cache off and on alternating query by query on
 //     the same queries (home page, near me, category pages): points shared by shoppers, random
 //     points (the cost of a miss), and shared points with product and stock writes between browses;
-//  3. the bytes the cache counts against the heap it holds (filled to its bound, after a GC).
+//  3. the bytes the cache counts against the heap it holds (filled to its bound, after a GC);
+//  4. a busy day: stock decrements at N per second (orders, tills; --decrement-to-zero of them set
+//     the stock to 0, and a decrement from 1 crosses zero too) between shoppers' browses at
+//     --browse-rate per second, hit rate and CPU per browse with stock changes recorded as before
+//     (every one makes its merchant's kept answers stale) and as now (only those crossing zero),
+//     alternating block by block on the same queries and writes.
 // Results go in docs/PERFORMANCE.md.
 //
 //   npx node --expose-gc bench/browse-cache.ts --data DIR [--identity 3000] [--cpu 600] [--seed 7]
+//     [--busy 400] [--decrements 0,10,50,200] [--browse-rate 20] [--decrement-to-zero 0.05]
 //
 // Writes go to the catalogue facts in this process's memory only; nothing is written to DIR.
 import assert from 'node:assert/strict';
@@ -25,7 +31,8 @@ import { RANKING, type SortKey } from '../src/modules/search/search.types.ts';
 import { benchArgs, loadAverage, machine, percentile, pickWith, round, seededRandom } from './cli.ts';
 
 const USAGE =
-  'Usage: npx node --expose-gc bench/browse-cache.ts --data DIR [--identity N] [--cpu N] [--seed N]\n';
+  'Usage: npx node --expose-gc bench/browse-cache.ts --data DIR [--identity N] [--cpu N] [--seed N]\n' +
+  '  [--busy N] [--decrements N,N,..] [--browse-rate N] [--decrement-to-zero SHARE]\n';
 const values = benchArgs(
   USAGE,
   {
@@ -33,6 +40,10 @@ const values = benchArgs(
     identity: { type: 'string', default: '3000' },
     cpu: { type: 'string', default: '600' },
     seed: { type: 'string', default: '7' },
+    busy: { type: 'string', default: '400' },
+    decrements: { type: 'string', default: '0,10,50,200' },
+    'browse-rate': { type: 'string', default: '20' },
+    'decrement-to-zero': { type: 'string', default: '0.05' },
   },
   (v) => Boolean(v.data),
 );
@@ -141,6 +152,29 @@ try {
     }
   };
 
+  // A sale: one unit less of a product in stock at one of its merchant's locations (stock rows
+  // read from the memory), or with --decrement-to-zero's share its last units sold at once.
+  const toZero = Number(values['decrement-to-zero']);
+  const decrements = { writes: 0, crossing: 0 };
+  const decrement = () => {
+    for (let tries = 0; tries < 20; tries++) {
+      const p = pick(activeIds);
+      if (!m.merchant[p] || m.multi[p] === 1 || p + 1 >= m.invStart.length) continue;
+      const a = m.invStart[p]!;
+      const b = m.invStart[p + 1]!;
+      if (b === a) continue;
+      const i = a + Math.floor(random() * (b - a));
+      const left = m.invAvail[i]!;
+      if (left <= 0) continue;
+      const now = random() < toZero ? 0 : left - 1;
+      setAvailable(m, p, m.invLoc[i]!, now);
+      decrements.writes++;
+      if (now === 0) decrements.crossing++;
+      return m.merchant[p]!;
+    }
+    return 0;
+  };
+
   // 1. Identity.
   clearBrowseCache();
   const s0 = { ...browseCacheStats };
@@ -148,6 +182,8 @@ try {
   const recent: BrowseQuery[] = [];
   for (let i = 0; i < nIdentity; i++) {
     if (i % 20 === 19) for (let w = Math.floor(random() * 4); w >= 0; w--) write();
+    // Sales between most browses (answers kept through them show the quantities of now).
+    for (let w = Math.floor(random() * 3); w > 0; w--) decrement();
     // Half the browses repeat one of the last 60 asked (as shoppers sharing a point do).
     const q =
       recent.length > 0 && random() < 0.5
@@ -167,6 +203,7 @@ try {
       misses: browseCacheStats.misses - s0.misses,
       stale: browseCacheStats.stale - s0.stale,
       writes,
+      decrements,
       cache_entries: browseCacheStats.entries,
       cache_bytes: browseCacheStats.bytes,
     }),
@@ -193,7 +230,7 @@ try {
     ['shared points, 1 write / 20 browses', false, 20],
     ['shared points, 1 write / 4 browses', false, 4],
   ] as const;
-  for (const [kind, unique, every] of KINDS) {
+  for (const [kind, unique, every] of nCpu > 0 ? KINDS : []) {
     clearBrowseCache();
     const h0 = { ...browseCacheStats };
     const cpu = { off: [] as number[], on: [] as number[] };
@@ -227,7 +264,74 @@ try {
       });
   }
   for (const r of rows) console.log(JSON.stringify(r));
-  console.table(rows);
+  if (rows.length) console.table(rows);
+
+  // 4. A busy day: shoppers' browses (as in 2, at shared points) with stock decrements between
+  // them at a rate per second. "before": every stock change also noted as a change of its
+  // merchant (the recording before stock changes were told apart: a positive entry in `touched`);
+  // "after": as memory.ts records it now. The two run one after the other on the same queries
+  // (the cache is one per process), each from an empty cache warmed by its first 100 queries;
+  // which goes first alternates from one rate to the next.
+  const nBusy = Number(values.busy);
+  const browseRate = Number(values['browse-rate']);
+  const busyRows = [];
+  const rates = String(values.decrements)
+    .split(',')
+    .map(Number)
+    .filter((x) => nBusy > 0 && x >= 0);
+  for (const [r, perSecond] of rates.entries()) {
+    const perBrowse = perSecond / browseRate;
+    const stats = {
+      before: { cpu: [] as number[], hits: 0, stale: 0, writes: 0, crossing: 0 },
+      after: { cpu: [] as number[], hits: 0, stale: 0, writes: 0, crossing: 0 },
+    };
+    // The same shoppers' queries for both modes: drawn once.
+    const qs = Array.from({ length: nBusy }, () => shopper(true));
+    for (const mode of r % 2 ? (['after', 'before'] as const) : (['before', 'after'] as const)) {
+      const st = stats[mode];
+      clearBrowseCache();
+      for (const q of qs.slice(0, 100)) run(q, defaultBytes); // warm: the common answers kept
+      let owed = 0;
+      for (const q of qs) {
+        owed += perBrowse;
+        for (; owed >= 1; owed--) {
+          const c0 = decrements.crossing;
+          const mid = decrement();
+          st.writes++;
+          if (decrements.crossing > c0) st.crossing++;
+          // Before: a stock change made its merchant's kept answers stale whatever the quantity
+          // (memory.ts recorded +mid for every one; it records -mid for a quiet one now).
+          const t = m.touched;
+          if (mode === 'before' && mid && t && t[t.length - 1] === -mid) t[t.length - 1] = mid;
+        }
+        const h = browseCacheStats.hits;
+        const s = browseCacheStats.stale;
+        const c0 = process.cpuUsage();
+        run(q, defaultBytes);
+        st.cpu.push(cpuMs(process.cpuUsage(c0)));
+        st.hits += browseCacheStats.hits - h;
+        st.stale += browseCacheStats.stale - s;
+      }
+    }
+    for (const mode of ['before', 'after'] as const) {
+      const st = stats[mode];
+      busyRows.push({
+        decrements_per_s: perSecond,
+        browses_per_s: browseRate,
+        recording: mode,
+        browses: st.cpu.length,
+        decrements: st.writes,
+        crossing_zero: st.crossing,
+        hit_rate: round(st.hits / st.cpu.length),
+        stale: st.stale,
+        cpu_ms_mean: round(st.cpu.reduce((a, b) => a + b, 0) / st.cpu.length),
+        cpu_ms_p50: round(percentile(st.cpu, 50)),
+        cpu_ms_p95: round(percentile(st.cpu, 95)),
+      });
+    }
+  }
+  for (const r of busyRows) console.log(JSON.stringify(r));
+  if (busyRows.length) console.table(busyRows);
 
   // 3. Bytes counted against the heap: the cache filled to its bound with wide answers.
   const gc = (globalThis as { gc?: () => void }).gc;

@@ -11,9 +11,15 @@
  * offering merchants changed since (browse-index.ts `changedAt`), for the same reference,
  * catalogue memory and browse index. Bounded in bytes (an estimate per answer, see `answerBytes`),
  * least recently used first out.
+ *
+ * Of stock, an answer reads only whether each product is available at each offering location
+ * (ranking, the in-stock filter and facet, offers counted), and the quantity of its page's best
+ * offers: a quantity that changes on the same side of zero (an order, a till's sale) does not
+ * make it stale (memory.ts touch), and a kept answer's page quantities are read again at each hit,
+ * so an answer returned is the one browse.ts would compute now.
  */
 import type { BrowseIndex } from './browse-index.ts';
-import type { CatalogMemory } from './memory.ts';
+import { availableAt, type CatalogMemory } from './memory.ts';
 import type { Reference } from './reference.ts';
 import type { FacetValue, Scored } from './search.types.ts';
 
@@ -161,7 +167,10 @@ export function lookupBrowse(
       entries.delete(key);
       entries.set(key, e);
       browseCacheStats.hits++;
-      return { hit: copy(e.result), key, sig, changes: ix.changes };
+      const hit = copy(e.result);
+      // As browse.ts writes them: the best offer's stock now (may have changed without crossing zero).
+      for (const s of hit.page) s.available = Math.max(0, availableAt(m, s.product_id, s.location_id));
+      return { hit, key, sig, changes: ix.changes };
     }
     browseCacheStats.stale++;
   }

@@ -31,9 +31,11 @@ export interface BrowseIndex extends BrowseParts {
   /** Summaries of merchants with several locations (MerchantSummary), by merchant id, built on first use. */
   merchantSummaries: (MerchantSummary | undefined)[];
   /**
-   * Per merchant id, the value of `changes` when one of its products' facts or stock last changed
-   * (0 = not since the build): browse-cache.ts keeps an answer only while none of its offering
-   * merchants changed after it was computed.
+   * Per merchant id, the value of `changes` when something a browse answer reads of its products
+   * last changed (0 = not since the build): their facts, or whether one is available at a location
+   * (a stock quantity crossing zero; one that stays on the same side is not noted, memory.ts
+   * touch). browse-cache.ts keeps an answer only while none of its offering merchants changed after
+   * it was computed.
    */
   changedAt: Int32Array;
   /** Merchant changes applied so far (the last value written in `changedAt`). */
@@ -362,8 +364,11 @@ export function browseIndex(m: CatalogMemory): BrowseIndex {
       }
     m.touched = [];
   } else if (m.touched.length > 0) {
-    for (const mid of m.touched) {
-      noteChange(ix, mid);
+    for (const t of m.touched) {
+      // -mid: only a stock quantity changed, on the same side of zero (memory.ts touch): the
+      // summaries are refreshed as for any change, but no browse answer read it (kept answers stay).
+      const mid = t < 0 ? -t : t;
+      if (t > 0) noteChange(ix, mid);
       dropSummaries(ix, mid);
       refreshMerchant(ix, m, mid);
     }

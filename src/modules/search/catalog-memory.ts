@@ -61,8 +61,10 @@ export interface CatalogMemory {
   changed: number[] | null;
   /**
    * Merchants whose products' facts changed (stock, price, category, label, GTIN, status) since
-   * the browse index last read this list, in order; the index empties it as it reads it, and
-   * `null` means too many to list (every summary derived from the facts is then dropped).
+   * the browse index last read this list, in order: `mid`, or `-mid` when only a stock quantity
+   * changed and stayed on the same side of zero (summaries refreshed, kept browse answers kept:
+   * memory.ts setAvailable). The index empties it as it reads it, and `null` means too many to
+   * list (every summary derived from the facts is then dropped).
    */
   touched: number[] | null;
 }

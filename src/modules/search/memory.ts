@@ -339,10 +339,16 @@ function grow(m: CatalogMemory, id: number) {
 /** Past this many changed products the browse index is rebuilt rather than patched. */
 const MAX_CHANGED = 50_000;
 
-/** Notes that a merchant's product facts changed (browse summaries of that merchant are stale). */
-function touch(m: CatalogMemory, mid: number) {
+/**
+ * Notes that a merchant's product facts changed (browse summaries of that merchant are stale).
+ * `quiet`: only a stock quantity that stayed on the same side of zero, which no browse answer reads
+ * (browse.ts ranks and counts "available > 0"; the page's quantities are read again): recorded as
+ * -mid, so browse-index.ts refreshes the merchant's summaries as for any change but keeps the
+ * browse answers computed before (browse-cache.ts).
+ */
+function touch(m: CatalogMemory, mid: number, quiet = false) {
   if (!mid || !m.touched) return;
-  if (m.touched.length < MAX_CHANGED) m.touched.push(mid);
+  if (m.touched.length < MAX_CHANGED) m.touched.push(quiet ? -mid : mid);
   else m.touched = null;
 }
 
@@ -462,8 +468,24 @@ function rowAvailableAt(m: CatalogMemory, productId: number, locationId: number)
 
 /** Sets one availability fact (exported for tests; stock events go through attachSearchEvents). */
 export function setAvailable(m: CatalogMemory, productId: number, locationId: number, available: number) {
-  if (productId < m.merchant.length)
-    touch(m, m.merchant[productId] || m.merchant[m.parentOf.get(productId) ?? 0]!);
+  // The product a browse ranks: this one, or for a variant its product (whose availability sums
+  // its variants'); whether it is available there before and after decides what the change is.
+  let shown = productId;
+  let mid = 0;
+  if (productId < m.merchant.length) {
+    mid = m.merchant[productId]!;
+    const parent = mid === 0 ? m.parentOf.get(productId) : undefined;
+    if (parent !== undefined) {
+      shown = parent;
+      mid = m.merchant[parent]!;
+    }
+  }
+  const was = mid !== 0 && availableAt(m, shown, locationId) > 0;
+  writeAvailable(m, productId, locationId, available);
+  if (mid !== 0) touch(m, mid, availableAt(m, shown, locationId) > 0 === was);
+}
+
+function writeAvailable(m: CatalogMemory, productId: number, locationId: number, available: number) {
   if (productId + 1 < m.invStart.length) {
     for (let i = m.invStart[productId]!; i < m.invStart[productId + 1]!; i++) {
       if (m.invLoc[i] === locationId) {
