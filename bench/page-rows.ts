@@ -2,15 +2,20 @@
 // two ways, in one process, alternating rounds over the same pages: the prepared statement of the
 // raw handle with rows as arrays (what pageRows does outside a transaction), and Kysely's
 // executeQuery with a row object each (what it does inside one, and did always before). Checks
-// both give the same rows for every page, and prints the CPU per page of each. Results go in
-// docs/PERFORMANCE.md ("Less CPU per realistic search").
+// both give the same rows for every page, and prints the CPU per page of each. With --baseline
+// CHECKOUT, also that checkout's pageRows (the code before a change), same pages, same rows
+// asserted. Results go in docs/PERFORMANCE.md ("Less CPU per realistic search", "The results
+// page's statement").
 //
 //   npx node bench/page-rows.ts [--data .bench-data/sqlite-1m] [--pages 1500] [--rounds 6] [--seed 7]
+//                               [--baseline CHECKOUT]
 //
 // Pages: 20 random products with texts (as a realistic search's page, whose products are nearly
 // all missing from the texts kept in memory) and 1 to 8 random stores. Nothing is written.
 import assert from 'node:assert/strict';
 import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/database.ts';
 import { pageRows } from '../src/modules/search/results.repository.ts';
@@ -21,8 +26,13 @@ const { values } = parseArgs({
     pages: { type: 'string', default: '1500' },
     rounds: { type: 'string', default: '6' },
     seed: { type: 'string', default: '7' },
+    baseline: { type: 'string' },
   },
 });
+const basePageRows = values.baseline
+  ? ((await import(pathToFileURL(resolve(values.baseline, 'src/modules/search/results.repository.ts')).href))
+      .pageRows as typeof pageRows)
+  : undefined;
 let seed = Number(values.seed);
 const random = () => {
   seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -66,9 +76,14 @@ try {
       return [];
     },
   };
+  if (basePageRows) ways['baseline, prepared, arrays'] = (p) => basePageRows(database, p.ids, p.locs, true);
   console.log(JSON.stringify({ date: new Date().toISOString(), loadavg: loadavg(), pages: pages.length }));
   // Same rows both ways (first pass, unmeasured: also warms both).
-  for (const p of pages) assert.deepStrictEqual(await ways.kysely!(p), await ways['prepared, arrays']!(p));
+  for (const p of pages) {
+    const rows = await ways['prepared, arrays']!(p);
+    assert.deepStrictEqual(await ways.kysely!(p), rows);
+    if (basePageRows) assert.deepStrictEqual(await ways['baseline, prepared, arrays']!(p), rows);
+  }
   const sums = new Map<string, number[]>();
   const rounds = Number(values.rounds);
   for (let round = 0; round < rounds; round++) {
