@@ -128,6 +128,43 @@ describe('search, directory and product pages', () => {
     assert.match(en.body, />chaussures</);
   });
 
+  test('a relaxed search names the words no product holds, as typed, and what the results hold instead', async () => {
+    const notice = async (path: string) => {
+      const r = await page(path);
+      assert.equal(r.status, 200);
+      return /<p class="notice">([^<]*)<\/p>/.exec(r.body)?.[1]?.replace(/\s+/g, ' ').trim();
+    };
+    // Unknown words left out, the others together: the maple syrup, not anything with one word.
+    const fr = await page(`/fr/recherche?q=${encodeURIComponent("Sirop d'ÉRABLE zorglub foncé")}`);
+    assert.match(fr.body, /Sirop d’érable ambré 540 ml/);
+    assert.doesNotMatch(fr.body, /Tire d’érable/);
+    assert.equal(
+      await notice(`/fr/recherche?q=${encodeURIComponent("Sirop d'ÉRABLE zorglub foncé")}`),
+      'Aucun produit ne contient : « zorglub », « foncé ». Voici ceux qui contiennent vos autres mots.',
+    );
+    assert.equal(
+      await notice(`/en/search?q=${encodeURIComponent('maple zorglub syrup')}`),
+      'No product contains: “zorglub”. Here are those with your other words.',
+    );
+    // The others together match nothing: any of them.
+    assert.equal(
+      await notice(`/fr/recherche?q=${encodeURIComponent('sirop chaussures zorglub')}`),
+      'Aucun produit ne contient : « zorglub ». Voici ceux qui contiennent au moins un de vos autres mots.',
+    );
+    // Every word known, no product with all: as before.
+    assert.equal(
+      await notice('/fr/recherche?q=sirop%20chaussures'),
+      'Aucun produit ne contient tous vos mots; voici ceux qui en contiennent au moins un.',
+    );
+    // No word known: named, nothing else promised.
+    const none = await page('/fr/recherche?q=zorglub%20blorf');
+    assert.match(none.body, /Aucun résultat/);
+    assert.equal(
+      await notice('/fr/recherche?q=zorglub%20blorf'),
+      'Aucun produit ne contient : « zorglub », « blorf ».',
+    );
+  });
+
   test('bad input on the page is a translated 400, not a 500', async () => {
     const r = await page('/fr/recherche?lat=95&lng=0');
     assert.equal(r.status, 400);

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Lang } from '../../i18n/index.ts';
 import { formatDistanceNumber, formatMoney, roundedDownCount, t, tp } from '../../i18n/index.ts';
 import {
+  parseQuery,
   reference,
   type SearchQuery,
   search,
@@ -86,7 +87,7 @@ export default async function searchPageRoutes(app: FastifyInstance, ctx: AppCon
         <p class="lead" role="status">
           ${res.approximate ? tp(lang, 'search.count_more_n', roundedDownCount(res.total), { km: radius }) : tp(lang, 'search.count_n', res.total, { km: radius })} ${t(lang, 'search.near_point', { place })}
         </p>
-        ${res.relaxed ? html`<p class="notice">${t(lang, 'search.relaxed')}</p>` : null}
+        ${res.relaxed ? RelaxedNotice(lang, q.q ?? '', res.missing_words, res.any_word, res.total) : null}
         ${
           // A place typed but not found (town or postal code): said, never silently the centre.
           q.near?.trim() && res.point.source === 'region'
@@ -245,6 +246,21 @@ function Filters(
     }
     </details>
   </form>`;
+}
+
+/**
+ * Why the results do not hold every word: the words no product holds, named as the shopper typed
+ * them ("Aucun produit ne contient : « ambré »."), then what the results hold instead.
+ */
+function RelaxedNotice(lang: Lang, q: string, missing: string[], anyWord: boolean, total: number) {
+  if (missing.length === 0) return html`<p class="notice">${t(lang, 'search.relaxed')}</p>`;
+  const tokens = q.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const typed = missing.map((w) => tokens.find((token) => parseQuery(token)[0]?.word === w) ?? w);
+  const words = typed.map((w) => t(lang, 'search.quoted_word', { word: w })).join(', ');
+  return html`<p class="notice">
+    ${t(lang, 'search.relaxed_missing', { words })}
+    ${total > 0 ? ` ${t(lang, anyWord ? 'search.relaxed_any_other' : 'search.relaxed_others')}` : null}
+  </p>`;
 }
 
 function NoResults(

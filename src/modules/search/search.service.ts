@@ -113,6 +113,10 @@ export async function search(database: Database, params: SearchParams) {
   const m = await catalogMemory(database);
   let words = parsed(params.q ?? '');
   let relaxed = false;
+  // A relaxed search: the words no product holds (folded, as parsed), left out; and whether the
+  // answer has any of the other words rather than all of them.
+  let missingWords: string[] = [];
+  let anyWord = false;
   const stats = { capped: false };
   let total: number;
   let facets: Facets;
@@ -173,14 +177,17 @@ export async function search(database: Database, params: SearchParams) {
     if (!r && words.length > 1) {
       relaxed = true;
       const matching = known ?? (await wordsThatMayMatch(database, words));
+      missingWords = words.filter((w) => !matching.includes(w)).map((w) => w.word);
       // One word left: all of it is any of it (the same expression), tried once below. Showing
       // nothing (hits in the box, none within the radius or the filters), any word is tried.
       if (matching.length > 1 && matching.length < words.length) {
         r = rankText(await textHits(database, matchExpr(database, matching, 'all')));
         if (r?.total === 0) r = undefined;
       }
-      if (!r && matching.length > 0)
+      if (!r && matching.length > 0) {
+        anyWord = matching.length > 1;
         r = rankText(await textHits(database, matchExpr(database, matching, 'any')));
+      }
     }
     total = r?.total ?? 0;
     facets = r?.facets ?? countFacets(ref, m, NO_GROUPS, facts, lang);
@@ -205,6 +212,10 @@ export async function search(database: Database, params: SearchParams) {
     per_page: perPage,
     point: { lat: point.lat, lng: point.lng, source: point.source, radius_km: radius },
     relaxed,
+    /** Relaxed: the words no product holds, left out (folded); the page names them. */
+    missing_words: missingWords,
+    /** Relaxed: the answer holds any of the other words, not all of them. */
+    any_word: anyWord,
     approximate: stats.capped,
     results: await presentResults(database, ref, slice, words, lang),
     facets,
