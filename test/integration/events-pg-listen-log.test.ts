@@ -51,3 +51,31 @@ test('a lost LISTEN connection and its failed reconnections are logged, then it 
     await pool.end();
   }
 });
+
+test('a failed NOTIFY is logged; local subscribers still get the event', async (t) => {
+  if (!(await pgReachable())) return t.skip('PostgreSQL not reachable');
+  const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
+  const warnings: { err: unknown; msg: string }[] = [];
+  const bus = await createEventBus({ kind: 'postgres', pool } as never, {
+    warn: (err, msg) => warnings.push({ err, msg }),
+  });
+  const query = pool.query.bind(pool);
+  try {
+    const seen: unknown[] = [];
+    bus.subscribe('stock', (e) => {
+      seen.push(e);
+    });
+    // The database refuses the NOTIFY (the relay's only statement on publish).
+    pool.query = (() => Promise.reject(new Error('connection refused'))) as never;
+    await bus.publish('stock', { product_id: 1, location_id: 2, available: 3 } as never);
+    await bus.settled();
+    assert.equal(seen.length, 1, 'this instance still has the event');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!.msg, /NOTIFY failed, other instances miss 1 event$/);
+    assert.ok(warnings[0]!.err instanceof Error);
+  } finally {
+    pool.query = query;
+    await bus.close();
+    await pool.end();
+  }
+});

@@ -87,6 +87,11 @@ export class PgEventBus extends InProcessEventBus {
     client.on('end', () => lost(new Error('LISTEN connection ended')));
     await client.connect();
     await client.query(`LISTEN "${this.#channel}"`);
+    // Closed while this (re)connection was under way: its socket would keep the process alive.
+    if (this.#closed) {
+      await client.end();
+      return;
+    }
     this.#listener = client;
   }
 
@@ -146,8 +151,12 @@ export class PgEventBus extends InProcessEventBus {
         payloads,
       ]);
     } catch (err) {
-      // Other instances miss these events; local subscribers already have them.
-      debug('NOTIFY failed, other instances miss %d events: %s', events.length, (err as Error).message);
+      // Other instances miss these events (their stock and search facts go stale until their next
+      // read); local subscribers already have them.
+      this.#warn(
+        err,
+        `NOTIFY failed, other instances miss ${events.length} event${events.length === 1 ? '' : 's'}`,
+      );
     }
   }
 
