@@ -268,12 +268,10 @@ function shownSnippet(t: Shown, lang: Lang, words: QueryWord[]): string {
 export function shownTextSnippet(text: string, words: QueryWord[]): string {
   const n = foldInto(text);
   if (n < 0) return snippetOf(text, fold(text), words);
-  let at = -1;
-  for (const w of words) {
-    const k = firstOf(foldBuffer, n, w.terms[w.terms.length - 1] ?? w.word, w.word);
-    if (k >= 0 && (at < 0 || k < at)) at = k;
-  }
-  return snippetAt(text, at);
+  return snippetAt(
+    text,
+    firstWordAt(words, (needle) => indexIn(foldBuffer, n, needle)),
+  );
 }
 
 /** `folded.indexOf(needle)` where `folded` is `buf[0..n)` as a string. */
@@ -288,13 +286,6 @@ function indexIn(buf: Uint16Array, n: number, needle: string): number {
     if (j === m) return i;
   }
   return -1;
-}
-
-/** The first of two needles in `buf[0..n)` (snippetOf's rule for a word's last term and itself). */
-function firstOf(buf: Uint16Array, n: number, a: string, b: string): number {
-  const i = indexIn(buf, n, a);
-  const j = indexIn(buf, n, b);
-  return i < 0 ? j : j < 0 ? i : Math.min(i, j);
 }
 
 /**
@@ -351,15 +342,25 @@ export function snippet(text: string, words: QueryWord[]): string {
 }
 
 function snippetOf(text: string, folded: string, words: QueryWord[]): string {
+  return snippetAt(
+    text,
+    firstWordAt(words, (needle) => folded.indexOf(needle)),
+  );
+}
+
+/**
+ * Where the first matched word starts in a folded text (`indexOf` finds a needle in it), or -1:
+ * for each word, the first of its last term and the word itself.
+ */
+function firstWordAt(words: QueryWord[], indexOf: (needle: string) => number): number {
   let at = -1;
   for (const w of words) {
-    // The first of the word's last term and the word itself.
-    const i = folded.indexOf(w.terms[w.terms.length - 1] ?? w.word);
-    const j = folded.indexOf(w.word);
+    const i = indexOf(w.terms[w.terms.length - 1] ?? w.word);
+    const j = indexOf(w.word);
     const k = i < 0 ? j : j < 0 ? i : Math.min(i, j);
     if (k >= 0 && (at < 0 || k < at)) at = k;
   }
-  return snippetAt(text, at);
+  return at;
 }
 
 /** Up to 160 characters of `text` from near `at` (the first matched word's position, or -1). */
